@@ -1,0 +1,49 @@
+package io.keycycle.core;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The classification of one provider answer (or failure).
+ *
+ * @param kind         what happened
+ * @param status       HTTP status, or 0 when there was no HTTP answer (I/O failure)
+ * @param usage        token usage on success (may be null if the provider sent none)
+ * @param metric       the limit that tripped, when known (RATE_LIMITED / QUOTA_EXHAUSTED)
+ * @param retryAfter       how long the provider asked to wait, when it said (retry-after, RetryInfo,
+ *                     reset headers, "try again in" text)
+ * @param until        an absolute instant the provider named (OpenRouter X-RateLimit-Reset) or the
+ *                     provider's daily reset for QUOTA_EXHAUSTED
+ * @param scopeWide    true when the condition covers every model of the scope (OpenRouter free
+ *                     models, Groq organization_restricted, 402)
+ * @param observations rate-limit headers seen on the answer
+ * @param reason       short human text (never contains a secret)
+ */
+public record Outcome(OutcomeKind kind, int status, Usage usage, Limits.Metric metric, Duration retryAfter,
+                      Instant until, boolean scopeWide, List<RateLimitObservation> observations, String reason) {
+
+    public Outcome {
+        Objects.requireNonNull(kind, "kind");
+        observations = observations == null ? List.of() : List.copyOf(observations);
+        reason = reason == null ? kind.name() : reason;
+    }
+
+    public static Outcome success(Usage usage) {
+        return new Outcome(OutcomeKind.SUCCESS, 200, usage, null, null, null, false, List.of(), "ok");
+    }
+
+    public static Outcome of(OutcomeKind kind, int status, String reason) {
+        return new Outcome(kind, status, null, null, null, null, false, List.of(), reason);
+    }
+
+    public Outcome withRetryAfter(Duration w) { return new Outcome(kind, status, usage, metric, w, until, scopeWide, observations, reason); }
+    public Outcome withUntil(Instant u) { return new Outcome(kind, status, usage, metric, retryAfter, u, scopeWide, observations, reason); }
+    public Outcome withMetric(Limits.Metric m) { return new Outcome(kind, status, usage, m, retryAfter, until, scopeWide, observations, reason); }
+    public Outcome withScopeWide(boolean s) { return new Outcome(kind, status, usage, metric, retryAfter, until, s, observations, reason); }
+    public Outcome withObservations(List<RateLimitObservation> o) { return new Outcome(kind, status, usage, metric, retryAfter, until, scopeWide, o, reason); }
+    public Outcome withUsage(Usage u) { return new Outcome(kind, status, u, metric, retryAfter, until, scopeWide, observations, reason); }
+
+    public boolean isSuccess() { return kind == OutcomeKind.SUCCESS; }
+}
