@@ -1,0 +1,38 @@
+package io.keycycle.core.pool;
+
+import io.keycycle.core.ConfigurationException;
+
+import java.time.Duration;
+
+/**
+ * Timings of the state machine. Defaults: a rate limit without a stated wait cools for 10 s; no
+ * cooldown exceeds 1 h (parking for the day is bounded by the provider's reset + 1 h instead);
+ * overload backoff 1 s doubling to 60 s with 50% jitter; a transient payment problem cools 30 s;
+ * unreported leases expire after 10 min.
+ */
+public record PoolPolicy(Duration rateLimitFloor, Duration maxCooldown, Duration overloadBase, Duration overloadMax,
+                         double overloadJitter, Duration paymentTransient, Duration leaseTimeout) {
+
+    public static final PoolPolicy DEFAULT = new PoolPolicy(Duration.ofSeconds(10), Duration.ofHours(1),
+            Duration.ofSeconds(1), Duration.ofSeconds(60), 0.5, Duration.ofSeconds(30), Duration.ofMinutes(10));
+
+    public PoolPolicy {
+        positive("rateLimitFloor", rateLimitFloor);
+        positive("maxCooldown", maxCooldown);
+        positive("overloadBase", overloadBase);
+        positive("overloadMax", overloadMax);
+        positive("paymentTransient", paymentTransient);
+        positive("leaseTimeout", leaseTimeout);
+        if (overloadJitter < 0 || overloadJitter > 1) {
+            throw new ConfigurationException("overloadJitter must be within [0, 1], was " + overloadJitter);
+        }
+    }
+
+    private static void positive(String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) throw new ConfigurationException(name + " must be > 0, was " + d);
+    }
+
+    public PoolPolicy withLeaseTimeout(Duration d) {
+        return new PoolPolicy(rateLimitFloor, maxCooldown, overloadBase, overloadMax, overloadJitter, paymentTransient, d);
+    }
+}

@@ -1,0 +1,252 @@
+package io.keycycle.core.pool;
+
+import io.keycycle.core.DailyReset;
+import io.keycycle.core.Limits;
+import io.keycycle.core.Limits.Span;
+
+/**
+ * The counters of one quota scope (+ model for PER_MODEL providers): requests and tokens in the
+ * minute, hour and day windows, plus the bucket's cooldown and day parking.
+ *
+ * <p>Each window is a ring of {@value #SLOTS} + 1 sub-buckets of width span/{@value #SLOTS} with a
+ * running sum, so admission is O(1) and memory constant (one flat {@code int[]}). The ring keeps
+ * the sub-bucket that straddles the window's start, so the sum always covers a superset of the
+ * exact sliding window: the bucket may refuse slightly early (at most one sub-bucket width), never
+ * admit past a limit. Where the provider resets its day at a calendar instant, the day window is a
+ * plain counter reset at that instant.
+ *
+ * <p>All methods are called under the bucket's monitor (they are {@code synchronized}).
+ */
+final class QuotaBucket {
+
+    static final int SLOTS = 24;
+    private static final int RING = SLOTS + 1;
+    private static final int SPANS = 3;
+
+    /** [span][metric(0=req,1=tok)][ring] flattened. */
+    private final int[] slots = new int[SPANS * 2 * RING];
+    /** Latest sub-bucket index per span. */
+    private final long[] head = new long[SPANS];
+    /** Running sums per span and metric: [span*2 + metric]. */
+    private final long[] sums = new long[SPANS * 2];
+    private final long[] width = new long[SPANS];
+
+    private final DailyReset dailyReset;
+    private long dayStart = Long.MIN_VALUE;
+    private long nextDayReset = Long.MIN_VALUE;
+
+    final String scope;
+    final String model;
+    Limits limits;
+
+    /** Rate-limit cooldown (never shortened). */
+    long coolingUntil;
+    String coolingReason;
+    /** Daily quota gone until the provider's reset. */
+    long parkedUntil;
+    String parkedReason;
+    /** Volatile hint: nothing will be admissible before this instant (state or request windows). */
+    volatile long blockedHint;
+
+    QuotaBucket(String scope, String model, Limits limits, DailyReset dailyReset) {
+        this.scope = scope;
+        this.model = model;
+        this.limits = limits;
+        this.dailyReset = dailyReset;
+        for (Span s : Span.values()) {
+            width[s.ordinal()] = s.millis() / SLOTS;
+        }
+    }
+
+    private boolean calendarDay() { return dailyReset.isCalendar(); }
+
+    private static int idx(int span, int metric, long slot) {
+        return (span * 2 + metric) * RING + (int) Math.floorMod(slot, (long) RING);
+    }
+
+    /** Rolls every ring forward to {@code now}, dropping sub-buckets that left the window. */
+    private void advance(long now) {
+        for (int s = 0; s < SPANS; s++) {
+            if (s == Span.DAY.ordinal() && calendarDay()) {
+                if (now >= nextDayReset) {
+                    long start = dailyReset.dayStartMillis(now);
+                    if (start != dayStart) {
+                        dayStart = start;
+                        sums[s * 2] = 0;
+                        sums[s * 2 + 1] = 0;
+                    }
+                    nextDayReset = dailyReset.nextReset(java.time.Instant.ofEpochMilli(now)).toEpochMilli();
+                }
+                continue;
+            }
+            long cur = Math.floorDiv(now, width[s]);
+            long h = head[s];
+            if (cur <= h) continue;
+            long steps = Math.min(cur - h, RING);
+            for (long k = 1; k <= steps; k++) {
+                long slot = cur - steps + k; // a new slot: its ring cell is reused
+                int ri = idx(s, 0, slot), ti = idx(s, 1, slot);
+                sums[s * 2] -= slots[ri];
+                sums[s * 2 + 1] -= slots[ti];
+                slots[ri] = 0;
+                slots[ti] = 0;
+            }
+            head[s] = cur;
+        }
+    }
+
+    /**
+     * Adds (or with negative values removes) requests and tokens at instant {@code at} (≤ now).
+     * Counts at an instant that already left a window are ignored for that window.
+     */
+    private void add(long now, long at, long requests, long tokens) {
+        for (int s = 0; s < SPANS; s++) {
+            if (s == Span.DAY.ordinal() && calendarDay()) {
+                if (at >= dayStart) {
+                    sums[s * 2] = Math.max(0, sums[s * 2] + requests);
+                    sums[s * 2 + 1] = Math.max(0, sums[s * 2 + 1] + tokens);
+                }
+                continue;
+            }
+            long slot = Math.floorDiv(at, width[s]);
+            if (slot <= head[s] - RING || slot > head[s]) continue;
+            int ri = idx(s, 0, slot), ti = idx(s, 1, slot);
+            long nr = Math.max(0, Math.min(Integer.MAX_VALUE, (long) slots[ri] + requests));
+            long nt = Math.max(0, Math.min(Integer.MAX_VALUE, (long) slots[ti] + tokens));
+            sums[s * 2] += nr - slots[ri];
+            sums[s * 2 + 1] += nt - slots[ti];
+            slots[ri] = (int) nr;
+            slots[ti] = (int) nt;
+        }
+    }
+
+    /** True if one more request with {@code tokens} fits every window (state not considered). */
+    private boolean fits(long tokens) {
+        for (Span sp : Span.values()) {
+            int s = sp.ordinal();
+            long lr = limits.requests(sp), lt = limits.tokens(sp);
+            if (lr != Limits.NONE && sums[s * 2] + 1 > lr) return false;
+            if (lt != Limits.NONE && sums[s * 2 + 1] + tokens > lt) return false;
+        }
+        return true;
+    }
+
+    /** Tries to reserve one request and {@code tokens} at {@code now}; true if reserved. */
+    synchronized boolean tryReserve(long now, long tokens) {
+        if (now < coolingUntil || now < parkedUntil) return false;
+        advance(now);
+        if (!fits(tokens)) return false;
+        add(now, now, 1, tokens);
+        return true;
+    }
+
+    /**
+     * Settles a reservation made at {@code at}: replaces {@code reservedTokens} by {@code actualTokens}
+     * and removes the request if the provider did not count it.
+     */
+    synchronized void settle(long now, long at, long reservedTokens, boolean counted, long actualTokens) {
+        advance(now);
+        add(now, at, counted ? 0 : -1, actualTokens - reservedTokens);
+    }
+
+    /** Replays a persisted usage record (hydration) or a correction learned from headers. */
+    synchronized void record(long now, long at, long requests, long tokens) {
+        advance(Math.max(now, at));
+        add(now, at, requests, tokens);
+    }
+
+    /**
+     * Adds {@code delta} to one metric's window only (a correction learned from the provider's
+     * rate-limit headers: its count is ahead of ours).
+     */
+    synchronized void correct(long now, Limits.Metric m, long delta) {
+        advance(now);
+        int s = m.span().ordinal(), metric = m.tokens() ? 1 : 0;
+        if (s == Span.DAY.ordinal() && calendarDay()) {
+            sums[s * 2 + metric] += delta;
+            return;
+        }
+        int i = idx(s, metric, head[s]);
+        long v = Math.min(Integer.MAX_VALUE, (long) slots[i] + delta);
+        sums[s * 2 + metric] += v - slots[i];
+        slots[i] = (int) v;
+    }
+
+    /**
+     * The earliest instant ≥ now at which one request with {@code tokens} would be admissible, or
+     * {@link Long#MAX_VALUE} if never (the estimate exceeds a limit, or a zero limit).
+     */
+    synchronized long admissibleAt(long now, long tokens) {
+        advance(now);
+        long at = Math.max(now, Math.max(coolingUntil, parkedUntil));
+        for (Span sp : Span.values()) {
+            int s = sp.ordinal();
+            long lr = limits.requests(sp), lt = limits.tokens(sp);
+            boolean reqOver = lr != Limits.NONE && sums[s * 2] + 1 > lr;
+            boolean tokOver = lt != Limits.NONE && sums[s * 2 + 1] + tokens > lt;
+            if (!reqOver && !tokOver) continue;
+            if ((lr != Limits.NONE && lr < 1) || (lt != Limits.NONE && tokens > lt)) return Long.MAX_VALUE;
+            if (s == Span.DAY.ordinal() && calendarDay()) {
+                at = Math.max(at, nextDayReset);
+                continue;
+            }
+            long needReq = reqOver ? sums[s * 2] + 1 - lr : 0;
+            long needTok = tokOver ? sums[s * 2 + 1] + tokens - lt : 0;
+            long freedReq = 0, freedTok = 0;
+            long h = head[s];
+            long when = Long.MAX_VALUE;
+            for (long slot = h - SLOTS; slot <= h; slot++) {
+                freedReq += slots[idx(s, 0, slot)];
+                freedTok += slots[idx(s, 1, slot)];
+                if (freedReq >= needReq && freedTok >= needTok) {
+                    // the slot leaves the ring when the head reaches slot + RING
+                    when = (slot + RING) * width[s];
+                    break;
+                }
+            }
+            at = Math.max(at, when);
+        }
+        return at;
+    }
+
+    /** Usage of one metric in its window as of the last advance (for snapshots). */
+    synchronized long used(long now, Limits.Metric m) {
+        advance(now);
+        return sums[m.span().ordinal() * 2 + (m.tokens() ? 1 : 0)];
+    }
+
+    /**
+     * Smallest remaining fraction over the limited metrics (1.0 = empty, 0 = full); used by the
+     * headroom policy. Not synchronized: an approximate read is enough to rank candidates.
+     */
+    double headroom(long tokens) {
+        double h = 1.0;
+        for (Span sp : Span.values()) {
+            int s = sp.ordinal();
+            long lr = limits.requests(sp), lt = limits.tokens(sp);
+            if (lr > 0) h = Math.min(h, (lr - sums[s * 2] - 1) / (double) lr);
+            if (lt > 0) h = Math.min(h, (lt - sums[s * 2 + 1] - tokens) / (double) lt);
+        }
+        return h;
+    }
+
+    synchronized boolean cool(long until, String reason) {
+        if (until <= coolingUntil) return false;
+        coolingUntil = until;
+        coolingReason = reason;
+        return true;
+    }
+
+    synchronized boolean park(long until, String reason) {
+        if (until <= parkedUntil) return false;
+        parkedUntil = until;
+        parkedReason = reason;
+        return true;
+    }
+
+    synchronized void clearStates() {
+        coolingUntil = 0;
+        parkedUntil = 0;
+        blockedHint = 0;
+    }
+}
