@@ -277,10 +277,12 @@ public final class KeyPool implements EngineRestorer {
         ScopeState s = scopes.get(e.key.scope());
         if (s != null && now < s.blockedUntil()) return null;
         QuotaBucket b = ring.buckets[i];
-        if (!b.tryReserve(now, tokens)) {
+        long at = b.tryReserve(now, tokens);
+        if (at == QuotaBucket.REFUSED) {
             b.blockedHint = b.admissibleAt(now, 0);
             return null;
         }
+        now = at;
         long id = leaseIds.incrementAndGet();
         Lease l = new Lease(this, id, e, b, ring, now, tokens, saturatedAdd(now, saturatedMillis(policy.leaseTimeout())));
         open.put(id, l);

@@ -31,6 +31,10 @@ final class QuotaBucket {
     private final long[] sums = new long[SPANS * 2];
     private final long[] width = new long[SPANS];
 
+    static final long REFUSED = Long.MIN_VALUE;
+
+    /** The latest instant this bucket has been advanced to. */
+    private long latest;
     private final DailyReset dailyReset;
     private long dayStart = Long.MIN_VALUE;
     private long nextDayReset = Long.MIN_VALUE;
@@ -66,6 +70,7 @@ final class QuotaBucket {
 
     /** Rolls every ring forward to {@code now}, dropping sub-buckets that left the window. */
     private void advance(long now) {
+        if (now > latest) latest = now;
         for (int s = 0; s < SPANS; s++) {
             if (s == Span.DAY.ordinal() && calendarDay()) {
                 if (now >= nextDayReset) {
@@ -131,13 +136,19 @@ final class QuotaBucket {
         return true;
     }
 
-    /** Tries to reserve one request and {@code tokens} at {@code now}; true if reserved. */
-    synchronized boolean tryReserve(long now, long tokens) {
-        if (now < coolingUntil || now < parkedUntil) return false;
-        advance(now);
-        if (!fits(tokens)) return false;
-        add(now, now, 1, tokens);
-        return true;
+    /**
+     * Tries to reserve one request and {@code tokens} at {@code now}. Returns the instant the
+     * reservation was counted at, or {@link #REFUSED}. A thread that read the clock before another
+     * thread moved this bucket forward is counted at the bucket's latest instant: the windows were
+     * checked as of then, so that is the instant the admission is true for.
+     */
+    synchronized long tryReserve(long now, long tokens) {
+        long t = Math.max(now, latest);
+        if (t < coolingUntil || t < parkedUntil) return REFUSED;
+        advance(t);
+        if (!fits(tokens)) return REFUSED;
+        add(t, t, 1, tokens);
+        return t;
     }
 
     /**
@@ -147,6 +158,7 @@ final class QuotaBucket {
     synchronized void settle(long now, long at, long reservedTokens, boolean counted, long actualTokens) {
         advance(now);
         add(now, at, counted ? 0 : -1, actualTokens - reservedTokens);
+        if (!counted || actualTokens < reservedTokens) blockedHint = 0; // capacity came back
     }
 
     /** Replays a persisted usage record (hydration) or a correction learned from headers. */

@@ -1,0 +1,269 @@
+package io.keycycle.core.pool;
+
+import io.keycycle.core.ApiKey;
+import io.keycycle.core.DailyReset;
+import io.keycycle.core.Limits;
+import io.keycycle.core.NoAvailableKeyException;
+import io.keycycle.core.Outcome;
+import io.keycycle.core.OutcomeKind;
+import io.keycycle.core.ProviderSpec;
+import io.keycycle.core.Strategy;
+import io.keycycle.core.Usage;
+import io.keycycle.core.testing.ManualClock;
+import io.keycycle.core.testing.TestPools;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The never-exceed rule against an exact oracle: a plain list of admitted events per bucket,
+ * checked over every window at every admission, across randomised schedules of
+ * acquire/settle/release/429 over days of fake-clock time, and concurrently from several threads.
+ */
+class WindowOraclePropertiesTest {
+
+    static final Instant START = Instant.parse("2026-11-28T22:30:00Z");
+    static final ZoneId UTC = ZoneId.of("UTC");
+
+    /** One admitted request as the oracle sees it; values only ever decrease after admission. */
+    static final class Ev {
+        final long at;
+        long requests = 1;
+        long tokens;
+        Ev(long at, long tokens) { this.at = at; this.tokens = tokens; }
+    }
+
+    sealed interface Action permits Acquire, Settle, Release, RateLimit, Advance { }
+    record Acquire(String model, long tokens) implements Action { }
+    record Settle(int lease, double fraction) implements Action { }
+    record Release(int lease) implements Action { }
+    record RateLimit(int lease, int waitSeconds) implements Action { }
+    record Advance(long millis) implements Action { }
+
+    @Provide
+    Arbitrary<Limits> limits() {
+        Arbitrary<Long> none = Arbitraries.just(Limits.NONE);
+        return Combinators.combine(
+                Arbitraries.oneOf(none, Arbitraries.longs().between(1, 6)),
+                Arbitraries.oneOf(none, Arbitraries.longs().between(3, 40)),
+                Arbitraries.oneOf(none, Arbitraries.longs().between(5, 120)),
+                Arbitraries.oneOf(none, Arbitraries.longs().between(50, 300)),
+                Arbitraries.oneOf(none, Arbitraries.longs().between(300, 3000)),
+                Arbitraries.oneOf(none, Arbitraries.longs().between(1000, 20000))
+        ).as(Limits::new);
+    }
+
+    @Provide
+    Arbitrary<List<Action>> schedules() {
+        Arbitrary<Action> acquire = Combinators.combine(Arbitraries.of("m1", "m2"), Arbitraries.longs().between(0, 60)).as(Acquire::new);
+        Arbitrary<Action> settle = Combinators.combine(Arbitraries.integers().between(0, 20), Arbitraries.doubles().between(0, 1)).as(Settle::new);
+        Arbitrary<Action> release = Arbitraries.integers().between(0, 20).map(Release::new);
+        Arbitrary<Action> limited = Combinators.combine(Arbitraries.integers().between(0, 20), Arbitraries.integers().between(1, 120)).as(RateLimit::new);
+        Arbitrary<Action> small = Arbitraries.longs().between(0, 5_000).map(Advance::new);
+        Arbitrary<Action> big = Arbitraries.longs().between(0, 6 * 3_600_000L).map(Advance::new);
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(10, acquire), net.jqwik.api.Tuple.of(5, settle), net.jqwik.api.Tuple.of(2, release),
+                net.jqwik.api.Tuple.of(1, limited), net.jqwik.api.Tuple.of(6, small), net.jqwik.api.Tuple.of(1, big)
+        ).list().ofMinSize(20).ofMaxSize(400);
+    }
+
+    @Property(tries = 300)
+    void noWindowIsEverExceededAndNoReservationLeaks(@ForAll("limits") Limits limits, @ForAll("schedules") List<Action> actions,
+                                                     @ForAll @IntRange(min = 1, max = 4) int keyCount,
+                                                     @ForAll boolean sharedScopes, @ForAll boolean calendarDay,
+                                                     @ForAll boolean global) {
+        ManualClock clock = new ManualClock(START);
+        DailyReset reset = calendarDay ? DailyReset.midnight(UTC) : DailyReset.sliding();
+        ProviderSpec spec = TestPools.spec("p", global ? Strategy.GLOBAL : Strategy.PER_MODEL, reset);
+        List<ApiKey> keys = sharedScopes ? TestPools.keys("p", keyCount, "org-a", "org-b") : TestPools.keys("p", keyCount);
+        KeyPool pool = KeyPool.builder(spec).keys(keys).limits(limits).profile(TestPools.statusProfile("p")).clock(clock).build();
+
+        Map<String, List<Ev>> oracle = new HashMap<>();
+        Map<String, Long> cooling = new HashMap<>();
+        List<Lease> open = new ArrayList<>();
+        Map<Lease, Ev> evOf = new HashMap<>();
+
+        for (Action a : actions) {
+            long now = clock.millis();
+            if (a instanceof Acquire acq) {
+                {
+                    try {
+                        Lease l = pool.acquire(acq.model(), acq.tokens());
+                        String b = l.bucket.scope + "/" + l.bucket.model;
+                        assertThat(now).as("admitted during cooldown").isGreaterThanOrEqualTo(cooling.getOrDefault(b, 0L));
+                        Ev ev = new Ev(l.admittedAt().toEpochMilli(), acq.tokens());
+                        oracle.computeIfAbsent(b, x -> new ArrayList<>()).add(ev);
+                        evOf.put(l, ev);
+                        open.add(l);
+                        assertWithinLimits(oracle.get(b), now, limits, reset, b);
+                    } catch (NoAvailableKeyException e) {
+                        assertNotTooConservative(pool, oracle, cooling, keys, acq, now, limits, reset, global);
+                        if (e.retryAt() != null) assertThat(e.retryAt()).isAfterOrEqualTo(Instant.ofEpochMilli(now));
+                    }
+                }
+            } else if (a instanceof Settle s && !open.isEmpty()) {
+                {
+                    Lease l = open.remove(s.lease() % open.size());
+                    long actual = (long) Math.floor(l.estimatedTokens() * s.fraction());
+                    // false: the lease expired (big clock jumps); its tokens were released, the request stays
+                    evOf.get(l).tokens = l.success(Usage.of(actual, 0)) ? actual : 0;
+                }
+            } else if (a instanceof Release r && !open.isEmpty()) {
+                {
+                    Lease l = open.remove(r.lease() % open.size());
+                    Ev ev = evOf.get(l);
+                    if (l.release()) ev.requests = 0;
+                    ev.tokens = 0;
+                }
+            } else if (a instanceof RateLimit r && !open.isEmpty()) {
+                {
+                    Lease l = open.remove(r.lease() % open.size());
+                    boolean reported = l.report(Outcome.of(OutcomeKind.RATE_LIMITED, 429, "test").withRetryAfter(Duration.ofSeconds(r.waitSeconds())));
+                    evOf.get(l).tokens = 0;
+                    String b = l.bucket.scope + "/" + l.bucket.model;
+                    if (reported) cooling.merge(b, now + r.waitSeconds() * 1000L, Math::max);
+                }
+            } else if (a instanceof Advance adv) {
+                clock.advance(Duration.ofMillis(adv.millis()));
+            }
+        }
+        // no leaks: settle what is open, let two days pass, every counter is back to zero
+        for (Lease l : open) l.release();
+        assertThat(pool.openLeases()).isZero();
+        clock.advance(Duration.ofDays(2));
+        for (PoolSnapshot.BucketView bv : pool.snapshot().buckets()) {
+            for (PoolSnapshot.MetricUsage u : bv.usage()) {
+                assertThat(u.used()).as("%s %s after two idle days", bv.scope(), u.metric()).isZero();
+            }
+        }
+    }
+
+    /** When the exact oracle has room even counting one extra sub-bucket of history, admission must succeed. */
+    private void assertNotTooConservative(KeyPool pool, Map<String, List<Ev>> oracle, Map<String, Long> cooling, List<ApiKey> keys,
+                                          Acquire acq, long now, Limits limits, DailyReset reset, boolean global) {
+        for (ApiKey k : keys) {
+            String b = k.scope() + "/" + (global ? "*" : acq.model());
+            if (now < cooling.getOrDefault(b, 0L)) continue;
+            List<Ev> evs = oracle.getOrDefault(b, List.of());
+            boolean room = true;
+            for (Limits.Span span : Limits.Span.values()) {
+                long slack = span.millis() / QuotaBucket.SLOTS;
+                long from = span == Limits.Span.DAY && reset.isCalendar() ? reset.dayStartMillis(now) - 1 : now - span.millis() - slack;
+                long req = 1, tok = acq.tokens();
+                for (Ev e : evs) if (e.at > from && e.at <= now) { req += e.requests; tok += e.tokens; }
+                long lr = limits.requests(span), lt = limits.tokens(span);
+                if (lr != Limits.NONE && req > lr || lt != Limits.NONE && tok > lt) room = false;
+            }
+            assertThat(room).as("refused although bucket %s had room at %s", b, Instant.ofEpochMilli(now)).isFalse();
+        }
+    }
+
+    static void assertWithinLimits(List<Ev> evs, long now, Limits limits, DailyReset reset, String bucket) {
+        for (Limits.Span span : Limits.Span.values()) {
+            long from = span == Limits.Span.DAY && reset.isCalendar() ? reset.dayStartMillis(now) - 1 : now - span.millis();
+            long req = 0, tok = 0;
+            for (Ev e : evs) if (e.at > from && e.at <= now) { req += e.requests; tok += e.tokens; }
+            long lr = limits.requests(span), lt = limits.tokens(span);
+            if (lr != Limits.NONE) assertThat(req).as("%s requests in %s window", bucket, span).isLessThanOrEqualTo(lr);
+            if (lt != Limits.NONE) assertThat(tok).as("%s tokens in %s window", bucket, span).isLessThanOrEqualTo(lt);
+        }
+    }
+
+    /** Checks every window ending at every admission, in O(n) per span with two pointers. */
+    static void assertAllWindows(List<Ev> evs, Limits limits, DailyReset reset, String bucket) {
+        List<Ev> sorted = new ArrayList<>(evs);
+        sorted.sort(java.util.Comparator.comparingLong(e -> e.at));
+        for (Limits.Span span : Limits.Span.values()) {
+            long lr = limits.requests(span), lt = limits.tokens(span);
+            if (lr == Limits.NONE && lt == Limits.NONE) continue;
+            boolean calendar = span == Limits.Span.DAY && reset.isCalendar();
+            int lo = 0;
+            long req = 0, tok = 0;
+            for (int hi = 0; hi < sorted.size(); hi++) {
+                Ev e = sorted.get(hi);
+                req += e.requests;
+                tok += e.tokens;
+                // include every later event at the same instant before checking
+                if (hi + 1 < sorted.size() && sorted.get(hi + 1).at == e.at) continue;
+                long from = calendar ? reset.dayStartMillis(e.at) - 1 : e.at - span.millis();
+                while (sorted.get(lo).at <= from) {
+                    req -= sorted.get(lo).requests;
+                    tok -= sorted.get(lo).tokens;
+                    lo++;
+                }
+                if (lr != Limits.NONE) assertThat(req).as("%s requests in %s window ending %s", bucket, span, Instant.ofEpochMilli(e.at)).isLessThanOrEqualTo(lr);
+                if (lt != Limits.NONE) assertThat(tok).as("%s tokens in %s window ending %s", bucket, span, Instant.ofEpochMilli(e.at)).isLessThanOrEqualTo(lt);
+            }
+        }
+    }
+
+    /** Several threads acquire and settle while another advances the clock over days of traffic. */
+    @Property(tries = 25)
+    void concurrentSchedulesNeverExceedAnyWindow(@ForAll("limits") Limits limits, @ForAll @IntRange(min = 1, max = 5) int keyCount,
+                                                  @ForAll boolean calendarDay) throws Exception {
+        ManualClock clock = new ManualClock(START);
+        DailyReset reset = calendarDay ? DailyReset.midnight(UTC) : DailyReset.sliding();
+        ProviderSpec spec = TestPools.spec("p", Strategy.PER_MODEL, reset);
+        List<ApiKey> keys = TestPools.keys("p", keyCount, "org-a", "org-b", "org-c");
+        KeyPool pool = KeyPool.builder(spec).keys(keys).limits(limits).profile(TestPools.statusProfile("p")).clock(clock).build();
+        record Admitted(String bucket, long at, long tokens) { }
+        ConcurrentLinkedQueue<Admitted> admitted = new ConcurrentLinkedQueue<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        int threads = 3;
+        CountDownLatch done = new CountDownLatch(threads);
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Thread th = new Thread(() -> {
+                try {
+                    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+                    while (!stop.get() && admitted.size() < 5_000) {
+                        long tokens = rnd.nextLong(0, 40);
+                        String model = rnd.nextBoolean() ? "m1" : "m2";
+                        try {
+                            Lease l = pool.acquire(model, tokens);
+                            admitted.add(new Admitted(l.bucket.scope + "/" + l.bucket.model, l.admittedAt, tokens));
+                            l.success(Usage.of(tokens, 0));
+                        } catch (NoAvailableKeyException e) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                } finally {
+                    done.countDown();
+                }
+            });
+            th.start();
+        }
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        for (int step = 0; step < 400; step++) {
+            clock.advance(Duration.ofMillis(rnd.nextInt(10) == 0 ? rnd.nextLong(0, 3_600_000) : rnd.nextLong(0, 3_000)));
+            Thread.yield();
+        }
+        stop.set(true);
+        done.await();
+        assertThat(errors).isEmpty();
+        Map<String, List<Ev>> byBucket = new HashMap<>();
+        for (Admitted a : admitted) byBucket.computeIfAbsent(a.bucket(), x -> new ArrayList<>()).add(new Ev(a.at(), a.tokens()));
+        for (Map.Entry<String, List<Ev>> e : byBucket.entrySet()) assertAllWindows(e.getValue(), limits, reset, e.getKey());
+        assertThat(pool.openLeases()).isZero();
+    }
+}
