@@ -1,0 +1,68 @@
+package io.keycycle.core.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.keycycle.core.Usage;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a stream told us so far: usage, finish reason, error event, [DONE]. Chunks are parsed only
+ * when they can carry one of those, so plain content chunks cost a substring scan.
+ */
+final class StreamAccumulator {
+
+    private Usage usage;
+    private String finishReason;
+    private String errorEvent;
+    private boolean done;
+    private int events;
+
+    synchronized void markDone() { done = true; }
+
+    synchronized void inspect(String data) {
+        events++;
+        if (!(data.contains("usage") || data.contains("error") || data.contains("inish"))) {
+            return;
+        }
+        Optional<JsonNode> parsed = Json.tryParse(data);
+        if (parsed.isEmpty() || !parsed.get().isObject()) {
+            return;
+        }
+        JsonNode chunk = parsed.get();
+        UsageReader.fromJson(chunk).ifPresent(u -> usage = u);
+        String finish = finishReason(chunk);
+        if (finish != null) {
+            finishReason = finish;
+        }
+        JsonNode error = chunk.get("error");
+        boolean isError = (error != null && !error.isNull()) || "error".equals(finish);
+        if (isError && errorEvent == null) {
+            errorEvent = data;
+        }
+    }
+
+    private static String finishReason(JsonNode chunk) {
+        String found = null;
+        for (JsonNode choice : chunk.path("choices")) {
+            JsonNode f = choice.get("finish_reason");
+            if (f != null && f.isTextual()) {
+                found = f.asText();
+            }
+        }
+        for (JsonNode candidate : chunk.path("candidates")) {
+            JsonNode f = candidate.get("finishReason");
+            if (f != null && f.isTextual()) {
+                found = f.asText();
+            }
+        }
+        return found;
+    }
+
+    synchronized StreamResult result(String provider, int status, Map<String, List<String>> headers,
+                                     boolean cancelled, Duration elapsed) {
+        return new StreamResult(provider, status, headers, "", usage, finishReason, errorEvent, done, cancelled, events, elapsed);
+    }
+}
