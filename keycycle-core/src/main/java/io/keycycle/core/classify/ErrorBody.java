@@ -1,7 +1,9 @@
 package io.keycycle.core.classify;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 
 import java.util.Locale;
@@ -21,7 +23,10 @@ record ErrorBody(JsonNode root, JsonNode error, String message, String type, Str
     static final ErrorBody EMPTY = new ErrorBody(MissingNode.getInstance(), MissingNode.getInstance(),
             "", "", "", 0, "", "", "");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Lenient about raw control characters in strings (hand-pasted bodies); otherwise strict JSON. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
+            .build();
 
     /** Parses a body; never throws. */
     static ErrorBody parse(String body) {
