@@ -51,7 +51,7 @@ final class FailureClassifier {
 
     private static final Pattern LABELLED_STATUS = Pattern.compile(
             "(?i)\\b(?:http(?:/[\\d.]+)?|status(?:[ _-]?code)?|response[ _-]?code|error[ _-]?code|code)"
-                    + "\\s*[:=]?\\s*(\\d{3})(?![\\d.,])");
+                    + "\\s*[:=]?\\s*(\\d{3})(?!\\d|[.,]\\d)");
     private static final Pattern PHRASED_STATUS = Pattern.compile(
             "(?i)(?<![\\d.,])\\b(\\d{3})\\s*-?\\s*(?:too many requests|unauthorized|forbidden|payment required|not found|"
                     + "bad request|request timeout|payload too large|unprocessable entity|internal server error|"
