@@ -1,6 +1,7 @@
 package io.keycycle.core.classify;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import io.keycycle.core.DailyReset;
 import io.keycycle.core.Limits.Metric;
 import io.keycycle.core.Limits.Span;
@@ -102,6 +103,6 @@ final class GeminiProfile extends BaseProfile {
         for (JsonNode d : b.error().path("details")) {
             if (ErrorBody.text(d.path("@type")).endsWith("google.rpc." + type)) return d;
         }
-        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        return MissingNode.getInstance();
     }
 }

@@ -14,7 +14,7 @@ import java.util.Optional;
  * Groq: {@code {"error":{message,type,code}}} bodies; the tripped limit is named in the message
  * ({@code (RPM)}, {@code (TPD)}, …). A daily limit is QUOTA_EXHAUSTED, but Groq's daily buckets refill
  * gradually, so it is parked for the wait Groq names ({@code retry-after}, reset header, "try again
- * in"), not until a midnight. 413 "Request too large" can never fit the tier and is REQUEST_INVALID
+ * in"), not until a midnight; only when Groq names no wait at all is it parked for a full day. 413 "Request too large" can never fit the tier and is REQUEST_INVALID
  * even when it carries {@code retry-after}. Headers: {@code *-requests} = RPD, {@code *-tokens} = TPM.
  */
 final class GroqProfile extends BaseProfile {

@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * without the safety net of {@code classify}, so any exception a body or header could provoke fails
  * the property instead of being swallowed.
  */
-class ClassifierProperties {
+class ClassifierPropertiesTest {
 
     static final Instant NOW = Instant.parse("2026-03-08T09:59:59Z");
 
