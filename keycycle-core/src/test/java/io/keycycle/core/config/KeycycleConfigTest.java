@@ -283,6 +283,38 @@ class KeycycleConfigTest {
     }
 
     @Test
+    void javadocExampleParsesAndLoads() {
+        KeycycleConfig c = KeycycleConfig.parse("""
+                providers:
+                  groq:
+                    base-url: http://127.0.0.1:9001/openai/v1
+                    default-model: llama-3.3-70b-versatile
+                    allow-unknown-models: false
+                    models:
+                      llama-3.3-70b-versatile: { rpm: 30, rph: 900, rpd: 1000, tpm: 12000, tph: 100000, tpd: 100000 }
+                      "*": { rpm: 20 }                      # the provider default
+                    keys:                                   # by 1-based index or fingerprint
+                      3: { scope: org-b, limits: { rpm: 10 } }
+                      3f9a1c07…wxyz: { tier: paid, models: { llama-3.3-70b-versatile: { rpd: 5000 } } }
+                    key-tiers:
+                      paid: { limits: { rpm: 1000 }, scopes: [org-c] }
+                  openrouter:
+                    strategy: global                        # per-model (default) | global
+                    daily-reset: midnight UTC               # sliding | midnight <zone>
+                tiers:
+                  fast: [cerebras/gpt-oss-120b, groq/llama-3.1-8b-instant]
+                selection: round-robin
+                gateway: { host: 127.0.0.1, port: 8787, tokens: [${KEYCYCLE_GATEWAY_TOKEN}], max-body-bytes: 10M }
+                database: { url: ${KEYCYCLE_DB_URL:-} }
+                """, Map.of("KEYCYCLE_GATEWAY_TOKEN", "t"), "keycycle.yaml");
+        assertThat(c.gateway().maxBodyBytes()).isEqualTo(10_000_000L);
+        assertThat(c.database().url()).isNull();
+        assertThat(c.selection()).isEqualTo(Selection.ROUND_ROBIN);
+        assertThat(c.provider("groq").keys().get("3f9a1c07…wxyz").tier()).isEqualTo("paid");
+        assertThat(Catalog.load(c).provider("groq").defaultLimits().rpm()).isEqualTo(20);
+    }
+
+    @Test
     void modelRefSplitsAtTheFirstSlashOnly() {
         assertThat(ModelRef.parse("openrouter/meta-llama/llama-3.3-70b-instruct:free"))
                 .isEqualTo(new ModelRef("openrouter", "meta-llama/llama-3.3-70b-instruct:free"));
