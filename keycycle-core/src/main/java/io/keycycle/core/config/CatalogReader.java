@@ -1,0 +1,88 @@
+package io.keycycle.core.config;
+
+import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.DailyReset;
+import io.keycycle.core.Strategy;
+import org.yaml.snakeyaml.nodes.Node;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads the shipped provider tables with the same strict reader the user's file gets. */
+final class CatalogReader {
+
+    static final String RESOURCE_DIR = "/io/keycycle/catalog/";
+
+    private static final Set<String> TOP = Set.of("name", "as-of", "source", "base-url", "default-model", "strategy",
+            "daily-reset", "key-prefix", "allow-unknown-models", "models");
+    private static final Set<String> MODEL_EXTRA = Set.of("status", "since", "note");
+
+    private CatalogReader() {}
+
+    static BuiltInProvider readResource(String name) {
+        String resource = RESOURCE_DIR + name + ".yaml";
+        try (InputStream in = CatalogReader.class.getResourceAsStream(resource)) {
+            if (in == null) throw new ConfigurationException("built-in catalog " + resource + " is missing from the class path");
+            return read(new String(in.readAllBytes(), StandardCharsets.UTF_8), resource);
+        } catch (IOException e) {
+            throw new ConfigurationException("cannot read built-in catalog " + resource, e);
+        }
+    }
+
+    /** Parses one table; {@code ${...}} is not expanded (an empty environment). */
+    static BuiltInProvider read(String yaml, String source) {
+        YamlDocument doc = YamlDocument.parse(yaml, Map.of(), source);
+        YamlReader in = new YamlReader(doc, new Problems(source));
+        Map<String, Node> top = in.mapping(doc.root(), "", TOP);
+        for (String required : new String[]{"name", "as-of", "source", "base-url", "default-model", "models"}) {
+            if (!top.containsKey(required)) in.problem(doc.root(), "missing '" + required + "'");
+        }
+        String name = in.requiredText(top.get("name"), "name");
+        LocalDate asOf = date(in, top.get("as-of"), "as-of");
+        String baseUrl = in.requiredText(top.get("base-url"), "base-url");
+        String strategy = in.string(top.get("strategy"), "strategy");
+        String reset = in.string(top.get("daily-reset"), "daily-reset");
+        Boolean allowUnknown = in.bool(top.get("allow-unknown-models"), "allow-unknown-models");
+
+        PartialLimits defaults = PartialLimits.EMPTY;
+        Map<String, BuiltInProvider.ModelInfo> models = new LinkedHashMap<>();
+        for (Map.Entry<String, Node> e : in.mapping(top.get("models"), "models", null).entrySet()) {
+            String path = "models." + e.getKey();
+            Map<String, Node> extra = new LinkedHashMap<>();
+            PartialLimits limits = in.limits(e.getValue(), path, MODEL_EXTRA, extra);
+            if (e.getKey().equals("*")) {
+                if (!extra.isEmpty()) in.problem(e.getValue(), path + ": the provider default takes limits only");
+                defaults = limits;
+                continue;
+            }
+            String status = in.string(extra.get("status"), path + ".status");
+            models.put(e.getKey(), new BuiltInProvider.ModelInfo(e.getKey(), limits,
+                    status == null ? ModelStatus.CURRENT : ModelStatus.parse(status),
+                    date(in, extra.get("since"), path + ".since"), in.string(extra.get("note"), path + ".note")));
+        }
+        in.problems().throwIfAny();
+        return new BuiltInProvider(name, asOf, in.string(top.get("source"), "source").trim(), URI.create(baseUrl),
+                in.requiredText(top.get("default-model"), "default-model"),
+                strategy == null ? Strategy.PER_MODEL : Strategy.parse(strategy),
+                reset == null ? DailyReset.sliding() : DailyReset.parse(reset),
+                in.string(top.get("key-prefix"), "key-prefix"), Boolean.TRUE.equals(allowUnknown), defaults, models);
+    }
+
+    private static LocalDate date(YamlReader in, Node node, String path) {
+        String s = in.string(node, path);
+        if (s == null) return null;
+        try {
+            return LocalDate.parse(s.trim());
+        } catch (DateTimeParseException e) {
+            in.problem(node, path + " must be a date (2026-08-08), was '" + s + "'");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package io.keycycle.core.config;
+
+import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.DailyReset;
+import io.keycycle.core.Strategy;
+import org.yaml.snakeyaml.nodes.Node;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import static io.keycycle.core.config.YamlReader.child;
+
+/** Turns a composed {@code keycycle.yaml} into a {@link KeycycleConfig}, strictly. */
+final class ConfigParser {
+
+    private static final Set<String> TOP = Set.of("providers", "tiers", "selection", "gateway", "database");
+    private static final Set<String> PROVIDER = Set.of("base-url", "default-model", "strategy", "daily-reset",
+            "allow-unknown-models", "models", "keys", "key-tiers");
+    private static final Set<String> KEY = Set.of("scope", "tier", "limits", "models");
+    private static final Set<String> KEY_TIER = Set.of("limits", "models", "scopes");
+    private static final Set<String> GATEWAY = Set.of("host", "port", "tokens", "max-body-bytes");
+    private static final Set<String> DATABASE = Set.of("url");
+
+    private final YamlDocument doc;
+    private final YamlReader in;
+
+    ConfigParser(YamlDocument doc) {
+        this.doc = doc;
+        this.in = new YamlReader(doc, new Problems(doc.source()));
+    }
+
+    KeycycleConfig parse() {
+        Map<String, Node> top = in.mapping(doc.root(), "", TOP);
+        Map<String, ProviderConfig> providers = providers(top.get("providers"));
+        Map<String, TierConfig> tiers = tiers(top.get("tiers"));
+        Selection selection = selection(top.get("selection"));
+        GatewayConfig gateway = gateway(top.get("gateway"));
+        DatabaseConfig database = new DatabaseConfig(blankToNull(in.string(
+                in.mapping(top.get("database"), "database", DATABASE).get("url"), "database.url")));
+        in.problems().throwIfAny();
+        return new KeycycleConfig(doc.source(), providers, tiers, selection, gateway, database);
+    }
+
+    private Map<String, ProviderConfig> providers(Node node) {
+        Map<String, ProviderConfig> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Node> e : in.mapping(node, "providers", null).entrySet()) {
+            String name = e.getKey().trim().toLowerCase(Locale.ROOT);
+            if (out.containsKey(name)) {
+                in.problem(e.getValue(), "providers: '" + e.getKey() + "' repeats provider '" + name + "'");
+                continue;
+            }
+            out.put(name, provider(name, e.getValue()));
+        }
+        return out;
+    }
+
+    private ProviderConfig provider(String name, Node node) {
+        String path = "providers." + name;
+        Map<String, Node> m = in.mapping(node, path, PROVIDER);
+        URI baseUrl = url(m.get("base-url"), path + ".base-url");
+        String defaultModel = in.requiredText(m.get("default-model"), path + ".default-model");
+        Strategy strategy = parseWith(m.get("strategy"), path + ".strategy", Strategy::parse);
+        DailyReset reset = parseWith(m.get("daily-reset"), path + ".daily-reset", DailyReset::parse);
+        Boolean allowUnknown = in.bool(m.get("allow-unknown-models"), path + ".allow-unknown-models");
+        Map<String, PartialLimits> models = models(m.get("models"), path + ".models");
+        Map<String, KeyConfig> keys = new LinkedHashMap<>();
+        for (Map.Entry<String, Node> k : in.mapping(m.get("keys"), path + ".keys", null).entrySet()) {
+            KeyConfig kc = key(k.getKey().trim(), k.getValue(), path + ".keys");
+            if (kc != null) keys.put(kc.selector(), kc);
+        }
+        Map<String, KeyTierConfig> keyTiers = new LinkedHashMap<>();
+        for (Map.Entry<String, Node> t : in.mapping(m.get("key-tiers"), path + ".key-tiers", null).entrySet()) {
+            String tierPath = path + ".key-tiers." + t.getKey();
+            Map<String, Node> tm = in.mapping(t.getValue(), tierPath, KEY_TIER);
+            List<String> scopes = new ArrayList<>();
+            List<Node> items = in.sequence(tm.get("scopes"), tierPath + ".scopes");
+            for (int i = 0; i < items.size(); i++) {
+                String s = in.requiredText(items.get(i), tierPath + ".scopes[" + i + "]");
+                if (s != null) scopes.add(s);
+            }
+            keyTiers.put(t.getKey(), new KeyTierConfig(t.getKey(), in.limits(tm.get("limits"), tierPath + ".limits"),
+                    models(tm.get("models"), tierPath + ".models"), scopes));
+        }
+        return new ProviderConfig(name, baseUrl, defaultModel, strategy, reset, allowUnknown, models, keys, keyTiers);
+    }
+
+    private KeyConfig key(String selector, Node node, String keysPath) {
+        String path = keysPath + "." + selector;
+        if (!KeyConfig.isValidSelector(selector)) {
+            // the selector is not echoed: a user may have pasted the secret itself
+            in.problem(node, keysPath + ": a key is selected by its 1-based index (3) or its fingerprint (8 hex digits, "
+                    + "e.g. 3f9a1c07…wxyz from 'keycycle check'); the selector given is neither (not shown, "
+                    + "in case it is a secret)");
+            return null;
+        }
+        Map<String, Node> m = in.mapping(node, path, KEY);
+        return new KeyConfig(selector, in.requiredText(m.get("scope"), path + ".scope"),
+                in.requiredText(m.get("tier"), path + ".tier"), in.limits(m.get("limits"), path + ".limits"),
+                models(m.get("models"), path + ".models"));
+    }
+
+    private Map<String, PartialLimits> models(Node node, String path) {
+        Map<String, PartialLimits> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Node> e : in.mapping(node, path, null).entrySet()) {
+            String model = e.getKey().trim();
+            if (model.isEmpty()) {
+                in.problem(e.getValue(), path + ": a model id must not be empty");
+                continue;
+            }
+            out.put(model, in.limits(e.getValue(), child(path, model)));
+        }
+        return out;
+    }
+
+    private Map<String, TierConfig> tiers(Node node) {
+        Map<String, TierConfig> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Node> e : in.mapping(node, "tiers", null).entrySet()) {
+            String name = e.getKey().trim();
+            String path = "tiers." + name;
+            if (name.isEmpty() || name.contains("/")) {
+                in.problem(e.getValue(), path + ": a tier name must be non-empty and contain no '/'"
+                        + " (names with '/' are read as provider/model)");
+                continue;
+            }
+            List<ModelRef> refs = new ArrayList<>();
+            List<Node> items = in.sequence(e.getValue(), path);
+            for (int i = 0; i < items.size(); i++) {
+                ModelRef ref = parseWith(items.get(i), path + "[" + i + "]", ModelRef::parse);
+                if (ref != null) refs.add(ref);
+            }
+            if (items.isEmpty()) in.problem(e.getValue(), path + " must list at least one provider/model");
+            out.put(name, new TierConfig(name, refs));
+        }
+        return out;
+    }
+
+    private Selection selection(Node node) {
+        Selection s = parseWith(node, "selection", Selection::parse);
+        return s == null ? Selection.HEADROOM : s;
+    }
+
+    private GatewayConfig gateway(Node node) {
+        Map<String, Node> m = in.mapping(node, "gateway", GATEWAY);
+        String host = in.requiredText(m.get("host"), "gateway.host");
+        Long port = in.number(m.get("port"), "gateway.port", 0, 65_535);
+        Long maxBody = in.number(m.get("max-body-bytes"), "gateway.max-body-bytes", 1, Long.MAX_VALUE / 2);
+        List<String> tokens = new ArrayList<>();
+        List<Node> items = in.sequence(m.get("tokens"), "gateway.tokens");
+        for (int i = 0; i < items.size(); i++) {
+            String t = in.string(items.get(i), "gateway.tokens[" + i + "]");
+            if (t != null && !t.isBlank()) tokens.add(t.trim());
+        }
+        return new GatewayConfig(host == null ? GatewayConfig.DEFAULT_HOST : host,
+                port == null ? GatewayConfig.DEFAULT_PORT : port.intValue(), tokens,
+                maxBody == null ? GatewayConfig.DEFAULT_MAX_BODY_BYTES : maxBody);
+    }
+
+    private URI url(Node node, String path) {
+        String s = in.requiredText(node, path);
+        if (s == null) return null;
+        try {
+            URI uri = new URI(s);
+            if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                    || uri.getHost() == null) {
+                in.problem(node, path + " must be an http(s) URL, was '" + s + "'");
+                return null;
+            }
+            return uri;
+        } catch (java.net.URISyntaxException e) {
+            in.problem(node, path + " must be an http(s) URL, was '" + s + "'");
+            return null;
+        }
+    }
+
+    private <T> T parseWith(Node node, String path, java.util.function.Function<String, T> parser) {
+        String s = in.string(node, path);
+        if (s == null || s.isBlank()) return null;
+        try {
+            return parser.apply(s);
+        } catch (ConfigurationException e) {
+            in.problem(node, path + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static String blankToNull(String s) { return s == null || s.isBlank() ? null : s.trim(); }
+}

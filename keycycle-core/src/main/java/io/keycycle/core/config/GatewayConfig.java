@@ -1,0 +1,29 @@
+package io.keycycle.core.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The gateway's settings. Defaults: host {@code 127.0.0.1}, port {@code 8787}, no tokens,
+ * 10 MiB request bodies. Blank tokens (e.g. {@code ${TOKEN:-}} with TOKEN unset) are dropped, so
+ * the gateway then runs without client auth, which it only allows on loopback.
+ *
+ * @param port 0 asks for any free port (tests)
+ */
+public record GatewayConfig(String host, int port, List<String> tokens, long maxBodyBytes) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8787;
+    public static final long DEFAULT_MAX_BODY_BYTES = 10L * 1024 * 1024;
+    public static final GatewayConfig DEFAULT = new GatewayConfig(DEFAULT_HOST, DEFAULT_PORT, List.of(), DEFAULT_MAX_BODY_BYTES);
+
+    public GatewayConfig {
+        Objects.requireNonNull(host, "host");
+        tokens = List.copyOf(tokens);
+    }
+
+    /** Never prints the tokens themselves. */
+    @Override public String toString() {
+        return "GatewayConfig[host=" + host + ", port=" + port + ", tokens=" + tokens.size() + ", maxBodyBytes=" + maxBodyBytes + "]";
+    }
+}
