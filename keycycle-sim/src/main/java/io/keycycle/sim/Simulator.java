@@ -70,8 +70,8 @@ public final class Simulator implements AutoCloseable {
 
     /** Binds and starts serving; returns {@code this}. */
     public synchronized Simulator start() {
-        if (server != null) {
-            throw new IllegalStateException("simulator already started on port " + port());
+        if (server != null || executor != null) {
+            throw new IllegalStateException("a simulator starts once; build a new one");
         }
         AtomicInteger n = new AtomicInteger();
         ThreadFactory tf = r -> {
@@ -147,6 +147,7 @@ public final class Simulator implements AutoCloseable {
         if (server != null) {
             server.stop(0);
             executor.shutdownNow();
+            server = null;
             LOG.info("keycycle-sim stopped");
         }
     }
