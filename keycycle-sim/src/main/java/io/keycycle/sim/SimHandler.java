@@ -8,10 +8,12 @@ import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -136,7 +138,7 @@ final class SimHandler implements HttpHandler {
             return;
         }
         pause(latency);
-        Map<String, String> headers = new java.util.LinkedHashMap<>(d.rateLimitHeaders(decision.snapshot()));
+        Map<String, String> headers = new LinkedHashMap<>(d.rateLimitHeaders(decision.snapshot()));
         headers.putAll(d.successHeaders(turn));
         int total = turn.prompt() + turn.completion() + turn.thinkingTokens() * (p.kind() == ProviderKind.GEMINI ? 1 : 0);
         if (request.stream()) {
@@ -241,7 +243,7 @@ final class SimHandler implements HttpHandler {
             if (q != null) {
                 for (String part : q.split("&")) {
                     if (part.toLowerCase(Locale.ROOT).startsWith("key=") && part.length() > 4) {
-                        return java.net.URLDecoder.decode(part.substring(4), StandardCharsets.UTF_8);
+                        return URLDecoder.decode(part.substring(4), StandardCharsets.UTF_8);
                     }
                 }
             }

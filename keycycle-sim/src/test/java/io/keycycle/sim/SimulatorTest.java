@@ -84,6 +84,29 @@ class SimulatorTest {
     }
 
     @Test
+    void concurrentRequestsNeverOvershootALimit() throws Exception {
+        sim.provider("groq").setLimits("llama-3.1-8b-instant", SimLimits.UNLIMITED.rpm(10));
+        String base = sim.baseUrl("groq");
+        String k = key(ProviderKind.GROQ);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Integer>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                int n = i;
+                futures.add(pool.submit(() -> Http.chat(base, k, Http.body("llama-3.1-8b-instant", "c" + n)).statusCode()));
+            }
+            long ok = 0;
+            for (var f : futures) {
+                ok += f.get() == 200 ? 1 : 0;
+            }
+            assertThat(ok).isEqualTo(10);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(sim.stats().total("groq").minute429()).isEqualTo(30);
+    }
+
+    @Test
     void resetConnectionDropsTheConnectionWithoutAnswer() {
         sim.provider("groq").failNext(1, FaultKind.RESET_CONNECTION);
         assertThatThrownBy(() -> Http.chat(sim.baseUrl("groq"), key(ProviderKind.GROQ), Http.body(model(ProviderKind.GROQ), "a")))
