@@ -1,0 +1,257 @@
+package io.keycycle.sim;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The live state of one simulated provider and the switches tests and the demo flip at runtime:
+ * key states, limits, gone models, queued and random faults. Obtained from
+ * {@link Simulator#provider(String)}; thread-safe; changes apply to the next request.
+ * {@link Simulator#reset()} returns everything to the configured {@link SimProvider}.
+ */
+public final class ProviderControl {
+
+    /** One known key: its configuration index (1-based; dynamic keys follow), mask, scope and state. */
+    static final class KeyEntry {
+        final int index;
+        final String mask;
+        final String scope;
+        volatile KeyState state;
+
+        KeyEntry(int index, String secret, String scope, KeyState state) {
+            this.index = index;
+            this.mask = SimKey.mask(secret);
+            this.scope = scope;
+            this.state = state;
+        }
+    }
+
+    private final SimProvider config;
+    private final Dialect dialect;
+    private final ConcurrentHashMap<String, KeyEntry> keys = new ConcurrentHashMap<>();
+    private final AtomicInteger nextDynamicIndex = new AtomicInteger();
+    private final ConcurrentHashMap<String, SimLimits> limits = new ConcurrentHashMap<>();
+    private final Set<String> gone = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<FaultKind> queuedFaults = new ConcurrentLinkedQueue<>();
+    private volatile SimLimits freeModelLimits;
+    private volatile double faultProbability;
+    private volatile List<FaultKind> faultKinds;
+    private Random random;
+
+    ProviderControl(SimProvider config) {
+        this.config = config;
+        this.dialect = Dialect.of(config.kind());
+        reset();
+    }
+
+    public ProviderKind kind() {
+        return config.kind();
+    }
+
+    /** The configuration this provider started from. */
+    public SimProvider config() {
+        return config;
+    }
+
+    /** The key is revoked: 401 (Gemini 400 {@code API_KEY_INVALID}) from now on. */
+    public ProviderControl killKey(String secret) {
+        return setKeyState(secret, KeyState.DEAD);
+    }
+
+    /** Groq {@code organization_restricted} / Gemini 403 leaked. */
+    public ProviderControl suspendKey(String secret) {
+        return setKeyState(secret, KeyState.SUSPENDED);
+    }
+
+    /** Cerebras / OpenRouter 402. */
+    public ProviderControl exhaustCredit(String secret) {
+        return setKeyState(secret, KeyState.NO_CREDIT);
+    }
+
+    /** Back to {@link KeyState#ACTIVE}. */
+    public ProviderControl reviveKey(String secret) {
+        return setKeyState(secret, KeyState.ACTIVE);
+    }
+
+    public ProviderControl setKeyState(String secret, KeyState state) {
+        Objects.requireNonNull(state, "state");
+        state.requireSupportedBy(kind());
+        KeyEntry e = keys.get(secret);
+        if (e == null) {
+            throw new IllegalArgumentException("no key " + SimKey.mask(secret) + " is configured for " + kind().id());
+        }
+        e.state = state;
+        return this;
+    }
+
+    /** Replaces the limits of {@code model} (adding the model if it was unknown). Usage so far is kept. */
+    public ProviderControl setLimits(String model, SimLimits newLimits) {
+        limits.put(requireModel(model), Objects.requireNonNull(newLimits, "limits"));
+        return this;
+    }
+
+    /** OpenRouter: replaces the account-wide budget of the {@code :free} models. */
+    public ProviderControl setFreeModelLimits(SimLimits newLimits) {
+        this.freeModelLimits = Objects.requireNonNull(newLimits, "limits");
+        return this;
+    }
+
+    /** The model now answers with the provider's "model gone" error. */
+    public ProviderControl markGone(String model) {
+        gone.add(requireModel(model));
+        return this;
+    }
+
+    public ProviderControl restoreModel(String model) {
+        gone.remove(requireModel(model));
+        return this;
+    }
+
+    /** The next {@code n} chat requests that pass auth and model checks fail with {@code fault}. */
+    public ProviderControl failNext(int n, FaultKind fault) {
+        if (n < 0) {
+            throw new IllegalArgumentException("failNext count must be >= 0, was " + n);
+        }
+        fault.requireSupportedBy(kind());
+        for (int i = 0; i < n; i++) {
+            queuedFaults.add(fault);
+        }
+        return this;
+    }
+
+    /** From now on each request fails with probability {@code p}, with one of {@code kinds} (seeded random). */
+    public ProviderControl faultProbability(double p, FaultKind... kinds) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("fault probability must be in [0, 1], was " + p);
+        }
+        if (p > 0 && kinds.length == 0) {
+            throw new IllegalArgumentException("fault probability " + p + " needs at least one fault kind");
+        }
+        for (FaultKind k : kinds) {
+            k.requireSupportedBy(kind());
+        }
+        this.faultKinds = List.of(kinds);
+        this.faultProbability = p;
+        return this;
+    }
+
+    /** Forgets all usage in every window (limits, keys and faults stay). */
+    public ProviderControl resetWindows() {
+        buckets.values().forEach(Bucket::clear);
+        buckets.clear();
+        return this;
+    }
+
+    /** Back to the configured state: keys, limits, gone models, faults and windows. */
+    public synchronized ProviderControl reset() {
+        keys.clear();
+        List<SimKey> configured = config.keys();
+        for (int i = 0; i < configured.size(); i++) {
+            SimKey k = configured.get(i);
+            keys.put(k.secret(), new KeyEntry(i + 1, k.secret(), k.scope(), k.state()));
+        }
+        nextDynamicIndex.set(configured.size() + 1);
+        limits.clear();
+        limits.putAll(config.models());
+        gone.clear();
+        gone.addAll(config.goneModels());
+        freeModelLimits = config.freeModelLimits();
+        queuedFaults.clear();
+        faultProbability = config.faultProbability();
+        faultKinds = config.faultKinds();
+        random = new Random(config.seed());
+        resetWindows();
+        return this;
+    }
+
+    // ---- used by the request handler --------------------------------------------------------
+
+    Dialect dialect() {
+        return dialect;
+    }
+
+    /** The key, or null when unknown; with acceptAnyKey an unknown secret becomes its own scope. */
+    KeyEntry resolve(String secret) {
+        KeyEntry e = keys.get(secret);
+        if (e == null && config.acceptAnyKey()) {
+            e = keys.computeIfAbsent(secret, s -> new KeyEntry(nextDynamicIndex.getAndIncrement(), s,
+                    "scope" + SimKey.mask(s).substring(1), KeyState.ACTIVE));
+        }
+        return e;
+    }
+
+    boolean isGone(String model) {
+        return gone.contains(model);
+    }
+
+    boolean hasNoFreeTier(String model) {
+        if (config.noFreeTierModels().contains(model)) {
+            return true;
+        }
+        SimLimits l = limitsFor(model);
+        return kind() == ProviderKind.GEMINI && l != null && l.hasZero();
+    }
+
+    /** The limits that apply to {@code model}'s own bucket, or null when the model is not served. */
+    SimLimits limitsFor(String model) {
+        SimLimits l = limits.get(model);
+        if (l == null && config.noFreeTierModels().contains(model)) {
+            return SimLimits.UNLIMITED.rpm(0).rpd(0).tpm(0).tpd(0);
+        }
+        return l != null ? l : config.defaultLimits().orElse(null);
+    }
+
+    boolean isAccountWide(String model) {
+        return config.isAccountWide(model);
+    }
+
+    SimLimits freeModelLimits() {
+        return freeModelLimits;
+    }
+
+    /** The bucket a request for {@code model} from {@code scope} is charged to. */
+    Bucket bucket(String scope, String model) {
+        String id = isAccountWide(model) ? scope + "\u0000:free" : scope + "\u0000" + model;
+        return buckets.computeIfAbsent(id, k -> new Bucket(kind().dayResetZone()));
+    }
+
+    /** Models a {@code /models} listing shows. */
+    List<String> listedModels() {
+        Set<String> all = new java.util.TreeSet<>(limits.keySet());
+        all.addAll(config.noFreeTierModels());
+        all.removeAll(gone);
+        return List.copyOf(all);
+    }
+
+    /** The next fault to inject, or null. */
+    FaultKind nextFault() {
+        FaultKind queued = queuedFaults.poll();
+        if (queued != null) {
+            return queued;
+        }
+        double p = faultProbability;
+        if (p <= 0) {
+            return null;
+        }
+        synchronized (this) {
+            if (random.nextDouble() < p) {
+                List<FaultKind> kinds = faultKinds;
+                return kinds.get(random.nextInt(kinds.size()));
+            }
+        }
+        return null;
+    }
+
+    private static String requireModel(String model) {
+        if (model == null || model.isBlank()) {
+            throw new IllegalArgumentException("model id must not be blank");
+        }
+        return model;
+    }
+}

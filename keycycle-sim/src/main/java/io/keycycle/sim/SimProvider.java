@@ -1,0 +1,287 @@
+package io.keycycle.sim;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Immutable configuration of one simulated provider: its keys and their scopes, the models it
+ * serves with their limits, the models that are gone, and the background fault rate.
+ *
+ * <p>Limits are enforced per (scope, model). OpenRouter models whose id ends in {@code :free}
+ * instead share one account-wide bucket per scope, limited by {@link #freeModelLimits()}.
+ *
+ * <pre>{@code
+ * SimProvider.groq()
+ *     .key("gsk_test_0000000000000000000001", "org-a")
+ *     .model("llama-3.3-70b-versatile", SimLimits.UNLIMITED.rpm(2).tpd(10_000))
+ *     .goneModel("gemma2-9b-it")
+ *     .build();
+ * }</pre>
+ */
+public record SimProvider(
+        ProviderKind kind,
+        List<SimKey> keys,
+        Map<String, SimLimits> models,
+        Set<String> goneModels,
+        Set<String> noFreeTierModels,
+        Optional<SimLimits> defaultLimits,
+        boolean acceptAnyKey,
+        int thinkingTokens,
+        SimLimits freeModelLimits,
+        boolean highBalance,
+        double faultProbability,
+        List<FaultKind> faultKinds,
+        long seed) {
+
+    public SimProvider {
+        Objects.requireNonNull(kind, "kind");
+        keys = List.copyOf(keys);
+        models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
+        goneModels = Set.copyOf(goneModels);
+        noFreeTierModels = Set.copyOf(noFreeTierModels);
+        Objects.requireNonNull(defaultLimits, "defaultLimits");
+        Objects.requireNonNull(freeModelLimits, "freeModelLimits");
+        faultKinds = List.copyOf(faultKinds);
+        Set<String> secrets = new HashSet<>();
+        for (SimKey k : keys) {
+            k.state().requireSupportedBy(kind);
+            if (!secrets.add(k.secret())) {
+                throw new IllegalArgumentException("key " + k.mask() + " is configured twice for " + kind.id());
+            }
+        }
+        if (!noFreeTierModels.isEmpty() && kind != ProviderKind.GEMINI) {
+            throw new IllegalArgumentException("no-free-tier models (429 limit: 0) exist only on gemini, not " + kind.id());
+        }
+        if (thinkingTokens < 0) {
+            throw new IllegalArgumentException("thinkingTokens must be >= 0, was " + thinkingTokens + " for " + kind.id());
+        }
+        if (!(faultProbability >= 0 && faultProbability <= 1)) {
+            throw new IllegalArgumentException("faultProbability must be in [0, 1], was " + faultProbability + " for " + kind.id());
+        }
+        if (faultProbability > 0 && faultKinds.isEmpty()) {
+            throw new IllegalArgumentException("faultProbability " + faultProbability + " needs at least one fault kind for " + kind.id());
+        }
+        faultKinds.forEach(f -> f.requireSupportedBy(kind));
+    }
+
+    public static Builder builder(ProviderKind kind) {
+        return new Builder(kind);
+    }
+
+    public static Builder cerebras() {
+        return builder(ProviderKind.CEREBRAS);
+    }
+
+    public static Builder groq() {
+        return builder(ProviderKind.GROQ);
+    }
+
+    public static Builder gemini() {
+        return builder(ProviderKind.GEMINI);
+    }
+
+    public static Builder openrouter() {
+        return builder(ProviderKind.OPENROUTER);
+    }
+
+    /** The provider with its {@link Builder#freeTierModels() free-tier table} and {@code n} fake keys, one scope each. */
+    public static SimProvider freeTier(ProviderKind kind, int fakeKeys) {
+        return builder(kind).freeTierModels().fakeKeys(fakeKeys).build();
+    }
+
+    /** True for OpenRouter {@code :free} models, which share an account-wide budget. */
+    boolean isAccountWide(String model) {
+        return kind == ProviderKind.OPENROUTER && model.endsWith(":free");
+    }
+
+    /** Validating builder; each setter fails at once on bad input. */
+    public static final class Builder {
+        private final ProviderKind kind;
+        private final List<SimKey> keys = new ArrayList<>();
+        private final Map<String, SimLimits> models = new LinkedHashMap<>();
+        private final Set<String> gone = new LinkedHashSet<>();
+        private final Set<String> noFreeTier = new LinkedHashSet<>();
+        private SimLimits defaultLimits;
+        private boolean acceptAnyKey;
+        private int thinkingTokens;
+        private SimLimits freeModelLimits = SimLimits.UNLIMITED.rpm(20).rpd(50);
+        private boolean highBalance;
+        private double faultProbability;
+        private final List<FaultKind> faultKinds = new ArrayList<>();
+        private long seed = 42;
+
+        private Builder(ProviderKind kind) {
+            this.kind = Objects.requireNonNull(kind, "kind");
+            this.thinkingTokens = kind == ProviderKind.GEMINI ? 24 : 0;
+        }
+
+        /** An active key; {@code scope} is the organisation/project/account whose limits it shares. */
+        public Builder key(String secret, String scope) {
+            return key(SimKey.of(secret, scope));
+        }
+
+        public Builder key(SimKey key) {
+            key.state().requireSupportedBy(kind);
+            keys.add(key);
+            return this;
+        }
+
+        /** Adds {@code n} keys {@link SimKey#fakeSecret fakeSecret(kind, 1..n)}, each in its own scope {@code scope-i}. */
+        public Builder fakeKeys(int n) {
+            requireNonNegative("fakeKeys", n);
+            for (int i = 1; i <= n; i++) {
+                key(SimKey.fakeSecret(kind, i), "scope-" + i);
+            }
+            return this;
+        }
+
+        /** Adds {@code n} fake keys that all share {@code scope}. */
+        public Builder fakeKeys(int n, String scope) {
+            requireNonNegative("fakeKeys", n);
+            for (int i = 1; i <= n; i++) {
+                key(SimKey.fakeSecret(kind, i), scope);
+            }
+            return this;
+        }
+
+        /** Serves {@code model} with these limits (replacing earlier limits for it). */
+        public Builder model(String model, SimLimits limits) {
+            requireModel(model);
+            models.put(model, Objects.requireNonNull(limits, "limits for " + kind.id() + "/" + model));
+            return this;
+        }
+
+        /** The model answers with the provider's "model gone" error (404 / Groq 400 decommissioned). */
+        public Builder goneModel(String model) {
+            requireModel(model);
+            gone.add(model);
+            return this;
+        }
+
+        /** Gemini only: the model answers 429 with {@code limit: 0} on all four free-tier quotas. */
+        public Builder noFreeTierModel(String model) {
+            requireModel(model);
+            if (kind != ProviderKind.GEMINI) {
+                throw new IllegalArgumentException("no-free-tier models (429 limit: 0) exist only on gemini, not " + kind.id());
+            }
+            noFreeTier.add(model);
+            return this;
+        }
+
+        /** Serve models that are not configured, with these limits (otherwise they are 404). */
+        public Builder defaultLimits(SimLimits limits) {
+            this.defaultLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /** Any bearer secret is valid and is its own scope (for the standalone simulator). */
+        public Builder acceptAnyKey(boolean accept) {
+            this.acceptAnyKey = accept;
+            return this;
+        }
+
+        /**
+         * Hidden reasoning tokens added to {@code total_tokens} only (Gemini compat behaviour;
+         * default 24 on Gemini, 0 elsewhere). They are not charged to the limits.
+         */
+        public Builder thinkingTokens(int tokens) {
+            requireNonNegative("thinkingTokens", tokens);
+            this.thinkingTokens = tokens;
+            return this;
+        }
+
+        /** OpenRouter: the account-wide budget shared by all {@code :free} models (default 20 RPM, 50 RPD). */
+        public Builder freeModelLimits(SimLimits limits) {
+            this.freeModelLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /** OpenRouter: the account has bought 10 credits, so the day 429 says {@code free-models-per-day-high-balance}. */
+        public Builder highBalance(boolean highBalance) {
+            this.highBalance = highBalance;
+            return this;
+        }
+
+        /** Each request fails with probability {@code p}, with one of {@code kinds} picked at random (seeded). */
+        public Builder faultProbability(double p, FaultKind... kinds) {
+            this.faultProbability = p;
+            faultKinds.clear();
+            for (FaultKind k : kinds) {
+                k.requireSupportedBy(kind);
+                faultKinds.add(k);
+            }
+            return this;
+        }
+
+        /** Seed of the fault-injection random generator. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Adds the free-tier models of providers.md §7 (newest confirmed values) and the models it
+         * lists as gone. Cerebras uses the 2026 Free Trial numbers.
+         */
+        public Builder freeTierModels() {
+            SimLimits none = SimLimits.UNLIMITED;
+            switch (kind) {
+                case CEREBRAS -> {
+                    SimLimits trial = none.rpm(5).tpm(30_000).tph(1_000_000).tpd(1_000_000);
+                    model("gpt-oss-120b", trial).model("zai-glm-4.7", trial).model("gemma-4-31b", trial);
+                    goneModel("llama-3.3-70b").goneModel("qwen-3-32b").goneModel("llama3.1-8b");
+                }
+                case GROQ -> {
+                    SimLimits oss = none.rpm(30).rpd(1_000).tpm(8_000).tpd(200_000);
+                    model("llama-3.1-8b-instant", none.rpm(30).rpd(14_400).tpm(6_000).tpd(500_000));
+                    model("llama-3.3-70b-versatile", none.rpm(30).rpd(1_000).tpm(12_000).tpd(100_000));
+                    model("openai/gpt-oss-120b", oss).model("openai/gpt-oss-20b", oss).model("qwen/qwen3.6-27b", oss);
+                    goneModel("gemma2-9b-it").goneModel("deepseek-r1-distill-llama-70b")
+                            .goneModel("qwen-qwq-32b").goneModel("qwen/qwen3-32b");
+                }
+                case GEMINI -> {
+                    model("gemini-2.5-flash", none.rpm(5).rpd(20).tpm(250_000));
+                    model("gemini-2.5-flash-lite", none.rpm(10).rpd(20).tpm(250_000));
+                    model("gemini-3.1-flash-lite", none.rpm(15).rpd(500).tpm(250_000));
+                    model("gemini-3.5-flash", none.rpm(5).rpd(20).tpm(250_000));
+                    noFreeTierModel("gemini-2.5-pro");
+                    goneModel("gemini-2.0-flash").goneModel("gemini-2.0-flash-lite");
+                }
+                case OPENROUTER -> {
+                    model("meta-llama/llama-3.3-70b-instruct:free", none);
+                    model("deepseek/deepseek-chat-v3.1:free", none);
+                    model("google/gemma-3-27b-it:free", none);
+                    model("qwen/qwen3-coder:free", none);
+                    model("openai/gpt-oss-120b", none);
+                    freeModelLimits(none.rpm(20).rpd(50));
+                }
+            }
+            return this;
+        }
+
+        public SimProvider build() {
+            return new SimProvider(kind, keys, models, gone, noFreeTier, Optional.ofNullable(defaultLimits),
+                    acceptAnyKey, thinkingTokens, freeModelLimits, highBalance, faultProbability, faultKinds, seed);
+        }
+
+        private void requireModel(String model) {
+            if (model == null || model.isBlank()) {
+                throw new IllegalArgumentException("model id must not be blank for " + kind.id());
+            }
+        }
+
+        private void requireNonNegative(String what, int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException(what + " must be >= 0, was " + n + " for " + kind.id());
+            }
+        }
+    }
+}
