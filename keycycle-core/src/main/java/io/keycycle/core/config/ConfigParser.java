@@ -1,5 +1,6 @@
 package io.keycycle.core.config;
 
+import io.keycycle.core.pool.Selection;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.DailyReset;
 import io.keycycle.core.Strategy;

@@ -1,5 +1,6 @@
 package io.keycycle.core.config;
 
+import io.keycycle.core.pool.Selection;
 import io.keycycle.core.ConfigurationException;
 
 import java.io.IOException;

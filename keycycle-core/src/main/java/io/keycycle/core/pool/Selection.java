@@ -14,6 +14,9 @@ public enum Selection {
     /** The first admissible key in configuration order (the Python library's behaviour). */
     FIRST_FIT;
 
+    /** The configuration spelling: {@code headroom}, {@code round-robin}, {@code first-fit}. */
+    public String key() { return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'); }
+
     public static Selection parse(String s) {
         return switch (s.trim().toLowerCase(java.util.Locale.ROOT).replace('_', '-')) {
             case "headroom" -> HEADROOM;
