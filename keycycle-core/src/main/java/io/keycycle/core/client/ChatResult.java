@@ -15,7 +15,7 @@ import java.util.Optional;
  * (case-insensitive names, all kept: the classifier reads {@code retry-after} and
  * {@code x-ratelimit-*}), the raw body and the usage parsed from it. Immutable.
  */
-public final class ChatResult {
+public final class ChatResult implements io.keycycle.core.pool.ProviderAnswer {
 
     private final String provider;
     private final ProviderResponse response;
@@ -57,6 +57,7 @@ public final class ChatResult {
     public Duration elapsed() { return elapsed; }
 
     /** The answer in the form {@link io.keycycle.core.ProviderProfile#classify} takes. */
+    @Override
     public ProviderResponse response() { return response; }
 
     /**

@@ -21,7 +21,7 @@ import java.util.Optional;
  * </ul>
  * Immutable.
  */
-public final class StreamResult {
+public final class StreamResult implements io.keycycle.core.pool.ProviderAnswer {
 
     /** Status used in {@link #response()} for a mid-stream error whose {@code error.code} is no HTTP status. */
     public static final int MID_STREAM_ERROR_STATUS = 502;
@@ -77,6 +77,7 @@ public final class StreamResult {
     public boolean done() { return done; }
 
     /** True if the caller cancelled the stream. */
+    @Override
     public boolean cancelled() { return cancelled; }
 
     /** How many data events (not counting [DONE]) were handed to the listener. */
@@ -94,6 +95,7 @@ public final class StreamResult {
      *       (the whole body when the provider answered plain JSON instead of a stream).</li>
      * </ul>
      */
+    @Override
     public ProviderResponse response() {
         if (errorEvent != null && status / 100 == 2) {
             int code = Json.tryParse(errorEvent)
@@ -115,6 +117,10 @@ public final class StreamResult {
      *
      * @throws ProviderHttpException for a non-2xx answer or a mid-stream error, carrying {@link #response()}
      */
+    /** A stream that delivered events before failing must not be repeated with another key. */
+    @Override
+    public boolean retryable() { return events == 0; }
+
     public StreamResult orThrow() {
         if (!isSuccess()) {
             throw new ProviderHttpException(provider, response());

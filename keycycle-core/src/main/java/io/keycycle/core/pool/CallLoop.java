@@ -62,11 +62,19 @@ final class CallLoop<T> {
                 lease.release();
                 throw e;
             }
+            if (result instanceof ProviderAnswer a && a.cancelled()) {
+                lease.release();
+                return result;
+            }
             lease.report(outcome);
             attempts.add(new RateLimitException.Attempt(provider, model, lease.fingerprint(), outcome));
             if (outcome.isSuccess()) return result;
             lastCause = cause != null ? cause
-                    : result instanceof ProviderResponse pr ? new ProviderHttpException(provider, pr) : null;
+                    : result instanceof ProviderResponse pr ? new ProviderHttpException(provider, pr)
+                    : result instanceof ProviderAnswer pa ? new ProviderHttpException(provider, pa.response()) : null;
+            if (result instanceof ProviderAnswer a && !a.retryable()) {
+                throw new RateLimitException(provider, model, attempts, "failed after part of the answer was delivered", lastCause);
+            }
             if (!outcome.kind().rotates()) {
                 throw new RateLimitException(provider, model, attempts, "not retryable (" + outcome.kind() + ")", lastCause);
             }
@@ -79,6 +87,7 @@ final class CallLoop<T> {
     private Outcome classify(T result) {
         Instant now = Instant.ofEpochMilli(pool.clock().millis());
         if (result instanceof ProviderResponse r) return pool.profile().classify(r, now);
+        if (result instanceof ProviderAnswer a) return pool.profile().classify(a.response(), now);
         if (result instanceof HttpFailure f) return pool.profile().classify(f.toResponse(), now);
         if (result instanceof UsageReport u) return Outcome.success(u.usage());
         if (result instanceof Usage u) return Outcome.success(u);

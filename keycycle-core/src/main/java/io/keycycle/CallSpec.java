@@ -1,0 +1,47 @@
+package io.keycycle;
+
+import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.pool.CallOptions;
+
+import java.time.Duration;
+
+/**
+ * How one call through {@link Keycycle} behaves — the seed's
+ * {@code get_model(estimated_tokens, wait, timeout, max_retries, id)} plus affinity and escalation.
+ * Immutable; each {@code with…} method validates at once.
+ *
+ * @param estimatedTokens tokens reserved before the call (prompt estimate + completion budget)
+ * @param waitForKey      wait for a key (up to {@code timeout}) instead of failing fast
+ * @param timeout         overall deadline, waits included
+ * @param maxRetries      rotations after the first attempt, per candidate provider/model
+ * @param pinnedKey       a 1-based key index or fingerprint; only that key is used (no fallback)
+ * @param sessionId       keep a conversation on one key while it has room
+ * @param escalateTo      a tier to try after every candidate of the target failed
+ */
+public record CallSpec(long estimatedTokens, boolean waitForKey, Duration timeout, int maxRetries, String pinnedKey,
+                       String sessionId, String escalateTo) {
+
+    public static final CallSpec DEFAULT = new CallSpec(CallOptions.DEFAULT_ESTIMATED_TOKENS, false,
+            CallOptions.DEFAULT_TIMEOUT, CallOptions.DEFAULT_MAX_RETRIES, null, null, null);
+
+    public CallSpec {
+        if (estimatedTokens < 0) throw new ConfigurationException("estimatedTokens must be >= 0, was " + estimatedTokens);
+        if (maxRetries < 0) throw new ConfigurationException("maxRetries must be >= 0, was " + maxRetries);
+        timeout = timeout == null ? CallOptions.DEFAULT_TIMEOUT : timeout;
+        if (timeout.isNegative() || timeout.isZero()) throw new ConfigurationException("timeout must be > 0, was " + timeout);
+    }
+
+    public static CallSpec defaults() { return DEFAULT; }
+
+    public CallSpec withEstimatedTokens(long n) { return new CallSpec(n, waitForKey, timeout, maxRetries, pinnedKey, sessionId, escalateTo); }
+    public CallSpec withWait(boolean w) { return new CallSpec(estimatedTokens, w, timeout, maxRetries, pinnedKey, sessionId, escalateTo); }
+    public CallSpec withTimeout(Duration t) { return new CallSpec(estimatedTokens, waitForKey, t, maxRetries, pinnedKey, sessionId, escalateTo); }
+    public CallSpec withMaxRetries(int n) { return new CallSpec(estimatedTokens, waitForKey, timeout, n, pinnedKey, sessionId, escalateTo); }
+    public CallSpec withPinnedKey(String id) { return new CallSpec(estimatedTokens, waitForKey, timeout, maxRetries, id, sessionId, escalateTo); }
+    public CallSpec withSession(String id) { return new CallSpec(estimatedTokens, waitForKey, timeout, maxRetries, pinnedKey, id, escalateTo); }
+    public CallSpec withEscalation(String tier) { return new CallSpec(estimatedTokens, waitForKey, timeout, maxRetries, pinnedKey, sessionId, tier); }
+
+    CallOptions toOptions(String model, Duration remaining) {
+        return new CallOptions(model, estimatedTokens, maxRetries, waitForKey, remaining, pinnedKey, sessionId);
+    }
+}

@@ -1,0 +1,574 @@
+package io.keycycle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.keycycle.core.ApiKey;
+import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.EngineClock;
+import io.keycycle.core.EngineRestorer;
+import io.keycycle.core.KeycycleEvent;
+import io.keycycle.core.KeycycleException;
+import io.keycycle.core.KeycycleListener;
+import io.keycycle.core.NoAvailableKeyException;
+import io.keycycle.core.OutcomeKind;
+import io.keycycle.core.Persistence;
+import io.keycycle.core.PersistenceProvider;
+import io.keycycle.core.ProviderSpec;
+import io.keycycle.core.RateLimitException;
+import io.keycycle.core.classify.ProviderProfiles;
+import io.keycycle.core.client.ChatResult;
+import io.keycycle.core.client.OpenAiCompatClient;
+import io.keycycle.core.client.StreamHandle;
+import io.keycycle.core.client.StreamListener;
+import io.keycycle.core.client.StreamResult;
+import io.keycycle.core.client.TokenEstimator;
+import io.keycycle.core.config.Catalog;
+import io.keycycle.core.config.KeyLoader;
+import io.keycycle.core.config.KeycycleConfig;
+import io.keycycle.core.config.LoadedKeys;
+import io.keycycle.core.config.ModelDescription;
+import io.keycycle.core.config.ModelRef;
+import io.keycycle.core.config.TierConfig;
+import io.keycycle.core.config.ValidationReport;
+import io.keycycle.core.pool.KeyPool;
+import io.keycycle.core.pool.PoolPolicy;
+import io.keycycle.core.pool.PoolSnapshot;
+import io.keycycle.core.pool.Selection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The front door: every provider that has keys, as one pool each, with tiers and fallback on top.
+ * {@code Keycycle.fromEnv()} reads {@code NUM_<P>}/{@code <P>_API_KEY_<i>} from the environment and
+ * {@code ./.env}, {@code ./keycycle.yaml} (or {@code KEYCYCLE_CONFIG}), and opens the store when
+ * {@code keycycle-store} is on the class path.
+ *
+ * <p>A <em>target</em> names what to call: {@code provider/model}, a provider (its default model),
+ * a bare model one provider serves, or a tier from the configuration (an ordered list of
+ * candidates). {@link #call} tries the candidates in order: a candidate that is exhausted
+ * ({@link NoAvailableKeyException}), out of attempts, or whose model is unavailable hands over to
+ * the next; a request the provider rejected as invalid is surfaced at once.
+ *
+ * <p>{@link #close()} stops the maintenance timer and drains the store; a shutdown hook does it
+ * when the host forgets.
+ */
+public final class Keycycle implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Keycycle.class);
+
+    private final Catalog catalog;
+    private final KeycycleConfig config;
+    private final ValidationReport report;
+    private final Map<String, KeyPool> pools;
+    private final Map<String, OpenAiCompatClient> clients;
+    private final Persistence persistence;
+    private final EngineClock clock;
+    private final List<KeycycleListener> listeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService timer;
+    private final Thread shutdownHook;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Keycycle(Builder b, Catalog catalog, LoadedKeys loaded) {
+        this.catalog = catalog;
+        this.config = catalog.config();
+        this.report = loaded.report();
+        this.clock = b.clock;
+        this.persistence = b.persistence;
+        listeners.addAll(b.listeners);
+        Selection selection = b.selection != null ? b.selection : config.selection();
+        KeycycleListener fanOut = this::publish;
+        Map<String, KeyPool> ps = new LinkedHashMap<>();
+        Map<String, OpenAiCompatClient> cs = new LinkedHashMap<>();
+        for (Map.Entry<String, List<ApiKey>> e : loaded.keys().entrySet()) {
+            String provider = e.getKey();
+            if (e.getValue().isEmpty()) continue;
+            if (!catalog.has(provider)) {
+                log.warn("{} key(s) for unknown provider '{}' ignored; add it under providers.{} in keycycle.yaml "
+                        + "with a base-url and models", e.getValue().size(), provider, provider);
+                continue;
+            }
+            ProviderSpec spec = catalog.provider(provider);
+            KeyPool pool = KeyPool.builder(spec).keys(e.getValue()).limits(catalog.resolver(provider))
+                    .profile(ProviderProfiles.forProvider(provider)).clock(clock).selection(selection)
+                    .policy(b.policy).listener(fanOut).build();
+            ps.put(provider, pool);
+            if (spec.baseUrl() != null) {
+                cs.put(provider, OpenAiCompatClient.builder(spec.baseUrl()).provider(provider)
+                        .requestTimeout(b.requestTimeout).build());
+            }
+            log.info("{} keys for provider {} (default model {}, {} scope(s)): {}", e.getValue().size(), provider,
+                    spec.defaultModel(), e.getValue().stream().map(ApiKey::scope).distinct().count(),
+                    e.getValue().stream().map(ApiKey::fingerprint).toList());
+        }
+        this.pools = java.util.Collections.unmodifiableMap(ps);
+        this.clients = java.util.Collections.unmodifiableMap(cs);
+        validateModels();
+        if (persistence != null) {
+            long t0 = System.nanoTime();
+            persistence.hydrate(restorer(), clock.now());
+            log.info("state restored from the store in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        }
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "keycycle-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::maintain, 30, 30, TimeUnit.SECONDS);
+        if (b.shutdownHook) {
+            shutdownHook = new Thread(this::closeQuietly, "keycycle-shutdown");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        } else {
+            shutdownHook = null;
+        }
+    }
+
+    /** Reads the process environment, {@code ./.env} and {@code ./keycycle.yaml} (or {@code KEYCYCLE_CONFIG}). */
+    public static Keycycle fromEnv() { return builder().fromEnvironment(System.getenv()).build(); }
+
+    public static Builder builder() { return new Builder(); }
+
+    // ------------------------------------------------------------------ accessors
+
+    public Catalog catalog() { return catalog; }
+
+    public KeycycleConfig config() { return config; }
+
+    /** The key set-up findings (counts, gaps, duplicates, placeholders) from loading. */
+    public ValidationReport validationReport() { return report; }
+
+    /** Providers that have keys, in configuration order. */
+    public Collection<String> providers() { return pools.keySet(); }
+
+    /** The pool of a provider; {@link ConfigurationException} naming the providers that have keys. */
+    public KeyPool pool(String provider) {
+        KeyPool p = pools.get(provider == null ? null : provider.toLowerCase(java.util.Locale.ROOT));
+        if (p == null) {
+            throw new ConfigurationException("no keys for provider '" + provider + "'; providers with keys: "
+                    + (pools.isEmpty() ? "none (set NUM_<PROVIDER> and <PROVIDER>_API_KEY_<i>)" : String.join(", ", pools.keySet())));
+        }
+        return p;
+    }
+
+    public Optional<Persistence> persistence() { return Optional.ofNullable(persistence); }
+
+    public EngineClock clock() { return clock; }
+
+    public Map<String, TierConfig> tiers() { return config.tiers(); }
+
+    public List<PoolSnapshot> snapshots() {
+        List<PoolSnapshot> l = new ArrayList<>();
+        for (KeyPool p : pools.values()) l.add(p.snapshot());
+        return l;
+    }
+
+    public void addListener(KeycycleListener l) { listeners.add(Objects.requireNonNull(l)); }
+
+    public void removeListener(KeycycleListener l) { listeners.remove(l); }
+
+    /** The HTTP client of a provider (base URL from the catalog, {@code <P>_BASE_URL} or the file). */
+    public OpenAiCompatClient client(String provider) {
+        OpenAiCompatClient c = clients.get(provider);
+        if (c == null) throw new ConfigurationException("provider " + provider + " has no base URL and no keys here");
+        return c;
+    }
+
+    // ------------------------------------------------------------------ targets
+
+    /**
+     * The ordered candidates of a target: a tier's list, or the single provider/model it names.
+     *
+     * @throws ConfigurationException the target names nothing known, or a bare model more than one provider serves
+     */
+    public List<ModelRef> route(String target) {
+        if (target == null || target.isBlank()) throw new ConfigurationException("no model or tier given");
+        String t = target.trim();
+        TierConfig tier = config.tiers().get(t);
+        if (tier != null) return tier.models();
+        int slash = t.indexOf('/');
+        if (slash > 0) {
+            String provider = t.substring(0, slash).toLowerCase(java.util.Locale.ROOT);
+            if (pools.containsKey(provider) || catalog.has(provider)) return List.of(ModelRef.parse(t));
+        }
+        String lower = t.toLowerCase(java.util.Locale.ROOT);
+        if (pools.containsKey(lower)) {
+            ProviderSpec spec = catalog.provider(lower);
+            if (spec.defaultModel() == null) throw new ConfigurationException("provider " + lower + " has no default model; use " + lower + "/<model>");
+            return List.of(new ModelRef(lower, spec.defaultModel()));
+        }
+        List<ModelRef> servers = new ArrayList<>();
+        for (String p : pools.keySet()) {
+            if (catalog.provider(p).models().containsKey(t)) servers.add(new ModelRef(p, t));
+        }
+        if (servers.size() == 1) return servers;
+        if (servers.size() > 1) {
+            throw new ConfigurationException("model '" + t + "' is served by " + servers.stream().map(ModelRef::provider).toList()
+                    + "; say which: " + servers.stream().map(ModelRef::toString).toList());
+        }
+        throw new ConfigurationException("unknown model or tier '" + t + "': use provider/model (providers with keys: "
+                + String.join(", ", pools.keySet()) + ") or a tier (" + String.join(", ", config.tiers().keySet()) + ")");
+    }
+
+    // ------------------------------------------------------------------ calls
+
+    /** Runs {@code fn} on the target with default settings. */
+    public <T> Served<T> call(String target, TargetCall<T> fn) { return call(target, CallSpec.DEFAULT, fn); }
+
+    /**
+     * Runs {@code fn} with a key of the target's first candidate that can serve, rotating keys
+     * within the candidate (the pool's one retry loop) and falling back to the next candidate when
+     * one is exhausted, out of attempts or unavailable; then to {@code spec.escalateTo()} if set.
+     *
+     * @throws NoAvailableKeyException nothing could even be tried (carries the earliest retry instant)
+     * @throws RateLimitException      attempts were made and all failed (carries every attempt)
+     */
+    public <T> Served<T> call(String target, CallSpec spec, TargetCall<T> fn) {
+        Objects.requireNonNull(spec, "spec");
+        List<ModelRef> candidates = new ArrayList<>(route(target));
+        if (spec.escalateTo() != null) {
+            TierConfig up = config.tiers().get(spec.escalateTo());
+            if (up == null) throw new ConfigurationException("unknown tier '" + spec.escalateTo() + "' to escalate to; tiers: " + config.tiers().keySet());
+            for (ModelRef m : up.models()) if (!candidates.contains(m)) candidates.add(m);
+        }
+        long deadline = clock.millis() + spec.timeout().toMillis();
+        List<KeycycleException> failures = new ArrayList<>();
+        AtomicInteger attempts = new AtomicInteger();
+        for (ModelRef c : candidates) {
+            long remaining = deadline - clock.millis();
+            if (remaining <= 0) break;
+            KeyPool pool = pools.get(c.provider());
+            if (pool == null) {
+                failures.add(new NoAvailableKeyException(c.provider(), c.model(), 0, 0, 0, 0, null, "no keys configured for " + c.provider()));
+                continue;
+            }
+            AtomicReference<String> fingerprint = new AtomicReference<>();
+            try {
+                T value = pool.call(spec.toOptions(c.model(), Duration.ofMillis(remaining)), key -> {
+                    attempts.incrementAndGet();
+                    fingerprint.set(key.fingerprint());
+                    return fn.call(c, key);
+                });
+                return new Served<>(value, c.provider(), c.model(), fingerprint.get(), attempts.get(), failures.size());
+            } catch (NoAvailableKeyException | RateLimitException e) {
+                if (!fallbackAllowed(e) || spec.pinnedKey() != null) throw e;
+                failures.add(e);
+                if (candidates.size() > 1) log.info("{} cannot serve now, trying the next candidate: {}", c, e.getMessage());
+            } catch (ConfigurationException e) {
+                if (candidates.size() == 1) throw e;
+                failures.add(e);
+                log.warn("tier candidate {} skipped: {}", c, e.getMessage());
+            }
+        }
+        throw combine(target, candidates, failures);
+    }
+
+    /** An invalid request (400/422) would fail the same way elsewhere; anything else may succeed on the next candidate. */
+    private static boolean fallbackAllowed(KeycycleException e) {
+        if (e instanceof RateLimitException r && r.lastOutcome() != null && r.lastOutcome().kind() == OutcomeKind.REQUEST_INVALID) {
+            int s = r.lastOutcome().status();
+            return s == 413 || s == 429;
+        }
+        return true;
+    }
+
+    private static KeycycleException combine(String target, List<ModelRef> candidates, List<KeycycleException> failures) {
+        if (failures.size() == 1) return failures.get(0);
+        if (failures.isEmpty()) {
+            return new NoAvailableKeyException(target, candidates.toString(), 0, 0, 0, 0, null, "deadline passed before any candidate could be tried");
+        }
+        boolean anyAttempt = false;
+        List<RateLimitException.Attempt> all = new ArrayList<>();
+        int total = 0, cooling = 0, parked = 0, disabled = 0;
+        Instant retryAt = null;
+        StringBuilder why = new StringBuilder();
+        for (KeycycleException f : failures) {
+            if (why.length() > 0) why.append("; ");
+            if (f instanceof NoAvailableKeyException n) {
+                total += n.totalKeys();
+                cooling += n.cooling();
+                parked += n.parked();
+                disabled += n.disabled();
+                if (n.retryAt() != null && (retryAt == null || n.retryAt().isBefore(retryAt))) retryAt = n.retryAt();
+                why.append(n.provider()).append('/').append(n.model()).append(": ").append(shortWhy(n.getMessage()));
+            } else if (f instanceof RateLimitException r) {
+                anyAttempt = true;
+                all.addAll(r.attempts());
+                why.append(r.provider()).append('/').append(r.model()).append(": ").append(shortWhy(r.getMessage()));
+            } else {
+                why.append(f.getMessage());
+            }
+        }
+        if (anyAttempt) {
+            return new RateLimitException(target, candidates.toString(), all, "every candidate failed (" + why + ")", failures.get(failures.size() - 1));
+        }
+        return new NoAvailableKeyException(target, candidates.toString(), total, cooling, parked, disabled, retryAt, "every candidate is exhausted (" + why + ")");
+    }
+
+    private static String shortWhy(String message) {
+        return message.length() > 200 ? message.substring(0, 200) + "…" : message;
+    }
+
+    /**
+     * One chat completion through the pool (non-streaming). {@code body} is an OpenAI-style request;
+     * its {@code model} is replaced per candidate. Unless {@code spec} says otherwise, the reservation is
+     * the prompt estimate plus {@code max_tokens} (or the spec's estimate when no max is given).
+     * A non-2xx answer after all retries and fallbacks is thrown as {@link RateLimitException}.
+     */
+    public Served<ChatResult> chat(String target, JsonNode body, CallSpec spec) {
+        CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
+        return call(target, s, (c, key) -> client(c.provider()).chat(key.secret(), withModel(body, c.model())));
+    }
+
+    /**
+     * One streaming chat completion: chunks go to {@code listener} as they arrive. Rotation and
+     * fallback happen only before the first chunk; usage is recorded from the final chunk.
+     */
+    public Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener) {
+        CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
+        return call(target, s, (c, key) -> client(c.provider()).stream(key.secret(), withModel(body, c.model()), listener));
+    }
+
+    /**
+     * Like {@link #stream} but the caller may cancel through {@code handles} (the gateway does when its
+     * client goes away): the current attempt's handle is published there before it starts.
+     */
+    public Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener,
+                                       java.util.function.Consumer<StreamHandle> handles) {
+        CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
+        return call(target, s, (c, key) -> {
+            StreamHandle h = client(c.provider()).streamAsync(key.secret(), withModel(body, c.model()), listener);
+            handles.accept(h);
+            try {
+                return h.result().get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof Exception ex) throw ex;
+                throw e;
+            }
+        });
+    }
+
+    private static long reservation(JsonNode body, CallSpec spec) {
+        long prompt = TokenEstimator.estimatePromptTokens(body);
+        return prompt + TokenEstimator.maxTokens(body).orElse(Math.max(0, spec.estimatedTokens() - 0));
+    }
+
+    private static JsonNode withModel(JsonNode body, String model) {
+        if (!(body instanceof ObjectNode o)) throw new ConfigurationException("a chat request must be a JSON object");
+        ObjectNode copy = o.deepCopy();
+        copy.put("model", model);
+        return copy;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    private void validateModels() {
+        for (String p : pools.keySet()) {
+            ProviderSpec spec = catalog.provider(p);
+            if (spec.defaultModel() != null) describeOrWarn(p, spec.defaultModel());
+        }
+        for (TierConfig t : config.tiers().values()) {
+            for (ModelRef m : t.models()) {
+                if (!catalog.has(m.provider())) {
+                    throw new ConfigurationException("tier '" + t.name() + "' names unknown provider '" + m.provider() + "'");
+                }
+                catalog.describe(m.provider(), m.model()); // unknown model: ConfigurationException unless allowed
+                if (!pools.containsKey(m.provider())) {
+                    log.warn("tier '{}' candidate {} has no keys; it will be skipped", t.name(), m);
+                }
+            }
+        }
+    }
+
+    private void describeOrWarn(String provider, String model) {
+        ModelDescription d = catalog.describe(provider, model);
+        if (d.hasNoQuota()) log.warn("default model {}/{} has no quota ({}); calls to it will be refused", provider, model, d.limits().limits());
+    }
+
+    private EngineRestorer restorer() {
+        return new EngineRestorer() {
+            @Override public void restoreUsage(String provider, String fp, String model, Instant at, long requests, long tokens) {
+                KeyPool p = pools.get(provider);
+                if (p != null) p.restoreUsage(provider, fp, model, at, requests, tokens);
+            }
+
+            @Override public void restoreState(KeycycleEvent.StateChanged s) {
+                KeyPool p = pools.get(s.provider());
+                if (p != null) p.restoreState(s);
+            }
+        };
+    }
+
+    private void publish(KeycycleEvent e) {
+        if (persistence != null) persistence.onEvent(e);
+        for (KeycycleListener l : listeners) {
+            try {
+                l.onEvent(e);
+            } catch (RuntimeException ex) {
+                log.warn("listener {} failed: {}", l, ex.toString());
+            }
+        }
+    }
+
+    private void maintain() {
+        try {
+            for (KeyPool p : pools.values()) p.expireLeases();
+        } catch (RuntimeException e) {
+            log.warn("maintenance failed: {}", e.toString());
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (RuntimeException e) {
+            log.warn("close failed: {}", e.toString());
+        }
+    }
+
+    /** Stops the maintenance timer and drains the store. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        timer.shutdownNow();
+        if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is already exiting
+            }
+        }
+        if (persistence != null) persistence.close();
+    }
+
+    /** Configures a {@link Keycycle}. Every setter validates at once. */
+    public static final class Builder {
+        private Map<String, String> env = Map.of();
+        private Path dotEnv;
+        private KeycycleConfig config;
+        private final Map<String, List<ApiKey>> extraKeys = new LinkedHashMap<>();
+        private final Map<String, URI> baseUrls = new LinkedHashMap<>();
+        private EngineClock clock = EngineClock.system();
+        private Selection selection;
+        private PoolPolicy policy = PoolPolicy.DEFAULT;
+        private Persistence persistence;
+        private boolean discoverPersistence;
+        private boolean shutdownHook = true;
+        private Duration requestTimeout = Duration.ofSeconds(120);
+        private final List<KeycycleListener> listeners = new ArrayList<>();
+
+        private Builder() { }
+
+        /**
+         * Environment-driven set-up: keys from {@code env} and {@code ./.env}, configuration from
+         * {@code KEYCYCLE_CONFIG} or {@code ./keycycle.yaml} if present, persistence discovered on the
+         * class path.
+         */
+        public Builder fromEnvironment(Map<String, String> environment) {
+            env(environment);
+            Path dot = Path.of(".env");
+            if (Files.isRegularFile(dot)) dotEnv(dot);
+            String cfg = environment.get("KEYCYCLE_CONFIG");
+            Path file = Path.of(cfg == null || cfg.isBlank() ? "keycycle.yaml" : cfg);
+            if (cfg != null && !cfg.isBlank() && !Files.isRegularFile(file)) {
+                throw new ConfigurationException("KEYCYCLE_CONFIG points at " + file.toAbsolutePath() + ", which does not exist");
+            }
+            config(KeycycleConfig.loadIfExists(file, environment));
+            discoverPersistence = true;
+            return this;
+        }
+
+        public Builder env(Map<String, String> environment) { this.env = Map.copyOf(Objects.requireNonNull(environment, "env")); return this; }
+
+        public Builder dotEnv(Path file) {
+            if (!Files.isRegularFile(file)) throw new ConfigurationException(".env file " + file.toAbsolutePath() + " does not exist");
+            this.dotEnv = file;
+            return this;
+        }
+
+        public Builder config(KeycycleConfig c) { this.config = Objects.requireNonNull(c, "config"); return this; }
+
+        public Builder configFile(Path file) { return config(KeycycleConfig.load(file, env)); }
+
+        /** Adds keys programmatically (in addition to the environment's). */
+        public Builder keys(String provider, List<ApiKey> keys) {
+            for (ApiKey k : keys) {
+                if (!k.provider().equals(provider)) throw new ConfigurationException("key " + k + " is not a " + provider + " key");
+            }
+            extraKeys.computeIfAbsent(provider, p -> new ArrayList<>()).addAll(keys);
+            return this;
+        }
+
+        /** Overrides a provider's endpoint (same as {@code <P>_BASE_URL}; the simulator in tests). */
+        public Builder baseUrl(String provider, URI url) { baseUrls.put(provider.toLowerCase(java.util.Locale.ROOT), Objects.requireNonNull(url)); return this; }
+
+        public Builder clock(EngineClock c) { this.clock = Objects.requireNonNull(c, "clock"); return this; }
+
+        public Builder selection(Selection s) { this.selection = Objects.requireNonNull(s, "selection"); return this; }
+
+        public Builder policy(PoolPolicy p) { this.policy = Objects.requireNonNull(p, "policy"); return this; }
+
+        /** Persistence to use (e.g. {@code KeycycleStore.open(url)}); replaces discovery. */
+        public Builder persistence(Persistence p) { this.persistence = p; this.discoverPersistence = false; return this; }
+
+        /** Whether to look for a {@link PersistenceProvider} on the class path (on with {@link #fromEnvironment}). */
+        public Builder discoverPersistence(boolean on) { this.discoverPersistence = on; return this; }
+
+        public Builder shutdownHook(boolean on) { this.shutdownHook = on; return this; }
+
+        public Builder requestTimeout(Duration t) {
+            if (t == null || t.isNegative() || t.isZero()) throw new ConfigurationException("requestTimeout must be > 0, was " + t);
+            this.requestTimeout = t;
+            return this;
+        }
+
+        public Builder listener(KeycycleListener l) { listeners.add(Objects.requireNonNull(l, "listener")); return this; }
+
+        public Keycycle build() {
+            KeycycleConfig cfg = config == null ? KeycycleConfig.empty() : config;
+            Catalog catalog = Catalog.load(cfg);
+            LoadedKeys loaded = dotEnv == null ? new KeyLoader(catalog).load(env) : new KeyLoader(catalog).load(env, dotEnv);
+            Map<String, URI> urls = new LinkedHashMap<>(loaded.baseUrls());
+            urls.putAll(baseUrls);
+            catalog = catalog.withBaseUrls(urls);
+            if (loaded.report().hasErrors()) {
+                throw new ConfigurationException("the key set-up has errors:\n" + loaded.report().format());
+            }
+            if (!loaded.report().warnings().isEmpty()) log.warn("key set-up warnings:\n{}", loaded.report().format());
+            Map<String, List<ApiKey>> keys = new LinkedHashMap<>();
+            loaded.keys().forEach((p, ks) -> keys.put(p, new ArrayList<>(ks)));
+            extraKeys.forEach((p, ks) -> keys.computeIfAbsent(p, x -> new ArrayList<>()).addAll(ks));
+            LoadedKeys merged = new LoadedKeys(keys, urls, loaded.report());
+            if (discoverPersistence && persistence == null) {
+                for (PersistenceProvider pp : ServiceLoader.load(PersistenceProvider.class)) {
+                    Optional<Persistence> p = pp.open(env, cfg);
+                    if (p.isPresent()) {
+                        persistence = p.get();
+                        break;
+                    }
+                }
+            }
+            return new Keycycle(this, catalog, merged);
+        }
+    }
+}
