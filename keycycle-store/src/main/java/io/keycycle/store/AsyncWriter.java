@@ -60,6 +60,7 @@ final class AsyncWriter {
     private volatile boolean flushRequested;
     private volatile boolean stopping;
     private volatile long stopDeadlineNanos;
+    private volatile List<StoredEvent> inFlight = List.of(); // memory-only events being written
 
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
@@ -77,7 +78,7 @@ final class AsyncWriter {
         this.nonce = nonce;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
         this.seq = Math.max(System.currentTimeMillis() * 1000L, journal.maxSeq() + 1);
-        this.handledSeq = seq;
+        this.handledSeq = journal.isEmpty() ? seq : 0; // leftovers are handled once the journal is replayed
         this.lastSeq = seq;
         this.degraded = !journal.isEmpty();
         this.thread = new Thread(this::run, "keycycle-store-writer");
@@ -145,21 +146,29 @@ final class AsyncWriter {
         stopping = true;
         LockSupport.unpark(thread);
         try {
-            thread.join(timeoutMillis + 2_000);
+            thread.join(Math.max(1, timeoutMillis));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (thread.isAlive()) {
-            thread.interrupt();
-            try { thread.join(1_000); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
-        }
-        // From now on every event goes straight to the journal, for the next run to replay.
+        // From now on every event goes straight to the journal, for the next run to replay. If the
+        // writer is stuck in a database call, what it holds is journaled too: should that call still
+        // commit, the replay finds the event ids present and skips them.
         lock.lock();
         try {
             degraded = true;
             List<StoredEvent> rest = new ArrayList<>();
+            if (thread.isAlive()) {
+                rest.addAll(inFlight);
+                thread.interrupt();
+            }
             queue.drainTo(rest);
-            if (!rest.isEmpty()) journal.writeSegment(rest);
+            rest.addAll(overflow);
+            overflow.clear();
+            if (!rest.isEmpty()) {
+                journal.writeSegment(rest);
+                LOG.warn("store {}: closed before the database took {} events; they wait in the journal {}",
+                        where, rest.size(), journal.dir());
+            }
         } catch (IOException io) {
             LOG.error("store {}: cannot journal events at close: {}", where, io.toString());
         } finally {
@@ -198,8 +207,10 @@ final class AsyncWriter {
     private boolean normalStep(List<StoredEvent> batch, Backoff backoff) {
         if (batch.isEmpty()) fill(batch);
         if (batch.isEmpty()) return true;
+        inFlight = List.copyOf(batch);
         if (write(batch, backoff)) {
             batch.clear();
+            inFlight = List.of();
             return true;
         }
         // The database is unreachable: make the batch and the queue durable, switch to the journal.
@@ -216,6 +227,7 @@ final class AsyncWriter {
             LOG.warn("store {}: database unavailable ({}); {} events moved to the journal {}", where, lastError,
                     batch.size(), journal.dir());
             batch.clear();
+            inFlight = List.of();
         } catch (IOException io) {
             error("cannot write the journal, holding " + batch.size() + " events in memory: " + io);
         }
@@ -227,14 +239,17 @@ final class AsyncWriter {
         // 1. What is still in memory is older than anything in the journal.
         if (batch.isEmpty()) queue.drainTo(batch, config.batchSize());
         if (!batch.isEmpty()) {
+            inFlight = List.copyOf(batch);
             if (write(batch, backoff)) {
                 batch.clear();
+                inFlight = List.of();
                 return true;
             }
             queue.drainTo(batch);
             try {
                 journal.writeSegment(batch);
                 batch.clear();
+                inFlight = List.of();
             } catch (IOException io) {
                 error("cannot write the journal, holding " + batch.size() + " events in memory: " + io);
             }
@@ -285,6 +300,10 @@ final class AsyncWriter {
         try {
             if (queue.isEmpty() && overflow.isEmpty() && journal.closeAppendIfDrained() && journal.isEmpty()) {
                 degraded = false;
+                synchronized (progress) {
+                    handledSeq = Math.max(handledSeq, lastSeq); // everything handed out went through the journal
+                    progress.notifyAll();
+                }
                 LOG.info("store {}: journal replayed, back to direct writes", where);
                 return true;
             }
@@ -378,24 +397,18 @@ final class AsyncWriter {
         }
     }
 
-    /** At the stop deadline: whatever is still in memory goes to the journal for the next run. */
+    /** At the stop deadline: what this thread holds goes to the journal; {@link #stop} takes the queue. */
     private void evacuate(List<StoredEvent> batch) {
-        lock.lock();
+        if (batch.isEmpty()) return;
         try {
-            degraded = true;
-            queue.drainTo(batch);
-            batch.addAll(overflow);
-            overflow.clear();
-            if (!batch.isEmpty()) {
-                journal.writeSegment(batch);
-                LOG.warn("store {}: closed before the database took {} events; they wait in the journal {}",
-                        where, batch.size(), journal.dir());
-            }
+            journal.writeSegment(batch);
+            LOG.warn("store {}: closed before the database took {} events; they wait in the journal {}",
+                    where, batch.size(), journal.dir());
         } catch (IOException io) {
             LOG.error("store {}: cannot write {} events to the journal at close: {}", where, batch.size(), io.toString());
-        } finally {
-            lock.unlock();
         }
+        batch.clear();
+        inFlight = List.of();
     }
 
     /** Waits, cut short by the stop deadline or an interrupt. */

@@ -41,8 +41,11 @@ final class BatchWriter {
             if (e instanceof StoredEvent.Usage u) {
                 if (ids.add(u.eventId())) usage.add(u); else duplicates++;
             } else if (e instanceof StoredEvent.State s) {
-                states.remove(key(s));
-                states.put(key(s), s);
+                StoredEvent.State previous = states.get(key(s));
+                if (previous == null || s.updatedAt() >= previous.updatedAt()) {
+                    states.remove(key(s));
+                    states.put(key(s), s); // the newest by event time, as the upsert does across batches
+                }
             }
         }
         try (Connection c = dataSource.getConnection()) {

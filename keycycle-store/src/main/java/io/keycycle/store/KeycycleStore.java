@@ -283,7 +283,7 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable {
             Path file = url.sqliteFile();
             if (file.getParent() != null) Files.createDirectories(file.getParent());
             h.addDataSourceProperty("journal_mode", "WAL");
-            h.addDataSourceProperty("busy_timeout", "10000");
+            h.addDataSourceProperty("busy_timeout", "3000");
             h.addDataSourceProperty("synchronous", "NORMAL");
         } else {
             h.addDataSourceProperty("connectTimeout", String.valueOf(Math.min(5_000, config.connectionTimeout().toMillis())));
