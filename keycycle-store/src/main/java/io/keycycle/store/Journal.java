@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The local outage journal: a directory of append-only segment files, one JSON line per event,
- * named {@code seg-<first seq>-<nonce>.jsonl} so that name order is write order. Segments are
+ * named {@code seg-<first seq>-<nonce>-<n>.jsonl} so that name order is write order. Segments are
  * replayed oldest first and deleted only after every line in them was committed to the database.
  *
  * <p>One process owns a directory ({@code .lock}); a second process on the same directory works in
@@ -61,6 +61,7 @@ final class Journal implements Closeable {
     private final TreeMap<String, Segment> segments = new TreeMap<>();
     private final AtomicLong pendingEvents = new AtomicLong();
     private final AtomicLong maxSeq = new AtomicLong();
+    private final AtomicLong segmentCounter = new AtomicLong();
     private Segment appendSegment;
     private OutputStream appendOut;
 
@@ -86,6 +87,15 @@ final class Journal implements Closeable {
         this.lockChannel = ch;
         this.lock = l;
         scan();
+        warmUp();
+    }
+
+    /** Builds the JSON (de)serializers now, so the first spill from a caller thread does not pay for it. */
+    private void warmUp() throws IOException {
+        StoredEvent u = new StoredEvent.Usage(0, "warm-up", "p", "s", "k", "m", 0, 0, 0, 0, 0, "SUCCESS", 0);
+        StoredEvent s = new StoredEvent.State(0, "warm-up", "p", "KEY", "k", "s", "k", "*", "READY", null, null, 0);
+        json.readValue(json.writeValueAsBytes(u), StoredEvent.class);
+        json.readValue(json.writeValueAsBytes(s), StoredEvent.class);
     }
 
     Path dir() { return dir; }
@@ -233,7 +243,8 @@ final class Journal implements Closeable {
     }
 
     private Segment newSegment(long firstSeq) {
-        String name = String.format("seg-%020d-%08x.jsonl", firstSeq, nonce);
+        // The counter keeps names unique when the same events are journaled twice (close racing the writer).
+        String name = String.format("seg-%020d-%08x-%06d.jsonl", firstSeq, nonce, segmentCounter.incrementAndGet());
         return new Segment(dir.resolve(name), firstSeq);
     }
 

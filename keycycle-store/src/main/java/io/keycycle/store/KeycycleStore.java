@@ -285,6 +285,8 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable {
             h.addDataSourceProperty("journal_mode", "WAL");
             h.addDataSourceProperty("busy_timeout", "3000");
             h.addDataSourceProperty("synchronous", "NORMAL");
+            // Write transactions take the write lock up front (no read-then-upgrade SQLITE_BUSY).
+            h.addDataSourceProperty("transaction_mode", "IMMEDIATE");
         } else {
             h.addDataSourceProperty("connectTimeout", String.valueOf(Math.min(5_000, config.connectionTimeout().toMillis())));
             h.addDataSourceProperty("socketTimeout", "60000");

@@ -37,14 +37,15 @@ public final class StoreTestExtension implements TestTemplateInvocationContextPr
     static final String MARIADB_USER = System.getProperty("keycycle.test.mariadb.user", "root");
 
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(StoreTestExtension.class);
-    private static volatile String mariadbProblem = ""; // null = reachable; "" = not yet checked
+    private static String mariadbProblem;   // null = reachable
+    private static boolean mariadbChecked;
 
     /** True when the build demands every external service (.ci/run sets it). */
     public static boolean servicesRequired() { return Boolean.getBoolean("keycycle.requireServices"); }
 
     /** The MariaDB server root URL (no database). */
     public static String mariadbServerUrl() {
-        return "jdbc:mysql://" + MARIADB_HOST + ":" + MARIADB_PORT + "/?connectTimeout=1500";
+        return "jdbc:mysql://" + MARIADB_HOST + ":" + MARIADB_PORT + "/?connectTimeout=3000";
     }
 
     /** A connection to the MariaDB server without a default database (caller closes). */
@@ -123,12 +124,15 @@ public final class StoreTestExtension implements TestTemplateInvocationContextPr
     }
 
     private static synchronized String mariadbProblem() {
-        if ("".equals(mariadbProblem)) {
+        if (mariadbChecked) return mariadbProblem;
+        mariadbChecked = true;
+        mariadbProblem = "not checked";
+        for (int attempt = 0; attempt < 3 && mariadbProblem != null; attempt++) {
             try (Connection c = mariadbServer(); Statement st = c.createStatement()) {
                 st.execute("SELECT 1");
                 mariadbProblem = null;
             } catch (SQLException ex) {
-                mariadbProblem = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+                mariadbProblem = ex.getClass().getSimpleName() + ": " + ex.getMessage().lines().findFirst().orElse("");
             }
         }
         return mariadbProblem;

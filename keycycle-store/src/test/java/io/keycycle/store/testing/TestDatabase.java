@@ -51,6 +51,36 @@ public final class TestDatabase implements AutoCloseable {
         return "jdbc:mysql://" + StoreTestExtension.MARIADB_USER + "@" + host + ":" + port + "/" + databaseName;
     }
 
+    /** A started {@link TcpProxy} to this MariaDB server; point a store at {@link #urlVia}{@code ("127.0.0.1", proxy.port())}. */
+    public TcpProxy proxy() throws java.io.IOException {
+        if (kind != Kind.MARIADB) throw new IllegalStateException("proxy is for MariaDB");
+        TcpProxy proxy = new TcpProxy(StoreTestExtension.MARIADB_HOST, StoreTestExtension.MARIADB_PORT).start();
+        opened.add(0, proxy); // closed after the stores
+        return proxy;
+    }
+
+    /** Kills every server connection to this database except the caller's; returns how many. MariaDB only. */
+    public int killConnections() throws SQLException {
+        if (kind != Kind.MARIADB) throw new IllegalStateException("killConnections is for MariaDB");
+        int killed = 0;
+        try (Connection c = StoreTestExtension.mariadbServer(); Statement st = c.createStatement()) {
+            List<Long> ids = new ArrayList<>();
+            try (var rs = st.executeQuery("SELECT id FROM information_schema.processlist WHERE db = '" + databaseName
+                    + "' AND id <> CONNECTION_ID()")) {
+                while (rs.next()) ids.add(rs.getLong(1));
+            }
+            for (long id : ids) {
+                try {
+                    st.execute("KILL " + id);
+                    killed++;
+                } catch (SQLException gone) {
+                    // the connection ended meanwhile
+                }
+            }
+        }
+        return killed;
+    }
+
     /**
      * Test-friendly settings: journal in the work dir, no shutdown hook, short batch interval,
      * retries and timeouts.
