@@ -93,7 +93,9 @@ final class AsyncWriter {
                 || event instanceof KeycycleEvent.StateChanged)) {
             return;
         }
-        boolean wake = false;
+        boolean spilling = false;
+        boolean startedSpilling = false;
+        RuntimeException failure = null;
         lock.lock();
         try {
             StoredEvent e = StoredEvent.of(event, ++seq, nonce);
@@ -101,9 +103,9 @@ final class AsyncWriter {
             if (!degraded && queue.offer(e)) return;
             if (!degraded) {
                 degraded = true;
-                LOG.warn("store {}: queue full ({} events), spilling to the journal {}", where, queue.size(), journal.dir());
+                startedSpilling = true;
             }
-            wake = true;
+            spilling = true;
             try {
                 journal.append(e);
                 spilled.incrementAndGet();
@@ -112,11 +114,18 @@ final class AsyncWriter {
                 error("journal append failed, holding the event in memory: " + io);
             }
         } catch (RuntimeException unexpected) {
-            error("dropped an unexpected failure in onEvent: " + unexpected);
+            failure = unexpected;
         } finally {
             lock.unlock();
         }
-        if (wake) LockSupport.unpark(thread);
+        if (spilling) LockSupport.unpark(thread);
+        if (startedSpilling) {
+            LOG.warn("store {}: queue full ({} events), spilling to the journal {}", where, config.queueCapacity(), journal.dir());
+        }
+        if (failure != null) {
+            error("could not store an event: " + failure);
+            LOG.error("store {}: could not store {}", where, event, failure);
+        }
     }
 
     /** Waits until every event offered before this call is committed (or dead-lettered). */
@@ -354,6 +363,10 @@ final class AsyncWriter {
             }
             error(describe(e));
             return writeOneByOne(events);
+        } catch (RuntimeException driverOrPool) {
+            // e.g. a connection aborted by the pool at close; nothing was committed that a replay would not skip
+            error("write failed: " + driverOrPool);
+            return false;
         }
     }
 
@@ -399,6 +412,7 @@ final class AsyncWriter {
 
     /** At the stop deadline: what this thread holds goes to the journal; {@link #stop} takes the queue. */
     private void evacuate(List<StoredEvent> batch) {
+        Thread.interrupted(); // stop() may have interrupted a stuck call; the journal write must still happen
         if (batch.isEmpty()) return;
         try {
             journal.writeSegment(batch);

@@ -49,6 +49,7 @@ final class BatchWriter {
             }
         }
         try (Connection c = dataSource.getConnection()) {
+            if (c == null) throw new java.sql.SQLTransientConnectionException("the pool returned no connection");
             c.setAutoCommit(false);
             try {
                 Set<String> existing = existing(c, usage);
