@@ -1,0 +1,453 @@
+package io.keycycle.store;
+
+import io.keycycle.core.KeycycleEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Moves events from the engine's threads to the database without ever making those threads wait
+ * for the database.
+ *
+ * <p><b>Normal mode</b>: {@link #offer} numbers the event and puts it on a bounded queue; one writer
+ * thread takes batches (up to {@code batchSize}, lingering up to {@code batchInterval} for more)
+ * and commits each in one transaction.
+ *
+ * <p><b>Journal mode</b> ("degraded"): entered when the queue is full or a write fails with a
+ * transient error. From then on {@code offer} appends to the journal file instead of the queue;
+ * a failed batch and the rest of the queue are written to the journal as an older segment. The
+ * writer first writes what is still queued, then replays journal segments oldest first, retrying
+ * with exponential backoff and jitter, deleting each segment only after it is committed. When the
+ * journal is empty, under the same lock as {@code offer}, it switches back to normal mode. Event
+ * numbers are assigned under that lock, so the database sees events in exactly the order they were
+ * offered; event ids make every write idempotent, so a replay after an unacknowledged commit does
+ * not double count.
+ *
+ * <p>Rows the database rejects as data errors (SQL state class 22/23) are retried one by one and
+ * the ones that still fail go to {@code rejected.jsonl} in the journal directory; nothing is dropped.
+ */
+final class AsyncWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AsyncWriter.class);
+
+    private final StoreConfig config;
+    private final BatchWriter db;
+    private final Journal journal;
+    private final String where;
+    private final int nonce;
+    private final ArrayBlockingQueue<StoredEvent> queue;
+    private final Queue<StoredEvent> overflow = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Object progress = new Object();
+    private final Thread thread;
+
+    private long seq;                       // guarded by lock
+    private volatile boolean degraded;      // written under lock
+    private volatile long lastSeq;          // highest number handed out
+    private volatile long handledSeq;       // every event up to here is committed or dead-lettered
+    private volatile boolean flushRequested;
+    private volatile boolean stopping;
+    private volatile long stopDeadlineNanos;
+    private volatile List<StoredEvent> inFlight = List.of(); // memory-only events being written
+
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong spilled = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private volatile String lastError;
+    private volatile Instant lastErrorAt;
+    private volatile Instant lastCommitAt;
+
+    AsyncWriter(StoreConfig config, BatchWriter db, Journal journal, String where, int nonce) {
+        this.config = config;
+        this.db = db;
+        this.journal = journal;
+        this.where = where;
+        this.nonce = nonce;
+        this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+        this.seq = Math.max(System.currentTimeMillis() * 1000L, journal.maxSeq() + 1);
+        this.handledSeq = journal.isEmpty() ? seq : 0; // leftovers are handled once the journal is replayed
+        this.lastSeq = seq;
+        this.degraded = !journal.isEmpty();
+        this.thread = new Thread(this::run, "keycycle-store-writer");
+        this.thread.setDaemon(true);
+    }
+
+    void start() { thread.start(); }
+
+    /** Never blocks on the database; may append one line to the journal file. Never throws. */
+    void offer(KeycycleEvent event) {
+        if (!(event instanceof KeycycleEvent.Settled || event instanceof KeycycleEvent.LeaseExpired
+                || event instanceof KeycycleEvent.StateChanged)) {
+            return;
+        }
+        boolean spilling = false;
+        boolean startedSpilling = false;
+        RuntimeException failure = null;
+        lock.lock();
+        try {
+            StoredEvent e = StoredEvent.of(event, ++seq, nonce);
+            lastSeq = seq;
+            if (!degraded && queue.offer(e)) return;
+            if (!degraded) {
+                degraded = true;
+                startedSpilling = true;
+            }
+            spilling = true;
+            try {
+                journal.append(e);
+                spilled.incrementAndGet();
+            } catch (IOException io) {
+                overflow.add(e);
+                error("journal append failed, holding the event in memory: " + io);
+            }
+        } catch (RuntimeException unexpected) {
+            failure = unexpected;
+        } finally {
+            lock.unlock();
+        }
+        if (spilling) LockSupport.unpark(thread);
+        if (startedSpilling) {
+            LOG.warn("store {}: queue full ({} events), spilling to the journal {}", where, config.queueCapacity(), journal.dir());
+        }
+        if (failure != null) {
+            error("could not store an event: " + failure);
+            LOG.error("store {}: could not store {}", where, event, failure);
+        }
+    }
+
+    /** Waits until every event offered before this call is committed (or dead-lettered). */
+    boolean flush(long timeoutMillis) {
+        long target = lastSeq;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        flushRequested = true;
+        LockSupport.unpark(thread);
+        synchronized (progress) {
+            while (handledSeq < target) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !thread.isAlive()) return handledSeq >= target;
+                try {
+                    progress.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Stops the writer: drains for up to {@code timeoutMillis}, then leaves the rest in the journal. */
+    void stop(long timeoutMillis) {
+        stopDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        stopping = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(Math.max(1, timeoutMillis));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // From now on every event goes straight to the journal, for the next run to replay. If the
+        // writer is stuck in a database call, what it holds is journaled too: should that call still
+        // commit, the replay finds the event ids present and skips them.
+        lock.lock();
+        try {
+            degraded = true;
+            List<StoredEvent> rest = new ArrayList<>();
+            if (thread.isAlive()) {
+                rest.addAll(inFlight);
+                thread.interrupt();
+            }
+            queue.drainTo(rest);
+            rest.addAll(overflow);
+            overflow.clear();
+            if (!rest.isEmpty()) {
+                journal.writeSegment(rest);
+                LOG.warn("store {}: closed before the database took {} events; they wait in the journal {}",
+                        where, rest.size(), journal.dir());
+            }
+        } catch (IOException io) {
+            LOG.error("store {}: cannot journal events at close: {}", where, io.toString());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    StoreHealth health(boolean closed) {
+        return new StoreHealth(!closed && thread.isAlive(), degraded, queue.size(), config.queueCapacity(),
+                journal.pendingEvents() + overflow.size(), journal.pendingBytes(), written.get(), duplicates.get(),
+                spilled.get(), rejected.get(), lastError, lastErrorAt, lastCommitAt);
+    }
+
+    // ---------------------------------------------------------------- writer thread
+
+    private void run() {
+        Backoff backoff = new Backoff(config.retryBackoffMin(), config.retryBackoffMax());
+        List<StoredEvent> batch = new ArrayList<>(config.batchSize());
+        while (true) {
+            if (stopping && (System.nanoTime() - stopDeadlineNanos > 0 || Thread.currentThread().isInterrupted())) {
+                evacuate(batch);
+                return;
+            }
+            try {
+                boolean ok = degraded ? replayStep(batch, backoff) : normalStep(batch, backoff);
+                if (ok && stopping && !degraded && queue.isEmpty() && batch.isEmpty()) return;
+            } catch (RuntimeException | Error unexpected) {
+                error("writer failure: " + unexpected);
+                LOG.error("store {}: unexpected writer failure", where, unexpected);
+                pause(backoff.nextDelayNanos());
+            }
+        }
+    }
+
+    /** Returns true when the step made progress or had nothing to do. */
+    private boolean normalStep(List<StoredEvent> batch, Backoff backoff) {
+        if (batch.isEmpty()) fill(batch);
+        if (batch.isEmpty()) return true;
+        inFlight = List.copyOf(batch);
+        if (write(batch, backoff)) {
+            batch.clear();
+            inFlight = List.of();
+            return true;
+        }
+        // The database is unreachable: make the batch and the queue durable, switch to the journal.
+        lock.lock();
+        try {
+            degraded = true;
+        } finally {
+            lock.unlock();
+        }
+        queue.drainTo(batch);
+        try {
+            journal.writeSegment(batch);
+            spilled.addAndGet(batch.size());
+            LOG.warn("store {}: database unavailable ({}); {} events moved to the journal {}", where, lastError,
+                    batch.size(), journal.dir());
+            batch.clear();
+            inFlight = List.of();
+        } catch (IOException io) {
+            error("cannot write the journal, holding " + batch.size() + " events in memory: " + io);
+        }
+        pause(backoff.nextDelayNanos());
+        return false;
+    }
+
+    private boolean replayStep(List<StoredEvent> batch, Backoff backoff) {
+        // 1. What is still in memory is older than anything in the journal.
+        if (batch.isEmpty()) queue.drainTo(batch, config.batchSize());
+        if (!batch.isEmpty()) {
+            inFlight = List.copyOf(batch);
+            if (write(batch, backoff)) {
+                batch.clear();
+                inFlight = List.of();
+                return true;
+            }
+            queue.drainTo(batch);
+            try {
+                journal.writeSegment(batch);
+                batch.clear();
+                inFlight = List.of();
+            } catch (IOException io) {
+                error("cannot write the journal, holding " + batch.size() + " events in memory: " + io);
+            }
+            pause(backoff.nextDelayNanos());
+            return false;
+        }
+        // 2. The journal, oldest segment first.
+        Journal.Segment seg = journal.oldest();
+        if (seg != null) {
+            Journal.Chunk chunk;
+            try {
+                chunk = journal.read(seg, config.batchSize());
+            } catch (IOException io) {
+                error("cannot read the journal " + seg.path + ": " + io);
+                pause(backoff.nextDelayNanos());
+                return false;
+            }
+            if (!chunk.events().isEmpty() || chunk.corrupt() > 0) {
+                if (!write(chunk.events(), backoff)) {
+                    pause(backoff.nextDelayNanos());
+                    return false;
+                }
+                try {
+                    journal.committed(seg, chunk);
+                } catch (IOException io) {
+                    error("cannot truncate the journal " + seg.path + ": " + io);
+                }
+                return true;
+            }
+            if (!journal.isAppendSegment(seg)) {
+                try { journal.committed(seg, chunk); } catch (IOException ignored) { /* retried next round */ }
+                return true;
+            }
+        }
+        // 3. Whatever could not reach the disk.
+        if (!overflow.isEmpty()) {
+            List<StoredEvent> mem = new ArrayList<>();
+            for (StoredEvent e; mem.size() < config.batchSize() && (e = overflow.peek()) != null; ) mem.add(e);
+            if (!write(mem, backoff)) {
+                pause(backoff.nextDelayNanos());
+                return false;
+            }
+            for (int i = 0; i < mem.size(); i++) overflow.poll();
+            return true;
+        }
+        // 4. Caught up: back to the queue, atomically with respect to offer().
+        lock.lock();
+        try {
+            if (queue.isEmpty() && overflow.isEmpty() && journal.closeAppendIfDrained() && journal.isEmpty()) {
+                degraded = false;
+                synchronized (progress) {
+                    handledSeq = Math.max(handledSeq, lastSeq); // everything handed out went through the journal
+                    progress.notifyAll();
+                }
+                LOG.info("store {}: journal replayed, back to direct writes", where);
+                return true;
+            }
+        } catch (IOException io) {
+            error("cannot close the journal segment: " + io);
+        } finally {
+            lock.unlock();
+        }
+        pause(TimeUnit.MILLISECONDS.toNanos(Math.min(50, config.batchInterval().toMillis())));
+        return true;
+    }
+
+    /** Takes the first event (waiting up to the batch interval), then lingers for a fuller batch. */
+    private void fill(List<StoredEvent> batch) {
+        try {
+            long interval = config.batchInterval().toNanos();
+            StoredEvent first = queue.poll(interval, TimeUnit.NANOSECONDS);
+            if (first == null) return;
+            batch.add(first);
+            long deadline = System.nanoTime() + interval;
+            while (batch.size() < config.batchSize()) {
+                queue.drainTo(batch, config.batchSize() - batch.size());
+                if (batch.size() >= config.batchSize() || stopping || flushRequested || degraded) break;
+                long left = deadline - System.nanoTime();
+                if (left <= 0) break;
+                StoredEvent next = queue.poll(left, TimeUnit.NANOSECONDS);
+                if (next == null) break;
+                batch.add(next);
+            }
+            flushRequested = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One transaction; false on a transient failure (nothing committed, or a commit whose ack was lost). */
+    private boolean write(List<StoredEvent> events, Backoff backoff) {
+        if (events.isEmpty()) return true;
+        try {
+            BatchWriter.Result r = db.write(events);
+            committed(events, r);
+            backoff.reset();
+            return true;
+        } catch (SQLException e) {
+            if (!isDataError(e)) {
+                error(describe(e));
+                return false;
+            }
+            error(describe(e));
+            return writeOneByOne(events);
+        } catch (RuntimeException driverOrPool) {
+            // e.g. a connection aborted by the pool at close; nothing was committed that a replay would not skip
+            error("write failed: " + driverOrPool);
+            return false;
+        }
+    }
+
+    private boolean writeOneByOne(List<StoredEvent> events) {
+        List<StoredEvent> bad = new ArrayList<>();
+        for (StoredEvent e : events) {
+            try {
+                committed(List.of(e), db.write(List.of(e)));
+            } catch (SQLException single) {
+                if (!isDataError(single)) return false;
+                bad.add(e);
+            }
+        }
+        if (!bad.isEmpty()) {
+            try {
+                journal.deadLetter(bad);
+            } catch (IOException io) {
+                LOG.error("store {}: cannot write rejected.jsonl; rejected events: {}", where, bad);
+            }
+            rejected.addAndGet(bad.size());
+            LOG.error("store {}: the database rejected {} events ({}); kept in {}", where, bad.size(), lastError,
+                    journal.dir().resolve("rejected.jsonl"));
+        }
+        markHandled(events);
+        return true;
+    }
+
+    private void committed(List<StoredEvent> events, BatchWriter.Result r) {
+        written.addAndGet(r.inserted() + r.states());
+        duplicates.addAndGet(r.duplicates());
+        lastCommitAt = Instant.now();
+        markHandled(events);
+    }
+
+    private void markHandled(List<StoredEvent> events) {
+        long max = handledSeq;
+        for (StoredEvent e : events) max = Math.max(max, e.seq());
+        synchronized (progress) {
+            if (max > handledSeq) handledSeq = max;
+            progress.notifyAll();
+        }
+    }
+
+    /** At the stop deadline: what this thread holds goes to the journal; {@link #stop} takes the queue. */
+    private void evacuate(List<StoredEvent> batch) {
+        Thread.interrupted(); // stop() may have interrupted a stuck call; the journal write must still happen
+        if (batch.isEmpty()) return;
+        try {
+            journal.writeSegment(batch);
+            LOG.warn("store {}: closed before the database took {} events; they wait in the journal {}",
+                    where, batch.size(), journal.dir());
+        } catch (IOException io) {
+            LOG.error("store {}: cannot write {} events to the journal at close: {}", where, batch.size(), io.toString());
+        }
+        batch.clear();
+        inFlight = List.of();
+    }
+
+    /** Waits, cut short by the stop deadline or an interrupt. */
+    private void pause(long nanos) {
+        long until = System.nanoTime() + nanos;
+        while (true) {
+            long end = stopping ? Math.min(until, stopDeadlineNanos) : until;
+            long left = end - System.nanoTime();
+            if (left <= 0 || Thread.currentThread().isInterrupted()) return;
+            LockSupport.parkNanos(this, left);
+        }
+    }
+
+    private void error(String message) {
+        lastError = message;
+        lastErrorAt = Instant.now();
+    }
+
+    private String describe(SQLException e) {
+        return "SQLState " + e.getSQLState() + " (" + e.getErrorCode() + "): " + DatabaseUrl.redact(String.valueOf(e.getMessage()));
+    }
+
+    /** Data exceptions and constraint violations: retrying the same rows will not help. */
+    static boolean isDataError(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+}

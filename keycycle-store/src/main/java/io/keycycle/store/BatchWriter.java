@@ -1,0 +1,154 @@
+package io.keycycle.store;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes one batch in one transaction, exactly once: usage rows whose event id is already in
+ * the table (a replay after a commit whose acknowledgement was lost) are skipped, and only the
+ * rows really inserted are added to the per-minute aggregate. State rows are upserted newest-wins.
+ */
+final class BatchWriter {
+
+    /** What a committed batch did. */
+    record Result(int inserted, int duplicates, int states) { }
+
+    private final DataSource dataSource;
+    private final Dialect dialect;
+
+    BatchWriter(DataSource dataSource, Dialect dialect) {
+        this.dataSource = dataSource;
+        this.dialect = dialect;
+    }
+
+    Result write(List<? extends StoredEvent> batch) throws SQLException {
+        if (batch.size() > StoreConfig.MAX_BATCH) throw new IllegalArgumentException("batch of " + batch.size() + " > " + StoreConfig.MAX_BATCH);
+        List<StoredEvent.Usage> usage = new ArrayList<>();
+        Map<List<String>, StoredEvent.State> states = new LinkedHashMap<>();
+        Set<String> ids = new HashSet<>();
+        int duplicates = 0;
+        for (StoredEvent e : batch) {
+            if (e instanceof StoredEvent.Usage u) {
+                if (ids.add(u.eventId())) usage.add(u); else duplicates++;
+            } else if (e instanceof StoredEvent.State s) {
+                StoredEvent.State previous = states.get(key(s));
+                if (previous == null || s.updatedAt() >= previous.updatedAt()) {
+                    states.remove(key(s));
+                    states.put(key(s), s); // the newest by event time, as the upsert does across batches
+                }
+            }
+        }
+        try (Connection c = dataSource.getConnection()) {
+            if (c == null) throw new java.sql.SQLTransientConnectionException("the pool returned no connection");
+            c.setAutoCommit(false);
+            try {
+                Set<String> existing = existing(c, usage);
+                List<StoredEvent.Usage> fresh = new ArrayList<>(usage.size());
+                for (StoredEvent.Usage u : usage) if (!existing.contains(u.eventId())) fresh.add(u);
+                duplicates += usage.size() - fresh.size();
+                insertUsage(c, fresh);
+                upsertMinutes(c, fresh);
+                upsertStates(c, new ArrayList<>(states.values()));
+                c.commit();
+                return new Result(fresh.size(), duplicates, states.size());
+            } catch (SQLException | RuntimeException e) {
+                try { c.rollback(); } catch (SQLException suppressed) { e.addSuppressed(suppressed); }
+                throw e;
+            }
+        }
+    }
+
+    private static List<String> key(StoredEvent.State s) { return List.of(s.provider(), s.level(), s.subject(), s.model()); }
+
+    private Set<String> existing(Connection c, List<StoredEvent.Usage> usage) throws SQLException {
+        Set<String> found = new HashSet<>();
+        if (usage.isEmpty()) return found;
+        StringBuilder sql = new StringBuilder("SELECT event_id FROM keycycle_usage WHERE event_id IN (");
+        for (int i = 0; i < usage.size(); i++) sql.append(i == 0 ? "?" : ",?");
+        sql.append(')');
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < usage.size(); i++) ps.setString(i + 1, usage.get(i).eventId());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) found.add(rs.getString(1));
+            }
+        }
+        return found;
+    }
+
+    private void insertUsage(Connection c, List<StoredEvent.Usage> rows) throws SQLException {
+        if (rows.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(dialect.insertUsage(rows.size()))) {
+            int p = 1;
+            for (StoredEvent.Usage u : rows) {
+                ps.setString(p++, u.eventId());
+                ps.setString(p++, u.provider());
+                ps.setString(p++, u.scope());
+                ps.setString(p++, u.keyFp());
+                ps.setString(p++, u.model());
+                ps.setLong(p++, u.ts());
+                ps.setLong(p++, u.requests());
+                ps.setLong(p++, u.promptTokens());
+                ps.setLong(p++, u.completionTokens());
+                ps.setLong(p++, u.chargedTokens());
+                ps.setString(p++, u.outcome());
+                ps.setInt(p++, u.status());
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    private void upsertMinutes(Connection c, List<StoredEvent.Usage> rows) throws SQLException {
+        if (rows.isEmpty()) return;
+        Map<List<Object>, long[]> sums = new LinkedHashMap<>();
+        for (StoredEvent.Usage u : rows) {
+            long minute = Math.floorDiv(u.ts(), 60_000L) * 60_000L;
+            long[] s = sums.computeIfAbsent(List.of(u.provider(), u.keyFp(), u.model(), minute), k -> new long[2]);
+            s[0] += u.requests();
+            s[1] += u.chargedTokens();
+        }
+        try (PreparedStatement ps = c.prepareStatement(dialect.upsertMinute(sums.size()))) {
+            int p = 1;
+            for (var e : sums.entrySet()) {
+                ps.setString(p++, (String) e.getKey().get(0));
+                ps.setString(p++, (String) e.getKey().get(1));
+                ps.setString(p++, (String) e.getKey().get(2));
+                ps.setLong(p++, (Long) e.getKey().get(3));
+                ps.setLong(p++, e.getValue()[0]);
+                ps.setLong(p++, e.getValue()[1]);
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    private void upsertStates(Connection c, List<StoredEvent.State> rows) throws SQLException {
+        if (rows.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(dialect.upsertState(rows.size()))) {
+            int p = 1;
+            for (StoredEvent.State s : rows) {
+                ps.setString(p++, s.provider());
+                ps.setString(p++, s.level());
+                ps.setString(p++, s.subject());
+                ps.setString(p++, s.model());
+                ps.setString(p++, s.scope());
+                ps.setString(p++, s.keyFp());
+                ps.setString(p++, s.state());
+                if (s.untilMs() == null) ps.setNull(p++, Types.BIGINT); else ps.setLong(p++, s.untilMs());
+                ps.setString(p++, s.reason() == null ? null : truncate(s.reason(), 512));
+                ps.setLong(p++, s.updatedAt());
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    private static String truncate(String s, int max) { return s.length() <= max ? s : s.substring(0, max); }
+}

@@ -1,0 +1,205 @@
+package io.keycycle.store;
+
+import io.keycycle.core.ConfigurationException;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A database location, parsed from one of the accepted URL forms and split into a JDBC URL
+ * <em>without</em> credentials, the credentials, and driver properties. {@link #toString()} is
+ * {@link #redacted()}: the password never reaches a log line or an exception message.
+ *
+ * <p>Accepted forms:
+ * <ul>
+ *   <li>{@code jdbc:sqlite:./keycycle.db} and SQLAlchemy's {@code sqlite:///relative.db} /
+ *       {@code sqlite:////absolute.db} (in-memory SQLite is refused: each pooled connection would
+ *       get its own empty database);</li>
+ *   <li>{@code jdbc:mysql://[user[:pass]@]host[:port]/db[?props]}, {@code jdbc:mariadb://…}
+ *       (served by MySQL Connector/J);</li>
+ *   <li>{@code mysql://…}, {@code mariadb://…} and the SQLAlchemy forms {@code mysql+pymysql://…},
+ *       {@code mysql+mysqldb://…}, {@code mysql+mysqlconnector://…}, {@code mariadb+pymysql://…}.
+ *       Their query parameters are pymysql's: {@code ssl_ca=/path/ca.pem} turns on TLS with
+ *       {@code sslMode=VERIFY_IDENTITY} against that CA bundle (converted to a PKCS12 trust store on
+ *       open, since Connector/J reads only JKS/PKCS12), {@code ssl_verify_identity=false} relaxes it
+ *       to {@code VERIFY_CA}, {@code ssl_verify_cert=false} to {@code REQUIRED};
+ *       {@code ssl_mode}/{@code sslMode} is passed through. Other pymysql parameters
+ *       ({@code charset}, …) are dropped: the connection is always utf8mb4.</li>
+ * </ul>
+ *
+ * @param kind             which SQL dialect family
+ * @param jdbcUrl          the JDBC URL, never containing credentials
+ * @param user             user name, or null
+ * @param password         password, or null; never printed
+ * @param caPem            a PEM CA bundle to trust (from {@code ssl_ca}), or null
+ */
+public record DatabaseUrl(Kind kind, String jdbcUrl, String user, String password, Path caPem) {
+
+    /** The default when no URL is configured: an embedded SQLite file in the working directory. */
+    public static final String DEFAULT_URL = "jdbc:sqlite:./keycycle.db";
+
+    /** Dialect family. TiDB is detected at connect time within {@link #MYSQL}. */
+    public enum Kind { SQLITE, MYSQL }
+
+    private static final Pattern USERINFO = Pattern.compile("(//[^/@:?#]*:)[^@/]*@");
+    private static final Pattern PASSWORD_PARAM =
+            Pattern.compile("(?i)([?&;](?:password|passwd|pwd|trustCertificateKeyStorePassword)=)[^&;#]*");
+
+    /**
+     * Parses any accepted form.
+     *
+     * @throws ConfigurationException naming the (redacted) URL and what is wrong with it
+     */
+    public static DatabaseUrl parse(String url) {
+        if (url == null || url.isBlank()) {
+            throw new ConfigurationException("database URL is empty; expected e.g. " + DEFAULT_URL
+                    + " or mysql+pymysql://user:pass@host:4000/db?ssl_ca=/path/ca.pem");
+        }
+        String u = url.trim();
+        String lower = u.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("jdbc:sqlite:")) {
+            return sqlite(u.substring("jdbc:sqlite:".length()), url);
+        }
+        if (lower.startsWith("sqlite://")) {
+            String rest = u.substring("sqlite://".length());
+            if (!rest.startsWith("/")) throw bad(url, "SQLAlchemy sqlite URLs look like sqlite:///file.db");
+            return sqlite(rest.substring(1), url);
+        }
+        if (lower.startsWith("jdbc:mysql://") || lower.startsWith("jdbc:mariadb://")) {
+            return mysql(u.substring(u.indexOf("://") + 3), url, true);
+        }
+        int scheme = u.indexOf("://");
+        if (scheme > 0) {
+            String s = lower.substring(0, scheme);
+            if (s.equals("mysql") || s.equals("mariadb") || s.startsWith("mysql+") || s.startsWith("mariadb+")) {
+                return mysql(u.substring(scheme + 3), url, false);
+            }
+        }
+        throw bad(url, "unsupported scheme; expected jdbc:sqlite:, sqlite:///, jdbc:mysql://, jdbc:mariadb://, "
+                + "mysql://, mariadb:// or mysql+pymysql://");
+    }
+
+    /** Masks the password of any URL-ish string, parseable or not. Use in every message. */
+    public static String redact(String url) {
+        if (url == null) return null;
+        String s = USERINFO.matcher(url).replaceAll("$1***@");
+        return PASSWORD_PARAM.matcher(s).replaceAll("$1***");
+    }
+
+    /** The JDBC URL with the user and a masked password, for logs and errors. */
+    public String redacted() {
+        if (user == null) return redact(jdbcUrl);
+        int i = jdbcUrl.indexOf("://");
+        return redact(jdbcUrl.substring(0, i + 3) + user + (password == null ? "" : ":***") + "@" + jdbcUrl.substring(i + 3));
+    }
+
+    /** For SQLite: the database file (null for other kinds). */
+    public Path sqliteFile() {
+        if (kind != Kind.SQLITE) return null;
+        String p = jdbcUrl.substring("jdbc:sqlite:".length());
+        int q = p.indexOf('?');
+        if (q >= 0) p = p.substring(0, q);
+        if (p.startsWith("file:")) p = p.substring(5);
+        return Path.of(p);
+    }
+
+    @Override public String toString() { return redacted(); }
+
+    private static DatabaseUrl sqlite(String path, String original) {
+        String bare = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+        if (bare.isEmpty() || bare.contains(":memory:") || bare.contains("mode=memory")) {
+            throw bad(original, "in-memory SQLite is not supported (every pooled connection would see its own "
+                    + "empty database); use a file such as jdbc:sqlite:./keycycle.db");
+        }
+        return new DatabaseUrl(Kind.SQLITE, "jdbc:sqlite:" + path, null, null, null);
+    }
+
+    private static DatabaseUrl mysql(String rest, String original, boolean jdbc) {
+        String query = "";
+        int q = rest.indexOf('?');
+        if (q >= 0) {
+            query = rest.substring(q + 1);
+            rest = rest.substring(0, q);
+        }
+        String user = null;
+        String password = null;
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            String info = rest.substring(0, at);
+            rest = rest.substring(at + 1);
+            int colon = info.indexOf(':');
+            user = decode(colon >= 0 ? info.substring(0, colon) : info);
+            password = colon >= 0 ? decode(info.substring(colon + 1)) : null;
+        }
+        int slash = rest.indexOf('/');
+        String hostPort = slash >= 0 ? rest.substring(0, slash) : rest;
+        String db = slash >= 0 ? rest.substring(slash + 1) : "";
+        if (hostPort.isEmpty()) throw bad(original, "no host");
+        if (db.isEmpty() || db.contains("/")) throw bad(original, "no database name after the host (…/dbname)");
+        if (!hostPort.contains(":") && !jdbc) hostPort = hostPort + ":3306";
+
+        Map<String, String> params = new LinkedHashMap<>();
+        for (String pair : query.split("[&;]")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            params.put(eq >= 0 ? pair.substring(0, eq) : pair, eq >= 0 ? decode(pair.substring(eq + 1)) : "");
+        }
+        String pUser = remove(params, "user");
+        String pPassword = remove(params, "password");
+        if (user == null) user = pUser;
+        if (password == null) password = pPassword;
+
+        Map<String, String> props = new LinkedHashMap<>();
+        Path caPem = null;
+        if (jdbc) {
+            props.putAll(params);
+        } else {
+            String ca = remove(params, "ssl_ca");
+            String verifyCert = remove(params, "ssl_verify_cert");
+            String verifyIdentity = remove(params, "ssl_verify_identity");
+            String mode = remove(params, "ssl_mode");
+            if (mode == null) mode = remove(params, "sslMode");
+            if (ca != null && !ca.isBlank()) {
+                caPem = Path.of(ca);
+                mode = isFalse(verifyCert) ? "REQUIRED" : isFalse(verifyIdentity) ? "VERIFY_CA" : "VERIFY_IDENTITY";
+            } else if (mode == null && (verifyCert != null || verifyIdentity != null || "true".equalsIgnoreCase(remove(params, "ssl")))) {
+                mode = isFalse(verifyCert) ? "REQUIRED" : isFalse(verifyIdentity) ? "VERIFY_CA" : "VERIFY_IDENTITY";
+            }
+            if (mode != null) props.put("sslMode", mode.toUpperCase(Locale.ROOT));
+            // Remaining pymysql arguments (charset, connect_timeout, …) have no Connector/J meaning.
+        }
+        StringBuilder url = new StringBuilder("jdbc:mysql://").append(hostPort).append('/').append(db);
+        String sep = "?";
+        for (var e : props.entrySet()) {
+            url.append(sep).append(e.getKey()).append('=').append(e.getValue());
+            sep = "&";
+        }
+        return new DatabaseUrl(Kind.MYSQL, url.toString(), user, password, caPem);
+    }
+
+    private static String remove(Map<String, String> params, String name) {
+        for (var it = params.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getKey().equalsIgnoreCase(name)) {
+                it.remove();
+                return e.getValue();
+            }
+        }
+        return null;
+    }
+
+    private static boolean isFalse(String v) {
+        return v != null && (v.equalsIgnoreCase("false") || v.equals("0") || v.equalsIgnoreCase("no"));
+    }
+
+    private static String decode(String s) { return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8); }
+
+    private static ConfigurationException bad(String url, String why) {
+        return new ConfigurationException("bad database URL " + redact(url) + ": " + why);
+    }
+}

@@ -1,0 +1,179 @@
+package io.keycycle.store;
+
+import java.util.List;
+
+/**
+ * The SQL that differs between SQLite and MySQL-family servers. TiDB is MySQL with one DDL change:
+ * {@code AUTO_RANDOM} ids (no write hotspot); nothing orders by id anyway.
+ */
+enum Dialect {
+    SQLITE, MYSQL, TIDB;
+
+    boolean mysqlFamily() { return this != SQLITE; }
+
+    /** Version 1 of the schema. */
+    List<String> schemaV1() {
+        if (this == SQLITE) {
+            return List.of(
+                    """
+                    CREATE TABLE IF NOT EXISTS keycycle_usage (
+                      id INTEGER PRIMARY KEY,
+                      event_id TEXT NOT NULL UNIQUE,
+                      provider TEXT NOT NULL,
+                      scope TEXT,
+                      key_fp TEXT NOT NULL,
+                      model TEXT NOT NULL,
+                      ts INTEGER NOT NULL,
+                      requests INTEGER NOT NULL,
+                      prompt_tokens INTEGER NOT NULL,
+                      completion_tokens INTEGER NOT NULL,
+                      charged_tokens INTEGER NOT NULL,
+                      outcome TEXT NOT NULL,
+                      status INTEGER NOT NULL)""",
+                    "CREATE INDEX IF NOT EXISTS idx_keycycle_usage_ts ON keycycle_usage (ts, event_id)",
+                    "CREATE INDEX IF NOT EXISTS idx_keycycle_usage_key ON keycycle_usage (provider, key_fp, ts)",
+                    """
+                    CREATE TABLE IF NOT EXISTS keycycle_usage_minute (
+                      provider TEXT NOT NULL,
+                      key_fp TEXT NOT NULL,
+                      model TEXT NOT NULL,
+                      minute INTEGER NOT NULL,
+                      requests INTEGER NOT NULL,
+                      tokens INTEGER NOT NULL,
+                      PRIMARY KEY (provider, key_fp, model, minute))""",
+                    "CREATE INDEX IF NOT EXISTS idx_keycycle_usage_minute_minute ON keycycle_usage_minute (minute)",
+                    """
+                    CREATE TABLE IF NOT EXISTS keycycle_key_state (
+                      provider TEXT NOT NULL,
+                      level TEXT NOT NULL,
+                      subject TEXT NOT NULL,
+                      model TEXT NOT NULL,
+                      scope TEXT,
+                      key_fp TEXT,
+                      state TEXT NOT NULL,
+                      until_ms INTEGER,
+                      reason TEXT,
+                      updated_at INTEGER NOT NULL,
+                      PRIMARY KEY (provider, level, subject, model))""");
+        }
+        String id = this == TIDB ? "id BIGINT NOT NULL AUTO_RANDOM PRIMARY KEY" : "id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY";
+        String table = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+        return List.of(
+                """
+                CREATE TABLE IF NOT EXISTS keycycle_usage (
+                  %s,
+                  event_id VARCHAR(64) NOT NULL,
+                  provider VARCHAR(64) NOT NULL,
+                  scope VARCHAR(191),
+                  key_fp VARCHAR(64) NOT NULL,
+                  model VARCHAR(191) NOT NULL,
+                  ts BIGINT NOT NULL,
+                  requests BIGINT NOT NULL,
+                  prompt_tokens BIGINT NOT NULL,
+                  completion_tokens BIGINT NOT NULL,
+                  charged_tokens BIGINT NOT NULL,
+                  outcome VARCHAR(32) NOT NULL,
+                  status INT NOT NULL,
+                  UNIQUE KEY uk_keycycle_usage_event (event_id),
+                  KEY idx_keycycle_usage_ts (ts, event_id),
+                  KEY idx_keycycle_usage_key (provider, key_fp, ts))""".formatted(id) + table,
+                """
+                CREATE TABLE IF NOT EXISTS keycycle_usage_minute (
+                  provider VARCHAR(64) NOT NULL,
+                  key_fp VARCHAR(64) NOT NULL,
+                  model VARCHAR(191) NOT NULL,
+                  minute BIGINT NOT NULL,
+                  requests BIGINT NOT NULL,
+                  tokens BIGINT NOT NULL,
+                  PRIMARY KEY (provider, key_fp, model, minute),
+                  KEY idx_keycycle_usage_minute_minute (minute))""" + table,
+                """
+                CREATE TABLE IF NOT EXISTS keycycle_key_state (
+                  provider VARCHAR(64) NOT NULL,
+                  level VARCHAR(16) NOT NULL,
+                  subject VARCHAR(191) NOT NULL,
+                  model VARCHAR(191) NOT NULL,
+                  scope VARCHAR(191),
+                  key_fp VARCHAR(64),
+                  state VARCHAR(32) NOT NULL,
+                  until_ms BIGINT,
+                  reason VARCHAR(512),
+                  updated_at BIGINT NOT NULL,
+                  PRIMARY KEY (provider, level, subject, model))""" + table);
+    }
+
+    String createVersionTable() {
+        return this == SQLITE
+                ? "CREATE TABLE IF NOT EXISTS keycycle_schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+                : "CREATE TABLE IF NOT EXISTS keycycle_schema_version (version INT NOT NULL PRIMARY KEY, description VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL) DEFAULT CHARSET=utf8mb4";
+    }
+
+    String insertVersion() {
+        return (this == SQLITE ? "INSERT OR IGNORE" : "INSERT IGNORE")
+                + " INTO keycycle_schema_version (version, description, applied_at) VALUES (?, ?, ?)";
+    }
+
+    /** Multi-row insert of usage rows that skips event ids already present. 12 parameters per row. */
+    String insertUsage(int rows) {
+        String head = (this == SQLITE ? "INSERT" : "INSERT IGNORE")
+                + " INTO keycycle_usage (event_id, provider, scope, key_fp, model, ts, requests, prompt_tokens,"
+                + " completion_tokens, charged_tokens, outcome, status) VALUES ";
+        return head + values(rows, 12) + (this == SQLITE ? " ON CONFLICT (event_id) DO NOTHING" : "");
+    }
+
+    /** Adds to the per-minute aggregate. 6 parameters per row; rows must have distinct keys. */
+    String upsertMinute(int rows) {
+        String head = "INSERT INTO keycycle_usage_minute (provider, key_fp, model, minute, requests, tokens) VALUES "
+                + values(rows, 6);
+        return this == SQLITE
+                ? head + " ON CONFLICT (provider, key_fp, model, minute) DO UPDATE SET"
+                  + " requests = requests + excluded.requests, tokens = tokens + excluded.tokens"
+                // TiDB accepts VALUES(col) but not the MySQL 8.0.19 "AS new" row alias.
+                : head + " ON DUPLICATE KEY UPDATE requests = requests + VALUES(requests), tokens = tokens + VALUES(tokens)";
+    }
+
+    /**
+     * Upserts key states; a row only replaces an older one (by event time), so a late replay can
+     * never resurrect a stale state. 10 parameters per row; rows must have distinct keys.
+     */
+    String upsertState(int rows) {
+        String head = "INSERT INTO keycycle_key_state (provider, level, subject, model, scope, key_fp, state, until_ms,"
+                + " reason, updated_at) VALUES " + values(rows, 10);
+        if (this == SQLITE) {
+            return head + " ON CONFLICT (provider, level, subject, model) DO UPDATE SET scope = excluded.scope,"
+                    + " key_fp = excluded.key_fp, state = excluded.state, until_ms = excluded.until_ms,"
+                    + " reason = excluded.reason, updated_at = excluded.updated_at"
+                    + " WHERE excluded.updated_at >= keycycle_key_state.updated_at";
+        }
+        StringBuilder sb = new StringBuilder(head).append(" ON DUPLICATE KEY UPDATE ");
+        // MySQL evaluates assignments left to right: updated_at must come last.
+        for (String c : List.of("scope", "key_fp", "state", "until_ms", "reason", "updated_at")) {
+            sb.append(c).append(" = IF(VALUES(updated_at) >= updated_at, VALUES(").append(c).append("), ").append(c).append("), ");
+        }
+        return sb.substring(0, sb.length() - 2);
+    }
+
+    /** Integer day number (UTC) of an epoch-ms column. */
+    String dayOf(String column) {
+        return this == SQLITE ? "(" + column + " / 86400000)" : "(" + column + " DIV 86400000)";
+    }
+
+    /** Deletes at most {@code limit} rows of {@code table} with {@code column < ?}. */
+    String deleteOlder(String table, String column, int limit) {
+        return this == SQLITE
+                ? "DELETE FROM " + table + " WHERE rowid IN (SELECT rowid FROM " + table + " WHERE " + column + " < ? LIMIT " + limit + ")"
+                : "DELETE FROM " + table + " WHERE " + column + " < ? LIMIT " + limit;
+    }
+
+    static String values(int rows, int columns) {
+        StringBuilder one = new StringBuilder("(");
+        for (int c = 0; c < columns; c++) one.append(c == 0 ? "?" : ", ?");
+        one.append(')');
+        StringBuilder sb = new StringBuilder(rows * one.length() + rows * 2);
+        for (int r = 0; r < rows; r++) {
+            if (r > 0) sb.append(", ");
+            sb.append(one);
+        }
+        return sb.toString();
+    }
+}

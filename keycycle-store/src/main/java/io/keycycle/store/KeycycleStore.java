@@ -1,0 +1,346 @@
+package io.keycycle.store;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.keycycle.core.ApiKey;
+import io.keycycle.core.EngineRestorer;
+import io.keycycle.core.KeycycleEvent;
+import io.keycycle.core.KeycycleListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Usage and key-state persistence: the store's front door.
+ *
+ * <pre>{@code
+ * KeycycleStore store = KeycycleStore.open(StoreConfig.fromEnv(System.getenv()));
+ * store.hydrate(pool, Instant.now());   // before serving
+ * engine.addListener(store);            // usage and states flow in from here on
+ * }</pre>
+ *
+ * <p>{@link #onEvent} never waits for the database: events go to a bounded queue and one writer
+ * thread commits them in batches; when the queue is full or the database is unreachable they go
+ * to a local journal and are replayed, in order and exactly once, when it is back (see the
+ * module README). {@link #close()} drains for {@link StoreConfig#closeTimeout()} and leaves the
+ * rest in the journal for the next start; a JVM shutdown hook calls it unless
+ * {@link StoreConfig#shutdownHook()} is off or {@link #removeShutdownHook()} was called.
+ *
+ * <p>Everything but {@code onEvent}, {@code health} and {@code close} talks to the database
+ * synchronously and throws {@link StoreException} on failure.
+ */
+public final class KeycycleStore implements KeycycleListener, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KeycycleStore.class);
+
+    private final StoreConfig config;
+    private final HikariDataSource dataSource;
+    private final Dialect dialect;
+    private final Journal journal;
+    private final AsyncWriter writer;
+    private final BatchWriter batchWriter;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Thread shutdownHook;
+
+    private KeycycleStore(StoreConfig config, HikariDataSource dataSource, Dialect dialect, Journal journal, int nonce) {
+        this.config = config;
+        this.dataSource = dataSource;
+        this.dialect = dialect;
+        this.journal = journal;
+        this.batchWriter = new BatchWriter(dataSource, dialect);
+        this.writer = new AsyncWriter(config, batchWriter, journal, config.url().redacted(), nonce);
+    }
+
+    /** Opens the database at {@code url} (any form {@link DatabaseUrl#parse} accepts) with default settings. */
+    public static KeycycleStore open(String url) { return open(StoreConfig.builder(url).build()); }
+
+    /**
+     * Connects, migrates (or verifies, with {@code autoMigrate(false)}) the schema, opens the journal
+     * and starts the writer. Events left in the journal by a previous run are replayed first.
+     *
+     * @throws StoreException if the database cannot be reached or its schema is missing or old
+     */
+    public static KeycycleStore open(StoreConfig config) {
+        Objects.requireNonNull(config, "config");
+        DatabaseUrl url = config.url();
+        int nonce = new SecureRandom().nextInt();
+        Path journalDir = config.journalDir() != null ? config.journalDir() : defaultJournalDir(url);
+        HikariDataSource ds = null;
+        Journal journal = null;
+        try {
+            ds = new HikariDataSource(poolConfig(config, journalDir));
+            Dialect dialect;
+            try (Connection c = ds.getConnection()) {
+                dialect = detect(c, url);
+                if (config.autoMigrate()) {
+                    int applied = Schema.migrate(c, dialect, System.currentTimeMillis());
+                    if (applied > 0) LOG.info("store {}: applied {} schema migration(s), now at version {}", url.redacted(), applied, Schema.LATEST);
+                } else {
+                    int v = Schema.currentVersion(c);
+                    if (v < Schema.LATEST) {
+                        throw new StoreException("database " + url.redacted() + " has schema version "
+                                + (v < 0 ? "none (keycycle_schema_version is missing)" : v) + " but this build needs "
+                                + Schema.LATEST + "; open it once with autoMigrate(true) or run `keycycle migrate`");
+                    }
+                }
+            }
+            journal = new Journal(journalDir, journalMapper(), nonce);
+            KeycycleStore store = new KeycycleStore(config, ds, dialect, journal, nonce);
+            store.writer.start();
+            if (config.shutdownHook()) {
+                Thread hook = new Thread(store::close, "keycycle-store-shutdown");
+                store.shutdownHook = hook;
+                Runtime.getRuntime().addShutdownHook(hook);
+            }
+            LOG.info("store open: {} ({}), journal {}", url.redacted(), dialect, journal.dir());
+            return store;
+        } catch (SQLException e) {
+            closeQuietly(ds, journal);
+            throw new StoreException("cannot open database " + url.redacted() + ": " + sqlMessage(e), e);
+        } catch (IOException e) {
+            closeQuietly(ds, journal);
+            throw new StoreException("cannot open the journal in " + journalDir + " for " + url.redacted() + ": " + e, e);
+        } catch (RuntimeException e) {
+            closeQuietly(ds, journal);
+            throw e;
+        }
+    }
+
+    /** Never blocks on the database and never throws; see the class comment. */
+    @Override
+    public void onEvent(KeycycleEvent event) {
+        if (event != null) writer.offer(event);
+    }
+
+    /**
+     * Waits until every event passed to {@link #onEvent} before this call is in the database.
+     * Returns false if that did not happen within {@code timeout} (e.g. the database is down).
+     */
+    public boolean flush(Duration timeout) { return writer.flush(timeout.toMillis()); }
+
+    /** Writer state, without touching the database. */
+    public StoreHealth health() { return writer.health(closed.get()); }
+
+    /** True if a connection can be had and answers within two seconds. Never throws. */
+    public boolean ping() {
+        if (closed.get()) return false;
+        try (Connection c = dataSource.getConnection()) {
+            return c.isValid(2);
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Replays the last 24 hours of usage (per minute, in time order, conservatively placed at the
+     * end of each minute) and every live state (cooldowns and parkings that end after {@code now},
+     * disabled keys and scopes, unavailable models) into {@code restorer}. Call it once, before the
+     * engine serves and before this store is registered as its listener.
+     */
+    public HydrationSummary hydrate(EngineRestorer restorer, Instant now) {
+        Objects.requireNonNull(restorer, "restorer");
+        Objects.requireNonNull(now, "now");
+        try {
+            HydrationSummary s = new Hydrator(dataSource).hydrate(restorer, now);
+            LOG.info("store {}: hydrated {} usage records ({} requests) and {} states in {} ms", config.url().redacted(),
+                    s.usageRecords(), s.requests(), s.states(), s.took().toMillis());
+            return s;
+        } catch (SQLException e) {
+            throw failure("hydrate", e);
+        }
+    }
+
+    /**
+     * Deletes usage rows and per-minute aggregates older than {@code olderThan} (by admission time,
+     * against the configured clock), and finished states not updated since. Deletes in chunks so
+     * each statement stays small (TiDB). Returns the number of usage rows deleted.
+     */
+    public long prune(Duration olderThan) {
+        if (olderThan == null || olderThan.isNegative() || olderThan.isZero()) {
+            throw new IllegalArgumentException("prune olderThan must be > 0, was " + olderThan);
+        }
+        try {
+            return new UsageReports(dataSource, dialect).prune(config.clock().millis() - olderThan.toMillis());
+        } catch (SQLException e) {
+            throw failure("prune", e);
+        }
+    }
+
+    /** Usage totals over the query's range, grouped as asked, ordered by the group columns. */
+    public List<UsageRow> report(ReportQuery query) {
+        try {
+            return new UsageReports(dataSource, dialect).report(Objects.requireNonNull(query, "query"));
+        } catch (SQLException e) {
+            throw failure("report", e);
+        }
+    }
+
+    /**
+     * Imports the Python library's {@code usage_logs} table from {@code source}, attributing rows to
+     * {@code keys} (per provider) by secret suffix. Idempotent. Written synchronously in batches
+     * of 500, bypassing the event queue.
+     */
+    public LegacyImportResult importLegacy(DataSource source, Map<String, List<ApiKey>> keys) {
+        try (Connection c = source.getConnection()) {
+            return new LegacyImporter(batchWriter).run(c, keys);
+        } catch (SQLException e) {
+            throw failure("import legacy usage_logs", e);
+        }
+    }
+
+    /** As {@link #importLegacy(DataSource, Map)}, from a database URL in any accepted form. */
+    public LegacyImportResult importLegacy(String sourceUrl, Map<String, List<ApiKey>> keys) {
+        DatabaseUrl src = DatabaseUrl.parse(sourceUrl);
+        try (Connection c = DriverManager.getConnection(src.jdbcUrl(), src.user(), src.password())) {
+            return new LegacyImporter(batchWriter).run(c, keys);
+        } catch (SQLException e) {
+            throw new StoreException("cannot import legacy usage_logs from " + src.redacted() + ": " + sqlMessage(e), e);
+        }
+    }
+
+    /** The database location; its {@code toString()} is redacted. */
+    public DatabaseUrl url() { return config.url(); }
+
+    /** The directory this store journals to. */
+    public Path journalDir() { return journal.dir(); }
+
+    /** "SQLITE", "MYSQL" or "TIDB". */
+    public String dialect() { return dialect.name(); }
+
+    /** For hosts that manage shutdown themselves; they must then call {@link #close()}. */
+    public void removeShutdownHook() {
+        Thread hook = shutdownHook;
+        shutdownHook = null;
+        if (hook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is already exiting; the hook runs anyway
+            }
+        }
+    }
+
+    /** {@link #close(Duration)} with the configured close timeout. */
+    @Override
+    public void close() { close(config.closeTimeout()); }
+
+    /**
+     * Drains queued and journaled events for up to {@code timeout}, then leaves what remains in the
+     * journal for the next start and closes the pool. Events arriving after close go to the journal.
+     */
+    public void close(Duration timeout) {
+        if (!closed.compareAndSet(false, true)) return;
+        if (Thread.currentThread() != shutdownHook) removeShutdownHook();
+        writer.stop(timeout.toMillis());
+        StoreHealth h = writer.health(true);
+        if (h.journalEvents() > 0) {
+            LOG.warn("store {} closed with {} events in the journal {}; they are written at the next start",
+                    config.url().redacted(), h.journalEvents(), journal.dir());
+        }
+        closeQuietly(dataSource, journal);
+    }
+
+    @Override public String toString() { return "KeycycleStore[" + config.url().redacted() + "]"; }
+
+    // ---------------------------------------------------------------- setup
+
+    static HikariConfig poolConfig(StoreConfig config, Path journalDir) throws IOException {
+        DatabaseUrl url = config.url();
+        HikariConfig h = new HikariConfig();
+        h.setPoolName("keycycle-store");
+        h.setJdbcUrl(url.jdbcUrl());
+        if (url.user() != null) h.setUsername(url.user());
+        if (url.password() != null) h.setPassword(url.password());
+        h.setMaximumPoolSize(config.maxPoolSize());
+        h.setMinimumIdle(1);
+        // TiDB Serverless cuts idle connections after about five minutes: retire them well before.
+        h.setMaxLifetime(Duration.ofMinutes(4).toMillis());
+        h.setKeepaliveTime(Duration.ofMinutes(1).toMillis());
+        h.setIdleTimeout(Duration.ofMinutes(2).toMillis());
+        h.setConnectionTimeout(config.connectionTimeout().toMillis());
+        h.setValidationTimeout(Math.min(2_000, config.connectionTimeout().toMillis() - 1));
+        h.setInitializationFailTimeout(-1); // open() reports an unreachable database itself, redacted
+        if (url.kind() == DatabaseUrl.Kind.SQLITE) {
+            Path file = url.sqliteFile();
+            if (file.getParent() != null) Files.createDirectories(file.getParent());
+            h.addDataSourceProperty("journal_mode", "WAL");
+            h.addDataSourceProperty("busy_timeout", "3000");
+            h.addDataSourceProperty("synchronous", "NORMAL");
+            // Write transactions take the write lock up front (no read-then-upgrade SQLITE_BUSY).
+            h.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+        } else {
+            h.addDataSourceProperty("connectTimeout", String.valueOf(Math.min(5_000, config.connectionTimeout().toMillis())));
+            h.addDataSourceProperty("socketTimeout", "60000");
+            h.addDataSourceProperty("tcpKeepAlive", "true");
+            h.addDataSourceProperty("characterEncoding", "UTF-8");
+            if (url.caPem() != null) {
+                Path trust = TrustStores.fromPem(url.caPem(), journalDir);
+                h.addDataSourceProperty("trustCertificateKeyStoreUrl", trust.toUri().toString());
+                h.addDataSourceProperty("trustCertificateKeyStoreType", "PKCS12");
+                h.addDataSourceProperty("trustCertificateKeyStorePassword", TrustStores.PASSWORD);
+            }
+        }
+        return h;
+    }
+
+    static Path defaultJournalDir(DatabaseUrl url) {
+        if (url.kind() == DatabaseUrl.Kind.SQLITE) {
+            Path file = url.sqliteFile().toAbsolutePath();
+            return file.resolveSibling(file.getFileName() + ".journal");
+        }
+        String target = url.jdbcUrl().substring("jdbc:mysql://".length());
+        int q = target.indexOf('?');
+        if (q >= 0) target = target.substring(0, q);
+        return Path.of(System.getProperty("user.home"), ".keycycle", "journal", target.replaceAll("[^A-Za-z0-9.-]", "_"));
+    }
+
+    private static Dialect detect(Connection c, DatabaseUrl url) throws SQLException {
+        if (url.kind() == DatabaseUrl.Kind.SQLITE) return Dialect.SQLITE;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT VERSION()")) {
+            String v = rs.next() ? rs.getString(1) : "";
+            return v.toLowerCase(Locale.ROOT).contains("tidb") ? Dialect.TIDB : Dialect.MYSQL;
+        }
+    }
+
+    static ObjectMapper journalMapper() {
+        return new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    }
+
+    private StoreException failure(String what, SQLException e) {
+        return new StoreException("cannot " + what + " on " + config.url().redacted() + ": " + sqlMessage(e), e);
+    }
+
+    private static String sqlMessage(SQLException e) {
+        return DatabaseUrl.redact(String.valueOf(e.getMessage())) + " (SQLState " + e.getSQLState() + ")";
+    }
+
+    private static void closeQuietly(HikariDataSource ds, Journal journal) {
+        if (ds != null) ds.close();
+        if (journal != null) {
+            try {
+                journal.close();
+            } catch (IOException e) {
+                LOG.warn("cannot release the journal lock: {}", e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.keycycle.store;
+
+import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.EngineClock;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Immutable settings of a {@link KeycycleStore}. Build with {@link #builder(String)} or
+ * {@link #fromEnv(Map)}; every setter validates at once.
+ *
+ * @param url               where the database is
+ * @param autoMigrate       apply missing schema migrations on open (else verify and fail)
+ * @param journalDir        outage journal directory; null = next to the SQLite file, or
+ *                          {@code ~/.keycycle/journal/<host>_<port>_<db>} for a server database
+ * @param queueCapacity     bounded in-memory queue between {@code onEvent} and the writer; when full,
+ *                          events spill to the journal
+ * @param batchSize         rows per transaction, at most 500 (TiDB transaction limits)
+ * @param batchInterval     the writer commits at least this often when events are waiting
+ * @param closeTimeout      how long {@link KeycycleStore#close()} drains before leaving the rest in the journal
+ * @param retryBackoffMin   first retry delay after a database error
+ * @param retryBackoffMax   retry delay cap (full jitter below it)
+ * @param connectionTimeout how long the writer waits for a pooled connection per attempt
+ * @param maxPoolSize       pool size: one writer connection plus readers
+ * @param shutdownHook      register a JVM shutdown hook calling {@code close()}
+ * @param clock             time for {@code prune}; events carry their own instants
+ */
+public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir, int queueCapacity, int batchSize,
+                          Duration batchInterval, Duration closeTimeout, Duration retryBackoffMin,
+                          Duration retryBackoffMax, Duration connectionTimeout, int maxPoolSize,
+                          boolean shutdownHook, EngineClock clock) {
+
+    /** Largest batch per transaction (TiDB Serverless keeps transactions small). */
+    public static final int MAX_BATCH = 500;
+
+    public StoreConfig {
+        Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(clock, "clock");
+        positive("queueCapacity", queueCapacity);
+        if (batchSize < 1 || batchSize > MAX_BATCH) {
+            throw new ConfigurationException("batchSize must be in 1.." + MAX_BATCH + ", was " + batchSize);
+        }
+        positive("maxPoolSize", maxPoolSize);
+        positive("batchInterval", batchInterval);
+        positive("closeTimeout", closeTimeout);
+        positive("retryBackoffMin", retryBackoffMin);
+        positive("retryBackoffMax", retryBackoffMax);
+        positive("connectionTimeout", connectionTimeout);
+        if (retryBackoffMax.compareTo(retryBackoffMin) < 0) {
+            throw new ConfigurationException("retryBackoffMax (" + retryBackoffMax + ") must be >= retryBackoffMin ("
+                    + retryBackoffMin + ")");
+        }
+        if (connectionTimeout.toMillis() < 250) {
+            throw new ConfigurationException("connectionTimeout must be >= 250ms (HikariCP minimum), was " + connectionTimeout);
+        }
+    }
+
+    /** Settings for {@code url} (any form {@link DatabaseUrl#parse} accepts) with defaults. */
+    public static Builder builder(String url) { return new Builder(DatabaseUrl.parse(url)); }
+
+    /** Settings for an already parsed URL. */
+    public static Builder builder(DatabaseUrl url) { return new Builder(url); }
+
+    /**
+     * Reads {@code KEYCYCLE_DB_URL}, else {@code TIDB_DB_URL} (the Python library's variable, SQLAlchemy
+     * form accepted), else the embedded SQLite default; {@code KEYCYCLE_JOURNAL_DIR} if set.
+     */
+    public static StoreConfig fromEnv(Map<String, String> env) {
+        String url = nonBlank(env.get("KEYCYCLE_DB_URL"));
+        if (url == null) url = nonBlank(env.get("TIDB_DB_URL"));
+        Builder b = builder(url == null ? DatabaseUrl.DEFAULT_URL : url);
+        String journal = nonBlank(env.get("KEYCYCLE_JOURNAL_DIR"));
+        if (journal != null) b.journalDir(Path.of(journal));
+        return b.build();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(url);
+        b.autoMigrate = autoMigrate;
+        b.journalDir = journalDir;
+        b.queueCapacity = queueCapacity;
+        b.batchSize = batchSize;
+        b.batchInterval = batchInterval;
+        b.closeTimeout = closeTimeout;
+        b.retryBackoffMin = retryBackoffMin;
+        b.retryBackoffMax = retryBackoffMax;
+        b.connectionTimeout = connectionTimeout;
+        b.maxPoolSize = maxPoolSize;
+        b.shutdownHook = shutdownHook;
+        b.clock = clock;
+        return b;
+    }
+
+    @Override public String toString() {
+        return "StoreConfig[url=" + url.redacted() + ", journalDir=" + journalDir + ", queueCapacity=" + queueCapacity
+                + ", batchSize=" + batchSize + "]";
+    }
+
+    private static String nonBlank(String s) { return s == null || s.isBlank() ? null : s.trim(); }
+
+    private static void positive(String name, int v) {
+        if (v <= 0) throw new ConfigurationException(name + " must be > 0, was " + v);
+    }
+
+    private static void positive(String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) throw new ConfigurationException(name + " must be > 0, was " + d);
+    }
+
+    /** Mutable builder; {@link #build()} validates the whole. */
+    public static final class Builder {
+        private final DatabaseUrl url;
+        private boolean autoMigrate = true;
+        private Path journalDir;
+        private int queueCapacity = 10_000;
+        private int batchSize = MAX_BATCH;
+        private Duration batchInterval = Duration.ofMillis(200);
+        private Duration closeTimeout = Duration.ofSeconds(10);
+        private Duration retryBackoffMin = Duration.ofMillis(100);
+        private Duration retryBackoffMax = Duration.ofSeconds(5);
+        private Duration connectionTimeout = Duration.ofSeconds(3);
+        private int maxPoolSize = 3;
+        private boolean shutdownHook = true;
+        private EngineClock clock = EngineClock.system();
+
+        private Builder(DatabaseUrl url) { this.url = Objects.requireNonNull(url, "url"); }
+
+        public Builder autoMigrate(boolean v) { this.autoMigrate = v; return this; }
+        public Builder journalDir(Path v) { this.journalDir = v; return this; }
+        public Builder queueCapacity(int v) { positive("queueCapacity", v); this.queueCapacity = v; return this; }
+        public Builder batchSize(int v) {
+            if (v < 1 || v > MAX_BATCH) throw new ConfigurationException("batchSize must be in 1.." + MAX_BATCH + ", was " + v);
+            this.batchSize = v; return this;
+        }
+        public Builder batchInterval(Duration v) { positive("batchInterval", v); this.batchInterval = v; return this; }
+        public Builder closeTimeout(Duration v) { positive("closeTimeout", v); this.closeTimeout = v; return this; }
+        public Builder retryBackoff(Duration min, Duration max) {
+            positive("retryBackoffMin", min);
+            positive("retryBackoffMax", max);
+            this.retryBackoffMin = min; this.retryBackoffMax = max; return this;
+        }
+        public Builder connectionTimeout(Duration v) { positive("connectionTimeout", v); this.connectionTimeout = v; return this; }
+        public Builder maxPoolSize(int v) { positive("maxPoolSize", v); this.maxPoolSize = v; return this; }
+        public Builder shutdownHook(boolean v) { this.shutdownHook = v; return this; }
+        public Builder clock(EngineClock v) { this.clock = Objects.requireNonNull(v, "clock"); return this; }
+
+        public StoreConfig build() {
+            return new StoreConfig(url, autoMigrate, journalDir, queueCapacity, batchSize, batchInterval, closeTimeout,
+                    retryBackoffMin, retryBackoffMax, connectionTimeout, maxPoolSize, shutdownHook, clock);
+        }
+    }
+}

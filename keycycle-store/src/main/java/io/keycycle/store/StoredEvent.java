@@ -1,0 +1,68 @@
+package io.keycycle.store;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.keycycle.core.KeycycleEvent;
+
+import java.util.HexFormat;
+
+/**
+ * What the store keeps of an engine event: a usage row or a state row, numbered at enqueue with
+ * a process-wide sequence (the write order) and a globally unique event id (exactly-once).
+ * Also the journal's line format (one JSON object per line).
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "t")
+@JsonSubTypes({@JsonSubTypes.Type(value = StoredEvent.Usage.class, name = "usage"),
+               @JsonSubTypes.Type(value = StoredEvent.State.class, name = "state")})
+sealed interface StoredEvent {
+
+    long seq();
+
+    String eventId();
+
+    /** One row of {@code keycycle_usage}; {@code ts} is the admission instant in epoch ms. */
+    record Usage(long seq, String eventId, String provider, String scope, String keyFp, String model, long ts,
+                 long requests, long promptTokens, long completionTokens, long chargedTokens, String outcome,
+                 int status) implements StoredEvent { }
+
+    /** One upsert of {@code keycycle_key_state}. */
+    record State(long seq, String eventId, String provider, String level, String subject, String scope, String keyFp,
+                 String model, String state, Long untilMs, String reason, long updatedAt) implements StoredEvent { }
+
+    /** Outcome name stored for a lease that expired without a report (the request stays counted). */
+    String LEASE_EXPIRED = "LEASE_EXPIRED";
+
+    /** Fixed-width event id: 16 hex digits of the sequence, then the 8-hex-digit process nonce. */
+    static String eventId(long seq, int nonce) {
+        return HexFormat.of().toHexDigits(seq) + "-" + HexFormat.of().toHexDigits(nonce);
+    }
+
+    /** Maps an engine event to what is stored, or null for events the store ignores. */
+    static StoredEvent of(KeycycleEvent event, long seq, int nonce) {
+        if (event instanceof KeycycleEvent.Settled s) {
+            return new Usage(seq, eventId(seq, nonce), s.provider(), s.scope(), s.fingerprint(), s.model(),
+                    (s.admittedAt() != null ? s.admittedAt() : s.at()).toEpochMilli(), s.requests(), s.promptTokens(),
+                    s.completionTokens(), s.chargedTokens(), s.outcome() == null ? "UNKNOWN" : s.outcome().name(),
+                    s.status());
+        }
+        if (event instanceof KeycycleEvent.LeaseExpired e) {
+            return new Usage(seq, eventId(seq, nonce), e.provider(), e.scope(), e.fingerprint(), e.model(),
+                    (e.admittedAt() != null ? e.admittedAt() : e.at()).toEpochMilli(), 1, 0, 0, 0, LEASE_EXPIRED, 0);
+        }
+        if (event instanceof KeycycleEvent.StateChanged c) {
+            return new State(seq, eventId(seq, nonce), c.provider(), c.level().name(), subject(c), c.scope(),
+                    c.fingerprint(), c.model() == null ? "*" : c.model(), c.state().name(),
+                    c.until() == null ? null : c.until().toEpochMilli(), c.reason(), c.at().toEpochMilli());
+        }
+        return null;
+    }
+
+    /** KEY level: the key; SCOPE level: the scope; MODEL level: the scope, or "*" for the whole provider. */
+    static String subject(KeycycleEvent.StateChanged c) {
+        return switch (c.level()) {
+            case KEY -> c.fingerprint() != null ? c.fingerprint() : "*";
+            case SCOPE -> c.scope() != null ? c.scope() : "*";
+            case MODEL -> c.scope() != null ? c.scope() : "*";
+        };
+    }
+}

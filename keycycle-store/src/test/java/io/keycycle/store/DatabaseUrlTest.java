@@ -1,0 +1,127 @@
+package io.keycycle.store;
+
+import io.keycycle.core.ConfigurationException;
+import com.zaxxer.hikari.HikariConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.io.InputStream;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class DatabaseUrlTest {
+
+    @Test
+    void sqlalchemyTidbFormBecomesJdbcWithVerifiedTls() {
+        DatabaseUrl u = DatabaseUrl.parse("mysql+pymysql://4Xy.root:s3cr%40t@gateway01.eu-central-1.prod.aws.tidbcloud.com:4000/agents?ssl_ca=/etc/ssl/certs/ca-certificates.crt&ssl_verify_cert=true&ssl_verify_identity=true");
+        assertThat(u.kind()).isEqualTo(DatabaseUrl.Kind.MYSQL);
+        assertThat(u.jdbcUrl()).isEqualTo("jdbc:mysql://gateway01.eu-central-1.prod.aws.tidbcloud.com:4000/agents?sslMode=VERIFY_IDENTITY");
+        assertThat(u.user()).isEqualTo("4Xy.root");
+        assertThat(u.password()).isEqualTo("s3cr@t");
+        assertThat(u.caPem()).isEqualTo(Path.of("/etc/ssl/certs/ca-certificates.crt"));
+    }
+
+    @Test
+    void sslVerificationLevelsFollowPymysqlFlags() {
+        assertThat(DatabaseUrl.parse("mysql+pymysql://u:p@h:4000/d?ssl_ca=/ca.pem&ssl_verify_identity=false").jdbcUrl())
+                .endsWith("?sslMode=VERIFY_CA");
+        assertThat(DatabaseUrl.parse("mysql+pymysql://u:p@h:4000/d?ssl_ca=/ca.pem&ssl_verify_cert=false").jdbcUrl())
+                .endsWith("?sslMode=REQUIRED");
+        assertThat(DatabaseUrl.parse("mysql://u:p@h/d?charset=utf8mb4").jdbcUrl()).isEqualTo("jdbc:mysql://h:3306/d");
+        assertThat(DatabaseUrl.parse("mysql://u@h:3307/d?ssl_mode=required").jdbcUrl()).isEqualTo("jdbc:mysql://h:3307/d?sslMode=REQUIRED");
+    }
+
+    @Test
+    void mariadbAndJdbcFormsAreServedByConnectorJ() {
+        DatabaseUrl m = DatabaseUrl.parse("mariadb://kc:pw@db.local/keycycle");
+        assertThat(m.jdbcUrl()).isEqualTo("jdbc:mysql://db.local:3306/keycycle");
+        DatabaseUrl j = DatabaseUrl.parse("jdbc:mariadb://kc:pw@db.local:3306/keycycle?useSSL=false&password=other");
+        assertThat(j.jdbcUrl()).isEqualTo("jdbc:mysql://db.local:3306/keycycle?useSSL=false");
+        assertThat(j.user()).isEqualTo("kc");
+        assertThat(j.password()).isEqualTo("pw");
+        DatabaseUrl q = DatabaseUrl.parse("jdbc:mysql://db:3306/k?user=kc&password=pw");
+        assertThat(q.jdbcUrl()).isEqualTo("jdbc:mysql://db:3306/k");
+        assertThat(q.user()).isEqualTo("kc");
+        assertThat(q.password()).isEqualTo("pw");
+    }
+
+    @Test
+    void sqliteForms() {
+        assertThat(DatabaseUrl.parse("jdbc:sqlite:./keycycle.db").sqliteFile()).isEqualTo(Path.of("./keycycle.db"));
+        assertThat(DatabaseUrl.parse("sqlite:///usage.db").jdbcUrl()).isEqualTo("jdbc:sqlite:usage.db");
+        assertThat(DatabaseUrl.parse("sqlite:////var/lib/kc/usage.db").sqliteFile()).isEqualTo(Path.of("/var/lib/kc/usage.db"));
+        assertThatThrownBy(() -> DatabaseUrl.parse("sqlite:///:memory:")).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("in-memory SQLite");
+        assertThatThrownBy(() -> DatabaseUrl.parse("jdbc:sqlite::memory:")).hasMessageContaining("in-memory SQLite");
+    }
+
+    @Test
+    void passwordNeverShowsInRedactedFormsOrErrors() {
+        String secret = "Hunter2-very-secret";
+        DatabaseUrl u = DatabaseUrl.parse("mysql+pymysql://app:" + secret + "@tidb:4000/db?ssl_ca=/ca.pem");
+        assertThat(u.redacted()).isEqualTo("jdbc:mysql://app:***@tidb:4000/db?sslMode=VERIFY_IDENTITY");
+        assertThat(u.toString()).doesNotContain(secret);
+        assertThat(u.jdbcUrl()).doesNotContain(secret);
+        assertThat(StoreConfig.builder(u).build().toString()).doesNotContain(secret);
+        assertThatThrownBy(() -> DatabaseUrl.parse("postgres://app:" + secret + "@pg/db"))
+                .hasMessageContaining("unsupported scheme").hasMessageNotContaining(secret).hasMessageContaining("app:***@");
+        assertThatThrownBy(() -> DatabaseUrl.parse("mysql://app:" + secret + "@tidb:4000"))
+                .hasMessageContaining("no database name").hasMessageNotContaining(secret);
+        assertThat(DatabaseUrl.redact("jdbc:mysql://h/d?user=a&password=" + secret + "&x=1")).isEqualTo("jdbc:mysql://h/d?user=a&password=***&x=1");
+    }
+
+    @Test
+    void openFailureNamesTheRedactedUrl() {
+        String secret = "Hunter2-very-secret";
+        assertThatThrownBy(() -> KeycycleStore.open(StoreConfig.builder("jdbc:mysql://kc:" + secret + "@127.0.0.1:1/none")
+                .shutdownHook(false).connectionTimeout(java.time.Duration.ofMillis(500)).build()))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("kc:***@127.0.0.1:1/none")
+                .hasMessageNotContaining(secret);
+    }
+
+    @Test
+    void fromEnvPrefersKeycycleUrlThenTidbThenSqlite(@TempDir Path dir) {
+        assertThat(StoreConfig.fromEnv(Map.of()).url().jdbcUrl()).isEqualTo(DatabaseUrl.DEFAULT_URL);
+        assertThat(StoreConfig.fromEnv(Map.of("TIDB_DB_URL", "mysql+pymysql://u:p@t:4000/d")).url().jdbcUrl())
+                .isEqualTo("jdbc:mysql://t:4000/d");
+        StoreConfig both = StoreConfig.fromEnv(Map.of("TIDB_DB_URL", "mysql+pymysql://u:p@t:4000/d",
+                "KEYCYCLE_DB_URL", "jdbc:sqlite:" + dir.resolve("x.db"), "KEYCYCLE_JOURNAL_DIR", dir.toString()));
+        assertThat(both.url().kind()).isEqualTo(DatabaseUrl.Kind.SQLITE);
+        assertThat(both.journalDir()).isEqualTo(dir);
+    }
+
+    @Test
+    void builderRejectsBadValuesByName() {
+        assertThatThrownBy(() -> StoreConfig.builder("jdbc:sqlite:x.db").batchSize(501))
+                .hasMessage("batchSize must be in 1..500, was 501");
+        assertThatThrownBy(() -> StoreConfig.builder("jdbc:sqlite:x.db").queueCapacity(0))
+                .hasMessage("queueCapacity must be > 0, was 0");
+    }
+
+    @Test
+    void pemBundleBecomesPkcs12TrustStoreForConnectorJ(@TempDir Path dir) throws Exception {
+        Path pem = Path.of("/etc/ssl/certs/ca-certificates.crt");
+        assumeTrue(Files.isReadable(pem), "no system CA bundle to convert");
+        StoreConfig cfg = StoreConfig.builder("mysql+pymysql://u:p@tidb:4000/d?ssl_ca=" + pem).build();
+        HikariConfig h = KeycycleStore.poolConfig(cfg, dir);
+        assertThat(h.getJdbcUrl()).isEqualTo("jdbc:mysql://tidb:4000/d?sslMode=VERIFY_IDENTITY");
+        assertThat(h.getPassword()).isEqualTo("p");
+        assertThat(h.getMaxLifetime()).isEqualTo(240_000);
+        assertThat(h.getKeepaliveTime()).isEqualTo(60_000);
+        assertThat(h.getIdleTimeout()).isEqualTo(120_000);
+        String storeUrl = h.getDataSourceProperties().getProperty("trustCertificateKeyStoreUrl");
+        assertThat(h.getDataSourceProperties().getProperty("trustCertificateKeyStoreType")).isEqualTo("PKCS12");
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Path.of(java.net.URI.create(storeUrl)).toUri().toURL().openStream()) {
+            ks.load(in, TrustStores.PASSWORD.toCharArray());
+        }
+        assertThat(ks.size()).isGreaterThan(10);
+    }
+}

@@ -1,0 +1,154 @@
+package io.keycycle.store;
+
+import io.keycycle.core.KeyState;
+import io.keycycle.core.KeycycleEvent;
+import io.keycycle.core.OutcomeKind;
+import io.keycycle.store.testing.DatabaseTest;
+import io.keycycle.store.testing.TestDatabase;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.LongStream;
+
+import static io.keycycle.store.Events.FP_A;
+import static io.keycycle.store.Events.FP_B;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class WriterTest {
+
+    private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
+
+    @DatabaseTest
+    void eventsAreWrittenExactlyOnceInOrderWithTheirMinuteAggregate(TestDatabase db) throws Exception {
+        KeycycleStore store = db.open();
+        int n = 1_234;
+        for (int i = 0; i < n; i++) {
+            store.onEvent(Events.settled(T0.plusMillis(i * 100L), "groq", i % 2 == 0 ? FP_A : FP_B, "llama-3.3-70b-versatile", i, 1_000 + i));
+        }
+        store.onEvent(new KeycycleEvent.Admitted(T0, "groq", "s", FP_A, "m", 10, 1)); // ignored
+        store.onEvent(Events.failed(T0, "groq", FP_A, "llama-3.3-70b-versatile", OutcomeKind.KEY_INVALID, 401));
+        assertThat(store.flush(Duration.ofSeconds(20))).isTrue();
+
+        List<Long> order = Events.promptTokensInInsertOrder(db::connect);
+        assertThat(order).hasSize(n + 1);
+        assertThat(order.subList(0, n)).containsExactlyElementsOf(LongStream.range(0, n).boxed().toList());
+        assertThat(Events.count(db::connect, "SELECT COUNT(DISTINCT event_id) FROM keycycle_usage")).isEqualTo(n + 1);
+        assertThat(Events.count(db::connect, "SELECT SUM(requests) FROM keycycle_usage_minute")).isEqualTo(n);
+        long tokens = LongStream.range(0, n).map(i -> 1_000 + i).sum();
+        assertThat(Events.count(db::connect, "SELECT SUM(tokens) FROM keycycle_usage_minute")).isEqualTo(tokens);
+        // 1,234 events 100 ms apart span 3 minutes; 2 keys.
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage_minute")).isEqualTo(6);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage WHERE outcome = 'KEY_INVALID' AND requests = 0 AND status = 401")).isEqualTo(1);
+        // Ordering never relies on ids: (ts, event_id) gives the same order here.
+        assertThat(Events.longs(db::connect, "SELECT prompt_tokens FROM keycycle_usage WHERE requests = 1 ORDER BY ts, event_id"))
+                .containsExactlyElementsOf(order.subList(0, n));
+        assertThat(store.health().eventsWritten()).isEqualTo(n + 1);
+        assertThat(store.health().healthy()).isTrue();
+    }
+
+    @DatabaseTest
+    void replayingACommittedBatchCountsNothingTwice(TestDatabase db) throws Exception {
+        KeycycleStore store = db.open();
+        BatchWriter writer = new BatchWriter(dataSourceOf(db), db.kind() == TestDatabase.Kind.SQLITE ? Dialect.SQLITE : Dialect.MYSQL);
+        List<StoredEvent> batch = LongStream.range(1, 11).mapToObj(i -> (StoredEvent) new StoredEvent.Usage(i,
+                StoredEvent.eventId(i, 7), "groq", "s", FP_A, "m", T0.toEpochMilli() + i, 1, 1, 1, 2, "SUCCESS", 200)).toList();
+        assertThat(writer.write(batch).inserted()).isEqualTo(10);
+        BatchWriter.Result again = writer.write(batch);
+        assertThat(again.inserted()).isZero();
+        assertThat(again.duplicates()).isEqualTo(10);
+        assertThat(Events.count(db::connect, "SELECT SUM(requests) FROM keycycle_usage_minute")).isEqualTo(10);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isEqualTo(10);
+        store.close();
+    }
+
+    @DatabaseTest
+    void theNewestStateWinsEvenWhenAnOlderOneArrivesLate(TestDatabase db) throws Exception {
+        KeycycleStore store = db.open();
+        store.onEvent(Events.keyState(T0, "groq", FP_A, KeyState.DISABLED, null, "401 invalid_api_key"));
+        store.onEvent(Events.keyState(T0.plusSeconds(60), "groq", FP_A, KeyState.READY, null, "re-enabled"));
+        store.onEvent(Events.keyState(T0.plusSeconds(30), "groq", FP_A, KeyState.DISABLED, null, "late replay"));
+        assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_key_state")).isEqualTo(1);
+        try (var c = db.connect(); var rs = c.createStatement().executeQuery("SELECT state, reason, updated_at FROM keycycle_key_state")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("READY");
+            assertThat(rs.getString(2)).isEqualTo("re-enabled");
+            assertThat(rs.getLong(3)).isEqualTo(T0.plusSeconds(60).toEpochMilli());
+        }
+        // Separate batches too: an older state written later does not override.
+        store.onEvent(Events.keyState(T0.plusSeconds(10), "groq", FP_A, KeyState.DISABLED, null, "older"));
+        assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_key_state WHERE state = 'READY'")).isEqualTo(1);
+    }
+
+    @DatabaseTest
+    void aFullQueueSpillsToTheJournalAndNothingIsLost(TestDatabase db) throws Exception {
+        KeycycleStore store = db.open(db.config().queueCapacity(50).batchSize(20).build());
+        int n = 600;
+        long maxNanos = 0;
+        try (AutoCloseable lock = db.holdWriteLock()) {
+            for (int i = 0; i < n; i++) {
+                long t = System.nanoTime();
+                store.onEvent(Events.settled(T0.plusMillis(i), "cerebras", FP_A, "gpt-oss-120b", i, 10));
+                maxNanos = Math.max(maxNanos, System.nanoTime() - t);
+            }
+            StoreHealth h = store.health();
+            assertThat(h.journaling()).isTrue();
+            assertThat(h.eventsSpilled()).isGreaterThanOrEqualTo(n - 50 - 20);
+            assertThat(h.journalEvents()).isPositive();
+            assertThat(Files.list(store.journalDir()).anyMatch(p -> p.getFileName().toString().startsWith("seg-"))).isTrue();
+        }
+        assertThat(store.flush(Duration.ofSeconds(30))).isTrue();
+        assertThat(Events.promptTokensInInsertOrder(db::connect)).containsExactlyElementsOf(LongStream.range(0, n).boxed().toList());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !store.health().journaling());
+        assertThat(store.health().journalEvents()).isZero();
+        assertThat(Files.list(store.journalDir()).noneMatch(p -> p.getFileName().toString().startsWith("seg-"))).isTrue();
+        assertThat(Duration.ofNanos(maxNanos)).isLessThan(Duration.ofMillis(200));
+        // Back to direct writes.
+        store.onEvent(Events.settled(T0.plusSeconds(5), "cerebras", FP_A, "gpt-oss-120b", n, 10));
+        assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isEqualTo(n + 1);
+    }
+
+    @DatabaseTest
+    void eventsJournaledAtCloseAreWrittenByTheNextStoreExactlyOnce(TestDatabase db) throws Exception {
+        var cfg = db.config().closeTimeout(Duration.ofMillis(300)).build();
+        KeycycleStore first = db.open(cfg);
+        first.onEvent(Events.settled(T0, "gemini", FP_A, "gemini-2.5-flash", 0, 5));
+        assertThat(first.flush(Duration.ofSeconds(10))).isTrue();
+        try (AutoCloseable lock = db.holdWriteLock()) {
+            for (int i = 1; i < 100; i++) first.onEvent(Events.settled(T0.plusMillis(i), "gemini", FP_A, "gemini-2.5-flash", i, 5));
+            first.close();
+            assertThat(first.health().writerAlive()).isFalse();
+            assertThat(first.health().journalEvents()).isGreaterThanOrEqualTo(99);
+            first.onEvent(Events.settled(T0.plusMillis(100), "gemini", FP_A, "gemini-2.5-flash", 100, 5)); // after close
+        }
+        KeycycleStore second = db.open(cfg);
+        assertThat(second.flush(Duration.ofSeconds(20))).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.health().journalEvents() == 0);
+        assertThat(Events.promptTokensInInsertOrder(db::connect)).containsExactlyElementsOf(LongStream.rangeClosed(0, 100).boxed().toList());
+        assertThat(Events.count(db::connect, "SELECT SUM(requests) FROM keycycle_usage_minute")).isEqualTo(101);
+    }
+
+    static javax.sql.DataSource dataSourceOf(TestDatabase db) {
+        return new SimpleDataSource(db);
+    }
+
+    /** Fresh connections from the test database; enough for BatchWriter tests. */
+    static final class SimpleDataSource implements javax.sql.DataSource {
+        private final TestDatabase db;
+        SimpleDataSource(TestDatabase db) { this.db = db; }
+        @Override public java.sql.Connection getConnection() throws java.sql.SQLException { return db.connect(); }
+        @Override public java.sql.Connection getConnection(String u, String p) throws java.sql.SQLException { return db.connect(); }
+        @Override public java.io.PrintWriter getLogWriter() { return null; }
+        @Override public void setLogWriter(java.io.PrintWriter out) { }
+        @Override public void setLoginTimeout(int seconds) { }
+        @Override public int getLoginTimeout() { return 0; }
+        @Override public java.util.logging.Logger getParentLogger() { return java.util.logging.Logger.getGlobal(); }
+        @Override public <T> T unwrap(Class<T> iface) { throw new UnsupportedOperationException(); }
+        @Override public boolean isWrapperFor(Class<?> iface) { return false; }
+    }
+}
