@@ -126,7 +126,7 @@ public final class Keycycle implements AutoCloseable {
         validateModels();
         if (persistence != null) {
             long t0 = System.nanoTime();
-            persistence.hydrate(restorer(), clock.now());
+            persistence.restore(restorer(), clock.now());
             log.info("state restored from the store in {} ms", (System.nanoTime() - t0) / 1_000_000);
         }
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {

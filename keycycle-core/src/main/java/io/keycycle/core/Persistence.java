@@ -9,7 +9,7 @@ import java.time.Instant;
 public interface Persistence extends KeycycleListener, AutoCloseable {
 
     /** Replays the last day of usage and all live key states into {@code restorer}. */
-    void hydrate(EngineRestorer restorer, Instant now);
+    void restore(EngineRestorer restorer, Instant now);
 
     /** Drains pending writes (bounded by the implementation's timeout) and releases resources. */
     @Override

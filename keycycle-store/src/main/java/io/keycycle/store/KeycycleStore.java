@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Everything but {@code onEvent}, {@code health} and {@code close} talks to the database
  * synchronously and throws {@link StoreException} on failure.
  */
-public final class KeycycleStore implements KeycycleListener, AutoCloseable {
+public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.keycycle.core.Persistence {
 
     private static final Logger LOG = LoggerFactory.getLogger(KeycycleStore.class);
 
@@ -156,6 +156,10 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable {
      * disabled keys and scopes, unavailable models) into {@code restorer}. Call it once, before the
      * engine serves and before this store is registered as its listener.
      */
+    /** {@link io.keycycle.core.Persistence}: the same as {@link #hydrate}. */
+    @Override
+    public void restore(EngineRestorer restorer, Instant now) { hydrate(restorer, now); }
+
     public HydrationSummary hydrate(EngineRestorer restorer, Instant now) {
         Objects.requireNonNull(restorer, "restorer");
         Objects.requireNonNull(now, "now");
