@@ -1,6 +1,9 @@
 package io.keycycle.langchain4j;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.http.client.SuccessfulHttpResponse;
+import dev.langchain4j.http.client.sse.ServerSentEvent;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -13,6 +16,8 @@ import java.util.Map;
 
 /** Conversions between LangChain4j values and what the engine classifies. */
 final class Answers {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Answers() {
     }
@@ -27,6 +32,29 @@ final class Answers {
             return new ProviderResponse(raw.statusCode(), raw.headers(), raw.body());
         }
         return usageOnly(response.tokenUsage());
+    }
+
+    /**
+     * The {@code error} event of a stream LangChain4j reported as complete (it ignores them), as the
+     * failure it is: status from {@code error.code} when that is an HTTP status, else 502. Null when
+     * the stream carried no error event or LangChain4j kept no raw events.
+     */
+    static ProviderStatusException midStreamError(String provider, ChatResponse response) {
+        if (!(response.metadata() instanceof OpenAiChatResponseMetadata m) || m.rawServerSentEvents() == null) return null;
+        for (ServerSentEvent e : m.rawServerSentEvents()) {
+            String data = e.data();
+            if (data == null || !data.contains("\"error\"")) continue;
+            try {
+                JsonNode error = JSON.readTree(data).get("error");
+                if (error == null || error.isNull()) continue;
+                JsonNode code = error.path("code");
+                int status = code.canConvertToInt() && code.asInt() >= 400 && code.asInt() <= 599 ? code.asInt() : StreamAnswer.BROKEN_STREAM_STATUS;
+                return new ProviderStatusException(provider, new ProviderResponse(status, Map.of(), data));
+            } catch (java.io.IOException notJson) {
+                // not an error event after all
+            }
+        }
+        return null;
     }
 
     /** A 200 answer carrying only {@code usage} ({@code {}} when the provider reported none). */

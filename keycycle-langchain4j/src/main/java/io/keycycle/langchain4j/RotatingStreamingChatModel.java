@@ -74,7 +74,7 @@ public final class RotatingStreamingChatModel implements StreamingChatModel {
         CallSpec spec = settings.spec().withEstimatedTokens(RequestEstimate.reservation(request, settings.spec().estimatedTokens()));
         try {
             Served<StreamAnswer> served = settings.keycycle().call(settings.target(), spec, (candidate, key) ->
-                    call.attempt(delegates.streaming(candidate, key), Answers.forModel(request, candidate.model()), spec.timeout()));
+                    call.attempt(candidate.provider(), delegates.streaming(candidate, key), Answers.forModel(request, candidate.model()), spec.timeout()));
             call.finish(served.value());
         } catch (RuntimeException e) {
             call.fail(e);

@@ -38,14 +38,20 @@ final class StreamCall {
         this.caller = caller;
     }
 
-    /** Runs one attempt on {@code model}, blocking until it completes, fails or {@code limit} passes. */
-    StreamAnswer attempt(StreamingChatModel model, ChatRequest request, Duration limit) throws Exception {
+    /**
+     * Runs one attempt on {@code model}, blocking until it completes, fails or {@code limit} passes. A
+     * stream LangChain4j completed although the provider sent an {@code error} event (OpenRouter's
+     * mid-stream failure) counts as failed.
+     */
+    StreamAnswer attempt(String provider, StreamingChatModel model, ChatRequest request, Duration limit) throws Exception {
         if (broken != null || cancelled.get()) return StreamAnswer.abandoned();
         Attempt a = new Attempt();
         model.chat(request, a);
         try {
             ChatResponse r = a.done.get(limit.toMillis(), TimeUnit.MILLISECONDS);
-            return r == null ? StreamAnswer.abandoned() : StreamAnswer.completed(r);
+            if (r == null) return StreamAnswer.abandoned();
+            ProviderStatusException midStream = Answers.midStreamError(provider, r);
+            return midStream == null ? StreamAnswer.completed(r) : failed(a, midStream);
         } catch (ExecutionException e) {
             return failed(a, e.getCause() == null ? e : e.getCause());
         } catch (TimeoutException e) {
