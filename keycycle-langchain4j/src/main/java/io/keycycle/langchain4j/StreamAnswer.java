@@ -1,0 +1,37 @@
+package io.keycycle.langchain4j;
+
+import dev.langchain4j.model.chat.response.ChatResponse;
+import io.keycycle.core.HttpFailure;
+import io.keycycle.core.ProviderResponse;
+import io.keycycle.core.pool.ProviderAnswer;
+
+import java.util.Map;
+
+/**
+ * How one streaming attempt ended, as the pool judges it: completed (settled with the final
+ * response's usage), broken after part of the answer was delivered (not retryable), or abandoned
+ * (no request was sent, or the caller cancelled: the reservation is released).
+ */
+record StreamAnswer(ChatResponse chat, ProviderResponse response, boolean retryable, boolean cancelled)
+        implements ProviderAnswer {
+
+    /** Status given to a stream that broke without an HTTP error status (as the engine's own client does). */
+    static final int BROKEN_STREAM_STATUS = 502;
+
+    static StreamAnswer completed(ChatResponse chat) {
+        return new StreamAnswer(chat, Answers.usageOnly(chat.tokenUsage()), true, false);
+    }
+
+    static StreamAnswer brokenAfterDelivery(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpFailure h) return new StreamAnswer(null, h.toResponse(), false, false);
+        }
+        String reason = failure == null ? "stream ended" : failure.getClass().getSimpleName();
+        return new StreamAnswer(null, new ProviderResponse(BROKEN_STREAM_STATUS, Map.of(),
+                "{\"error\":{\"message\":\"stream broken after the first token (" + reason + ")\"}}"), false, false);
+    }
+
+    static StreamAnswer abandoned() {
+        return new StreamAnswer(null, new ProviderResponse(499, Map.of(), "{}"), false, true);
+    }
+}
