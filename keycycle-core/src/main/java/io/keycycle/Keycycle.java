@@ -284,6 +284,7 @@ public final class Keycycle implements AutoCloseable {
 
     /** An invalid request (400/422) would fail the same way elsewhere; anything else may succeed on the next candidate. */
     private static boolean fallbackAllowed(KeycycleException e) {
+        if (e instanceof RateLimitException r && r.answerStarted()) return false;
         if (e instanceof RateLimitException r && r.lastOutcome() != null && r.lastOutcome().kind() == OutcomeKind.REQUEST_INVALID) {
             int s = r.lastOutcome().status();
             return s == 413 || s == 429;

@@ -10,14 +10,28 @@ public class RateLimitException extends KeycycleException {
     private final String provider;
     private final String model;
     private final List<Attempt> attempts;
+    private final boolean answerStarted;
 
     public RateLimitException(String provider, String model, List<Attempt> attempts, String why, Throwable lastCause) {
+        this(provider, model, attempts, why, lastCause, false);
+    }
+
+    /**
+     * @param answerStarted part of the answer was already delivered (a stream that broke): nobody
+     *                      may repeat the call, not even on another provider
+     */
+    public RateLimitException(String provider, String model, List<Attempt> attempts, String why, Throwable lastCause,
+                              boolean answerStarted) {
         super(why + " for " + provider + "/" + model + " after " + attempts.size() + " attempt(s)"
                 + (attempts.isEmpty() ? "" : "; last: " + attempts.get(attempts.size() - 1)), lastCause);
         this.provider = provider;
         this.model = model;
         this.attempts = List.copyOf(attempts);
+        this.answerStarted = answerStarted;
     }
+
+    /** True when part of the answer was already delivered, so the call must not be repeated anywhere. */
+    public boolean answerStarted() { return answerStarted; }
 
     public String provider() { return provider; }
     public String model() { return model; }

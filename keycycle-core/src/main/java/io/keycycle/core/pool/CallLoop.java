@@ -73,7 +73,7 @@ final class CallLoop<T> {
                     : result instanceof ProviderResponse pr ? new ProviderHttpException(provider, pr)
                     : result instanceof ProviderAnswer pa ? new ProviderHttpException(provider, pa.response()) : null;
             if (result instanceof ProviderAnswer a && !a.retryable()) {
-                throw new RateLimitException(provider, model, attempts, "failed after part of the answer was delivered", lastCause);
+                throw new RateLimitException(provider, model, attempts, "failed after part of the answer was delivered", lastCause, true);
             }
             if (!outcome.kind().rotates()) {
                 throw new RateLimitException(provider, model, attempts, "not retryable (" + outcome.kind() + ")", lastCause);
