@@ -321,6 +321,9 @@ class StreamingTest {
 
     @Test
     void aConnectionResetMidStreamIsAnIOException() throws Exception {
+        // the reset is sent only after the client has seen the first chunk: a reset that overtakes
+        // unread data may discard it on the client, which would test the kernel, not the client
+        java.util.concurrent.CountDownLatch firstSeen = new java.util.concurrent.CountDownLatch(1);
         try (ServerSocket raw = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Thread t = new Thread(() -> {
                 try (Socket s = raw.accept()) {
@@ -330,14 +333,15 @@ class StreamingTest {
                             + Integer.toHexString(first.getBytes(StandardCharsets.UTF_8).length) + "\r\n" + first + "\r\n";
                     s.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
                     s.getOutputStream().flush();
+                    firstSeen.await(5, java.util.concurrent.TimeUnit.SECONDS);
                     s.setSoLinger(true, 0); // close with RST, no final chunk
-                } catch (IOException ignored) {
+                } catch (IOException | InterruptedException ignored) {
                     // test fails on its own if nothing was sent
                 }
             });
             t.start();
             OpenAiCompatClient client = OpenAiCompatClient.create(URI.create("http://127.0.0.1:" + raw.getLocalPort() + "/v1"));
-            assertThatThrownBy(() -> client.stream(SECRET, REQUEST.getBytes(StandardCharsets.UTF_8), StreamListener.of(seen::add)))
+            assertThatThrownBy(() -> client.stream(SECRET, REQUEST.getBytes(StandardCharsets.UTF_8), StreamListener.of(e -> { seen.add(e); firstSeen.countDown(); })))
                     .isInstanceOf(IOException.class)
                     .satisfies(e -> assertThat(String.valueOf(e.getMessage())).doesNotContain(SECRET));
             t.join(5000);
