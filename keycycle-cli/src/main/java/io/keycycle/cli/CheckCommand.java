@@ -81,7 +81,7 @@ final class CheckCommand extends KeycycleCommand {
         for (ApiKey k : keys) scopes.computeIfAbsent(k.scope(), s -> new ArrayList<>()).add(k);
         out.println();
         out.println(provider + ": " + keys.size() + (keys.size() == 1 ? " key" : " keys") + " in " + scopes.size()
-                + (scopes.size() == 1 ? " scope" : " scopes") + ", " + spec.strategy().name().toLowerCase(java.util.Locale.ROOT)
+                + (scopes.size() == 1 ? " scope" : " scopes") + ", " + spec.strategy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
                 + " limits, endpoint " + (spec.baseUrl() == null ? "(none: set " + provider.toUpperCase(java.util.Locale.ROOT) + "_BASE_URL)" : spec.baseUrl()));
         Grid scopeGrid = new Grid("SCOPE", "KEYS", "FINGERPRINTS");
         scopes.forEach((scope, ks) -> scopeGrid.row(scope, ks.size(),

@@ -26,9 +26,13 @@ final class CliErrors {
 
     private CliErrors() { }
 
-    /** Turns on debug logging when {@code --debug} was given anywhere, then runs the last command. */
+    /** Sets the run's log level ({@code --debug}, {@code --verbose}, the command's default), then runs the last command. */
     static int executeWithLogging(ParseResult parseResult) {
-        if (debugRequested(parseResult)) Logging.debug();
+        ParseResult last = parseResult;
+        while (last.subcommand() != null) last = last.subcommand();
+        boolean quiet = last.commandSpec().userObject() instanceof KeycycleCommand c && c.quietByDefault();
+        Logging.apply(debugRequested(parseResult) ? Logging.Verbosity.DEBUG
+                : last.hasMatchedOption("--verbose") || !quiet ? Logging.Verbosity.INFO : Logging.Verbosity.QUIET);
         return new CommandLine.RunLast().execute(parseResult);
     }
 

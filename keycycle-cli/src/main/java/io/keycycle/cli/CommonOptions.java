@@ -21,6 +21,9 @@ final class CommonOptions {
                     + "(default: $KEYCYCLE_DB_URL, $TIDB_DB_URL, database.url of the file, else ./keycycle.db).")
     String db;
 
+    @Option(names = {"-v", "--verbose"}, description = "Log keycycle's INFO messages to stderr (store, keys, fallbacks).")
+    boolean verbose;
+
     @Option(names = "--debug", description = "Log at DEBUG and print stack traces of failures.")
     boolean debug;
 }

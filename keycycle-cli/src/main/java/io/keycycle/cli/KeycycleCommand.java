@@ -45,6 +45,12 @@ abstract class KeycycleCommand implements Callable<Integer> {
     /** The command's work; returns the exit code. */
     protected abstract int execute() throws Exception;
 
+    /**
+     * One-shot commands log only warnings unless {@code --verbose}; a long-running command (serve)
+     * returns false to keep INFO.
+     */
+    protected boolean quietByDefault() { return true; }
+
     protected final KeycycleFactory factory() {
         if (factory == null) factory = new KeycycleFactory(root.environment(), common);
         return factory;

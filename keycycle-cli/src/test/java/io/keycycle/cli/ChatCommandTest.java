@@ -74,6 +74,16 @@ class ChatCommandTest {
     @Test
     void rotatesPastADeadKey() {
         sim.provider("groq").killKey(K1);
+        for (int i = 0; i < 3; i++) {
+            Cli.Result r = Cli.at(dir, env).run("chat", "--db", "none", "hi " + i);
+            assertThat(r.code()).as(r.toString()).isZero();
+            assertThat(r.err()).contains("key " + ApiKey.fingerprint(K2));
+        }
+    }
+
+    @Test
+    void everyKeyDeadFailsWithOneMessage() {
+        sim.provider("groq").killKey(K1);
         sim.provider("groq").killKey(K2);
         Cli.Result dead = Cli.at(dir, env).run("chat", "--db", "none", "hi");
 
