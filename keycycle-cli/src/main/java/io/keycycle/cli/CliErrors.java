@@ -1,0 +1,91 @@
+package io.keycycle.cli;
+
+import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.KeycycleException;
+import io.keycycle.core.NoAvailableKeyException;
+import io.keycycle.core.RateLimitException;
+import io.keycycle.store.StoreException;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+import java.io.PrintWriter;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * How the command line ends badly. Usage errors (exit 2) name the bad argument and point at
+ * {@code --help}; failures (exit 1) print one message, which for our own exceptions already says
+ * what is wrong and how to fix it; anything unexpected adds its type. Stack traces only with
+ * {@code --debug}.
+ */
+final class CliErrors {
+
+    static final int FAILURE = 1;
+    static final int USAGE = 2;
+
+    private CliErrors() { }
+
+    /** Sets the run's log level ({@code --debug}, {@code --verbose}, the command's default), then runs the last command. */
+    static int executeWithLogging(ParseResult parseResult) {
+        ParseResult last = parseResult;
+        while (last.subcommand() != null) last = last.subcommand();
+        boolean quiet = last.commandSpec().userObject() instanceof KeycycleCommand c && c.quietByDefault();
+        Logging.apply(debugRequested(parseResult) ? Logging.Verbosity.DEBUG
+                : last.hasMatchedOption("--verbose") || !quiet ? Logging.Verbosity.INFO : Logging.Verbosity.QUIET);
+        return new CommandLine.RunLast().execute(parseResult);
+    }
+
+    static int onUsageError(ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
+        UnmatchedArgumentException.printSuggestions(ex, err);
+        err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage and examples.");
+        err.flush();
+        return USAGE;
+    }
+
+    static int onFailure(Exception ex, CommandLine cmd, ParseResult parseResult) {
+        PrintWriter err = cmd.getErr();
+        boolean debug = debugRequested(parseResult);
+        err.println(cmd.getColorScheme().errorText("error: " + describe(ex)));
+        String hint = hint(ex, cmd.getCommandName());
+        if (hint != null) err.println(hint);
+        if (debug) {
+            ex.printStackTrace(err);
+        } else if (!(ex instanceof KeycycleException)) {
+            err.println("(run again with --debug for the stack trace)");
+        }
+        err.flush();
+        return FAILURE;
+    }
+
+    static String describe(Exception ex) {
+        if (ex instanceof KeycycleException || ex instanceof CliFailure) return String.valueOf(ex.getMessage());
+        if (ex instanceof java.io.UncheckedIOException || ex instanceof java.io.IOException) {
+            return "I/O failure: " + ex.getMessage();
+        }
+        return ex.getClass().getSimpleName() + ": " + ex.getMessage();
+    }
+
+    private static String hint(Exception ex, String command) {
+        if (ex instanceof NoAvailableKeyException n && n.retryAt() != null) {
+            return "A key frees up at " + n.retryAt().truncatedTo(ChronoUnit.SECONDS)
+                    + "; run `keycycle status` to see why the keys are unavailable, or pass --wait.";
+        }
+        if (ex instanceof RateLimitException) return "Run `keycycle status` to see the state of the keys.";
+        if (ex instanceof StoreException) {
+            return "Check --db / KEYCYCLE_DB_URL (jdbc:sqlite:./keycycle.db, jdbc:mysql://host/db or mysql+pymysql://…).";
+        }
+        if (ex instanceof ConfigurationException && !command.equals("check")) return "Run `keycycle check` to validate keys and configuration.";
+        return null;
+    }
+
+    static boolean debugRequested(ParseResult pr) {
+        for (ParseResult p = pr; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--debug")) return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,59 @@
+package io.keycycle.cli;
+
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Durations as operators write them: {@code 30d}, {@code 12h}, {@code 90m}, {@code 45s},
+ * {@code 2w}, or ISO-8601 ({@code PT12H}). Must be positive.
+ */
+final class Durations implements ITypeConverter<Duration> {
+
+    private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d|w)");
+
+    @Override
+    public Duration convert(String value) {
+        return parse(value);
+    }
+
+    static Duration parse(String value) {
+        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        Duration d;
+        Matcher m = SHORT.matcher(v);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            d = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                case "d" -> Duration.ofDays(n);
+                default -> Duration.ofDays(7 * n);
+            };
+        } else {
+            try {
+                d = Duration.parse(v.toUpperCase(Locale.ROOT));
+            } catch (RuntimeException e) {
+                throw new TypeConversionException("'" + value + "' is not a duration; write e.g. 30d, 12h, 90m, 45s or 2w");
+            }
+        }
+        if (d.isZero() || d.isNegative()) throw new TypeConversionException("duration must be > 0, was '" + value + "'");
+        return d;
+    }
+
+    /** {@code 2h05m}, {@code 3d4h}, {@code 42s}: short, for "until" columns. */
+    static String format(Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s < 60) return s + "s";
+        long m = s / 60;
+        if (m < 60) return m + "m" + (s % 60 == 0 ? "" : String.format("%02ds", s % 60));
+        long h = m / 60;
+        if (h < 48) return h + "h" + (m % 60 == 0 ? "" : String.format("%02dm", m % 60));
+        return (h / 24) + "d" + (h % 24 == 0 ? "" : (h % 24) + "h");
+    }
+}
