@@ -67,6 +67,39 @@ final class E2e {
         return b;
     }
 
+    /** Limits that never bind, for configurations where only the simulator should refuse. */
+    static final String UNLIMITED = "{ rpm: unlimited, rph: unlimited, rpd: unlimited, tpm: unlimited, tph: unlimited, tpd: unlimited }";
+
+    /**
+     * A {@code keycycle.yaml} text: {@code models} are {@code provider/model=limits} entries
+     * ({@code openrouter/*} is OpenRouter's shared budget); {@code tiers} are {@code name=[a, b]}.
+     */
+    static String yaml(List<String> models, String... tiers) {
+        Map<String, List<String>> byProvider = new java.util.LinkedHashMap<>();
+        for (String m : models) {
+            int slash = m.indexOf('/'), eq = m.indexOf('=');
+            byProvider.computeIfAbsent(m.substring(0, slash), p -> new ArrayList<>())
+                    .add("      \"" + m.substring(slash + 1, eq) + "\": " + m.substring(eq + 1));
+        }
+        StringBuilder y = new StringBuilder("providers:\n");
+        byProvider.forEach((p, lines) -> {
+            y.append("  ").append(p).append(":\n    models:\n");
+            lines.forEach(l -> y.append(l).append('\n'));
+        });
+        if (tiers.length > 0) {
+            y.append("tiers:\n");
+            for (String t : tiers) y.append("  ").append(t.replaceFirst("=", ": ")).append('\n');
+        }
+        return y.toString();
+    }
+
+    /** Every provider/model given, unlimited in the configuration. */
+    static String unlimited(String... providerModels) {
+        List<String> l = new ArrayList<>();
+        for (String pm : providerModels) l.add(pm + "=" + UNLIMITED);
+        return yaml(l);
+    }
+
     /** A small chat request. */
     static ObjectNode chat(String text) {
         ObjectNode body = JSON.createObjectNode();
