@@ -103,11 +103,10 @@ class ConcurrentRotationE2eTest {
             // rotation used the combined capacity (4 orgs x 5 per minute), never more
             long minutes = (long) Math.ceil(simMinutes);
             assertThat((long) served.size()).as("calls served").isGreaterThan(20L * (minutes - 1)).isLessThanOrEqualTo(20L * minutes);
-            for (int i = 1; i <= scopes.length; i++) {
-                String fp = kc.pool("groq").keys().get(i - 1).fingerprint();
-                String mask = E2e.mask(fp);
-                assertThat(sim.stats().total(r -> r.model().equals(MODEL) && r.keyMask().equals(mask)).successes())
-                        .as("key %d used", i).isPositive();
+            // every org carried its share (keys of one org are interchangeable: they share its limits)
+            for (String org : List.of("org-1", "org-2", "org-3", "org-4")) {
+                assertThat(sim.stats().total(r -> r.model().equals(MODEL) && r.scope().equals(org)).successes())
+                        .as("calls served by %s", org).isGreaterThanOrEqualTo(served.size() / 4 - 5);
             }
         }
     }

@@ -2,9 +2,11 @@ package io.keycycle;
 
 import io.keycycle.core.KeycycleEvent;
 import io.keycycle.core.OutcomeKind;
+import io.keycycle.core.RateLimitException;
 import io.keycycle.core.client.SseEvent;
 import io.keycycle.core.client.StreamListener;
 import io.keycycle.core.client.StreamResult;
+import io.keycycle.sim.FaultKind;
 import io.keycycle.sim.ProviderKind;
 import io.keycycle.sim.SimLimits;
 import io.keycycle.sim.SimProvider;
@@ -12,6 +14,7 @@ import io.keycycle.sim.SimStats;
 import io.keycycle.sim.Simulator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -21,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Case 6: {@link Keycycle#stream} hands chunks over as the provider sends them (the simulator
@@ -50,7 +54,9 @@ class StreamingE2eTest {
         }
         models.add("openrouter/*");
         sim = b.build().start();
-        k = E2e.keycycle(sim, E2e.unlimited(models.toArray(String[]::new))).listener(rec);
+        String yaml = E2e.unlimited(models.toArray(String[]::new))
+                + "tiers:\n  chatty: [groq/llama-3.1-8b-instant, cerebras/gpt-oss-120b]\n";
+        k = E2e.keycycle(sim, yaml).listener(rec);
         for (String[] t : targets) k.keys(t[0], E2e.keys(t[0], "scope-1"));
         kc = k.build();
     }
@@ -59,6 +65,24 @@ class StreamingE2eTest {
     static void stop() {
         kc.close();
         sim.close();
+    }
+
+    @Test
+    void aStreamThatFailsAfterItsFirstChunkIsSurfacedNotRepeatedElsewhere() {
+        // tier: groq first, then cerebras; groq fails mid-stream (200, one chunk, then an error event)
+        sim.provider("groq").failNext(1, FaultKind.MID_STREAM_ERROR);
+        List<SseEvent> events = new CopyOnWriteArrayList<>();
+        long cerebrasBefore = sim.stats().total("cerebras").requests();
+
+        assertThatThrownBy(() -> kc.stream("chatty", E2e.chat("a story"), CallSpec.defaults(), StreamListener.of(events::add)))
+                .isInstanceOfSatisfying(RateLimitException.class, e -> {
+                    assertThat(e.provider()).isEqualTo("groq");
+                    assertThat(e.attempts()).hasSize(1);
+                });
+        assertThat(events).as("the caller saw groq's partial answer and its error, and nothing after it").hasSize(2);
+        assertThat(events.get(1).data()).contains("\"error\"");
+        assertThat(sim.stats().total("cerebras").requests()).as("no fallback after chunks were delivered")
+                .isEqualTo(cerebrasBefore);
     }
 
     @ParameterizedTest(name = "{0}")
