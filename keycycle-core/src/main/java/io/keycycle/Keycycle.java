@@ -262,15 +262,19 @@ public final class Keycycle implements AutoCloseable {
                 continue;
             }
             AtomicReference<String> fingerprint = new AtomicReference<>();
+            AtomicBoolean delivered = new AtomicBoolean();
             try {
                 T value = pool.call(spec.toOptions(c.model(), Duration.ofMillis(remaining)), key -> {
                     attempts.incrementAndGet();
                     fingerprint.set(key.fingerprint());
-                    return fn.call(c, key);
+                    T v = fn.call(c, key);
+                    // part of the answer already reached the caller (a stream that failed mid-way): never repeat it elsewhere
+                    if (v instanceof io.keycycle.core.pool.ProviderAnswer a && !a.retryable()) delivered.set(true);
+                    return v;
                 });
                 return new Served<>(value, c.provider(), c.model(), fingerprint.get(), attempts.get(), failures.size());
             } catch (NoAvailableKeyException | RateLimitException e) {
-                if (!fallbackAllowed(e) || spec.pinnedKey() != null) throw e;
+                if (!fallbackAllowed(e) || spec.pinnedKey() != null || delivered.get()) throw e;
                 failures.add(e);
                 if (candidates.size() > 1) log.info("{} cannot serve now, trying the next candidate: {}", c, e.getMessage());
             } catch (ConfigurationException e) {
