@@ -31,6 +31,7 @@ import io.keycycle.core.config.ModelRef;
 import io.keycycle.core.config.TierConfig;
 import io.keycycle.core.config.ValidationReport;
 import io.keycycle.core.pool.KeyPool;
+import io.keycycle.core.pool.PartialAnswerException;
 import io.keycycle.core.pool.PoolPolicy;
 import io.keycycle.core.pool.PoolSnapshot;
 import io.keycycle.core.pool.Selection;
@@ -262,19 +263,15 @@ public final class Keycycle implements AutoCloseable {
                 continue;
             }
             AtomicReference<String> fingerprint = new AtomicReference<>();
-            AtomicBoolean delivered = new AtomicBoolean();
             try {
                 T value = pool.call(spec.toOptions(c.model(), Duration.ofMillis(remaining)), key -> {
                     attempts.incrementAndGet();
                     fingerprint.set(key.fingerprint());
-                    T v = fn.call(c, key);
-                    // part of the answer already reached the caller (a stream that failed mid-way): never repeat it elsewhere
-                    if (v instanceof io.keycycle.core.pool.ProviderAnswer a && !a.retryable()) delivered.set(true);
-                    return v;
+                    return fn.call(c, key);
                 });
                 return new Served<>(value, c.provider(), c.model(), fingerprint.get(), attempts.get(), failures.size());
             } catch (NoAvailableKeyException | RateLimitException e) {
-                if (!fallbackAllowed(e) || spec.pinnedKey() != null || delivered.get()) throw e;
+                if (!fallbackAllowed(e) || spec.pinnedKey() != null) throw e;
                 failures.add(e);
                 if (candidates.size() > 1) log.info("{} cannot serve now, trying the next candidate: {}", c, e.getMessage());
             } catch (ConfigurationException e) {
@@ -350,7 +347,29 @@ public final class Keycycle implements AutoCloseable {
      */
     public Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener) {
         CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return call(target, s, (c, key) -> client(c.provider()).stream(key.secret(), withModel(body, c.model()), listener));
+        return call(target, s, (c, key) -> {
+            Counting counting = new Counting(listener);
+            try {
+                return client(c.provider()).stream(key.secret(), withModel(body, c.model()), counting);
+            } catch (Exception e) {
+                throw counting.delivered() ? new PartialAnswerException(c.provider(), e) : e;
+            }
+        });
+    }
+
+    /** Counts events handed to the caller, so a failure after the first one is never repeated. */
+    private static final class Counting implements StreamListener {
+        private final StreamListener delegate;
+        private final AtomicInteger events = new AtomicInteger();
+
+        Counting(StreamListener delegate) { this.delegate = delegate; }
+
+        @Override public boolean onEvent(io.keycycle.core.client.SseEvent event) {
+            events.incrementAndGet();
+            return delegate.onEvent(event);
+        }
+
+        boolean delivered() { return events.get() > 0; }
     }
 
     /**
@@ -361,12 +380,14 @@ public final class Keycycle implements AutoCloseable {
                                        java.util.function.Consumer<StreamHandle> handles) {
         CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
         return call(target, s, (c, key) -> {
-            StreamHandle h = client(c.provider()).streamAsync(key.secret(), withModel(body, c.model()), listener);
+            Counting counting = new Counting(listener);
+            StreamHandle h = client(c.provider()).streamAsync(key.secret(), withModel(body, c.model()), counting);
             handles.accept(h);
             try {
                 return h.result().get();
             } catch (java.util.concurrent.ExecutionException e) {
-                Throwable cause = e.getCause();
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                if (counting.delivered()) throw new PartialAnswerException(c.provider(), cause);
                 if (cause instanceof Exception ex) throw ex;
                 throw e;
             }

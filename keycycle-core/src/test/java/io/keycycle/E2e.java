@@ -35,12 +35,6 @@ final class E2e {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static {
-        // The JDK HttpServer the simulator runs on leaves Nagle's algorithm on: every small answer then
-        // waits ~40 ms for the client's delayed ACK. Read once, when the server classes load.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-
     private E2e() {
     }
 

@@ -43,6 +43,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Simulator implements AutoCloseable {
 
+    static {
+        // The JDK HttpServer leaves Nagle's algorithm on: small answers would wait ~40 ms for the
+        // peer's delayed ACK. Only read when the first HttpServer class loads, hence here.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(Simulator.class);
 
     private final String host;

@@ -57,7 +57,8 @@ final class CallLoop<T> {
                 throw new KeycycleException("interrupted during a call to " + provider + "/" + model, e);
             } catch (Exception e) {
                 cause = e;
-                outcome = pool.profile().classify(e, Instant.ofEpochMilli(pool.clock().millis()));
+                Throwable classified = e instanceof PartialAnswerException && e.getCause() != null ? e.getCause() : e;
+                outcome = pool.profile().classify(classified, Instant.ofEpochMilli(pool.clock().millis()));
             } catch (Error e) {
                 lease.release();
                 throw e;
@@ -72,7 +73,7 @@ final class CallLoop<T> {
             lastCause = cause != null ? cause
                     : result instanceof ProviderResponse pr ? new ProviderHttpException(provider, pr)
                     : result instanceof ProviderAnswer pa ? new ProviderHttpException(provider, pa.response()) : null;
-            if (result instanceof ProviderAnswer a && !a.retryable()) {
+            if (cause instanceof PartialAnswerException || result instanceof ProviderAnswer a && !a.retryable()) {
                 throw new RateLimitException(provider, model, attempts, "failed after part of the answer was delivered", lastCause, true);
             }
             if (!outcome.kind().rotates()) {

@@ -565,7 +565,7 @@ public final class KeyPool implements EngineRestorer {
         for (Lease l : open.values()) {
             if (l.expiresAt <= now && l.done.compareAndSet(false, true)) {
                 open.remove(l.id);
-                l.bucket.settle(now, l.admittedAt, l.estimatedTokens, true, 0);
+                l.bucket.releaseTokens(now, l.admittedAt, l.estimatedTokens);
                 n++;
                 if (!listeners.isEmpty()) {
                     ApiKey k = l.entry.key;

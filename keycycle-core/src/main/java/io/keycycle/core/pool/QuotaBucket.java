@@ -152,13 +152,25 @@ final class QuotaBucket {
     }
 
     /**
-     * Settles a reservation made at {@code at}: replaces {@code reservedTokens} by {@code actualTokens}
-     * and removes the request if the provider did not count it.
+     * Settles a reservation made at {@code at}. The provider counted the request somewhere between
+     * admission and now (when it arrived, or when it finished), so a counted request is moved to
+     * now, the latest instant it can have been counted at: our window then never frees it before
+     * the provider's does. The reservation is replaced by {@code actualTokens}; a request the
+     * provider did not count is removed.
      */
     synchronized void settle(long now, long at, long reservedTokens, boolean counted, long actualTokens) {
-        advance(now);
-        add(now, at, counted ? 0 : -1, actualTokens - reservedTokens);
+        long t = Math.max(now, latest);
+        advance(t);
+        add(t, at, -1, -reservedTokens);
+        if (counted || actualTokens > 0) add(t, t, counted ? 1 : 0, actualTokens);
         if (!counted || actualTokens < reservedTokens) blockedHint = 0; // capacity came back
+    }
+
+    /** Gives back the tokens of a reservation made at {@code at} (an expired lease); the request stays. */
+    synchronized void releaseTokens(long now, long at, long reservedTokens) {
+        advance(Math.max(now, latest));
+        add(now, at, 0, -reservedTokens);
+        blockedHint = 0;
     }
 
     /** Replays a persisted usage record (hydration) or a correction learned from headers. */

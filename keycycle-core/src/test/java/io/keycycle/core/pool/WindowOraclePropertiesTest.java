@@ -45,7 +45,7 @@ class WindowOraclePropertiesTest {
 
     /** One admitted request as the oracle sees it; values only ever decrease after admission. */
     static final class Ev {
-        final long at;
+        long at;
         long requests = 1;
         long tokens;
         Ev(long at, long tokens) { this.at = at; this.tokens = tokens; }
@@ -124,7 +124,13 @@ class WindowOraclePropertiesTest {
                     Lease l = open.remove(s.lease() % open.size());
                     long actual = (long) Math.floor(l.estimatedTokens() * s.fraction());
                     // false: the lease expired (big clock jumps); its tokens were released, the request stays
-                    evOf.get(l).tokens = l.success(Usage.of(actual, 0)) ? actual : 0;
+                    Ev ev = evOf.get(l);
+                    if (l.success(Usage.of(actual, 0))) {
+                        ev.tokens = actual;
+                        ev.at = now; // a counted request is counted at settlement (the latest instant the provider can have counted it)
+                    } else {
+                        ev.tokens = 0;
+                    }
                 }
             } else if (a instanceof Release r && !open.isEmpty()) {
                 {
@@ -138,6 +144,7 @@ class WindowOraclePropertiesTest {
                     Lease l = open.remove(r.lease() % open.size());
                     boolean reported = l.report(Outcome.of(OutcomeKind.RATE_LIMITED, 429, "test").withRetryAfter(Duration.ofSeconds(r.waitSeconds())));
                     evOf.get(l).tokens = 0;
+                    if (reported) evOf.get(l).at = now;
                     String b = l.bucket.scope + "/" + l.bucket.model;
                     if (reported) cooling.merge(b, now + r.waitSeconds() * 1000L, Math::max);
                 }
