@@ -8,6 +8,7 @@ import io.keycycle.core.classify.ProviderProfiles;
 import io.keycycle.core.config.Catalog;
 import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.pool.Lease;
+import io.keycycle.core.pool.Selection;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -54,13 +55,17 @@ public class ScalingBenchmark {
     static final Usage USAGE = Usage.of(300, 150);
     /** 2026-01-01T00:00:00Z: a whole number of minute, hour and day sub-buckets, so the pre-load is exact. */
     static final long START = 1_767_225_600_000L;
-    static final double TARGET_FILL = 0.95;
+    static final double TARGET_FILL = 0.90;
 
     @Param({"100", "1000", "10000"})
     public int keys;
 
     @Param({"empty", "nearly-full"})
     public String fill;
+
+    /** The pool's selection policy (default headroom, the pool's default); {@code -p selection=round-robin} to compare. */
+    @Param({"headroom"})
+    public String selection;
 
     SteppingClock clock;
     KeyPool pool;
@@ -83,6 +88,7 @@ public class ScalingBenchmark {
                 .limits(steadyStateLimits(full ? 1 : 1000))
                 .profile(ProviderProfiles.forProvider(PROVIDER))
                 .clock(clock)
+                .selection(Selection.parse(selection))
                 .build();
         if (full) {
             for (ApiKey k : ks) preload(k);
@@ -97,7 +103,7 @@ public class ScalingBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        System.err.println("  [" + keys + " keys, " + fill + "] after the run: " + Fill.of(pool)
+        System.err.println("  [" + keys + " keys, " + fill + ", " + selection + "] after the run: " + Fill.of(pool)
                 + ", simulated time " + (clock.millis() - START) / 60_000 + " min");
     }
 
