@@ -58,7 +58,9 @@ public final class KeyPool implements EngineRestorer {
     private final KeyEntry[] keys;
     private final Map<String, KeyEntry> byFingerprint;
     private final ConcurrentHashMap<String, ModelRing> rings = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, QuotaBucket> buckets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<BucketKey, QuotaBucket> buckets = new ConcurrentHashMap<>();
+    /** One Limits instance per distinct value: thousands of buckets usually share a handful. */
+    private final ConcurrentHashMap<Limits, Limits> limitValues = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ScopeState> scopes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Lease> open = new ConcurrentHashMap<>();
     private final AtomicLong leaseIds = new AtomicLong();
@@ -82,11 +84,10 @@ public final class KeyPool implements EngineRestorer {
             if (!k.provider().equals(spec.name())) {
                 throw new ConfigurationException("key " + k + " belongs to " + k.provider() + ", not " + spec.name());
             }
-            keys[i] = new KeyEntry(k, i);
+            keys[i] = new KeyEntry(k, i, scopes.computeIfAbsent(k.scope(), ScopeState::new));
             if (fp.putIfAbsent(k.fingerprint(), keys[i]) != null) {
                 throw new ConfigurationException("duplicate key " + k.fingerprint() + " for provider " + spec.name());
             }
-            scopes.computeIfAbsent(k.scope(), ScopeState::new);
         }
         this.byFingerprint = Map.copyOf(fp);
         listeners.addAll(b.listeners);
@@ -234,9 +235,9 @@ public final class KeyPool implements EngineRestorer {
             if (first >= 0 && k - firstK > HEADROOM_LOOKAHEAD) break;
             if (!eligible(ring, i, now)) continue;
             QuotaBucket b = ring.buckets[i];
-            double room = b.headroom(tokens);
+            double room = b.headroom(now, tokens);
             if (room < 0) {
-                Lease l = tryKey(ring, i, tokens, now); // headroom is an unsynchronised estimate; this also sets the hint
+                Lease l = tryKey(ring, i, tokens, now); // raced with another thread; this also sets the hint
                 if (l != null) return l;
                 continue;
             }
@@ -267,15 +268,13 @@ public final class KeyPool implements EngineRestorer {
         if (e.disabled) return false;
         QuotaBucket b = ring.buckets[i];
         if (now < b.blockedHint) return false;
-        ScopeState s = scopes.get(e.key.scope());
-        return s == null || now >= s.blockedUntil();
+        return now >= e.scope.blockedUntil();
     }
 
     private Lease tryKey(ModelRing ring, int i, long tokens, long now) {
         KeyEntry e = keys[i];
         if (e.disabled) return null;
-        ScopeState s = scopes.get(e.key.scope());
-        if (s != null && now < s.blockedUntil()) return null;
+        if (now < e.scope.blockedUntil()) return null;
         QuotaBucket b = ring.buckets[i];
         long at = b.tryReserve(now, tokens);
         if (at == QuotaBucket.REFUSED) {
@@ -739,7 +738,7 @@ public final class KeyPool implements EngineRestorer {
         } else if (rings.isEmpty() && spec.defaultModel() != null) {
             ring(spec.defaultModel());
         }
-        return buckets.get(scope + '\u0000' + bucketModel);
+        return buckets.get(new BucketKey(scope, bucketModel));
     }
 
     // ------------------------------------------------------------------ rings
@@ -758,16 +757,20 @@ public final class KeyPool implements EngineRestorer {
         for (int i = 0; i < ks.length; i++) {
             ApiKey k = ks[i].key;
             Limits limits = resolver.resolve(k, model).limits();
-            QuotaBucket b = buckets.computeIfAbsent(k.scope() + '\u0000' + bucketModel,
-                    x -> new QuotaBucket(k.scope(), bucketModel, limits, spec.dailyReset()));
+            Limits shared = limitValues.computeIfAbsent(limits, x -> x);
+            QuotaBucket b = buckets.computeIfAbsent(new BucketKey(k.scope(), bucketModel),
+                    x -> new QuotaBucket(k.scope(), bucketModel, shared, spec.dailyReset()));
             synchronized (b) {
-                if (!b.limits.equals(limits)) b.limits = b.limits.min(limits);
+                if (!b.limits.equals(shared)) b.limits = limitValues.computeIfAbsent(b.limits.min(shared), x -> x);
             }
             bs[i] = b;
         }
         if (ks.length == 0) resolver.resolve(null, model); // validates the model even without keys
         return new ModelRing(model, ks, bs);
     }
+
+    /** Identity of a bucket: the scope and the model (or "*" for GLOBAL providers). Holds existing strings. */
+    private record BucketKey(String scope, String model) { }
 
     private void emit(KeycycleEvent e) {
         for (KeycycleListener l : listeners) {

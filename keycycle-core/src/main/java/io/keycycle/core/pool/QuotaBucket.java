@@ -29,7 +29,8 @@ final class QuotaBucket {
     private final long[] head = new long[SPANS];
     /** Running sums per span and metric: [span*2 + metric]. */
     private final long[] sums = new long[SPANS * 2];
-    private final long[] width = new long[SPANS];
+    /** Sub-bucket width per span: 2.5 s, 2.5 min, 1 h. */
+    private static final long[] WIDTH = {Span.MINUTE.millis() / SLOTS, Span.HOUR.millis() / SLOTS, Span.DAY.millis() / SLOTS};
 
     static final long REFUSED = Long.MIN_VALUE;
 
@@ -57,9 +58,6 @@ final class QuotaBucket {
         this.model = model;
         this.limits = limits;
         this.dailyReset = dailyReset;
-        for (Span s : Span.values()) {
-            width[s.ordinal()] = s.millis() / SLOTS;
-        }
     }
 
     private boolean calendarDay() { return dailyReset.isCalendar(); }
@@ -84,7 +82,7 @@ final class QuotaBucket {
                 }
                 continue;
             }
-            long cur = Math.floorDiv(now, width[s]);
+            long cur = Math.floorDiv(now, WIDTH[s]);
             long h = head[s];
             if (cur <= h) continue;
             long steps = Math.min(cur - h, RING);
@@ -113,7 +111,7 @@ final class QuotaBucket {
                 }
                 continue;
             }
-            long slot = Math.floorDiv(at, width[s]);
+            long slot = Math.floorDiv(at, WIDTH[s]);
             if (slot <= head[s] - RING || slot > head[s]) continue;
             int ri = idx(s, 0, slot), ti = idx(s, 1, slot);
             long nr = Math.max(0, Math.min(Integer.MAX_VALUE, (long) slots[ri] + requests));
@@ -224,7 +222,7 @@ final class QuotaBucket {
                 freedTok += slots[idx(s, 1, slot)];
                 if (freedReq >= needReq && freedTok >= needTok) {
                     // the slot leaves the ring when the head reaches slot + RING
-                    when = (slot + RING) * width[s];
+                    when = (slot + RING) * WIDTH[s];
                     break;
                 }
             }
@@ -240,10 +238,12 @@ final class QuotaBucket {
     }
 
     /**
-     * Smallest remaining fraction over the limited metrics (1.0 = empty, 0 = full); used by the
-     * headroom policy. Not synchronized: an approximate read is enough to rank candidates.
+     * Smallest remaining fraction over the limited metrics (1.0 = empty, 0 = full) as of
+     * {@code now}; used by the headroom policy. The windows are rolled forward first: a bucket that
+     * was not picked for a while must not look fuller than it is.
      */
-    double headroom(long tokens) {
+    synchronized double headroom(long now, long tokens) {
+        advance(Math.max(now, latest));
         double h = 1.0;
         for (Span sp : Span.values()) {
             int s = sp.ordinal();
