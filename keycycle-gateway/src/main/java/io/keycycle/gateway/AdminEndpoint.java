@@ -30,7 +30,8 @@ final class AdminEndpoint {
     void disable(RoutingContext ctx) {
         String reason;
         try {
-            JsonNode body = ctx.body().length() == 0 ? Jsons.object() : Jsons.parse(ctx.body().buffer().getBytes());
+            io.vertx.core.buffer.Buffer raw = ctx.body().buffer();
+            JsonNode body = raw == null || raw.length() == 0 ? Jsons.object() : Jsons.parse(raw.getBytes());
             JsonNode r = body.path("reason");
             if (!r.isMissingNode() && !r.isNull() && !r.isTextual()) throw new Jsons.BadJson("'reason' must be a string, was " + r);
             reason = r.isTextual() ? r.asText() : null;

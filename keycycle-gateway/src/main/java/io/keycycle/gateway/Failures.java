@@ -73,27 +73,43 @@ final class Failures {
     private ApiError exhausted(RateLimitException r, String target, long estimate) {
         Outcome last = r.lastOutcome();
         OutcomeKind kind = last == null ? null : last.kind();
-        if (kind == OutcomeKind.RATE_LIMITED || kind == OutcomeKind.QUOTA_EXHAUSTED || last == null) {
-            return rateLimited(r, target, estimate);
-        }
         ObjectNode x = Jsons.object();
         x.put("provider", r.provider());
         x.put("model", r.model());
-        x.set("attempts", attempts(r.attempts()));
         if (kind == OutcomeKind.REQUEST_INVALID) {
             int status = last.status() >= 400 && last.status() < 500 && last.status() != 429 ? last.status() : 400;
             x.put("provider_status", last.status());
-            return new ApiError(status, ApiError.INVALID_REQUEST, "provider_rejected_request",
-                    providerMessage(r, last), x, 0);
+            x.set("attempts", attempts(r.attempts()));
+            return new ApiError(status, ApiError.INVALID_REQUEST, "provider_rejected_request", providerMessage(r, last), x, 0);
         }
         if (kind == OutcomeKind.MODEL_UNAVAILABLE) {
+            x.set("attempts", attempts(r.attempts()));
             return new ApiError(404, ApiError.INVALID_REQUEST, "model_not_found", providerMessage(r, last), x, 0);
         }
-        return new ApiError(502, "upstream_error", "keycycle_upstream_failed", r.getMessage(), x, 0);
+        PoolView v = poolView(target, estimate);
+        boolean limited = kind == null || kind == OutcomeKind.RATE_LIMITED || kind == OutcomeKind.QUOTA_EXHAUSTED;
+        if (!limited && v.admissibleNow) {
+            // keys are left, the attempts just failed (5xx, timeouts, overload): an upstream failure
+            x.set("attempts", attempts(r.attempts()));
+            return new ApiError(502, "upstream_error", "keycycle_upstream_failed", r.getMessage(), x, 0);
+        }
+        Jsons.putInstant(x, "retry_at", v.retryAt);
+        x.put("keys", v.keys);
+        x.put("cooling", v.cooling);
+        x.put("parked", v.parked);
+        x.put("disabled", v.disabled);
+        x.set("attempts", attempts(r.attempts()));
+        if (v.retryAt == null) {
+            return new ApiError(503, "rate_limit_exceeded", "keycycle_no_key_available", r.getMessage(), x, 0);
+        }
+        return new ApiError(429, "rate_limit_exceeded", "keycycle_no_key_available", r.getMessage(), x, retryAfter(v.retryAt));
     }
 
-    /** Attempts were made and the last one hit a limit: describe the pool now. */
-    private ApiError rateLimited(RateLimitException r, String target, long estimate) {
+    /** The candidates' pools now: the earliest admission, key counts by state, whether one is free. */
+    private record PoolView(Instant retryAt, boolean admissibleNow, int keys, int cooling, int parked, int disabled) { }
+
+    private PoolView poolView(String target, long estimate) {
+        Instant now = keycycle.clock().now();
         Instant retryAt = null;
         int keys = 0, cooling = 0, parked = 0, disabled = 0;
         List<ModelRef> candidates;
@@ -116,17 +132,7 @@ final class Failures {
                 else if (st == KeyState.DISABLED) disabled++;
             }
         }
-        ObjectNode x = Jsons.object();
-        x.put("provider", r.provider());
-        x.put("model", r.model());
-        Jsons.putInstant(x, "retry_at", retryAt);
-        x.put("keys", keys);
-        x.put("cooling", cooling);
-        x.put("parked", parked);
-        x.put("disabled", disabled);
-        x.set("attempts", attempts(r.attempts()));
-        long after = retryAt == null ? 60 : retryAfter(retryAt);
-        return new ApiError(429, "rate_limit_exceeded", "keycycle_no_key_available", r.getMessage(), x, after);
+        return new PoolView(retryAt, retryAt != null && !retryAt.isAfter(now), keys, cooling, parked, disabled);
     }
 
     /** A key's own state, or the state of its scope for {@code model} when that is worse. */
