@@ -63,6 +63,23 @@ class RotationTest {
     }
 
     @Test
+    void concurrentClientsGetExactlyTheCapacityAndTheProviderSeesNo429() {
+        start(3, SimLimits.UNLIMITED.rpm(10), "rpm: 10", null);
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            inFlight.add(gw.http.sendAsync(gw.request("/v1/chat/completions").header("content-type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(TestGateway.chatBody(TARGET, "concurrent " + i, i % 2 == 0)))
+                    .build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        List<Integer> statuses = inFlight.stream().map(java.util.concurrent.CompletableFuture::join).map(HttpResponse::statusCode).toList();
+        assertThat(statuses).filteredOn(s -> s == 200).hasSize(30);
+        assertThat(statuses).filteredOn(s -> s == 429).hasSize(10);
+        assertThat(sim.stats().total429()).isZero();
+        assertThat(sim.stats().total("groq").successes()).isEqualTo(30);
+        assertThat(gw.keycycle.pool("groq").openLeases()).isZero();
+    }
+
+    @Test
     void anUpstream429RotatesToAnotherKeyWithinTheSameRequest() {
         start(3, SimLimits.UNLIMITED.rpm(1), "rpm: 10", Selection.FIRST_FIT);
         HttpResponse<String> first = gw.chat(TARGET, "one");
