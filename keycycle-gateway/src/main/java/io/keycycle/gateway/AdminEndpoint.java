@@ -1,0 +1,70 @@
+package io.keycycle.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.keycycle.Keycycle;
+import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.KeyNotFoundException;
+import io.keycycle.core.pool.KeyPool;
+import io.keycycle.core.pool.PoolSnapshot;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The admin API, behind the client bearer auth: {@code GET /admin/keys} lists every key (fingerprints
+ * only) with its state; {@code POST /admin/keys/{provider}/{keyId}/disable} (body
+ * {@code {"reason": "…"}}, optional) and {@code …/enable} change one, where {@code keyId} is the
+ * 1-based index or the fingerprint ({@code ...} may stand for the {@code …} in it). Both answer
+ * with the key's new state; the change is persisted through the engine's events.
+ */
+final class AdminEndpoint {
+
+    private final Keycycle keycycle;
+
+    AdminEndpoint(Keycycle keycycle) {
+        this.keycycle = keycycle;
+    }
+
+    void list(RoutingContext ctx) {
+        ctx.response().putHeader("content-type", "application/json").end(Jsons.write(PoolState.keys(keycycle.snapshots())));
+    }
+
+    void disable(RoutingContext ctx) {
+        String reason;
+        try {
+            io.vertx.core.buffer.Buffer raw = ctx.body().buffer();
+            JsonNode body = raw == null || raw.length() == 0 ? Jsons.object() : Jsons.parse(raw.getBytes());
+            JsonNode r = body.path("reason");
+            if (!r.isMissingNode() && !r.isNull() && !r.isTextual()) throw new Jsons.BadJson("'reason' must be a string, was " + r);
+            reason = r.isTextual() ? r.asText() : null;
+        } catch (Jsons.BadJson e) {
+            ApiError.invalidRequest(e.getMessage()).send(ctx.response());
+            return;
+        }
+        change(ctx, true, reason);
+    }
+
+    void enable(RoutingContext ctx) { change(ctx, false, null); }
+
+    private void change(RoutingContext ctx, boolean disable, String reason) {
+        String provider = ctx.pathParam("provider");
+        String keyId = ctx.pathParam("keyId").replace("...", "…");
+        KeyPool pool;
+        try {
+            pool = keycycle.pool(provider);
+        } catch (ConfigurationException e) {
+            ApiError.notFound(e.getMessage()).send(ctx.response());
+            return;
+        }
+        String fingerprint;
+        try {
+            fingerprint = pool.key(keyId).fingerprint();
+            if (disable) pool.disable(keyId, reason);
+            else pool.enable(keyId);
+        } catch (KeyNotFoundException e) {
+            ApiError.notFound(e.getMessage()).send(ctx.response());
+            return;
+        }
+        PoolSnapshot s = pool.snapshot();
+        PoolSnapshot.KeyView view = s.keys().stream().filter(k -> k.fingerprint().equals(fingerprint)).findFirst().orElseThrow();
+        ctx.response().putHeader("content-type", "application/json").end(Jsons.write(PoolState.key(s, view)));
+    }
+}

@@ -1,0 +1,176 @@
+package io.keycycle.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.keycycle.CallSpec;
+import io.keycycle.Keycycle;
+import io.keycycle.Served;
+import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.client.ChatResult;
+import io.keycycle.core.client.StreamHandle;
+import io.keycycle.core.client.StreamResult;
+import io.keycycle.core.client.TokenEstimator;
+import io.keycycle.core.config.ModelRef;
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code POST /v1/chat/completions}: validates the request, runs the blocking facade call on the
+ * worker pool, and answers with the provider's body (plain) or its events (stream). A client that
+ * disconnects first interrupts the call (plain) or cancels the upstream stream, so the engine
+ * releases the reservation.
+ */
+final class ChatEndpoint implements Handler<RoutingContext> {
+
+    private final Keycycle keycycle;
+    private final ExecutorService workers;
+    private final CallSpec spec;
+    private final Failures failures;
+
+    ChatEndpoint(Keycycle keycycle, ExecutorService workers, CallSpec spec) {
+        this.keycycle = keycycle;
+        this.workers = workers;
+        this.spec = spec;
+        this.failures = new Failures(keycycle);
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        HttpServerResponse response = ctx.response();
+        JsonNode body;
+        String target;
+        try {
+            body = Jsons.parse(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+            target = validate(body);
+        } catch (Jsons.BadJson e) {
+            ApiError.invalidRequest(e.getMessage()).send(response);
+            return;
+        }
+        List<ModelRef> candidates;
+        try {
+            candidates = resolve(target);
+        } catch (ConfigurationException e) {
+            ObjectNode x = Jsons.object();
+            x.put("model", target);
+            x.set("available", Jsons.MAPPER.valueToTree(ModelsEndpoint.ids(keycycle)));
+            new ApiError(404, ApiError.INVALID_REQUEST, "model_not_found", e.getMessage(), x, 0).send(response);
+            return;
+        }
+        long estimate = TokenEstimator.reservation(body, spec.estimatedTokens());
+        Context context = ctx.vertx().getOrCreateContext();
+        try {
+            if (body.path("stream").asBoolean(false)) stream(context, response, (ObjectNode) body, target, candidates, estimate);
+            else plain(context, response, body, target, estimate);
+        } catch (RejectedExecutionException e) {
+            ApiError.of(503, "server_error", "gateway_closing", "the gateway is shutting down").send(response);
+        }
+    }
+
+    /** The target, after checking the fields the gateway itself needs. */
+    private static String validate(JsonNode body) {
+        if (!body.isObject()) throw new Jsons.BadJson("the request body must be a JSON object, was " + body.getNodeType().name().toLowerCase());
+        JsonNode model = body.get("model");
+        if (model == null || model.isNull()) throw new Jsons.BadJson("'model' is required: provider/model, a model one provider serves, or a tier");
+        if (!model.isTextual() || model.asText().isBlank()) throw new Jsons.BadJson("'model' must be a non-empty string, was " + model);
+        JsonNode messages = body.get("messages");
+        if (messages == null || messages.isNull()) throw new Jsons.BadJson("'messages' is required: a non-empty array of {role, content}");
+        if (!messages.isArray() || messages.isEmpty()) throw new Jsons.BadJson("'messages' must be a non-empty array, was " + messages.getNodeType().name().toLowerCase());
+        JsonNode stream = body.get("stream");
+        if (stream != null && !stream.isNull() && !stream.isBoolean()) throw new Jsons.BadJson("'stream' must be true or false, was " + stream);
+        return model.asText().trim();
+    }
+
+    /** The candidates of a target that have keys; a ConfigurationException (404) if none. */
+    private List<ModelRef> resolve(String target) {
+        List<ModelRef> all = keycycle.route(target);
+        List<ModelRef> served = new ArrayList<>();
+        for (ModelRef c : all) {
+            if (!keycycle.providers().contains(c.provider())) continue;
+            keycycle.catalog().describe(c.provider(), c.model()); // unknown model: ConfigurationException
+            served.add(c);
+        }
+        if (served.isEmpty()) {
+            throw new ConfigurationException("no keys for " + all + "; providers with keys: " + keycycle.providers());
+        }
+        return all;
+    }
+
+    private void plain(Context context, HttpServerResponse response, JsonNode body, String target, long estimate) {
+        AtomicReference<Future<?>> task = new AtomicReference<>();
+        response.closeHandler(v -> {
+            Future<?> f = task.get();
+            if (f != null && !response.ended()) f.cancel(true);
+        });
+        task.set(workers.submit(() -> {
+            try {
+                Served<ChatResult> s = keycycle.chat(target, body, spec);
+                context.runOnContext(v -> sendPlain(response, s));
+            } catch (Throwable t) {
+                if (Thread.currentThread().isInterrupted() || response.closed()) return; // the client went away
+                ApiError e = failures.map(t, target, estimate);
+                context.runOnContext(v -> e.send(response));
+            }
+        }));
+    }
+
+    private static void sendPlain(HttpServerResponse response, Served<ChatResult> s) {
+        if (response.closed() || response.ended()) return;
+        ChatResult r = s.value();
+        String type = r.header("content-type");
+        response.setStatusCode(r.status()).putHeader("content-type", type == null ? "application/json" : type);
+        ServedBy.of(s).putHeaders(response);
+        response.end(Buffer.buffer(r.body()));
+    }
+
+    private void stream(Context context, HttpServerResponse response, ObjectNode body, String target,
+                        List<ModelRef> candidates, long estimate) {
+        StreamRelay relay = new StreamRelay(context, response);
+        AtomicReference<Future<?>> task = new AtomicReference<>();
+        response.closeHandler(v -> {
+            if (response.ended()) return;
+            relay.clientGone();
+            Future<?> f = task.get();
+            if (f != null) f.cancel(true);
+        });
+        CallSpec s = spec.withEstimatedTokens(estimate);
+        task.set(workers.submit(() -> {
+            AtomicInteger attempts = new AtomicInteger();
+            try {
+                Served<StreamResult> served = keycycle.call(target, s, (c, key) -> {
+                    relay.attempt(new ServedBy(c.provider(), c.model(), key.fingerprint(), attempts.incrementAndGet(),
+                            Math.max(0, candidates.indexOf(c))));
+                    ObjectNode request = body.deepCopy();
+                    request.put("model", c.model());
+                    StreamHandle h = keycycle.client(c.provider()).streamAsync(key.secret(), request, relay);
+                    relay.handle(h);
+                    try {
+                        return h.result().get();
+                    } catch (InterruptedException e) {
+                        h.cancel();
+                        throw e;
+                    } catch (ExecutionException e) {
+                        Throwable cause = e.getCause();
+                        if (cause instanceof Exception ex) throw ex;
+                        throw e;
+                    }
+                });
+                if (!relay.isGone()) relay.complete(ServedBy.of(served));
+            } catch (Throwable t) {
+                if (relay.isGone() || Thread.currentThread().isInterrupted()) return;
+                relay.fail(failures.map(t, target, estimate));
+            }
+        }));
+    }
+}

@@ -1,0 +1,190 @@
+package io.keycycle.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.keycycle.Keycycle;
+import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.KeyState;
+import io.keycycle.core.KeycycleException;
+import io.keycycle.core.NoAvailableKeyException;
+import io.keycycle.core.Outcome;
+import io.keycycle.core.OutcomeKind;
+import io.keycycle.core.ProviderHttpException;
+import io.keycycle.core.RateLimitException;
+import io.keycycle.core.config.ModelRef;
+import io.keycycle.core.pool.KeyPool;
+import io.keycycle.core.pool.PoolSnapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Turns what a facade call threw into an {@link ApiError}:
+ * <ul>
+ *   <li>nothing can serve ({@link NoAvailableKeyException}, or {@link RateLimitException} whose last
+ *       cause is a rate limit or day quota): 429 with {@code Retry-After} until the earliest key
+ *       frees up, naming provider, model and how many keys cool, are parked or disabled; 503 when
+ *       no key will ever free up by itself (all disabled);</li>
+ *   <li>the provider refused the request as invalid: its status (400, 413, 422) and message;</li>
+ *   <li>the model is unavailable upstream: 404;</li>
+ *   <li>every other upstream failure after retries: 502 with the attempts (fingerprints only).</li>
+ * </ul>
+ */
+final class Failures {
+
+    private static final Logger log = LoggerFactory.getLogger(Failures.class);
+
+    private final Keycycle keycycle;
+
+    Failures(Keycycle keycycle) {
+        this.keycycle = keycycle;
+    }
+
+    ApiError map(Throwable t, String target, long estimate) {
+        if (t instanceof NoAvailableKeyException n) return noKey(n);
+        if (t instanceof RateLimitException r) return exhausted(r, target, estimate);
+        if (t instanceof ConfigurationException c) return ApiError.invalidRequest(c.getMessage());
+        if (t instanceof KeycycleException k) {
+            return ApiError.of(502, "upstream_error", "keycycle_upstream_failed", k.getMessage());
+        }
+        log.error("unexpected failure serving {}", target, t);
+        return ApiError.internal("internal gateway error (" + t.getClass().getSimpleName() + "); see the gateway log");
+    }
+
+    private ApiError noKey(NoAvailableKeyException n) {
+        ObjectNode x = Jsons.object();
+        x.put("provider", n.provider());
+        x.put("model", n.model());
+        Jsons.putInstant(x, "retry_at", n.retryAt());
+        x.put("keys", n.totalKeys());
+        x.put("cooling", n.cooling());
+        x.put("parked", n.parked());
+        x.put("disabled", n.disabled());
+        if (n.retryAt() == null) {
+            return new ApiError(503, "rate_limit_exceeded", "keycycle_no_key_available", n.getMessage(), x, 0);
+        }
+        return new ApiError(429, "rate_limit_exceeded", "keycycle_no_key_available", n.getMessage(), x, retryAfter(n.retryAt()));
+    }
+
+    private ApiError exhausted(RateLimitException r, String target, long estimate) {
+        Outcome last = r.lastOutcome();
+        OutcomeKind kind = last == null ? null : last.kind();
+        ObjectNode x = Jsons.object();
+        x.put("provider", r.provider());
+        x.put("model", r.model());
+        if (kind == OutcomeKind.REQUEST_INVALID) {
+            int status = last.status() >= 400 && last.status() < 500 && last.status() != 429 ? last.status() : 400;
+            x.put("provider_status", last.status());
+            x.set("attempts", attempts(r.attempts()));
+            return new ApiError(status, ApiError.INVALID_REQUEST, "provider_rejected_request", providerMessage(r, last), x, 0);
+        }
+        if (kind == OutcomeKind.MODEL_UNAVAILABLE) {
+            x.set("attempts", attempts(r.attempts()));
+            return new ApiError(404, ApiError.INVALID_REQUEST, "model_not_found", providerMessage(r, last), x, 0);
+        }
+        PoolView v = poolView(target, estimate);
+        boolean limited = kind == null || kind == OutcomeKind.RATE_LIMITED || kind == OutcomeKind.QUOTA_EXHAUSTED;
+        if (!limited && v.admissibleNow) {
+            // keys are left, the attempts just failed (5xx, timeouts, overload): an upstream failure
+            x.set("attempts", attempts(r.attempts()));
+            return new ApiError(502, "upstream_error", "keycycle_upstream_failed", r.getMessage(), x, 0);
+        }
+        Jsons.putInstant(x, "retry_at", v.retryAt);
+        x.put("keys", v.keys);
+        x.put("cooling", v.cooling);
+        x.put("parked", v.parked);
+        x.put("disabled", v.disabled);
+        x.set("attempts", attempts(r.attempts()));
+        if (v.retryAt == null) {
+            return new ApiError(503, "rate_limit_exceeded", "keycycle_no_key_available", r.getMessage(), x, 0);
+        }
+        return new ApiError(429, "rate_limit_exceeded", "keycycle_no_key_available", r.getMessage(), x, retryAfter(v.retryAt));
+    }
+
+    /** The candidates' pools now: the earliest admission, key counts by state, whether one is free. */
+    private record PoolView(Instant retryAt, boolean admissibleNow, int keys, int cooling, int parked, int disabled) { }
+
+    private PoolView poolView(String target, long estimate) {
+        Instant now = keycycle.clock().now();
+        Instant retryAt = null;
+        int keys = 0, cooling = 0, parked = 0, disabled = 0;
+        List<ModelRef> candidates;
+        try {
+            candidates = keycycle.route(target);
+        } catch (ConfigurationException e) {
+            candidates = List.of();
+        }
+        for (ModelRef c : candidates) {
+            if (!keycycle.providers().contains(c.provider())) continue;
+            KeyPool pool = keycycle.pool(c.provider());
+            Instant at = pool.nextAdmissible(c.model(), estimate);
+            if (at != null && (retryAt == null || at.isBefore(retryAt))) retryAt = at;
+            PoolSnapshot s = pool.snapshot();
+            for (PoolSnapshot.KeyView k : s.keys()) {
+                keys++;
+                KeyState st = effectiveState(s, k, c.model());
+                if (st == KeyState.COOLING) cooling++;
+                else if (st == KeyState.PARKED) parked++;
+                else if (st == KeyState.DISABLED) disabled++;
+            }
+        }
+        return new PoolView(retryAt, retryAt != null && !retryAt.isAfter(now), keys, cooling, parked, disabled);
+    }
+
+    /** A key's own state, or the state of its scope for {@code model} when that is worse. */
+    static KeyState effectiveState(PoolSnapshot s, PoolSnapshot.KeyView k, String model) {
+        if (k.state() != KeyState.READY) return k.state();
+        for (PoolSnapshot.BucketView b : s.buckets()) {
+            if (b.scope().equals(k.scope()) && (model == null || b.model().equals(model) || b.model().equals("*"))
+                    && b.state() != KeyState.READY) {
+                return b.state();
+            }
+        }
+        return KeyState.READY;
+    }
+
+    private long retryAfter(Instant at) {
+        long millis = Duration.between(keycycle.clock().now(), at).toMillis();
+        return Math.max(1, (millis + 999) / 1000);
+    }
+
+    private static ArrayNode attempts(List<RateLimitException.Attempt> attempts) {
+        ArrayNode a = Jsons.MAPPER.createArrayNode();
+        for (RateLimitException.Attempt at : attempts) {
+            ObjectNode o = a.addObject();
+            o.put("provider", at.provider());
+            o.put("model", at.model());
+            o.put("key", at.fingerprint());
+            o.put("outcome", at.outcome().kind().name());
+            o.put("status", at.outcome().status());
+            o.put("reason", at.outcome().reason());
+        }
+        return a;
+    }
+
+    /** The provider's own error message, when its body has one; else the engine's summary. */
+    private static String providerMessage(RateLimitException r, Outcome last) {
+        Throwable c = r.getCause();
+        while (c != null && !(c instanceof ProviderHttpException)) c = c.getCause() == c ? null : c.getCause();
+        if (c instanceof ProviderHttpException p) {
+            JsonNode body = Jsons.tryParse(p.body());
+            if (body != null && body.isArray() && body.size() > 0) body = body.get(0);
+            if (body != null) {
+                for (JsonNode m : List.of(body.path("error").path("message"), body.path("message"), body.path("detail"))) {
+                    if (m.isTextual() && !m.asText().isBlank()) return r.provider() + ": " + m.asText();
+                }
+            }
+            if (!p.body().isBlank()) return r.provider() + ": " + abbreviate(p.body());
+        }
+        return r.provider() + ": " + last.reason();
+    }
+
+    private static String abbreviate(String s) {
+        String b = s.replaceAll("\\s+", " ").trim();
+        return b.length() > 300 ? b.substring(0, 300) + "…" : b;
+    }
+}

@@ -1,0 +1,133 @@
+package io.keycycle.gateway;
+
+import io.keycycle.core.KeyState;
+import io.keycycle.core.KeycycleEvent;
+import io.keycycle.core.KeycycleListener;
+import io.keycycle.core.pool.PoolSnapshot;
+import io.keycycle.store.KeycycleStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.ext.web.RoutingContext;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Engine events and gateway requests as Micrometer meters, scraped as Prometheus text at
+ * {@code /metrics}. Tags carry provider, model, outcome, state and scope, never a key (scopes
+ * default to {@code key-<fingerprint>}).
+ *
+ * <ul>
+ *   <li>{@code keycycle_admissions_total{provider,model}}, {@code keycycle_rejections_total{provider,model}}</li>
+ *   <li>{@code keycycle_outcomes_total{provider,model,outcome}}, {@code keycycle_tokens_total{provider,model,kind}}</li>
+ *   <li>{@code keycycle_waits_seconds{provider,model,served}} (timer), {@code keycycle_lease_expirations_total{provider}}</li>
+ *   <li>{@code keycycle_state_changes_total{provider,state}}, gauge {@code keycycle_keys{provider,scope,state}}</li>
+ *   <li>{@code keycycle_store_queue_depth}, {@code keycycle_store_journal_events}, {@code keycycle_store_journal_bytes}</li>
+ *   <li>{@code keycycle_gateway_requests_seconds{method,route,status}} (timer)</li>
+ * </ul>
+ */
+final class GatewayMetrics implements KeycycleListener {
+
+    private final PrometheusMeterRegistry prometheus;
+    private final MeterRegistry registry;
+    private final MultiGauge keys;
+
+    GatewayMetrics(MeterRegistry given, KeycycleStore store) {
+        if (given instanceof PrometheusMeterRegistry p) {
+            prometheus = p;
+            registry = p;
+        } else {
+            prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            if (given == null) {
+                registry = prometheus;
+            } else {
+                CompositeMeterRegistry c = new CompositeMeterRegistry();
+                c.add(prometheus);
+                c.add(given);
+                registry = c;
+            }
+        }
+        keys = MultiGauge.builder("keycycle.keys").description("keys by state, per provider and scope").register(registry);
+        if (store != null) {
+            Gauge.builder("keycycle.store.queue.depth", store, s -> s.health().queueDepth())
+                    .description("events waiting in the store's in-memory queue").register(registry);
+            Gauge.builder("keycycle.store.journal.events", store, s -> s.health().journalEvents())
+                    .description("events waiting in the store's outage journal").register(registry);
+            Gauge.builder("keycycle.store.journal.bytes", store, s -> s.health().journalBytes())
+                    .description("bytes of journal not yet committed").register(registry);
+        }
+    }
+
+    MeterRegistry registry() { return registry; }
+
+    @Override
+    public void onEvent(KeycycleEvent event) {
+        if (event instanceof KeycycleEvent.Admitted a) {
+            counter("keycycle.admissions", "provider", a.provider(), "model", a.model()).increment();
+        } else if (event instanceof KeycycleEvent.Settled s) {
+            counter("keycycle.outcomes", "provider", s.provider(), "model", s.model(), "outcome", s.outcome().name()).increment();
+            if (s.promptTokens() > 0) counter("keycycle.tokens", "provider", s.provider(), "model", s.model(), "kind", "prompt").increment(s.promptTokens());
+            if (s.completionTokens() > 0) counter("keycycle.tokens", "provider", s.provider(), "model", s.model(), "kind", "completion").increment(s.completionTokens());
+        } else if (event instanceof KeycycleEvent.Rejected r) {
+            counter("keycycle.rejections", "provider", r.provider(), "model", r.model()).increment();
+        } else if (event instanceof KeycycleEvent.StateChanged c) {
+            counter("keycycle.state.changes", "provider", c.provider(), "state", c.state().name()).increment();
+        } else if (event instanceof KeycycleEvent.Waited w) {
+            Timer.builder("keycycle.waits").tags("provider", w.provider(), "model", w.model(), "served", Boolean.toString(w.served()))
+                    .register(registry).record(Duration.ofMillis(w.waitedMillis()));
+        } else if (event instanceof KeycycleEvent.LeaseExpired l) {
+            counter("keycycle.lease.expirations", "provider", l.provider()).increment();
+        }
+    }
+
+    private Counter counter(String name, String... tags) {
+        return Counter.builder(name).tags(tags).register(registry);
+    }
+
+    /** Recomputes the keys-by-state gauge from fresh snapshots (before each scrape). */
+    void refresh(List<PoolSnapshot> snapshots) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (PoolSnapshot s : snapshots) {
+            Map<String, EnumMap<KeyState, Integer>> byScope = new LinkedHashMap<>();
+            for (PoolSnapshot.KeyView k : s.keys()) {
+                EnumMap<KeyState, Integer> m = byScope.computeIfAbsent(k.scope(), x -> zeros());
+                m.merge(Failures.effectiveState(s, k, null), 1, Integer::sum);
+            }
+            byScope.forEach((scope, counts) -> counts.forEach((state, n) ->
+                    rows.add(MultiGauge.Row.of(Tags.of("provider", s.provider(), "scope", scope, "state", state.name()), n))));
+        }
+        keys.register(rows, true);
+    }
+
+    private static EnumMap<KeyState, Integer> zeros() {
+        EnumMap<KeyState, Integer> m = new EnumMap<>(KeyState.class);
+        for (KeyState s : KeyState.values()) m.put(s, 0);
+        return m;
+    }
+
+    String scrape() { return prometheus.scrape(); }
+
+    /** First handler of every route: times the request once its response has ended. */
+    void timeRequest(RoutingContext ctx) {
+        long start = System.nanoTime();
+        ctx.addEndHandler(v -> {
+            String route = ctx.get(KeycycleGateway.ROUTE_TAG);
+            Timer.builder("keycycle.gateway.requests")
+                    .tags("method", ctx.request().method().name(), "route", route == null ? "other" : route,
+                            "status", Integer.toString(ctx.response().getStatusCode()))
+                    .register(registry).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        });
+        ctx.next();
+    }
+}

@@ -1,0 +1,67 @@
+package io.keycycle.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.time.Instant;
+
+/** The gateway's one JSON mapper and the few helpers every endpoint uses. */
+final class Jsons {
+
+    static final ObjectMapper MAPPER = JsonMapper.builder().build();
+
+    private Jsons() { }
+
+    static ObjectNode object() { return MAPPER.createObjectNode(); }
+
+    static String write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * Parses a request body.
+     *
+     * @throws BadJson naming what is wrong and where (line, column)
+     */
+    static JsonNode parse(byte[] body) {
+        try {
+            JsonNode n = MAPPER.readTree(body);
+            if (n == null || n.isMissingNode()) throw new BadJson("the request body is empty; send a JSON object");
+            return n;
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw new BadJson("the request body is not valid JSON" + where + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadJson("the request body could not be read: " + e.getMessage());
+        }
+    }
+
+    /** Parses without throwing; null when the text is not JSON. */
+    static JsonNode tryParse(String text) {
+        if (text == null || text.isBlank()) return null;
+        try {
+            return MAPPER.readTree(text);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static void putInstant(ObjectNode o, String field, Instant at) {
+        if (at == null) o.putNull(field);
+        else o.put(field, at.toString());
+    }
+
+    /** A request body that is not JSON. */
+    static final class BadJson extends RuntimeException {
+        BadJson(String message) { super(message, null, false, false); }
+    }
+}

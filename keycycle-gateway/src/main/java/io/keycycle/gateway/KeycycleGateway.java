@@ -1,0 +1,354 @@
+package io.keycycle.gateway;
+
+import io.keycycle.CallSpec;
+import io.keycycle.Keycycle;
+import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.config.GatewayConfig;
+import io.keycycle.store.KeycycleStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An OpenAI-compatible HTTP gateway over a {@link Keycycle}: point any OpenAI client at
+ * {@code http://127.0.0.1:8787/v1} and its calls are admitted, rotated and recorded by the pool.
+ *
+ * <pre>{@code
+ * try (KeycycleGateway gw = KeycycleGateway.builder().keycycle(keycycle).port(8787).build()) {
+ *     int port = gw.start();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Endpoints: {@code POST /v1/chat/completions} (plain and streaming), {@code GET /v1/models},
+ * the dashboard at {@code GET /} (state from {@code /api/state} and {@code /api/events}),
+ * {@code GET /metrics} (Prometheus), {@code GET /healthz}, {@code GET /readyz} and the admin API
+ * under {@code /admin/keys}. See {@code docs/gateway.md} for shapes and headers.
+ *
+ * <p>Caveats: with {@link Builder#tokens tokens} every endpoint except {@code /}, {@code /healthz}
+ * and {@code /readyz} needs {@code Authorization: Bearer <token>}; without tokens the gateway refuses
+ * to bind anything but loopback. Engine calls block, so they run on a worker pool
+ * ({@link Builder#workerThreads}, 256 by default: one thread per in-flight request, streams
+ * included). The gateway does not own the {@link Keycycle} or the store: {@link #close()} stops
+ * the server and cancels in-flight calls but leaves both open.
+ */
+public final class KeycycleGateway implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(KeycycleGateway.class);
+
+    /** Routing-context key under which each route records its name for the request timer. */
+    static final String ROUTE_TAG = "keycycle.route";
+
+    private final Keycycle keycycle;
+    private final KeycycleStore store;
+    private final String host;
+    private final int requestedPort;
+    private final List<String> tokens;
+    private final long maxBodyBytes;
+    private final CallSpec callSpec;
+    private final GatewayMetrics metrics;
+    private final RecentEvents recent = new RecentEvents(500);
+    private final ThreadPoolExecutor workers;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private Vertx vertx;
+    private HttpServer server;
+    private Dashboard dashboard;
+    private long timerId = -1;
+    private volatile int port = -1;
+
+    private KeycycleGateway(Builder b) {
+        this.keycycle = b.keycycle;
+        this.store = b.store != null ? b.store
+                : keycycle.persistence().filter(KeycycleStore.class::isInstance).map(KeycycleStore.class::cast).orElse(null);
+        this.host = b.host;
+        this.requestedPort = b.port;
+        this.tokens = List.copyOf(b.tokens);
+        this.maxBodyBytes = b.maxBodyBytes;
+        this.callSpec = b.callSpec;
+        this.metrics = new GatewayMetrics(b.meterRegistry, store);
+        AtomicInteger n = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "keycycle-gateway-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        workers.allowCoreThreadTimeOut(true);
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /**
+     * Binds the server and blocks until it listens.
+     *
+     * @return the bound port (the chosen one when the builder asked for port 0)
+     * @throws IllegalStateException already started or closed, or the port cannot be bound
+     */
+    public int start() {
+        try {
+            return startAsync().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the gateway", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw new IllegalStateException("the gateway cannot listen on " + host + ":" + requestedPort + ": " + c.getMessage(), c);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the gateway did not start listening on " + host + ":" + requestedPort + " within 30 s", e);
+        }
+    }
+
+    /** Binds the server; completes with the bound port. */
+    public CompletionStage<Integer> startAsync() {
+        if (closed.get()) throw new IllegalStateException("the gateway is closed");
+        if (!started.compareAndSet(false, true)) throw new IllegalStateException("the gateway is already started");
+        int loops = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(8));
+        dashboard = new Dashboard(keycycle, store, recent, workers);
+        keycycle.addListener(recent);
+        keycycle.addListener(metrics);
+        server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false)).requestHandler(router());
+        timerId = vertx.setPeriodic(1000, id -> dashboard.tick());
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        server.listen(requestedPort, host).onComplete(ar -> {
+            if (ar.succeeded()) {
+                port = ar.result().actualPort();
+                log.info("keycycle gateway listening on {} ({} provider(s), client auth {})", url(), keycycle.providers().size(),
+                        tokens.isEmpty() ? "off (loopback only)" : "on, " + tokens.size() + " token(s)");
+                result.complete(port);
+            } else {
+                result.completeExceptionally(ar.cause());
+            }
+        });
+        return result;
+    }
+
+    /** The bound port, or -1 before {@link #start()}. */
+    public int port() { return port; }
+
+    /** {@code http://host:port}; append {@code /v1} for OpenAI clients. */
+    public String url() {
+        String h = host.contains(":") ? "[" + host + "]" : host;
+        return "http://" + h + ":" + port;
+    }
+
+    /** The meter registry the gateway records into (Prometheus, or a composite with the one given). */
+    public MeterRegistry meterRegistry() { return metrics.registry(); }
+
+    private Router router() {
+        Router r = Router.router(vertx);
+        ClientAuth auth = new ClientAuth(tokens);
+        ChatEndpoint chat = new ChatEndpoint(keycycle, workers, callSpec);
+        AdminEndpoint admin = new AdminEndpoint(keycycle);
+        Health health = new Health(keycycle, store);
+        r.route().handler(metrics::timeRequest);
+
+        r.get("/").handler(tag("/")).handler(dashboard::page);
+        r.get("/healthz").handler(tag("/healthz")).handler(health::live);
+        r.get("/readyz").handler(tag("/readyz")).blockingHandler(health::ready, false);
+
+        r.route("/v1/*").handler(auth);
+        r.route("/api/*").handler(auth);
+        r.route("/admin/*").handler(auth);
+        r.route("/metrics").handler(auth);
+
+        r.post("/v1/chat/completions").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+                .handler(tag("/v1/chat/completions")).handler(chat);
+        r.get("/v1/models").handler(tag("/v1/models")).handler(new ModelsEndpoint(keycycle));
+        r.get("/api/state").handler(tag("/api/state")).blockingHandler(dashboard::state, false);
+        r.get("/api/events").handler(tag("/api/events")).handler(dashboard::subscribe);
+        r.get("/metrics").handler(tag("/metrics")).blockingHandler(ctx -> {
+            metrics.refresh(keycycle.snapshots());
+            ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape());
+        }, false);
+        r.get("/admin/keys").handler(tag("/admin/keys")).blockingHandler(admin::list, false);
+        r.post("/admin/keys/:provider/:keyId/disable").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
+                .handler(tag("/admin/keys/disable")).blockingHandler(admin::disable, false);
+        r.post("/admin/keys/:provider/:keyId/enable").handler(tag("/admin/keys/enable")).blockingHandler(admin::enable, false);
+
+        r.errorHandler(413, ctx -> ApiError.tooLarge(maxBodyBytes).send(ctx.response()));
+        r.errorHandler(404, ctx -> ApiError.notFound("no route " + ctx.request().method() + " " + ctx.request().path()
+                + "; the gateway serves POST /v1/chat/completions, GET /v1/models, /, /metrics, /healthz, /readyz, /admin/keys")
+                .send(ctx.response()));
+        r.errorHandler(405, ctx -> ApiError.of(405, ApiError.INVALID_REQUEST, "method_not_allowed",
+                ctx.request().method() + " is not allowed on " + ctx.request().path()).send(ctx.response()));
+        r.errorHandler(500, ctx -> {
+            if (ctx.failure() != null) log.error("gateway error on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+            ApiError.internal("internal gateway error; see the gateway log").send(ctx.response());
+        });
+        return r;
+    }
+
+    private static Handler<RoutingContext> tag(String route) {
+        return ctx -> {
+            ctx.put(ROUTE_TAG, route);
+            ctx.next();
+        };
+    }
+
+    /**
+     * Stops listening, ends dashboard streams, cancels in-flight calls (their reservations are
+     * released) and detaches from the {@link Keycycle}, which stays open. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        keycycle.removeListener(recent);
+        keycycle.removeListener(metrics);
+        if (vertx != null) {
+            vertx.cancelTimer(timerId);
+            dashboard.closeAll();
+            try {
+                server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.warn("gateway server did not close cleanly: {}", e.toString());
+            }
+        }
+        workers.shutdownNow();
+        try {
+            if (!workers.awaitTermination(5, TimeUnit.SECONDS)) log.warn("gateway workers still running after 5 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (vertx != null) {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.warn("Vert.x did not close cleanly: {}", e.toString());
+            }
+        }
+        log.info("keycycle gateway on port {} closed", port);
+    }
+
+    /** Settings of a {@link KeycycleGateway}; each setter checks its argument at once. */
+    public static final class Builder {
+        private Keycycle keycycle;
+        private KeycycleStore store;
+        private String host = GatewayConfig.DEFAULT_HOST;
+        private int port = GatewayConfig.DEFAULT_PORT;
+        private final List<String> tokens = new ArrayList<>();
+        private long maxBodyBytes = GatewayConfig.DEFAULT_MAX_BODY_BYTES;
+        private MeterRegistry meterRegistry;
+        private CallSpec callSpec = CallSpec.DEFAULT;
+        private int workerThreads = 256;
+
+        private Builder() { }
+
+        /** The pool to serve (required). */
+        public Builder keycycle(Keycycle k) { this.keycycle = Objects.requireNonNull(k, "keycycle"); return this; }
+
+        /**
+         * The store, for {@code /readyz} and the store gauges; null to use the keycycle's own persistence
+         * when that is a {@link KeycycleStore}.
+         */
+        public Builder store(KeycycleStore s) { this.store = s; return this; }
+
+        /** Host or address to bind (default {@code 127.0.0.1}). Non-loopback requires {@link #tokens}. */
+        public Builder host(String h) {
+            if (h == null || h.isBlank()) throw new ConfigurationException("gateway host must not be blank");
+            this.host = h.trim();
+            return this;
+        }
+
+        /** Port to bind (default 8787); 0 picks a free one, see {@link KeycycleGateway#port()}. */
+        public Builder port(int p) {
+            if (p < 0 || p > 65_535) throw new ConfigurationException("gateway port must be 0..65535, was " + p);
+            this.port = p;
+            return this;
+        }
+
+        /** Client bearer tokens; replaces earlier ones. Empty: no auth (loopback only). */
+        public Builder tokens(List<String> ts) {
+            Objects.requireNonNull(ts, "tokens");
+            List<String> copy = new ArrayList<>();
+            for (int i = 0; i < ts.size(); i++) {
+                String t = ts.get(i);
+                if (t == null || t.isBlank()) throw new ConfigurationException("gateway token #" + (i + 1) + " is blank");
+                if (t.trim().length() < 8) throw new ConfigurationException("gateway token #" + (i + 1) + " is shorter than 8 characters");
+                copy.add(t.trim());
+            }
+            tokens.clear();
+            tokens.addAll(copy);
+            return this;
+        }
+
+        /** Largest accepted request body in bytes (default 10 MiB); larger ones get 413. */
+        public Builder maxBodyBytes(long n) {
+            if (n <= 0) throw new ConfigurationException("gateway maxBodyBytes must be > 0, was " + n);
+            this.maxBodyBytes = n;
+            return this;
+        }
+
+        /** Host, port, tokens and body limit from the {@code gateway:} section of keycycle.yaml. */
+        public Builder config(GatewayConfig c) {
+            Objects.requireNonNull(c, "config");
+            return host(c.host()).port(c.port()).tokens(c.tokens()).maxBodyBytes(c.maxBodyBytes());
+        }
+
+        /**
+         * A registry to record into as well (optional). A {@code PrometheusMeterRegistry} is used as is
+         * and scraped at {@code /metrics}; any other is combined with the gateway's own Prometheus registry.
+         */
+        public Builder meterRegistry(MeterRegistry r) { this.meterRegistry = r; return this; }
+
+        /**
+         * How each request calls the pool (default {@link CallSpec#DEFAULT}: fail fast with 429 when
+         * nothing is admissible). Its estimate is used when a request names no {@code max_tokens}.
+         */
+        public Builder callSpec(CallSpec s) { this.callSpec = Objects.requireNonNull(s, "callSpec"); return this; }
+
+        /** Threads for blocking engine calls: the number of requests served at once (default 256). */
+        public Builder workerThreads(int n) {
+            if (n < 1) throw new ConfigurationException("gateway workerThreads must be >= 1, was " + n);
+            this.workerThreads = n;
+            return this;
+        }
+
+        /**
+         * @throws ConfigurationException no keycycle given, or a non-loopback host without tokens
+         */
+        public KeycycleGateway build() {
+            if (keycycle == null) throw new ConfigurationException("KeycycleGateway needs a Keycycle: builder().keycycle(Keycycle.fromEnv())");
+            if (tokens.isEmpty() && !isLoopback(host)) {
+                throw new ConfigurationException("refusing to serve on " + host + " without client tokens: anyone who can reach it "
+                        + "could spend your keys. Set gateway.tokens in keycycle.yaml (e.g. [${KEYCYCLE_GATEWAY_TOKEN}]) "
+                        + "or bind to 127.0.0.1");
+            }
+            return new KeycycleGateway(this);
+        }
+
+        static boolean isLoopback(String host) {
+            if (host.equalsIgnoreCase("localhost")) return true;
+            try {
+                InetAddress[] all = InetAddress.getAllByName(host);
+                for (InetAddress a : all) if (!a.isLoopbackAddress()) return false;
+                return all.length > 0;
+            } catch (UnknownHostException e) {
+                throw new ConfigurationException("gateway host '" + host + "' cannot be resolved");
+            }
+        }
+    }
+}

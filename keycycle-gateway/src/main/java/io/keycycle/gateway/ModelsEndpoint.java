@@ -1,0 +1,63 @@
+package io.keycycle.gateway;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.keycycle.Keycycle;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * {@code GET /v1/models}: OpenAI's list shape with every {@code provider/model} of a provider that
+ * has keys ({@code owned_by} = the provider) and every tier ({@code owned_by} = {@code keycycle-tier}).
+ */
+final class ModelsEndpoint implements Handler<RoutingContext> {
+
+    static final String TIER_OWNER = "keycycle-tier";
+
+    private final Keycycle keycycle;
+    private final long created;
+
+    ModelsEndpoint(Keycycle keycycle) {
+        this.keycycle = keycycle;
+        this.created = keycycle.clock().now().getEpochSecond();
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        ObjectNode root = Jsons.object();
+        root.put("object", "list");
+        ArrayNode data = root.putArray("data");
+        for (String p : keycycle.providers()) {
+            for (String m : new TreeSet<>(keycycle.catalog().provider(p).models().keySet())) {
+                if (m.equals("*")) continue;
+                add(data, p + "/" + m, p);
+            }
+        }
+        for (String tier : keycycle.tiers().keySet()) add(data, tier, TIER_OWNER);
+        ctx.response().putHeader("content-type", "application/json").end(Jsons.write(root));
+    }
+
+    private void add(ArrayNode data, String id, String owner) {
+        ObjectNode o = data.addObject();
+        o.put("id", id);
+        o.put("object", "model");
+        o.put("created", created);
+        o.put("owned_by", owner);
+    }
+
+    /** Every id the list shows, for "unknown model" errors. */
+    static List<String> ids(Keycycle keycycle) {
+        List<String> out = new ArrayList<>();
+        for (String p : keycycle.providers()) {
+            for (String m : new TreeSet<>(keycycle.catalog().provider(p).models().keySet())) {
+                if (!m.equals("*")) out.add(p + "/" + m);
+            }
+        }
+        out.addAll(keycycle.tiers().keySet());
+        return out;
+    }
+}

@@ -1,0 +1,15 @@
+/**
+ * The Keycycle gateway: an OpenAI-compatible HTTP server in front of a {@link io.keycycle.Keycycle}
+ * so that any program (Python, Node, curl) gets the same key pool as a Java application.
+ *
+ * <p>{@link io.keycycle.gateway.KeycycleGateway} is the only public class. Behind it, on Vert.x:
+ * the chat endpoint (plain answers passed through, streams relayed event by event), the model
+ * list, a self-contained dashboard fed by server-sent events, Prometheus metrics through a
+ * {@link io.keycycle.core.KeycycleListener}, health and readiness probes, and a small admin API.
+ * Blocking engine calls run on a bounded worker pool, never on an event loop; a client that goes
+ * away cancels its upstream call so its reservation is released.
+ *
+ * <p>What is not here: rotation, admission, classification and persistence all live in the engine
+ * and the store; this package only translates HTTP to facade calls and exceptions to HTTP errors.
+ */
+package io.keycycle.gateway;
