@@ -373,18 +373,22 @@ public final class Keycycle implements AutoCloseable {
     }
 
     /**
-     * Like {@link #stream} but the caller may cancel through {@code handles} (the gateway does when its
-     * client goes away): the current attempt's handle is published there before it starts.
+     * Like {@link #stream} but tells {@code attempts} about each attempt before its first chunk:
+     * which candidate and key, and the handle that cancels it (the gateway cancels when its client
+     * goes away, and names the provider and key in its response headers).
      */
     public Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener,
-                                       java.util.function.Consumer<StreamHandle> handles) {
+                                       StreamAttempts attempts) {
         CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
         return call(target, s, (c, key) -> {
             Counting counting = new Counting(listener);
             StreamHandle h = client(c.provider()).streamAsync(key.secret(), withModel(body, c.model()), counting);
-            handles.accept(h);
+            attempts.started(c, key, h);
             try {
                 return h.result().get();
+            } catch (InterruptedException e) {
+                h.cancel();
+                throw e;
             } catch (java.util.concurrent.ExecutionException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
                 if (counting.delivered()) throw new PartialAnswerException(c.provider(), cause);
@@ -394,9 +398,22 @@ public final class Keycycle implements AutoCloseable {
         });
     }
 
+    /** Observes the attempts of a streaming call; see {@link #stream(String, JsonNode, CallSpec, StreamListener, StreamAttempts)}. */
+    @FunctionalInterface
+    public interface StreamAttempts {
+        /** An attempt with {@code key} on {@code candidate} is starting; {@code handle} cancels it. */
+        void started(ModelRef candidate, ApiKey key, StreamHandle handle);
+    }
+
+    /**
+     * The tokens a chat request reserves: the prompt estimate plus {@code max_tokens} /
+     * {@code max_completion_tokens}, or plus {@code spec.estimatedTokens()} when the request sets no maximum.
+     */
+    public static long estimateTokens(JsonNode body, CallSpec spec) { return reservation(body, spec); }
+
     private static long reservation(JsonNode body, CallSpec spec) {
         long prompt = TokenEstimator.estimatePromptTokens(body);
-        return prompt + TokenEstimator.maxTokens(body).orElse(Math.max(0, spec.estimatedTokens() - 0));
+        return prompt + TokenEstimator.maxTokens(body).orElse(spec.estimatedTokens());
     }
 
     private static JsonNode withModel(JsonNode body, String model) {

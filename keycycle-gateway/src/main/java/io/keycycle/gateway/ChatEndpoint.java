@@ -7,9 +7,7 @@ import io.keycycle.Keycycle;
 import io.keycycle.Served;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.client.ChatResult;
-import io.keycycle.core.client.StreamHandle;
 import io.keycycle.core.client.StreamResult;
-import io.keycycle.core.client.TokenEstimator;
 import io.keycycle.core.config.ModelRef;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -19,7 +17,6 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -68,7 +65,7 @@ final class ChatEndpoint implements Handler<RoutingContext> {
             new ApiError(404, ApiError.INVALID_REQUEST, "model_not_found", e.getMessage(), x, 0).send(response);
             return;
         }
-        long estimate = TokenEstimator.reservation(body, spec.estimatedTokens());
+        long estimate = Keycycle.estimateTokens(body, spec);
         Context context = ctx.vertx().getOrCreateContext();
         try {
             if (body.path("stream").asBoolean(false)) stream(context, response, (ObjectNode) body, target, candidates, estimate);
@@ -144,27 +141,13 @@ final class ChatEndpoint implements Handler<RoutingContext> {
             Future<?> f = task.get();
             if (f != null) f.cancel(true);
         });
-        CallSpec s = spec.withEstimatedTokens(estimate);
         task.set(workers.submit(() -> {
             AtomicInteger attempts = new AtomicInteger();
             try {
-                Served<StreamResult> served = keycycle.call(target, s, (c, key) -> {
+                Served<StreamResult> served = keycycle.stream(target, body, spec, relay, (c, key, handle) -> {
                     relay.attempt(new ServedBy(c.provider(), c.model(), key.fingerprint(), attempts.incrementAndGet(),
                             Math.max(0, candidates.indexOf(c))));
-                    ObjectNode request = body.deepCopy();
-                    request.put("model", c.model());
-                    StreamHandle h = keycycle.client(c.provider()).streamAsync(key.secret(), request, relay);
-                    relay.handle(h);
-                    try {
-                        return h.result().get();
-                    } catch (InterruptedException e) {
-                        h.cancel();
-                        throw e;
-                    } catch (ExecutionException e) {
-                        Throwable cause = e.getCause();
-                        if (cause instanceof Exception ex) throw ex;
-                        throw e;
-                    }
+                    relay.handle(handle);
                 });
                 if (!relay.isGone()) relay.complete(ServedBy.of(served));
             } catch (Throwable t) {
