@@ -1,0 +1,205 @@
+package io.keycycle.cli;
+
+import io.keycycle.Keycycle;
+import io.keycycle.core.config.KeycycleConfig;
+import io.keycycle.gateway.KeycycleGateway;
+import io.keycycle.sim.ProviderKind;
+import io.keycycle.store.KeycycleStore;
+import io.keycycle.store.StoreConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.BindException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code keycycle demo}: the whole product on one machine without a single real key. A simulator
+ * plays Cerebras, Groq, Gemini and OpenRouter; the gateway serves OpenAI-style clients over an
+ * embedded database; a scripted minute of traffic meets a dead key, a burst, a 429 storm, an
+ * exhausted account and a daily quota; then a summary shows what happened and that the books
+ * balance.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {
+                "Run a simulated multi-provider set-up with live traffic and show what Keycycle does.",
+                "",
+                "Starts a provider simulator (Cerebras, Groq, Gemini, OpenRouter; 18 fake keys in 9 scopes), the "
+                        + "gateway with its dashboard and an embedded SQLite database, and drives OpenAI-style "
+                        + "clients through it: steady load, a burst, a revoked key, a 429 storm (a provider stricter "
+                        + "than configured), an account out of credit (tier fallback) and a daily quota running out. "
+                        + "Prints live progress and a summary. Without --duration the story runs 90 s, then the "
+                        + "dashboard stays up (with light traffic) until Ctrl-C."},
+        footerHeading = "%nExamples:%n",
+        footer = {
+                "  keycycle demo                       story, summary, dashboard until Ctrl-C",
+                "  keycycle demo --duration 60         a one-minute run that exits 0 when the books balance",
+                "  keycycle demo --port 0              any free port",
+                "  keycycle demo --db demo.db          keep the database (then: keycycle status --db demo.db)"})
+final class DemoCommand extends KeycycleCommand {
+
+    @Option(names = {"-d", "--duration"}, paramLabel = "DURATION",
+            description = "Length of the run (e.g. 60, 60s, 2m), then exit. Default: a 90 s story, then serve until Ctrl-C.")
+    String duration;
+
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT", defaultValue = "8787",
+            description = "Gateway port (default: ${DEFAULT-VALUE}; a free one if that is taken; 0 = any).")
+    int port;
+
+    @Option(names = "--rate", paramLabel = "N", defaultValue = "1.5",
+            description = "Baseline requests per second (bursts triple it; default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Override
+    protected boolean quietByDefault() { return true; }
+
+    @Override
+    protected int execute() throws Exception {
+        Duration story = duration == null ? Duration.ofSeconds(90) : parseDuration(duration);
+        if (story.toSeconds() < 20) throw usage("--duration must be at least 20s for the story to unfold, was " + duration);
+        if (rate <= 0 || rate > 200) throw usage("--rate must be within (0, 200], was " + rate);
+        if (port < 0 || port > 65535) throw usage("--port must be within 0..65535, was " + port);
+
+        Path db = common.db == null ? root.environment().workDir().resolve("keycycle-demo.db") : null;
+        String dbUrl;
+        if (db != null) {
+            for (String suffix : new String[]{"", "-wal", "-shm"}) Files.deleteIfExists(Path.of(db + suffix));
+            dbUrl = "jdbc:sqlite:" + db;
+        } else {
+            dbUrl = factory().databaseUrl();
+            if (dbUrl == null) throw usage("the demo needs a database; --db none is not possible here");
+        }
+
+        out().println("Keycycle demo — no real provider is contacted; keys are fake.");
+        out().flush();
+        DemoWorld world = DemoWorld.start(story);
+        KeycycleStore store = null;
+        Keycycle keycycle = null;
+        KeycycleGateway gateway = null;
+        DemoLoad load = null;
+        ScheduledExecutorService script = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "demo-script");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            store = KeycycleStore.open(StoreConfig.builder(dbUrl).shutdownHook(false).build());
+            DemoReport report = new DemoReport(out(), world);
+            keycycle = Keycycle.builder().env(world.env)
+                    .config(KeycycleConfig.parse(world.yaml, world.env, "keycycle demo"))
+                    .persistence(store).shutdownHook(false).listener(report::onEvent).build();
+            report.keycycle(keycycle);
+            gateway = startGateway(keycycle, store);
+            out().println("simulator  " + world.sim.rootUrl() + "  (cerebras 6 keys/3 orgs, groq 4 keys, gemini 6 keys/3 projects, openrouter 2 accounts)");
+            out().println("gateway    " + gateway.url() + "/v1   — point any OpenAI client here");
+            out().println("dashboard  " + gateway.url() + "/");
+            out().println("database   " + store.url().redacted());
+            out().println("tiers      fast = cerebras → groq;  strong = groq → gemini → openrouter");
+            out().println();
+            out().flush();
+
+            load = new DemoLoad(URI.create(gateway.url()), null);
+            long start = System.nanoTime();
+            report.start(start);
+            double storySeconds = story.toSeconds();
+            DemoLoad l = load;
+            load.start(() -> {
+                double t = (System.nanoTime() - start) / 1e9 / storySeconds;
+                return t >= 0.30 && t < 0.42 ? rate * 3 : rate;
+            });
+            scheduleStory(script, world, report, story);
+            script.scheduleAtFixedRate(() -> report.progress(l), 2, 2, TimeUnit.SECONDS);
+
+            AtomicBoolean interrupted = new AtomicBoolean();
+            CountDownLatch ctrlC = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                interrupted.set(true);
+                ctrlC.countDown();
+            }, "demo-ctrl-c");
+            Runtime.getRuntime().addShutdownHook(hook);
+            ctrlC.await(story.toMillis(), TimeUnit.MILLISECONDS);
+
+            script.shutdownNow();
+            load.close();
+            boolean balanced = report.summary(load, store);
+            if (duration != null || interrupted.get()) {
+                if (!interrupted.get()) Runtime.getRuntime().removeShutdownHook(hook);
+                return balanced && load.ok.sum() > 0 ? 0 : 1;
+            }
+            out().println();
+            out().println("The dashboard stays up at " + gateway.url() + "/ with light traffic. Ctrl-C to stop.");
+            out().flush();
+            load = new DemoLoad(URI.create(gateway.url()), null);
+            load.start(() -> rate / 3);
+            ctrlC.await();
+            return 0;
+        } finally {
+            script.shutdownNow();
+            if (load != null) load.close();
+            ServeCommand.closeAll(gateway, keycycle, store);
+            world.close();
+        }
+    }
+
+    private KeycycleGateway startGateway(Keycycle keycycle, KeycycleStore store) {
+        KeycycleGateway g = KeycycleGateway.builder().keycycle(keycycle).store(store).host("127.0.0.1").port(port).build();
+        try {
+            g.start();
+            return g;
+        } catch (RuntimeException e) {
+            g.close();
+            if (port == 0 || !(rootCause(e) instanceof BindException)) throw e;
+            err().println("port " + port + " is taken; using a free port instead (choose one with --port)");
+            KeycycleGateway any = KeycycleGateway.builder().keycycle(keycycle).store(store).host("127.0.0.1").port(0).build();
+            any.start();
+            return any;
+        }
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t;
+    }
+
+    /** The scripted events, at fractions of the run. */
+    private static void scheduleStory(ScheduledExecutorService script, DemoWorld world, DemoReport report, Duration story) {
+        long ms = story.toMillis();
+        script.schedule(() -> {
+            world.sim.provider("gemini").killKey(world.secret(ProviderKind.GEMINI, 2));
+            report.scripted("Gemini revokes key #2 (the next call with it gets 400 API_KEY_INVALID)");
+        }, ms * 15 / 100, TimeUnit.MILLISECONDS);
+        script.schedule(() -> report.scripted("burst: traffic triples for a while"), ms * 30 / 100, TimeUnit.MILLISECONDS);
+        script.schedule(() -> {
+            world.sim.provider("groq").setLimits(DemoWorld.GROQ_FAST, DemoWorld.GROQ_STORM);
+            report.scripted("429 storm: Groq now allows 2 requests/min on " + DemoWorld.GROQ_FAST + " (the configuration still says 12)");
+        }, ms * 50 / 100, TimeUnit.MILLISECONDS);
+        script.schedule(() -> {
+            world.sim.provider("groq").setLimits(DemoWorld.GROQ_FAST, DemoWorld.GROQ_FAST_LIMITS);
+            report.scripted("storm over: Groq is back to 12 requests/min");
+        }, ms * 65 / 100, TimeUnit.MILLISECONDS);
+        script.schedule(() -> {
+            for (int i = 1; i <= 6; i++) world.sim.provider("cerebras").exhaustCredit(world.secret(ProviderKind.CEREBRAS, i));
+            report.scripted("Cerebras accounts run out of credit (HTTP 402): tier 'fast' must fall back to Groq");
+        }, ms * 72 / 100, TimeUnit.MILLISECONDS);
+    }
+
+    static Duration parseDuration(String s) {
+        String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            if (t.matches("\\d+")) return Duration.ofSeconds(Long.parseLong(t));
+            if (t.matches("\\d+s")) return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+            if (t.matches("\\d+m")) return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+            if (t.matches("\\d+h")) return Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new picocli.CommandLine.TypeConversionException("'" + s + "' is not a duration: use seconds (60), 60s, 2m or 1h");
+    }
+}

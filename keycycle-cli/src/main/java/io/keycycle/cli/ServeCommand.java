@@ -1,0 +1,106 @@
+package io.keycycle.cli;
+
+import io.keycycle.Keycycle;
+import io.keycycle.core.config.GatewayConfig;
+import io.keycycle.gateway.KeycycleGateway;
+import io.keycycle.store.KeycycleStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code keycycle serve}: the OpenAI-compatible gateway over the configured keys, with the
+ * dashboard, metrics and admin API, until Ctrl-C.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {
+                "Run the OpenAI-compatible gateway over your keys until Ctrl-C.",
+                "",
+                "POST /v1/chat/completions (plain and streaming) and GET /v1/models for any OpenAI client; the "
+                        + "dashboard at /, Prometheus metrics at /metrics, /healthz, /readyz and the admin API at "
+                        + "/admin/keys. 'model' is provider/model, a bare model, a provider or a tier. Bound to "
+                        + "127.0.0.1 by default; any other address requires client tokens."},
+        footerHeading = "%nExamples:%n",
+        footer = {
+                "  keycycle serve                                   http://127.0.0.1:8787/v1",
+                "  keycycle serve --port 9000 --config keycycle.yaml",
+                "  KEYCYCLE_GATEWAY_TOKEN=s3cret keycycle serve --host 0.0.0.0 --token s3cret",
+                "  keycycle serve --db 'mysql+pymysql://app:pw@tidb.example:4000/keycycle?ssl_ca=/etc/ssl/ca.pem'",
+                "",
+                "  curl http://127.0.0.1:8787/v1/chat/completions -H 'Content-Type: application/json' \\",
+                "       -d '{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}'"})
+final class ServeCommand extends KeycycleCommand {
+
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT",
+            description = "Port to listen on (default: gateway.port of the file, else 8787; 0 picks a free port).")
+    Integer port;
+
+    @Option(names = "--host", paramLabel = "HOST",
+            description = "Address to bind (default: gateway.host of the file, else 127.0.0.1).")
+    String host;
+
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "A bearer token clients must send (repeatable; adds to gateway.tokens of the file).")
+    List<String> tokens = new ArrayList<>();
+
+    @Override
+    protected boolean quietByDefault() { return false; }
+
+    @Override
+    protected int execute() throws Exception {
+        if (port != null && (port < 0 || port > 65535)) throw usage("--port must be within 0..65535, was " + port);
+        KeycycleFactory f = factory();
+        GatewayConfig file = f.config().gateway();
+        List<String> allTokens = new ArrayList<>(file.tokens());
+        allTokens.addAll(tokens);
+        KeycycleStore store = f.openStore();
+        Keycycle keycycle = null;
+        KeycycleGateway gateway = null;
+        try {
+            keycycle = f.keycycle(store);
+            if (keycycle.providers().isEmpty()) {
+                throw new CliFailure("no keys found: set NUM_<PROVIDER> and <PROVIDER>_API_KEY_<i> (e.g. NUM_GROQ=2, "
+                        + "GROQ_API_KEY_1=…) in the environment or a .env file; `keycycle check` shows what was read. "
+                        + "To try Keycycle without keys: `keycycle demo`.");
+            }
+            gateway = KeycycleGateway.builder().keycycle(keycycle).store(store).config(file)
+                    .host(host != null ? host : file.host()).port(port != null ? port : file.port())
+                    .tokens(allTokens).build();
+            gateway.start();
+            out().println("keycycle gateway listening on " + gateway.url() + "/v1  (dashboard " + gateway.url()
+                    + "/, metrics " + gateway.url() + "/metrics)");
+            out().println("providers: " + String.join(", ", keycycle.providers())
+                    + (keycycle.tiers().isEmpty() ? "" : "; tiers: " + String.join(", ", keycycle.tiers().keySet()))
+                    + (store == null ? "; no database" : "; database " + store.url().redacted()));
+            out().println("Ctrl-C to stop.");
+            out().flush();
+            CountDownLatch stopped = new CountDownLatch(1);
+            KeycycleGateway g = gateway;
+            Keycycle k = keycycle;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                closeAll(g, k, store);
+                stopped.countDown();
+            }, "keycycle-serve-shutdown"));
+            stopped.await();
+            return 0;
+        } catch (RuntimeException | InterruptedException e) {
+            closeAll(gateway, keycycle, store);
+            throw e;
+        }
+    }
+
+    static void closeAll(KeycycleGateway gateway, Keycycle keycycle, KeycycleStore store) {
+        try {
+            if (gateway != null) gateway.close();
+        } finally {
+            try {
+                if (keycycle != null) keycycle.close();
+            } finally {
+                if (store != null) store.close();
+            }
+        }
+    }
+}
