@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
                 "Starts a provider simulator (Cerebras, Groq, Gemini, OpenRouter; 18 fake keys in 9 scopes), the "
                         + "gateway with its dashboard and an embedded SQLite database, and drives OpenAI-style "
                         + "clients through it: steady load, a burst, a revoked key, a 429 storm (a provider stricter "
-                        + "than configured), an account out of credit (tier fallback) and a daily quota running out. "
+                        + "than configured), accounts out of credit (tier fallback) and a daily quota running out "
+                        + "sooner than the configuration believes. "
                         + "Prints live progress and a summary. Without --duration the story runs 90 s, then the "
                         + "dashboard stays up (with light traffic) until Ctrl-C."},
         footerHeading = "%nExamples:%n",
@@ -53,8 +54,8 @@ final class DemoCommand extends KeycycleCommand {
             description = "Gateway port (default: ${DEFAULT-VALUE}; a free one if that is taken; 0 = any).")
     int port;
 
-    @Option(names = "--rate", paramLabel = "N", defaultValue = "1.5",
-            description = "Baseline requests per second (bursts triple it; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", paramLabel = "N", defaultValue = "2",
+            description = "Baseline requests per second (bursts double it; default: ${DEFAULT-VALUE}).")
     double rate;
 
     @Override
@@ -112,7 +113,7 @@ final class DemoCommand extends KeycycleCommand {
             DemoLoad l = load;
             load.start(() -> {
                 double t = (System.nanoTime() - start) / 1e9 / storySeconds;
-                return t >= 0.30 && t < 0.42 ? rate * 3 : rate;
+                return t >= 0.30 && t < 0.42 ? rate * 2 : rate;
             });
             scheduleStory(script, world, report, story);
             script.scheduleAtFixedRate(() -> report.progress(l), 2, 2, TimeUnit.SECONDS);
@@ -172,17 +173,18 @@ final class DemoCommand extends KeycycleCommand {
     private static void scheduleStory(ScheduledExecutorService script, DemoWorld world, DemoReport report, Duration story) {
         long ms = story.toMillis();
         script.schedule(() -> {
-            world.sim.provider("gemini").killKey(world.secret(ProviderKind.GEMINI, 2));
-            report.scripted("Gemini revokes key #2 (the next call with it gets 400 API_KEY_INVALID)");
+            world.sim.provider("gemini").killKey(world.secret(ProviderKind.GEMINI, 1));
+            report.scripted("Gemini revokes key #1 (the next call with it gets 400 API_KEY_INVALID)");
         }, ms * 15 / 100, TimeUnit.MILLISECONDS);
-        script.schedule(() -> report.scripted("burst: traffic triples for a while"), ms * 30 / 100, TimeUnit.MILLISECONDS);
+        script.schedule(() -> report.scripted("burst: traffic doubles for a while"), ms * 30 / 100, TimeUnit.MILLISECONDS);
+        script.schedule(() -> report.scripted("burst over"), ms * 42 / 100, TimeUnit.MILLISECONDS);
         script.schedule(() -> {
-            world.sim.provider("groq").setLimits(DemoWorld.GROQ_FAST, DemoWorld.GROQ_STORM);
-            report.scripted("429 storm: Groq now allows 2 requests/min on " + DemoWorld.GROQ_FAST + " (the configuration still says 12)");
+            world.sim.provider("groq").setLimits(DemoWorld.GROQ_STRONG, DemoWorld.GROQ_STORM);
+            report.scripted("429 storm: Groq now allows 2 requests/min on " + DemoWorld.GROQ_STRONG + " (the configuration still says 8)");
         }, ms * 50 / 100, TimeUnit.MILLISECONDS);
         script.schedule(() -> {
-            world.sim.provider("groq").setLimits(DemoWorld.GROQ_FAST, DemoWorld.GROQ_FAST_LIMITS);
-            report.scripted("storm over: Groq is back to 12 requests/min");
+            world.sim.provider("groq").setLimits(DemoWorld.GROQ_STRONG, DemoWorld.GROQ_STRONG_LIMITS);
+            report.scripted("storm over: Groq is back to 8 requests/min");
         }, ms * 65 / 100, TimeUnit.MILLISECONDS);
         script.schedule(() -> {
             for (int i = 1; i <= 6; i++) world.sim.provider("cerebras").exhaustCredit(world.secret(ProviderKind.CEREBRAS, i));

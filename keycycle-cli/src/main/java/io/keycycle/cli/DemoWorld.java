@@ -27,12 +27,14 @@ final class DemoWorld implements AutoCloseable {
     static final String GEMINI_MODEL = "gemini-2.5-flash";
     static final String OPENROUTER_MODEL = "meta-llama/llama-3.3-70b-instruct:free";
 
-    static final SimLimits CEREBRAS = SimLimits.UNLIMITED.rpm(8).tpm(20_000);
+    static final SimLimits CEREBRAS = SimLimits.UNLIMITED.rpm(15).tpm(30_000);
     static final SimLimits GROQ_FAST_LIMITS = SimLimits.UNLIMITED.rpm(12).tpm(12_000);
     static final SimLimits GROQ_STRONG_LIMITS = SimLimits.UNLIMITED.rpm(8).tpm(12_000);
-    static final SimLimits GEMINI = SimLimits.UNLIMITED.rpm(6).rpd(1_000).tpm(250_000);
-    /** The storm: Groq's fast model suddenly stricter than the configuration says. */
+    static final SimLimits GEMINI = SimLimits.UNLIMITED.rpm(8).rpd(1_000).tpm(250_000);
+    /** The storm: Groq's strong model suddenly stricter than the configuration says. */
     static final SimLimits GROQ_STORM = SimLimits.UNLIMITED.rpm(2).tpm(12_000);
+    /** What the configuration believes OpenRouter allows per day (the accounts really have less). */
+    static final long OPENROUTER_CONFIGURED_PER_DAY = 1_000;
 
     final Simulator sim;
     final Map<String, String> env = new LinkedHashMap<>();
@@ -48,8 +50,9 @@ final class DemoWorld implements AutoCloseable {
 
     /** Starts the simulator on a free loopback port, sized for a run of {@code duration}. */
     static DemoWorld start(Duration duration) {
-        // OpenRouter's account-wide daily budget is sized so that it runs out about two thirds in.
-        long perDay = Math.max(4, duration.toSeconds() / 9);
+        // OpenRouter's real account-wide daily budget is sized so that it runs out about two thirds in;
+        // the configuration believes the 1000/day of accounts with credits, so the first sign is a 429.
+        long perDay = Math.max(4, duration.toSeconds() / 10);
         Map<ProviderKind, List<String[]>> keys = new LinkedHashMap<>();
         keys.put(ProviderKind.CEREBRAS, keys(ProviderKind.CEREBRAS, 6, 2, "org"));
         keys.put(ProviderKind.GROQ, keys(ProviderKind.GROQ, 4, 1, "org"));
@@ -67,12 +70,13 @@ final class DemoWorld implements AutoCloseable {
         Simulator sim = sb.build().start();
 
         String yaml = """
-                # keycycle demo: limits equal to the simulator's
+                # keycycle demo: limits equal to the simulator's, except OpenRouter's daily budget
+                # (the file says 1000/day, the accounts really have fewer: the demo's daily-quota 429)
                 providers:
                   cerebras:
                     default-model: %s
                     models:
-                      %s: { rpm: 8, tpm: 20000 }
+                      %s: { rpm: 15, tpm: 30000 }
                   groq:
                     default-model: %s
                     models:
@@ -81,7 +85,7 @@ final class DemoWorld implements AutoCloseable {
                   gemini:
                     default-model: %s
                     models:
-                      %s: { rpm: 6, rpd: 1000, tpm: 250000 }
+                      %s: { rpm: 8, rpd: 1000, tpm: 250000 }
                   openrouter:
                     default-model: %s
                     models:
@@ -90,7 +94,7 @@ final class DemoWorld implements AutoCloseable {
                   fast: [cerebras/%s, groq/%s]
                   strong: [groq/%s, gemini/%s, openrouter/%s]
                 """.formatted(CEREBRAS_MODEL, CEREBRAS_MODEL, GROQ_STRONG, GROQ_FAST, GROQ_STRONG,
-                GEMINI_MODEL, GEMINI_MODEL, OPENROUTER_MODEL, perDay,
+                GEMINI_MODEL, GEMINI_MODEL, OPENROUTER_MODEL, OPENROUTER_CONFIGURED_PER_DAY,
                 CEREBRAS_MODEL, GROQ_FAST, GROQ_STRONG, GEMINI_MODEL, OPENROUTER_MODEL);
         DemoWorld w = new DemoWorld(sim, yaml, perDay);
         keys.forEach((kind, list) -> {
