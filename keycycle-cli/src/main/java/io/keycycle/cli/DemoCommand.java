@@ -72,6 +72,12 @@ final class DemoCommand extends KeycycleCommand {
         String dbUrl;
         if (db != null) {
             for (String suffix : new String[]{"", "-wal", "-shm"}) Files.deleteIfExists(Path.of(db + suffix));
+            Path journal = Path.of(db + ".journal"); // a previous run's unwritten events belong to the old database
+            if (Files.isDirectory(journal)) {
+                try (var files = Files.walk(journal)) {
+                    for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                }
+            }
             dbUrl = "jdbc:sqlite:" + db;
         } else {
             dbUrl = factory().databaseUrl();
