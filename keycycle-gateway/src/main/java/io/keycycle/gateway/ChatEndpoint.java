@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicReference;
 final class ChatEndpoint implements Handler<RoutingContext> {
 
     private final Keycycle keycycle;
+    /** Targets already validated (the configuration does not change while serving); bounded. */
+    private final java.util.concurrent.ConcurrentHashMap<String, List<ModelRef>> routes = new java.util.concurrent.ConcurrentHashMap<>();
     private final ExecutorService workers;
     private final CallSpec spec;
     private final Failures failures;
@@ -91,6 +93,8 @@ final class ChatEndpoint implements Handler<RoutingContext> {
 
     /** The candidates of a target that have keys; a ConfigurationException (404) if none. */
     private List<ModelRef> resolve(String target) {
+        List<ModelRef> known = routes.get(target);
+        if (known != null) return known;
         List<ModelRef> all = keycycle.route(target);
         List<ModelRef> served = new ArrayList<>();
         for (ModelRef c : all) {
@@ -101,6 +105,7 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         if (served.isEmpty()) {
             throw new ConfigurationException("no keys for " + all + "; providers with keys: " + keycycle.providers());
         }
+        if (routes.size() < 10_000) routes.put(target, List.copyOf(all));
         return all;
     }
 
