@@ -10,10 +10,14 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.time.Duration;
@@ -21,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
@@ -30,16 +35,31 @@ import java.util.concurrent.TimeoutException;
  * connections shared by all requests, every callback on the event loop of the request being
  * served, so a call costs no thread hand-off. Each call has the {@link Keycycle#requestTimeout()}
  * as its overall deadline (connection, headers and body); the answer is buffered whole.
+ *
+ * <p>One transport-level resend, not a retry: servers close idle keep-alive connections, and a
+ * request written to a pooled connection whose close is already on the way fails with
+ * {@link HttpClosedException} before any answer. Such a request never reached the provider, so it
+ * is sent again on another connection (at most {@value #STALE_RESENDS} times, within the same
+ * lease and deadline), as OkHttp does. A failure on a fresh connection, or after any answer byte,
+ * is left to the engine (classified, then rotated or not). Idle connections are also closed after
+ * {@value #KEEP_ALIVE_SECONDS} s, before common server idle timeouts.
  */
 final class Upstream {
 
+    private static final Logger log = LoggerFactory.getLogger(Upstream.class);
     private static final String USER_AGENT = "keycycle-java";
+    /** Idle connections are closed before common server idle timeouts (30 s and up) so a call rarely meets a closed one. */
+    private static final int KEEP_ALIVE_SECONDS = 20;
+    /** How often one call is sent again after meeting a kept-alive connection the server had closed. */
+    private static final int STALE_RESENDS = 3;
 
     private final Vertx vertx;
     private final Keycycle keycycle;
     private final HttpClientAgent http;
     private final long timeoutMillis;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+    /** Open connections that have carried an answer: a request on one of them may meet a close the server already sent. */
+    private final Set<HttpConnection> used = ConcurrentHashMap.newKeySet();
 
     /** Where a provider's chat completions are posted. */
     private record Endpoint(String host, int port, boolean ssl, String path) {
@@ -88,9 +108,16 @@ final class Upstream {
         this.keycycle = keycycle;
         Duration timeout = keycycle.requestTimeout();
         this.timeoutMillis = Math.max(1, timeout.toMillis());
-        this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-                        .setConnectTimeout((int) Math.min(10_000, timeoutMillis)).setMaxRedirects(0).setDecompressionSupported(false),
-                new PoolOptions().setHttp1MaxSize(maxConnections));
+        this.http = vertx.httpClientBuilder()
+                .with(new HttpClientOptions().setKeepAlive(true).setKeepAliveTimeout(KEEP_ALIVE_SECONDS).setTcpNoDelay(true)
+                        .setConnectTimeout((int) Math.min(10_000, timeoutMillis)).setMaxRedirects(0).setDecompressionSupported(false))
+                .with(new PoolOptions().setHttp1MaxSize(maxConnections))
+                // an idle pooled connection the provider closed is simply dropped; a call on it fails and rotates
+                .withConnectHandler(c -> {
+                    c.exceptionHandler(e -> log.debug("upstream connection to {} failed: {}", c.remoteAddress(), e.toString()));
+                    c.closeHandler(v -> used.remove(c));
+                })
+                .build();
     }
 
     /**
@@ -119,12 +146,33 @@ final class Upstream {
                 .putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + secret.trim());
         long timer = vertx.setTimer(timeoutMillis, id -> attempt.fail(new TimeoutException(
                 "no complete answer from " + provider + " within " + Duration.ofMillis(timeoutMillis))));
+        send(o, body, attempt, timer, STALE_RESENDS);
+    }
+
+    /**
+     * Sends once; a request that failed because a reused keep-alive connection turned out to be
+     * closed by the server (no response byte came back) is sent again, up to {@code resends} times.
+     */
+    private void send(RequestOptions o, Buffer body, Attempt attempt, long timer, int resends) {
+        boolean[] stale = {false};
         http.request(o)
                 .compose(req -> {
                     attempt.attach(req);
-                    return req.send(body).compose(resp -> resp.body().map(b -> answer(resp, b)));
+                    HttpConnection conn = req.connection();
+                    boolean reused = conn != null && used.contains(conn);
+                    return req.send(body)
+                            .onFailure(e -> stale[0] = reused && e instanceof HttpClosedException)
+                            .compose(resp -> {
+                                if (conn != null) used.add(conn);
+                                return resp.body().map(b -> answer(resp, b));
+                            });
                 })
                 .onComplete(ar -> {
+                    if (ar.failed() && stale[0] && resends > 0 && !attempt.result.isDone()) {
+                        log.debug("upstream closed a kept-alive connection before answering; sending again on another");
+                        send(o, body, attempt, timer, resends - 1);
+                        return;
+                    }
                     vertx.cancelTimer(timer);
                     if (ar.succeeded()) attempt.result.complete(ar.result());
                     else attempt.fail(ar.cause());
