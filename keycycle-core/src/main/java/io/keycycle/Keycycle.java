@@ -85,6 +85,7 @@ public final class Keycycle implements AutoCloseable {
     private final Map<String, OpenAiCompatClient> clients;
     private final Persistence persistence;
     private final EngineClock clock;
+    private final Duration requestTimeout;
     private final List<KeycycleListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
     private final Thread shutdownHook;
@@ -95,6 +96,7 @@ public final class Keycycle implements AutoCloseable {
         this.config = catalog.config();
         this.report = loaded.report();
         this.clock = b.clock;
+        this.requestTimeout = b.requestTimeout;
         this.persistence = b.persistence;
         listeners.addAll(b.listeners);
         Selection selection = b.selection != null ? b.selection : config.selection();
@@ -175,6 +177,9 @@ public final class Keycycle implements AutoCloseable {
 
     public EngineClock clock() { return clock; }
 
+    /** The timeout of one HTTP call to a provider (the builder's {@code requestTimeout}, 120 s by default). */
+    public Duration requestTimeout() { return requestTimeout; }
+
     public Map<String, TierConfig> tiers() { return config.tiers(); }
 
     public List<PoolSnapshot> snapshots() {
@@ -245,12 +250,7 @@ public final class Keycycle implements AutoCloseable {
      */
     public <T> Served<T> call(String target, CallSpec spec, TargetCall<T> fn) {
         Objects.requireNonNull(spec, "spec");
-        List<ModelRef> candidates = new ArrayList<>(route(target));
-        if (spec.escalateTo() != null) {
-            TierConfig up = config.tiers().get(spec.escalateTo());
-            if (up == null) throw new ConfigurationException("unknown tier '" + spec.escalateTo() + "' to escalate to; tiers: " + config.tiers().keySet());
-            for (ModelRef m : up.models()) if (!candidates.contains(m)) candidates.add(m);
-        }
+        List<ModelRef> candidates = candidates(target, spec);
         long deadline = clock.millis() + spec.timeout().toMillis();
         List<KeycycleException> failures = new ArrayList<>();
         AtomicInteger attempts = new AtomicInteger();
@@ -259,7 +259,7 @@ public final class Keycycle implements AutoCloseable {
             if (remaining <= 0) break;
             KeyPool pool = pools.get(c.provider());
             if (pool == null) {
-                failures.add(new NoAvailableKeyException(c.provider(), c.model(), 0, 0, 0, 0, null, "no keys configured for " + c.provider()));
+                failures.add(noKeys(c));
                 continue;
             }
             AtomicReference<String> fingerprint = new AtomicReference<>();
@@ -270,17 +270,135 @@ public final class Keycycle implements AutoCloseable {
                     return fn.call(c, key);
                 });
                 return new Served<>(value, c.provider(), c.model(), fingerprint.get(), attempts.get(), failures.size());
-            } catch (NoAvailableKeyException | RateLimitException e) {
-                if (!fallbackAllowed(e) || spec.pinnedKey() != null) throw e;
-                failures.add(e);
-                if (candidates.size() > 1) log.info("{} cannot serve now, trying the next candidate: {}", c, e.getMessage());
-            } catch (ConfigurationException e) {
-                if (candidates.size() == 1) throw e;
-                failures.add(e);
-                log.warn("tier candidate {} skipped: {}", c, e.getMessage());
+            } catch (NoAvailableKeyException | RateLimitException | ConfigurationException e) {
+                handOver(e, c, spec, candidates, failures);
             }
         }
         throw combine(target, candidates, failures);
+    }
+
+    /**
+     * The non-blocking {@link #call(String, CallSpec, TargetCall)}: the same candidates, rotation
+     * ({@link KeyPool#callAsync}) and fallback rules, without holding a thread while a call is in
+     * flight. Failures, including a target that names nothing, complete the future exceptionally
+     * instead of being thrown. Cancelling the future cancels the call in flight and releases its
+     * reservation. See {@link KeyPool#callAsync} for how {@link CallSpec#waitForKey()} waits.
+     */
+    public <T> java.util.concurrent.CompletableFuture<Served<T>> callAsync(String target, CallSpec spec, AsyncTargetCall<T> fn) {
+        Objects.requireNonNull(fn, "fn");
+        try {
+            Objects.requireNonNull(spec, "spec");
+            return new AsyncFallback<>(target, spec, candidates(target, spec), fn).start();
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The candidates of a call: the target's, then those of the tier it escalates to. */
+    private List<ModelRef> candidates(String target, CallSpec spec) {
+        List<ModelRef> candidates = new ArrayList<>(route(target));
+        if (spec.escalateTo() != null) {
+            TierConfig up = config.tiers().get(spec.escalateTo());
+            if (up == null) throw new ConfigurationException("unknown tier '" + spec.escalateTo() + "' to escalate to; tiers: " + config.tiers().keySet());
+            for (ModelRef m : up.models()) if (!candidates.contains(m)) candidates.add(m);
+        }
+        return candidates;
+    }
+
+    private static NoAvailableKeyException noKeys(ModelRef c) {
+        return new NoAvailableKeyException(c.provider(), c.model(), 0, 0, 0, 0, null, "no keys configured for " + c.provider());
+    }
+
+    /**
+     * A candidate failed with {@code e}: records it so the next candidate is tried, or throws it when
+     * no other candidate may be tried (an invalid request, a started answer, a pinned key, a single
+     * candidate's configuration error).
+     */
+    private static void handOver(KeycycleException e, ModelRef c, CallSpec spec, List<ModelRef> candidates,
+                                 List<KeycycleException> failures) {
+        if (e instanceof ConfigurationException) {
+            if (candidates.size() == 1) throw e;
+            failures.add(e);
+            log.warn("tier candidate {} skipped: {}", c, e.getMessage());
+            return;
+        }
+        if (!fallbackAllowed(e) || spec.pinnedKey() != null) throw e;
+        failures.add(e);
+        if (candidates.size() > 1) log.info("{} cannot serve now, trying the next candidate: {}", c, e.getMessage());
+    }
+
+    /** The candidate-by-candidate loop of {@link #callAsync}; each step starts when the previous one completed. */
+    private final class AsyncFallback<T> {
+        private final String target;
+        private final CallSpec spec;
+        private final List<ModelRef> candidates;
+        private final AsyncTargetCall<T> fn;
+        private final long deadline;
+        private final List<KeycycleException> failures = new ArrayList<>();
+        private final AtomicInteger attempts = new AtomicInteger();
+        private final java.util.concurrent.CompletableFuture<Served<T>> promise = new java.util.concurrent.CompletableFuture<>();
+        private volatile java.util.concurrent.CompletableFuture<T> inFlight;
+
+        AsyncFallback(String target, CallSpec spec, List<ModelRef> candidates, AsyncTargetCall<T> fn) {
+            this.target = target;
+            this.spec = spec;
+            this.candidates = candidates;
+            this.fn = fn;
+            this.deadline = clock.millis() + spec.timeout().toMillis();
+        }
+
+        java.util.concurrent.CompletableFuture<Served<T>> start() {
+            promise.whenComplete((v, e) -> {
+                java.util.concurrent.CompletableFuture<T> f = inFlight;
+                if (promise.isCancelled() && f != null) f.cancel(true);
+            });
+            next(0);
+            return promise;
+        }
+
+        private void next(int i) {
+            for (; i < candidates.size() && !promise.isDone(); i++) {
+                ModelRef c = candidates.get(i);
+                long remaining = deadline - clock.millis();
+                if (remaining <= 0) break;
+                KeyPool pool = pools.get(c.provider());
+                if (pool == null) {
+                    failures.add(noKeys(c));
+                    continue;
+                }
+                AtomicReference<String> fingerprint = new AtomicReference<>();
+                java.util.concurrent.CompletableFuture<T> f = pool.callAsync(spec.toOptions(c.model(), Duration.ofMillis(remaining)), key -> {
+                    attempts.incrementAndGet();
+                    fingerprint.set(key.fingerprint());
+                    return fn.call(c, key);
+                });
+                inFlight = f;
+                if (promise.isCancelled()) f.cancel(true);
+                int at = i;
+                f.whenComplete((value, failure) -> done(at, c, fingerprint.get(), value, failure));
+                return;
+            }
+            promise.completeExceptionally(combine(target, candidates, failures));
+        }
+
+        private void done(int i, ModelRef c, String fingerprint, T value, Throwable failure) {
+            if (failure == null) {
+                promise.complete(new Served<>(value, c.provider(), c.model(), fingerprint, attempts.get(), failures.size()));
+                return;
+            }
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (!(cause instanceof NoAvailableKeyException || cause instanceof RateLimitException || cause instanceof ConfigurationException)) {
+                promise.completeExceptionally(cause);
+                return;
+            }
+            try {
+                handOver((KeycycleException) cause, c, spec, candidates, failures);
+            } catch (KeycycleException stop) {
+                promise.completeExceptionally(stop);
+                return;
+            }
+            next(i + 1);
+        }
     }
 
     /** An invalid request (400/422) would fail the same way elsewhere; anything else may succeed on the next candidate. */

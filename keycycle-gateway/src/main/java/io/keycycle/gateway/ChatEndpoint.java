@@ -6,12 +6,10 @@ import io.keycycle.CallSpec;
 import io.keycycle.Keycycle;
 import io.keycycle.Served;
 import io.keycycle.core.ConfigurationException;
-import io.keycycle.core.client.ChatResult;
 import io.keycycle.core.client.StreamResult;
 import io.keycycle.core.config.ModelRef;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
@@ -24,10 +22,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@code POST /v1/chat/completions}: validates the request, runs the blocking facade call on the
- * worker pool, and answers with the provider's body (plain) or its events (stream). A client that
- * disconnects first interrupts the call (plain) or cancels the upstream stream, so the engine
- * releases the reservation.
+ * {@code POST /v1/chat/completions}: validates the request and answers with the provider's body
+ * (plain) or its events (stream). A plain request never leaves the event loop ({@link PlainCall}
+ * over {@link Keycycle#callAsync} and {@link Upstream}); a stream runs the blocking facade call on
+ * the worker pool. A client that disconnects first resets the upstream request (plain) or cancels
+ * the upstream stream, so the engine releases the reservation.
  */
 final class ChatEndpoint implements Handler<RoutingContext> {
 
@@ -35,12 +34,14 @@ final class ChatEndpoint implements Handler<RoutingContext> {
     /** Targets already validated (the configuration does not change while serving); bounded. */
     private final java.util.concurrent.ConcurrentHashMap<String, List<ModelRef>> routes = new java.util.concurrent.ConcurrentHashMap<>();
     private final ExecutorService workers;
+    private final Upstream upstream;
     private final CallSpec spec;
     private final Failures failures;
 
-    ChatEndpoint(Keycycle keycycle, ExecutorService workers, CallSpec spec) {
+    ChatEndpoint(Keycycle keycycle, ExecutorService workers, Upstream upstream, CallSpec spec) {
         this.keycycle = keycycle;
         this.workers = workers;
+        this.upstream = upstream;
         this.spec = spec;
         this.failures = new Failures(keycycle);
     }
@@ -71,7 +72,7 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         Context context = ctx.vertx().getOrCreateContext();
         try {
             if (body.path("stream").asBoolean(false)) stream(context, response, (ObjectNode) body, target, candidates, estimate);
-            else plain(context, response, body, target, estimate);
+            else new PlainCall(keycycle, upstream, failures, context, response, (ObjectNode) body, target, estimate).start(spec);
         } catch (RejectedExecutionException e) {
             ApiError.of(503, "server_error", "gateway_closing", "the gateway is shutting down").send(response);
         }
@@ -107,33 +108,6 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         }
         if (routes.size() < 10_000) routes.put(target, List.copyOf(all));
         return all;
-    }
-
-    private void plain(Context context, HttpServerResponse response, JsonNode body, String target, long estimate) {
-        AtomicReference<Future<?>> task = new AtomicReference<>();
-        response.closeHandler(v -> {
-            Future<?> f = task.get();
-            if (f != null && !response.ended()) f.cancel(true);
-        });
-        task.set(workers.submit(() -> {
-            try {
-                Served<ChatResult> s = keycycle.chat(target, body, spec);
-                context.runOnContext(v -> sendPlain(response, s));
-            } catch (Throwable t) {
-                if (Thread.currentThread().isInterrupted() || response.closed()) return; // the client went away
-                ApiError e = failures.map(t, target, estimate);
-                context.runOnContext(v -> e.send(response));
-            }
-        }));
-    }
-
-    private static void sendPlain(HttpServerResponse response, Served<ChatResult> s) {
-        if (response.closed() || response.ended()) return;
-        ChatResult r = s.value();
-        String type = r.header("content-type");
-        response.setStatusCode(r.status()).putHeader("content-type", type == null ? "application/json" : type);
-        ServedBy.of(s).putHeaders(response);
-        response.end(Buffer.buffer(r.body()));
     }
 
     private void stream(Context context, HttpServerResponse response, ObjectNode body, String target,

@@ -50,9 +50,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Caveats: with {@link Builder#tokens tokens} every endpoint except {@code /}, {@code /healthz}
  * and {@code /readyz} needs {@code Authorization: Bearer <token>}; without tokens the gateway refuses
- * to bind anything but loopback. Engine calls block, so they run on a worker pool
- * ({@link Builder#workerThreads}, 256 by default: one thread per in-flight request, streams
- * included). The gateway does not own the {@link Keycycle} or the store: {@link #close()} stops
+ * to bind anything but loopback. Plain chat completions never block: rotation runs on
+ * {@link Keycycle#callAsync} and the upstream call on Vert.x's HTTP client
+ * ({@link Builder#upstreamConnections} keep-alive connections, 200 by default), all on the event
+ * loop. Streams still call the blocking engine on a worker pool ({@link Builder#workerThreads}, 256
+ * by default: one thread per stream in flight). The gateway does not own the {@link Keycycle} or the store: {@link #close()} stops
  * the server and cancels in-flight calls but leaves both open.
  */
 public final class KeycycleGateway implements AutoCloseable {
@@ -72,11 +74,13 @@ public final class KeycycleGateway implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final RecentEvents recent = new RecentEvents(500);
     private final ThreadPoolExecutor workers;
+    private final int upstreamConnections;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private Vertx vertx;
     private HttpServer server;
     private Dashboard dashboard;
+    private Upstream upstream;
     private long timerId = -1;
     private volatile int port = -1;
 
@@ -90,6 +94,7 @@ public final class KeycycleGateway implements AutoCloseable {
         this.maxBodyBytes = b.maxBodyBytes;
         this.callSpec = b.callSpec;
         this.metrics = new GatewayMetrics(b.meterRegistry, store);
+        this.upstreamConnections = b.upstreamConnections;
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "keycycle-gateway-" + n.incrementAndGet());
@@ -128,6 +133,7 @@ public final class KeycycleGateway implements AutoCloseable {
         int loops = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(8));
         dashboard = new Dashboard(keycycle, store, recent, workers);
+        upstream = new Upstream(vertx, keycycle, upstreamConnections);
         keycycle.addListener(recent);
         keycycle.addListener(metrics);
         server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false)).requestHandler(router());
@@ -161,7 +167,7 @@ public final class KeycycleGateway implements AutoCloseable {
     private Router router() {
         Router r = Router.router(vertx);
         ClientAuth auth = new ClientAuth(tokens);
-        ChatEndpoint chat = new ChatEndpoint(keycycle, workers, callSpec);
+        ChatEndpoint chat = new ChatEndpoint(keycycle, workers, upstream, callSpec);
         AdminEndpoint admin = new AdminEndpoint(keycycle);
         Health health = new Health(keycycle, store);
         r.route().handler(metrics::timeRequest);
@@ -227,6 +233,7 @@ public final class KeycycleGateway implements AutoCloseable {
                 log.warn("gateway server did not close cleanly: {}", e.toString());
             }
         }
+        if (upstream != null) upstream.close();
         workers.shutdownNow();
         try {
             if (!workers.awaitTermination(5, TimeUnit.SECONDS)) log.warn("gateway workers still running after 5 s");
@@ -254,6 +261,7 @@ public final class KeycycleGateway implements AutoCloseable {
         private MeterRegistry meterRegistry;
         private CallSpec callSpec = CallSpec.DEFAULT;
         private int workerThreads = 256;
+        private int upstreamConnections = 200;
 
         private Builder() { }
 
@@ -320,7 +328,17 @@ public final class KeycycleGateway implements AutoCloseable {
          */
         public Builder callSpec(CallSpec s) { this.callSpec = Objects.requireNonNull(s, "callSpec"); return this; }
 
-        /** Threads for blocking engine calls: the number of requests served at once (default 256). */
+        /**
+         * Keep-alive HTTP/1.1 connections to the providers for plain chat completions (default 200):
+         * the number of plain upstream calls in flight at once; more wait for a free connection.
+         */
+        public Builder upstreamConnections(int n) {
+            if (n < 1) throw new ConfigurationException("gateway upstreamConnections must be >= 1, was " + n);
+            this.upstreamConnections = n;
+            return this;
+        }
+
+        /** Threads for blocking engine calls: the number of streams served at once (default 256). */
         public Builder workerThreads(int n) {
             if (n < 1) throw new ConfigurationException("gateway workerThreads must be >= 1, was " + n);
             this.workerThreads = n;

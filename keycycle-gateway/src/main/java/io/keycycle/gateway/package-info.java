@@ -6,8 +6,10 @@
  * the chat endpoint (plain answers passed through, streams relayed event by event), the model
  * list, a self-contained dashboard fed by server-sent events, Prometheus metrics through a
  * {@link io.keycycle.core.KeycycleListener}, health and readiness probes, and a small admin API.
- * Blocking engine calls run on a bounded worker pool, never on an event loop; a client that goes
- * away cancels its upstream call so its reservation is released.
+ * Plain chat completions stay on the event loop end to end ({@link io.keycycle.Keycycle#callAsync}
+ * and Vert.x's HTTP client); streams and other blocking engine calls run on a bounded worker pool,
+ * never on an event loop. A client that goes away cancels its upstream call so its reservation is
+ * released.
  *
  * <p>What is not here: rotation, admission, classification and persistence all live in the engine
  * and the store; this package only translates HTTP to facade calls and exceptions to HTTP errors.

@@ -69,6 +69,9 @@ final class TestGateway implements AutoCloseable {
         return new TestGateway(keycycle, gw, tokens);
     }
 
+    /** A client for a gateway built by the test itself (no tokens). */
+    static TestGateway over(Keycycle keycycle, KeycycleGateway gateway) { return new TestGateway(keycycle, gateway, List.of()); }
+
     URI uri(String path) { return URI.create(gateway.url() + path); }
 
     HttpRequest.Builder request(String path) {

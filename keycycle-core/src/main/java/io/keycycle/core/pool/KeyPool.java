@@ -65,6 +65,7 @@ public final class KeyPool implements EngineRestorer {
     private final ConcurrentHashMap<Long, Lease> open = new ConcurrentHashMap<>();
     private final AtomicLong leaseIds = new AtomicLong();
     private final AtomicLong nextSweep = new AtomicLong();
+    private volatile ClockTimer timer;
     private final CopyOnWriteArrayList<KeycycleListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> affinity = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
         @Override protected boolean removeEldestEntry(Map.Entry<String, Integer> e) { return size() > 10_000; }
@@ -604,6 +605,45 @@ public final class KeyPool implements EngineRestorer {
      */
     public <T> T call(CallOptions options, KeyCall<T> fn) {
         return new CallLoop<>(this, options, fn).run();
+    }
+
+    /**
+     * The non-blocking {@link #call(CallOptions, KeyCall)}: the same rotation, classification and
+     * stopping rules (one implementation of them), but no thread is held while the call is in
+     * flight. The next attempt starts on the thread that completed the previous one.
+     *
+     * <p>With {@code options.waitForKey()}, a call that finds no admissible key is retried at the
+     * instant the pool computes (see {@link #nextAdmissible}) by a task on this pool's single timer
+     * thread, which waits on the engine clock; it fails when that instant is past the deadline.
+     * Unlike blocking waiters, such a retry is not queued FIFO, is not woken early when capacity is
+     * given back, and each refused try publishes a {@code Rejected} event.
+     *
+     * <p>Cancelling the returned future cancels the stage in flight and releases its reservation.
+     * A stage that completes with a {@link java.util.concurrent.CancellationException}, or with a
+     * {@link ProviderAnswer} that says {@link ProviderAnswer#cancelled() cancelled}, releases its
+     * reservation and ends the call without rotation.
+     *
+     * @return completes with the result, or exceptionally with
+     *         {@link io.keycycle.core.RateLimitException} (attempts made, all failed or one could not be
+     *         rotated), {@link NoAvailableKeyException} (no attempt could be made), or what admission threw
+     *         ({@link KeyNotFoundException}, {@link InvalidKeyException}, {@link ConfigurationException})
+     */
+    public <T> java.util.concurrent.CompletableFuture<T> callAsync(CallOptions options, AsyncKeyCall<T> fn) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(fn, "fn");
+        return new AsyncCallLoop<>(this, options, fn).start();
+    }
+
+    /** The timer of waits of non-blocking calls, started on first use. */
+    ClockTimer timer() {
+        ClockTimer t = timer;
+        if (t == null) {
+            synchronized (this) {
+                t = timer;
+                if (t == null) timer = t = new ClockTimer(clock, "keycycle-" + spec.name() + "-timer");
+            }
+        }
+        return t;
     }
 
     // ------------------------------------------------------------------ snapshots

@@ -1,0 +1,105 @@
+package io.keycycle.core.pool;
+
+import io.keycycle.core.HttpFailure;
+import io.keycycle.core.NoAvailableKeyException;
+import io.keycycle.core.Outcome;
+import io.keycycle.core.ProviderHttpException;
+import io.keycycle.core.ProviderResponse;
+import io.keycycle.core.RateLimitException;
+import io.keycycle.core.Usage;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The decisions of one rotating call, shared by the blocking {@link CallLoop} and the
+ * non-blocking {@link AsyncCallLoop}: how a result or failure is classified, how an attempt is
+ * settled and recorded, and whether to rotate or stop. The loops only differ in how they wait and
+ * how they get a result; every rule lives here. Not thread-safe: one call drives it at a time.
+ */
+final class CallAttempts {
+
+    /** What to do after an attempt was settled. */
+    enum Next { RETURN, ROTATE }
+
+    private final KeyPool pool;
+    private final CallOptions options;
+    private final long deadline;
+    private final List<RateLimitException.Attempt> attempts = new ArrayList<>();
+    private Throwable lastCause;
+
+    CallAttempts(KeyPool pool, CallOptions options) {
+        this.pool = pool;
+        this.options = options;
+        this.deadline = KeyPool.saturatedAdd(pool.clock().millis(), KeyPool.saturatedMillis(options.timeout()));
+    }
+
+    /** Clock millis at which the call gives up. */
+    long deadline() { return deadline; }
+
+    boolean anyAttempt() { return !attempts.isEmpty(); }
+
+    /** The failure to end with because the deadline passed at {@code now}, or null while time is left. */
+    RateLimitException expired(long now) {
+        if (now < deadline) return null;
+        return new RateLimitException(pool.provider(), options.model(), attempts, "deadline of " + options.timeout() + " passed", lastCause);
+    }
+
+    /** The failure to end with when no key could be admitted: the refusal itself before any attempt. */
+    RuntimeException noKey(NoAvailableKeyException e) {
+        if (attempts.isEmpty()) return e;
+        return new RateLimitException(pool.provider(), options.model(), attempts, "no key left to try", lastCause == null ? e : lastCause);
+    }
+
+    /** The outcome of a call that returned {@code result}. */
+    Outcome classify(Object result) {
+        Instant now = Instant.ofEpochMilli(pool.clock().millis());
+        if (result instanceof ProviderResponse r) return pool.profile().classify(r, now);
+        if (result instanceof ProviderAnswer a) return pool.profile().classify(a.response(), now);
+        if (result instanceof HttpFailure f) return pool.profile().classify(f.toResponse(), now);
+        if (result instanceof UsageReport u) return Outcome.success(u.usage());
+        if (result instanceof Usage u) return Outcome.success(u);
+        return Outcome.success(null);
+    }
+
+    /** The outcome of a call that failed with {@code failure} (a partial answer is judged by its cause). */
+    Outcome classifyFailure(Throwable failure) {
+        Throwable classified = failure instanceof PartialAnswerException && failure.getCause() != null ? failure.getCause() : failure;
+        return pool.profile().classify(classified, Instant.ofEpochMilli(pool.clock().millis()));
+    }
+
+    /**
+     * Settles {@code lease} for one attempt and decides what comes next: {@link Next#RETURN} the
+     * result (a success, or a cancelled answer whose reservation was released), or
+     * {@link Next#ROTATE} to another key.
+     *
+     * @param result  what the call returned (null when it failed)
+     * @param failure what the call threw (null when it returned)
+     * @throws RateLimitException the call must stop: partial answer, not rotatable, retries exhausted
+     */
+    Next settle(Lease lease, Object result, Throwable failure, Outcome outcome) {
+        if (result instanceof ProviderAnswer a && a.cancelled()) {
+            lease.release();
+            return Next.RETURN;
+        }
+        String provider = pool.provider();
+        String model = options.model();
+        lease.report(outcome);
+        attempts.add(new RateLimitException.Attempt(provider, model, lease.fingerprint(), outcome));
+        if (outcome.isSuccess()) return Next.RETURN;
+        lastCause = failure != null ? failure
+                : result instanceof ProviderResponse pr ? new ProviderHttpException(provider, pr)
+                : result instanceof ProviderAnswer pa ? new ProviderHttpException(provider, pa.response()) : null;
+        if (failure instanceof PartialAnswerException || result instanceof ProviderAnswer a && !a.retryable()) {
+            throw new RateLimitException(provider, model, attempts, "failed after part of the answer was delivered", lastCause, true);
+        }
+        if (!outcome.kind().rotates()) {
+            throw new RateLimitException(provider, model, attempts, "not retryable (" + outcome.kind() + ")", lastCause);
+        }
+        if (attempts.size() > options.maxRetries()) {
+            throw new RateLimitException(provider, model, attempts, "retries exhausted (maxRetries=" + options.maxRetries() + ")", lastCause);
+        }
+        return Next.ROTATE;
+    }
+}

@@ -1,0 +1,109 @@
+package io.keycycle.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.keycycle.CallSpec;
+import io.keycycle.Keycycle;
+import io.keycycle.Served;
+import io.keycycle.core.ApiKey;
+import io.keycycle.core.config.ModelRef;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One plain (non-streaming) chat request, served without blocking: {@link Keycycle#callAsync}
+ * rotates and falls back, each attempt is an {@link Upstream} call on the request's event loop,
+ * and the answer (or the mapped failure) is written on that loop. A client that hangs up resets the
+ * upstream request and turns the attempt into {@link UpstreamAnswer#CANCELLED}, which releases the
+ * reservation.
+ */
+final class PlainCall {
+
+    private final Keycycle keycycle;
+    private final Upstream upstream;
+    private final Failures failures;
+    private final Context context;
+    private final HttpServerResponse response;
+    private final ObjectNode body;
+    private final String target;
+    private final long estimate;
+    private volatile boolean gone;
+    private volatile Upstream.Attempt current;
+    private String serialisedModel;
+    private Buffer serialised;
+
+    PlainCall(Keycycle keycycle, Upstream upstream, Failures failures, Context context, HttpServerResponse response,
+              ObjectNode body, String target, long estimate) {
+        this.keycycle = keycycle;
+        this.upstream = upstream;
+        this.failures = failures;
+        this.context = context;
+        this.response = response;
+        this.body = body;
+        this.target = target;
+        this.estimate = estimate;
+    }
+
+    void start(CallSpec spec) {
+        response.closeHandler(v -> clientGone());
+        keycycle.callAsync(target, spec.withEstimatedTokens(estimate), this::attempt)
+                .whenComplete((served, failure) -> onContext(() -> finish(served, failure)));
+    }
+
+    private CompletionStage<UpstreamAnswer> attempt(ModelRef candidate, ApiKey key) {
+        if (gone) return CompletableFuture.completedFuture(UpstreamAnswer.CANCELLED);
+        Buffer b = bodyFor(candidate.model());
+        Upstream.Attempt a = new Upstream.Attempt();
+        current = a;
+        if (gone) a.cancel();
+        else upstream.chat(context, candidate.provider(), key.secret(), b, a);
+        return a.result;
+    }
+
+    /** The request with the candidate's model, serialised once per model (rotations reuse it). */
+    private synchronized Buffer bodyFor(String model) {
+        if (!model.equals(serialisedModel)) {
+            body.put("model", model);
+            try {
+                serialised = Buffer.buffer(Jsons.MAPPER.writeValueAsBytes(body));
+            } catch (JsonProcessingException e) {
+                throw new CompletionException(e);
+            }
+            serialisedModel = model;
+        }
+        return serialised;
+    }
+
+    private void clientGone() {
+        if (response.ended()) return;
+        gone = true;
+        Upstream.Attempt a = current;
+        if (a != null) a.cancel();
+    }
+
+    private void finish(Served<UpstreamAnswer> served, Throwable failure) {
+        if (gone || response.closed() || response.ended()) return;
+        if (failure != null) {
+            Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            failures.map(t, target, estimate).send(response);
+            return;
+        }
+        UpstreamAnswer r = served.value();
+        if (r.cancelled()) return;
+        String type = r.response().header("content-type");
+        response.setStatusCode(r.status()).putHeader("content-type", type == null ? "application/json" : type);
+        ServedBy.of(served).putHeaders(response);
+        response.end(r.body());
+    }
+
+    private void onContext(Runnable r) {
+        if (Vertx.currentContext() == context) r.run();
+        else context.runOnContext(v -> r.run());
+    }
+}
