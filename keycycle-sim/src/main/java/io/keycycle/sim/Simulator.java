@@ -47,6 +47,11 @@ public final class Simulator implements AutoCloseable {
         // The JDK HttpServer leaves Nagle's algorithm on: small answers would wait ~40 ms for the
         // peer's delayed ACK. Only read when the first HttpServer class loads, hence here.
         if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+        // Its default of 200 idle connections makes it close kept-alive connections under load
+        // tests with many clients; a real provider keeps them.
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", "2000");
+        }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(Simulator.class);
