@@ -1,0 +1,179 @@
+package io.keycycle.core.pool;
+
+import io.keycycle.core.KeyState;
+import io.keycycle.core.KeycycleEvent;
+import io.keycycle.core.Limits;
+import io.keycycle.core.Outcome;
+import io.keycycle.core.ProviderSpec;
+import io.keycycle.core.RateLimitObservation;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+import static io.keycycle.core.pool.KeyPool.ALL_MODELS;
+
+/**
+ * The state machine of ENGINE.md's outcome table: what a classified outcome does to the bucket,
+ * the scope, the key or the model (cooldowns never shortened and capped, parking until the
+ * provider's reset, disabling, overload backoff, unavailable models, learning from rate-limit
+ * headers), each change published as a {@link KeycycleEvent.StateChanged}. Called by the pool
+ * after it has settled the counters.
+ */
+final class OutcomeEffects {
+
+    private final ProviderSpec spec;
+    private final PoolPolicy policy;
+    private final KeyEntry[] keys;
+    private final Map<String, ScopeState> scopes;
+    private final Consumer<KeycycleEvent> emit;
+    private final BooleanSupplier hasListeners;
+
+    OutcomeEffects(ProviderSpec spec, PoolPolicy policy, KeyEntry[] keys, Map<String, ScopeState> scopes,
+                   Consumer<KeycycleEvent> emit, BooleanSupplier hasListeners) {
+        this.spec = spec;
+        this.policy = policy;
+        this.keys = keys;
+        this.scopes = scopes;
+        this.emit = emit;
+        this.hasListeners = hasListeners;
+    }
+
+    void apply(Lease l, Outcome o, long now) {
+        KeyEntry e = l.entry;
+        String scope = e.key.scope();
+        switch (o.kind()) {
+            case SUCCESS -> {
+                l.ring.state.succeeded();
+                learn(l, o.observations(), now);
+            }
+            case RATE_LIMITED -> {
+                long until = now + Math.min(waitMillis(o, now, policy.rateLimitFloor()), KeyPool.saturatedMillis(policy.maxCooldown()));
+                String why = "rate-limited" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
+                if (o.scopeWide()) coolScope(scope, e, until, why, now);
+                else coolBucket(l.bucket, e, until, why, now);
+                learn(l, o.observations(), now);
+            }
+            case QUOTA_EXHAUSTED -> {
+                long reset = o.until() != null ? o.until().toEpochMilli()
+                        : o.retryAfter() != null ? now + o.retryAfter().toMillis()
+                        : spec.dailyReset().nextReset(Instant.ofEpochMilli(now)).toEpochMilli();
+                long cap = now + Limits.Span.DAY.millis() + KeyPool.saturatedMillis(policy.maxCooldown());
+                long until = Math.min(Math.max(reset, now + 1000), cap);
+                String why = "daily quota exhausted" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
+                if (o.scopeWide()) parkScope(scope, e, until, why, now);
+                else parkBucket(l.bucket, e, until, why, now);
+            }
+            case KEY_INVALID, KEY_SUSPENDED, PAYMENT -> {
+                String why = o.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": " + o.reason();
+                if (o.scopeWide()) {
+                    for (KeyEntry k : keys) if (k.key.scope().equals(scope)) disable(k, why, now);
+                } else {
+                    disable(e, why, now);
+                }
+            }
+            case PAYMENT_TRANSIENT -> coolScope(scope, e,
+                    now + Math.min(waitMillis(o, now, policy.paymentTransient()), KeyPool.saturatedMillis(policy.maxCooldown())),
+                    "payment (transient): " + o.reason(), now);
+            case OVERLOADED -> {
+                ModelState ms = l.ring.state;
+                long until = ms.overloaded(now, policy.overloadBase().toMillis(), policy.overloadMax().toMillis(), policy.overloadJitter());
+                if (o.retryAfter() != null) {
+                    long asked = now + Math.min(o.retryAfter().toMillis(), KeyPool.saturatedMillis(policy.maxCooldown()));
+                    if (asked > until) {
+                        synchronized (ms) { if (asked > ms.backoffUntil) ms.backoffUntil = asked; }
+                        until = asked;
+                    }
+                }
+                emitState(KeycycleEvent.Level.MODEL, scope, e.key.fingerprint(), l.ring.model, KeyState.COOLING, until,
+                        "provider overloaded: " + o.reason(), now);
+            }
+            case MODEL_UNAVAILABLE -> {
+                ModelState ms = l.ring.state;
+                if (!ms.unavailable) {
+                    ms.unavailableReason = o.reason();
+                    ms.unavailable = true;
+                    emitState(KeycycleEvent.Level.MODEL, scope, e.key.fingerprint(), l.ring.model, KeyState.MODEL_UNAVAILABLE,
+                            0, o.reason(), now);
+                }
+            }
+            case REQUEST_INVALID, TRANSIENT -> { }
+        }
+    }
+
+    /** The wait an outcome asks for: its explicit instant or duration, else the floor. */
+    private static long waitMillis(Outcome o, long now, Duration floor) {
+        if (o.until() != null) return Math.max(0, o.until().toEpochMilli() - now);
+        if (o.retryAfter() != null) return Math.max(0, o.retryAfter().toMillis());
+        return floor.toMillis();
+    }
+
+    /** Rate-limit headers: believe a provider that says 0 remaining; catch up counters that lag behind. */
+    private void learn(Lease l, List<RateLimitObservation> observations, long now) {
+        for (RateLimitObservation ob : observations) {
+            Limits.Metric m = ob.metric();
+            if (ob.remaining() == 0) {
+                long wait = ob.resetIn() == null ? policy.rateLimitFloor().toMillis() : ob.resetIn().toMillis();
+                if (wait <= 0) continue;
+                String why = "provider reports 0 remaining " + m.key();
+                if (m.span() == Limits.Span.DAY) {
+                    parkBucket(l.bucket, l.entry, now + Math.min(wait, Limits.Span.DAY.millis()), why, now);
+                } else {
+                    coolBucket(l.bucket, l.entry, now + Math.min(wait, KeyPool.saturatedMillis(policy.maxCooldown())), why, now);
+                }
+            } else if (ob.remaining() > 0) {
+                long limit = l.bucket.limits.get(m);
+                if (limit == Limits.NONE) continue;
+                long used = l.bucket.used(now, m);
+                long providerUsed = limit - ob.remaining();
+                if (providerUsed > used) l.bucket.correct(now, m, providerUsed - used);
+            }
+        }
+    }
+
+    private void coolBucket(QuotaBucket b, KeyEntry e, long until, String why, long now) {
+        if (b.cool(until, why)) {
+            b.blockedHint = Math.max(b.blockedHint, until);
+            emitState(KeycycleEvent.Level.SCOPE, b.scope, e == null ? null : e.key.fingerprint(), b.model, KeyState.COOLING, until, why, now);
+        }
+    }
+
+    private void parkBucket(QuotaBucket b, KeyEntry e, long until, String why, long now) {
+        if (b.park(until, why)) {
+            b.blockedHint = Math.max(b.blockedHint, until);
+            emitState(KeycycleEvent.Level.SCOPE, b.scope, e == null ? null : e.key.fingerprint(), b.model, KeyState.PARKED, until, why, now);
+        }
+    }
+
+    private void coolScope(String scope, KeyEntry e, long until, String why, long now) {
+        if (scopes.computeIfAbsent(scope, ScopeState::new).cool(until, why)) {
+            emitState(KeycycleEvent.Level.SCOPE, scope, e == null ? null : e.key.fingerprint(), ALL_MODELS, KeyState.COOLING, until, why, now);
+        }
+    }
+
+    private void parkScope(String scope, KeyEntry e, long until, String why, long now) {
+        if (scopes.computeIfAbsent(scope, ScopeState::new).park(until, why)) {
+            emitState(KeycycleEvent.Level.SCOPE, scope, e == null ? null : e.key.fingerprint(), ALL_MODELS, KeyState.PARKED, until, why, now);
+        }
+    }
+
+    void disable(KeyEntry e, String why, long now) {
+        synchronized (e) {
+            if (e.disabled) return;
+            e.disabledReason = why;
+            e.disabledAt = now;
+            e.disabled = true;
+        }
+        emitState(KeycycleEvent.Level.KEY, e.key.scope(), e.key.fingerprint(), ALL_MODELS, KeyState.DISABLED, 0, why, now);
+    }
+
+    void emitState(KeycycleEvent.Level level, String scope, String fp, String model, KeyState state, long until,
+                           String why, long now) {
+        if (!hasListeners.getAsBoolean()) return;
+        emit.accept(new KeycycleEvent.StateChanged(Instant.ofEpochMilli(now), spec.name(), level, scope, fp, model, state,
+                until <= 0 ? null : Instant.ofEpochMilli(until), why));
+    }
+}
