@@ -55,7 +55,7 @@ import java.util.stream.Stream;
  * </pre>
  * Options: {@code --db sqlite|mariadb|both}, {@code --events N} (0 skips), {@code --warmup N},
  * {@code --hydrate N} (0 skips), {@code --hydrate-rounds N}, {@code --queue N} and
- * {@code --batch-interval-ms N} (store settings; default: the store's defaults), {@code --url-params k=v&...}
+ * {@code --batch-interval-ms N}, {@code --batch-size N} (store settings; default: the store's defaults), {@code --url-params k=v&...}
  * (appended to the JDBC URL), {@code --keep} (leave the databases for inspection). MariaDB address: {@code -Dkeycycle.bench.mariadb=127.0.0.1:3306}, user
  * {@code -Dkeycycle.bench.mariadb.user=root} (no password).
  */
@@ -65,12 +65,12 @@ public final class StoreBenchmark {
     }
 
     record Options(List<String> dbs, int events, int warmup, int hydrate, int hydrateRounds, Integer queue,
-                   Integer batchIntervalMs, String urlParams, boolean keep) {
+                   Integer batchIntervalMs, Integer batchSize, String urlParams, boolean keep) {
 
         static Options parse(String[] args) {
             List<String> dbs = List.of("sqlite", "mariadb");
             int events = 500_000, warmup = 20_000, hydrate = 1_000_000, rounds = 3;
-            Integer queue = null, interval = null;
+            Integer queue = null, interval = null, batch = null;
             String params = "";
             boolean keep = false;
             for (int i = 0; i < args.length; i++) {
@@ -93,12 +93,13 @@ public final class StoreBenchmark {
                     case "--hydrate-rounds" -> rounds = Math.max(1, nonNegative(a, v));
                     case "--queue" -> queue = nonNegative(a, v);
                     case "--batch-interval-ms" -> interval = nonNegative(a, v);
+                    case "--batch-size" -> batch = nonNegative(a, v);
                     case "--url-params" -> params = v;
                     default -> throw new IllegalArgumentException("unknown option " + a
-                            + "; known: --db --events --warmup --hydrate --hydrate-rounds --queue --batch-interval-ms --url-params --keep");
+                            + "; known: --db --events --warmup --hydrate --hydrate-rounds --queue --batch-interval-ms --batch-size --url-params --keep");
                 }
             }
-            return new Options(dbs, events, warmup, hydrate, rounds, queue, interval, params, keep);
+            return new Options(dbs, events, warmup, hydrate, rounds, queue, interval, batch, params, keep);
         }
 
         private static int nonNegative(String name, String v) {
@@ -146,7 +147,7 @@ public final class StoreBenchmark {
             }
             // Admission instants as a fast engine would produce them: the offering takes seconds.
             Instant now = Instant.now();
-            Run r = offerAndFlush(store, w.events(o.events, now, now.plusSeconds(Math.max(1, o.events / 50_000)), 2));
+            Run r = offerAndFlush(store, w.events(o.events, now, now.plusSeconds(Math.max(1, o.events / 50_000)), 2), db.server());
             long expected = o.warmup + (long) o.events;
             verify(db, expected);
             report("throughput", r, store.health());
@@ -159,14 +160,14 @@ public final class StoreBenchmark {
         try (KeycycleStore store = KeycycleStore.open(config(db, o))) {
             Instant now = Instant.now();
             // 24 h minus 5 min, so no record leaves the window while the benchmark runs
-            Run r = offerAndFlush(store, w.events(o.hydrate, now.minus(Duration.ofHours(24)).plus(Duration.ofMinutes(5)), now, 3));
+            Run r = offerAndFlush(store, w.events(o.hydrate, now.minus(Duration.ofHours(24)).plus(Duration.ofMinutes(5)), now, 3), db.server());
             verify(db, o.hydrate);
             report("writing the day", r, store.health());
             System.out.printf("  per-minute aggregate rows: %,d%n", count(db, "SELECT COUNT(*) FROM keycycle_usage_minute"));
             for (int round = 1; round <= o.hydrateRounds; round++) {
                 Map<String, KeyPool> pools = w.pools();
                 System.gc();
-                Cpu.Mark cpu = Cpu.mark();
+                Cpu.Mark cpu = Cpu.mark(db.server());
                 long t0 = System.nanoTime();
                 HydrationSummary s = store.hydrate(StoreWorkload.restorer(pools), Instant.now());
                 long took = System.nanoTime() - t0;
@@ -182,10 +183,10 @@ public final class StoreBenchmark {
     /** What one offer-then-flush run measured. */
     record Run(int events, long offerNanos, long totalNanos, long[] latencies, GcPauses.Stats gc, Cpu cpu) { }
 
-    static Run offerAndFlush(KeycycleStore store, StoreWorkload.Events events) {
+    static Run offerAndFlush(KeycycleStore store, StoreWorkload.Events events, boolean server) {
         long[] lat = new long[events.size];
         GcPauses gc = GcPauses.start();
-        Cpu.Mark cpu = Cpu.mark();
+        Cpu.Mark cpu = Cpu.mark(server);
         long t0 = System.nanoTime();
         for (int i = 0; events.hasNext(); i++) {
             KeycycleEvent e = events.next();
@@ -254,6 +255,7 @@ public final class StoreBenchmark {
                 .closeTimeout(Duration.ofSeconds(30));
         if (o.queue != null) b.queueCapacity(o.queue);
         if (o.batchIntervalMs != null) b.batchInterval(Duration.ofMillis(o.batchIntervalMs));
+        if (o.batchSize != null) b.batchSize(o.batchSize);
         return b.build();
     }
 
@@ -278,7 +280,8 @@ public final class StoreBenchmark {
             Cpu since() { return new Cpu(jvmCpu() - jvm, server < 0 ? -1 : serverCpu() - server); }
         }
 
-        static Mark mark() { return new Mark(jvmCpu(), serverCpu()); }
+        /** {@code server}: also count the local database server's CPU (MariaDB; SQLite runs inside the JVM). */
+        static Mark mark(boolean server) { return new Mark(jvmCpu(), server ? serverCpu() : -1); }
 
         String perEvent(int events) {
             return String.format(Locale.ROOT, "JVM %.1f µs", jvmNanos / 1e3 / events)
@@ -362,6 +365,9 @@ public final class StoreBenchmark {
         }
 
         String url() { return url; }
+
+        /** True for a database served by another process on this machine (MariaDB). */
+        boolean server() { return database != null; }
 
         Path workDir() { return workDir; }
 
