@@ -2,6 +2,7 @@ package io.keycycle.bench;
 
 import io.keycycle.core.ApiKey;
 import io.keycycle.core.EngineClock;
+import io.keycycle.core.KeycycleListener;
 import io.keycycle.core.Usage;
 import io.keycycle.core.classify.ProviderProfiles;
 import io.keycycle.core.config.Catalog;
@@ -53,24 +54,33 @@ public class AdmissionBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        Catalog catalog = Catalog.builtIn();
         pools = new ArrayList<>();
+        sequence = build(pools, null);
+    }
+
+    /**
+     * Builds the four pools into {@code pools} (each with {@code listener}, if not null) and returns the
+     * shuffled admission sequence over them.
+     */
+    static Target[] build(List<KeyPool> pools, KeycycleListener listener) {
+        Catalog catalog = Catalog.builtIn();
         List<Target> seq = new ArrayList<>();
         for (int p = 0; p < PROVIDERS.length; p++) {
             String name = PROVIDERS[p];
             List<ApiKey> keys = FakeKeys.of(name, KEYS[p]);
-            KeyPool pool = KeyPool.builder(catalog.provider(name))
+            KeyPool.Builder b = KeyPool.builder(catalog.provider(name))
                     .keys(keys)
                     .limits(new ScaledLimits(catalog.resolver(name), LIMIT_FACTOR))
                     .profile(ProviderProfiles.forProvider(name))
-                    .clock(EngineClock.system())
-                    .build();
+                    .clock(EngineClock.system());
+            if (listener != null) b.listener(listener);
+            KeyPool pool = b.build();
             pools.add(pool);
             Target t = new Target(pool, catalog.provider(name).defaultModel());
             for (int i = 0; i < keys.size(); i++) seq.add(t);
         }
         Collections.shuffle(seq, new Random(42));
-        sequence = seq.toArray(new Target[0]);
+        return seq.toArray(new Target[0]);
     }
 
     @TearDown(Level.Trial)

@@ -20,8 +20,8 @@ import java.util.Map;
  * <ol>
  *   <li>JOL: the object graph of one {@code QuotaBucket} (package-private; read by reflection from
  *       the pool's {@code buckets} map after one admission), in full and without the objects it
- *       shares with the rest of the pool (its {@code DailyReset}, the model name, the scope name
- *       that belongs to the key);</li>
+ *       shares with the rest of the pool (its {@code Limits}, one instance per distinct value in a
+ *       pool, its {@code DailyReset}, the model name, the scope name that belongs to the key);</li>
  *   <li>the heap: used memory after {@code System.gc()} before and after building a pool of
  *       {@value #KEYS} keys and touching one model (which creates one bucket per key), repeated
  *       {@value #ROUNDS} times, plus the JOL graph of the whole pool as a cross-check.</li>
@@ -79,12 +79,14 @@ public final class MemoryFootprint {
         Object bucket = buckets.values().iterator().next();
 
         GraphLayout full = GraphLayout.parseInstance(bucket);
-        GraphLayout shared = GraphLayout.parseInstance(field(bucket, "dailyReset"), field(bucket, "model"), keys.get(0).scope());
+        // The pool shares one Limits instance per distinct value between its buckets (and the DailyReset, names).
+        GraphLayout shared = GraphLayout.parseInstance(field(bucket, "dailyReset"), field(bucket, "model"), keys.get(0).scope(),
+                field(bucket, "limits"));
         GraphLayout owned = full.subtract(shared);
         System.out.printf("%s (%s, daily reset %s, model %s):%n", provider, spec.strategy(), spec.dailyReset(), spec.defaultModel());
         System.out.printf("  shallow QuotaBucket            %5d bytes%n", ClassLayout.parseInstance(bucket).instanceSize());
         System.out.printf("  graph, everything reachable    %5d bytes (%d objects)%n", full.totalSize(), full.totalCount());
-        System.out.printf("  graph owned by the bucket      %5d bytes (%d objects; without DailyReset, model and scope names)%n",
+        System.out.printf("  graph owned by the bucket      %5d bytes (%d objects; without the shared Limits, DailyReset, model and scope names)%n",
                 owned.totalSize(), owned.totalCount());
         System.out.println(indent(owned.toFootprint()));
         return owned.totalSize() <= KIB;
