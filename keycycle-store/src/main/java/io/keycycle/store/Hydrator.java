@@ -27,7 +27,12 @@ final class Hydrator {
 
     private final DataSource dataSource;
 
-    Hydrator(DataSource dataSource) { this.dataSource = dataSource; }
+    private final Dialect dialect;
+
+    Hydrator(DataSource dataSource, Dialect dialect) {
+        this.dataSource = dataSource;
+        this.dialect = dialect;
+    }
 
     HydrationSummary hydrate(EngineRestorer restorer, Instant now) throws SQLException {
         long started = System.nanoTime();
@@ -39,10 +44,15 @@ final class Hydrator {
         try (Connection c = dataSource.getConnection()) {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT provider, key_fp, model, minute, requests, tokens FROM keycycle_usage_minute"
+                            // InnoDB: the minute index holds the primary key columns, so walking it yields exactly
+                            // this order; without the hint MariaDB scans the table and sorts every row (measured:
+                            // 1 M events hydrated in 4.6-4.8 s without, 1.2-1.5 s with).
+                            + (dialect.mysqlFamily() ? " FORCE INDEX (idx_keycycle_usage_minute_minute)" : "")
                             + " WHERE minute >= ? AND minute <= ? ORDER BY minute, provider, key_fp, model")) {
                 ps.setLong(1, from);
                 ps.setLong(2, nowMs);
-                ps.setFetchSize(5_000);
+                // Connector/J ignores a positive fetch size (it buffers the whole result); MIN_VALUE streams rows.
+                ps.setFetchSize(dialect.mysqlFamily() ? Integer.MIN_VALUE : 5_000);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         long at = Math.min(rs.getLong(4) + 59_999L, nowMs);

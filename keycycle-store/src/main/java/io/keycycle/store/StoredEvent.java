@@ -40,8 +40,10 @@ sealed interface StoredEvent {
     /** Maps an engine event to what is stored, or null for events the store ignores. */
     static StoredEvent of(KeycycleEvent event, long seq, int nonce) {
         if (event instanceof KeycycleEvent.Settled s) {
+            // the engine counts a settled request at its settlement (the latest instant the provider can have
+            // counted it), so the record carries that instant and hydration replays it there
             return new Usage(seq, eventId(seq, nonce), s.provider(), s.scope(), s.fingerprint(), s.model(),
-                    (s.admittedAt() != null ? s.admittedAt() : s.at()).toEpochMilli(), s.requests(), s.promptTokens(),
+                    s.at().toEpochMilli(), s.requests(), s.promptTokens(),
                     s.completionTokens(), s.chargedTokens(), s.outcome() == null ? "UNKNOWN" : s.outcome().name(),
                     s.status());
         }

@@ -143,4 +143,18 @@ class HydrationTest {
         assertThat(ordered[0]).isTrue();
         assertThat(s.took()).isLessThan(Duration.ofSeconds(2));
     }
+
+    /** The engine counts a settled request at its settlement, so the store replays it there, not at admission. */
+    @DatabaseTest
+    void aLongCallIsReplayedInTheMinuteItSettledIn(TestDatabase db) throws Exception {
+        KeycycleStore store = db.open();
+        Instant admitted = NOW.minusSeconds(200);               // 11:57:10
+        store.onEvent(new KeycycleEvent.Settled(NOW.minusSeconds(20), admitted, "groq", "org-a", FP_A, "m",
+                OutcomeKind.SUCCESS, 200, 1, 10, 5, 15, 1));    // settled 12:00:10, a 3-minute stream
+        assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+        RecordingRestorer r = new RecordingRestorer();
+        store.hydrate(r, NOW);
+        assertThat(r.usage).containsExactly(new RecordingRestorer.UsageCall("groq", FP_A, "m", NOW, 1, 15));
+        store.close();
+    }
 }
