@@ -10,7 +10,6 @@ import io.keycycle.core.KeycycleEvent;
 import io.keycycle.core.KeycycleException;
 import io.keycycle.core.KeycycleListener;
 import io.keycycle.core.NoAvailableKeyException;
-import io.keycycle.core.OutcomeKind;
 import io.keycycle.core.Persistence;
 import io.keycycle.core.PersistenceProvider;
 import io.keycycle.core.ProviderSpec;
@@ -259,7 +258,7 @@ public final class Keycycle implements AutoCloseable {
             if (remaining <= 0) break;
             KeyPool pool = pools.get(c.provider());
             if (pool == null) {
-                failures.add(noKeys(c));
+                failures.add(Fallback.noKeys(c));
                 continue;
             }
             AtomicReference<String> fingerprint = new AtomicReference<>();
@@ -271,10 +270,10 @@ public final class Keycycle implements AutoCloseable {
                 });
                 return new Served<>(value, c.provider(), c.model(), fingerprint.get(), attempts.get(), failures.size());
             } catch (NoAvailableKeyException | RateLimitException | ConfigurationException e) {
-                handOver(e, c, spec, candidates, failures);
+                Fallback.handOver(e, c, spec, candidates, failures);
             }
         }
-        throw combine(target, candidates, failures);
+        throw Fallback.combine(target, candidates, failures);
     }
 
     /**
@@ -288,7 +287,7 @@ public final class Keycycle implements AutoCloseable {
         Objects.requireNonNull(fn, "fn");
         try {
             Objects.requireNonNull(spec, "spec");
-            return new AsyncFallback<>(target, spec, candidates(target, spec), fn).start();
+            return new AsyncFallback<>(pools, clock, target, spec, candidates(target, spec), fn).start();
         } catch (RuntimeException e) {
             return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
@@ -303,149 +302,6 @@ public final class Keycycle implements AutoCloseable {
             for (ModelRef m : up.models()) if (!candidates.contains(m)) candidates.add(m);
         }
         return candidates;
-    }
-
-    private static NoAvailableKeyException noKeys(ModelRef c) {
-        return new NoAvailableKeyException(c.provider(), c.model(), 0, 0, 0, 0, null, "no keys configured for " + c.provider());
-    }
-
-    /**
-     * A candidate failed with {@code e}: records it so the next candidate is tried, or throws it when
-     * no other candidate may be tried (an invalid request, a started answer, a pinned key, a single
-     * candidate's configuration error).
-     */
-    private static void handOver(KeycycleException e, ModelRef c, CallSpec spec, List<ModelRef> candidates,
-                                 List<KeycycleException> failures) {
-        if (e instanceof ConfigurationException) {
-            if (candidates.size() == 1) throw e;
-            failures.add(e);
-            log.warn("tier candidate {} skipped: {}", c, e.getMessage());
-            return;
-        }
-        if (!fallbackAllowed(e) || spec.pinnedKey() != null) throw e;
-        failures.add(e);
-        if (candidates.size() > 1) log.info("{} cannot serve now, trying the next candidate: {}", c, e.getMessage());
-    }
-
-    /** The candidate-by-candidate loop of {@link #callAsync}; each step starts when the previous one completed. */
-    private final class AsyncFallback<T> {
-        private final String target;
-        private final CallSpec spec;
-        private final List<ModelRef> candidates;
-        private final AsyncTargetCall<T> fn;
-        private final long deadline;
-        private final List<KeycycleException> failures = new ArrayList<>();
-        private final AtomicInteger attempts = new AtomicInteger();
-        private final java.util.concurrent.CompletableFuture<Served<T>> promise = new java.util.concurrent.CompletableFuture<>();
-        private volatile java.util.concurrent.CompletableFuture<T> inFlight;
-
-        AsyncFallback(String target, CallSpec spec, List<ModelRef> candidates, AsyncTargetCall<T> fn) {
-            this.target = target;
-            this.spec = spec;
-            this.candidates = candidates;
-            this.fn = fn;
-            this.deadline = clock.millis() + spec.timeout().toMillis();
-        }
-
-        java.util.concurrent.CompletableFuture<Served<T>> start() {
-            promise.whenComplete((v, e) -> {
-                java.util.concurrent.CompletableFuture<T> f = inFlight;
-                if (promise.isCancelled() && f != null) f.cancel(true);
-            });
-            next(0);
-            return promise;
-        }
-
-        private void next(int i) {
-            for (; i < candidates.size() && !promise.isDone(); i++) {
-                ModelRef c = candidates.get(i);
-                long remaining = deadline - clock.millis();
-                if (remaining <= 0) break;
-                KeyPool pool = pools.get(c.provider());
-                if (pool == null) {
-                    failures.add(noKeys(c));
-                    continue;
-                }
-                AtomicReference<String> fingerprint = new AtomicReference<>();
-                java.util.concurrent.CompletableFuture<T> f = pool.callAsync(spec.toOptions(c.model(), Duration.ofMillis(remaining)), key -> {
-                    attempts.incrementAndGet();
-                    fingerprint.set(key.fingerprint());
-                    return fn.call(c, key);
-                });
-                inFlight = f;
-                if (promise.isCancelled()) f.cancel(true);
-                int at = i;
-                f.whenComplete((value, failure) -> done(at, c, fingerprint.get(), value, failure));
-                return;
-            }
-            promise.completeExceptionally(combine(target, candidates, failures));
-        }
-
-        private void done(int i, ModelRef c, String fingerprint, T value, Throwable failure) {
-            if (failure == null) {
-                promise.complete(new Served<>(value, c.provider(), c.model(), fingerprint, attempts.get(), failures.size()));
-                return;
-            }
-            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            if (!(cause instanceof NoAvailableKeyException || cause instanceof RateLimitException || cause instanceof ConfigurationException)) {
-                promise.completeExceptionally(cause);
-                return;
-            }
-            try {
-                handOver((KeycycleException) cause, c, spec, candidates, failures);
-            } catch (KeycycleException stop) {
-                promise.completeExceptionally(stop);
-                return;
-            }
-            next(i + 1);
-        }
-    }
-
-    /** An invalid request (400/422) would fail the same way elsewhere; anything else may succeed on the next candidate. */
-    private static boolean fallbackAllowed(KeycycleException e) {
-        if (e instanceof RateLimitException r && r.answerStarted()) return false;
-        if (e instanceof RateLimitException r && r.lastOutcome() != null && r.lastOutcome().kind() == OutcomeKind.REQUEST_INVALID) {
-            int s = r.lastOutcome().status();
-            return s == 413 || s == 429;
-        }
-        return true;
-    }
-
-    private static KeycycleException combine(String target, List<ModelRef> candidates, List<KeycycleException> failures) {
-        if (failures.size() == 1) return failures.get(0);
-        if (failures.isEmpty()) {
-            return new NoAvailableKeyException(target, candidates.toString(), 0, 0, 0, 0, null, "deadline passed before any candidate could be tried");
-        }
-        boolean anyAttempt = false;
-        List<RateLimitException.Attempt> all = new ArrayList<>();
-        int total = 0, cooling = 0, parked = 0, disabled = 0;
-        Instant retryAt = null;
-        StringBuilder why = new StringBuilder();
-        for (KeycycleException f : failures) {
-            if (why.length() > 0) why.append("; ");
-            if (f instanceof NoAvailableKeyException n) {
-                total += n.totalKeys();
-                cooling += n.cooling();
-                parked += n.parked();
-                disabled += n.disabled();
-                if (n.retryAt() != null && (retryAt == null || n.retryAt().isBefore(retryAt))) retryAt = n.retryAt();
-                why.append(n.provider()).append('/').append(n.model()).append(": ").append(shortWhy(n.getMessage()));
-            } else if (f instanceof RateLimitException r) {
-                anyAttempt = true;
-                all.addAll(r.attempts());
-                why.append(r.provider()).append('/').append(r.model()).append(": ").append(shortWhy(r.getMessage()));
-            } else {
-                why.append(f.getMessage());
-            }
-        }
-        if (anyAttempt) {
-            return new RateLimitException(target, candidates.toString(), all, "every candidate failed (" + why + ")", failures.get(failures.size() - 1));
-        }
-        return new NoAvailableKeyException(target, candidates.toString(), total, cooling, parked, disabled, retryAt, "every candidate is exhausted (" + why + ")");
-    }
-
-    private static String shortWhy(String message) {
-        return message.length() > 200 ? message.substring(0, 200) + "…" : message;
     }
 
     /**
