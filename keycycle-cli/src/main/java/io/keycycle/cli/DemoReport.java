@@ -98,22 +98,11 @@ final class DemoReport {
         out.flush();
     }
 
-    /** Per key: disabled, else the worst state of its scope's buckets (parked over cooling). */
+    /** Keys by state over every provider (see {@link #perProviderStates()}). */
     private Map<KeyState, Integer> keyStates() {
         Map<KeyState, Integer> m = new EnumMap<>(KeyState.class);
         for (KeyState s : KeyState.values()) m.put(s, 0);
-        for (PoolSnapshot p : keycycle.snapshots()) {
-            Map<String, KeyState> worst = new HashMap<>();
-            for (PoolSnapshot.BucketView b : p.buckets()) {
-                if (b.state() == KeyState.PARKED || (b.state() == KeyState.COOLING && worst.get(b.scope()) != KeyState.PARKED)) {
-                    worst.put(b.scope(), b.state());
-                }
-            }
-            for (PoolSnapshot.KeyView k : p.keys()) {
-                KeyState s = k.state() != KeyState.READY ? k.state() : worst.getOrDefault(k.scope(), KeyState.READY);
-                m.merge(s, 1, Integer::sum);
-            }
-        }
+        for (Map<KeyState, Integer> p : perProviderStates().values()) p.forEach((k, n) -> m.merge(k, n, Integer::sum));
         return m;
     }
 
@@ -184,6 +173,7 @@ final class DemoReport {
         return u.startsWith("jdbc:sqlite:") ? u.substring("jdbc:sqlite:".length()) : "'" + u + "'";
     }
 
+    /** Per provider, keys by state: disabled, else the worst state of the key's scope (parked over cooling). */
     private Map<String, Map<KeyState, Integer>> perProviderStates() {
         Map<String, Map<KeyState, Integer>> out = new HashMap<>();
         for (PoolSnapshot p : keycycle.snapshots()) {
