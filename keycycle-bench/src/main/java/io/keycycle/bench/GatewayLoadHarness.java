@@ -43,8 +43,11 @@ import java.util.concurrent.locks.LockSupport;
  * production). Run:
  * <pre>
  * java -cp keycycle-bench/target/benchmarks.jar io.keycycle.bench.GatewayLoadHarness \
- *      [--rate 1000] [--seconds 20] [--warmup 10] [--concurrency 64] [--max-seconds 15] [--no-store]
+ *      [--rate 1000] [--seconds 20] [--warmup 10] [--concurrency 64] [--max-seconds 15] [--no-store] [--split]
  * </pre>
+ * With {@code --split} the gateway runs in a child JVM ({@code -Xmx1g}) and the load generator and
+ * the simulator stay in this one: the gateway's latency is then not mixed with the garbage
+ * collection of the simulator's and the load generator's HTTP stacks (they still share the cores).
  */
 public final class GatewayLoadHarness {
 
@@ -53,49 +56,41 @@ public final class GatewayLoadHarness {
             + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello in five words.\"}]}";
     private static final String DIRECT_BODY = BODY.replace("groq/" + MODEL, MODEL);
 
+    private static final int KEYS = 32;
+
     public static void main(String[] args) throws Exception {
         Map<String, String> o = options(args);
+        if (o.containsKey("gateway-only")) {
+            serveGateway(o.get("upstream"), !o.containsKey("no-store"));
+            return;
+        }
         int rate = Integer.parseInt(o.getOrDefault("rate", "1000"));
         int seconds = Integer.parseInt(o.getOrDefault("seconds", "20"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "10"));
         int concurrency = Integer.parseInt(o.getOrDefault("concurrency", "64"));
         int maxSeconds = Integer.parseInt(o.getOrDefault("max-seconds", "15"));
         boolean store = !o.containsKey("no-store");
+        boolean split = o.containsKey("split");
 
-        int keys = 32;
         SimProvider.Builder groq = SimProvider.groq().model(MODEL, SimLimits.UNLIMITED.rpm(1_000_000).tpm(1_000_000_000));
-        Map<String, String> env = new HashMap<>();
-        env.put("NUM_GROQ", String.valueOf(keys));
-        for (int i = 1; i <= keys; i++) {
-            String secret = SimKey.fakeSecret(ProviderKind.GROQ, i);
-            groq.key(secret, "org-" + i);
-            env.put("GROQ_API_KEY_" + i, secret);
-        }
-        Path dir = Files.createTempDirectory("keycycle-load");
+        for (int i = 1; i <= KEYS; i++) groq.key(SimKey.fakeSecret(ProviderKind.GROQ, i), "org-" + i);
         try (Simulator sim = Simulator.builder().port(0).threads(64).provider(groq.build()).build().start()) {
-            env.put("GROQ_BASE_URL", sim.baseUrl("groq"));
-            KeycycleConfig config = KeycycleConfig.parse("""
-                    providers:
-                      groq:
-                        models:
-                          %s: { rpm: 1000000, tpm: 1000000000 }
-                    """.formatted(MODEL), env, "load harness");
-            KeycycleStore st = store ? KeycycleStore.open(StoreConfig.builder("jdbc:sqlite:" + dir.resolve("load.db")).shutdownHook(false).build()) : null;
-            try (Keycycle kc = Keycycle.builder().env(env).config(config).persistence(st).shutdownHook(false).build();
-                 KeycycleGateway gw = KeycycleGateway.builder().keycycle(kc).store(st).port(0).build()) {
-                gw.start();
+            GatewayProcess gw = split ? GatewayProcess.child(sim.baseUrl("groq"), store) : GatewayProcess.inProcess(sim.baseUrl("groq"), store);
+            try {
                 URI direct = URI.create(sim.baseUrl("groq") + "/chat/completions");
                 URI viaGateway = URI.create(gw.url() + "/v1/chat/completions");
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .executor(Executors.newFixedThreadPool(8)).connectTimeout(Duration.ofSeconds(5)).build();
-                System.out.printf(Locale.ROOT, "gateway load harness: %d keys, upstream latency 0, store %s, %d cores, %s%n",
-                        keys, store ? "SQLite" : "off", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+                System.out.printf(Locale.ROOT, "gateway load harness: %d keys, upstream latency 0, store %s, gateway %s, %d cores, %s%n",
+                        KEYS, store ? "SQLite" : "off", split ? "in a child JVM (-Xmx1g)" : "in this JVM",
+                        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
 
+                String auth = "Bearer " + SimKey.fakeSecret(ProviderKind.GROQ, 1);
                 System.out.println("warm-up (" + warmup + " s each path, not recorded)…");
-                openLoop(http, direct, DIRECT_BODY, "Bearer " + SimKey.fakeSecret(ProviderKind.GROQ, 1), rate, warmup);
+                openLoop(http, direct, DIRECT_BODY, auth, rate, warmup);
                 openLoop(http, viaGateway, BODY, null, rate, warmup);
 
-                Result d = openLoop(http, direct, DIRECT_BODY, "Bearer " + SimKey.fakeSecret(ProviderKind.GROQ, 1), rate, seconds);
+                Result d = openLoop(http, direct, DIRECT_BODY, auth, rate, seconds);
                 Result g = openLoop(http, viaGateway, BODY, null, rate, seconds);
                 System.out.println();
                 System.out.printf(Locale.ROOT, "open loop at %d requests/s for %d s (latency from scheduled send, ms):%n", rate, seconds);
@@ -107,18 +102,111 @@ public final class GatewayLoadHarness {
 
                 System.out.println();
                 System.out.printf(Locale.ROOT, "closed loop, %d concurrent clients, %d s each path (sustained maximum):%n", concurrency, maxSeconds);
-                double dMax = closedLoop(http, direct, DIRECT_BODY, "Bearer " + SimKey.fakeSecret(ProviderKind.GROQ, 1), concurrency, maxSeconds);
+                double dMax = closedLoop(http, direct, DIRECT_BODY, auth, concurrency, maxSeconds);
                 double gMax = closedLoop(http, viaGateway, BODY, null, concurrency, maxSeconds);
                 System.out.printf(Locale.ROOT, "  direct   %8.0f requests/s%n  gateway  %8.0f requests/s%n", dMax, gMax);
-                if (st != null) {
-                    st.flush(Duration.ofSeconds(60));
-                    System.out.printf(Locale.ROOT, "store: %s%n", st.health());
-                }
-                System.exit(0);
             } finally {
-                if (st != null) st.close();
+                gw.close();
             }
         }
+        System.exit(0);
+    }
+
+    /** The environment and configuration of the gateway's Keycycle: the harness's keys, huge limits. */
+    private static Keycycle keycycle(String upstream, KeycycleStore store) {
+        Map<String, String> env = new HashMap<>();
+        env.put("NUM_GROQ", String.valueOf(KEYS));
+        for (int i = 1; i <= KEYS; i++) env.put("GROQ_API_KEY_" + i, SimKey.fakeSecret(ProviderKind.GROQ, i));
+        env.put("GROQ_BASE_URL", upstream);
+        KeycycleConfig config = KeycycleConfig.parse("""
+                providers:
+                  groq:
+                    models:
+                      %s: { rpm: 1000000, tpm: 1000000000 }
+                """.formatted(MODEL), env, "load harness");
+        return Keycycle.builder().env(env).config(config).persistence(store).shutdownHook(false).build();
+    }
+
+    /** The gateway (with its Keycycle and store) wherever it runs. */
+    interface GatewayProcess extends AutoCloseable {
+        String url();
+
+        @Override
+        void close() throws Exception;
+
+        static GatewayProcess inProcess(String upstream, boolean withStore) throws Exception {
+            Path dir = Files.createTempDirectory("keycycle-load");
+            KeycycleStore st = withStore ? KeycycleStore.open(StoreConfig.builder("jdbc:sqlite:" + dir.resolve("load.db")).shutdownHook(false).build()) : null;
+            Keycycle kc = keycycle(upstream, st);
+            KeycycleGateway gw = KeycycleGateway.builder().keycycle(kc).store(st).port(0).build();
+            gw.start();
+            return new GatewayProcess() {
+                @Override public String url() { return gw.url(); }
+
+                @Override public void close() {
+                    gw.close();
+                    kc.close();
+                    if (st != null) {
+                        st.flush(Duration.ofSeconds(60));
+                        System.out.printf(Locale.ROOT, "store: %s%n", st.health());
+                        st.close();
+                    }
+                }
+            };
+        }
+
+        /** Starts this class with --gateway-only in a child JVM and reads the port it prints. */
+        static GatewayProcess child(String upstream, boolean withStore) throws Exception {
+            String javaBin = ProcessHandle.current().info().command().orElse("java");
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(javaBin, "-Xmx1g", "-cp",
+                    System.getProperty("java.class.path"), GatewayLoadHarness.class.getName(), "--gateway-only", "--upstream", upstream));
+            if (!withStore) cmd.add("--no-store");
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            String line;
+            String url = null;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith("GATEWAY ")) {
+                    url = line.substring("GATEWAY ".length()).trim();
+                    break;
+                }
+                System.out.println("[gateway] " + line);
+            }
+            if (url == null) throw new IllegalStateException("the gateway child process exited before listening");
+            String gatewayUrl = url;
+            Thread pump = new Thread(() -> {
+                try {
+                    String l;
+                    while ((l = out.readLine()) != null) System.out.println("[gateway] " + l);
+                } catch (java.io.IOException ignored) {
+                    // the child is gone
+                }
+            }, "gateway-output");
+            pump.setDaemon(true);
+            pump.start();
+            return new GatewayProcess() {
+                @Override public String url() { return gatewayUrl; }
+
+                @Override public void close() throws Exception {
+                    p.getOutputStream().close(); // the child stops when its stdin closes
+                    if (!p.waitFor(90, TimeUnit.SECONDS)) p.destroyForcibly();
+                    pump.join(2000);
+                }
+            };
+        }
+    }
+
+    /** Child-process mode: serve until stdin closes, then drain the store and report its health. */
+    private static void serveGateway(String upstream, boolean withStore) throws Exception {
+        if (upstream == null) throw new IllegalArgumentException("--gateway-only needs --upstream URL");
+        try (GatewayProcess gw = GatewayProcess.inProcess(upstream, withStore)) {
+            System.out.println("GATEWAY " + gw.url());
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // wait for the parent to close our stdin
+            }
+        }
+        System.exit(0);
     }
 
     /** Latencies (µs) of one phase. */
@@ -202,9 +290,9 @@ public final class GatewayLoadHarness {
         Map<String, String> o = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + a + "'; options: --rate N --seconds N --warmup N --concurrency N --max-seconds N --no-store");
+            if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + a + "'; options: --rate N --seconds N --warmup N --concurrency N --max-seconds N --no-store --split");
             String k = a.substring(2);
-            if (k.equals("no-store")) o.put(k, "true");
+            if (k.equals("no-store") || k.equals("split") || k.equals("gateway-only")) o.put(k, "true");
             else if (i + 1 < args.length) o.put(k, args[++i]);
             else throw new IllegalArgumentException("option " + a + " needs a value");
         }
