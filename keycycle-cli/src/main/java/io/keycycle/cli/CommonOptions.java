@@ -17,7 +17,7 @@ final class CommonOptions {
     Path envFile;
 
     @Option(names = "--db", paramLabel = "URL",
-            description = "Database: JDBC URL or SQLAlchemy form (mysql+pymysql://…); 'none' for no database "
+            description = "Database: a SQLite file path, a JDBC URL or the SQLAlchemy form (mysql+pymysql://…); 'none' for no database "
                     + "(default: $KEYCYCLE_DB_URL, $TIDB_DB_URL, database.url of the file, else ./keycycle.db).")
     String db;
 

@@ -95,9 +95,13 @@ final class KeycycleFactory {
     /**
      * The database URL as given, or null for "no database": {@code --db}, {@code $KEYCYCLE_DB_URL},
      * {@code $TIDB_DB_URL}, {@code database.url} of the file, else {@code keycycle.db} in the working directory.
+     * A {@code --db} without a URL scheme is a SQLite file path ({@code --db demo.db}).
      */
     String databaseUrl() {
         String url = options.db != null && !options.db.isBlank() ? options.db.trim() : null;
+        if (url != null && !url.equalsIgnoreCase(NO_DATABASE) && !url.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*")) {
+            url = "jdbc:sqlite:" + environment.workDir().resolve(url).toAbsolutePath().normalize();
+        }
         if (url == null) url = environment.get("KEYCYCLE_DB_URL");
         if (url == null) url = environment.get("TIDB_DB_URL");
         if (url == null && config().database().url() != null && !config().database().url().isBlank()) {

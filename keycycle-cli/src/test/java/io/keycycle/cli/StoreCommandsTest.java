@@ -109,6 +109,15 @@ class StoreCommandsTest {
     }
 
     @Test
+    void aPlainFilePathIsASqliteDatabase() {
+        Cli.Result url = cli.run("usage", "--days", "60", "--by", "none", "--format", "csv");
+        Cli.Result path = cli.run("usage", "--db", "keycycle.db", "--days", "60", "--by", "none", "--format", "csv");
+
+        assertThat(path.code()).as(path.toString()).isZero();
+        assertThat(path.out()).isEqualTo(url.out());
+    }
+
+    @Test
     void missingDatabaseFileFailsWithoutCreatingIt() {
         Path other = dir.resolve("other.db");
         Cli.Result r = cli.run("usage", "--db", "jdbc:sqlite:" + other);
