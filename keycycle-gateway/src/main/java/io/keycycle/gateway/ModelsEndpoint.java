@@ -31,13 +31,10 @@ final class ModelsEndpoint implements Handler<RoutingContext> {
         ObjectNode root = Jsons.object();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
-        for (String p : keycycle.providers()) {
-            for (String m : new TreeSet<>(keycycle.catalog().provider(p).models().keySet())) {
-                if (m.equals("*")) continue;
-                add(data, p + "/" + m, p);
-            }
+        for (String id : ids(keycycle)) {
+            int slash = id.indexOf('/');
+            add(data, id, slash < 0 ? TIER_OWNER : id.substring(0, slash));
         }
-        for (String tier : keycycle.tiers().keySet()) add(data, tier, TIER_OWNER);
         ctx.response().putHeader("content-type", "application/json").end(Jsons.write(root));
     }
 
@@ -49,12 +46,19 @@ final class ModelsEndpoint implements Handler<RoutingContext> {
         o.put("owned_by", owner);
     }
 
-    /** Every id the list shows, for "unknown model" errors. */
+    /**
+     * Every id the list shows, for the list and for "unknown model" errors: the models of the
+     * providers that have keys, except those the tables mark retired or without quota (a client
+     * picking from the list should not meet a model that cannot answer), then the tiers.
+     */
     static List<String> ids(Keycycle keycycle) {
         List<String> out = new ArrayList<>();
         for (String p : keycycle.providers()) {
             for (String m : new TreeSet<>(keycycle.catalog().provider(p).models().keySet())) {
-                if (!m.equals("*")) out.add(p + "/" + m);
+                if (m.equals("*")) continue;
+                io.keycycle.core.config.ModelDescription d = keycycle.catalog().describe(p, m);
+                if (d.status() == io.keycycle.core.config.ModelStatus.RETIRED || d.hasNoQuota()) continue;
+                out.add(p + "/" + m);
             }
         }
         out.addAll(keycycle.tiers().keySet());

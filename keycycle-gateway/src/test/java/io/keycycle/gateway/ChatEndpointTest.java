@@ -168,6 +168,7 @@ class ChatEndpointTest {
         });
         assertThat(ids).contains(TARGET, "groq/llama-3.3-70b-versatile");
         assertThat(ids).noneMatch(id -> id.startsWith("gemini/"));
+        assertThat(ids).as("retired models are not offered").doesNotContain("groq/gemma2-9b-it");
     }
 
     @Test

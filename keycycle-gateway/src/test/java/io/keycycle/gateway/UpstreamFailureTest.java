@@ -63,7 +63,7 @@ class UpstreamFailureTest {
         start(SimLimits.UNLIMITED, "rpm: 100");
         sim.provider("groq").failNext(20, FaultKind.INTERNAL_500);
         HttpResponse<String> r = gw.chat(TestGateway.chatBody(TARGET, "doomed stream", true));
-        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
         assertThat(r.headers().firstValue("content-type").orElseThrow()).startsWith("application/json");
     }
 
