@@ -109,7 +109,6 @@ final class Failures {
     private record PoolView(Instant retryAt, boolean admissibleNow, int keys, int cooling, int parked, int disabled) { }
 
     private PoolView poolView(String target, long estimate) {
-        Instant now = keycycle.clock().now();
         Instant retryAt = null;
         int keys = 0, cooling = 0, parked = 0, disabled = 0;
         List<ModelRef> candidates;
@@ -132,6 +131,9 @@ final class Failures {
                 else if (st == KeyState.DISABLED) disabled++;
             }
         }
+        // read after the pools: nextAdmissible answers "now" with its own, later clock reading, so an
+        // earlier reading here would call a free key busy (a flaky 429 instead of a 502)
+        Instant now = keycycle.clock().now();
         return new PoolView(retryAt, retryAt != null && !retryAt.isAfter(now), keys, cooling, parked, disabled);
     }
 
