@@ -15,7 +15,7 @@ class CheckCommandTest {
 
     static final String GROQ_1 = "gsk_test_0000000000000000000001";
     static final String GROQ_2 = "gsk_test_0000000000000000000002";
-    static final String GEMINI_1 = "AIzaSyTest00000000000000000000000000001";
+    static final String GEMINI_1 = "AIzaSyTest.fake.gemini.key.000000000001";
 
     @TempDir Path dir;
 

@@ -26,7 +26,7 @@ class StoreCommandsTest {
     static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
     static final String K1 = "gsk_test_0000000000000000000001";
     static final String K2 = "gsk_test_0000000000000000000002";
-    static final String GEMINI = "AIzaSyTest00000000000000000000000000001";
+    static final String GEMINI = "AIzaSyTest.fake.gemini.key.000000000001";
     static final String FP1 = ApiKey.fingerprint(K1);
     static final String FP2 = ApiKey.fingerprint(K2);
     static final String FPG = ApiKey.fingerprint(GEMINI);

@@ -86,8 +86,8 @@ class KeyLoaderTest {
 
     @Test
     void keysWithoutNumAreDiscovered() {
-        LoadedKeys k = load(env("CEREBRAS_API_KEY_1", "csk-test0000000000000000000001", "CEREBRAS_API_KEY_3",
-                "csk-test0000000000000000000003"));
+        LoadedKeys k = load(env("CEREBRAS_API_KEY_1", "csk-test.fake.key.00000000001", "CEREBRAS_API_KEY_3",
+                "csk-test.fake.key.00000000003"));
         assertThat(k.keys("cerebras")).extracting(ApiKey::index).containsExactly(1, 3);
         assertThat(findings(k, Code.NO_NUM)).singleElement().satisfies(f -> {
             assertThat(f.severity()).isEqualTo(Severity.INFO);
@@ -157,7 +157,7 @@ class KeyLoaderTest {
 
     @Test
     void prefixChecks() {
-        Map<String, String> e = env("NUM_GROQ", "2", "GROQ_API_KEY_1", "AIzaTest000000000000000000000000000001",
+        Map<String, String> e = env("NUM_GROQ", "2", "GROQ_API_KEY_1", "AIzaTest.fake.gemini.key.0000000000001",
                 "GROQ_API_KEY_2", "plain-test-000000000000000002",
                 "NUM_OPENROUTER", "1", "OPENROUTER_API_KEY_1", "sk-or-v1-test000000000000000000001");
         LoadedKeys k = load(e);
@@ -240,7 +240,7 @@ class KeyLoaderTest {
 
     @Test
     void unindexedAndZeroIndexedVariables() {
-        LoadedKeys k = load(env("GROQ_API_KEY", groq(1), "GEMINI_API_KEY_0", "AIzaTest000000000000000000000000000000"));
+        LoadedKeys k = load(env("GROQ_API_KEY", groq(1), "GEMINI_API_KEY_0", "AIzaTest.fake.gemini.key.0000000000000"));
         assertThat(findings(k, Code.UNINDEXED_KEY)).singleElement().extracting(Finding::message).asString()
                 .startsWith("GROQ_API_KEY is set but Keycycle reads GROQ_API_KEY_1..n with NUM_GROQ=n");
         assertThat(findings(k, Code.BAD_INDEX)).singleElement().extracting(Finding::message)

@@ -126,8 +126,8 @@ class LimitResolutionTest {
                         models: { gemini-2.5-flash: { rpm: 1000, rpd: 10000 } }
                 """);
         LimitResolver gemini = c.resolver("gemini");
-        ApiKey paid = new ApiKey("gemini", 1, "AIzaTest000000000000000000000000000001", "project-paid");
-        ApiKey free = new ApiKey("gemini", 2, "AIzaTest000000000000000000000000000002", "project-free");
+        ApiKey paid = new ApiKey("gemini", 1, "AIzaTest.fake.gemini.key.0000000000001", "project-paid");
+        ApiKey free = new ApiKey("gemini", 2, "AIzaTest.fake.gemini.key.0000000000002", "project-free");
         ResolvedLimits r = gemini.resolve(paid, "gemini-2.5-flash");
         assertThat(r.limits().rpm()).isEqualTo(1000);
         assertThat(r.limits().tpm()).isEqualTo(250000);
@@ -169,7 +169,7 @@ class LimitResolutionTest {
 
     @Test
     void keyOfAnotherProviderIsRejected() {
-        ApiKey gemini = ApiKey.of("gemini", 1, "AIzaTest000000000000000000000000000001");
+        ApiKey gemini = ApiKey.of("gemini", 1, "AIzaTest.fake.gemini.key.0000000000001");
         assertThatThrownBy(() -> Catalog.builtIn().resolver("groq").resolve(gemini, MODEL))
                 .hasMessageContaining("belongs to gemini, not groq")
                 .message().doesNotContain(gemini.secret());
