@@ -1,0 +1,86 @@
+package io.keycycle.spring;
+
+import io.keycycle.CallSpec;
+import io.keycycle.Keycycle;
+import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.KeycycleListener;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.observation.ObservationRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.ConfigurableEnvironment;
+
+/**
+ * Keycycle in a Spring Boot application: the {@link Keycycle} engine (closed with the context, which
+ * drains the store's writer), {@link KeycycleChatModels}, one rotating Spring AI {@code ChatModel}
+ * per tier, the {@code keycycle} health component when Actuator's health support is present, and
+ * Keycycle's meters when Micrometer is. {@code keycycle.enabled=false} turns all of it off.
+ */
+@AutoConfiguration
+@ConditionalOnBooleanProperty(name = "keycycle.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(KeycycleProperties.class)
+public class KeycycleAutoConfiguration {
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    Keycycle keycycle(KeycycleProperties properties, ConfigurableEnvironment environment, ObjectProvider<KeycycleListener> listeners) {
+        return KeycycleSetup.build(properties, environment, listeners.orderedStream().toList());
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    KeycycleChatModels keycycleChatModels(Keycycle keycycle, KeycycleProperties properties, ObjectProvider<ObservationRegistry> observations) {
+        KeycycleProperties.Calls c = properties.getCalls();
+        CallSpec spec = CallSpec.defaults();
+        spec = withProperty(spec, "keycycle.calls.estimated-tokens", s -> s.withEstimatedTokens(c.getEstimatedTokens()));
+        spec = withProperty(spec, "keycycle.calls.timeout", s -> s.withTimeout(c.getTimeout()));
+        spec = withProperty(spec, "keycycle.calls.max-retries", s -> s.withMaxRetries(c.getMaxRetries()));
+        spec = spec.withWait(c.isWaitForKey());
+        ProviderClients clients = new ProviderClients(keycycle, c.getRequestTimeout(), observations.getIfAvailable(() -> ObservationRegistry.NOOP));
+        return new KeycycleChatModels(keycycle, clients, spec);
+    }
+
+    private static CallSpec withProperty(CallSpec spec, String property, java.util.function.UnaryOperator<CallSpec> change) {
+        try {
+            return change.apply(spec);
+        } catch (ConfigurationException e) {
+            throw new KeycyclePropertyException(property, property + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Bean
+    static TierModelRegistrar keycycleTierModels(ConfigurableEnvironment environment) {
+        return new TierModelRegistrar(environment);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthIndicator.class)
+    @ConditionalOnEnabledHealthIndicator("keycycle")
+    static class HealthConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "keycycleHealthIndicator")
+        KeycycleHealthIndicator keycycleHealthIndicator(Keycycle keycycle) {
+            return new KeycycleHealthIndicator(keycycle);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterBinder.class)
+    static class MetricsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        KeycycleMetrics keycycleMetrics(Keycycle keycycle) {
+            return new KeycycleMetrics(keycycle);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package io.keycycle.spring;
+
+import io.keycycle.Keycycle;
+import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.KeycycleListener;
+import io.keycycle.core.config.Catalog;
+import io.keycycle.core.config.KeycycleConfig;
+import io.keycycle.core.config.ModelRef;
+import io.keycycle.core.config.TierConfig;
+import io.keycycle.store.StoreException;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.EnumerablePropertySource;
+import org.springframework.core.env.PropertySource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds the application's {@link Keycycle} the way {@code Keycycle.fromEnv()} does, with Spring's
+ * environment in place of the process environment:
+ * <ul>
+ *   <li>keys: {@code NUM_<P>}, {@code <P>_API_KEY_<i>}, {@code <P>_SCOPE_<i>}, {@code <P>_BASE_URL}
+ *       from every property source (the process environment, system properties, application
+ *       properties, test properties), then the {@code .env} file;</li>
+ *   <li>configuration: the {@code keycycle.*} properties when they define providers, tiers,
+ *       selection or a database, else {@code keycycle.config-file}, {@code KEYCYCLE_CONFIG} or
+ *       {@code ./keycycle.yaml};</li>
+ *   <li>the store: discovered as {@code fromEnv()} does ({@code KEYCYCLE_DB_URL}, {@code TIDB_DB_URL},
+ *       {@code keycycle.database.url}, default {@code ./keycycle.db}); {@code none} keeps nothing.</li>
+ * </ul>
+ * Every problem is a {@link KeycyclePropertyException} naming what to fix. The application context
+ * closes the engine (no JVM shutdown hook of its own).
+ */
+final class KeycycleSetup {
+
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Z][A-Z0-9_]*");
+    private static final Pattern KEY_VARIABLE = Pattern.compile("\\b(NUM_[A-Z][A-Z0-9_]*|[A-Z][A-Z0-9_]*_(?:API_KEY|SCOPE)_\\d+|[A-Z][A-Z0-9_]*_BASE_URL)\\b");
+
+    private KeycycleSetup() {
+    }
+
+    /** Environment-style variables ({@code UPPER_CASE} names) visible through Spring's environment. */
+    static Map<String, String> variables(ConfigurableEnvironment environment) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (PropertySource<?> source : environment.getPropertySources()) {
+            if (!(source instanceof EnumerablePropertySource<?> e)) continue;
+            for (String name : e.getPropertyNames()) {
+                if (env.containsKey(name) || !ENV_NAME.matcher(name).matches()) continue;
+                String value = environment.getProperty(name);
+                if (value != null) env.put(name, value);
+            }
+        }
+        return env;
+    }
+
+    /** The configuration the properties, or else the file, describe. */
+    static KeycycleConfig config(KeycycleProperties p, Map<String, String> env) {
+        if (p.definesConfiguration()) {
+            if (p.getConfigFile() != null) {
+                throw new KeycyclePropertyException("keycycle.config-file", "keycycle.config-file is set together with "
+                        + "keycycle.providers/tiers/selection/database; configure Keycycle in one place");
+            }
+            return ConfigDocument.parse(p, env);
+        }
+        String property;
+        Path file;
+        if (p.getConfigFile() != null) {
+            property = "keycycle.config-file";
+            file = p.getConfigFile();
+        } else if (env.get("KEYCYCLE_CONFIG") != null && !env.get("KEYCYCLE_CONFIG").isBlank()) {
+            property = "KEYCYCLE_CONFIG";
+            file = Path.of(env.get("KEYCYCLE_CONFIG").trim());
+        } else {
+            property = "keycycle.config-file";
+            file = Path.of("keycycle.yaml");
+            if (!Files.isRegularFile(file)) return KeycycleConfig.empty();
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new KeycyclePropertyException(property, property + " points at " + file.toAbsolutePath() + ", which does not exist");
+        }
+        try {
+            return KeycycleConfig.load(file, env);
+        } catch (ConfigurationException e) {
+            throw new KeycyclePropertyException(property, "in " + file + " (" + property + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks that every tier candidate names a known provider and model before anything is opened. */
+    static void checkTiers(KeycycleConfig config, boolean fromProperties) {
+        Catalog catalog;
+        try {
+            catalog = Catalog.load(config);
+        } catch (ConfigurationException e) {
+            String message = fromProperties ? ConfigDocument.asProperties(e.getMessage()) : e.getMessage();
+            throw new KeycyclePropertyException(ConfigDocument.firstProperty(message, "keycycle.providers"), message, e);
+        }
+        for (TierConfig tier : config.tiers().values()) {
+            String property = fromProperties ? ConfigDocument.tierProperty(tier.name()) : "tiers." + tier.name();
+            for (ModelRef m : tier.models()) {
+                if (!catalog.has(m.provider())) {
+                    throw new KeycyclePropertyException(property, property + " names unknown provider '" + m.provider()
+                            + "' (" + m + "); known providers: " + String.join(", ", catalog.providerNames())
+                            + (fromProperties ? "; add keycycle.providers." + m.provider() + ".base-url and its models" : ""));
+                }
+                try {
+                    catalog.describe(m.provider(), m.model());
+                } catch (ConfigurationException e) {
+                    throw new KeycyclePropertyException(property, property + " names " + m + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** Builds and checks the engine; closes it again when the set-up turns out unusable. */
+    static Keycycle build(KeycycleProperties p, ConfigurableEnvironment environment, List<KeycycleListener> listeners) {
+        Map<String, String> env = variables(environment);
+        KeycycleConfig config = config(p, env);
+        checkTiers(config, p.definesConfiguration());
+        Keycycle.Builder b = Keycycle.builder().env(env).config(config).shutdownHook(false);
+        Path dotEnv = p.getEnvFile();
+        if (dotEnv != null) {
+            if (!Files.isRegularFile(dotEnv)) {
+                throw new KeycyclePropertyException("keycycle.env-file", "keycycle.env-file points at " + dotEnv.toAbsolutePath() + ", which does not exist");
+            }
+            b.dotEnv(dotEnv);
+        } else if (Files.isRegularFile(Path.of(".env"))) {
+            b.dotEnv(Path.of(".env"));
+        }
+        b.discoverPersistence(!ConfigDocument.isNone(p.getDatabase().getUrl()));
+        try {
+            b.requestTimeout(p.getCalls().getRequestTimeout());
+        } catch (ConfigurationException e) {
+            throw new KeycyclePropertyException("keycycle.calls.request-timeout", "keycycle.calls.request-timeout: " + e.getMessage(), e);
+        }
+        listeners.forEach(b::listener);
+        Keycycle keycycle;
+        try {
+            keycycle = b.build();
+        } catch (StoreException e) {
+            throw new KeycyclePropertyException(databaseProperty(env), "the store could not be opened (" + databaseProperty(env) + "): " + e.getMessage(), e);
+        } catch (KeycyclePropertyException e) {
+            throw e;
+        } catch (ConfigurationException e) {
+            throw new KeycyclePropertyException(keyVariable(e.getMessage()), e.getMessage(), e);
+        }
+        try {
+            requireKeys(keycycle, p.definesConfiguration());
+        } catch (RuntimeException e) {
+            keycycle.close();
+            throw e;
+        }
+        return keycycle;
+    }
+
+    private static void requireKeys(Keycycle keycycle, boolean fromProperties) {
+        if (keycycle.providers().isEmpty()) {
+            throw new KeycyclePropertyException("NUM_<PROVIDER>", "no API keys found: set NUM_<PROVIDER> and <PROVIDER>_API_KEY_1..n "
+                    + "(e.g. NUM_GROQ=2, GROQ_API_KEY_1, GROQ_API_KEY_2) in the environment, a .env file (keycycle.env-file) "
+                    + "or the application properties; set keycycle.enabled=false to run without Keycycle");
+        }
+        for (TierConfig tier : keycycle.tiers().values()) {
+            boolean served = tier.models().stream().anyMatch(m -> keycycle.providers().contains(m.provider()));
+            if (!served) {
+                String property = fromProperties ? ConfigDocument.tierProperty(tier.name()) : "tiers." + tier.name();
+                String wanted = tier.models().stream().map(m -> "NUM_" + m.provider().toUpperCase(java.util.Locale.ROOT)).distinct()
+                        .reduce((a, c) -> a + " or " + c).orElse("");
+                throw new KeycyclePropertyException(property, property + " " + tier.models() + ": no candidate has keys (set "
+                        + wanted + "); providers with keys: " + String.join(", ", keycycle.providers()));
+            }
+        }
+    }
+
+    private static String databaseProperty(Map<String, String> env) {
+        if (env.get("KEYCYCLE_DB_URL") != null) return "KEYCYCLE_DB_URL";
+        if (env.get("TIDB_DB_URL") != null) return "TIDB_DB_URL";
+        return "keycycle.database.url";
+    }
+
+    /** The first key variable ({@code NUM_GROQ}, {@code GROQ_API_KEY_3}) a key set-up error names. */
+    static String keyVariable(String message) {
+        Matcher m = KEY_VARIABLE.matcher(message == null ? "" : message);
+        return m.find() ? m.group(1) : "NUM_<PROVIDER>";
+    }
+}
