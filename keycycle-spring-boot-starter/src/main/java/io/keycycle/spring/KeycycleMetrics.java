@@ -28,14 +28,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>gauges {@code keycycle.store.queue.depth}, {@code keycycle.store.journal.events}, {@code keycycle.store.journal.bytes}</li>
  * </ul>
  */
-public final class KeycycleMetrics implements MeterBinder, KeycycleListener {
+public final class KeycycleMetrics implements MeterBinder {
 
     private final Keycycle keycycle;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
 
     public KeycycleMetrics(Keycycle keycycle) {
         this.keycycle = keycycle;
-        keycycle.addListener(this);
+        KeycycleListener listener = this::onEvent; // not a KeycycleListener bean itself: the engine bean collects those
+        keycycle.addListener(listener);
     }
 
     @Override
@@ -58,8 +59,7 @@ public final class KeycycleMetrics implements MeterBinder, KeycycleListener {
         });
     }
 
-    @Override
-    public void onEvent(KeycycleEvent event) {
+    private void onEvent(KeycycleEvent event) {
         for (MeterRegistry registry : registries) record(registry, event);
     }
 

@@ -1,0 +1,29 @@
+package io.keycycle.spring.example;
+
+import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The example application of docs/spring.md: a ChatClient on the tier {@code fast}. Everything
+ * Keycycle needs comes from properties and the environment:
+ *
+ * <pre>
+ * keycycle.tiers.fast=cerebras/gpt-oss-120b,groq/llama-3.1-8b-instant
+ * NUM_CEREBRAS=3, CEREBRAS_API_KEY_1..3, NUM_GROQ=3, GROQ_API_KEY_1..3
+ * </pre>
+ */
+@SpringBootApplication
+public class OpsAssistantApplication {
+
+    // --8<-- [start:bean]
+    @Bean
+    ChatClient opsAssistant(@Qualifier("fast") ChatModel fast) {
+        return ChatClient.builder(fast)
+                .defaultSystem("You are a concise assistant for an operations team.")
+                .build();
+    }
+    // --8<-- [end:bean]
+}
