@@ -32,7 +32,7 @@ public class KeycycleAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     Keycycle keycycle(KeycycleProperties properties, ConfigurableEnvironment environment, ObjectProvider<KeycycleListener> listeners) {
-        return KeycycleSetup.build(properties, environment, listeners.orderedStream().toList());
+        return KeycycleSetup.Settings.resolve(properties, environment).build(listeners.orderedStream().toList());
     }
 
     @Bean(destroyMethod = "close")

@@ -65,9 +65,10 @@ public class KeycycleProperties {
     public Database getDatabase() { return database; }
     public Calls getCalls() { return calls; }
 
-    /** True when anything beyond the call settings was set here, so the file is not read. */
+    /** True when providers, tiers, selection or a database were set here, so the file is not read ({@code none} does not count). */
     boolean definesConfiguration() {
-        return !providers.isEmpty() || !tiers.isEmpty() || selection != null || database.getUrl() != null;
+        return !providers.isEmpty() || !tiers.isEmpty() || selection != null
+                || (database.getUrl() != null && !ConfigDocument.isNone(database.getUrl()));
     }
 
     /** One provider, as under providers.<p> in keycycle.yaml. */

@@ -4,6 +4,8 @@ import io.keycycle.Keycycle;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.KeycycleListener;
 import io.keycycle.core.config.Catalog;
+import io.keycycle.core.config.KeyLoader;
+import io.keycycle.core.config.LoadedKeys;
 import io.keycycle.core.config.KeycycleConfig;
 import io.keycycle.core.config.ModelRef;
 import io.keycycle.core.config.TierConfig;
@@ -15,6 +17,8 @@ import org.springframework.core.env.PropertySource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -116,61 +120,86 @@ final class KeycycleSetup {
         }
     }
 
-    /** Builds and checks the engine; closes it again when the set-up turns out unusable. */
-    static Keycycle build(KeycycleProperties p, ConfigurableEnvironment environment, List<KeycycleListener> listeners) {
-        Map<String, String> env = variables(environment);
-        KeycycleConfig config = config(p, env);
-        checkTiers(config, p.definesConfiguration());
-        Keycycle.Builder b = Keycycle.builder().env(env).config(config).shutdownHook(false);
-        Path dotEnv = p.getEnvFile();
-        if (dotEnv != null) {
-            if (!Files.isRegularFile(dotEnv)) {
+    /**
+     * Everything the engine will be built from, resolved and checked without opening anything:
+     * the configuration, the tiers, and the keys (their set-up errors, that there are any, and that
+     * every tier has a candidate with keys). Runs before any bean is created, so a problem stops the
+     * start with one report naming the property.
+     */
+    record Settings(KeycycleProperties properties, Map<String, String> env, Path dotEnv, KeycycleConfig config) {
+
+        static Settings resolve(KeycycleProperties p, ConfigurableEnvironment environment) {
+            Map<String, String> env = variables(environment);
+            KeycycleConfig config = KeycycleSetup.config(p, env);
+            boolean fromProperties = p.definesConfiguration();
+            checkTiers(config, fromProperties);
+            Path dotEnv = p.getEnvFile();
+            if (dotEnv != null && !Files.isRegularFile(dotEnv)) {
                 throw new KeycyclePropertyException("keycycle.env-file", "keycycle.env-file points at " + dotEnv.toAbsolutePath() + ", which does not exist");
             }
-            b.dotEnv(dotEnv);
-        } else if (Files.isRegularFile(Path.of(".env"))) {
-            b.dotEnv(Path.of(".env"));
+            if (dotEnv == null && Files.isRegularFile(Path.of(".env"))) dotEnv = Path.of(".env");
+            return new Settings(p, env, dotEnv, config);
         }
-        b.discoverPersistence(!ConfigDocument.isNone(p.getDatabase().getUrl()));
-        try {
-            b.requestTimeout(p.getCalls().getRequestTimeout());
-        } catch (ConfigurationException e) {
-            throw new KeycyclePropertyException("keycycle.calls.request-timeout", "keycycle.calls.request-timeout: " + e.getMessage(), e);
+
+        /** Loads the keys as the engine will and fails on what would leave it unusable. */
+        void checkKeys() {
+            Catalog catalog = Catalog.load(config);
+            LoadedKeys loaded = dotEnv == null ? new KeyLoader(catalog).load(env) : new KeyLoader(catalog).load(env, dotEnv);
+            if (loaded.report().hasErrors()) {
+                String message = "the key set-up has errors:\n" + loaded.report().format();
+                throw new KeycyclePropertyException(keyVariable(message), message);
+            }
+            Set<String> withKeys = new LinkedHashSet<>();
+            loaded.keys().forEach((provider, keys) -> { if (!keys.isEmpty() && catalog.has(provider)) withKeys.add(provider); });
+            requireKeys(withKeys, config, properties.definesConfiguration());
         }
-        listeners.forEach(b::listener);
-        Keycycle keycycle;
-        try {
-            keycycle = b.build();
-        } catch (StoreException e) {
-            throw new KeycyclePropertyException(databaseProperty(env), "the store could not be opened (" + databaseProperty(env) + "): " + e.getMessage(), e);
-        } catch (KeycyclePropertyException e) {
-            throw e;
-        } catch (ConfigurationException e) {
-            throw new KeycyclePropertyException(keyVariable(e.getMessage()), e.getMessage(), e);
+
+        /** Builds the engine; the context closes it. */
+        Keycycle build(List<KeycycleListener> listeners) {
+            Keycycle.Builder b = Keycycle.builder().env(env).config(config).shutdownHook(false);
+            if (dotEnv != null) b.dotEnv(dotEnv);
+            b.discoverPersistence(!ConfigDocument.isNone(properties.getDatabase().getUrl()));
+            try {
+                b.requestTimeout(properties.getCalls().getRequestTimeout());
+            } catch (ConfigurationException e) {
+                throw new KeycyclePropertyException("keycycle.calls.request-timeout", "keycycle.calls.request-timeout: " + e.getMessage(), e);
+            }
+            listeners.forEach(b::listener);
+            Keycycle keycycle;
+            try {
+                keycycle = b.build();
+            } catch (StoreException e) {
+                String property = databaseProperty(env);
+                throw new KeycyclePropertyException(property, "the store could not be opened (" + property + "): " + e.getMessage(), e);
+            } catch (KeycyclePropertyException e) {
+                throw e;
+            } catch (ConfigurationException e) {
+                throw new KeycyclePropertyException(keyVariable(e.getMessage()), e.getMessage(), e);
+            }
+            try {
+                requireKeys(new LinkedHashSet<>(keycycle.providers()), config, properties.definesConfiguration());
+            } catch (RuntimeException e) {
+                keycycle.close();
+                throw e;
+            }
+            return keycycle;
         }
-        try {
-            requireKeys(keycycle, p.definesConfiguration());
-        } catch (RuntimeException e) {
-            keycycle.close();
-            throw e;
-        }
-        return keycycle;
     }
 
-    private static void requireKeys(Keycycle keycycle, boolean fromProperties) {
-        if (keycycle.providers().isEmpty()) {
+    private static void requireKeys(Set<String> providersWithKeys, KeycycleConfig config, boolean fromProperties) {
+        if (providersWithKeys.isEmpty()) {
             throw new KeycyclePropertyException("NUM_<PROVIDER>", "no API keys found: set NUM_<PROVIDER> and <PROVIDER>_API_KEY_1..n "
                     + "(e.g. NUM_GROQ=2, GROQ_API_KEY_1, GROQ_API_KEY_2) in the environment, a .env file (keycycle.env-file) "
                     + "or the application properties; set keycycle.enabled=false to run without Keycycle");
         }
-        for (TierConfig tier : keycycle.tiers().values()) {
-            boolean served = tier.models().stream().anyMatch(m -> keycycle.providers().contains(m.provider()));
+        for (TierConfig tier : config.tiers().values()) {
+            boolean served = tier.models().stream().anyMatch(m -> providersWithKeys.contains(m.provider()));
             if (!served) {
                 String property = fromProperties ? ConfigDocument.tierProperty(tier.name()) : "tiers." + tier.name();
                 String wanted = tier.models().stream().map(m -> "NUM_" + m.provider().toUpperCase(java.util.Locale.ROOT)).distinct()
                         .reduce((a, c) -> a + " or " + c).orElse("");
                 throw new KeycyclePropertyException(property, property + " " + tier.models() + ": no candidate has keys (set "
-                        + wanted + "); providers with keys: " + String.join(", ", keycycle.providers()));
+                        + wanted + "); providers with keys: " + String.join(", ", providersWithKeys));
             }
         }
     }
