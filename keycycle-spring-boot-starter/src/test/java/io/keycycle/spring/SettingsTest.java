@@ -1,0 +1,105 @@
+package io.keycycle.spring;
+
+import io.keycycle.core.Limits;
+import io.keycycle.core.config.Catalog;
+import io.keycycle.core.config.KeycycleConfig;
+import io.keycycle.core.config.ModelRef;
+import io.keycycle.core.pool.Selection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.mock.env.MockEnvironment;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The keycycle.* properties mean what the same keycycle.yaml means; the file is used when they define nothing. */
+class SettingsTest {
+
+    private static KeycycleProperties bind(MockEnvironment env) {
+        return Binder.get(env).bind("keycycle", KeycycleProperties.class).orElseGet(KeycycleProperties::new);
+    }
+
+    @Test
+    void propertiesMirrorTheYaml() {
+        MockEnvironment env = new MockEnvironment()
+                .withProperty("keycycle.providers.groq.base-url", "http://127.0.0.1:9001/openai/v1")
+                .withProperty("keycycle.providers.groq.default-model", "llama-3.1-8b-instant")
+                .withProperty("keycycle.providers.groq.models[llama-3.3-70b-versatile].rpm", "7")
+                .withProperty("keycycle.providers.groq.models[llama-3.3-70b-versatile].tpd", "250K")
+                .withProperty("keycycle.providers.groq.keys.2.scope", "org-b")
+                .withProperty("keycycle.providers.openrouter.strategy", "global")
+                .withProperty("keycycle.tiers.strong", "groq/llama-3.3-70b-versatile, openrouter/meta-llama/llama-3.3-70b-instruct:free")
+                .withProperty("keycycle.selection", "round-robin")
+                .withProperty("keycycle.database.url", "jdbc:sqlite:/tmp/x.db");
+        KeycycleConfig c = KeycycleSetup.Settings.resolve(bind(env), env).config();
+
+        assertThat(c.selection()).isEqualTo(Selection.ROUND_ROBIN);
+        assertThat(c.database().url()).isEqualTo("jdbc:sqlite:/tmp/x.db");
+        assertThat(c.tiers().get("strong").models()).containsExactly(new ModelRef("groq", "llama-3.3-70b-versatile"),
+                new ModelRef("openrouter", "meta-llama/llama-3.3-70b-instruct:free"));
+        assertThat(c.provider("groq").baseUrl()).hasToString("http://127.0.0.1:9001/openai/v1");
+        assertThat(c.provider("groq").defaultModel()).isEqualTo("llama-3.1-8b-instant");
+        assertThat(c.provider("groq").keys().get("2").scope()).isEqualTo("org-b");
+        Limits limits = Catalog.load(c).describe("groq", "llama-3.3-70b-versatile").limits().limits();
+        assertThat(limits.rpm()).isEqualTo(7);
+        assertThat(limits.tpd()).isEqualTo(250_000);
+    }
+
+    @Test
+    void theSameSettingsAsYamlGiveTheSameConfiguration() {
+        MockEnvironment env = new MockEnvironment()
+                .withProperty("keycycle.providers.cerebras.models[gpt-oss-120b].rpm", "5")
+                .withProperty("keycycle.tiers.fast", "cerebras/gpt-oss-120b,groq/llama-3.1-8b-instant");
+        KeycycleConfig fromProperties = KeycycleSetup.Settings.resolve(bind(env), env).config();
+        KeycycleConfig fromYaml = KeycycleConfig.parse("""
+                providers:
+                  cerebras:
+                    models:
+                      gpt-oss-120b: { rpm: 5 }
+                tiers:
+                  fast: [cerebras/gpt-oss-120b, groq/llama-3.1-8b-instant]
+                """, Map.of(), "keycycle.yaml");
+        assertThat(fromProperties.providers()).isEqualTo(fromYaml.providers());
+        assertThat(fromProperties.tiers()).isEqualTo(fromYaml.tiers());
+        assertThat(fromProperties.selection()).isEqualTo(fromYaml.selection());
+    }
+
+    @Test
+    void theConfigFileIsReadWhenThePropertiesDefineNothing(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("keycycle.yaml");
+        Files.writeString(file, "tiers:\n  cheap: [groq/llama-3.1-8b-instant]\n");
+        MockEnvironment env = new MockEnvironment().withProperty("keycycle.config-file", file.toString())
+                .withProperty("keycycle.database.url", "none");
+        KeycycleConfig c = KeycycleSetup.Settings.resolve(bind(env), env).config();
+        assertThat(c.tiers()).containsOnlyKeys("cheap");
+    }
+
+    @Test
+    void environmentStyleVariablesComeFromEveryPropertySource() {
+        MockEnvironment env = new MockEnvironment().withProperty("NUM_GROQ", "2").withProperty("GROQ_API_KEY_1", "${SECRET_ONE}")
+                .withProperty("SECRET_ONE", "resolved").withProperty("spring.application.name", "x");
+        Map<String, String> vars = KeycycleSetup.variables(env);
+        assertThat(vars).containsEntry("NUM_GROQ", "2").containsEntry("GROQ_API_KEY_1", "resolved").doesNotContainKey("spring.application.name");
+    }
+
+    @Test
+    void aParserMessageNamesTheProperty() {
+        assertThat(ConfigDocument.asProperties("providers.groq.models.x.rpm must be a whole number (keycycle application properties line 5)"))
+                .isEqualTo("keycycle.providers.groq.models.x.rpm must be a whole number");
+        assertThat(ConfigDocument.firstProperty("keycycle.tiers.fast[0]: unknown model 'y'", "?")).isEqualTo("keycycle.tiers.fast[0]");
+        assertThat(KeycycleSetup.keyVariable("the key set-up has errors:\n  ERROR groq: NUM_GROQ is not a whole number")).isEqualTo("NUM_GROQ");
+    }
+
+    @Test
+    void aTierOfUnknownModelsFailsNamingItsProperty() {
+        MockEnvironment env = new MockEnvironment().withProperty("keycycle.tiers.fast", "groq/not-a-model");
+        assertThatThrownBy(() -> KeycycleSetup.Settings.resolve(bind(env), env))
+                .isInstanceOf(KeycyclePropertyException.class)
+                .satisfies(e -> assertThat(((KeycyclePropertyException) e).property()).startsWith("keycycle.tiers.fast"));
+    }
+}
