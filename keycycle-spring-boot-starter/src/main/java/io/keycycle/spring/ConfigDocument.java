@@ -6,7 +6,6 @@ import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -123,9 +122,5 @@ final class ConfigDocument {
     /** {@code keycycle.tiers.<tier>} as a property name (brackets when the name needs them). */
     static String tierProperty(String tier) {
         return tier.matches("[a-z0-9-]+") ? "keycycle.tiers." + tier : "keycycle.tiers[" + tier + "]";
-    }
-
-    static List<String> candidates(List<String> models) {
-        return models.stream().map(String::trim).toList();
     }
 }

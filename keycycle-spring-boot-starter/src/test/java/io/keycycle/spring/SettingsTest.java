@@ -32,6 +32,7 @@ class SettingsTest {
                 .withProperty("keycycle.providers.groq.models[llama-3.3-70b-versatile].rpm", "7")
                 .withProperty("keycycle.providers.groq.models[llama-3.3-70b-versatile].tpd", "250K")
                 .withProperty("keycycle.providers.groq.keys.2.scope", "org-b")
+                .withProperty("keycycle.providers.groq.models[*].rpd", "900")
                 .withProperty("keycycle.providers.openrouter.strategy", "global")
                 .withProperty("keycycle.tiers.strong", "groq/llama-3.3-70b-versatile, openrouter/meta-llama/llama-3.3-70b-instruct:free")
                 .withProperty("keycycle.selection", "round-robin")
@@ -48,6 +49,9 @@ class SettingsTest {
         Limits limits = Catalog.load(c).describe("groq", "llama-3.3-70b-versatile").limits().limits();
         assertThat(limits.rpm()).isEqualTo(7);
         assertThat(limits.tpd()).isEqualTo(250_000);
+        assertThat(Catalog.load(c).describe("groq", "llama-3.1-8b-instant").limits().limits().rpd())
+                .as("[*] is the provider default, below the built-in table per model").isPositive();
+        assertThat(c.provider("groq").models()).containsKey("*");
     }
 
     @Test
