@@ -68,6 +68,27 @@ class KeyRoutesTest {
     }
 
     @Test
+    void cancellingAStreamReleasesItsReservationAndClosesItsRoute() {
+        try (Simulator sim = Simulator.builder().port(0).chunkInterval(Duration.ofMillis(50))
+                .provider(SimProvider.builder(ProviderKind.GROQ).fakeKeys(2).model("llama-3.1-8b-instant", SimLimits.UNLIMITED).build())
+                .build().start();
+             Keycycle kc = keycycle(sim, "{}");
+             ProviderClients clients = new ProviderClients(kc, Duration.ofSeconds(10), ObservationRegistry.NOOP)) {
+            java.util.List<io.keycycle.core.KeycycleEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            kc.addListener(events::add);
+            RotatingChatModel model = new KeycycleChatModels(kc, clients, io.keycycle.CallSpec.defaults()).chatModel("groq/llama-3.1-8b-instant");
+            var first = model.stream(new Prompt("tell me a long story")).take(1).blockLast(Duration.ofSeconds(10));
+            assertThat(first).isNotNull();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(clients.routes().open()).isZero();
+                assertThat(kc.pool("groq").snapshot().buckets()).allSatisfy(b -> assertThat(b.usage())
+                        .filteredOn(u -> u.metric() == io.keycycle.core.Limits.Metric.TPM).allSatisfy(u -> assertThat(u.used()).isZero()));
+            });
+            assertThat(events).noneMatch(e -> e instanceof io.keycycle.core.KeycycleEvent.Settled s && s.outcome() == io.keycycle.core.OutcomeKind.SUCCESS);
+        }
+    }
+
+    @Test
     void aRequestWithoutAnAdmittedKeyIsNeverSent() {
         try (Simulator sim = groq(100); Keycycle kc = keycycle(sim, "{}");
              ProviderClients clients = new ProviderClients(kc, Duration.ofSeconds(10), ObservationRegistry.NOOP)) {
