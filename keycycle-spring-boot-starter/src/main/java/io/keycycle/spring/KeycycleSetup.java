@@ -55,7 +55,14 @@ final class KeycycleSetup {
             if (!(source instanceof EnumerablePropertySource<?> e)) continue;
             for (String name : e.getPropertyNames()) {
                 if (env.containsKey(name) || !ENV_NAME.matcher(name).matches()) continue;
-                String value = environment.getProperty(name);
+                String value;
+                try {
+                    value = environment.getProperty(name);
+                } catch (IllegalArgumentException unresolvable) {
+                    // a process variable whose value merely contains "${...}" (a shell prompt, say): take it as it is
+                    Object raw = e.getProperty(name);
+                    value = raw == null ? null : raw.toString();
+                }
                 if (value != null) env.put(name, value);
             }
         }

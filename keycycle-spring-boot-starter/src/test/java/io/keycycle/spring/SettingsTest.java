@@ -89,6 +89,9 @@ class SettingsTest {
                 .withProperty("SECRET_ONE", "resolved").withProperty("spring.application.name", "x");
         Map<String, String> vars = KeycycleSetup.variables(env);
         assertThat(vars).containsEntry("NUM_GROQ", "2").containsEntry("GROQ_API_KEY_1", "resolved").doesNotContainKey("spring.application.name");
+        MockEnvironment odd = new MockEnvironment().withProperty("PROMPT_COMMAND", "echo ${UNSET_SOMEWHERE}");
+        assertThat(KeycycleSetup.variables(odd)).as("an unresolvable value is taken as it is, not a start-up failure")
+                .containsEntry("PROMPT_COMMAND", "echo ${UNSET_SOMEWHERE}");
     }
 
     @Test
