@@ -24,6 +24,36 @@ class StarterWiringTest {
         }
     }
 
+    /** An application that builds its own engine (keys from a vault, say) instead of the environment. */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    static class OwnEngine {
+        static String groqUrl;
+
+        @org.springframework.context.annotation.Bean(destroyMethod = "close")
+        Keycycle keycycle() {
+            return Keycycle.builder()
+                    .config(io.keycycle.core.config.KeycycleConfig.parse("tiers:\n  fast: [groq/llama-3.1-8b-instant]\n", Map.of(), "code"))
+                    .keys("groq", List.of(io.keycycle.core.ApiKey.of("groq", 1, io.keycycle.sim.SimKey.fakeSecret(io.keycycle.sim.ProviderKind.GROQ, 1))))
+                    .baseUrl("groq", java.net.URI.create(groqUrl))
+                    .shutdownHook(false).build();
+        }
+    }
+
+    @Test
+    void anApplicationsOwnEngineReplacesTheStartersAndStillGetsTierModels() {
+        try (io.keycycle.sim.Simulator sim = io.keycycle.sim.Simulator.builder().port(0).freeTierProviders(1).build().start()) {
+            OwnEngine.groqUrl = sim.baseUrl(io.keycycle.sim.ProviderKind.GROQ);
+            try (ConfigurableApplicationContext ctx = TestApp.run(new Class<?>[] {TestApp.class, OwnEngine.class}, Map.of(),
+                    "keycycle.tiers.fast=groq/llama-3.1-8b-instant", "keycycle.database.url=none")) {
+                assertThat(ctx.getBeansOfType(Keycycle.class)).hasSize(1).containsKey("keycycle");
+                org.springframework.ai.chat.model.ChatModel fast = org.springframework.beans.factory.annotation.BeanFactoryAnnotationUtils
+                        .qualifiedBeanOfType(ctx.getBeanFactory(), org.springframework.ai.chat.model.ChatModel.class, "fast");
+                assertThat(fast.call("hello")).isNotBlank();
+                assertThat(sim.stats().total("groq").successes()).isEqualTo(1);
+            }
+        }
+    }
+
     @Test
     void configurationMetadataDescribesTheProperties() throws Exception {
         List<String> names = new ArrayList<>();
