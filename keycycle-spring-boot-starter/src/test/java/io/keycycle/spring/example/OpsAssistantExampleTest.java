@@ -70,6 +70,9 @@ class OpsAssistantExampleTest {
     @Autowired
     Keycycle keycycle;
 
+    @Autowired
+    org.springframework.boot.health.registry.HealthContributorRegistry health;
+
     @Test
     void twentyQuestionsFallBackFromCerebrasToGroqWithTheTokensInTheStore() {
         Instant start = Instant.now().minusSeconds(60);
@@ -99,5 +102,13 @@ class OpsAssistantExampleTest {
             assertThat(row.promptTokens()).as("%s prompt tokens", provider).isEqualTo(sim.promptTokens());
             assertThat(row.completionTokens()).as("%s completion tokens", provider).isEqualTo(sim.completionTokens());
         }
+
+        var h = ((org.springframework.boot.health.contributor.HealthIndicator) health.getContributor("keycycle")).health();
+        assertThat(h.getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.UP);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> st = (Map<String, Object>) h.getDetails().get("store");
+        assertThat(st).containsEntry("writerAlive", true).containsEntry("journaling", false);
+        assertThat((String) st.get("url")).contains(DB.toString());
+        assertThat((long) st.get("eventsWritten")).isPositive();
     }
 }
