@@ -236,6 +236,33 @@ public final class Keycycle implements AutoCloseable {
 
     // ------------------------------------------------------------------ calls
 
+    /** Why {@code body} can never be admitted by candidate {@code c}, or null (see {@link TokenEstimator#neverFits}). */
+    private String neverFits(ModelRef c, JsonNode body) {
+        long tpm;
+        try {
+            tpm = catalog.describe(c.provider(), c.model()).limits().limits().tpm();
+        } catch (ConfigurationException unknown) {
+            return null;
+        }
+        return TokenEstimator.neverFits(c.provider(), c.model(), body, tpm);
+    }
+
+    /**
+     * A model the provider says is gone: the same failure, its message naming what the catalog
+     * suggests instead ({@link Catalog#suggestInstead}). Anything else unchanged.
+     */
+    private KeycycleException withSuggestions(KeycycleException e) {
+        if (!(e instanceof RateLimitException r) || r.lastOutcome() == null
+                || r.lastOutcome().kind() != io.keycycle.core.OutcomeKind.MODEL_UNAVAILABLE) {
+            return e;
+        }
+        List<String> instead = catalog.suggestInstead(r.provider(), r.model(), 3);
+        if (instead.isEmpty()) return e;
+        String why = r.lastOutcome().reason() + "; the catalog suggests instead: "
+                + String.join(", ", instead.stream().map(m -> r.provider() + "/" + m).toList());
+        return new RateLimitException(r.provider(), r.model(), r.attempts(), why, r);
+    }
+
     /** Runs {@code fn} on the target with default settings. */
     public <T> Served<T> call(String target, TargetCall<T> fn) { return call(target, CallSpec.DEFAULT, fn); }
 
@@ -248,6 +275,15 @@ public final class Keycycle implements AutoCloseable {
      * @throws RateLimitException      attempts were made and all failed (carries every attempt)
      */
     public <T> Served<T> call(String target, CallSpec spec, TargetCall<T> fn) {
+        return call(target, spec, null, fn);
+    }
+
+    /**
+     * {@link #call(String, CallSpec, TargetCall)} with the reservation computed per candidate the way
+     * its provider counts ({@link TokenEstimator#reservationFor}); a candidate that could never admit
+     * the request (Cerebras: reservation above its TPM) is refused without sending it.
+     */
+    private <T> Served<T> call(String target, CallSpec spec, JsonNode body, TargetCall<T> fn) {
         Objects.requireNonNull(spec, "spec");
         List<ModelRef> candidates = candidates(target, spec);
         long deadline = clock.millis() + spec.timeout().toMillis();
@@ -262,15 +298,26 @@ public final class Keycycle implements AutoCloseable {
                 continue;
             }
             AtomicReference<String> fingerprint = new AtomicReference<>();
+            CallSpec forCandidate = spec;
+            if (body != null) {
+                String never = neverFits(c, body);
+                if (never != null) {
+                    Fallback.handOver(new NoAvailableKeyException(c.provider(), c.model(), pool.snapshot().keys().size(),
+                            0, 0, 0, null, never), c, spec, candidates, failures);
+                    continue;
+                }
+                forCandidate = spec.withEstimatedTokens(TokenEstimator.reservationFor(c.provider(), body,
+                        Math.max(0, spec.estimatedTokens() - TokenEstimator.estimatePromptTokens(body))));
+            }
             try {
-                T value = pool.call(spec.toOptions(c.model(), Duration.ofMillis(remaining)), key -> {
+                T value = pool.call(forCandidate.toOptions(c.model(), Duration.ofMillis(remaining)), key -> {
                     attempts.incrementAndGet();
                     fingerprint.set(key.fingerprint());
                     return fn.call(c, key);
                 });
                 return new Served<>(value, c.provider(), c.model(), fingerprint.get(), attempts.get(), failures.size());
             } catch (NoAvailableKeyException | RateLimitException | ConfigurationException e) {
-                Fallback.handOver(e, c, spec, candidates, failures);
+                Fallback.handOver(withSuggestions(e), c, spec, candidates, failures);
             }
         }
         throw Fallback.combine(target, candidates, failures);
@@ -312,7 +359,7 @@ public final class Keycycle implements AutoCloseable {
      */
     public Served<ChatResult> chat(String target, JsonNode body, CallSpec spec) {
         CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return call(target, s, (c, key) -> client(c.provider()).chat(key.secret(), withModel(body, c.model())));
+        return call(target, s, body, (c, key) -> client(c.provider()).chat(key.secret(), withModel(body, c.model())));
     }
 
     /**
@@ -321,7 +368,7 @@ public final class Keycycle implements AutoCloseable {
      */
     public Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener) {
         CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return call(target, s, (c, key) -> {
+        return call(target, s, body, (c, key) -> {
             Counting counting = new Counting(listener);
             try {
                 return client(c.provider()).stream(key.secret(), withModel(body, c.model()), counting);
@@ -354,7 +401,7 @@ public final class Keycycle implements AutoCloseable {
     public Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener,
                                        StreamAttempts attempts) {
         CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return call(target, s, (c, key) -> {
+        return call(target, s, body, (c, key) -> {
             Counting counting = new Counting(listener);
             StreamHandle h = client(c.provider()).streamAsync(key.secret(), withModel(body, c.model()), counting);
             attempts.started(c, key, h);

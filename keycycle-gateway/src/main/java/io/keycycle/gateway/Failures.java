@@ -84,6 +84,8 @@ final class Failures {
         }
         if (kind == OutcomeKind.MODEL_UNAVAILABLE) {
             x.set("attempts", attempts(r.attempts()));
+            com.fasterxml.jackson.databind.node.ArrayNode instead = x.putArray("suggested_models");
+            keycycle.catalog().suggestInstead(r.provider(), r.model(), 3).forEach(m -> instead.add(r.provider() + "/" + m));
             return new ApiError(404, ApiError.INVALID_REQUEST, "model_not_found", providerMessage(r, last), x, 0);
         }
         PoolView v = poolView(target, estimate);
