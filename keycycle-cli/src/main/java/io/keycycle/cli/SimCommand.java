@@ -39,11 +39,11 @@ import java.util.concurrent.TimeUnit;
                         + "free-tier line-up and --keys fake keys each, one organisation/project per key."},
         footerHeading = "%nExamples:%n",
         footer = {
-                "  keycycle sim                                  http://127.0.0.1:9001, 3 fake keys per provider",
+                "  keycycle sim                      :9001, 3 fake keys per provider",
                 "  keycycle sim --port 0 --keys 5 --latency 80ms",
-                "  keycycle sim --config sim.yaml                providers, keys, limits and faults from a file",
-                "  keycycle sim --any-key                        any bearer secret is a valid key of its own",
-                "  keycycle sim --duration 10m                   stop by itself (prints the answer counts)"})
+                "  keycycle sim --config sim.yaml    providers, keys, limits, faults",
+                "  keycycle sim --any-key            any bearer secret is a key",
+                "  keycycle sim --duration 10m       stop by itself, print the counts"})
 final class SimCommand implements Callable<Integer> {
 
     @Spec
@@ -92,6 +92,9 @@ final class SimCommand implements Callable<Integer> {
     @Option(names = {"-d", "--duration"}, paramLabel = "DURATION",
             description = "Stop after this long (e.g. 10m) instead of waiting for Ctrl-C.")
     String duration;
+
+    @Option(names = "--debug", description = "Log at DEBUG and print stack traces of failures.")
+    boolean debug;
 
     @Override
     public Integer call() throws Exception {
