@@ -52,6 +52,35 @@ class CatalogTest {
     }
 
     @Test
+    void paidOpenRouterModelsStayOutOfTheFreeBudgetUnlessTheFileSaysGlobal() {
+        Catalog c = load("""
+                providers:
+                  openrouter:
+                    models:
+                      openai/gpt-4o-mini: { rpm: 100 }
+                """);
+        ProviderSpec or = c.provider("openrouter");
+        assertThat(or.sharesBudget("meta-llama/llama-3.3-70b-instruct:free")).isTrue();
+        assertThat(or.sharesBudget("*")).isTrue();
+        assertThat(or.sharesBudget("openai/gpt-4o-mini")).isFalse();
+        io.keycycle.core.ResolvedLimits paid = c.describe("openrouter", "openai/gpt-4o-mini").limits();
+        assertThat(paid.limits()).isEqualTo(new Limits(100, -1, -1, -1, -1, -1));   // not the free 20/50
+        assertThat(paid.sources().get(Limits.Metric.RPD)).startsWith("outside the shared :free budget of openrouter");
+        assertThat(c.describe("openrouter", "meta-llama/llama-3.3-70b-instruct:free").limits().limits().rpd()).isEqualTo(50);
+
+        Catalog global = load("""
+                providers:
+                  openrouter:
+                    strategy: global
+                    models:
+                      openai/gpt-4o-mini: { rpm: 100 }
+                """);
+        assertThat(global.provider("openrouter").sharesBudget("openai/gpt-4o-mini")).isTrue();
+        assertThat(global.describe("openrouter", "openai/gpt-4o-mini").limits().limits().rpd()).isEqualTo(50);
+        assertThat(c.provider("groq").sharesBudget("openai/gpt-oss-120b")).isFalse();
+    }
+
+    @Test
     void builtInProvidersAsDocumented() {
         Catalog c = Catalog.builtIn();
         assertThat(c.providerNames()).containsExactly("cerebras", "gemini", "groq", "openrouter");
