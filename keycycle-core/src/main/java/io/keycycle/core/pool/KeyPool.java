@@ -520,10 +520,13 @@ public final class KeyPool implements EngineRestorer {
      * Unlike blocking waiters, such a retry is not queued FIFO, is not woken early when capacity is
      * given back, and each refused try publishes a {@code Rejected} event.
      *
-     * <p>Cancelling the returned future cancels the stage in flight and releases its reservation.
-     * A stage that completes with a {@link java.util.concurrent.CancellationException}, or with a
-     * {@link ProviderAnswer} that says {@link ProviderAnswer#cancelled() cancelled}, releases its
-     * reservation and ends the call without rotation.
+     * <p>Cancelling the returned future cancels the stage in flight; its lease is
+     * {@link Lease#abandon(String) abandoned} (the request may have reached the provider, so it stays
+     * counted). A stage that completes with a {@link java.util.concurrent.CancellationException}
+     * likewise abandons its lease; one that completes with a {@link ProviderAnswer} that says
+     * {@link ProviderAnswer#cancelled() cancelled} abandons it, or releases it when the answer says
+     * it never {@link ProviderAnswer#reachedProvider() reached the provider}. Either ends the call
+     * without rotation.
      *
      * @return completes with the result, or exceptionally with
      *         {@link io.keycycle.core.RateLimitException} (attempts made, all failed or one could not be

@@ -75,6 +75,59 @@ class AbandonTest {
         assertThat(p.expireLeases()).isZero();
     }
 
+    @Test
+    void aTimeoutAfterSendingStaysCountedAFailureToConnectDoesNot() {
+        KeyPool p = pool(new Limits(10, -1, -1, 1_000, -1, -1));
+        CallOptions o = CallOptions.of("m1", 100).maxRetries(0);
+        assertThatThrownBy(() -> p.call(o, k -> { throw new java.net.http.HttpTimeoutException("request timed out"); }))
+                .isInstanceOf(io.keycycle.core.RateLimitException.class);
+        assertThat(used(p.snapshot(), Limits.Metric.RPM)).isEqualTo(1);
+        assertThat(used(p.snapshot(), Limits.Metric.TPM)).isEqualTo(100);
+        assertThatThrownBy(() -> p.call(o, k -> { throw new java.net.ConnectException("Connection refused"); }))
+                .isInstanceOf(io.keycycle.core.RateLimitException.class);
+        assertThat(used(p.snapshot(), Limits.Metric.RPM)).isEqualTo(1);
+        assertThat(used(p.snapshot(), Limits.Metric.TPM)).isEqualTo(100);
+    }
+
+    @Test
+    void anInterruptedCallStaysCounted() {
+        KeyPool p = pool(new Limits(10, -1, -1, 1_000, -1, -1));
+        assertThatThrownBy(() -> p.call("m1", 100, k -> { throw new InterruptedException(); }))
+                .isInstanceOf(io.keycycle.core.KeycycleException.class);
+        assertThat(Thread.interrupted()).isTrue();
+        assertThat(used(p.snapshot(), Limits.Metric.RPM)).isEqualTo(1);
+        assertThat(p.openLeases()).isZero();
+    }
+
+    @Test
+    void cancellingAnAsyncCallInFlightKeepsItCounted() {
+        KeyPool p = pool(new Limits(10, -1, -1, 1_000, -1, -1));
+        java.util.concurrent.CompletableFuture<String> inFlight = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<String> f = p.callAsync(CallOptions.of("m1", 100), k -> inFlight);
+        f.cancel(true);
+        assertThat(p.openLeases()).isZero();
+        assertThat(used(p.snapshot(), Limits.Metric.RPM)).isEqualTo(1);
+        assertThat(used(p.snapshot(), Limits.Metric.TPM)).isEqualTo(100);
+    }
+
+    @Test
+    void aCancelledAnswerThatNeverLeftIsReleased() {
+        KeyPool p = pool(new Limits(10, -1, -1, 1_000, -1, -1));
+        ProviderAnswer notSent = new ProviderAnswer() {
+            @Override public io.keycycle.core.ProviderResponse response() { return new io.keycycle.core.ProviderResponse(499, java.util.Map.of(), ""); }
+            @Override public boolean cancelled() { return true; }
+            @Override public boolean reachedProvider() { return false; }
+        };
+        ProviderAnswer sent = new ProviderAnswer() {
+            @Override public io.keycycle.core.ProviderResponse response() { return new io.keycycle.core.ProviderResponse(499, java.util.Map.of(), ""); }
+            @Override public boolean cancelled() { return true; }
+        };
+        p.call("m1", 100, k -> notSent);
+        assertThat(used(p.snapshot(), Limits.Metric.RPM)).isZero();
+        p.call("m1", 100, k -> sent);
+        assertThat(used(p.snapshot(), Limits.Metric.RPM)).isEqualTo(1);
+    }
+
     static long used(PoolSnapshot s, Limits.Metric m) {
         return s.buckets().stream().flatMap(b -> b.usage().stream()).filter(u -> u.metric() == m)
                 .mapToLong(PoolSnapshot.MetricUsage::used).sum();
