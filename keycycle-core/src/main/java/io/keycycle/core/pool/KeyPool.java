@@ -191,7 +191,7 @@ public final class KeyPool implements EngineRestorer {
 
     private Lease tryOnce(ModelRing ring, AcquireOptions o, KeyEntry pinned, long now) {
         ModelState ms = ring.state;
-        if (ms.unavailable || now < ms.backoffUntil) return null;
+        if (ms.unavailableAt(now) || now < ms.backoffUntil) return null;
         long tokens = o.estimatedTokens();
         if (pinned != null) return tryKey(ring, pinned.position, tokens, now);
         String session = o.sessionId();
@@ -299,8 +299,9 @@ public final class KeyPool implements EngineRestorer {
 
     private Blocked blocked(ModelRing ring, AcquireOptions o, KeyEntry pinned, long now) {
         ModelState ms = ring.state;
-        if (ms.unavailable) {
-            return new Blocked(Long.MAX_VALUE, 0, 0, 0, "model " + ring.model + " is unavailable: " + ms.unavailableReason);
+        if (ms.unavailableAt(now)) {
+            return new Blocked(Long.MAX_VALUE, 0, 0, 0, "model " + ring.model + " is unavailable: " + ms.unavailableReason
+                    + " (re-checked at " + Instant.ofEpochMilli(ms.recheckAt) + ")");
         }
         long tokens = o.estimatedTokens();
         long earliest = Long.MAX_VALUE;
@@ -439,6 +440,20 @@ public final class KeyPool implements EngineRestorer {
         }
         effects.emitState(KeycycleEvent.Level.KEY, e.key.scope(), e.key.fingerprint(), ALL_MODELS, KeyState.READY, 0, "enabled by operator", now);
         wakeAll();
+    }
+
+    /**
+     * Makes a model the provider reported gone admissible again at once (admin API, CLI): the next
+     * call tries it. Persisted through the event. Returns false if it was not marked unavailable.
+     *
+     * @throws ConfigurationException the model is unknown to the catalog
+     */
+    public boolean clearModel(String model) {
+        ModelRing ring = ring(model);
+        if (!ring.state.clearUnavailable()) return false;
+        effects.emitState(KeycycleEvent.Level.MODEL, null, null, ring.model, KeyState.READY, 0, "cleared by operator", clock.millis());
+        wake(ring);
+        return true;
     }
 
     /** Finds a key by 1-based index or fingerprint. */
@@ -593,8 +608,10 @@ public final class KeyPool implements EngineRestorer {
         List<PoolSnapshot.ModelView> mv = new ArrayList<>();
         for (ModelRing r : rings.values()) {
             ModelState ms = r.state;
-            mv.add(new PoolSnapshot.ModelView(r.model, ms.unavailable, ms.unavailableReason,
-                    now < ms.backoffUntil ? Instant.ofEpochMilli(ms.backoffUntil) : null));
+            boolean gone = ms.unavailableAt(now);
+            mv.add(new PoolSnapshot.ModelView(r.model, gone, gone ? ms.unavailableReason : null,
+                    now < ms.backoffUntil ? Instant.ofEpochMilli(ms.backoffUntil) : null,
+                    gone ? Instant.ofEpochMilli(ms.recheckAt) : null));
         }
         mv.sort((a, c) -> a.model().compareTo(c.model()));
         return new PoolSnapshot(spec.name(), Instant.ofEpochMilli(now), kv, bv, mv);
@@ -663,8 +680,12 @@ public final class KeyPool implements EngineRestorer {
                     return;
                 }
                 if (s.state() == KeyState.MODEL_UNAVAILABLE) {
-                    ring.state.unavailableReason = why;
-                    ring.state.unavailable = true;
+                    // a row without a re-check instant (written before re-checks existed) counts from when it was written
+                    long recheck = until > 0 ? until
+                            : saturatedAdd(s.at().toEpochMilli(), saturatedMillis(policy.modelRecheckBase()));
+                    if (recheck > now) ring.state.restoreUnavailable(recheck, why);
+                } else if (s.state() == KeyState.READY) {
+                    ring.state.clearUnavailable();
                 } else if (s.state() == KeyState.COOLING && until > now) {
                     synchronized (ring.state) { ring.state.backoffUntil = Math.max(ring.state.backoffUntil, until); }
                 }

@@ -47,7 +47,11 @@ final class OutcomeEffects {
         String scope = e.key.scope();
         switch (o.kind()) {
             case SUCCESS -> {
-                l.ring.state.succeeded();
+                if (l.ring.state.succeeded()) {
+                    // provider-wide (no scope): the store keeps one row per model, which this one overwrites
+                    emitState(KeycycleEvent.Level.MODEL, null, e.key.fingerprint(), l.ring.model, KeyState.READY, 0,
+                            "model answered again", now);
+                }
                 learn(l, o.observations(), now);
             }
             case RATE_LIMITED -> {
@@ -93,11 +97,11 @@ final class OutcomeEffects {
             }
             case MODEL_UNAVAILABLE -> {
                 ModelState ms = l.ring.state;
-                if (!ms.unavailable) {
-                    ms.unavailableReason = o.reason();
-                    ms.unavailable = true;
-                    emitState(KeycycleEvent.Level.MODEL, scope, e.key.fingerprint(), l.ring.model, KeyState.MODEL_UNAVAILABLE,
-                            0, o.reason(), now);
+                if (!ms.unavailableAt(now)) {
+                    long recheck = ms.markUnavailable(now, o.reason(), KeyPool.saturatedMillis(policy.modelRecheckBase()),
+                            KeyPool.saturatedMillis(policy.modelRecheckMax()));
+                    emitState(KeycycleEvent.Level.MODEL, null, e.key.fingerprint(), l.ring.model, KeyState.MODEL_UNAVAILABLE,
+                            recheck, o.reason() + " (re-checked at the until instant)", now);
                 }
             }
             case REQUEST_INVALID, TRANSIENT -> { }

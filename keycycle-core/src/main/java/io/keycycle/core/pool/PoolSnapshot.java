@@ -21,6 +21,13 @@ public record PoolSnapshot(String provider, Instant at, List<KeyView> keys, List
     /** Used amount of one metric in its window and its limit ({@link Limits#NONE} = unlimited). */
     public record MetricUsage(Limits.Metric metric, long used, long limit) { }
 
-    /** Provider-wide state of a model that has been used. */
-    public record ModelView(String model, boolean unavailable, String reason, Instant backoffUntil) { }
+    /**
+     * Provider-wide state of a model that has been used: unavailable (the provider said it is gone)
+     * until {@code recheckAt}, when it is tried again; or backing off after overload.
+     */
+    public record ModelView(String model, boolean unavailable, String reason, Instant backoffUntil, Instant recheckAt) {
+        public ModelView(String model, boolean unavailable, String reason, Instant backoffUntil) {
+            this(model, unavailable, reason, backoffUntil, null);
+        }
+    }
 }
