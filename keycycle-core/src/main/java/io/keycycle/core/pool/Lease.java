@@ -20,10 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * certainly never left.
  */
 public final class Lease {
-    private final KeyPool pool;
+    private final Leases leases;
     final long id;
     final KeyEntry entry;
-    final QuotaBucket bucket;
+    final PoolStateStore.Bucket bucket;
     final ModelRing ring;
     final long admittedAt;
     final long estimatedTokens;
@@ -34,9 +34,9 @@ public final class Lease {
     /** The instant an abandoned lease's request was counted at (its estimate is charged there). */
     volatile long abandonedAt;
 
-    Lease(KeyPool pool, long id, KeyEntry entry, QuotaBucket bucket, ModelRing ring, long admittedAt,
+    Lease(Leases leases, long id, KeyEntry entry, PoolStateStore.Bucket bucket, ModelRing ring, long admittedAt,
           long estimatedTokens, long expiresAt) {
-        this.pool = pool;
+        this.leases = leases;
         this.id = id;
         this.entry = entry;
         this.bucket = bucket;
@@ -55,6 +55,9 @@ public final class Lease {
 
     public String model() { return ring.model; }
 
+    /** The bucket the reservation was made in (scope, and model or "*"). */
+    public PoolStateStore.BucketId bucket() { return bucket.id(); }
+
     public long id() { return id; }
 
     public long estimatedTokens() { return estimatedTokens; }
@@ -69,14 +72,14 @@ public final class Lease {
      * On a lease that was {@link #abandon(String) abandoned}, usage that arrives late replaces the
      * estimate that stayed charged (once); the outcome is otherwise ignored.
      */
-    public boolean success(Usage usage) { return pool.settle(this, Outcome.success(usage)); }
+    public boolean success(Usage usage) { return leases.settle(this, Outcome.success(usage)); }
 
     /**
      * Reports the classified outcome: releases or replaces the reservation and applies the state
      * transition (cooldown, parking, disabling). Returns false if the lease was already reported
      * or had expired (the report is then ignored).
      */
-    public boolean report(Outcome outcome) { return pool.settle(this, outcome); }
+    public boolean report(Outcome outcome) { return leases.settle(this, outcome); }
 
     /**
      * The request was sent (or may have been) and its outcome will not be known: the caller hung
@@ -87,7 +90,7 @@ public final class Lease {
      *
      * @param why short text for the event log (never a secret)
      */
-    public boolean abandon(String why) { return pool.abandon(this, why); }
+    public boolean abandon(String why) { return leases.abandon(this, why); }
 
     /**
      * Gives the reservation back: the call never left (nothing was written to the provider), so
@@ -95,7 +98,7 @@ public final class Lease {
      * {@link #abandon(String) abandoned} instead.
      */
     public boolean release() {
-        return pool.settle(this, Outcome.of(io.keycycle.core.OutcomeKind.TRANSIENT, 0, "released by caller"));
+        return leases.settle(this, Outcome.of(io.keycycle.core.OutcomeKind.TRANSIENT, 0, "released by caller"));
     }
 
     @Override public String toString() { return "Lease#" + id + "[" + entry.key + ", " + ring.model + "]"; }

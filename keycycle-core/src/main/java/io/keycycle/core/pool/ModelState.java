@@ -1,24 +1,29 @@
 package io.keycycle.core.pool;
 
 /**
- * Provider-wide state of one model: unavailable (the provider says it is gone, or has no quota for
- * it) until a re-check instant, or backing off after overload. An unavailable model is tried again
- * once its re-check instant has passed; each new "gone" answer doubles the wait (up to the policy's
- * maximum), a success clears it.
+ * The in-process {@link PoolStateStore.ModelFlag}: a model unavailable (the provider says it is gone,
+ * or has no quota for it) until a re-check instant, or backing off after overload. An unavailable
+ * model is tried again once its re-check instant has passed; each new "gone" answer doubles the
+ * wait (up to the policy's maximum), a success clears it.
  */
-final class ModelState {
-    volatile boolean unavailable;
-    volatile String unavailableReason;
-    /** When the model is tried again (an unavailable model is not admitted before). */
-    volatile long recheckAt;
-    int unavailableStreak;
-    volatile long backoffUntil;
-    int consecutiveOverloads;
+final class ModelState implements PoolStateStore.ModelFlag {
+    private volatile boolean unavailable;
+    private volatile String unavailableReason;
+    private volatile long recheckAt;
+    private int unavailableStreak;
+    private volatile long backoffUntil;
+    private int consecutiveOverloads;
 
-    /** True while the model must not be admitted at {@code now} because the provider said it is gone. */
-    boolean unavailableAt(long now) { return unavailable && now < recheckAt; }
+    @Override public boolean unavailableAt(long now) { return unavailable && now < recheckAt; }
 
-    synchronized long overloaded(long now, long baseMillis, long maxMillis, double jitter) {
+    @Override public String unavailableReason() { return unavailableReason; }
+
+    @Override public long recheckAt() { return unavailable ? recheckAt : 0; }
+
+    @Override public long backoffUntil() { return backoffUntil; }
+
+    @Override
+    public synchronized long overloaded(long now, long baseMillis, long maxMillis, double jitter) {
         consecutiveOverloads = Math.min(consecutiveOverloads + 1, 20);
         long d = Math.min(maxMillis, baseMillis << Math.min(consecutiveOverloads - 1, 16));
         long j = (long) (d * jitter * java.util.concurrent.ThreadLocalRandom.current().nextDouble());
@@ -27,8 +32,13 @@ final class ModelState {
         return backoffUntil;
     }
 
-    /** Marks the model gone; returns the re-check instant (base, doubling per repeat, at most max). */
-    synchronized long markUnavailable(long now, String reason, long baseMillis, long maxMillis) {
+    @Override
+    public synchronized void backOffUntil(long until) {
+        if (until > backoffUntil) backoffUntil = until;
+    }
+
+    @Override
+    public synchronized long markUnavailable(long now, String reason, long baseMillis, long maxMillis) {
         unavailableStreak = Math.min(unavailableStreak + 1, 30);
         long d = Math.min(maxMillis, baseMillis << Math.min(unavailableStreak - 1, 20));
         recheckAt = KeyPool.saturatedAdd(now, d);
@@ -37,17 +47,17 @@ final class ModelState {
         return recheckAt;
     }
 
-    /** Restores a persisted "gone until" (hydration): never extends the streak. */
-    synchronized void restoreUnavailable(long until, String reason) {
-        if (until <= recheckAt && unavailable) return;
+    @Override
+    public synchronized void restoreUnavailable(long until, String reason) {
+        if (unavailable && until <= recheckAt) return;
         recheckAt = until;
         unavailableReason = reason;
         unavailableStreak = Math.max(unavailableStreak, 1);
         unavailable = true;
     }
 
-    /** Clears the unavailable state; true if it was set. */
-    synchronized boolean clearUnavailable() {
+    @Override
+    public synchronized boolean clearUnavailable() {
         boolean was = unavailable;
         unavailable = false;
         unavailableReason = null;
@@ -56,21 +66,12 @@ final class ModelState {
         return was;
     }
 
-    /** A success: overloads are over; true if the model had been marked unavailable (it is back). */
-    boolean succeeded() {
-        boolean back = false;
-        if (consecutiveOverloads != 0 || unavailable) {
-            synchronized (this) {
-                consecutiveOverloads = 0;
-                if (unavailable) {
-                    back = true;
-                    unavailable = false;
-                    unavailableReason = null;
-                    recheckAt = 0;
-                    unavailableStreak = 0;
-                }
-            }
+    @Override
+    public boolean succeeded() {
+        if (consecutiveOverloads == 0 && !unavailable) return false;
+        synchronized (this) {
+            consecutiveOverloads = 0;
+            return clearUnavailable();
         }
-        return back;
     }
 }
