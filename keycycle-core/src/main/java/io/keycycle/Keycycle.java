@@ -480,6 +480,11 @@ public final class Keycycle implements AutoCloseable {
                 KeyPool p = pools.get(s.provider());
                 if (p != null) p.restoreState(s);
             }
+
+            @Override public void restoreLearnedLimit(KeycycleEvent.LimitLearned l) {
+                KeyPool p = pools.get(l.provider());
+                if (p != null) p.restoreLearnedLimit(l);
+            }
         };
     }
 

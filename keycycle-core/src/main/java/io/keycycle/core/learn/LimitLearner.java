@@ -3,9 +3,6 @@ package io.keycycle.core.learn;
 import io.keycycle.core.Limits;
 
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,15 +28,10 @@ public final class LimitLearner {
     public static final int CONSISTENT = 3;
 
     private final String provider;
-    private final Map<Key, Entry> entries = new ConcurrentHashMap<>();
+    /** Per (scope, model, metric): a higher value being confirmed and how often it was reported in a row. */
+    private final Map<Key, long[]> pending = new ConcurrentHashMap<>();
 
     private record Key(String scope, String model, Limits.Metric metric) { }
-
-    private static final class Entry {
-        LearnedLimit learned;     // null: the table applies
-        long pendingValue = -1;   // a higher value being confirmed
-        int pendingCount;
-    }
 
     /** What one observation changed. */
     public sealed interface Change permits Adopted, Dropped { }
@@ -56,71 +48,35 @@ public final class LimitLearner {
 
     /**
      * One report of {@code reported} for (scope, model, metric), whose table value is {@code table}
-     * ({@link Limits#NONE} = unlimited). Returns the change, or null when nothing changed.
+     * ({@link Limits#NONE} = unlimited) and whose learned limit in force is {@code current} (null: the
+     * table applies). Returns the change to apply, or null when nothing changes. The limit in force
+     * is kept by the caller (the pool's state store, shared between processes); this object only
+     * counts the reports of a higher value.
      *
-     * @param source where the value was read, e.g. {@code groq x-ratelimit-limit-requests}
+     * @param source where the value was read, e.g. {@code groq}
      */
-    public Change observe(String scope, String model, Limits.Metric metric, long table, long reported, String source,
-                          Instant now) {
+    public Change observe(String scope, String model, Limits.Metric metric, long table, LearnedLimit current, long reported,
+                          String source, Instant now) {
         if (reported < 0) return null;
+        long inForce = current != null ? current.value() : table;
         Key key = new Key(scope, model, metric);
-        Entry e = entries.computeIfAbsent(key, k -> new Entry());
-        synchronized (e) {
-            long inForce = e.learned != null ? e.learned.value() : table;
-            if (reported == inForce) {
-                e.pendingValue = -1;
-                e.pendingCount = 0;
-                return null;
-            }
-            boolean lower = inForce == Limits.NONE ? true : reported < inForce;
-            if (!lower) {
-                if (e.pendingValue != reported) {
-                    e.pendingValue = reported;
-                    e.pendingCount = 0;
+        if (reported == inForce) {
+            pending.remove(key);
+            return null;
+        }
+        boolean lower = inForce == Limits.NONE || reported < inForce;
+        if (!lower) {
+            long[] p = pending.computeIfAbsent(key, k -> new long[] {-1, 0});
+            synchronized (p) {
+                if (p[0] != reported) {
+                    p[0] = reported;
+                    p[1] = 0;
                 }
-                if (++e.pendingCount < CONSISTENT) return null;
-            }
-            e.pendingValue = -1;
-            e.pendingCount = 0;
-            if (reported == table && e.learned != null) {
-                LearnedLimit previous = e.learned;
-                e.learned = null;
-                return new Dropped(previous);
-            }
-            e.learned = new LearnedLimit(provider, scope, model, metric, table, reported, source, now);
-            return new Adopted(e.learned);
-        }
-    }
-
-    /** Puts back a limit learned by an earlier process (from the store). */
-    public void restore(LearnedLimit limit) {
-        if (!limit.provider().equals(provider)) return;
-        Entry e = entries.computeIfAbsent(new Key(limit.scope(), limit.model(), limit.metric()), k -> new Entry());
-        synchronized (e) {
-            if (e.learned == null || !e.learned.at().isAfter(limit.at())) e.learned = limit;
-        }
-    }
-
-    /** The learned limit in force for (scope, model, metric), or null when the table applies. */
-    public LearnedLimit get(String scope, String model, Limits.Metric metric) {
-        Entry e = entries.get(new Key(scope, model, metric));
-        if (e == null) return null;
-        synchronized (e) {
-            return e.learned;
-        }
-    }
-
-    /** Every learned limit in force. */
-    public List<LearnedLimit> all() {
-        List<LearnedLimit> out = new ArrayList<>();
-        Collection<Entry> values = entries.values();
-        for (Entry e : values) {
-            synchronized (e) {
-                if (e.learned != null) out.add(e.learned);
+                if (++p[1] < CONSISTENT) return null;
             }
         }
-        out.sort(java.util.Comparator.comparing(LearnedLimit::scope).thenComparing(LearnedLimit::model)
-                .thenComparing(LearnedLimit::metric));
-        return out;
+        pending.remove(key);
+        if (reported == table && current != null) return new Dropped(current);
+        return new Adopted(new LearnedLimit(provider, scope, model, metric, table, reported, source, now));
     }
 }

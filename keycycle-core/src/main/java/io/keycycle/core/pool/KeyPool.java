@@ -52,7 +52,7 @@ public final class KeyPool implements EngineRestorer {
         this.ctx = new PoolContext(b.spec, b.profile, b.resolver, b.clock, b.selection, b.policy,
                 b.store != null ? b.store : PoolStateStore.local(), b.keys, b.listeners);
         this.rings = new ModelRings(ctx);
-        OutcomeEffects effects = new OutcomeEffects(ctx);
+        OutcomeEffects effects = new OutcomeEffects(ctx, rings);
         this.leases = new Leases(ctx, rings, effects);
         this.admission = new Admission(ctx, rings, leases);
         this.admin = new PoolAdmin(ctx, rings, effects);
@@ -134,6 +134,18 @@ public final class KeyPool implements EngineRestorer {
 
     /** Re-enables a disabled key (admin API, or after the operator fixed billing). */
     public void enable(String keyId) { admin.enable(keyId); }
+
+    /**
+     * Re-enables a disabled key saying why (a probe found it healthy); persisted through the event.
+     * Returns false when the key was not disabled.
+     */
+    public boolean enable(String keyId, String why) { return admin.enable(keyId, why); }
+
+    /**
+     * The limits learned from the provider that are in force and differ from the table, e.g.
+     * "rpd 1000 → 50, learned from openrouter 2026-11-30T10:00:00Z" ({@link io.keycycle.core.learn.LearnedLimit#describe()}).
+     */
+    public List<io.keycycle.core.learn.LearnedLimit> learnedLimits() { return admin.learned(); }
 
     /**
      * Makes a model the provider reported gone admissible again at once (admin API, CLI): the next
@@ -225,6 +237,9 @@ public final class KeyPool implements EngineRestorer {
 
     @Override
     public void restoreState(KeycycleEvent.StateChanged s) { hydration.restoreState(s); }
+
+    @Override
+    public void restoreLearnedLimit(KeycycleEvent.LimitLearned learned) { admin.restoreLearned(learned); }
 
     // ------------------------------------------------------------------ arithmetic
 

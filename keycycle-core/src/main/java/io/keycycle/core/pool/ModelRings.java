@@ -59,9 +59,12 @@ final class ModelRings {
         return new ModelRing(model, ks, bs, ctx.store.model(ctx.provider(), model));
     }
 
-    /** The model part of a bucket's identity: the model, or "*" for a GLOBAL provider. */
+    /**
+     * The model part of a bucket's identity: "*" for a model that shares the scope's budget (every
+     * model of a GLOBAL provider, or only OpenRouter's {@code :free} ones), else the model.
+     */
     String bucketModel(String model) {
-        return ctx.spec.strategy() == Strategy.GLOBAL ? ALL_MODELS : model;
+        return ctx.spec.sharesBudget(model) ? ALL_MODELS : model;
     }
 
     /** The bucket of ({@code scope}, {@code model}) as a ring uses it, creating the ring first; null when unknown. */

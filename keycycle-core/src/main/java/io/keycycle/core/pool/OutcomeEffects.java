@@ -6,6 +6,8 @@ import io.keycycle.core.Limits;
 import io.keycycle.core.Outcome;
 import io.keycycle.core.ProviderSpec;
 import io.keycycle.core.RateLimitObservation;
+import io.keycycle.core.learn.LearnedLimit;
+import io.keycycle.core.learn.LimitLearner;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -25,11 +27,16 @@ final class OutcomeEffects {
     private final PoolContext ctx;
     private final ProviderSpec spec;
     private final PoolPolicy policy;
+    private final ModelRings rings;
+    /** Counts the reports of a higher limit until they are consistent (per process; the limit itself is in the store). */
+    private final LimitLearner learner;
 
-    OutcomeEffects(PoolContext ctx) {
+    OutcomeEffects(PoolContext ctx, ModelRings rings) {
         this.ctx = ctx;
         this.spec = ctx.spec;
         this.policy = ctx.policy;
+        this.rings = rings;
+        this.learner = new LimitLearner(ctx.spec.name());
     }
 
     void apply(Lease l, Outcome o, long now) {
@@ -42,13 +49,15 @@ final class OutcomeEffects {
                     emitState(KeycycleEvent.Level.MODEL, null, e.key.fingerprint(), l.ring.model, KeyState.READY, 0,
                             "model answered again", now);
                 }
+                adopt(l, o.observations(), now);
                 learn(l, o.observations(), now);
             }
             case RATE_LIMITED -> {
                 long until = now + Math.min(waitMillis(o, now, policy.rateLimitFloor()), KeyPool.saturatedMillis(policy.maxCooldown()));
                 String why = "rate-limited" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
-                if (o.scopeWide()) coolScope(scope, e, until, why, now);
+                if (o.scopeWide() && !onlyTheSharedBudget(l)) coolScope(scope, e, until, why, now);
                 else coolBucket(l.bucket, e, until, why, now);
+                adopt(l, o.observations(), now);
                 learn(l, o.observations(), now);
             }
             case QUOTA_EXHAUSTED -> {
@@ -58,15 +67,17 @@ final class OutcomeEffects {
                 long cap = now + Limits.Span.DAY.millis() + KeyPool.saturatedMillis(policy.maxCooldown());
                 long until = Math.min(Math.max(reset, now + 1000), cap);
                 String why = "daily quota exhausted" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
-                if (o.scopeWide()) parkScope(scope, e, until, why, now);
+                if (o.scopeWide() && !onlyTheSharedBudget(l)) parkScope(scope, e, until, why, now);
                 else parkBucket(l.bucket, e, until, why, now);
+                adopt(l, o.observations(), now);
             }
             case KEY_INVALID, KEY_SUSPENDED, PAYMENT -> {
                 String why = o.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": " + o.reason();
                 if (o.scopeWide()) {
                     for (KeyEntry k : ctx.keys) if (k.key.scope().equals(scope)) disable(k, why, now);
                 } else {
-                    disable(e, why, now);
+                    // a key-level limit that resets (an OpenRouter key's spending limit) says when
+                    disable(e, why, o.until() == null ? 0 : o.until().toEpochMilli(), now);
                 }
             }
             case PAYMENT_TRANSIENT -> coolScope(scope, e,
@@ -103,6 +114,55 @@ final class OutcomeEffects {
         if (o.until() != null) return Math.max(0, o.until().toEpochMilli() - now);
         if (o.retryAfter() != null) return Math.max(0, o.retryAfter().toMillis());
         return floor.toMillis();
+    }
+
+    /**
+     * A scope-wide limit of a provider whose shared budget covers only some models (OpenRouter's
+     * {@code :free}), hit through that shared budget: it holds the shared bucket, not the scope's
+     * other (paid) models.
+     */
+    private boolean onlyTheSharedBudget(Lease l) {
+        return spec.sharedBudgetSuffix() != null && ALL_MODELS.equals(l.bucket.id().model());
+    }
+
+    /**
+     * Limits the provider reported (headers, 429 bodies): when one differs from the limit in force
+     * for that scope and model, the {@link LimitLearner} decides — a lower one at once, a higher one
+     * once reported consistently — and the bucket applies it; each change is a
+     * {@link KeycycleEvent.LimitLearned} (kept by the store, shown by status and the dashboard).
+     */
+    private void adopt(Lease l, List<RateLimitObservation> observations, long now) {
+        for (RateLimitObservation ob : observations) {
+            if (ob.limit() < 0) continue;
+            PoolStateStore.Bucket b = l.bucket;
+            String model = l.ring.model;
+            if (ob.model() != null && !ob.model().equals(l.ring.model)) {
+                // the provider names another model's quota (Gemini, once a model is auto-routed)
+                model = ob.model();
+                b = rings.bucketFor(l.entry.key.scope(), model);
+                if (b == null) continue;
+            }
+            Limits.Metric m = ob.metric();
+            long table = ctx.resolver.resolve(l.entry.key, ALL_MODELS.equals(b.id().model()) ? ALL_MODELS : model).limits().get(m);
+            PoolStateStore.LearnedLimit cur = b.learned().get(m);
+            LearnedLimit current = cur == null || cur.value() == table ? null
+                    : new LearnedLimit(spec.name(), b.id().scope(), b.id().model(), m, table, cur.value(), cur.source(), cur.at());
+            Instant at = Instant.ofEpochMilli(now);
+            LimitLearner.Change change = learner.observe(b.id().scope(), b.id().model(), m, table, current, ob.limit(), spec.name(), at);
+            if (change instanceof LimitLearner.Adopted a) {
+                b.learn(new PoolStateStore.LearnedLimit(m, a.limit().value(), a.limit().source(), at));
+                if (ctx.hasListeners()) {
+                    ctx.emit(new KeycycleEvent.LimitLearned(at, spec.name(), b.id().scope(), b.id().model(), m, table,
+                            a.limit().value(), a.limit().source()));
+                }
+            } else if (change instanceof LimitLearner.Dropped) {
+                b.learn(new PoolStateStore.LearnedLimit(m, table, spec.name(), at));
+                if (ctx.hasListeners()) {
+                    ctx.emit(new KeycycleEvent.LimitLearned(at, spec.name(), b.id().scope(), b.id().model(), m, table, -1,
+                            spec.name()));
+                }
+            }
+        }
     }
 
     /** Rate-limit headers: believe a provider that says 0 remaining; catch up counters that lag behind. */
@@ -155,8 +215,13 @@ final class OutcomeEffects {
     }
 
     void disable(KeyEntry e, String why, long now) {
+        disable(e, why, 0, now);
+    }
+
+    /** Disables a key; {@code resetAt} (0: unknown) is when the provider said the cause resets, carried as the event's until. */
+    void disable(KeyEntry e, String why, long resetAt, long now) {
         if (!e.flag.disable(why, now)) return;
-        emitState(KeycycleEvent.Level.KEY, e.key.scope(), e.key.fingerprint(), ALL_MODELS, KeyState.DISABLED, 0, why, now);
+        emitState(KeycycleEvent.Level.KEY, e.key.scope(), e.key.fingerprint(), ALL_MODELS, KeyState.DISABLED, resetAt, why, now);
     }
 
     void emitState(KeycycleEvent.Level level, String scope, String fp, String model, KeyState state, long until,
