@@ -87,6 +87,7 @@ public final class Keycycle implements AutoCloseable {
     private final Duration requestTimeout;
     private final List<KeycycleListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
+    private final KeyReprober reprober;
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -131,6 +132,13 @@ public final class Keycycle implements AutoCloseable {
             persistence.restore(restorer(), clock.now());
             log.info("state restored from the store in {} ms", (System.nanoTime() - t0) / 1_000_000);
         }
+        if (b.keyProbes != null && !pools.isEmpty()) {
+            reprober = new KeyReprober(pools, clock, b.keyProbes, this::publish);
+            listeners.add(reprober);
+            reprober.start();
+        } else {
+            reprober = null;
+        }
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "keycycle-maintenance");
             t.setDaemon(true);
@@ -173,6 +181,9 @@ public final class Keycycle implements AutoCloseable {
     }
 
     public Optional<Persistence> persistence() { return Optional.ofNullable(persistence); }
+
+    /** The re-prober of disabled keys, when enabled ({@link Builder#keyProbes}). */
+    public Optional<KeyReprober> keyProbes() { return Optional.ofNullable(reprober); }
 
     public EngineClock clock() { return clock; }
 
@@ -520,6 +531,7 @@ public final class Keycycle implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         timer.shutdownNow();
+        if (reprober != null) reprober.close();
         if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -545,6 +557,7 @@ public final class Keycycle implements AutoCloseable {
         private boolean shutdownHook = true;
         private Duration requestTimeout = Duration.ofSeconds(120);
         private final List<KeycycleListener> listeners = new ArrayList<>();
+        private io.keycycle.core.learn.ProbeSchedule keyProbes;
 
         private Builder() { }
 
@@ -564,6 +577,7 @@ public final class Keycycle implements AutoCloseable {
             }
             config(KeycycleConfig.loadIfExists(file, environment));
             discoverPersistence = true;
+            keyProbes = io.keycycle.core.learn.ProbeSchedule.DEFAULT;
             return this;
         }
 
@@ -612,6 +626,13 @@ public final class Keycycle implements AutoCloseable {
         }
 
         public Builder listener(KeycycleListener l) { listeners.add(Objects.requireNonNull(l, "listener")); return this; }
+
+        /**
+         * Re-probes keys the providers disabled (invalid, suspended, no credit, key limit) on
+         * {@code schedule} and re-enables them when healthy ({@link KeyReprober}); null turns it off.
+         * On by default with {@link #fromEnvironment}, off otherwise.
+         */
+        public Builder keyProbes(io.keycycle.core.learn.ProbeSchedule schedule) { this.keyProbes = schedule; return this; }
 
         public Keycycle build() {
             KeycycleConfig cfg = config == null ? KeycycleConfig.empty() : config;

@@ -1,0 +1,105 @@
+package io.keycycle;
+
+import io.keycycle.core.KeyState;
+import io.keycycle.core.KeycycleEvent;
+import io.keycycle.core.client.ChatResult;
+import io.keycycle.core.learn.ProbeSchedule;
+import io.keycycle.core.pool.PoolSnapshot;
+import io.keycycle.core.testing.ManualClock;
+import io.keycycle.sim.SimLimits;
+import io.keycycle.sim.SimProvider;
+import io.keycycle.sim.Simulator;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Keys come back: a key revoked in the simulator is disabled at its first rejection, probed on the
+ * schedule (1 h, then 2 h, …) on the injected clock, still disabled while revoked, re-enabled by the
+ * probe once restored — every probe an event — and serves again.
+ */
+class KeyProbesE2eTest {
+
+    static final Instant T0 = Instant.parse("2026-11-30T08:00:00Z");
+
+    static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(10);
+        }
+    }
+
+    static KeyState state(Keycycle kc, String provider, String fp) {
+        for (PoolSnapshot.KeyView k : kc.pool(provider).snapshot().keys()) if (k.fingerprint().equals(fp)) return k.state();
+        throw new AssertionError(fp);
+    }
+
+    @Test
+    void aRevokedThenRestoredKeyIsDisabledThenReEnabledByTheProbe() throws Exception {
+        ManualClock clock = new ManualClock(T0);
+        E2e.Recorder rec = new E2e.Recorder();
+        SimProvider groq = SimProvider.groq().fakeKeys(2).model("openai/gpt-oss-120b", SimLimits.UNLIMITED).build();
+        try (Simulator sim = Simulator.builder().provider(groq).clock(E2e.simClock(clock)).build().start();
+             Keycycle kc = E2e.keycycle(sim, E2e.unlimited("groq/openai/gpt-oss-120b"))
+                     .keys("groq", E2e.keys("groq", "org-1", "org-2")).clock(clock).listener(rec)
+                     .keyProbes(ProbeSchedule.DEFAULT).build()) {
+            sim.provider("groq").killKey(E2e.secret("groq", 1));
+            String revoked = kc.pool("groq").keys().get(0).fingerprint();
+            for (int i = 0; i < 4; i++) {
+                Served<ChatResult> s = kc.chat("groq/openai/gpt-oss-120b", E2e.chat("call " + i), CallSpec.defaults());
+                assertThat(s.value().status()).isEqualTo(200);
+            }
+            assertThat(state(kc, "groq", revoked)).isEqualTo(KeyState.DISABLED);
+            KeyReprober probes = kc.keyProbes().orElseThrow();
+            assertThat(probes.nextProbe()).as("an hour after it was disabled").isEqualTo(T0.plus(Duration.ofHours(1)));
+            clock.advance(Duration.ofMinutes(59));
+            Thread.sleep(100);
+            assertThat(rec.states("groq", KeyState.DISABLED)).as("not probed before it is due").hasSize(1);
+            assertThat(probes.nextProbe()).isEqualTo(T0.plus(Duration.ofHours(1)));
+
+            clock.advance(Duration.ofMinutes(1));                      // still revoked: probed, stays disabled
+            await(() -> rec.states("groq", KeyState.DISABLED).size() == 2, "the probe's event");
+            assertThat(probes.nextProbe()).as("the next probe 2 h later").isEqualTo(T0.plus(Duration.ofHours(3)));
+            assertThat(state(kc, "groq", revoked)).isEqualTo(KeyState.DISABLED);
+            List<KeycycleEvent.StateChanged> disabled = rec.states("groq", KeyState.DISABLED);
+            assertThat(disabled).hasSize(2);
+            assertThat(disabled.get(1).reason()).contains("probe at 2026-11-30T09:00:00Z: invalid (HTTP 401)")
+                    .contains("next probe at 2026-11-30T11:00:00Z");
+            assertThat(disabled.get(1).until()).isEqualTo(T0.plus(Duration.ofHours(3)));
+
+            sim.provider("groq").reviveKey(E2e.secret("groq", 1));   // the operator fixed it at the provider
+            clock.advance(Duration.ofHours(2));
+            await(() -> state(kc, "groq", revoked) == KeyState.READY, "the probe to re-enable the key");
+            assertThat(rec.states("groq", KeyState.READY)).last().satisfies(e -> {
+                assertThat(e.fingerprint()).isEqualTo(revoked);
+                assertThat(e.reason()).startsWith("probe at 2026-11-30T11:00:00Z: valid (HTTP 200)").endsWith("back in service");
+            });
+            assertThat(probes.nextProbe()).isNull();
+            assertThat(kc.chat("groq/openai/gpt-oss-120b", E2e.chat("back"), CallSpec.defaults().withPinnedKey(revoked))
+                    .value().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aKeyAnOperatorDisabledIsNotProbed() throws Exception {
+        ManualClock clock = new ManualClock(T0);
+        SimProvider groq = SimProvider.groq().fakeKeys(1).model("openai/gpt-oss-120b", SimLimits.UNLIMITED).build();
+        E2e.Recorder rec = new E2e.Recorder();
+        try (Simulator sim = Simulator.builder().provider(groq).clock(E2e.simClock(clock)).build().start();
+             Keycycle kc = E2e.keycycle(sim, E2e.unlimited("groq/openai/gpt-oss-120b"))
+                     .keys("groq", E2e.keys("groq", "org-1")).clock(clock).listener(rec).keyProbes(ProbeSchedule.DEFAULT).build()) {
+            kc.pool("groq").disable("1", "rotating it out");
+            assertThat(kc.keyProbes().orElseThrow().nextProbe()).isNull();
+            clock.advance(Duration.ofDays(2));
+            Thread.sleep(100);
+            assertThat(rec.states("groq", KeyState.DISABLED)).hasSize(1);
+            assertThat(rec.states("groq", KeyState.READY)).isEmpty();
+        }
+    }
+}
