@@ -46,6 +46,11 @@ final class AdminEndpoint {
 
     void enable(RoutingContext ctx) { change(ctx, false, null); }
 
+    /** {@code GET /admin/learned-limits}: the limits learned from the providers that are in force. */
+    void learned(RoutingContext ctx) {
+        ctx.response().putHeader("content-type", "application/json").end(Jsons.write(PoolState.learned(keycycle)));
+    }
+
     void clearModel(RoutingContext ctx) {
         String model;
         KeyPool pool;
