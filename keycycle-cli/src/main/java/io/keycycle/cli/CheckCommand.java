@@ -29,6 +29,8 @@ import java.util.Map;
         description = {
                 "Validate keys (environment, .env) and configuration (keycycle.yaml).",
                 "",
+                "Also lists the limits learned from the providers when a local SQLite database holds any.",
+                "",
                 "Prints every finding (severity, provider, code, message), then per provider the keys, "
                         + "scopes, the default model with its limits and the rule behind each limit, and the tiers. "
                         + "Exits 1 when there are errors, 0 otherwise. Keys are shown by fingerprint only.",
@@ -82,6 +84,7 @@ final class CheckCommand extends KeycycleCommand {
             if (catalog.has(e.getKey())) provider(out, catalog, e.getKey(), e.getValue());
         }
         tiers(out, catalog, loaded);
+        learned(out, f);
 
         int configErrors = report.errors().size(), warnings = report.warnings().size();
         int badKeys = online ? probeAll(out, catalog, loaded) : 0;
@@ -151,6 +154,26 @@ final class CheckCommand extends KeycycleCommand {
         }
         g.printTable(out, "  ");
         return bad;
+    }
+
+    /** The limits the engine learned from the providers, when a database holds any (read only; nothing is created). */
+    private static void learned(PrintWriter out, KeycycleFactory f) {
+        StateCollector collector = new StateCollector();
+        try {
+            String url = f.databaseUrl();
+            if (url == null) return;
+            io.keycycle.store.DatabaseUrl parsed = io.keycycle.store.DatabaseUrl.parse(url);
+            if (parsed.kind() != io.keycycle.store.DatabaseUrl.Kind.SQLITE || !java.nio.file.Files.exists(parsed.sqliteFile())) return;
+            try (io.keycycle.store.KeycycleStore store = f.openExistingStore()) {
+                collector.learned.addAll(store.learnedLimits());
+            }
+        } catch (RuntimeException unreadable) {
+            return;   // check works without a database
+        }
+        if (collector.learned.isEmpty()) return;
+        out.println();
+        out.println("Limits learned from the providers (" + collector.learned.size() + ", in force instead of the table's)");
+        for (io.keycycle.core.KeycycleEvent.LimitLearned l : collector.learned) out.println("  " + StateCollector.describe(l));
     }
 
     private static void tiers(PrintWriter out, Catalog catalog, LoadedKeys loaded) {
