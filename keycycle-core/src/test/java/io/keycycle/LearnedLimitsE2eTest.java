@@ -101,4 +101,22 @@ class LearnedLimitsE2eTest {
             assertThat(sim.stats().total429()).isZero();
         }
     }
+
+    @Test
+    void geminisAutoRoutedModelNamesTheQuotaThatRanOutAndThatModelIsHeldToo() {
+        ManualClock clock = new ManualClock(T0);
+        SimProvider gemini = SimProvider.gemini().fakeKeys(1, "project-a").model("gemini-3.5-flash-lite", SimLimits.UNLIMITED.rpd(2))
+                .autoRoute("gemini-2.5-flash", "gemini-3.5-flash-lite").build();
+        String generous = "{ rpm: 100, rpd: 100, tpm: unlimited }";
+        String yaml = E2e.yaml(List.of("gemini/gemini-2.5-flash=" + generous, "gemini/gemini-3.5-flash-lite=" + generous));
+        try (Simulator sim = Simulator.builder().provider(gemini).clock(E2e.simClock(clock)).build().start();
+             Keycycle kc = E2e.keycycle(sim, yaml).keys("gemini", E2e.keys("gemini", "project-a")).clock(clock).build()) {
+            assertThat(send(kc, "gemini/gemini-2.5-flash", 3)).isEqualTo(2);   // the third: 429 naming gemini-3.5-flash-lite
+            assertThat(sim.stats().total429()).isEqualTo(1);
+            assertThat(send(kc, "gemini/gemini-3.5-flash-lite", 2)).as("its quota is known to be gone: refused locally").isZero();
+            assertThat(sim.stats().total429()).isEqualTo(1);
+            assertThat(kc.pool("gemini").learnedLimits()).extracting(LearnedLimit::model, LearnedLimit::value)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("gemini-3.5-flash-lite", 2L));
+        }
+    }
 }

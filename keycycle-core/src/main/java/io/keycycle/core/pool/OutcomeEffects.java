@@ -69,6 +69,8 @@ final class OutcomeEffects {
                 String why = "daily quota exhausted" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
                 if (o.scopeWide() && !onlyTheSharedBudget(l)) parkScope(scope, e, until, why, now);
                 else parkBucket(l.bucket, e, until, why, now);
+                // the quota that ran out may be another model's (Gemini names it once it auto-routes a model)
+                for (PoolStateStore.Bucket other : namedElsewhere(l, o.observations())) parkBucket(other, e, until, why, now);
                 adopt(l, o.observations(), now);
             }
             case KEY_INVALID, KEY_SUSPENDED, PAYMENT -> {
@@ -114,6 +116,17 @@ final class OutcomeEffects {
         if (o.until() != null) return Math.max(0, o.until().toEpochMilli() - now);
         if (o.retryAfter() != null) return Math.max(0, o.retryAfter().toMillis());
         return floor.toMillis();
+    }
+
+    /** The buckets of other models the observations say the quota belongs to (same scope). */
+    private List<PoolStateStore.Bucket> namedElsewhere(Lease l, List<RateLimitObservation> observations) {
+        List<PoolStateStore.Bucket> out = new java.util.ArrayList<>(1);
+        for (RateLimitObservation ob : observations) {
+            if (ob.model() == null || ob.model().equals(l.ring.model)) continue;
+            PoolStateStore.Bucket b = rings.bucketFor(l.entry.key.scope(), ob.model());
+            if (b != null && b != l.bucket && !out.contains(b)) out.add(b);
+        }
+        return out;
     }
 
     /**
