@@ -44,8 +44,8 @@ final class Admission {
             Lease l = tryOnce(ring, o, pinned, now);
             if (l != null) return l;
         }
-        long waitMillis = KeyPool.saturatedMillis(o.waitTimeout());
-        long deadline = KeyPool.saturatedAdd(now, waitMillis);
+        long waitMillis = Saturating.millis(o.waitTimeout());
+        long deadline = Saturating.add(now, waitMillis);
         Blocked b = blocked(ring, o, pinned, now);
         if (waitMillis == 0 || b.retryAt == Long.MAX_VALUE || b.retryAt > deadline) {
             throw reject(ring, b, now);
@@ -182,13 +182,13 @@ final class Admission {
         if (now < e.scope.blockedUntil()) return null;
         PoolStateStore.Bucket b = ring.buckets[i];
         long id = leases.nextId();
-        long expires = KeyPool.saturatedAdd(now, KeyPool.saturatedMillis(ctx.policy.leaseTimeout()));
+        long expires = Saturating.add(now, Saturating.millis(ctx.policy.leaseTimeout()));
         long at = b.tryReserve(now, tokens, id, expires);
         if (at == PoolStateStore.REFUSED) {
             b.hintBlockedUntil(b.admissibleAt(now, 0));
             return null;
         }
-        Lease l = new Lease(leases, id, e, b, ring, at, tokens, KeyPool.saturatedAdd(at, KeyPool.saturatedMillis(ctx.policy.leaseTimeout())));
+        Lease l = new Lease(leases, id, e, b, ring, at, tokens, Saturating.add(at, Saturating.millis(ctx.policy.leaseTimeout())));
         leases.opened(l);
         if (ctx.hasListeners()) {
             ctx.emit(new KeycycleEvent.Admitted(Instant.ofEpochMilli(at), ctx.provider(), e.key.scope(), e.key.fingerprint(),

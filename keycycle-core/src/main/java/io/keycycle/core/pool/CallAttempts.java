@@ -32,7 +32,7 @@ final class CallAttempts {
     CallAttempts(KeyPool pool, CallOptions options) {
         this.pool = pool;
         this.options = options;
-        this.deadline = KeyPool.saturatedAdd(pool.clock().millis(), KeyPool.saturatedMillis(options.timeout()));
+        this.deadline = Saturating.add(pool.clock().millis(), Saturating.millis(options.timeout()));
     }
 
     /** Clock millis at which the call gives up. */

@@ -15,7 +15,6 @@ import io.keycycle.core.ProviderProfile;
 import io.keycycle.core.ProviderSpec;
 import io.keycycle.core.ResolvedLimits;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -225,21 +224,6 @@ public final class KeyPool implements EngineRestorer {
 
     @Override
     public void restoreState(KeycycleEvent.StateChanged s) { hydration.restoreState(s); }
-
-    // ------------------------------------------------------------------ arithmetic
-
-    static long saturatedMillis(Duration d) {
-        try {
-            return d.toMillis();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE / 4;
-        }
-    }
-
-    static long saturatedAdd(long a, long b) {
-        long r = a + b;
-        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
-    }
 
     /** Builds a pool. Every setter validates at once. */
     public static final class Builder {

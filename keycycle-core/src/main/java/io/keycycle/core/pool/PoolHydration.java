@@ -67,7 +67,7 @@ final class PoolHydration {
                 if (s.state() == KeyState.MODEL_UNAVAILABLE) {
                     // a row without a re-check instant (written before re-checks existed) counts from when it was written
                     long recheck = until > 0 ? until
-                            : KeyPool.saturatedAdd(s.at().toEpochMilli(), KeyPool.saturatedMillis(ctx.policy.modelRecheckBase()));
+                            : Saturating.add(s.at().toEpochMilli(), Saturating.millis(ctx.policy.modelRecheckBase()));
                     if (recheck > now) ring.state.restoreUnavailable(recheck, why);
                 } else if (s.state() == KeyState.READY) {
                     ring.state.clearUnavailable();
