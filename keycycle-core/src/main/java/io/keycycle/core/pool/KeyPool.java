@@ -4,6 +4,7 @@ import io.keycycle.core.ApiKey;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.EngineClock;
 import io.keycycle.core.EngineRestorer;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.InvalidKeyException;
 import io.keycycle.core.KeyNotFoundException;
 import io.keycycle.core.KeycycleEvent;
@@ -75,6 +76,9 @@ public final class KeyPool implements EngineRestorer {
     public ProviderProfile profile() { return ctx.profile; }
 
     public EngineClock clock() { return ctx.clock; }
+
+    /** Engine time of this pool: the monotonic timeline its windows, cooldowns and deadlines run on. */
+    EngineTime time() { return ctx.time; }
 
     /** Where this pool keeps its windows and states. */
     public PoolStateStore stateStore() { return ctx.store; }
@@ -202,7 +206,7 @@ public final class KeyPool implements EngineRestorer {
         if (t == null) {
             synchronized (this) {
                 t = timer;
-                if (t == null) timer = t = new ClockTimer(ctx.clock, "keycycle-" + ctx.provider() + "-timer");
+                if (t == null) timer = t = new ClockTimer(ctx.time, "keycycle-" + ctx.provider() + "-timer");
             }
         }
         return t;

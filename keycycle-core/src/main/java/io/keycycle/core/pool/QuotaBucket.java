@@ -1,6 +1,7 @@
 package io.keycycle.core.pool;
 
 import io.keycycle.core.DailyReset;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.Limits;
 import io.keycycle.core.Limits.Span;
 
@@ -42,8 +43,15 @@ final class QuotaBucket implements PoolStateStore.Bucket {
     /** The latest instant this bucket has been advanced to. */
     private long latest;
     private final DailyReset dailyReset;
+    /**
+     * Calendar days follow the wall clock (the provider resets at its midnight): the current day's
+     * start and the next reset as wall-clock readings, and the engine instant the day started at
+     * (counts before it belong to the previous day, whatever the wall clock does afterwards).
+     */
+    private final EngineTime time;
+    private long dayStartWall = Long.MIN_VALUE;
     private long dayStart = Long.MIN_VALUE;
-    private long nextDayReset = Long.MIN_VALUE;
+    private long nextDayResetWall = Long.MIN_VALUE;
 
     private final PoolStateStore.BucketId id;
     final String scope;
@@ -60,7 +68,8 @@ final class QuotaBucket implements PoolStateStore.Bucket {
     /** Volatile hint: nothing will be admissible before this instant (state or request windows). */
     private volatile long blockedHint;
 
-    QuotaBucket(PoolStateStore.BucketId id, Limits limits, DailyReset dailyReset) {
+    QuotaBucket(PoolStateStore.BucketId id, Limits limits, DailyReset dailyReset, EngineTime time) {
+        this.time = time;
         this.id = id;
         this.scope = id.scope();
         this.model = id.model();
@@ -121,14 +130,16 @@ final class QuotaBucket implements PoolStateStore.Bucket {
         if (now > latest) latest = now;
         for (int s = 0; s < SPANS; s++) {
             if (s == Span.DAY.ordinal() && calendarDay()) {
-                if (now >= nextDayReset) {
-                    long start = dailyReset.dayStartMillis(now);
-                    if (start != dayStart) {
-                        dayStart = start;
+                long wall = time.toWall(now);
+                if (wall >= nextDayResetWall) {
+                    long start = dailyReset.dayStartMillis(wall);
+                    if (start != dayStartWall) {
+                        dayStartWall = start;
+                        dayStart = Math.min(now, time.fromWall(start));
                         sums[s * 2] = 0;
                         sums[s * 2 + 1] = 0;
                     }
-                    nextDayReset = dailyReset.nextReset(java.time.Instant.ofEpochMilli(now)).toEpochMilli();
+                    nextDayResetWall = dailyReset.nextReset(java.time.Instant.ofEpochMilli(wall)).toEpochMilli();
                 }
                 continue;
             }
@@ -268,7 +279,7 @@ final class QuotaBucket implements PoolStateStore.Bucket {
             if (!reqOver && !tokOver) continue;
             if ((lr != Limits.NONE && lr < 1) || (lt != Limits.NONE && tokens > lt)) return Long.MAX_VALUE;
             if (s == Span.DAY.ordinal() && calendarDay()) {
-                at = Math.max(at, nextDayReset);
+                at = Math.max(at, time.fromWall(nextDayResetWall));
                 continue;
             }
             long needReq = reqOver ? sums[s * 2] + 1 - lr : 0;
