@@ -45,13 +45,17 @@ final class QuotaBucket implements PoolStateStore.Bucket {
     private final DailyReset dailyReset;
     /**
      * Calendar days follow the wall clock (the provider resets at its midnight): the current day's
-     * start and the next reset as wall-clock readings, and the engine instant the day started at
-     * (counts before it belong to the previous day, whatever the wall clock does afterwards).
+     * start and the next reset as wall-clock readings, the engine instant the day started at (counts
+     * before it belong to the previous day, whatever the wall clock does afterwards), and the engine
+     * instant the next reset is expected at. The wall clock is read only once engine time reaches
+     * that instant, so a day never resets early; after a forward step of the wall clock it resets
+     * late by at most the step (refusing more, never admitting more).
      */
     private final EngineTime time;
     private long dayStartWall = Long.MIN_VALUE;
     private long dayStart = Long.MIN_VALUE;
     private long nextDayResetWall = Long.MIN_VALUE;
+    private long nextDayReset = Long.MIN_VALUE;
 
     private final PoolStateStore.BucketId id;
     final String scope;
@@ -130,16 +134,19 @@ final class QuotaBucket implements PoolStateStore.Bucket {
         if (now > latest) latest = now;
         for (int s = 0; s < SPANS; s++) {
             if (s == Span.DAY.ordinal() && calendarDay()) {
-                long wall = time.toWall(now);
-                if (wall >= nextDayResetWall) {
-                    long start = dailyReset.dayStartMillis(wall);
-                    if (start != dayStartWall) {
-                        dayStartWall = start;
-                        dayStart = Math.min(now, time.fromWall(start));
-                        sums[s * 2] = 0;
-                        sums[s * 2 + 1] = 0;
+                if (now >= nextDayReset) {
+                    long wall = time.toWall(now);
+                    if (wall >= nextDayResetWall) {
+                        long start = dailyReset.dayStartMillis(wall);
+                        if (start != dayStartWall) {
+                            dayStartWall = start;
+                            dayStart = Math.min(now, time.fromWall(start));
+                            sums[s * 2] = 0;
+                            sums[s * 2 + 1] = 0;
+                        }
+                        nextDayResetWall = dailyReset.nextReset(java.time.Instant.ofEpochMilli(wall)).toEpochMilli();
                     }
-                    nextDayResetWall = dailyReset.nextReset(java.time.Instant.ofEpochMilli(wall)).toEpochMilli();
+                    nextDayReset = Math.max(now + 1, time.fromWall(nextDayResetWall));
                 }
                 continue;
             }
@@ -279,7 +286,7 @@ final class QuotaBucket implements PoolStateStore.Bucket {
             if (!reqOver && !tokOver) continue;
             if ((lr != Limits.NONE && lr < 1) || (lt != Limits.NONE && tokens > lt)) return Long.MAX_VALUE;
             if (s == Span.DAY.ordinal() && calendarDay()) {
-                at = Math.max(at, time.fromWall(nextDayResetWall));
+                at = Math.max(at, nextDayReset);
                 continue;
             }
             long needReq = reqOver ? sums[s * 2] + 1 - lr : 0;
