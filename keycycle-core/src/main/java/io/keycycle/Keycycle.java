@@ -297,11 +297,13 @@ public final class Keycycle implements AutoCloseable {
     private <T> Served<T> call(String target, CallSpec spec, JsonNode body, TargetCall<T> fn) {
         Objects.requireNonNull(spec, "spec");
         List<ModelRef> candidates = candidates(target, spec);
-        long deadline = clock.millis() + spec.timeout().toMillis();
+        // elapsed time on the monotonic clock: a wall clock stepped while calling changes no deadline
+        long started = clock.nanos();
+        long budget = spec.timeout().toMillis();
         List<KeycycleException> failures = new ArrayList<>();
         AtomicInteger attempts = new AtomicInteger();
         for (ModelRef c : candidates) {
-            long remaining = deadline - clock.millis();
+            long remaining = budget - (clock.nanos() - started) / 1_000_000L;
             if (remaining <= 0) break;
             KeyPool pool = pools.get(c.provider());
             if (pool == null) {

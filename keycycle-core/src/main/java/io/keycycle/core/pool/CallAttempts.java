@@ -32,10 +32,10 @@ final class CallAttempts {
     CallAttempts(KeyPool pool, CallOptions options) {
         this.pool = pool;
         this.options = options;
-        this.deadline = KeyPool.saturatedAdd(pool.clock().millis(), KeyPool.saturatedMillis(options.timeout()));
+        this.deadline = Saturating.add(pool.time().now(), Saturating.millis(options.timeout()));
     }
 
-    /** Clock millis at which the call gives up. */
+    /** Engine time at which the call gives up. */
     long deadline() { return deadline; }
 
     boolean anyAttempt() { return !attempts.isEmpty(); }
@@ -54,7 +54,7 @@ final class CallAttempts {
 
     /** The outcome of a call that returned {@code result}. */
     Outcome classify(Object result) {
-        Instant now = Instant.ofEpochMilli(pool.clock().millis());
+        Instant now = pool.time().wallNow();
         if (result instanceof ProviderResponse r) return pool.profile().classify(r, now);
         if (result instanceof ProviderAnswer a) return pool.profile().classify(a.response(), now);
         if (result instanceof HttpFailure f) return pool.profile().classify(f.toResponse(), now);
@@ -66,7 +66,7 @@ final class CallAttempts {
     /** The outcome of a call that failed with {@code failure} (a partial answer is judged by its cause). */
     Outcome classifyFailure(Throwable failure) {
         Throwable classified = failure instanceof PartialAnswerException && failure.getCause() != null ? failure.getCause() : failure;
-        return pool.profile().classify(classified, Instant.ofEpochMilli(pool.clock().millis()));
+        return pool.profile().classify(classified, pool.time().wallNow());
     }
 
     /**

@@ -4,6 +4,7 @@ import io.keycycle.core.ApiKey;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.EngineClock;
 import io.keycycle.core.EngineRestorer;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.InvalidKeyException;
 import io.keycycle.core.KeyNotFoundException;
 import io.keycycle.core.KeycycleEvent;
@@ -15,7 +16,6 @@ import io.keycycle.core.ProviderProfile;
 import io.keycycle.core.ProviderSpec;
 import io.keycycle.core.ResolvedLimits;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,6 +76,9 @@ public final class KeyPool implements EngineRestorer {
     public ProviderProfile profile() { return ctx.profile; }
 
     public EngineClock clock() { return ctx.clock; }
+
+    /** Engine time of this pool: the monotonic timeline its windows, cooldowns and deadlines run on. */
+    EngineTime time() { return ctx.time; }
 
     /** Where this pool keeps its windows and states. */
     public PoolStateStore stateStore() { return ctx.store; }
@@ -215,7 +218,7 @@ public final class KeyPool implements EngineRestorer {
         if (t == null) {
             synchronized (this) {
                 t = timer;
-                if (t == null) timer = t = new ClockTimer(ctx.clock, "keycycle-" + ctx.provider() + "-timer");
+                if (t == null) timer = t = new ClockTimer(ctx.time, "keycycle-" + ctx.provider() + "-timer");
             }
         }
         return t;
@@ -240,21 +243,6 @@ public final class KeyPool implements EngineRestorer {
 
     @Override
     public void restoreLearnedLimit(KeycycleEvent.LimitLearned learned) { admin.restoreLearned(learned); }
-
-    // ------------------------------------------------------------------ arithmetic
-
-    static long saturatedMillis(Duration d) {
-        try {
-            return d.toMillis();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE / 4;
-        }
-    }
-
-    static long saturatedAdd(long a, long b) {
-        long r = a + b;
-        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
-    }
 
     /** Builds a pool. Every setter validates at once. */
     public static final class Builder {

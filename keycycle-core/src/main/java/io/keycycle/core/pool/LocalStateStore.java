@@ -1,6 +1,7 @@
 package io.keycycle.core.pool;
 
 import io.keycycle.core.DailyReset;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.Limits;
 
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,9 +21,9 @@ final class LocalStateStore implements PoolStateStore {
     private final ConcurrentHashMap<String, ModelState> models = new ConcurrentHashMap<>();
 
     @Override
-    public Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset) {
+    public Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset, EngineTime time) {
         Limits shared = limitValues.computeIfAbsent(limits, x -> x);
-        QuotaBucket b = buckets.computeIfAbsent(id, x -> new QuotaBucket(id, shared, dailyReset));
+        QuotaBucket b = buckets.computeIfAbsent(id, x -> new QuotaBucket(id, shared, dailyReset, time));
         b.tighten(shared, l -> limitValues.computeIfAbsent(l, x -> x));
         return b;
     }

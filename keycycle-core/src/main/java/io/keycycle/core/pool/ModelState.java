@@ -41,7 +41,7 @@ final class ModelState implements PoolStateStore.ModelFlag {
     public synchronized long markUnavailable(long now, String reason, long baseMillis, long maxMillis) {
         unavailableStreak = Math.min(unavailableStreak + 1, 30);
         long d = Math.min(maxMillis, baseMillis << Math.min(unavailableStreak - 1, 20));
-        recheckAt = KeyPool.saturatedAdd(now, d);
+        recheckAt = Saturating.add(now, d);
         unavailableReason = reason;
         unavailable = true;
         return recheckAt;

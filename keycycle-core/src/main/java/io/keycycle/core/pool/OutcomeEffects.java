@@ -53,7 +53,7 @@ final class OutcomeEffects {
                 learn(l, o.observations(), now);
             }
             case RATE_LIMITED -> {
-                long until = now + Math.min(waitMillis(o, now, policy.rateLimitFloor()), KeyPool.saturatedMillis(policy.maxCooldown()));
+                long until = now + Math.min(waitMillis(o, now, policy.rateLimitFloor()), Saturating.millis(policy.maxCooldown()));
                 String why = "rate-limited" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
                 if (o.scopeWide() && !onlyTheSharedBudget(l)) coolScope(scope, e, until, why, now);
                 else coolBucket(l.bucket, e, until, why, now);
@@ -61,10 +61,10 @@ final class OutcomeEffects {
                 learn(l, o.observations(), now);
             }
             case QUOTA_EXHAUSTED -> {
-                long reset = o.until() != null ? o.until().toEpochMilli()
+                long reset = o.until() != null ? ctx.time.at(o.until())
                         : o.retryAfter() != null ? now + o.retryAfter().toMillis()
-                        : spec.dailyReset().nextReset(Instant.ofEpochMilli(now)).toEpochMilli();
-                long cap = now + Limits.Span.DAY.millis() + KeyPool.saturatedMillis(policy.maxCooldown());
+                        : ctx.time.fromWall(spec.dailyReset().nextReset(ctx.time.instant(now)).toEpochMilli());
+                long cap = now + Limits.Span.DAY.millis() + Saturating.millis(policy.maxCooldown());
                 long until = Math.min(Math.max(reset, now + 1000), cap);
                 String why = "daily quota exhausted" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
                 if (o.scopeWide() && !onlyTheSharedBudget(l)) parkScope(scope, e, until, why, now);
@@ -83,13 +83,13 @@ final class OutcomeEffects {
                 }
             }
             case PAYMENT_TRANSIENT -> coolScope(scope, e,
-                    now + Math.min(waitMillis(o, now, policy.paymentTransient()), KeyPool.saturatedMillis(policy.maxCooldown())),
+                    now + Math.min(waitMillis(o, now, policy.paymentTransient()), Saturating.millis(policy.maxCooldown())),
                     "payment (transient): " + o.reason(), now);
             case OVERLOADED -> {
                 PoolStateStore.ModelFlag ms = l.ring.state;
                 long until = ms.overloaded(now, policy.overloadBase().toMillis(), policy.overloadMax().toMillis(), policy.overloadJitter());
                 if (o.retryAfter() != null) {
-                    long asked = now + Math.min(o.retryAfter().toMillis(), KeyPool.saturatedMillis(policy.maxCooldown()));
+                    long asked = now + Math.min(o.retryAfter().toMillis(), Saturating.millis(policy.maxCooldown()));
                     if (asked > until) {
                         ms.backOffUntil(asked);
                         until = asked;
@@ -101,8 +101,8 @@ final class OutcomeEffects {
             case MODEL_UNAVAILABLE -> {
                 PoolStateStore.ModelFlag ms = l.ring.state;
                 if (!ms.unavailableAt(now)) {
-                    long recheck = ms.markUnavailable(now, o.reason(), KeyPool.saturatedMillis(policy.modelRecheckBase()),
-                            KeyPool.saturatedMillis(policy.modelRecheckMax()));
+                    long recheck = ms.markUnavailable(now, o.reason(), Saturating.millis(policy.modelRecheckBase()),
+                            Saturating.millis(policy.modelRecheckMax()));
                     emitState(KeycycleEvent.Level.MODEL, null, e.key.fingerprint(), l.ring.model, KeyState.MODEL_UNAVAILABLE,
                             recheck, o.reason() + " (re-checked at the until instant)", now);
                 }
@@ -112,8 +112,8 @@ final class OutcomeEffects {
     }
 
     /** The wait an outcome asks for: its explicit instant or duration, else the floor. */
-    private static long waitMillis(Outcome o, long now, Duration floor) {
-        if (o.until() != null) return Math.max(0, o.until().toEpochMilli() - now);
+    private long waitMillis(Outcome o, long now, Duration floor) {
+        if (o.until() != null) return Math.max(0, ctx.time.at(o.until()) - now);
         if (o.retryAfter() != null) return Math.max(0, o.retryAfter().toMillis());
         return floor.toMillis();
     }
@@ -189,7 +189,7 @@ final class OutcomeEffects {
                 if (m.span() == Limits.Span.DAY) {
                     parkBucket(l.bucket, l.entry, now + Math.min(wait, Limits.Span.DAY.millis()), why, now);
                 } else {
-                    coolBucket(l.bucket, l.entry, now + Math.min(wait, KeyPool.saturatedMillis(policy.maxCooldown())), why, now);
+                    coolBucket(l.bucket, l.entry, now + Math.min(wait, Saturating.millis(policy.maxCooldown())), why, now);
                 }
             } else if (ob.remaining() > 0) {
                 long limit = l.bucket.limits().get(m);
@@ -240,7 +240,7 @@ final class OutcomeEffects {
     void emitState(KeycycleEvent.Level level, String scope, String fp, String model, KeyState state, long until,
                            String why, long now) {
         if (!ctx.hasListeners()) return;
-        ctx.emit(new KeycycleEvent.StateChanged(Instant.ofEpochMilli(now), spec.name(), level, scope, fp, model, state,
-                until <= 0 ? null : Instant.ofEpochMilli(until), why));
+        ctx.emit(new KeycycleEvent.StateChanged(ctx.time.instant(now), spec.name(), level, scope, fp, model, state,
+                until <= 0 ? null : ctx.time.instant(until), why));
     }
 }

@@ -19,7 +19,7 @@ final class PoolAdmin {
 
     void disable(String keyId, String reason) {
         effects.disable(ctx.find(keyId), "disabled by operator: " + (reason == null || reason.isBlank() ? "no reason given" : reason),
-                ctx.clock.millis());
+                ctx.time.now());
     }
 
     void enable(String keyId) {
@@ -31,7 +31,7 @@ final class PoolAdmin {
         KeyEntry e = ctx.find(keyId);
         if (!e.flag.enable()) return false;
         effects.emitState(KeycycleEvent.Level.KEY, e.key.scope(), e.key.fingerprint(), ALL_MODELS, KeyState.READY, 0,
-                why, ctx.clock.millis());
+                why, ctx.time.now());
         rings.wakeAll();
         return true;
     }
@@ -73,7 +73,7 @@ final class PoolAdmin {
     boolean clearModel(String model) {
         ModelRing ring = rings.ring(model);
         if (!ring.state.clearUnavailable()) return false;
-        effects.emitState(KeycycleEvent.Level.MODEL, null, null, ring.model, KeyState.READY, 0, "cleared by operator", ctx.clock.millis());
+        effects.emitState(KeycycleEvent.Level.MODEL, null, null, ring.model, KeyState.READY, 0, "cleared by operator", ctx.time.now());
         rings.wake(ring);
         return true;
     }
