@@ -116,7 +116,9 @@ public final class KeyReprober implements KeycycleListener, AutoCloseable {
     private void watch(KeyPool pool, ApiKey key, String reason, Instant reset, Instant since) {
         String why = reason == null ? "" : reason;
         if (why.startsWith(OPERATOR) || pool.spec().baseUrl() == null) return;
-        ProbeSchedule.Cause cause = why.startsWith("payment") ? ProbeSchedule.Cause.CREDIT : ProbeSchedule.Cause.KEY;
+        // "payment: …" from the pool; "probe at …: no-credit …" from a probe of an earlier process (restored)
+        boolean credit = why.startsWith("payment") || why.startsWith("probe at ") && (why.contains(": no-credit") || why.contains(": key-limit"));
+        ProbeSchedule.Cause cause = credit ? ProbeSchedule.Cause.CREDIT : ProbeSchedule.Cause.KEY;
         synchronized (this) {
             String id = id(pool.provider(), key.fingerprint());
             if (watched.containsKey(id)) return;   // already watched: our own re-publication, or a repeat
