@@ -103,4 +103,40 @@ class KeyProbesE2eTest {
             assertThat(rec.states("groq", KeyState.READY)).isEmpty();
         }
     }
+
+    /** The state an earlier process left: one key disabled after a probe found its account out of credit. */
+    static final class EarlierProcess implements io.keycycle.core.Persistence {
+        final KeycycleEvent.StateChanged left;
+
+        EarlierProcess(KeycycleEvent.StateChanged left) { this.left = left; }
+
+        @Override public void restore(io.keycycle.core.EngineRestorer restorer, Instant now) { restorer.restoreState(left); }
+
+        @Override public void onEvent(KeycycleEvent event) { }
+
+        @Override public void close() { }
+    }
+
+    @Test
+    void aKeyLeftDisabledByAnEarlierProcessIsWatchedWithItsCause() {
+        ManualClock clock = new ManualClock(T0);
+        SimProvider cerebras = SimProvider.cerebras().fakeKeys(1).model("gpt-oss-120b", SimLimits.UNLIMITED).build();
+        try (Simulator sim = Simulator.builder().provider(cerebras).clock(E2e.simClock(clock)).build().start()) {
+            String fp = io.keycycle.core.ApiKey.of("cerebras", 1, E2e.secret("cerebras", 1)).fingerprint();
+            KeycycleEvent.StateChanged credit = new KeycycleEvent.StateChanged(T0.minusSeconds(60), "cerebras",
+                    KeycycleEvent.Level.KEY, "org-1", fp, "*", KeyState.DISABLED, null,
+                    "probe at 2026-11-29T08:00:00Z: no-credit (HTTP 402): payment required; still disabled, next probe at …");
+            try (Keycycle kc = E2e.keycycle(sim, "{}").keys("cerebras", E2e.keys("cerebras", "org-1")).clock(clock)
+                    .persistence(new EarlierProcess(credit)).keyProbes(ProbeSchedule.DEFAULT).build()) {
+                assertThat(state(kc, "cerebras", fp)).isEqualTo(KeyState.DISABLED);
+                assertThat(kc.keyProbes().orElseThrow().nextProbe()).as("credit: daily, not in an hour").isEqualTo(T0.plus(Duration.ofDays(1)));
+            }
+            KeycycleEvent.StateChanged invalid = new KeycycleEvent.StateChanged(T0.minusSeconds(60), "cerebras",
+                    KeycycleEvent.Level.KEY, "org-1", fp, "*", KeyState.DISABLED, null, "key invalid: wrong API key");
+            try (Keycycle kc = E2e.keycycle(sim, "{}").keys("cerebras", E2e.keys("cerebras", "org-1")).clock(clock)
+                    .persistence(new EarlierProcess(invalid)).keyProbes(ProbeSchedule.DEFAULT).build()) {
+                assertThat(kc.keyProbes().orElseThrow().nextProbe()).isEqualTo(T0.plus(Duration.ofHours(1)));
+            }
+        }
+    }
 }
