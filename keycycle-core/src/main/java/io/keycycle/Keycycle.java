@@ -87,6 +87,7 @@ public final class Keycycle implements AutoCloseable {
     private final Duration requestTimeout;
     private final List<KeycycleListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
+    private final KeyReprober reprober;
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -131,6 +132,13 @@ public final class Keycycle implements AutoCloseable {
             persistence.restore(restorer(), clock.now());
             log.info("state restored from the store in {} ms", (System.nanoTime() - t0) / 1_000_000);
         }
+        if (b.keyProbes != null && !pools.isEmpty()) {
+            reprober = new KeyReprober(pools, clock, b.keyProbes, this::publish);
+            listeners.add(reprober);
+            reprober.start();
+        } else {
+            reprober = null;
+        }
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "keycycle-maintenance");
             t.setDaemon(true);
@@ -173,6 +181,9 @@ public final class Keycycle implements AutoCloseable {
     }
 
     public Optional<Persistence> persistence() { return Optional.ofNullable(persistence); }
+
+    /** The re-prober of disabled keys, when enabled ({@link Builder#keyProbes}). */
+    public Optional<KeyReprober> keyProbes() { return Optional.ofNullable(reprober); }
 
     public EngineClock clock() { return clock; }
 
@@ -236,6 +247,33 @@ public final class Keycycle implements AutoCloseable {
 
     // ------------------------------------------------------------------ calls
 
+    /** Why {@code body} can never be admitted by candidate {@code c}, or null (see {@link TokenEstimator#neverFits}). */
+    private String neverFits(ModelRef c, JsonNode body) {
+        long tpm;
+        try {
+            tpm = catalog.describe(c.provider(), c.model()).limits().limits().tpm();
+        } catch (ConfigurationException unknown) {
+            return null;
+        }
+        return TokenEstimator.neverFits(c.provider(), c.model(), body, tpm);
+    }
+
+    /**
+     * A model the provider says is gone: the same failure, its message naming what the catalog
+     * suggests instead ({@link Catalog#suggestInstead}). Anything else unchanged.
+     */
+    private KeycycleException withSuggestions(KeycycleException e) {
+        if (!(e instanceof RateLimitException r) || r.lastOutcome() == null
+                || r.lastOutcome().kind() != io.keycycle.core.OutcomeKind.MODEL_UNAVAILABLE) {
+            return e;
+        }
+        List<String> instead = catalog.suggestInstead(r.provider(), r.model(), 3);
+        if (instead.isEmpty()) return e;
+        String why = r.lastOutcome().reason() + "; the catalog suggests instead: "
+                + String.join(", ", instead.stream().map(m -> r.provider() + "/" + m).toList());
+        return new RateLimitException(r.provider(), r.model(), r.attempts(), why, r);
+    }
+
     /** Runs {@code fn} on the target with default settings. */
     public <T> Served<T> call(String target, TargetCall<T> fn) { return call(target, CallSpec.DEFAULT, fn); }
 
@@ -248,13 +286,24 @@ public final class Keycycle implements AutoCloseable {
      * @throws RateLimitException      attempts were made and all failed (carries every attempt)
      */
     public <T> Served<T> call(String target, CallSpec spec, TargetCall<T> fn) {
+        return call(target, spec, null, fn);
+    }
+
+    /**
+     * {@link #call(String, CallSpec, TargetCall)} with the reservation computed per candidate the way
+     * its provider counts ({@link TokenEstimator#reservationFor}); a candidate that could never admit
+     * the request (Cerebras: reservation above its TPM) is refused without sending it.
+     */
+    private <T> Served<T> call(String target, CallSpec spec, JsonNode body, TargetCall<T> fn) {
         Objects.requireNonNull(spec, "spec");
         List<ModelRef> candidates = candidates(target, spec);
-        long deadline = clock.millis() + spec.timeout().toMillis();
+        // elapsed time on the monotonic clock: a wall clock stepped while calling changes no deadline
+        long started = clock.nanos();
+        long budget = spec.timeout().toMillis();
         List<KeycycleException> failures = new ArrayList<>();
         AtomicInteger attempts = new AtomicInteger();
         for (ModelRef c : candidates) {
-            long remaining = deadline - clock.millis();
+            long remaining = budget - (clock.nanos() - started) / 1_000_000L;
             if (remaining <= 0) break;
             KeyPool pool = pools.get(c.provider());
             if (pool == null) {
@@ -262,15 +311,26 @@ public final class Keycycle implements AutoCloseable {
                 continue;
             }
             AtomicReference<String> fingerprint = new AtomicReference<>();
+            CallSpec forCandidate = spec;
+            if (body != null) {
+                String never = neverFits(c, body);
+                if (never != null) {
+                    Fallback.handOver(new NoAvailableKeyException(c.provider(), c.model(), pool.snapshot().keys().size(),
+                            0, 0, 0, null, never), c, spec, candidates, failures);
+                    continue;
+                }
+                forCandidate = spec.withEstimatedTokens(TokenEstimator.reservationFor(c.provider(), body,
+                        Math.max(0, spec.estimatedTokens() - TokenEstimator.estimatePromptTokens(body))));
+            }
             try {
-                T value = pool.call(spec.toOptions(c.model(), Duration.ofMillis(remaining)), key -> {
+                T value = pool.call(forCandidate.toOptions(c.model(), Duration.ofMillis(remaining)), key -> {
                     attempts.incrementAndGet();
                     fingerprint.set(key.fingerprint());
                     return fn.call(c, key);
                 });
                 return new Served<>(value, c.provider(), c.model(), fingerprint.get(), attempts.get(), failures.size());
             } catch (NoAvailableKeyException | RateLimitException | ConfigurationException e) {
-                Fallback.handOver(e, c, spec, candidates, failures);
+                Fallback.handOver(withSuggestions(e), c, spec, candidates, failures);
             }
         }
         throw Fallback.combine(target, candidates, failures);
@@ -280,8 +340,8 @@ public final class Keycycle implements AutoCloseable {
      * The non-blocking {@link #call(String, CallSpec, TargetCall)}: the same candidates, rotation
      * ({@link KeyPool#callAsync}) and fallback rules, without holding a thread while a call is in
      * flight. Failures, including a target that names nothing, complete the future exceptionally
-     * instead of being thrown. Cancelling the future cancels the call in flight and releases its
-     * reservation. See {@link KeyPool#callAsync} for how {@link CallSpec#waitForKey()} waits.
+     * instead of being thrown. Cancelling the future cancels the call in flight; the request stays
+     * counted, since it may have reached the provider. See {@link KeyPool#callAsync} for how {@link CallSpec#waitForKey()} waits.
      */
     public <T> java.util.concurrent.CompletableFuture<Served<T>> callAsync(String target, CallSpec spec, AsyncTargetCall<T> fn) {
         Objects.requireNonNull(fn, "fn");
@@ -312,7 +372,7 @@ public final class Keycycle implements AutoCloseable {
      */
     public Served<ChatResult> chat(String target, JsonNode body, CallSpec spec) {
         CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return call(target, s, (c, key) -> client(c.provider()).chat(key.secret(), withModel(body, c.model())));
+        return call(target, s, body, (c, key) -> client(c.provider()).chat(key.secret(), withModel(body, c.model())));
     }
 
     /**
@@ -321,7 +381,7 @@ public final class Keycycle implements AutoCloseable {
      */
     public Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener) {
         CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return call(target, s, (c, key) -> {
+        return call(target, s, body, (c, key) -> {
             Counting counting = new Counting(listener);
             try {
                 return client(c.provider()).stream(key.secret(), withModel(body, c.model()), counting);
@@ -354,7 +414,7 @@ public final class Keycycle implements AutoCloseable {
     public Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener,
                                        StreamAttempts attempts) {
         CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return call(target, s, (c, key) -> {
+        return call(target, s, body, (c, key) -> {
             Counting counting = new Counting(listener);
             StreamHandle h = client(c.provider()).streamAsync(key.secret(), withModel(body, c.model()), counting);
             attempts.started(c, key, h);
@@ -433,6 +493,11 @@ public final class Keycycle implements AutoCloseable {
                 KeyPool p = pools.get(s.provider());
                 if (p != null) p.restoreState(s);
             }
+
+            @Override public void restoreLearnedLimit(KeycycleEvent.LimitLearned l) {
+                KeyPool p = pools.get(l.provider());
+                if (p != null) p.restoreLearnedLimit(l);
+            }
         };
     }
 
@@ -468,6 +533,7 @@ public final class Keycycle implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         timer.shutdownNow();
+        if (reprober != null) reprober.close();
         if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -493,6 +559,7 @@ public final class Keycycle implements AutoCloseable {
         private boolean shutdownHook = true;
         private Duration requestTimeout = Duration.ofSeconds(120);
         private final List<KeycycleListener> listeners = new ArrayList<>();
+        private io.keycycle.core.learn.ProbeSchedule keyProbes;
 
         private Builder() { }
 
@@ -512,6 +579,7 @@ public final class Keycycle implements AutoCloseable {
             }
             config(KeycycleConfig.loadIfExists(file, environment));
             discoverPersistence = true;
+            keyProbes = io.keycycle.core.learn.ProbeSchedule.DEFAULT;
             return this;
         }
 
@@ -560,6 +628,13 @@ public final class Keycycle implements AutoCloseable {
         }
 
         public Builder listener(KeycycleListener l) { listeners.add(Objects.requireNonNull(l, "listener")); return this; }
+
+        /**
+         * Re-probes keys the providers disabled (invalid, suspended, no credit, key limit) on
+         * {@code schedule} and re-enables them when healthy ({@link KeyReprober}); null turns it off.
+         * On by default with {@link #fromEnvironment}, off otherwise.
+         */
+        public Builder keyProbes(io.keycycle.core.learn.ProbeSchedule schedule) { this.keyProbes = schedule; return this; }
 
         public Keycycle build() {
             KeycycleConfig cfg = config == null ? KeycycleConfig.empty() : config;

@@ -10,7 +10,9 @@ import io.keycycle.core.config.ModelDescription;
 import io.keycycle.core.config.ModelRef;
 import io.keycycle.core.config.TierConfig;
 import io.keycycle.core.config.ValidationReport;
+import io.keycycle.core.client.KeyProbe;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -27,18 +29,33 @@ import java.util.Map;
         description = {
                 "Validate keys (environment, .env) and configuration (keycycle.yaml).",
                 "",
+                "Also lists the limits learned from the providers when a local SQLite database holds any.",
+                "",
                 "Prints every finding (severity, provider, code, message), then per provider the keys, "
                         + "scopes, the default model with its limits and the rule behind each limit, and the tiers. "
-                        + "Exits 1 when there are errors, 0 otherwise. Keys are shown by fingerprint only."},
+                        + "Exits 1 when there are errors, 0 otherwise. Keys are shown by fingerprint only.",
+                "",
+                "--online also asks each provider about every key now (its /models, or OpenRouter's /key and "
+                        + "/credits) and prints one row per key: valid, invalid, suspended, no credit, key limit, "
+                        + "rate-limited; the organisation/project or label the provider reports; the models the key "
+                        + "can see. A key that is not valid counts as an error."},
         footerHeading = "%nExamples:%n",
         footer = {
                 "  keycycle check",
                 "  keycycle check --env-file prod.env --config prod.yaml",
+                "  keycycle check --online           ask each provider about every key",
                 "  NUM_GROQ=2 GROQ_API_KEY_1=gsk_… GROQ_API_KEY_2=gsk_… keycycle check"})
 final class CheckCommand extends KeycycleCommand {
 
+    @Option(names = "--online", description = "Also probe every key at its provider now (one cheap call per key).")
+    boolean online;
+
+    @Option(names = "--probe-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = Durations.class,
+            description = "How long one probe may take (default ${DEFAULT-VALUE}).")
+    java.time.Duration probeTimeout;
+
     @Override
-    protected int execute() {
+    protected int execute() throws InterruptedException {
         KeycycleFactory f = factory();
         PrintWriter out = out();
         Path configFile = f.configFile();
@@ -67,11 +84,16 @@ final class CheckCommand extends KeycycleCommand {
             if (catalog.has(e.getKey())) provider(out, catalog, e.getKey(), e.getValue());
         }
         tiers(out, catalog, loaded);
+        learned(out, f);
 
-        int errors = report.errors().size(), warnings = report.warnings().size();
+        int configErrors = report.errors().size(), warnings = report.warnings().size();
+        int badKeys = online ? probeAll(out, catalog, loaded) : 0;
+        int errors = configErrors + badKeys;
         out.println();
         out.println(errors + (errors == 1 ? " error, " : " errors, ") + warnings + (warnings == 1 ? " warning" : " warnings")
-                + (errors > 0 ? " — fix the errors above; Keycycle refuses to start with them" : " — OK"));
+                + (configErrors > 0 ? " — fix the errors above; Keycycle refuses to start with them"
+                : badKeys > 0 ? " — " + badKeys + (badKeys == 1 ? " key its provider does not accept" : " keys their providers do not accept")
+                + " now (see Keys online)" : " — OK"));
         return errors > 0 ? CliErrors.FAILURE : 0;
     }
 
@@ -106,6 +128,52 @@ final class CheckCommand extends KeycycleCommand {
             String tier = catalog.keyTier(k).map(t -> " (key tier " + t + ")").orElse("");
             if (!diff.isEmpty()) out.println("  key #" + k.index() + " " + k.fingerprint() + tier + ": " + String.join(", ", diff));
         }
+    }
+
+    /** One row per key as its provider sees it now; returns how many keys are not usable. */
+    private int probeAll(PrintWriter out, Catalog catalog, LoadedKeys loaded) throws InterruptedException {
+        out.println();
+        out.println("Keys online (asked just now)");
+        if (loaded.keys().isEmpty()) {
+            out.println("  no keys to probe");
+            return 0;
+        }
+        OnlineProbes probes = new OnlineProbes(catalog, probeTimeout);
+        Grid g = new Grid("PROVIDER", "KEY", "SCOPE", "HEALTH", "HTTP", "ORGANISATION", "MODELS", "DETAIL");
+        int bad = 0;
+        for (Map.Entry<String, List<ApiKey>> e : loaded.keys().entrySet()) {
+            if (!catalog.has(e.getKey())) continue;
+            for (ApiKey k : e.getValue()) {
+                OnlineProbes.Probed p = probes.probe(k, factory().clock().instant());
+                KeyProbe.Result r = p.result();
+                if (!r.health().usable()) bad++;
+                g.row(k.provider(), "#" + k.index() + " " + k.fingerprint(), k.scope(), r.health().key(),
+                        r.status() == 0 ? "-" : String.valueOf(r.status()), r.organisation() == null ? "-" : r.organisation(),
+                        OnlineProbes.models(r.models(), 3), r.detail());
+            }
+        }
+        g.printTable(out, "  ");
+        return bad;
+    }
+
+    /** The limits the engine learned from the providers, when a database holds any (read only; nothing is created). */
+    private static void learned(PrintWriter out, KeycycleFactory f) {
+        StateCollector collector = new StateCollector();
+        try {
+            String url = f.databaseUrl();
+            if (url == null) return;
+            io.keycycle.store.DatabaseUrl parsed = io.keycycle.store.DatabaseUrl.parse(url);
+            if (parsed.kind() != io.keycycle.store.DatabaseUrl.Kind.SQLITE || !java.nio.file.Files.exists(parsed.sqliteFile())) return;
+            try (io.keycycle.store.KeycycleStore store = f.openExistingStore()) {
+                collector.learned.addAll(store.learnedLimits());
+            }
+        } catch (RuntimeException unreadable) {
+            return;   // check works without a database
+        }
+        if (collector.learned.isEmpty()) return;
+        out.println();
+        out.println("Limits learned from the providers (" + collector.learned.size() + ", in force instead of the table's)");
+        for (io.keycycle.core.KeycycleEvent.LimitLearned l : collector.learned) out.println("  " + StateCollector.describe(l));
     }
 
     private static void tiers(PrintWriter out, Catalog catalog, LoadedKeys loaded) {

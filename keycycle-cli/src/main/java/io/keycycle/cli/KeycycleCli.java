@@ -32,8 +32,10 @@ import java.util.Properties;
                 UsageCommand.class,
                 ChatCommand.class,
                 PruneCommand.class,
+                ClearModelCommand.class,
                 ImportLegacyCommand.class,
                 ServeCommand.class,
+                SimCommand.class,
                 DemoCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -42,6 +44,7 @@ import java.util.Properties;
                 "  keycycle check                  validate keys and configuration",
                 "  keycycle models groq            limits, status and their sources",
                 "  keycycle chat \"Say hi\"          one prompt through the pool",
+                "  keycycle sim                    the provider simulator on :9001",
                 "  keycycle status                 key states and today's usage",
                 "  keycycle usage --days 7 --by day,provider",
                 "",

@@ -152,7 +152,8 @@ final class KeycycleFactory {
      * when the key set-up has errors.
      */
     Keycycle keycycle(KeycycleStore store) {
-        Keycycle.Builder b = Keycycle.builder().env(env()).config(config()).persistence(store).shutdownHook(false);
+        Keycycle.Builder b = Keycycle.builder().env(env()).config(config()).persistence(store).shutdownHook(false)
+                .keyProbes(io.keycycle.core.learn.ProbeSchedule.DEFAULT);   // disabled keys come back when healthy
         Path file = envFile();
         if (file != null) b.dotEnv(file);
         return b.build();

@@ -24,4 +24,17 @@ final class StateCollector implements EngineRestorer {
 
     @Override
     public void restoreState(KeycycleEvent.StateChanged state) { states.add(state); }
+
+    /** Limits the engine learned from the providers, as the store keeps them. */
+    final List<KeycycleEvent.LimitLearned> learned = new ArrayList<>();
+
+    @Override
+    public void restoreLearnedLimit(KeycycleEvent.LimitLearned l) { learned.add(l); }
+
+    /** "groq org-a openai/gpt-oss-120b: rpd 1000 → 50, learned from groq 2026-…" */
+    static String describe(KeycycleEvent.LimitLearned l) {
+        String table = l.tableValue() < 0 ? "unlimited" : Long.toString(l.tableValue());
+        return l.provider() + " " + l.scope() + " " + l.model() + ": " + l.metric().key() + " " + table + " → " + l.value()
+                + ", learned from " + l.source() + " " + l.at();
+    }
 }

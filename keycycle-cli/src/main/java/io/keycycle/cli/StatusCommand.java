@@ -35,7 +35,8 @@ import java.util.Map;
                 "Per provider, scope and key: the state (READY, COOLING, PARKED, DISABLED, "
                         + "MODEL_UNAVAILABLE), until when, why, and today's requests and tokens (UTC day). Scope rows "
                         + "are cooldowns and day parkings shared by every key of a scope (for one model, or '*' for "
-                        + "all); model rows are models a provider no longer serves."},
+                        + "all); model rows are models a provider no longer serves. Then the limits learned from "
+                        + "the providers (\"rpd 1000 → 50, learned from openrouter …\")."},
         footerHeading = "%nExamples:%n",
         footer = {
                 "  keycycle status",
@@ -89,6 +90,11 @@ final class StatusCommand extends KeycycleCommand {
             return 0;
         }
         g.printTable(out(), "");
+        if (!collector.learned.isEmpty()) {
+            out().println();
+            out().println("Limits learned from the providers (in force instead of the table's):");
+            for (KeycycleEvent.LimitLearned l : collector.learned) out().println("  " + StateCollector.describe(l));
+        }
         return 0;
     }
 

@@ -51,7 +51,7 @@ class ChatCommandTest {
 
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).isNotBlank();
-        assertThat(r.err()).contains("— groq/llama-3.3-70b-versatile · key ").contains("1 attempt").containsPattern("tokens \\d+ prompt \\+ \\d+ completion");
+        assertThat(r.err()).contains("— groq/openai/gpt-oss-120b · key ").contains("1 attempt").containsPattern("tokens \\d+ prompt \\+ \\d+ completion");
         assertThat(r.err()).containsAnyOf(ApiKey.fingerprint(K1), ApiKey.fingerprint(K2));
         assertThat(r.all()).doesNotContain(K1, K2);
 

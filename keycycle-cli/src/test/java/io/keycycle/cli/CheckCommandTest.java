@@ -29,8 +29,8 @@ class CheckCommandTest {
                 .contains("SEVERITY", "PROVIDER", "CODE", "MESSAGE", "loaded")
                 .contains("groq: 2 keys in 1 scope")
                 .contains(ApiKey.fingerprint(GROQ_1), ApiKey.fingerprint(GROQ_2), ApiKey.fingerprint(GEMINI_1))
-                .contains("default model llama-3.3-70b-versatile (current)")
-                .containsPattern("tpm\\s+12000\\s+built-in groq")
+                .contains("default model openai/gpt-oss-120b (current)")
+                .containsPattern("tpm\\s+8000\\s+built-in groq")
                 .contains("0 errors");
         assertThat(r.all()).doesNotContain(GROQ_1, GROQ_2, GEMINI_1);
     }
@@ -60,7 +60,7 @@ class CheckCommandTest {
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).contains(dir.resolve("keycycle.yaml").toString(), dir.resolve(".env").toString())
                 .contains("key #2 " + ApiKey.fingerprint(GROQ_2) + ": rpm 7 (per-key override providers.groq.keys.2)")
-                .containsPattern("fast\\s+1\\s+groq/llama-3.1-8b-instant\\s+current\\s+2")
+                .containsPattern("fast\\s+1\\s+groq/llama-3.1-8b-instant\\s+retired\\s+2")
                 .containsPattern("fast\\s+2\\s+cerebras/gpt-oss-120b\\s+\\S+\\s+none — skipped");
     }
 

@@ -23,7 +23,8 @@ class ModelsCommandTest {
         assertThat(r.out().lines().findFirst().orElseThrow())
                 .containsPattern("PROVIDER\\s+MODEL\\s+STATUS\\s+DEFAULT\\s+RPM\\s+RPH\\s+RPD\\s+TPM\\s+TPH\\s+TPD\\s+SOURCE");
         assertThat(r.out())
-                .containsPattern("groq\\s+llama-3.3-70b-versatile\\s+current\\s+yes\\s+30\\s+unlimited\\s+1000\\s+12000\\s+unlimited\\s+100000\\s+.*built-in groq")
+                .containsPattern("groq\\s+openai/gpt-oss-120b\\s+current\\s+yes\\s+30\\s+unlimited\\s+1000\\s+8000\\s+unlimited\\s+200000\\s+.*built-in groq")
+                .containsPattern("groq\\s+llama-3.3-70b-versatile\\s+retired\\s+30")
                 .containsPattern("groq\\s+qwen/qwen3-32b\\s+retired")
                 .doesNotContain("gemini");
     }
@@ -35,7 +36,7 @@ class ModelsCommandTest {
         assertThat(r.code()).isZero();
         List<String> lines = r.out().lines().toList();
         assertThat(lines.get(0)).isEqualTo("PROVIDER,MODEL,STATUS,DEFAULT,RPM,RPH,RPD,TPM,TPH,TPD,SINCE,SOURCE,NOTE");
-        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("groq,llama-3.3-70b-versatile,current,true,30,,1000,12000,,100000,"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("groq,openai/gpt-oss-120b,current,true,30,,1000,8000,,200000,"));
     }
 
     @Test
@@ -46,7 +47,7 @@ class ModelsCommandTest {
         JsonNode all = Json.MAPPER.readTree(r.out());
         JsonNode llama = null;
         for (JsonNode n : all) {
-            if (n.path("provider").asText().equals("groq") && n.path("model").asText().equals("llama-3.3-70b-versatile")) llama = n;
+            if (n.path("provider").asText().equals("groq") && n.path("model").asText().equals("openai/gpt-oss-120b")) llama = n;
         }
         assertThat(llama).isNotNull();
         assertThat(llama.path("limits").path("rpd").asLong()).isEqualTo(1000);
@@ -62,13 +63,13 @@ class ModelsCommandTest {
                 providers:
                   groq:
                     models:
-                      llama-3.3-70b-versatile: { rpm: 5 }
+                      openai/gpt-oss-120b: { rpm: 5 }
                       my-finetune: { rpm: 3, rpd: 100 }
                 """);
         Cli.Result r = Cli.at(dir, Map.of()).run("models", "groq");
 
         assertThat(r.code()).as(r.toString()).isZero();
-        assertThat(r.out()).containsPattern("llama-3.3-70b-versatile\\s+current\\s+yes\\s+5\\s.*rpm: user file")
+        assertThat(r.out()).containsPattern("openai/gpt-oss-120b\\s+current\\s+yes\\s+5\\s.*rpm: user file")
                 .containsPattern("my-finetune\\s+user-defined\\s+3\\s");
     }
 

@@ -20,4 +20,10 @@ public interface EngineRestorer {
 
     /** Re-applies a persisted state (cooldown, day parking, disabled key, unavailable model). */
     void restoreState(KeycycleEvent.StateChanged state);
+
+    /**
+     * Re-applies a limit an earlier process learned from the provider ({@link KeycycleEvent.LimitLearned}
+     * with its value). Ignored by default.
+     */
+    default void restoreLearnedLimit(KeycycleEvent.LimitLearned learned) { }
 }

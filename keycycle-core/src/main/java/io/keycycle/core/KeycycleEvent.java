@@ -46,6 +46,17 @@ public sealed interface KeycycleEvent {
     record StateChanged(Instant at, String provider, Level level, String scope, String fingerprint, String model,
                         KeyState state, Instant until, String reason) implements KeycycleEvent { }
 
+    /**
+     * The provider reported a limit that differs from the table and Keycycle now applies it to
+     * (scope, model): "rpd 1000 → 50, learned from openrouter …". {@code value} -1 means the learned
+     * limit was dropped (the provider consistently reports the table's value again).
+     *
+     * @param model  the model, or {@code "*"} for a budget all models of the scope share
+     * @param source where the value was read ({@code openrouter X-RateLimit-Limit}, {@code gemini quotaValue}, …)
+     */
+    record LimitLearned(Instant at, String provider, String scope, String model, Limits.Metric metric, long tableValue,
+                        long value, String source) implements KeycycleEvent { }
+
     /** Nothing could serve a request now; {@code retryAt} is the earliest instant (null: never). */
     record Rejected(Instant at, String provider, String model, Instant retryAt, String why) implements KeycycleEvent { }
 

@@ -13,11 +13,32 @@ import java.util.Objects;
  * @param allowUnknownModels if false, an unknown model is a {@link ConfigurationException}
  */
 public record ProviderSpec(String name, URI baseUrl, String defaultModel, Strategy strategy, DailyReset dailyReset,
-                           Map<String, Limits> models, Limits defaultLimits, String asOf, boolean allowUnknownModels) {
+                           Map<String, Limits> models, Limits defaultLimits, String asOf, boolean allowUnknownModels,
+                           String sharedBudgetSuffix) {
     public ProviderSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(strategy, "strategy");
         Objects.requireNonNull(dailyReset, "dailyReset");
         models = Map.copyOf(models);
+        if (sharedBudgetSuffix != null && sharedBudgetSuffix.isEmpty()) sharedBudgetSuffix = null;
+    }
+
+    /** A provider whose GLOBAL budget (if any) covers every model. */
+    public ProviderSpec(String name, URI baseUrl, String defaultModel, Strategy strategy, DailyReset dailyReset,
+                        Map<String, Limits> models, Limits defaultLimits, String asOf, boolean allowUnknownModels) {
+        this(name, baseUrl, defaultModel, strategy, dailyReset, models, defaultLimits, asOf, allowUnknownModels, null);
+    }
+
+    /**
+     * True when calls to {@code model} count against the scope's one shared budget: for a GLOBAL
+     * provider every model, or — when {@code sharedBudgetSuffix} is set (OpenRouter's {@code ":free"})
+     * — only the models whose id ends with it; a paid OpenRouter model then has a budget of its own
+     * and does not use up the free one. Setting {@code strategy: global} in keycycle.yaml makes every
+     * model share again. Null or {@code "*"} is the shared budget itself.
+     */
+    public boolean sharesBudget(String model) {
+        if (strategy != Strategy.GLOBAL) return false;
+        if (sharedBudgetSuffix == null || model == null || model.equals("*")) return true;
+        return model.endsWith(sharedBudgetSuffix);
     }
 }

@@ -94,6 +94,7 @@ final class Dashboard {
         o.put("started", started.toString());
         ArrayNode providers = o.putArray("providers");
         for (PoolSnapshot s : keycycle.snapshots()) providers.add(PoolState.provider(s));
+        o.set("learned_limits", PoolState.learned(keycycle));
         ObjectNode tiers = o.putObject("tiers");
         keycycle.tiers().forEach((name, t) -> {
             ArrayNode a = tiers.putArray(name);

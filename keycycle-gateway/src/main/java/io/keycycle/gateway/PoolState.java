@@ -78,7 +78,28 @@ final class PoolState {
             mo.put("unavailable", m.unavailable());
             mo.put("reason", m.reason());
             Jsons.putInstant(mo, "backoff_until", m.backoffUntil());
+            Jsons.putInstant(mo, "recheck_at", m.recheckAt());
         }
         return o;
+    }
+
+    /** Limits learned from the providers, in force: one object each, with the sentence status shows. */
+    static ArrayNode learned(io.keycycle.Keycycle keycycle) {
+        ArrayNode a = Jsons.MAPPER.createArrayNode();
+        for (String p : keycycle.providers()) {
+            for (io.keycycle.core.learn.LearnedLimit l : keycycle.pool(p).learnedLimits()) {
+                ObjectNode o = a.addObject();
+                o.put("provider", l.provider());
+                o.put("scope", l.scope());
+                o.put("model", l.model());
+                o.put("metric", l.metric().key());
+                if (l.tableValue() < 0) o.putNull("table"); else o.put("table", l.tableValue());
+                o.put("learned", l.value());
+                o.put("source", l.source());
+                o.put("at", l.at().toString());
+                o.put("text", l.describe());
+            }
+        }
+        return a;
     }
 }

@@ -37,6 +37,12 @@ final class RecentEvents implements KeycycleListener {
         } else if (event instanceof KeycycleEvent.StateChanged c) {
             l = line(c.at().toString(), "state", c.provider(), c.model(), c.fingerprint(), c.state().name(),
                     (c.until() != null ? "until " + c.until() + ": " : "") + (c.reason() == null ? "" : c.reason()));
+        } else if (event instanceof KeycycleEvent.LimitLearned ll) {
+            String table = ll.tableValue() < 0 ? "unlimited" : Long.toString(ll.tableValue());
+            l = line(ll.at().toString(), "learned", ll.provider(), ll.model(), null, "LIMIT",
+                    ll.value() < 0 ? ll.metric().key() + " back to the table's " + table + " (scope " + ll.scope() + ")"
+                            : ll.metric().key() + " " + table + " → " + ll.value() + ", learned from " + ll.source()
+                            + " (scope " + ll.scope() + ")");
         } else if (event instanceof KeycycleEvent.Rejected r) {
             l = line(r.at().toString(), "rejected", r.provider(), r.model(), null, "REJECTED",
                     (r.retryAt() != null ? "retry at " + r.retryAt() + ": " : "") + r.why());

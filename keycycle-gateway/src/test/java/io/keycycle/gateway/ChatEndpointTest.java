@@ -68,12 +68,12 @@ class ChatEndpointTest {
         HttpResponse<String> bare = gw.chat(MODEL, "bare model");
         assertThat(bare.statusCode()).isEqualTo(200);
         assertThat(bare.headers().firstValue("x-keycycle-provider")).hasValue("groq");
-        // "groq" means its default model, llama-3.3-70b-versatile, which this simulator does not serve
+        // "groq" means its default model, openai/gpt-oss-120b, which this simulator does not serve
         HttpResponse<String> r = gw.chat("groq", "provider default");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
         JsonNode e = json(r).path("error");
         assertThat(e.path("code").asText()).isEqualTo("model_not_found");
-        assertThat(e.path("model").asText()).isEqualTo("llama-3.3-70b-versatile");
+        assertThat(e.path("model").asText()).isEqualTo("openai/gpt-oss-120b");
         assertThat(e.path("message").asText()).startsWith("groq: ");
     }
 
@@ -166,9 +166,9 @@ class ChatEndpointTest {
             assertThat(m.path("object").asText()).isEqualTo("model");
             if (m.path("id").asText().startsWith("groq/")) assertThat(m.path("owned_by").asText()).isEqualTo("groq");
         });
-        assertThat(ids).contains(TARGET, "groq/llama-3.3-70b-versatile");
+        assertThat(ids).contains(TARGET, "groq/openai/gpt-oss-120b");
         assertThat(ids).noneMatch(id -> id.startsWith("gemini/"));
-        assertThat(ids).as("retired models are not offered").doesNotContain("groq/gemma2-9b-it");
+        assertThat(ids).as("retired models are not offered").doesNotContain("groq/gemma2-9b-it", "groq/llama-3.3-70b-versatile");
     }
 
     @Test

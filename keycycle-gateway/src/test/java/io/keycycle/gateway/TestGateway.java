@@ -26,7 +26,7 @@ import java.util.Map;
  */
 final class TestGateway implements AutoCloseable {
 
-    static final String MODEL = "llama-3.1-8b-instant";
+    static final String MODEL = "openai/gpt-oss-20b";   // current in the groq table (the Llama models retired 2026-08-16)
     static final String TARGET = "groq/" + MODEL;
 
     final Keycycle keycycle;

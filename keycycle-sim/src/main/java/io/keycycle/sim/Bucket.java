@@ -44,6 +44,15 @@ final class Bucket {
     }
 
     synchronized Decision admit(SimLimits limits, long tokens, long now) {
+        return admit(limits, tokens, tokens, now);
+    }
+
+    /**
+     * Checks {@code reserved} tokens against the token limits (Cerebras holds prompt +
+     * {@code max_completion_tokens} at arrival) but records {@code charged}, what the answer used.
+     */
+    synchronized Decision admit(SimLimits limits, long reserved, long charged, long now) {
+        long tokens = reserved;
         evictAll(now);
         for (Metric m : new Metric[] {Metric.TPD, Metric.TPH, Metric.TPM}) {
             long limit = limits.get(m);
@@ -64,15 +73,21 @@ final class Bucket {
                 return new Limited(m, limit, used, requested, Duration.ofMillis(waitMs), snapshot(limits, now));
             }
         }
-        minute.add(now, tokens);
-        hour.add(now, tokens);
-        day.add(now, tokens);
+        minute.add(now, charged);
+        hour.add(now, charged);
+        day.add(now, charged);
         return new Admitted(snapshot(limits, now));
     }
 
     /** Milliseconds until the day window fully resets (calendar) — used for OpenRouter's day reset. */
     synchronized long untilDayReset(long now) {
         return day.untilFullReset(now, day.untilNextRelease(now));
+    }
+
+    /** Requests counted in the day window now (OpenRouter's {@code /key} reports them). */
+    synchronized long dayRequests(long now) {
+        evictAll(now);
+        return day.requests();
     }
 
     synchronized void clear() {

@@ -14,7 +14,10 @@ import java.util.List;
  * many filler words.
  */
 record ChatRequest(String model, boolean stream, boolean includeUsage, int promptTokens,
-                   int completionTokens, String finishReason, List<String> words) {
+                   int completionTokens, String finishReason, List<String> words, int maxCompletion, boolean usesTools) {
+
+    /** What Cerebras reserves when a request gives no {@code max_completion_tokens} (providers.md §9). */
+    static final int CEREBRAS_DEFAULT_RESERVATION = 16_384;
 
     private static final String[] VOCABULARY = {
         "the", "key", "cycle", "turns", "quietly", "while", "tokens", "flow", "through", "each",
@@ -54,8 +57,18 @@ record ChatRequest(String model, boolean stream, boolean includeUsage, int promp
         String finish = cap != null && cap < natural ? "length" : "stop";
         boolean stream = body.path("stream").asBoolean(false);
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+        JsonNode tools = body.get("tools");
+        boolean usesTools = tools != null && tools.isArray() && !tools.isEmpty();
         return new ChatRequest(model.asText(), stream, includeUsage, prompt, completion, finish,
-                words(text.toString().hashCode(), completion));
+                words(text.toString().hashCode(), completion), cap == null ? -1 : cap, usesTools);
+    }
+
+    /**
+     * The tokens Cerebras holds against its token limits when the request arrives: the prompt plus
+     * {@code max_completion_tokens} (or {@code max_tokens}), 16,384 when the request names none.
+     */
+    int cerebrasReservation() {
+        return promptTokens + (maxCompletion > 0 ? maxCompletion : CEREBRAS_DEFAULT_RESERVATION);
     }
 
     int chargedTokens() {

@@ -44,6 +44,14 @@ abstract class Dialect {
 
     abstract Reply modelGone(String model);
 
+    /**
+     * The model exists but no endpoint serves what this request asks for ({@code what}, e.g.
+     * "tool use"). OpenRouter's is a 404; elsewhere a 400 (a guess: no provider documents it).
+     */
+    Reply noEndpointForRequest(String model, String what) {
+        return badRequest("model " + model + " does not support " + what);
+    }
+
     /** Gemini's 429 {@code limit: 0}; other providers never configure it. */
     Reply noFreeTier(Turn turn) {
         throw new IllegalStateException("no-free-tier models exist only on gemini");

@@ -70,8 +70,8 @@ final class GeminiDialect extends Dialect {
         StringBuilder message = new StringBuilder(QUOTA_PREAMBLE);
         ArrayNode violations = JSON.createArrayNode();
         for (Metric m : all) {
-            message.append("\n* Quota exceeded for metric: ").append(quotaMetric(m)).append(", limit: 0, model: ").append(turn.model());
-            violation(violations, m, turn.model(), 0);
+            message.append("\n* Quota exceeded for metric: ").append(quotaMetric(m)).append(", limit: 0, model: ").append(turn.quotaModel());
+            violation(violations, m, turn.quotaModel(), 0);
         }
         return exhausted(turn, message, violations, shortDelay(turn.now()), Outcome.OTHER_429);
     }
@@ -79,11 +79,13 @@ final class GeminiDialect extends Dialect {
     @Override
     Reply rateLimited(Turn turn, Bucket.Limited l) {
         StringBuilder message = new StringBuilder(QUOTA_PREAMBLE).append("\n* Quota exceeded for metric: ")
-                .append(quotaMetric(l.metric())).append(", limit: ").append(l.limit()).append(", model: ").append(turn.model());
+                .append(quotaMetric(l.metric())).append(", limit: ").append(l.limit()).append(", model: ").append(turn.quotaModel());
         ArrayNode violations = JSON.createArrayNode();
-        violation(violations, l.metric(), turn.model(), l.limit());
-        // A daily exhaustion still carries a short retryDelay (providers.md §4.5); the quotaId decides.
-        Duration delay = l.metric().span == Metric.Span.DAY ? shortDelay(turn.now()) : l.retryIn();
+        violation(violations, l.metric(), turn.quotaModel(), l.limit());
+        // A daily exhaustion usually still carries a short retryDelay (providers.md §4.5); the quotaId
+        // decides. One capture (§9) carried the hours until 00:00 UTC instead.
+        Duration delay = l.metric().span != Metric.Span.DAY ? l.retryIn()
+                : turn.longDayRetryDelay() ? untilUtcMidnight(turn.now()) : shortDelay(turn.now());
         return exhausted(turn, message, violations, delay, Outcome.of(l.metric()));
     }
 
@@ -181,6 +183,10 @@ final class GeminiDialect extends Dialect {
             return d.getSeconds() + "s";
         }
         return Durations.preciseSeconds(d) + "s";
+    }
+
+    private static Duration untilUtcMidnight(Instant now) {
+        return Duration.between(now, now.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS));
     }
 
     /** The 25–60 s delay Google puts on a daily exhaustion: to the next minute boundary, at least 25 s. */

@@ -12,21 +12,28 @@ public enum KeyState {
     DEAD,
     /** Groq 400 {@code organization_restricted}; Gemini 403 "reported as leaked". */
     SUSPENDED,
-    /** 402 on Cerebras ("Payment required") and OpenRouter ("Insufficient credits"). */
-    NO_CREDIT;
+    /** 402 on Cerebras ("Payment required") and OpenRouter ("Insufficient credits"): the whole account. */
+    NO_CREDIT,
+    /**
+     * OpenRouter only: this key's own spending limit is used up (402 with
+     * {@code limit_source: openrouter_key_limit}); other keys of the account still serve.
+     */
+    KEY_LIMIT;
 
     boolean supportedBy(ProviderKind kind) {
         return switch (this) {
             case ACTIVE, DEAD -> true;
             case SUSPENDED -> kind == ProviderKind.GROQ || kind == ProviderKind.GEMINI;
             case NO_CREDIT -> kind == ProviderKind.CEREBRAS || kind == ProviderKind.OPENROUTER;
+            case KEY_LIMIT -> kind == ProviderKind.OPENROUTER;
         };
     }
 
     void requireSupportedBy(ProviderKind kind) {
         if (!supportedBy(kind)) {
             throw new IllegalArgumentException(kind.id() + " has no " + this + " error"
-                    + (this == SUSPENDED ? "; use DEAD or NO_CREDIT" : "; use DEAD or SUSPENDED"));
+                    + (this == SUSPENDED ? "; use DEAD or NO_CREDIT" : this == KEY_LIMIT ? "; it is an OpenRouter error"
+                    : "; use DEAD or SUSPENDED"));
         }
     }
 }

@@ -29,6 +29,15 @@ final class OpenRouterDialect extends Dialect {
         if (state == KeyState.NO_CREDIT) {
             return error(402, "Insufficient credits. Add more using https://openrouter.ai/settings/credits", Outcome.ERROR);
         }
+        if (state == KeyState.KEY_LIMIT) {
+            // providers.md §9: a 402 naming the key's own limit; the exact wording is a guess [U].
+            ObjectNode body = obj();
+            body.putObject("error").put("code", 402)
+                    .put("message", "Key limit exceeded. This key's spending limit is used up; manage it using "
+                            + "https://openrouter.ai/settings/keys")
+                    .putObject("metadata").put("limit_source", "openrouter_key_limit");
+            return Reply.json(402, body, Outcome.ERROR);
+        }
         return error(401, "User not found.", Outcome.ERROR);
     }
 
@@ -45,6 +54,38 @@ final class OpenRouterDialect extends Dialect {
     @Override
     Reply modelGone(String model) {
         return modelNotFound(model);
+    }
+
+    @Override
+    Reply noEndpointForRequest(String model, String what) {
+        return error(404, "No endpoints found that support " + what + ". To learn more about provider routing, visit: "
+                + "https://openrouter.ai/docs/guides/routing/provider-selection", Outcome.ERROR);
+    }
+
+    /**
+     * {@code GET /api/v1/key}: what OpenRouter reports about the calling key — its label, spending
+     * limit and the account's free-model day counter (providers.md §5.2).
+     */
+    ObjectNode keyInfo(String label, boolean keyLimitReached, boolean highBalance, long freeLimit, long freeUsed) {
+        ObjectNode root = obj();
+        ObjectNode d = root.putObject("data").put("label", label);
+        if (keyLimitReached) {
+            d.put("limit", 1.0).put("limit_remaining", 0.0).put("usage", 1.0);
+        } else {
+            d.putNull("limit").putNull("limit_remaining").put("usage", 0.0);
+        }
+        d.put("is_free_tier", !highBalance);
+        d.putObject("free_model_daily_requests").put("limit", freeLimit)
+                .put("remaining", Math.max(0, freeLimit - freeUsed)).put("used", freeUsed);
+        return root;
+    }
+
+    /** {@code GET /api/v1/credits}: credits bought and used; none left when the account is out of credit. */
+    ObjectNode credits(boolean noCredit, boolean highBalance) {
+        double bought = highBalance ? 10.0 : 0.0;
+        ObjectNode root = obj();
+        root.putObject("data").put("total_credits", bought).put("total_usage", noCredit ? bought + 0.5 : 0.0);
+        return root;
     }
 
     @Override

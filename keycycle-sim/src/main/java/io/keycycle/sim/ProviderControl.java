@@ -39,7 +39,11 @@ public final class ProviderControl {
     private final Set<String> gone = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<FaultKind> queuedFaults = new ConcurrentLinkedQueue<>();
+    private final Set<String> noTools = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, String> routes = new ConcurrentHashMap<>();
     private volatile SimLimits freeModelLimits;
+    private volatile boolean highBalance;
+    private volatile boolean longDayRetryDelay;
     private volatile double faultProbability;
     private volatile List<FaultKind> faultKinds;
     private Random random;
@@ -74,6 +78,11 @@ public final class ProviderControl {
         return setKeyState(secret, KeyState.NO_CREDIT);
     }
 
+    /** OpenRouter: this key's own spending limit is used up (402 {@code openrouter_key_limit}); other keys serve. */
+    public ProviderControl exhaustKeyLimit(String secret) {
+        return setKeyState(secret, KeyState.KEY_LIMIT);
+    }
+
     /** Back to {@link KeyState#ACTIVE}. */
     public ProviderControl reviveKey(String secret) {
         return setKeyState(secret, KeyState.ACTIVE);
@@ -99,6 +108,52 @@ public final class ProviderControl {
     /** OpenRouter: replaces the account-wide budget of the {@code :free} models. */
     public ProviderControl setFreeModelLimits(SimLimits newLimits) {
         this.freeModelLimits = Objects.requireNonNull(newLimits, "limits");
+        return this;
+    }
+
+    /**
+     * OpenRouter: the account has (or no longer has) 10 credits bought — the free daily cap becomes
+     * 1,000 (or 50) requests and the day 429 says {@code free-models-per-day-high-balance} (or not).
+     * The per-minute budget is kept.
+     */
+    public ProviderControl setHighBalance(boolean high) {
+        if (kind() != ProviderKind.OPENROUTER) {
+            throw new IllegalArgumentException("the 50/1,000 free-model cap is OpenRouter's, not " + kind().id() + "'s");
+        }
+        this.highBalance = high;
+        this.freeModelLimits = freeModelLimits.rpd(high ? 1_000 : 50);
+        return this;
+    }
+
+    /** OpenRouter: requests with {@code tools} for {@code model} get the request-shaped 404 (or, with false, are served). */
+    public ProviderControl setToolSupport(String model, boolean supported) {
+        if (supported) {
+            noTools.remove(requireModel(model));
+        } else {
+            noTools.add(requireModel(model));
+        }
+        return this;
+    }
+
+    /** Gemini: requests for {@code from} are now served by (and counted against) {@code to}; null {@code to} ends it. */
+    public ProviderControl autoRoute(String from, String to) {
+        if (kind() != ProviderKind.GEMINI) {
+            throw new IllegalArgumentException("auto-routed models exist only on gemini, not " + kind().id());
+        }
+        if (to == null) {
+            routes.remove(requireModel(from));
+        } else {
+            routes.put(requireModel(from), requireModel(to));
+        }
+        return this;
+    }
+
+    /**
+     * Gemini: a per-day 429 carries a {@code retryDelay} until the next 00:00 UTC (hours long), as one
+     * capture of October 2026 showed, instead of the usual 25–60 s.
+     */
+    public ProviderControl longDayRetryDelay(boolean on) {
+        this.longDayRetryDelay = on;
         return this;
     }
 
@@ -162,6 +217,12 @@ public final class ProviderControl {
         gone.clear();
         gone.addAll(config.goneModels());
         freeModelLimits = config.freeModelLimits();
+        highBalance = config.highBalance();
+        longDayRetryDelay = false;
+        noTools.clear();
+        noTools.addAll(config.noToolModels());
+        routes.clear();
+        routes.putAll(config.routedModels());
         queuedFaults.clear();
         faultProbability = config.faultProbability();
         faultKinds = config.faultKinds();
@@ -213,6 +274,29 @@ public final class ProviderControl {
 
     SimLimits freeModelLimits() {
         return freeModelLimits;
+    }
+
+    boolean highBalance() {
+        return highBalance;
+    }
+
+    boolean longDayRetryDelay() {
+        return longDayRetryDelay;
+    }
+
+    /** True when a request with tools for {@code model} finds no endpoint (OpenRouter). */
+    boolean lacksToolSupport(String model) {
+        return noTools.contains(model);
+    }
+
+    /** The model that actually serves (and is charged for) a request for {@code model}. */
+    String servingModel(String model) {
+        return routes.getOrDefault(model, model);
+    }
+
+    /** Every key as the {@code /key} endpoint sees it. */
+    KeyEntry entry(String secret) {
+        return keys.get(secret);
     }
 
     /** The bucket a request for {@code model} from {@code scope} is charged to. */

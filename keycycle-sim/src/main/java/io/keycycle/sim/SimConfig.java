@@ -24,6 +24,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * providers:
  *   groq:
  *     free-tier-models: true        # providers.md §7 table
+ *     current-models: true          # or: the 2026-11-30 line-up (retired models answer "gone")
  *     fake-keys: 3                  # gsk_test_…0001..3, scope-1..3
  *     accept-any-key: false
  *     keys:
@@ -35,8 +36,11 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *     fault-probability: 0.05
  *     faults: [OVERLOADED_503, "SLOW(2s)"]
  *     seed: 7
- *   gemini:   { no-free-tier-models: [gemini-2.5-pro], thinking-tokens: 24 }
- *   openrouter: { free-model-limits: { rpm: 20, rpd: 50 }, high-balance: false }
+ *   gemini:   { no-free-tier-models: [gemini-2.5-pro], thinking-tokens: 24,
+ *               auto-route: { gemini-2.5-flash: gemini-3.5-flash-lite } }
+ *   openrouter: { free-model-limits: { rpm: 20, rpd: 50 }, high-balance: false,
+ *                 no-tool-support: [google/gemma-3-27b-it:free],
+ *                 keys: [{ secret: sk-or-v1-test…, scope: acct, state: key-limit }] }
  * </pre>
  */
 final class SimConfig {
@@ -80,11 +84,16 @@ final class SimConfig {
         if (Boolean.TRUE.equals(cfg.get("free-tier-models"))) {
             p.freeTierModels();
         }
+        if (Boolean.TRUE.equals(cfg.get("current-models"))) {
+            p.currentModels();
+        }
         for (Map.Entry<String, Object> e : cfg.entrySet()) {
             Object v = e.getValue();
             String at = id + "." + e.getKey();
             switch (e.getKey()) {
-                case "free-tier-models" -> { }
+                case "free-tier-models", "current-models" -> { }
+                case "no-tool-support" -> list(v, at).forEach(m -> p.noToolSupport(String.valueOf(m)));
+                case "auto-route" -> map(v, at).forEach((from, to) -> p.autoRoute(from, String.valueOf(to)));
                 case "fake-keys" -> p.fakeKeys(integer(v, at));
                 case "accept-any-key" -> p.acceptAnyKey(bool(v, at));
                 case "keys" -> {

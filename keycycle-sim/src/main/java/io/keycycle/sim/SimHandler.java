@@ -53,6 +53,9 @@ final class SimHandler implements HttpHandler {
                         chat(ex, p);
                     } else if (rest.equals("/models") && method.equals("GET")) {
                         models(ex, p);
+                    } else if (p.kind() == ProviderKind.OPENROUTER && method.equals("GET")
+                            && (rest.equals("/key") || rest.equals("/credits"))) {
+                        account(ex, p, rest.equals("/key"));
                     } else {
                         send(ex, Reply.empty(rest.equals("/chat/completions") || rest.equals("/models") ? 405 : 404));
                     }
@@ -92,22 +95,27 @@ final class SimHandler implements HttpHandler {
         }
         SimStats.Key row = key(p, key, secret, model);
         Instant now = clock.instant();
-        boolean accountWide = p.isAccountWide(model);
+        String served = p.servingModel(model);
+        boolean accountWide = p.isAccountWide(served);
         Turn turn = new Turn(request, model, key.scope, now, null, p.config().thinkingTokens(), accountWide,
-                p.config().highBalance());
+                p.highBalance(), served, p.longDayRetryDelay());
         turn = new Turn(request, model, key.scope, now, d.newId(turn), turn.thinkingTokens(), accountWide,
-                turn.highBalance());
-        SimLimits limits = p.limitsFor(model);
-        if (p.isGone(model)) {
+                turn.highBalance(), served, turn.longDayRetryDelay());
+        SimLimits limits = p.limitsFor(served);
+        if (p.isGone(served)) {
             answer(ex, row, d.modelGone(model), 0, 0, 0);
             return;
         }
-        if (p.hasNoFreeTier(model)) {
+        if (p.hasNoFreeTier(served)) {
             answer(ex, row, d.noFreeTier(turn), 0, 0, 0);
             return;
         }
         if (limits == null) {
             answer(ex, row, d.modelNotFound(model), 0, 0, 0);
+            return;
+        }
+        if (request.usesTools() && p.lacksToolSupport(served)) {
+            answer(ex, row, d.noEndpointForRequest(model, "tool use"), 0, 0, 0);
             return;
         }
 
@@ -128,7 +136,11 @@ final class SimHandler implements HttpHandler {
         }
 
         SimLimits applied = accountWide ? p.freeModelLimits() : limits;
-        Bucket.Decision decision = p.bucket(key.scope, model).admit(applied, request.chargedTokens(), now.toEpochMilli());
+        // Cerebras holds prompt + max_completion_tokens (16,384 when absent) against its token limits at
+        // arrival; every provider is then charged what the answer used.
+        long reserved = p.kind() == ProviderKind.CEREBRAS ? request.cerebrasReservation() : request.chargedTokens();
+        Bucket.Decision decision = p.bucket(key.scope, served).admit(applied, reserved, request.chargedTokens(),
+                now.toEpochMilli());
         if (decision instanceof Bucket.Limited l) {
             answer(ex, row, d.rateLimited(turn, l), 0, 0, 0);
             return;
@@ -169,6 +181,30 @@ final class SimHandler implements HttpHandler {
             }
         }
         send(ex, Reply.json(200, p.dialect().models(p.listedModels(), clock.instant().getEpochSecond()), Outcome.SUCCESS));
+    }
+
+    /** OpenRouter's {@code GET /key} and {@code GET /credits}: they authenticate the key (401 when revoked). */
+    private void account(HttpExchange ex, ProviderControl p, boolean keyInfo) throws IOException {
+        String secret = bearer(ex, p.kind());
+        if (secret == null) {
+            send(ex, p.dialect().missingKey());
+            return;
+        }
+        ProviderControl.KeyEntry key = p.resolve(secret);
+        if (key == null || key.state == KeyState.DEAD) {
+            send(ex, p.dialect().keyRejected(KeyState.DEAD));
+            return;
+        }
+        OpenRouterDialect d = (OpenRouterDialect) p.dialect();
+        if (keyInfo) {
+            long now = clock.instant().toEpochMilli();
+            long used = p.bucket(key.scope, ":free").dayRequests(now);
+            long limit = p.freeModelLimits().rpd();
+            send(ex, Reply.json(200, d.keyInfo(key.mask, key.state == KeyState.KEY_LIMIT, p.highBalance(),
+                    limit == SimLimits.NONE ? -1 : limit, used), Outcome.SUCCESS));
+        } else {
+            send(ex, Reply.json(200, d.credits(key.state == KeyState.NO_CREDIT, p.highBalance()), Outcome.SUCCESS));
+        }
     }
 
     private void answer(HttpExchange ex, SimStats.Key row, Reply reply, long prompt, long completion, long total)

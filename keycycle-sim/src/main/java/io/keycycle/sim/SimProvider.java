@@ -39,7 +39,9 @@ public record SimProvider(
         boolean highBalance,
         double faultProbability,
         List<FaultKind> faultKinds,
-        long seed) {
+        long seed,
+        Set<String> noToolModels,
+        Map<String, String> routedModels) {
 
     public SimProvider {
         Objects.requireNonNull(kind, "kind");
@@ -50,6 +52,11 @@ public record SimProvider(
         Objects.requireNonNull(defaultLimits, "defaultLimits");
         Objects.requireNonNull(freeModelLimits, "freeModelLimits");
         faultKinds = List.copyOf(faultKinds);
+        noToolModels = Set.copyOf(noToolModels);
+        routedModels = Map.copyOf(routedModels);
+        if (!routedModels.isEmpty() && kind != ProviderKind.GEMINI) {
+            throw new IllegalArgumentException("auto-routed models (quotaDimensions.model) exist only on gemini, not " + kind.id());
+        }
         Set<String> secrets = new HashSet<>();
         for (SimKey k : keys) {
             k.state().requireSupportedBy(kind);
@@ -117,6 +124,8 @@ public record SimProvider(
         private double faultProbability;
         private final List<FaultKind> faultKinds = new ArrayList<>();
         private long seed = 42;
+        private final Set<String> noTools = new LinkedHashSet<>();
+        private final Map<String, String> routes = new LinkedHashMap<>();
 
         private Builder(ProviderKind kind) {
             this.kind = Objects.requireNonNull(kind, "kind");
@@ -221,6 +230,75 @@ public record SimProvider(
             return this;
         }
 
+        /**
+         * A request with {@code tools} for this model answers OpenRouter's request-shaped 404 "No
+         * endpoints found that support tool use" (the model exists; this request asks too much).
+         */
+        public Builder noToolSupport(String model) {
+            requireModel(model);
+            noTools.add(model);
+            return this;
+        }
+
+        /**
+         * Gemini only: requests for {@code from} are served by {@code to} (Google's automatic routing
+         * of a shut-down model) and count against {@code to}'s quota; a 429 names {@code to} in
+         * {@code quotaDimensions.model}.
+         */
+        public Builder autoRoute(String from, String to) {
+            requireModel(from);
+            requireModel(to);
+            if (kind != ProviderKind.GEMINI) {
+                throw new IllegalArgumentException("auto-routed models exist only on gemini, not " + kind.id());
+            }
+            routes.put(from, to);
+            return this;
+        }
+
+        /**
+         * The 2026-11-30 line-up (providers.md §9): the models the providers retired since the
+         * {@link #freeTierModels()} table answer "model gone", the new ones are served.
+         * Groq's Llama models shut down on 2026-08-16 (404 {@code model_not_found}), Cerebras keeps
+         * only {@code gpt-oss-120b} on the free trial, Gemini 2.5 Flash is routed to 3.5 Flash-Lite
+         * and 3.1 Pro has no free tier.
+         */
+        public Builder currentModels() {
+            SimLimits none = SimLimits.UNLIMITED;
+            switch (kind) {
+                case CEREBRAS -> {
+                    model("gpt-oss-120b", none.rpm(5).tpm(30_000).tph(1_000_000).tpd(1_000_000));
+                    goneModel("zai-glm-4.7").goneModel("gemma-4-31b").goneModel("llama-3.3-70b").goneModel("qwen-3-32b")
+                            .goneModel("llama3.1-8b");
+                }
+                case GROQ -> {
+                    SimLimits oss = none.rpm(30).rpd(1_000).tpm(8_000).tpd(200_000);
+                    model("openai/gpt-oss-120b", oss).model("openai/gpt-oss-20b", oss).model("qwen/qwen3.6-27b", oss);
+                    SimLimits compound = none.rpm(30).rpd(250).tpm(70_000);
+                    model("groq/compound", compound).model("groq/compound-mini", compound);
+                    goneModel("llama-3.3-70b-versatile").goneModel("llama-3.1-8b-instant").goneModel("gemma2-9b-it")
+                            .goneModel("qwen/qwen3-32b");
+                }
+                case GEMINI -> {
+                    model("gemini-3.5-flash", none.rpm(5).rpd(20).tpm(250_000));
+                    model("gemini-3.5-flash-lite", none.rpm(15).rpd(500).tpm(250_000));
+                    model("gemini-3.7-flash", none.rpm(5).rpd(20).tpm(250_000));
+                    model("gemini-3.1-flash-lite", none.rpm(15).rpd(500).tpm(250_000));
+                    noFreeTierModel("gemini-3.1-pro").noFreeTierModel("gemini-2.5-pro");
+                    autoRoute("gemini-2.5-flash", "gemini-3.5-flash-lite");
+                    goneModel("gemini-2.0-flash").goneModel("gemini-2.0-flash-lite");
+                }
+                case OPENROUTER -> {
+                    model("meta-llama/llama-3.3-70b-instruct:free", none);
+                    model("openai/gpt-oss-120b:free", none);
+                    model("qwen/qwen3-coder:free", none);
+                    model("google/gemma-3-27b-it:free", none);
+                    model("openai/gpt-oss-120b", none);
+                    freeModelLimits(none.rpm(20).rpd(50));
+                }
+            }
+            return this;
+        }
+
         /** Seed of the fault-injection random generator. */
         public Builder seed(long seed) {
             this.seed = seed;
@@ -269,7 +347,8 @@ public record SimProvider(
 
         public SimProvider build() {
             return new SimProvider(kind, keys, models, gone, noFreeTier, Optional.ofNullable(defaultLimits),
-                    acceptAnyKey, thinkingTokens, freeModelLimits, highBalance, faultProbability, faultKinds, seed);
+                    acceptAnyKey, thinkingTokens, freeModelLimits, highBalance, faultProbability, faultKinds, seed,
+                    noTools, routes);
         }
 
         private void requireModel(String model) {

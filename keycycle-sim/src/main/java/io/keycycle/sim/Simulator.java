@@ -245,6 +245,22 @@ public final class Simulator implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Reads a {@code sim.yaml} (see the module README): top-level settings and providers. Settings
+         * given on the builder afterwards override the file's.
+         *
+         * @throws IllegalArgumentException naming the bad key or value
+         */
+        public Builder configFile(java.nio.file.Path file) {
+            SimConfig.load(Objects.requireNonNull(file, "file"), this);
+            return this;
+        }
+
+        /** The providers configured so far. */
+        public Set<ProviderKind> configuredProviders() {
+            return Collections.unmodifiableSet(providers.keySet());
+        }
+
         /** All four providers with their free-tier tables and {@code keysPerProvider} fake keys each, one scope per key. */
         public Builder freeTierProviders(int keysPerProvider) {
             for (ProviderKind k : ProviderKind.values()) {

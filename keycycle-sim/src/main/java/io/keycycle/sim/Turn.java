@@ -7,7 +7,13 @@ import java.time.Instant;
  * scope, the moment, and per-answer ids.
  */
 record Turn(ChatRequest request, String model, String scope, Instant now, String id,
-            int thinkingTokens, boolean accountWide, boolean highBalance) {
+            int thinkingTokens, boolean accountWide, boolean highBalance, String quotaModel, boolean longDayRetryDelay) {
+
+    /** The common case: the quota belongs to the requested model, Gemini's short day retryDelay. */
+    Turn(ChatRequest request, String model, String scope, Instant now, String id,
+         int thinkingTokens, boolean accountWide, boolean highBalance) {
+        this(request, model, scope, now, id, thinkingTokens, accountWide, highBalance, model, false);
+    }
 
     long created() {
         return now.getEpochSecond();

@@ -43,7 +43,7 @@ class CerebrasSimTest {
 
     @Test
     void successHasTimeInfoAndDayMinuteHeaders() {
-        HttpResponse<String> r = Http.chat(base, KEY, Http.body("gpt-oss-120b", "hi"));
+        HttpResponse<String> r = Http.chat(base, KEY, Http.withMax(Http.body("gpt-oss-120b", "hi"), 60));
         assertThat(r.statusCode()).isEqualTo(200);
         JsonNode b = Http.json(r);
         assertThat(b.path("id").asText()).startsWith("chatcmpl-");
@@ -61,16 +61,16 @@ class CerebrasSimTest {
 
     @Test
     void minuteTokenAndDayRequest429sAreFlatWithTheirWording() {
-        assertThat(Http.chat(base, KEY, Http.body("gpt-oss-120b", "x".repeat(200))).statusCode()).isEqualTo(200);
-        HttpResponse<String> tokens = Http.chat(base, KEY, Http.body("gpt-oss-120b", "x".repeat(200)));
+        assertThat(Http.chat(base, KEY, Http.withMax(Http.body("gpt-oss-120b", "x".repeat(200)), 60)).statusCode()).isEqualTo(200);
+        HttpResponse<String> tokens = Http.chat(base, KEY, Http.withMax(Http.body("gpt-oss-120b", "x".repeat(200)), 60));
         assertThat(tokens.statusCode()).isEqualTo(429);
         assertThat(tokens.body()).isEqualTo("{\"message\":\"Tokens per minute limit exceeded - too many tokens processed.\","
                 + "\"type\":\"too_many_tokens_error\",\"param\":\"quota\",\"code\":\"token_quota_exceeded\"}");
         assertThat(tokens.headers().firstValue("x-ratelimit-remaining-tokens-minute")).isPresent();
 
         CLOCK.advance(Duration.ofMinutes(1));
-        assertThat(Http.chat(base, KEY, Http.body("gpt-oss-120b", "y")).statusCode()).isEqualTo(200);
-        HttpResponse<String> day = Http.chat(base, KEY, Http.body("gpt-oss-120b", "z"));
+        assertThat(Http.chat(base, KEY, Http.withMax(Http.body("gpt-oss-120b", "y"), 60)).statusCode()).isEqualTo(200);
+        HttpResponse<String> day = Http.chat(base, KEY, Http.withMax(Http.body("gpt-oss-120b", "z"), 60));
         assertThat(day.statusCode()).isEqualTo(429);
         assertThat(day.body()).isEqualTo("{\"message\":\"Requests per day limit exceeded - too many requests sent.\","
                 + "\"type\":\"too_many_requests_error\",\"param\":\"quota\",\"code\":\"request_quota_exceeded\"}");
@@ -81,14 +81,14 @@ class CerebrasSimTest {
 
     @Test
     void keyModelAndCapacityErrors() {
-        HttpResponse<String> wrong = Http.chat(base, "csk-nope", Http.body("gpt-oss-120b", "a"));
+        HttpResponse<String> wrong = Http.chat(base, "csk-nope", Http.withMax(Http.body("gpt-oss-120b", "a"), 60));
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(wrong.body()).isEqualTo("{\"message\":\"Wrong API Key\",\"type\":\"invalid_request_error\","
                 + "\"param\":\"api_key\",\"code\":\"wrong_api_key\"}");
-        HttpResponse<String> none = Http.chat(base, null, Http.body("gpt-oss-120b", "a"));
+        HttpResponse<String> none = Http.chat(base, null, Http.withMax(Http.body("gpt-oss-120b", "a"), 60));
         assertThat(none.statusCode()).isEqualTo(403);
         assertThat(none.body()).isEqualTo("{\"detail\":\"Not authenticated\"}");
-        HttpResponse<String> broke = Http.chat(base, BROKE, Http.body("gpt-oss-120b", "a"));
+        HttpResponse<String> broke = Http.chat(base, BROKE, Http.withMax(Http.body("gpt-oss-120b", "a"), 60));
         assertThat(broke.statusCode()).isEqualTo(402);
         assertThat(Http.json(broke).path("message").asText()).startsWith("Payment required");
         HttpResponse<String> gone = Http.chat(base, KEY, Http.body("llama-3.3-70b", "a"));
@@ -96,7 +96,7 @@ class CerebrasSimTest {
         assertThat(Http.json(gone).path("code").asText()).isEqualTo("model_not_found");
 
         sim.provider("cerebras").failNext(1, FaultKind.QUEUE_EXCEEDED);
-        HttpResponse<String> queue = Http.chat(base, KEY, Http.body("gpt-oss-120b", "a"));
+        HttpResponse<String> queue = Http.chat(base, KEY, Http.withMax(Http.body("gpt-oss-120b", "a"), 60));
         assertThat(queue.statusCode()).isEqualTo(429);
         assertThat(Http.json(queue).path("code").asText()).isEqualTo("queue_exceeded");
         assertThat(sim.stats().total("cerebras").other429()).isEqualTo(1);
@@ -104,13 +104,13 @@ class CerebrasSimTest {
 
     @Test
     void streamCarriesUsageOnTheLastChunkAndATrailingUsageChunkWithIncludeUsage() throws Exception {
-        List<JsonNode> plain = Http.dataFrames(Http.stream(base, KEY, Http.streamBody("gpt-oss-120b", "s", false)));
+        List<JsonNode> plain = Http.dataFrames(Http.stream(base, KEY, Http.withMax(Http.streamBody("gpt-oss-120b", "s", false), 60)));
         JsonNode last = plain.get(plain.size() - 1);
         assertThat(last.path("choices").get(0).path("finish_reason").asText()).isEqualTo("stop");
         assertThat(last.path("usage").path("total_tokens").asInt()).isPositive();
         assertThat(last.has("time_info")).isTrue();
 
-        List<JsonNode> withUsage = Http.dataFrames(Http.stream(base, KEY, Http.streamBody("gpt-oss-120b", "s", true)));
+        List<JsonNode> withUsage = Http.dataFrames(Http.stream(base, KEY, Http.withMax(Http.streamBody("gpt-oss-120b", "s", true), 60)));
         JsonNode trailing = withUsage.get(withUsage.size() - 1);
         assertThat(trailing.path("choices").isArray() && trailing.path("choices").isEmpty()).isTrue();
         assertThat(trailing.path("usage")).isEqualTo(last.path("usage"));

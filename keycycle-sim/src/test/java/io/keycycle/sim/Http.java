@@ -34,6 +34,11 @@ final class Http {
         return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}";
     }
 
+    /** {@code json} (an object) with {@code "max_completion_tokens": max} added. */
+    static String withMax(String json, int max) {
+        return "{\"max_completion_tokens\":" + max + "," + json.substring(1);
+    }
+
     static String streamBody(String model, String content, boolean includeUsage) {
         return "{\"model\":\"" + model + "\",\"stream\":true" + (includeUsage ? ",\"stream_options\":{\"include_usage\":true}" : "")
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}";

@@ -60,6 +60,13 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
     private final BatchWriter batchWriter;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Thread shutdownHook;
+    private final LearnedLimits learnedLimits;
+    /** Learned limits are rare and small: written one by one, off the engine's threads. */
+    private final java.util.concurrent.ExecutorService learnedWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "keycycle-store-learned-limits");
+        t.setDaemon(true);
+        return t;
+    });
 
     private KeycycleStore(StoreConfig config, HikariDataSource dataSource, Dialect dialect, Journal journal, int nonce) {
         this.config = config;
@@ -68,6 +75,7 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
         this.journal = journal;
         this.batchWriter = new BatchWriter(dataSource, dialect);
         this.writer = new AsyncWriter(config, batchWriter, journal, config.url().redacted(), nonce);
+        this.learnedLimits = new LearnedLimits(dataSource);
     }
 
     /** Opens the database at {@code url} (any form {@link DatabaseUrl#parse} accepts) with default settings. */
@@ -128,14 +136,61 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
     /** Never blocks on the database and never throws; see the class comment. */
     @Override
     public void onEvent(KeycycleEvent event) {
+        if (event instanceof KeycycleEvent.LimitLearned l) {
+            saveLearned(l);
+            return;
+        }
         if (event != null) writer.offer(event);
+    }
+
+    private void saveLearned(KeycycleEvent.LimitLearned l) {
+        if (closed.get()) return;
+        try {
+            learnedWriter.execute(() -> {
+                try {
+                    learnedLimits.save(l);
+                } catch (SQLException | RuntimeException e) {
+                    LOG.warn("store {}: could not keep the limit learned for {}/{} {} ({}); it is relearned after a restart",
+                            config.url().redacted(), l.provider(), l.model(), l.metric().key(), e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closing: the limit is relearned after a restart
+        }
+    }
+
+    /**
+     * The limits learned from the providers and kept in {@code keycycle_learned_limit} (for
+     * {@code keycycle status} and {@code check}), oldest first.
+     */
+    public List<KeycycleEvent.LimitLearned> learnedLimits() {
+        try {
+            return learnedLimits.all();
+        } catch (SQLException e) {
+            throw failure("read learned limits", e);
+        }
     }
 
     /**
      * Waits until every event passed to {@link #onEvent} before this call is in the database.
      * Returns false if that did not happen within {@code timeout} (e.g. the database is down).
      */
-    public boolean flush(Duration timeout) { return writer.flush(timeout.toMillis()); }
+    public boolean flush(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!closed.get()) {
+            try {
+                learnedWriter.submit(() -> { }).get(Math.max(1, timeout.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.RejectedExecutionException e) {
+                // closing: nothing more to wait for
+            }
+        }
+        return writer.flush(Math.max(0, (deadline - System.nanoTime()) / 1_000_000));
+    }
 
     /** Writer state, without touching the database. */
     public StoreHealth health() { return writer.health(closed.get()); }
@@ -165,6 +220,8 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
         Objects.requireNonNull(now, "now");
         try {
             HydrationSummary s = new Hydrator(dataSource, dialect).hydrate(restorer, now);
+            int learned = learnedLimits.restore(restorer);
+            if (learned > 0) LOG.info("store {}: restored {} limit(s) learned from the providers", config.url().redacted(), learned);
             LOG.info("store {}: hydrated {} usage records ({} requests) and {} states in {} ms", config.url().redacted(),
                     s.usageRecords(), s.requests(), s.states(), s.took().toMillis());
             return s;
@@ -255,6 +312,12 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
         if (!closed.compareAndSet(false, true)) return;
         if (Thread.currentThread() != shutdownHook) removeShutdownHook();
         writer.stop(timeout.toMillis());
+        learnedWriter.shutdown();
+        try {
+            learnedWriter.awaitTermination(Math.max(1, timeout.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         StoreHealth h = writer.health(true);
         if (h.journalEvents() > 0) {
             LOG.warn("store {} closed with {} events in the journal {}; they are written at the next start",

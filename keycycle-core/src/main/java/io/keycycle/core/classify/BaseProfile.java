@@ -72,7 +72,12 @@ abstract class BaseProfile implements ProviderProfile {
             outcome = classifyFailure(new Answer(response, now, status, body));
         }
         List<RateLimitObservation> seen = observations(response);
-        return seen.isEmpty() ? outcome : outcome.withObservations(seen);
+        if (seen.isEmpty()) return outcome;
+        if (outcome.observations().isEmpty()) return outcome.withObservations(seen);
+        // the body's observations (read by the provider's rules) first, then the headers'
+        List<RateLimitObservation> all = new java.util.ArrayList<>(outcome.observations());
+        for (RateLimitObservation o : seen) if (!all.contains(o)) all.add(o);
+        return outcome.withObservations(all);
     }
 
     private Outcome classifyFailure(Answer a) {

@@ -7,8 +7,12 @@ import io.keycycle.core.Limits.Metric;
 import io.keycycle.core.Limits.Span;
 import io.keycycle.core.Outcome;
 import io.keycycle.core.OutcomeKind;
+import io.keycycle.core.RateLimitObservation;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.ZoneId;
 import java.util.Locale;
 import java.util.Optional;
@@ -20,13 +24,20 @@ import java.util.regex.Pattern;
  *
  * <p>A 429 is judged by {@code QuotaFailure.violations[].quotaId}: {@code …PerDay…} parks the project
  * and model until the next midnight in America/Los_Angeles and <b>ignores</b> the short
- * {@code RetryInfo.retryDelay} that comes with it; {@code …PerMinute…} waits the retryDelay. A quota
+ * {@code RetryInfo.retryDelay} that comes with it — unless that delay is long (10 minutes or more),
+ * which is the provider naming its own reset and is trusted; {@code …PerMinute…} waits the
+ * retryDelay. Each violation's {@code quotaValue} is reported as an observation of the real limit,
+ * with {@code quotaDimensions.model}: once Google routes a retired model to another, the quota
+ * that ran out is the other model's. A quota
  * of zero ({@code limit: 0}, {@code quotaValue "0"}) means the model has no free tier on this project:
  * MODEL_UNAVAILABLE. A bad key is a <b>400</b> with {@code ErrorInfo.reason API_KEY_INVALID}.
  */
 final class GeminiProfile extends BaseProfile {
 
     static final DailyReset DAILY_RESET = DailyReset.midnight(ZoneId.of("America/Los_Angeles"));
+
+    /** A day-quota retryDelay at least this long is the provider's reset, not the usual 25–60 s hint. */
+    static final Duration LONG_DAY_DELAY = Duration.ofMinutes(10);
 
     private static final Pattern LIMIT_ZERO = Pattern.compile("(?i)\\blimit:\\s*0(?![\\d.])");
     private static final Pattern KEY_TEXT = Pattern.compile("(?i)\\bapi key (?:not valid|not found|expired)");
@@ -51,11 +62,14 @@ final class GeminiProfile extends BaseProfile {
             if (msg.contains("project has been denied") || reason.equals("CONSUMER_SUSPENDED")) {
                 return a.outcome(OutcomeKind.KEY_SUSPENDED, "project denied access").withScopeWide(true);
             }
+            if (reason.equals("API_KEY_SERVICE_BLOCKED") || msg.contains("requests to this api") && msg.contains("are blocked")) {
+                return a.outcome(OutcomeKind.KEY_SUSPENDED, "the key's restrictions block this API");
+            }
         }
         if (s == 400 && (b.status().equals("FAILED_PRECONDITION") || msg.contains("location is not supported"))) {
             return a.outcome(OutcomeKind.REQUEST_INVALID, "not available from this location or tier");
         }
-        if (s == 404 && !b.text().isBlank()) {
+        if (s == 404 && StatusRules.modelGone(a)) {
             return a.outcome(OutcomeKind.MODEL_UNAVAILABLE, "model unavailable");
         }
         if (b.status().equals("UNAVAILABLE") && s >= 500) {
@@ -70,6 +84,8 @@ final class GeminiProfile extends BaseProfile {
         boolean zero = LIMIT_ZERO.matcher(b.message()).find();
         Metric day = null;
         Metric other = null;
+        String quotaModel = null;
+        List<Seen> seen = new ArrayList<>();
         for (JsonNode v : violations) {
             String id = ErrorBody.text(v.path("quotaId"));
             if (ErrorBody.text(v.path("quotaValue")).strip().equals("0")) zero = true;
@@ -77,18 +93,40 @@ final class GeminiProfile extends BaseProfile {
                     : id.contains("PerMinute") ? Span.MINUTE : null;
             if (span == null) continue;
             boolean tokens = (id + ErrorBody.text(v.path("quotaMetric"))).toLowerCase(Locale.ROOT).contains("token");
-            if (span == Span.DAY) day = day != null ? day : Metric.of(span, tokens);
-            else other = other != null && other.span() == Span.HOUR ? other : Metric.of(span, tokens);
+            Metric metric = Metric.of(span, tokens);
+            String model = ErrorBody.text(v.path("quotaDimensions").path("model")).strip();
+            if (!model.isEmpty() && quotaModel == null) quotaModel = model.startsWith("models/") ? model.substring(7) : model;
+            long value = RateLimitHeaders.count(ErrorBody.text(v.path("quotaValue")));
+            if (value > 0) seen.add(new Seen(metric, value, model.isEmpty() ? null : quotaModel));
+            if (span == Span.DAY) day = day != null ? day : metric;
+            else other = other != null && other.span() == Span.HOUR ? other : metric;
         }
         if (zero) {
             return a.outcome(OutcomeKind.MODEL_UNAVAILABLE, "no quota for this model on this project (limit 0)");
         }
+        String of = quotaModel == null ? "" : " of " + quotaModel;
+        Optional<Duration> delay = retryDelay(b);
+        Outcome o;
         if (day != null) {
-            return a.quotaExhausted(day, DAILY_RESET.nextReset(a.now()), "daily quota exhausted (" + day + ")");
+            // The quotaId decides, not the usual short retryDelay; but a long one (hours until the
+            // provider's own reset, seen once in 2026 as "until 00:00 UTC") is the provider's word.
+            Instant until = delay.filter(d -> d.compareTo(LONG_DAY_DELAY) >= 0).map(a.now()::plus)
+                    .orElseGet(() -> DAILY_RESET.nextReset(a.now()));
+            o = a.quotaExhausted(day, until, "daily quota exhausted (" + day + ")" + of);
+        } else {
+            Duration wait = Answer.firstOf(a.retryAfterHeader(), delay, a.textWait());
+            o = a.rateLimited(other, wait, other == null ? "resource exhausted" : "rate limited (" + other + ")" + of);
         }
-        Duration wait = Answer.firstOf(a.retryAfterHeader(), retryDelay(b), a.textWait());
-        return a.rateLimited(other, wait, other == null ? "resource exhausted" : "rate limited (" + other + ")");
+        if (seen.isEmpty()) return o;
+        Duration resetIn = o.until() != null ? Duration.between(a.now(), o.until()) : o.retryAfter();
+        List<RateLimitObservation> obs = new ArrayList<>();
+        // remaining is not restated (-1): the outcome itself already holds the scope until the reset
+        for (Seen x : seen) obs.add(new RateLimitObservation(x.metric, x.limit, -1, resetIn, x.model));
+        return o.withObservations(obs);
     }
+
+    /** One violation with a quota value: the provider's own limit for that window (and model). */
+    private record Seen(Metric metric, long limit, String model) { }
 
     private static Optional<Duration> retryDelay(ErrorBody b) {
         return RetryDelays.protobufDuration(ErrorBody.text(detail(b, "RetryInfo").path("retryDelay")));

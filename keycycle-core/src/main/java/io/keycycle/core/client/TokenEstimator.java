@@ -86,6 +86,43 @@ public final class TokenEstimator {
         return reservation(Json.requestObject(requestBody), defaultCompletionBudget);
     }
 
+    /** What Cerebras reserves for the completion when a request sets no maximum. */
+    public static final long CEREBRAS_DEFAULT_COMPLETION = 16_384;
+
+    /**
+     * The reservation the way {@code provider} counts it. Cerebras holds prompt +
+     * {@code max_completion_tokens} against its token limits when the request arrives, assuming
+     * {@link #CEREBRAS_DEFAULT_COMPLETION} when the request sets none, so the estimate does the
+     * same; every other provider gets {@link #reservation(JsonNode, long)}.
+     */
+    public static long reservationFor(String provider, JsonNode requestBody, long defaultCompletionBudget) {
+        if ("cerebras".equalsIgnoreCase(provider)) {
+            return estimatePromptTokens(requestBody) + maxTokens(requestBody).orElse(CEREBRAS_DEFAULT_COMPLETION);
+        }
+        return reservation(requestBody, defaultCompletionBudget);
+    }
+
+    /**
+     * Why a request can never be admitted by a provider that reserves up front, or null when it can:
+     * its reservation is above the {@code tpm} limit (Cerebras answers such a request with 429 every
+     * time, however long one waits). Names the numbers and what to set.
+     */
+    public static String neverFits(String provider, String model, JsonNode requestBody, long tpm) {
+        if (!"cerebras".equalsIgnoreCase(provider) || tpm < 0) return null;
+        long prompt = estimatePromptTokens(requestBody);
+        OptionalLong max = maxTokens(requestBody);
+        long completion = max.orElse(CEREBRAS_DEFAULT_COMPLETION);
+        if (prompt + completion <= tpm) return null;
+        String fix = prompt >= tpm
+                ? "shorten the prompt: it alone is estimated at " + prompt + " tokens"
+                : "set max_completion_tokens to at most " + (tpm - prompt) + " (or shorten the prompt)";
+        return provider + "/" + model + " reserves prompt + max_completion_tokens"
+                + (max.isPresent() ? "" : " (16,384 when the request sets none)")
+                + " against its limit of " + tpm + " tokens per minute when the request arrives; this request would reserve "
+                + (prompt + completion) + " (prompt ~" + prompt + " + " + completion + "), which can never fit, so it was not sent; "
+                + fix;
+    }
+
     private static long limit(JsonNode body, String field) {
         JsonNode n = body.get(field);
         if (n == null || n.isNull()) {

@@ -13,10 +13,12 @@ import java.util.Map;
  * @param defaults  the {@code "*"} entry: the provider default (for GLOBAL, the shared budget)
  * @param models    per model, without {@code "*"}, in file order
  * @param keyPrefix how the provider's keys usually start, or null
+ * @param sharedBudgetSuffix for a GLOBAL provider, the model-id suffix of the models that share the
+ *                  scope's budget ({@code ":free"}); null when every model shares it
  */
 record BuiltInProvider(String name, LocalDate asOf, String source, URI baseUrl, String defaultModel, Strategy strategy,
                        DailyReset dailyReset, String keyPrefix, boolean allowUnknownModels,
-                       PartialLimits defaults, Map<String, ModelInfo> models) {
+                       PartialLimits defaults, Map<String, ModelInfo> models, String sharedBudgetSuffix) {
 
     BuiltInProvider {
         models = ProviderConfig.ordered(models);
@@ -31,6 +33,6 @@ record BuiltInProvider(String name, LocalDate asOf, String source, URI baseUrl, 
     /** For a provider the user adds in the file: no shipped rows at all. */
     static BuiltInProvider none(String name, URI baseUrl) {
         return new BuiltInProvider(name, null, null, baseUrl, null, Strategy.PER_MODEL, DailyReset.sliding(), null,
-                false, PartialLimits.EMPTY, Map.of());
+                false, PartialLimits.EMPTY, Map.of(), null);
     }
 }

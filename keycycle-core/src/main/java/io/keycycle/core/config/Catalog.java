@@ -155,6 +155,37 @@ public final class Catalog {
         return List.copyOf(out);
     }
 
+    /**
+     * What to use instead of {@code model} when the provider says it is gone ({@code model_not_found},
+     * {@code model_decommissioned}, "no longer available"): up to {@code limit} models of the same
+     * provider that the catalog lists as current and with quota, the provider's default first, then
+     * those sharing the longest name prefix with {@code model} (its family), then by name.
+     * Empty for an unknown provider.
+     */
+    public List<String> suggestInstead(String provider, String model, int limit) {
+        if (!has(provider) || limit <= 0) return List.of();
+        ProviderResolver r = entry(provider);
+        String def = r.spec().defaultModel();
+        List<String> usable = new ArrayList<>();
+        for (String m : r.knownModels()) {
+            if (m.equals(ANY_MODEL) || m.equals(model)) continue;
+            ModelDescription d = r.describe(null, m);
+            if (d.status() == ModelStatus.RETIRED || d.status() == ModelStatus.DEPRECATED || d.hasNoQuota()) continue;
+            usable.add(m);
+        }
+        String target = model == null ? "" : model;
+        usable.sort(java.util.Comparator.<String>comparingInt(m -> m.equals(def) ? 0 : 1)
+                .thenComparing(m -> -commonPrefix(m, target))
+                .thenComparing(java.util.Comparator.naturalOrder()));
+        return List.copyOf(usable.subList(0, Math.min(limit, usable.size())));
+    }
+
+    private static int commonPrefix(String a, String b) {
+        int n = Math.min(a.length(), b.length()), i = 0;
+        while (i < n && a.charAt(i) == b.charAt(i)) i++;
+        return i;
+    }
+
     /** The name of the key tier a key belongs to ({@code keys.<k>.tier} or a listed scope). */
     public Optional<String> keyTier(ApiKey key) { return Optional.ofNullable(entry(key.provider()).keyTierName(key)); }
 

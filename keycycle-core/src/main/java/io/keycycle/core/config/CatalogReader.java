@@ -21,7 +21,7 @@ final class CatalogReader {
     static final String RESOURCE_DIR = "/io/keycycle/catalog/";
 
     private static final Set<String> TOP = Set.of("name", "as-of", "source", "base-url", "default-model", "strategy",
-            "daily-reset", "key-prefix", "allow-unknown-models", "models");
+            "daily-reset", "key-prefix", "allow-unknown-models", "shared-budget-suffix", "models");
     private static final Set<String> MODEL_EXTRA = Set.of("status", "since", "note");
 
     private CatalogReader() {}
@@ -72,7 +72,8 @@ final class CatalogReader {
                 in.requiredText(top.get("default-model"), "default-model"),
                 strategy == null ? Strategy.PER_MODEL : Strategy.parse(strategy),
                 reset == null ? DailyReset.sliding() : DailyReset.parse(reset),
-                in.string(top.get("key-prefix"), "key-prefix"), Boolean.TRUE.equals(allowUnknown), defaults, models);
+                in.string(top.get("key-prefix"), "key-prefix"), Boolean.TRUE.equals(allowUnknown), defaults, models,
+                in.string(top.get("shared-budget-suffix"), "shared-budget-suffix"));
     }
 
     private static LocalDate date(YamlReader in, Node node, String path) {

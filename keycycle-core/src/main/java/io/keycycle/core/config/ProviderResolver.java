@@ -43,7 +43,13 @@ final class ProviderResolver implements LimitResolver {
         this.spec = new ProviderSpec(builtIn.name(), baseUrl,
                 user.defaultModel() != null ? user.defaultModel() : builtIn.defaultModel(), strategy,
                 user.dailyReset() != null ? user.dailyReset() : builtIn.dailyReset(), models, defaults,
-                builtIn.asOf() == null ? null : builtIn.asOf() + " (" + builtIn.source() + ")", allowUnknown);
+                builtIn.asOf() == null ? null : builtIn.asOf() + " (" + builtIn.source() + ")", allowUnknown,
+                sharedBudgetSuffix());
+    }
+
+    /** The table's shared-budget suffix, unless the file sets the strategy itself ({@code global}: every model shares). */
+    private String sharedBudgetSuffix() {
+        return user.strategy() != null ? null : builtIn.sharedBudgetSuffix();
     }
 
     ProviderResolver withBaseUrl(URI baseUrl) { return new ProviderResolver(builtIn, user, baseUrl); }
@@ -115,6 +121,15 @@ final class ProviderResolver implements LimitResolver {
             add(rules, user.models().get(m), "user file " + p + ".models." + m);
             BuiltInProvider.ModelInfo info = builtIn.models().get(m);
             if (info != null) add(rules, info.limits(), "built-in " + name() + " " + builtIn.asOf());
+        }
+        Strategy strategy = user.strategy() != null ? user.strategy() : builtIn.strategy();
+        String suffix = sharedBudgetSuffix();
+        if (strategy == Strategy.GLOBAL && suffix != null && !Catalog.ANY_MODEL.equals(m) && !m.endsWith(suffix)) {
+            // a model outside the shared budget (a paid OpenRouter model): the "*" row is the free
+            // budget, not this model's; it has the limits the file gives it, else none
+            rules.add(new Rule(PartialLimits.of(Limits.UNLIMITED), "outside the shared " + suffix + " budget of " + name()
+                    + " (set " + p + ".models." + m + " to limit it)"));
+            return rules;
         }
         add(rules, user.models().get(Catalog.ANY_MODEL), "provider default " + p + ".models.*");
         add(rules, builtIn.defaults(), "provider default built-in " + name() + " " + builtIn.asOf());

@@ -22,7 +22,7 @@ final class CallLoop<T> {
     T run() {
         CallAttempts attempts = new CallAttempts(pool, options);
         while (true) {
-            long now = pool.clock().millis();
+            long now = pool.time().now();
             RateLimitException late = attempts.expired(now);
             if (late != null) throw late;
             Lease lease;
@@ -39,14 +39,14 @@ final class CallLoop<T> {
                 result = fn.call(lease.key());
                 outcome = attempts.classify(result);
             } catch (InterruptedException e) {
-                lease.release();
+                lease.abandon("interrupted during the call");
                 Thread.currentThread().interrupt();
                 throw new KeycycleException("interrupted during a call to " + pool.provider() + "/" + options.model(), e);
             } catch (Exception e) {
                 cause = e;
                 outcome = attempts.classifyFailure(e);
             } catch (Error e) {
-                lease.release();
+                lease.abandon("the call failed with " + e.getClass().getSimpleName());
                 throw e;
             }
             if (attempts.settle(lease, result, cause, outcome) == CallAttempts.Next.RETURN) return result;

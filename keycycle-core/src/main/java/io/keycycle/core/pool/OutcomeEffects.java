@@ -6,15 +6,14 @@ import io.keycycle.core.Limits;
 import io.keycycle.core.Outcome;
 import io.keycycle.core.ProviderSpec;
 import io.keycycle.core.RateLimitObservation;
+import io.keycycle.core.learn.LearnedLimit;
+import io.keycycle.core.learn.LimitLearner;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 
-import static io.keycycle.core.pool.KeyPool.ALL_MODELS;
+import static io.keycycle.core.pool.ModelRings.ALL_MODELS;
 
 /**
  * The state machine of ENGINE.md's outcome table: what a classified outcome does to the bucket,
@@ -25,21 +24,19 @@ import static io.keycycle.core.pool.KeyPool.ALL_MODELS;
  */
 final class OutcomeEffects {
 
+    private final PoolContext ctx;
     private final ProviderSpec spec;
     private final PoolPolicy policy;
-    private final KeyEntry[] keys;
-    private final Map<String, ScopeState> scopes;
-    private final Consumer<KeycycleEvent> emit;
-    private final BooleanSupplier hasListeners;
+    private final ModelRings rings;
+    /** Counts the reports of a higher limit until they are consistent (per process; the limit itself is in the store). */
+    private final LimitLearner learner;
 
-    OutcomeEffects(ProviderSpec spec, PoolPolicy policy, KeyEntry[] keys, Map<String, ScopeState> scopes,
-                   Consumer<KeycycleEvent> emit, BooleanSupplier hasListeners) {
-        this.spec = spec;
-        this.policy = policy;
-        this.keys = keys;
-        this.scopes = scopes;
-        this.emit = emit;
-        this.hasListeners = hasListeners;
+    OutcomeEffects(PoolContext ctx, ModelRings rings) {
+        this.ctx = ctx;
+        this.spec = ctx.spec;
+        this.policy = ctx.policy;
+        this.rings = rings;
+        this.learner = new LimitLearner(ctx.spec.name());
     }
 
     void apply(Lease l, Outcome o, long now) {
@@ -47,44 +44,54 @@ final class OutcomeEffects {
         String scope = e.key.scope();
         switch (o.kind()) {
             case SUCCESS -> {
-                l.ring.state.succeeded();
+                if (l.ring.state.succeeded()) {
+                    // provider-wide (no scope): the store keeps one row per model, which this one overwrites
+                    emitState(KeycycleEvent.Level.MODEL, null, e.key.fingerprint(), l.ring.model, KeyState.READY, 0,
+                            "model answered again", now);
+                }
+                adopt(l, o.observations(), now);
                 learn(l, o.observations(), now);
             }
             case RATE_LIMITED -> {
-                long until = now + Math.min(waitMillis(o, now, policy.rateLimitFloor()), KeyPool.saturatedMillis(policy.maxCooldown()));
+                long until = now + Math.min(waitMillis(o, now, policy.rateLimitFloor()), Saturating.millis(policy.maxCooldown()));
                 String why = "rate-limited" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
-                if (o.scopeWide()) coolScope(scope, e, until, why, now);
+                if (o.scopeWide() && !onlyTheSharedBudget(l)) coolScope(scope, e, until, why, now);
                 else coolBucket(l.bucket, e, until, why, now);
+                adopt(l, o.observations(), now);
                 learn(l, o.observations(), now);
             }
             case QUOTA_EXHAUSTED -> {
-                long reset = o.until() != null ? o.until().toEpochMilli()
+                long reset = o.until() != null ? ctx.time.at(o.until())
                         : o.retryAfter() != null ? now + o.retryAfter().toMillis()
-                        : spec.dailyReset().nextReset(Instant.ofEpochMilli(now)).toEpochMilli();
-                long cap = now + Limits.Span.DAY.millis() + KeyPool.saturatedMillis(policy.maxCooldown());
+                        : ctx.time.fromWall(spec.dailyReset().nextReset(ctx.time.instant(now)).toEpochMilli());
+                long cap = now + Limits.Span.DAY.millis() + Saturating.millis(policy.maxCooldown());
                 long until = Math.min(Math.max(reset, now + 1000), cap);
                 String why = "daily quota exhausted" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
-                if (o.scopeWide()) parkScope(scope, e, until, why, now);
+                if (o.scopeWide() && !onlyTheSharedBudget(l)) parkScope(scope, e, until, why, now);
                 else parkBucket(l.bucket, e, until, why, now);
+                // the quota that ran out may be another model's (Gemini names it once it auto-routes a model)
+                for (PoolStateStore.Bucket other : namedElsewhere(l, o.observations())) parkBucket(other, e, until, why, now);
+                adopt(l, o.observations(), now);
             }
             case KEY_INVALID, KEY_SUSPENDED, PAYMENT -> {
                 String why = o.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": " + o.reason();
                 if (o.scopeWide()) {
-                    for (KeyEntry k : keys) if (k.key.scope().equals(scope)) disable(k, why, now);
+                    for (KeyEntry k : ctx.keys) if (k.key.scope().equals(scope)) disable(k, why, now);
                 } else {
-                    disable(e, why, now);
+                    // a key-level limit that resets (an OpenRouter key's spending limit) says when
+                    disable(e, why, o.until() == null ? 0 : o.until().toEpochMilli(), now);
                 }
             }
             case PAYMENT_TRANSIENT -> coolScope(scope, e,
-                    now + Math.min(waitMillis(o, now, policy.paymentTransient()), KeyPool.saturatedMillis(policy.maxCooldown())),
+                    now + Math.min(waitMillis(o, now, policy.paymentTransient()), Saturating.millis(policy.maxCooldown())),
                     "payment (transient): " + o.reason(), now);
             case OVERLOADED -> {
-                ModelState ms = l.ring.state;
+                PoolStateStore.ModelFlag ms = l.ring.state;
                 long until = ms.overloaded(now, policy.overloadBase().toMillis(), policy.overloadMax().toMillis(), policy.overloadJitter());
                 if (o.retryAfter() != null) {
-                    long asked = now + Math.min(o.retryAfter().toMillis(), KeyPool.saturatedMillis(policy.maxCooldown()));
+                    long asked = now + Math.min(o.retryAfter().toMillis(), Saturating.millis(policy.maxCooldown()));
                     if (asked > until) {
-                        synchronized (ms) { if (asked > ms.backoffUntil) ms.backoffUntil = asked; }
+                        ms.backOffUntil(asked);
                         until = asked;
                     }
                 }
@@ -92,12 +99,12 @@ final class OutcomeEffects {
                         "provider overloaded: " + o.reason(), now);
             }
             case MODEL_UNAVAILABLE -> {
-                ModelState ms = l.ring.state;
-                if (!ms.unavailable) {
-                    ms.unavailableReason = o.reason();
-                    ms.unavailable = true;
-                    emitState(KeycycleEvent.Level.MODEL, scope, e.key.fingerprint(), l.ring.model, KeyState.MODEL_UNAVAILABLE,
-                            0, o.reason(), now);
+                PoolStateStore.ModelFlag ms = l.ring.state;
+                if (!ms.unavailableAt(now)) {
+                    long recheck = ms.markUnavailable(now, o.reason(), Saturating.millis(policy.modelRecheckBase()),
+                            Saturating.millis(policy.modelRecheckMax()));
+                    emitState(KeycycleEvent.Level.MODEL, null, e.key.fingerprint(), l.ring.model, KeyState.MODEL_UNAVAILABLE,
+                            recheck, o.reason() + " (re-checked at the until instant)", now);
                 }
             }
             case REQUEST_INVALID, TRANSIENT -> { }
@@ -105,10 +112,70 @@ final class OutcomeEffects {
     }
 
     /** The wait an outcome asks for: its explicit instant or duration, else the floor. */
-    private static long waitMillis(Outcome o, long now, Duration floor) {
-        if (o.until() != null) return Math.max(0, o.until().toEpochMilli() - now);
+    private long waitMillis(Outcome o, long now, Duration floor) {
+        if (o.until() != null) return Math.max(0, ctx.time.at(o.until()) - now);
         if (o.retryAfter() != null) return Math.max(0, o.retryAfter().toMillis());
         return floor.toMillis();
+    }
+
+    /** The buckets of other models the observations say the quota belongs to (same scope). */
+    private List<PoolStateStore.Bucket> namedElsewhere(Lease l, List<RateLimitObservation> observations) {
+        List<PoolStateStore.Bucket> out = new java.util.ArrayList<>(1);
+        for (RateLimitObservation ob : observations) {
+            if (ob.model() == null || ob.model().equals(l.ring.model)) continue;
+            PoolStateStore.Bucket b = rings.bucketFor(l.entry.key.scope(), ob.model());
+            if (b != null && b != l.bucket && !out.contains(b)) out.add(b);
+        }
+        return out;
+    }
+
+    /**
+     * A scope-wide limit of a provider whose shared budget covers only some models (OpenRouter's
+     * {@code :free}), hit through that shared budget: it holds the shared bucket, not the scope's
+     * other (paid) models.
+     */
+    private boolean onlyTheSharedBudget(Lease l) {
+        return spec.sharedBudgetSuffix() != null && ALL_MODELS.equals(l.bucket.id().model());
+    }
+
+    /**
+     * Limits the provider reported (headers, 429 bodies): when one differs from the limit in force
+     * for that scope and model, the {@link LimitLearner} decides — a lower one at once, a higher one
+     * once reported consistently — and the bucket applies it; each change is a
+     * {@link KeycycleEvent.LimitLearned} (kept by the store, shown by status and the dashboard).
+     */
+    private void adopt(Lease l, List<RateLimitObservation> observations, long now) {
+        for (RateLimitObservation ob : observations) {
+            if (ob.limit() < 0) continue;
+            PoolStateStore.Bucket b = l.bucket;
+            String model = l.ring.model;
+            if (ob.model() != null && !ob.model().equals(l.ring.model)) {
+                // the provider names another model's quota (Gemini, once a model is auto-routed)
+                model = ob.model();
+                b = rings.bucketFor(l.entry.key.scope(), model);
+                if (b == null) continue;
+            }
+            Limits.Metric m = ob.metric();
+            long table = ctx.resolver.resolve(l.entry.key, ALL_MODELS.equals(b.id().model()) ? ALL_MODELS : model).limits().get(m);
+            PoolStateStore.LearnedLimit cur = b.learned().get(m);
+            LearnedLimit current = cur == null || cur.value() == table ? null
+                    : new LearnedLimit(spec.name(), b.id().scope(), b.id().model(), m, table, cur.value(), cur.source(), cur.at());
+            Instant at = Instant.ofEpochMilli(now);
+            LimitLearner.Change change = learner.observe(b.id().scope(), b.id().model(), m, table, current, ob.limit(), spec.name(), at);
+            if (change instanceof LimitLearner.Adopted a) {
+                b.learn(new PoolStateStore.LearnedLimit(m, a.limit().value(), a.limit().source(), at));
+                if (ctx.hasListeners()) {
+                    ctx.emit(new KeycycleEvent.LimitLearned(at, spec.name(), b.id().scope(), b.id().model(), m, table,
+                            a.limit().value(), a.limit().source()));
+                }
+            } else if (change instanceof LimitLearner.Dropped) {
+                b.learn(new PoolStateStore.LearnedLimit(m, table, spec.name(), at));
+                if (ctx.hasListeners()) {
+                    ctx.emit(new KeycycleEvent.LimitLearned(at, spec.name(), b.id().scope(), b.id().model(), m, table, -1,
+                            spec.name()));
+                }
+            }
+        }
     }
 
     /** Rate-limit headers: believe a provider that says 0 remaining; catch up counters that lag behind. */
@@ -122,10 +189,10 @@ final class OutcomeEffects {
                 if (m.span() == Limits.Span.DAY) {
                     parkBucket(l.bucket, l.entry, now + Math.min(wait, Limits.Span.DAY.millis()), why, now);
                 } else {
-                    coolBucket(l.bucket, l.entry, now + Math.min(wait, KeyPool.saturatedMillis(policy.maxCooldown())), why, now);
+                    coolBucket(l.bucket, l.entry, now + Math.min(wait, Saturating.millis(policy.maxCooldown())), why, now);
                 }
             } else if (ob.remaining() > 0) {
-                long limit = l.bucket.limits.get(m);
+                long limit = l.bucket.limits().get(m);
                 if (limit == Limits.NONE) continue;
                 long used = l.bucket.used(now, m);
                 long providerUsed = limit - ob.remaining();
@@ -134,46 +201,46 @@ final class OutcomeEffects {
         }
     }
 
-    private void coolBucket(QuotaBucket b, KeyEntry e, long until, String why, long now) {
-        if (b.cool(until, why)) {
-            b.blockedHint = Math.max(b.blockedHint, until);
-            emitState(KeycycleEvent.Level.SCOPE, b.scope, e == null ? null : e.key.fingerprint(), b.model, KeyState.COOLING, until, why, now);
+    void coolBucket(PoolStateStore.Bucket b, KeyEntry e, long until, String why, long now) {
+        if (b.hold().cool(until, why)) {
+            b.hintBlockedUntil(until);
+            emitState(KeycycleEvent.Level.SCOPE, b.id().scope(), e == null ? null : e.key.fingerprint(), b.id().model(), KeyState.COOLING, until, why, now);
         }
     }
 
-    private void parkBucket(QuotaBucket b, KeyEntry e, long until, String why, long now) {
-        if (b.park(until, why)) {
-            b.blockedHint = Math.max(b.blockedHint, until);
-            emitState(KeycycleEvent.Level.SCOPE, b.scope, e == null ? null : e.key.fingerprint(), b.model, KeyState.PARKED, until, why, now);
+    void parkBucket(PoolStateStore.Bucket b, KeyEntry e, long until, String why, long now) {
+        if (b.hold().park(until, why)) {
+            b.hintBlockedUntil(until);
+            emitState(KeycycleEvent.Level.SCOPE, b.id().scope(), e == null ? null : e.key.fingerprint(), b.id().model(), KeyState.PARKED, until, why, now);
         }
     }
 
     private void coolScope(String scope, KeyEntry e, long until, String why, long now) {
-        if (scopes.computeIfAbsent(scope, ScopeState::new).cool(until, why)) {
+        if (ctx.store.scope(spec.name(), scope).cool(until, why)) {
             emitState(KeycycleEvent.Level.SCOPE, scope, e == null ? null : e.key.fingerprint(), ALL_MODELS, KeyState.COOLING, until, why, now);
         }
     }
 
     private void parkScope(String scope, KeyEntry e, long until, String why, long now) {
-        if (scopes.computeIfAbsent(scope, ScopeState::new).park(until, why)) {
+        if (ctx.store.scope(spec.name(), scope).park(until, why)) {
             emitState(KeycycleEvent.Level.SCOPE, scope, e == null ? null : e.key.fingerprint(), ALL_MODELS, KeyState.PARKED, until, why, now);
         }
     }
 
     void disable(KeyEntry e, String why, long now) {
-        synchronized (e) {
-            if (e.disabled) return;
-            e.disabledReason = why;
-            e.disabledAt = now;
-            e.disabled = true;
-        }
-        emitState(KeycycleEvent.Level.KEY, e.key.scope(), e.key.fingerprint(), ALL_MODELS, KeyState.DISABLED, 0, why, now);
+        disable(e, why, 0, now);
+    }
+
+    /** Disables a key; {@code resetAt} (0: unknown) is when the provider said the cause resets, carried as the event's until. */
+    void disable(KeyEntry e, String why, long resetAt, long now) {
+        if (!e.flag.disable(why, now)) return;
+        emitState(KeycycleEvent.Level.KEY, e.key.scope(), e.key.fingerprint(), ALL_MODELS, KeyState.DISABLED, resetAt, why, now);
     }
 
     void emitState(KeycycleEvent.Level level, String scope, String fp, String model, KeyState state, long until,
                            String why, long now) {
-        if (!hasListeners.getAsBoolean()) return;
-        emit.accept(new KeycycleEvent.StateChanged(Instant.ofEpochMilli(now), spec.name(), level, scope, fp, model, state,
-                until <= 0 ? null : Instant.ofEpochMilli(until), why));
+        if (!ctx.hasListeners()) return;
+        ctx.emit(new KeycycleEvent.StateChanged(ctx.time.instant(now), spec.name(), level, scope, fp, model, state,
+                until <= 0 ? null : ctx.time.instant(until), why));
     }
 }

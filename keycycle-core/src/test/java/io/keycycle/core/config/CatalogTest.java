@@ -22,6 +22,65 @@ class CatalogTest {
     static Catalog load(String yaml) { return Catalog.load(KeycycleConfig.parse(yaml, Map.of(), "keycycle.yaml")); }
 
     @Test
+    void noBuiltInDefaultIsRetiredDeprecatedOrWithoutQuotaAndEveryTableIsDatedAndSourced() {
+        Catalog c = Catalog.builtIn();
+        for (String p : Catalog.BUILT_IN_PROVIDERS) {
+            ProviderSpec spec = c.provider(p);
+            ModelDescription d = c.describe(p, spec.defaultModel());
+            assertThat(d.status()).as("%s default %s", p, spec.defaultModel()).isEqualTo(ModelStatus.CURRENT);
+            assertThat(d.hasNoQuota()).as("%s default %s has quota", p, spec.defaultModel()).isFalse();
+            assertThat(c.tableDate(p)).as("%s table date", p).hasValue(java.time.LocalDate.parse("2026-11-30"));
+            assertThat(CatalogReader.readResource(p).source()).as("%s sources", p).isNotBlank();
+        }
+    }
+
+    @Test
+    void retiredModelsOfTheAddendumAreMarkedAndTheCatalogSuggestsCurrentOnesInstead() {
+        Catalog c = Catalog.builtIn();
+        assertThat(c.describe("groq", "llama-3.3-70b-versatile").status()).isEqualTo(ModelStatus.RETIRED);
+        assertThat(c.describe("groq", "llama-3.1-8b-instant").since()).isEqualTo(java.time.LocalDate.parse("2026-08-16"));
+        assertThat(c.describe("cerebras", "zai-glm-4.7").status()).isEqualTo(ModelStatus.RETIRED);
+        assertThat(c.describe("gemini", "gemini-2.5-flash").status()).isEqualTo(ModelStatus.DEPRECATED);
+        assertThat(c.describe("gemini", "gemini-3.1-pro").hasNoQuota()).isTrue();
+
+        assertThat(c.suggestInstead("groq", "llama-3.3-70b-versatile", 3))
+                .startsWith("openai/gpt-oss-120b").hasSize(3).doesNotContain("llama-3.1-8b-instant", "llama-3.3-70b-versatile");
+        assertThat(c.suggestInstead("gemini", "gemini-2.5-flash", 2))
+                .startsWith("gemini-3.5-flash-lite").hasSize(2).doesNotContain("gemini-3.1-pro", "gemini-2.5-flash-lite");
+        assertThat(c.suggestInstead("cerebras", "zai-glm-4.7", 5)).startsWith("gpt-oss-120b").doesNotContain("gemma-4-31b");
+        assertThat(c.suggestInstead("nobody", "x", 3)).isEmpty();
+    }
+
+    @Test
+    void paidOpenRouterModelsStayOutOfTheFreeBudgetUnlessTheFileSaysGlobal() {
+        Catalog c = load("""
+                providers:
+                  openrouter:
+                    models:
+                      openai/gpt-4o-mini: { rpm: 100 }
+                """);
+        ProviderSpec or = c.provider("openrouter");
+        assertThat(or.sharesBudget("meta-llama/llama-3.3-70b-instruct:free")).isTrue();
+        assertThat(or.sharesBudget("*")).isTrue();
+        assertThat(or.sharesBudget("openai/gpt-4o-mini")).isFalse();
+        io.keycycle.core.ResolvedLimits paid = c.describe("openrouter", "openai/gpt-4o-mini").limits();
+        assertThat(paid.limits()).isEqualTo(new Limits(100, -1, -1, -1, -1, -1));   // not the free 20/50
+        assertThat(paid.sources().get(Limits.Metric.RPD)).startsWith("outside the shared :free budget of openrouter");
+        assertThat(c.describe("openrouter", "meta-llama/llama-3.3-70b-instruct:free").limits().limits().rpd()).isEqualTo(50);
+
+        Catalog global = load("""
+                providers:
+                  openrouter:
+                    strategy: global
+                    models:
+                      openai/gpt-4o-mini: { rpm: 100 }
+                """);
+        assertThat(global.provider("openrouter").sharesBudget("openai/gpt-4o-mini")).isTrue();
+        assertThat(global.describe("openrouter", "openai/gpt-4o-mini").limits().limits().rpd()).isEqualTo(50);
+        assertThat(c.provider("groq").sharesBudget("openai/gpt-oss-120b")).isFalse();
+    }
+
+    @Test
     void builtInProvidersAsDocumented() {
         Catalog c = Catalog.builtIn();
         assertThat(c.providerNames()).containsExactly("cerebras", "gemini", "groq", "openrouter");
@@ -34,13 +93,13 @@ class CatalogTest {
 
         ProviderSpec groq = c.provider("groq");
         assertThat(groq.baseUrl()).isEqualTo(URI.create("https://api.groq.com/openai/v1"));
-        assertThat(groq.defaultModel()).isEqualTo("llama-3.3-70b-versatile");
+        assertThat(groq.defaultModel()).isEqualTo("openai/gpt-oss-120b");
         assertThat(groq.models().get("llama-3.3-70b-versatile")).isEqualTo(new Limits(30, -1, 1000, 12000, -1, 100000));
-        assertThat(groq.asOf()).startsWith("2026-08-08 (");
+        assertThat(groq.asOf()).startsWith("2026-11-30 (");
 
         ProviderSpec gemini = c.provider("gemini");
         assertThat(gemini.baseUrl()).isEqualTo(URI.create("https://generativelanguage.googleapis.com/v1beta/openai"));
-        assertThat(gemini.defaultModel()).isEqualTo("gemini-2.5-flash");
+        assertThat(gemini.defaultModel()).isEqualTo("gemini-3.5-flash-lite");
         assertThat(gemini.dailyReset()).isEqualTo(DailyReset.midnight(ZoneId.of("America/Los_Angeles")));
         assertThat(gemini.models().get("gemini-2.5-flash")).isEqualTo(new Limits(5, -1, 20, 250000, -1, -1));
 
@@ -98,7 +157,7 @@ class CatalogTest {
         // a metric the table leaves open comes from the provider default
         ModelDescription deepseek = c.describe("groq", "deepseek-r1-distill-llama-70b");
         assertThat(deepseek.limits().limits().tpd()).isEqualTo(100000);
-        assertThat(deepseek.limits().sources().get(Metric.TPD)).isEqualTo("provider default built-in groq 2026-08-08");
+        assertThat(deepseek.limits().sources().get(Metric.TPD)).isEqualTo("provider default built-in groq 2026-11-30");
     }
 
     @Test
@@ -149,7 +208,7 @@ class CatalogTest {
         assertThat(groq.dailyReset().zone()).isEqualTo(ZoneId.of("UTC"));
         assertThat(groq.models()).containsKey("my-new-model");
         assertThat(groq.models().get("my-new-model").rpm()).isEqualTo(7);
-        assertThat(Catalog.builtIn().provider("groq").defaultModel()).isEqualTo("llama-3.3-70b-versatile");
+        assertThat(Catalog.builtIn().provider("groq").defaultModel()).isEqualTo("openai/gpt-oss-120b");
     }
 
     @Test

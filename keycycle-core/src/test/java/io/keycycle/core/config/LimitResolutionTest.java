@@ -51,8 +51,8 @@ class LimitResolutionTest {
         // another key of the same provider sees none of the per-key and key-tier rules
         ResolvedLimits other = c.resolver("groq").resolve(KEY4, MODEL);
         assertThat(other.limits()).isEqualTo(new Limits(30, -1, 1000, 12000, 5, 6));
-        assertThat(other.sources().get(Metric.RPM)).isEqualTo("built-in groq 2026-08-08");
-        assertThat(other.sources().get(Metric.RPH)).isEqualTo("provider default built-in groq 2026-08-08");
+        assertThat(other.sources().get(Metric.RPM)).isEqualTo("built-in groq 2026-11-30");
+        assertThat(other.sources().get(Metric.RPH)).isEqualTo("provider default built-in groq 2026-11-30");
         assertThat(c.keyTier(KEY3)).contains("paid");
         assertThat(c.keyTier(KEY4)).isEmpty();
     }
@@ -60,8 +60,8 @@ class LimitResolutionTest {
     @Test
     void builtInThenProviderDefaultsThenGlobalDefault() {
         ResolvedLimits builtIn = Catalog.builtIn().resolver("groq").resolve(KEY3, MODEL);
-        assertThat(builtIn.sources().get(Metric.TPM)).isEqualTo("built-in groq 2026-08-08");
-        assertThat(builtIn.sources().get(Metric.TPH)).isEqualTo("provider default built-in groq 2026-08-08");
+        assertThat(builtIn.sources().get(Metric.TPM)).isEqualTo("built-in groq 2026-11-30");
+        assertThat(builtIn.sources().get(Metric.TPH)).isEqualTo("provider default built-in groq 2026-11-30");
 
         Catalog c = load("""
                 providers:
@@ -142,7 +142,7 @@ class LimitResolutionTest {
         assertThat(or.resolve(k, null)).isEqualTo(or.resolve(k, "meta-llama/llama-3.3-70b-instruct:free"));
         ResolvedLimits shared = or.resolve(k, "*");
         assertThat(shared.limits()).isEqualTo(new Limits(20, -1, 50, -1, -1, -1));
-        assertThat(shared.sources().get(Metric.RPD)).isEqualTo("provider default built-in openrouter 2026-10-17");
+        assertThat(shared.sources().get(Metric.RPD)).isEqualTo("provider default built-in openrouter 2026-11-30");
         // a user with >= 10 credits raises the shared day budget
         Catalog paid = load("providers: { openrouter: { models: { '*': { rpd: 1000 } } } }");
         assertThat(paid.resolver("openrouter").resolve(k, "meta-llama/llama-3.3-70b-instruct:free").limits().rpd()).isEqualTo(1000);
@@ -160,7 +160,7 @@ class LimitResolutionTest {
         Catalog allowed = load("providers: { groq: { allow-unknown-models: true } }");
         ResolvedLimits r = allowed.resolver("groq").resolve(KEY3, "llama-9-huge");
         assertThat(r.limits()).isEqualTo(new Limits(30, -1, 1000, 6000, -1, 100000));
-        assertThat(r.sources().values()).allMatch(s -> s.equals("provider default built-in groq 2026-08-08"));
+        assertThat(r.sources().values()).allMatch(s -> s.equals("provider default built-in groq 2026-11-30"));
         assertThat(allowed.describe("groq", "llama-9-huge").status()).isEqualTo(ModelStatus.UNLISTED);
 
         Catalog added = load("providers: { groq: { models: { llama-9-huge: { rpm: 3 } } } }");
@@ -189,6 +189,6 @@ class LimitResolutionTest {
         Catalog c = load("providers: { groq: { keys: { 3: { limits: { rpm: 1 } } } } }");
         assertThat(c.describe("groq", MODEL).limits().limits().rpm()).isEqualTo(30);
         assertThat(c.describe(KEY3, MODEL).limits().limits().rpm()).isEqualTo(1);
-        assertThat(c.describe(KEY3, MODEL).status()).isEqualTo(ModelStatus.CURRENT);
+        assertThat(c.describe(KEY3, MODEL).status()).isEqualTo(ModelStatus.RETIRED);   // MODEL was shut down on 2026-08-16
     }
 }

@@ -1,0 +1,80 @@
+package io.keycycle.core.pool;
+
+import io.keycycle.core.KeyState;
+import io.keycycle.core.KeycycleEvent;
+
+import static io.keycycle.core.pool.ModelRings.ALL_MODELS;
+
+/** What an operator changes by hand: disabling and re-enabling keys, clearing a model reported gone. */
+final class PoolAdmin {
+    private final PoolContext ctx;
+    private final ModelRings rings;
+    private final OutcomeEffects effects;
+
+    PoolAdmin(PoolContext ctx, ModelRings rings, OutcomeEffects effects) {
+        this.ctx = ctx;
+        this.rings = rings;
+        this.effects = effects;
+    }
+
+    void disable(String keyId, String reason) {
+        effects.disable(ctx.find(keyId), "disabled by operator: " + (reason == null || reason.isBlank() ? "no reason given" : reason),
+                ctx.time.now());
+    }
+
+    void enable(String keyId) {
+        enable(keyId, "enabled by operator");
+    }
+
+    /** Re-enables a disabled key, saying why (an operator, a probe that found it healthy); false if it was not disabled. */
+    boolean enable(String keyId, String why) {
+        KeyEntry e = ctx.find(keyId);
+        if (!e.flag.enable()) return false;
+        effects.emitState(KeycycleEvent.Level.KEY, e.key.scope(), e.key.fingerprint(), ALL_MODELS, KeyState.READY, 0,
+                why, ctx.time.now());
+        rings.wakeAll();
+        return true;
+    }
+
+    /** Applies a limit an earlier process learned (hydration); value -1 puts the table's back. */
+    void restoreLearned(KeycycleEvent.LimitLearned l) {
+        if (!ctx.provider().equals(l.provider())) return;
+        PoolStateStore.Bucket b = rings.bucketFor(l.scope(), l.model());
+        if (b == null) return;
+        long value = l.value() >= 0 ? l.value() : l.tableValue();
+        b.learn(new PoolStateStore.LearnedLimit(l.metric(), value, l.source(), l.at()));
+    }
+
+    /** Every learned limit in force that differs from the table, by scope, model and metric. */
+    java.util.List<io.keycycle.core.learn.LearnedLimit> learned() {
+        java.util.Map<PoolStateStore.BucketId, KeyEntry> keyOf = new java.util.LinkedHashMap<>();
+        java.util.Map<PoolStateStore.BucketId, PoolStateStore.Bucket> buckets = new java.util.LinkedHashMap<>();
+        for (ModelRing r : rings.all()) {
+            for (int i = 0; i < r.buckets.length; i++) {
+                keyOf.putIfAbsent(r.buckets[i].id(), r.keys[i]);
+                buckets.putIfAbsent(r.buckets[i].id(), r.buckets[i]);
+            }
+        }
+        java.util.List<io.keycycle.core.learn.LearnedLimit> out = new java.util.ArrayList<>();
+        for (java.util.Map.Entry<PoolStateStore.BucketId, KeyEntry> e : keyOf.entrySet()) {
+            PoolStateStore.Bucket b = buckets.get(e.getKey());
+            for (PoolStateStore.LearnedLimit x : b.learned().values()) {
+                long table = ctx.resolver.resolve(e.getValue().key, e.getKey().model()).limits().get(x.metric());
+                if (x.value() == table) continue;
+                out.add(new io.keycycle.core.learn.LearnedLimit(ctx.provider(), e.getKey().scope(), e.getKey().model(), x.metric(),
+                        table, x.value(), x.source(), x.at()));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(io.keycycle.core.learn.LearnedLimit::scope)
+                .thenComparing(io.keycycle.core.learn.LearnedLimit::model).thenComparing(io.keycycle.core.learn.LearnedLimit::metric));
+        return out;
+    }
+
+    boolean clearModel(String model) {
+        ModelRing ring = rings.ring(model);
+        if (!ring.state.clearUnavailable()) return false;
+        effects.emitState(KeycycleEvent.Level.MODEL, null, null, ring.model, KeyState.READY, 0, "cleared by operator", ctx.time.now());
+        rings.wake(ring);
+        return true;
+    }
+}
