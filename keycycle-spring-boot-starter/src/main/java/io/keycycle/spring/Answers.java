@@ -25,24 +25,29 @@ final class Answers {
         }
     }
 
-    /** How a streaming attempt ended: completed, broken after delivery (not retryable) or abandoned. */
-    record Stream(ProviderResponse response, boolean retryable, boolean cancelled) implements ProviderAnswer {
+    /**
+     * How a streaming attempt ended: completed, broken after delivery (not retryable), or never sent
+     * because the subscriber had already gone. A subscriber that cancels while the attempt is in
+     * flight cancels the engine's call instead, which keeps the request counted (the provider has it).
+     */
+    record Stream(ProviderResponse response, boolean retryable, boolean cancelled, boolean reachedProvider) implements ProviderAnswer {
 
         static Stream completed(Map<String, List<String>> headers, Usage usage) {
-            return new Stream(usageResponse(headers, usage), true, false);
+            return new Stream(usageResponse(headers, usage), true, false, true);
         }
 
         static Stream brokenAfterDelivery(Throwable failure) {
             for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof HttpFailure h) return new Stream(h.toResponse(), false, false);
+                if (t instanceof HttpFailure h) return new Stream(h.toResponse(), false, false, true);
             }
             String reason = failure == null ? "stream ended" : failure.getClass().getSimpleName();
             return new Stream(new ProviderResponse(BROKEN_STREAM_STATUS, Map.of(),
-                    "{\"error\":{\"message\":\"stream broken after the first token (" + reason + ")\"}}"), false, false);
+                    "{\"error\":{\"message\":\"stream broken after the first token (" + reason + ")\"}}"), false, false, true);
         }
 
-        static Stream abandoned() {
-            return new Stream(new ProviderResponse(499, Map.of(), "{}"), false, true);
+        /** The subscriber went away before this attempt sent anything: the reservation is given back. */
+        static Stream notSent() {
+            return new Stream(new ProviderResponse(499, Map.of(), "{}"), false, true, false);
         }
     }
 

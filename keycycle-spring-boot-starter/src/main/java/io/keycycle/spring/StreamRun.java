@@ -25,7 +25,8 @@ import java.util.function.BiFunction;
  * the call: a later failure is surfaced to the subscriber as it happened instead of being retried
  * with another key or candidate. The engine settles each attempt with the usage of the stream's
  * last chunk (Spring AI asks for it with {@code stream_options.include_usage}). Cancelling the
- * subscription cancels the attempt in flight and releases its reservation.
+ * subscription cancels the attempt in flight: its request stays counted, as the provider counts it
+ * (request and estimated tokens); only an attempt that had not been sent gives its reservation back.
  */
 final class StreamRun {
 
@@ -61,7 +62,7 @@ final class StreamRun {
     }
 
     private CompletionStage<Answers.Stream> attempt(ModelRef candidate, ApiKey key) {
-        if (broken != null || sink.isCancelled()) return CompletableFuture.completedFuture(Answers.Stream.abandoned());
+        if (broken != null || sink.isCancelled()) return CompletableFuture.completedFuture(Answers.Stream.notSent());
         KeyRoutes.Route route = clients.routes().open(key);
         CompletableFuture<Answers.Stream> done = new CompletableFuture<>();
         AtomicReference<Usage> usage = new AtomicReference<>();
