@@ -354,7 +354,7 @@ public final class KeycycleGateway implements AutoCloseable {
             return this;
         }
 
-        /** Client connections open at once (default 1024); more are closed as they arrive. */
+        /** Client connections open at once (default 4096); more are closed as they arrive. */
         public Builder maxConnections(int n) {
             if (n < 1) throw new ConfigurationException("gateway maxConnections must be >= 1, was " + n);
             this.maxConnections = n;

@@ -79,12 +79,30 @@ class CrashRestartTest {
             stop.set(true);
             for (Thread t : clients) t.join(15_000);
             long received = answered.get();
-            long upstream = sim.stats().total("groq").requests();
             assertThat(received).as("the load ran").isGreaterThan(100);
 
-            // Restart on the same database and journal, then stop cleanly (the store drains).
+            // What else a crash can leave: a record torn in the middle of an append, and a stray file.
+            List<Path> wal;
+            try (var files = Files.list(journal)) {
+                wal = files.filter(f -> f.getFileName().toString().startsWith("wal-")).sorted().toList();
+            }
+            assertThat(wal).as("the killed gateway left its write-ahead log").isNotEmpty();
+            Files.writeString(wal.get(wal.size() - 1), "{\"t\":\"usage\",\"seq\":", java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(journal.resolve("core.4242"), "not a journal file");
+
+            // Restart on the same database and journal, serve a little more, then stop cleanly (the store drains).
             Process second = launch(sim, db, journal, work.resolve("port-2"), work.resolve("gateway-2.log"));
-            awaitPort(second, work.resolve("port-2"), work.resolve("gateway-2.log"));
+            int port2 = awaitPort(second, work.resolve("port-2"), work.resolve("gateway-2.log"));
+            long after = 0;
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port2 + "/v1/chat/completions"))
+                        .timeout(Duration.ofSeconds(10)).header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(TestGateway.chatBody(TARGET, "after the restart " + i, false))).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) after++;
+            }
+            assertThat(after).as("the restarted gateway serves").isEqualTo(20);
+            long upstream = sim.stats().total("groq").requests();
             second.destroy();
             assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
@@ -92,12 +110,15 @@ class CrashRestartTest {
             long distinct = query(db, "SELECT COUNT(DISTINCT event_id) FROM keycycle_usage");
             long requests = query(db, "SELECT COALESCE(SUM(requests), 0) FROM keycycle_usage");
             long minuteRequests = query(db, "SELECT COALESCE(SUM(requests), 0) FROM keycycle_usage_minute");
-            System.out.printf("CrashRestartTest[%s]: %d answered, %d upstream, %d rows%n", db, received, upstream, rows);
-            assertThat(rows).as("every answered response is in the database (answered %d, upstream %d)", received, upstream)
-                    .isGreaterThanOrEqualTo(received);
+            System.out.printf("CrashRestartTest[%s]: %d answered before the kill, %d after the restart, %d upstream, %d rows%n",
+                    db, received, after, upstream, rows);
+            assertThat(rows).as("every answered response is in the database (answered %d + %d, upstream %d)", received, after, upstream)
+                    .isGreaterThanOrEqualTo(received + after);
             assertThat(requests).as("never more than the provider saw").isLessThanOrEqualTo(upstream).isEqualTo(rows);
             assertThat(distinct).isEqualTo(rows);
             assertThat(minuteRequests).as("the minute aggregate counts each row once").isEqualTo(requests);
+            assertThat(Files.readString(journal.resolve("rejected-lines.txt"))).contains("{\"t\":\"usage\",\"seq\":");
+            assertThat(journal.resolve("core.4242")).exists();
         }
     }
 

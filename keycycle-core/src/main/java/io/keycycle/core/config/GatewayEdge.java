@@ -28,7 +28,7 @@ public record GatewayEdge(List<String> adminTokens, List<String> allowedHosts, b
 
     public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
     public static final int DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
-    public static final int DEFAULT_MAX_CONNECTIONS = 1_024;
+    public static final int DEFAULT_MAX_CONNECTIONS = 4_096;
     public static final GatewayEdge DEFAULT = new GatewayEdge(List.of(), List.of(), false, DEFAULT_IDLE_TIMEOUT_SECONDS,
             DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_CONNECTIONS);
 
