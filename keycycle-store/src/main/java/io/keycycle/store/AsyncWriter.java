@@ -45,6 +45,8 @@ final class AsyncWriter {
     private static final Logger LOG = LoggerFactory.getLogger(AsyncWriter.class);
     /** How often a lingering writer looks at the queue again. */
     private static final long LINGER_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** Beyond the pool's connection timeout: SQLite's busy timeout (3 s) plus a margin. */
+    private static final long STUCK_CALL_GRACE_MILLIS = 3_500;
 
     private final StoreConfig config;
     private final BatchWriter db;
@@ -216,6 +218,18 @@ final class AsyncWriter {
             LOG.error("store {}: cannot journal events at close: {}", where, io.toString());
         } finally {
             lock.unlock();
+        }
+        if (writerAlive) {
+            // The writer is inside a database call. Let that call end by itself (a lock wait ends at
+            // SQLite's busy timeout, a connection attempt at the pool's timeout) before the pool is
+            // closed under it: a connection aborted in the middle of BEGIN IMMEDIATE can keep the
+            // SQLite write lock after the store is gone. What the call holds is journaled above.
+            try {
+                thread.join(config.connectionTimeout().toMillis() + STUCK_CALL_GRACE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            writerAlive = thread.isAlive();
         }
         try {
             // Everything is committed or in journal segments now: the write-ahead copies are no longer
