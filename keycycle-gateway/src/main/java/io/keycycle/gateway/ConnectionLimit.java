@@ -48,6 +48,4 @@ final class ConnectionLimit implements Handler<HttpConnection> {
         }
         connection.closeHandler(v -> open.decrementAndGet());
     }
-
-    int open() { return open.get(); }
 }

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -193,7 +192,4 @@ class HostileClientTest {
         assertThat(metrics).doesNotContain("FOO0", "FOO4", "anything-", "/no/such/path");
         assertThat(metrics).contains("method=\"other\"");
     }
-
-    @SuppressWarnings("unused")
-    private static String drain(InputStream in) throws IOException { return RawHttp.readAll(in); }
 }

@@ -6,13 +6,10 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -57,8 +54,6 @@ final class WriteAheadLog implements Closeable {
         this.counter = counter;
     }
 
-    boolean fsync() { return fsync; }
-
     /** Appends one event; when this returns the line is in the operating system's hands (or on disk with fsync). */
     synchronized void append(StoredEvent e) throws IOException {
         byte[] line = Journal.line(json, e);
@@ -84,14 +79,6 @@ final class WriteAheadLog implements Closeable {
         if (currentPath != null) Files.deleteIfExists(currentPath);
         currentPath = null;
         while (!closed.isEmpty()) Files.deleteIfExists(closed.pollFirst().path());
-    }
-
-    /** Files of this log, oldest first (tests and diagnostics). */
-    synchronized List<Path> files() {
-        List<Path> out = new ArrayList<>();
-        for (Closed c : closed) out.add(c.path());
-        if (currentPath != null) out.add(currentPath);
-        return out;
     }
 
     /** Closes the open file and keeps every file: the next open replays what was not committed. */
@@ -121,14 +108,5 @@ final class WriteAheadLog implements Closeable {
         } finally {
             current = null;
         }
-    }
-
-    /** Names of files a previous process left: {@code wal-*.jsonl}. */
-    static List<Path> leftovers(Path dir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, PREFIX + "*.jsonl")) {
-            for (Path p : ds) out.add(p);
-        }
-        return out;
     }
 }
