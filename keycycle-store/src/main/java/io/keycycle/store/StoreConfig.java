@@ -78,14 +78,18 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         Builder b = builder(url == null ? DatabaseUrl.DEFAULT_URL : url);
         String journal = nonBlank(env.get("KEYCYCLE_JOURNAL_DIR"));
         if (journal != null) b.journalDir(Path.of(journal));
-        String fsync = nonBlank(env.get("KEYCYCLE_JOURNAL_FSYNC"));
-        if (fsync != null) {
-            if (!fsync.equalsIgnoreCase("true") && !fsync.equalsIgnoreCase("false")) {
-                throw new ConfigurationException("KEYCYCLE_JOURNAL_FSYNC must be true or false, was '" + fsync + "'");
-            }
-            b.journalFsync(Boolean.parseBoolean(fsync.toLowerCase(java.util.Locale.ROOT)));
-        }
+        b.journalFsync(journalFsync(env));
         return b.build();
+    }
+
+    /** {@code KEYCYCLE_JOURNAL_FSYNC}: {@code true} or {@code false} (default when unset). */
+    public static boolean journalFsync(Map<String, String> env) {
+        String fsync = nonBlank(env.get("KEYCYCLE_JOURNAL_FSYNC"));
+        if (fsync == null) return false;
+        if (!fsync.equalsIgnoreCase("true") && !fsync.equalsIgnoreCase("false")) {
+            throw new ConfigurationException("KEYCYCLE_JOURNAL_FSYNC must be true or false, was '" + fsync + "'");
+        }
+        return fsync.equalsIgnoreCase("true");
     }
 
     public Builder toBuilder() {

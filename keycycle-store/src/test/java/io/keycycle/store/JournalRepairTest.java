@@ -111,4 +111,17 @@ class JournalRepairTest {
         }
         assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isEqualTo(20);
     }
+
+    @DatabaseTest(TestDatabase.Kind.SQLITE)
+    void withFsyncEveryEventIsWrittenToo(TestDatabase db) throws Exception {
+        assertThat(StoreConfig.fromEnv(java.util.Map.of("KEYCYCLE_JOURNAL_FSYNC", "true")).journalFsync()).isTrue();
+        assertThat(StoreConfig.fromEnv(java.util.Map.of()).journalFsync()).isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StoreConfig.fromEnv(java.util.Map.of("KEYCYCLE_JOURNAL_FSYNC", "maybe")))
+                .hasMessageContaining("KEYCYCLE_JOURNAL_FSYNC must be true or false");
+        KeycycleStore store = db.open(db.config().journalFsync(true).build());
+        for (int i = 0; i < 50; i++) store.onEvent(Events.settled(T0.plusMillis(i), "groq", FP_A, "m", i, 10));
+        assertThat(store.flush(Duration.ofSeconds(20))).isTrue();
+        store.close();
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isEqualTo(50);
+    }
 }
