@@ -155,6 +155,10 @@ public final class KeycycleGateway implements AutoCloseable {
                 log.info("keycycle gateway listening on {} ({} provider(s), client auth {})", url(), keycycle.providers().size(),
                         tokens.isEmpty() && edge.adminTokens().isEmpty() ? "off (loopback only)"
                                 : "on, " + tokens.size() + " client and " + edge.adminTokens().size() + " admin token(s)");
+                if ((host.equals("0.0.0.0") || host.equals("::")) && edge.allowedHosts().isEmpty()) {
+                    log.warn("bound to {} but gateway.allowed-hosts is empty: requests naming this machine by address or "
+                            + "name (other than loopback) get 403 host_not_allowed; list those names in gateway.allowed-hosts", host);
+                }
                 result.complete(port);
             } else {
                 result.completeExceptionally(ar.cause());
