@@ -143,6 +143,7 @@ final class KeycycleFactory {
         StoreConfig.Builder b = StoreConfig.builder(url).shutdownHook(false).clock(engineClock(clock()));
         String journal = environment.get("KEYCYCLE_JOURNAL_DIR");
         if (journal != null) b.journalDir(environment.workDir().resolve(journal));
+        b.journalFsync(StoreConfig.journalFsync(env()));
         return b.build();
     }
 

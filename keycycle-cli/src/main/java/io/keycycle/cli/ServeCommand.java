@@ -7,6 +7,7 @@ import io.keycycle.store.KeycycleStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -27,7 +28,8 @@ import java.util.concurrent.CountDownLatch;
         footer = {
                 "  keycycle serve                                   http://127.0.0.1:8787/v1",
                 "  keycycle serve --port 9000 --config keycycle.yaml",
-                "  KEYCYCLE_GATEWAY_TOKEN=s3cret keycycle serve --host 0.0.0.0 --token s3cret",
+                "  KEYCYCLE_GATEWAY_TOKEN=s3cret-token keycycle serve --host 0.0.0.0",
+                "  keycycle serve --host 0.0.0.0 --token-file /run/secrets/gateway-token --admin-token-file /run/secrets/admin-token",
                 "  keycycle serve --db 'mysql+pymysql://app:pw@tidb.example:4000/keycycle?ssl_ca=/etc/ssl/ca.pem'",
                 "",
                 "  curl http://127.0.0.1:8787/v1/chat/completions -H 'Content-Type: application/json' \\",
@@ -43,8 +45,20 @@ final class ServeCommand extends KeycycleCommand {
     String host;
 
     @Option(names = "--token", paramLabel = "TOKEN",
-            description = "A bearer token clients must send (repeatable; adds to gateway.tokens of the file).")
+            description = "A bearer token clients must send (repeatable; adds to gateway.tokens of the file). "
+                    + "Visible to every user of the machine in the process list: prefer --token-file or "
+                    + "KEYCYCLE_GATEWAY_TOKEN.")
     List<String> tokens = new ArrayList<>();
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "A file holding client tokens, one per line (# comments and blank lines ignored); "
+                    + "adds to gateway.tokens. The environment variable KEYCYCLE_GATEWAY_TOKEN adds one more.")
+    Path tokenFile;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "A file holding admin tokens for /admin, one per line; adds to gateway.admin-tokens. "
+                    + "The environment variable KEYCYCLE_GATEWAY_ADMIN_TOKEN adds one more.")
+    Path adminTokenFile;
 
     @Override
     protected boolean quietByDefault() { return false; }
@@ -56,6 +70,15 @@ final class ServeCommand extends KeycycleCommand {
         GatewayConfig file = f.config().gateway();
         List<String> allTokens = new ArrayList<>(file.tokens());
         allTokens.addAll(tokens);
+        if (!tokens.isEmpty()) {
+            err().println("warning: --token puts the token in the process list, where every user of this machine can read it; "
+                    + "use --token-file FILE or KEYCYCLE_GATEWAY_TOKEN instead");
+        }
+        allTokens.addAll(TokenSources.read(tokenFile, f.environment().workDir(), "--token-file", this::usage));
+        TokenSources.fromEnv(f.env(), "KEYCYCLE_GATEWAY_TOKEN").ifPresent(allTokens::add);
+        List<String> adminTokens = new ArrayList<>(file.edge().adminTokens());
+        adminTokens.addAll(TokenSources.read(adminTokenFile, f.environment().workDir(), "--admin-token-file", this::usage));
+        TokenSources.fromEnv(f.env(), "KEYCYCLE_GATEWAY_ADMIN_TOKEN").ifPresent(adminTokens::add);
         KeycycleStore store = f.openStore();
         Keycycle keycycle = null;
         KeycycleGateway gateway = null;
@@ -68,7 +91,7 @@ final class ServeCommand extends KeycycleCommand {
             }
             gateway = KeycycleGateway.builder().keycycle(keycycle).store(store).config(file)
                     .host(host != null ? host : file.host()).port(port != null ? port : file.port())
-                    .tokens(allTokens).build();
+                    .tokens(distinct(allTokens)).adminTokens(distinct(adminTokens)).build();
             gateway.start();
             out().println("keycycle gateway listening on " + gateway.url() + "/v1  (dashboard " + gateway.url()
                     + "/, metrics " + gateway.url() + "/metrics)");
@@ -91,6 +114,8 @@ final class ServeCommand extends KeycycleCommand {
             throw e;
         }
     }
+
+    private static List<String> distinct(List<String> ts) { return List.copyOf(new java.util.LinkedHashSet<>(ts)); }
 
     static void closeAll(KeycycleGateway gateway, Keycycle keycycle, KeycycleStore store) {
         try {

@@ -29,6 +29,11 @@ public final class ApiKey {
             throw new ConfigurationException("API key " + provider + " #" + index + " is empty");
         }
         this.index = index;
+        String problem = headerProblem(secret.trim());
+        if (problem != null) {
+            // the message names the position and the kind of character, never the secret or a part of it
+            throw new ConfigurationException("API key " + provider + " #" + index + " cannot be sent in an HTTP header: " + problem);
+        }
         this.secret = secret.trim();
         this.fingerprint = fingerprint(this.secret);
         this.scope = scope == null || scope.isBlank() ? "key-" + fingerprint : scope.trim();
@@ -49,6 +54,23 @@ public final class ApiKey {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Null when {@code secret} can travel in an {@code Authorization} or {@code x-api-key} header
+     * (visible ASCII, no spaces), else what is wrong, by position and character class only, so an
+     * HTTP library never gets to reject it with an error that quotes {@code Bearer <secret>}.
+     */
+    public static String headerProblem(String secret) {
+        for (int i = 0; i < secret.length(); i++) {
+            char c = secret.charAt(i);
+            if (c > 0x20 && c < 0x7f) continue;
+            String what = c == '\n' || c == '\r' ? "a line break" : c == ' ' || c == '\t' ? "a space"
+                    : c < 0x20 || c == 0x7f ? "a control character" : "a non-ASCII character";
+            return "character " + (i + 1) + " of " + secret.length() + " is " + what
+                    + " (keys are printable ASCII; was the value pasted with quotes, spaces or a line break?)";
+        }
+        return null;
     }
 
     public String provider() { return provider; }

@@ -12,10 +12,8 @@ public class ProviderHttpException extends KeycycleException implements HttpFail
         this.response = response;
     }
 
-    private static String abbreviate(String body) {
-        String b = body.replaceAll("\\s+", " ").trim();
-        return b.length() > 300 ? b.substring(0, 300) + "…" : b;
-    }
+    /** Credentials in the body are redacted before it is shortened (a provider may echo the request). */
+    private static String abbreviate(String body) { return io.keycycle.core.classify.ProviderText.abbreviate(body, 301); }
 
     public ProviderResponse response() { return response; }
     @Override public int statusCode() { return response.status(); }

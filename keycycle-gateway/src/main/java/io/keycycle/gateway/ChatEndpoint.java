@@ -59,6 +59,11 @@ final class ChatEndpoint implements Handler<RoutingContext> {
             ApiError.invalidRequest(e.getMessage()).send(response);
             return;
         }
+        ApiError badField = RequestGuard.checkChat(body);
+        if (badField != null) {
+            badField.send(response);
+            return;
+        }
         List<ModelRef> candidates;
         try {
             candidates = resolve(target);

@@ -1,6 +1,7 @@
 package io.keycycle.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.keycycle.core.classify.ProviderText;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keycycle.Keycycle;
@@ -167,7 +168,7 @@ final class Failures {
             if (body != null && body.isArray() && body.size() > 0) body = body.get(0);
             if (body != null) {
                 for (JsonNode m : List.of(body.path("error").path("message"), body.path("message"), body.path("detail"))) {
-                    if (m.isTextual() && !m.asText().isBlank()) return r.provider() + ": " + m.asText();
+                    if (m.isTextual() && !m.asText().isBlank()) return r.provider() + ": " + abbreviate(m.asText());
                 }
             }
             if (!p.body().isBlank()) return r.provider() + ": " + abbreviate(p.body());
@@ -175,8 +176,6 @@ final class Failures {
         return r.provider() + ": " + last.reason();
     }
 
-    private static String abbreviate(String s) {
-        String b = s.replaceAll("\\s+", " ").trim();
-        return b.length() > 300 ? b.substring(0, 300) + "…" : b;
-    }
+    /** Provider text with credentials redacted first, then shortened (a provider may echo the request). */
+    private static String abbreviate(String s) { return ProviderText.abbreviate(s, 301); }
 }

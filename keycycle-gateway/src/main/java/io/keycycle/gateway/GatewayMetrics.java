@@ -34,7 +34,9 @@ import java.util.Map;
  *   <li>{@code keycycle_waits_seconds{provider,model,served}} (timer), {@code keycycle_lease_expirations_total{provider}}</li>
  *   <li>{@code keycycle_state_changes_total{provider,state}}, gauge {@code keycycle_keys{provider,scope,state}}</li>
  *   <li>{@code keycycle_store_queue_depth}, {@code keycycle_store_journal_events}, {@code keycycle_store_journal_bytes}</li>
- *   <li>{@code keycycle_gateway_requests_seconds{method,route,status}} (timer)</li>
+ *   <li>{@code keycycle_gateway_requests_seconds{method,route,status}} (timer; method from a fixed set or
+ *       {@code other}, route the matched route or {@code other}: client input never makes a new series)</li>
+ *   <li>{@code keycycle_gateway_connections_refused_total} (connections over {@code gateway.max-connections})</li>
  * </ul>
  */
 final class GatewayMetrics implements KeycycleListener {
@@ -118,13 +120,21 @@ final class GatewayMetrics implements KeycycleListener {
 
     String scrape() { return prometheus.scrape(); }
 
+    private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS");
+
+    /**
+     * The method as a label, from a fixed set: a client can send any token as a method, and every
+     * distinct label value is a new time series kept forever.
+     */
+    static String methodLabel(String method) { return METHODS.contains(method) ? method : "other"; }
+
     /** First handler of every route: times the request once its response has ended. */
     void timeRequest(RoutingContext ctx) {
         long start = System.nanoTime();
         ctx.addEndHandler(v -> {
             String route = ctx.get(KeycycleGateway.ROUTE_TAG);
             Timer.builder("keycycle.gateway.requests")
-                    .tags("method", ctx.request().method().name(), "route", route == null ? "other" : route,
+                    .tags("method", methodLabel(ctx.request().method().name()), "route", route == null ? "other" : route,
                             "status", Integer.toString(ctx.response().getStatusCode()))
                     .register(registry).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         });

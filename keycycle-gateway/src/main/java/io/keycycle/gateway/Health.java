@@ -7,19 +7,32 @@ import io.keycycle.store.KeycycleStore;
 import io.keycycle.store.StoreHealth;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * {@code /healthz}: the process answers. {@code /readyz}: keys are loaded and, when a store is
- * configured, its writer runs and {@link KeycycleStore#ping()} succeeds; otherwise 503 with the
- * reasons. Both are open (no auth) for orchestrators' probes and reveal no key material.
+ * configured, its writer runs and the database answered a ping within the last
+ * {@link #PING_EVERY_MILLIS} (one ping per interval however often probes ask, so a flood of probes
+ * never reaches the database). Both are open (no auth) for orchestrators' probes and say only
+ * ready or not, and why in general terms: the database's address, user and last error are shown
+ * only to a caller with an admin token.
  */
 final class Health {
 
+    static final long PING_EVERY_MILLIS = 2_000;
+
     private final Keycycle keycycle;
     private final KeycycleStore store;
+    private final ClientAuth auth;
+    private final Object pingLock = new Object();
+    private volatile long pingedAtNanos;
+    private volatile boolean lastPing;
+    private volatile boolean pinged;
 
-    Health(Keycycle keycycle, KeycycleStore store) {
+    Health(Keycycle keycycle, KeycycleStore store, ClientAuth auth) {
         this.keycycle = keycycle;
         this.store = store;
+        this.auth = auth;
     }
 
     void live(RoutingContext ctx) {
@@ -28,6 +41,7 @@ final class Health {
 
     /** Runs on a worker: pinging the database blocks. */
     void ready(RoutingContext ctx) {
+        boolean details = auth.isAdmin(ctx);
         ObjectNode o = Jsons.object();
         ArrayNode reasons = o.putArray("reasons");
         int keys = 0;
@@ -37,18 +51,35 @@ final class Health {
         if (store != null) {
             StoreHealth h = store.health();
             ObjectNode so = o.putObject("store");
-            so.put("url", store.url().redacted());
+            if (details) so.put("url", store.url().redacted());
             so.put("writer_alive", h.writerAlive());
             so.put("journaling", h.journaling());
             so.put("journal_events", h.journalEvents());
             if (!h.writerAlive()) reasons.add("the store's writer is not running (store closed?)");
-            boolean ping = store.ping();
+            boolean ping = ping();
             so.put("ping", ping);
-            if (!ping) reasons.add("the database " + store.url().redacted() + " does not answer"
-                    + (h.lastError() == null ? "" : ": " + h.lastError()));
+            if (!ping) {
+                reasons.add(details ? "the database " + store.url().redacted() + " does not answer"
+                        + (h.lastError() == null ? "" : ": " + h.lastError())
+                        : "the database does not answer (details for an admin token, and in the gateway's log)");
+            }
         }
         boolean ready = reasons.isEmpty();
         o.put("status", ready ? "ready" : "not ready");
-        ctx.response().setStatusCode(ready ? 200 : 503).putHeader("content-type", "application/json").end(Jsons.write(o));
+        ctx.response().setStatusCode(ready ? 200 : 503).putHeader("content-type", "application/json")
+                .putHeader("cache-control", "no-store").end(Jsons.write(o));
+    }
+
+    /** The last ping's answer, pinging again only when it is older than the interval (one caller pings). */
+    private boolean ping() {
+        long now = System.nanoTime();
+        if (pinged && now - pingedAtNanos < TimeUnit.MILLISECONDS.toNanos(PING_EVERY_MILLIS)) return lastPing;
+        synchronized (pingLock) {
+            if (pinged && System.nanoTime() - pingedAtNanos < TimeUnit.MILLISECONDS.toNanos(PING_EVERY_MILLIS)) return lastPing;
+            lastPing = store.ping();
+            pingedAtNanos = System.nanoTime();
+            pinged = true;
+            return lastPing;
+        }
     }
 }

@@ -4,6 +4,7 @@ import io.keycycle.CallSpec;
 import io.keycycle.Keycycle;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.config.GatewayConfig;
+import io.keycycle.core.config.GatewayEdge;
 import io.keycycle.store.KeycycleStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
@@ -49,8 +50,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * under {@code /admin/keys}. See {@code docs/gateway.md} for shapes and headers.
  *
  * <p>Caveats: with {@link Builder#tokens tokens} every endpoint except {@code /}, {@code /healthz}
- * and {@code /readyz} needs {@code Authorization: Bearer <token>}; without tokens the gateway refuses
- * to bind anything but loopback. Plain chat completions never block: rotation runs on
+ * and {@code /readyz} needs {@code Authorization: Bearer <token>}, and {@code /admin} an
+ * {@link Builder#adminTokens admin token}; without tokens the gateway refuses to bind anything but
+ * loopback. Requests naming a foreign {@code Host}, cross-site requests and non-JSON POST bodies are
+ * refused on every route but the probes ({@link HostCheck}, {@link RequestGuard}). Plain chat completions never block: rotation runs on
  * {@link Keycycle#callAsync} and the upstream call on Vert.x's HTTP client
  * ({@link Builder#upstreamConnections} keep-alive connections, 200 by default), all on the event
  * loop. Streams still call the blocking engine on a worker pool ({@link Builder#workerThreads}, 256
@@ -69,6 +72,7 @@ public final class KeycycleGateway implements AutoCloseable {
     private final String host;
     private final int requestedPort;
     private final List<String> tokens;
+    private final GatewayEdge edge;
     private final long maxBodyBytes;
     private final CallSpec callSpec;
     private final GatewayMetrics metrics;
@@ -91,6 +95,8 @@ public final class KeycycleGateway implements AutoCloseable {
         this.host = b.host;
         this.requestedPort = b.port;
         this.tokens = List.copyOf(b.tokens);
+        this.edge = new GatewayEdge(b.adminTokens, b.allowedHosts, b.queryToken, b.idleTimeoutSeconds, b.maxHeaderBytes,
+                b.maxConnections);
         this.maxBodyBytes = b.maxBodyBytes;
         this.callSpec = b.callSpec;
         this.metrics = new GatewayMetrics(b.meterRegistry, store);
@@ -136,14 +142,23 @@ public final class KeycycleGateway implements AutoCloseable {
         upstream = new Upstream(vertx, keycycle, upstreamConnections);
         keycycle.addListener(recent);
         keycycle.addListener(metrics);
-        server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false)).requestHandler(router());
+        server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false)
+                        .setIdleTimeout(edge.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                        .setMaxHeaderSize(edge.maxHeaderBytes()))
+                .connectionHandler(new ConnectionLimit(edge.maxConnections(), metrics.registry()))
+                .requestHandler(router());
         timerId = vertx.setPeriodic(1000, id -> dashboard.tick());
         CompletableFuture<Integer> result = new CompletableFuture<>();
         server.listen(requestedPort, host).onComplete(ar -> {
             if (ar.succeeded()) {
                 port = ar.result().actualPort();
                 log.info("keycycle gateway listening on {} ({} provider(s), client auth {})", url(), keycycle.providers().size(),
-                        tokens.isEmpty() ? "off (loopback only)" : "on, " + tokens.size() + " token(s)");
+                        tokens.isEmpty() && edge.adminTokens().isEmpty() ? "off (loopback only)"
+                                : "on, " + tokens.size() + " client and " + edge.adminTokens().size() + " admin token(s)");
+                if ((host.equals("0.0.0.0") || host.equals("::")) && edge.allowedHosts().isEmpty()) {
+                    log.warn("bound to {} but gateway.allowed-hosts is empty: requests naming this machine by address or "
+                            + "name (other than loopback) get 403 host_not_allowed; list those names in gateway.allowed-hosts", host);
+                }
                 result.complete(port);
             } else {
                 result.completeExceptionally(ar.cause());
@@ -166,20 +181,27 @@ public final class KeycycleGateway implements AutoCloseable {
 
     private Router router() {
         Router r = Router.router(vertx);
-        ClientAuth auth = new ClientAuth(tokens);
+        ClientAuth auth = new ClientAuth(tokens, edge.adminTokens(), edge.queryToken());
         ChatEndpoint chat = new ChatEndpoint(keycycle, workers, upstream, callSpec);
         AdminEndpoint admin = new AdminEndpoint(keycycle);
-        Health health = new Health(keycycle, store);
+        Health health = new Health(keycycle, store, auth);
         r.route().handler(metrics::timeRequest);
 
-        r.get("/").handler(tag("/")).handler(dashboard::page);
         r.get("/healthz").handler(tag("/healthz")).handler(health::live);
         r.get("/readyz").handler(tag("/readyz")).blockingHandler(health::ready, false);
+        // everything below acts or reveals: no foreign Host (DNS rebinding), no cross-site request
+        r.route().handler(new HostCheck(host, edge.allowedHosts()));
+        r.get("/").handler(tag("/")).handler(dashboard::page);
 
-        r.route("/v1/*").handler(auth);
-        r.route("/api/*").handler(auth);
-        r.route("/admin/*").handler(auth);
-        r.route("/metrics").handler(auth);
+        r.route("/v1/*").handler(auth.client());
+        r.route("/api/*").handler(auth.client());
+        r.route("/admin/*").handler(auth.admin());
+        r.route("/metrics").handler(auth.client());
+        // POST bodies are JSON or nothing: a cross-site form or no-cors fetch cannot send that type
+        for (String path : List.of("/v1/chat/completions", "/admin/keys/:provider/:keyId/disable", "/admin/keys/:provider/:keyId/enable",
+                "/admin/models/:provider/clear")) {
+            r.post(path).handler(RequestGuard::jsonOnly);
+        }
 
         r.post("/v1/chat/completions").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
                 .handler(tag("/v1/chat/completions")).handler(chat);
@@ -260,6 +282,12 @@ public final class KeycycleGateway implements AutoCloseable {
         private String host = GatewayConfig.DEFAULT_HOST;
         private int port = GatewayConfig.DEFAULT_PORT;
         private final List<String> tokens = new ArrayList<>();
+        private final List<String> adminTokens = new ArrayList<>();
+        private List<String> allowedHosts = List.of();
+        private boolean queryToken;
+        private int idleTimeoutSeconds = GatewayEdge.DEFAULT_IDLE_TIMEOUT_SECONDS;
+        private int maxHeaderBytes = GatewayEdge.DEFAULT_MAX_HEADER_BYTES;
+        private int maxConnections = GatewayEdge.DEFAULT_MAX_CONNECTIONS;
         private long maxBodyBytes = GatewayConfig.DEFAULT_MAX_BODY_BYTES;
         private MeterRegistry meterRegistry;
         private CallSpec callSpec = CallSpec.DEFAULT;
@@ -293,17 +321,67 @@ public final class KeycycleGateway implements AutoCloseable {
 
         /** Client bearer tokens; replaces earlier ones. Empty: no auth (loopback only). */
         public Builder tokens(List<String> ts) {
+            List<String> copy = checkedTokens(ts, "gateway token");
+            tokens.clear();
+            tokens.addAll(copy);
+            return this;
+        }
+
+        /**
+         * Admin bearer tokens, for {@code /admin/*} (and everything a client token opens); replaces
+         * earlier ones. A client token gets 403 on {@code /admin}. With client tokens but no admin
+         * token the admin API is closed.
+         */
+        public Builder adminTokens(List<String> ts) {
+            List<String> copy = checkedTokens(ts, "gateway admin token");
+            adminTokens.clear();
+            adminTokens.addAll(copy);
+            return this;
+        }
+
+        /** {@code Host} names accepted besides loopback and the bound address; {@code "*"} accepts any. */
+        public Builder allowedHosts(List<String> hosts) {
+            this.allowedHosts = List.copyOf(Objects.requireNonNull(hosts, "allowedHosts"));
+            return this;
+        }
+
+        /** Accept the token as {@code ?access_token=} too (for the dashboard's live stream); default off. */
+        public Builder queryToken(boolean on) { this.queryToken = on; return this; }
+
+        /** Close a client connection idle this long (default 120 s). */
+        public Builder idleTimeoutSeconds(int s) {
+            if (s < 1) throw new ConfigurationException("gateway idleTimeoutSeconds must be >= 1, was " + s);
+            this.idleTimeoutSeconds = s;
+            return this;
+        }
+
+        /** Largest request head in bytes (default 8 KiB); larger ones get 431. */
+        public Builder maxHeaderBytes(int n) {
+            if (n < 1_024) throw new ConfigurationException("gateway maxHeaderBytes must be >= 1024, was " + n);
+            this.maxHeaderBytes = n;
+            return this;
+        }
+
+        /** Client connections open at once (default 4096); more are closed as they arrive. */
+        public Builder maxConnections(int n) {
+            if (n < 1) throw new ConfigurationException("gateway maxConnections must be >= 1, was " + n);
+            this.maxConnections = n;
+            return this;
+        }
+
+        private static List<String> checkedTokens(List<String> ts, String what) {
             Objects.requireNonNull(ts, "tokens");
             List<String> copy = new ArrayList<>();
             for (int i = 0; i < ts.size(); i++) {
                 String t = ts.get(i);
-                if (t == null || t.isBlank()) throw new ConfigurationException("gateway token #" + (i + 1) + " is blank");
-                if (t.trim().length() < 8) throw new ConfigurationException("gateway token #" + (i + 1) + " is shorter than 8 characters");
+                if (t == null || t.isBlank()) throw new ConfigurationException(what + " #" + (i + 1) + " is blank");
+                if (t.trim().length() < 8) throw new ConfigurationException(what + " #" + (i + 1) + " is shorter than 8 characters");
+                if (!t.trim().chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                    throw new ConfigurationException(what + " #" + (i + 1) + " has characters a header cannot carry (printable ASCII only)");
+                }
                 copy.add(t.trim());
             }
-            tokens.clear();
-            tokens.addAll(copy);
-            return this;
+            return copy;
         }
 
         /** Largest accepted request body in bytes (default 10 MiB); larger ones get 413. */
@@ -316,7 +394,10 @@ public final class KeycycleGateway implements AutoCloseable {
         /** Host, port, tokens and body limit from the {@code gateway:} section of keycycle.yaml. */
         public Builder config(GatewayConfig c) {
             Objects.requireNonNull(c, "config");
-            return host(c.host()).port(c.port()).tokens(c.tokens()).maxBodyBytes(c.maxBodyBytes());
+            GatewayEdge e = c.edge();
+            return host(c.host()).port(c.port()).tokens(c.tokens()).maxBodyBytes(c.maxBodyBytes())
+                    .adminTokens(e.adminTokens()).allowedHosts(e.allowedHosts()).queryToken(e.queryToken())
+                    .idleTimeoutSeconds(e.idleTimeoutSeconds()).maxHeaderBytes(e.maxHeaderBytes()).maxConnections(e.maxConnections());
         }
 
         /**
@@ -353,7 +434,7 @@ public final class KeycycleGateway implements AutoCloseable {
          */
         public KeycycleGateway build() {
             if (keycycle == null) throw new ConfigurationException("KeycycleGateway needs a Keycycle: builder().keycycle(Keycycle.fromEnv())");
-            if (tokens.isEmpty() && !isLoopback(host)) {
+            if (tokens.isEmpty() && adminTokens.isEmpty() && !isLoopback(host)) {
                 throw new ConfigurationException("refusing to serve on " + host + " without client tokens: anyone who can reach it "
                         + "could spend your keys. Set gateway.tokens in keycycle.yaml (e.g. [${KEYCYCLE_GATEWAY_TOKEN}]) "
                         + "or bind to 127.0.0.1");

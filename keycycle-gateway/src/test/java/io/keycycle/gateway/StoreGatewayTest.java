@@ -57,7 +57,7 @@ class StoreGatewayTest {
         gw = startGateway(store, 2, "rpm: 100", null);
         for (int i = 0; i < 4; i++) assertThat(gw.chat(TARGET, "plain request number " + i).statusCode()).isEqualTo(200);
         for (int i = 0; i < 2; i++) {
-            HttpRequest req = gw.request("/v1/chat/completions").POST(HttpRequest.BodyPublishers.ofString(
+            HttpRequest req = gw.request("/v1/chat/completions").header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                     TestGateway.chatBody(TARGET, "streamed request " + i, true))).build();
             HttpResponse<String> r = gw.send(req);
             assertThat(r.statusCode()).isEqualTo(200);

@@ -21,9 +21,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * Moves events from the engine's threads to the database without ever making those threads wait
  * for the database.
  *
- * <p><b>Normal mode</b>: {@link #offer} numbers the event and puts it on a bounded queue; one writer
- * thread takes batches (up to {@code batchSize}, lingering up to {@code batchInterval} for more)
- * and commits each in one transaction.
+ * <p><b>Normal mode</b>: {@link #offer} numbers the event, appends it to the {@link WriteAheadLog}
+ * (one {@code write} call: from then on a crash of the process cannot lose it) and puts it on a
+ * bounded queue; one writer thread takes batches (up to {@code batchSize}, lingering up to
+ * {@code batchInterval} for more) and commits each in one transaction, after which the write-ahead
+ * files holding only committed events are deleted.
  *
  * <p><b>Journal mode</b> ("degraded"): entered when the queue is full or a write fails with a
  * transient error. From then on {@code offer} appends to the journal file instead of the queue;
@@ -43,10 +45,13 @@ final class AsyncWriter {
     private static final Logger LOG = LoggerFactory.getLogger(AsyncWriter.class);
     /** How often a lingering writer looks at the queue again. */
     private static final long LINGER_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** Beyond the pool's connection timeout: SQLite's busy timeout (3 s) plus a margin. */
+    private static final long STUCK_CALL_GRACE_MILLIS = 3_500;
 
     private final StoreConfig config;
     private final BatchWriter db;
     private final Journal journal;
+    private final WriteAheadLog writeAhead;
     private final String where;
     private final int nonce;
     private final ArrayBlockingQueue<StoredEvent> queue;
@@ -63,11 +68,13 @@ final class AsyncWriter {
     private volatile boolean stopping;
     private volatile long stopDeadlineNanos;
     private volatile List<StoredEvent> inFlight = List.of(); // memory-only events being written
+    private volatile boolean evacuated = true;  // the writer thread's batch, if any, reached the journal at stop
 
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong spilled = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    private volatile boolean writeAheadBroken;
     private volatile String lastError;
     private volatile Instant lastErrorAt;
     private volatile Instant lastCommitAt;
@@ -76,6 +83,7 @@ final class AsyncWriter {
         this.config = config;
         this.db = db;
         this.journal = journal;
+        this.writeAhead = journal.writeAheadLog(config.journalFsync());
         this.where = where;
         this.nonce = nonce;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
@@ -102,7 +110,10 @@ final class AsyncWriter {
         try {
             StoredEvent e = StoredEvent.of(event, ++seq, nonce);
             lastSeq = seq;
-            if (!degraded && queue.offer(e)) return;
+            if (!degraded) {
+                writeAhead(e);
+                if (queue.offer(e)) return;
+            }
             if (!degraded) {
                 degraded = true;
                 startedSpilling = true;
@@ -127,6 +138,24 @@ final class AsyncWriter {
         if (failure != null) {
             error("could not store an event: " + failure);
             LOG.error("store {}: could not store {}", where, event, failure);
+        }
+    }
+
+    /** Under the lock: the event reaches the operating system before the caller goes on. */
+    private void writeAhead(StoredEvent e) {
+        try {
+            writeAhead.append(e);
+            if (writeAheadBroken) {
+                writeAheadBroken = false;
+                LOG.info("store {}: the write-ahead log {} works again", where, journal.dir());
+            }
+        } catch (IOException io) {
+            error("write-ahead append failed, the event is held in memory only until it is committed: " + io);
+            if (!writeAheadBroken) {
+                writeAheadBroken = true;
+                LOG.error("store {}: cannot append to the write-ahead log in {} ({}); events are not crash-safe until it works",
+                        where, journal.dir(), io.toString());
+            }
         }
     }
 
@@ -164,11 +193,14 @@ final class AsyncWriter {
         // From now on every event goes straight to the journal, for the next run to replay. If the
         // writer is stuck in a database call, what it holds is journaled too: should that call still
         // commit, the replay finds the event ids present and skips them.
+        boolean durable = true;
+        boolean writerAlive;
         lock.lock();
         try {
             degraded = true;
             List<StoredEvent> rest = new ArrayList<>();
-            if (thread.isAlive()) {
+            writerAlive = thread.isAlive();
+            if (writerAlive) {
                 rest.addAll(inFlight);
                 thread.interrupt();
             }
@@ -181,9 +213,32 @@ final class AsyncWriter {
                         where, rest.size(), journal.dir());
             }
         } catch (IOException io) {
+            durable = false;
+            writerAlive = true;
             LOG.error("store {}: cannot journal events at close: {}", where, io.toString());
         } finally {
             lock.unlock();
+        }
+        if (writerAlive) {
+            // The writer is inside a database call. Let that call end by itself (a lock wait ends at
+            // SQLite's busy timeout, a connection attempt at the pool's timeout) before the pool is
+            // closed under it: a connection aborted in the middle of BEGIN IMMEDIATE can keep the
+            // SQLite write lock after the store is gone. What the call holds is journaled above.
+            try {
+                thread.join(config.connectionTimeout().toMillis() + STUCK_CALL_GRACE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            writerAlive = thread.isAlive();
+        }
+        try {
+            // Everything is committed or in journal segments now: the write-ahead copies are no longer
+            // needed. Otherwise (a journal write failed, or the writer is stuck) they stay for the next
+            // start, which skips whatever turns out to be committed already.
+            if (durable && !writerAlive && evacuated) writeAhead.discard();
+            else writeAhead.close();
+        } catch (IOException io) {
+            LOG.warn("store {}: cannot remove the write-ahead log: {}", where, io.toString());
         }
     }
 
@@ -315,6 +370,7 @@ final class AsyncWriter {
                     handledSeq = Math.max(handledSeq, lastSeq); // everything handed out went through the journal
                     progress.notifyAll();
                 }
+                releaseWriteAhead();
                 LOG.info("store {}: journal replayed, back to direct writes", where);
                 return true;
             }
@@ -411,6 +467,15 @@ final class AsyncWriter {
             if (max > handledSeq) handledSeq = max;
             progress.notifyAll();
         }
+        releaseWriteAhead();
+    }
+
+    private void releaseWriteAhead() {
+        try {
+            writeAhead.committedThrough(handledSeq);
+        } catch (IOException io) {
+            error("cannot delete a committed write-ahead file: " + io);
+        }
     }
 
     /** At the stop deadline: what this thread holds goes to the journal; {@link #stop} takes the queue. */
@@ -422,6 +487,7 @@ final class AsyncWriter {
             LOG.warn("store {}: closed before the database took {} events; they wait in the journal {}",
                     where, batch.size(), journal.dir());
         } catch (IOException io) {
+            evacuated = false;
             LOG.error("store {}: cannot write {} events to the journal at close: {}", where, batch.size(), io.toString());
         }
         batch.clear();

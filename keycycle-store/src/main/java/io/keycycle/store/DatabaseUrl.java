@@ -46,9 +46,9 @@ public record DatabaseUrl(Kind kind, String jdbcUrl, String user, String passwor
     /** Dialect family. TiDB is detected at connect time within {@link #MYSQL}. */
     public enum Kind { SQLITE, MYSQL }
 
-    private static final Pattern USERINFO = Pattern.compile("(//[^/@:?#]*:)[^@/]*@");
+    /** Driver properties whose value is a secret: any name containing password/passwd/secret, or ending in pwd. */
     private static final Pattern PASSWORD_PARAM =
-            Pattern.compile("(?i)([?&;](?:password|passwd|pwd|trustCertificateKeyStorePassword)=)[^&;#]*");
+            Pattern.compile("(?i)([?&;][^=&;#?\\s]*(?:password|passwd|secret|pwd)[^=&;#?\\s]*=)[^&;#\\s\"']*");
 
     /**
      * Parses any accepted form.
@@ -87,8 +87,36 @@ public record DatabaseUrl(Kind kind, String jdbcUrl, String user, String passwor
     /** Masks the password of any URL-ish string, parseable or not. Use in every message. */
     public static String redact(String url) {
         if (url == null) return null;
-        String s = USERINFO.matcher(url).replaceAll("$1***@");
-        return PASSWORD_PARAM.matcher(s).replaceAll("$1***");
+        return PASSWORD_PARAM.matcher(maskUserInfo(url)).replaceAll("$1***");
+    }
+
+    /**
+     * Masks the password of every {@code //user:password@host} in {@code text}. The password may
+     * itself contain {@code /}, {@code @} or {@code :} (as the parser allows), so the user info ends
+     * at the last {@code @} of the URL (the URL ends at whitespace or a quote); when in doubt more
+     * is masked, never less.
+     */
+    private static String maskUserInfo(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        int from = 0;
+        while (true) {
+            int slashes = text.indexOf("//", from);
+            if (slashes < 0) break;
+            int start = slashes + 2;
+            int end = start;
+            while (end < text.length() && !Character.isWhitespace(text.charAt(end)) && "\"'<>`".indexOf(text.charAt(end)) < 0) end++;
+            int at = text.lastIndexOf('@', end - 1);
+            int firstAt = text.indexOf('@', start);
+            int colon = text.indexOf(':', start);
+            if (at >= start && colon >= start && colon < firstAt) {
+                out.append(text, from, colon + 1).append("***@");
+                from = at + 1;
+            } else {
+                out.append(text, from, start);
+                from = start;
+            }
+        }
+        return out.append(text, from, text.length()).toString();
     }
 
     /** The JDBC URL with the user and a masked password, for logs and errors. */

@@ -30,12 +30,23 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>One process owns a directory ({@code .lock}); a second process on the same directory works in
  * a {@code proc-<nonce>} subdirectory, which the owner adopts at its next start if it was left
- * behind. Thread-safety: {@link #append} and {@link #closeAppendIfDrained} are called under the
+ * behind.
+ *
+ * <p>Opening repairs what a crash can leave: write-ahead files ({@link WriteAheadLog}) become
+ * segments to replay, a last line without its newline (torn by a crash in the middle of an append)
+ * is cut off, a leftover {@code .tmp} segment is taken as it is, and files the journal does not know
+ * are ignored with a warning. Lines that are not valid records go to {@code rejected-lines.txt}
+ * once their segment is committed; they never stop the replay. Every file is created readable by
+ * its owner only. Thread-safety: {@link #append} and {@link #closeAppendIfDrained} are called under the
  * store's lock; everything else from the writer thread only.
  */
 final class Journal implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
+    static final String SEGMENT_PREFIX = "seg-";
+    static final String PROC_PREFIX = "proc-";
+    private static final String LOCK = ".lock";
+    private static final String REJECTED = "rejected.jsonl";
 
     /** A segment file and how much of it is committed. */
     static final class Segment {
@@ -50,8 +61,10 @@ final class Journal implements Closeable {
         }
     }
 
-    /** Lines read from a segment: the events and the byte offset just after the last one. */
-    record Chunk(List<StoredEvent> events, long endOffset, int corrupt) { }
+    /** Lines read from a segment: the events, the unreadable lines and the byte offset just after the last one. */
+    record Chunk(List<StoredEvent> events, long endOffset, List<byte[]> corruptLines) {
+        int corrupt() { return corruptLines.size(); }
+    }
 
     private final Path dir;
     private final ObjectMapper json;
@@ -68,15 +81,15 @@ final class Journal implements Closeable {
     Journal(Path requestedDir, ObjectMapper json, int nonce) throws IOException {
         this.json = json;
         this.nonce = nonce;
-        Files.createDirectories(requestedDir);
+        JournalFiles.createDirectory(requestedDir);
         Path chosen = requestedDir;
-        FileChannel ch = FileChannel.open(requestedDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel ch = openLock(requestedDir);
         FileLock l = tryLock(ch);
         if (l == null) {
             ch.close();
-            chosen = requestedDir.resolve("proc-" + Integer.toHexString(nonce));
-            Files.createDirectories(chosen);
-            ch = FileChannel.open(chosen.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            chosen = requestedDir.resolve(PROC_PREFIX + Integer.toHexString(nonce));
+            JournalFiles.createDirectory(chosen);
+            ch = openLock(chosen);
             l = tryLock(ch);
             if (l == null) throw new IOException("journal directory " + chosen + " is locked");
             LOG.info("journal {} is in use by another store; this one journals to {}", requestedDir, chosen);
@@ -125,10 +138,11 @@ final class Journal implements Closeable {
     void append(StoredEvent e) throws IOException {
         if (appendOut == null) {
             appendSegment = newSegment(e.seq());
-            appendOut = Files.newOutputStream(appendSegment.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.createFile(appendSegment.path, JournalFiles.ownerOnly());
+            appendOut = Files.newOutputStream(appendSegment.path, StandardOpenOption.APPEND);
             synchronized (segments) { segments.put(appendSegment.path.getFileName().toString(), appendSegment); }
         }
-        appendOut.write(line(e));
+        appendOut.write(line(json, e));
         appendOut.flush();
         appendSegment.events++;
         pendingEvents.incrementAndGet();
@@ -140,9 +154,10 @@ final class Journal implements Closeable {
         if (events.isEmpty()) return;
         Segment s = newSegment(events.get(0).seq());
         Path tmp = s.path.resolveSibling(s.path.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                JournalFiles.ownerOnly())) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream(events.size() * 256);
-            for (StoredEvent e : events) buf.write(line(e));
+            for (StoredEvent e : events) buf.write(line(json, e));
             ch.write(java.nio.ByteBuffer.wrap(buf.toByteArray()));
             ch.force(true);
         }
@@ -163,7 +178,7 @@ final class Journal implements Closeable {
     /** Reads up to {@code max} complete lines after the committed offset. */
     Chunk read(Segment s, int max) throws IOException {
         List<StoredEvent> events = new ArrayList<>();
-        int corrupt = 0;
+        List<byte[]> corrupt = new ArrayList<>();
         long offset = s.committedOffset;
         try (RandomAccessFile f = new RandomAccessFile(s.path.toFile(), "r")) {
             long end = f.length();
@@ -177,15 +192,20 @@ final class Journal implements Closeable {
                 if (n <= 0) break;
                 for (int i = 0; i < n; i++) {
                     if (buf[i] == '\n') {
-                        String text = line.toString(StandardCharsets.UTF_8).trim();
+                        byte[] raw = line.toByteArray();
+                        String text = new String(raw, StandardCharsets.UTF_8).trim();
                         line.reset();
+                        long lineStart = offset;
                         offset = pos + i + 1;
                         if (!text.isEmpty()) {
                             try {
-                                events.add(json.readValue(text, StoredEvent.class));
-                            } catch (IOException bad) {
-                                corrupt++;
-                                LOG.warn("journal {}: skipping an unreadable line at offset {}", s.path.getFileName(), offset);
+                                StoredEvent e = json.readValue(text, StoredEvent.class);
+                                if (e == null || e.eventId() == null) throw new IOException("not a journal record");
+                                events.add(e);
+                            } catch (IOException | RuntimeException bad) {
+                                corrupt.add(raw);
+                                LOG.warn("journal {}: an unreadable line at offset {} goes to {}", s.path.getFileName(), lineStart,
+                                        JournalFiles.REJECTED_LINES);
                             }
                         }
                         if (events.size() >= max) break outer;
@@ -201,9 +221,14 @@ final class Journal implements Closeable {
 
     /** Marks a chunk committed; deletes a fully committed segment unless it is the open append segment. */
     void committed(Segment s, Chunk chunk) throws IOException {
+        for (byte[] bad : chunk.corruptLines()) JournalFiles.reject(dir, s.path.getFileName() + " at offset " + s.committedOffset, bad);
         s.committedOffset = chunk.endOffset();
         pendingEvents.addAndGet(-(chunk.events().size() + chunk.corrupt()));
-        if (s != appendSegment && s.committedOffset >= Files.size(s.path)) remove(s);
+        if (s == appendSegment) return;
+        if (chunk.events().isEmpty() && chunk.corrupt() == 0 && s.committedOffset < Files.size(s.path)) {
+            JournalFiles.repairTail(s.path); // a closed segment never grows: what follows the last newline is torn
+        }
+        if (s.committedOffset >= Files.size(s.path)) remove(s);
     }
 
     /** Under the store lock: closes and deletes the append segment if all of it is committed. */
@@ -219,9 +244,8 @@ final class Journal implements Closeable {
 
     /** Moves events that can never be written (rejected by the database) aside, never dropping them. */
     void deadLetter(List<StoredEvent> events) throws IOException {
-        Path file = dir.resolve("rejected.jsonl");
-        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            for (StoredEvent e : events) out.write(line(e));
+        try (OutputStream out = JournalFiles.append(dir.resolve(REJECTED))) {
+            for (StoredEvent e : events) out.write(line(json, e));
         }
     }
 
@@ -234,7 +258,10 @@ final class Journal implements Closeable {
         try { lock.release(); } finally { lockChannel.close(); }
     }
 
-    private byte[] line(StoredEvent e) throws IOException {
+    /** A write-ahead log in this journal's directory, its file names unique among the segments'. */
+    WriteAheadLog writeAheadLog(boolean fsync) { return new WriteAheadLog(dir, json, nonce, fsync, segmentCounter); }
+
+    static byte[] line(ObjectMapper json, StoredEvent e) throws IOException {
         byte[] b = json.writeValueAsBytes(e);
         byte[] out = new byte[b.length + 1];
         System.arraycopy(b, 0, out, 0, b.length);
@@ -244,7 +271,7 @@ final class Journal implements Closeable {
 
     private Segment newSegment(long firstSeq) {
         // The counter keeps names unique when the same events are journaled twice (close racing the writer).
-        String name = String.format("seg-%020d-%08x-%06d.jsonl", firstSeq, nonce, segmentCounter.incrementAndGet());
+        String name = String.format(SEGMENT_PREFIX + "%020d-%08x-%06d.jsonl", firstSeq, nonce, segmentCounter.incrementAndGet());
         return new Segment(dir.resolve(name), firstSeq);
     }
 
@@ -254,39 +281,73 @@ final class Journal implements Closeable {
     }
 
     private void scan() throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "seg-*.jsonl")) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                long first = Long.parseLong(name.substring(4, 24));
-                Segment s = new Segment(p, first);
-                Chunk all = read(s, Integer.MAX_VALUE);
-                s.events = all.events().size() + all.corrupt();
-                for (StoredEvent e : all.events()) maxSeq.accumulateAndGet(e.seq(), Math::max);
-                pendingEvents.addAndGet(s.events);
-                segments.put(name, s);
+        List<Path> entries = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) entries.add(p);
+        }
+        for (Path p : entries) {
+            String name = p.getFileName().toString();
+            if (name.equals(LOCK) || name.equals(REJECTED) || name.equals(JournalFiles.REJECTED_LINES)
+                    || (name.startsWith(PROC_PREFIX) && Files.isDirectory(p)) || TrustStores.isTrustStore(name)) {
+                continue;
             }
+            Path segment = asSegment(p, name);
+            if (segment == null) {
+                LOG.warn("journal {}: ignoring {}, which is not a journal file", dir, name);
+                continue;
+            }
+            String segName = segment.getFileName().toString();
+            Segment s = new Segment(segment, Long.parseLong(segName.substring(4, 24)));
+            JournalFiles.repairTail(segment);
+            Chunk all = read(s, Integer.MAX_VALUE);
+            s.events = all.events().size() + all.corrupt();
+            for (StoredEvent e : all.events()) maxSeq.accumulateAndGet(e.seq(), Math::max);
+            pendingEvents.addAndGet(s.events);
+            segments.put(segName, s);
         }
         if (!segments.isEmpty()) {
             LOG.info("journal {}: {} events left by a previous run will be replayed", dir, pendingEvents.get());
         }
     }
 
+    /**
+     * The segment a file is, renaming a write-ahead file or a leftover temporary segment to a
+     * segment name; null for a file the journal does not know.
+     */
+    private static Path asSegment(Path p, String name) throws IOException {
+        if (!Files.isRegularFile(p)) return null;
+        String base = name;
+        if (base.startsWith(WriteAheadLog.PREFIX)) base = SEGMENT_PREFIX + base.substring(WriteAheadLog.PREFIX.length());
+        if (base.endsWith(".jsonl.tmp")) base = base.substring(0, base.length() - 4);
+        if (!base.matches("seg-\\d{20}-[0-9a-f]{8}-\\d{6}\\.jsonl")) return null;
+        if (base.equals(name)) return p;
+        Path target = p.resolveSibling(base);
+        Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
+        return target;
+    }
+
     private static void adoptOrphans(Path dir) throws IOException {
-        try (DirectoryStream<Path> subs = Files.newDirectoryStream(dir, "proc-*")) {
+        try (DirectoryStream<Path> subs = Files.newDirectoryStream(dir, PROC_PREFIX + "*")) {
             for (Path sub : subs) {
                 if (!Files.isDirectory(sub)) continue;
-                try (FileChannel ch = FileChannel.open(sub.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                try (FileChannel ch = openLock(sub)) {
                     FileLock l = tryLock(ch);
                     if (l == null) continue;
-                    try (DirectoryStream<Path> segs = Files.newDirectoryStream(sub, "seg-*.jsonl")) {
+                    try (DirectoryStream<Path> segs = Files.newDirectoryStream(sub, "{seg-,wal-}*.jsonl")) {
                         for (Path seg : segs) Files.move(seg, dir.resolve(seg.getFileName()), StandardCopyOption.ATOMIC_MOVE);
                     }
                     l.release();
                 }
-                Files.deleteIfExists(sub.resolve(".lock"));
+                Files.deleteIfExists(sub.resolve(LOCK));
                 try { Files.deleteIfExists(sub); } catch (IOException notEmpty) { /* leave it */ }
             }
         }
+    }
+
+    private static FileChannel openLock(Path dir) throws IOException {
+        Path lock = dir.resolve(LOCK);
+        if (Files.exists(lock)) return FileChannel.open(lock, StandardOpenOption.WRITE);
+        return FileChannel.open(lock, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), JournalFiles.ownerOnly());
     }
 
     private static FileLock tryLock(FileChannel ch) throws IOException {

@@ -27,11 +27,14 @@ import java.util.Objects;
  * @param maxPoolSize       pool size: one writer connection plus readers
  * @param shutdownHook      register a JVM shutdown hook calling {@code close()}
  * @param clock             time for {@code prune}; events carry their own instants
+ * @param journalFsync      also force each write-ahead append to the disk (survives a power loss; costs a
+ *                          disk flush per event). Without it an event is safe from a crash of the process
+ *                          as soon as {@code onEvent} returns, but not from a crash of the machine.
  */
 public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir, int queueCapacity, int batchSize,
                           Duration batchInterval, Duration closeTimeout, Duration retryBackoffMin,
                           Duration retryBackoffMax, Duration connectionTimeout, int maxPoolSize,
-                          boolean shutdownHook, EngineClock clock) {
+                          boolean shutdownHook, EngineClock clock, boolean journalFsync) {
 
     /** Largest batch per transaction (TiDB Serverless keeps transactions small). */
     public static final int MAX_BATCH = 500;
@@ -66,7 +69,8 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
 
     /**
      * Reads {@code KEYCYCLE_DB_URL}, else {@code TIDB_DB_URL} (the Python library's variable, SQLAlchemy
-     * form accepted), else the embedded SQLite default; {@code KEYCYCLE_JOURNAL_DIR} if set.
+     * form accepted), else the embedded SQLite default; {@code KEYCYCLE_JOURNAL_DIR} and
+     * {@code KEYCYCLE_JOURNAL_FSYNC} ({@code true}/{@code false}) if set.
      */
     public static StoreConfig fromEnv(Map<String, String> env) {
         String url = nonBlank(env.get("KEYCYCLE_DB_URL"));
@@ -74,7 +78,18 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         Builder b = builder(url == null ? DatabaseUrl.DEFAULT_URL : url);
         String journal = nonBlank(env.get("KEYCYCLE_JOURNAL_DIR"));
         if (journal != null) b.journalDir(Path.of(journal));
+        b.journalFsync(journalFsync(env));
         return b.build();
+    }
+
+    /** {@code KEYCYCLE_JOURNAL_FSYNC}: {@code true} or {@code false} (default when unset). */
+    public static boolean journalFsync(Map<String, String> env) {
+        String fsync = nonBlank(env.get("KEYCYCLE_JOURNAL_FSYNC"));
+        if (fsync == null) return false;
+        if (!fsync.equalsIgnoreCase("true") && !fsync.equalsIgnoreCase("false")) {
+            throw new ConfigurationException("KEYCYCLE_JOURNAL_FSYNC must be true or false, was '" + fsync + "'");
+        }
+        return fsync.equalsIgnoreCase("true");
     }
 
     public Builder toBuilder() {
@@ -91,6 +106,7 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         b.maxPoolSize = maxPoolSize;
         b.shutdownHook = shutdownHook;
         b.clock = clock;
+        b.journalFsync = journalFsync;
         return b;
     }
 
@@ -124,6 +140,7 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         private int maxPoolSize = 3;
         private boolean shutdownHook = true;
         private EngineClock clock = EngineClock.system();
+        private boolean journalFsync;
 
         private Builder(DatabaseUrl url) { this.url = Objects.requireNonNull(url, "url"); }
 
@@ -145,10 +162,12 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         public Builder maxPoolSize(int v) { positive("maxPoolSize", v); this.maxPoolSize = v; return this; }
         public Builder shutdownHook(boolean v) { this.shutdownHook = v; return this; }
         public Builder clock(EngineClock v) { this.clock = Objects.requireNonNull(v, "clock"); return this; }
+        /** Force every write-ahead append to the disk (power-loss safe, slower); default false. */
+        public Builder journalFsync(boolean v) { this.journalFsync = v; return this; }
 
         public StoreConfig build() {
             return new StoreConfig(url, autoMigrate, journalDir, queueCapacity, batchSize, batchInterval, closeTimeout,
-                    retryBackoffMin, retryBackoffMax, connectionTimeout, maxPoolSize, shutdownHook, clock);
+                    retryBackoffMin, retryBackoffMax, connectionTimeout, maxPoolSize, shutdownHook, clock, journalFsync);
         }
     }
 }

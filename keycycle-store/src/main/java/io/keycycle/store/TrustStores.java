@@ -27,6 +27,9 @@ final class TrustStores {
 
     private TrustStores() { }
 
+    /** True for the name of a trust store this class writes (it lives in the journal directory). */
+    static boolean isTrustStore(String fileName) { return fileName.startsWith("keycycle-ca-"); }
+
     /** Returns the PKCS12 trust store for {@code pem}, creating it in {@code dir} if needed. */
     static Path fromPem(Path pem, Path dir) {
         try {

@@ -124,4 +124,22 @@ class DatabaseUrlTest {
         }
         assertThat(ks.size()).isGreaterThan(10);
     }
+
+    @org.junit.jupiter.api.Test
+    void passwordsWithSlashesAtSignsAndDriverPropertiesAreMaskedEverywhere() {
+        String pw = "p/a@ss:w0rd";
+        DatabaseUrl u = DatabaseUrl.parse("mysql+pymysql://app:" + pw + "@db.example:4000/keycycle");
+        assertThat(u.password()).isEqualTo(pw);
+        assertThat(u.redacted()).doesNotContain("p/a", "ss:w0rd", "w0rd").contains("db.example:4000/keycycle");
+        String raw = "jdbc:mysql://app:" + pw + "@db.example:4000/keycycle";
+        assertThat(DatabaseUrl.redact(raw)).isEqualTo("jdbc:mysql://app:***@db.example:4000/keycycle");
+        assertThat(DatabaseUrl.redact("cannot connect to " + raw + " (timeout)"))
+                .isEqualTo("cannot connect to jdbc:mysql://app:***@db.example:4000/keycycle (timeout)");
+        assertThat(DatabaseUrl.redact("jdbc:mysql://h:3306/d?user=a&password=s3cr%2Ft&sslMode=REQUIRED"))
+                .isEqualTo("jdbc:mysql://h:3306/d?user=a&password=***&sslMode=REQUIRED");
+        DatabaseUrl props = DatabaseUrl.parse("jdbc:mysql://h:3306/d?clientCertificateKeyStorePassword=k3y&password1=mfa-one&useSSL=true");
+        assertThat(props.redacted()).doesNotContain("k3y", "mfa-one").contains("useSSL=true");
+        assertThat(DatabaseUrl.redact("jdbc:mysql://u@h:3306/d?x=a@b")).isEqualTo("jdbc:mysql://u@h:3306/d?x=a@b");
+        assertThat(DatabaseUrl.parse("jdbc:mysql://h:3306/d?password=" + "pw@x").redacted()).doesNotContain("pw@x");
+    }
 }

@@ -127,7 +127,7 @@ class WriterTest {
             first.onEvent(Events.settled(T0.plusMillis(100), "gemini", FP_A, "gemini-2.5-flash", 100, 5)); // after close
         }
         KeycycleStore second = db.open(cfg);
-        assertThat(second.flush(Duration.ofSeconds(20))).isTrue();
+        assertThat(second.flush(Duration.ofSeconds(20))).as("%s", second.health()).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> second.health().journalEvents() == 0);
         assertThat(Events.promptTokensInInsertOrder(db::connect)).containsExactlyElementsOf(LongStream.rangeClosed(0, 100).boxed().toList());
         assertThat(Events.count(db::connect, "SELECT SUM(requests) FROM keycycle_usage_minute")).isEqualTo(101);

@@ -24,7 +24,8 @@ final class ConfigParser {
             "allow-unknown-models", "models", "keys", "key-tiers");
     private static final Set<String> KEY = Set.of("scope", "tier", "limits", "models");
     private static final Set<String> KEY_TIER = Set.of("limits", "models", "scopes");
-    private static final Set<String> GATEWAY = Set.of("host", "port", "tokens", "max-body-bytes");
+    private static final Set<String> GATEWAY = Set.of("host", "port", "tokens", "max-body-bytes", "admin-tokens",
+            "allowed-hosts", "query-token", "idle-timeout-seconds", "max-header-bytes", "max-connections");
     private static final Set<String> DATABASE = Set.of("url");
 
     private final YamlDocument doc;
@@ -150,15 +151,31 @@ final class ConfigParser {
         String host = in.requiredText(m.get("host"), "gateway.host");
         Long port = in.number(m.get("port"), "gateway.port", 0, 65_535);
         Long maxBody = in.number(m.get("max-body-bytes"), "gateway.max-body-bytes", 1, Long.MAX_VALUE / 2);
-        List<String> tokens = new ArrayList<>();
-        List<Node> items = in.sequence(m.get("tokens"), "gateway.tokens");
-        for (int i = 0; i < items.size(); i++) {
-            String t = in.string(items.get(i), "gateway.tokens[" + i + "]");
-            if (t != null && !t.isBlank()) tokens.add(t.trim());
-        }
+        List<String> tokens = strings(m.get("tokens"), "gateway.tokens");
+        List<String> adminTokens = strings(m.get("admin-tokens"), "gateway.admin-tokens");
+        List<String> allowedHosts = strings(m.get("allowed-hosts"), "gateway.allowed-hosts");
+        Boolean queryToken = in.bool(m.get("query-token"), "gateway.query-token");
+        Long idle = in.number(m.get("idle-timeout-seconds"), "gateway.idle-timeout-seconds", 1, 86_400);
+        Long header = in.number(m.get("max-header-bytes"), "gateway.max-header-bytes", 1_024, 1 << 20);
+        Long connections = in.number(m.get("max-connections"), "gateway.max-connections", 1, 1_000_000);
+        GatewayEdge edge = new GatewayEdge(adminTokens, allowedHosts, queryToken != null && queryToken,
+                idle == null ? GatewayEdge.DEFAULT_IDLE_TIMEOUT_SECONDS : idle.intValue(),
+                header == null ? GatewayEdge.DEFAULT_MAX_HEADER_BYTES : header.intValue(),
+                connections == null ? GatewayEdge.DEFAULT_MAX_CONNECTIONS : connections.intValue());
         return new GatewayConfig(host == null ? GatewayConfig.DEFAULT_HOST : host,
                 port == null ? GatewayConfig.DEFAULT_PORT : port.intValue(), tokens,
-                maxBody == null ? GatewayConfig.DEFAULT_MAX_BODY_BYTES : maxBody);
+                maxBody == null ? GatewayConfig.DEFAULT_MAX_BODY_BYTES : maxBody, edge);
+    }
+
+    /** A list of strings; blank ones (an unset {@code ${VAR:-}}) are dropped. */
+    private List<String> strings(Node node, String path) {
+        List<String> out = new ArrayList<>();
+        List<Node> items = in.sequence(node, path);
+        for (int i = 0; i < items.size(); i++) {
+            String t = in.string(items.get(i), path + "[" + i + "]");
+            if (t != null && !t.isBlank()) out.add(t.trim());
+        }
+        return out;
     }
 
     private URI url(Node node, String path) {

@@ -46,6 +46,8 @@ public record Finding(Severity severity, String provider, Code code, String mess
         UNKNOWN_KEY_REF,
         /** {@code <P>_API_KEY_<i>} set but empty. */
         EMPTY_KEY,
+        /** A key with a character an HTTP header cannot carry (line break, space, non-ASCII); skipped. */
+        KEY_CHARACTERS,
         /** Index 0 or otherwise unusable variable name. */
         BAD_INDEX,
         /** {@code <P>_BASE_URL} is not an http(s) URL (ERROR). */

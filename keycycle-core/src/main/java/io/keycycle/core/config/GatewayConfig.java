@@ -9,21 +9,28 @@ import java.util.Objects;
  * the gateway then runs without client auth, which it only allows on loopback.
  *
  * @param port 0 asks for any free port (tests)
+ * @param edge admin tokens, allowed hosts, query tokens and connection limits
  */
-public record GatewayConfig(String host, int port, List<String> tokens, long maxBodyBytes) {
+public record GatewayConfig(String host, int port, List<String> tokens, long maxBodyBytes, GatewayEdge edge) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8787;
     public static final long DEFAULT_MAX_BODY_BYTES = 10L * 1024 * 1024;
-    public static final GatewayConfig DEFAULT = new GatewayConfig(DEFAULT_HOST, DEFAULT_PORT, List.of(), DEFAULT_MAX_BODY_BYTES);
+    public static final GatewayConfig DEFAULT = new GatewayConfig(DEFAULT_HOST, DEFAULT_PORT, List.of(), DEFAULT_MAX_BODY_BYTES,
+            GatewayEdge.DEFAULT);
 
     public GatewayConfig {
         Objects.requireNonNull(host, "host");
         tokens = List.copyOf(tokens);
+        edge = edge == null ? GatewayEdge.DEFAULT : edge;
+    }
+
+    public GatewayConfig(String host, int port, List<String> tokens, long maxBodyBytes) {
+        this(host, port, tokens, maxBodyBytes, GatewayEdge.DEFAULT);
     }
 
     /** Never prints the tokens themselves. */
     @Override public String toString() {
-        return "GatewayConfig[host=" + host + ", port=" + port + ", tokens=" + tokens.size() + ", maxBodyBytes=" + maxBodyBytes + "]";
+        return "GatewayConfig[host=" + host + ", port=" + port + ", tokens=" + tokens.size() + ", maxBodyBytes=" + maxBodyBytes + ", " + edge + "]";
     }
 }

@@ -171,6 +171,14 @@ public final class KeyLoader {
                     add(Severity.WARNING, p, Code.EMPTY_KEY, var + " is set but empty; skipped");
                     continue;
                 }
+                String unsendable = ApiKey.headerProblem(secret.trim());
+                if (unsendable != null) {
+                    String who = var + " (" + ApiKey.fingerprint(secret) + ")";
+                    String placeholder = checks.placeholder(secret.trim());
+                    if (placeholder != null) add(Severity.WARNING, p, Code.PLACEHOLDER, who + " looks like a placeholder: it " + placeholder);
+                    add(Severity.WARNING, p, Code.KEY_CHARACTERS, who + " cannot be sent in an HTTP header: " + unsendable + "; skipped");
+                    continue;
+                }
                 ApiKey key = key(p, env, i, secret.trim());
                 ApiKey first = byFingerprint.putIfAbsent(key.fingerprint(), key);
                 if (first != null) {

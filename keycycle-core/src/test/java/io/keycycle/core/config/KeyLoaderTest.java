@@ -151,7 +151,9 @@ class KeyLoaderTest {
                 .contains("GROQ_API_KEY_6").contains("is 9 characters, shorter than 20");
         assertThat(findings(k, Code.EMPTY_KEY)).singleElement().extracting(Finding::message)
                 .isEqualTo("GROQ_API_KEY_7 is set but empty; skipped");
-        assertThat(k.keys("groq")).hasSize(6);
+        // "<groq key>" holds a space, which no header can carry: reported as a placeholder and skipped
+        assertThat(findings(k, Code.KEY_CHARACTERS)).singleElement().extracting(Finding::message).asString().startsWith("GROQ_API_KEY_3");
+        assertThat(k.keys("groq")).hasSize(5);
         assertNoSecrets(k, e);
     }
 
@@ -251,5 +253,23 @@ class KeyLoaderTest {
     @Test
     void ranges() {
         assertThat(KeyLoader.ranges("G", List.of(1, 2, 3, 5, 7, 8))).isEqualTo("G_API_KEY_1..3, G_API_KEY_5, G_API_KEY_7..8");
+    }
+
+    @Test
+    void aKeyAHeaderCannotCarryIsSkippedNamingThePositionNeverTheKey() {
+        String pasted = "gsk_" + "Qw3".repeat(12);
+        Map<String, String> e = env("NUM_GROQ", "3",
+                "GROQ_API_KEY_1", pasted + "\nX-Injected: 1",
+                "GROQ_API_KEY_2", "gsk_" + "Qw3".repeat(6) + "é" + "Qw3".repeat(6),
+                "GROQ_API_KEY_3", pasted);
+        LoadedKeys k = load(e);
+        assertThat(k.keys().get("groq")).hasSize(1);
+        assertThat(findings(k, Code.KEY_CHARACTERS)).extracting(Finding::message).satisfiesExactly(
+                m -> assertThat(m).startsWith("GROQ_API_KEY_1 (").contains("character 41 of 54 is a line break"),
+                m -> assertThat(m).startsWith("GROQ_API_KEY_2 (").contains("a non-ASCII character"));
+        assertThat(k.report().format()).doesNotContain("Qw3Qw3", "X-Injected");
+        assertThatThrownBy(() -> io.keycycle.core.ApiKey.of("groq", 1, pasted + "\r\nEvil: 1"))
+                .isInstanceOf(io.keycycle.core.ConfigurationException.class)
+                .hasMessageContaining("cannot be sent in an HTTP header").hasMessageNotContaining("Qw3");
     }
 }

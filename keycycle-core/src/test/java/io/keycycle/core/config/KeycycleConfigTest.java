@@ -316,6 +316,38 @@ class KeycycleConfigTest {
     }
 
     @Test
+    void theGatewaysEdgeSettingsHaveDefaultsAndAreRead() {
+        GatewayEdge d = KeycycleConfig.parse("gateway: { port: 9000 }\n", Map.of(), "keycycle.yaml").gateway().edge();
+        assertThat(d).isEqualTo(GatewayEdge.DEFAULT);
+        assertThat(d.queryToken()).isFalse();
+        assertThat(d.idleTimeoutSeconds()).isEqualTo(120);
+        assertThat(d.maxHeaderBytes()).isEqualTo(8_192);
+        assertThat(d.maxConnections()).isEqualTo(4_096);
+        KeycycleConfig c = KeycycleConfig.parse("""
+                gateway:
+                  tokens: [client-token-1]
+                  admin-tokens: [${ADMIN_TOKEN}, "${UNSET:-}"]
+                  allowed-hosts: [Gateway.Internal]
+                  query-token: true
+                  idle-timeout-seconds: 30
+                  max-header-bytes: 4096
+                  max-connections: 100
+                """, Map.of("ADMIN_TOKEN", "admin-token-1"), "keycycle.yaml");
+        GatewayEdge e = c.gateway().edge();
+        assertThat(e.adminTokens()).containsExactly("admin-token-1");
+        assertThat(e.allowedHosts()).containsExactly("gateway.internal");
+        assertThat(e.queryToken()).isTrue();
+        assertThat(e.idleTimeoutSeconds()).isEqualTo(30);
+        assertThat(e.maxHeaderBytes()).isEqualTo(4_096);
+        assertThat(e.maxConnections()).isEqualTo(100);
+        assertThat(c.gateway().toString()).doesNotContain("admin-token-1", "client-token-1");
+        assertThatThrownBy(() -> KeycycleConfig.parse("gateway: { max-connections: 0 }\n", Map.of(), "keycycle.yaml"))
+                .hasMessageContaining("gateway.max-connections");
+        assertThatThrownBy(() -> KeycycleConfig.parse("gateway: { max-header-bytes: 10 }\n", Map.of(), "keycycle.yaml"))
+                .hasMessageContaining("gateway.max-header-bytes");
+    }
+
+    @Test
     void modelRefSplitsAtTheFirstSlashOnly() {
         assertThat(ModelRef.parse("openrouter/meta-llama/llama-3.3-70b-instruct:free"))
                 .isEqualTo(new ModelRef("openrouter", "meta-llama/llama-3.3-70b-instruct:free"));

@@ -1,0 +1,99 @@
+package io.keycycle.cli;
+
+import io.keycycle.sim.ProviderKind;
+import io.keycycle.sim.SimKey;
+import io.keycycle.sim.SimProvider;
+import io.keycycle.sim.Simulator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code keycycle serve} takes its tokens from a file or the environment, so they stay out of the process list. */
+class ServeCommandTest {
+
+    static final String CLIENT = "client-token-from-file-01";
+    static final String ADMIN = "admin-token-from-env-0001";
+    static Simulator sim;
+    @TempDir Path dir;
+
+    @BeforeAll
+    static void startSimulator() { sim = Simulator.builder().provider(SimProvider.freeTier(ProviderKind.GROQ, 1)).build().start(); }
+
+    @AfterAll
+    static void stopSimulator() { sim.close(); }
+
+    @Test
+    void tokensFromAFileAndTheEnvironmentGuardTheGateway() throws Exception {
+        Files.writeString(dir.resolve("tokens.txt"), "# client tokens\n\n" + CLIENT + "\n");
+        Map<String, String> env = new HashMap<>(Map.of("NUM_GROQ", "1", "GROQ_API_KEY_1", SimKey.fakeSecret(ProviderKind.GROQ, 1),
+                "GROQ_BASE_URL", sim.baseUrl("groq"), "KEYCYCLE_DB_URL", "none",
+                "KEYCYCLE_GATEWAY_ADMIN_TOKEN", ADMIN, "KEYCYCLE_GATEWAY_TOKEN", "second-client-token-02"));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = KeycycleCli.commandLine(new CliEnvironment(env, dir, Clock.systemUTC()));
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        Thread serve = new Thread(() -> cl.execute("serve", "--port", "0", "--token-file", "tokens.txt"), "serve-under-test");
+        serve.start();
+        try {
+            int port = awaitPort(out, err);
+            HttpClient http = HttpClient.newHttpClient();
+            assertThat(get(http, port, "/v1/models", null)).isEqualTo(401);
+            assertThat(get(http, port, "/v1/models", CLIENT)).isEqualTo(200);
+            assertThat(get(http, port, "/v1/models", "second-client-token-02")).isEqualTo(200);
+            assertThat(get(http, port, "/admin/keys", CLIENT)).isEqualTo(403);
+            assertThat(get(http, port, "/admin/keys", ADMIN)).isEqualTo(200);
+            assertThat(out + err.toString()).doesNotContain(CLIENT, ADMIN).doesNotContain("--token puts");
+        } finally {
+            serve.interrupt();
+            serve.join(15_000);
+        }
+    }
+
+    @Test
+    void aMissingOrEmptyTokenFileIsAUsageError() throws Exception {
+        Cli.Result missing = Cli.at(dir, Map.of()).run("serve", "--token-file", "nope.txt");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("--token-file nope.txt: no such file");
+        Files.writeString(dir.resolve("empty.txt"), "# nothing\n\n");
+        Cli.Result empty = Cli.at(dir, Map.of()).run("serve", "--token-file", "empty.txt");
+        assertThat(empty.code()).isEqualTo(2);
+        assertThat(empty.err()).contains("holds no token");
+    }
+
+    private static int get(HttpClient http, int port, String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10));
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    private static int awaitPort(StringWriter out, StringWriter err) throws InterruptedException {
+        Pattern p = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/v1");
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < until) {
+            Matcher m = p.matcher(out.toString());
+            if (m.find()) return Integer.parseInt(m.group(1));
+            Thread.sleep(50);
+        }
+        throw new AssertionError("serve did not start:\n" + out + "\n" + err);
+    }
+}

@@ -1,0 +1,112 @@
+package io.keycycle.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Makes every event the store accepts crash-safe before its caller goes on: in normal mode (events
+ * travel to the database through the in-memory queue) each one is also appended, as one JSON line
+ * and one {@code write} system call, to a {@code wal-<first seq>-<nonce>-<n>.jsonl} file in the
+ * journal directory. Once the write returns the bytes belong to the operating system, so a
+ * {@code kill -9} of the process cannot lose them (a power loss can, unless {@code fsync} is on:
+ * then each append waits for the disk as well).
+ *
+ * <p>Files roll at {@link #ROLL_BYTES}; a rolled file is deleted once the writer has committed
+ * every event in it, and all of them are deleted after a clean close. A file left by a process
+ * that died is turned into an ordinary journal segment at the next open ({@link Journal}) and
+ * replayed: the events already in the database are recognised by their ids and skipped, the others
+ * are written. Thread-safety: {@link #append} runs under the store's lock; {@link #committedThrough}
+ * and {@link #discard} from any thread; all take this object's monitor.
+ */
+final class WriteAheadLog implements Closeable {
+
+    /** Size at which the current file is closed and a new one started. */
+    static final long ROLL_BYTES = 1 << 20;
+    static final String PREFIX = "wal-";
+
+    private record Closed(Path path, long maxSeq) { }
+
+    private final Path dir;
+    private final ObjectMapper json;
+    private final int nonce;
+    private final boolean fsync;
+    private final AtomicLong counter;
+    private final ArrayDeque<Closed> closed = new ArrayDeque<>();
+    private FileChannel current;
+    private Path currentPath;
+    private long currentBytes;
+    private long currentMaxSeq;
+
+    WriteAheadLog(Path dir, ObjectMapper json, int nonce, boolean fsync, AtomicLong counter) {
+        this.dir = dir;
+        this.json = json;
+        this.nonce = nonce;
+        this.fsync = fsync;
+        this.counter = counter;
+    }
+
+    /** Appends one event; when this returns the line is in the operating system's hands (or on disk with fsync). */
+    synchronized void append(StoredEvent e) throws IOException {
+        byte[] line = Journal.line(json, e);
+        if (current == null) open(e.seq());
+        ByteBuffer buf = ByteBuffer.wrap(line);
+        while (buf.hasRemaining()) current.write(buf);
+        if (fsync) current.force(false);
+        currentBytes += line.length;
+        currentMaxSeq = Math.max(currentMaxSeq, e.seq());
+        if (currentBytes >= ROLL_BYTES) roll();
+    }
+
+    /** Every event up to {@code seq} is in the database: deletes the rolled files that hold nothing newer. */
+    synchronized void committedThrough(long seq) throws IOException {
+        while (!closed.isEmpty() && closed.peekFirst().maxSeq() <= seq) {
+            Files.deleteIfExists(closed.pollFirst().path());
+        }
+    }
+
+    /** Everything was committed (clean close): deletes every file of this log. */
+    synchronized void discard() throws IOException {
+        closeChannel();
+        if (currentPath != null) Files.deleteIfExists(currentPath);
+        currentPath = null;
+        while (!closed.isEmpty()) Files.deleteIfExists(closed.pollFirst().path());
+    }
+
+    /** Closes the open file and keeps every file: the next open replays what was not committed. */
+    @Override
+    public synchronized void close() throws IOException { closeChannel(); }
+
+    private void open(long firstSeq) throws IOException {
+        String name = String.format("%s%020d-%08x-%06d.jsonl", PREFIX, firstSeq, nonce, counter.incrementAndGet());
+        currentPath = dir.resolve(name);
+        current = FileChannel.open(currentPath, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND), JournalFiles.ownerOnly());
+        currentBytes = 0;
+        currentMaxSeq = 0;
+    }
+
+    private void roll() throws IOException {
+        closeChannel();
+        closed.addLast(new Closed(currentPath, currentMaxSeq));
+        currentPath = null;
+    }
+
+    private void closeChannel() throws IOException {
+        if (current == null) return;
+        try {
+            if (fsync) current.force(false);
+            current.close();
+        } finally {
+            current = null;
+        }
+    }
+}
