@@ -112,9 +112,11 @@ public final class Keycycle implements AutoCloseable {
                 continue;
             }
             ProviderSpec spec = catalog.provider(provider);
-            KeyPool pool = KeyPool.builder(spec).keys(e.getValue()).limits(catalog.resolver(provider))
+            KeyPool.Builder pb = KeyPool.builder(spec).keys(e.getValue()).limits(catalog.resolver(provider))
                     .profile(ProviderProfiles.forProvider(provider)).clock(clock).selection(selection)
-                    .policy(b.policy).listener(fanOut).build();
+                    .policy(b.policy).listener(fanOut);
+            if (b.stateStore != null) pb.stateStore(b.stateStore);
+            KeyPool pool = pb.build();
             ps.put(provider, pool);
             if (spec.baseUrl() != null) {
                 cs.put(provider, OpenAiCompatClient.builder(spec.baseUrl()).provider(provider)
@@ -554,6 +556,7 @@ public final class Keycycle implements AutoCloseable {
         private EngineClock clock = EngineClock.system();
         private Selection selection;
         private PoolPolicy policy = PoolPolicy.DEFAULT;
+        private io.keycycle.core.pool.PoolStateStore stateStore;
         private Persistence persistence;
         private boolean discoverPersistence;
         private boolean shutdownHook = true;
@@ -612,6 +615,12 @@ public final class Keycycle implements AutoCloseable {
         public Builder selection(Selection s) { this.selection = Objects.requireNonNull(s, "selection"); return this; }
 
         public Builder policy(PoolPolicy p) { this.policy = Objects.requireNonNull(p, "policy"); return this; }
+        /**
+         * Where every pool keeps its windows and states (one store for all providers; its ids carry
+         * the provider). Default: each pool its own in-process store. A store shared between
+         * processes makes their limits common.
+         */
+        public Builder stateStore(io.keycycle.core.pool.PoolStateStore s) { this.stateStore = Objects.requireNonNull(s, "stateStore"); return this; }
 
         /** Persistence to use (e.g. {@code KeycycleStore.open(url)}); replaces discovery. */
         public Builder persistence(Persistence p) { this.persistence = p; this.discoverPersistence = false; return this; }

@@ -9,8 +9,11 @@ import java.util.List;
 
 /**
  * The JSON views of pool snapshots: the dashboard's state and the admin key list. Fingerprints
- * only; a key's {@code models} lists the scope(+model) states that are not READY, since Groq,
- * Cerebras and Gemini cool or park a scope per model while the key itself stays usable for others.
+ * only. A key's {@code state}, {@code until} and {@code reason} are its effective state as the
+ * pool computes it ({@link PoolSnapshot#status}: disabled, else the worst hold of its scope, the
+ * same figure the metrics count); {@code models} lists the scope(+model) states that are not
+ * READY, since Groq, Cerebras and Gemini cool or park a scope per model while the key itself stays
+ * usable for the others.
  */
 final class PoolState {
 
@@ -31,9 +34,10 @@ final class PoolState {
         o.put("index", k.index());
         o.put("fingerprint", k.fingerprint());
         o.put("scope", k.scope());
-        o.put("state", k.state().name());
-        Jsons.putInstant(o, "until", k.until());
-        o.put("reason", k.reason());
+        io.keycycle.core.pool.KeyStatus st = s.status(k);
+        o.put("state", st.state().name());
+        Jsons.putInstant(o, "until", st.until());
+        o.put("reason", st.reason());
         ArrayNode models = o.putArray("models");
         for (PoolSnapshot.BucketView b : s.buckets()) {
             if (!b.scope().equals(k.scope()) || b.state() == KeyState.READY) continue;

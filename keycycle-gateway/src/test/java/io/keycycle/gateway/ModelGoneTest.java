@@ -34,6 +34,21 @@ class ModelGoneTest {
     }
 
     @Test
+    void theAdminApiAndTheMetricsShowTheSameEffectiveKeyState() {
+        sim.provider("groq").setLimits(MODEL, SimLimits.UNLIMITED.rpm(1)); // the provider allows less than the table says
+        gw.keycycle.pool("groq").disable("2", "one key only");
+        assertThat(gw.chat(TARGET, "fits").statusCode()).isEqualTo(200);
+        assertThat(gw.chat(TARGET, "meets a 429").statusCode()).isNotEqualTo(200);
+        JsonNode key1 = null;
+        for (JsonNode k : json(gw.get("/admin/keys"))) if (k.path("index").asInt() == 1) key1 = k;
+        assertThat(key1).isNotNull();
+        String state = key1.path("state").asText();
+        assertThat(state).as("the scope's bucket for the model holds the key").isIn("COOLING", "PARKED");
+        String metrics = gw.get("/metrics").body();
+        assertThat(metrics).containsPattern("keycycle_keys\\{[^}]*state=\"" + state + "\"[^}]*\\} 1\\.0");
+    }
+
+    @Test
     void theAdminApiBringsBackAModelTheProviderRestored() {
         sim.provider("groq").markGone(MODEL);
         assertThat(gw.chat(TARGET, "is it there?").statusCode()).isEqualTo(404);

@@ -86,6 +86,14 @@ final class Admission {
         }
     }
 
+    /** What the pool can offer a call of {@code model} reserving {@code tokens} now. */
+    io.keycycle.core.PoolAvailability availability(String model, long tokens) {
+        long now = ctx.time.now();
+        Blocked b = blocked(rings.ring(model), AcquireOptions.of(model, tokens), null, now);
+        return new io.keycycle.core.PoolAvailability(b.retryAt == Long.MAX_VALUE ? null : ctx.time.instant(Math.max(now, b.retryAt)),
+                ctx.keys.length, b.cooling, b.parked, b.disabled);
+    }
+
     /** Earliest instant at which a call of {@code model} reserving {@code tokens} is admissible (null: never). */
     Instant nextAdmissible(String model, long tokens) {
         long now = ctx.time.now();

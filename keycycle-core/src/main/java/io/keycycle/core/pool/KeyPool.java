@@ -114,6 +114,9 @@ public final class KeyPool implements EngineRestorer {
      */
     public Lease acquire(AcquireOptions o) { return admission.acquire(o); }
 
+    /** What this pool can offer a call of {@code model} reserving {@code tokens} now: earliest instant and key counts. */
+    public io.keycycle.core.PoolAvailability availability(String model, long tokens) { return admission.availability(model, tokens); }
+
     /** Earliest instant at which a call of {@code model} reserving {@code tokens} is admissible (null: never). */
     public Instant nextAdmissible(String model, long tokens) { return admission.nextAdmissible(model, tokens); }
 

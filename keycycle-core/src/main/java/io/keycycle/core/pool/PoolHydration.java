@@ -66,8 +66,7 @@ final class PoolHydration {
                 if (ring == null) return;
                 if (s.state() == KeyState.MODEL_UNAVAILABLE) {
                     // a row without a re-check instant (written before re-checks existed) counts from when it was written
-                    long recheck = until > 0 ? until
-                            : Saturating.add(ctx.time.at(s.at()), Saturating.millis(ctx.policy.modelRecheckBase()));
+                    long recheck = ctx.time.at(ctx.policy.holdsUntil(s));
                     if (recheck > now) ring.state.restoreUnavailable(recheck, why);
                 } else if (s.state() == KeyState.READY) {
                     ring.state.clearUnavailable();
