@@ -26,12 +26,13 @@ import java.util.Objects;
  * @param connectionTimeout how long the writer waits for a pooled connection per attempt
  * @param maxPoolSize       pool size: one writer connection plus readers
  * @param shutdownHook      register a JVM shutdown hook calling {@code close()}
- * @param clock             time for {@code prune}; events carry their own instants
+ * @param clock             time for {@code prune} and the retention pruner; events carry their own instants
+ * @param retention         how long raw rows and aggregates are kept, and how the background pruner runs
  */
 public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir, int queueCapacity, int batchSize,
                           Duration batchInterval, Duration closeTimeout, Duration retryBackoffMin,
                           Duration retryBackoffMax, Duration connectionTimeout, int maxPoolSize,
-                          boolean shutdownHook, EngineClock clock) {
+                          boolean shutdownHook, EngineClock clock, Retention retention) {
 
     /** Largest batch per transaction (TiDB Serverless keeps transactions small). */
     public static final int MAX_BATCH = 500;
@@ -39,6 +40,7 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
     public StoreConfig {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(retention, "retention");
         positive("queueCapacity", queueCapacity);
         if (batchSize < 1 || batchSize > MAX_BATCH) {
             throw new ConfigurationException("batchSize must be in 1.." + MAX_BATCH + ", was " + batchSize);
@@ -66,7 +68,8 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
 
     /**
      * Reads {@code KEYCYCLE_DB_URL}, else {@code TIDB_DB_URL} (the Python library's variable, SQLAlchemy
-     * form accepted), else the embedded SQLite default; {@code KEYCYCLE_JOURNAL_DIR} if set.
+     * form accepted), else the embedded SQLite default; {@code KEYCYCLE_JOURNAL_DIR} if set;
+     * {@code KEYCYCLE_RETENTION_RAW} and {@code KEYCYCLE_RETENTION_AGGREGATES} (see {@link Retention#fromEnv}).
      */
     public static StoreConfig fromEnv(Map<String, String> env) {
         String url = nonBlank(env.get("KEYCYCLE_DB_URL"));
@@ -74,6 +77,7 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         Builder b = builder(url == null ? DatabaseUrl.DEFAULT_URL : url);
         String journal = nonBlank(env.get("KEYCYCLE_JOURNAL_DIR"));
         if (journal != null) b.journalDir(Path.of(journal));
+        b.retention(Retention.fromEnv(env, Retention.DEFAULT));
         return b.build();
     }
 
@@ -91,12 +95,13 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         b.maxPoolSize = maxPoolSize;
         b.shutdownHook = shutdownHook;
         b.clock = clock;
+        b.retention = retention;
         return b;
     }
 
     @Override public String toString() {
         return "StoreConfig[url=" + url.redacted() + ", journalDir=" + journalDir + ", queueCapacity=" + queueCapacity
-                + ", batchSize=" + batchSize + "]";
+                + ", batchSize=" + batchSize + ", retention=" + retention + "]";
     }
 
     private static String nonBlank(String s) { return s == null || s.isBlank() ? null : s.trim(); }
@@ -124,6 +129,7 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         private int maxPoolSize = 3;
         private boolean shutdownHook = true;
         private EngineClock clock = EngineClock.system();
+        private Retention retention = Retention.DEFAULT;
 
         private Builder(DatabaseUrl url) { this.url = Objects.requireNonNull(url, "url"); }
 
@@ -145,10 +151,11 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         public Builder maxPoolSize(int v) { positive("maxPoolSize", v); this.maxPoolSize = v; return this; }
         public Builder shutdownHook(boolean v) { this.shutdownHook = v; return this; }
         public Builder clock(EngineClock v) { this.clock = Objects.requireNonNull(v, "clock"); return this; }
+        public Builder retention(Retention v) { this.retention = Objects.requireNonNull(v, "retention"); return this; }
 
         public StoreConfig build() {
             return new StoreConfig(url, autoMigrate, journalDir, queueCapacity, batchSize, batchInterval, closeTimeout,
-                    retryBackoffMin, retryBackoffMax, connectionTimeout, maxPoolSize, shutdownHook, clock);
+                    retryBackoffMin, retryBackoffMax, connectionTimeout, maxPoolSize, shutdownHook, clock, retention);
         }
     }
 }

@@ -32,6 +32,19 @@ sealed interface StoredEvent {
     /** Outcome name stored for a lease that expired without a report (the request stays counted). */
     String LEASE_EXPIRED = "LEASE_EXPIRED";
 
+    /**
+     * Outcome name stored for a call refused locally (no key had room, the call never left): a usage
+     * row without a key, requests or tokens, kept so the charts and the capacity plan see the demand
+     * that was turned away. It never reaches the per-key aggregate that hydration replays.
+     */
+    String REFUSED = "REFUSED";
+
+    /** True for the engine events the store keeps (the writer ignores the rest before numbering them). */
+    static boolean stored(KeycycleEvent event) {
+        return event instanceof KeycycleEvent.Settled || event instanceof KeycycleEvent.LeaseExpired
+                || event instanceof KeycycleEvent.StateChanged || event instanceof KeycycleEvent.Rejected;
+    }
+
     /** Fixed-width event id: 16 hex digits of the sequence, then the 8-hex-digit process nonce. */
     static String eventId(long seq, int nonce) {
         return HexFormat.of().toHexDigits(seq) + "-" + HexFormat.of().toHexDigits(nonce);
@@ -50,6 +63,10 @@ sealed interface StoredEvent {
         if (event instanceof KeycycleEvent.LeaseExpired e) {
             return new Usage(seq, eventId(seq, nonce), e.provider(), e.scope(), e.fingerprint(), e.model(),
                     (e.admittedAt() != null ? e.admittedAt() : e.at()).toEpochMilli(), 1, 0, 0, 0, LEASE_EXPIRED, 0);
+        }
+        if (event instanceof KeycycleEvent.Rejected r) {
+            return new Usage(seq, eventId(seq, nonce), r.provider(), null, "", r.model() == null ? "*" : r.model(),
+                    r.at().toEpochMilli(), 0, 0, 0, 0, REFUSED, 0);
         }
         if (event instanceof KeycycleEvent.StateChanged c) {
             return new State(seq, eventId(seq, nonce), c.provider(), c.level().name(), subject(c), c.scope(),
