@@ -158,6 +158,18 @@ final class KeycycleFactory {
         return b.build();
     }
 
+    /**
+     * As {@link #keycycle(KeycycleStore)}, on this command's clock: for reports that restore the
+     * engine's counters from the database and read them "now" (forecasts, the capacity plan).
+     */
+    Keycycle keycycleOnClock(KeycycleStore store) {
+        Keycycle.Builder b = Keycycle.builder().env(env()).config(config()).persistence(store).shutdownHook(false)
+                .clock(engineClock(clock()));
+        Path file = envFile();
+        if (file != null) b.dotEnv(file);
+        return b.build();
+    }
+
     /** Reads {@code clock}; waits (unused by the store) park the thread. */
     static EngineClock engineClock(Clock clock) {
         return new EngineClock() {
