@@ -3,7 +3,7 @@ package io.keycycle.cli;
 /**
  * One line of block characters for a series of counts, scaled to the series' maximum: what
  * {@code keycycle usage --chart} prints per provider. Plain text (eight Unicode block heights, or
- * {@code .:-=+*#%@} with {@code ascii}), so it works in any terminal and over SSH. Zero is a space,
+ * {@code .:-=+*#@} with {@code ascii}), so it works in any terminal and over SSH. Zero is a space,
  * any non-zero count at least the lowest block, so a single refused call still shows.
  */
 final class Sparkline {

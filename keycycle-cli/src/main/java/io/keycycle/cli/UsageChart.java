@@ -41,7 +41,7 @@ final class UsageChart {
         if (format == OutputFormat.CSV) throw new CliFailure("--chart prints a table or JSON (--format json), not CSV");
         Instant now = factory.clock().instant();
         long lastMinute = Math.floorDiv(now.toEpochMilli(), 60_000L);
-        long firstMinute = Math.floorDiv(now.minus(since).toEpochMilli(), 60_000L);
+        long firstMinute = lastMinute - Math.max(1, since.toMinutes()) + 1;   // the current minute is the last of the range
         int minutes = (int) (lastMinute - firstMinute + 1);
         List<OutcomeMinute> rows;
         try (KeycycleStore store = factory.openExistingStore()) {
