@@ -36,11 +36,14 @@ final class BatchWriter {
         List<StoredEvent.Usage> usage = new ArrayList<>();
         Map<List<String>, StoredEvent.State> states = new LinkedHashMap<>();
         List<StoredEvent.State> history = new ArrayList<>();
+        List<StoredEvent.Fallback> fallbacks = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         int duplicates = 0;
         for (StoredEvent e : batch) {
             if (e instanceof StoredEvent.Usage u) {
                 if (ids.add(u.eventId())) usage.add(u); else duplicates++;
+            } else if (e instanceof StoredEvent.Fallback f) {
+                if (ids.add(f.eventId())) fallbacks.add(f);
             } else if (e instanceof StoredEvent.State s) {
                 if (ids.add(s.eventId())) history.add(s);
                 StoredEvent.State previous = states.get(key(s));
@@ -63,6 +66,7 @@ final class BatchWriter {
                 upsertOutcomeMinutes(c, fresh);
                 upsertStates(c, new ArrayList<>(states.values()));
                 insertStateHistory(c, history);
+                insertFallbacks(c, fallbacks);
                 c.commit();
                 return new Result(fresh.size(), duplicates, states.size());
             } catch (SQLException | RuntimeException e) {
@@ -178,6 +182,23 @@ final class BatchWriter {
                 if (s.untilMs() == null) ps.setNull(p++, Types.BIGINT); else ps.setLong(p++, s.untilMs());
                 ps.setString(p++, s.reason() == null ? null : truncate(s.reason(), 512));
                 ps.setLong(p++, s.updatedAt());
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    private void insertFallbacks(Connection c, List<StoredEvent.Fallback> rows) throws SQLException {
+        if (rows.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(dialect.insertFallback(rows.size()))) {
+            int p = 1;
+            for (StoredEvent.Fallback f : rows) {
+                ps.setString(p++, f.eventId());
+                ps.setLong(p++, f.ts());
+                ps.setString(p++, truncate(f.target(), 191));
+                ps.setString(p++, f.fromProvider());
+                ps.setString(p++, f.fromModel());
+                ps.setString(p++, f.provider());
+                ps.setString(p++, f.model());
             }
             ps.executeUpdate();
         }

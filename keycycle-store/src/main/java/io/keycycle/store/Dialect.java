@@ -104,7 +104,8 @@ enum Dialect {
 
     /**
      * Version 2: per-minute calls and tokens by outcome class (what the dashboard charts, kept longer
-     * than raw rows) and an append-only history of key-state changes (the timeline).
+     * than raw rows), an append-only history of key-state changes (the timeline) and one row per call
+     * a later tier candidate served (the capacity plan's fallbacks).
      */
     List<String> schemaV2() {
         if (this == SQLITE) {
@@ -134,6 +135,17 @@ enum Dialect {
                       reason TEXT,
                       at_ms INTEGER NOT NULL)""",
                     "CREATE INDEX IF NOT EXISTS idx_keycycle_state_history_at ON keycycle_state_history (at_ms)",
+                    """
+                    CREATE TABLE IF NOT EXISTS keycycle_fallback (
+                      id INTEGER PRIMARY KEY,
+                      event_id TEXT NOT NULL UNIQUE,
+                      ts INTEGER NOT NULL,
+                      target TEXT NOT NULL,
+                      from_provider TEXT NOT NULL,
+                      from_model TEXT NOT NULL,
+                      provider TEXT NOT NULL,
+                      model TEXT NOT NULL)""",
+                    "CREATE INDEX IF NOT EXISTS idx_keycycle_fallback_ts ON keycycle_fallback (ts)",
                     backfillOutcomes());
         }
         String id = this == TIDB ? "id BIGINT NOT NULL AUTO_RANDOM PRIMARY KEY" : "id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY";
@@ -165,6 +177,18 @@ enum Dialect {
                   at_ms BIGINT NOT NULL,
                   UNIQUE KEY uk_keycycle_state_history_event (event_id),
                   KEY idx_keycycle_state_history_at (at_ms))""".formatted(id) + table,
+                """
+                CREATE TABLE IF NOT EXISTS keycycle_fallback (
+                  %s,
+                  event_id VARCHAR(64) NOT NULL,
+                  ts BIGINT NOT NULL,
+                  target VARCHAR(191) NOT NULL,
+                  from_provider VARCHAR(64) NOT NULL,
+                  from_model VARCHAR(191) NOT NULL,
+                  provider VARCHAR(64) NOT NULL,
+                  model VARCHAR(191) NOT NULL,
+                  UNIQUE KEY uk_keycycle_fallback_event (event_id),
+                  KEY idx_keycycle_fallback_ts (ts))""".formatted(id) + table,
                 backfillOutcomes());
     }
 
@@ -195,6 +219,13 @@ enum Dialect {
         String head = (this == SQLITE ? "INSERT" : "INSERT IGNORE")
                 + " INTO keycycle_state_history (event_id, provider, level, subject, model, scope, key_fp, state, until_ms,"
                 + " reason, at_ms) VALUES " + values(rows, 11);
+        return head + (this == SQLITE ? " ON CONFLICT (event_id) DO NOTHING" : "");
+    }
+
+    /** Appends fallbacks, skipping event ids already present. 7 parameters per row. */
+    String insertFallback(int rows) {
+        String head = (this == SQLITE ? "INSERT" : "INSERT IGNORE")
+                + " INTO keycycle_fallback (event_id, ts, target, from_provider, from_model, provider, model) VALUES " + values(rows, 7);
         return head + (this == SQLITE ? " ON CONFLICT (event_id) DO NOTHING" : "");
     }
 

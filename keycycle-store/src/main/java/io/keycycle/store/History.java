@@ -52,6 +52,23 @@ final class History {
         return out;
     }
 
+    List<FallbackCount> fallbacks(Instant from, Instant to) throws SQLException {
+        List<FallbackCount> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT target, from_provider, from_model, provider, model, COUNT(*)"
+                     + " FROM keycycle_fallback WHERE ts >= ? AND ts < ? GROUP BY target, from_provider, from_model, provider, model"
+                     + " ORDER BY from_provider, from_model, target, provider, model")) {
+            ps.setLong(1, from.toEpochMilli());
+            ps.setLong(2, to.toEpochMilli());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new FallbackCount(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getLong(6)));
+                }
+            }
+        }
+        return out;
+    }
+
     List<StateChange> states(Instant from, Instant to) throws SQLException {
         List<StateChange> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection();

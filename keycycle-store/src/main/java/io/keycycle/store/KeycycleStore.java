@@ -254,6 +254,15 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
         }
     }
 
+    /** Calls that a later tier candidate served in {@code [from, to)}, counted per target, first candidate and server. */
+    public List<FallbackCount> fallbacks(Instant from, Instant to) {
+        try {
+            return new History(dataSource).fallbacks(from, to);
+        } catch (SQLException e) {
+            throw failure("read the fallbacks", e);
+        }
+    }
+
     /** The retention in force. */
     public Retention retention() { return config.retention(); }
 

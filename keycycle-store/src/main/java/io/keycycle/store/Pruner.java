@@ -76,6 +76,7 @@ final class Pruner implements AutoCloseable {
         int[] statements = {0};
         if (!retention.rawUsage().isZero()) {
             raw = deleteInBatches("keycycle_usage", "ts", now - retention.rawUsage().toMillis(), statements);
+            raw += deleteInBatches("keycycle_fallback", "ts", now - retention.rawUsage().toMillis(), statements);
         }
         if (!retention.aggregates().isZero()) {
             long cutoff = Math.floorDiv(now - retention.aggregates().toMillis(), 60_000L) * 60_000L;

@@ -13,7 +13,8 @@ import java.util.HexFormat;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "t")
 @JsonSubTypes({@JsonSubTypes.Type(value = StoredEvent.Usage.class, name = "usage"),
-               @JsonSubTypes.Type(value = StoredEvent.State.class, name = "state")})
+               @JsonSubTypes.Type(value = StoredEvent.State.class, name = "state"),
+               @JsonSubTypes.Type(value = StoredEvent.Fallback.class, name = "fallback")})
 sealed interface StoredEvent {
 
     long seq();
@@ -29,6 +30,10 @@ sealed interface StoredEvent {
     record State(long seq, String eventId, String provider, String level, String subject, String scope, String keyFp,
                  String model, String state, Long untilMs, String reason, long updatedAt) implements StoredEvent { }
 
+    /** One row of {@code keycycle_fallback}: a call to {@code target} that {@code provider}/{@code model} served for the first candidate. */
+    record Fallback(long seq, String eventId, long ts, String target, String fromProvider, String fromModel, String provider,
+                    String model) implements StoredEvent { }
+
     /** Outcome name stored for a lease that expired without a report (the request stays counted). */
     String LEASE_EXPIRED = "LEASE_EXPIRED";
 
@@ -42,7 +47,8 @@ sealed interface StoredEvent {
     /** True for the engine events the store keeps (the writer ignores the rest before numbering them). */
     static boolean stored(KeycycleEvent event) {
         return event instanceof KeycycleEvent.Settled || event instanceof KeycycleEvent.LeaseExpired
-                || event instanceof KeycycleEvent.StateChanged || event instanceof KeycycleEvent.Rejected;
+                || event instanceof KeycycleEvent.StateChanged || event instanceof KeycycleEvent.Rejected
+                || event instanceof KeycycleEvent.FellBack;
     }
 
     /** Fixed-width event id: 16 hex digits of the sequence, then the 8-hex-digit process nonce. */
@@ -67,6 +73,10 @@ sealed interface StoredEvent {
         if (event instanceof KeycycleEvent.Rejected r) {
             return new Usage(seq, eventId(seq, nonce), r.provider(), null, "", r.model() == null ? "*" : r.model(),
                     r.at().toEpochMilli(), 0, 0, 0, 0, REFUSED, 0);
+        }
+        if (event instanceof KeycycleEvent.FellBack f) {
+            return new Fallback(seq, eventId(seq, nonce), f.at().toEpochMilli(), f.target(), f.fromProvider(), f.fromModel(),
+                    f.provider(), f.model());
         }
         if (event instanceof KeycycleEvent.StateChanged c) {
             return new State(seq, eventId(seq, nonce), c.provider(), c.level().name(), subject(c), c.scope(),

@@ -85,6 +85,23 @@ class HistoryTest {
     }
 
     @DatabaseTest
+    void fallbacksAreCountedPerTargetFirstCandidateAndServerAndPrunedWithRawRows(TestDatabase db) throws Exception {
+        Retention retention = new Retention(Duration.ofDays(30), Duration.ofDays(400), 1_000, Duration.ZERO, Duration.ofMinutes(10));
+        KeycycleStore store = db.open(db.config().clock(fixed(NOW)).retention(retention).build());
+        Instant t = NOW.minusSeconds(3_600);
+        for (int i = 0; i < 3; i++) store.onEvent(new KeycycleEvent.FellBack(t.plusSeconds(i), "gemini", "flash", "fast", "groq", "llama", 1));
+        store.onEvent(new KeycycleEvent.FellBack(t, "cerebras", "qwen", "fast", "groq", "llama", 2));
+        store.onEvent(new KeycycleEvent.FellBack(NOW.minus(Duration.ofDays(31)), "gemini", "flash", "fast", "groq", "llama", 1));
+        assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+
+        assertThat(store.fallbacks(t, NOW)).containsExactly(
+                new FallbackCount("fast", "groq", "llama", "cerebras", "qwen", 1),
+                new FallbackCount("fast", "groq", "llama", "gemini", "flash", 3));
+        store.pruneNow();
+        assertThat(store.fallbacks(Instant.EPOCH, NOW)).extracting(FallbackCount::calls).containsExactly(1L, 3L);
+    }
+
+    @DatabaseTest
     void retentionPrunesRawRowsAfterTheirAgeAndKeepsAggregatesLonger(TestDatabase db) throws Exception {
         Retention retention = new Retention(Duration.ofDays(30), Duration.ofDays(400), 2, Duration.ZERO, Duration.ofMinutes(10));
         KeycycleStore store = db.open(db.config().clock(fixed(NOW)).retention(retention).build());

@@ -24,7 +24,7 @@ class SchemaTest {
             for (String sql : d.schemaV2()) c.createStatement().execute(sql);
         }
         for (String table : new String[] {"keycycle_usage", "keycycle_usage_minute", "keycycle_key_state",
-                "keycycle_outcome_minute", "keycycle_state_history"}) {
+                "keycycle_outcome_minute", "keycycle_state_history", "keycycle_fallback"}) {
             assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM " + table)).isZero();
         }
         assertThat(second.ping()).isTrue();
