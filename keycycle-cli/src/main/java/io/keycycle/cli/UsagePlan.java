@@ -3,6 +3,7 @@ package io.keycycle.cli;
 import io.keycycle.Keycycle;
 import io.keycycle.core.forecast.CapacityPlan;
 import io.keycycle.gateway.OperatorView;
+import io.keycycle.store.FallbackCount;
 import io.keycycle.store.KeycycleStore;
 import io.keycycle.store.OutcomeMinute;
 
@@ -31,15 +32,17 @@ final class UsagePlan {
         Instant now = factory.clock().instant();
         Instant from = now.minus(Duration.ofDays(1));
         List<CapacityPlan.ProviderPlan> plans;
+        List<FallbackCount> fallbacks;
         try (KeycycleStore store = factory.openExistingStore()) {
             store.removeShutdownHook();
             List<OutcomeMinute> day = store.outcomesPerMinute(from, now);
+            fallbacks = store.fallbacks(from, now);
             try (Keycycle keycycle = factory.keycycleOnClock(store)) {
                 plans = OperatorView.plans(keycycle.snapshots(), day);
             }
         }
         if (format == OutputFormat.JSON) {
-            Json.print(out, OperatorView.plansJson(plans));
+            Json.print(out, OperatorView.plansJson(plans, fallbacks));
             return 0;
         }
         Grid g = new Grid("PROVIDER", "MODEL", "CALLS", "REFUSED", "429S", "BUSIEST", "LIMIT/SCOPE", "SCOPES NEEDED", "SCOPES NOW", "ADD");
@@ -70,6 +73,11 @@ final class UsagePlan {
                         + ") to have served the last day without refusals");
             } else {
                 out.println(p.provider() + ": " + p.scopes() + " usable scope" + (p.scopes() == 1 ? "" : "s") + " served the last day's demand");
+            }
+            for (FallbackCount f : fallbacks) {
+                if (!f.fromProvider().equals(p.provider())) continue;
+                out.println("  overflow of " + f.fromProvider() + "/" + f.fromModel() + " carried by " + f.provider() + "/" + f.model()
+                        + " (tier " + f.target() + "): " + f.calls() + (f.calls() == 1 ? " call" : " calls"));
             }
         }
         return 0;

@@ -94,6 +94,7 @@ class OperatorCommandsTest {
                 Instant minute = start.plusSeconds(m * 60L);
                 for (int i = 0; i < 30; i++) store.onEvent(call(minute.plusSeconds(i), 1 + i % 3, OutcomeKind.SUCCESS, 50));
                 for (int i = 0; i < 25; i++) store.onEvent(new KeycycleEvent.Rejected(minute.plusSeconds(31), "groq", MODEL, null, "rpm"));
+                store.onEvent(new KeycycleEvent.FellBack(minute.plusSeconds(32), "gemini", "gemini-2.5-flash", "fast", "groq", MODEL, 1));
                 for (int i = 0; i < 5; i++) store.onEvent(call(minute.plusSeconds(58), 1, OutcomeKind.RATE_LIMITED, 0));
             }
         });
@@ -105,7 +106,9 @@ class OperatorCommandsTest {
         assertThat(groq.path("models").get(0).path("refused").asLong()).isEqualTo(1_500);
 
         Cli.Result table = cli.run("usage", "--plan");
-        assertThat(table.out()).contains("groq: add 3 keys in organisations/projects of their own (6 scopes instead of 3)");
+        assertThat(table.out()).contains("groq: add 3 keys in organisations/projects of their own (6 scopes instead of 3)")
+                .contains("overflow of groq/" + MODEL + " carried by gemini/gemini-2.5-flash (tier fast): 60 calls");
+        assertThat(groq.path("overflow").get(0).path("calls").asLong()).isEqualTo(60);
     }
 
     @Test

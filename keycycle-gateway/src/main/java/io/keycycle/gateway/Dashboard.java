@@ -7,6 +7,7 @@ import io.keycycle.core.forecast.QuotaForecast;
 import io.keycycle.core.forecast.RateSource;
 import io.keycycle.core.pool.PoolSnapshot;
 import io.keycycle.store.KeycycleStore;
+import io.keycycle.store.FallbackCount;
 import io.keycycle.store.OutcomeMinute;
 import io.keycycle.store.StateChange;
 import io.keycycle.store.StorageInfo;
@@ -130,17 +131,20 @@ final class Dashboard {
         Instant to = Instant.ofEpochMilli(Math.floorDiv(now.toEpochMilli(), 60_000L) * 60_000L + 60_000L);
         Instant from = to.minus(Duration.ofDays(1));
         List<OutcomeMinute> rows = new ArrayList<>();
+        List<FallbackCount> fallbacks;
         if (store != null) {
             Instant currentMinute = to.minusSeconds(60);
             rows.addAll(store.outcomesPerMinute(from, currentMinute));
             rows.addAll(live.outcomes(currentMinute, to));
+            fallbacks = store.fallbacks(from, to);
         } else {
             rows.addAll(live.outcomes(from, to));
+            fallbacks = live.fallbacks(from, to);
         }
         ObjectNode o = Jsons.object();
         Jsons.putInstant(o, "from", from);
         Jsons.putInstant(o, "to", now);
-        o.set("providers", OperatorView.plansJson(OperatorView.plans(keycycle.snapshots(), rows)));
+        o.set("providers", OperatorView.plansJson(OperatorView.plans(keycycle.snapshots(), rows), fallbacks));
         ctx.response().putHeader("content-type", "application/json").putHeader("cache-control", "no-cache").end(Jsons.write(o));
     }
 

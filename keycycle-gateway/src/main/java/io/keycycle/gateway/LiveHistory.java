@@ -3,6 +3,7 @@ package io.keycycle.gateway;
 import io.keycycle.core.KeycycleEvent;
 import io.keycycle.core.KeycycleListener;
 import io.keycycle.core.forecast.RateSource;
+import io.keycycle.store.FallbackCount;
 import io.keycycle.store.OutcomeClass;
 import io.keycycle.store.OutcomeMinute;
 import io.keycycle.store.StateChange;
@@ -70,6 +71,8 @@ final class LiveHistory implements KeycycleListener, RateSource {
     private final Map<List<String>, MinuteRing> outcomes = new ConcurrentHashMap<>();   // provider, model -> 4 classes x (calls, tokens)
     private final Map<List<String>, Map<String, MinuteRing>> rates = new ConcurrentHashMap<>(); // (provider, scope) -> model -> requests, tokens
     private final ArrayDeque<StateChange> states = new ArrayDeque<>();
+    /** (target, from provider, from model, provider, model) -> calls per minute. */
+    private final Map<List<String>, MinuteRing> fallbacks = new ConcurrentHashMap<>();
     private final java.util.function.LongSupplier clock;
 
     /** @param clock the engine clock's millis, for "the last N minutes" */
@@ -86,6 +89,9 @@ final class LiveHistory implements KeycycleListener, RateSource {
             rate(e.provider(), e.scope(), e.model(), e.at(), 1, 0);
         } else if (event instanceof KeycycleEvent.Rejected r) {
             count(r.provider(), r.model() == null ? "*" : r.model(), OutcomeClass.REFUSED, r.at(), 0);
+        } else if (event instanceof KeycycleEvent.FellBack f) {
+            fallbacks.computeIfAbsent(List.of(f.target(), f.fromProvider(), f.fromModel(), f.provider(), f.model()),
+                    k -> new MinuteRing(HISTORY_MINUTES, 1)).add(Math.floorDiv(f.at().toEpochMilli(), 60_000L), 0, 1);
         } else if (event instanceof KeycycleEvent.StateChanged c) {
             StateChange sc = new StateChange(c.provider(), c.level().name(), subject(c), c.model() == null ? "*" : c.model(),
                     c.scope(), c.fingerprint(), c.state().name(), c.at(), c.until(), c.reason());
@@ -149,6 +155,19 @@ final class LiveHistory implements KeycycleListener, RateSource {
                             v[c.ordinal() * 2 + 1]));
                 }
             }
+        }
+        return out;
+    }
+
+    /** Fallbacks in minutes starting in {@code [from, to)} still in memory. */
+    List<FallbackCount> fallbacks(Instant from, Instant to) {
+        long first = Math.floorDiv(from.toEpochMilli(), 60_000L);
+        long last = Math.floorDiv(to.toEpochMilli() - 1, 60_000L);
+        List<FallbackCount> out = new ArrayList<>();
+        for (Map.Entry<List<String>, MinuteRing> e : fallbacks.entrySet()) {
+            long calls = e.getValue().sum(last, (int) Math.min(HISTORY_MINUTES, last - first + 1), 0);
+            List<String> k = e.getKey();
+            if (calls > 0) out.add(new FallbackCount(k.get(0), k.get(1), k.get(2), k.get(3), k.get(4), calls));
         }
         return out;
     }

@@ -12,6 +12,7 @@ import io.keycycle.core.forecast.MinuteDemand;
 import io.keycycle.core.forecast.QuotaForecast;
 import io.keycycle.core.forecast.RateSource;
 import io.keycycle.core.pool.PoolSnapshot;
+import io.keycycle.store.FallbackCount;
 import io.keycycle.store.KeyUsage;
 import io.keycycle.store.KeycycleStore;
 import io.keycycle.store.OutcomeClass;
@@ -157,6 +158,27 @@ public final class OperatorView {
             out.put(b.model(), l);
         }
         return out;
+    }
+
+    /**
+     * As {@link #plansJson(List)}, with each provider's {@code overflow}: the calls whose first tier
+     * candidate was this provider and that a later candidate served, per target and server.
+     */
+    public static ArrayNode plansJson(List<CapacityPlan.ProviderPlan> plans, List<FallbackCount> fallbacks) {
+        ArrayNode a = plansJson(plans);
+        for (int i = 0; i < a.size(); i++) {
+            ObjectNode o = (ObjectNode) a.get(i);
+            ArrayNode overflow = o.putArray("overflow");
+            for (FallbackCount f : fallbacks) {
+                if (!f.fromProvider().equals(o.path("provider").asText())) continue;
+                ObjectNode fo = overflow.addObject();
+                fo.put("target", f.target());
+                fo.put("from_model", f.fromModel());
+                fo.put("served_by", f.provider() + "/" + f.model());
+                fo.put("calls", f.calls());
+            }
+        }
+        return a;
     }
 
     public static ArrayNode plansJson(List<CapacityPlan.ProviderPlan> plans) {

@@ -108,6 +108,9 @@ class ForecastAndPlanTest {
                 store.onEvent(new KeycycleEvent.Settled(at, at, "groq", "key-" + fp, fp, MODEL, OutcomeKind.SUCCESS, 200, 1, 30, 20, 50, 0));
             }
             for (int i = 0; i < 25; i++) store.onEvent(new KeycycleEvent.Rejected(m.plusMillis(31_000L + i), "groq", MODEL, null, "rpm"));
+            for (int i = 0; i < 2; i++) {
+                store.onEvent(new KeycycleEvent.FellBack(m.plusMillis(32_000L + i), "cerebras", "gpt-oss-120b", "fast", "groq", MODEL, 1));
+            }
             for (int i = 0; i < 5; i++) {
                 String fp = ApiKey.fingerprint(TestGateway.secret(1));
                 Instant at = m.plusMillis(58_000L + i);
@@ -130,5 +133,9 @@ class ForecastAndPlanTest {
         assertThat(model.path("limited").asLong()).isEqualTo(60 * 5);
         assertThat(model.path("binding_limit").asText()).isEqualTo("rpm");
         assertThat(model.path("binding_demand").asLong()).isEqualTo(60);
+        JsonNode overflow = plan.path("overflow").get(0);
+        assertThat(overflow.path("target").asText()).isEqualTo("fast");
+        assertThat(overflow.path("served_by").asText()).isEqualTo("cerebras/gpt-oss-120b");
+        assertThat(overflow.path("calls").asLong()).isEqualTo(120);
     }
 }
