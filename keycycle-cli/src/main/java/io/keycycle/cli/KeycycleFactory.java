@@ -8,6 +8,7 @@ import io.keycycle.core.config.KeycycleConfig;
 import io.keycycle.core.config.LoadedKeys;
 import io.keycycle.store.DatabaseUrl;
 import io.keycycle.store.KeycycleStore;
+import io.keycycle.store.Retention;
 import io.keycycle.store.StoreConfig;
 
 import java.nio.file.Files;
@@ -140,7 +141,8 @@ final class KeycycleFactory {
     }
 
     private StoreConfig storeConfig(DatabaseUrl url) {
-        StoreConfig.Builder b = StoreConfig.builder(url).shutdownHook(false).clock(engineClock(clock()));
+        StoreConfig.Builder b = StoreConfig.builder(url).shutdownHook(false).clock(engineClock(clock()))
+                .retention(Retention.fromEnv(env(), Retention.DEFAULT));
         String journal = environment.get("KEYCYCLE_JOURNAL_DIR");
         if (journal != null) b.journalDir(environment.workDir().resolve(journal));
         return b.build();
