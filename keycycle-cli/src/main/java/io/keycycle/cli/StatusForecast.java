@@ -59,7 +59,7 @@ final class StatusForecast {
         for (QuotaForecast f : forecasts) {
             g.row(f.runsOutBeforeReset() ? "!" : "", f.provider(), f.scope(), f.model(), f.limit() + " " + f.metric().key(), f.used(),
                     Math.round(f.fractionLeft() * 100) + "%", String.format(java.util.Locale.ROOT, "%.1f", f.ratePerMinute()),
-                    f.exhaustsAt() == null ? "not today" : at(f.exhaustsAt(), now),
+                    f.parkedUntil() != null ? "parked (quota gone)" : f.exhaustsAt() == null ? "not today" : at(f.exhaustsAt(), now),
                     f.resetAt() == null ? "sliding 24 h" : at(f.resetAt(), now));
         }
         if (format == OutputFormat.CSV) {

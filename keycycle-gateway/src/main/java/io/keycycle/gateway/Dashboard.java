@@ -33,7 +33,7 @@ import java.util.concurrent.Executor;
  * {@code /assets/}); the page reads {@code GET /api/state} once and then listens on
  * {@code GET /api/events}, where a snapshot is pushed every second while anyone listens (falling
  * back to polling if the event stream fails). The state carries the quota forecasts and the
- * database size; {@code GET /api/history?range=1h|24h} gives the charts' per-minute data and the
+ * database size; {@code GET /api/history?range=15m|1h|24h} gives the charts' per-minute data and the
  * key-state timeline (the store's aggregates, the current minute from memory), {@code GET /api/plan}
  * the capacity plan of the last 24 hours.
  */
@@ -89,14 +89,15 @@ final class Dashboard {
                 .end(io.vertx.core.buffer.Buffer.buffer(body));
     }
 
-    /** {@code GET /api/history?range=1h|24h}: per-minute calls and tokens by outcome, and the key-state timeline. Worker. */
+    /** {@code GET /api/history?range=15m|1h|24h}: per-minute calls and tokens by outcome, and the key-state timeline. Worker. */
     void history(RoutingContext ctx) {
         String range = ctx.queryParams().get("range");
         Duration span;
-        if (range == null || range.equals("1h")) span = Duration.ofHours(1);
+        if (range != null && range.equals("15m")) span = Duration.ofMinutes(15);
+        else if (range == null || range.equals("1h")) span = Duration.ofHours(1);
         else if (range.equals("24h")) span = Duration.ofHours(24);
         else {
-            ApiError.invalidRequest("range must be 1h or 24h, was '" + range + "'").send(ctx.response());
+            ApiError.invalidRequest("range must be 15m, 1h or 24h, was '" + range + "'").send(ctx.response());
             return;
         }
         ctx.response().putHeader("content-type", "application/json").putHeader("cache-control", "no-cache")

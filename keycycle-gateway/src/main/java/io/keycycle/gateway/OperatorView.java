@@ -91,6 +91,7 @@ public final class OperatorView {
             else o.put("seconds_until_exhausted", f.secondsUntilExhausted(now));
             o.put("left_at_reset", f.leftAtHorizon());
             o.put("runs_out_before_reset", f.runsOutBeforeReset());
+            Jsons.putInstant(o, "parked_until", f.parkedUntil());
         }
         return a;
     }

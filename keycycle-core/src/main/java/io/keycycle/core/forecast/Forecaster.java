@@ -1,6 +1,7 @@
 package io.keycycle.core.forecast;
 
 import io.keycycle.core.DailyReset;
+import io.keycycle.core.KeyState;
 import io.keycycle.core.Limits;
 import io.keycycle.core.pool.PoolSnapshot;
 
@@ -14,7 +15,7 @@ import java.util.Objects;
 /**
  * Forecasts every daily limit (RPD, TPD) of every scope(+model) of some pool snapshots, at the rate
  * of the last {@code minutes} minutes. Limits of zero (a model without quota) are left out: there is
- * nothing to run out.
+ * nothing to run out. A scope(+model) parked for the day runs out now, whatever its counters say.
  */
 public final class Forecaster {
 
@@ -37,12 +38,18 @@ public final class Forecaster {
         List<QuotaForecast> out = new ArrayList<>();
         for (PoolSnapshot s : snapshots) {
             DailyReset reset = resets.getOrDefault(s.provider(), DailyReset.sliding());
+            Map<String, Instant> scopeParked = new java.util.HashMap<>();
+            for (PoolSnapshot.KeyView k : s.keys()) {
+                if (k.state() == KeyState.PARKED && k.until() != null) scopeParked.put(k.scope(), k.until());
+            }
             for (PoolSnapshot.BucketView b : s.buckets()) {
+                Instant parked = b.state() == KeyState.PARKED && b.until() != null ? b.until() : scopeParked.get(b.scope());
                 for (PoolSnapshot.MetricUsage u : b.usage()) {
                     if (u.metric().span() != Limits.Span.DAY || u.limit() <= 0) continue;
-                    long consumed = rates.consumed(s.provider(), b.scope(), b.model(), u.metric().tokens(), minutes);
-                    out.add(QuotaForecast.of(s.provider(), b.scope(), b.model(), u.metric(), u.limit(), u.used(),
-                            (double) consumed / minutes, reset, now));
+                    double rate = (double) rates.consumed(s.provider(), b.scope(), b.model(), u.metric().tokens(), minutes) / minutes;
+                    out.add(parked != null
+                            ? QuotaForecast.parked(s.provider(), b.scope(), b.model(), u.metric(), u.limit(), u.used(), rate, reset, now, parked)
+                            : QuotaForecast.of(s.provider(), b.scope(), b.model(), u.metric(), u.limit(), u.used(), rate, reset, now));
                 }
             }
         }

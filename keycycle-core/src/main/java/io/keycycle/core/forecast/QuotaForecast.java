@@ -21,17 +21,20 @@ import java.util.Objects;
  * @param horizon            the end of "today": the reset, or now + 24 h for a sliding window
  * @param exhaustsAt         when the limit is reached at this rate, if that is before the horizon; else null
  * @param leftAtHorizon      what would be left at the horizon at this rate (0 when it runs out first)
+ * @param parkedUntil        when the scope(+model) is parked for the day (the provider said its quota is gone,
+ *                           whatever the counters say): the end of the parking; null otherwise
  */
 public record QuotaForecast(String provider, String scope, String model, Limits.Metric metric, long limit, long used,
-                            double ratePerMinute, Instant resetAt, Instant horizon, Instant exhaustsAt, long leftAtHorizon) {
+                            double ratePerMinute, Instant resetAt, Instant horizon, Instant exhaustsAt, long leftAtHorizon,
+                            Instant parkedUntil) {
 
     public QuotaForecast {
         Objects.requireNonNull(metric, "metric");
         if (metric.span() != Limits.Span.DAY) throw new IllegalArgumentException("forecasts are for daily limits, not " + metric);
     }
 
-    /** What is left of today's limit now. */
-    public long remaining() { return Math.max(0, limit - used); }
+    /** What is left of today's limit now (nothing while parked). */
+    public long remaining() { return parkedUntil != null ? 0 : Math.max(0, limit - used); }
 
     /** {@link #remaining()} as a fraction of the limit (0 when the limit is 0). */
     public double fractionLeft() { return limit <= 0 ? 0 : (double) remaining() / limit; }
@@ -79,6 +82,17 @@ public record QuotaForecast(String provider, String scope, String model, Limits.
             left = remaining;
         }
         return new QuotaForecast(provider, scope, model, metric, limit, used, ratePerMinute, resetAt, horizon, exhaustsAt,
-                Math.max(0, left));
+                Math.max(0, left), null);
+    }
+
+    /**
+     * A limit the provider already declared exhausted: the scope(+model) is parked until {@code until}
+     * (its reset), so it runs out now whatever the counters say (the provider counted more than we saw).
+     */
+    public static QuotaForecast parked(String provider, String scope, String model, Limits.Metric metric, long limit, long used,
+                                       double ratePerMinute, DailyReset reset, Instant now, Instant until) {
+        QuotaForecast f = of(provider, scope, model, metric, limit, used, ratePerMinute, reset, now);
+        return new QuotaForecast(provider, scope, model, metric, limit, used, ratePerMinute, f.resetAt(), f.horizon(), now, 0,
+                Objects.requireNonNull(until, "until"));
     }
 }

@@ -79,6 +79,22 @@ class QuotaForecastTest {
     }
 
     @Test
+    void aParkedScopeHasNothingLeftWhateverItsCountersSay() {
+        Instant now = Instant.parse("2026-03-10T20:00:00Z");
+        Instant midnight = Instant.parse("2026-03-11T00:00:00Z");
+        PoolSnapshot openrouter = new PoolSnapshot("openrouter", now, List.of(
+                new PoolSnapshot.KeyView(1, "fp1", "acct-1", KeyState.PARKED, midnight, "daily quota exhausted")), List.of(
+                new PoolSnapshot.BucketView("acct-1", "*", KeyState.READY, null, null, List.of(
+                        new PoolSnapshot.MetricUsage(Limits.Metric.RPD, 12, 1_000)))), List.of());
+        QuotaForecast f = new Forecaster(15).forecast(List.of(openrouter), Map.of("openrouter", OPENROUTER), (p, s, m, t, n) -> 0, now).get(0);
+        assertThat(f.parkedUntil()).isEqualTo(midnight);
+        assertThat(f.remaining()).isZero();
+        assertThat(f.exhaustsAt()).isEqualTo(now);
+        assertThat(f.runsOutBeforeReset()).isTrue();
+        assertThat(f.used()).isEqualTo(12);
+    }
+
+    @Test
     void theForecasterCoversEveryDailyLimitOfEverySnapshotAtTheWindowRate() {
         Instant now = Instant.parse("2026-03-10T17:00:00Z");
         PoolSnapshot gemini = new PoolSnapshot("gemini", now, List.of(), List.of(
