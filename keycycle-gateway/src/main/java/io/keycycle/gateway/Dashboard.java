@@ -110,18 +110,27 @@ final class Dashboard {
         Instant to = currentMinute.plusSeconds(60);
         Instant from = to.minus(span);
         List<OutcomeMinute> rows = new ArrayList<>();
-        List<StateChange> changes;
+        List<StateChange> changes = null;
+        String storeError = null;
         if (store != null) {
-            rows.addAll(store.outcomesPerMinute(from, currentMinute));
-            rows.addAll(live.outcomes(currentMinute, to));
-            changes = store.stateHistory(from.minus(Duration.ofDays(1)), to);
-        } else {
+            try {
+                rows.addAll(store.outcomesPerMinute(from, currentMinute));
+                changes = store.stateHistory(from.minus(Duration.ofDays(1)), to);
+                rows.addAll(live.outcomes(currentMinute, to));
+            } catch (RuntimeException e) {   // the database is down: what the gateway remembers
+                storeError = e.getMessage();
+                rows.clear();
+                changes = null;
+            }
+        }
+        if (changes == null) {
             rows.addAll(live.outcomes(from, to));
             changes = live.states(from.minus(Duration.ofDays(1)), to);
         }
         ObjectNode o = OperatorView.historyJson(rows, from, to);
         Jsons.putInstant(o, "at", now);
-        o.put("source", store != null ? "store" : "memory");
+        o.put("source", store != null && storeError == null ? "store" : "memory");
+        if (storeError != null) o.put("store_error", storeError);
         o.set("timeline", OperatorView.timelineJson(Timeline.intervals(changes, from, now)));
         return o;
     }
@@ -132,13 +141,19 @@ final class Dashboard {
         Instant to = Instant.ofEpochMilli(Math.floorDiv(now.toEpochMilli(), 60_000L) * 60_000L + 60_000L);
         Instant from = to.minus(Duration.ofDays(1));
         List<OutcomeMinute> rows = new ArrayList<>();
-        List<FallbackCount> fallbacks;
+        List<FallbackCount> fallbacks = null;
         if (store != null) {
-            Instant currentMinute = to.minusSeconds(60);
-            rows.addAll(store.outcomesPerMinute(from, currentMinute));
-            rows.addAll(live.outcomes(currentMinute, to));
-            fallbacks = store.fallbacks(from, to);
-        } else {
+            try {
+                Instant currentMinute = to.minusSeconds(60);
+                rows.addAll(store.outcomesPerMinute(from, currentMinute));
+                fallbacks = store.fallbacks(from, to);
+                rows.addAll(live.outcomes(currentMinute, to));
+            } catch (RuntimeException e) {   // the database is down: plan from what the gateway remembers
+                rows.clear();
+                fallbacks = null;
+            }
+        }
+        if (fallbacks == null) {
             rows.addAll(live.outcomes(from, to));
             fallbacks = live.fallbacks(from, to);
         }
@@ -153,7 +168,11 @@ final class Dashboard {
     List<QuotaForecast> forecasts(List<PoolSnapshot> snapshots, Instant now) {
         RateSource rates = live;
         if (store != null && now.isBefore(started.plus(Duration.ofMinutes(forecastMinutes + 1L)))) {
-            rates = OperatorView.storeRates(store, snapshots, now, forecastMinutes);
+            try {
+                rates = OperatorView.storeRates(store, snapshots, now, forecastMinutes);
+            } catch (RuntimeException e) {
+                rates = live;   // the database is down: the minutes the gateway has seen
+            }
         }
         return OperatorView.forecasts(keycycle, snapshots, rates, forecastMinutes, now);
     }
