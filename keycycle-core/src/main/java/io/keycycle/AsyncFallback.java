@@ -17,12 +17,20 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** The candidate-by-candidate loop of {@link Keycycle#callAsync}; each step starts when the previous one completed. */
 final class AsyncFallback<T> {
+
+    /** Told when a candidate after the first served the call. */
+    @FunctionalInterface
+    interface FallbackListener {
+        void fellBack(String target, List<ModelRef> candidates, ModelRef served, int skipped);
+    }
+
     private final Map<String, KeyPool> pools;
     private final EngineClock clock;
     private final String target;
     private final CallSpec spec;
     private final List<ModelRef> candidates;
     private final AsyncTargetCall<T> fn;
+    private final FallbackListener fellBack;
     private final long deadline;
     private final List<KeycycleException> failures = new ArrayList<>();
     private final AtomicInteger attempts = new AtomicInteger();
@@ -30,13 +38,14 @@ final class AsyncFallback<T> {
     private volatile java.util.concurrent.CompletableFuture<T> inFlight;
 
     AsyncFallback(Map<String, KeyPool> pools, EngineClock clock, String target, CallSpec spec, List<ModelRef> candidates,
-                  AsyncTargetCall<T> fn) {
+                  AsyncTargetCall<T> fn, FallbackListener fellBack) {
         this.pools = pools;
         this.clock = clock;
         this.target = target;
         this.spec = spec;
         this.candidates = candidates;
         this.fn = fn;
+        this.fellBack = fellBack;
         this.deadline = Math.floorDiv(clock.nanos(), 1_000_000L) + spec.timeout().toMillis(); // monotonic
     }
 
@@ -76,6 +85,7 @@ final class AsyncFallback<T> {
 
     private void done(int i, ModelRef c, String fingerprint, T value, Throwable failure) {
         if (failure == null) {
+            if (!failures.isEmpty()) fellBack.fellBack(target, candidates, c, failures.size());
             promise.complete(new Served<>(value, c.provider(), c.model(), fingerprint, attempts.get(), failures.size()));
             return;
         }

@@ -330,6 +330,7 @@ public final class Keycycle implements AutoCloseable {
                     fingerprint.set(key.fingerprint());
                     return fn.call(c, key);
                 });
+                if (!failures.isEmpty()) fellBack(target, candidates, c, failures.size());
                 return new Served<>(value, c.provider(), c.model(), fingerprint.get(), attempts.get(), failures.size());
             } catch (NoAvailableKeyException | RateLimitException | ConfigurationException e) {
                 Fallback.handOver(withSuggestions(e), c, spec, candidates, failures);
@@ -349,7 +350,7 @@ public final class Keycycle implements AutoCloseable {
         Objects.requireNonNull(fn, "fn");
         try {
             Objects.requireNonNull(spec, "spec");
-            return new AsyncFallback<>(pools, clock, target, spec, candidates(target, spec), fn).start();
+            return new AsyncFallback<>(pools, clock, target, spec, candidates(target, spec), fn, this::fellBack).start();
         } catch (RuntimeException e) {
             return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
@@ -501,6 +502,12 @@ public final class Keycycle implements AutoCloseable {
                 if (p != null) p.restoreLearnedLimit(l);
             }
         };
+    }
+
+    /** Publishes that {@code served} carried a call its first candidate could not. */
+    void fellBack(String target, List<ModelRef> candidates, ModelRef served, int skipped) {
+        ModelRef first = candidates.get(0);
+        publish(new KeycycleEvent.FellBack(clock.now(), served.provider(), served.model(), target, first.provider(), first.model(), skipped));
     }
 
     private void publish(KeycycleEvent e) {

@@ -93,7 +93,14 @@ class AsyncFallbackE2eTest {
     @Test
     void deadKeysOfTheFirstCandidateHandOverToTheNext() throws Exception {
         sim.provider("cerebras").killKey(E2e.secret("cerebras", 1)).killKey(E2e.secret("cerebras", 2));
+        List<io.keycycle.core.KeycycleEvent.FellBack> fellBack = new java.util.concurrent.CopyOnWriteArrayList<>();
+        kc.addListener(e -> { if (e instanceof io.keycycle.core.KeycycleEvent.FellBack f) fellBack.add(f); });
         Served<ProviderResponse> s = call("fast", CallSpec.defaults(), E2e.chat("hello")).get(10, TimeUnit.SECONDS);
+        assertThat(fellBack).singleElement().satisfies(f -> {
+            assertThat(f.target()).isEqualTo("fast");
+            assertThat(f.fromProvider()).isEqualTo("cerebras");
+            assertThat(f.provider() + "/" + f.model()).isEqualTo("groq/llama-3.1-8b-instant");
+        });
         assertThat(s.value().status()).isEqualTo(200);
         assertThat(s.provider()).isEqualTo("groq");
         assertThat(s.model()).isEqualTo("llama-3.1-8b-instant");

@@ -66,8 +66,19 @@ class TierFallbackE2eTest {
     @Test
     void deadCerebrasKeysHandOverToGroqAndAreNotTriedAgain() {
         sim.provider("cerebras").killKey(E2e.secret("cerebras", 1)).killKey(E2e.secret("cerebras", 2));
+        List<io.keycycle.core.KeycycleEvent.FellBack> fellBack = new java.util.concurrent.CopyOnWriteArrayList<>();
+        kc.addListener(e -> { if (e instanceof io.keycycle.core.KeycycleEvent.FellBack f) fellBack.add(f); });
+        Served<ChatResult> zero = kc.chat("groq/llama-3.1-8b-instant", E2e.chat("direct"), CallSpec.defaults());
+        assertThat(zero.fallbacks()).isZero();
+        assertThat(fellBack).as("a call served by its first candidate is no fallback").isEmpty();
 
         Served<ChatResult> first = kc.chat("fast", E2e.chat("hello"), CallSpec.defaults());
+        assertThat(fellBack).singleElement().satisfies(f -> {
+            assertThat(f.target()).isEqualTo("fast");
+            assertThat(f.fromProvider() + "/" + f.fromModel()).isEqualTo("cerebras/gpt-oss-120b");
+            assertThat(f.provider() + "/" + f.model()).isEqualTo("groq/llama-3.1-8b-instant");
+            assertThat(f.skipped()).isEqualTo(1);
+        });
         assertThat(first.provider()).isEqualTo("groq");
         assertThat(first.model()).isEqualTo("llama-3.1-8b-instant");
         assertThat(first.fallbacks()).isEqualTo(1);

@@ -8,6 +8,7 @@ import io.keycycle.core.config.KeycycleConfig;
 import io.keycycle.core.config.LoadedKeys;
 import io.keycycle.store.DatabaseUrl;
 import io.keycycle.store.KeycycleStore;
+import io.keycycle.store.Retention;
 import io.keycycle.store.StoreConfig;
 
 import java.nio.file.Files;
@@ -140,7 +141,8 @@ final class KeycycleFactory {
     }
 
     private StoreConfig storeConfig(DatabaseUrl url) {
-        StoreConfig.Builder b = StoreConfig.builder(url).shutdownHook(false).clock(engineClock(clock()));
+        StoreConfig.Builder b = StoreConfig.builder(url).shutdownHook(false).clock(engineClock(clock()))
+                .retention(Retention.fromEnv(env(), Retention.DEFAULT));
         String journal = environment.get("KEYCYCLE_JOURNAL_DIR");
         if (journal != null) b.journalDir(environment.workDir().resolve(journal));
         b.journalFsync(StoreConfig.journalFsync(env()));
@@ -155,6 +157,18 @@ final class KeycycleFactory {
     Keycycle keycycle(KeycycleStore store) {
         Keycycle.Builder b = Keycycle.builder().env(env()).config(config()).persistence(store).shutdownHook(false)
                 .keyProbes(io.keycycle.core.learn.ProbeSchedule.DEFAULT);   // disabled keys come back when healthy
+        Path file = envFile();
+        if (file != null) b.dotEnv(file);
+        return b.build();
+    }
+
+    /**
+     * As {@link #keycycle(KeycycleStore)}, on this command's clock: for reports that restore the
+     * engine's counters from the database and read them "now" (forecasts, the capacity plan).
+     */
+    Keycycle keycycleOnClock(KeycycleStore store) {
+        Keycycle.Builder b = Keycycle.builder().env(env()).config(config()).persistence(store).shutdownHook(false)
+                .clock(engineClock(clock()));
         Path file = envFile();
         if (file != null) b.dotEnv(file);
         return b.build();

@@ -60,12 +60,18 @@ final class ServeCommand extends KeycycleCommand {
                     + "The environment variable KEYCYCLE_GATEWAY_ADMIN_TOKEN adds one more.")
     Path adminTokenFile;
 
+    @Option(names = "--forecast-minutes", paramLabel = "N", defaultValue = "15",
+            description = "Quota forecasts (dashboard, /api/state, /metrics) use the rate of the last N complete minutes, "
+                    + "1..120 (default: ${DEFAULT-VALUE}).")
+    int forecastMinutes;
+
     @Override
     protected boolean quietByDefault() { return false; }
 
     @Override
     protected int execute() throws Exception {
         if (port != null && (port < 0 || port > 65535)) throw usage("--port must be within 0..65535, was " + port);
+        if (forecastMinutes < 1 || forecastMinutes > 120) throw usage("--forecast-minutes must be within 1..120, was " + forecastMinutes);
         KeycycleFactory f = factory();
         GatewayConfig file = f.config().gateway();
         List<String> allTokens = new ArrayList<>(file.tokens());
@@ -91,7 +97,7 @@ final class ServeCommand extends KeycycleCommand {
             }
             gateway = KeycycleGateway.builder().keycycle(keycycle).store(store).config(file)
                     .host(host != null ? host : file.host()).port(port != null ? port : file.port())
-                    .tokens(distinct(allTokens)).adminTokens(distinct(adminTokens)).build();
+                    .tokens(distinct(allTokens)).adminTokens(distinct(adminTokens)).forecastMinutes(forecastMinutes).build();
             gateway.start();
             out().println("keycycle gateway listening on " + gateway.url() + "/v1  (dashboard " + gateway.url()
                     + "/, metrics " + gateway.url() + "/metrics)");

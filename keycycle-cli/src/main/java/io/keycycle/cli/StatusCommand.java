@@ -5,7 +5,9 @@ import io.keycycle.core.KeyState;
 import io.keycycle.core.KeycycleEvent;
 import io.keycycle.core.KeycycleEvent.Level;
 import io.keycycle.core.config.LoadedKeys;
+import io.keycycle.gateway.OperatorView;
 import io.keycycle.store.KeycycleStore;
+import io.keycycle.store.StorageInfo;
 import io.keycycle.store.ReportQuery;
 import io.keycycle.store.UsageRow;
 import picocli.CommandLine.Command;
@@ -41,12 +43,22 @@ import java.util.Map;
         footer = {
                 "  keycycle status",
                 "  keycycle status --db jdbc:sqlite:/var/lib/keycycle/keycycle.db",
-                "  keycycle status --format json --db mysql+pymysql://user:pass@host:4000/kc"})
+                "  keycycle status --format json --db mysql+pymysql://user:pass@host:4000/kc",
+                "  keycycle status --forecast                     when each daily quota runs out at the last 15 min's rate",
+                "  keycycle status --forecast --forecast-minutes 60 --format json"})
 final class StatusCommand extends KeycycleCommand {
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
             description = "table, csv or json (default: ${DEFAULT-VALUE}).")
     OutputFormat format;
+
+    @Option(names = "--forecast", description = "Instead of key states: for every scope, model and daily limit, when "
+            + "today's quota runs out at the recent rate and how much is left (rows marked ! run out before the reset).")
+    boolean forecast;
+
+    @Option(names = "--forecast-minutes", paramLabel = "N", defaultValue = "15",
+            description = "The rate window of --forecast: the last N complete minutes (default: ${DEFAULT-VALUE}).")
+    int forecastMinutes;
 
     /** One line of the report before printing. */
     private record Line(String provider, String scope, String key, Integer index, String level, String model, KeyState state,
@@ -54,6 +66,10 @@ final class StatusCommand extends KeycycleCommand {
 
     @Override
     protected int execute() {
+        if (forecast) {
+            if (forecastMinutes < 1 || forecastMinutes > 1_440) throw usage("--forecast-minutes must be 1..1440, was " + forecastMinutes);
+            return new StatusForecast(factory(), forecastMinutes, format, out()).print();
+        }
         KeycycleFactory f = factory();
         Instant now = f.clock().instant();
         LoadedKeys loaded = f.keys();
@@ -65,8 +81,10 @@ final class StatusCommand extends KeycycleCommand {
         StateCollector collector = new StateCollector();
         List<UsageRow> usage;
         String database;
+        StorageInfo storage;
         try (KeycycleStore store = f.openExistingStore()) {
             database = store.url().redacted();
+            storage = store.storage();
             store.hydrate(collector, now);
             // the engine's rule: a model reported gone is re-checked, so a row past its re-check instant is no live state
             collector.states.removeIf(s -> !io.keycycle.core.pool.PoolPolicy.DEFAULT.stillHolds(s, now));
@@ -87,6 +105,7 @@ final class StatusCommand extends KeycycleCommand {
         long live = collector.states.size();
         out().println("database " + database + " — " + live + (live == 1 ? " live state" : " live states")
                 + ", usage today since " + dayStart + " (UTC)");
+        out().println(storageLine(storage));
         if (lines.isEmpty()) {
             out().println("no keys in the environment and nothing recorded in the database");
             return 0;
@@ -98,6 +117,12 @@ final class StatusCommand extends KeycycleCommand {
             for (KeycycleEvent.LimitLearned l : collector.learned) out().println("  " + StateCollector.describe(l));
         }
         return 0;
+    }
+
+    /** "size 1.3 MB; keeps raw usage 30d, aggregates 400d; oldest raw row 2026-11-01T00:00:00Z". */
+    static String storageLine(StorageInfo s) {
+        return "size " + OperatorView.bytes(s.bytes()) + "; keeps " + s.retention()
+                + (s.oldestUsage() == null ? "; no raw usage rows" : "; oldest raw row " + s.oldestUsage().truncatedTo(ChronoUnit.SECONDS));
     }
 
     private static String untilText(Instant until, Instant now) {

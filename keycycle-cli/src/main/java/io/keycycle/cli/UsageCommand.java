@@ -7,6 +7,7 @@ import io.keycycle.store.UsageRow;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -15,7 +16,11 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code keycycle usage}: usage totals from the database, grouped as asked. Days are UTC. */
+/**
+ * {@code keycycle usage}: usage totals from the database, grouped as asked (days are UTC); with
+ * {@code --chart}, per-provider sparklines of calls per interval by outcome; with {@code --plan}, the
+ * capacity plan of the last day.
+ */
 @Command(name = "usage", mixinStandardHelpOptions = true,
         description = {
                 "Report usage from the database by provider, key, model and day.",
@@ -28,7 +33,10 @@ import java.util.Locale;
                 "  keycycle usage --days 1 --by key       today, per key",
                 "  keycycle usage --from 2026-11-01 --to 2026-11-30 --by day,provider",
                 "  keycycle usage --days 30 --by provider,model --format csv > usage.csv",
-                "  keycycle usage --format json --db mysql+pymysql://user:pass@host/kc"})
+                "  keycycle usage --format json --db mysql+pymysql://user:pass@host/kc",
+                "  keycycle usage --since 24h --by provider --chart      sparklines per provider",
+                "  keycycle usage --since 1h --by provider,model --chart --format json",
+                "  keycycle usage --plan                  how many more scopes the last 24 h needed"})
 final class UsageCommand extends KeycycleCommand {
 
     @Option(names = "--from", paramLabel = "DATE", description = "First day (ISO, e.g. 2026-11-01), inclusive.")
@@ -50,8 +58,35 @@ final class UsageCommand extends KeycycleCommand {
             description = "table, csv or json (default: ${DEFAULT-VALUE}).")
     OutputFormat format;
 
+    @Option(names = "--since", paramLabel = "DURATION", converter = Durations.class,
+            description = "The last DURATION up to now (e.g. 24h, 90m, 7d) instead of whole days.")
+    Duration since;
+
+    @Option(names = "--chart", description = "Draw calls per interval as sparklines per provider (or provider and model), "
+            + "by outcome: answered, 429 from the provider, refused locally, error. Default range: --since 24h.")
+    boolean chart;
+
+    @Option(names = "--width", paramLabel = "N", defaultValue = "60",
+            description = "Characters per sparkline with --chart (default: ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--ascii", description = "Sparklines in ASCII characters instead of Unicode blocks.")
+    boolean ascii;
+
+    @Option(names = "--plan", description = "Capacity plan: from the last 24 h of demand (refused calls and 429s included), "
+            + "how many more scopes (keys in their own organisation or project) each provider needed.")
+    boolean plan;
+
     @Override
     protected int execute() {
+        if (plan && chart) throw usage("give --plan or --chart, not both");
+        if (since != null && (from != null || days != null || to != null)) throw usage("give --since or --from/--to/--days, not both");
+        if (plan) return new UsagePlan(factory(), format, out()).print();
+        if (chart) {
+            if (from != null || days != null || to != null) throw usage("--chart takes its range from --since (e.g. --since 24h)");
+            if (width < 10 || width > 500) throw usage("--width must be 10..500, was " + width);
+            return new UsageChart(factory(), since == null ? Duration.ofHours(24) : since, chartByModel(), width, ascii, format, out()).print();
+        }
         EnumSet<GroupBy> groups = groups();
         LocalDate today = LocalDate.now(factory().clock().withZone(ZoneOffset.UTC));
         LocalDate last = to != null ? to : today;
@@ -62,6 +97,10 @@ final class UsageCommand extends KeycycleCommand {
         if (last.isBefore(first)) throw usage("--to " + last + " is before --from " + first);
         Instant start = first.atStartOfDay(ZoneOffset.UTC).toInstant();
         Instant end = last.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        if (since != null) {
+            end = factory().clock().instant();
+            start = end.minus(since);
+        }
 
         List<UsageRow> rows;
         try (KeycycleStore store = factory().openExistingStore()) {
@@ -92,7 +131,8 @@ final class UsageCommand extends KeycycleCommand {
             g.print(format, out());
             return 0;
         }
-        out().println("usage " + first + " .. " + last + " (UTC)");
+        out().println(since != null ? "usage " + start + " .. " + end + " (the last " + Durations.format(since) + ")"
+                : "usage " + first + " .. " + last + " (UTC)");
         if (rows.isEmpty()) {
             out().println("no usage recorded in that range");
             return 0;
@@ -106,6 +146,13 @@ final class UsageCommand extends KeycycleCommand {
         }
         g.printTable(out(), "");
         return 0;
+    }
+
+    /** --chart groups by provider, or by provider and model. */
+    private boolean chartByModel() {
+        EnumSet<GroupBy> g = groups();
+        if (g.contains(GroupBy.KEY) || g.contains(GroupBy.DAY)) throw usage("--chart groups by provider or provider,model");
+        return g.contains(GroupBy.MODEL);
     }
 
     private EnumSet<GroupBy> groups() {

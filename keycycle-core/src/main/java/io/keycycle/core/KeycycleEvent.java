@@ -63,6 +63,14 @@ public sealed interface KeycycleEvent {
     /** A caller waited for a key; {@code waitedMillis} of clock time, {@code served} if it got one. */
     record Waited(Instant at, String provider, String model, long waitedMillis, boolean served) implements KeycycleEvent { }
 
+    /**
+     * A call to {@code target} (a tier or a model) was served by {@code provider}/{@code model} after
+     * {@code skipped} earlier candidates could not serve it; {@code fromProvider}/{@code fromModel} is
+     * the first candidate, the one that overflowed.
+     */
+    record FellBack(Instant at, String provider, String model, String target, String fromProvider, String fromModel,
+                    int skipped) implements KeycycleEvent { }
+
     /** What a {@link StateChanged} applies to. */
     enum Level { KEY, SCOPE, MODEL }
 }

@@ -37,6 +37,8 @@ import java.util.Map;
  *   <li>{@code keycycle_gateway_requests_seconds{method,route,status}} (timer; method from a fixed set or
  *       {@code other}, route the matched route or {@code other}: client input never makes a new series)</li>
  *   <li>{@code keycycle_gateway_connections_refused_total} (connections over {@code gateway.max-connections})</li>
+ *   <li>gauges {@code keycycle_quota_exhaustion_seconds{provider,scope,model,metric}} (only daily limits that run
+ *       out before their reset at the recent rate) and {@code keycycle_quota_remaining_ratio{provider,scope,model,metric}}</li>
  * </ul>
  */
 final class GatewayMetrics implements KeycycleListener {
@@ -44,6 +46,8 @@ final class GatewayMetrics implements KeycycleListener {
     private final PrometheusMeterRegistry prometheus;
     private final MeterRegistry registry;
     private final MultiGauge keys;
+    private final MultiGauge exhaustion;
+    private final MultiGauge remaining;
 
     GatewayMetrics(MeterRegistry given, KeycycleStore store) {
         if (given instanceof PrometheusMeterRegistry p) {
@@ -61,6 +65,11 @@ final class GatewayMetrics implements KeycycleListener {
             }
         }
         keys = MultiGauge.builder("keycycle.keys").description("keys by state, per provider and scope").register(registry);
+        exhaustion = MultiGauge.builder("keycycle.quota.exhaustion").baseUnit("seconds")
+                .description("seconds until a daily limit runs out at the recent rate; only limits that run out before their reset")
+                .register(registry);
+        remaining = MultiGauge.builder("keycycle.quota.remaining.ratio")
+                .description("fraction of a daily limit left now").register(registry);
         if (store != null) {
             Gauge.builder("keycycle.store.queue.depth", store, s -> s.health().queueDepth())
                     .description("events waiting in the store's in-memory queue").register(registry);
@@ -110,6 +119,19 @@ final class GatewayMetrics implements KeycycleListener {
                     rows.add(MultiGauge.Row.of(Tags.of("provider", s.provider(), "scope", scope, "state", state.name()), n))));
         }
         keys.register(rows, true);
+    }
+
+    /** Recomputes the forecast gauges (before each scrape). */
+    void refreshForecasts(List<io.keycycle.core.forecast.QuotaForecast> forecasts, java.time.Instant now) {
+        List<MultiGauge.Row<?>> ex = new ArrayList<>();
+        List<MultiGauge.Row<?>> left = new ArrayList<>();
+        for (io.keycycle.core.forecast.QuotaForecast f : forecasts) {
+            Tags tags = Tags.of("provider", f.provider(), "scope", f.scope(), "model", f.model(), "metric", f.metric().key());
+            left.add(MultiGauge.Row.of(tags, f.fractionLeft()));
+            if (f.runsOutBeforeReset()) ex.add(MultiGauge.Row.of(tags, f.secondsUntilExhausted(now)));
+        }
+        exhaustion.register(ex, true);
+        remaining.register(left, true);
     }
 
     private static EnumMap<KeyState, Integer> zeros() {

@@ -77,6 +77,8 @@ public final class KeycycleGateway implements AutoCloseable {
     private final CallSpec callSpec;
     private final GatewayMetrics metrics;
     private final RecentEvents recent = new RecentEvents(500);
+    private final LiveHistory live;
+    private final int forecastMinutes;
     private final ThreadPoolExecutor workers;
     private final int upstreamConnections;
     private final AtomicBoolean started = new AtomicBoolean();
@@ -101,6 +103,8 @@ public final class KeycycleGateway implements AutoCloseable {
         this.callSpec = b.callSpec;
         this.metrics = new GatewayMetrics(b.meterRegistry, store);
         this.upstreamConnections = b.upstreamConnections;
+        this.forecastMinutes = b.forecastMinutes;
+        this.live = new LiveHistory(keycycle.clock()::millis);
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "keycycle-gateway-" + n.incrementAndGet());
@@ -138,10 +142,11 @@ public final class KeycycleGateway implements AutoCloseable {
         if (!started.compareAndSet(false, true)) throw new IllegalStateException("the gateway is already started");
         int loops = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(8));
-        dashboard = new Dashboard(keycycle, store, recent, workers);
+        dashboard = new Dashboard(keycycle, store, recent, workers, live, forecastMinutes);
         upstream = new Upstream(vertx, keycycle, upstreamConnections);
         keycycle.addListener(recent);
         keycycle.addListener(metrics);
+        keycycle.addListener(live);
         server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false)
                         .setIdleTimeout(edge.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
                         .setMaxHeaderSize(edge.maxHeaderBytes()))
@@ -208,8 +213,13 @@ public final class KeycycleGateway implements AutoCloseable {
         r.get("/v1/models").handler(tag("/v1/models")).handler(new ModelsEndpoint(keycycle));
         r.get("/api/state").handler(tag("/api/state")).blockingHandler(dashboard::state, false);
         r.get("/api/events").handler(tag("/api/events")).handler(dashboard::subscribe);
+        r.get("/api/history").handler(tag("/api/history")).blockingHandler(dashboard::history, false);
+        r.get("/api/plan").handler(tag("/api/plan")).blockingHandler(dashboard::plan, false);
+        r.get("/assets/:name").handler(tag("/assets")).handler(dashboard::asset);
         r.get("/metrics").handler(tag("/metrics")).blockingHandler(ctx -> {
-            metrics.refresh(keycycle.snapshots());
+            var snapshots = keycycle.snapshots();
+            metrics.refresh(snapshots);
+            metrics.refreshForecasts(dashboard.forecasts(snapshots, keycycle.clock().now()), keycycle.clock().now());
             ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape());
         }, false);
         r.get("/admin/keys").handler(tag("/admin/keys")).blockingHandler(admin::list, false);
@@ -249,6 +259,7 @@ public final class KeycycleGateway implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) return;
         keycycle.removeListener(recent);
         keycycle.removeListener(metrics);
+        keycycle.removeListener(live);
         if (vertx != null) {
             vertx.cancelTimer(timerId);
             dashboard.closeAll();
@@ -292,6 +303,7 @@ public final class KeycycleGateway implements AutoCloseable {
         private MeterRegistry meterRegistry;
         private CallSpec callSpec = CallSpec.DEFAULT;
         private int workerThreads = 256;
+        private int forecastMinutes = 15;
         private int upstreamConnections = 200;
 
         private Builder() { }
@@ -419,6 +431,18 @@ public final class KeycycleGateway implements AutoCloseable {
         public Builder upstreamConnections(int n) {
             if (n < 1) throw new ConfigurationException("gateway upstreamConnections must be >= 1, was " + n);
             this.upstreamConnections = n;
+            return this;
+        }
+
+        /**
+         * The forecasts' rate window: quotas are forecast at the rate of the last {@code n} complete
+         * minutes (default 15, at most 120).
+         */
+        public Builder forecastMinutes(int n) {
+            if (n < 1 || n > LiveHistory.RATE_MINUTES - 1) {
+                throw new ConfigurationException("gateway forecastMinutes must be 1.." + (LiveHistory.RATE_MINUTES - 1) + ", was " + n);
+            }
+            this.forecastMinutes = n;
             return this;
         }
 

@@ -41,12 +41,24 @@ class DashboardEventsTest {
     }
 
     @Test
-    void thePageIsSelfContained() {
+    void thePageNeedsNothingFromOutsideTheGateway() {
         HttpResponse<String> page = gw.get("/");
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("content-type").orElseThrow()).startsWith("text/html");
-        assertThat(page.body()).contains("<style>", "<script>", "api/events", "api/state");
-        assertThat(page.body()).doesNotContain("http://", "https://", "<link", "src=");
+        assertThat(page.body()).contains("<style>", "<script>", "api/events", "api/state", "api/history", "api/plan");
+        assertThat(page.body()).doesNotContain("http://", "https://");
+        // the only external files are the chart library's, served by the gateway from its WebJar
+        java.util.regex.Matcher refs = java.util.regex.Pattern.compile("(?:src|href)=\"([^\"]*)\"").matcher(page.body());
+        java.util.List<String> found = new java.util.ArrayList<>();
+        while (refs.find()) found.add(refs.group(1));
+        assertThat(found).containsExactlyInAnyOrder("assets/uPlot.min.css", "assets/uPlot.iife.min.js");
+        for (String asset : found) {
+            HttpResponse<String> r = gw.get("/" + asset);
+            assertThat(r.statusCode()).as(asset).isEqualTo(200);
+            assertThat(r.body().length()).as(asset).isGreaterThan(1_000);
+        }
+        assertThat(gw.get("/assets/other.js").statusCode()).isEqualTo(404);
+        assertThat(page.headers().firstValue("content-security-policy").orElseThrow()).contains("script-src 'self'");
     }
 
     @Test

@@ -99,10 +99,7 @@ final class AsyncWriter {
 
     /** Never blocks on the database; may append one line to the journal file. Never throws. */
     void offer(KeycycleEvent event) {
-        if (!(event instanceof KeycycleEvent.Settled || event instanceof KeycycleEvent.LeaseExpired
-                || event instanceof KeycycleEvent.StateChanged)) {
-            return;
-        }
+        if (!StoredEvent.stored(event)) return;
         boolean spilling = false;
         boolean startedSpilling = false;
         RuntimeException failure = null;

@@ -35,12 +35,17 @@ final class BatchWriter {
         if (batch.size() > StoreConfig.MAX_BATCH) throw new IllegalArgumentException("batch of " + batch.size() + " > " + StoreConfig.MAX_BATCH);
         List<StoredEvent.Usage> usage = new ArrayList<>();
         Map<List<String>, StoredEvent.State> states = new LinkedHashMap<>();
+        List<StoredEvent.State> history = new ArrayList<>();
+        List<StoredEvent.Fallback> fallbacks = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         int duplicates = 0;
         for (StoredEvent e : batch) {
             if (e instanceof StoredEvent.Usage u) {
                 if (ids.add(u.eventId())) usage.add(u); else duplicates++;
+            } else if (e instanceof StoredEvent.Fallback f) {
+                if (ids.add(f.eventId())) fallbacks.add(f);
             } else if (e instanceof StoredEvent.State s) {
+                if (ids.add(s.eventId())) history.add(s);
                 StoredEvent.State previous = states.get(key(s));
                 if (previous == null || s.updatedAt() >= previous.updatedAt()) {
                     states.remove(key(s));
@@ -58,7 +63,10 @@ final class BatchWriter {
                 duplicates += usage.size() - fresh.size();
                 insertUsage(c, fresh);
                 upsertMinutes(c, fresh);
+                upsertOutcomeMinutes(c, fresh);
                 upsertStates(c, new ArrayList<>(states.values()));
+                insertStateHistory(c, history);
+                insertFallbacks(c, fallbacks);
                 c.commit();
                 return new Result(fresh.size(), duplicates, states.size());
             } catch (SQLException | RuntimeException e) {
@@ -111,11 +119,13 @@ final class BatchWriter {
         if (rows.isEmpty()) return;
         Map<List<Object>, long[]> sums = new LinkedHashMap<>();
         for (StoredEvent.Usage u : rows) {
+            if (StoredEvent.REFUSED.equals(u.outcome())) continue; // no key: nothing for hydration to replay
             long minute = Math.floorDiv(u.ts(), 60_000L) * 60_000L;
             long[] s = sums.computeIfAbsent(List.of(u.provider(), u.keyFp(), u.model(), minute), k -> new long[2]);
             s[0] += u.requests();
             s[1] += u.chargedTokens();
         }
+        if (sums.isEmpty()) return;
         try (PreparedStatement ps = c.prepareStatement(dialect.upsertMinute(sums.size()))) {
             int p = 1;
             for (var e : sums.entrySet()) {
@@ -125,6 +135,70 @@ final class BatchWriter {
                 ps.setLong(p++, (Long) e.getKey().get(3));
                 ps.setLong(p++, e.getValue()[0]);
                 ps.setLong(p++, e.getValue()[1]);
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    /** Calls and charged tokens per provider, model, outcome class and minute, for the history charts. */
+    private void upsertOutcomeMinutes(Connection c, List<StoredEvent.Usage> rows) throws SQLException {
+        if (rows.isEmpty()) return;
+        Map<List<Object>, long[]> sums = new LinkedHashMap<>();
+        for (StoredEvent.Usage u : rows) {
+            long minute = Math.floorDiv(u.ts(), 60_000L) * 60_000L;
+            long[] s = sums.computeIfAbsent(List.of(u.provider(), u.model(), OutcomeClass.of(u.outcome()).name(), minute),
+                    k -> new long[2]);
+            s[0]++;
+            s[1] += u.chargedTokens();
+        }
+        try (PreparedStatement ps = c.prepareStatement(dialect.upsertOutcomeMinute(sums.size()))) {
+            int p = 1;
+            for (var e : sums.entrySet()) {
+                ps.setString(p++, (String) e.getKey().get(0));
+                ps.setString(p++, (String) e.getKey().get(1));
+                ps.setString(p++, (String) e.getKey().get(2));
+                ps.setLong(p++, (Long) e.getKey().get(3));
+                ps.setLong(p++, e.getValue()[0]);
+                ps.setLong(p++, e.getValue()[1]);
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    /** Every state change, appended once (event id), for the key-state timeline. */
+    private void insertStateHistory(Connection c, List<StoredEvent.State> rows) throws SQLException {
+        if (rows.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(dialect.insertStateHistory(rows.size()))) {
+            int p = 1;
+            for (StoredEvent.State s : rows) {
+                ps.setString(p++, s.eventId());
+                ps.setString(p++, s.provider());
+                ps.setString(p++, s.level());
+                ps.setString(p++, s.subject());
+                ps.setString(p++, s.model());
+                ps.setString(p++, s.scope());
+                ps.setString(p++, s.keyFp());
+                ps.setString(p++, s.state());
+                if (s.untilMs() == null) ps.setNull(p++, Types.BIGINT); else ps.setLong(p++, s.untilMs());
+                ps.setString(p++, s.reason() == null ? null : truncate(s.reason(), 512));
+                ps.setLong(p++, s.updatedAt());
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    private void insertFallbacks(Connection c, List<StoredEvent.Fallback> rows) throws SQLException {
+        if (rows.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(dialect.insertFallback(rows.size()))) {
+            int p = 1;
+            for (StoredEvent.Fallback f : rows) {
+                ps.setString(p++, f.eventId());
+                ps.setLong(p++, f.ts());
+                ps.setString(p++, truncate(f.target(), 191));
+                ps.setString(p++, f.fromProvider());
+                ps.setString(p++, f.fromModel());
+                ps.setString(p++, f.provider());
+                ps.setString(p++, f.model());
             }
             ps.executeUpdate();
         }

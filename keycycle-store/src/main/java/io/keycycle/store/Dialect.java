@@ -102,6 +102,141 @@ enum Dialect {
                   PRIMARY KEY (provider, level, subject, model))""" + table);
     }
 
+    /**
+     * Version 2: per-minute calls and tokens by outcome class (what the dashboard charts, kept longer
+     * than raw rows), an append-only history of key-state changes (the timeline) and one row per call
+     * a later tier candidate served (the capacity plan's fallbacks).
+     */
+    List<String> schemaV2() {
+        if (this == SQLITE) {
+            return List.of(
+                    """
+                    CREATE TABLE IF NOT EXISTS keycycle_outcome_minute (
+                      provider TEXT NOT NULL,
+                      model TEXT NOT NULL,
+                      outcome TEXT NOT NULL,
+                      minute INTEGER NOT NULL,
+                      calls INTEGER NOT NULL,
+                      tokens INTEGER NOT NULL,
+                      PRIMARY KEY (provider, model, outcome, minute))""",
+                    "CREATE INDEX IF NOT EXISTS idx_keycycle_outcome_minute_minute ON keycycle_outcome_minute (minute)",
+                    """
+                    CREATE TABLE IF NOT EXISTS keycycle_state_history (
+                      id INTEGER PRIMARY KEY,
+                      event_id TEXT NOT NULL UNIQUE,
+                      provider TEXT NOT NULL,
+                      level TEXT NOT NULL,
+                      subject TEXT NOT NULL,
+                      model TEXT NOT NULL,
+                      scope TEXT,
+                      key_fp TEXT,
+                      state TEXT NOT NULL,
+                      until_ms INTEGER,
+                      reason TEXT,
+                      at_ms INTEGER NOT NULL)""",
+                    "CREATE INDEX IF NOT EXISTS idx_keycycle_state_history_at ON keycycle_state_history (at_ms)",
+                    """
+                    CREATE TABLE IF NOT EXISTS keycycle_fallback (
+                      id INTEGER PRIMARY KEY,
+                      event_id TEXT NOT NULL UNIQUE,
+                      ts INTEGER NOT NULL,
+                      target TEXT NOT NULL,
+                      from_provider TEXT NOT NULL,
+                      from_model TEXT NOT NULL,
+                      provider TEXT NOT NULL,
+                      model TEXT NOT NULL)""",
+                    "CREATE INDEX IF NOT EXISTS idx_keycycle_fallback_ts ON keycycle_fallback (ts)",
+                    backfillOutcomes());
+        }
+        String id = this == TIDB ? "id BIGINT NOT NULL AUTO_RANDOM PRIMARY KEY" : "id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY";
+        String table = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+        return List.of(
+                """
+                CREATE TABLE IF NOT EXISTS keycycle_outcome_minute (
+                  provider VARCHAR(64) NOT NULL,
+                  model VARCHAR(191) NOT NULL,
+                  outcome VARCHAR(16) NOT NULL,
+                  minute BIGINT NOT NULL,
+                  calls BIGINT NOT NULL,
+                  tokens BIGINT NOT NULL,
+                  PRIMARY KEY (provider, model, outcome, minute),
+                  KEY idx_keycycle_outcome_minute_minute (minute))""" + table,
+                """
+                CREATE TABLE IF NOT EXISTS keycycle_state_history (
+                  %s,
+                  event_id VARCHAR(64) NOT NULL,
+                  provider VARCHAR(64) NOT NULL,
+                  level VARCHAR(16) NOT NULL,
+                  subject VARCHAR(191) NOT NULL,
+                  model VARCHAR(191) NOT NULL,
+                  scope VARCHAR(191),
+                  key_fp VARCHAR(64),
+                  state VARCHAR(32) NOT NULL,
+                  until_ms BIGINT,
+                  reason VARCHAR(512),
+                  at_ms BIGINT NOT NULL,
+                  UNIQUE KEY uk_keycycle_state_history_event (event_id),
+                  KEY idx_keycycle_state_history_at (at_ms))""".formatted(id) + table,
+                """
+                CREATE TABLE IF NOT EXISTS keycycle_fallback (
+                  %s,
+                  event_id VARCHAR(64) NOT NULL,
+                  ts BIGINT NOT NULL,
+                  target VARCHAR(191) NOT NULL,
+                  from_provider VARCHAR(64) NOT NULL,
+                  from_model VARCHAR(191) NOT NULL,
+                  provider VARCHAR(64) NOT NULL,
+                  model VARCHAR(191) NOT NULL,
+                  UNIQUE KEY uk_keycycle_fallback_event (event_id),
+                  KEY idx_keycycle_fallback_ts (ts))""".formatted(id) + table,
+                backfillOutcomes());
+    }
+
+    /**
+     * Fills the outcome aggregate from the raw rows a version-1 database already has; does nothing
+     * when the aggregate has rows (a migration re-run after an interruption must not count twice).
+     */
+    private String backfillOutcomes() {
+        String minute = this == SQLITE ? "(ts / 60000) * 60000" : "(ts DIV 60000) * 60000";
+        return "INSERT INTO keycycle_outcome_minute (provider, model, outcome, minute, calls, tokens)"
+                + " SELECT provider, model, " + OutcomeClass.sqlCase("outcome") + ", " + minute + ", COUNT(*), SUM(charged_tokens)"
+                + " FROM keycycle_usage WHERE NOT EXISTS (SELECT 1 FROM keycycle_outcome_minute)"
+                + " GROUP BY provider, model, " + OutcomeClass.sqlCase("outcome") + ", " + minute;
+    }
+
+    /** Adds to the per-minute outcome aggregate. 6 parameters per row; rows must have distinct keys. */
+    String upsertOutcomeMinute(int rows) {
+        String head = "INSERT INTO keycycle_outcome_minute (provider, model, outcome, minute, calls, tokens) VALUES "
+                + values(rows, 6);
+        return this == SQLITE
+                ? head + " ON CONFLICT (provider, model, outcome, minute) DO UPDATE SET"
+                  + " calls = calls + excluded.calls, tokens = tokens + excluded.tokens"
+                : head + " ON DUPLICATE KEY UPDATE calls = calls + VALUES(calls), tokens = tokens + VALUES(tokens)";
+    }
+
+    /** Appends state changes, skipping event ids already present. 11 parameters per row. */
+    String insertStateHistory(int rows) {
+        String head = (this == SQLITE ? "INSERT" : "INSERT IGNORE")
+                + " INTO keycycle_state_history (event_id, provider, level, subject, model, scope, key_fp, state, until_ms,"
+                + " reason, at_ms) VALUES " + values(rows, 11);
+        return head + (this == SQLITE ? " ON CONFLICT (event_id) DO NOTHING" : "");
+    }
+
+    /** Appends fallbacks, skipping event ids already present. 7 parameters per row. */
+    String insertFallback(int rows) {
+        String head = (this == SQLITE ? "INSERT" : "INSERT IGNORE")
+                + " INTO keycycle_fallback (event_id, ts, target, from_provider, from_model, provider, model) VALUES " + values(rows, 7);
+        return head + (this == SQLITE ? " ON CONFLICT (event_id) DO NOTHING" : "");
+    }
+
+    /** Database size in bytes of the keycycle tables (MySQL family); SQLite asks the pragmas. */
+    String sizeQuery() {
+        return this == SQLITE
+                ? "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+                : "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables"
+                  + " WHERE table_schema = DATABASE() AND table_name LIKE 'keycycle%'";
+    }
+
     String createVersionTable() {
         return this == SQLITE
                 ? "CREATE TABLE IF NOT EXISTS keycycle_schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)"

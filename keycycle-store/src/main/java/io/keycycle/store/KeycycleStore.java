@@ -58,6 +58,7 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
     private final Journal journal;
     private final AsyncWriter writer;
     private final BatchWriter batchWriter;
+    private final Pruner pruner;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Thread shutdownHook;
     private final LearnedLimits learnedLimits;
@@ -76,6 +77,7 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
         this.batchWriter = new BatchWriter(dataSource, dialect);
         this.writer = new AsyncWriter(config, batchWriter, journal, config.url().redacted(), nonce);
         this.learnedLimits = new LearnedLimits(dataSource);
+        this.pruner = new Pruner(dataSource, dialect, config.retention(), config.clock(), config.url().redacted());
     }
 
     /** Opens the database at {@code url} (any form {@link DatabaseUrl#parse} accepts) with default settings. */
@@ -114,6 +116,7 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
             journal = new Journal(journalDir, journalMapper(), nonce);
             KeycycleStore store = new KeycycleStore(config, ds, dialect, journal, nonce);
             store.writer.start();
+            store.pruner.start();
             if (config.shutdownHook()) {
                 Thread hook = new Thread(store::close, "keycycle-store-shutdown");
                 store.shutdownHook = hook;
@@ -246,6 +249,80 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
         }
     }
 
+    /**
+     * Applies the configured {@link Retention} now, on the calling thread, in the same small batches
+     * as the background pruner (which runs every {@link Retention#every()} on its own).
+     */
+    public StorageInfo pruneNow() {
+        try {
+            pruner.run();
+        } catch (SQLException e) {
+            throw failure("apply the retention", e);
+        }
+        return storage();
+    }
+
+    /** The database size, the oldest raw usage row and the retention in force. */
+    public StorageInfo storage() {
+        try (Connection c = dataSource.getConnection()) {
+            long bytes;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(dialect.sizeQuery())) {
+                bytes = rs.next() ? rs.getLong(1) : 0;
+            }
+            Instant oldest = null;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT MIN(ts) FROM keycycle_usage")) {
+                if (rs.next()) {
+                    long v = rs.getLong(1);
+                    if (!rs.wasNull()) oldest = Instant.ofEpochMilli(v);
+                }
+            }
+            Pruner.Result last = pruner.last();
+            return new StorageInfo(bytes, oldest, config.retention(), last == null ? null : last.at(),
+                    last == null ? 0 : last.rawRows() + last.aggregateRows() + last.historyRows());
+        } catch (SQLException e) {
+            throw failure("read the database size", e);
+        }
+    }
+
+    /** Calls and tokens per provider, model, outcome class and minute, for minutes starting in {@code [from, to)}. */
+    public List<OutcomeMinute> outcomesPerMinute(Instant from, Instant to) {
+        try {
+            return new History(dataSource).outcomes(from, to);
+        } catch (SQLException e) {
+            throw failure("read the per-minute outcomes", e);
+        }
+    }
+
+    /** Requests and tokens per key and model, for minutes starting in {@code [from, to)} (the per-key aggregate). */
+    public List<KeyUsage> usagePerKey(Instant from, Instant to) {
+        try {
+            return new History(dataSource).keyUsage(from, to);
+        } catch (SQLException e) {
+            throw failure("read the per-key usage", e);
+        }
+    }
+
+    /** Every recorded state change in {@code [from, to)}, oldest first. */
+    public List<StateChange> stateHistory(Instant from, Instant to) {
+        try {
+            return new History(dataSource).states(from, to);
+        } catch (SQLException e) {
+            throw failure("read the key-state history", e);
+        }
+    }
+
+    /** Calls that a later tier candidate served in {@code [from, to)}, counted per target, first candidate and server. */
+    public List<FallbackCount> fallbacks(Instant from, Instant to) {
+        try {
+            return new History(dataSource).fallbacks(from, to);
+        } catch (SQLException e) {
+            throw failure("read the fallbacks", e);
+        }
+    }
+
+    /** The retention in force. */
+    public Retention retention() { return config.retention(); }
+
     /** Usage totals over the query's range, grouped as asked, ordered by the group columns. */
     public List<UsageRow> report(ReportQuery query) {
         try {
@@ -311,6 +388,7 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
     public void close(Duration timeout) {
         if (!closed.compareAndSet(false, true)) return;
         if (Thread.currentThread() != shutdownHook) removeShutdownHook();
+        pruner.close();
         writer.stop(timeout.toMillis());
         learnedWriter.shutdown();
         try {

@@ -18,7 +18,8 @@ final class Schema {
     record Migration(int version, String description, Function<Dialect, List<String>> statements) { }
 
     static final List<Migration> MIGRATIONS = List.of(
-            new Migration(1, "usage, per-minute aggregate, key states", Dialect::schemaV1));
+            new Migration(1, "usage, per-minute aggregate, key states", Dialect::schemaV1),
+            new Migration(2, "per-minute outcomes, key-state history", Dialect::schemaV2));
 
     static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

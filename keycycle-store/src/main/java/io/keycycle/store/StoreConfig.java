@@ -26,15 +26,16 @@ import java.util.Objects;
  * @param connectionTimeout how long the writer waits for a pooled connection per attempt
  * @param maxPoolSize       pool size: one writer connection plus readers
  * @param shutdownHook      register a JVM shutdown hook calling {@code close()}
- * @param clock             time for {@code prune}; events carry their own instants
+ * @param clock             time for {@code prune} and the retention pruner; events carry their own instants
  * @param journalFsync      also force each write-ahead append to the disk (survives a power loss; costs a
  *                          disk flush per event). Without it an event is safe from a crash of the process
  *                          as soon as {@code onEvent} returns, but not from a crash of the machine.
+ * @param retention         how long raw rows and aggregates are kept, and how the background pruner runs
  */
 public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir, int queueCapacity, int batchSize,
                           Duration batchInterval, Duration closeTimeout, Duration retryBackoffMin,
                           Duration retryBackoffMax, Duration connectionTimeout, int maxPoolSize,
-                          boolean shutdownHook, EngineClock clock, boolean journalFsync) {
+                          boolean shutdownHook, EngineClock clock, boolean journalFsync, Retention retention) {
 
     /** Largest batch per transaction (TiDB Serverless keeps transactions small). */
     public static final int MAX_BATCH = 500;
@@ -42,6 +43,7 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
     public StoreConfig {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(retention, "retention");
         positive("queueCapacity", queueCapacity);
         if (batchSize < 1 || batchSize > MAX_BATCH) {
             throw new ConfigurationException("batchSize must be in 1.." + MAX_BATCH + ", was " + batchSize);
@@ -70,7 +72,8 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
     /**
      * Reads {@code KEYCYCLE_DB_URL}, else {@code TIDB_DB_URL} (the Python library's variable, SQLAlchemy
      * form accepted), else the embedded SQLite default; {@code KEYCYCLE_JOURNAL_DIR} and
-     * {@code KEYCYCLE_JOURNAL_FSYNC} ({@code true}/{@code false}) if set.
+     * {@code KEYCYCLE_JOURNAL_FSYNC} ({@code true}/{@code false}) if set;
+     * {@code KEYCYCLE_RETENTION_RAW} and {@code KEYCYCLE_RETENTION_AGGREGATES} (see {@link Retention#fromEnv}).
      */
     public static StoreConfig fromEnv(Map<String, String> env) {
         String url = nonBlank(env.get("KEYCYCLE_DB_URL"));
@@ -79,6 +82,7 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         String journal = nonBlank(env.get("KEYCYCLE_JOURNAL_DIR"));
         if (journal != null) b.journalDir(Path.of(journal));
         b.journalFsync(journalFsync(env));
+        b.retention(Retention.fromEnv(env, Retention.DEFAULT));
         return b.build();
     }
 
@@ -107,12 +111,13 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         b.shutdownHook = shutdownHook;
         b.clock = clock;
         b.journalFsync = journalFsync;
+        b.retention = retention;
         return b;
     }
 
     @Override public String toString() {
         return "StoreConfig[url=" + url.redacted() + ", journalDir=" + journalDir + ", queueCapacity=" + queueCapacity
-                + ", batchSize=" + batchSize + "]";
+                + ", batchSize=" + batchSize + ", retention=" + retention + "]";
     }
 
     private static String nonBlank(String s) { return s == null || s.isBlank() ? null : s.trim(); }
@@ -141,6 +146,7 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         private boolean shutdownHook = true;
         private EngineClock clock = EngineClock.system();
         private boolean journalFsync;
+        private Retention retention = Retention.DEFAULT;
 
         private Builder(DatabaseUrl url) { this.url = Objects.requireNonNull(url, "url"); }
 
@@ -165,9 +171,11 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         /** Force every write-ahead append to the disk (power-loss safe, slower); default false. */
         public Builder journalFsync(boolean v) { this.journalFsync = v; return this; }
 
+        public Builder retention(Retention v) { this.retention = Objects.requireNonNull(v, "retention"); return this; }
+
         public StoreConfig build() {
             return new StoreConfig(url, autoMigrate, journalDir, queueCapacity, batchSize, batchInterval, closeTimeout,
-                    retryBackoffMin, retryBackoffMax, connectionTimeout, maxPoolSize, shutdownHook, clock, journalFsync);
+                    retryBackoffMin, retryBackoffMax, connectionTimeout, maxPoolSize, shutdownHook, clock, journalFsync, retention);
         }
     }
 }

@@ -13,7 +13,8 @@ import java.util.HexFormat;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "t")
 @JsonSubTypes({@JsonSubTypes.Type(value = StoredEvent.Usage.class, name = "usage"),
-               @JsonSubTypes.Type(value = StoredEvent.State.class, name = "state")})
+               @JsonSubTypes.Type(value = StoredEvent.State.class, name = "state"),
+               @JsonSubTypes.Type(value = StoredEvent.Fallback.class, name = "fallback")})
 sealed interface StoredEvent {
 
     long seq();
@@ -29,8 +30,26 @@ sealed interface StoredEvent {
     record State(long seq, String eventId, String provider, String level, String subject, String scope, String keyFp,
                  String model, String state, Long untilMs, String reason, long updatedAt) implements StoredEvent { }
 
+    /** One row of {@code keycycle_fallback}: a call to {@code target} that {@code provider}/{@code model} served for the first candidate. */
+    record Fallback(long seq, String eventId, long ts, String target, String fromProvider, String fromModel, String provider,
+                    String model) implements StoredEvent { }
+
     /** Outcome name stored for a lease that expired without a report (the request stays counted). */
     String LEASE_EXPIRED = "LEASE_EXPIRED";
+
+    /**
+     * Outcome name stored for a call refused locally (no key had room, the call never left): a usage
+     * row without a key, requests or tokens, kept so the charts and the capacity plan see the demand
+     * that was turned away. It never reaches the per-key aggregate that hydration replays.
+     */
+    String REFUSED = "REFUSED";
+
+    /** True for the engine events the store keeps (the writer ignores the rest before numbering them). */
+    static boolean stored(KeycycleEvent event) {
+        return event instanceof KeycycleEvent.Settled || event instanceof KeycycleEvent.LeaseExpired
+                || event instanceof KeycycleEvent.StateChanged || event instanceof KeycycleEvent.Rejected
+                || event instanceof KeycycleEvent.FellBack;
+    }
 
     /** Fixed-width event id: 16 hex digits of the sequence, then the 8-hex-digit process nonce. */
     static String eventId(long seq, int nonce) {
@@ -50,6 +69,14 @@ sealed interface StoredEvent {
         if (event instanceof KeycycleEvent.LeaseExpired e) {
             return new Usage(seq, eventId(seq, nonce), e.provider(), e.scope(), e.fingerprint(), e.model(),
                     (e.admittedAt() != null ? e.admittedAt() : e.at()).toEpochMilli(), 1, 0, 0, 0, LEASE_EXPIRED, 0);
+        }
+        if (event instanceof KeycycleEvent.Rejected r) {
+            return new Usage(seq, eventId(seq, nonce), r.provider(), null, "", r.model() == null ? "*" : r.model(),
+                    r.at().toEpochMilli(), 0, 0, 0, 0, REFUSED, 0);
+        }
+        if (event instanceof KeycycleEvent.FellBack f) {
+            return new Fallback(seq, eventId(seq, nonce), f.at().toEpochMilli(), f.target(), f.fromProvider(), f.fromModel(),
+                    f.provider(), f.model());
         }
         if (event instanceof KeycycleEvent.StateChanged c) {
             return new State(seq, eventId(seq, nonce), c.provider(), c.level().name(), subject(c), c.scope(),

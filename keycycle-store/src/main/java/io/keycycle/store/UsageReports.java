@@ -33,7 +33,7 @@ final class UsageReports {
         String select = "SELECT " + (dims.isEmpty() ? "" : String.join(", ", dims) + ", ")
                 + "COALESCE(SUM(requests), 0), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),"
                 + " COALESCE(SUM(charged_tokens), 0), COALESCE(SUM(CASE WHEN outcome = 'SUCCESS' THEN 0 ELSE 1 END), 0)"
-                + " FROM keycycle_usage WHERE ts >= ? AND ts < ?";
+                + " FROM keycycle_usage WHERE ts >= ? AND ts < ? AND outcome <> '" + StoredEvent.REFUSED + "'";
         String group = dims.isEmpty() ? "" : " GROUP BY " + String.join(", ", dims) + " ORDER BY " + String.join(", ", dims);
         List<UsageRow> rows = new ArrayList<>();
         try (Connection c = dataSource.getConnection();

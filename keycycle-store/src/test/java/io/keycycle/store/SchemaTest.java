@@ -15,17 +15,44 @@ class SchemaTest {
         KeycycleStore first = db.open();
         first.close();
         KeycycleStore second = db.open();
-        assertThat(Events.longs(db::connect, "SELECT version FROM keycycle_schema_version")).containsExactly((long) Schema.LATEST);
+        assertThat(Events.longs(db::connect, "SELECT version FROM keycycle_schema_version")).containsExactly(1L, 2L);
         try (Connection c = db.connect()) {
             Dialect d = db.kind() == TestDatabase.Kind.SQLITE ? Dialect.SQLITE : Dialect.MYSQL;
             assertThat(Schema.migrate(c, d, 0)).isZero();
             // Running the DDL again over existing tables must not fail either.
             for (String sql : d.schemaV1()) c.createStatement().execute(sql);
+            for (String sql : d.schemaV2()) c.createStatement().execute(sql);
         }
-        for (String table : new String[] {"keycycle_usage", "keycycle_usage_minute", "keycycle_key_state"}) {
+        for (String table : new String[] {"keycycle_usage", "keycycle_usage_minute", "keycycle_key_state",
+                "keycycle_outcome_minute", "keycycle_state_history", "keycycle_fallback"}) {
             assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM " + table)).isZero();
         }
         assertThat(second.ping()).isTrue();
+    }
+
+    @DatabaseTest
+    void version2FillsTheOutcomeAggregateFromRowsAVersion1DatabaseAlreadyHas(TestDatabase db) throws Exception {
+        Dialect d = db.kind() == TestDatabase.Kind.SQLITE ? Dialect.SQLITE : Dialect.MYSQL;
+        try (Connection c = db.connect(); var st = c.createStatement()) {
+            st.execute(d.createVersionTable());
+            for (String sql : d.schemaV1()) st.execute(sql);
+            st.execute("INSERT INTO keycycle_schema_version (version, description, applied_at) VALUES (1, 'v1', 0)");
+            st.execute("INSERT INTO keycycle_usage (event_id, provider, scope, key_fp, model, ts, requests, prompt_tokens,"
+                    + " completion_tokens, charged_tokens, outcome, status) VALUES"
+                    + " ('a', 'groq', 's', 'k', 'm', 60000, 1, 5, 5, 10, 'SUCCESS', 200),"
+                    + " ('b', 'groq', 's', 'k', 'm', 60500, 1, 3, 4, 7, 'SUCCESS', 200),"
+                    + " ('c', 'groq', 's', 'k', 'm', 61000, 1, 0, 0, 0, 'RATE_LIMITED', 429),"
+                    + " ('d', 'groq', 's', 'k', 'm', 130000, 0, 0, 0, 0, 'TRANSIENT', 502)");
+        }
+        db.open().close();
+        assertThat(Events.longs(db::connect, "SELECT calls FROM keycycle_outcome_minute ORDER BY minute, outcome"))
+                .containsExactly(2L, 1L, 1L);   // 60000 ANSWERED, 60000 LIMITED, 120000 ERROR
+        assertThat(Events.longs(db::connect, "SELECT tokens FROM keycycle_outcome_minute WHERE outcome = 'ANSWERED'"))
+                .containsExactly(17L);
+        try (Connection c = db.connect()) {
+            for (String sql : d.schemaV2()) c.createStatement().execute(sql);   // an interrupted migration re-run
+        }
+        assertThat(Events.count(db::connect, "SELECT SUM(calls) FROM keycycle_outcome_minute")).isEqualTo(4);
     }
 
     @DatabaseTest
