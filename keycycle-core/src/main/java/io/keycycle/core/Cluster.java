@@ -1,0 +1,12 @@
+package io.keycycle.core;
+
+/**
+ * This process's membership of a fleet sharing one pool (opened by a {@link ClusterProvider}):
+ * its status, and the shared state the pools admit against. Closed with the {@code Keycycle}.
+ */
+public interface Cluster extends ClusterStatus, AutoCloseable {
+
+    /** Leaves the fleet: stops the heartbeat, releases this instance's open reservations, closes the connection. */
+    @Override
+    void close();
+}
