@@ -109,6 +109,7 @@ final class Dashboard {
             so.put("events_written", h.eventsWritten());
             so.put("last_error", h.lastError());
         }
+        keycycle.cluster().ifPresent(c -> o.set("cluster", ClusterJson.of(c)));
         o.set("events", events.toJson(100));
         return o;
     }

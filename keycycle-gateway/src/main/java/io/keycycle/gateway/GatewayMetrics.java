@@ -35,6 +35,7 @@ import java.util.Map;
  *   <li>{@code keycycle_state_changes_total{provider,state}}, gauge {@code keycycle_keys{provider,scope,state}}</li>
  *   <li>{@code keycycle_store_queue_depth}, {@code keycycle_store_journal_events}, {@code keycycle_store_journal_bytes}</li>
  *   <li>{@code keycycle_gateway_requests_seconds{method,route,status}} (timer)</li>
+ *   <li>with a shared pool: {@code keycycle_cluster_mode{mode}} (1 for the mode in force, else 0), {@code keycycle_cluster_instances}</li>
  * </ul>
  */
 final class GatewayMetrics implements KeycycleListener {
@@ -70,6 +71,16 @@ final class GatewayMetrics implements KeycycleListener {
     }
 
     MeterRegistry registry() { return registry; }
+
+    /** Gauges of the shared pool: the mode in force (shared/degraded) and the live instances. */
+    void cluster(io.keycycle.core.ClusterStatus c) {
+        for (String mode : List.of("shared", "degraded")) {
+            Gauge.builder("keycycle.cluster.mode", c, s -> mode.equals(s.mode()) ? 1 : 0).tags("mode", mode)
+                    .description("1 for the mode this instance admits in").register(registry);
+        }
+        Gauge.builder("keycycle.cluster.instances", c, io.keycycle.core.ClusterStatus::liveInstances)
+                .description("live instances sharing the pool").register(registry);
+    }
 
     @Override
     public void onEvent(KeycycleEvent event) {

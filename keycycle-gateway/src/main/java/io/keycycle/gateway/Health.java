@@ -10,7 +10,9 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * {@code /healthz}: the process answers. {@code /readyz}: keys are loaded and, when a store is
  * configured, its writer runs and {@link KeycycleStore#ping()} succeeds; otherwise 503 with the
- * reasons. Both are open (no auth) for orchestrators' probes and reveal no key material.
+ * reasons. Both are open (no auth) for orchestrators' probes and reveal no key material. With a
+ * shared pool, {@code cluster} shows the mode and the instances; a degraded instance stays ready
+ * (it admits locally against its share of each limit).
  */
 final class Health {
 
@@ -47,6 +49,7 @@ final class Health {
             if (!ping) reasons.add("the database " + store.url().redacted() + " does not answer"
                     + (h.lastError() == null ? "" : ": " + h.lastError()));
         }
+        keycycle.cluster().ifPresent(c -> o.set("cluster", ClusterJson.of(c)));
         boolean ready = reasons.isEmpty();
         o.put("status", ready ? "ready" : "not ready");
         ctx.response().setStatusCode(ready ? 200 : 503).putHeader("content-type", "application/json").end(Jsons.write(o));

@@ -94,6 +94,7 @@ public final class KeycycleGateway implements AutoCloseable {
         this.maxBodyBytes = b.maxBodyBytes;
         this.callSpec = b.callSpec;
         this.metrics = new GatewayMetrics(b.meterRegistry, store);
+        keycycle.cluster().ifPresent(metrics::cluster);
         this.upstreamConnections = b.upstreamConnections;
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
