@@ -109,7 +109,7 @@ public final class Fleet implements AutoCloseable {
             String e = String.valueOf(r.get(2));
             boolean emptied = epoch != null && !epoch.equals(e);
             epoch = e;
-            windows.sweep(settings.instanceTtl().toMillis(), 1000);
+            windows.sweep(settings.instanceTtl().toMillis());
             if (mode == ClusterMode.DEGRADED || emptied) {
                 for (Listener l : listeners) l.resumed(emptied);
                 if (mode == ClusterMode.DEGRADED) {
@@ -160,7 +160,7 @@ public final class Fleet implements AutoCloseable {
         timer.shutdownNow();
         try {
             link.connection().sync().zadd(link.prefix() + ":inst", 0, settings.instanceId());
-            windows.sweep(settings.instanceTtl().toMillis(), 1000);
+            windows.sweep(settings.instanceTtl().toMillis());
         } catch (RuntimeException e) {
             // Redis gone: the TTL does it
         }

@@ -57,7 +57,7 @@ public record RedisSettings(String url, String instanceId, String keyPrefix, Dur
     /** The URL with any password replaced by {@code ***}, for messages and logs. */
     public String redactedUrl() { return redact(url); }
 
-    static String redact(String url) {
+    public static String redact(String url) {
         return url == null ? null : url.replaceAll("(//)([^@/]*)@", "$1***@");
     }
 

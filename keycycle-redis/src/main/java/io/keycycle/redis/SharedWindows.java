@@ -79,7 +79,7 @@ public final class SharedWindows {
      * the first key). Refused: {@code retryAt} is the earliest local instant one candidate frees up
      * ({@link Long#MAX_VALUE}: none will by itself).
      */
-    public Reservation reserve(List<Candidate> candidates, long tokens, long leaseMillis, String stateHash, String rotateKey) {
+    public Reservation reserve(List<Candidate> candidates, long tokens, String stateHash, String rotateKey) {
         int n = candidates.size();
         String[] keys = new String[2 * n];
         List<String> args = new ArrayList<>(10 + 10 * n);
@@ -91,7 +91,7 @@ public final class SharedWindows {
         args.add(Long.toString(tokens));
         args.add(id);
         args.add(instance);
-        args.add(Long.toString(leaseMillis));
+        args.add("");
         args.add(stateHash == null ? "" : stateHash);
         args.add(rotateKey == null ? "" : rotateKey);
         args.add(Integer.toString(n));
@@ -125,9 +125,28 @@ public final class SharedWindows {
         long local = clock.millis();
         List<Object> r = link.call(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
                 Long.toString(actualTokens), wakeKey == null ? "" : wakeKey, channel,
-                "freed|" + bucket.provider() + "|" + bucket.model());
+                "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id));
         return (Long) r.get(0) == 1L;
     }
+
+    /** Like {@link #settle} but answers the instant the settled request was counted at (local clock), or -1 when unknown. */
+    public long settleAt(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
+        long local = clock.millis();
+        List<Object> r = link.call(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
+                Long.toString(actualTokens), wakeKey == null ? "" : wakeKey, channel,
+                "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id));
+        return (Long) r.get(0) == 1L ? toLocal((Long) r.get(1), local) : -1;
+    }
+
+    /**
+     * A lease of this instance was never reported within its timeout: its tokens come back, its
+     * request stays counted. False when the reservation was already gone.
+     */
+    public boolean expire(String id) {
+        return link.callInteger(new String[0], "expire", prefix, instanceOf(id), id) == 1L;
+    }
+
+    private static String instanceOf(String id) { return id.substring(0, id.lastIndexOf(':')); }
 
     /** Gives a reservation back (request and tokens): the call was not made, or not counted. */
     public boolean release(BucketRef bucket, String id, String wakeKey) {
@@ -198,7 +217,7 @@ public final class SharedWindows {
      */
     public boolean hold(BucketRef b, boolean scopeWide, HoldKind kind, long untilLocal, String reason, String message) {
         long r = link.callInteger(new String[]{scopeWide ? b.scopeKey() : b.key()}, "hold", prefix,
-                kind == HoldKind.COOLING ? "cu" : "pu", Long.toString(toRedis(untilLocal)), reason == null ? "" : reason,
+                scopeWide ? "scope" : "bucket", kind == HoldKind.COOLING ? "cu" : "pu", Long.toString(toRedis(untilLocal)), reason == null ? "" : reason,
                 channel, message);
         return r == 1L;
     }
@@ -210,11 +229,10 @@ public final class SharedWindows {
         return r == 1L;
     }
 
-    /** Expires reservations past their lease and those of dead instances; returns how many. */
-    public long sweep(long instanceTtlMillis, int max) {
+    /** Expires the reservations of dead instances (silent for longer than the TTL); returns how many. */
+    public long sweep(long instanceTtlMillis) {
         long local = clock.millis();
-        List<Object> r = link.call(new String[0], "sweep", prefix, nowArg(local), Long.toString(instanceTtlMillis),
-                Integer.toString(max), channel);
+        List<Object> r = link.call(new String[0], "sweep", prefix, nowArg(local), Long.toString(instanceTtlMillis), channel);
         measure((Long) r.get(1), local);
         return (Long) r.get(0);
     }

@@ -2,10 +2,9 @@
 -- atomically, in one round trip. Loaded once (SCRIPT LOAD) and called by its SHA; ARGV[1] names
 -- the operation, ARGV[2] is the key prefix (with its {hash tag}: every key lives in one slot).
 --
--- A bucket is a hash: L (latest instant it was advanced to), h1..h3 (head sub-bucket per span),
--- s1..s6 (running sums: span1 req, span1 tok, span2 req, ...), c<span><r|t><ring index> (cells),
--- ds (start of the current calendar day, calendar buckets only), cu/cr (cooling until, reason),
--- pu/pr (parked until, reason). The semantics are those of QuotaBucket: 24 + 1 sub-buckets of
+-- A bucket holds L (latest instant it was advanced to), the head sub-bucket per span, the running
+-- sums, the cells, ds (start of the current calendar day, calendar buckets only), cu (cooling
+-- until) and pu (parked until); their reasons are in <bucket>:why. The semantics are those of QuotaBucket: 24 + 1 sub-buckets of
 -- width window/24, the one straddling the window's start is kept (a superset of the exact window:
 -- may refuse up to one sub-bucket early, never admits past a limit), counts never negative.
 --
@@ -26,31 +25,37 @@ end
 
 local function num(v) if v then return tonumber(v) or 0 end return 0 end
 
--- A loaded bucket: scalar fields in b, dirty cells in b.set (field -> value), cells to delete in b.del.
+-- A bucket is one string: a MessagePack array of 163 numbers (one GET and one SET per call):
+-- [1] L, [2..4] heads, [5..10] sums, [11] ds, [12] cu, [13] pu, [14..163] the cells.
+local CELLS = 13
+
 local function load(key)
-  local v = redis.call('HMGET', key, 'L', 'h1', 'h2', 'h3', 's1', 's2', 's3', 's4', 's5', 's6', 'ds', 'cu', 'pu')
-  local b = {key = key, L = num(v[1]), h = {num(v[2]), num(v[3]), num(v[4])},
-             s = {num(v[5]), num(v[6]), num(v[7]), num(v[8]), num(v[9]), num(v[10])},
-             ds = num(v[11]), cu = num(v[12]), pu = num(v[13]), cells = {}, dirty = {}, fresh = (v[1] == false)}
+  local raw = redis.call('GET', key)
+  local b = {key = key}
+  if raw then
+    local v = cmsgpack.unpack(raw)
+    b.L, b.h, b.s, b.ds, b.cu, b.pu = v[1], {v[2], v[3], v[4]}, {v[5], v[6], v[7], v[8], v[9], v[10]}, v[11], v[12], v[13]
+    b.c = {}
+    for i = 1, 150 do b.c[i] = v[CELLS + i] end
+    b.fresh = false
+  else
+    b.L, b.h, b.s, b.ds, b.cu, b.pu = 0, {0, 0, 0}, {0, 0, 0, 0, 0, 0}, 0, 0, 0
+    b.c = {}
+    for i = 1, 150 do b.c[i] = 0 end
+    b.fresh = true
+  end
   return b
 end
 
-local function cellName(span, metric, slot)
-  return 'c' .. span .. (metric == 0 and 'r' or 't') .. (slot % RING)
+local function save(b)
+  local v = {b.L, b.h[1], b.h[2], b.h[3], b.s[1], b.s[2], b.s[3], b.s[4], b.s[5], b.s[6], b.ds, b.cu, b.pu}
+  for i = 1, 150 do v[CELLS + i] = b.c[i] end
+  redis.call('SET', b.key, cmsgpack.pack(v))
 end
 
-local function cell(b, name)
-  local c = b.cells[name]
-  if c == nil then
-    c = num(redis.call('HGET', b.key, name))
-    b.cells[name] = c
-  end
-  return c
-end
-
-local function setCell(b, name, value)
-  b.cells[name] = value
-  b.dirty[name] = true
+-- index of a cell in b.c: span 1..3, metric 0 (requests) or 1 (tokens), absolute sub-bucket slot
+local function ci(span, metric, slot)
+  return ((span - 1) * 2 + metric) * RING + (slot % RING) + 1
 end
 
 -- cal = {prev, start, next} day boundaries as the caller's clock sees them, or nil (sliding day).
@@ -80,26 +85,22 @@ local function advance(b, t, cal)
     else
       local cur = math.floor(t / WIDTH[s])
       local h = b.h[s]
-      if cur > h and (b.fresh or h == 0 or cur - h >= RING) then
+      if cur > h and (h == 0 or cur - h >= RING) then
         -- a new bucket, or one idle for a whole window: every cell is empty now
         b.s[2 * s - 1] = 0
         b.s[2 * s] = 0
-        if not b.fresh then
-          for r = 0, RING - 1 do
-            setCell(b, cellName(s, 0, r), 0)
-            setCell(b, cellName(s, 1, r), 0)
-          end
+        for r = 0, RING - 1 do
+          b.c[ci(s, 0, r)] = 0
+          b.c[ci(s, 1, r)] = 0
         end
         b.h[s] = cur
       elseif cur > h then
-        local steps = cur - h
-        for k = 1, steps do
-          local slot = cur - steps + k
-          local rn, tn = cellName(s, 0, slot), cellName(s, 1, slot)
-          b.s[2 * s - 1] = b.s[2 * s - 1] - cell(b, rn)
-          b.s[2 * s] = b.s[2 * s] - cell(b, tn)
-          setCell(b, rn, 0)
-          setCell(b, tn, 0)
+        for slot = h + 1, cur do
+          local ri, ti = ci(s, 0, slot), ci(s, 1, slot)
+          b.s[2 * s - 1] = b.s[2 * s - 1] - b.c[ri]
+          b.s[2 * s] = b.s[2 * s] - b.c[ti]
+          b.c[ri] = 0
+          b.c[ti] = 0
         end
         b.h[s] = cur
       end
@@ -118,28 +119,16 @@ local function add(b, at, requests, tokens, cal)
     else
       local slot = math.floor(at / WIDTH[s])
       if slot > b.h[s] - RING and slot <= b.h[s] then
-        local rn, tn = cellName(s, 0, slot), cellName(s, 1, slot)
-        local r0, t0 = cell(b, rn), cell(b, tn)
+        local ri, ti = ci(s, 0, slot), ci(s, 1, slot)
+        local r0, t0 = b.c[ri], b.c[ti]
         local r1, t1 = math.max(0, r0 + requests), math.max(0, t0 + tokens)
         b.s[2 * s - 1] = b.s[2 * s - 1] + r1 - r0
         b.s[2 * s] = b.s[2 * s] + t1 - t0
-        setCell(b, rn, r1)
-        setCell(b, tn, t1)
+        b.c[ri] = r1
+        b.c[ti] = t1
       end
     end
   end
-end
-
-local function save(b)
-  local set = {'L', b.L, 'h1', b.h[1], 'h2', b.h[2], 'h3', b.h[3],
-               's1', b.s[1], 's2', b.s[2], 's3', b.s[3], 's4', b.s[4], 's5', b.s[5], 's6', b.s[6], 'ds', b.ds}
-  local del = {}
-  for name, _ in pairs(b.dirty) do
-    local v = b.cells[name]
-    if v == 0 then del[#del + 1] = name else set[#set + 1] = name; set[#set + 1] = v end
-  end
-  redis.call('HSET', b.key, unpack(set))
-  if #del > 0 then redis.call('HDEL', b.key, unpack(del)) end
 end
 
 -- limits: {rpm, rph, rpd, tpm, tph, tpd}
@@ -170,8 +159,8 @@ local function admissibleAt(b, lim, tokens, t, cal)
         local h = b.h[s]
         local when = -1
         for slot = h - SLOTS, h do
-          freedReq = freedReq + cell(b, cellName(s, 0, slot))
-          freedTok = freedTok + cell(b, cellName(s, 1, slot))
+          freedReq = freedReq + b.c[ci(s, 0, slot)]
+          freedTok = freedTok + b.c[ci(s, 1, slot)]
           if freedReq >= needReq and freedTok >= needTok then
             when = (slot + RING) * WIDTH[s]
             break
@@ -202,22 +191,28 @@ local function scopeBlockedUntil(key)
   return math.max(num(v[1]), num(v[2]))
 end
 
--- Expires one reservation: its tokens are released, its request stays counted (the provider
--- probably saw it). Returns the bucket key, or nil when the reservation is already gone.
-local function expireOne(prefix, id)
-  local rec = redis.call('HGET', prefix .. ':res', id)
-  redis.call('ZREM', prefix .. ':exp', id)
+-- Reservations live in one hash per instance ({prefix}:ri:<instance>): id -> bucket|at|tokens|dayPrev|dayStart|dayNext.
+local function takeReservation(prefix, instance, id)
+  local rkey = prefix .. ':ri:' .. instance
+  local rec = redis.call('HGET', rkey, id)
   if not rec then return nil end
-  redis.call('HDEL', prefix .. ':res', id)
-  local bucket, at, tokens, instance, calPrev, calStart, calNext =
-      string.match(rec, '^(.*)|(%-?%d+)|(%-?%d+)|([^|]*)|(%-?%d+)|(%-?%d+)|(%-?%d+)$')
-  redis.call('SREM', prefix .. ':ri:' .. instance, id)
+  redis.call('HDEL', rkey, id)
+  local bucket, at, tokens, calPrev, calStart, calNext =
+      string.match(rec, '^(.*)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)$')
   local cal = nil
   if tonumber(calPrev) >= 0 then cal = {tonumber(calPrev), tonumber(calStart), tonumber(calNext)} end
-  local b = load(bucket)
-  add(b, tonumber(at), 0, -tonumber(tokens), cal)
+  return {bucket = bucket, at = tonumber(at), tokens = tonumber(tokens), cal = cal}
+end
+
+-- Expires one reservation: its tokens are released, its request stays counted (the provider
+-- probably saw it). False when the reservation is already gone.
+local function expireOne(prefix, instance, id)
+  local r = takeReservation(prefix, instance, id)
+  if not r then return false end
+  local b = load(r.bucket)
+  add(b, r.at, 0, -r.tokens, r.cal)
   save(b)
-  return bucket
+  return true
 end
 
 local op = ARGV[1]
@@ -225,11 +220,12 @@ local prefix = ARGV[2]
 
 if op == 'reserve' then
   -- KEYS: bucket_1, scope_1, bucket_2, scope_2, ... (candidates in the order to try)
-  -- ARGV: op, prefix, now, tokens, id, instance, expiresIn, stateHash, cursorKey, n,
+  -- ARGV: op, prefix, now, tokens, id, instance, (unused), stateHash, cursorKey, n,
   --       then per candidate: fingerprint, rpm, rph, rpd, tpm, tph, tpd, dayPrev, dayStart, dayNext
+  -- Returns {1, candidate (1-based), admitted at, now} or {0, 0, earliest admissible (-1 never), now}.
   local now = clock(ARGV[3])
   local tokens = tonumber(ARGV[4])
-  local id, instance, expiresIn = ARGV[5], ARGV[6], tonumber(ARGV[7])
+  local id, instance = ARGV[5], ARGV[6]
   local stateHash, cursorKey, n = ARGV[8], ARGV[9], tonumber(ARGV[10])
   local first = 0
   if cursorKey ~= '' and n > 1 then first = (redis.call('INCR', cursorKey) - 1) % n end
@@ -241,69 +237,57 @@ if op == 'reserve' then
     local lim = readLimits(ARGV, base + 1)
     local cal = readCal(ARGV, base + 7)
     local bkey, skey = KEYS[2 * c + 1], KEYS[2 * c + 2]
-    local disabled = stateHash ~= '' and redis.call('HEXISTS', stateHash, 'd:' .. fp) == 1
+    local disabled = stateHash ~= '' and fp ~= '' and redis.call('HEXISTS', stateHash, 'd:' .. fp) == 1
     if not disabled then
       local b = load(bkey)
       local t = math.max(now, b.L)
       local blocked = math.max(b.cu, b.pu, scopeBlockedUntil(skey))
-      if t >= blocked then
-        advance(b, t, cal)
-        if fits(b, lim, tokens) then
-          add(b, t, 1, tokens, cal)
-          save(b)
-          local calPrev, calStart, calNext = -1, -1, -1
-          if cal then calPrev, calStart, calNext = cal[1], cal[2], cal[3] end
-          redis.call('HSET', prefix .. ':res', id,
-              bkey .. '|' .. t .. '|' .. tokens .. '|' .. instance .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext)
-          redis.call('ZADD', prefix .. ':exp', t + expiresIn, id)
-          redis.call('SADD', prefix .. ':ri:' .. instance, id)
-          return {1, c + 1, t, now}
-        end
+      advance(b, t, cal)
+      if t >= blocked and fits(b, lim, tokens) then
+        add(b, t, 1, tokens, cal)
         save(b)
-        local want = admissibleAt(b, lim, tokens, t, cal)
-        if want >= 0 then
-          want = math.max(want, blocked)
-          if earliest < 0 or want < earliest then earliest = want end
-        end
-      else
-        local want = blocked
-        local ab = admissibleAt(b, lim, tokens, t, cal)
-        if ab < 0 then want = -1 elseif ab > want then want = ab end
-        if want >= 0 and (earliest < 0 or want < earliest) then earliest = want end
+        local calPrev, calStart, calNext = -1, -1, -1
+        if cal then calPrev, calStart, calNext = cal[1], cal[2], cal[3] end
+        redis.call('HSET', prefix .. ':ri:' .. instance, id,
+            bkey .. '|' .. t .. '|' .. tokens .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext)
+        return {1, c + 1, t, now}
+      end
+      if not b.fresh then save(b) end
+      local want = admissibleAt(b, lim, tokens, t, cal)
+      if want >= 0 then
+        want = math.max(want, blocked)
+        if earliest < 0 or want < earliest then earliest = want end
       end
     end
   end
   return {0, 0, earliest, now}
 
 elseif op == 'settle' then
-  -- KEYS: bucket. ARGV: op, prefix, now, id, counted (0/1), actualTokens, waitersKey, channel, message
+  -- KEYS: bucket. ARGV: op, prefix, now, id, counted (0/1), actualTokens, waitersKey, channel, message, instance
   -- The reservation's estimate is replaced by the actual tokens; a counted request moves to the
   -- settlement instant (the latest the provider can have counted it); an uncounted one is removed.
   -- Returns {1, t} or {0, now} when the reservation is unknown (settled before, or expired).
   local now = clock(ARGV[3])
-  local id = ARGV[4]
   local counted = tonumber(ARGV[5]) == 1
   local actual = tonumber(ARGV[6])
-  local rec = redis.call('HGET', prefix .. ':res', id)
-  if not rec then return {0, now} end
-  local bucket, at, tokens, instance, calPrev, calStart, calNext =
-      string.match(rec, '^(.*)|(%-?%d+)|(%-?%d+)|([^|]*)|(%-?%d+)|(%-?%d+)|(%-?%d+)$')
-  redis.call('HDEL', prefix .. ':res', id)
-  redis.call('ZREM', prefix .. ':exp', id)
-  redis.call('SREM', prefix .. ':ri:' .. instance, id)
-  local cal = nil
-  if tonumber(calPrev) >= 0 then cal = {tonumber(calPrev), tonumber(calStart), tonumber(calNext)} end
-  local reserved = tonumber(tokens)
-  local b = load(bucket)
+  local r = takeReservation(prefix, ARGV[10], ARGV[4])
+  if not r then return {0, now} end
+  local b = load(r.bucket)
   local t = math.max(now, b.L)
-  advance(b, t, cal)
-  add(b, tonumber(at), -1, -reserved, cal)
-  if counted or actual > 0 then add(b, t, counted and 1 or 0, actual, cal) end
+  advance(b, t, r.cal)
+  add(b, r.at, -1, -r.tokens, r.cal)
+  if counted or actual > 0 then add(b, t, counted and 1 or 0, actual, r.cal) end
   save(b)
-  if (not counted or actual < reserved) and ARGV[7] ~= '' then
+  if (not counted or actual < r.tokens) and ARGV[7] ~= '' then
     if num(redis.call('GET', ARGV[7])) > 0 then redis.call('PUBLISH', ARGV[8], ARGV[9]) end
   end
   return {1, t}
+
+elseif op == 'expire' then
+  -- ARGV: op, prefix, instance, id. An unreported lease of this instance timed out: its tokens
+  -- come back, its request stays. Returns 1, or 0 when the reservation was already gone.
+  if expireOne(prefix, ARGV[3], ARGV[4]) then return 1 end
+  return 0
 
 elseif op == 'peek' then
   -- KEYS: bucket, scope. ARGV: op, prefix, now, tokens, rpm..tpd, dayPrev, dayStart, dayNext
@@ -323,7 +307,7 @@ elseif op == 'peek' then
 
 elseif op == 'record' then
   -- KEYS: bucket. ARGV: op, prefix, now, at, requests, tokens, dayPrev, dayStart, dayNext
-  -- Replays usage counted at an instant (re-seeding an empty Redis from an instance's own books).
+  -- Adds usage counted at an instant (re-seeding an empty Redis, usage reported after an abandon).
   local now = clock(ARGV[3])
   local at = tonumber(ARGV[4])
   local cal = readCal(ARGV, 7)
@@ -346,23 +330,30 @@ elseif op == 'correct' then
   if s == 3 and cal then
     b.s[sumIdx] = math.max(0, b.s[sumIdx] + delta)
   else
-    local name = cellName(s, metric, b.h[s])
-    local v0 = cell(b, name)
-    local v1 = math.max(0, v0 + delta)
-    b.s[sumIdx] = b.s[sumIdx] + v1 - v0
-    setCell(b, name, v1)
+    local i = ci(s, metric, b.h[s])
+    local v1 = math.max(0, b.c[i] + delta)
+    b.s[sumIdx] = b.s[sumIdx] + v1 - b.c[i]
+    b.c[i] = v1
   end
   save(b)
   return {now}
 
 elseif op == 'hold' then
-  -- KEYS: bucket or scope hash. ARGV: op, prefix, field ('cu' cooling or 'pu' parked), until, reason, channel, message
-  -- Never shortens a hold. Returns 1 when it changed.
-  local field, untilAt = ARGV[3], tonumber(ARGV[4])
-  local cur = num(redis.call('HGET', KEYS[1], field))
-  if untilAt <= cur then return 0 end
-  redis.call('HSET', KEYS[1], field, untilAt, field == 'cu' and 'cr' or 'pr', ARGV[5])
-  if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
+  -- KEYS: bucket, or a scope hash. ARGV: op, prefix, 'bucket' | 'scope', field ('cu' cooling, 'pu' parked),
+  -- until, reason, channel, message. Never shortens a hold. Returns 1 when it changed.
+  local field, untilAt = ARGV[4], tonumber(ARGV[5])
+  if ARGV[3] == 'bucket' then
+    local b = load(KEYS[1])
+    if untilAt <= b[field] then return 0 end
+    b[field] = untilAt
+    save(b)
+    redis.call('HSET', KEYS[1] .. ':why', field, ARGV[6])
+  else
+    local cur = num(redis.call('HGET', KEYS[1], field))
+    if untilAt <= cur then return 0 end
+    redis.call('HSET', KEYS[1], field, untilAt, field .. ':why', ARGV[6])
+  end
+  if ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
   return 1
 
 elseif op == 'state' then
@@ -377,33 +368,28 @@ elseif op == 'state' then
   return 1
 
 elseif op == 'sweep' then
-  -- ARGV: op, prefix, now, heartbeatTtl, max, channel
-  -- Expires reservations past their lease and every reservation of an instance whose heartbeat is
-  -- older than the TTL (it died holding them). Returns how many expired.
+  -- ARGV: op, prefix, now, instanceTtl, channel
+  -- Every reservation of an instance whose heartbeat is older than the TTL (it died holding
+  -- them) expires: tokens back, requests stay counted. Returns {how many, now}.
   local now = clock(ARGV[3])
-  local ttl, max = tonumber(ARGV[4]), tonumber(ARGV[5])
+  local ttl = tonumber(ARGV[4])
   local n = 0
   local dead = redis.call('ZRANGEBYSCORE', prefix .. ':inst', '-inf', now - ttl)
   for _, inst in ipairs(dead) do
-    local ids = redis.call('SMEMBERS', prefix .. ':ri:' .. inst)
+    local ids = redis.call('HKEYS', prefix .. ':ri:' .. inst)
     for _, id in ipairs(ids) do
-      if expireOne(prefix, id) then n = n + 1 end
+      if expireOne(prefix, inst, id) then n = n + 1 end
     end
     redis.call('DEL', prefix .. ':ri:' .. inst, prefix .. ':info:' .. inst)
     redis.call('ZREM', prefix .. ':inst', inst)
   end
-  local due = redis.call('ZRANGEBYSCORE', prefix .. ':exp', '-inf', now, 'LIMIT', 0, max)
-  for _, id in ipairs(due) do
-    if expireOne(prefix, id) then n = n + 1 end
-  end
-  if n > 0 and ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], 'freed|*|*') end
+  if n > 0 and ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], 'freed|*|*') end
   return {n, now}
 
 elseif op == 'heartbeat' then
   -- ARGV: op, prefix, now, instance, ttl, field, value, field, value, ...
-  -- Records the instance as alive and returns {now, live instances, epoch}. The epoch is a
-  -- random-free marker set once per Redis dataset: when it disappears (Redis restarted empty),
-  -- instances re-seed their state.
+  -- Records the instance as alive; returns {now, live instances, epoch}. The epoch marks the
+  -- dataset: when it changes (Redis restarted empty, or was flushed), instances re-seed it.
   local now = clock(ARGV[3])
   local inst, ttl = ARGV[4], tonumber(ARGV[5])
   redis.call('ZADD', prefix .. ':inst', now, inst)
@@ -413,7 +399,7 @@ elseif op == 'heartbeat' then
   local live = redis.call('ZCOUNT', prefix .. ':inst', now - ttl, '+inf')
   local epoch = redis.call('GET', prefix .. ':epoch')
   if not epoch then
-    epoch = tostring(now)
+    epoch = tostring(now) .. '-' .. inst
     redis.call('SET', prefix .. ':epoch', epoch)
   end
   return {now, live, epoch}

@@ -99,7 +99,7 @@ class SharedWindowsPropertiesTest {
             for (Action a : actions) {
                 long now = clock.millis();
                 if (a instanceof Reserve r) {
-                    SharedWindows.Reservation res = w.reserve(cands, r.tokens(), 600_000, w.stateHash("p"), null);
+                    SharedWindows.Reservation res = w.reserve(cands, r.tokens(), w.stateHash("p"), null);
                     if (res.admitted()) {
                         assertThat(res.admittedAt()).isEqualTo(now);
                         Ev ev = new Ev(res.admittedAt(), r.tokens());
@@ -131,7 +131,7 @@ class SharedWindowsPropertiesTest {
             // freed twice: a second settle or release of anything changes nothing and says so
             for (Open o : open) assertThat(w.release(cands.get(o.bucket()).bucket(), o.id(), null)).isFalse();
             for (String id : settled) assertThat(w.settle(cands.get(0).bucket(), id, true, 5, null)).isFalse();
-            assertThat(link.connection().sync().hlen(link.prefix() + ":res")).isZero();
+            assertThat(link.connection().sync().hlen(link.prefix() + ":ri:solo")).as("reservations left").isZero();
             clock.advance(Duration.ofDays(2));
             for (SharedWindows.Candidate c : cands) {
                 SharedWindows.Peek p = w.peek(c.bucket(), 0);
@@ -169,7 +169,7 @@ class SharedWindowsPropertiesTest {
                         ThreadLocalRandom rnd = ThreadLocalRandom.current();
                         while (!stop.get() && admitted.size() < 3_000) {
                             long tokens = rnd.nextLong(0, 40);
-                            SharedWindows.Reservation r = w.reserve(cands, tokens, 600_000, w.stateHash("p"), w.cursorKey("p", "m1"));
+                            SharedWindows.Reservation r = w.reserve(cands, tokens, w.stateHash("p"), w.cursorKey("p", "m1"));
                             if (!r.admitted()) {
                                 Thread.onSpinWait();
                                 continue;
@@ -213,7 +213,9 @@ class SharedWindowsPropertiesTest {
             // with settlements that straddled a clock tick the recorded instant is a lower bound only; the
             // windows are checked exactly when none did (most runs), and the script's own sums below always
             if (exact) for (Map.Entry<Integer, List<Ev>> e : byBucket.entrySet()) assertAllWindows(e.getValue(), limits, reset, "bucket " + e.getKey());
-            assertThat(links.get(0).connection().sync().hlen(links.get(0).prefix() + ":res")).as("reservations left").isZero();
+            for (int t = 0; t < clients; t++) {
+                assertThat(links.get(0).connection().sync().hlen(links.get(0).prefix() + ":ri:client-" + t)).as("reservations left").isZero();
+            }
             SharedWindows w0 = new SharedWindows(links.get(0), clock, false);
             for (int i = 0; i < buckets; i++) {
                 SharedWindows.Peek p = w0.peek(w0.bucket("p", "scope-" + i, "m1", limits, reset), 0);
