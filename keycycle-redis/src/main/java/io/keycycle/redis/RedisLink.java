@@ -98,6 +98,29 @@ public final class RedisLink implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #call} without waiting: commands on one connection run in the order sent, so a later
+     * call from this process sees the effect of this one. Completes exceptionally on Redis trouble.
+     */
+    @SuppressWarnings("unchecked")
+    public java.util.concurrent.CompletableFuture<List<Object>> callAsync(String[] keys, String... args) {
+        java.util.concurrent.CompletableFuture<List<Object>> out = new java.util.concurrent.CompletableFuture<>();
+        connection.async().<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args).whenComplete((r, e) -> {
+            if (e == null) {
+                out.complete(r);
+            } else if (e instanceof RedisNoScriptException || e.getCause() instanceof RedisNoScriptException) {
+                try {
+                    out.complete(call(keys, args));
+                } catch (RuntimeException again) {
+                    out.completeExceptionally(again);
+                }
+            } else {
+                out.completeExceptionally(e);
+            }
+        });
+        return out;
+    }
+
     /** Like {@link #call} for operations that answer one integer. */
     public long callInteger(String[] keys, String... args) {
         try {

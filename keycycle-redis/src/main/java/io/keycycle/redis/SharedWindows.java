@@ -139,6 +139,19 @@ public final class SharedWindows {
     }
 
     /**
+     * {@link #settleAt} without waiting for Redis: completes with the local instant the request
+     * was counted at, or -1 when the reservation was unknown. The caller need not wait: the next
+     * call of this process on the same connection runs after it.
+     */
+    public java.util.concurrent.CompletableFuture<Long> settleAsync(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
+        long local = clock.millis();
+        return link.callAsync(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
+                Long.toString(actualTokens), wakeKey == null ? "" : wakeKey, channel,
+                "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id))
+                .thenApply(r -> (Long) r.get(0) == 1L ? toLocal((Long) r.get(1), local) : -1L);
+    }
+
+    /**
      * A lease of this instance was never reported within its timeout: its tokens come back, its
      * request stays counted. False when the reservation was already gone.
      */

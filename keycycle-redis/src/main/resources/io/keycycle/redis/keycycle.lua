@@ -25,37 +25,39 @@ end
 
 local function num(v) if v then return tonumber(v) or 0 end return 0 end
 
--- A bucket is one string: a MessagePack array of 163 numbers (one GET and one SET per call):
+-- A bucket is one string of 163 little-endian doubles (one GET and one SET per call):
 -- [1] L, [2..4] heads, [5..10] sums, [11] ds, [12] cu, [13] pu, [14..163] the cells.
 local CELLS = 13
+local FORMAT = '<ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' -- CELLS + 150 doubles, spelled out (no string.rep per call)
 
 local function load(key)
   local raw = redis.call('GET', key)
   local b = {key = key}
+  local v
   if raw then
-    local v = cmsgpack.unpack(raw)
-    b.L, b.h, b.s, b.ds, b.cu, b.pu = v[1], {v[2], v[3], v[4]}, {v[5], v[6], v[7], v[8], v[9], v[10]}, v[11], v[12], v[13]
-    b.c = {}
-    for i = 1, 150 do b.c[i] = v[CELLS + i] end
+    v = {struct.unpack(FORMAT, raw)}
     b.fresh = false
   else
-    b.L, b.h, b.s, b.ds, b.cu, b.pu = 0, {0, 0, 0}, {0, 0, 0, 0, 0, 0}, 0, 0, 0
-    b.c = {}
-    for i = 1, 150 do b.c[i] = 0 end
+    v = {}
+    for i = 1, CELLS + 150 do v[i] = 0 end
     b.fresh = true
   end
+  b.L, b.h, b.s, b.ds, b.cu, b.pu = v[1], {v[2], v[3], v[4]}, {v[5], v[6], v[7], v[8], v[9], v[10]}, v[11], v[12], v[13]
+  b.c = v
   return b
 end
 
 local function save(b)
-  local v = {b.L, b.h[1], b.h[2], b.h[3], b.s[1], b.s[2], b.s[3], b.s[4], b.s[5], b.s[6], b.ds, b.cu, b.pu}
-  for i = 1, 150 do v[CELLS + i] = b.c[i] end
-  redis.call('SET', b.key, cmsgpack.pack(v))
+  local v = b.c
+  v[1], v[2], v[3], v[4] = b.L, b.h[1], b.h[2], b.h[3]
+  v[5], v[6], v[7], v[8], v[9], v[10] = b.s[1], b.s[2], b.s[3], b.s[4], b.s[5], b.s[6]
+  v[11], v[12], v[13] = b.ds, b.cu, b.pu
+  redis.call('SET', b.key, struct.pack(FORMAT, unpack(v, 1, CELLS + 150)))
 end
 
 -- index of a cell in b.c: span 1..3, metric 0 (requests) or 1 (tokens), absolute sub-bucket slot
 local function ci(span, metric, slot)
-  return ((span - 1) * 2 + metric) * RING + (slot % RING) + 1
+  return CELLS + ((span - 1) * 2 + metric) * RING + (slot % RING) + 1
 end
 
 -- cal = {prev, start, next} day boundaries as the caller's clock sees them, or nil (sliding day).
