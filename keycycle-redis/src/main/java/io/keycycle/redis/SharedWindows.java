@@ -35,6 +35,8 @@ public final class SharedWindows {
     private final String instance;
     private final String channel;
     private final AtomicLong ids = new AtomicLong();
+    /** The id the next {@link #reserve} on this thread uses (set by the pool's store with its lease id). */
+    private final ThreadLocal<String> nextId = new ThreadLocal<>();
     /** Redis time minus local time, from the latest call (0 with the engine clock). */
     private volatile long offset;
 
@@ -67,10 +69,13 @@ public final class SharedWindows {
     /** One key that may take the call: its bucket and fingerprint (checked against disabled keys in Redis). */
     public record Candidate(BucketRef bucket, String fingerprint) { }
 
-    /** The outcome of {@link #reserve}: admitted on {@code candidate} (0-based) at {@code admittedAt}, or refused. */
-    public record Reservation(boolean admitted, int candidate, String id, long admittedAt, long retryAt) {
-        static Reservation refused(long retryAt) { return new Reservation(false, -1, null, 0, retryAt); }
-    }
+    /**
+     * The outcome of {@link #reserve}: admitted on {@code candidate} (0-based) at {@code admittedAt},
+     * or refused. With one candidate, {@code used} holds the bucket's usage after the call (in
+     * {@link Limits.Metric} order) and the holds (local instants, 0: none); otherwise null and 0.
+     */
+    public record Reservation(boolean admitted, int candidate, String id, long admittedAt, long retryAt,
+                              long[] used, long coolingUntil, long parkedUntil) { }
 
     /**
      * Reserves one request and {@code tokens} on the first candidate whose bucket has room in every
@@ -84,7 +89,7 @@ public final class SharedWindows {
         String[] keys = new String[2 * n];
         List<String> args = new ArrayList<>(10 + 10 * n);
         long local = clock.millis();
-        String id = instance + ":" + Long.toString(ids.incrementAndGet(), 36);
+        String id = nextId != null && nextId.get() != null ? nextId.get() : instance + ":x" + Long.toString(ids.incrementAndGet(), 36);
         args.add("reserve");
         args.add(prefix);
         args.add(nowArg(local));
@@ -106,12 +111,28 @@ public final class SharedWindows {
         List<Object> r = link.call(keys, args.toArray(String[]::new));
         long redisNow = (Long) r.get(3);
         measure(redisNow, local);
+        long[] used = null;
+        long cu = 0, pu = 0;
+        if (r.size() >= 12) {
+            used = new long[6];
+            for (int i = 0; i < 6; i++) used[i] = (Long) r.get(4 + i);
+            cu = toLocalHold((Long) r.get(10), local);
+            pu = toLocalHold((Long) r.get(11), local);
+        }
         if ((Long) r.get(0) == 1L) {
-            return new Reservation(true, (int) (long) (Long) r.get(1) - 1, id, toLocal((Long) r.get(2), local), 0);
+            return new Reservation(true, (int) (long) (Long) r.get(1) - 1, id, toLocal((Long) r.get(2), local), 0, used, cu, pu);
         }
         long earliest = (Long) r.get(2);
-        return Reservation.refused(earliest < 0 ? NEVER : Math.max(local, toLocal(earliest, local)));
+        return new Reservation(false, -1, null, 0, earliest < 0 ? NEVER : Math.max(local, toLocal(earliest, local)), used, cu, pu);
     }
+
+    /** Reserves on one bucket with a given reservation id (the pool's lease id, made unique by the instance id). */
+    public Reservation reserve(BucketRef bucket, String fingerprint, long tokens, String stateHash) {
+        return reserve(List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null);
+    }
+
+    /** The reservation id of a pool's lease: this instance's id and the lease number. */
+    public String reservationId(long leaseId) { return instance + ":" + Long.toString(leaseId, 36); }
 
     /**
      * Settles a reservation: the estimate is replaced by {@code actualTokens}; a request the
@@ -127,6 +148,32 @@ public final class SharedWindows {
                 Long.toString(actualTokens), wakeKey == null ? "" : wakeKey, channel,
                 "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id));
         return (Long) r.get(0) == 1L;
+    }
+
+    /** Runs {@link #reserve} with {@code id} as the reservation id. */
+    public Reservation reserveAs(String id, BucketRef bucket, String fingerprint, long tokens, String stateHash) {
+        nextId.set(id);
+        try {
+            return reserve(bucket, fingerprint, tokens, stateHash);
+        } finally {
+            nextId.remove();
+        }
+    }
+
+    /** What a settlement did: the instant the request was counted at (local clock; -1: the reservation was unknown) and the usage after it. */
+    public record Settled(long at, long[] used) { }
+
+    /** {@link #settle} answering the instant and the bucket's usage after it. */
+    public java.util.concurrent.CompletableFuture<Settled> settleWithView(BucketRef bucket, String id, boolean counted, long actualTokens) {
+        long local = clock.millis();
+        return link.callAsync(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
+                Long.toString(actualTokens), "", channel, "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id))
+                .thenApply(r -> {
+                    if ((Long) r.get(0) != 1L) return new Settled(-1, null);
+                    long[] used = new long[6];
+                    for (int i = 0; i < 6; i++) used[i] = (Long) r.get(2 + i);
+                    return new Settled(toLocal((Long) r.get(1), local), used);
+                });
     }
 
     /** Like {@link #settle} but answers the instant the settled request was counted at (local clock), or -1 when unknown. */

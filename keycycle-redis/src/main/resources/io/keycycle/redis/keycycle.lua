@@ -26,9 +26,10 @@ end
 local function num(v) if v then return tonumber(v) or 0 end return 0 end
 
 -- A bucket is one string of 163 little-endian doubles (one GET and one SET per call):
--- [1] L, [2..4] heads, [5..10] sums, [11] ds, [12] cu, [13] pu, [14..163] the cells.
-local CELLS = 13
-local FORMAT = '<ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' -- CELLS + 150 doubles, spelled out (no string.rep per call)
+-- [1] L, [2..4] heads, [5..10] sums, [11] ds, [12] cu, [13] pu, [14] w (someone was refused: wake
+-- waiters when capacity comes back, until this instant), [15..164] the cells.
+local CELLS = 14
+local FORMAT = '<dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' -- CELLS + 150 doubles, spelled out (no string.rep per call)
 
 local function load(key)
   local raw = redis.call('GET', key)
@@ -42,7 +43,7 @@ local function load(key)
     for i = 1, CELLS + 150 do v[i] = 0 end
     b.fresh = true
   end
-  b.L, b.h, b.s, b.ds, b.cu, b.pu = v[1], {v[2], v[3], v[4]}, {v[5], v[6], v[7], v[8], v[9], v[10]}, v[11], v[12], v[13]
+  b.L, b.h, b.s, b.ds, b.cu, b.pu, b.w = v[1], {v[2], v[3], v[4]}, {v[5], v[6], v[7], v[8], v[9], v[10]}, v[11], v[12], v[13], v[14]
   b.c = v
   return b
 end
@@ -51,7 +52,7 @@ local function save(b)
   local v = b.c
   v[1], v[2], v[3], v[4] = b.L, b.h[1], b.h[2], b.h[3]
   v[5], v[6], v[7], v[8], v[9], v[10] = b.s[1], b.s[2], b.s[3], b.s[4], b.s[5], b.s[6]
-  v[11], v[12], v[13] = b.ds, b.cu, b.pu
+  v[11], v[12], v[13], v[14] = b.ds, b.cu, b.pu, b.w
   redis.call('SET', b.key, struct.pack(FORMAT, unpack(v, 1, CELLS + 150)))
 end
 
@@ -252,9 +253,10 @@ if op == 'reserve' then
         if cal then calPrev, calStart, calNext = cal[1], cal[2], cal[3] end
         redis.call('HSET', prefix .. ':ri:' .. instance, id,
             bkey .. '|' .. t .. '|' .. tokens .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext)
-        return {1, c + 1, t, now}
+        return {1, c + 1, t, now, b.s[1], b.s[3], b.s[5], b.s[2], b.s[4], b.s[6], b.cu, b.pu}
       end
-      if not b.fresh then save(b) end
+      b.w = t + 60000
+      save(b)
       local want = admissibleAt(b, lim, tokens, t, cal)
       if want >= 0 then
         want = math.max(want, blocked)
@@ -262,10 +264,16 @@ if op == 'reserve' then
       end
     end
   end
+  if n == 1 then
+    local b = load(KEYS[1])
+    return {0, 0, earliest, now, b.s[1], b.s[3], b.s[5], b.s[2], b.s[4], b.s[6], b.cu, b.pu}
+  end
   return {0, 0, earliest, now}
 
 elseif op == 'settle' then
-  -- KEYS: bucket. ARGV: op, prefix, now, id, counted (0/1), actualTokens, waitersKey, channel, message, instance
+  -- KEYS: bucket. ARGV: op, prefix, now, id, counted (0/1), actualTokens, (unused), channel, message, instance
+  -- When capacity comes back to a bucket that refused someone in the last minute, the message is
+  -- published so that waiters on every instance try again.
   -- The reservation's estimate is replaced by the actual tokens; a counted request moves to the
   -- settlement instant (the latest the provider can have counted it); an uncounted one is removed.
   -- Returns {1, t} or {0, now} when the reservation is unknown (settled before, or expired).
@@ -279,11 +287,11 @@ elseif op == 'settle' then
   advance(b, t, r.cal)
   add(b, r.at, -1, -r.tokens, r.cal)
   if counted or actual > 0 then add(b, t, counted and 1 or 0, actual, r.cal) end
+  local wake = (not counted or actual < r.tokens) and b.w > t
+  if wake then b.w = 0 end
   save(b)
-  if (not counted or actual < r.tokens) and ARGV[7] ~= '' then
-    if num(redis.call('GET', ARGV[7])) > 0 then redis.call('PUBLISH', ARGV[8], ARGV[9]) end
-  end
-  return {1, t}
+  if wake and ARGV[8] ~= '' then redis.call('PUBLISH', ARGV[8], ARGV[9]) end
+  return {1, t, b.s[1], b.s[3], b.s[5], b.s[2], b.s[4], b.s[6]}
 
 elseif op == 'expire' then
   -- ARGV: op, prefix, instance, id. An unreported lease of this instance timed out: its tokens
