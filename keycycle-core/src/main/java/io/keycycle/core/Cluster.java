@@ -6,6 +6,9 @@ package io.keycycle.core;
  */
 public interface Cluster extends ClusterStatus, AutoCloseable {
 
+    /** Where the pools of this process keep their windows and states: shared with the fleet. */
+    io.keycycle.core.pool.PoolStateStore stateStore();
+
     /** Leaves the fleet: stops the heartbeat, releases this instance's open reservations, closes the connection. */
     @Override
     void close();

@@ -35,6 +35,9 @@ public final class Fleet implements AutoCloseable {
 
         /** Redis answers again; {@code emptied} when its dataset is not the one this instance wrote to. */
         default void resumed(boolean emptied) { }
+
+        /** After each heartbeat that Redis answered. */
+        default void beat() { }
     }
 
     private final SharedWindows windows;
@@ -49,6 +52,7 @@ public final class Fleet implements AutoCloseable {
     private volatile int live = 1;
     private volatile String epoch;
     private volatile long lastBeat;
+    private volatile boolean createdDataset;
     private volatile boolean closed;
 
     public Fleet(SharedWindows windows, LongSupplier inFlight) {
@@ -74,6 +78,9 @@ public final class Fleet implements AutoCloseable {
     public void addListener(Listener l) { listeners.add(Objects.requireNonNull(l)); }
 
     public ClusterMode mode() { return mode; }
+
+    /** True when this instance's first heartbeat found Redis without the fleet's data (it started the dataset). */
+    public boolean createdDataset() { return createdDataset; }
 
     /** Live instances as of the last heartbeat (at least 1: this one). */
     public int liveInstances() { return Math.max(1, live); }
@@ -108,6 +115,7 @@ public final class Fleet implements AutoCloseable {
             live = (int) (long) (Long) r.get(1);
             String e = String.valueOf(r.get(2));
             boolean emptied = epoch != null && !epoch.equals(e);
+            if (epoch == null) createdDataset = r.size() > 3 && (Long) r.get(3) == 1L;
             epoch = e;
             windows.sweep(settings.instanceTtl().toMillis());
             if (mode == ClusterMode.DEGRADED || emptied) {
@@ -119,6 +127,7 @@ public final class Fleet implements AutoCloseable {
                     for (Listener l : listeners) l.modeChanged(ClusterMode.SHARED, null);
                 }
             }
+            for (Listener l : listeners) l.beat();
         } catch (RuntimeException e) {
             trouble(e);
         }

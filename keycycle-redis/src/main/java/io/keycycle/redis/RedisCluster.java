@@ -22,9 +22,12 @@ public final class RedisCluster implements Cluster {
     private final Fleet fleet;
     private final StateChannel channel;
     private final AtomicLong inFlight = new AtomicLong();
+    private final EngineClock clock;
+    private volatile RedisStateStore store;
 
     private RedisCluster(RedisLink link, EngineClock clock) {
         this.link = link;
+        this.clock = clock;
         this.windows = new SharedWindows(link, clock, clock == EngineClock.system());
         this.channel = new StateChannel(link, windows.channel());
         this.fleet = new Fleet(windows, inFlight::get);
@@ -64,6 +67,19 @@ public final class RedisCluster implements Cluster {
     public StateChannel channel() { return channel; }
 
     public RedisLink link() { return link; }
+
+    /** The pools' shared state (one for every pool of this process). */
+    @Override
+    public RedisStateStore stateStore() {
+        RedisStateStore s = store;
+        if (s == null) {
+            synchronized (this) {
+                if (store == null) store = new RedisStateStore(this, clock);
+                s = store;
+            }
+        }
+        return s;
+    }
 
     /** Calls admitted here and not yet settled (reported with each heartbeat). */
     public AtomicLong inFlight() { return inFlight; }

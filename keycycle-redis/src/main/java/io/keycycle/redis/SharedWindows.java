@@ -282,6 +282,16 @@ public final class SharedWindows {
         return r == 1L;
     }
 
+    /** Cools ({@code field} "cu") or parks ("pu") a bucket or scope hash until a Redis instant; never shortens. */
+    boolean holdKey(String key, String kind, String field, long untilRedis, String reason, String message) {
+        return link.callInteger(new String[]{key}, "hold", prefix, kind, field, Long.toString(untilRedis), reason, channel, message) == 1L;
+    }
+
+    /** Clears both holds of a bucket or scope hash. */
+    void unhold(String key, String kind, String message) {
+        link.callInteger(new String[]{key}, "unhold", prefix, kind, channel, message);
+    }
+
     /** Sets ({@code value} non-null) or clears a field of a provider's state hash and tells every instance. */
     public boolean state(String stateHash, String field, String value, String message) {
         long r = link.callInteger(new String[]{stateHash}, "state", prefix, value == null ? "del" : "set", field,

@@ -366,6 +366,18 @@ elseif op == 'hold' then
   if ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
   return 1
 
+elseif op == 'unhold' then
+  -- KEYS: bucket, or a scope hash. ARGV: op, prefix, 'bucket' | 'scope', channel, message. Clears both holds.
+  if ARGV[3] == 'bucket' then
+    local b = load(KEYS[1])
+    b.cu, b.pu = 0, 0
+    save(b)
+  else
+    redis.call('HDEL', KEYS[1], 'cu', 'pu')
+  end
+  if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+  return 1
+
 elseif op == 'state' then
   -- KEYS: state hash. ARGV: op, prefix, 'set' | 'del', field, value, channel, message
   -- Key-level and model-level states (disabled key, unavailable model, overload backoff).
@@ -398,7 +410,7 @@ elseif op == 'sweep' then
 
 elseif op == 'heartbeat' then
   -- ARGV: op, prefix, now, instance, ttl, field, value, field, value, ...
-  -- Records the instance as alive; returns {now, live instances, epoch}. The epoch marks the
+  -- Records the instance as alive; returns {now, live instances, epoch, 1 when this call created the epoch}. The epoch marks the
   -- dataset: when it changes (Redis restarted empty, or was flushed), instances re-seed it.
   local now = clock(ARGV[3])
   local inst, ttl = ARGV[4], tonumber(ARGV[5])
@@ -408,11 +420,13 @@ elseif op == 'heartbeat' then
   redis.call('HSET', prefix .. ':info:' .. inst, unpack(info))
   local live = redis.call('ZCOUNT', prefix .. ':inst', now - ttl, '+inf')
   local epoch = redis.call('GET', prefix .. ':epoch')
+  local created = 0
   if not epoch then
     epoch = tostring(now) .. '-' .. inst
     redis.call('SET', prefix .. ':epoch', epoch)
+    created = 1
   end
-  return {now, live, epoch}
+  return {now, live, epoch, created}
 end
 
 return redis.error_reply('keycycle.lua: unknown operation ' .. tostring(op))
