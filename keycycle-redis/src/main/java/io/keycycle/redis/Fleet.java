@@ -107,7 +107,7 @@ public final class Fleet implements AutoCloseable {
     public void beat() {
         if (closed) return;
         try {
-            List<Object> r = link.call(new String[0], "heartbeat", link.prefix(), windows.nowArg(System.currentTimeMillis()),
+            List<Object> r = link.call(new String[0], "heartbeat", link.prefix(), windows.nowArg(windows.localNow()),
                     settings.instanceId(), Long.toString(settings.instanceTtl().toMillis()),
                     "inflight", Long.toString(inFlight.getAsLong()), "mode", mode.label(),
                     "started", Long.toString(startedAt));

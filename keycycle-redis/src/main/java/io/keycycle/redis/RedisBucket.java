@@ -67,9 +67,10 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     @Override
     public long tryReserve(long now, long tokens, long leaseId, long expiresAt) {
+        store.admitting();
         if (!store.degraded()) {
             try {
-                SharedWindows.Reservation r = store.windows().reserveAs(store.windows().reservationId(leaseId), ref, null, tokens, null);
+                SharedWindows.Reservation r = store.windows().reserveAs(now, store.windows().reservationId(leaseId), ref, null, tokens, null);
                 seen(r.used(), now);
                 if (r.coolingUntil() > now) hold.cached(true, r.coolingUntil(), reasonOr(hold.coolingReason()));
                 if (r.parkedUntil() > now) hold.cached(false, r.parkedUntil(), reasonOr(hold.parkedReason()));
@@ -135,7 +136,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
     public long admissibleAt(long now, long tokens) {
         if (!store.degraded()) {
             try {
-                SharedWindows.Peek p = store.windows().peek(ref, tokens);
+                SharedWindows.Peek p = store.windows().peek(now, ref, tokens);
                 seen(p.used(), now);
                 return p.admissibleAt() == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(now, p.admissibleAt());
             } catch (RuntimeException e) {
@@ -149,7 +150,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
     public long used(long now, Limits.Metric metric) {
         if (!store.degraded() && now - seenAt > 1000) {
             try {
-                seen(store.windows().peek(ref, 0).used(), now);
+                seen(store.windows().peek(now, ref, 0).used(), now);
             } catch (RuntimeException e) {
                 store.trouble(e);
             }

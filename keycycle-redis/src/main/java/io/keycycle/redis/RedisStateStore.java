@@ -40,7 +40,6 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     private final RedisCluster cluster;
     private final SharedWindows windows;
     private final EngineClock clock;
-    private final long createdAt;
     private final PoolStateStore localFlags = PoolStateStore.local();
     private final Map<BucketId, RedisBucket> buckets = new ConcurrentHashMap<>();
     private final Map<String, RedisBucket> bucketsByKey = new ConcurrentHashMap<>();
@@ -57,6 +56,8 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     private volatile PoolStateStore degraded;
     private volatile int shareOf = 1;
     private volatile long reseededAt;
+    /** True until the first admission: usage recorded meanwhile is this instance's store being replayed. */
+    private volatile boolean hydrating = true;
 
     private record Delta(RedisBucket bucket, long at, long requests, long tokens) { }
 
@@ -66,7 +67,6 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         this.cluster = cluster;
         this.windows = cluster.windows();
         this.clock = clock;
-        this.createdAt = clock.millis();
         cluster.channel().addListener(this::onMessage);
         cluster.fleet().addListener(this);
         if (cluster.fleet().mode() == ClusterMode.DEGRADED) modeChanged(ClusterMode.DEGRADED, cluster.fleet().lastTrouble());
@@ -98,8 +98,9 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     private void readHold(RedisBucket b) {
         if (degraded()) return;
         try {
-            SharedWindows.Peek p = windows.peek(b.ref(), 0);
-            b.seen(p.used(), clock.millis());
+            long now = clock.millis();
+            SharedWindows.Peek p = windows.peek(now, b.ref(), 0);
+            b.seen(p.used(), now);
             Map<String, String> why = cluster.link().connection().sync().hgetall(b.ref().key() + ":why");
             if (p.coolingUntil() > 0) b.sharedHold().cached(true, p.coolingUntil(), why.getOrDefault("cu", "held by another instance"));
             if (p.parkedUntil() > 0) b.sharedHold().cached(false, p.parkedUntil(), why.getOrDefault("pu", "held by another instance"));
@@ -232,6 +233,11 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
 
     // ------------------------------------------------------------------ usage bookkeeping
 
+    /** The first admission ends hydration. */
+    void admitting() {
+        if (hydrating) hydrating = false;
+    }
+
     void admitted(RedisBucket b, long at, long tokens) {
         own.add(b.ref(), at, 1, tokens);
         cluster.inFlight().incrementAndGet();
@@ -249,7 +255,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             queue(new Pending(b, id, false, counted, actual, admittedAt, reserved));
             return;
         }
-        windows.settleWithView(b.ref(), id, counted, actual).whenComplete((s, e) -> {
+        windows.settleWithView(now, b.ref(), id, counted, actual).whenComplete((s, e) -> {
             if (e != null) {
                 trouble(e);
                 queue(new Pending(b, id, false, counted, actual, admittedAt, reserved));
@@ -264,8 +270,8 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     /** A lease admitted before Redis was re-seeded: its reservation was replayed as usage; replace it now. */
     private void correctAfterReseed(RedisBucket b, long admittedAt, long reserved, boolean counted, long actual, long now) {
         try {
-            windows.record(b.ref(), admittedAt, -1, -reserved);
-            windows.record(b.ref(), now, counted ? 1 : 0, actual);
+            windows.record(now, b.ref(), admittedAt, -1, -reserved);
+            windows.record(now, b.ref(), now, counted ? 1 : 0, actual);
         } catch (RuntimeException e) {
             trouble(e);
         }
@@ -286,13 +292,14 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
 
     void record(RedisBucket b, long now, long at, long requests, long tokens) {
         own.add(b.ref(), at, requests, tokens);
-        if (at < createdAt && !cluster.fleet().createdDataset()) {
-            // hydration from this instance's store: the fleet's windows are already in Redis
+        if (hydrating && !cluster.fleet().createdDataset()) {
+            // hydration from this instance's store before it admitted anything: the fleet's windows
+            // are already in Redis (replaying them would count them once per instance)
             return;
         }
         if (!degraded()) {
             try {
-                windows.record(b.ref(), at, requests, tokens);
+                windows.record(now, b.ref(), at, requests, tokens);
                 return;
             } catch (RuntimeException e) {
                 trouble(e);
@@ -305,7 +312,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     void correct(RedisBucket b, long now, Limits.Metric metric, long delta) {
         if (!degraded()) {
             try {
-                windows.correct(b.ref(), metric, delta);
+                windows.correct(now, b.ref(), metric, delta);
                 return;
             } catch (RuntimeException e) {
                 trouble(e);

@@ -85,10 +85,14 @@ public final class SharedWindows {
      * ({@link Long#MAX_VALUE}: none will by itself).
      */
     public Reservation reserve(List<Candidate> candidates, long tokens, String stateHash, String rotateKey) {
+        return reserve(clock.millis(), candidates, tokens, stateHash, rotateKey);
+    }
+
+    /** {@link #reserve(List, long, String, String)} at {@code local} (this process's clock; ignored by Redis time but for the offset). */
+    public Reservation reserve(long local, List<Candidate> candidates, long tokens, String stateHash, String rotateKey) {
         int n = candidates.size();
         String[] keys = new String[2 * n];
         List<String> args = new ArrayList<>(10 + 10 * n);
-        long local = clock.millis();
         String id = nextId != null && nextId.get() != null ? nextId.get() : instance + ":x" + Long.toString(ids.incrementAndGet(), 36);
         args.add("reserve");
         args.add(prefix);
@@ -151,10 +155,10 @@ public final class SharedWindows {
     }
 
     /** Runs {@link #reserve} with {@code id} as the reservation id. */
-    public Reservation reserveAs(String id, BucketRef bucket, String fingerprint, long tokens, String stateHash) {
+    public Reservation reserveAs(long local, String id, BucketRef bucket, String fingerprint, long tokens, String stateHash) {
         nextId.set(id);
         try {
-            return reserve(bucket, fingerprint, tokens, stateHash);
+            return reserve(local, List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null);
         } finally {
             nextId.remove();
         }
@@ -164,8 +168,7 @@ public final class SharedWindows {
     public record Settled(long at, long[] used) { }
 
     /** {@link #settle} answering the instant and the bucket's usage after it. */
-    public java.util.concurrent.CompletableFuture<Settled> settleWithView(BucketRef bucket, String id, boolean counted, long actualTokens) {
-        long local = clock.millis();
+    public java.util.concurrent.CompletableFuture<Settled> settleWithView(long local, BucketRef bucket, String id, boolean counted, long actualTokens) {
         return link.callAsync(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
                 Long.toString(actualTokens), "", channel, "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id))
                 .thenApply(r -> {
@@ -221,8 +224,10 @@ public final class SharedWindows {
     }
 
     /** The bucket's usage per metric (in {@link Limits.Metric} order), holds, and when {@code tokens} would fit. */
-    public Peek peek(BucketRef b, long tokens) {
-        long local = clock.millis();
+    public Peek peek(BucketRef b, long tokens) { return peek(clock.millis(), b, tokens); }
+
+    /** {@link #peek(BucketRef, long)} at {@code local}. */
+    public Peek peek(long local, BucketRef b, long tokens) {
         List<String> args = new ArrayList<>(16);
         args.add("peek");
         args.add(prefix);
@@ -241,8 +246,10 @@ public final class SharedWindows {
     }
 
     /** Adds usage counted at a past instant (re-seeding an empty Redis from this process's books). */
-    public void record(BucketRef b, long atLocal, long requests, long tokens) {
-        long local = clock.millis();
+    public void record(BucketRef b, long atLocal, long requests, long tokens) { record(clock.millis(), b, atLocal, requests, tokens); }
+
+    /** {@link #record(BucketRef, long, long, long)} at {@code local}. */
+    public void record(long local, BucketRef b, long atLocal, long requests, long tokens) {
         List<String> args = new ArrayList<>(10);
         args.add("record");
         args.add(prefix);
@@ -255,8 +262,10 @@ public final class SharedWindows {
     }
 
     /** Adds {@code delta} to one metric's window (the provider's headers say it counted more than we did). */
-    public void correct(BucketRef b, Limits.Metric m, long delta) {
-        long local = clock.millis();
+    public void correct(BucketRef b, Limits.Metric m, long delta) { correct(clock.millis(), b, m, delta); }
+
+    /** {@link #correct(BucketRef, Limits.Metric, long)} at {@code local}. */
+    public void correct(long local, BucketRef b, Limits.Metric m, long delta) {
         List<String> args = new ArrayList<>(10);
         args.add("correct");
         args.add(prefix);
@@ -300,8 +309,10 @@ public final class SharedWindows {
     }
 
     /** Expires the reservations of dead instances (silent for longer than the TTL); returns how many. */
-    public long sweep(long instanceTtlMillis) {
-        long local = clock.millis();
+    public long sweep(long instanceTtlMillis) { return sweep(clock.millis(), instanceTtlMillis); }
+
+    /** {@link #sweep(long)} at {@code local}. */
+    public long sweep(long local, long instanceTtlMillis) {
         List<Object> r = link.call(new String[0], "sweep", prefix, nowArg(local), Long.toString(instanceTtlMillis), channel);
         measure((Long) r.get(1), local);
         return (Long) r.get(0);
@@ -319,6 +330,9 @@ public final class SharedWindows {
     // ------------------------------------------------------------------ time
 
     String nowArg(long local) { return redisClock ? "-1" : Long.toString(local); }
+
+    /** This process's clock. */
+    long localNow() { return clock.millis(); }
 
     private void measure(long redisNow, long local) {
         if (redisClock) offset = redisNow - local;
