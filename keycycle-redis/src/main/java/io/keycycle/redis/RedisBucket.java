@@ -27,6 +27,8 @@ final class RedisBucket implements PoolStateStore.Bucket {
     private volatile long[] used = new long[6];
     private volatile long seenAt;
     private volatile long hint;
+    /** The instant of the last refusal and when a request of no tokens fits, as that refusal said (saves a round trip). */
+    private volatile long refusedAt = Long.MIN_VALUE, refusedBare;
     /** Leases admitted locally while degraded, with the local bucket that holds them. */
     private final Map<Long, PoolStateStore.Bucket> localLeases = new ConcurrentHashMap<>();
 
@@ -74,7 +76,11 @@ final class RedisBucket implements PoolStateStore.Bucket {
                 seen(r.used(), now);
                 if (r.coolingUntil() > now) hold.cached(true, r.coolingUntil(), reasonOr(hold.coolingReason()));
                 if (r.parkedUntil() > now) hold.cached(false, r.parkedUntil(), reasonOr(hold.parkedReason()));
-                if (!r.admitted()) return PoolStateStore.REFUSED;
+                if (!r.admitted()) {
+                    refusedAt = now;
+                    refusedBare = r.bareRetryAt();
+                    return PoolStateStore.REFUSED;
+                }
                 store.admitted(this, r.admittedAt(), tokens);
                 return r.admittedAt();
             } catch (RuntimeException e) {
@@ -134,6 +140,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     @Override
     public long admissibleAt(long now, long tokens) {
+        if (tokens == 0 && now == refusedAt) return refusedBare;
         if (!store.degraded()) {
             try {
                 SharedWindows.Peek p = store.windows().peek(now, ref, tokens);

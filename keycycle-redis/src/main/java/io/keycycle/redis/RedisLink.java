@@ -10,6 +10,9 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +37,10 @@ public final class RedisLink implements AutoCloseable {
     private final StatefulRedisConnection<String, String> connection;
     private volatile String sha;
 
-    private RedisLink(RedisSettings settings, RedisClient client, StatefulRedisConnection<String, String> connection) {
+    private final ClientResources resources;
+
+    private RedisLink(RedisSettings settings, ClientResources resources, RedisClient client, StatefulRedisConnection<String, String> connection) {
+        this.resources = resources;
         this.settings = settings;
         this.client = client;
         this.connection = connection;
@@ -55,7 +61,12 @@ public final class RedisLink implements AutoCloseable {
         }
         uri.setTimeout(settings.commandTimeout().multipliedBy(4).compareTo(Duration.ofSeconds(2)) < 0
                 ? Duration.ofSeconds(2) : settings.commandTimeout().multipliedBy(4));
-        RedisClient client = RedisClient.create(uri);
+        // small pools (the machine's other work needs the cores) and a reconnect delay capped at 1 s,
+        // so shared mode resumes within about a second of Redis answering again
+        ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, java.util.concurrent.TimeUnit.MILLISECONDS))
+                .build();
+        RedisClient client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -69,9 +80,10 @@ public final class RedisLink implements AutoCloseable {
             c.sync().ping();
         } catch (RuntimeException e) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            resources.shutdown(0, 1, java.util.concurrent.TimeUnit.SECONDS);
             throw new ConfigurationException("cannot use Redis at " + settings.redactedUrl() + ": " + describe(e));
         }
-        RedisLink link = new RedisLink(settings, client, c);
+        RedisLink link = new RedisLink(settings, resources, client, c);
         try {
             link.sha = c.sync().scriptLoad(SCRIPT);
         } catch (RuntimeException e) {
@@ -143,6 +155,7 @@ public final class RedisLink implements AutoCloseable {
             connection.close();
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 

@@ -75,7 +75,7 @@ public final class SharedWindows {
      * {@link Limits.Metric} order) and the holds (local instants, 0: none); otherwise null and 0.
      */
     public record Reservation(boolean admitted, int candidate, String id, long admittedAt, long retryAt,
-                              long[] used, long coolingUntil, long parkedUntil) { }
+                              long[] used, long coolingUntil, long parkedUntil, long bareRetryAt) { }
 
     /**
      * Reserves one request and {@code tokens} on the first candidate whose bucket has room in every
@@ -124,10 +124,12 @@ public final class SharedWindows {
             pu = toLocalHold((Long) r.get(11), local);
         }
         if ((Long) r.get(0) == 1L) {
-            return new Reservation(true, (int) (long) (Long) r.get(1) - 1, id, toLocal((Long) r.get(2), local), 0, used, cu, pu);
+            return new Reservation(true, (int) (long) (Long) r.get(1) - 1, id, toLocal((Long) r.get(2), local), 0, used, cu, pu, 0);
         }
         long earliest = (Long) r.get(2);
-        return new Reservation(false, -1, null, 0, earliest < 0 ? NEVER : Math.max(local, toLocal(earliest, local)), used, cu, pu);
+        long bare = r.size() >= 13 ? (Long) r.get(12) : earliest;
+        return new Reservation(false, -1, null, 0, earliest < 0 ? NEVER : Math.max(local, toLocal(earliest, local)), used, cu, pu,
+                bare < 0 ? NEVER : Math.max(local, toLocal(bare, local)));
     }
 
     /** Reserves on one bucket with a given reservation id (the pool's lease id, made unique by the instance id). */

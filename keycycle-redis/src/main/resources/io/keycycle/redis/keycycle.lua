@@ -265,8 +265,12 @@ if op == 'reserve' then
     end
   end
   if n == 1 then
+    -- one candidate: its usage and holds, and when a request of no tokens would fit (the pool's hint)
     local b = load(KEYS[1])
-    return {0, 0, earliest, now, b.s[1], b.s[3], b.s[5], b.s[2], b.s[4], b.s[6], b.cu, b.pu}
+    local cal = readCal(ARGV, 18)
+    local bare = admissibleAt(b, readLimits(ARGV, 12), 0, math.max(now, b.L), cal)
+    if bare >= 0 then bare = math.max(bare, scopeBlockedUntil(KEYS[2])) end
+    return {0, 0, earliest, now, b.s[1], b.s[3], b.s[5], b.s[2], b.s[4], b.s[6], b.cu, b.pu, bare}
   end
   return {0, 0, earliest, now}
 
