@@ -121,11 +121,14 @@ public final class RedisLink implements AutoCloseable {
             if (e == null) {
                 out.complete(r);
             } else if (e instanceof RedisNoScriptException || e.getCause() instanceof RedisNoScriptException) {
-                try {
-                    out.complete(call(keys, args));
-                } catch (RuntimeException again) {
-                    out.completeExceptionally(again);
-                }
+                // not on Lettuce's event loop: a blocking call there would wait for itself
+                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+                    try {
+                        out.complete(call(keys, args));
+                    } catch (RuntimeException again) {
+                        out.completeExceptionally(again);
+                    }
+                });
             } else {
                 out.completeExceptionally(e);
             }

@@ -257,12 +257,13 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         }
         windows.settleWithView(now, b.ref(), id, counted, actual).whenComplete((s, e) -> {
             if (e != null) {
-                trouble(e);
                 queue(new Pending(b, id, false, counted, actual, admittedAt, reserved));
+                trouble(e);
             } else if (s.at() < 0 && admittedAt < reseededAt) {
-                correctAfterReseed(b, admittedAt, reserved, counted, actual, now);
+                // blocking calls must not run on Lettuce's event loop (this callback's thread)
+                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> correctAfterReseed(b, admittedAt, reserved, counted, actual, now));
             } else {
-                b.seen(s.used(), clock.millis());
+                b.seen(s.used(), now);
             }
         });
     }
