@@ -290,8 +290,8 @@ public final class Keycycle implements AutoCloseable {
      * The non-blocking {@link #call(String, CallSpec, TargetCall)}: the same candidates, rotation
      * ({@link KeyPool#callAsync}) and fallback rules, without holding a thread while a call is in
      * flight. Failures, including a target that names nothing, complete the future exceptionally
-     * instead of being thrown. Cancelling the future cancels the call in flight and releases its
-     * reservation. See {@link KeyPool#callAsync} for how {@link CallSpec#waitForKey()} waits.
+     * instead of being thrown. Cancelling the future cancels the call in flight; the request stays
+     * counted, since it may have reached the provider. See {@link KeyPool#callAsync} for how {@link CallSpec#waitForKey()} waits.
      */
     public <T> java.util.concurrent.CompletableFuture<Served<T>> callAsync(String target, CallSpec spec, AsyncTargetCall<T> fn) {
         Objects.requireNonNull(fn, "fn");

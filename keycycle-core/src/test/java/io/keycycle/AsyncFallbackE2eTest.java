@@ -147,14 +147,15 @@ class AsyncFallbackE2eTest {
     }
 
     @Test
-    void cancellingTheCallReleasesTheReservation() {
+    void cancellingTheCallKeepsTheRequestCounted() {
         sim.provider("groq").failNext(1, FaultKind.SLOW(Duration.ofSeconds(5)));
         CompletableFuture<Served<ProviderResponse>> f = call("groq/llama-3.1-8b-instant", CallSpec.defaults(), E2e.chat("slow"));
         await().atMost(Duration.ofSeconds(3)).until(() -> kc.pool("groq").openLeases() == 1);
         f.cancel(true);
         assertThat(kc.pool("groq").openLeases()).isZero();
         assertThat(rec.settled("groq")).singleElement().satisfies(s -> {
-            assertThat(s.requests()).as("released, not counted").isZero();
+            assertThat(s.requests()).as("the provider has it: still counted").isEqualTo(1);
+            assertThat(s.chargedTokens()).as("the estimate stays charged").isPositive();
             assertThat(s.status()).isZero();
         });
     }

@@ -74,14 +74,14 @@ public final class MemoryFootprint {
         List<ApiKey> keys = FakeKeys.of(provider, 1);
         KeyPool pool = pool(catalog, provider, keys);
         touch(pool);
-        Map<?, ?> buckets = (Map<?, ?>) field(pool, "buckets");
+        Map<?, ?> buckets = (Map<?, ?>) field(pool.stateStore(), "buckets"); // the in-process store's buckets
         if (buckets.size() != 1) throw new IllegalStateException("expected one bucket, found " + buckets.size());
         Object bucket = buckets.values().iterator().next();
 
         GraphLayout full = GraphLayout.parseInstance(bucket);
         // The pool shares one Limits instance per distinct value between its buckets (and the DailyReset, names).
         GraphLayout shared = GraphLayout.parseInstance(field(bucket, "dailyReset"), field(bucket, "model"), keys.get(0).scope(),
-                field(bucket, "limits"));
+                field(bucket, "limits"), field(bucket, "table"), pool.provider());
         GraphLayout owned = full.subtract(shared);
         System.out.printf("%s (%s, daily reset %s, model %s):%n", provider, spec.strategy(), spec.dailyReset(), spec.defaultModel());
         System.out.printf("  shallow QuotaBucket            %5d bytes%n", ClassLayout.parseInstance(bucket).instanceSize());

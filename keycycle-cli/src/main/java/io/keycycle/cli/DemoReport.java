@@ -177,17 +177,8 @@ final class DemoReport {
     private Map<String, Map<KeyState, Integer>> perProviderStates() {
         Map<String, Map<KeyState, Integer>> out = new HashMap<>();
         for (PoolSnapshot p : keycycle.snapshots()) {
-            Map<String, KeyState> worst = new HashMap<>();
-            for (PoolSnapshot.BucketView b : p.buckets()) {
-                if (b.state() == KeyState.PARKED || (b.state() == KeyState.COOLING && worst.get(b.scope()) != KeyState.PARKED)) {
-                    worst.put(b.scope(), b.state());
-                }
-            }
             Map<KeyState, Integer> m = new EnumMap<>(KeyState.class);
-            for (PoolSnapshot.KeyView k : p.keys()) {
-                KeyState s = k.state() != KeyState.READY ? k.state() : worst.getOrDefault(k.scope(), KeyState.READY);
-                m.merge(s, 1, Integer::sum);
-            }
+            for (PoolSnapshot.KeyView k : p.keys()) m.merge(p.status(k).state(), 1, Integer::sum);
             out.put(p.provider(), m);
         }
         return out;

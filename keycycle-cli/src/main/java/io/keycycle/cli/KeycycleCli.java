@@ -32,6 +32,7 @@ import java.util.Properties;
                 UsageCommand.class,
                 ChatCommand.class,
                 PruneCommand.class,
+                ClearModelCommand.class,
                 ImportLegacyCommand.class,
                 ServeCommand.class,
                 DemoCommand.class},

@@ -157,6 +157,18 @@ class StoreCommandsTest {
     }
 
     @Test
+    void clearModelForgetsThatTheProviderReportedAModelGone() throws Exception {
+        assertThat(cli.run("status", "--format", "json").out()).contains("gemma2-9b-it");
+        Cli.Result r = cli.run("clear-model", "groq/gemma2-9b-it");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("cleared groq/gemma2-9b-it");
+        assertThat(cli.run("status", "--format", "json").out()).doesNotContain("gemma2-9b-it");
+        Cli.Result bad = cli.run("clear-model", "gemma2-9b-it");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("PROVIDER/MODEL");
+    }
+
+    @Test
     void pruneDeletesOnlyOldUsage() throws Exception {
         Cli.Result r = cli.run("prune", "--older-than", "30d");
 

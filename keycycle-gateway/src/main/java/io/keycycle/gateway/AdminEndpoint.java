@@ -14,6 +14,8 @@ import io.vertx.ext.web.RoutingContext;
  * {@code {"reason": "…"}}, optional) and {@code …/enable} change one, where {@code keyId} is the
  * 1-based index or the fingerprint ({@code ...} may stand for the {@code …} in it). Both answer
  * with the key's new state; the change is persisted through the engine's events.
+ * {@code POST /admin/models/{provider}/clear} (body {@code {"model": "…"}}) makes a model the
+ * provider reported gone admissible again at once, before its re-check instant.
  */
 final class AdminEndpoint {
 
@@ -43,6 +45,35 @@ final class AdminEndpoint {
     }
 
     void enable(RoutingContext ctx) { change(ctx, false, null); }
+
+    void clearModel(RoutingContext ctx) {
+        String model;
+        KeyPool pool;
+        try {
+            io.vertx.core.buffer.Buffer raw = ctx.body().buffer();
+            JsonNode body = raw == null || raw.length() == 0 ? Jsons.object() : Jsons.parse(raw.getBytes());
+            JsonNode m = body.path("model");
+            if (!m.isTextual() || m.asText().isBlank()) throw new Jsons.BadJson("'model' must be a non-empty string, was " + m);
+            model = m.asText().trim();
+        } catch (Jsons.BadJson e) {
+            ApiError.invalidRequest(e.getMessage()).send(ctx.response());
+            return;
+        }
+        boolean cleared;
+        try {
+            pool = keycycle.pool(ctx.pathParam("provider"));
+            cleared = pool.clearModel(model);
+        } catch (ConfigurationException e) {
+            ApiError.notFound(e.getMessage()).send(ctx.response());
+            return;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode o = Jsons.object();
+        o.put("provider", pool.provider());
+        o.put("model", model);
+        o.put("cleared", cleared);
+        o.put("unavailable", false);
+        ctx.response().putHeader("content-type", "application/json").end(Jsons.write(o));
+    }
 
     private void change(RoutingContext ctx, boolean disable, String reason) {
         String provider = ctx.pathParam("provider");

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * (plain) or its events (stream). A plain request never leaves the event loop ({@link PlainCall}
  * over {@link Keycycle#callAsync} and {@link Upstream}); a stream runs the blocking facade call on
  * the worker pool. A client that disconnects first resets the upstream request (plain) or cancels
- * the upstream stream, so the engine releases the reservation.
+ * the upstream stream; the engine keeps the request counted (the provider has it) and releases
+ * only an attempt that sent nothing.
  */
 final class ChatEndpoint implements Handler<RoutingContext> {
 

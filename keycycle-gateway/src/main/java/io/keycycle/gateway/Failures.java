@@ -125,7 +125,7 @@ final class Failures {
             PoolSnapshot s = pool.snapshot();
             for (PoolSnapshot.KeyView k : s.keys()) {
                 keys++;
-                KeyState st = effectiveState(s, k, c.model());
+                KeyState st = s.status(k, c.model()).state();
                 if (st == KeyState.COOLING) cooling++;
                 else if (st == KeyState.PARKED) parked++;
                 else if (st == KeyState.DISABLED) disabled++;
@@ -135,18 +135,6 @@ final class Failures {
         // earlier reading here would call a free key busy (a flaky 429 instead of a 502)
         Instant now = keycycle.clock().now();
         return new PoolView(retryAt, retryAt != null && !retryAt.isAfter(now), keys, cooling, parked, disabled);
-    }
-
-    /** A key's own state, or the state of its scope for {@code model} when that is worse. */
-    static KeyState effectiveState(PoolSnapshot s, PoolSnapshot.KeyView k, String model) {
-        if (k.state() != KeyState.READY) return k.state();
-        for (PoolSnapshot.BucketView b : s.buckets()) {
-            if (b.scope().equals(k.scope()) && (model == null || b.model().equals(model) || b.model().equals("*"))
-                    && b.state() != KeyState.READY) {
-                return b.state();
-            }
-        }
-        return KeyState.READY;
     }
 
     private long retryAfter(Instant at) {

@@ -113,7 +113,7 @@ final class GatewayMetrics implements KeycycleListener {
             Map<String, EnumMap<KeyState, Integer>> byScope = new LinkedHashMap<>();
             for (PoolSnapshot.KeyView k : s.keys()) {
                 EnumMap<KeyState, Integer> m = byScope.computeIfAbsent(k.scope(), x -> zeros());
-                m.merge(Failures.effectiveState(s, k, null), 1, Integer::sum);
+                m.merge(s.status(k).state(), 1, Integer::sum);
             }
             byScope.forEach((scope, counts) -> counts.forEach((state, n) ->
                     rows.add(MultiGauge.Row.of(Tags.of("provider", s.provider(), "scope", scope, "state", state.name()), n))));

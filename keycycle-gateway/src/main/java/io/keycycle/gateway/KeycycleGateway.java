@@ -195,6 +195,8 @@ public final class KeycycleGateway implements AutoCloseable {
         r.post("/admin/keys/:provider/:keyId/disable").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(tag("/admin/keys/disable")).blockingHandler(admin::disable, false);
         r.post("/admin/keys/:provider/:keyId/enable").handler(tag("/admin/keys/enable")).blockingHandler(admin::enable, false);
+        r.post("/admin/models/:provider/clear").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
+                .handler(tag("/admin/models/clear")).blockingHandler(admin::clearModel, false);
 
         r.errorHandler(413, ctx -> ApiError.tooLarge(maxBodyBytes).send(ctx.response()));
         r.errorHandler(404, ctx -> ApiError.notFound("no route " + ctx.request().method() + " " + ctx.request().path()

@@ -20,8 +20,9 @@ import java.util.concurrent.CompletionStage;
  * One plain (non-streaming) chat request, served without blocking: {@link Keycycle#callAsync}
  * rotates and falls back, each attempt is an {@link Upstream} call on the request's event loop,
  * and the answer (or the mapped failure) is written on that loop. A client that hangs up resets the
- * upstream request and turns the attempt into {@link UpstreamAnswer#CANCELLED}, which releases the
- * reservation.
+ * upstream request and turns the attempt into {@link UpstreamAnswer#CANCELLED}: the request stays
+ * counted (the provider saw it or may have), only an attempt that never sent anything
+ * ({@link UpstreamAnswer#NOT_SENT}) gives its reservation back.
  */
 final class PlainCall {
 
@@ -57,7 +58,7 @@ final class PlainCall {
     }
 
     private CompletionStage<UpstreamAnswer> attempt(ModelRef candidate, ApiKey key) {
-        if (gone) return CompletableFuture.completedFuture(UpstreamAnswer.CANCELLED);
+        if (gone) return CompletableFuture.completedFuture(UpstreamAnswer.NOT_SENT);
         Buffer b = bodyFor(candidate.model());
         Upstream.Attempt a = new Upstream.Attempt();
         current = a;

@@ -78,6 +78,7 @@ final class PoolState {
             mo.put("unavailable", m.unavailable());
             mo.put("reason", m.reason());
             Jsons.putInstant(mo, "backoff_until", m.backoffUntil());
+            Jsons.putInstant(mo, "recheck_at", m.recheckAt());
         }
         return o;
     }

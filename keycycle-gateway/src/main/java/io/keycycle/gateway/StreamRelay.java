@@ -13,7 +13,7 @@ import io.vertx.core.http.HttpServerResponse;
  * before the first chunk stays invisible and a failure before it still gets a proper error status.
  *
  * <p>When the client goes away, {@link #clientGone()} cancels the current upstream stream; the
- * engine then releases the reservation. Slow clients are not throttled: an LLM stream is small.
+ * engine then abandons the lease (the request stays counted). Slow clients are not throttled: an LLM stream is small.
  */
 final class StreamRelay implements StreamListener {
 

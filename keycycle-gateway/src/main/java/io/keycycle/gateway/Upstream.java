@@ -78,14 +78,15 @@ final class Upstream {
 
     /**
      * One call in flight. It completes once: with the answer, with a failure (the request is then
-     * reset), or with {@link UpstreamAnswer#CANCELLED} when the client went away.
+     * reset), or with {@link UpstreamAnswer#CANCELLED} when the client went away ({@link UpstreamAnswer#NOT_SENT}
+     * when that was before a request existed, so nothing was written).
      */
     static final class Attempt {
         final CompletableFuture<UpstreamAnswer> result = new CompletableFuture<>();
         private volatile HttpClientRequest request;
 
         void cancel() {
-            if (result.complete(UpstreamAnswer.CANCELLED)) reset();
+            if (result.complete(request == null ? UpstreamAnswer.NOT_SENT : UpstreamAnswer.CANCELLED)) reset();
         }
 
         void fail(Throwable t) {

@@ -8,8 +8,8 @@
  * {@link io.keycycle.core.KeycycleListener}, health and readiness probes, and a small admin API.
  * Plain chat completions stay on the event loop end to end ({@link io.keycycle.Keycycle#callAsync}
  * and Vert.x's HTTP client); streams and other blocking engine calls run on a bounded worker pool,
- * never on an event loop. A client that goes away cancels its upstream call so its reservation is
- * released.
+ * never on an event loop. A client that goes away cancels its upstream call; the request stays
+ * counted (the provider has it) unless nothing had been sent yet.
  *
  * <p>What is not here: rotation, admission, classification and persistence all live in the engine
  * and the store; this package only translates HTTP to facade calls and exceptions to HTTP errors.

@@ -97,7 +97,7 @@ class PlainPathTest {
     }
 
     @Test
-    void aClientThatHangsUpReleasesTheReservationWithoutCountingARequest() throws Exception {
+    void aClientThatHangsUpClosesTheLeaseAndTheSentRequestStaysCounted() throws Exception {
         start(Duration.ofSeconds(30), 4);
         sim.provider("groq").failNext(1, FaultKind.SLOW(Duration.ofSeconds(5)));
         byte[] body = TestGateway.chatBody(TARGET, "hang up on me", false).getBytes(StandardCharsets.UTF_8);
@@ -111,7 +111,8 @@ class PlainPathTest {
         }
         await().atMost(Duration.ofSeconds(2)).until(() -> keycycle.pool("groq").openLeases() == 0);
         assertThat(settled).singleElement().satisfies(s -> {
-            assertThat(s.requests()).as("released, not counted").isZero();
+            assertThat(s.requests()).as("the provider has it: still counted").isEqualTo(1);
+            assertThat(s.chargedTokens()).as("the estimate stays charged").isPositive();
             assertThat(s.status()).isZero();
         });
         assertThat(client.chat(TARGET, "still serving").statusCode()).isEqualTo(200);

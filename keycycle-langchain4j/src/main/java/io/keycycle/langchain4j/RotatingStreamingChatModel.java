@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * after it is surfaced to {@link StreamingChatResponseHandler#onError} with the failure that broke
  * it, and nothing is retried. Failures before it are Keycycle's exceptions, as for
  * {@link RotatingChatModel}. Cancelling through a partial response's streaming handle closes the
- * stream and releases the reservation.
+ * stream; the request stays counted (the provider has it).
  *
  * <p>{@code chat(…)} returns at once; the call runs on the builder's executor (by default a shared
  * pool of daemon threads that end when idle), which blocks for the length of the stream.

@@ -9,29 +9,36 @@ import java.util.Map;
 
 /**
  * How one streaming attempt ended, as the pool judges it: completed (settled with the final
- * response's usage), broken after part of the answer was delivered (not retryable), or abandoned
- * (no request was sent, or the caller cancelled: the reservation is released).
+ * response's usage), broken after part of the answer was delivered (not retryable), cancelled by
+ * the caller while in flight (the request stays counted: the provider saw it), or not sent at all
+ * (the reservation is released).
  */
-record StreamAnswer(ChatResponse chat, ProviderResponse response, boolean retryable, boolean cancelled)
+record StreamAnswer(ChatResponse chat, ProviderResponse response, boolean retryable, boolean cancelled, boolean reachedProvider)
         implements ProviderAnswer {
 
     /** Status given to a stream that broke without an HTTP error status (as the engine's own client does). */
     static final int BROKEN_STREAM_STATUS = 502;
 
     static StreamAnswer completed(ChatResponse chat) {
-        return new StreamAnswer(chat, Answers.usageOnly(chat.tokenUsage()), true, false);
+        return new StreamAnswer(chat, Answers.usageOnly(chat.tokenUsage()), true, false, true);
     }
 
     static StreamAnswer brokenAfterDelivery(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof HttpFailure h) return new StreamAnswer(null, h.toResponse(), false, false);
+            if (t instanceof HttpFailure h) return new StreamAnswer(null, h.toResponse(), false, false, true);
         }
         String reason = failure == null ? "stream ended" : failure.getClass().getSimpleName();
         return new StreamAnswer(null, new ProviderResponse(BROKEN_STREAM_STATUS, Map.of(),
-                "{\"error\":{\"message\":\"stream broken after the first token (" + reason + ")\"}}"), false, false);
+                "{\"error\":{\"message\":\"stream broken after the first token (" + reason + ")\"}}"), false, false, true);
     }
 
-    static StreamAnswer abandoned() {
-        return new StreamAnswer(null, new ProviderResponse(499, Map.of(), "{}"), false, true);
+    /** No request was sent for this attempt (the call was already broken or cancelled). */
+    static StreamAnswer notSent() {
+        return new StreamAnswer(null, new ProviderResponse(499, Map.of(), "{}"), false, true, false);
+    }
+
+    /** The caller cancelled the stream in flight: the provider has the request. */
+    static StreamAnswer cancelledInFlight() {
+        return new StreamAnswer(null, new ProviderResponse(499, Map.of(), "{}"), false, true, true);
     }
 }

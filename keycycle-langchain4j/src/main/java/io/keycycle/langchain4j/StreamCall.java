@@ -44,12 +44,12 @@ final class StreamCall {
      * mid-stream failure) counts as failed.
      */
     StreamAnswer attempt(String provider, StreamingChatModel model, ChatRequest request, Duration limit) throws Exception {
-        if (broken != null || cancelled.get()) return StreamAnswer.abandoned();
+        if (broken != null || cancelled.get()) return StreamAnswer.notSent();
         Attempt a = new Attempt();
         model.chat(request, a);
         try {
             ChatResponse r = a.done.get(limit.toMillis(), TimeUnit.MILLISECONDS);
-            if (r == null) return StreamAnswer.abandoned();
+            if (r == null) return StreamAnswer.cancelledInFlight();
             ProviderStatusException midStream = Answers.midStreamError(provider, r);
             return midStream == null ? StreamAnswer.completed(r) : failed(a, midStream);
         } catch (ExecutionException e) {

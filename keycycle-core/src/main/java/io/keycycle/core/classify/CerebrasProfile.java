@@ -36,7 +36,7 @@ final class CerebrasProfile extends BaseProfile {
         if (b.codeIs("wrong_api_key")) {
             return a.outcome(OutcomeKind.KEY_INVALID, "wrong API key");
         }
-        if (b.codeIs("model_not_found") || s == 404 && !b.text().isBlank()) {
+        if (b.codeIs("model_not_found") || s == 404 && StatusRules.modelGone(a)) {
             return a.outcome(OutcomeKind.MODEL_UNAVAILABLE, "model unavailable");
         }
         if (b.codeIs("context_length_exceeded")) {

@@ -51,11 +51,14 @@ final class GeminiProfile extends BaseProfile {
             if (msg.contains("project has been denied") || reason.equals("CONSUMER_SUSPENDED")) {
                 return a.outcome(OutcomeKind.KEY_SUSPENDED, "project denied access").withScopeWide(true);
             }
+            if (reason.equals("API_KEY_SERVICE_BLOCKED") || msg.contains("requests to this api") && msg.contains("are blocked")) {
+                return a.outcome(OutcomeKind.KEY_SUSPENDED, "the key's restrictions block this API");
+            }
         }
         if (s == 400 && (b.status().equals("FAILED_PRECONDITION") || msg.contains("location is not supported"))) {
             return a.outcome(OutcomeKind.REQUEST_INVALID, "not available from this location or tier");
         }
-        if (s == 404 && !b.text().isBlank()) {
+        if (s == 404 && StatusRules.modelGone(a)) {
             return a.outcome(OutcomeKind.MODEL_UNAVAILABLE, "model unavailable");
         }
         if (b.status().equals("UNAVAILABLE") && s >= 500) {

@@ -38,7 +38,7 @@ final class GroqProfile extends BaseProfile {
             return a.outcome(OutcomeKind.REQUEST_INVALID, "request too large for the tier's token budget")
                     .withMetric(w == null ? null : w.metric());
         }
-        if (b.codeIs("model_decommissioned") || b.codeIs("model_not_found") || s == 404) {
+        if (b.codeIs("model_decommissioned") || b.codeIs("model_not_found") || s == 404 && StatusRules.modelGone(a)) {
             return a.outcome(OutcomeKind.MODEL_UNAVAILABLE, "model unavailable");
         }
         if (b.codeIs("context_length_exceeded")) {

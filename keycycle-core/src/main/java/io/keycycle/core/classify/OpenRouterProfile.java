@@ -47,6 +47,14 @@ final class OpenRouterProfile extends BaseProfile {
         if (s == 403 && (meta.has("reasons") || meta.has("flagged_input") || msg.contains("flagged"))) {
             return a.outcome(OutcomeKind.REQUEST_INVALID, "input flagged by moderation");
         }
+        if (s == 404 && msg.contains("no endpoints found") && !msg.startsWith("no endpoints found for ")) {
+            // "No endpoints found that support tool use / image input", "… matching your data policy",
+            // max price: about what this request asks for, not the model's existence
+            return a.outcome(OutcomeKind.REQUEST_INVALID, "no provider endpoint serves what this request asks for");
+        }
+        if (s == 404 && msg.startsWith("no endpoints found for ")) {
+            return a.outcome(OutcomeKind.MODEL_UNAVAILABLE, "no endpoints serve the model (404)");
+        }
         return s == 429 ? rateLimit(a, source, msg) : null;
     }
 

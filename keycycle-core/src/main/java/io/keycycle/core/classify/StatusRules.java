@@ -34,10 +34,13 @@ final class StatusRules {
             case 400 -> a.outcome(OutcomeKind.REQUEST_INVALID, "request rejected (400)");
             case 401 -> a.outcome(OutcomeKind.KEY_INVALID, "key rejected (401)");
             case 402 -> a.outcome(OutcomeKind.PAYMENT, "payment required (402)").withScopeWide(true);
-            case 403 -> a.outcome(OutcomeKind.KEY_SUSPENDED, "access denied (403)");
+            // a key-level 403 is recognised by each profile from the provider's documented signals; any
+            // other 403 (region, moderation, permissions on a resource) is about this request
+            case 403 -> a.outcome(OutcomeKind.REQUEST_INVALID, "access denied for this request (403; the key stays in service)");
             case 404 -> a.body().text().isBlank()
                     ? a.outcome(OutcomeKind.REQUEST_INVALID, "endpoint not found (404 with empty body; check the base URL)")
-                    : a.outcome(OutcomeKind.MODEL_UNAVAILABLE, "model not found (404)");
+                    : modelGone(a) ? a.outcome(OutcomeKind.MODEL_UNAVAILABLE, "model not found (404)")
+                    : a.outcome(OutcomeKind.REQUEST_INVALID, "not found (404; about this request, not the model)");
             case 408 -> a.outcome(OutcomeKind.TRANSIENT, "request timeout (408)");
             case 413 -> a.outcome(OutcomeKind.REQUEST_INVALID, "request too large (413)");
             case 422 -> a.outcome(OutcomeKind.REQUEST_INVALID, "request validation failed (422)");
@@ -49,6 +52,19 @@ final class StatusRules {
                     : s >= 400 && s <= 499 ? a.outcome(OutcomeKind.REQUEST_INVALID, "request rejected (" + s + ")")
                     : a.outcome(OutcomeKind.TRANSIENT, "unexpected HTTP status " + s);
         };
+    }
+
+    /**
+     * True when a 404 (or 400) says the model itself is gone or unknown — {@code model_not_found},
+     * {@code model_decommissioned}, {@code param: "model"}, or a message naming the model as not
+     * found / not existing / no longer available — as opposed to something this request asked for.
+     */
+    static boolean modelGone(Answer a) {
+        ErrorBody b = a.body();
+        if (b.codeIs("model_not_found") || b.codeIs("model_decommissioned") || b.param().equalsIgnoreCase("model")) return true;
+        String m = b.lowerMessage();
+        return m.contains("model") && (m.contains("not found") || m.contains("does not exist") || m.contains("no longer")
+                || m.contains("decommission") || m.contains("not available") || m.contains("unknown model"));
     }
 
     static Outcome overloaded(Answer a, String summary) {

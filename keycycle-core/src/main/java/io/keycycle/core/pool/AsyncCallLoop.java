@@ -72,7 +72,7 @@ final class AsyncCallLoop<T> {
         } catch (RuntimeException e) {
             call = CompletableFuture.failedFuture(e);
         } catch (Error e) {
-            lease.release();
+            lease.abandon("the call failed with " + e.getClass().getSimpleName());
             promise.completeExceptionally(e);
             return;
         }
@@ -93,12 +93,14 @@ final class AsyncCallLoop<T> {
 
     private void settle(Lease lease, T result, Throwable failure) {
         if (promise.isDone() || failure instanceof CancellationException) {
-            lease.release(); // the caller gave up (or the call was cancelled): the reservation goes back
+            // the caller gave up (or the call was cancelled) after the attempt started: it may have
+            // reached the provider, which counts it whatever the caller does
+            lease.abandon("cancelled by the caller");
             if (failure != null) promise.completeExceptionally(failure);
             return;
         }
         if (failure instanceof Error e) {
-            lease.release();
+            lease.abandon("the call failed with " + e.getClass().getSimpleName());
             promise.completeExceptionally(e);
             return;
         }

@@ -32,7 +32,7 @@ final class CallAttempts {
     CallAttempts(KeyPool pool, CallOptions options) {
         this.pool = pool;
         this.options = options;
-        this.deadline = KeyPool.saturatedAdd(pool.clock().millis(), KeyPool.saturatedMillis(options.timeout()));
+        this.deadline = Saturating.add(pool.clock().millis(), Saturating.millis(options.timeout()));
     }
 
     /** Clock millis at which the call gives up. */
@@ -71,7 +71,7 @@ final class CallAttempts {
 
     /**
      * Settles {@code lease} for one attempt and decides what comes next: {@link Next#RETURN} the
-     * result (a success, or a cancelled answer whose reservation was released), or
+     * result (a success, or a cancelled answer: abandoned, or released when it never left), or
      * {@link Next#ROTATE} to another key.
      *
      * @param result  what the call returned (null when it failed)
@@ -80,12 +80,14 @@ final class CallAttempts {
      */
     Next settle(Lease lease, Object result, Throwable failure, Outcome outcome) {
         if (result instanceof ProviderAnswer a && a.cancelled()) {
-            lease.release();
+            if (a.reachedProvider()) lease.abandon("cancelled by the caller");
+            else lease.release();
             return Next.RETURN;
         }
         String provider = pool.provider();
         String model = options.model();
-        lease.report(outcome);
+        if (mayHaveBeenCounted(failure, outcome)) lease.abandon(outcome.reason());
+        else lease.report(outcome);
         attempts.add(new RateLimitException.Attempt(provider, model, lease.fingerprint(), outcome));
         if (outcome.isSuccess()) return Next.RETURN;
         lastCause = failure != null ? failure
@@ -101,5 +103,29 @@ final class CallAttempts {
             throw new RateLimitException(provider, model, attempts, "retries exhausted (maxRetries=" + options.maxRetries() + ")", lastCause);
         }
         return Next.ROTATE;
+    }
+
+    /**
+     * True for a failure without an answer that happened after the request may have left: a
+     * timeout, an interrupt or an I/O failure other than failing to connect. The provider may have
+     * counted such a request, so it stays counted instead of being reported as a transient failure
+     * (which would un-count it). Failures of the caller's own code that are not I/O keep today's
+     * rule (un-counted).
+     */
+    static boolean mayHaveBeenCounted(Throwable failure, Outcome outcome) {
+        if (failure == null || outcome.status() != 0 || outcome.kind() != io.keycycle.core.OutcomeKind.TRANSIENT) return false;
+        boolean inFlight = false;
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 16; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.net.NoRouteToHostException || t instanceof java.net.http.HttpConnectTimeoutException) {
+                return false; // never connected: nothing was sent
+            }
+            if (t instanceof java.io.IOException || t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof InterruptedException || t.getClass().getSimpleName().contains("Timeout")) {
+                inFlight = true;
+            }
+        }
+        return inFlight;
     }
 }

@@ -39,14 +39,14 @@ final class CallLoop<T> {
                 result = fn.call(lease.key());
                 outcome = attempts.classify(result);
             } catch (InterruptedException e) {
-                lease.release();
+                lease.abandon("interrupted during the call");
                 Thread.currentThread().interrupt();
                 throw new KeycycleException("interrupted during a call to " + pool.provider() + "/" + options.model(), e);
             } catch (Exception e) {
                 cause = e;
                 outcome = attempts.classifyFailure(e);
             } catch (Error e) {
-                lease.release();
+                lease.abandon("the call failed with " + e.getClass().getSimpleName());
                 throw e;
             }
             if (attempts.settle(lease, result, cause, outcome) == CallAttempts.Next.RETURN) return result;

@@ -2,19 +2,20 @@ package io.keycycle.core.pool;
 
 import io.keycycle.core.ApiKey;
 
-/** A key of the pool and its key-level state (disabled or not). */
+/**
+ * A key of the pool with its handles into the {@link PoolStateStore}: its own disabled flag and its
+ * scope's hold (shared with the other keys of the scope; no map lookup on the hot path).
+ */
 final class KeyEntry {
     final ApiKey key;
     final int position;
-    /** The key's scope state, shared with the other keys of the scope (no map lookup on the hot path). */
-    final ScopeState scope;
-    volatile boolean disabled;
-    volatile String disabledReason;
-    volatile long disabledAt;
+    final PoolStateStore.KeyFlag flag;
+    final PoolStateStore.Hold scope;
 
-    KeyEntry(ApiKey key, int position, ScopeState scope) {
+    KeyEntry(ApiKey key, int position, PoolStateStore.KeyFlag flag, PoolStateStore.Hold scope) {
         this.key = key;
         this.position = position;
+        this.flag = flag;
         this.scope = scope;
     }
 }

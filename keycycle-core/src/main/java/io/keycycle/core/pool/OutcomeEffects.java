@@ -10,11 +10,8 @@ import io.keycycle.core.RateLimitObservation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 
-import static io.keycycle.core.pool.KeyPool.ALL_MODELS;
+import static io.keycycle.core.pool.ModelRings.ALL_MODELS;
 
 /**
  * The state machine of ENGINE.md's outcome table: what a classified outcome does to the bucket,
@@ -25,21 +22,14 @@ import static io.keycycle.core.pool.KeyPool.ALL_MODELS;
  */
 final class OutcomeEffects {
 
+    private final PoolContext ctx;
     private final ProviderSpec spec;
     private final PoolPolicy policy;
-    private final KeyEntry[] keys;
-    private final Map<String, ScopeState> scopes;
-    private final Consumer<KeycycleEvent> emit;
-    private final BooleanSupplier hasListeners;
 
-    OutcomeEffects(ProviderSpec spec, PoolPolicy policy, KeyEntry[] keys, Map<String, ScopeState> scopes,
-                   Consumer<KeycycleEvent> emit, BooleanSupplier hasListeners) {
-        this.spec = spec;
-        this.policy = policy;
-        this.keys = keys;
-        this.scopes = scopes;
-        this.emit = emit;
-        this.hasListeners = hasListeners;
+    OutcomeEffects(PoolContext ctx) {
+        this.ctx = ctx;
+        this.spec = ctx.spec;
+        this.policy = ctx.policy;
     }
 
     void apply(Lease l, Outcome o, long now) {
@@ -47,11 +37,15 @@ final class OutcomeEffects {
         String scope = e.key.scope();
         switch (o.kind()) {
             case SUCCESS -> {
-                l.ring.state.succeeded();
+                if (l.ring.state.succeeded()) {
+                    // provider-wide (no scope): the store keeps one row per model, which this one overwrites
+                    emitState(KeycycleEvent.Level.MODEL, null, e.key.fingerprint(), l.ring.model, KeyState.READY, 0,
+                            "model answered again", now);
+                }
                 learn(l, o.observations(), now);
             }
             case RATE_LIMITED -> {
-                long until = now + Math.min(waitMillis(o, now, policy.rateLimitFloor()), KeyPool.saturatedMillis(policy.maxCooldown()));
+                long until = now + Math.min(waitMillis(o, now, policy.rateLimitFloor()), Saturating.millis(policy.maxCooldown()));
                 String why = "rate-limited" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
                 if (o.scopeWide()) coolScope(scope, e, until, why, now);
                 else coolBucket(l.bucket, e, until, why, now);
@@ -61,7 +55,7 @@ final class OutcomeEffects {
                 long reset = o.until() != null ? o.until().toEpochMilli()
                         : o.retryAfter() != null ? now + o.retryAfter().toMillis()
                         : spec.dailyReset().nextReset(Instant.ofEpochMilli(now)).toEpochMilli();
-                long cap = now + Limits.Span.DAY.millis() + KeyPool.saturatedMillis(policy.maxCooldown());
+                long cap = now + Limits.Span.DAY.millis() + Saturating.millis(policy.maxCooldown());
                 long until = Math.min(Math.max(reset, now + 1000), cap);
                 String why = "daily quota exhausted" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
                 if (o.scopeWide()) parkScope(scope, e, until, why, now);
@@ -70,21 +64,21 @@ final class OutcomeEffects {
             case KEY_INVALID, KEY_SUSPENDED, PAYMENT -> {
                 String why = o.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": " + o.reason();
                 if (o.scopeWide()) {
-                    for (KeyEntry k : keys) if (k.key.scope().equals(scope)) disable(k, why, now);
+                    for (KeyEntry k : ctx.keys) if (k.key.scope().equals(scope)) disable(k, why, now);
                 } else {
                     disable(e, why, now);
                 }
             }
             case PAYMENT_TRANSIENT -> coolScope(scope, e,
-                    now + Math.min(waitMillis(o, now, policy.paymentTransient()), KeyPool.saturatedMillis(policy.maxCooldown())),
+                    now + Math.min(waitMillis(o, now, policy.paymentTransient()), Saturating.millis(policy.maxCooldown())),
                     "payment (transient): " + o.reason(), now);
             case OVERLOADED -> {
-                ModelState ms = l.ring.state;
+                PoolStateStore.ModelFlag ms = l.ring.state;
                 long until = ms.overloaded(now, policy.overloadBase().toMillis(), policy.overloadMax().toMillis(), policy.overloadJitter());
                 if (o.retryAfter() != null) {
-                    long asked = now + Math.min(o.retryAfter().toMillis(), KeyPool.saturatedMillis(policy.maxCooldown()));
+                    long asked = now + Math.min(o.retryAfter().toMillis(), Saturating.millis(policy.maxCooldown()));
                     if (asked > until) {
-                        synchronized (ms) { if (asked > ms.backoffUntil) ms.backoffUntil = asked; }
+                        ms.backOffUntil(asked);
                         until = asked;
                     }
                 }
@@ -92,12 +86,12 @@ final class OutcomeEffects {
                         "provider overloaded: " + o.reason(), now);
             }
             case MODEL_UNAVAILABLE -> {
-                ModelState ms = l.ring.state;
-                if (!ms.unavailable) {
-                    ms.unavailableReason = o.reason();
-                    ms.unavailable = true;
-                    emitState(KeycycleEvent.Level.MODEL, scope, e.key.fingerprint(), l.ring.model, KeyState.MODEL_UNAVAILABLE,
-                            0, o.reason(), now);
+                PoolStateStore.ModelFlag ms = l.ring.state;
+                if (!ms.unavailableAt(now)) {
+                    long recheck = ms.markUnavailable(now, o.reason(), Saturating.millis(policy.modelRecheckBase()),
+                            Saturating.millis(policy.modelRecheckMax()));
+                    emitState(KeycycleEvent.Level.MODEL, null, e.key.fingerprint(), l.ring.model, KeyState.MODEL_UNAVAILABLE,
+                            recheck, o.reason() + " (re-checked at the until instant)", now);
                 }
             }
             case REQUEST_INVALID, TRANSIENT -> { }
@@ -122,10 +116,10 @@ final class OutcomeEffects {
                 if (m.span() == Limits.Span.DAY) {
                     parkBucket(l.bucket, l.entry, now + Math.min(wait, Limits.Span.DAY.millis()), why, now);
                 } else {
-                    coolBucket(l.bucket, l.entry, now + Math.min(wait, KeyPool.saturatedMillis(policy.maxCooldown())), why, now);
+                    coolBucket(l.bucket, l.entry, now + Math.min(wait, Saturating.millis(policy.maxCooldown())), why, now);
                 }
             } else if (ob.remaining() > 0) {
-                long limit = l.bucket.limits.get(m);
+                long limit = l.bucket.limits().get(m);
                 if (limit == Limits.NONE) continue;
                 long used = l.bucket.used(now, m);
                 long providerUsed = limit - ob.remaining();
@@ -134,46 +128,41 @@ final class OutcomeEffects {
         }
     }
 
-    private void coolBucket(QuotaBucket b, KeyEntry e, long until, String why, long now) {
-        if (b.cool(until, why)) {
-            b.blockedHint = Math.max(b.blockedHint, until);
-            emitState(KeycycleEvent.Level.SCOPE, b.scope, e == null ? null : e.key.fingerprint(), b.model, KeyState.COOLING, until, why, now);
+    void coolBucket(PoolStateStore.Bucket b, KeyEntry e, long until, String why, long now) {
+        if (b.hold().cool(until, why)) {
+            b.hintBlockedUntil(until);
+            emitState(KeycycleEvent.Level.SCOPE, b.id().scope(), e == null ? null : e.key.fingerprint(), b.id().model(), KeyState.COOLING, until, why, now);
         }
     }
 
-    private void parkBucket(QuotaBucket b, KeyEntry e, long until, String why, long now) {
-        if (b.park(until, why)) {
-            b.blockedHint = Math.max(b.blockedHint, until);
-            emitState(KeycycleEvent.Level.SCOPE, b.scope, e == null ? null : e.key.fingerprint(), b.model, KeyState.PARKED, until, why, now);
+    void parkBucket(PoolStateStore.Bucket b, KeyEntry e, long until, String why, long now) {
+        if (b.hold().park(until, why)) {
+            b.hintBlockedUntil(until);
+            emitState(KeycycleEvent.Level.SCOPE, b.id().scope(), e == null ? null : e.key.fingerprint(), b.id().model(), KeyState.PARKED, until, why, now);
         }
     }
 
     private void coolScope(String scope, KeyEntry e, long until, String why, long now) {
-        if (scopes.computeIfAbsent(scope, ScopeState::new).cool(until, why)) {
+        if (ctx.store.scope(spec.name(), scope).cool(until, why)) {
             emitState(KeycycleEvent.Level.SCOPE, scope, e == null ? null : e.key.fingerprint(), ALL_MODELS, KeyState.COOLING, until, why, now);
         }
     }
 
     private void parkScope(String scope, KeyEntry e, long until, String why, long now) {
-        if (scopes.computeIfAbsent(scope, ScopeState::new).park(until, why)) {
+        if (ctx.store.scope(spec.name(), scope).park(until, why)) {
             emitState(KeycycleEvent.Level.SCOPE, scope, e == null ? null : e.key.fingerprint(), ALL_MODELS, KeyState.PARKED, until, why, now);
         }
     }
 
     void disable(KeyEntry e, String why, long now) {
-        synchronized (e) {
-            if (e.disabled) return;
-            e.disabledReason = why;
-            e.disabledAt = now;
-            e.disabled = true;
-        }
+        if (!e.flag.disable(why, now)) return;
         emitState(KeycycleEvent.Level.KEY, e.key.scope(), e.key.fingerprint(), ALL_MODELS, KeyState.DISABLED, 0, why, now);
     }
 
     void emitState(KeycycleEvent.Level level, String scope, String fp, String model, KeyState state, long until,
                            String why, long now) {
-        if (!hasListeners.getAsBoolean()) return;
-        emit.accept(new KeycycleEvent.StateChanged(Instant.ofEpochMilli(now), spec.name(), level, scope, fp, model, state,
+        if (!ctx.hasListeners()) return;
+        ctx.emit(new KeycycleEvent.StateChanged(Instant.ofEpochMilli(now), spec.name(), level, scope, fp, model, state,
                 until <= 0 ? null : Instant.ofEpochMilli(until), why));
     }
 }

@@ -8,13 +8,16 @@ import java.time.Duration;
  * Timings of the state machine. Defaults: a rate limit without a stated wait cools for 10 s; no
  * cooldown exceeds 1 h (parking for the day is bounded by the provider's reset + 1 h instead);
  * overload backoff 1 s doubling to 60 s with 50% jitter; a transient payment problem cools 30 s;
- * unreported leases expire after 10 min.
+ * unreported leases expire after 10 min; a model the provider says is gone is re-checked after
+ * 10 min, then 20 min, doubling up to 24 h.
  */
 public record PoolPolicy(Duration rateLimitFloor, Duration maxCooldown, Duration overloadBase, Duration overloadMax,
-                         double overloadJitter, Duration paymentTransient, Duration leaseTimeout) {
+                         double overloadJitter, Duration paymentTransient, Duration leaseTimeout,
+                         Duration modelRecheckBase, Duration modelRecheckMax) {
 
     public static final PoolPolicy DEFAULT = new PoolPolicy(Duration.ofSeconds(10), Duration.ofHours(1),
-            Duration.ofSeconds(1), Duration.ofSeconds(60), 0.5, Duration.ofSeconds(30), Duration.ofMinutes(10));
+            Duration.ofSeconds(1), Duration.ofSeconds(60), 0.5, Duration.ofSeconds(30), Duration.ofMinutes(10),
+            Duration.ofMinutes(10), Duration.ofHours(24));
 
     public PoolPolicy {
         positive("rateLimitFloor", rateLimitFloor);
@@ -23,6 +26,8 @@ public record PoolPolicy(Duration rateLimitFloor, Duration maxCooldown, Duration
         positive("overloadMax", overloadMax);
         positive("paymentTransient", paymentTransient);
         positive("leaseTimeout", leaseTimeout);
+        positive("modelRecheckBase", modelRecheckBase);
+        positive("modelRecheckMax", modelRecheckMax);
         if (overloadJitter < 0 || overloadJitter > 1) {
             throw new ConfigurationException("overloadJitter must be within [0, 1], was " + overloadJitter);
         }
@@ -33,6 +38,13 @@ public record PoolPolicy(Duration rateLimitFloor, Duration maxCooldown, Duration
     }
 
     public PoolPolicy withLeaseTimeout(Duration d) {
-        return new PoolPolicy(rateLimitFloor, maxCooldown, overloadBase, overloadMax, overloadJitter, paymentTransient, d);
+        return new PoolPolicy(rateLimitFloor, maxCooldown, overloadBase, overloadMax, overloadJitter, paymentTransient, d,
+                modelRecheckBase, modelRecheckMax);
+    }
+
+    /** How long a model the provider reported gone stays unavailable before a re-check, first and at most. */
+    public PoolPolicy withModelRecheck(Duration base, Duration max) {
+        return new PoolPolicy(rateLimitFloor, maxCooldown, overloadBase, overloadMax, overloadJitter, paymentTransient,
+                leaseTimeout, base, max);
     }
 }

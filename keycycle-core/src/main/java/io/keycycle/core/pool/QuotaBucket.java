@@ -4,6 +4,10 @@ import io.keycycle.core.DailyReset;
 import io.keycycle.core.Limits;
 import io.keycycle.core.Limits.Span;
 
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
 /**
  * The counters of one quota scope (+ model for PER_MODEL providers): requests and tokens in the
  * minute, hour and day windows, plus the bucket's cooldown and day parking.
@@ -15,11 +19,12 @@ import io.keycycle.core.Limits.Span;
  * admit past a limit. Where the provider resets its day at a calendar instant, the day window is a
  * plain counter reset at that instant.
  *
- * <p>All methods are called under the bucket's monitor (they are {@code synchronized}).
+ * <p>The in-process {@link PoolStateStore.Bucket}. Window methods run under the bucket's monitor
+ * (they are {@code synchronized}); the hold and the hint are read without it.
  */
-final class QuotaBucket {
+final class QuotaBucket implements PoolStateStore.Bucket {
 
-    static final int SLOTS = 24;
+    static final int SLOTS = PoolStateStore.SLOTS;
     private static final int RING = SLOTS + 1;
     private static final int SPANS = 3;
 
@@ -32,7 +37,7 @@ final class QuotaBucket {
     /** Sub-bucket width per span: 2.5 s, 2.5 min, 1 h. */
     private static final long[] WIDTH = {Span.MINUTE.millis() / SLOTS, Span.HOUR.millis() / SLOTS, Span.DAY.millis() / SLOTS};
 
-    static final long REFUSED = Long.MIN_VALUE;
+    static final long REFUSED = PoolStateStore.REFUSED;
 
     /** The latest instant this bucket has been advanced to. */
     private long latest;
@@ -40,24 +45,69 @@ final class QuotaBucket {
     private long dayStart = Long.MIN_VALUE;
     private long nextDayReset = Long.MIN_VALUE;
 
+    private final PoolStateStore.BucketId id;
     final String scope;
     final String model;
-    Limits limits;
+    /** The table's limits (tightened to the minimum over the keys of the scope). */
+    private Limits table;
+    /** In force: the table's with learned limits applied. */
+    private volatile Limits limits;
+    /** Limits learned from the provider; null until the first one (most buckets never learn any). */
+    private EnumMap<Limits.Metric, PoolStateStore.LearnedLimit> learned;
 
-    /** Rate-limit cooldown (never shortened). */
-    long coolingUntil;
-    String coolingReason;
-    /** Daily quota gone until the provider's reset. */
-    long parkedUntil;
-    String parkedReason;
+    /** Rate-limit cooldown and day-park (never shortened). */
+    private final LocalHold hold = new LocalHold();
     /** Volatile hint: nothing will be admissible before this instant (state or request windows). */
-    volatile long blockedHint;
+    private volatile long blockedHint;
 
-    QuotaBucket(String scope, String model, Limits limits, DailyReset dailyReset) {
-        this.scope = scope;
-        this.model = model;
+    QuotaBucket(PoolStateStore.BucketId id, Limits limits, DailyReset dailyReset) {
+        this.id = id;
+        this.scope = id.scope();
+        this.model = id.model();
+        this.table = limits;
         this.limits = limits;
         this.dailyReset = dailyReset;
+    }
+
+    @Override public PoolStateStore.BucketId id() { return id; }
+
+    @Override public Limits limits() { return limits; }
+
+    @Override public PoolStateStore.Hold hold() { return hold; }
+
+    @Override public long blockedHint() { return blockedHint; }
+
+    @Override
+    public void hintBlockedUntil(long until) {
+        if (until == 0) blockedHint = 0;
+        else if (until > blockedHint) blockedHint = until;
+    }
+
+    /** Tightens the table's limits to the minimum with {@code other}; {@code intern} shares equal values. */
+    synchronized void tighten(Limits other, UnaryOperator<Limits> intern) {
+        if (table.equals(other)) return;
+        Limits t = intern.apply(table.min(other));
+        if (t.equals(table)) return;
+        table = t;
+        limits = applyLearned(t);
+    }
+
+    @Override
+    public synchronized void learn(PoolStateStore.LearnedLimit l) {
+        if (learned == null) learned = new EnumMap<>(Limits.Metric.class);
+        learned.put(l.metric(), l);
+        limits = applyLearned(table);
+        blockedHint = 0;
+    }
+
+    @Override
+    public synchronized Map<Limits.Metric, PoolStateStore.LearnedLimit> learned() { return learned == null ? Map.of() : Map.copyOf(learned); }
+
+    private Limits applyLearned(Limits t) {
+        Limits l = t;
+        if (learned == null) return l;
+        for (PoolStateStore.LearnedLimit x : learned.values()) l = l.with(x.metric(), x.value());
+        return l;
     }
 
     private boolean calendarDay() { return dailyReset.isCalendar(); }
@@ -125,6 +175,7 @@ final class QuotaBucket {
 
     /** True if one more request with {@code tokens} fits every window (state not considered). */
     private boolean fits(long tokens) {
+        Limits limits = this.limits;
         for (Span sp : Span.values()) {
             int s = sp.ordinal();
             long lr = limits.requests(sp), lt = limits.tokens(sp);
@@ -140,9 +191,10 @@ final class QuotaBucket {
      * thread moved this bucket forward is counted at the bucket's latest instant: the windows were
      * checked as of then, so that is the instant the admission is true for.
      */
-    synchronized long tryReserve(long now, long tokens) {
+    @Override
+    public synchronized long tryReserve(long now, long tokens, long leaseId, long expiresAt) {
         long t = Math.max(now, latest);
-        if (t < coolingUntil || t < parkedUntil) return REFUSED;
+        if (t < hold.blockedUntil()) return REFUSED;
         advance(t);
         if (!fits(tokens)) return REFUSED;
         add(t, t, 1, tokens);
@@ -156,23 +208,27 @@ final class QuotaBucket {
      * the provider's does. The reservation is replaced by {@code actualTokens}; a request the
      * provider did not count is removed.
      */
-    synchronized void settle(long now, long at, long reservedTokens, boolean counted, long actualTokens) {
+    @Override
+    public synchronized long settle(long now, long leaseId, long at, long reservedTokens, boolean counted, long actualTokens) {
         long t = Math.max(now, latest);
         advance(t);
         add(t, at, -1, -reservedTokens);
         if (counted || actualTokens > 0) add(t, t, counted ? 1 : 0, actualTokens);
         if (!counted || actualTokens < reservedTokens) blockedHint = 0; // capacity came back
+        return t;
     }
 
     /** Gives back the tokens of a reservation made at {@code at} (an expired lease); the request stays. */
-    synchronized void releaseTokens(long now, long at, long reservedTokens) {
+    @Override
+    public synchronized void expire(long now, long leaseId, long at, long reservedTokens) {
         advance(Math.max(now, latest));
         add(now, at, 0, -reservedTokens);
         blockedHint = 0;
     }
 
     /** Replays a persisted usage record (hydration) or a correction learned from headers. */
-    synchronized void record(long now, long at, long requests, long tokens) {
+    @Override
+    public synchronized void record(long now, long at, long requests, long tokens) {
         advance(Math.max(now, at));
         add(now, at, requests, tokens);
     }
@@ -181,7 +237,8 @@ final class QuotaBucket {
      * Adds {@code delta} to one metric's window only (a correction learned from the provider's
      * rate-limit headers: its count is ahead of ours).
      */
-    synchronized void correct(long now, Limits.Metric m, long delta) {
+    @Override
+    public synchronized void correct(long now, Limits.Metric m, long delta) {
         advance(now);
         int s = m.span().ordinal(), metric = m.tokens() ? 1 : 0;
         if (s == Span.DAY.ordinal() && calendarDay()) {
@@ -198,9 +255,11 @@ final class QuotaBucket {
      * The earliest instant ≥ now at which one request with {@code tokens} would be admissible, or
      * {@link Long#MAX_VALUE} if never (the estimate exceeds a limit, or a zero limit).
      */
-    synchronized long admissibleAt(long now, long tokens) {
+    @Override
+    public synchronized long admissibleAt(long now, long tokens) {
         advance(now);
-        long at = Math.max(now, Math.max(coolingUntil, parkedUntil));
+        long at = Math.max(now, hold.blockedUntil());
+        Limits limits = this.limits;
         for (Span sp : Span.values()) {
             int s = sp.ordinal();
             long lr = limits.requests(sp), lt = limits.tokens(sp);
@@ -232,7 +291,8 @@ final class QuotaBucket {
     }
 
     /** Usage of one metric in its window as of the last advance (for snapshots). */
-    synchronized long used(long now, Limits.Metric m) {
+    @Override
+    public synchronized long used(long now, Limits.Metric m) {
         advance(now);
         return sums[m.span().ordinal() * 2 + (m.tokens() ? 1 : 0)];
     }
@@ -242,9 +302,11 @@ final class QuotaBucket {
      * {@code now}; used by the headroom policy. The windows are rolled forward first: a bucket that
      * was not picked for a while must not look fuller than it is.
      */
-    synchronized double headroom(long now, long tokens) {
+    @Override
+    public synchronized double headroom(long now, long tokens) {
         advance(Math.max(now, latest));
         double h = 1.0;
+        Limits limits = this.limits;
         for (Span sp : Span.values()) {
             int s = sp.ordinal();
             long lr = limits.requests(sp), lt = limits.tokens(sp);
@@ -252,25 +314,5 @@ final class QuotaBucket {
             if (lt > 0) h = Math.min(h, (lt - sums[s * 2 + 1] - tokens) / (double) lt);
         }
         return h;
-    }
-
-    synchronized boolean cool(long until, String reason) {
-        if (until <= coolingUntil) return false;
-        coolingUntil = until;
-        coolingReason = reason;
-        return true;
-    }
-
-    synchronized boolean park(long until, String reason) {
-        if (until <= parkedUntil) return false;
-        parkedUntil = until;
-        parkedReason = reason;
-        return true;
-    }
-
-    synchronized void clearStates() {
-        coolingUntil = 0;
-        parkedUntil = 0;
-        blockedHint = 0;
     }
 }

@@ -46,7 +46,7 @@ class GenericProfileTest {
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({
-            "400, REQUEST_INVALID", "401, KEY_INVALID", "402, PAYMENT", "403, KEY_SUSPENDED", "404, MODEL_UNAVAILABLE",
+            "400, REQUEST_INVALID", "401, KEY_INVALID", "402, PAYMENT", "403, REQUEST_INVALID", "404, REQUEST_INVALID",
             "408, TRANSIENT", "409, REQUEST_INVALID", "413, REQUEST_INVALID", "422, REQUEST_INVALID", "429, RATE_LIMITED",
             "499, TRANSIENT", "500, TRANSIENT", "502, TRANSIENT", "503, OVERLOADED", "504, TRANSIENT", "529, OVERLOADED",
             "302, TRANSIENT", "0, TRANSIENT", "999, TRANSIENT"})
@@ -54,6 +54,25 @@ class GenericProfileTest {
         Outcome o = mistral.classify(ProviderResponse.of(status, "{\"error\":{\"message\":\"x\"}}"), NOW);
         assertThat(o.kind()).isEqualTo(kind);
         assertThat(o.status()).isEqualTo(status);
+    }
+
+    @ParameterizedTest(name = "404 {0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "{\"error\":{\"message\":\"The model `gpt-x` does not exist or you do not have access to it.\",\"code\":\"model_not_found\"}} | MODEL_UNAVAILABLE",
+            "{\"error\":{\"message\":\"Unknown thing\",\"param\":\"model\"}} | MODEL_UNAVAILABLE",
+            "{\"error\":{\"message\":\"This model is no longer available\"}} | MODEL_UNAVAILABLE",
+            "{\"error\":{\"message\":\"File file-abc not found\"}} | REQUEST_INVALID",
+            "{\"error\":{\"message\":\"No endpoints found that support image input\"}} | REQUEST_INVALID"})
+    void a404IsAboutTheModelOnlyWhenTheBodySaysSo(String body, OutcomeKind kind) {
+        assertThat(mistral.classify(ProviderResponse.of(404, body), NOW).kind()).isEqualTo(kind);
+    }
+
+    @Test
+    void a403WithoutADocumentedKeySignalLeavesTheKeyInService() {
+        Outcome o = mistral.classify(ProviderResponse.of(403,
+                "{\"error\":{\"message\":\"Country, region, or territory not supported\",\"code\":\"unsupported_country_region_territory\"}}"), NOW);
+        assertThat(o.kind()).isEqualTo(OutcomeKind.REQUEST_INVALID);
+        assertThat(o.kind().rotates()).isFalse();
     }
 
     @Test

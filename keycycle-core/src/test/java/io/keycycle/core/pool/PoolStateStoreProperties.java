@@ -34,11 +34,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The never-exceed rule against an exact oracle: a plain list of admitted events per bucket,
- * checked over every window at every admission, across randomised schedules of
- * acquire/settle/release/429 over days of fake-clock time, and concurrently from several threads.
+ * The never-exceed rule against an exact oracle, for any {@link PoolStateStore}: a plain list of
+ * admitted events per bucket, checked over every window at every admission, across randomised
+ * schedules of acquire/settle/release/abandon/429 over days of fake-clock time, and concurrently from
+ * several clients (one pool each, on {@link #peer} stores) while the clock moves.
+ *
+ * <p>Abstract and in core's test-jar so that every implementation runs the same properties: extend
+ * it and say how to make a store (see {@code LocalStateStorePropertiesTest}).
  */
-class WindowOraclePropertiesTest {
+public abstract class PoolStateStoreProperties {
+
+    /** A fresh, empty store (each try gets its own). */
+    protected abstract PoolStateStore newStore();
+
+    /**
+     * A second client of the same shared state as {@code first} (another process would open its own
+     * connection). The in-process store is shared by handing out the same instance.
+     */
+    protected PoolStateStore peer(PoolStateStore first) { return first; }
 
     static final Instant START = Instant.parse("2026-11-28T22:30:00Z");
     static final ZoneId UTC = ZoneId.of("UTC");
@@ -51,15 +64,16 @@ class WindowOraclePropertiesTest {
         Ev(long at, long tokens) { this.at = at; this.tokens = tokens; }
     }
 
-    sealed interface Action permits Acquire, Settle, Release, RateLimit, Advance { }
-    record Acquire(String model, long tokens) implements Action { }
-    record Settle(int lease, double fraction) implements Action { }
-    record Release(int lease) implements Action { }
-    record RateLimit(int lease, int waitSeconds) implements Action { }
-    record Advance(long millis) implements Action { }
+    public sealed interface Action permits Acquire, Settle, Release, Abandon, RateLimit, Advance { }
+    public record Acquire(String model, long tokens) implements Action { }
+    public record Abandon(int lease) implements Action { }
+    public record Settle(int lease, double fraction) implements Action { }
+    public record Release(int lease) implements Action { }
+    public record RateLimit(int lease, int waitSeconds) implements Action { }
+    public record Advance(long millis) implements Action { }
 
     @Provide
-    Arbitrary<Limits> limits() {
+    public Arbitrary<Limits> limits() {
         Arbitrary<Long> none = Arbitraries.just(Limits.NONE);
         return Combinators.combine(
                 Arbitraries.oneOf(none, Arbitraries.longs().between(1, 6)),
@@ -72,21 +86,23 @@ class WindowOraclePropertiesTest {
     }
 
     @Provide
-    Arbitrary<List<Action>> schedules() {
+    public Arbitrary<List<Action>> schedules() {
         Arbitrary<Action> acquire = Combinators.combine(Arbitraries.of("m1", "m2"), Arbitraries.longs().between(0, 60)).as(Acquire::new);
         Arbitrary<Action> settle = Combinators.combine(Arbitraries.integers().between(0, 20), Arbitraries.doubles().between(0, 1)).as(Settle::new);
         Arbitrary<Action> release = Arbitraries.integers().between(0, 20).map(Release::new);
+        Arbitrary<Action> abandon = Arbitraries.integers().between(0, 20).map(Abandon::new);
         Arbitrary<Action> limited = Combinators.combine(Arbitraries.integers().between(0, 20), Arbitraries.integers().between(1, 120)).as(RateLimit::new);
         Arbitrary<Action> small = Arbitraries.longs().between(0, 5_000).map(Advance::new);
         Arbitrary<Action> big = Arbitraries.longs().between(0, 6 * 3_600_000L).map(Advance::new);
         return Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(10, acquire), net.jqwik.api.Tuple.of(5, settle), net.jqwik.api.Tuple.of(2, release),
+                net.jqwik.api.Tuple.of(1, abandon),
                 net.jqwik.api.Tuple.of(1, limited), net.jqwik.api.Tuple.of(6, small), net.jqwik.api.Tuple.of(1, big)
         ).list().ofMinSize(20).ofMaxSize(400);
     }
 
     @Property(tries = 300)
-    void noWindowIsEverExceededAndNoReservationLeaks(@ForAll("limits") Limits limits, @ForAll("schedules") List<Action> actions,
+    public void noWindowIsEverExceededAndNoReservationLeaks(@ForAll("limits") Limits limits, @ForAll("schedules") List<Action> actions,
                                                      @ForAll @IntRange(min = 1, max = 4) int keyCount,
                                                      @ForAll boolean sharedScopes, @ForAll boolean calendarDay,
                                                      @ForAll boolean global) {
@@ -94,7 +110,8 @@ class WindowOraclePropertiesTest {
         DailyReset reset = calendarDay ? DailyReset.midnight(UTC) : DailyReset.sliding();
         ProviderSpec spec = TestPools.spec("p", global ? Strategy.GLOBAL : Strategy.PER_MODEL, reset);
         List<ApiKey> keys = sharedScopes ? TestPools.keys("p", keyCount, "org-a", "org-b") : TestPools.keys("p", keyCount);
-        KeyPool pool = KeyPool.builder(spec).keys(keys).limits(limits).profile(TestPools.statusProfile("p")).clock(clock).build();
+        KeyPool pool = KeyPool.builder(spec).keys(keys).limits(limits).profile(TestPools.statusProfile("p")).clock(clock)
+                .stateStore(newStore()).build();
 
         Map<String, List<Ev>> oracle = new HashMap<>();
         Map<String, Long> cooling = new HashMap<>();
@@ -107,7 +124,7 @@ class WindowOraclePropertiesTest {
                 {
                     try {
                         Lease l = pool.acquire(acq.model(), acq.tokens());
-                        String b = l.bucket.scope + "/" + l.bucket.model;
+                        String b = l.bucket().scope() + "/" + l.bucket().model();
                         assertThat(now).as("admitted during cooldown").isGreaterThanOrEqualTo(cooling.getOrDefault(b, 0L));
                         Ev ev = new Ev(l.admittedAt().toEpochMilli(), acq.tokens());
                         oracle.computeIfAbsent(b, x -> new ArrayList<>()).add(ev);
@@ -139,13 +156,20 @@ class WindowOraclePropertiesTest {
                     if (l.release()) ev.requests = 0;
                     ev.tokens = 0;
                 }
+            } else if (a instanceof Abandon r && !open.isEmpty()) {
+                {
+                    Lease l = open.remove(r.lease() % open.size());
+                    Ev ev = evOf.get(l);
+                    if (l.abandon("test")) ev.at = now; // stays counted with its estimate, moved to now like a settled request
+                    else ev.tokens = 0;
+                }
             } else if (a instanceof RateLimit r && !open.isEmpty()) {
                 {
                     Lease l = open.remove(r.lease() % open.size());
                     boolean reported = l.report(Outcome.of(OutcomeKind.RATE_LIMITED, 429, "test").withRetryAfter(Duration.ofSeconds(r.waitSeconds())));
                     evOf.get(l).tokens = 0;
                     if (reported) evOf.get(l).at = now;
-                    String b = l.bucket.scope + "/" + l.bucket.model;
+                    String b = l.bucket().scope() + "/" + l.bucket().model();
                     if (reported) cooling.merge(b, now + r.waitSeconds() * 1000L, Math::max);
                 }
             } else if (a instanceof Advance adv) {
@@ -172,7 +196,7 @@ class WindowOraclePropertiesTest {
             List<Ev> evs = oracle.getOrDefault(b, List.of());
             boolean room = true;
             for (Limits.Span span : Limits.Span.values()) {
-                long slack = span.millis() / QuotaBucket.SLOTS;
+                long slack = span.millis() / PoolStateStore.SLOTS;
                 long from = span == Limits.Span.DAY && reset.isCalendar() ? reset.dayStartMillis(now) - 1 : now - span.millis() - slack;
                 long req = 1, tok = acq.tokens();
                 for (Ev e : evs) if (e.at > from && e.at <= now) { req += e.requests; tok += e.tokens; }
@@ -222,22 +246,31 @@ class WindowOraclePropertiesTest {
         }
     }
 
-    /** Several threads acquire and settle while another advances the clock over days of traffic. */
+    /**
+     * Three clients — each its own pool on a {@link #peer} of one store, as three processes would be —
+     * acquire and settle while another thread advances the clock over days of traffic.
+     */
     @Property(tries = 25)
-    void concurrentSchedulesNeverExceedAnyWindow(@ForAll("limits") Limits limits, @ForAll @IntRange(min = 1, max = 5) int keyCount,
+    public void concurrentSchedulesNeverExceedAnyWindow(@ForAll("limits") Limits limits, @ForAll @IntRange(min = 1, max = 5) int keyCount,
                                                   @ForAll boolean calendarDay) throws Exception {
         ManualClock clock = new ManualClock(START);
         DailyReset reset = calendarDay ? DailyReset.midnight(UTC) : DailyReset.sliding();
         ProviderSpec spec = TestPools.spec("p", Strategy.PER_MODEL, reset);
         List<ApiKey> keys = TestPools.keys("p", keyCount, "org-a", "org-b", "org-c");
-        KeyPool pool = KeyPool.builder(spec).keys(keys).limits(limits).profile(TestPools.statusProfile("p")).clock(clock).build();
+        PoolStateStore shared = newStore();
+        int threads = 3;
+        List<KeyPool> pools = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            pools.add(KeyPool.builder(spec).keys(keys).limits(limits).profile(TestPools.statusProfile("p")).clock(clock)
+                    .stateStore(t == 0 ? shared : peer(shared)).build());
+        }
         record Admitted(String bucket, long at, long tokens) { }
         ConcurrentLinkedQueue<Admitted> admitted = new ConcurrentLinkedQueue<>();
         AtomicBoolean stop = new AtomicBoolean();
-        int threads = 3;
         CountDownLatch done = new CountDownLatch(threads);
         List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
         for (int t = 0; t < threads; t++) {
+            KeyPool pool = pools.get(t);
             Thread th = new Thread(() -> {
                 try {
                     ThreadLocalRandom rnd = ThreadLocalRandom.current();
@@ -246,7 +279,7 @@ class WindowOraclePropertiesTest {
                         String model = rnd.nextBoolean() ? "m1" : "m2";
                         try {
                             Lease l = pool.acquire(model, tokens);
-                            admitted.add(new Admitted(l.bucket.scope + "/" + l.bucket.model, l.admittedAt, tokens));
+                            admitted.add(new Admitted(l.bucket().scope() + "/" + l.bucket().model(), l.admittedAt().toEpochMilli(), tokens));
                             l.success(Usage.of(tokens, 0));
                         } catch (NoAvailableKeyException e) {
                             Thread.onSpinWait();
@@ -271,6 +304,6 @@ class WindowOraclePropertiesTest {
         Map<String, List<Ev>> byBucket = new HashMap<>();
         for (Admitted a : admitted) byBucket.computeIfAbsent(a.bucket(), x -> new ArrayList<>()).add(new Ev(a.at(), a.tokens()));
         for (Map.Entry<String, List<Ev>> e : byBucket.entrySet()) assertAllWindows(e.getValue(), limits, reset, e.getKey());
-        assertThat(pool.openLeases()).isZero();
+        for (KeyPool pool : pools) assertThat(pool.openLeases()).isZero();
     }
 }

@@ -1,0 +1,254 @@
+package io.keycycle.core.pool;
+
+import io.keycycle.core.InvalidKeyException;
+import io.keycycle.core.KeycycleEvent;
+import io.keycycle.core.NoAvailableKeyException;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Admission and waiting: finds a key whose bucket has room in every window and reserves there
+ * (O(1) in the number of keys while keys have room: candidates in rotation order, the first or
+ * best of two taken), or computes when the earliest key frees up and waits for it FIFO, woken at
+ * that instant or when capacity comes back.
+ */
+final class Admission {
+    private static final int HEADROOM_LOOKAHEAD = 4;
+
+    private final PoolContext ctx;
+    private final ModelRings rings;
+    private final Leases leases;
+    private final Map<String, Integer> affinity = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
+        @Override protected boolean removeEldestEntry(Map.Entry<String, Integer> e) { return size() > 10_000; }
+    });
+
+    Admission(PoolContext ctx, ModelRings rings, Leases leases) {
+        this.ctx = ctx;
+        this.rings = rings;
+        this.leases = leases;
+    }
+
+    Lease acquire(AcquireOptions o) {
+        ModelRing ring = rings.ring(o.model());
+        KeyEntry pinned = null;
+        if (o.pinnedKey() != null) {
+            pinned = ctx.find(o.pinnedKey());
+            if (pinned.flag.disabled()) throw new InvalidKeyException(ctx.provider(), pinned.key.fingerprint(), pinned.flag.disabledReason());
+        }
+        long now = ctx.clock.millis();
+        leases.sweepIfDue(now);
+        if (ring.waiters.isEmpty()) {
+            Lease l = tryOnce(ring, o, pinned, now);
+            if (l != null) return l;
+        }
+        long waitMillis = Saturating.millis(o.waitTimeout());
+        long deadline = Saturating.add(now, waitMillis);
+        Blocked b = blocked(ring, o, pinned, now);
+        if (waitMillis == 0 || b.retryAt == Long.MAX_VALUE || b.retryAt > deadline) {
+            throw reject(ring, b, now);
+        }
+        Thread me = Thread.currentThread();
+        ring.waiters.addLast(me);
+        long started = now;
+        try {
+            while (true) {
+                now = ctx.clock.millis();
+                if (ring.waiters.peekFirst() == me) {
+                    Lease l = tryOnce(ring, o, pinned, now);
+                    if (l != null) {
+                        emitWaited(ring, started, now, true);
+                        return l;
+                    }
+                    b = blocked(ring, o, pinned, now);
+                    if (b.retryAt == Long.MAX_VALUE || b.retryAt > deadline || now >= deadline) {
+                        emitWaited(ring, started, now, false);
+                        throw reject(ring, b, now);
+                    }
+                    ctx.clock.parkUntil(Math.min(b.retryAt, deadline));
+                } else {
+                    if (now >= deadline) {
+                        emitWaited(ring, started, now, false);
+                        throw reject(ring, blocked(ring, o, pinned, now), now);
+                    }
+                    ctx.clock.parkUntil(deadline);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NoAvailableKeyException(ctx.provider(), ring.model, ctx.keys.length, 0, 0, 0, null, "interrupted while waiting");
+        } finally {
+            ring.waiters.remove(me);
+            Thread next = ring.waiters.peekFirst();
+            if (next != null) ctx.clock.wake(next);
+        }
+    }
+
+    /** Earliest instant at which a call of {@code model} reserving {@code tokens} is admissible (null: never). */
+    Instant nextAdmissible(String model, long tokens) {
+        long now = ctx.clock.millis();
+        Blocked b = blocked(rings.ring(model), AcquireOptions.of(model, tokens), null, now);
+        return b.retryAt == Long.MAX_VALUE ? null : Instant.ofEpochMilli(Math.max(now, b.retryAt));
+    }
+
+    private Lease tryOnce(ModelRing ring, AcquireOptions o, KeyEntry pinned, long now) {
+        PoolStateStore.ModelFlag ms = ring.state;
+        if (ms.unavailableAt(now) || now < ms.backoffUntil()) return null;
+        long tokens = o.estimatedTokens();
+        if (pinned != null) return tryKey(ring, pinned.position, tokens, now);
+        String session = o.sessionId();
+        if (session != null) {
+            Integer pos = affinity.get(session);
+            if (pos != null) {
+                Lease l = tryKey(ring, pos, tokens, now);
+                if (l != null) return l;
+            }
+        }
+        int n = ctx.keys.length;
+        if (n == 0) return null;
+        int start = ctx.selection == Selection.FIRST_FIT ? 0 : Math.floorMod(ring.cursor.getAndIncrement(), n);
+        Lease l = ctx.selection == Selection.HEADROOM ? scanHeadroom(ring, start, tokens, now) : scanFirst(ring, start, tokens, now);
+        if (l != null && session != null) affinity.put(session, l.entry.position);
+        return l;
+    }
+
+    private Lease scanFirst(ModelRing ring, int start, long tokens, long now) {
+        int n = ctx.keys.length;
+        for (int k = 0; k < n; k++) {
+            int i = start + k;
+            if (i >= n) i -= n;
+            if (!eligible(ring, i, now)) continue;
+            Lease l = tryKey(ring, i, tokens, now);
+            if (l != null) return l;
+        }
+        return null;
+    }
+
+    /**
+     * Best of the next two eligible candidates (in rotation order) by headroom; a candidate that
+     * cannot take the call is skipped. Looks at most {@value #HEADROOM_LOOKAHEAD} positions past the
+     * first candidate for the second, so the cost does not grow with the number of keys.
+     */
+    private Lease scanHeadroom(ModelRing ring, int start, long tokens, long now) {
+        int n = ctx.keys.length;
+        int first = -1, firstK = 0;
+        double firstRoom = 0;
+        for (int k = 0; k < n; k++) {
+            int i = start + k;
+            if (i >= n) i -= n;
+            if (first >= 0 && k - firstK > HEADROOM_LOOKAHEAD) break;
+            if (!eligible(ring, i, now)) continue;
+            PoolStateStore.Bucket b = ring.buckets[i];
+            double room = b.headroom(now, tokens);
+            if (room < 0) {
+                Lease l = tryKey(ring, i, tokens, now); // raced with another thread; this also sets the hint
+                if (l != null) return l;
+                continue;
+            }
+            if (first < 0) {
+                first = i;
+                firstK = k;
+                firstRoom = room;
+                continue;
+            }
+            if (b == ring.buckets[first]) continue; // same scope: same headroom
+            int best = room > firstRoom ? i : first, other = best == i ? first : i;
+            Lease l = tryKey(ring, best, tokens, now);
+            if (l == null) l = tryKey(ring, other, tokens, now);
+            if (l != null) return l;
+            first = -1;
+        }
+        if (first >= 0) {
+            Lease l = tryKey(ring, first, tokens, now);
+            if (l != null) return l;
+            // raced: fall back to a plain scan after the first candidate
+            return scanFirst(ring, (first + 1) % n, tokens, now);
+        }
+        return null;
+    }
+
+    private boolean eligible(ModelRing ring, int i, long now) {
+        KeyEntry e = ctx.keys[i];
+        if (e.flag.disabled()) return false;
+        if (now < ring.buckets[i].blockedHint()) return false;
+        return now >= e.scope.blockedUntil();
+    }
+
+    private Lease tryKey(ModelRing ring, int i, long tokens, long now) {
+        KeyEntry e = ctx.keys[i];
+        if (e.flag.disabled()) return null;
+        if (now < e.scope.blockedUntil()) return null;
+        PoolStateStore.Bucket b = ring.buckets[i];
+        long id = leases.nextId();
+        long expires = Saturating.add(now, Saturating.millis(ctx.policy.leaseTimeout()));
+        long at = b.tryReserve(now, tokens, id, expires);
+        if (at == PoolStateStore.REFUSED) {
+            b.hintBlockedUntil(b.admissibleAt(now, 0));
+            return null;
+        }
+        Lease l = new Lease(leases, id, e, b, ring, at, tokens, Saturating.add(at, Saturating.millis(ctx.policy.leaseTimeout())));
+        leases.opened(l);
+        if (ctx.hasListeners()) {
+            ctx.emit(new KeycycleEvent.Admitted(Instant.ofEpochMilli(at), ctx.provider(), e.key.scope(), e.key.fingerprint(),
+                    ring.model, tokens, id));
+        }
+        return l;
+    }
+
+    /** Why nothing is admissible, and when the earliest key will be. */
+    private record Blocked(long retryAt, int cooling, int parked, int disabled, String why) { }
+
+    private Blocked blocked(ModelRing ring, AcquireOptions o, KeyEntry pinned, long now) {
+        PoolStateStore.ModelFlag ms = ring.state;
+        if (ms.unavailableAt(now)) {
+            return new Blocked(Long.MAX_VALUE, 0, 0, 0, "model " + ring.model + " is unavailable: " + ms.unavailableReason()
+                    + " (re-checked at " + Instant.ofEpochMilli(ms.recheckAt()) + ")");
+        }
+        long tokens = o.estimatedTokens();
+        long earliest = Long.MAX_VALUE;
+        int cooling = 0, parked = 0, disabled = 0, tooBig = 0;
+        KeyEntry[] keys = ctx.keys;
+        int from = pinned == null ? 0 : pinned.position, to = pinned == null ? keys.length : pinned.position + 1;
+        for (int i = from; i < to; i++) {
+            KeyEntry e = keys[i];
+            if (e.flag.disabled()) { disabled++; continue; }
+            PoolStateStore.Bucket b = ring.buckets[i];
+            PoolStateStore.Hold s = e.scope, h = b.hold();
+            long at = b.admissibleAt(now, tokens);
+            if (at == Long.MAX_VALUE) tooBig++;
+            if (now < s.parkedUntil() || now < h.parkedUntil()) parked++;
+            else if (now < s.coolingUntil() || now < h.coolingUntil()) cooling++;
+            at = Math.max(at, s.blockedUntil());
+            earliest = Math.min(earliest, at);
+        }
+        long backoff = ms.backoffUntil();
+        if (earliest != Long.MAX_VALUE && now < backoff) earliest = Math.max(earliest, backoff);
+        String why;
+        int considered = to - from;
+        if (considered == 0) why = "the pool has no keys";
+        else if (disabled == considered) why = "every key is disabled";
+        else if (tooBig > 0 && earliest == Long.MAX_VALUE) {
+            why = "the estimate of " + tokens + " tokens exceeds a token limit of every usable key";
+        } else if (now < backoff) why = "the provider is overloaded for this model (backing off)";
+        else if (parked > 0 && parked + disabled == considered) why = "daily quota exhausted";
+        else if (cooling > 0 && cooling + parked + disabled == considered) why = "rate-limited (cooling down)";
+        else why = "every usable key is at its limits";
+        return new Blocked(earliest, cooling, parked, disabled, why);
+    }
+
+    private NoAvailableKeyException reject(ModelRing ring, Blocked b, long now) {
+        Instant retryAt = b.retryAt == Long.MAX_VALUE ? null : Instant.ofEpochMilli(Math.max(b.retryAt, now));
+        if (ctx.hasListeners()) {
+            ctx.emit(new KeycycleEvent.Rejected(Instant.ofEpochMilli(now), ctx.provider(), ring.model, retryAt, b.why));
+        }
+        return new NoAvailableKeyException(ctx.provider(), ring.model, ctx.keys.length, b.cooling, b.parked, b.disabled, retryAt, b.why);
+    }
+
+    private void emitWaited(ModelRing ring, long started, long now, boolean served) {
+        if (ctx.hasListeners()) {
+            ctx.emit(new KeycycleEvent.Waited(Instant.ofEpochMilli(now), ctx.provider(), ring.model, now - started, served));
+        }
+    }
+}

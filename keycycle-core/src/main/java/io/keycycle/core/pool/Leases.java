@@ -1,0 +1,119 @@
+package io.keycycle.core.pool;
+
+import io.keycycle.core.ApiKey;
+import io.keycycle.core.KeycycleEvent;
+import io.keycycle.core.Outcome;
+import io.keycycle.core.OutcomeKind;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Settlement: the open leases of a pool and everything that closes one — a report (the counters
+ * settle, then {@link OutcomeEffects} applies the state transition), an abandonment (sent, outcome
+ * unknown: stays counted), a late usage report after abandonment, and expiry of leases never
+ * reported (swept lazily by admission).
+ */
+final class Leases {
+    private final PoolContext ctx;
+    private final ModelRings rings;
+    private final OutcomeEffects effects;
+    private final ConcurrentHashMap<Long, Lease> open = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong nextSweep = new AtomicLong();
+
+    Leases(PoolContext ctx, ModelRings rings, OutcomeEffects effects) {
+        this.ctx = ctx;
+        this.rings = rings;
+        this.effects = effects;
+    }
+
+    long nextId() { return ids.incrementAndGet(); }
+
+    void opened(Lease l) { open.put(l.id, l); }
+
+    int openCount() { return open.size(); }
+
+    boolean settle(Lease l, Outcome o) {
+        if (!l.state.compareAndSet(Lease.OPEN, Lease.SETTLED)) return lateUsage(l, o);
+        open.remove(l.id);
+        long now = ctx.clock.millis();
+        OutcomeKind kind = o.kind();
+        boolean counted = kind.countedByProvider();
+        long actual = o.usage() != null ? o.usage().charged() : kind == OutcomeKind.SUCCESS ? l.estimatedTokens : 0;
+        l.bucket.settle(now, l.id, l.admittedAt, l.estimatedTokens, counted, actual);
+        if (ctx.hasListeners()) {
+            ApiKey k = l.entry.key;
+            long prompt = o.usage() == null ? 0 : o.usage().promptTokens();
+            long completion = o.usage() == null ? 0 : o.usage().completionTokens();
+            ctx.emit(new KeycycleEvent.Settled(Instant.ofEpochMilli(now), Instant.ofEpochMilli(l.admittedAt), ctx.provider(),
+                    k.scope(), k.fingerprint(), l.ring.model, kind, o.status(), counted ? 1 : 0, prompt, completion, actual, l.id));
+        }
+        effects.apply(l, o, now);
+        rings.wake(l.ring);
+        return true;
+    }
+
+    /** See {@link Lease#abandon(String)}: counted as sent, the estimate stays charged, no state change. */
+    boolean abandon(Lease l, String why) {
+        if (!l.state.compareAndSet(Lease.OPEN, Lease.ABANDONED)) return false;
+        open.remove(l.id);
+        long now = ctx.clock.millis();
+        l.abandonedAt = l.bucket.settle(now, l.id, l.admittedAt, l.estimatedTokens, true, l.estimatedTokens);
+        if (ctx.hasListeners()) {
+            ApiKey k = l.entry.key;
+            ctx.emit(new KeycycleEvent.Settled(Instant.ofEpochMilli(now), Instant.ofEpochMilli(l.admittedAt), ctx.provider(),
+                    k.scope(), k.fingerprint(), l.ring.model, OutcomeKind.TRANSIENT, 0, 1, 0, 0, l.estimatedTokens, l.id));
+        }
+        LoggerFactory.getLogger(KeyPool.class).debug("lease {} abandoned ({}): request and {} estimated tokens stay counted",
+                l.id, why, l.estimatedTokens);
+        return true;
+    }
+
+    /** Usage reported after {@link #abandon}: it replaces the estimate that stayed charged, once. */
+    private boolean lateUsage(Lease l, Outcome o) {
+        if (o.kind() != OutcomeKind.SUCCESS || o.usage() == null) return false;
+        if (!l.state.compareAndSet(Lease.ABANDONED, Lease.SETTLED)) return false;
+        long now = ctx.clock.millis();
+        long delta = o.usage().charged() - l.estimatedTokens;
+        l.bucket.record(now, l.abandonedAt, 0, delta);
+        if (delta < 0) {
+            l.bucket.hintBlockedUntil(0);
+            rings.wake(l.ring);
+        }
+        if (ctx.hasListeners()) {
+            ApiKey k = l.entry.key;
+            ctx.emit(new KeycycleEvent.Settled(Instant.ofEpochMilli(now), Instant.ofEpochMilli(l.admittedAt), ctx.provider(),
+                    k.scope(), k.fingerprint(), l.ring.model, OutcomeKind.SUCCESS, o.status(), 0,
+                    o.usage().promptTokens(), o.usage().completionTokens(), delta, l.id));
+        }
+        return true;
+    }
+
+    /** Releases the token reservations of leases never reported within the lease timeout (the requests stay). */
+    int expire() {
+        long now = ctx.clock.millis();
+        int n = 0;
+        for (Lease l : open.values()) {
+            if (l.expiresAt <= now && l.state.compareAndSet(Lease.OPEN, Lease.SETTLED)) {
+                open.remove(l.id);
+                l.bucket.expire(now, l.id, l.admittedAt, l.estimatedTokens);
+                n++;
+                if (ctx.hasListeners()) {
+                    ApiKey k = l.entry.key;
+                    ctx.emit(new KeycycleEvent.LeaseExpired(Instant.ofEpochMilli(now), Instant.ofEpochMilli(l.admittedAt),
+                            ctx.provider(), k.scope(), k.fingerprint(), l.ring.model, l.estimatedTokens, l.id));
+                }
+                rings.wake(l.ring);
+            }
+        }
+        return n;
+    }
+
+    void sweepIfDue(long now) {
+        long due = nextSweep.get();
+        if (now >= due && nextSweep.compareAndSet(due, now + 1000) && !open.isEmpty()) expire();
+    }
+}
