@@ -118,7 +118,9 @@ public final class Keycycle implements AutoCloseable {
                 continue;
             }
             ProviderSpec spec = catalog.provider(provider);
-            KeyPool pool = KeyPool.builder(spec).keys(e.getValue()).limits(catalog.resolver(provider))
+            KeyPool.Builder pb = KeyPool.builder(spec);
+            if (cluster != null) pb.stateStore(cluster.stateStore()); // windows and states shared with the fleet
+            KeyPool pool = pb.keys(e.getValue()).limits(catalog.resolver(provider))
                     .profile(ProviderProfiles.forProvider(provider)).clock(clock).selection(selection)
                     .policy(b.policy).listener(fanOut).build();
             ps.put(provider, pool);

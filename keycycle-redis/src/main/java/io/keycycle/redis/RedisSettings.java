@@ -21,7 +21,7 @@ public record RedisSettings(String url, String instanceId, String keyPrefix, Dur
                             Duration heartbeatInterval, Duration instanceTtl) {
 
     public static final String DEFAULT_PREFIX = "keycycle";
-    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_INSTANCE_TTL = Duration.ofSeconds(10);
 

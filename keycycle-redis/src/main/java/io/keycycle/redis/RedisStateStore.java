@@ -400,7 +400,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             } catch (RuntimeException e) {
                 trouble(e);
             }
-            for (Listener l : listeners) l.changedElsewhere(null, null);
+            notifyListeners(null, null);
         }
     }
 
@@ -531,6 +531,13 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     }
 
     private void notifyListeners(String provider, String model) {
+        if (provider == null) {
+            // every provider this process has pools for
+            java.util.Set<String> providers = new java.util.HashSet<>();
+            for (BucketId id : buckets.keySet()) providers.add(id.provider());
+            for (String p : providers) notifyListeners(p, model);
+            return;
+        }
         for (Listener l : listeners) {
             try {
                 l.changedElsewhere(provider, model);
