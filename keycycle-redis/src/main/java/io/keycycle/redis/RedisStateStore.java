@@ -388,6 +388,8 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
 
     @Override
     public void modeChanged(ClusterMode mode, String why) {
+        // hints computed in the other mode (a local share, or the shared windows) no longer hold
+        for (RedisBucket b : buckets.values()) b.clearHint();
         if (mode == ClusterMode.DEGRADED) {
             synchronized (this) {
                 if (degraded == null) startEpisode();
