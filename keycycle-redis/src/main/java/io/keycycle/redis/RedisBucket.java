@@ -84,6 +84,8 @@ final class RedisBucket implements PoolStateStore.Bucket {
                 store.admitted(this, r.admittedAt(), tokens);
                 return r.admittedAt();
             } catch (RuntimeException e) {
+                // the reservation may still happen once Redis gets to it: take it back when it answers
+                store.uncertain(this, store.windows().reservationId(leaseId));
                 store.trouble(e);
             }
         }

@@ -58,6 +58,8 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     private volatile long reseededAt;
     /** True until the first admission: usage recorded meanwhile is this instance's store being replayed. */
     private volatile boolean hydrating = true;
+    /** Redis answers again and this instance is sending what it kept meanwhile (writes go through although still degraded). */
+    private volatile boolean resuming;
 
     private record Delta(RedisBucket bucket, long at, long requests, long tokens) { }
 
@@ -96,7 +98,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     }
 
     private void readHold(RedisBucket b) {
-        if (degraded()) return;
+        if (degraded() && !resuming) return;
         try {
             long now = clock.millis();
             SharedWindows.Peek p = windows.peek(now, b.ref(), 0);
@@ -185,7 +187,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     }
 
     private void writeHold(String key, String kind, String provider, String field, long until, String why) {
-        if (degraded()) return; // re-pushed when Redis answers (see reseed) or learned again from the provider
+        if (degraded() && !resuming) return; // pushed again when Redis answers (see resumed)
         try {
             if (field.equals("clear")) {
                 windows.unhold(key, kind, "hold|" + provider + "|" + key + "|clear|0|");
@@ -200,7 +202,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     }
 
     private void writeKey(String provider, String fp, String why, long at) {
-        if (degraded()) return;
+        if (degraded() && !resuming) return;
         try {
             long r = windows.toRedis(at);
             windows.state(windows.stateHash(provider), "d:" + fp, why == null ? null : r + "|" + why,
@@ -211,7 +213,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     }
 
     private void writeModel(String provider, String model, long recheck, long backoff, String why) {
-        if (degraded()) return;
+        if (degraded() && !resuming) return;
         try {
             String v = (recheck > 0 ? windows.toRedis(recheck) : 0) + "|" + (backoff > 0 ? windows.toRedis(backoff) : 0) + "|" + (why == null ? "" : why);
             windows.state(windows.stateHash(provider), "m:" + model, v, "model|" + provider + "|" + model + "|" + v);
@@ -221,7 +223,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     }
 
     void writeLearned(RedisBucket b, LearnedLimit l) {
-        if (degraded()) return;
+        if (degraded() && !resuming) return;
         try {
             String v = l.metric().key() + "|" + l.value() + "|" + l.at().toEpochMilli() + "|" + (l.source() == null ? "" : l.source());
             windows.state(windows.stateHash(b.id().provider()), "l:" + b.ref().key() + ":" + l.metric().key(), v,
@@ -330,6 +332,11 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         deltas.add(new Delta(b, at, requests, tokens));
     }
 
+    /** A reservation that timed out may have been made after all: released (if it exists) when Redis answers. */
+    void uncertain(RedisBucket b, String id) {
+        queue(new Pending(b, id, false, false, 0, 0, 0));
+    }
+
     private void queue(Pending p) {
         if (pending.size() < MAX_BUFFER) pending.add(p);
     }
@@ -398,7 +405,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         } else {
             degraded = null;
             try {
-                resumed(false); // what was counted locally between the replay and now
+                replay(false); // what was counted locally between the replay and now
             } catch (RuntimeException e) {
                 trouble(e);
             }
@@ -408,6 +415,15 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
 
     @Override
     public void resumed(boolean emptied) {
+        resuming = true;
+        try {
+            replay(emptied);
+        } finally {
+            resuming = false;
+        }
+    }
+
+    private void replay(boolean emptied) {
         if (emptied) {
             reseed();
             return;
@@ -423,6 +439,20 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             else windows.settle(x.bucket().ref(), x.id(), x.counted(), x.actual(), null);
         }
         if (n + p > 0) log.info("replayed {} local usage record(s) and {} settlement(s) into Redis", n, p);
+        pushHolds(clock.millis()); // holds learned while degraded (never shortening: safe to send again)
+    }
+
+    private void pushHolds(long now) {
+        for (RedisBucket b : buckets.values()) {
+            SharedHold h = b.sharedHold();
+            if (h.coolingUntil() > now) writeBucketHold(b, "cu", h.coolingUntil(), h.coolingReason());
+            if (h.parkedUntil() > now) writeBucketHold(b, "pu", h.parkedUntil(), h.parkedReason());
+        }
+        scopes.forEach((key, h) -> {
+            String provider = key.substring(windows.prefix().length() + 4, key.indexOf(':', windows.prefix().length() + 4));
+            if (h.coolingUntil() > now) writeHold(key, "scope", provider, "cu", h.coolingUntil(), h.coolingReason());
+            if (h.parkedUntil() > now) writeHold(key, "scope", provider, "pu", h.parkedUntil(), h.parkedReason());
+        });
     }
 
     /** Redis lost its data: put back this instance's usage of the last day, its holds and its flags. */
@@ -439,17 +469,10 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             windows.record(b == null ? s.bucket() : b.ref(), s.end(), s.requests(), s.tokens());
             slots++;
         }
+        pushHolds(now);
         for (RedisBucket b : buckets.values()) {
-            SharedHold h = b.sharedHold();
-            if (h.coolingUntil() > now) writeBucketHold(b, "cu", h.coolingUntil(), h.coolingReason());
-            if (h.parkedUntil() > now) writeBucketHold(b, "pu", h.parkedUntil(), h.parkedReason());
             for (LearnedLimit l : b.learned().values()) writeLearned(b, l);
         }
-        scopes.forEach((key, h) -> {
-            String provider = key.substring(windows.prefix().length() + 4, key.indexOf(':', windows.prefix().length() + 4));
-            if (h.coolingUntil() > now) writeHold(key, "scope", provider, "cu", h.coolingUntil(), h.coolingReason());
-            if (h.parkedUntil() > now) writeHold(key, "scope", provider, "pu", h.parkedUntil(), h.parkedReason());
-        });
         keys.forEach((k, f) -> {
             if (f.disabled()) {
                 String[] pf = k.split("\u0000", 2);
