@@ -26,11 +26,13 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Shared admission through Redis against the physical limit, side by side in one run: for each
  * number of processes (separate JVMs) and threads per process, first a plain Redis {@code INCR}
- * round trip in a closed loop, then one shared admission (reserve one request + 100 tokens on one
- * of 16 buckets, then settle it: two script calls; the settlement is sent without waiting for its
- * answer, as the pool does), same concurrency, same duration. Then an
- * open-loop run at a fixed rate (latency from each operation's scheduled start, so stalls are not
- * hidden) for the percentiles of admission alone and of admission + settlement.
+ * round trip in a closed loop, then one shared admission through a {@code KeyPool} on the Redis
+ * store ({@code acquire(model, 100)} on 16 Groq keys with limits far above the load, then
+ * {@code lease.success(usage)}: two script calls, the settlement sent without waiting for its
+ * answer), same concurrency, same duration. Then an open-loop run at a fixed rate (latency from
+ * each operation's scheduled start, so stalls are not hidden) for the percentiles of acquire alone
+ * and of acquire + settle. (Ops {@code admit} and {@code admit-only} call the script directly,
+ * without the pool.)
  *
  * <p>Each child JVM connects once (one Lettuce connection shared by its threads, as a Keycycle
  * process does), warms up until a common start instant, then counts for the given seconds.
@@ -45,6 +47,7 @@ public final class RedisAdmissionLoad {
 
     private static final int BUCKETS = 16;
     private static final long TOKENS = 100;
+    private static final io.keycycle.core.Usage USAGE = io.keycycle.core.Usage.of(60, 30);
     private static final Limits HIGH = new Limits(1_000_000_000L, 1_000_000_000L, 1_000_000_000L,
             1_000_000_000_000L, 1_000_000_000_000L, 1_000_000_000_000L);
 
@@ -64,21 +67,21 @@ public final class RedisAdmissionLoad {
         System.out.printf(Locale.ROOT, "# RedisAdmissionLoad %s, redis %s, prefix %s, %d s per row, %d buckets, %d tokens per admission%n",
                 Instant.now(), RedisSettings.redact(url), prefix, seconds, BUCKETS, TOKENS);
         System.out.println("# uptime: " + uptime());
-        System.out.println("processes threads/process  incr ops/s  admit ops/s  admit/incr  incr p99 us  admit p99 us");
+        System.out.println("processes threads/process  incr ops/s  admissions/s  admit/incr  incr p99 us  admission p99 us");
         for (int p : processes) {
             for (int t : threads) {
                 Result incr = run("incr", url, prefix, p, t, seconds, 0);
-                Result admit = run("admit", url, prefix, p, t, seconds, 0);
-                System.out.printf(Locale.ROOT, "%9d %17d %11.0f %12.0f %10.2f %12d %13d%n", p, t, incr.rate(), admit.rate(),
+                Result admit = run("pool", url, prefix, p, t, seconds, 0);
+                System.out.printf(Locale.ROOT, "%9d %17d %11.0f %13.0f %10.2f %12d %17d%n", p, t, incr.rate(), admit.rate(),
                         admit.rate() / incr.rate(), incr.p99, admit.p99);
             }
         }
         System.out.println("# uptime: " + uptime());
         System.out.printf(Locale.ROOT, "# open loop at %d/s, 1 process x %d threads, %d s (latency from the scheduled start)%n", rate, rateThreads, rateSeconds);
         System.out.println("operation             achieved/s   p50 us   p90 us   p99 us  p99.9 us   max us");
-        for (String op : List.of("incr", "admit-only", "admit")) {
+        for (String op : List.of("incr", "pool-acquire", "pool")) {
             Result r = run(op, url, prefix, 1, rateThreads, rateSeconds, rate);
-            System.out.printf(Locale.ROOT, "%-20s %11.0f %8d %8d %8d %9d %8d%n", op.equals("admit") ? "admit + settle" : op.equals("admit-only") ? "admit (reserve)" : "incr",
+            System.out.printf(Locale.ROOT, "%-20s %11.0f %8d %8d %8d %9d %8d%n", op.equals("pool") ? "acquire + settle" : op.equals("pool-acquire") ? "acquire" : "incr",
                     r.rate(), r.p50, r.p90, r.p99, r.p999, r.max);
         }
         System.out.println("# uptime: " + uptime());
@@ -131,6 +134,19 @@ public final class RedisAdmissionLoad {
         int rate = Integer.parseInt(a[8]);
         RedisSettings settings = RedisSettings.of(url).withKeyPrefix(prefix).withInstanceId(instance)
                 .withTimings(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(10));
+        io.keycycle.redis.RedisCluster cluster = op.startsWith("pool")
+                ? io.keycycle.redis.RedisCluster.join(settings, EngineClock.system()) : null;
+        io.keycycle.core.pool.KeyPool pool = null;
+        String model = null;
+        if (cluster != null) {
+            io.keycycle.core.config.Catalog catalog = io.keycycle.core.config.Catalog.builtIn();
+            model = catalog.provider("groq").defaultModel();
+            pool = io.keycycle.core.pool.KeyPool.builder(catalog.provider("groq")).keys(FakeKeys.of("groq", BUCKETS))
+                    .limits(HIGH).profile(io.keycycle.core.classify.ProviderProfiles.forProvider("groq"))
+                    .clock(EngineClock.system()).stateStore(cluster.stateStore()).build();
+        }
+        final io.keycycle.core.pool.KeyPool thePool = pool;
+        final String theModel = model;
         try (RedisLink link = RedisLink.open(settings)) {
             SharedWindows w = new SharedWindows(link, EngineClock.system(), true);
             List<SharedWindows.Candidate> buckets = new ArrayList<>();
@@ -176,6 +192,18 @@ public final class RedisAdmissionLoad {
                             SharedWindows.Candidate c = buckets.get(k++ % BUCKETS);
                             switch (op) {
                                 case "incr" -> async.incr(counter).get();
+                                case "pool" -> thePool.acquire(theModel, TOKENS).success(USAGE);
+                                case "pool-acquire" -> {
+                                    io.keycycle.core.pool.Lease lease = thePool.acquire(theModel, TOKENS);
+                                    long took = System.nanoTime() - scheduled;
+                                    lease.success(USAGE);
+                                    if (measuring) {
+                                        if (n == l.length) l = Arrays.copyOf(l, n * 2);
+                                        l[n++] = took;
+                                        count++;
+                                    }
+                                    continue;
+                                }
                                 case "admit-only" -> {
                                     SharedWindows.Reservation r = w.reserve(List.of(c), TOKENS, null, null);
                                     long took = System.nanoTime() - scheduled;
@@ -217,6 +245,7 @@ public final class RedisAdmissionLoad {
             long total = Arrays.stream(counts).sum();
             long[] all = Arrays.stream(lat).flatMapToLong(Arrays::stream).sorted().toArray();
             double measured = (endAt - Math.max(startAt, ready)) / 1000.0;
+            if (cluster != null) cluster.close();
             System.out.printf(Locale.ROOT, "RESULT %d %.3f %d %d %d %d %d%n", total, measured, pct(all, 0.50), pct(all, 0.90),
                     pct(all, 0.99), pct(all, 0.999), all.length == 0 ? 0 : all[all.length - 1] / 1000);
         }
