@@ -37,7 +37,7 @@ final class AsyncFallback<T> {
         this.spec = spec;
         this.candidates = candidates;
         this.fn = fn;
-        this.deadline = clock.millis() + spec.timeout().toMillis();
+        this.deadline = Math.floorDiv(clock.nanos(), 1_000_000L) + spec.timeout().toMillis(); // monotonic
     }
 
     java.util.concurrent.CompletableFuture<Served<T>> start() {
@@ -52,7 +52,7 @@ final class AsyncFallback<T> {
     private void next(int i) {
         for (; i < candidates.size() && !promise.isDone(); i++) {
             ModelRef c = candidates.get(i);
-            long remaining = deadline - clock.millis();
+            long remaining = deadline - Math.floorDiv(clock.nanos(), 1_000_000L);
             if (remaining <= 0) break;
             KeyPool pool = pools.get(c.provider());
             if (pool == null) {

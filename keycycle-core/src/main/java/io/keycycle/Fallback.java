@@ -4,6 +4,7 @@ import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.KeycycleException;
 import io.keycycle.core.NoAvailableKeyException;
 import io.keycycle.core.OutcomeKind;
+import io.keycycle.core.PoolAvailability;
 import io.keycycle.core.RateLimitException;
 import io.keycycle.core.config.ModelRef;
 import org.slf4j.Logger;
@@ -62,6 +63,8 @@ final class Fallback {
             return new NoAvailableKeyException(target, candidates.toString(), 0, 0, 0, 0, null, "deadline passed before any candidate could be tried");
         }
         boolean anyAttempt = false;
+        PoolAvailability available = new PoolAvailability(null, 0, 0, 0, 0);
+        boolean availabilityKnown = true;
         List<RateLimitException.Attempt> all = new ArrayList<>();
         int total = 0, cooling = 0, parked = 0, disabled = 0;
         Instant retryAt = null;
@@ -69,6 +72,7 @@ final class Fallback {
         for (KeycycleException f : failures) {
             if (why.length() > 0) why.append("; ");
             if (f instanceof NoAvailableKeyException n) {
+                available = available.plus(PoolAvailability.of(n));
                 total += n.totalKeys();
                 cooling += n.cooling();
                 parked += n.parked();
@@ -77,14 +81,17 @@ final class Fallback {
                 why.append(n.provider()).append('/').append(n.model()).append(": ").append(shortWhy(n.getMessage()));
             } else if (f instanceof RateLimitException r) {
                 anyAttempt = true;
+                if (r.availability() != null) available = available.plus(r.availability());
+                else availabilityKnown = false;
                 all.addAll(r.attempts());
                 why.append(r.provider()).append('/').append(r.model()).append(": ").append(shortWhy(r.getMessage()));
             } else {
-                why.append(f.getMessage());
+                why.append(f.getMessage()); // a candidate skipped for its configuration: no keys to count
             }
         }
         if (anyAttempt) {
-            return new RateLimitException(target, candidates.toString(), all, "every candidate failed (" + why + ")", failures.get(failures.size() - 1));
+            return new RateLimitException(target, candidates.toString(), all, "every candidate failed (" + why + ")", failures.get(failures.size() - 1),
+                    false, availabilityKnown ? available : null);
         }
         return new NoAvailableKeyException(target, candidates.toString(), total, cooling, parked, disabled, retryAt, "every candidate is exhausted (" + why + ")");
     }

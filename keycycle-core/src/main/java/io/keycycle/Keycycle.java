@@ -118,11 +118,12 @@ public final class Keycycle implements AutoCloseable {
                 continue;
             }
             ProviderSpec spec = catalog.provider(provider);
-            KeyPool.Builder pb = KeyPool.builder(spec);
-            if (cluster != null) pb.stateStore(cluster.stateStore()); // windows and states shared with the fleet
-            KeyPool pool = pb.keys(e.getValue()).limits(catalog.resolver(provider))
+            KeyPool.Builder pb = KeyPool.builder(spec).keys(e.getValue()).limits(catalog.resolver(provider))
                     .profile(ProviderProfiles.forProvider(provider)).clock(clock).selection(selection)
-                    .policy(b.policy).listener(fanOut).build();
+                    .policy(b.policy).listener(fanOut);
+            if (b.stateStore != null) pb.stateStore(b.stateStore);
+            else if (cluster != null) pb.stateStore(cluster.stateStore()); // windows and states shared with the fleet
+            KeyPool pool = pb.build();
             ps.put(provider, pool);
             if (spec.baseUrl() != null) {
                 cs.put(provider, OpenAiCompatClient.builder(spec.baseUrl()).provider(provider)
@@ -262,11 +263,13 @@ public final class Keycycle implements AutoCloseable {
     public <T> Served<T> call(String target, CallSpec spec, TargetCall<T> fn) {
         Objects.requireNonNull(spec, "spec");
         List<ModelRef> candidates = candidates(target, spec);
-        long deadline = clock.millis() + spec.timeout().toMillis();
+        // elapsed time on the monotonic clock: a wall clock stepped while calling changes no deadline
+        long started = clock.nanos();
+        long budget = spec.timeout().toMillis();
         List<KeycycleException> failures = new ArrayList<>();
         AtomicInteger attempts = new AtomicInteger();
         for (ModelRef c : candidates) {
-            long remaining = deadline - clock.millis();
+            long remaining = budget - (clock.nanos() - started) / 1_000_000L;
             if (remaining <= 0) break;
             KeyPool pool = pools.get(c.provider());
             if (pool == null) {
@@ -504,6 +507,7 @@ public final class Keycycle implements AutoCloseable {
         private EngineClock clock = EngineClock.system();
         private Selection selection;
         private PoolPolicy policy = PoolPolicy.DEFAULT;
+        private io.keycycle.core.pool.PoolStateStore stateStore;
         private Persistence persistence;
         private boolean discoverPersistence;
         private boolean shutdownHook = true;
@@ -562,6 +566,12 @@ public final class Keycycle implements AutoCloseable {
         public Builder selection(Selection s) { this.selection = Objects.requireNonNull(s, "selection"); return this; }
 
         public Builder policy(PoolPolicy p) { this.policy = Objects.requireNonNull(p, "policy"); return this; }
+        /**
+         * Where every pool keeps its windows and states (one store for all providers; its ids carry
+         * the provider). Default: each pool its own in-process store. A store shared between
+         * processes makes their limits common.
+         */
+        public Builder stateStore(io.keycycle.core.pool.PoolStateStore s) { this.stateStore = Objects.requireNonNull(s, "stateStore"); return this; }
 
         /** Persistence to use (e.g. {@code KeycycleStore.open(url)}); replaces discovery. */
         public Builder persistence(Persistence p) { this.persistence = p; this.discoverPersistence = false; return this; }

@@ -81,7 +81,7 @@ public final class MemoryFootprint {
         GraphLayout full = GraphLayout.parseInstance(bucket);
         // The pool shares one Limits instance per distinct value between its buckets (and the DailyReset, names).
         GraphLayout shared = GraphLayout.parseInstance(field(bucket, "dailyReset"), field(bucket, "model"), keys.get(0).scope(),
-                field(bucket, "limits"), field(bucket, "table"), pool.provider());
+                field(bucket, "limits"), field(bucket, "table"), pool.provider(), field(bucket, "time"));
         GraphLayout owned = full.subtract(shared);
         System.out.printf("%s (%s, daily reset %s, model %s):%n", provider, spec.strategy(), spec.dailyReset(), spec.defaultModel());
         System.out.printf("  shallow QuotaBucket            %5d bytes%n", ClassLayout.parseInstance(bucket).instanceSize());
@@ -118,9 +118,10 @@ public final class MemoryFootprint {
         // Cross-check with JOL: the pool's own graph (keys, spec, profile and resolver excluded), per key.
         GraphLayout pool = GraphLayout.parseInstance(last);
         GraphLayout outside = GraphLayout.parseInstance(last.keys().toArray());
-        outside = outside.add(GraphLayout.parseInstance(last.spec(), last.profile(), field(last, "resolver")));
+        Object ctx = field(last, "ctx"); // the pool's shared context holds the resolver; the store holds the buckets
+        outside = outside.add(GraphLayout.parseInstance(last.spec(), last.profile(), field(ctx, "resolver")));
         GraphLayout own = pool.subtract(outside);
-        Map<?, ?> buckets = (Map<?, ?>) field(last, "buckets");
+        Map<?, ?> buckets = (Map<?, ?>) field(last.stateStore(), "buckets");
         System.out.printf("  JOL: pool graph without keys/spec/profile/resolver %,d B for %d keys and %d buckets -> %d B per key%n",
                 own.totalSize(), KEYS, buckets.size(), own.totalSize() / KEYS);
         System.out.println(indent(top(own.toFootprint(), 12)));

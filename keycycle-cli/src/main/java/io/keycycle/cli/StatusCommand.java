@@ -67,6 +67,8 @@ final class StatusCommand extends KeycycleCommand {
         try (KeycycleStore store = f.openExistingStore()) {
             database = store.url().redacted();
             store.hydrate(collector, now);
+            // the engine's rule: a model reported gone is re-checked, so a row past its re-check instant is no live state
+            collector.states.removeIf(s -> !io.keycycle.core.pool.PoolPolicy.DEFAULT.stillHolds(s, now));
             usage = store.report(ReportQuery.of(dayStart, dayStart.plus(Duration.ofDays(1)), ReportQuery.GroupBy.KEY));
         }
         List<Line> lines = lines(loaded, collector.states, usage);

@@ -157,6 +157,19 @@ class StoreCommandsTest {
     }
 
     @Test
+    void statusDropsAGoneModelWhoseReCheckIsDue() throws Exception {
+        try (KeycycleStore store = KeycycleStore.open(StoreConfig.builder(db).shutdownHook(false).build())) {
+            store.onEvent(new KeycycleEvent.StateChanged(NOW.minus(Duration.ofHours(3)), "groq", Level.MODEL, null, null, "old-model",
+                    KeyState.MODEL_UNAVAILABLE, NOW.minus(Duration.ofHours(2)), "model_not_found"));
+            store.onEvent(new KeycycleEvent.StateChanged(NOW.minus(Duration.ofMinutes(1)), "groq", Level.MODEL, null, null, "new-model",
+                    KeyState.MODEL_UNAVAILABLE, NOW.plus(Duration.ofMinutes(9)), "model_not_found"));
+            assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+        }
+        String out = cli.run("status", "--format", "json").out();
+        assertThat(out).doesNotContain("old-model").contains("new-model");
+    }
+
+    @Test
     void clearModelForgetsThatTheProviderReportedAModelGone() throws Exception {
         assertThat(cli.run("status", "--format", "json").out()).contains("gemma2-9b-it");
         Cli.Result r = cli.run("clear-model", "groq/gemma2-9b-it");

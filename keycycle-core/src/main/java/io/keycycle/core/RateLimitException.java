@@ -11,6 +11,7 @@ public class RateLimitException extends KeycycleException {
     private final String model;
     private final List<Attempt> attempts;
     private final boolean answerStarted;
+    private final PoolAvailability availability;
 
     public RateLimitException(String provider, String model, List<Attempt> attempts, String why, Throwable lastCause) {
         this(provider, model, attempts, why, lastCause, false);
@@ -22,13 +23,23 @@ public class RateLimitException extends KeycycleException {
      */
     public RateLimitException(String provider, String model, List<Attempt> attempts, String why, Throwable lastCause,
                               boolean answerStarted) {
+        this(provider, model, attempts, why, lastCause, answerStarted, null);
+    }
+
+    /** @param availability what the pools could offer when the call gave up (null: not known) */
+    public RateLimitException(String provider, String model, List<Attempt> attempts, String why, Throwable lastCause,
+                              boolean answerStarted, PoolAvailability availability) {
         super(why + " for " + provider + "/" + model + " after " + attempts.size() + " attempt(s)"
                 + (attempts.isEmpty() ? "" : "; last: " + attempts.get(attempts.size() - 1)), lastCause);
         this.provider = provider;
         this.model = model;
         this.attempts = List.copyOf(attempts);
         this.answerStarted = answerStarted;
+        this.availability = availability;
     }
+
+    /** What the pools of the call could offer when it gave up; null when not known. */
+    public PoolAvailability availability() { return availability; }
 
     /** True when part of the answer was already delivered, so the call must not be repeated anywhere. */
     public boolean answerStarted() { return answerStarted; }

@@ -5,16 +5,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keycycle.Keycycle;
 import io.keycycle.core.ConfigurationException;
-import io.keycycle.core.KeyState;
 import io.keycycle.core.KeycycleException;
 import io.keycycle.core.NoAvailableKeyException;
 import io.keycycle.core.Outcome;
 import io.keycycle.core.OutcomeKind;
+import io.keycycle.core.PoolAvailability;
 import io.keycycle.core.ProviderHttpException;
 import io.keycycle.core.RateLimitException;
-import io.keycycle.core.config.ModelRef;
-import io.keycycle.core.pool.KeyPool;
-import io.keycycle.core.pool.PoolSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +43,7 @@ final class Failures {
 
     ApiError map(Throwable t, String target, long estimate) {
         if (t instanceof NoAvailableKeyException n) return noKey(n);
-        if (t instanceof RateLimitException r) return exhausted(r, target, estimate);
+        if (t instanceof RateLimitException r) return exhausted(r);
         if (t instanceof ConfigurationException c) return ApiError.invalidRequest(c.getMessage());
         if (t instanceof KeycycleException k) {
             return ApiError.of(502, "upstream_error", "keycycle_upstream_failed", k.getMessage());
@@ -70,7 +67,7 @@ final class Failures {
         return new ApiError(429, "rate_limit_exceeded", "keycycle_no_key_available", n.getMessage(), x, retryAfter(n.retryAt()));
     }
 
-    private ApiError exhausted(RateLimitException r, String target, long estimate) {
+    private ApiError exhausted(RateLimitException r) {
         Outcome last = r.lastOutcome();
         OutcomeKind kind = last == null ? null : last.kind();
         ObjectNode x = Jsons.object();
@@ -86,7 +83,7 @@ final class Failures {
             x.set("attempts", attempts(r.attempts()));
             return new ApiError(404, ApiError.INVALID_REQUEST, "model_not_found", providerMessage(r, last), x, 0);
         }
-        PoolView v = poolView(target, estimate);
+        PoolView v = PoolView.of(r.availability(), keycycle.clock().now());
         boolean limited = kind == null || kind == OutcomeKind.RATE_LIMITED || kind == OutcomeKind.QUOTA_EXHAUSTED;
         if (!limited && v.admissibleNow) {
             // keys are left, the attempts just failed (5xx, timeouts, overload): an upstream failure
@@ -105,36 +102,15 @@ final class Failures {
         return new ApiError(429, "rate_limit_exceeded", "keycycle_no_key_available", r.getMessage(), x, retryAfter(v.retryAt));
     }
 
-    /** The candidates' pools now: the earliest admission, key counts by state, whether one is free. */
-    private record PoolView(Instant retryAt, boolean admissibleNow, int keys, int cooling, int parked, int disabled) { }
-
-    private PoolView poolView(String target, long estimate) {
-        Instant retryAt = null;
-        int keys = 0, cooling = 0, parked = 0, disabled = 0;
-        List<ModelRef> candidates;
-        try {
-            candidates = keycycle.route(target);
-        } catch (ConfigurationException e) {
-            candidates = List.of();
+    /**
+     * The candidates' pools when the call gave up, as the failure carries them: the earliest
+     * admission, key counts by state, whether one is free (unknown: nothing is free, no instant).
+     */
+    private record PoolView(Instant retryAt, boolean admissibleNow, int keys, int cooling, int parked, int disabled) {
+        static PoolView of(PoolAvailability a, Instant now) {
+            if (a == null) return new PoolView(null, false, 0, 0, 0, 0);
+            return new PoolView(a.retryAt(), a.admissibleAt(now), a.keys(), a.cooling(), a.parked(), a.disabled());
         }
-        for (ModelRef c : candidates) {
-            if (!keycycle.providers().contains(c.provider())) continue;
-            KeyPool pool = keycycle.pool(c.provider());
-            Instant at = pool.nextAdmissible(c.model(), estimate);
-            if (at != null && (retryAt == null || at.isBefore(retryAt))) retryAt = at;
-            PoolSnapshot s = pool.snapshot();
-            for (PoolSnapshot.KeyView k : s.keys()) {
-                keys++;
-                KeyState st = s.status(k, c.model()).state();
-                if (st == KeyState.COOLING) cooling++;
-                else if (st == KeyState.PARKED) parked++;
-                else if (st == KeyState.DISABLED) disabled++;
-            }
-        }
-        // read after the pools: nextAdmissible answers "now" with its own, later clock reading, so an
-        // earlier reading here would call a free key busy (a flaky 429 instead of a 502)
-        Instant now = keycycle.clock().now();
-        return new PoolView(retryAt, retryAt != null && !retryAt.isAfter(now), keys, cooling, parked, disabled);
     }
 
     private long retryAfter(Instant at) {

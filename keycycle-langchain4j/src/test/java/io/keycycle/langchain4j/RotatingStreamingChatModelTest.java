@@ -86,6 +86,35 @@ class RotatingStreamingChatModelTest {
     }
 
     @Test
+    void cancellingAStreamAtItsFirstTokenKeepsTheRequestCounted() throws Exception {
+        try (Simulator sim = Simulator.builder().port(0).chunkInterval(Duration.ofMillis(50))
+                .provider(SimProvider.groq().key(GROQ_1, "org-a").freeTierModels().build()).build().start()) {
+            Engines.Recorder rec = new Engines.Recorder();
+            try (Keycycle k = Engines.over(sim, "{}").listener(rec).build()) {
+                StreamingChatModel model = KeycycleChatModels.of(k).streamingChatModel("groq", MODEL);
+                CompletableFuture<Void> cancelled = new CompletableFuture<>();
+                model.chat(ask("Tell me a long story."), new StreamingChatResponseHandler() {
+                    @Override public void onPartialResponse(dev.langchain4j.model.chat.response.PartialResponse p,
+                                                            dev.langchain4j.model.chat.response.PartialResponseContext ctx) {
+                        ctx.streamingHandle().cancel();
+                        cancelled.complete(null);
+                    }
+
+                    @Override public void onCompleteResponse(ChatResponse r) { }
+
+                    @Override public void onError(Throwable t) { cancelled.completeExceptionally(t); }
+                });
+                cancelled.get(10, TimeUnit.SECONDS);
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> k.pool("groq").openLeases() == 0);
+                assertThat(rec.settled()).singleElement().satisfies(s -> {
+                    assertThat(s.requests()).as("the provider has the request: it stays counted").isEqualTo(1);
+                    assertThat(s.chargedTokens()).as("with its estimate").isPositive();
+                });
+            }
+        }
+    }
+
+    @Test
     void a429BeforeTheFirstTokenRotatesAndOnlyOneStreamReachesTheHandler() throws Exception {
         try (Simulator sim = Simulator.builder().port(0)
                 .provider(SimProvider.groq().key(GROQ_1, "org-a").key(GROQ_2, "org-b")

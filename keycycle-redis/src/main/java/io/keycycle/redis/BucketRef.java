@@ -1,6 +1,7 @@
 package io.keycycle.redis;
 
 import io.keycycle.core.DailyReset;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.Limits;
 
 /**
@@ -8,12 +9,18 @@ import io.keycycle.core.Limits;
  * the hash of its scope's holds, its limits and how its day resets. Names hold provider, scope and
  * model only: fingerprints at most, never a secret.
  */
-public record BucketRef(String key, String scopeKey, String provider, String scope, String model, Limits limits, DailyReset reset) {
+public record BucketRef(String key, String scopeKey, String provider, String scope, String model, Limits limits, DailyReset reset,
+                        EngineTime time) {
 
     public static BucketRef of(String prefix, String provider, String scope, String model, Limits limits, DailyReset reset) {
-        return new BucketRef(prefix + ":w:" + provider + ":" + scope + ":" + model, prefix + ":sc:" + provider + ":" + scope,
-                provider, scope, model, limits, reset);
+        return of(prefix, provider, scope, model, limits, reset, null);
     }
 
-    public BucketRef withLimits(Limits l) { return new BucketRef(key, scopeKey, provider, scope, model, l, reset); }
+    /** With {@code time}, the engine time its instants are on (calendar days are wall-clock facts); null: wall-clock instants. */
+    public static BucketRef of(String prefix, String provider, String scope, String model, Limits limits, DailyReset reset, EngineTime time) {
+        return new BucketRef(prefix + ":w:" + provider + ":" + scope + ":" + model, prefix + ":sc:" + provider + ":" + scope,
+                provider, scope, model, limits, reset, time);
+    }
+
+    public BucketRef withLimits(Limits l) { return new BucketRef(key, scopeKey, provider, scope, model, l, reset, time); }
 }

@@ -84,7 +84,7 @@ final class Outage {
         }
         int n = shareOf;
         Limits share = share(b.limits(), n);
-        Bucket local = d.bucket(b.id(), share, b.reset());
+        Bucket local = d.bucket(b.id(), share, b.reset(), b.time());
         return local;
     }
 
@@ -108,7 +108,7 @@ final class Outage {
             long[] u = b.lastUsed();
             long seen = b.seenAt();
             if (seen == 0) continue;
-            Bucket local = d.bucket(b.id(), share(b.limits(), n), b.reset());
+            Bucket local = d.bucket(b.id(), share(b.limits(), n), b.reset(), b.time());
             long reqMin = u[Limits.Metric.RPM.ordinal()], tokMin = u[Limits.Metric.TPM.ordinal()];
             long reqHour = Math.max(0, u[Limits.Metric.RPH.ordinal()] - reqMin), tokHour = Math.max(0, u[Limits.Metric.TPH.ordinal()] - tokMin);
             long reqDay = Math.max(0, u[Limits.Metric.RPD.ordinal()] - reqMin - reqHour);

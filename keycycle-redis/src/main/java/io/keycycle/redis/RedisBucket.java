@@ -1,6 +1,7 @@
 package io.keycycle.redis;
 
 import io.keycycle.core.DailyReset;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.Limits;
 import io.keycycle.core.pool.PoolStateStore;
 
@@ -19,6 +20,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
     private final RedisStateStore store;
     private final PoolStateStore.BucketId id;
     private final DailyReset reset;
+    private final EngineTime time;
     private final SharedHold hold;
     private volatile Limits table;
     private final EnumMap<Limits.Metric, PoolStateStore.LearnedLimit> learned = new EnumMap<>(Limits.Metric.class);
@@ -32,18 +34,21 @@ final class RedisBucket implements PoolStateStore.Bucket {
     /** Leases admitted locally while degraded, with the local bucket that holds them. */
     private final Map<Long, PoolStateStore.Bucket> localLeases = new ConcurrentHashMap<>();
 
-    RedisBucket(RedisStateStore store, PoolStateStore.BucketId id, Limits limits, DailyReset reset) {
+    RedisBucket(RedisStateStore store, PoolStateStore.BucketId id, Limits limits, DailyReset reset, EngineTime time) {
         this.store = store;
         this.id = id;
         this.reset = reset;
         this.table = limits;
-        this.ref = store.windows().bucket(id.provider(), id.scope(), id.model(), limits, reset);
+        this.time = time;
+        this.ref = store.windows().bucket(id.provider(), id.scope(), id.model(), limits, reset, time);
         this.hold = new SharedHold((field, until, why) -> store.writeBucketHold(this, field, until, why));
     }
 
     BucketRef ref() { return ref; }
 
     DailyReset reset() { return reset; }
+
+    EngineTime time() { return time; }
 
     synchronized void tighten(Limits l) {
         if (l.equals(table)) return;

@@ -2,6 +2,7 @@ package io.keycycle.redis;
 
 import io.keycycle.core.DailyReset;
 import io.keycycle.core.EngineClock;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.Limits;
 import io.keycycle.core.pool.PoolStateStore;
 import org.slf4j.Logger;
@@ -68,11 +69,11 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     // ------------------------------------------------------------------ handles
 
     @Override
-    public Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset) {
+    public Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset, EngineTime time) {
         RedisBucket b = buckets.get(id);
         if (b == null) {
             b = buckets.computeIfAbsent(id, x -> {
-                RedisBucket nb = new RedisBucket(this, id, limits, dailyReset);
+                RedisBucket nb = new RedisBucket(this, id, limits, dailyReset, time);
                 bucketsByKey.put(nb.ref().key(), nb);
                 return nb;
             });

@@ -2,6 +2,7 @@ package io.keycycle.redis;
 
 import io.keycycle.core.DailyReset;
 import io.keycycle.core.EngineClock;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.Limits;
 
 import java.time.Instant;
@@ -66,6 +67,11 @@ public final class SharedWindows {
         return BucketRef.of(prefix, provider, scope, model, limits, reset);
     }
 
+    /** A bucket whose instants are {@code time}'s engine instants. */
+    public BucketRef bucket(String provider, String scope, String model, Limits limits, DailyReset reset, EngineTime time) {
+        return BucketRef.of(prefix, provider, scope, model, limits, reset, time);
+    }
+
     /** One key that may take the call: its bucket and fingerprint (checked against disabled keys in Redis). */
     public record Candidate(BucketRef bucket, String fingerprint) { }
 
@@ -110,7 +116,7 @@ public final class SharedWindows {
             keys[2 * i + 1] = c.bucket().scopeKey();
             args.add(c.fingerprint() == null ? "" : c.fingerprint());
             addLimits(args, c.bucket().limits());
-            addDay(args, c.bucket().reset(), local);
+            addDay(args, c.bucket(), local);
         }
         List<Object> r = link.call(keys, args.toArray(String[]::new));
         long redisNow = (Long) r.get(3);
@@ -236,7 +242,7 @@ public final class SharedWindows {
         args.add(nowArg(local));
         args.add(Long.toString(tokens));
         addLimits(args, b.limits());
-        addDay(args, b.reset(), local);
+        addDay(args, b, local);
         List<Object> r = link.call(new String[]{b.key(), b.scopeKey()}, args.toArray(String[]::new));
         long redisNow = (Long) r.get(0);
         measure(redisNow, local);
@@ -259,7 +265,7 @@ public final class SharedWindows {
         args.add(Long.toString(toRedis(atLocal)));
         args.add(Long.toString(requests));
         args.add(Long.toString(tokens));
-        addDay(args, b.reset(), local);
+        addDay(args, b, local);
         link.call(new String[]{b.key()}, args.toArray(String[]::new));
     }
 
@@ -275,7 +281,7 @@ public final class SharedWindows {
         args.add(Integer.toString(m.span().ordinal() + 1));
         args.add(m.tokens() ? "1" : "0");
         args.add(Long.toString(delta));
-        addDay(args, b.reset(), local);
+        addDay(args, b, local);
         link.call(new String[]{b.key()}, args.toArray(String[]::new));
     }
 
@@ -359,19 +365,28 @@ public final class SharedWindows {
         args.add(Long.toString(l.tpd()));
     }
 
-    private void addDay(List<String> args, DailyReset reset, long local) {
+    /**
+     * The calendar-day boundaries around {@code local} (previous, current, next), or three -1 for a
+     * sliding day. They are wall-clock facts: computed on the wall clock, and sent as wall-clock
+     * instants with Redis time (its clock is a wall clock) or as engine instants otherwise.
+     */
+    private void addDay(List<String> args, BucketRef b, long local) {
+        DailyReset reset = b.reset();
         if (reset == null || !reset.isCalendar()) {
             args.add("-1");
             args.add("-1");
             args.add("-1");
             return;
         }
-        long start = reset.dayStartMillis(local);
+        EngineTime t = b.time();
+        long wall = t == null ? local : t.toWall(local);
+        long start = reset.dayStartMillis(wall);
         long prev = reset.dayStartMillis(start - 1);
-        long next = reset.nextReset(Instant.ofEpochMilli(local)).toEpochMilli();
+        long next = reset.nextReset(Instant.ofEpochMilli(wall)).toEpochMilli();
+        boolean engine = !redisClock && t != null;
         // absolute instants: the script compares them with its own clock and picks the day it is in
-        args.add(Long.toString(prev));
-        args.add(Long.toString(start));
-        args.add(Long.toString(next));
+        args.add(Long.toString(engine ? t.fromWall(prev) : prev));
+        args.add(Long.toString(engine ? t.fromWall(start) : start));
+        args.add(Long.toString(engine ? t.fromWall(next) : next));
     }
 }

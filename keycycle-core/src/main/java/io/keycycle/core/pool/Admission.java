@@ -38,7 +38,7 @@ final class Admission {
             pinned = ctx.find(o.pinnedKey());
             if (pinned.flag.disabled()) throw new InvalidKeyException(ctx.provider(), pinned.key.fingerprint(), pinned.flag.disabledReason());
         }
-        long now = ctx.clock.millis();
+        long now = ctx.time.now();
         leases.sweepIfDue(now);
         if (ring.waiters.isEmpty()) {
             Lease l = tryOnce(ring, o, pinned, now);
@@ -55,7 +55,7 @@ final class Admission {
         long started = now;
         try {
             while (true) {
-                now = ctx.clock.millis();
+                now = ctx.time.now();
                 if (ring.waiters.peekFirst() == me) {
                     Lease l = tryOnce(ring, o, pinned, now);
                     if (l != null) {
@@ -67,13 +67,13 @@ final class Admission {
                         emitWaited(ring, started, now, false);
                         throw reject(ring, b, now);
                     }
-                    ctx.clock.parkUntil(Math.min(b.retryAt, deadline));
+                    ctx.time.parkUntil(Math.min(b.retryAt, deadline));
                 } else {
                     if (now >= deadline) {
                         emitWaited(ring, started, now, false);
                         throw reject(ring, blocked(ring, o, pinned, now), now);
                     }
-                    ctx.clock.parkUntil(deadline);
+                    ctx.time.parkUntil(deadline);
                 }
             }
         } catch (InterruptedException e) {
@@ -86,11 +86,19 @@ final class Admission {
         }
     }
 
+    /** What the pool can offer a call of {@code model} reserving {@code tokens} now. */
+    io.keycycle.core.PoolAvailability availability(String model, long tokens) {
+        long now = ctx.time.now();
+        Blocked b = blocked(rings.ring(model), AcquireOptions.of(model, tokens), null, now);
+        return new io.keycycle.core.PoolAvailability(b.retryAt == Long.MAX_VALUE ? null : ctx.time.instant(Math.max(now, b.retryAt)),
+                ctx.keys.length, b.cooling, b.parked, b.disabled);
+    }
+
     /** Earliest instant at which a call of {@code model} reserving {@code tokens} is admissible (null: never). */
     Instant nextAdmissible(String model, long tokens) {
-        long now = ctx.clock.millis();
+        long now = ctx.time.now();
         Blocked b = blocked(rings.ring(model), AcquireOptions.of(model, tokens), null, now);
-        return b.retryAt == Long.MAX_VALUE ? null : Instant.ofEpochMilli(Math.max(now, b.retryAt));
+        return b.retryAt == Long.MAX_VALUE ? null : ctx.time.instant(Math.max(now, b.retryAt));
     }
 
     private Lease tryOnce(ModelRing ring, AcquireOptions o, KeyEntry pinned, long now) {
@@ -191,7 +199,7 @@ final class Admission {
         Lease l = new Lease(leases, id, e, b, ring, at, tokens, Saturating.add(at, Saturating.millis(ctx.policy.leaseTimeout())));
         leases.opened(l);
         if (ctx.hasListeners()) {
-            ctx.emit(new KeycycleEvent.Admitted(Instant.ofEpochMilli(at), ctx.provider(), e.key.scope(), e.key.fingerprint(),
+            ctx.emit(new KeycycleEvent.Admitted(ctx.time.instant(at), ctx.provider(), e.key.scope(), e.key.fingerprint(),
                     ring.model, tokens, id));
         }
         return l;
@@ -204,7 +212,7 @@ final class Admission {
         PoolStateStore.ModelFlag ms = ring.state;
         if (ms.unavailableAt(now)) {
             return new Blocked(Long.MAX_VALUE, 0, 0, 0, "model " + ring.model + " is unavailable: " + ms.unavailableReason()
-                    + " (re-checked at " + Instant.ofEpochMilli(ms.recheckAt()) + ")");
+                    + " (re-checked at " + ctx.time.instant(ms.recheckAt()) + ")");
         }
         long tokens = o.estimatedTokens();
         long earliest = Long.MAX_VALUE;
@@ -239,16 +247,16 @@ final class Admission {
     }
 
     private NoAvailableKeyException reject(ModelRing ring, Blocked b, long now) {
-        Instant retryAt = b.retryAt == Long.MAX_VALUE ? null : Instant.ofEpochMilli(Math.max(b.retryAt, now));
+        Instant retryAt = b.retryAt == Long.MAX_VALUE ? null : ctx.time.instant(Math.max(b.retryAt, now));
         if (ctx.hasListeners()) {
-            ctx.emit(new KeycycleEvent.Rejected(Instant.ofEpochMilli(now), ctx.provider(), ring.model, retryAt, b.why));
+            ctx.emit(new KeycycleEvent.Rejected(ctx.time.instant(now), ctx.provider(), ring.model, retryAt, b.why));
         }
         return new NoAvailableKeyException(ctx.provider(), ring.model, ctx.keys.length, b.cooling, b.parked, b.disabled, retryAt, b.why);
     }
 
     private void emitWaited(ModelRing ring, long started, long now, boolean served) {
         if (ctx.hasListeners()) {
-            ctx.emit(new KeycycleEvent.Waited(Instant.ofEpochMilli(now), ctx.provider(), ring.model, now - started, served));
+            ctx.emit(new KeycycleEvent.Waited(ctx.time.instant(now), ctx.provider(), ring.model, now - started, served));
         }
     }
 }

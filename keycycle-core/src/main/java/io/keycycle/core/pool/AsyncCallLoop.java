@@ -47,7 +47,7 @@ final class AsyncCallLoop<T> {
 
     private void attempt() {
         if (promise.isDone()) return;
-        long now = pool.clock().millis();
+        long now = pool.time().now();
         RateLimitException late = attempts.expired(now);
         if (late != null) {
             promise.completeExceptionally(late);
@@ -85,7 +85,7 @@ final class AsyncCallLoop<T> {
     private boolean waitFor(NoAvailableKeyException e, long now) {
         Instant at = e.retryAt();
         if (at == null) return false;
-        long due = Math.max(at.toEpochMilli(), now + REQUEUE_MILLIS);
+        long due = Math.max(pool.time().at(at), now + REQUEUE_MILLIS);
         if (due >= attempts.deadline()) return false;
         pool.timer().schedule(due, this::attempt);
         return true;

@@ -32,10 +32,10 @@ final class CallAttempts {
     CallAttempts(KeyPool pool, CallOptions options) {
         this.pool = pool;
         this.options = options;
-        this.deadline = Saturating.add(pool.clock().millis(), Saturating.millis(options.timeout()));
+        this.deadline = Saturating.add(pool.time().now(), Saturating.millis(options.timeout()));
     }
 
-    /** Clock millis at which the call gives up. */
+    /** Engine time at which the call gives up. */
     long deadline() { return deadline; }
 
     boolean anyAttempt() { return !attempts.isEmpty(); }
@@ -43,18 +43,29 @@ final class CallAttempts {
     /** The failure to end with because the deadline passed at {@code now}, or null while time is left. */
     RateLimitException expired(long now) {
         if (now < deadline) return null;
-        return new RateLimitException(pool.provider(), options.model(), attempts, "deadline of " + options.timeout() + " passed", lastCause);
+        return new RateLimitException(pool.provider(), options.model(), attempts, "deadline of " + options.timeout() + " passed", lastCause,
+                false, availability());
     }
 
     /** The failure to end with when no key could be admitted: the refusal itself before any attempt. */
     RuntimeException noKey(NoAvailableKeyException e) {
         if (attempts.isEmpty()) return e;
-        return new RateLimitException(pool.provider(), options.model(), attempts, "no key left to try", lastCause == null ? e : lastCause);
+        return new RateLimitException(pool.provider(), options.model(), attempts, "no key left to try", lastCause == null ? e : lastCause,
+                false, io.keycycle.core.PoolAvailability.of(e));
+    }
+
+    /** What the pool can offer this call's model when it gives up (so the failure carries it). */
+    private io.keycycle.core.PoolAvailability availability() {
+        try {
+            return pool.availability(options.model(), options.estimatedTokens());
+        } catch (RuntimeException unknownModel) {
+            return null;
+        }
     }
 
     /** The outcome of a call that returned {@code result}. */
     Outcome classify(Object result) {
-        Instant now = Instant.ofEpochMilli(pool.clock().millis());
+        Instant now = pool.time().wallNow();
         if (result instanceof ProviderResponse r) return pool.profile().classify(r, now);
         if (result instanceof ProviderAnswer a) return pool.profile().classify(a.response(), now);
         if (result instanceof HttpFailure f) return pool.profile().classify(f.toResponse(), now);
@@ -66,7 +77,7 @@ final class CallAttempts {
     /** The outcome of a call that failed with {@code failure} (a partial answer is judged by its cause). */
     Outcome classifyFailure(Throwable failure) {
         Throwable classified = failure instanceof PartialAnswerException && failure.getCause() != null ? failure.getCause() : failure;
-        return pool.profile().classify(classified, Instant.ofEpochMilli(pool.clock().millis()));
+        return pool.profile().classify(classified, pool.time().wallNow());
     }
 
     /**
@@ -94,13 +105,16 @@ final class CallAttempts {
                 : result instanceof ProviderResponse pr ? new ProviderHttpException(provider, pr)
                 : result instanceof ProviderAnswer pa ? new ProviderHttpException(provider, pa.response()) : null;
         if (failure instanceof PartialAnswerException || result instanceof ProviderAnswer a && !a.retryable()) {
-            throw new RateLimitException(provider, model, attempts, "failed after part of the answer was delivered", lastCause, true);
+            throw new RateLimitException(provider, model, attempts, "failed after part of the answer was delivered", lastCause, true,
+                    availability());
         }
         if (!outcome.kind().rotates()) {
-            throw new RateLimitException(provider, model, attempts, "not retryable (" + outcome.kind() + ")", lastCause);
+            throw new RateLimitException(provider, model, attempts, "not retryable (" + outcome.kind() + ")", lastCause, false,
+                    availability());
         }
         if (attempts.size() > options.maxRetries()) {
-            throw new RateLimitException(provider, model, attempts, "retries exhausted (maxRetries=" + options.maxRetries() + ")", lastCause);
+            throw new RateLimitException(provider, model, attempts, "retries exhausted (maxRetries=" + options.maxRetries() + ")", lastCause,
+                    false, availability());
         }
         return Next.ROTATE;
     }

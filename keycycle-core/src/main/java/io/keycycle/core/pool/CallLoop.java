@@ -22,7 +22,7 @@ final class CallLoop<T> {
     T run() {
         CallAttempts attempts = new CallAttempts(pool, options);
         while (true) {
-            long now = pool.clock().millis();
+            long now = pool.time().now();
             RateLimitException late = attempts.expired(now);
             if (late != null) throw late;
             Lease lease;

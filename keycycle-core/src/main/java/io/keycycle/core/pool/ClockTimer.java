@@ -1,28 +1,28 @@
 package io.keycycle.core.pool;
 
-import io.keycycle.core.EngineClock;
+import io.keycycle.core.EngineTime;
 import org.slf4j.LoggerFactory;
 
 import java.util.PriorityQueue;
 
 /**
  * Runs tasks at instants of an {@link EngineClock} on one daemon thread, so a non-blocking call
- * can wait for a key without holding a thread of its own. It waits with the clock's
- * {@link EngineClock#parkUntil}, so a test clock that is advanced runs the due tasks at once.
+ * can wait for a key without holding a thread of its own. Instants are engine time; it waits with
+ * {@link EngineTime#parkUntil}, so a test clock that is advanced runs the due tasks at once.
  * Tasks must be short: they share the one thread.
  */
 final class ClockTimer {
 
     private record Task(long due, long seq, Runnable run) { }
 
-    private final EngineClock clock;
+    private final EngineTime time;
     private final PriorityQueue<Task> queue = new PriorityQueue<>((a, b) ->
             a.due != b.due ? Long.compare(a.due, b.due) : Long.compare(a.seq, b.seq));
     private final Thread thread;
     private long seq;
 
-    ClockTimer(EngineClock clock, String name) {
-        this.clock = clock;
+    ClockTimer(EngineTime time, String name) {
+        this.time = time;
         this.thread = new Thread(this::loop, name);
         thread.setDaemon(true);
         thread.start();
@@ -36,7 +36,7 @@ final class ClockTimer {
             queue.add(t);
             first = queue.peek() == t;
         }
-        if (first) clock.wake(thread);
+        if (first) time.clock().wake(thread);
     }
 
     /** Tasks not yet run. */
@@ -53,7 +53,7 @@ final class ClockTimer {
             synchronized (queue) {
                 Task head = queue.peek();
                 until = head == null ? Long.MAX_VALUE : head.due;
-                if (head != null && head.due <= clock.millis()) due = queue.poll();
+                if (head != null && head.due <= time.now()) due = queue.poll();
             }
             if (due != null) {
                 try {
@@ -64,7 +64,7 @@ final class ClockTimer {
                 continue;
             }
             try {
-                clock.parkUntil(until);
+                time.parkUntil(until);
             } catch (InterruptedException e) {
                 return;
             }

@@ -4,6 +4,7 @@ import io.keycycle.core.ApiKey;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.EngineClock;
 import io.keycycle.core.EngineRestorer;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.InvalidKeyException;
 import io.keycycle.core.KeyNotFoundException;
 import io.keycycle.core.KeycycleEvent;
@@ -76,6 +77,9 @@ public final class KeyPool implements EngineRestorer {
 
     public EngineClock clock() { return ctx.clock; }
 
+    /** Engine time of this pool: the monotonic timeline its windows, cooldowns and deadlines run on. */
+    EngineTime time() { return ctx.time; }
+
     /** Where this pool keeps its windows and states. */
     public PoolStateStore stateStore() { return ctx.store; }
 
@@ -109,6 +113,9 @@ public final class KeyPool implements EngineRestorer {
      * @throws ConfigurationException the model is unknown to the catalog
      */
     public Lease acquire(AcquireOptions o) { return admission.acquire(o); }
+
+    /** What this pool can offer a call of {@code model} reserving {@code tokens} now: earliest instant and key counts. */
+    public io.keycycle.core.PoolAvailability availability(String model, long tokens) { return admission.availability(model, tokens); }
 
     /** Earliest instant at which a call of {@code model} reserving {@code tokens} is admissible (null: never). */
     public Instant nextAdmissible(String model, long tokens) { return admission.nextAdmissible(model, tokens); }
@@ -202,7 +209,7 @@ public final class KeyPool implements EngineRestorer {
         if (t == null) {
             synchronized (this) {
                 t = timer;
-                if (t == null) timer = t = new ClockTimer(ctx.clock, "keycycle-" + ctx.provider() + "-timer");
+                if (t == null) timer = t = new ClockTimer(ctx.time, "keycycle-" + ctx.provider() + "-timer");
             }
         }
         return t;

@@ -62,7 +62,7 @@ public final class Lease {
 
     public long estimatedTokens() { return estimatedTokens; }
 
-    public Instant admittedAt() { return Instant.ofEpochMilli(admittedAt); }
+    public Instant admittedAt() { return leases.wall(admittedAt); }
 
     /** True once reported, abandoned, released or expired. */
     public boolean isDone() { return state.get() != OPEN; }

@@ -32,6 +32,9 @@ final class Leases {
 
     long nextId() { return ids.incrementAndGet(); }
 
+    /** Engine instant {@code engineMillis} on the wall clock. */
+    Instant wall(long engineMillis) { return ctx.time.instant(engineMillis); }
+
     void opened(Lease l) { open.put(l.id, l); }
 
     int openCount() { return open.size(); }
@@ -39,7 +42,7 @@ final class Leases {
     boolean settle(Lease l, Outcome o) {
         if (!l.state.compareAndSet(Lease.OPEN, Lease.SETTLED)) return lateUsage(l, o);
         open.remove(l.id);
-        long now = ctx.clock.millis();
+        long now = ctx.time.now();
         OutcomeKind kind = o.kind();
         boolean counted = kind.countedByProvider();
         long actual = o.usage() != null ? o.usage().charged() : kind == OutcomeKind.SUCCESS ? l.estimatedTokens : 0;
@@ -48,7 +51,7 @@ final class Leases {
             ApiKey k = l.entry.key;
             long prompt = o.usage() == null ? 0 : o.usage().promptTokens();
             long completion = o.usage() == null ? 0 : o.usage().completionTokens();
-            ctx.emit(new KeycycleEvent.Settled(Instant.ofEpochMilli(now), Instant.ofEpochMilli(l.admittedAt), ctx.provider(),
+            ctx.emit(new KeycycleEvent.Settled(ctx.time.instant(now), ctx.time.instant(l.admittedAt), ctx.provider(),
                     k.scope(), k.fingerprint(), l.ring.model, kind, o.status(), counted ? 1 : 0, prompt, completion, actual, l.id));
         }
         effects.apply(l, o, now);
@@ -60,11 +63,11 @@ final class Leases {
     boolean abandon(Lease l, String why) {
         if (!l.state.compareAndSet(Lease.OPEN, Lease.ABANDONED)) return false;
         open.remove(l.id);
-        long now = ctx.clock.millis();
+        long now = ctx.time.now();
         l.abandonedAt = l.bucket.settle(now, l.id, l.admittedAt, l.estimatedTokens, true, l.estimatedTokens);
         if (ctx.hasListeners()) {
             ApiKey k = l.entry.key;
-            ctx.emit(new KeycycleEvent.Settled(Instant.ofEpochMilli(now), Instant.ofEpochMilli(l.admittedAt), ctx.provider(),
+            ctx.emit(new KeycycleEvent.Settled(ctx.time.instant(now), ctx.time.instant(l.admittedAt), ctx.provider(),
                     k.scope(), k.fingerprint(), l.ring.model, OutcomeKind.TRANSIENT, 0, 1, 0, 0, l.estimatedTokens, l.id));
         }
         LoggerFactory.getLogger(KeyPool.class).debug("lease {} abandoned ({}): request and {} estimated tokens stay counted",
@@ -76,7 +79,7 @@ final class Leases {
     private boolean lateUsage(Lease l, Outcome o) {
         if (o.kind() != OutcomeKind.SUCCESS || o.usage() == null) return false;
         if (!l.state.compareAndSet(Lease.ABANDONED, Lease.SETTLED)) return false;
-        long now = ctx.clock.millis();
+        long now = ctx.time.now();
         long delta = o.usage().charged() - l.estimatedTokens;
         l.bucket.record(now, l.abandonedAt, 0, delta);
         if (delta < 0) {
@@ -85,7 +88,7 @@ final class Leases {
         }
         if (ctx.hasListeners()) {
             ApiKey k = l.entry.key;
-            ctx.emit(new KeycycleEvent.Settled(Instant.ofEpochMilli(now), Instant.ofEpochMilli(l.admittedAt), ctx.provider(),
+            ctx.emit(new KeycycleEvent.Settled(ctx.time.instant(now), ctx.time.instant(l.admittedAt), ctx.provider(),
                     k.scope(), k.fingerprint(), l.ring.model, OutcomeKind.SUCCESS, o.status(), 0,
                     o.usage().promptTokens(), o.usage().completionTokens(), delta, l.id));
         }
@@ -94,7 +97,7 @@ final class Leases {
 
     /** Releases the token reservations of leases never reported within the lease timeout (the requests stay). */
     int expire() {
-        long now = ctx.clock.millis();
+        long now = ctx.time.now();
         int n = 0;
         for (Lease l : open.values()) {
             if (l.expiresAt <= now && l.state.compareAndSet(Lease.OPEN, Lease.SETTLED)) {
@@ -103,7 +106,7 @@ final class Leases {
                 n++;
                 if (ctx.hasListeners()) {
                     ApiKey k = l.entry.key;
-                    ctx.emit(new KeycycleEvent.LeaseExpired(Instant.ofEpochMilli(now), Instant.ofEpochMilli(l.admittedAt),
+                    ctx.emit(new KeycycleEvent.LeaseExpired(ctx.time.instant(now), ctx.time.instant(l.admittedAt),
                             ctx.provider(), k.scope(), k.fingerprint(), l.ring.model, l.estimatedTokens, l.id));
                 }
                 rings.wake(l.ring);

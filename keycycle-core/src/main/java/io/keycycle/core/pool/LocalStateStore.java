@@ -1,6 +1,7 @@
 package io.keycycle.core.pool;
 
 import io.keycycle.core.DailyReset;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.Limits;
 
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,31 +16,34 @@ final class LocalStateStore implements PoolStateStore {
 
     private final ConcurrentHashMap<BucketId, QuotaBucket> buckets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Limits, Limits> limitValues = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, LocalHold> scopes = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, LocalKeyFlag> keys = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, ModelState> models = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Name, LocalHold> scopes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Name, LocalKeyFlag> keys = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Name, ModelState> models = new ConcurrentHashMap<>();
+
+    /** A provider and a scope, fingerprint or model: holds existing strings (no concatenation per key). */
+    private record Name(String provider, String name) { }
 
     @Override
-    public Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset) {
+    public Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset, EngineTime time) {
         Limits shared = limitValues.computeIfAbsent(limits, x -> x);
-        QuotaBucket b = buckets.computeIfAbsent(id, x -> new QuotaBucket(id, shared, dailyReset));
+        QuotaBucket b = buckets.computeIfAbsent(id, x -> new QuotaBucket(id, shared, dailyReset, time));
         b.tighten(shared, l -> limitValues.computeIfAbsent(l, x -> x));
         return b;
     }
 
     @Override
     public Hold scope(String provider, String scope) {
-        return scopes.computeIfAbsent(provider + '\u0000' + scope, x -> new LocalHold());
+        return scopes.computeIfAbsent(new Name(provider, scope), x -> new LocalHold());
     }
 
     @Override
     public KeyFlag key(String provider, String fingerprint) {
-        return keys.computeIfAbsent(provider + '\u0000' + fingerprint, x -> new LocalKeyFlag());
+        return keys.computeIfAbsent(new Name(provider, fingerprint), x -> new LocalKeyFlag());
     }
 
     @Override
     public ModelFlag model(String provider, String model) {
-        return models.computeIfAbsent(provider + '\u0000' + model, x -> new ModelState());
+        return models.computeIfAbsent(new Name(provider, model), x -> new ModelState());
     }
 
     @Override public void addListener(Listener l) { }

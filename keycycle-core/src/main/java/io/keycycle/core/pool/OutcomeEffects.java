@@ -52,9 +52,9 @@ final class OutcomeEffects {
                 learn(l, o.observations(), now);
             }
             case QUOTA_EXHAUSTED -> {
-                long reset = o.until() != null ? o.until().toEpochMilli()
+                long reset = o.until() != null ? ctx.time.at(o.until())
                         : o.retryAfter() != null ? now + o.retryAfter().toMillis()
-                        : spec.dailyReset().nextReset(Instant.ofEpochMilli(now)).toEpochMilli();
+                        : ctx.time.fromWall(spec.dailyReset().nextReset(ctx.time.instant(now)).toEpochMilli());
                 long cap = now + Limits.Span.DAY.millis() + Saturating.millis(policy.maxCooldown());
                 long until = Math.min(Math.max(reset, now + 1000), cap);
                 String why = "daily quota exhausted" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
@@ -99,8 +99,8 @@ final class OutcomeEffects {
     }
 
     /** The wait an outcome asks for: its explicit instant or duration, else the floor. */
-    private static long waitMillis(Outcome o, long now, Duration floor) {
-        if (o.until() != null) return Math.max(0, o.until().toEpochMilli() - now);
+    private long waitMillis(Outcome o, long now, Duration floor) {
+        if (o.until() != null) return Math.max(0, ctx.time.at(o.until()) - now);
         if (o.retryAfter() != null) return Math.max(0, o.retryAfter().toMillis());
         return floor.toMillis();
     }
@@ -162,7 +162,7 @@ final class OutcomeEffects {
     void emitState(KeycycleEvent.Level level, String scope, String fp, String model, KeyState state, long until,
                            String why, long now) {
         if (!ctx.hasListeners()) return;
-        ctx.emit(new KeycycleEvent.StateChanged(Instant.ofEpochMilli(now), spec.name(), level, scope, fp, model, state,
-                until <= 0 ? null : Instant.ofEpochMilli(until), why));
+        ctx.emit(new KeycycleEvent.StateChanged(ctx.time.instant(now), spec.name(), level, scope, fp, model, state,
+                until <= 0 ? null : ctx.time.instant(until), why));
     }
 }

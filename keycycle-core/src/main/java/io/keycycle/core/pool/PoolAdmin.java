@@ -19,21 +19,21 @@ final class PoolAdmin {
 
     void disable(String keyId, String reason) {
         effects.disable(ctx.find(keyId), "disabled by operator: " + (reason == null || reason.isBlank() ? "no reason given" : reason),
-                ctx.clock.millis());
+                ctx.time.now());
     }
 
     void enable(String keyId) {
         KeyEntry e = ctx.find(keyId);
         if (!e.flag.enable()) return;
         effects.emitState(KeycycleEvent.Level.KEY, e.key.scope(), e.key.fingerprint(), ALL_MODELS, KeyState.READY, 0,
-                "enabled by operator", ctx.clock.millis());
+                "enabled by operator", ctx.time.now());
         rings.wakeAll();
     }
 
     boolean clearModel(String model) {
         ModelRing ring = rings.ring(model);
         if (!ring.state.clearUnavailable()) return false;
-        effects.emitState(KeycycleEvent.Level.MODEL, null, null, ring.model, KeyState.READY, 0, "cleared by operator", ctx.clock.millis());
+        effects.emitState(KeycycleEvent.Level.MODEL, null, null, ring.model, KeyState.READY, 0, "cleared by operator", ctx.time.now());
         rings.wake(ring);
         return true;
     }

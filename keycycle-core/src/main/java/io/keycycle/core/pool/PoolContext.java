@@ -3,6 +3,7 @@ package io.keycycle.core.pool;
 import io.keycycle.core.ApiKey;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.EngineClock;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.KeyNotFoundException;
 import io.keycycle.core.KeycycleEvent;
 import io.keycycle.core.KeycycleListener;
@@ -25,6 +26,8 @@ final class PoolContext {
     final ProviderProfile profile;
     final LimitResolver resolver;
     final EngineClock clock;
+    /** Engine time on {@link #clock}: every elapsed time of the pool is measured on it. */
+    final EngineTime time;
     final Selection selection;
     final PoolPolicy policy;
     final PoolStateStore store;
@@ -38,6 +41,7 @@ final class PoolContext {
         this.profile = profile;
         this.resolver = resolver;
         this.clock = clock;
+        this.time = EngineTime.of(clock);
         this.selection = selection;
         this.policy = policy;
         this.store = store;

@@ -29,22 +29,22 @@ final class PoolHydration {
         if (e == null) return;
         ModelRing ring = rings.ringOrNull(model);
         if (ring == null) return;
-        long now = ctx.clock.millis();
-        long at = admittedAt.toEpochMilli();
+        long now = ctx.time.now();
+        long at = ctx.time.at(admittedAt);
         if (at > now || at <= now - Limits.Span.DAY.millis()) return;
         ring.buckets[e.position].record(now, at, requests, chargedTokens);
     }
 
     void restoreState(KeycycleEvent.StateChanged s) {
         if (!ctx.provider().equals(s.provider())) return;
-        long now = ctx.clock.millis();
-        long until = s.until() == null ? 0 : s.until().toEpochMilli();
+        long now = ctx.time.now();
+        long until = s.until() == null ? 0 : ctx.time.at(s.until());
         String why = s.reason() == null ? "restored" : s.reason();
         switch (s.level()) {
             case KEY -> {
                 KeyEntry e = s.fingerprint() == null ? null : ctx.byFingerprint.get(s.fingerprint());
                 if (e == null) return;
-                if (s.state() == KeyState.DISABLED) e.flag.disable(why, s.at().toEpochMilli());
+                if (s.state() == KeyState.DISABLED) e.flag.disable(why, ctx.time.at(s.at()));
                 else if (s.state() == KeyState.READY) e.flag.enable();
             }
             case SCOPE -> {
@@ -66,8 +66,7 @@ final class PoolHydration {
                 if (ring == null) return;
                 if (s.state() == KeyState.MODEL_UNAVAILABLE) {
                     // a row without a re-check instant (written before re-checks existed) counts from when it was written
-                    long recheck = until > 0 ? until
-                            : Saturating.add(s.at().toEpochMilli(), Saturating.millis(ctx.policy.modelRecheckBase()));
+                    long recheck = ctx.time.at(ctx.policy.holdsUntil(s));
                     if (recheck > now) ring.state.restoreUnavailable(recheck, why);
                 } else if (s.state() == KeyState.READY) {
                     ring.state.clearUnavailable();

@@ -42,6 +42,28 @@ public record PoolPolicy(Duration rateLimitFloor, Duration maxCooldown, Duration
                 modelRecheckBase, modelRecheckMax);
     }
 
+    /**
+     * The wall-clock instant until which a persisted state still holds (null: until changed, as a
+     * disabled key), or {@code at}'s own instant when it holds no more. A model reported gone holds
+     * until its re-check instant — a row written without one, {@link #modelRecheckBase()} after it
+     * was written; cooldowns and parks until their end. Hydration and {@code keycycle status} both
+     * use this rule.
+     */
+    public java.time.Instant holdsUntil(io.keycycle.core.KeycycleEvent.StateChanged s) {
+        return switch (s.state()) {
+            case DISABLED -> null;
+            case READY -> s.at();
+            case MODEL_UNAVAILABLE -> s.until() != null ? s.until() : s.at().plus(modelRecheckBase);
+            case COOLING, PARKED -> s.until() != null ? s.until() : s.at();
+        };
+    }
+
+    /** True when the persisted state {@code s} still holds at {@code now} (see {@link #holdsUntil}). */
+    public boolean stillHolds(io.keycycle.core.KeycycleEvent.StateChanged s, java.time.Instant now) {
+        java.time.Instant until = holdsUntil(s);
+        return until == null || until.isAfter(now);
+    }
+
     /** How long a model the provider reported gone stays unavailable before a re-check, first and at most. */
     public PoolPolicy withModelRecheck(Duration base, Duration max) {
         return new PoolPolicy(rateLimitFloor, maxCooldown, overloadBase, overloadMax, overloadJitter, paymentTransient,

@@ -20,10 +20,10 @@ final class PoolSnapshots {
     }
 
     PoolSnapshot snapshot() {
-        long now = ctx.clock.millis();
+        long now = ctx.time.now();
         List<PoolSnapshot.KeyView> kv = new ArrayList<>(ctx.keys.length);
         for (KeyEntry e : ctx.keys) {
-            KeyStatus st = e.flag.disabled() ? new KeyStatus(KeyState.DISABLED, null, e.flag.disabledReason()) : held(e.scope, now);
+            KeyStatus st = e.flag.disabled() ? new KeyStatus(KeyState.DISABLED, null, e.flag.disabledReason()) : held(e.scope, now, ctx.time);
             kv.add(new PoolSnapshot.KeyView(e.key.index(), e.key.fingerprint(), e.key.scope(), st.state(), st.until(), st.reason()));
         }
         Map<PoolStateStore.BucketId, PoolStateStore.Bucket> buckets = new HashMap<>();
@@ -37,7 +37,7 @@ final class PoolSnapshots {
                 long used = b.used(now, m);
                 if (limit != Limits.NONE || used > 0) usage.add(new PoolSnapshot.MetricUsage(m, used, limit));
             }
-            KeyStatus st = held(b.hold(), now);
+            KeyStatus st = held(b.hold(), now, ctx.time);
             bv.add(new PoolSnapshot.BucketView(b.id().scope(), b.id().model(), st.state(), st.until(), st.reason(), usage));
         }
         bv.sort((a, c) -> a.scope().equals(c.scope()) ? a.model().compareTo(c.model()) : a.scope().compareTo(c.scope()));
@@ -47,17 +47,17 @@ final class PoolSnapshots {
             boolean gone = ms.unavailableAt(now);
             long backoff = ms.backoffUntil();
             mv.add(new PoolSnapshot.ModelView(r.model, gone, gone ? ms.unavailableReason() : null,
-                    now < backoff ? Instant.ofEpochMilli(backoff) : null, gone ? Instant.ofEpochMilli(ms.recheckAt()) : null));
+                    now < backoff ? ctx.time.instant(backoff) : null, gone ? ctx.time.instant(ms.recheckAt()) : null));
         }
         mv.sort((a, c) -> a.model().compareTo(c.model()));
-        return new PoolSnapshot(ctx.provider(), Instant.ofEpochMilli(now), kv, bv, mv);
+        return new PoolSnapshot(ctx.provider(), ctx.time.instant(now), kv, bv, mv);
     }
 
     /** The state a hold puts on its keys at {@code now}: parked over cooling over ready. */
-    static KeyStatus held(PoolStateStore.Hold h, long now) {
+    static KeyStatus held(PoolStateStore.Hold h, long now, io.keycycle.core.EngineTime time) {
         long parked = h.parkedUntil(), cooling = h.coolingUntil();
-        if (now < parked) return new KeyStatus(KeyState.PARKED, Instant.ofEpochMilli(parked), h.parkedReason());
-        if (now < cooling) return new KeyStatus(KeyState.COOLING, Instant.ofEpochMilli(cooling), h.coolingReason());
+        if (now < parked) return new KeyStatus(KeyState.PARKED, time.instant(parked), h.parkedReason());
+        if (now < cooling) return new KeyStatus(KeyState.COOLING, time.instant(cooling), h.coolingReason());
         return KeyStatus.READY;
     }
 }

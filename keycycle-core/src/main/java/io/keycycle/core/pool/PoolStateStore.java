@@ -1,6 +1,7 @@
 package io.keycycle.core.pool;
 
 import io.keycycle.core.DailyReset;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.Limits;
 
 import java.time.Instant;
@@ -34,7 +35,9 @@ import java.util.Map;
  *
  * <p>Handles ({@link Bucket}, {@link Hold}, {@link KeyFlag}, {@link ModelFlag}) are obtained once
  * and kept by the pool; admission only calls methods on them, so a local implementation costs no
- * map lookup per call. All instants are engine milliseconds (see {@link io.keycycle.core.EngineClock}).
+ * map lookup per call. All instants are engine time ({@link EngineTime}: milliseconds on the wall
+ * clock's scale that never step); a shared store used by several processes must agree on one
+ * timeline (its own clock, or engine times that are wall-clock aligned within a stated skew).
  */
 public interface PoolStateStore {
 
@@ -53,9 +56,11 @@ public interface PoolStateStore {
     /**
      * The bucket {@code id}, created on first use with {@code limits} and {@code dailyReset}. A later
      * call with other limits tightens the bucket to the minimum of both (keys of one scope may
-     * resolve to different table rows).
+     * resolve to different table rows). {@code time} converts the engine instants the bucket is
+     * given into wall-clock readings, for the calendar day only (a provider's midnight is a wall-clock
+     * fact; every window and duration runs on engine time).
      */
-    Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset);
+    Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset, EngineTime time);
 
     /** The hold of a whole scope (every model): account-wide daily budgets, an organisation out of credits. */
     Hold scope(String provider, String scope);

@@ -1,6 +1,7 @@
 package io.keycycle.core.pool;
 
 import io.keycycle.core.DailyReset;
+import io.keycycle.core.EngineTime;
 import io.keycycle.core.Limits;
 import io.keycycle.core.Limits.Span;
 
@@ -42,7 +43,18 @@ final class QuotaBucket implements PoolStateStore.Bucket {
     /** The latest instant this bucket has been advanced to. */
     private long latest;
     private final DailyReset dailyReset;
+    /**
+     * Calendar days follow the wall clock (the provider resets at its midnight): the current day's
+     * start and the next reset as wall-clock readings, the engine instant the day started at (counts
+     * before it belong to the previous day, whatever the wall clock does afterwards), and the engine
+     * instant the next reset is expected at. The wall clock is read only once engine time reaches
+     * that instant, so a day never resets early; after a forward step of the wall clock it resets
+     * late by at most the step (refusing more, never admitting more).
+     */
+    private final EngineTime time;
+    private long dayStartWall = Long.MIN_VALUE;
     private long dayStart = Long.MIN_VALUE;
+    private long nextDayResetWall = Long.MIN_VALUE;
     private long nextDayReset = Long.MIN_VALUE;
 
     private final PoolStateStore.BucketId id;
@@ -60,7 +72,8 @@ final class QuotaBucket implements PoolStateStore.Bucket {
     /** Volatile hint: nothing will be admissible before this instant (state or request windows). */
     private volatile long blockedHint;
 
-    QuotaBucket(PoolStateStore.BucketId id, Limits limits, DailyReset dailyReset) {
+    QuotaBucket(PoolStateStore.BucketId id, Limits limits, DailyReset dailyReset, EngineTime time) {
+        this.time = time;
         this.id = id;
         this.scope = id.scope();
         this.model = id.model();
@@ -122,13 +135,18 @@ final class QuotaBucket implements PoolStateStore.Bucket {
         for (int s = 0; s < SPANS; s++) {
             if (s == Span.DAY.ordinal() && calendarDay()) {
                 if (now >= nextDayReset) {
-                    long start = dailyReset.dayStartMillis(now);
-                    if (start != dayStart) {
-                        dayStart = start;
-                        sums[s * 2] = 0;
-                        sums[s * 2 + 1] = 0;
+                    long wall = time.toWall(now);
+                    if (wall >= nextDayResetWall) {
+                        long start = dailyReset.dayStartMillis(wall);
+                        if (start != dayStartWall) {
+                            dayStartWall = start;
+                            dayStart = Math.min(now, time.fromWall(start));
+                            sums[s * 2] = 0;
+                            sums[s * 2 + 1] = 0;
+                        }
+                        nextDayResetWall = dailyReset.nextReset(java.time.Instant.ofEpochMilli(wall)).toEpochMilli();
                     }
-                    nextDayReset = dailyReset.nextReset(java.time.Instant.ofEpochMilli(now)).toEpochMilli();
+                    nextDayReset = Math.max(now + 1, time.fromWall(nextDayResetWall));
                 }
                 continue;
             }

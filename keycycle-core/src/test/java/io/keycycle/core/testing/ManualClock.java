@@ -13,6 +13,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * A clock that only moves when told to. Threads parked on it wake when {@link #advance} reaches
  * their deadline or when woken, so tests run days of traffic in milliseconds and can assert that a
  * waiter woke no later than the instant the engine computed.
+ *
+ * <p>It drives both readings: {@link #advance} and {@link #set} move the wall clock and the monotonic
+ * clock together (time passing); {@link #stepWall} moves only the wall clock, either way, as an
+ * operator or NTP stepping the system clock would. A parked thread waits for monotonic time, as on
+ * the system clock: its wall deadline is turned into a monotonic one when it parks.
  */
 public final class ManualClock implements EngineClock {
     private final ReentrantLock lock = new ReentrantLock();
@@ -20,6 +25,8 @@ public final class ManualClock implements EngineClock {
     private final Map<Thread, Long> parked = new HashMap<>();
     private final Map<Thread, Boolean> permits = new HashMap<>();
     private volatile long now;
+    /** Monotonic time in milliseconds (reported in nanoseconds); starts at an arbitrary origin. */
+    private volatile long mono = 1_000_000L;
 
     public ManualClock(Instant start) { this.now = start.toEpochMilli(); }
 
@@ -27,13 +34,29 @@ public final class ManualClock implements EngineClock {
 
     @Override public long millis() { return now; }
 
+    @Override public long nanos() { return mono * 1_000_000L; }
+
+    /** Time passes: both clocks move forward by {@code d}. */
     public void advance(Duration d) { set(now + d.toMillis()); }
 
+    /** Time passes until the wall clock reads {@code millis}: both clocks move forward by the same amount. */
     public void set(long millis) {
         lock.lock();
         try {
             if (millis < now) throw new IllegalArgumentException("time only moves forward");
+            mono += millis - now;
             now = millis;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The wall clock is stepped by {@code d} (negative: backwards); no time passes on the monotonic clock. */
+    public void stepWall(Duration d) {
+        lock.lock();
+        try {
+            now += d.toMillis();
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -77,8 +100,9 @@ public final class ManualClock implements EngineClock {
         try {
             if (permits.remove(me) != null) return;
             parked.put(me, deadline);
+            long monoDeadline = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : mono + Math.max(0, deadline - now);
             try {
-                while (now < deadline && permits.remove(me) == null) {
+                while (mono < monoDeadline && permits.remove(me) == null) {
                     changed.await();
                 }
             } finally {

@@ -53,7 +53,12 @@ public final class PrivateRedis implements AutoCloseable {
         long deadline = System.currentTimeMillis() + 10_000;
         while (System.currentTimeMillis() < deadline) {
             try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
+                // ready when it answers a command (+PONG, or -NOAUTH with a password)
+                s.setSoTimeout(1000);
+                s.getOutputStream().write("PING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                int c = s.getInputStream().read();
+                if (c == '+' || c == '-') return;
+                Thread.sleep(20);
             } catch (IOException notYet) {
                 Thread.sleep(20);
             }

@@ -1,0 +1,78 @@
+package io.keycycle.core;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Engine time: milliseconds on the wall clock's scale that advance with the monotonic clock
+ * ({@link EngineClock#nanos()}), anchored to the wall clock when this object is made. It never steps:
+ * when the wall clock is stepped, engine time keeps its pace and the difference between the two
+ * (the {@link #wallOffset() offset}) is the sum of the steps since then. Windows, cooldowns, waits,
+ * timeouts and lease expiry run on engine time, so a wall clock stepped back does not freeze full
+ * windows and one stepped forward does not end cooldowns early.
+ *
+ * <p>Instants that are calendar facts come from or go to the wall clock through
+ * {@link #fromWall(long)} / {@link #toWall(long)}: a provider's daily reset, an absolute reset time
+ * it sends, timestamps in events, snapshots and exceptions. Without steps, engine time and wall
+ * time are equal (to the millisecond) and the conversions change nothing.
+ */
+public final class EngineTime {
+    private final EngineClock clock;
+    private final long anchorWall;
+    private final long anchorNanos;
+
+    private EngineTime(EngineClock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.anchorNanos = clock.nanos();
+        this.anchorWall = clock.millis();
+    }
+
+    /** Engine time on {@code clock}, anchored to its wall clock now. */
+    public static EngineTime of(EngineClock clock) { return new EngineTime(clock); }
+
+    public EngineClock clock() { return clock; }
+
+    /** Engine time now, in milliseconds on the wall clock's scale. Never goes backwards. */
+    public long now() { return anchorWall + Math.floorDiv(clock.nanos() - anchorNanos, 1_000_000L); }
+
+    /** Wall clock minus engine time now: the sum of the wall clock's steps since the anchor. */
+    public long wallOffset() { return clock.millis() - now(); }
+
+    /** The wall-clock reading that corresponds to engine instant {@code engineMillis}, at today's offset. */
+    public long toWall(long engineMillis) {
+        if (engineMillis == Long.MAX_VALUE || engineMillis == Long.MIN_VALUE) return engineMillis;
+        return engineMillis + wallOffset();
+    }
+
+    /** The engine instant that corresponds to wall-clock reading {@code wallMillis}, at today's offset. */
+    public long fromWall(long wallMillis) {
+        if (wallMillis == Long.MAX_VALUE || wallMillis == Long.MIN_VALUE) return wallMillis;
+        return wallMillis - wallOffset();
+    }
+
+    /** Engine instant {@code engineMillis} as a wall-clock {@link Instant} (events, snapshots, exceptions). */
+    public Instant instant(long engineMillis) { return Instant.ofEpochMilli(toWall(engineMillis)); }
+
+    /** A wall-clock {@link Instant} (a provider's reset, a persisted record) as engine time. */
+    public long at(Instant wall) { return fromWall(wall.toEpochMilli()); }
+
+    /** The wall clock now, as an {@link Instant}. */
+    public Instant wallNow() { return Instant.ofEpochMilli(clock.millis()); }
+
+    /** Parks until engine instant {@code engineDeadline} (or a wake-up): a relative wait on the monotonic clock. */
+    public void parkUntil(long engineDeadline) throws InterruptedException {
+        if (engineDeadline == Long.MAX_VALUE) {
+            clock.parkUntil(Long.MAX_VALUE);
+            return;
+        }
+        long wait = Math.max(0, engineDeadline - now());
+        clock.parkUntil(Saturated.add(clock.millis(), wait));
+    }
+
+    private static final class Saturated {
+        static long add(long a, long b) {
+            long r = a + b;
+            return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+        }
+    }
+}
