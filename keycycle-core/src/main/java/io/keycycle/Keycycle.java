@@ -3,6 +3,10 @@ package io.keycycle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keycycle.core.ApiKey;
+import io.keycycle.core.Cluster;
+import io.keycycle.core.ClusterException;
+import io.keycycle.core.ClusterProvider;
+import io.keycycle.core.ClusterStatus;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.EngineClock;
 import io.keycycle.core.EngineRestorer;
@@ -22,6 +26,7 @@ import io.keycycle.core.client.StreamListener;
 import io.keycycle.core.client.StreamResult;
 import io.keycycle.core.client.TokenEstimator;
 import io.keycycle.core.config.Catalog;
+import io.keycycle.core.config.ClusterConfig;
 import io.keycycle.core.config.KeyLoader;
 import io.keycycle.core.config.KeycycleConfig;
 import io.keycycle.core.config.LoadedKeys;
@@ -83,6 +88,7 @@ public final class Keycycle implements AutoCloseable {
     private final Map<String, KeyPool> pools;
     private final Map<String, OpenAiCompatClient> clients;
     private final Persistence persistence;
+    private final Cluster cluster;
     private final EngineClock clock;
     private final Duration requestTimeout;
     private final List<KeycycleListener> listeners = new CopyOnWriteArrayList<>();
@@ -98,6 +104,7 @@ public final class Keycycle implements AutoCloseable {
         this.clock = b.clock;
         this.requestTimeout = b.requestTimeout;
         this.persistence = b.persistence;
+        this.cluster = b.cluster;
         listeners.addAll(b.listeners);
         Selection selection = b.selection != null ? b.selection : config.selection();
         KeycycleListener fanOut = this::publish;
@@ -116,6 +123,7 @@ public final class Keycycle implements AutoCloseable {
                     .profile(ProviderProfiles.forProvider(provider)).clock(clock).selection(selection)
                     .policy(b.policy).listener(fanOut);
             if (b.stateStore != null) pb.stateStore(b.stateStore);
+            else if (cluster != null) pb.stateStore(cluster.stateStore()); // windows and states shared with the fleet
             KeyPool pool = pb.build();
             ps.put(provider, pool);
             if (spec.baseUrl() != null) {
@@ -186,6 +194,9 @@ public final class Keycycle implements AutoCloseable {
 
     /** The re-prober of disabled keys, when enabled ({@link Builder#keyProbes}). */
     public Optional<KeyReprober> keyProbes() { return Optional.ofNullable(reprober); }
+
+    /** The fleet this process shares its pool with (see {@link Builder#redis}); empty when the pool is this process's alone. */
+    public Optional<ClusterStatus> cluster() { return Optional.ofNullable(cluster); }
 
     public EngineClock clock() { return clock; }
 
@@ -550,7 +561,11 @@ public final class Keycycle implements AutoCloseable {
                 // the JVM is already exiting
             }
         }
-        if (persistence != null) persistence.close();
+        try {
+            if (cluster != null) cluster.close();
+        } finally {
+            if (persistence != null) persistence.close();
+        }
     }
 
     /** Configures a {@link Keycycle}. Every setter validates at once. */
@@ -570,6 +585,8 @@ public final class Keycycle implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(120);
         private final List<KeycycleListener> listeners = new ArrayList<>();
         private io.keycycle.core.learn.ProbeSchedule keyProbes;
+        private String redisUrl;
+        private Cluster cluster;
 
         private Builder() { }
 
@@ -637,6 +654,14 @@ public final class Keycycle implements AutoCloseable {
 
         public Builder shutdownHook(boolean on) { this.shutdownHook = on; return this; }
 
+        /**
+         * Shares the pool with every process using the same Redis (needs {@code keycycle-redis} on
+         * the class path): {@code redis://[:password@]host[:port][/database]}. Beats
+         * {@code KEYCYCLE_REDIS_URL}, which beats {@code cluster.redis-url} of the file. A blank
+         * URL turns sharing off. See {@code docs/cluster.md}.
+         */
+        public Builder redis(String url) { this.redisUrl = url == null ? "" : url.trim(); return this; }
+
         public Builder requestTimeout(Duration t) {
             if (t == null || t.isNegative() || t.isZero()) throw new ConfigurationException("requestTimeout must be > 0, was " + t);
             this.requestTimeout = t;
@@ -676,7 +701,24 @@ public final class Keycycle implements AutoCloseable {
                     }
                 }
             }
-            return new Keycycle(this, catalog, merged);
+            cluster = joinCluster(cfg.cluster());
+            try {
+                return new Keycycle(this, catalog, merged);
+            } catch (RuntimeException e) {
+                if (cluster != null) cluster.close();
+                throw e;
+            }
+        }
+
+        /** The Redis URL in force: {@link #redis}, else {@code KEYCYCLE_REDIS_URL}, else the file's; none: no cluster. */
+        private Cluster joinCluster(ClusterConfig file) {
+            String url = redisUrl != null ? redisUrl : env.get("KEYCYCLE_REDIS_URL");
+            if (url == null) url = file.redisUrl();
+            if (url == null || url.isBlank()) return null;
+            ClusterConfig settings = new ClusterConfig(url.trim(), file.instanceId(), file.keyPrefix());
+            for (ClusterProvider cp : ServiceLoader.load(ClusterProvider.class)) return cp.join(settings, clock);
+            throw new ClusterException("a Redis URL is set (" + settings.toString().replaceAll(".*redisUrl=([^,]*),.*", "$1")
+                    + ") but keycycle-redis is not on the class path; add the io.keycycle:keycycle-redis dependency");
         }
     }
 }

@@ -154,9 +154,16 @@ final class KeycycleFactory {
      * No shutdown hook: the command closes it. Throws {@link io.keycycle.core.ConfigurationException}
      * when the key set-up has errors.
      */
-    Keycycle keycycle(KeycycleStore store) {
+    Keycycle keycycle(KeycycleStore store) { return keycycle(store, null); }
+
+    /**
+     * Like {@link #keycycle(KeycycleStore)}, sharing the pool through {@code redisUrl} when given
+     * (else {@code KEYCYCLE_REDIS_URL}, else {@code cluster.redis-url} of the file decide).
+     */
+    Keycycle keycycle(KeycycleStore store, String redisUrl) {
         Keycycle.Builder b = Keycycle.builder().env(env()).config(config()).persistence(store).shutdownHook(false)
                 .keyProbes(io.keycycle.core.learn.ProbeSchedule.DEFAULT);   // disabled keys come back when healthy
+        if (redisUrl != null) b.redis(redisUrl);
         Path file = envFile();
         if (file != null) b.dotEnv(file);
         return b.build();

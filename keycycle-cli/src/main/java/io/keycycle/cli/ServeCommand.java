@@ -31,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
                 "  KEYCYCLE_GATEWAY_TOKEN=s3cret-token keycycle serve --host 0.0.0.0",
                 "  keycycle serve --host 0.0.0.0 --token-file /run/secrets/gateway-token --admin-token-file /run/secrets/admin-token",
                 "  keycycle serve --db 'mysql+pymysql://app:pw@tidb.example:4000/keycycle?ssl_ca=/etc/ssl/ca.pem'",
+                "  keycycle serve --redis redis://10.0.0.5:6379   several gateways share one pool (docs/cluster.md)",
                 "",
                 "  curl http://127.0.0.1:8787/v1/chat/completions -H 'Content-Type: application/json' \\",
                 "       -d '{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}'"})
@@ -65,6 +66,11 @@ final class ServeCommand extends KeycycleCommand {
                     + "1..120 (default: ${DEFAULT-VALUE}).")
     int forecastMinutes;
 
+    @Option(names = "--redis", paramLabel = "URL",
+            description = "Share the pool with every gateway and library process using this Redis "
+                    + "(redis://[:password@]host[:port][/db]; default: $KEYCYCLE_REDIS_URL, else cluster.redis-url of the file).")
+    String redis;
+
     @Override
     protected boolean quietByDefault() { return false; }
 
@@ -89,7 +95,14 @@ final class ServeCommand extends KeycycleCommand {
         Keycycle keycycle = null;
         KeycycleGateway gateway = null;
         try {
-            keycycle = f.keycycle(store);
+            try {
+                keycycle = f.keycycle(store, redis);
+            } catch (io.keycycle.core.ClusterException e) {
+                closeAll(null, null, store);
+                err().println("error: " + e.getMessage());
+                err().flush();
+                return CliErrors.USAGE;
+            }
             if (keycycle.providers().isEmpty()) {
                 throw new CliFailure("no keys found: set NUM_<PROVIDER> and <PROVIDER>_API_KEY_<i> (e.g. NUM_GROQ=2, "
                         + "GROQ_API_KEY_1=…) in the environment or a .env file; `keycycle check` shows what was read. "
@@ -103,7 +116,9 @@ final class ServeCommand extends KeycycleCommand {
                     + "/, metrics " + gateway.url() + "/metrics)");
             out().println("providers: " + String.join(", ", keycycle.providers())
                     + (keycycle.tiers().isEmpty() ? "" : "; tiers: " + String.join(", ", keycycle.tiers().keySet()))
-                    + (store == null ? "; no database" : "; database " + store.url().redacted()));
+                    + (store == null ? "; no database" : "; database " + store.url().redacted())
+                    + keycycle.cluster().map(c -> "; shared pool " + c.location() + " as " + c.instanceId()
+                            + " (" + c.liveInstances() + " live instance(s))").orElse(""));
             out().println("Ctrl-C to stop.");
             out().flush();
             CountDownLatch stopped = new CountDownLatch(1);

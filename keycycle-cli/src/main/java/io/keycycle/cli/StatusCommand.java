@@ -116,7 +116,34 @@ final class StatusCommand extends KeycycleCommand {
             out().println("Limits learned from the providers (in force instead of the table's):");
             for (KeycycleEvent.LimitLearned l : collector.learned) out().println("  " + StateCollector.describe(l));
         }
+        printFleet(f, now);
         return 0;
+    }
+
+    /** With a shared pool configured: the instances of the fleet (id, mode, last heartbeat, calls in flight). */
+    private void printFleet(KeycycleFactory f, Instant now) {
+        String url = f.env().get("KEYCYCLE_REDIS_URL");
+        if (url == null || url.isBlank()) url = f.config().cluster().redisUrl();
+        if (url == null || url.isBlank()) return;
+        io.keycycle.redis.RedisSettings rs = io.keycycle.redis.RedisSettings.of(url).withInstanceId("status");
+        if (f.config().cluster().keyPrefix() != null) rs = rs.withKeyPrefix(f.config().cluster().keyPrefix());
+        List<io.keycycle.redis.InstanceView> fleet;
+        try {
+            fleet = io.keycycle.redis.FleetView.read(rs);
+        } catch (io.keycycle.core.ConfigurationException e) {
+            out().println();
+            out().println("shared pool: " + e.getMessage());
+            return;
+        }
+        out().println();
+        out().println("shared pool " + rs.redactedUrl() + " (prefix " + rs.keyPrefix() + ") — " + fleet.size()
+                + (fleet.size() == 1 ? " instance" : " instances"));
+        Grid g = new Grid("INSTANCE", "MODE", "LAST HEARTBEAT", "IN FLIGHT", "ALIVE");
+        for (io.keycycle.redis.InstanceView v : fleet) {
+            g.row(v.id(), v.mode(), untilText(v.lastHeartbeat(), now) + " (" + Durations.format(Duration.between(v.lastHeartbeat(), now).abs()) + " ago)",
+                    v.inFlight(), v.alive() ? "yes" : "no");
+        }
+        g.printTable(out(), "");
     }
 
     /** "size 1.3 MB; keeps raw usage 30d, aggregates 400d; oldest raw row 2026-11-01T00:00:00Z". */

@@ -256,6 +256,7 @@ final class Dashboard {
             StorageInfo info = storage(now.toEpochMilli());
             if (info != null) so.set("storage", OperatorView.storageJson(info));
         }
+        keycycle.cluster().ifPresent(c -> o.set("cluster", ClusterJson.of(c)));
         o.set("events", events.toJson(100));
         return o;
     }

@@ -39,6 +39,7 @@ import java.util.Map;
  *   <li>{@code keycycle_gateway_connections_refused_total} (connections over {@code gateway.max-connections})</li>
  *   <li>gauges {@code keycycle_quota_exhaustion_seconds{provider,scope,model,metric}} (only daily limits that run
  *       out before their reset at the recent rate) and {@code keycycle_quota_remaining_ratio{provider,scope,model,metric}}</li>
+ *   <li>with a shared pool: {@code keycycle_cluster_mode{mode}} (1 for the mode in force, else 0), {@code keycycle_cluster_instances}</li>
  * </ul>
  */
 final class GatewayMetrics implements KeycycleListener {
@@ -81,6 +82,16 @@ final class GatewayMetrics implements KeycycleListener {
     }
 
     MeterRegistry registry() { return registry; }
+
+    /** Gauges of the shared pool: the mode in force (shared/degraded) and the live instances. */
+    void cluster(io.keycycle.core.ClusterStatus c) {
+        for (String mode : List.of("shared", "degraded")) {
+            Gauge.builder("keycycle.cluster.mode", c, s -> mode.equals(s.mode()) ? 1 : 0).tags("mode", mode)
+                    .description("1 for the mode this instance admits in").register(registry);
+        }
+        Gauge.builder("keycycle.cluster.instances", c, io.keycycle.core.ClusterStatus::liveInstances)
+                .description("live instances sharing the pool").register(registry);
+    }
 
     @Override
     public void onEvent(KeycycleEvent event) {

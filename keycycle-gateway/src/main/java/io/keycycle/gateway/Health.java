@@ -16,6 +16,9 @@ import java.util.concurrent.TimeUnit;
  * never reaches the database). Both are open (no auth) for orchestrators' probes and say only
  * ready or not, and why in general terms: the database's address, user and last error are shown
  * only to a caller with an admin token.
+ * With a shared pool, {@code cluster} shows the mode and how many instances are alive (the Redis
+ * location, trouble and each instance's id, heartbeat and calls in flight with an admin token); a
+ * degraded instance stays ready (it admits locally against its share of each limit).
  */
 final class Health {
 
@@ -64,6 +67,7 @@ final class Health {
                         : "the database does not answer (details for an admin token, and in the gateway's log)");
             }
         }
+        keycycle.cluster().ifPresent(c -> o.set("cluster", details ? ClusterJson.of(c) : ClusterJson.summary(c)));
         boolean ready = reasons.isEmpty();
         o.put("status", ready ? "ready" : "not ready");
         ctx.response().setStatusCode(ready ? 200 : 503).putHeader("content-type", "application/json")

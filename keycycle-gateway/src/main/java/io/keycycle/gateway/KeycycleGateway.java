@@ -102,6 +102,7 @@ public final class KeycycleGateway implements AutoCloseable {
         this.maxBodyBytes = b.maxBodyBytes;
         this.callSpec = b.callSpec;
         this.metrics = new GatewayMetrics(b.meterRegistry, store);
+        keycycle.cluster().ifPresent(metrics::cluster);
         this.upstreamConnections = b.upstreamConnections;
         this.forecastMinutes = b.forecastMinutes;
         this.live = new LiveHistory(keycycle.clock()::millis);

@@ -19,7 +19,7 @@ import static io.keycycle.core.config.YamlReader.child;
 /** Turns a composed {@code keycycle.yaml} into a {@link KeycycleConfig}, strictly. */
 final class ConfigParser {
 
-    private static final Set<String> TOP = Set.of("providers", "tiers", "selection", "gateway", "database");
+    private static final Set<String> TOP = Set.of("providers", "tiers", "selection", "gateway", "database", "cluster");
     private static final Set<String> PROVIDER = Set.of("base-url", "default-model", "strategy", "daily-reset",
             "allow-unknown-models", "models", "keys", "key-tiers");
     private static final Set<String> KEY = Set.of("scope", "tier", "limits", "models");
@@ -27,6 +27,7 @@ final class ConfigParser {
     private static final Set<String> GATEWAY = Set.of("host", "port", "tokens", "max-body-bytes", "admin-tokens",
             "allowed-hosts", "query-token", "idle-timeout-seconds", "max-header-bytes", "max-connections");
     private static final Set<String> DATABASE = Set.of("url");
+    private static final Set<String> CLUSTER = Set.of("redis-url", "instance-id", "key-prefix");
 
     private final YamlDocument doc;
     private final YamlReader in;
@@ -44,8 +45,9 @@ final class ConfigParser {
         GatewayConfig gateway = gateway(top.get("gateway"));
         DatabaseConfig database = new DatabaseConfig(blankToNull(in.string(
                 in.mapping(top.get("database"), "database", DATABASE).get("url"), "database.url")));
+        ClusterConfig cluster = cluster(top.get("cluster"));
         in.problems().throwIfAny();
-        return new KeycycleConfig(doc.source(), providers, tiers, selection, gateway, database);
+        return new KeycycleConfig(doc.source(), providers, tiers, selection, gateway, database, cluster);
     }
 
     private Map<String, ProviderConfig> providers(Node node) {
@@ -176,6 +178,24 @@ final class ConfigParser {
             if (t != null && !t.isBlank()) out.add(t.trim());
         }
         return out;
+    }
+
+    private ClusterConfig cluster(Node node) {
+        Map<String, Node> m = in.mapping(node, "cluster", CLUSTER);
+        String url = blankToNull(in.string(m.get("redis-url"), "cluster.redis-url"));
+        if (url != null && !url.matches("(?i)rediss?://.+")) {
+            in.problem(m.get("redis-url"), "cluster.redis-url must be a redis:// or rediss:// URL, was '"
+                    + url.replaceAll("(//)([^@/]*)@", "$1***@") + "'");
+        }
+        String id = blankToNull(in.string(m.get("instance-id"), "cluster.instance-id"));
+        if (id != null && !id.matches("[A-Za-z0-9._:@-]{1,100}")) {
+            in.problem(m.get("instance-id"), "cluster.instance-id may hold only letters, digits and . _ : @ - (at most 100), was '" + id + "'");
+        }
+        String prefix = blankToNull(in.string(m.get("key-prefix"), "cluster.key-prefix"));
+        if (prefix != null && !prefix.matches("[A-Za-z0-9._:@-]{1,100}")) {
+            in.problem(m.get("key-prefix"), "cluster.key-prefix may hold only letters, digits and . _ : @ - (at most 100), was '" + prefix + "'");
+        }
+        return new ClusterConfig(url, id, prefix);
     }
 
     private URI url(Node node, String path) {

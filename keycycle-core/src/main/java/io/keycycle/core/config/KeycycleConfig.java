@@ -36,6 +36,7 @@ import java.util.Objects;
  * selection: headroom                         # headroom | round-robin | first-fit
  * gateway: { host: 127.0.0.1, port: 8787, tokens: [${KEYCYCLE_GATEWAY_TOKEN}], max-body-bytes: 10M }
  * database: { url: ${KEYCYCLE_DB_URL:-} }
+ * cluster: { redis-url: ${KEYCYCLE_REDIS_URL:-}, instance-id: gw-1, key-prefix: keycycle }
  * }</pre>
  *
  * <p>Parsing is strict: an unknown key anywhere is an error listing the keys allowed there, and
@@ -50,19 +51,26 @@ import java.util.Objects;
  * @param tiers      by tier name, in file order
  */
 public record KeycycleConfig(String sourceName, Map<String, ProviderConfig> providers, Map<String, TierConfig> tiers,
-                             Selection selection, GatewayConfig gateway, DatabaseConfig database) {
+                             Selection selection, GatewayConfig gateway, DatabaseConfig database, ClusterConfig cluster) {
 
     public KeycycleConfig {
         Objects.requireNonNull(sourceName, "sourceName");
         Objects.requireNonNull(selection, "selection");
         Objects.requireNonNull(gateway, "gateway");
         Objects.requireNonNull(database, "database");
+        if (cluster == null) cluster = ClusterConfig.DEFAULT;
         providers = ProviderConfig.ordered(providers);
         tiers = ProviderConfig.ordered(tiers);
     }
 
+    /** Without a {@code cluster:} section. */
+    public KeycycleConfig(String sourceName, Map<String, ProviderConfig> providers, Map<String, TierConfig> tiers,
+                          Selection selection, GatewayConfig gateway, DatabaseConfig database) {
+        this(sourceName, providers, tiers, selection, gateway, database, ClusterConfig.DEFAULT);
+    }
+
     private static final KeycycleConfig EMPTY = new KeycycleConfig("(no config file)", Map.of(), Map.of(),
-            Selection.HEADROOM, GatewayConfig.DEFAULT, DatabaseConfig.DEFAULT);
+            Selection.HEADROOM, GatewayConfig.DEFAULT, DatabaseConfig.DEFAULT, ClusterConfig.DEFAULT);
 
     /** No file: every default. */
     public static KeycycleConfig empty() { return EMPTY; }

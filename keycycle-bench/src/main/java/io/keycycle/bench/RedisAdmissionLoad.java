@@ -1,0 +1,273 @@
+package io.keycycle.bench;
+
+import io.keycycle.core.DailyReset;
+import io.keycycle.core.EngineClock;
+import io.keycycle.core.Limits;
+import io.keycycle.redis.RedisLink;
+import io.keycycle.redis.RedisSettings;
+import io.keycycle.redis.SharedWindows;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Shared admission through Redis against the physical limit, side by side in one run: for each
+ * number of processes (separate JVMs) and threads per process, first a plain Redis {@code INCR}
+ * round trip in a closed loop, then one shared admission through a {@code KeyPool} on the Redis
+ * store ({@code acquire(model, 100)} on 16 Groq keys with limits far above the load, then
+ * {@code lease.success(usage)}: two script calls, the settlement sent without waiting for its
+ * answer), same concurrency, same duration. Then an open-loop run at a fixed rate (latency from
+ * each operation's scheduled start, so stalls are not hidden) for the percentiles of acquire alone
+ * and of acquire + settle. (Ops {@code admit} and {@code admit-only} call the script directly,
+ * without the pool.)
+ *
+ * <p>Each child JVM connects once (one Lettuce connection shared by its threads, as a Keycycle
+ * process does), warms up until a common start instant, then counts for the given seconds.
+ * <pre>
+ * java -cp keycycle-bench/target/benchmarks.jar io.keycycle.bench.RedisAdmissionLoad \
+ *      [--redis redis://127.0.0.1:6379/5] [--seconds 10] [--threads 1,4,16] [--processes 1,3] \
+ *      [--rate 10000] [--rate-threads 16] [--rate-seconds 15]
+ * </pre>
+ * Keys written start with a random prefix and are deleted at the end.
+ */
+public final class RedisAdmissionLoad {
+
+    private static final int BUCKETS = 16;
+    private static final long TOKENS = 100;
+    private static final io.keycycle.core.Usage USAGE = io.keycycle.core.Usage.of(60, 30);
+    private static final Limits HIGH = new Limits(1_000_000_000L, 1_000_000_000L, 1_000_000_000L,
+            1_000_000_000_000L, 1_000_000_000_000L, 1_000_000_000_000L);
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--child")) {
+            child(args);
+            return;
+        }
+        String url = arg(args, "--redis", "redis://127.0.0.1:6379/5");
+        int seconds = Integer.parseInt(arg(args, "--seconds", "10"));
+        int[] threads = ints(arg(args, "--threads", "1,4,16"));
+        int[] processes = ints(arg(args, "--processes", "1,3"));
+        int rate = Integer.parseInt(arg(args, "--rate", "10000"));
+        int rateThreads = Integer.parseInt(arg(args, "--rate-threads", "16"));
+        int rateSeconds = Integer.parseInt(arg(args, "--rate-seconds", "15"));
+        String prefix = "kcbench-" + UUID.randomUUID().toString().substring(0, 8);
+        System.out.printf(Locale.ROOT, "# RedisAdmissionLoad %s, redis %s, prefix %s, %d s per row, %d buckets, %d tokens per admission%n",
+                Instant.now(), RedisSettings.redact(url), prefix, seconds, BUCKETS, TOKENS);
+        System.out.println("# uptime: " + uptime());
+        System.out.println("processes threads/process  incr ops/s  admissions/s  admit/incr  incr p99 us  admission p99 us");
+        for (int p : processes) {
+            for (int t : threads) {
+                Result incr = run("incr", url, prefix, p, t, seconds, 0);
+                Result admit = run("pool", url, prefix, p, t, seconds, 0);
+                System.out.printf(Locale.ROOT, "%9d %17d %11.0f %13.0f %10.2f %12d %17d%n", p, t, incr.rate(), admit.rate(),
+                        admit.rate() / incr.rate(), incr.p99, admit.p99);
+            }
+        }
+        System.out.println("# uptime: " + uptime());
+        System.out.printf(Locale.ROOT, "# open loop at %d/s, 1 process x %d threads, %d s (latency from the scheduled start)%n", rate, rateThreads, rateSeconds);
+        System.out.println("operation             achieved/s   p50 us   p90 us   p99 us  p99.9 us   max us");
+        for (String op : List.of("incr", "pool-acquire", "pool")) {
+            Result r = run(op, url, prefix, 1, rateThreads, rateSeconds, rate);
+            System.out.printf(Locale.ROOT, "%-20s %11.0f %8d %8d %8d %9d %8d%n", op.equals("pool") ? "acquire + settle" : op.equals("pool-acquire") ? "acquire" : "incr",
+                    r.rate(), r.p50, r.p90, r.p99, r.p999, r.max);
+        }
+        System.out.println("# uptime: " + uptime());
+        try (RedisLink link = RedisLink.open(RedisSettings.of(url).withKeyPrefix(prefix).withInstanceId("bench-cleanup"))) {
+            var sync = link.connection().sync();
+            List<String> keys = sync.keys(link.prefix().replace("{", "\\{").replace("}", "\\}") + "*");
+            if (!keys.isEmpty()) sync.del(keys.toArray(String[]::new));
+        }
+    }
+
+    /** Summed rates of the children (each over the window it measured), worst percentiles. */
+    record Result(double rate, long p50, long p90, long p99, long p999, long max) { }
+
+    /** Runs {@code processes} child JVMs with {@code threads} each; sums their counts, takes the worst percentiles. */
+    private static Result run(String op, String url, String prefix, int processes, int threads, int seconds, int rate) throws Exception {
+        long startAt = System.currentTimeMillis() + 15_000;
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<Process> ps = new ArrayList<>();
+        for (int i = 0; i < processes; i++) {
+            ps.add(new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), RedisAdmissionLoad.class.getName(),
+                    "--child", op, url, prefix, "p" + i, Integer.toString(threads), Integer.toString(seconds), Long.toString(startAt),
+                    Integer.toString(rate / processes)).redirectErrorStream(true).start());
+        }
+        long p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+        double total = 0;
+        for (Process p : ps) {
+            String result = null;
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    if (line.startsWith("RESULT ")) result = line;
+                    else if (!line.isBlank() && !line.contains("SLF4J")) System.out.println("# child: " + line);
+                }
+            }
+            if (p.waitFor() != 0 || result == null) throw new IllegalStateException("child " + op + " failed (exit " + p.exitValue() + ")");
+            String[] f = result.split(" ");
+            total += Long.parseLong(f[1]) / Double.parseDouble(f[2]);
+            p50 = Math.max(p50, Long.parseLong(f[3]));
+            p90 = Math.max(p90, Long.parseLong(f[4]));
+            p99 = Math.max(p99, Long.parseLong(f[5]));
+            p999 = Math.max(p999, Long.parseLong(f[6]));
+            max = Math.max(max, Long.parseLong(f[7]));
+        }
+        return new Result(total, p50, p90, p99, p999, max);
+    }
+
+    private static void child(String[] a) throws Exception {
+        String op = a[1], url = a[2], prefix = a[3], instance = a[4];
+        int threads = Integer.parseInt(a[5]), seconds = Integer.parseInt(a[6]);
+        long startAt = Long.parseLong(a[7]);
+        int rate = Integer.parseInt(a[8]);
+        RedisSettings settings = RedisSettings.of(url).withKeyPrefix(prefix).withInstanceId(instance)
+                .withTimings(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(10));
+        io.keycycle.redis.RedisCluster cluster = op.startsWith("pool")
+                ? io.keycycle.redis.RedisCluster.join(settings, EngineClock.system()) : null;
+        io.keycycle.core.pool.KeyPool pool = null;
+        String model = null;
+        if (cluster != null) {
+            io.keycycle.core.config.Catalog catalog = io.keycycle.core.config.Catalog.builtIn();
+            model = catalog.provider("groq").defaultModel();
+            pool = io.keycycle.core.pool.KeyPool.builder(catalog.provider("groq")).keys(FakeKeys.of("groq", BUCKETS))
+                    .limits(HIGH).profile(io.keycycle.core.classify.ProviderProfiles.forProvider("groq"))
+                    .clock(EngineClock.system()).stateStore(cluster.stateStore()).build();
+        }
+        final io.keycycle.core.pool.KeyPool thePool = pool;
+        final String theModel = model;
+        try (RedisLink link = RedisLink.open(settings)) {
+            SharedWindows w = new SharedWindows(link, EngineClock.system(), true);
+            List<SharedWindows.Candidate> buckets = new ArrayList<>();
+            for (int i = 0; i < BUCKETS; i++) {
+                buckets.add(new SharedWindows.Candidate(w.bucket("bench", "scope-" + i, "m", HIGH, DailyReset.sliding()), "fp" + i));
+            }
+            var async = link.connection().async();
+            long ready = System.currentTimeMillis();
+            String counter = link.prefix() + ":incr";
+            long endAt = startAt + seconds * 1000L;
+            long[][] lat = new long[threads][];
+            long[] counts = new long[threads];
+            CountDownLatch done = new CountDownLatch(threads);
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            double perThread = rate > 0 ? (double) rate / threads : 0;
+            for (int t = 0; t < threads; t++) {
+                int ti = t;
+                Thread th = new Thread(() -> {
+                    long[] l = new long[1 << 16];
+                    int n = 0;
+                    long count = 0;
+                    int k = ti;
+                    try {
+                        long next = 0;
+                        long intervalNanos = perThread > 0 ? (long) (1e9 / perThread) : 0;
+                        boolean measuring = false;
+                        while (true) {
+                            long nowMs = System.currentTimeMillis();
+                            if (nowMs >= endAt) break;
+                            if (!measuring && nowMs >= startAt) {
+                                measuring = true;
+                                next = System.nanoTime();
+                            }
+                            long scheduled;
+                            if (measuring && intervalNanos > 0) {
+                                scheduled = next;
+                                next += intervalNanos;
+                                long wait = scheduled - System.nanoTime();
+                                if (wait > 0) LockSupport.parkNanos(wait);
+                            } else {
+                                scheduled = System.nanoTime();
+                            }
+                            SharedWindows.Candidate c = buckets.get(k++ % BUCKETS);
+                            switch (op) {
+                                case "incr" -> async.incr(counter).get();
+                                case "pool" -> thePool.acquire(theModel, TOKENS).success(USAGE);
+                                case "pool-acquire" -> {
+                                    io.keycycle.core.pool.Lease lease = thePool.acquire(theModel, TOKENS);
+                                    long took = System.nanoTime() - scheduled;
+                                    lease.success(USAGE);
+                                    if (measuring) {
+                                        if (n == l.length) l = Arrays.copyOf(l, n * 2);
+                                        l[n++] = took;
+                                        count++;
+                                    }
+                                    continue;
+                                }
+                                case "admit-only" -> {
+                                    SharedWindows.Reservation r = w.reserve(List.of(c), TOKENS, null, null);
+                                    long took = System.nanoTime() - scheduled;
+                                    if (!r.admitted()) throw new IllegalStateException("refused: limits are far above the load");
+                                    w.settleAsync(c.bucket(), r.id(), true, TOKENS, null);
+                                    if (measuring) {
+                                        if (n == l.length) l = Arrays.copyOf(l, n * 2);
+                                        l[n++] = took;
+                                        count++;
+                                    }
+                                    continue;
+                                }
+                                default -> {
+                                    SharedWindows.Reservation r = w.reserve(List.of(c), TOKENS, null, null);
+                                    if (!r.admitted()) throw new IllegalStateException("refused: limits are far above the load");
+                                    // as the pool settles: sent at once, not waited for (the connection keeps the order)
+                                    w.settleAsync(c.bucket(), r.id(), true, TOKENS, null);
+                                }
+                            }
+                            if (measuring) {
+                                if (n == l.length) l = Arrays.copyOf(l, n * 2);
+                                l[n++] = System.nanoTime() - scheduled;
+                                count++;
+                            }
+                        }
+                    } catch (Throwable e) {
+                        error.compareAndSet(null, e);
+                    } finally {
+                        lat[ti] = Arrays.copyOf(l, n);
+                        counts[ti] = count;
+                        done.countDown();
+                    }
+                }, "load-" + t);
+                th.start();
+            }
+            done.await();
+            if (error.get() != null) throw new IllegalStateException(error.get());
+            if (ready > startAt) System.out.println("late by " + (ready - startAt) + " ms: measured over the rest of the window only");
+            long total = Arrays.stream(counts).sum();
+            long[] all = Arrays.stream(lat).flatMapToLong(Arrays::stream).sorted().toArray();
+            double measured = (endAt - Math.max(startAt, ready)) / 1000.0;
+            if (cluster != null) cluster.close();
+            System.out.printf(Locale.ROOT, "RESULT %d %.3f %d %d %d %d %d%n", total, measured, pct(all, 0.50), pct(all, 0.90),
+                    pct(all, 0.99), pct(all, 0.999), all.length == 0 ? 0 : all[all.length - 1] / 1000);
+        }
+    }
+
+    private static long pct(long[] sorted, double q) {
+        if (sorted.length == 0) return 0;
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1000;
+    }
+
+    private static String arg(String[] args, String name, String def) {
+        for (int i = 0; i < args.length - 1; i++) if (args[i].equals(name)) return args[i + 1];
+        return def;
+    }
+
+    private static int[] ints(String s) { return Arrays.stream(s.split(",")).mapToInt(Integer::parseInt).toArray(); }
+
+    private static String uptime() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.keycycle.core;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * How this process shares its pool with others (see {@code docs/cluster.md}): the mode it admits
+ * in and the instances of the fleet. Read by {@code /readyz}, {@code /metrics}, the dashboard and
+ * {@code keycycle status}.
+ */
+public interface ClusterStatus {
+
+    /** {@code shared} (every admission checked in Redis) or {@code degraded} (local, with a share of each limit). */
+    String mode();
+
+    /** This process's instance id. */
+    String instanceId();
+
+    /** Where the shared state lives, password hidden. */
+    String location();
+
+    /** Why the instance is degraded; null when shared. */
+    String trouble();
+
+    /** Live instances as of the last heartbeat (at least 1). */
+    int liveInstances();
+
+    /** The instances Redis knows, this one included; empty when Redis does not answer. */
+    List<Instance> instances();
+
+    /**
+     * One process of the fleet.
+     *
+     * @param lastHeartbeat when it last said it was alive
+     * @param inFlight      calls it has admitted and not yet settled
+     * @param mode          the mode it reported
+     * @param alive         heard from within the instance TTL
+     */
+    record Instance(String id, Instant lastHeartbeat, long inFlight, String mode, boolean alive) { }
+}

@@ -1,0 +1,55 @@
+package io.keycycle.core.config;
+
+import io.keycycle.Keycycle;
+import io.keycycle.core.ClusterException;
+import io.keycycle.core.ConfigurationException;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The {@code cluster:} section, and a Redis URL without keycycle-redis on the class path (core's tests do not have it). */
+class ClusterConfigTest {
+
+    @Test
+    void theClusterSectionIsParsedWithDefaultsLeftToTheModule() {
+        KeycycleConfig c = KeycycleConfig.parse("""
+                cluster:
+                  redis-url: ${REDIS:-redis://10.0.0.5:6379/2}
+                  instance-id: gw-1
+                  key-prefix: team-a
+                """, Map.of(), "test.yaml");
+        assertThat(c.cluster()).isEqualTo(new ClusterConfig("redis://10.0.0.5:6379/2", "gw-1", "team-a"));
+        assertThat(KeycycleConfig.parse("selection: headroom\n", Map.of(), "t.yaml").cluster()).isEqualTo(ClusterConfig.DEFAULT);
+    }
+
+    @Test
+    void badClusterValuesAreNamedWithTheirPathAndNoPassword() {
+        assertThatThrownBy(() -> KeycycleConfig.parse("""
+                cluster:
+                  redis-url: http://:hunter2@10.0.0.5:6379
+                  instance-id: "gw 1"
+                  redis-port: 6379
+                """, Map.of(), "test.yaml"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("cluster.redis-url must be a redis:// or rediss:// URL, was 'http://***@10.0.0.5:6379'")
+                .hasMessageContaining("cluster.instance-id may hold only")
+                .hasMessageContaining("redis-port")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+    }
+
+    @Test
+    void aRedisUrlWithoutKeycycleRedisOnTheClassPathIsAClearError() {
+        assertThatThrownBy(() -> Keycycle.builder().env(Map.of()).shutdownHook(false).redis("redis://127.0.0.1:6379/1").build())
+                .isInstanceOf(ClusterException.class)
+                .hasMessageContaining("keycycle-redis is not on the class path");
+        assertThatThrownBy(() -> Keycycle.builder().env(Map.of("KEYCYCLE_REDIS_URL", "redis://:pw@127.0.0.1:6379")).shutdownHook(false).build())
+                .isInstanceOf(ClusterException.class)
+                .hasMessageContaining("redis://***@127.0.0.1:6379")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(":pw@"));
+        // a blank URL turns sharing off
+        Keycycle.builder().env(Map.of("KEYCYCLE_REDIS_URL", "redis://127.0.0.1:6379")).shutdownHook(false).redis("").build().close();
+    }
+}

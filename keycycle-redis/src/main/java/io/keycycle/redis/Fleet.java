@@ -1,0 +1,177 @@
+package io.keycycle.redis;
+
+import io.lettuce.core.ScoredValue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * This instance's membership of the fleet: a heartbeat every interval (which also tells how many
+ * instances are alive and whether Redis still holds the dataset this instance wrote to), the
+ * sweep that returns the capacity of expired leases and dead instances, and the mode.
+ *
+ * <p>Any failed Redis call ({@link #trouble}) switches to {@link ClusterMode#DEGRADED} at once;
+ * only a successful heartbeat switches back to {@link ClusterMode#SHARED}, so a flapping link does
+ * not flap the mode on every call. When the heartbeat finds a new dataset epoch (Redis restarted
+ * empty, or was flushed), the re-seed listeners run before the mode returns to shared.
+ */
+public final class Fleet implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Fleet.class);
+
+    /** Told when the mode changes, and when Redis must be re-seeded. */
+    public interface Listener {
+        default void modeChanged(ClusterMode mode, String why) { }
+
+        /** Redis answers again; {@code emptied} when its dataset is not the one this instance wrote to. */
+        default void resumed(boolean emptied) { }
+
+        /** After each heartbeat that Redis answered. */
+        default void beat() { }
+    }
+
+    private final SharedWindows windows;
+    private final RedisLink link;
+    private final RedisSettings settings;
+    private final LongSupplier inFlight;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService timer;
+    private final long startedAt = System.currentTimeMillis();
+    private volatile ClusterMode mode = ClusterMode.SHARED;
+    private volatile String lastTrouble;
+    private volatile int live = 1;
+    private volatile String epoch;
+    private volatile long lastBeat;
+    private volatile boolean createdDataset;
+    private volatile boolean closed;
+
+    public Fleet(SharedWindows windows, LongSupplier inFlight) {
+        this.windows = Objects.requireNonNull(windows);
+        this.link = windows.link();
+        this.settings = link.settings();
+        this.inFlight = inFlight;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "keycycle-redis-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Beats once (so the instance count is known before the first admission), then every interval. */
+    public Fleet start() {
+        beat();
+        long every = settings.heartbeatInterval().toMillis();
+        timer.scheduleWithFixedDelay(this::beat, every, every, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    public void addListener(Listener l) { listeners.add(Objects.requireNonNull(l)); }
+
+    public ClusterMode mode() { return mode; }
+
+    /** True when this instance's first heartbeat found Redis without the fleet's data (it started the dataset). */
+    public boolean createdDataset() { return createdDataset; }
+
+    /** Live instances as of the last heartbeat (at least 1: this one). */
+    public int liveInstances() { return Math.max(1, live); }
+
+    public String instanceId() { return settings.instanceId(); }
+
+    public RedisSettings settings() { return settings; }
+
+    /** Why the instance is degraded (null when shared). */
+    public String lastTrouble() { return mode == ClusterMode.SHARED ? null : lastTrouble; }
+
+    /** A Redis call failed or timed out: degrade now; the heartbeat brings shared mode back. */
+    public void trouble(Throwable e) {
+        lastTrouble = RedisLink.describe(e);
+        if (mode != ClusterMode.DEGRADED) {
+            mode = ClusterMode.DEGRADED;
+            log.warn("Redis at {} is not answering ({}): admitting locally with a 1/{} share of each limit until it does",
+                    settings.redactedUrl(), lastTrouble, liveInstances());
+            for (Listener l : listeners) l.modeChanged(ClusterMode.DEGRADED, lastTrouble);
+        }
+    }
+
+    /** One heartbeat and sweep; public for tests that drive it. */
+    public void beat() {
+        if (closed) return;
+        try {
+            List<Object> r = link.call(new String[0], "heartbeat", link.prefix(), windows.nowArg(windows.localNow()),
+                    settings.instanceId(), Long.toString(settings.instanceTtl().toMillis()),
+                    "inflight", Long.toString(inFlight.getAsLong()), "mode", mode.label(),
+                    "started", Long.toString(startedAt));
+            lastBeat = (Long) r.get(0);
+            live = (int) (long) (Long) r.get(1);
+            String e = String.valueOf(r.get(2));
+            boolean emptied = epoch != null && !epoch.equals(e);
+            if (epoch == null) createdDataset = r.size() > 3 && (Long) r.get(3) == 1L;
+            epoch = e;
+            windows.sweep(settings.instanceTtl().toMillis());
+            if (mode == ClusterMode.DEGRADED || emptied) {
+                for (Listener l : listeners) l.resumed(emptied);
+                if (mode == ClusterMode.DEGRADED) {
+                    mode = ClusterMode.SHARED;
+                    log.info("Redis at {} answers again: shared admission resumed ({} live instance(s){})",
+                            settings.redactedUrl(), live, emptied ? "; its data was gone and has been re-seeded" : "");
+                    for (Listener l : listeners) l.modeChanged(ClusterMode.SHARED, null);
+                }
+            }
+            for (Listener l : listeners) l.beat();
+        } catch (RuntimeException e) {
+            trouble(e);
+        }
+    }
+
+    /** The instances Redis knows (alive or not yet swept), this one included. Empty when Redis does not answer. */
+    public List<InstanceView> instances() {
+        List<InstanceView> out = new ArrayList<>();
+        try {
+            var sync = link.connection().sync();
+            long ttl = settings.instanceTtl().toMillis();
+            long now = lastBeat;
+            for (ScoredValue<String> sv : sync.zrangeWithScores(link.prefix() + ":inst", 0, -1)) {
+                String id = sv.getValue();
+                long hb = (long) sv.getScore();
+                Map<String, String> info = sync.hgetall(link.prefix() + ":info:" + id);
+                long inflight = parse(info.get("inflight"));
+                out.add(new InstanceView(id, Instant.ofEpochMilli(hb), inflight, info.getOrDefault("mode", "?"),
+                        hb > now - ttl - settings.heartbeatInterval().toMillis()));
+            }
+        } catch (RuntimeException e) {
+            trouble(e);
+        }
+        return out;
+    }
+
+    private static long parse(String s) {
+        try {
+            return s == null ? 0 : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Stops the heartbeat and leaves the fleet (the instance is removed at once, its open reservations released by the sweep). */
+    @Override
+    public void close() {
+        closed = true;
+        timer.shutdownNow();
+        try {
+            link.connection().sync().zadd(link.prefix() + ":inst", 0, settings.instanceId());
+            windows.sweep(settings.instanceTtl().toMillis());
+        } catch (RuntimeException e) {
+            // Redis gone: the TTL does it
+        }
+    }
+}

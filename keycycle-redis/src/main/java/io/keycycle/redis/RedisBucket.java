@@ -1,0 +1,227 @@
+package io.keycycle.redis;
+
+import io.keycycle.core.DailyReset;
+import io.keycycle.core.EngineTime;
+import io.keycycle.core.Limits;
+import io.keycycle.core.pool.PoolStateStore;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One bucket of the shared pool: its windows and reservations live in Redis ({@link SharedWindows}
+ * does one script call per operation); this object keeps the limits in force, the hold cache, the
+ * last usage Redis reported (for the headroom policy, without a round trip) and, while the
+ * instance is degraded, the local bucket that admits against this instance's share.
+ */
+final class RedisBucket implements PoolStateStore.Bucket {
+
+    private final RedisStateStore store;
+    private final PoolStateStore.BucketId id;
+    private final DailyReset reset;
+    private final EngineTime time;
+    private final SharedHold hold;
+    private volatile Limits table;
+    private final EnumMap<Limits.Metric, PoolStateStore.LearnedLimit> learned = new EnumMap<>(Limits.Metric.class);
+    private volatile BucketRef ref;
+    /** Usage per metric as Redis last reported it, and when (local clock). */
+    private volatile long[] used = new long[6];
+    private volatile long seenAt;
+    private volatile long hint;
+    /** The instant of the last refusal and when a request of no tokens fits, as that refusal said (saves a round trip). */
+    private volatile long refusedAt = Long.MIN_VALUE, refusedBare;
+    /** Leases admitted locally while degraded, with the local bucket that holds them. */
+    private final Map<Long, PoolStateStore.Bucket> localLeases = new ConcurrentHashMap<>();
+
+    RedisBucket(RedisStateStore store, PoolStateStore.BucketId id, Limits limits, DailyReset reset, EngineTime time) {
+        this.store = store;
+        this.id = id;
+        this.reset = reset;
+        this.table = limits;
+        this.time = time;
+        this.ref = store.windows().bucket(id.provider(), id.scope(), id.model(), limits, reset, time);
+        this.hold = new SharedHold((field, until, why) -> store.writeBucketHold(this, field, until, why));
+    }
+
+    BucketRef ref() { return ref; }
+
+    DailyReset reset() { return reset; }
+
+    EngineTime time() { return time; }
+
+    synchronized void tighten(Limits l) {
+        if (l.equals(table)) return;
+        table = table.min(l);
+        applyLearned();
+    }
+
+    private synchronized void applyLearned() {
+        Limits l = table;
+        for (PoolStateStore.LearnedLimit x : learned.values()) l = l.with(x.metric(), x.value());
+        ref = ref.withLimits(l);
+    }
+
+    @Override public PoolStateStore.BucketId id() { return id; }
+
+    @Override public Limits limits() { return ref.limits(); }
+
+    @Override public PoolStateStore.Hold hold() { return hold; }
+
+    SharedHold sharedHold() { return hold; }
+
+    // ------------------------------------------------------------------ windows
+
+    @Override
+    public long tryReserve(long now, long tokens, long leaseId, long expiresAt) {
+        store.admitting();
+        if (!store.degraded()) {
+            try {
+                SharedWindows.Reservation r = store.windows().reserveAs(now, store.windows().reservationId(leaseId), ref, null, tokens, null);
+                seen(r.used(), now);
+                if (r.coolingUntil() > now) hold.cached(true, r.coolingUntil(), reasonOr(hold.coolingReason()));
+                if (r.parkedUntil() > now) hold.cached(false, r.parkedUntil(), reasonOr(hold.parkedReason()));
+                if (!r.admitted()) {
+                    refusedAt = now;
+                    refusedBare = r.bareRetryAt();
+                    return PoolStateStore.REFUSED;
+                }
+                store.admitted(this, r.admittedAt(), tokens);
+                return r.admittedAt();
+            } catch (RuntimeException e) {
+                // the reservation may still happen once Redis gets to it: take it back when it answers
+                store.uncertain(this, store.windows().reservationId(leaseId));
+                store.trouble(e);
+            }
+        }
+        PoolStateStore.Bucket local = store.degradedBucket(this);
+        long at = local.tryReserve(now, tokens, leaseId, expiresAt);
+        if (at != PoolStateStore.REFUSED) {
+            localLeases.put(leaseId, local);
+            store.delta(this, at, 1, tokens);
+            store.admitted(this, at, tokens);
+        }
+        return at;
+    }
+
+    private static String reasonOr(String r) { return r != null ? r : "held by another instance"; }
+
+    @Override
+    public long settle(long now, long leaseId, long admittedAt, long reservedTokens, boolean counted, long actualTokens) {
+        store.settled(this, now, admittedAt, reservedTokens, counted, actualTokens);
+        if (!counted || actualTokens < reservedTokens) hint = 0;
+        PoolStateStore.Bucket local = localLeases.remove(leaseId);
+        if (local != null) {
+            long t = local.settle(now, leaseId, admittedAt, reservedTokens, counted, actualTokens);
+            store.delta(this, admittedAt, -1, -reservedTokens);
+            store.delta(this, t, counted ? 1 : 0, actualTokens);
+            return t;
+        }
+        store.settleShared(this, leaseId, now, admittedAt, reservedTokens, counted, actualTokens);
+        return now;
+    }
+
+    @Override
+    public void expire(long now, long leaseId, long admittedAt, long reservedTokens) {
+        store.settled(this, now, admittedAt, reservedTokens, true, 0);
+        hint = 0;
+        PoolStateStore.Bucket local = localLeases.remove(leaseId);
+        if (local != null) {
+            local.expire(now, leaseId, admittedAt, reservedTokens);
+            store.delta(this, admittedAt, 0, -reservedTokens);
+            return;
+        }
+        store.expireShared(this, leaseId, admittedAt, reservedTokens);
+    }
+
+    @Override
+    public void record(long now, long at, long requests, long tokens) {
+        store.record(this, now, at, requests, tokens);
+        if (requests < 0 || tokens < 0) hint = 0;
+    }
+
+    @Override
+    public void correct(long now, Limits.Metric metric, long delta) {
+        store.correct(this, now, metric, delta);
+    }
+
+    @Override
+    public long admissibleAt(long now, long tokens) {
+        if (tokens == 0 && now == refusedAt) return refusedBare;
+        if (!store.degraded()) {
+            try {
+                SharedWindows.Peek p = store.windows().peek(now, ref, tokens);
+                seen(p.used(), now);
+                return p.admissibleAt() == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(now, p.admissibleAt());
+            } catch (RuntimeException e) {
+                store.trouble(e);
+            }
+        }
+        return store.degradedBucket(this).admissibleAt(now, tokens);
+    }
+
+    @Override
+    public long used(long now, Limits.Metric metric) {
+        if (!store.degraded() && now - seenAt > 1000) {
+            try {
+                seen(store.windows().peek(now, ref, 0).used(), now);
+            } catch (RuntimeException e) {
+                store.trouble(e);
+            }
+        }
+        return used[metric.ordinal()];
+    }
+
+    /** From the last usage Redis reported: a window not heard of for longer than its span counts as empty. */
+    @Override
+    public double headroom(long now, long tokens) {
+        long[] u = used;
+        long age = now - seenAt;
+        Limits l = ref.limits();
+        double h = 1.0;
+        for (Limits.Span sp : Limits.Span.values()) {
+            boolean stale = age > sp.millis();
+            long ur = stale ? 0 : u[Limits.Metric.of(sp, false).ordinal()];
+            long ut = stale ? 0 : u[Limits.Metric.of(sp, true).ordinal()];
+            long lr = l.requests(sp), lt = l.tokens(sp);
+            if (lr > 0) h = Math.min(h, (lr - ur - 1) / (double) lr);
+            if (lt > 0) h = Math.min(h, (lt - ut - tokens) / (double) lt);
+            if (lr == 0 || lt == 0) h = -1;
+        }
+        return h;
+    }
+
+    void seen(long[] u, long now) {
+        if (u == null) return;
+        used = u;
+        seenAt = now;
+    }
+
+    long[] lastUsed() { return used; }
+
+    long seenAt() { return seenAt; }
+
+    @Override public long blockedHint() { return hint; }
+
+    @Override public void hintBlockedUntil(long until) { hint = until == 0 ? 0 : Math.max(hint, until); }
+
+    void clearHint() { hint = 0; }
+
+    // ------------------------------------------------------------------ learned limits
+
+    @Override
+    public void learn(PoolStateStore.LearnedLimit l) {
+        if (adopt(l)) store.writeLearned(this, l);
+    }
+
+    /** Adopts a learned limit (from here or another instance); true when it changed something. */
+    synchronized boolean adopt(PoolStateStore.LearnedLimit l) {
+        PoolStateStore.LearnedLimit old = learned.get(l.metric());
+        if (old != null && old.value() == l.value()) return false;
+        learned.put(l.metric(), l);
+        applyLearned();
+        return true;
+    }
+
+    @Override public synchronized Map<Limits.Metric, PoolStateStore.LearnedLimit> learned() { return Map.copyOf(learned); }
+}

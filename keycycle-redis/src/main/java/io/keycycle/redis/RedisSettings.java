@@ -1,0 +1,87 @@
+package io.keycycle.redis;
+
+import io.keycycle.core.ConfigurationException;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Where the shared pool lives and how this process appears in it.
+ *
+ * @param url               {@code redis://[:password@]host[:port][/database]} (or {@code rediss://})
+ * @param instanceId        this process's name in the fleet (default: host name + pid); never a secret
+ * @param keyPrefix         every key starts with {@code {prefix}:} (one hash slot, so the scripts may
+ *                          touch any of them even on a Redis Cluster)
+ * @param commandTimeout    a Redis call slower than this counts as Redis trouble (degraded mode)
+ * @param heartbeatInterval how often this instance says it is alive
+ * @param instanceTtl       an instance silent for this long is dead: its reservations are released
+ */
+public record RedisSettings(String url, String instanceId, String keyPrefix, Duration commandTimeout,
+                            Duration heartbeatInterval, Duration instanceTtl) {
+
+    public static final String DEFAULT_PREFIX = "keycycle";
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_INSTANCE_TTL = Duration.ofSeconds(10);
+
+    public RedisSettings {
+        if (url == null || url.isBlank()) throw new ConfigurationException("cluster.redis-url is empty");
+        url = url.trim();
+        instanceId = instanceId == null || instanceId.isBlank() ? defaultInstanceId() : clean(instanceId.trim(), "cluster.instance-id");
+        keyPrefix = keyPrefix == null || keyPrefix.isBlank() ? DEFAULT_PREFIX : clean(keyPrefix.trim(), "cluster.key-prefix");
+        Objects.requireNonNull(commandTimeout, "commandTimeout");
+        Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+        Objects.requireNonNull(instanceTtl, "instanceTtl");
+        if (instanceTtl.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new ConfigurationException("the instance TTL (" + instanceTtl + ") must be at least two heartbeats (" + heartbeatInterval + ")");
+        }
+    }
+
+    public static RedisSettings of(String url) {
+        return new RedisSettings(url, null, null, DEFAULT_COMMAND_TIMEOUT, DEFAULT_HEARTBEAT, DEFAULT_INSTANCE_TTL);
+    }
+
+    public RedisSettings withInstanceId(String id) {
+        return new RedisSettings(url, id, keyPrefix, commandTimeout, heartbeatInterval, instanceTtl);
+    }
+
+    public RedisSettings withKeyPrefix(String prefix) {
+        return new RedisSettings(url, instanceId, prefix, commandTimeout, heartbeatInterval, instanceTtl);
+    }
+
+    public RedisSettings withTimings(Duration command, Duration heartbeat, Duration ttl) {
+        return new RedisSettings(url, instanceId, keyPrefix, command, heartbeat, ttl);
+    }
+
+    /** The URL with any password replaced by {@code ***}, for messages and logs. */
+    public String redactedUrl() { return redact(url); }
+
+    public static String redact(String url) {
+        return url == null ? null : url.replaceAll("(//)([^@/]*)@", "$1***@");
+    }
+
+    /** Host name + pid: unique per process on a host, readable on a dashboard. */
+    static String defaultInstanceId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "host";
+        }
+        return clean(host, "host name") + "-" + ProcessHandle.current().pid();
+    }
+
+    private static String clean(String s, String what) {
+        if (!s.matches("[A-Za-z0-9._:@-]{1,100}")) {
+            String safe = s.replaceAll("[^A-Za-z0-9._:@-]", "_");
+            if (what.equals("host name")) return safe.length() > 100 ? safe.substring(0, 100) : safe;
+            throw new ConfigurationException(what + " '" + s + "' may hold only letters, digits and . _ : @ - (at most 100)");
+        }
+        return s;
+    }
+
+    @Override public String toString() {
+        return "RedisSettings[url=" + redactedUrl() + ", instanceId=" + instanceId + ", keyPrefix=" + keyPrefix + "]";
+    }
+}

@@ -1,0 +1,377 @@
+package io.keycycle.redis;
+
+import io.keycycle.core.DailyReset;
+import io.keycycle.core.EngineClock;
+import io.keycycle.core.EngineTime;
+import io.keycycle.core.Limits;
+import io.keycycle.core.pool.PoolStateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The pool's state shared through Redis: every pool of this process (one per provider) admits
+ * against it, and so does every other process on the same Redis and key prefix.
+ *
+ * <p><b>Shared mode.</b> Admission, settlement and release are one script call each
+ * ({@link SharedWindows}); holds, disabled keys, model states and learned limits are written to
+ * Redis and announced on the fleet's channel, and applied here from the channel (the script also
+ * checks bucket and scope holds at reservation, so nothing waits for a message to be safe).
+ *
+ * <p><b>Degraded mode</b> (Redis unreachable or slower than the command timeout): each bucket
+ * admits locally against this instance's share of each limit — the limit divided by the live
+ * instances counted at the last heartbeat — after counting this instance's share of what the fleet
+ * had used as Redis last reported it. What is admitted meanwhile is replayed into Redis when it
+ * answers again; when Redis lost its data (restarted empty), the instance re-seeds it with its own
+ * usage of the last day and its holds and flags.
+ */
+public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisStateStore.class);
+
+    private final RedisCluster cluster;
+    private final SharedWindows windows;
+    private final EngineClock clock;
+    private final PoolStateStore localFlags = PoolStateStore.local();
+    private final Map<BucketId, RedisBucket> buckets = new ConcurrentHashMap<>();
+    private final Map<String, RedisBucket> bucketsByKey = new ConcurrentHashMap<>();
+    private final Map<String, SharedHold> scopes = new ConcurrentHashMap<>();
+    private final Map<String, SharedKeyFlag> keys = new ConcurrentHashMap<>();
+    private final Map<String, SharedModelFlag> models = new ConcurrentHashMap<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final OwnUsage own = new OwnUsage();
+    private final Outage outage;
+    private final FleetNews news;
+    /** True until the first admission: usage recorded meanwhile is this instance's store being replayed. */
+    private volatile boolean hydrating = true;
+
+    RedisStateStore(RedisCluster cluster, EngineClock clock) {
+        this.cluster = cluster;
+        this.windows = cluster.windows();
+        this.clock = clock;
+        this.outage = new Outage(this, cluster, clock);
+        this.news = new FleetNews(this);
+        cluster.channel().addListener(news::onMessage);
+        cluster.fleet().addListener(this);
+        if (cluster.fleet().mode() == ClusterMode.DEGRADED) modeChanged(ClusterMode.DEGRADED, cluster.fleet().lastTrouble());
+    }
+
+    SharedWindows windows() { return windows; }
+
+    boolean degraded() { return outage.degraded(); }
+
+    void trouble(Throwable e) { cluster.fleet().trouble(e); }
+
+    // ------------------------------------------------------------------ handles
+
+    @Override
+    public Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset, EngineTime time) {
+        RedisBucket b = buckets.get(id);
+        if (b == null) {
+            b = buckets.computeIfAbsent(id, x -> {
+                RedisBucket nb = new RedisBucket(this, id, limits, dailyReset, time);
+                bucketsByKey.put(nb.ref().key(), nb);
+                return nb;
+            });
+            readHold(b);
+        }
+        b.tighten(limits);
+        return b;
+    }
+
+    private void readHold(RedisBucket b) {
+        if (outage.writesBlocked()) return;
+        try {
+            long now = clock.millis();
+            SharedWindows.Peek p = windows.peek(now, b.ref(), 0);
+            b.seen(p.used(), now);
+            Map<String, String> why = cluster.link().connection().sync().hgetall(b.ref().key() + ":why");
+            if (p.coolingUntil() > 0) b.sharedHold().cached(true, p.coolingUntil(), why.getOrDefault("cu", "held by another instance"));
+            if (p.parkedUntil() > 0) b.sharedHold().cached(false, p.parkedUntil(), why.getOrDefault("pu", "held by another instance"));
+            for (Map.Entry<String, String> e : cluster.link().connection().sync().hgetall(windows.stateHash(b.id().provider())).entrySet()) {
+                if (e.getKey().startsWith("l:" + b.ref().key() + ":")) FleetNews.applyLearned(b, e.getValue().split("\\|", 4));
+            }
+        } catch (RuntimeException e) {
+            trouble(e);
+        }
+    }
+
+    @Override
+    public Hold scope(String provider, String scope) {
+        String key = windows.prefix() + ":sc:" + provider + ":" + scope;
+        SharedHold h = scopes.get(key);
+        if (h != null) return h;
+        return scopes.computeIfAbsent(key, k -> {
+            SharedHold nh = new SharedHold((field, until, why) -> writeHold(k, "scope", provider, field, until, why));
+            if (!degraded()) {
+                try {
+                    Map<String, String> m = cluster.link().connection().sync().hgetall(k);
+                    long cu = parse(m.get("cu")), pu = parse(m.get("pu"));
+                    if (cu > 0) nh.cached(true, windows.toLocal(cu, 0), m.getOrDefault("cu:why", "held by another instance"));
+                    if (pu > 0) nh.cached(false, windows.toLocal(pu, 0), m.getOrDefault("pu:why", "held by another instance"));
+                } catch (RuntimeException e) {
+                    trouble(e);
+                }
+            }
+            return nh;
+        });
+    }
+
+    @Override
+    public KeyFlag key(String provider, String fingerprint) {
+        String k = provider + "\u0000" + fingerprint;
+        SharedKeyFlag f = keys.get(k);
+        if (f != null) return f;
+        return keys.computeIfAbsent(k, x -> {
+            SharedKeyFlag nf = new SharedKeyFlag((why, at) -> writeKey(provider, fingerprint, why, at));
+            if (!degraded()) {
+                try {
+                    String v = cluster.link().connection().sync().hget(windows.stateHash(provider), "d:" + fingerprint);
+                    if (v != null) {
+                        String[] p = v.split("\\|", 2);
+                        nf.cached(true, p.length > 1 ? p[1] : "disabled by another instance", windows.toLocal(parse(p[0]), 0));
+                    }
+                } catch (RuntimeException e) {
+                    trouble(e);
+                }
+            }
+            return nf;
+        });
+    }
+
+    @Override
+    public ModelFlag model(String provider, String model) {
+        String k = provider + "\u0000" + model;
+        SharedModelFlag f = models.get(k);
+        if (f != null) return f;
+        return models.computeIfAbsent(k, x -> {
+            SharedModelFlag nf = new SharedModelFlag(localFlags.model(provider, model), (recheck, backoff, why) -> writeModel(provider, model, recheck, backoff, why));
+            if (!degraded()) {
+                try {
+                    String v = cluster.link().connection().sync().hget(windows.stateHash(provider), "m:" + model);
+                    if (v != null) news.applyModel(nf, v.split("\\|", 3));
+                } catch (RuntimeException e) {
+                    trouble(e);
+                }
+            }
+            return nf;
+        });
+    }
+
+    @Override public void addListener(Listener l) { listeners.add(l); }
+
+    @Override public void removeListener(Listener l) { listeners.remove(l); }
+
+    // ------------------------------------------------------------------ writes of shared state
+
+    void writeBucketHold(RedisBucket b, String field, long until, String why) {
+        writeHold(b.ref().key(), "bucket", b.id().provider(), field, until, why);
+    }
+
+    void writeHold(String key, String kind, String provider, String field, long until, String why) {
+        if (outage.writesBlocked()) return; // pushed again when Redis answers (see resumed)
+        try {
+            if (field.equals("clear")) {
+                windows.unhold(key, kind, "hold|" + provider + "|" + key + "|clear|0|");
+                return;
+            }
+            long r = windows.toRedis(until);
+            windows.holdKey(key, kind, field, r, why == null ? "" : why,
+                    "hold|" + provider + "|" + key + "|" + field + "|" + r + "|" + (why == null ? "" : why));
+        } catch (RuntimeException e) {
+            trouble(e);
+        }
+    }
+
+    void writeKey(String provider, String fp, String why, long at) {
+        if (outage.writesBlocked()) return;
+        try {
+            long r = windows.toRedis(at);
+            windows.state(windows.stateHash(provider), "d:" + fp, why == null ? null : r + "|" + why,
+                    "key|" + provider + "|" + fp + "|" + (why == null ? "0" : "1") + "|" + r + "|" + (why == null ? "" : why));
+        } catch (RuntimeException e) {
+            trouble(e);
+        }
+    }
+
+    void writeModel(String provider, String model, long recheck, long backoff, String why) {
+        if (outage.writesBlocked()) return;
+        try {
+            String v = (recheck > 0 ? windows.toRedis(recheck) : 0) + "|" + (backoff > 0 ? windows.toRedis(backoff) : 0) + "|" + (why == null ? "" : why);
+            windows.state(windows.stateHash(provider), "m:" + model, v, "model|" + provider + "|" + model + "|" + v);
+        } catch (RuntimeException e) {
+            trouble(e);
+        }
+    }
+
+    void writeLearned(RedisBucket b, LearnedLimit l) {
+        if (outage.writesBlocked()) return;
+        try {
+            String v = l.metric().key() + "|" + l.value() + "|" + l.at().toEpochMilli() + "|" + (l.source() == null ? "" : l.source());
+            windows.state(windows.stateHash(b.id().provider()), "l:" + b.ref().key() + ":" + l.metric().key(), v,
+                    "learn|" + b.id().provider() + "|" + b.ref().key() + "|" + v);
+        } catch (RuntimeException e) {
+            trouble(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ usage bookkeeping
+
+    /** The first admission ends hydration. */
+    void admitting() {
+        if (hydrating) hydrating = false;
+    }
+
+    void admitted(RedisBucket b, long at, long tokens) {
+        own.add(b.ref(), at, 1, tokens);
+        cluster.inFlight().incrementAndGet();
+    }
+
+    void settled(RedisBucket b, long now, long admittedAt, long reserved, boolean counted, long actual) {
+        own.add(b.ref(), admittedAt, -1, -reserved);
+        own.add(b.ref(), now, counted ? 1 : 0, actual);
+        cluster.inFlight().decrementAndGet();
+    }
+
+    void settleShared(RedisBucket b, long leaseId, long now, long admittedAt, long reserved, boolean counted, long actual) {
+        String id = windows.reservationId(leaseId);
+        if (degraded()) {
+            outage.queue(new Outage.Pending(b, id, false, counted, actual, admittedAt, reserved));
+            return;
+        }
+        windows.settleWithView(now, b.ref(), id, counted, actual).whenComplete((s, e) -> {
+            if (e != null) {
+                outage.queue(new Outage.Pending(b, id, false, counted, actual, admittedAt, reserved));
+                trouble(e);
+            } else if (s.at() < 0 && admittedAt < outage.reseededAt()) {
+                // blocking calls must not run on Lettuce's event loop (this callback's thread)
+                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> correctAfterReseed(b, admittedAt, reserved, counted, actual, now));
+            } else {
+                b.seen(s.used(), now);
+            }
+        });
+    }
+
+    /** A lease admitted before Redis was re-seeded: its reservation was replayed as usage; replace it now. */
+    private void correctAfterReseed(RedisBucket b, long admittedAt, long reserved, boolean counted, long actual, long now) {
+        try {
+            windows.record(now, b.ref(), admittedAt, -1, -reserved);
+            windows.record(now, b.ref(), now, counted ? 1 : 0, actual);
+        } catch (RuntimeException e) {
+            trouble(e);
+        }
+    }
+
+    void expireShared(RedisBucket b, long leaseId, long admittedAt, long reserved) {
+        String id = windows.reservationId(leaseId);
+        if (!degraded()) {
+            try {
+                if (!windows.expire(id) && admittedAt < outage.reseededAt()) windows.record(b.ref(), admittedAt, 0, -reserved);
+                return;
+            } catch (RuntimeException e) {
+                trouble(e);
+            }
+        }
+        outage.queue(new Outage.Pending(b, id, true, false, 0, admittedAt, reserved));
+    }
+
+    void record(RedisBucket b, long now, long at, long requests, long tokens) {
+        own.add(b.ref(), at, requests, tokens);
+        if (hydrating && !cluster.fleet().createdDataset()) {
+            // hydration from this instance's store before it admitted anything: the fleet's windows
+            // are already in Redis (replaying them would count them once per instance)
+            return;
+        }
+        if (!degraded()) {
+            try {
+                windows.record(now, b.ref(), at, requests, tokens);
+                return;
+            } catch (RuntimeException e) {
+                trouble(e);
+            }
+        }
+        outage.degradedBucket(b).record(now, at, requests, tokens);
+        outage.delta(b, at, requests, tokens);
+    }
+
+    void correct(RedisBucket b, long now, Limits.Metric metric, long delta) {
+        if (!degraded()) {
+            try {
+                windows.correct(now, b.ref(), metric, delta);
+                return;
+            } catch (RuntimeException e) {
+                trouble(e);
+            }
+        }
+        outage.degradedBucket(b).correct(now, metric, delta);
+    }
+
+    @Override
+    public void beat() { own.prune(clock.millis()); }
+
+    @Override
+    public void modeChanged(ClusterMode mode, String why) { outage.modeChanged(mode, why); }
+
+    @Override
+    public void resumed(boolean emptied) { outage.resumed(emptied); }
+
+    // ------------------------------------------------------------------ for Outage and FleetNews
+
+    Iterable<RedisBucket> allBuckets() { return buckets.values(); }
+
+    RedisBucket bucketByKey(String key) { return bucketsByKey.get(key); }
+
+    SharedHold scopeHold(String key) { return scopes.get(key); }
+
+    Map<String, SharedHold> scopes() { return scopes; }
+
+    SharedKeyFlag keyFlag(String k) { return keys.get(k); }
+
+    Map<String, SharedKeyFlag> keyFlags() { return keys; }
+
+    SharedModelFlag modelFlag(String k) { return models.get(k); }
+
+    Map<String, SharedModelFlag> modelFlags() { return models; }
+
+    OwnUsage own() { return own; }
+
+    /** The local bucket admitting this instance's share while Redis does not answer. */
+    PoolStateStore.Bucket degradedBucket(RedisBucket b) { return outage.degradedBucket(b); }
+
+    void delta(RedisBucket b, long at, long requests, long tokens) { outage.delta(b, at, requests, tokens); }
+
+    void uncertain(RedisBucket b, String id) { outage.uncertain(b, id); }
+
+    void notifyListeners(String provider, String model) {
+        if (provider == null) {
+            // every provider this process has pools for
+            java.util.Set<String> providers = new java.util.HashSet<>();
+            for (BucketId id : buckets.keySet()) providers.add(id.provider());
+            for (String p : providers) notifyListeners(p, model);
+            return;
+        }
+        for (Listener l : listeners) {
+            try {
+                l.changedElsewhere(provider, model);
+            } catch (RuntimeException e) {
+                log.warn("state listener failed: {}", e.toString());
+            }
+        }
+    }
+
+
+
+    private static long parse(String s) {
+        try {
+            return s == null || s.isEmpty() ? 0 : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    @Override public String toString() { return "RedisStateStore[" + cluster.location() + ", " + buckets.size() + " buckets]"; }
+}

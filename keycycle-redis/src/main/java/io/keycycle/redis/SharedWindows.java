@@ -1,0 +1,392 @@
+package io.keycycle.redis;
+
+import io.keycycle.core.DailyReset;
+import io.keycycle.core.EngineClock;
+import io.keycycle.core.EngineTime;
+import io.keycycle.core.Limits;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The windows and reservations of buckets kept in Redis, one script call per operation: reserve
+ * (check every window of the first candidate that fits and reserve on it), settle, release,
+ * correct, hold (cool/park), peek and record. Same sub-bucket rings and calendar-day resets as the
+ * in-process engine; the script does the arithmetic atomically, so any number of processes share
+ * one set of windows.
+ *
+ * <p>Time: with {@code redisClock} every instant is Redis {@code TIME} (one clock for the whole
+ * fleet) and instants returned are translated to this process's clock by the offset measured on
+ * the same call; otherwise the engine clock's reading is sent (tests drive a manual clock).
+ * Calendar-day boundaries are computed here from the local clock (previous, current, next), and
+ * the script picks the one its own clock has reached, so a skew of up to a day is harmless.
+ *
+ * <p>Methods throw Lettuce's {@code RedisException} when Redis does not answer in time.
+ */
+public final class SharedWindows {
+
+    private static final long NEVER = Long.MAX_VALUE;
+
+    private final RedisLink link;
+    private final EngineClock clock;
+    private final boolean redisClock;
+    private final String prefix;
+    private final String instance;
+    private final String channel;
+    private final AtomicLong ids = new AtomicLong();
+    /** The id the next {@link #reserve} on this thread uses (set by the pool's store with its lease id). */
+    private final ThreadLocal<String> nextId = new ThreadLocal<>();
+    /** Redis time minus local time, from the latest call (0 with the engine clock). */
+    private volatile long offset;
+
+    public SharedWindows(RedisLink link, EngineClock clock, boolean redisClock) {
+        this.link = link;
+        this.clock = clock;
+        this.redisClock = redisClock;
+        this.prefix = link.prefix();
+        this.instance = link.settings().instanceId();
+        this.channel = prefix + ":events";
+    }
+
+    public String prefix() { return prefix; }
+
+    public String instanceId() { return instance; }
+
+    public String channel() { return channel; }
+
+    public RedisLink link() { return link; }
+
+    public boolean usesRedisClock() { return redisClock; }
+
+    /** Redis time minus this process's time as last measured (0 when the engine clock is sent). */
+    public long offsetMillis() { return offset; }
+
+    public BucketRef bucket(String provider, String scope, String model, Limits limits, DailyReset reset) {
+        return BucketRef.of(prefix, provider, scope, model, limits, reset);
+    }
+
+    /** A bucket whose instants are {@code time}'s engine instants. */
+    public BucketRef bucket(String provider, String scope, String model, Limits limits, DailyReset reset, EngineTime time) {
+        return BucketRef.of(prefix, provider, scope, model, limits, reset, time);
+    }
+
+    /** One key that may take the call: its bucket and fingerprint (checked against disabled keys in Redis). */
+    public record Candidate(BucketRef bucket, String fingerprint) { }
+
+    /**
+     * The outcome of {@link #reserve}: admitted on {@code candidate} (0-based) at {@code admittedAt},
+     * or refused. With one candidate, {@code used} holds the bucket's usage after the call (in
+     * {@link Limits.Metric} order) and the holds (local instants, 0: none); otherwise null and 0.
+     */
+    public record Reservation(boolean admitted, int candidate, String id, long admittedAt, long retryAt,
+                              long[] used, long coolingUntil, long parkedUntil, long bareRetryAt) { }
+
+    /**
+     * Reserves one request and {@code tokens} on the first candidate whose bucket has room in every
+     * window and is not held (cooling, parked, scope held, key disabled). With {@code rotateKey}
+     * non-null the candidates are tried from a fleet-wide cursor (so instances do not all start at
+     * the first key). Refused: {@code retryAt} is the earliest local instant one candidate frees up
+     * ({@link Long#MAX_VALUE}: none will by itself).
+     */
+    public Reservation reserve(List<Candidate> candidates, long tokens, String stateHash, String rotateKey) {
+        return reserve(clock.millis(), candidates, tokens, stateHash, rotateKey);
+    }
+
+    /** {@link #reserve(List, long, String, String)} at {@code local} (this process's clock; ignored by Redis time but for the offset). */
+    public Reservation reserve(long local, List<Candidate> candidates, long tokens, String stateHash, String rotateKey) {
+        int n = candidates.size();
+        String[] keys = new String[2 * n];
+        List<String> args = new ArrayList<>(10 + 10 * n);
+        String id = nextId != null && nextId.get() != null ? nextId.get() : instance + ":x" + Long.toString(ids.incrementAndGet(), 36);
+        args.add("reserve");
+        args.add(prefix);
+        args.add(nowArg(local));
+        args.add(Long.toString(tokens));
+        args.add(id);
+        args.add(instance);
+        args.add("");
+        args.add(stateHash == null ? "" : stateHash);
+        args.add(rotateKey == null ? "" : rotateKey);
+        args.add(Integer.toString(n));
+        for (int i = 0; i < n; i++) {
+            Candidate c = candidates.get(i);
+            keys[2 * i] = c.bucket().key();
+            keys[2 * i + 1] = c.bucket().scopeKey();
+            args.add(c.fingerprint() == null ? "" : c.fingerprint());
+            addLimits(args, c.bucket().limits());
+            addDay(args, c.bucket(), local);
+        }
+        List<Object> r = link.call(keys, args.toArray(String[]::new));
+        long redisNow = (Long) r.get(3);
+        measure(redisNow, local);
+        long[] used = null;
+        long cu = 0, pu = 0;
+        if (r.size() >= 12) {
+            used = new long[6];
+            for (int i = 0; i < 6; i++) used[i] = (Long) r.get(4 + i);
+            cu = toLocalHold((Long) r.get(10), local);
+            pu = toLocalHold((Long) r.get(11), local);
+        }
+        if ((Long) r.get(0) == 1L) {
+            return new Reservation(true, (int) (long) (Long) r.get(1) - 1, id, toLocal((Long) r.get(2), local), 0, used, cu, pu, 0);
+        }
+        long earliest = (Long) r.get(2);
+        long bare = r.size() >= 13 ? (Long) r.get(12) : earliest;
+        return new Reservation(false, -1, null, 0, earliest < 0 ? NEVER : Math.max(local, toLocal(earliest, local)), used, cu, pu,
+                bare < 0 ? NEVER : Math.max(local, toLocal(bare, local)));
+    }
+
+    /** Reserves on one bucket with a given reservation id (the pool's lease id, made unique by the instance id). */
+    public Reservation reserve(BucketRef bucket, String fingerprint, long tokens, String stateHash) {
+        return reserve(List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null);
+    }
+
+    /** The reservation id of a pool's lease: this instance's id and the lease number. */
+    public String reservationId(long leaseId) { return instance + ":" + Long.toString(leaseId, 36); }
+
+    /**
+     * Settles a reservation: the estimate is replaced by {@code actualTokens}; a request the
+     * provider counted moves to the settlement instant, one it did not count is removed. False
+     * when the reservation is unknown (settled before, or expired): nothing changes twice.
+     *
+     * @param wakeKey when capacity came back and this counter is positive, the script publishes
+     *                {@code freed|provider|model} so waiters on every instance try again
+     */
+    public boolean settle(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
+        long local = clock.millis();
+        List<Object> r = link.call(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
+                Long.toString(actualTokens), wakeKey == null ? "" : wakeKey, channel,
+                "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id));
+        return (Long) r.get(0) == 1L;
+    }
+
+    /** Runs {@link #reserve} with {@code id} as the reservation id. */
+    public Reservation reserveAs(long local, String id, BucketRef bucket, String fingerprint, long tokens, String stateHash) {
+        nextId.set(id);
+        try {
+            return reserve(local, List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null);
+        } finally {
+            nextId.remove();
+        }
+    }
+
+    /** What a settlement did: the instant the request was counted at (local clock; -1: the reservation was unknown) and the usage after it. */
+    public record Settled(long at, long[] used) { }
+
+    /** {@link #settle} answering the instant and the bucket's usage after it. */
+    public java.util.concurrent.CompletableFuture<Settled> settleWithView(long local, BucketRef bucket, String id, boolean counted, long actualTokens) {
+        return link.callAsync(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
+                Long.toString(actualTokens), "", channel, "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id))
+                .thenApply(r -> {
+                    if ((Long) r.get(0) != 1L) return new Settled(-1, null);
+                    long[] used = new long[6];
+                    for (int i = 0; i < 6; i++) used[i] = (Long) r.get(2 + i);
+                    return new Settled(toLocal((Long) r.get(1), local), used);
+                });
+    }
+
+    /** Like {@link #settle} but answers the instant the settled request was counted at (local clock), or -1 when unknown. */
+    public long settleAt(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
+        long local = clock.millis();
+        List<Object> r = link.call(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
+                Long.toString(actualTokens), wakeKey == null ? "" : wakeKey, channel,
+                "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id));
+        return (Long) r.get(0) == 1L ? toLocal((Long) r.get(1), local) : -1;
+    }
+
+    /**
+     * {@link #settleAt} without waiting for Redis: completes with the local instant the request
+     * was counted at, or -1 when the reservation was unknown. The caller need not wait: the next
+     * call of this process on the same connection runs after it.
+     */
+    public java.util.concurrent.CompletableFuture<Long> settleAsync(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
+        long local = clock.millis();
+        return link.callAsync(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
+                Long.toString(actualTokens), wakeKey == null ? "" : wakeKey, channel,
+                "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id))
+                .thenApply(r -> (Long) r.get(0) == 1L ? toLocal((Long) r.get(1), local) : -1L);
+    }
+
+    /**
+     * A lease of this instance was never reported within its timeout: its tokens come back, its
+     * request stays counted. False when the reservation was already gone.
+     */
+    public boolean expire(String id) {
+        return link.callInteger(new String[0], "expire", prefix, instanceOf(id), id) == 1L;
+    }
+
+    private static String instanceOf(String id) { return id.substring(0, id.lastIndexOf(':')); }
+
+    /** Gives a reservation back (request and tokens): the call was not made, or not counted. */
+    public boolean release(BucketRef bucket, String id, String wakeKey) {
+        return settle(bucket, id, false, 0, wakeKey);
+    }
+
+    /** What a bucket holds now, as the script sees it. */
+    public record Peek(long admissibleAt, long[] used, long coolingUntil, long parkedUntil, long scopeBlockedUntil) {
+        public long used(Limits.Metric m) {
+            return used[m.ordinal()];
+        }
+    }
+
+    /** The bucket's usage per metric (in {@link Limits.Metric} order), holds, and when {@code tokens} would fit. */
+    public Peek peek(BucketRef b, long tokens) { return peek(clock.millis(), b, tokens); }
+
+    /** {@link #peek(BucketRef, long)} at {@code local}. */
+    public Peek peek(long local, BucketRef b, long tokens) {
+        List<String> args = new ArrayList<>(16);
+        args.add("peek");
+        args.add(prefix);
+        args.add(nowArg(local));
+        args.add(Long.toString(tokens));
+        addLimits(args, b.limits());
+        addDay(args, b, local);
+        List<Object> r = link.call(new String[]{b.key(), b.scopeKey()}, args.toArray(String[]::new));
+        long redisNow = (Long) r.get(0);
+        measure(redisNow, local);
+        long at = (Long) r.get(1);
+        long[] used = new long[6];
+        for (int i = 0; i < 6; i++) used[i] = (Long) r.get(2 + i);
+        return new Peek(at < 0 ? NEVER : toLocal(at, local), used, toLocalHold((Long) r.get(8), local),
+                toLocalHold((Long) r.get(9), local), toLocalHold((Long) r.get(10), local));
+    }
+
+    /** Adds usage counted at a past instant (re-seeding an empty Redis from this process's books). */
+    public void record(BucketRef b, long atLocal, long requests, long tokens) { record(clock.millis(), b, atLocal, requests, tokens); }
+
+    /** {@link #record(BucketRef, long, long, long)} at {@code local}. */
+    public void record(long local, BucketRef b, long atLocal, long requests, long tokens) {
+        List<String> args = new ArrayList<>(10);
+        args.add("record");
+        args.add(prefix);
+        args.add(nowArg(local));
+        args.add(Long.toString(toRedis(atLocal)));
+        args.add(Long.toString(requests));
+        args.add(Long.toString(tokens));
+        addDay(args, b, local);
+        link.call(new String[]{b.key()}, args.toArray(String[]::new));
+    }
+
+    /** Adds {@code delta} to one metric's window (the provider's headers say it counted more than we did). */
+    public void correct(BucketRef b, Limits.Metric m, long delta) { correct(clock.millis(), b, m, delta); }
+
+    /** {@link #correct(BucketRef, Limits.Metric, long)} at {@code local}. */
+    public void correct(long local, BucketRef b, Limits.Metric m, long delta) {
+        List<String> args = new ArrayList<>(10);
+        args.add("correct");
+        args.add(prefix);
+        args.add(nowArg(local));
+        args.add(Integer.toString(m.span().ordinal() + 1));
+        args.add(m.tokens() ? "1" : "0");
+        args.add(Long.toString(delta));
+        addDay(args, b, local);
+        link.call(new String[]{b.key()}, args.toArray(String[]::new));
+    }
+
+    /** What a hold covers: one bucket, or every model of a scope. */
+    public enum HoldKind { COOLING, PARKED }
+
+    /**
+     * Cools or parks a bucket (or, with {@code scopeWide}, its whole scope) until a local instant,
+     * never shortening a hold; every instance is told at once. True when it changed.
+     */
+    public boolean hold(BucketRef b, boolean scopeWide, HoldKind kind, long untilLocal, String reason, String message) {
+        long r = link.callInteger(new String[]{scopeWide ? b.scopeKey() : b.key()}, "hold", prefix,
+                scopeWide ? "scope" : "bucket", kind == HoldKind.COOLING ? "cu" : "pu", Long.toString(toRedis(untilLocal)), reason == null ? "" : reason,
+                channel, message);
+        return r == 1L;
+    }
+
+    /** Cools ({@code field} "cu") or parks ("pu") a bucket or scope hash until a Redis instant; never shortens. */
+    boolean holdKey(String key, String kind, String field, long untilRedis, String reason, String message) {
+        return link.callInteger(new String[]{key}, "hold", prefix, kind, field, Long.toString(untilRedis), reason, channel, message) == 1L;
+    }
+
+    /** Clears both holds of a bucket or scope hash. */
+    void unhold(String key, String kind, String message) {
+        link.callInteger(new String[]{key}, "unhold", prefix, kind, channel, message);
+    }
+
+    /** Sets ({@code value} non-null) or clears a field of a provider's state hash and tells every instance. */
+    public boolean state(String stateHash, String field, String value, String message) {
+        long r = link.callInteger(new String[]{stateHash}, "state", prefix, value == null ? "del" : "set", field,
+                value == null ? "" : value, channel, message);
+        return r == 1L;
+    }
+
+    /** Expires the reservations of dead instances (silent for longer than the TTL); returns how many. */
+    public long sweep(long instanceTtlMillis) { return sweep(clock.millis(), instanceTtlMillis); }
+
+    /** {@link #sweep(long)} at {@code local}. */
+    public long sweep(long local, long instanceTtlMillis) {
+        List<Object> r = link.call(new String[0], "sweep", prefix, nowArg(local), Long.toString(instanceTtlMillis), channel);
+        measure((Long) r.get(1), local);
+        return (Long) r.get(0);
+    }
+
+    /** The state hash of a provider: disabled keys ({@code d:<fingerprint>}) and model states ({@code m:<model>}). */
+    public String stateHash(String provider) { return prefix + ":st:" + provider; }
+
+    /** The fleet-wide rotation cursor of a (provider, model). */
+    public String cursorKey(String provider, String model) { return prefix + ":cur:" + provider + ":" + model; }
+
+    /** The counter of instances with waiters on a (provider, model). */
+    public String waitersKey(String provider, String model) { return prefix + ":wt:" + provider + ":" + model; }
+
+    // ------------------------------------------------------------------ time
+
+    String nowArg(long local) { return redisClock ? "-1" : Long.toString(local); }
+
+    /** This process's clock. */
+    long localNow() { return clock.millis(); }
+
+    private void measure(long redisNow, long local) {
+        if (redisClock) offset = redisNow - local;
+    }
+
+    long toLocal(long redisInstant, long local) {
+        return redisClock ? redisInstant - offset : redisInstant;
+    }
+
+    private long toLocalHold(long redisInstant, long local) {
+        return redisInstant <= 0 ? 0 : toLocal(redisInstant, local);
+    }
+
+    long toRedis(long localInstant) { return redisClock ? localInstant + offset : localInstant; }
+
+    private static void addLimits(List<String> args, Limits l) {
+        args.add(Long.toString(l.rpm()));
+        args.add(Long.toString(l.rph()));
+        args.add(Long.toString(l.rpd()));
+        args.add(Long.toString(l.tpm()));
+        args.add(Long.toString(l.tph()));
+        args.add(Long.toString(l.tpd()));
+    }
+
+    /**
+     * The calendar-day boundaries around {@code local} (previous, current, next), or three -1 for a
+     * sliding day. They are wall-clock facts: computed on the wall clock, and sent as wall-clock
+     * instants with Redis time (its clock is a wall clock) or as engine instants otherwise.
+     */
+    private void addDay(List<String> args, BucketRef b, long local) {
+        DailyReset reset = b.reset();
+        if (reset == null || !reset.isCalendar()) {
+            args.add("-1");
+            args.add("-1");
+            args.add("-1");
+            return;
+        }
+        EngineTime t = b.time();
+        long wall = t == null ? local : t.toWall(local);
+        long start = reset.dayStartMillis(wall);
+        long prev = reset.dayStartMillis(start - 1);
+        long next = reset.nextReset(Instant.ofEpochMilli(wall)).toEpochMilli();
+        boolean engine = !redisClock && t != null;
+        // absolute instants: the script compares them with its own clock and picks the day it is in
+        args.add(Long.toString(engine ? t.fromWall(prev) : prev));
+        args.add(Long.toString(engine ? t.fromWall(start) : start));
+        args.add(Long.toString(engine ? t.fromWall(next) : next));
+    }
+}

@@ -1,0 +1,130 @@
+package io.keycycle.redis;
+
+import io.keycycle.core.ApiKey;
+import io.keycycle.core.EngineClock;
+import io.keycycle.core.KeyState;
+import io.keycycle.core.Limits;
+import io.keycycle.core.NoAvailableKeyException;
+import io.keycycle.core.Outcome;
+import io.keycycle.core.OutcomeKind;
+import io.keycycle.core.Usage;
+import io.keycycle.core.pool.AcquireOptions;
+import io.keycycle.core.pool.KeyPool;
+import io.keycycle.core.pool.Lease;
+import io.keycycle.core.pool.PoolSnapshot;
+import io.keycycle.core.testing.TestPools;
+import io.keycycle.redis.testing.PrivateRedis;
+import io.keycycle.redis.testing.RedisTestSupport;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Redis slow, and Redis restarted empty, on a redis-server of the test's own. */
+class RedisTroubleTest {
+
+    PrivateRedis redis;
+    final List<RedisCluster> clusters = new ArrayList<>();
+    final List<ApiKey> keys = TestPools.keys("p", 2);
+    final Limits twoPerMinute = new Limits(2, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE);
+
+    @BeforeEach
+    void start() throws Exception {
+        assumeTrue(PrivateRedis.installed() || RedisTestSupport.servicesRequired(), "redis-server is not installed");
+        redis = PrivateRedis.start(null);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (RedisCluster c : clusters) c.close();
+        if (redis != null) redis.close();
+    }
+
+    RedisCluster join(String id) {
+        RedisCluster c = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId(id)
+                .withTimings(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(2)), EngineClock.system());
+        clusters.add(c);
+        return c;
+    }
+
+    KeyPool pool(RedisCluster c) {
+        return KeyPool.builder(TestPools.spec("p")).keys(keys).limits(twoPerMinute).profile(TestPools.statusProfile("p"))
+                .clock(EngineClock.system()).stateStore(c.stateStore()).build();
+    }
+
+    @Test
+    void aSlowRedisDegradesWithoutMakingCallersWaitAndSharedModeResumesWithTheLocalUsage() throws Exception {
+        RedisCluster a = join("a");
+        KeyPool pool = pool(a);
+        pool.acquire("m1", 1).success(Usage.of(1, 0));
+        java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
+        Thread sleeper = new Thread(() -> {
+            RedisClient c = RedisClient.create(RedisURI.create(redis.url()));
+            try (StatefulRedisConnection<String, String> conn = c.connect()) {
+                conn.setTimeout(Duration.ofSeconds(10));
+                connected.countDown();
+                // a script that spins for 3 s: Redis answers nobody meanwhile
+                conn.sync().eval("local t0 = redis.call('TIME') local now = t0 "
+                        + "while (now[1] - t0[1]) * 1000000 + (now[2] - t0[2]) < 3000000 do now = redis.call('TIME') end return 1",
+                        io.lettuce.core.ScriptOutputType.INTEGER);
+            } finally {
+                c.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            }
+        });
+        sleeper.start();
+        connected.await();
+        Thread.sleep(300);
+        long t0 = System.nanoTime();
+        Lease l = pool.acquire("m1", 1); // Redis does not answer within 200 ms: local admission (1 of 2 per key)
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms the caller waited").isLessThan(1_000);
+        assertThat(a.mode()).isEqualTo("degraded");
+        l.success(Usage.of(1, 0));
+        sleeper.join();
+        await().atMost(5, TimeUnit.SECONDS).until(() -> a.mode().equals("shared"));
+        // the local admission was replayed: 3 of the 4 requests of this minute are counted in Redis
+        SharedWindows w = a.windows();
+        long used = 0;
+        for (ApiKey k : keys) used += w.peek(w.bucket("p", k.scope(), "m1", twoPerMinute, TestPools.spec("p").dailyReset()), 0).used(Limits.Metric.RPM);
+        assertThat(used).isEqualTo(2);
+        pool.acquire("m1", 1).success(Usage.of(1, 0));
+        pool.acquire("m1", 1).success(Usage.of(1, 0));
+        assertThatThrownBy(() -> pool.acquire("m1", 1)).isInstanceOf(NoAvailableKeyException.class);
+    }
+
+    @Test
+    void aRedisRestartedEmptyIsReseededWithUsageAndHolds() throws Exception {
+        RedisCluster a = join("a");
+        KeyPool pool = pool(a);
+        pool.acquire(AcquireOptions.of("m1", 1).pinned("1")).success(Usage.of(1, 0));
+        Lease cooled = pool.acquire(AcquireOptions.of("m1", 1).pinned("2"));
+        cooled.report(Outcome.of(OutcomeKind.RATE_LIMITED, 429, "test").withRetryAfter(Duration.ofSeconds(60)));
+
+        redis.kill();
+        redis.startAgain();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> {
+            a.fleet().beat();
+            return a.mode().equals("shared") && redis.port() > 0
+                    && a.link().connection().sync().exists(a.link().prefix() + ":ri:none") == 0
+                    && a.link().connection().sync().keys(a.link().prefix() + ":w:*").size() >= 2;
+        });
+        // another instance joining the new dataset sees the re-seeded usage and the cooldown
+        KeyPool other = pool(join("b"));
+        other.acquire("m1", 1).release();
+        PoolSnapshot s = other.snapshot();
+        assertThat(s.status(s.keys().get(1), "m1").state()).isEqualTo(KeyState.COOLING);
+        other.acquire(AcquireOptions.of("m1", 1).pinned("1")).success(Usage.of(1, 0)); // 2 of 2 on key 1 with the re-seeded one
+        assertThatThrownBy(() -> other.acquire(AcquireOptions.of("m1", 1).pinned("1"))).isInstanceOf(NoAvailableKeyException.class);
+    }
+}

@@ -1,0 +1,113 @@
+package io.keycycle.redis;
+
+import io.keycycle.core.ApiKey;
+import io.keycycle.core.EngineClock;
+import io.keycycle.core.KeyState;
+import io.keycycle.core.Limits;
+import io.keycycle.core.NoAvailableKeyException;
+import io.keycycle.core.Outcome;
+import io.keycycle.core.OutcomeKind;
+import io.keycycle.core.ProviderSpec;
+import io.keycycle.core.Usage;
+import io.keycycle.core.pool.AcquireOptions;
+import io.keycycle.core.pool.KeyPool;
+import io.keycycle.core.pool.Lease;
+import io.keycycle.core.pool.PoolSnapshot;
+import io.keycycle.core.testing.TestPools;
+import io.keycycle.redis.testing.RedisTestSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Two instances (two connections, two instance ids, each with its own pool over the same keys) on
+ * the system clock, so the script uses Redis TIME: a state one sets is seen by the other within
+ * 100 ms, and a waiter on one is woken when the other gives capacity back.
+ */
+class SharedStatesTest {
+
+    static final int DB = 5;
+    RedisCluster a, b;
+    KeyPool poolA, poolB;
+    final List<ApiKey> keys = TestPools.keys("p", 2);
+
+    @BeforeEach
+    void setUp() {
+        assumeTrue(RedisTestSupport.available(), "Redis does not answer at 127.0.0.1:6379");
+        String prefix = RedisTestSupport.randomPrefix();
+        a = RedisCluster.join(RedisTestSupport.settings(DB, prefix, "a"), EngineClock.system());
+        b = RedisCluster.join(RedisTestSupport.settings(DB, prefix, "b"), EngineClock.system());
+        poolA = pool(a, new Limits(1, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE));
+        poolB = pool(b, new Limits(1, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE));
+        // each instance has met the model (its buckets exist); the rpm of 1 is then given back
+        poolA.acquire("m1", 1).release();
+        poolB.acquire("m1", 1).release();
+    }
+
+    KeyPool pool(RedisCluster c, Limits limits) {
+        ProviderSpec spec = TestPools.spec("p");
+        return KeyPool.builder(spec).keys(keys).limits(limits).profile(TestPools.statusProfile("p"))
+                .clock(EngineClock.system()).stateStore(c.stateStore()).build();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (a != null) {
+            RedisTestSupport.clean(a.link());
+            a.close();
+            b.close();
+        }
+    }
+
+    private static KeyState state(KeyPool p, int index) {
+        PoolSnapshot s = p.snapshot();
+        return s.status(s.keys().get(index - 1), "m1").state();
+    }
+
+    @Test
+    void aKeyDisabledOnOneInstanceIsDisabledOnTheOtherWithin100ms() {
+        poolA.disable("1", "billing");
+        await().atMost(100, TimeUnit.MILLISECONDS).pollInterval(5, TimeUnit.MILLISECONDS)
+                .until(() -> state(poolB, 1) == KeyState.DISABLED);
+        poolA.enable("1");
+        await().atMost(100, TimeUnit.MILLISECONDS).pollInterval(5, TimeUnit.MILLISECONDS)
+                .until(() -> state(poolB, 1) == KeyState.READY);
+    }
+
+    @Test
+    void aCooldownSetByOneInstanceHoldsOnTheOtherWithin100ms() {
+        Lease l = poolA.acquire(AcquireOptions.of("m1", 1).pinned("2"));
+        l.report(Outcome.of(OutcomeKind.RATE_LIMITED, 429, "test").withRetryAfter(Duration.ofSeconds(30)));
+        await().atMost(100, TimeUnit.MILLISECONDS).pollInterval(5, TimeUnit.MILLISECONDS)
+                .until(() -> state(poolB, 2) == KeyState.COOLING);
+        assertThatThrownBy(() -> poolB.acquire(AcquireOptions.of("m1", 1).pinned("2")))
+                .isInstanceOf(NoAvailableKeyException.class);
+    }
+
+    @Test
+    void aWaiterOnOneInstanceIsWokenWhenTheOtherGivesCapacityBack() throws Exception {
+        // rpm 1 per key, two keys: instance A holds both
+        Lease one = poolA.acquire("m1", 1), two = poolA.acquire("m1", 1);
+        long t0 = System.nanoTime();
+        CompletableFuture<Lease> waiter = CompletableFuture.supplyAsync(() -> poolB.acquire(AcquireOptions.of("m1", 1).waiting(Duration.ofSeconds(90))));
+        Thread.sleep(300);
+        assertThat(waiter).as("B waits (the computed instant is a minute away): both keys are held by A").isNotDone();
+        one.release(); // the call never left: request and tokens come back, on A
+        Lease got = waiter.get(5, TimeUnit.SECONDS);
+        long waitedMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(waitedMs).as("woken by A's release, not by the window (60 s)").isLessThan(3_000);
+        assertThat(got.key().fingerprint()).isEqualTo(one.key().fingerprint());
+        got.success(Usage.of(1, 0));
+        two.success(Usage.of(1, 0));
+    }
+}

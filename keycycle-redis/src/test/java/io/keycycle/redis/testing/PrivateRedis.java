@@ -1,0 +1,84 @@
+package io.keycycle.redis.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A redis-server of the test's own, on a free port, that the test may stop and start again (fault
+ * drills must never touch the shared server). Skips (or fails with requireServices) when
+ * {@code redis-server} is not installed.
+ */
+public final class PrivateRedis implements AutoCloseable {
+
+    private final int port;
+    private final String password;
+    private final Path dir;
+    private Process process;
+
+    private PrivateRedis(int port, String password) throws IOException {
+        this.port = port;
+        this.password = password;
+        this.dir = Files.createTempDirectory("kc-redis");
+    }
+
+    public static boolean installed() {
+        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            if (Files.isExecutable(Path.of(d, "redis-server"))) return true;
+        }
+        return false;
+    }
+
+    /** Starts a server on a free port (with {@code password} when non-null). */
+    public static PrivateRedis start(String password) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        PrivateRedis r = new PrivateRedis(port, password);
+        r.startAgain();
+        return r;
+    }
+
+    /** (Re)starts the server on the same port, empty (no persistence). */
+    public synchronized void startAgain() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+        if (password != null) cmd.addAll(List.of("--requirepass", password));
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                // ready when it answers a command (+PONG, or -NOAUTH with a password)
+                s.setSoTimeout(1000);
+                s.getOutputStream().write("PING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                int c = s.getInputStream().read();
+                if (c == '+' || c == '-') return;
+                Thread.sleep(20);
+            } catch (IOException notYet) {
+                Thread.sleep(20);
+            }
+        }
+        throw new IllegalStateException("redis-server on port " + port + " did not start; see " + dir.resolve("redis.log"));
+    }
+
+    /** Kills the server at once (SIGKILL): its data is gone. */
+    public synchronized void kill() throws InterruptedException {
+        if (process != null) {
+            process.destroyForcibly();
+            process.waitFor();
+            process = null;
+        }
+    }
+
+    public int port() { return port; }
+
+    public String url() { return "redis://" + (password == null ? "" : ":" + password + "@") + "127.0.0.1:" + port; }
+
+    @Override
+    public void close() throws Exception { kill(); }
+}
