@@ -183,11 +183,15 @@ final class KeycycleSetup {
             return "cluster.redis-url";
         }
 
-        /** A Redis URL needs {@code keycycle-redis} (its {@link ClusterProvider}) on the class path; checked before anything is opened. */
+        /** A Redis URL needs {@code keycycle-redis} (its {@link ClusterProvider}) on the class path and must parse; checked before anything is opened. */
         void checkClusterProvider() {
             if (redisUrl() == null) return;
-            if (ServiceLoader.load(ClusterProvider.class).stream().findAny().isPresent()) return;
             String property = redisUrlProperty();
+            if (ServiceLoader.load(ClusterProvider.class).stream().findAny().isPresent()) {
+                String problem = RedisUrlSyntax.problem(redisUrl());
+                if (problem != null) throw new KeycyclePropertyException(property, property + ": " + problem);
+                return;
+            }
             throw new KeycyclePropertyException(property, property + " is set (" + ClusterUrls.redact(redisUrl())
                     + ") but keycycle-redis is not on the class path: add the io.keycycle:keycycle-redis dependency to share the pool, "
                     + "or leave " + property + " unset");
