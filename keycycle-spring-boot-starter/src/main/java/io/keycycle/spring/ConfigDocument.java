@@ -1,6 +1,7 @@
 package io.keycycle.spring;
 
 import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.config.ClusterConfig;
 import io.keycycle.core.config.KeycycleConfig;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -23,7 +24,7 @@ final class ConfigDocument {
     static final String SOURCE = "keycycle application properties";
 
     private static final Pattern LINE_SUFFIX = Pattern.compile("\\s*\\(" + Pattern.quote(SOURCE) + "(?: line \\d+)?\\)");
-    private static final Pattern CONFIG_PATH = Pattern.compile("(?<![\\w.-])(providers|tiers|selection|database)(?=[.\\[:\\s]|$)");
+    private static final Pattern CONFIG_PATH = Pattern.compile("(?<![\\w.-])(providers|tiers|selection|database|cluster)(?=[.\\[:\\s]|$)");
 
     private ConfigDocument() {
     }
@@ -55,6 +56,35 @@ final class ConfigDocument {
         if (p.getSelection() != null) root.put("selection", p.getSelection().name().toLowerCase(Locale.ROOT).replace('_', '-'));
         String url = p.getDatabase().getUrl();
         if (url != null && !url.isBlank() && !isNone(url)) root.put("database", Map.of("url", url.trim()));
+        Map<String, Object> cluster = cluster(p.getCluster());
+        if (!cluster.isEmpty()) root.put("cluster", cluster);
+        return dump(root);
+    }
+
+    /**
+     * The {@code keycycle.cluster.*} properties alone, parsed as the {@code cluster:} section (used on
+     * top of a configuration file's); {@link KeycyclePropertyException} naming the property on a problem.
+     */
+    static ClusterConfig parseCluster(KeycycleProperties p, Map<String, String> env) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("cluster", cluster(p.getCluster()));
+        try {
+            return KeycycleConfig.parse(dump(root), env, SOURCE).cluster();
+        } catch (ConfigurationException e) {
+            String message = asProperties(e.getMessage());
+            throw new KeycyclePropertyException(firstProperty(message, "keycycle.cluster"), message, e);
+        }
+    }
+
+    private static Map<String, Object> cluster(KeycycleProperties.Cluster c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        putIfSet(m, "redis-url", c.getRedisUrl());
+        putIfSet(m, "instance-id", c.getInstanceId());
+        putIfSet(m, "key-prefix", c.getKeyPrefix());
+        return m;
+    }
+
+    private static String dump(Map<String, Object> root) {
         if (root.isEmpty()) return "{}";
         DumperOptions o = new DumperOptions();
         o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);

@@ -1,6 +1,7 @@
 package io.keycycle.spring;
 
 import io.keycycle.Keycycle;
+import io.keycycle.core.ClusterStatus;
 import io.keycycle.core.KeyState;
 import io.keycycle.core.Persistence;
 import io.keycycle.core.pool.PoolSnapshot;
@@ -9,7 +10,9 @@ import io.keycycle.store.StoreHealth;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -18,11 +21,14 @@ import java.util.Map;
  * keys and how many are ready, cooling (rate-limited for seconds), parked (a daily quota is gone
  * until the provider's reset) or disabled (invalid, suspended or out of credit); the store's URL
  * (password redacted), whether its writer runs, whether it is journaling because the database is
- * unreachable, and its backlog. Fingerprints and secrets are not shown.
+ * unreachable, and its backlog; with a shared pool ({@code keycycle.cluster.redis-url}) the cluster's
+ * mode ({@code shared}, or {@code degraded} while Redis does not answer), the live instances and
+ * where Redis is (credentials hidden). Fingerprints and secrets are not shown.
  *
  * <p>Status: UP while at least one key can recover by itself (ready, cooling or parked keys are
  * normal operation: the pool waits or falls back); DOWN when every key is disabled, or the store's
- * writer has stopped (usage would be lost).
+ * writer has stopped (usage would be lost). A degraded cluster stays UP (admission goes on locally,
+ * within this instance's share of each limit) and says so in its details.
  */
 public final class KeycycleHealthIndicator extends AbstractHealthIndicator {
 
@@ -71,7 +77,34 @@ public final class KeycycleHealthIndicator extends AbstractHealthIndicator {
         } else {
             builder.withDetail("store", "none");
         }
+        keycycle.cluster().ifPresent(c -> builder.withDetail("cluster", cluster(c)));
         if (down) builder.down();
         else builder.up();
+    }
+
+    /** The shared pool: mode, this instance, live instances, the fleet, Redis's location (no credentials). */
+    static Map<String, Object> cluster(ClusterStatus c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", c.mode());
+        if (!"shared".equals(c.mode())) {
+            m.put("note", "Redis does not answer: this instance admits locally with its share of each limit "
+                    + "(limit / live instances) until a heartbeat succeeds; still UP");
+            if (c.trouble() != null) m.put("trouble", ClusterUrls.redact(c.trouble()));
+        }
+        m.put("redis", ClusterUrls.redact(c.location()));
+        m.put("instanceId", c.instanceId());
+        m.put("liveInstances", c.liveInstances());
+        List<Map<String, Object>> instances = new ArrayList<>();
+        for (ClusterStatus.Instance i : c.instances()) {
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("id", i.id());
+            one.put("alive", i.alive());
+            one.put("mode", i.mode());
+            one.put("inFlight", i.inFlight());
+            one.put("lastHeartbeat", String.valueOf(i.lastHeartbeat()));
+            instances.add(one);
+        }
+        m.put("instances", instances);
+        return m;
     }
 }

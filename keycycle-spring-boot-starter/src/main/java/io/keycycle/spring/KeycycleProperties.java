@@ -48,6 +48,8 @@ public class KeycycleProperties {
 
     private final Database database = new Database();
 
+    private final Cluster cluster = new Cluster();
+
     private final Calls calls = new Calls();
 
     public boolean isEnabled() { return enabled; }
@@ -63,6 +65,7 @@ public class KeycycleProperties {
     public Selection getSelection() { return selection; }
     public void setSelection(Selection selection) { this.selection = selection; }
     public Database getDatabase() { return database; }
+    public Cluster getCluster() { return cluster; }
     public Calls getCalls() { return calls; }
 
     /** True when providers, tiers, selection or a database were set here, so the file is not read ({@code none} does not count). */
@@ -170,6 +173,35 @@ public class KeycycleProperties {
 
         public String getUrl() { return url; }
         public void setUrl(String url) { this.url = url; }
+    }
+
+    /**
+     * One pool shared with other processes through Redis (cluster: in keycycle.yaml). Needs the
+     * io.keycycle:keycycle-redis dependency. These settings apply on top of keycycle.yaml's cluster:
+     * section when the configuration comes from the file.
+     */
+    public static class Cluster {
+
+        /**
+         * redis://[:password@]host[:port][/database] or rediss://; blank: the pool is this process's
+         * alone. KEYCYCLE_REDIS_URL wins over it.
+         */
+        private String redisUrl;
+
+        /** This process's name in the fleet; default host name + pid. */
+        private String instanceId;
+
+        /** Prefix of every Redis key; default keycycle. Fleets with different prefixes do not see each other. */
+        private String keyPrefix;
+
+        public String getRedisUrl() { return redisUrl; }
+        public void setRedisUrl(String redisUrl) { this.redisUrl = redisUrl; }
+        public String getInstanceId() { return instanceId; }
+        public void setInstanceId(String instanceId) { this.instanceId = instanceId; }
+        public String getKeyPrefix() { return keyPrefix; }
+        public void setKeyPrefix(String keyPrefix) { this.keyPrefix = keyPrefix; }
+
+        boolean isSet() { return redisUrl != null || instanceId != null || keyPrefix != null; }
     }
 
     /** How the chat models' calls behave (the Python library's get_model arguments). */

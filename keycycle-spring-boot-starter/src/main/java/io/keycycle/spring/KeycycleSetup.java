@@ -1,9 +1,12 @@
 package io.keycycle.spring;
 
 import io.keycycle.Keycycle;
+import io.keycycle.core.ClusterException;
+import io.keycycle.core.ClusterProvider;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.KeycycleListener;
 import io.keycycle.core.config.Catalog;
+import io.keycycle.core.config.ClusterConfig;
 import io.keycycle.core.config.KeyLoader;
 import io.keycycle.core.config.LoadedKeys;
 import io.keycycle.core.config.KeycycleConfig;
@@ -21,6 +24,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,6 +38,8 @@ import java.util.regex.Pattern;
  *   <li>configuration: the {@code keycycle.*} properties when they define providers, tiers,
  *       selection or a database, else {@code keycycle.config-file}, {@code KEYCYCLE_CONFIG} or
  *       {@code ./keycycle.yaml};</li>
+ *   <li>the shared pool: {@code KEYCYCLE_REDIS_URL}, else {@code keycycle.cluster.redis-url}, else the
+ *       file's {@code cluster.redis-url}; needs {@code keycycle-redis} on the class path;</li>
  *   <li>the store: discovered as {@code fromEnv()} does ({@code KEYCYCLE_DB_URL}, {@code TIDB_DB_URL},
  *       {@code keycycle.database.url}, default {@code ./keycycle.db}); {@code none} keeps nothing.</li>
  * </ul>
@@ -69,8 +75,22 @@ final class KeycycleSetup {
         return env;
     }
 
-    /** The configuration the properties, or else the file, describe. */
+    /** The configuration the properties, or else the file, describe; {@code keycycle.cluster.*} on top of the file's {@code cluster:}. */
     static KeycycleConfig config(KeycycleProperties p, Map<String, String> env) {
+        KeycycleConfig config = configWithoutClusterProperties(p, env);
+        if (p.definesConfiguration() || !p.getCluster().isSet()) return config;
+        ClusterConfig file = config.cluster();
+        ClusterConfig props = ConfigDocument.parseCluster(p, env);
+        KeycycleProperties.Cluster c = p.getCluster();
+        String url = c.getRedisUrl() == null ? file.redisUrl() : (c.getRedisUrl().isBlank() ? "" : props.redisUrl());
+        ClusterConfig merged = new ClusterConfig(url,
+                c.getInstanceId() == null ? file.instanceId() : props.instanceId(),
+                c.getKeyPrefix() == null ? file.keyPrefix() : props.keyPrefix());
+        return new KeycycleConfig(config.sourceName(), config.providers(), config.tiers(), config.selection(),
+                config.gateway(), config.database(), merged);
+    }
+
+    private static KeycycleConfig configWithoutClusterProperties(KeycycleProperties p, Map<String, String> env) {
         if (p.definesConfiguration()) {
             if (p.getConfigFile() != null) {
                 throw new KeycyclePropertyException("keycycle.config-file", "keycycle.config-file is set together with "
@@ -145,7 +165,36 @@ final class KeycycleSetup {
                 throw new KeycyclePropertyException("keycycle.env-file", "keycycle.env-file points at " + dotEnv.toAbsolutePath() + ", which does not exist");
             }
             if (dotEnv == null && Files.isRegularFile(Path.of(".env"))) dotEnv = Path.of(".env");
-            return new Settings(p, env, dotEnv, config);
+            Settings settings = new Settings(p, env, dotEnv, config);
+            settings.checkClusterProvider();
+            return settings;
+        }
+
+        /** The Redis URL in force, as the engine will pick it: {@code KEYCYCLE_REDIS_URL}, else the configuration's; null: none. */
+        String redisUrl() {
+            String url = env.get("KEYCYCLE_REDIS_URL") != null ? env.get("KEYCYCLE_REDIS_URL") : config.cluster().redisUrl();
+            return url == null || url.isBlank() ? null : url.trim();
+        }
+
+        /** The property or variable the Redis URL in force comes from. */
+        String redisUrlProperty() {
+            if (env.get("KEYCYCLE_REDIS_URL") != null) return "KEYCYCLE_REDIS_URL";
+            if (properties.getCluster().getRedisUrl() != null || properties.definesConfiguration()) return "keycycle.cluster.redis-url";
+            return "cluster.redis-url";
+        }
+
+        /** A Redis URL needs {@code keycycle-redis} (its {@link ClusterProvider}) on the class path and must parse; checked before anything is opened. */
+        void checkClusterProvider() {
+            if (redisUrl() == null) return;
+            String property = redisUrlProperty();
+            if (ServiceLoader.load(ClusterProvider.class).stream().findAny().isPresent()) {
+                String problem = RedisUrlSyntax.problem(redisUrl());
+                if (problem != null) throw new KeycyclePropertyException(property, property + ": " + problem);
+                return;
+            }
+            throw new KeycyclePropertyException(property, property + " is set (" + ClusterUrls.redact(redisUrl())
+                    + ") but keycycle-redis is not on the class path: add the io.keycycle:keycycle-redis dependency to share the pool, "
+                    + "or leave " + property + " unset");
         }
 
         /** Loads the keys as the engine will and fails on what would leave it unusable. */
@@ -180,6 +229,10 @@ final class KeycycleSetup {
                 throw new KeycyclePropertyException(property, "the store could not be opened (" + property + "): " + e.getMessage(), e);
             } catch (KeycyclePropertyException e) {
                 throw e;
+            } catch (ClusterException e) {
+                String property = redisUrlProperty();
+                throw new KeycyclePropertyException(property, "the shared pool could not be joined (" + property + "): "
+                        + ClusterUrls.redact(e.getMessage()), e);
             } catch (ConfigurationException e) {
                 throw new KeycyclePropertyException(keyVariable(e.getMessage()), e.getMessage(), e);
             }

@@ -6,6 +6,9 @@
  * and the {@code keycycle.*} properties ({@link io.keycycle.spring.KeycycleProperties}, which mirror
  * {@code keycycle.yaml} and are parsed by the library's own parser), and closes it with the context.
  * Each tier becomes a {@link io.keycycle.spring.RotatingChatModel} bean qualified by its name.
+ * With {@code keycycle.cluster.redis-url} (or {@code KEYCYCLE_REDIS_URL}) and the optional
+ * {@code keycycle-redis} on the class path, the engine shares its windows with every process on
+ * that Redis; the URL is checked before any bean is created.
  *
  * <p>A rotating model runs every call through {@code Keycycle.call}/{@code callAsync}: admission,
  * selection, rotation on 429, tier fallback and settlement with the provider's usage are the
