@@ -68,11 +68,13 @@ class TierFallbackE2eTest {
         sim.provider("cerebras").killKey(E2e.secret("cerebras", 1)).killKey(E2e.secret("cerebras", 2));
         List<io.keycycle.core.KeycycleEvent.FellBack> fellBack = new java.util.concurrent.CopyOnWriteArrayList<>();
         kc.addListener(e -> { if (e instanceof io.keycycle.core.KeycycleEvent.FellBack f) fellBack.add(f); });
-        Served<ChatResult> zero = kc.chat("groq/llama-3.1-8b-instant", E2e.chat("direct"), CallSpec.defaults());
+        // small requests: groq's llama-3.1-8b-instant has a TPM of 100 in the simulator, which its headers report
+        // (the engine adopts it), so a default-sized request would rightly be refused as one that can never fit
+        Served<ChatResult> zero = kc.chat("groq/llama-3.1-8b-instant", E2e.chat("direct", 20), CallSpec.defaults());
         assertThat(zero.fallbacks()).isZero();
         assertThat(fellBack).as("a call served by its first candidate is no fallback").isEmpty();
 
-        Served<ChatResult> first = kc.chat("fast", E2e.chat("hello"), CallSpec.defaults());
+        Served<ChatResult> first = kc.chat("fast", E2e.chat("hello", 20), CallSpec.defaults());
         assertThat(fellBack).singleElement().satisfies(f -> {
             assertThat(f.target()).isEqualTo("fast");
             assertThat(f.fromProvider() + "/" + f.fromModel()).isEqualTo("cerebras/gpt-oss-120b");
@@ -85,7 +87,7 @@ class TierFallbackE2eTest {
         assertThat(first.attempts()).as("two dead cerebras keys, then groq").isEqualTo(3);
         assertThat(rec.outcomes("cerebras")).containsExactly(OutcomeKind.KEY_INVALID, OutcomeKind.KEY_INVALID);
 
-        Served<ChatResult> second = kc.chat("fast", E2e.chat("again"), CallSpec.defaults());
+        Served<ChatResult> second = kc.chat("fast", E2e.chat("again", 20), CallSpec.defaults());
         assertThat(second.provider()).isEqualTo("groq");
         assertThat(second.fallbacks()).isEqualTo(1);
         assertThat(second.attempts()).isEqualTo(1);
