@@ -25,7 +25,7 @@ public final class RedisTestSupport {
     public static boolean servicesRequired() { return Boolean.getBoolean("keycycle.requireServices"); }
 
     public static String url(int database) {
-        if (database < 1 || database > 5) throw new IllegalArgumentException("keycycle-redis tests use databases 1-5");
+        if (database < 1 || database > 7) throw new IllegalArgumentException("keycycle tests use Redis databases 1-7");
         return "redis://" + HOST + ":" + PORT + "/" + database;
     }
 
