@@ -10,9 +10,10 @@ import java.time.Duration;
 import java.util.UUID;
 
 /**
- * The shared Redis of the test machine (127.0.0.1:6379). Tests of this module use databases 1–5
- * and a random key prefix each, so they never meet each other's keys or anyone else's. When Redis
- * does not answer they are skipped, unless {@code -Dkeycycle.requireServices=true}: then they fail.
+ * The shared Redis of the test machine (127.0.0.1:6379). Tests of this module use databases 1–5,
+ * the cluster tests of keycycle-cli 2–4 and 7 (6: the Spring starter), each with a random key prefix, so
+ * they never meet each other's keys or anyone else's. When Redis does not answer they are skipped,
+ * unless {@code -Dkeycycle.requireServices=true}: then they fail.
  */
 public final class RedisTestSupport {
 
@@ -25,7 +26,7 @@ public final class RedisTestSupport {
     public static boolean servicesRequired() { return Boolean.getBoolean("keycycle.requireServices"); }
 
     public static String url(int database) {
-        if (database < 1 || database > 5) throw new IllegalArgumentException("keycycle-redis tests use databases 1-5");
+        if (database < 1 || database > 7) throw new IllegalArgumentException("keycycle tests use Redis databases 1-7");
         return "redis://" + HOST + ":" + PORT + "/" + database;
     }
 
