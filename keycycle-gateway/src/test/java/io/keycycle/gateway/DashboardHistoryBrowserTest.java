@@ -138,8 +138,10 @@ class DashboardHistoryBrowserTest {
     @Test
     void theForecastIsInTheStateAndInPrometheus() {
         JsonNode state = json(gw.get("/api/state"));
-        JsonNode f = state.path("forecasts").get(0);
-        assertThat(f.path("metric").asText()).isEqualTo("rpd");
+        // the model has a daily request and a daily token limit: the seeded traffic runs out of requests first
+        JsonNode f = null;
+        for (JsonNode candidate : state.path("forecasts")) if (f == null && candidate.path("metric").asText().equals("rpd")) f = candidate;
+        assertThat(f).as("an rpd forecast in " + state.path("forecasts")).isNotNull();
         assertThat(f.path("runs_out_before_reset").asBoolean()).isTrue();
         assertThat(f.path("seconds_until_exhausted").asLong()).isPositive();
         assertThat(state.path("store").path("storage").path("size_bytes").asLong()).isPositive();
