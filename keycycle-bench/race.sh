@@ -156,7 +156,7 @@ echo "load average after: $LOAD_AFTER"
 exec 3>&-   # the gateway drains its store and exits
 wait "$GW_PID" 2>/dev/null || true
 GW_PID=""
-sed -n 's/^store: /gateway store: /p' "$WORK/gateway.log"
+sed -n -e "s/^store: /gateway store: /p" -e "/^requests served:/p" "$WORK/gateway.log"
 if [ -n "$OUT" ]; then
   mkdir -p "$OUT"
   cp "$WORK"/*.txt "$WORK/gateway.log" "$OUT"/

@@ -67,6 +67,11 @@ public final class RaceGateway {
         while (System.in.read() >= 0) {
             // serve until the script closes our stdin
         }
+        long requests = (long) gw.meterRegistry().find("keycycle.gateway.requests").timers().stream()
+                .mapToLong(t -> t.count()).sum();
+        long allocated = allocatedBytes();
+        System.out.printf(Locale.ROOT, "requests served: %d; heap allocated by the JVM's live threads: %.1f MB (%.1f KB per request, warm-up included)%n",
+                requests, allocated / 1e6, requests == 0 ? 0.0 : allocated / 1e3 / requests);
         gw.close();
         kc.close();
         if (st != null) {
@@ -75,6 +80,14 @@ public final class RaceGateway {
             st.close();
         }
         System.exit(0);
+    }
+
+    /** Bytes allocated so far by the threads still alive (the event loops serve every request). */
+    private static long allocatedBytes() {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long b : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) if (b > 0) sum += b;
+        return sum;
     }
 
     private RaceGateway() { }

@@ -22,6 +22,12 @@ final class StreamAccumulator {
 
     synchronized void markDone() { done = true; }
 
+    synchronized int events() { return events; }
+
+    synchronized Usage usage() { return usage; }
+
+    synchronized String errorEvent() { return errorEvent; }
+
     synchronized void inspect(String data) {
         events++;
         if (!(data.contains("usage") || data.contains("error") || data.contains("inish"))) {
