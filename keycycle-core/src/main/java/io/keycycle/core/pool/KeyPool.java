@@ -357,7 +357,7 @@ public final class KeyPool implements EngineRestorer {
     // ------------------------------------------------------------------ settlement (effects: OutcomeEffects)
 
     boolean settle(Lease l, Outcome o) {
-        if (!l.done.compareAndSet(false, true)) return false;
+        if (!l.state.compareAndSet(Lease.OPEN, Lease.SETTLED)) return lateUsage(l, o);
         open.remove(l.id);
         long now = clock.millis();
         OutcomeKind kind = o.kind();
@@ -373,6 +373,42 @@ public final class KeyPool implements EngineRestorer {
         }
         effects.apply(l, o, now);
         wake(l.ring);
+        return true;
+    }
+
+    /** See {@link Lease#abandon(String)}: counted as sent, the estimate stays charged, no state change. */
+    boolean abandon(Lease l, String why) {
+        if (!l.state.compareAndSet(Lease.OPEN, Lease.ABANDONED)) return false;
+        open.remove(l.id);
+        long now = clock.millis();
+        l.abandonedAt = l.bucket.settleAt(now, l.admittedAt, l.estimatedTokens, true, l.estimatedTokens);
+        if (!listeners.isEmpty()) {
+            ApiKey k = l.entry.key;
+            emit(new KeycycleEvent.Settled(Instant.ofEpochMilli(now), Instant.ofEpochMilli(l.admittedAt), spec.name(),
+                    k.scope(), k.fingerprint(), l.ring.model, OutcomeKind.TRANSIENT, 0, 1, 0, 0, l.estimatedTokens, l.id));
+        }
+        org.slf4j.LoggerFactory.getLogger(KeyPool.class).debug("lease {} abandoned ({}): request and {} estimated tokens stay counted",
+                l.id, why, l.estimatedTokens);
+        return true;
+    }
+
+    /** Usage reported after {@link #abandon}: it replaces the estimate that stayed charged, once. */
+    private boolean lateUsage(Lease l, Outcome o) {
+        if (o.kind() != OutcomeKind.SUCCESS || o.usage() == null) return false;
+        if (!l.state.compareAndSet(Lease.ABANDONED, Lease.SETTLED)) return false;
+        long now = clock.millis();
+        long delta = o.usage().charged() - l.estimatedTokens;
+        l.bucket.record(now, l.abandonedAt, 0, delta);
+        if (delta < 0) {
+            l.bucket.blockedHint = 0;
+            wake(l.ring);
+        }
+        if (!listeners.isEmpty()) {
+            ApiKey k = l.entry.key;
+            emit(new KeycycleEvent.Settled(Instant.ofEpochMilli(now), Instant.ofEpochMilli(l.admittedAt), spec.name(),
+                    k.scope(), k.fingerprint(), l.ring.model, OutcomeKind.SUCCESS, o.status(), 0,
+                    o.usage().promptTokens(), o.usage().completionTokens(), delta, l.id));
+        }
         return true;
     }
 
@@ -429,7 +465,7 @@ public final class KeyPool implements EngineRestorer {
         long now = clock.millis();
         int n = 0;
         for (Lease l : open.values()) {
-            if (l.expiresAt <= now && l.done.compareAndSet(false, true)) {
+            if (l.expiresAt <= now && l.state.compareAndSet(Lease.OPEN, Lease.SETTLED)) {
                 open.remove(l.id);
                 l.bucket.releaseTokens(now, l.admittedAt, l.estimatedTokens);
                 n++;

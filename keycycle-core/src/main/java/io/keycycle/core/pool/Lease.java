@@ -5,13 +5,19 @@ import io.keycycle.core.Outcome;
 import io.keycycle.core.Usage;
 
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The right to make one call with one key: one request and the estimated tokens are reserved on
  * the key's scope until the lease is reported, exactly once, with {@link #success(Usage)},
- * {@link #report(Outcome)} or {@link #release()}. A lease never reported expires after the pool's
- * lease timeout (its token reservation is released; the request stays counted).
+ * {@link #report(Outcome)}, {@link #abandon(String)} or {@link #release()}. A lease never reported
+ * expires after the pool's lease timeout (its token reservation is released; the request stays
+ * counted).
+ *
+ * <p>Which one to call when the caller gives up (hang-up, cancellation, interrupt, timeout):
+ * {@link #abandon(String)} once any byte of the request may have reached the provider — the
+ * provider counts it whatever the caller does — and {@link #release()} only when the call
+ * certainly never left.
  */
 public final class Lease {
     private final KeyPool pool;
@@ -22,7 +28,11 @@ public final class Lease {
     final long admittedAt;
     final long estimatedTokens;
     final long expiresAt;
-    final AtomicBoolean done = new AtomicBoolean();
+    /** {@link #OPEN}, {@link #ABANDONED} (settled, one late usage report allowed) or {@link #SETTLED}. */
+    final AtomicInteger state = new AtomicInteger(OPEN);
+    static final int OPEN = 0, ABANDONED = 1, SETTLED = 2;
+    /** The instant an abandoned lease's request was counted at (its estimate is charged there). */
+    volatile long abandonedAt;
 
     Lease(KeyPool pool, long id, KeyEntry entry, QuotaBucket bucket, ModelRing ring, long admittedAt,
           long estimatedTokens, long expiresAt) {
@@ -51,10 +61,14 @@ public final class Lease {
 
     public Instant admittedAt() { return Instant.ofEpochMilli(admittedAt); }
 
-    /** True once reported or expired. */
-    public boolean isDone() { return done.get(); }
+    /** True once reported, abandoned, released or expired. */
+    public boolean isDone() { return state.get() != OPEN; }
 
-    /** Reports success with the provider's usage (replaces the reservation with the actual tokens). */
+    /**
+     * Reports success with the provider's usage (replaces the reservation with the actual tokens).
+     * On a lease that was {@link #abandon(String) abandoned}, usage that arrives late replaces the
+     * estimate that stayed charged (once); the outcome is otherwise ignored.
+     */
     public boolean success(Usage usage) { return pool.settle(this, Outcome.success(usage)); }
 
     /**
@@ -64,7 +78,22 @@ public final class Lease {
      */
     public boolean report(Outcome outcome) { return pool.settle(this, outcome); }
 
-    /** Gives the reservation back: the call was not made (or the provider did not count it). */
+    /**
+     * The request was sent (or may have been) and its outcome will not be known: the caller hung
+     * up, cancelled, was interrupted or timed out. The request stays counted (moved to now, as a
+     * settled one) and the estimated tokens stay charged — unless usage arrives later through
+     * {@link #success(Usage)} — and no cooldown or other state change follows. Returns false if the
+     * lease was already reported or had expired.
+     *
+     * @param why short text for the event log (never a secret)
+     */
+    public boolean abandon(String why) { return pool.abandon(this, why); }
+
+    /**
+     * Gives the reservation back: the call never left (nothing was written to the provider), so
+     * the request and its tokens are un-counted. A call that may have reached the provider must be
+     * {@link #abandon(String) abandoned} instead.
+     */
     public boolean release() {
         return pool.settle(this, Outcome.of(io.keycycle.core.OutcomeKind.TRANSIENT, 0, "released by caller"));
     }

@@ -17,6 +17,17 @@ public interface ProviderAnswer {
      */
     default boolean retryable() { return true; }
 
-    /** True when the caller cancelled the call: the reservation is released. */
+    /**
+     * True when the caller cancelled the call (hung up, gave up): the lease is
+     * {@link Lease#abandon(String) abandoned} — the request stays counted — unless
+     * {@link #reachedProvider()} says it never left, in which case it is released.
+     */
     default boolean cancelled() { return false; }
+
+    /**
+     * For a {@link #cancelled()} answer: false only when no byte of the request was written to the
+     * provider (the reservation is then given back). True by default: when in doubt, the provider
+     * counted it.
+     */
+    default boolean reachedProvider() { return true; }
 }

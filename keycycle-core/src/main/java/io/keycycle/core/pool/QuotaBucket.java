@@ -157,11 +157,17 @@ final class QuotaBucket {
      * provider did not count is removed.
      */
     synchronized void settle(long now, long at, long reservedTokens, boolean counted, long actualTokens) {
+        settleAt(now, at, reservedTokens, counted, actualTokens);
+    }
+
+    /** {@link #settle} returning the instant the settled request and tokens were counted at. */
+    synchronized long settleAt(long now, long at, long reservedTokens, boolean counted, long actualTokens) {
         long t = Math.max(now, latest);
         advance(t);
         add(t, at, -1, -reservedTokens);
         if (counted || actualTokens > 0) add(t, t, counted ? 1 : 0, actualTokens);
         if (!counted || actualTokens < reservedTokens) blockedHint = 0; // capacity came back
+        return t;
     }
 
     /** Gives back the tokens of a reservation made at {@code at} (an expired lease); the request stays. */
