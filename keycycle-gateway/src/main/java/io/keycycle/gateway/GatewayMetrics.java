@@ -35,6 +35,8 @@ import java.util.Map;
  *   <li>{@code keycycle_state_changes_total{provider,state}}, gauge {@code keycycle_keys{provider,scope,state}}</li>
  *   <li>{@code keycycle_store_queue_depth}, {@code keycycle_store_journal_events}, {@code keycycle_store_journal_bytes}</li>
  *   <li>{@code keycycle_gateway_requests_seconds{method,route,status}} (timer)</li>
+ *   <li>{@code keycycle_gateway_overloaded_total{limit}}: requests answered 503 at a load limit
+ *       ({@code streams}, {@code in-flight}, {@code upstream-connections})</li>
  * </ul>
  */
 final class GatewayMetrics implements KeycycleListener {
@@ -70,6 +72,11 @@ final class GatewayMetrics implements KeycycleListener {
     }
 
     MeterRegistry registry() { return registry; }
+
+    /** A request turned away with 503 because the gateway was at a load limit ({@code what}: which one). */
+    void overloaded(String what) {
+        counter("keycycle.gateway.overloaded", "limit", what).increment();
+    }
 
     @Override
     public void onEvent(KeycycleEvent event) {

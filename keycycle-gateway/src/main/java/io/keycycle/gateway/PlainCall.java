@@ -20,14 +20,17 @@ import java.util.concurrent.CompletionStage;
  * One plain (non-streaming) chat request, served without blocking: {@link Keycycle#callAsync}
  * rotates and falls back, each attempt is an {@link Upstream} call on the request's event loop,
  * and the answer (or the mapped failure) is written on that loop. A client that hangs up resets the
- * upstream request and turns the attempt into {@link UpstreamAnswer#CANCELLED}, which releases the
- * reservation.
+ * upstream request and turns the attempt into {@link UpstreamAnswer#CANCELLED}: the request stays
+ * counted (the provider saw it or may have), only an attempt that never sent anything
+ * ({@link UpstreamAnswer#NOT_SENT}) gives its reservation back. An attempt that finds no free
+ * upstream connection ({@link UpstreamAnswer#BUSY}) is answered 503 with {@code Retry-After}.
  */
 final class PlainCall {
 
     private final Keycycle keycycle;
     private final Upstream upstream;
     private final Failures failures;
+    private final GatewayMetrics metrics;
     private final Context context;
     private final HttpServerResponse response;
     private final ObjectNode body;
@@ -38,11 +41,12 @@ final class PlainCall {
     private String serialisedModel;
     private Buffer serialised;
 
-    PlainCall(Keycycle keycycle, Upstream upstream, Failures failures, Context context, HttpServerResponse response,
-              ObjectNode body, String target, long estimate) {
+    PlainCall(Keycycle keycycle, Upstream upstream, Failures failures, GatewayMetrics metrics, Context context,
+              HttpServerResponse response, ObjectNode body, String target, long estimate) {
         this.keycycle = keycycle;
         this.upstream = upstream;
         this.failures = failures;
+        this.metrics = metrics;
         this.context = context;
         this.response = response;
         this.body = body;
@@ -57,7 +61,7 @@ final class PlainCall {
     }
 
     private CompletionStage<UpstreamAnswer> attempt(ModelRef candidate, ApiKey key) {
-        if (gone) return CompletableFuture.completedFuture(UpstreamAnswer.CANCELLED);
+        if (gone) return CompletableFuture.completedFuture(UpstreamAnswer.NOT_SENT);
         Buffer b = bodyFor(candidate.model());
         Upstream.Attempt a = new Upstream.Attempt();
         current = a;
@@ -95,6 +99,11 @@ final class PlainCall {
             return;
         }
         UpstreamAnswer r = served.value();
+        if (r == UpstreamAnswer.BUSY) {
+            metrics.overloaded("upstream-connections");
+            ApiError.overloaded("upstream connections").send(response);
+            return;
+        }
         if (r.cancelled()) return;
         String type = r.response().header("content-type");
         response.setStatusCode(r.status()).putHeader("content-type", type == null ? "application/json" : type);
