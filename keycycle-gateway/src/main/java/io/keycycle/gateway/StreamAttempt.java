@@ -37,6 +37,8 @@ import java.util.concurrent.TimeoutException;
  */
 final class StreamAttempt implements Upstream.Exchange {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StreamAttempt.class);
+
     private final String provider;
     private final StreamRelay relay;
     final CompletableFuture<StreamAnswer> result = new CompletableFuture<>();
@@ -169,23 +171,17 @@ final class StreamAttempt implements Upstream.Exchange {
             }
             String text = body.toString(StandardCharsets.UTF_8);
             Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
-            if (status / 100 == 2 && !looksLikeJson(type, text)) {
-                // a 200 that is neither an event stream nor JSON (a proxy's HTML page): an upstream failure
+            if (status / 100 == 2 && !(Jsons.tryParse(text) instanceof com.fasterxml.jackson.databind.node.ObjectNode)) {
+                // a 200 that is neither an event stream nor a JSON object (a proxy's HTML page): an upstream failure
                 var error = Jsons.object();
                 error.putObject("error").put("message", provider + " answered HTTP " + status + " with content-type "
-                        + (type == null ? "none" : type) + ", neither an event stream nor JSON");
+                        + (type == null ? "none" : type) + ", neither an event stream nor a JSON object");
                 String why = Jsons.write(error);
                 complete(StreamDecoder.buffered(provider, 502, headers, why, elapsed), null);
             } else {
                 complete(StreamDecoder.buffered(provider, status, headers, text, elapsed), text);
             }
         });
-    }
-
-    private static boolean looksLikeJson(String type, String body) {
-        if (type != null && type.toLowerCase(Locale.ROOT).contains("json")) return true;
-        String t = body.stripLeading();
-        return t.startsWith("{") || t.startsWith("[");
     }
 
     private void complete(StreamResult r, String wholeBody) {
@@ -195,6 +191,7 @@ final class StreamAttempt implements Upstream.Exchange {
     /** Fails the attempt: a partial answer once an event reached the client, else a plain failure. */
     private void fail(Throwable t) {
         if (result.isDone()) return;
+        log.debug("stream attempt on {} failed after {} event(s): {}", provider, decoder == null ? 0 : decoder.events(), t.toString());
         Throwable f = decoder != null && decoder.events() > 0 && relay.started() ? new PartialAnswerException(provider, t) : t;
         if (result.completeExceptionally(f)) stop(true);
     }

@@ -27,11 +27,33 @@ record UpstreamAnswer(ProviderResponse response, Buffer body, boolean cancelled,
 
     UpstreamAnswer(ProviderResponse response, Buffer body, boolean cancelled) { this(response, body, cancelled, true); }
 
-    /** The answer read from {@code resp}: status, headers, body. */
+    /**
+     * The answer read from {@code resp}: status, headers, body. A 2xx body that is not JSON (a
+     * proxy's HTML page) is no chat completion: it is judged as the upstream failure it is (502).
+     */
     static UpstreamAnswer of(HttpClientResponse resp, Buffer body) {
         Map<String, List<String>> headers = new HashMap<>();
         resp.headers().forEach(e -> headers.computeIfAbsent(e.getKey(), k -> new ArrayList<>(1)).add(e.getValue()));
-        return new UpstreamAnswer(new ProviderResponse(resp.statusCode(), headers, body.toString(StandardCharsets.UTF_8)), body, false, true);
+        int status = resp.statusCode();
+        String type = resp.getHeader("content-type");
+        if (status / 100 == 2 && !isJson(type, body)) {
+            var error = Jsons.object();
+            error.putObject("error").put("message", "the provider answered HTTP " + status + " with content-type "
+                    + (type == null ? "none" : type) + ", not a JSON chat completion");
+            String why = Jsons.write(error);
+            return new UpstreamAnswer(new ProviderResponse(502, headers, why), Buffer.buffer(why), false, true);
+        }
+        return new UpstreamAnswer(new ProviderResponse(status, headers, body.toString(StandardCharsets.UTF_8)), body, false, true);
+    }
+
+    private static boolean isJson(String type, Buffer body) {
+        if (type != null && type.toLowerCase(java.util.Locale.ROOT).contains("json")) return true;
+        for (int i = 0; i < body.length(); i++) {
+            byte b = body.getByte(i);
+            if (b == '{' || b == '[') return true;
+            if (b != ' ' && b != '\n' && b != '\r' && b != '\t') return false;
+        }
+        return false;
     }
 
     int status() { return response.status(); }
