@@ -1,6 +1,8 @@
 package io.keycycle.gateway;
 
 import io.keycycle.core.ProviderResponse;
+import io.keycycle.core.Usage;
+import io.keycycle.core.client.BodyScan;
 import io.keycycle.core.pool.ProviderAnswer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
@@ -28,32 +30,64 @@ record UpstreamAnswer(ProviderResponse response, Buffer body, boolean cancelled,
     UpstreamAnswer(ProviderResponse response, Buffer body, boolean cancelled) { this(response, body, cancelled, true); }
 
     /**
-     * The answer read from {@code resp}: status, headers, body. A 2xx body that is not JSON (a
-     * proxy's HTML page) is no chat completion: it is judged as the upstream failure it is (502).
+     * The answer read from {@code resp}. A 2xx JSON object without a top-level {@code error} (the
+     * hot path) is judged from a scan of its bytes: the engine gets its usage and the rate-limit
+     * headers, not a copy of the body to parse again, and the body goes to the client untouched.
+     * Anything else (errors, odd bodies) is handed over whole. A 2xx body that is not a JSON object
+     * (a proxy's HTML page) is no chat completion: it is judged as the upstream failure it is (502).
      */
     static UpstreamAnswer of(HttpClientResponse resp, Buffer body) {
-        Map<String, List<String>> headers = new HashMap<>();
-        resp.headers().forEach(e -> headers.computeIfAbsent(e.getKey(), k -> new ArrayList<>(1)).add(e.getValue()));
         int status = resp.statusCode();
-        String type = resp.getHeader("content-type");
-        if (status / 100 == 2 && !isJson(type, body)) {
+        if (status / 100 != 2) return whole(resp, status, body);
+        BodyScan scan;
+        io.netty.buffer.ByteBuf bb = ((io.vertx.core.internal.buffer.BufferInternal) body).getByteBuf();
+        if (bb.hasArray()) {
+            scan = BodyScan.of(bb.array(), bb.arrayOffset() + bb.readerIndex(), bb.readableBytes());
+        } else {
+            byte[] bytes = body.getBytes();
+            scan = BodyScan.of(bytes, 0, bytes.length);
+        }
+        if (scan.error()) return whole(resp, status, body);
+        if (!scan.object()) {
+            String type = resp.getHeader("content-type");
             var error = Jsons.object();
             error.putObject("error").put("message", "the provider answered HTTP " + status + " with content-type "
                     + (type == null ? "none" : type) + ", not a JSON chat completion");
             String why = Jsons.write(error);
-            return new UpstreamAnswer(new ProviderResponse(502, headers, why), Buffer.buffer(why), false, true);
+            return new UpstreamAnswer(new ProviderResponse(502, allHeaders(resp), why), Buffer.buffer(why), false, true);
         }
-        return new UpstreamAnswer(new ProviderResponse(status, headers, body.toString(StandardCharsets.UTF_8)), body, false, true);
+        Usage u = scan.usage();
+        String judged = u == null ? "{}" : "{\"usage\":{\"prompt_tokens\":" + u.promptTokens() + ",\"completion_tokens\":"
+                + u.completionTokens() + ",\"total_tokens\":" + u.totalTokens() + "}}";
+        return new UpstreamAnswer(new ProviderResponse(status, limitHeaders(resp), judged), body, false, true);
     }
 
-    private static boolean isJson(String type, Buffer body) {
-        if (type != null && type.toLowerCase(java.util.Locale.ROOT).contains("json")) return true;
-        for (int i = 0; i < body.length(); i++) {
-            byte b = body.getByte(i);
-            if (b == '{' || b == '[') return true;
-            if (b != ' ' && b != '\n' && b != '\r' && b != '\t') return false;
+    private static UpstreamAnswer whole(HttpClientResponse resp, int status, Buffer body) {
+        return new UpstreamAnswer(new ProviderResponse(status, allHeaders(resp), body.toString(StandardCharsets.UTF_8)), body, false, true);
+    }
+
+    private static Map<String, List<String>> allHeaders(HttpClientResponse resp) {
+        Map<String, List<String>> headers = new HashMap<>();
+        resp.headers().forEach(e -> headers.computeIfAbsent(e.getKey(), k -> new ArrayList<>(1)).add(e.getValue()));
+        return headers;
+    }
+
+    /** The headers classification reads on a success: rate limits, resets, retry hints, quotas; and the content type. */
+    private static Map<String, List<String>> limitHeaders(HttpClientResponse resp) {
+        Map<String, List<String>> headers = null;
+        for (Map.Entry<String, String> e : resp.headers()) {
+            String name = e.getKey();
+            if (!isLimitHeader(name)) continue;
+            if (headers == null) headers = new HashMap<>();
+            headers.computeIfAbsent(name, k -> new ArrayList<>(1)).add(e.getValue());
         }
-        return false;
+        return headers;
+    }
+
+    static boolean isLimitHeader(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        return n.equals("content-type") || n.contains("ratelimit") || n.contains("rate-limit") || n.contains("retry")
+                || n.contains("quota") || n.contains("reset");
     }
 
     int status() { return response.status(); }
