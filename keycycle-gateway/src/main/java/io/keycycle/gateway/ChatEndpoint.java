@@ -51,8 +51,9 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         HttpServerResponse response = ctx.response();
         JsonNode body;
         String target;
+        byte[] raw = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
         try {
-            body = Jsons.parse(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+            body = Jsons.parse(raw);
             target = validate(body);
         } catch (Jsons.BadJson e) {
             ApiError.invalidRequest(e.getMessage()).send(response);
@@ -85,7 +86,8 @@ final class ChatEndpoint implements Handler<RoutingContext> {
                 new StreamCall(keycycle, upstream, failures, metrics, context, response, (ObjectNode) body, target, candidates, estimate)
                         .start(spec);
             } else {
-                new PlainCall(keycycle, upstream, failures, metrics, context, response, (ObjectNode) body, target, estimate).start(spec);
+                new PlainCall(keycycle, upstream, failures, metrics, context, response, (ObjectNode) body, ModelSplice.of(raw),
+                        target, estimate).start(spec);
             }
         } catch (RejectedExecutionException e) {
             ApiError.of(503, "server_error", "gateway_closing", "the gateway is shutting down").send(response);

@@ -103,7 +103,7 @@ final class Upstream {
      * when no connection could be had).
      */
     static final class Attempt implements Exchange {
-        final CompletableFuture<UpstreamAnswer> result = new CompletableFuture<>();
+        final CompletableFuture<PlainAnswer> result = new CompletableFuture<>();
         private volatile HttpClientRequest request;
         private long maxBody = Long.MAX_VALUE;
         private Vertx vertx;
@@ -242,8 +242,11 @@ final class Upstream {
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.ACCEPT, accept)
                 .putHeader(HttpHeaders.USER_AGENT, USER_AGENT)
-                .putHeader(HttpHeaders.AUTHORIZATION, bearer(provider, secret));
+                .putHeader(HttpHeaders.AUTHORIZATION, bearers.computeIfAbsent(secret, k -> bearer(provider, k)));
     }
+
+    /** {@code Bearer <secret>} per key, checked and built once (one entry per configured key). */
+    private final Map<String, String> bearers = new ConcurrentHashMap<>();
 
     /** {@code Bearer <secret>}, refusing characters a header cannot carry without naming the secret. */
     private static String bearer(String provider, String secret) {

@@ -21,7 +21,7 @@ import java.util.Map;
  * provider counts it); {@link #NOT_SENT} for one whose client went away before anything was sent
  * and {@link #BUSY} for one that found no free upstream connection (both give the reservation back).
  */
-record UpstreamAnswer(ProviderResponse response, Buffer body, boolean cancelled, boolean reachedProvider) implements ProviderAnswer {
+record UpstreamAnswer(ProviderResponse response, Buffer body, boolean cancelled, boolean reachedProvider) implements ProviderAnswer, PlainAnswer {
 
     static final UpstreamAnswer CANCELLED = new UpstreamAnswer(new ProviderResponse(499, null, ""), Buffer.buffer(), true, true);
     static final UpstreamAnswer NOT_SENT = new UpstreamAnswer(new ProviderResponse(499, null, ""), Buffer.buffer(), true, false);
@@ -36,7 +36,7 @@ record UpstreamAnswer(ProviderResponse response, Buffer body, boolean cancelled,
      * Anything else (errors, odd bodies) is handed over whole. A 2xx body that is not a JSON object
      * (a proxy's HTML page) is no chat completion: it is judged as the upstream failure it is (502).
      */
-    static UpstreamAnswer of(HttpClientResponse resp, Buffer body) {
+    static PlainAnswer of(HttpClientResponse resp, Buffer body) {
         int status = resp.statusCode();
         if (status / 100 != 2) return whole(resp, status, body);
         BodyScan scan;
@@ -57,9 +57,22 @@ record UpstreamAnswer(ProviderResponse response, Buffer body, boolean cancelled,
             return new UpstreamAnswer(new ProviderResponse(502, allHeaders(resp), why), Buffer.buffer(why), false, true);
         }
         Usage u = scan.usage();
+        String type = null;
+        Map<String, List<String>> limits = null;
+        for (Map.Entry<String, String> e : resp.headers()) {
+            String name = e.getKey();
+            if (name.equalsIgnoreCase("content-type")) {
+                type = e.getValue();
+            } else if (isLimitHeader(name)) {
+                if (limits == null) limits = new HashMap<>();
+                limits.computeIfAbsent(name, k -> new ArrayList<>(1)).add(e.getValue());
+            }
+        }
+        if (limits == null) return new PlainAnswer.Success(status, type, body, u);
+        if (type != null) limits.put("content-type", List.of(type));
         String judged = u == null ? "{}" : "{\"usage\":{\"prompt_tokens\":" + u.promptTokens() + ",\"completion_tokens\":"
                 + u.completionTokens() + ",\"total_tokens\":" + u.totalTokens() + "}}";
-        return new UpstreamAnswer(new ProviderResponse(status, limitHeaders(resp), judged), body, false, true);
+        return new UpstreamAnswer(new ProviderResponse(status, limits, judged), body, false, true);
     }
 
     private static UpstreamAnswer whole(HttpClientResponse resp, int status, Buffer body) {
@@ -72,25 +85,22 @@ record UpstreamAnswer(ProviderResponse response, Buffer body, boolean cancelled,
         return headers;
     }
 
-    /** The headers classification reads on a success: rate limits, resets, retry hints, quotas; and the content type. */
-    private static Map<String, List<String>> limitHeaders(HttpClientResponse resp) {
-        Map<String, List<String>> headers = null;
-        for (Map.Entry<String, String> e : resp.headers()) {
-            String name = e.getKey();
-            if (!isLimitHeader(name)) continue;
-            if (headers == null) headers = new HashMap<>();
-            headers.computeIfAbsent(name, k -> new ArrayList<>(1)).add(e.getValue());
-        }
-        return headers;
-    }
-
+    /** A header classification may read on a success: rate limits, resets, retry hints, quotas. */
     static boolean isLimitHeader(String name) {
-        String n = name.toLowerCase(java.util.Locale.ROOT);
-        return n.equals("content-type") || n.contains("ratelimit") || n.contains("rate-limit") || n.contains("retry")
-                || n.contains("quota") || n.contains("reset");
+        return contains(name, "ratelimit") || contains(name, "rate-limit") || contains(name, "retry")
+                || contains(name, "quota") || contains(name, "reset");
     }
 
-    int status() { return response.status(); }
+    private static boolean contains(String s, String lower) {
+        for (int i = 0, n = s.length() - lower.length(); i <= n; i++) {
+            if (s.regionMatches(true, i, lower, 0, lower.length())) return true;
+        }
+        return false;
+    }
+
+    @Override public int status() { return response.status(); }
+
+    @Override public String contentType() { return response.header("content-type"); }
 
     @Override public String toString() {
         if (this == BUSY) return "UpstreamAnswer[busy, not sent]";

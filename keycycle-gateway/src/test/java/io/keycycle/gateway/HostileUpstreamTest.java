@@ -27,7 +27,8 @@ import static org.awaitility.Awaitility.await;
  */
 class HostileUpstreamTest {
 
-    static final Duration IDLE = Duration.ofMillis(600);
+    /** Short enough for quick tests, long enough for a cold JVM on a busy machine to answer a first request. */
+    static final Duration IDLE = Duration.ofMillis(1500);
     static final long MAX_BODY = 1024 * 1024;
     static final int MAX_LINE = 64 * 1024;
 
@@ -44,6 +45,8 @@ class HostileUpstreamTest {
         g.start();
         gw = TestGateway.over(keycycle, g);
         pool = keycycle.pool("groq");
+        assertThat(gw.chat(TARGET, "warm-up").statusCode()).isEqualTo(200);
+        sim.stats().reset();
     }
 
     void start() { start(Duration.ofMillis(5)); }
@@ -93,7 +96,7 @@ class HostileUpstreamTest {
 
     @Test
     void aStreamThatGoesSilentAfterItsFirstChunkEndsWithAnErrorEvent() {
-        start(IDLE.multipliedBy(4));   // the simulator waits 2.4 s between frames: longer than the idle timeout
+        start(IDLE.multipliedBy(3));   // the simulator waits 4.5 s between frames: longer than the idle timeout
         HttpResponse<String> r = stream("first chunk, then silence");
         assertThat(r.statusCode()).isEqualTo(200);
         List<String> data = data(r);
