@@ -118,8 +118,26 @@ EOF
 DIRECT="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"
 GATEWAY="$GW_URL/v1/chat/completions"
 
-# wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt
-wrk_run() { wrk -t2 -c"$3" -d"$4"s --latency -s "$WORK/post.lua" "$2" > "$WORK/$1.txt" 2>&1; }
+# CPU time (clock ticks) used so far by a process and its children that are alive (nginx workers)
+TICK=$(getconf CLK_TCK)
+cpu_ticks() {
+  local total=0 p
+  for p in "$@" $(pgrep -P "$1" 2>/dev/null); do
+    [ -r "/proc/$p/stat" ] && total=$(( total + $(awk '{ print $14 + $15 }' "/proc/$p/stat") ))
+  done
+  echo $total
+}
+
+# wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt, CPU ticks of nginx and the gateway in NAME.cpu
+wrk_run() {
+  local n0 g0
+  n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$GW_PID")
+  wrk -t2 -c"$3" -d"$4"s --latency -s "$WORK/post.lua" "$2" > "$WORK/$1.txt" 2>&1
+  echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$GW_PID") - g0 ))" > "$WORK/$1.cpu"
+}
+requests() { awk '/requests in/ { print $1 }' "$WORK/$1.txt"; }
+# CPU microseconds per request of nginx ($2 = 1) or the gateway ($2 = 2) during run $1
+cpu_us() { awk -v f="$2" -v n="$(requests "$1")" -v t="$TICK" '{ v = 0; if (n > 0) v = $f * 1e6 / t / n; printf "%.1f", v }' "$WORK/$1.cpu"; }
 
 # value of a wrk latency percentile line ("99%  1.20ms") in milliseconds
 pct_ms() {
@@ -142,12 +160,14 @@ wrk_run direct-4 "$DIRECT" 4 "$RUN_SECONDS"
 wrk_run gateway-4 "$GATEWAY" 4 "$RUN_SECONDS"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-printf '%-18s %5s %12s %9s %9s %9s %8s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx "socket errors"
+printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx \
+  "nginx µs/req" "gateway µs/req" "socket errors"
 for run in direct-32 gateway-32 direct-4 gateway-4; do
   name=$([ "${run%-*}" = direct ] && echo "nginx direct" || echo "keycycle gateway")
-  printf '%-18s %5s %12s %9s %9s %9s %8s  %s\n' "$name" "${run#*-}" "$(rps $run)" "$(pct_ms $run 50%)" "$(pct_ms $run 90%)" \
-    "$(pct_ms $run 99%)" "$(non2xx $run)" "$(sockerr $run)"
+  printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s  %s\n' "$name" "${run#*-}" "$(rps $run)" "$(pct_ms $run 50%)" "$(pct_ms $run 90%)" \
+    "$(pct_ms $run 99%)" "$(non2xx $run)" "$(cpu_us $run 1)" "$(cpu_us $run 2)" "$(sockerr $run)"
 done
+echo "(µs/req: CPU time of the nginx processes and of the gateway JVM per request answered, user + system; other load on the machine does not inflate it)"
 awk -v g="$(rps gateway-32)" -v d="$(rps direct-32)" 'BEGIN { printf "gateway / direct at 32 connections: %.1f %%\n", 100 * g / d }'
 awk -v g50="$(pct_ms gateway-4 50%)" -v d50="$(pct_ms direct-4 50%)" -v g99="$(pct_ms gateway-4 99%)" -v d99="$(pct_ms direct-4 99%)" \
   'BEGIN { printf "added by the gateway at 4 connections: p50 %+.3f ms, p99 %+.3f ms\n", g50 - d50, g99 - d99 }'
@@ -159,6 +179,6 @@ GW_PID=""
 sed -n -e "s/^store: /gateway store: /p" -e "/^requests served:/p" "$WORK/gateway.log"
 if [ -n "$OUT" ]; then
   mkdir -p "$OUT"
-  cp "$WORK"/*.txt "$WORK/gateway.log" "$OUT"/
+  cp "$WORK"/*.txt "$WORK"/*.cpu "$WORK/gateway.log" "$OUT"/
   echo "raw wrk outputs in $OUT"
 fi
