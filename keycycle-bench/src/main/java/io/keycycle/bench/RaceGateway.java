@@ -34,14 +34,16 @@ public final class RaceGateway {
         Path db = null;
         int keys = 8;
         boolean store = true;
+        int memoryEvery = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--upstream" -> upstream = args[++i];
                 case "--db" -> db = Path.of(args[++i]);
                 case "--keys" -> keys = Integer.parseInt(args[++i]);
                 case "--no-store" -> store = false;
+                case "--memory-every" -> memoryEvery = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --upstream URL [--db FILE] [--keys N] [--no-store]");
+                        + "; options: --upstream URL [--db FILE] [--keys N] [--no-store] [--memory-every SECONDS]");
             }
         }
         if (upstream == null) throw new IllegalArgumentException("--upstream URL is required (the static upstream's /v1)");
@@ -64,6 +66,7 @@ public final class RaceGateway {
         gw.start();
         System.out.println("GATEWAY " + gw.url());
         System.out.flush();
+        if (memoryEvery > 0) startMemoryReports(memoryEvery);
         while (System.in.read() >= 0) {
             // serve until the script closes our stdin
         }
@@ -80,6 +83,44 @@ public final class RaceGateway {
             st.close();
         }
         System.exit(0);
+    }
+
+    /**
+     * Every {@code seconds}: {@code MEM <epoch s> heap-after-gc=<MB> heap-used=<MB> rss=<MB>}, the
+     * heap left by the last collection being what "flat memory" is judged on.
+     */
+    private static void startMemoryReports(int seconds) {
+        Thread t = new Thread(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(seconds * 1000L);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long afterGc = 0, used = 0;
+                for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+                    if (pool.getType() != java.lang.management.MemoryType.HEAP) continue;
+                    if (pool.getCollectionUsage() != null) afterGc += pool.getCollectionUsage().getUsed();
+                    used += pool.getUsage().getUsed();
+                }
+                System.out.printf(Locale.ROOT, "MEM %d heap-after-gc=%.1f heap-used=%.1f rss=%.1f%n", System.currentTimeMillis() / 1000,
+                        afterGc / 1e6, used / 1e6, rssBytes() / 1e6);
+                System.out.flush();
+            }
+        }, "memory-report");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static long rssBytes() {
+        try {
+            for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: no RSS
+        }
+        return -1;
     }
 
     /** Bytes allocated so far by the threads still alive (the event loops serve every request). */
