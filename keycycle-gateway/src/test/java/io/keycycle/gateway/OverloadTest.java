@@ -62,6 +62,22 @@ class OverloadTest {
     }
 
     @Test
+    void aStreamWhoseClientHangsUpGivesItsSlotBack() throws Exception {
+        start(KeycycleGateway.builder().maxStreams(1));
+        for (int i = 0; i < 3; i++) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.gateway.port())) {
+                byte[] body = TestGateway.chatBody(TARGET, "hang up " + i, true).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().write(body);
+                assertThat(s.getInputStream().read(new byte[256])).as("the stream began").isPositive();
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> gw.keycycle.pool("groq").openLeases() == 0);
+        }
+        assertThat(gw.chat(TestGateway.chatBody(TARGET, "the slot is free", true)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void aPlainRequestOverTheLimitIsA503() {
         start(KeycycleGateway.builder().maxInFlight(1));
         sim.provider("groq").failNext(1, FaultKind.SLOW(Duration.ofMillis(1500)));
