@@ -22,7 +22,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One streaming attempt with one key, read on the event loop of the request it serves. An event
- * stream is decoded chunk by chunk and each event handed to the {@link StreamRelay} at once; when
+ * stream is scanned chunk by chunk (usage, error events, {@code [DONE]}) and each complete event
+ * is handed to the {@link StreamRelay} at once as the provider's own bytes — a slice of the chunk
+ * it arrived in, never re-encoded; only the bytes of an event split across chunks are copied. When
  * the client's write queue is full the upstream response is paused until it drains, so a slow
  * client slows the provider down instead of filling the gateway's memory. Any other answer (an
  * error status, a JSON body to a stream request, an HTML page) is buffered up to the body limit and
@@ -55,6 +57,12 @@ final class StreamAttempt implements Upstream.Exchange {
     private long lastActivity;
     private boolean paused;
     private boolean finished;
+    // the raw bytes not yet handed on: the tail of earlier chunks (an event split across chunks),
+    // then the current chunk from chunkFrom on
+    private Buffer pending;
+    private Buffer chunkBuf;
+    private int chunkBase;
+    private int chunkFrom;
 
     StreamAttempt(String provider, StreamRelay relay) {
         this.provider = provider;
@@ -102,7 +110,7 @@ final class StreamAttempt implements Upstream.Exchange {
         String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
         resp.exceptionHandler(this::fail);
         if (status / 100 == 2 && (type == null || type.toLowerCase(Locale.ROOT).contains("text/event-stream"))) {
-            decoder = new StreamDecoder(provider, limits.maxLineBytes(), relay::event);
+            decoder = new StreamDecoder(provider, limits.maxLineBytes(), this::event);
             resp.handler(this::chunk);
             resp.endHandler(v -> end());
         } else {
@@ -114,9 +122,20 @@ final class StreamAttempt implements Upstream.Exchange {
         if (result.isDone()) return;
         lastActivity = System.nanoTime();
         try {
-            byte[] bytes = b.getBytes();
-            decoder.feed(bytes, 0, bytes.length);
+            io.netty.buffer.ByteBuf bb = ((io.vertx.core.internal.buffer.BufferInternal) b).getByteBuf();
+            chunkBuf = b;
+            chunkFrom = 0;
+            if (bb.hasArray()) {
+                chunkBase = bb.arrayOffset() + bb.readerIndex();
+                decoder.feed(bb.array(), chunkBase, bb.readableBytes());
+            } else {
+                byte[] bytes = b.getBytes();
+                chunkBase = 0;
+                decoder.feed(bytes, 0, bytes.length);
+            }
+            keepRest();
         } catch (RuntimeException e) {
+            chunkBuf = null;
             fail(e);
             return;
         }
@@ -133,6 +152,42 @@ final class StreamAttempt implements Upstream.Exchange {
                 if (!result.isDone()) response.resume();
             });
         }
+    }
+
+    /** One event from the decoder: its raw bytes go to the relay ({@code [DONE]} is the relay's to hold back). */
+    private boolean event(io.keycycle.core.client.SseEvent e) {
+        return relay.event(e, take(decoder.position()));
+    }
+
+    /**
+     * The raw bytes not yet handed on, up to {@code arrayIndex} of the chunk being fed (a CR LF line
+     * end kept whole), or all of them when the event ended with the body ({@code -1}).
+     */
+    private Buffer take(int arrayIndex) {
+        Buffer wire;
+        if (arrayIndex < 0 || chunkBuf == null) {
+            wire = pending == null ? Buffer.buffer() : pending;
+            pending = null;
+            if (wire.length() > 0 && wire.getByte(wire.length() - 1) != '\n') wire.appendString("\n");
+            return wire.appendString("\n");
+        }
+        int end = arrayIndex - chunkBase;
+        if (end < chunkBuf.length() && chunkBuf.getByte(end - 1) == '\r' && chunkBuf.getByte(end) == '\n') end++;
+        Buffer slice = chunkBuf.slice(chunkFrom, end);
+        chunkFrom = end;
+        if (pending == null) return slice;
+        wire = pending.appendBuffer(slice);
+        pending = null;
+        return wire;
+    }
+
+    /** After a chunk: what follows its last complete event waits (copied) for the next chunk. */
+    private void keepRest() {
+        Buffer b = chunkBuf;
+        chunkBuf = null;
+        if (decoder.ended() || chunkFrom >= b.length()) return;
+        if (pending == null) pending = Buffer.buffer(b.length() - chunkFrom);
+        pending.appendBuffer(b, chunkFrom, b.length() - chunkFrom);
     }
 
     private void end() {

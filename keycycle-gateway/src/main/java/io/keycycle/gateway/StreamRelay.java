@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keycycle.core.client.SseEvent;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
@@ -19,11 +20,12 @@ import io.vertx.core.http.HttpServerResponse;
  */
 final class StreamRelay {
 
+    private static final Buffer DONE = Buffer.buffer(SseEvent.data(SseEvent.DONE).toWire());
+
     private final HttpServerResponse response;
     private ServedBy current;
     private boolean gone;
     private boolean started;
-    private boolean doneSent;
     private boolean errorForwarded;
 
     StreamRelay(HttpServerResponse response) {
@@ -41,16 +43,20 @@ final class StreamRelay {
     /** True once the response head (and so at least one event) went out. */
     boolean started() { return started; }
 
-    /** One event of the current attempt; false when the client is gone and reading should stop. */
-    boolean event(SseEvent event) {
+    /**
+     * One event of the current attempt, {@code wire} its bytes as the provider sent them (passed on
+     * unchanged); false when the client is gone and reading should stop. The provider's
+     * {@code [DONE]} is held back: the gateway sends its own in {@link #complete} once the engine
+     * has settled the call, so a client that has {@code [DONE]} knows its usage is recorded.
+     */
+    boolean event(SseEvent event, Buffer wire) {
         if (isGone() || response.ended()) return false;
+        if (event.isDone()) return true;
         begin(current);
-        if (event.isDone()) {
-            doneSent = true;
-        } else if (!errorForwarded && event.data().contains("\"error\"") && isErrorEvent(event.data())) {
+        if (!errorForwarded && event.data().contains("\"error\"") && isErrorEvent(event.data())) {
             errorForwarded = true;
         }
-        response.write(event.toWire());
+        response.write(wire);
         return true;
     }
 
@@ -60,14 +66,15 @@ final class StreamRelay {
     void onDrain(Runnable r) { response.drainHandler(v -> r.run()); }
 
     /**
-     * The call ended well: {@code wholeBody} (a JSON completion the provider sent instead of events)
-     * as one chunk event, then {@code [DONE]} unless the provider sent it.
+     * The call ended well and is settled: {@code wholeBody} (a JSON completion the provider sent
+     * instead of events) as one chunk event, then the gateway's {@code [DONE]} (none after an error
+     * event).
      */
     void complete(ServedBy by, String wholeBody) {
         if (isGone() || response.ended()) return;
         begin(by);
         if (wholeBody != null) response.write(SseEvent.data(asChunk(wholeBody)).toWire());
-        if (!doneSent && !errorForwarded) response.write(SseEvent.data(SseEvent.DONE).toWire());
+        if (!errorForwarded) response.write(DONE.copy());
         response.end();
     }
 

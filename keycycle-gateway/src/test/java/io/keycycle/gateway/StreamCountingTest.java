@@ -1,5 +1,6 @@
 package io.keycycle.gateway;
 
+import io.keycycle.core.KeycycleEvent;
 import io.keycycle.core.Limits;
 import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.pool.PoolSnapshot;
@@ -16,6 +17,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.keycycle.gateway.TestGateway.MODEL;
 import static io.keycycle.gateway.TestGateway.TARGET;
@@ -75,5 +77,49 @@ class StreamCountingTest {
         assertThat(sim.stats().totalRequests()).as("the provider saw the request").isEqualTo(1);
 
         assertThat(requestsThisMinute(pool)).as("the pool still counts the request the provider has").isEqualTo(1);
+    }
+
+    /**
+     * The stream's {@code [DONE]} is the gateway's own, sent once the engine has settled the call:
+     * a client holding {@code [DONE]} knows the usage event is recorded (a crash after it loses
+     * nothing). A listener that takes 300 ms over the usage event shows the order: forwarding the
+     * provider's {@code [DONE]} as it came would reach the client before the event was done.
+     */
+    @Test
+    void doneReachesTheClientOnlyAfterTheUsageEventIsRecorded() throws Exception {
+        AtomicBoolean recorded = new AtomicBoolean();
+        gw.keycycle.addListener(e -> {
+            if (e instanceof KeycycleEvent.Settled) {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                }
+                recorded.set(true);
+            }
+        });
+        boolean recordedAtDone = false;
+        int events = 0;
+        try (Socket s = new Socket("127.0.0.1", gw.gateway.port())) {
+            byte[] body = TestGateway.chatBody(TARGET, "settle before done", true).getBytes(StandardCharsets.UTF_8);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.equals("data: [DONE]")) {
+                    recordedAtDone = recorded.get();
+                    break;
+                }
+                if (line.startsWith("data: ")) events++;
+            }
+            assertThat(line).as("the stream ended with [DONE]").isEqualTo("data: [DONE]");
+        }
+        assertThat(events).as("content events before [DONE]").isPositive();
+        assertThat(recordedAtDone).as("the usage event was recorded before the client had [DONE]").isTrue();
+        assertThat(sim.stats().totalRequests()).isEqualTo(1);
     }
 }

@@ -40,6 +40,7 @@ public final class StreamDecoder {
     private boolean afterCr;
     private boolean ended;
     private boolean stopped;
+    private int position = -1;
 
     /**
      * @param listener receives each data event (and {@code [DONE]}); returning false stops the stream
@@ -68,14 +69,23 @@ public final class StreamDecoder {
             if (b == '\r' || b == '\n') {
                 String text = new String(line, 0, length, StandardCharsets.UTF_8);
                 length = 0;
+                position = i + 1;
                 parser.line(text);
             } else {
                 if (length == line.length) grow();
                 line[length++] = b;
             }
         }
+        position = -1;
         return !ended;
     }
+
+    /**
+     * While the listener runs during {@link #feed}: the index in the fed array just past the line
+     * end that completed the event (a caller forwarding the raw bytes cuts there); -1 outside
+     * {@code feed} and during {@link #finish()} (the event ended with the body).
+     */
+    public int position() { return position; }
 
     /** The body ended: a pending line and event are processed (some servers omit the last blank line). */
     public void finish() {
