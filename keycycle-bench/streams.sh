@@ -36,6 +36,10 @@ cleanup() {
 trap cleanup EXIT
 ulimit -n 65536 2>/dev/null || true
 
+# CPU time (clock ticks, user + system) the process has used so far
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+TICK=$(getconf CLK_TCK)
+
 wait_for() { # file prefix -> the rest of the first line starting with prefix
   local v=""
   for _ in $(seq 300); do
@@ -64,7 +68,12 @@ java -Xmx1g -cp "$JAR" io.keycycle.bench.StreamLoad --url "http://127.0.0.1:$UP_
      --streams "$STREAMS" --seconds "$RUN_SECONDS" --warmup "$WARMUP" > "$WORK/direct.txt" 2>&1
 GW_FROM=$(date +%s)
 java -Xmx1g -cp "$JAR" io.keycycle.bench.StreamLoad --url "$GW_URL/v1/chat/completions" --name gateway \
-     --streams "$STREAMS" --seconds "$RUN_SECONDS" --warmup "$WARMUP" > "$WORK/gateway.txt" 2>&1
+     --streams "$STREAMS" --seconds "$RUN_SECONDS" --warmup "$WARMUP" > "$WORK/gateway.txt" 2>&1 &
+LOAD_PID=$!
+sleep "$WARMUP"
+G0=$(cpu_ticks "$GW_PID")
+wait "$LOAD_PID"
+G1=$(cpu_ticks "$GW_PID")
 GW_TO=$(date +%s)
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -72,6 +81,8 @@ grep -h '^RESULT' "$WORK/direct.txt" "$WORK/gateway.txt" | sed 's/^RESULT /  /'
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$WORK/$1.txt" | head -1; }
 awk -v g50="$(field gateway p50)" -v d50="$(field direct p50)" -v g99="$(field gateway p99)" -v d99="$(field direct p99)" \
   'BEGIN { printf "added per chunk by the gateway: p50 %+.3f ms, p99 %+.3f ms\n", g50 - d50, g99 - d99 }'
+awk -v t0="$G0" -v t1="$G1" -v tick="$TICK" -v n="$(sed -n 's/.* chunks=\([0-9]*\).*/\1/p' "$WORK/gateway.txt" | head -1)" \
+  'BEGIN { if (n > 0) printf "gateway CPU per chunk relayed (user + system, recorded window until the load generator exits): %.1f us (%.2f s for %d chunks)\n", (t1 - t0) / tick * 1e6 / n, (t1 - t0) / tick, n }'
 awk -v from="$GW_FROM" -v to="$GW_TO" -v w="$WARMUP" '$1 == "MEM" && $2 >= from + w && $2 <= to {
     split($3, a, "="); split($5, r, "="); n++; if (n == 1 || a[2] < min) min = a[2]; if (a[2] > max) max = a[2];
     if (n == 1) first = a[2]; last = a[2]; if (r[2] > rss) rss = r[2] }
