@@ -1,105 +1,73 @@
 package io.keycycle;
 
-import io.keycycle.core.ConfigurationException;
-import io.keycycle.core.EngineClock;
 import io.keycycle.core.KeycycleException;
-import io.keycycle.core.NoAvailableKeyException;
-import io.keycycle.core.RateLimitException;
-import io.keycycle.core.config.ModelRef;
-import io.keycycle.core.pool.KeyPool;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
-/** The candidate-by-candidate loop of {@link Keycycle#callAsync}; each step starts when the previous one completed. */
+/**
+ * The non-blocking loop over a {@link Fallback}: each candidate's step is a
+ * {@link io.keycycle.core.pool.KeyPool#callAsync}, and the next step starts when the previous one
+ * completed. Every decision (next candidate, hand-over, the final failure) is the
+ * {@link Fallback}'s, as in the blocking loop. Cancelling the returned future cancels the call in
+ * flight.
+ */
 final class AsyncFallback<T> {
 
-    /** Told when a candidate after the first served the call. */
-    @FunctionalInterface
-    interface FallbackListener {
-        void fellBack(String target, List<ModelRef> candidates, ModelRef served, int skipped);
-    }
-
-    private final Map<String, KeyPool> pools;
-    private final EngineClock clock;
-    private final String target;
-    private final CallSpec spec;
-    private final List<ModelRef> candidates;
+    private final Fallback<T> run;
     private final AsyncTargetCall<T> fn;
-    private final FallbackListener fellBack;
-    private final long deadline;
-    private final List<KeycycleException> failures = new ArrayList<>();
-    private final AtomicInteger attempts = new AtomicInteger();
-    private final java.util.concurrent.CompletableFuture<Served<T>> promise = new java.util.concurrent.CompletableFuture<>();
-    private volatile java.util.concurrent.CompletableFuture<T> inFlight;
+    private final CompletableFuture<Served<T>> promise = new CompletableFuture<>();
+    private volatile CompletableFuture<T> inFlight;
 
-    AsyncFallback(Map<String, KeyPool> pools, EngineClock clock, String target, CallSpec spec, List<ModelRef> candidates,
-                  AsyncTargetCall<T> fn, FallbackListener fellBack) {
-        this.pools = pools;
-        this.clock = clock;
-        this.target = target;
-        this.spec = spec;
-        this.candidates = candidates;
+    AsyncFallback(Fallback<T> run, AsyncTargetCall<T> fn) {
+        this.run = run;
         this.fn = fn;
-        this.fellBack = fellBack;
-        this.deadline = Math.floorDiv(clock.nanos(), 1_000_000L) + spec.timeout().toMillis(); // monotonic
     }
 
-    java.util.concurrent.CompletableFuture<Served<T>> start() {
+    CompletableFuture<Served<T>> start() {
         promise.whenComplete((v, e) -> {
-            java.util.concurrent.CompletableFuture<T> f = inFlight;
+            CompletableFuture<T> f = inFlight;
             if (promise.isCancelled() && f != null) f.cancel(true);
         });
-        next(0);
+        next();
         return promise;
     }
 
-    private void next(int i) {
-        for (; i < candidates.size() && !promise.isDone(); i++) {
-            ModelRef c = candidates.get(i);
-            long remaining = deadline - Math.floorDiv(clock.nanos(), 1_000_000L);
-            if (remaining <= 0) break;
-            KeyPool pool = pools.get(c.provider());
-            if (pool == null) {
-                failures.add(Fallback.noKeys(c));
-                continue;
-            }
-            AtomicReference<String> fingerprint = new AtomicReference<>();
-            java.util.concurrent.CompletableFuture<T> f = pool.callAsync(spec.toOptions(c.model(), Duration.ofMillis(remaining)), key -> {
-                attempts.incrementAndGet();
-                fingerprint.set(key.fingerprint());
-                return fn.call(c, key);
-            });
-            inFlight = f;
-            if (promise.isCancelled()) f.cancel(true);
-            int at = i;
-            f.whenComplete((value, failure) -> done(at, c, fingerprint.get(), value, failure));
-            return;
-        }
-        promise.completeExceptionally(Fallback.combine(target, candidates, failures));
-    }
-
-    private void done(int i, ModelRef c, String fingerprint, T value, Throwable failure) {
-        if (failure == null) {
-            if (!failures.isEmpty()) fellBack.fellBack(target, candidates, c, failures.size());
-            promise.complete(new Served<>(value, c.provider(), c.model(), fingerprint, attempts.get(), failures.size()));
-            return;
-        }
-        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (!(cause instanceof NoAvailableKeyException || cause instanceof RateLimitException || cause instanceof ConfigurationException)) {
-            promise.completeExceptionally(cause);
-            return;
-        }
+    private void next() {
+        if (promise.isDone()) return;
+        Fallback.Step step;
         try {
-            Fallback.handOver((KeycycleException) cause, c, spec, candidates, failures);
+            step = run.next();
         } catch (KeycycleException stop) {
             promise.completeExceptionally(stop);
             return;
         }
-        next(i + 1);
+        if (step == null) {
+            promise.completeExceptionally(run.exhausted());
+            return;
+        }
+        CompletableFuture<T> f = step.pool.callAsync(step.options, key -> fn.call(step.candidate, run.attempt(step, key)));
+        inFlight = f;
+        if (promise.isCancelled()) f.cancel(true);
+        f.whenComplete((value, failure) -> done(step, value, failure));
+    }
+
+    private void done(Fallback.Step step, T value, Throwable failure) {
+        if (failure == null) {
+            promise.complete(run.served(step, value));
+            return;
+        }
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (!Fallback.handsOver(cause)) {
+            promise.completeExceptionally(cause);
+            return;
+        }
+        try {
+            run.failed(step, (KeycycleException) cause);
+        } catch (KeycycleException stop) {
+            promise.completeExceptionally(stop);
+            return;
+        }
+        next();
     }
 }

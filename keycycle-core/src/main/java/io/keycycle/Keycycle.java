@@ -1,7 +1,6 @@
 package io.keycycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keycycle.core.ApiKey;
 import io.keycycle.core.Cluster;
 import io.keycycle.core.ClusterException;
@@ -30,12 +29,10 @@ import io.keycycle.core.config.ClusterConfig;
 import io.keycycle.core.config.KeyLoader;
 import io.keycycle.core.config.KeycycleConfig;
 import io.keycycle.core.config.LoadedKeys;
-import io.keycycle.core.config.ModelDescription;
 import io.keycycle.core.config.ModelRef;
 import io.keycycle.core.config.TierConfig;
 import io.keycycle.core.config.ValidationReport;
 import io.keycycle.core.pool.KeyPool;
-import io.keycycle.core.pool.PartialAnswerException;
 import io.keycycle.core.pool.PoolPolicy;
 import io.keycycle.core.pool.PoolSnapshot;
 import io.keycycle.core.pool.Selection;
@@ -60,8 +57,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The front door: every provider that has keys, as one pool each, with tiers and fallback on top.
@@ -74,6 +69,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * candidates). {@link #call} tries the candidates in order: a candidate that is exhausted
  * ({@link NoAvailableKeyException}), out of attempts, or whose model is unavailable hands over to
  * the next; a request the provider rejected as invalid is surfaced at once.
+ *
+ * <p>The facade keeps the pools, their clients and the lifecycle; the jobs behind its calls live in
+ * their own classes, one path for every caller: {@link Targets} routes a target to candidates,
+ * {@link Fallback} holds the fallback rules that the blocking {@link #call} and the non-blocking
+ * {@link #callAsync} (and so the gateway) both follow, {@link ChatCalls} adds what chat requests
+ * need on top (reservation, model rewrite, the stream rule).
  *
  * <p>{@link #close()} stops the maintenance timer and drains the store; a shutdown hook does it
  * when the host forgets.
@@ -96,6 +97,16 @@ public final class Keycycle implements AutoCloseable {
     private final KeyReprober reprober;
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Targets targets;
+    private final ChatCalls chats = new ChatCalls(this::call, this::client);
+    /** What the fallback rules ask of the facade: catalog knowledge and the fell-back event. */
+    private final Fallback.Advice advice = new Fallback.Advice() {
+        @Override public String neverFits(ModelRef c, JsonNode body) { return Keycycle.this.neverFits(c, body); }
+        @Override public KeycycleException explain(KeycycleException e) { return withSuggestions(e); }
+        @Override public void fellBack(String target, List<ModelRef> candidates, ModelRef served, int skipped) {
+            Keycycle.this.fellBack(target, candidates, served, skipped);
+        }
+    };
 
     private Keycycle(Builder b, Catalog catalog, LoadedKeys loaded) {
         this.catalog = catalog;
@@ -136,7 +147,8 @@ public final class Keycycle implements AutoCloseable {
         }
         this.pools = java.util.Collections.unmodifiableMap(ps);
         this.clients = java.util.Collections.unmodifiableMap(cs);
-        validateModels();
+        this.targets = new Targets(catalog, config, pools.keySet());
+        targets.validate();
         if (persistence != null) {
             long t0 = System.nanoTime();
             persistence.restore(restorer(), clock.now());
@@ -229,34 +241,7 @@ public final class Keycycle implements AutoCloseable {
      *
      * @throws ConfigurationException the target names nothing known, or a bare model more than one provider serves
      */
-    public List<ModelRef> route(String target) {
-        if (target == null || target.isBlank()) throw new ConfigurationException("no model or tier given");
-        String t = target.trim();
-        TierConfig tier = config.tiers().get(t);
-        if (tier != null) return tier.models();
-        int slash = t.indexOf('/');
-        if (slash > 0) {
-            String provider = t.substring(0, slash).toLowerCase(java.util.Locale.ROOT);
-            if (pools.containsKey(provider) || catalog.has(provider)) return List.of(ModelRef.parse(t));
-        }
-        String lower = t.toLowerCase(java.util.Locale.ROOT);
-        if (pools.containsKey(lower)) {
-            ProviderSpec spec = catalog.provider(lower);
-            if (spec.defaultModel() == null) throw new ConfigurationException("provider " + lower + " has no default model; use " + lower + "/<model>");
-            return List.of(new ModelRef(lower, spec.defaultModel()));
-        }
-        List<ModelRef> servers = new ArrayList<>();
-        for (String p : pools.keySet()) {
-            if (catalog.provider(p).models().containsKey(t)) servers.add(new ModelRef(p, t));
-        }
-        if (servers.size() == 1) return servers;
-        if (servers.size() > 1) {
-            throw new ConfigurationException("model '" + t + "' is served by " + servers.stream().map(ModelRef::provider).toList()
-                    + "; say which: " + servers.stream().map(ModelRef::toString).toList());
-        }
-        throw new ConfigurationException("unknown model or tier '" + t + "': use provider/model (providers with keys: "
-                + String.join(", ", pools.keySet()) + ") or a tier (" + String.join(", ", config.tiers().keySet()) + ")");
-    }
+    public List<ModelRef> route(String target) { return targets.route(target); }
 
     // ------------------------------------------------------------------ calls
 
@@ -309,45 +294,7 @@ public final class Keycycle implements AutoCloseable {
      */
     private <T> Served<T> call(String target, CallSpec spec, JsonNode body, TargetCall<T> fn) {
         Objects.requireNonNull(spec, "spec");
-        List<ModelRef> candidates = candidates(target, spec);
-        // elapsed time on the monotonic clock: a wall clock stepped while calling changes no deadline
-        long started = clock.nanos();
-        long budget = spec.timeout().toMillis();
-        List<KeycycleException> failures = new ArrayList<>();
-        AtomicInteger attempts = new AtomicInteger();
-        for (ModelRef c : candidates) {
-            long remaining = budget - (clock.nanos() - started) / 1_000_000L;
-            if (remaining <= 0) break;
-            KeyPool pool = pools.get(c.provider());
-            if (pool == null) {
-                failures.add(Fallback.noKeys(c));
-                continue;
-            }
-            AtomicReference<String> fingerprint = new AtomicReference<>();
-            CallSpec forCandidate = spec;
-            if (body != null) {
-                String never = neverFits(c, body);
-                if (never != null) {
-                    Fallback.handOver(new NoAvailableKeyException(c.provider(), c.model(), pool.snapshot().keys().size(),
-                            0, 0, 0, null, never), c, spec, candidates, failures);
-                    continue;
-                }
-                forCandidate = spec.withEstimatedTokens(TokenEstimator.reservationFor(c.provider(), body,
-                        Math.max(0, spec.estimatedTokens() - TokenEstimator.estimatePromptTokens(body))));
-            }
-            try {
-                T value = pool.call(forCandidate.toOptions(c.model(), Duration.ofMillis(remaining)), key -> {
-                    attempts.incrementAndGet();
-                    fingerprint.set(key.fingerprint());
-                    return fn.call(c, key);
-                });
-                if (!failures.isEmpty()) fellBack(target, candidates, c, failures.size());
-                return new Served<>(value, c.provider(), c.model(), fingerprint.get(), attempts.get(), failures.size());
-            } catch (NoAvailableKeyException | RateLimitException | ConfigurationException e) {
-                Fallback.handOver(withSuggestions(e), c, spec, candidates, failures);
-            }
-        }
-        throw Fallback.combine(target, candidates, failures);
+        return new Fallback<T>(pools, clock, target, spec, targets.candidates(target, spec), body, advice).call(fn);
     }
 
     /**
@@ -361,21 +308,10 @@ public final class Keycycle implements AutoCloseable {
         Objects.requireNonNull(fn, "fn");
         try {
             Objects.requireNonNull(spec, "spec");
-            return new AsyncFallback<>(pools, clock, target, spec, candidates(target, spec), fn, this::fellBack).start();
+            return new AsyncFallback<>(new Fallback<T>(pools, clock, target, spec, targets.candidates(target, spec), null, advice), fn).start();
         } catch (RuntimeException e) {
             return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
-    }
-
-    /** The candidates of a call: the target's, then those of the tier it escalates to. */
-    private List<ModelRef> candidates(String target, CallSpec spec) {
-        List<ModelRef> candidates = new ArrayList<>(route(target));
-        if (spec.escalateTo() != null) {
-            TierConfig up = config.tiers().get(spec.escalateTo());
-            if (up == null) throw new ConfigurationException("unknown tier '" + spec.escalateTo() + "' to escalate to; tiers: " + config.tiers().keySet());
-            for (ModelRef m : up.models()) if (!candidates.contains(m)) candidates.add(m);
-        }
-        return candidates;
     }
 
     /**
@@ -384,40 +320,14 @@ public final class Keycycle implements AutoCloseable {
      * the prompt estimate plus {@code max_tokens} (or the spec's estimate when no max is given).
      * A non-2xx answer after all retries and fallbacks is thrown as {@link RateLimitException}.
      */
-    public Served<ChatResult> chat(String target, JsonNode body, CallSpec spec) {
-        CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return call(target, s, body, (c, key) -> client(c.provider()).chat(key.secret(), withModel(body, c.model())));
-    }
+    public Served<ChatResult> chat(String target, JsonNode body, CallSpec spec) { return chats.chat(target, body, spec); }
 
     /**
      * One streaming chat completion: chunks go to {@code listener} as they arrive. Rotation and
      * fallback happen only before the first chunk; usage is recorded from the final chunk.
      */
     public Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener) {
-        CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return call(target, s, body, (c, key) -> {
-            Counting counting = new Counting(listener);
-            try {
-                return client(c.provider()).stream(key.secret(), withModel(body, c.model()), counting);
-            } catch (Exception e) {
-                throw counting.delivered() ? new PartialAnswerException(c.provider(), e) : e;
-            }
-        });
-    }
-
-    /** Counts events handed to the caller, so a failure after the first one is never repeated. */
-    private static final class Counting implements StreamListener {
-        private final StreamListener delegate;
-        private final AtomicInteger events = new AtomicInteger();
-
-        Counting(StreamListener delegate) { this.delegate = delegate; }
-
-        @Override public boolean onEvent(io.keycycle.core.client.SseEvent event) {
-            events.incrementAndGet();
-            return delegate.onEvent(event);
-        }
-
-        boolean delivered() { return events.get() > 0; }
+        return chats.stream(target, body, spec, listener);
     }
 
     /**
@@ -427,23 +337,7 @@ public final class Keycycle implements AutoCloseable {
      */
     public Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener,
                                        StreamAttempts attempts) {
-        CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return call(target, s, body, (c, key) -> {
-            Counting counting = new Counting(listener);
-            StreamHandle h = client(c.provider()).streamAsync(key.secret(), withModel(body, c.model()), counting);
-            attempts.started(c, key, h);
-            try {
-                return h.result().get();
-            } catch (InterruptedException e) {
-                h.cancel();
-                throw e;
-            } catch (java.util.concurrent.ExecutionException e) {
-                Throwable cause = e.getCause() == null ? e : e.getCause();
-                if (counting.delivered()) throw new PartialAnswerException(c.provider(), cause);
-                if (cause instanceof Exception ex) throw ex;
-                throw e;
-            }
-        });
+        return chats.stream(target, body, spec, listener, attempts);
     }
 
     /** Observes the attempts of a streaming call; see {@link #stream(String, JsonNode, CallSpec, StreamListener, StreamAttempts)}. */
@@ -457,44 +351,9 @@ public final class Keycycle implements AutoCloseable {
      * The tokens a chat request reserves: the prompt estimate plus {@code max_tokens} /
      * {@code max_completion_tokens}, or plus {@code spec.estimatedTokens()} when the request sets no maximum.
      */
-    public static long estimateTokens(JsonNode body, CallSpec spec) { return reservation(body, spec); }
-
-    private static long reservation(JsonNode body, CallSpec spec) {
-        long prompt = TokenEstimator.estimatePromptTokens(body);
-        return prompt + TokenEstimator.maxTokens(body).orElse(spec.estimatedTokens());
-    }
-
-    private static JsonNode withModel(JsonNode body, String model) {
-        if (!(body instanceof ObjectNode o)) throw new ConfigurationException("a chat request must be a JSON object");
-        ObjectNode copy = o.deepCopy();
-        copy.put("model", model);
-        return copy;
-    }
+    public static long estimateTokens(JsonNode body, CallSpec spec) { return ChatCalls.reservation(body, spec); }
 
     // ------------------------------------------------------------------ lifecycle
-
-    private void validateModels() {
-        for (String p : pools.keySet()) {
-            ProviderSpec spec = catalog.provider(p);
-            if (spec.defaultModel() != null) describeOrWarn(p, spec.defaultModel());
-        }
-        for (TierConfig t : config.tiers().values()) {
-            for (ModelRef m : t.models()) {
-                if (!catalog.has(m.provider())) {
-                    throw new ConfigurationException("tier '" + t.name() + "' names unknown provider '" + m.provider() + "'");
-                }
-                catalog.describe(m.provider(), m.model()); // unknown model: ConfigurationException unless allowed
-                if (!pools.containsKey(m.provider())) {
-                    log.warn("tier '{}' candidate {} has no keys; it will be skipped", t.name(), m);
-                }
-            }
-        }
-    }
-
-    private void describeOrWarn(String provider, String model) {
-        ModelDescription d = catalog.describe(provider, model);
-        if (d.hasNoQuota()) log.warn("default model {}/{} has no quota ({}); calls to it will be refused", provider, model, d.limits().limits());
-    }
 
     private EngineRestorer restorer() {
         return new EngineRestorer() {

@@ -33,6 +33,12 @@ record ApiError(int status, String type, String code, String message, ObjectNode
                 "the request body is larger than the gateway's limit of " + limit + " bytes (gateway.max-body-bytes)");
     }
 
+    /** The gateway is at one of its load limits: come back in a second (nothing was sent upstream). */
+    static ApiError overloaded(String what) {
+        return new ApiError(503, "server_error", "keycycle_overloaded", "the gateway is at its limit of " + what
+                + "; retry shortly", null, 1);
+    }
+
     static ApiError internal(String message) { return of(500, "server_error", "internal_error", message); }
 
     ObjectNode body() {

@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keycycle.CallSpec;
 import io.keycycle.Keycycle;
-import io.keycycle.Served;
 import io.keycycle.core.ConfigurationException;
-import io.keycycle.core.client.StreamResult;
 import io.keycycle.core.config.ModelRef;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -15,36 +13,37 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code POST /v1/chat/completions}: validates the request and answers with the provider's body
- * (plain) or its events (stream). A plain request never leaves the event loop ({@link PlainCall}
- * over {@link Keycycle#callAsync} and {@link Upstream}); a stream runs the blocking facade call on
- * the worker pool. A client that disconnects first resets the upstream request (plain) or cancels
- * the upstream stream; the engine keeps the request counted (the provider has it) and releases
- * only an attempt that sent nothing.
+ * (plain, {@link PlainCall}) or its events (stream, {@link StreamCall}). Both stay on the event
+ * loop end to end: {@link Keycycle#callAsync} rotates and falls back, {@link Upstream} talks to the
+ * provider. A client that disconnects first resets the upstream request; the engine keeps the
+ * request counted (the provider has it) and releases only an attempt that sent nothing.
+ *
+ * <p>No queue grows without bound: plain requests and streams in flight are counted, and one over
+ * its limit ({@link UpstreamLimits}) is answered 503 with {@code Retry-After} at once.
  */
 final class ChatEndpoint implements Handler<RoutingContext> {
 
     private final Keycycle keycycle;
     /** Targets already validated (the configuration does not change while serving); bounded. */
     private final java.util.concurrent.ConcurrentHashMap<String, List<ModelRef>> routes = new java.util.concurrent.ConcurrentHashMap<>();
-    private final ExecutorService workers;
     private final Upstream upstream;
     private final CallSpec spec;
     private final Failures failures;
+    private final GatewayMetrics metrics;
+    private final AtomicInteger plainInFlight = new AtomicInteger();
+    private final AtomicInteger streamsInFlight = new AtomicInteger();
 
-    ChatEndpoint(Keycycle keycycle, ExecutorService workers, Upstream upstream, CallSpec spec) {
+    ChatEndpoint(Keycycle keycycle, Upstream upstream, CallSpec spec, GatewayMetrics metrics) {
         this.keycycle = keycycle;
-        this.workers = workers;
         this.upstream = upstream;
         this.spec = spec;
         this.failures = new Failures(keycycle);
+        this.metrics = metrics;
     }
 
     @Override
@@ -52,8 +51,9 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         HttpServerResponse response = ctx.response();
         JsonNode body;
         String target;
+        byte[] raw = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
         try {
-            body = Jsons.parse(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+            body = Jsons.parse(raw);
             target = validate(body);
         } catch (Jsons.BadJson e) {
             ApiError.invalidRequest(e.getMessage()).send(response);
@@ -76,9 +76,24 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         }
         long estimate = Keycycle.estimateTokens(body, spec);
         Context context = ctx.vertx().getOrCreateContext();
+        boolean stream = body.path("stream").asBoolean(false);
+        AtomicInteger inFlight = stream ? streamsInFlight : plainInFlight;
+        int limit = stream ? upstream.limits().maxStreams() : upstream.limits().maxPlainInFlight();
+        if (inFlight.incrementAndGet() > limit) {
+            inFlight.decrementAndGet();
+            metrics.overloaded(stream ? "streams" : "in-flight");
+            ApiError.overloaded(stream ? limit + " streams at once" : limit + " requests in flight").send(response);
+            return;
+        }
+        ctx.addEndHandler(v -> inFlight.decrementAndGet());
         try {
-            if (body.path("stream").asBoolean(false)) stream(context, response, (ObjectNode) body, target, candidates, estimate);
-            else new PlainCall(keycycle, upstream, failures, context, response, (ObjectNode) body, target, estimate).start(spec);
+            if (stream) {
+                new StreamCall(keycycle, upstream, failures, metrics, context, response, (ObjectNode) body, target, candidates, estimate)
+                        .start(spec);
+            } else {
+                new PlainCall(keycycle, upstream, failures, metrics, context, response, (ObjectNode) body, ModelSplice.of(raw),
+                        target, estimate).start(spec);
+            }
         } catch (RejectedExecutionException e) {
             ApiError.of(503, "server_error", "gateway_closing", "the gateway is shutting down").send(response);
         }
@@ -114,31 +129,5 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         }
         if (routes.size() < 10_000) routes.put(target, List.copyOf(all));
         return all;
-    }
-
-    private void stream(Context context, HttpServerResponse response, ObjectNode body, String target,
-                        List<ModelRef> candidates, long estimate) {
-        StreamRelay relay = new StreamRelay(context, response);
-        AtomicReference<Future<?>> task = new AtomicReference<>();
-        response.closeHandler(v -> {
-            if (response.ended()) return;
-            relay.clientGone();
-            Future<?> f = task.get();
-            if (f != null) f.cancel(true);
-        });
-        task.set(workers.submit(() -> {
-            AtomicInteger attempts = new AtomicInteger();
-            try {
-                Served<StreamResult> served = keycycle.stream(target, body, spec, relay, (c, key, handle) -> {
-                    relay.attempt(new ServedBy(c.provider(), c.model(), key.fingerprint(), attempts.incrementAndGet(),
-                            Math.max(0, candidates.indexOf(c))));
-                    relay.handle(handle);
-                });
-                if (!relay.isGone()) relay.complete(ServedBy.of(served));
-            } catch (Throwable t) {
-                if (relay.isGone() || Thread.currentThread().isInterrupted()) return;
-                relay.fail(failures.map(t, target, estimate));
-            }
-        }));
     }
 }

@@ -37,6 +37,8 @@ import java.util.Map;
  *   <li>{@code keycycle_gateway_requests_seconds{method,route,status}} (timer; method from a fixed set or
  *       {@code other}, route the matched route or {@code other}: client input never makes a new series)</li>
  *   <li>{@code keycycle_gateway_connections_refused_total} (connections over {@code gateway.max-connections})</li>
+ *   <li>{@code keycycle_gateway_overloaded_total{limit}}: requests answered 503 at a load limit
+ *       ({@code streams}, {@code in-flight}, {@code upstream-connections})</li>
  *   <li>gauges {@code keycycle_quota_exhaustion_seconds{provider,scope,model,metric}} (only daily limits that run
  *       out before their reset at the recent rate) and {@code keycycle_quota_remaining_ratio{provider,scope,model,metric}}</li>
  *   <li>with a shared pool: {@code keycycle_cluster_mode{mode}} (1 for the mode in force, else 0), {@code keycycle_cluster_instances}</li>
@@ -93,6 +95,11 @@ final class GatewayMetrics implements KeycycleListener {
                 .description("live instances sharing the pool").register(registry);
     }
 
+    /** A request turned away with 503 because the gateway was at a load limit ({@code what}: which one). */
+    void overloaded(String what) {
+        counter("keycycle.gateway.overloaded", "limit", what).increment();
+    }
+
     @Override
     public void onEvent(KeycycleEvent event) {
         if (event instanceof KeycycleEvent.Admitted a) {
@@ -106,15 +113,29 @@ final class GatewayMetrics implements KeycycleListener {
         } else if (event instanceof KeycycleEvent.StateChanged c) {
             counter("keycycle.state.changes", "provider", c.provider(), "state", c.state().name()).increment();
         } else if (event instanceof KeycycleEvent.Waited w) {
-            Timer.builder("keycycle.waits").tags("provider", w.provider(), "model", w.model(), "served", Boolean.toString(w.served()))
-                    .register(registry).record(Duration.ofMillis(w.waitedMillis()));
+            ((Timer) meters.computeIfAbsent(new MeterKey("keycycle.waits", w.provider(), w.model(), Boolean.toString(w.served())),
+                    k -> Timer.builder(k.name).tags("provider", k.a, "model", k.b, "served", k.c).register(registry)))
+                    .record(w.waitedMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } else if (event instanceof KeycycleEvent.LeaseExpired l) {
             counter("keycycle.lease.expirations", "provider", l.provider()).increment();
         }
     }
 
+    /**
+     * Which meter: its name and up to three tag values (the tag names are fixed per meter name).
+     * Meters are built once per key and kept: no builder, tag list or registry lookup per event.
+     */
+    private record MeterKey(String name, String a, String b, String c) { }
+
+    private final java.util.concurrent.ConcurrentHashMap<MeterKey, io.micrometer.core.instrument.Meter> meters =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The counter {@code name} with tag pairs {@code tags} (one to three pairs), built on first use. */
     private Counter counter(String name, String... tags) {
-        return Counter.builder(name).tags(tags).register(registry);
+        MeterKey key = new MeterKey(name, tags[1], tags.length > 3 ? tags[3] : null, tags.length > 5 ? tags[5] : null);
+        io.micrometer.core.instrument.Meter m = meters.get(key);
+        if (m == null) m = meters.computeIfAbsent(key, k -> Counter.builder(name).tags(tags).register(registry));
+        return (Counter) m;
     }
 
     /** Recomputes the keys-by-state gauge from fresh snapshots (before each scrape). */
@@ -166,11 +187,30 @@ final class GatewayMetrics implements KeycycleListener {
         long start = System.nanoTime();
         ctx.addEndHandler(v -> {
             String route = ctx.get(KeycycleGateway.ROUTE_TAG);
-            Timer.builder("keycycle.gateway.requests")
-                    .tags("method", methodLabel(ctx.request().method().name()), "route", route == null ? "other" : route,
-                            "status", Integer.toString(ctx.response().getStatusCode()))
-                    .register(registry).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            requestTimer(ctx.request().method().name(), route == null ? "other" : route, ctx.response().getStatusCode())
+                    .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         });
         ctx.next();
+    }
+
+    private Timer requestTimer(String method, String route, int status) {
+        MeterKey key = new MeterKey("keycycle.gateway.requests", methodLabel(method), route,
+                statusText(status));
+        io.micrometer.core.instrument.Meter t = meters.get(key);
+        if (t == null) {
+            t = meters.computeIfAbsent(key, k -> Timer.builder(k.name)
+                    .tags("method", k.a, "route", k.b, "status", k.c).register(registry));
+        }
+        return (Timer) t;
+    }
+
+    private static final String[] STATUS = new String[600];
+
+    static {
+        for (int i = 0; i < STATUS.length; i++) STATUS[i] = Integer.toString(i);
+    }
+
+    private static String statusText(int status) {
+        return status >= 0 && status < STATUS.length ? STATUS[status] : Integer.toString(status);
     }
 }

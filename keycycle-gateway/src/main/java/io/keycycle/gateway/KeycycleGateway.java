@@ -53,11 +53,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and {@code /readyz} needs {@code Authorization: Bearer <token>}, and {@code /admin} an
  * {@link Builder#adminTokens admin token}; without tokens the gateway refuses to bind anything but
  * loopback. Requests naming a foreign {@code Host}, cross-site requests and non-JSON POST bodies are
- * refused on every route but the probes ({@link HostCheck}, {@link RequestGuard}). Plain chat completions never block: rotation runs on
+ * refused on every route but the probes ({@link HostCheck}, {@link RequestGuard}). Chat completions
+ * never block, plain or streaming: rotation runs on
  * {@link Keycycle#callAsync} and the upstream call on Vert.x's HTTP client
- * ({@link Builder#upstreamConnections} keep-alive connections, 200 by default), all on the event
- * loop. Streams still call the blocking engine on a worker pool ({@link Builder#workerThreads}, 256
- * by default: one thread per stream in flight). The gateway does not own the {@link Keycycle} or the store: {@link #close()} stops
+ * ({@link Builder#upstreamConnections} keep-alive connections for plain calls, 200 by default; one
+ * per stream), all on the event loop, with back-pressure from a slow client to the provider. Load
+ * limits ({@link Builder#maxStreams}, {@link Builder#maxInFlight}) answer 503 instead of queueing;
+ * stalled or hostile providers meet an idle timeout, a stream deadline and size caps. The worker
+ * pool ({@link Builder#workerThreads}) only serves the dashboard's and admin's blocking calls.
+ * The gateway does not own the {@link Keycycle} or the store: {@link #close()} stops
  * the server and cancels in-flight calls but leaves both open.
  */
 public final class KeycycleGateway implements AutoCloseable {
@@ -81,6 +85,7 @@ public final class KeycycleGateway implements AutoCloseable {
     private final int forecastMinutes;
     private final ThreadPoolExecutor workers;
     private final int upstreamConnections;
+    private final UpstreamLimits upstreamLimits;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private Vertx vertx;
@@ -106,6 +111,7 @@ public final class KeycycleGateway implements AutoCloseable {
         this.upstreamConnections = b.upstreamConnections;
         this.forecastMinutes = b.forecastMinutes;
         this.live = new LiveHistory(keycycle.clock()::millis);
+        this.upstreamLimits = b.upstreamLimits;
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "keycycle-gateway-" + n.incrementAndGet());
@@ -144,7 +150,7 @@ public final class KeycycleGateway implements AutoCloseable {
         int loops = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(8));
         dashboard = new Dashboard(keycycle, store, recent, workers, live, forecastMinutes);
-        upstream = new Upstream(vertx, keycycle, upstreamConnections);
+        upstream = new Upstream(vertx, keycycle, upstreamConnections, upstreamLimits);
         keycycle.addListener(recent);
         keycycle.addListener(metrics);
         keycycle.addListener(live);
@@ -188,7 +194,7 @@ public final class KeycycleGateway implements AutoCloseable {
     private Router router() {
         Router r = Router.router(vertx);
         ClientAuth auth = new ClientAuth(tokens, edge.adminTokens(), edge.queryToken());
-        ChatEndpoint chat = new ChatEndpoint(keycycle, workers, upstream, callSpec);
+        ChatEndpoint chat = new ChatEndpoint(keycycle, upstream, callSpec, metrics);
         AdminEndpoint admin = new AdminEndpoint(keycycle);
         Health health = new Health(keycycle, store, auth);
         r.route().handler(metrics::timeRequest);
@@ -306,6 +312,7 @@ public final class KeycycleGateway implements AutoCloseable {
         private int workerThreads = 256;
         private int forecastMinutes = 15;
         private int upstreamConnections = 200;
+        private UpstreamLimits upstreamLimits = UpstreamLimits.DEFAULT;
 
         private Builder() { }
 
@@ -447,7 +454,25 @@ public final class KeycycleGateway implements AutoCloseable {
             return this;
         }
 
-        /** Threads for blocking engine calls: the number of streams served at once (default 256). */
+        /** Streams served at once (default 2,048); one more is answered 503 with {@code Retry-After}. */
+        public Builder maxStreams(int n) { this.upstreamLimits = upstreamLimits.withMaxStreams(n); return this; }
+
+        /** Plain requests in flight at once (default 8,192); one more is answered 503 with {@code Retry-After}. */
+        public Builder maxInFlight(int n) { this.upstreamLimits = upstreamLimits.withMaxPlainInFlight(n); return this; }
+
+        /** Longest silence between two chunks of an upstream stream, the first included (default 120 s). */
+        public Builder streamIdleTimeout(java.time.Duration d) { this.upstreamLimits = upstreamLimits.withStreamIdleTimeout(d); return this; }
+
+        /** Longest an upstream stream may run in total (default 30 min). */
+        public Builder streamDeadline(java.time.Duration d) { this.upstreamLimits = upstreamLimits.withStreamDeadline(d); return this; }
+
+        /** Largest upstream body buffered: a plain answer, an error, a JSON answer to a stream (default 32 MiB). */
+        public Builder maxUpstreamBodyBytes(long n) { this.upstreamLimits = upstreamLimits.withMaxBodyBytes(n); return this; }
+
+        /** Longest line of an upstream event stream (default 4 MiB). */
+        public Builder maxSseLineBytes(int n) { this.upstreamLimits = upstreamLimits.withMaxLineBytes(n); return this; }
+
+        /** Threads for the dashboard's and admin API's blocking calls (default 256); chat requests never use them. */
         public Builder workerThreads(int n) {
             if (n < 1) throw new ConfigurationException("gateway workerThreads must be >= 1, was " + n);
             this.workerThreads = n;

@@ -22,16 +22,19 @@ import java.util.concurrent.CompletionStage;
  * and the answer (or the mapped failure) is written on that loop. A client that hangs up resets the
  * upstream request and turns the attempt into {@link UpstreamAnswer#CANCELLED}: the request stays
  * counted (the provider saw it or may have), only an attempt that never sent anything
- * ({@link UpstreamAnswer#NOT_SENT}) gives its reservation back.
+ * ({@link UpstreamAnswer#NOT_SENT}) gives its reservation back. An attempt that finds no free
+ * upstream connection ({@link UpstreamAnswer#BUSY}) is answered 503 with {@code Retry-After}.
  */
 final class PlainCall {
 
     private final Keycycle keycycle;
     private final Upstream upstream;
     private final Failures failures;
+    private final GatewayMetrics metrics;
     private final Context context;
     private final HttpServerResponse response;
     private final ObjectNode body;
+    private final ModelSplice splice;
     private final String target;
     private final long estimate;
     private volatile boolean gone;
@@ -39,14 +42,16 @@ final class PlainCall {
     private String serialisedModel;
     private Buffer serialised;
 
-    PlainCall(Keycycle keycycle, Upstream upstream, Failures failures, Context context, HttpServerResponse response,
-              ObjectNode body, String target, long estimate) {
+    PlainCall(Keycycle keycycle, Upstream upstream, Failures failures, GatewayMetrics metrics, Context context,
+              HttpServerResponse response, ObjectNode body, ModelSplice splice, String target, long estimate) {
         this.keycycle = keycycle;
         this.upstream = upstream;
         this.failures = failures;
+        this.metrics = metrics;
         this.context = context;
         this.response = response;
         this.body = body;
+        this.splice = splice;
         this.target = target;
         this.estimate = estimate;
     }
@@ -57,7 +62,7 @@ final class PlainCall {
                 .whenComplete((served, failure) -> onContext(() -> finish(served, failure)));
     }
 
-    private CompletionStage<UpstreamAnswer> attempt(ModelRef candidate, ApiKey key) {
+    private CompletionStage<PlainAnswer> attempt(ModelRef candidate, ApiKey key) {
         if (gone) return CompletableFuture.completedFuture(UpstreamAnswer.NOT_SENT);
         Buffer b = bodyFor(candidate.model());
         Upstream.Attempt a = new Upstream.Attempt();
@@ -67,9 +72,17 @@ final class PlainCall {
         return a.result;
     }
 
-    /** The request with the candidate's model, serialised once per model (rotations reuse it). */
+    /**
+     * The request with the candidate's model, made once per model (rotations reuse it): spliced into
+     * the client's bytes when possible, else serialised from the tree.
+     */
     private synchronized Buffer bodyFor(String model) {
         if (!model.equals(serialisedModel)) {
+            if (splice != null) {
+                serialised = Buffer.buffer(splice.with(model));
+                serialisedModel = model;
+                return serialised;
+            }
             body.put("model", model);
             try {
                 serialised = Buffer.buffer(Jsons.MAPPER.writeValueAsBytes(body));
@@ -88,16 +101,21 @@ final class PlainCall {
         if (a != null) a.cancel();
     }
 
-    private void finish(Served<UpstreamAnswer> served, Throwable failure) {
+    private void finish(Served<PlainAnswer> served, Throwable failure) {
         if (gone || response.closed() || response.ended()) return;
         if (failure != null) {
             Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             failures.map(t, target, estimate).send(response);
             return;
         }
-        UpstreamAnswer r = served.value();
+        PlainAnswer r = served.value();
+        if (r == UpstreamAnswer.BUSY) {
+            metrics.overloaded("upstream-connections");
+            ApiError.overloaded("upstream connections").send(response);
+            return;
+        }
         if (r.cancelled()) return;
-        String type = r.response().header("content-type");
+        String type = r.contentType();
         response.setStatusCode(r.status()).putHeader("content-type", type == null ? "application/json" : type);
         ServedBy.of(served).putHeaders(response);
         response.end(r.body());

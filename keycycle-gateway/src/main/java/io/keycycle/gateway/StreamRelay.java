@@ -1,80 +1,81 @@
 package io.keycycle.gateway;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keycycle.core.client.SseEvent;
-import io.keycycle.core.client.StreamHandle;
-import io.keycycle.core.client.StreamListener;
-import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * Forwards a provider's server-sent events to the gateway's client as they arrive. Events come on
- * HTTP-client threads; every write is handed to the request's Vert.x context, in order. The
- * response head (status 200, {@code x-keycycle-*}) goes out with the first event, so rotation
- * before the first chunk stays invisible and a failure before it still gets a proper error status.
+ * The client's side of one streaming request: forwards a provider's server-sent events as they
+ * arrive, all on the request's event loop. The response head (status 200, {@code x-keycycle-*})
+ * goes out with the first event, so rotation before the first chunk stays invisible and a failure
+ * before it still gets a proper error status.
  *
- * <p>When the client goes away, {@link #clientGone()} cancels the current upstream stream; the
- * engine then abandons the lease (the request stays counted). Slow clients are not throttled: an LLM stream is small.
+ * <p>Back-pressure: {@link #writeQueueFull()} and {@link #onDrain} let the {@link StreamAttempt}
+ * pause the upstream while the client is slow. A provider that answered a whole JSON completion
+ * although a stream was asked for is passed on as one {@code chat.completion.chunk} event and
+ * {@code [DONE]}, not as an empty stream.
  */
-final class StreamRelay implements StreamListener {
+final class StreamRelay {
 
-    private final Context context;
+    private static final Buffer DONE = Buffer.buffer(SseEvent.data(SseEvent.DONE).toWire());
+
     private final HttpServerResponse response;
-    private volatile ServedBy current;
-    private volatile StreamHandle handle;
-    private volatile boolean gone;
-    // touched only on the Vert.x context
+    private ServedBy current;
+    private boolean gone;
     private boolean started;
-    private boolean doneSent;
     private boolean errorForwarded;
 
-    StreamRelay(Context context, HttpServerResponse response) {
-        this.context = context;
+    StreamRelay(HttpServerResponse response) {
         this.response = response;
     }
 
     /** The attempt about to start (set before its stream begins). */
     void attempt(ServedBy by) { this.current = by; }
 
-    /** The running upstream stream; cancelled at once if the client has already gone. */
-    void handle(StreamHandle h) {
-        this.handle = h;
-        if (gone) h.cancel();
-    }
+    /** The client closed the connection. */
+    void clientGone() { gone = true; }
 
-    /** The client closed the connection: stop reading upstream. */
-    void clientGone() {
-        gone = true;
-        StreamHandle h = handle;
-        if (h != null) h.cancel();
-    }
+    boolean isGone() { return gone || response.closed(); }
 
-    boolean isGone() { return gone; }
+    /** True once the response head (and so at least one event) went out. */
+    boolean started() { return started; }
 
-    @Override
-    public boolean onEvent(SseEvent event) {
-        if (gone) return false;
-        ServedBy by = current;
-        String wire = event.toWire();
-        boolean done = event.isDone();
-        boolean error = !done && event.data().contains("\"error\"") && isErrorEvent(event.data());
-        context.runOnContext(v -> {
-            if (response.closed() || response.ended()) return;
-            begin(by);
-            if (done) doneSent = true;
-            if (error) errorForwarded = true;
-            response.write(wire);
-        });
+    /**
+     * One event of the current attempt, {@code wire} its bytes as the provider sent them (passed on
+     * unchanged); false when the client is gone and reading should stop. The provider's
+     * {@code [DONE]} is held back: the gateway sends its own in {@link #complete} once the engine
+     * has settled the call, so a client that has {@code [DONE]} knows its usage is recorded.
+     */
+    boolean event(SseEvent event, Buffer wire) {
+        if (isGone() || response.ended()) return false;
+        if (event.isDone()) return true;
+        begin(current);
+        if (!errorForwarded && event.data().contains("\"error\"") && isErrorEvent(event.data())) {
+            errorForwarded = true;
+        }
+        response.write(wire);
         return true;
     }
 
-    /** The call ended well: close the stream with {@code [DONE]} unless the provider sent it. */
-    void complete(ServedBy by) {
-        context.runOnContext(v -> {
-            if (response.closed() || response.ended()) return;
-            begin(by);
-            if (!doneSent && !errorForwarded) response.write(SseEvent.data(SseEvent.DONE).toWire());
-            response.end();
-        });
+    boolean writeQueueFull() { return response.writeQueueFull(); }
+
+    /** Runs {@code r} once the client has taken enough of what was written. */
+    void onDrain(Runnable r) { response.drainHandler(v -> r.run()); }
+
+    /**
+     * The call ended well and is settled: {@code wholeBody} (a JSON completion the provider sent
+     * instead of events) as one chunk event, then the gateway's {@code [DONE]} (none after an error
+     * event).
+     */
+    void complete(ServedBy by, String wholeBody) {
+        if (isGone() || response.ended()) return;
+        begin(by);
+        if (wholeBody != null) response.write(SseEvent.data(asChunk(wholeBody)).toWire());
+        if (!errorForwarded) response.write(DONE.copy());
+        response.end();
     }
 
     /**
@@ -82,15 +83,13 @@ final class StreamRelay implements StreamListener {
      * provider's own error event was already forwarded) and the end of the stream.
      */
     void fail(ApiError error) {
-        context.runOnContext(v -> {
-            if (response.closed() || response.ended()) return;
-            if (!started) {
-                error.send(response);
-                return;
-            }
-            if (!errorForwarded) response.write(SseEvent.data(Jsons.write(error.body())).toWire());
-            response.end();
-        });
+        if (isGone() || response.ended()) return;
+        if (!started) {
+            error.send(response);
+            return;
+        }
+        if (!errorForwarded) response.write(SseEvent.data(Jsons.write(error.body())).toWire());
+        response.end();
     }
 
     private void begin(ServedBy by) {
@@ -101,6 +100,27 @@ final class StreamRelay implements StreamListener {
                 .putHeader("cache-control", "no-cache")
                 .putHeader("x-accel-buffering", "no");
         if (by != null) by.putHeaders(response);
+    }
+
+    /** A {@code chat.completion} as the one {@code chat.completion.chunk} a stream would have carried. */
+    static String asChunk(String completion) {
+        JsonNode n = Jsons.tryParse(completion);
+        if (!(n instanceof ObjectNode o) || !o.path("choices").isArray()) return completion.strip();
+        ObjectNode chunk = Jsons.object();
+        for (String f : new String[] {"id", "created", "model", "system_fingerprint"}) {
+            if (o.hasNonNull(f)) chunk.set(f, o.get(f));
+        }
+        chunk.put("object", "chat.completion.chunk");
+        ArrayNode choices = chunk.putArray("choices");
+        for (JsonNode c : o.path("choices")) {
+            ObjectNode d = choices.addObject();
+            d.set("index", c.path("index").isMissingNode() ? Jsons.MAPPER.getNodeFactory().numberNode(0) : c.get("index"));
+            d.set("delta", c.path("message").isObject() ? c.get("message") : Jsons.object());
+            if (c.has("logprobs")) d.set("logprobs", c.get("logprobs"));
+            d.set("finish_reason", c.has("finish_reason") ? c.get("finish_reason") : Jsons.MAPPER.getNodeFactory().nullNode());
+        }
+        if (o.has("usage")) chunk.set("usage", o.get("usage"));
+        return Jsons.write(chunk);
     }
 
     private static boolean isErrorEvent(String data) {

@@ -6,6 +6,7 @@ import io.keycycle.core.ProviderResponse;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
@@ -21,9 +22,6 @@ import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -31,10 +29,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Plain chat completions to the providers with Vert.x's own HTTP client: HTTP/1.1 keep-alive
- * connections shared by all requests, every callback on the event loop of the request being
- * served, so a call costs no thread hand-off. Each call has the {@link Keycycle#requestTimeout()}
- * as its overall deadline (connection, headers and body); the answer is buffered whole.
+ * The gateway's one upstream transport: chat completions to the providers with Vert.x's own HTTP
+ * client, plain and streaming alike. HTTP/1.1 keep-alive connections are shared by all requests
+ * and every callback runs on the event loop of the request being served, so a call costs no thread
+ * hand-off and no thread waits on a provider. A plain call has the {@link Keycycle#requestTimeout()}
+ * as its overall deadline and its answer is buffered up to {@link UpstreamLimits#maxBodyBytes()};
+ * a stream is read chunk by chunk by its {@link StreamAttempt}. Plain calls and streams use two
+ * connection pools of the same client settings, so long streams never hold up plain calls: the
+ * plain pool has {@code maxConnections} connections, the stream pool one per stream allowed. Both
+ * wait queues are bounded; a call that finds its queue full was never sent and becomes a 503.
  *
  * <p>One transport-level resend, not a retry: servers close idle keep-alive connections, and a
  * request written to a pooled connection whose close is already on the way fails with
@@ -55,7 +58,9 @@ final class Upstream {
 
     private final Vertx vertx;
     private final Keycycle keycycle;
-    private final HttpClientAgent http;
+    private final UpstreamLimits limits;
+    private final HttpClientAgent plain;
+    private final HttpClientAgent streams;
     private final long timeoutMillis;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     /** Open connections that have carried an answer: a request on one of them may meet a close the server already sent. */
@@ -76,14 +81,33 @@ final class Upstream {
         }
     }
 
+    /** One exchange with a provider, as {@link #send} drives it: request attached, answer or failure. */
+    interface Exchange {
+        /** The request exists (it may be reset from now on). */
+        void attach(HttpClientRequest request);
+
+        /** True once the exchange is over (answered, failed or cancelled): a resend is pointless. */
+        boolean isDone();
+
+        /** The provider answered with a status and headers; the body is the exchange's to read. */
+        void onResponse(HttpClientResponse response);
+
+        /** No answer: the request could not be sent, or failed before the status line. */
+        void onFailure(Throwable failure, boolean sent);
+    }
+
     /**
-     * One call in flight. It completes once: with the answer, with a failure (the request is then
-     * reset), or with {@link UpstreamAnswer#CANCELLED} when the client went away ({@link UpstreamAnswer#NOT_SENT}
-     * when that was before a request existed, so nothing was written).
+     * One plain call in flight. It completes once: with the answer, with a failure (the request is
+     * then reset), or with {@link UpstreamAnswer#CANCELLED} when the client went away
+     * ({@link UpstreamAnswer#NOT_SENT} when nothing had been written yet, {@link UpstreamAnswer#BUSY}
+     * when no connection could be had).
      */
-    static final class Attempt {
-        final CompletableFuture<UpstreamAnswer> result = new CompletableFuture<>();
+    static final class Attempt implements Exchange {
+        final CompletableFuture<PlainAnswer> result = new CompletableFuture<>();
         private volatile HttpClientRequest request;
+        private long maxBody = Long.MAX_VALUE;
+        private Vertx vertx;
+        private long timer = -1;
 
         void cancel() {
             if (result.complete(request == null ? UpstreamAnswer.NOT_SENT : UpstreamAnswer.CANCELLED)) reset();
@@ -93,9 +117,48 @@ final class Upstream {
             if (result.completeExceptionally(t)) reset();
         }
 
-        private void attach(HttpClientRequest r) {
+        @Override public void attach(HttpClientRequest r) {
             request = r;
             if (result.isDone()) r.reset();
+        }
+
+        @Override public boolean isDone() { return result.isDone(); }
+
+        @Override public void onResponse(HttpClientResponse resp) {
+            String length = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
+            long declared = parseLength(length);
+            if (declared > maxBody) {
+                stopTimer();
+                fail(new UpstreamBodyTooLargeException(maxBody));
+                return;
+            }
+            Buffer body = Buffer.buffer(declared > 0 ? (int) declared : 1024);
+            resp.handler(b -> {
+                if (body.length() + (long) b.length() > maxBody) {
+                    stopTimer();
+                    fail(new UpstreamBodyTooLargeException(maxBody));
+                    return;
+                }
+                if (!result.isDone()) body.appendBuffer(b);
+            });
+            resp.exceptionHandler(e -> {
+                stopTimer();
+                fail(e);
+            });
+            resp.endHandler(v -> {
+                stopTimer();
+                if (!result.isDone()) result.complete(UpstreamAnswer.of(resp, body));
+            });
+        }
+
+        @Override public void onFailure(Throwable failure, boolean sent) {
+            stopTimer();
+            if (failure instanceof ConnectionPoolTooBusyException) result.complete(UpstreamAnswer.BUSY);
+            else fail(failure);
+        }
+
+        private void stopTimer() {
+            if (timer >= 0) vertx.cancelTimer(timer);
         }
 
         private void reset() {
@@ -104,15 +167,21 @@ final class Upstream {
         }
     }
 
-    Upstream(Vertx vertx, Keycycle keycycle, int maxConnections) {
+    Upstream(Vertx vertx, Keycycle keycycle, int maxConnections, UpstreamLimits limits) {
         this.vertx = vertx;
         this.keycycle = keycycle;
+        this.limits = limits;
         Duration timeout = keycycle.requestTimeout();
         this.timeoutMillis = Math.max(1, timeout.toMillis());
-        this.http = vertx.httpClientBuilder()
+        this.plain = agent(maxConnections, limits.maxPlainInFlight());
+        this.streams = agent(limits.maxStreams(), limits.maxStreams());
+    }
+
+    private HttpClientAgent agent(int connections, int waitQueue) {
+        return vertx.httpClientBuilder()
                 .with(new HttpClientOptions().setKeepAlive(true).setKeepAliveTimeout(KEEP_ALIVE_SECONDS).setTcpNoDelay(true)
                         .setConnectTimeout((int) Math.min(10_000, timeoutMillis)).setMaxRedirects(0).setDecompressionSupported(false))
-                .with(new PoolOptions().setHttp1MaxSize(maxConnections))
+                .with(new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(waitQueue))
                 // an idle pooled connection the provider closed is simply dropped; a call on it fails and rotates
                 .withConnectHandler(c -> {
                     c.exceptionHandler(e -> log.debug("upstream connection to {} failed: {}", c.remoteAddress(), e.toString()));
@@ -121,10 +190,12 @@ final class Upstream {
                 .build();
     }
 
+    UpstreamLimits limits() { return limits; }
+
     /**
      * Posts {@code body} to {@code provider} with {@code secret} on {@code context}'s event loop and
-     * completes {@code attempt} with the buffered answer (any status), or fails it with the I/O error
-     * or a {@link TimeoutException}.
+     * completes {@code attempt} with the buffered answer (any status), or fails it with the I/O error,
+     * an {@link UpstreamBodyTooLargeException} or a {@link TimeoutException}.
      */
     void chat(Context context, String provider, String secret, Buffer body, Attempt attempt) {
         if (Vertx.currentContext() != context) {
@@ -132,61 +203,107 @@ final class Upstream {
             return;
         }
         if (attempt.result.isDone()) return;
-        Endpoint ep;
+        RequestOptions o;
         try {
-            ep = endpoints.computeIfAbsent(provider, p -> Endpoint.of(p, keycycle.catalog().provider(p).baseUrl()));
+            o = options(provider, secret, "application/json");
         } catch (RuntimeException e) {
             attempt.fail(e);
             return;
         }
-        RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost(ep.host).setPort(ep.port).setSsl(ep.ssl)
+        attempt.vertx = vertx;
+        attempt.maxBody = limits.maxBodyBytes();
+        attempt.timer = vertx.setTimer(timeoutMillis, id -> attempt.fail(new TimeoutException(
+                "no complete answer from " + provider + " within " + Duration.ofMillis(timeoutMillis))));
+        send(plain, o, body, attempt, STALE_RESENDS);
+    }
+
+    /** Posts a streaming request on {@code context}'s event loop; {@code attempt} reads and relays the answer. */
+    void stream(Context context, String provider, String secret, Buffer body, StreamAttempt attempt) {
+        if (Vertx.currentContext() != context) {
+            context.runOnContext(v -> stream(context, provider, secret, body, attempt));
+            return;
+        }
+        if (attempt.isDone()) return;
+        RequestOptions o;
+        try {
+            o = options(provider, secret, "text/event-stream");
+        } catch (RuntimeException e) {
+            attempt.onFailure(e, false);
+            return;
+        }
+        attempt.begin(vertx, limits);
+        send(streams, o, body, attempt, STALE_RESENDS);
+    }
+
+    private RequestOptions options(String provider, String secret, String accept) {
+        Endpoint ep = endpoints.computeIfAbsent(provider, p -> Endpoint.of(p, keycycle.catalog().provider(p).baseUrl()));
+        return new RequestOptions().setMethod(HttpMethod.POST).setHost(ep.host).setPort(ep.port).setSsl(ep.ssl)
                 .setURI(ep.path).setFollowRedirects(false)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .putHeader(HttpHeaders.ACCEPT, "application/json")
+                .putHeader(HttpHeaders.ACCEPT, accept)
                 .putHeader(HttpHeaders.USER_AGENT, USER_AGENT)
-                .putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + secret.trim());
-        long timer = vertx.setTimer(timeoutMillis, id -> attempt.fail(new TimeoutException(
-                "no complete answer from " + provider + " within " + Duration.ofMillis(timeoutMillis))));
-        send(o, body, attempt, timer, STALE_RESENDS);
+                .putHeader(HttpHeaders.AUTHORIZATION, bearers.computeIfAbsent(secret, k -> bearer(provider, k)));
+    }
+
+    /** {@code Bearer <secret>} per key, checked and built once (one entry per configured key). */
+    private final Map<String, String> bearers = new ConcurrentHashMap<>();
+
+    /** {@code Bearer <secret>}, refusing characters a header cannot carry without naming the secret. */
+    private static String bearer(String provider, String secret) {
+        String s = secret.trim();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= ' ' || c >= 127) {
+                throw new ConfigurationException("a key of provider " + provider + " contains a character an HTTP header cannot carry");
+            }
+        }
+        return "Bearer " + s;
     }
 
     /**
      * Sends once; a request that failed because a reused keep-alive connection turned out to be
      * closed by the server (no response byte came back) is sent again, up to {@code resends} times.
      */
-    private void send(RequestOptions o, Buffer body, Attempt attempt, long timer, int resends) {
+    private void send(HttpClientAgent agent, RequestOptions o, Buffer body, Exchange x, int resends) {
         boolean[] stale = {false};
-        http.request(o)
+        boolean[] attached = {false};
+        agent.request(o)
                 .compose(req -> {
-                    attempt.attach(req);
+                    attached[0] = true;
+                    x.attach(req);
                     HttpConnection conn = req.connection();
                     boolean reused = conn != null && used.contains(conn);
                     return req.send(body)
                             .onFailure(e -> stale[0] = reused && e instanceof HttpClosedException)
-                            .compose(resp -> {
+                            .onSuccess(resp -> {
                                 if (conn != null) used.add(conn);
-                                return resp.body().map(b -> answer(resp, b));
                             });
                 })
                 .onComplete(ar -> {
-                    if (ar.failed() && stale[0] && resends > 0 && !attempt.result.isDone()) {
-                        log.debug("upstream closed a kept-alive connection before answering; sending again on another");
-                        send(o, body, attempt, timer, resends - 1);
+                    if (ar.succeeded()) {
+                        if (!x.isDone()) x.onResponse(ar.result());
                         return;
                     }
-                    vertx.cancelTimer(timer);
-                    if (ar.succeeded()) attempt.result.complete(ar.result());
-                    else attempt.fail(ar.cause());
+                    if (stale[0] && resends > 0 && !x.isDone()) {
+                        log.debug("upstream closed a kept-alive connection before answering; sending again on another");
+                        send(agent, o, body, x, resends - 1);
+                        return;
+                    }
+                    x.onFailure(ar.cause(), attached[0]);
                 });
     }
 
-    private static UpstreamAnswer answer(HttpClientResponse resp, Buffer body) {
-        Map<String, List<String>> headers = new HashMap<>();
-        resp.headers().forEach(e -> headers.computeIfAbsent(e.getKey(), k -> new ArrayList<>(1)).add(e.getValue()));
-        return new UpstreamAnswer(new ProviderResponse(resp.statusCode(), headers, body.toString(java.nio.charset.StandardCharsets.UTF_8)), body, false);
+    static long parseLength(String value) {
+        if (value == null) return -1;
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     void close() {
-        http.close();
+        plain.close();
+        streams.close();
     }
 }

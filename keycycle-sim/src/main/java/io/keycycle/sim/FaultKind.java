@@ -12,7 +12,13 @@ import java.util.Objects;
  */
 public final class FaultKind {
 
-    enum Type { OVERLOADED_503, INTERNAL_500, UPSTREAM_429, QUEUE_EXCEEDED, RESET_CONNECTION, SLOW, MID_STREAM_ERROR }
+    enum Type {
+        OVERLOADED_503, INTERNAL_500, UPSTREAM_429, QUEUE_EXCEEDED, RESET_CONNECTION, SLOW, MID_STREAM_ERROR,
+        // hostile upstreams (answered by HostileAnswers)
+        STALL_AFTER_HEADERS, ENDLESS_LINE, HUGE_BODY, WRONG_CONTENT_TYPE, STREAM_IGNORED, GARBAGE_STATUS;
+
+        boolean hostile() { return ordinal() >= STALL_AFTER_HEADERS.ordinal(); }
+    }
 
     /** 503: Groq "is currently over capacity", Gemini UNAVAILABLE "The model is overloaded", … */
     public static final FaultKind OVERLOADED_503 = new FaultKind(Type.OVERLOADED_503, Duration.ZERO);
@@ -29,6 +35,29 @@ public final class FaultKind {
      * {@code finish_reason: "error"} and no {@code [DONE]}. On a non-streaming request: a 500.
      */
     public static final FaultKind MID_STREAM_ERROR = new FaultKind(Type.MID_STREAM_ERROR, Duration.ZERO);
+
+    /**
+     * Hostile: HTTP 200 and its headers ({@code text/event-stream} for a stream request), then
+     * nothing for {@value HostileAnswers#STALL_SECONDS} s, then the connection closes.
+     */
+    public static final FaultKind STALL_AFTER_HEADERS = new FaultKind(Type.STALL_AFTER_HEADERS, Duration.ZERO);
+    /** Hostile: HTTP 200, then one line that never ends ({@code data: xxxx…}, up to 1 GiB or until the reader gives up). */
+    public static final FaultKind ENDLESS_LINE = new FaultKind(Type.ENDLESS_LINE, Duration.ZERO);
+    /**
+     * Hostile: HTTP 200 with a 100 MB body: well-formed content chunks for a stream request, one
+     * JSON object with a 100 MB field otherwise. Bytes written are counted in
+     * {@link ProviderControl#hostileBytesWritten()}.
+     */
+    public static final FaultKind HUGE_BODY = new FaultKind(Type.HUGE_BODY, Duration.ZERO);
+    /** Hostile: HTTP 200 with {@code text/html} (a proxy's error page) instead of JSON or an event stream. */
+    public static final FaultKind WRONG_CONTENT_TYPE = new FaultKind(Type.WRONG_CONTENT_TYPE, Duration.ZERO);
+    /**
+     * A stream request answered with a plain JSON completion (with usage), as a provider that
+     * ignores {@code stream: true} does; charged and counted like a normal success.
+     */
+    public static final FaultKind STREAM_IGNORED = new FaultKind(Type.STREAM_IGNORED, Duration.ZERO);
+    /** Hostile: the status line is {@code HTTP/1.1 -5}, not a status an HTTP client can parse. */
+    public static final FaultKind GARBAGE_STATUS = new FaultKind(Type.GARBAGE_STATUS, Duration.ZERO);
 
     private final Type type;
     private final Duration delay;
@@ -61,8 +90,15 @@ public final class FaultKind {
             case "QUEUE_EXCEEDED" -> QUEUE_EXCEEDED;
             case "RESET_CONNECTION" -> RESET_CONNECTION;
             case "MID_STREAM_ERROR" -> MID_STREAM_ERROR;
+            case "STALL_AFTER_HEADERS" -> STALL_AFTER_HEADERS;
+            case "ENDLESS_LINE" -> ENDLESS_LINE;
+            case "HUGE_BODY" -> HUGE_BODY;
+            case "WRONG_CONTENT_TYPE" -> WRONG_CONTENT_TYPE;
+            case "STREAM_IGNORED" -> STREAM_IGNORED;
+            case "GARBAGE_STATUS" -> GARBAGE_STATUS;
             default -> throw new IllegalArgumentException("unknown fault '" + text + "', expected OVERLOADED_503, "
-                    + "INTERNAL_500, UPSTREAM_429, QUEUE_EXCEEDED, RESET_CONNECTION, MID_STREAM_ERROR or SLOW(<duration>)");
+                    + "INTERNAL_500, UPSTREAM_429, QUEUE_EXCEEDED, RESET_CONNECTION, MID_STREAM_ERROR, SLOW(<duration>), "
+                    + "STALL_AFTER_HEADERS, ENDLESS_LINE, HUGE_BODY, WRONG_CONTENT_TYPE, STREAM_IGNORED or GARBAGE_STATUS");
         };
     }
 

@@ -313,6 +313,13 @@ public final class ProviderControl {
         return List.copyOf(all);
     }
 
+    /** Bytes of hostile bodies ({@link FaultKind#HUGE_BODY}, {@link FaultKind#ENDLESS_LINE}) written so far. */
+    public long hostileBytesWritten() { return hostileBytes.get(); }
+
+    void addHostileBytes(long n) { hostileBytes.addAndGet(n); }
+
+    private final java.util.concurrent.atomic.AtomicLong hostileBytes = new java.util.concurrent.atomic.AtomicLong();
+
     /** The next fault to inject, or null. */
     FaultKind nextFault() {
         FaultKind queued = queuedFaults.poll();

@@ -129,7 +129,7 @@ final class SimHandler implements HttpHandler {
             ex.close();  // before any response header: the server drops the connection without a byte
             return;
         }
-        if (fault != null && !(fault.type() == FaultKind.Type.MID_STREAM_ERROR && request.stream())) {
+        if (fault != null && !fault.type().hostile() && !(fault.type() == FaultKind.Type.MID_STREAM_ERROR && request.stream())) {
             FaultKind shown = fault.type() == FaultKind.Type.MID_STREAM_ERROR ? FaultKind.INTERNAL_500 : fault;
             answer(ex, row, d.fault(shown, turn), 0, 0, 0);
             return;
@@ -153,7 +153,12 @@ final class SimHandler implements HttpHandler {
         Map<String, String> headers = new LinkedHashMap<>(d.rateLimitHeaders(decision.snapshot()));
         headers.putAll(d.successHeaders(turn));
         int total = turn.prompt() + turn.completion() + turn.thinkingTokens() * (p.kind() == ProviderKind.GEMINI ? 1 : 0);
-        if (request.stream()) {
+        if (fault != null && fault.type().hostile() && fault.type() != FaultKind.Type.STREAM_IGNORED) {
+            stats.record(row, Outcome.ERROR, 0, 0, 0);
+            HostileAnswers.send(ex, fault.type(), request.stream(), p);
+            return;
+        }
+        if (request.stream() && (fault == null || fault.type() != FaultKind.Type.STREAM_IGNORED)) {
             boolean failMidway = fault != null;
             if (failMidway) {
                 stats.record(row, Outcome.ERROR, 0, 0, 0);

@@ -22,9 +22,15 @@ final class StreamAccumulator {
 
     synchronized void markDone() { done = true; }
 
+    synchronized int events() { return events; }
+
+    synchronized Usage usage() { return usage; }
+
+    synchronized String errorEvent() { return errorEvent; }
+
     synchronized void inspect(String data) {
         events++;
-        if (!(data.contains("usage") || data.contains("error") || data.contains("inish"))) {
+        if (!(data.contains("usage") || data.contains("error") || hasFinishValue(data))) {
             return;
         }
         Optional<JsonNode> parsed = Json.tryParse(data);
@@ -42,6 +48,21 @@ final class StreamAccumulator {
         if (isError && errorEvent == null) {
             errorEvent = data;
         }
+    }
+
+    /**
+     * True when a finish reason with a value may be in {@code data}: {@code "finish_reason":"stop"},
+     * not the {@code "finish_reason":null} of every content chunk (which then costs no parse).
+     */
+    static boolean hasFinishValue(String data) {
+        for (int i = data.indexOf("inish"); i >= 0; i = data.indexOf("inish", i + 5)) {
+            int colon = data.indexOf(':', i);
+            if (colon < 0) return false;
+            int v = colon + 1;
+            while (v < data.length() && Character.isWhitespace(data.charAt(v))) v++;
+            if (!data.startsWith("null", v)) return true;
+        }
+        return false;
     }
 
     private static String finishReason(JsonNode chunk) {

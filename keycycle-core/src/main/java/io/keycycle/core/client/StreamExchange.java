@@ -1,6 +1,5 @@
 package io.keycycle.core.client;
 
-import io.keycycle.core.Usage;
 
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodySubscribers;
@@ -76,20 +75,9 @@ final class StreamExchange implements Flow.Subscriber<String> {
     }
 
     private void completeBuffered(HttpResponse.ResponseInfo responseInfo, byte[] bytes) {
-        String body = new String(bytes, StandardCharsets.UTF_8);
-        int status = responseInfo.statusCode();
-        String error = null;
-        Usage usage = null;
-        if (status / 100 == 2) {
-            // A 2xx JSON answer instead of a stream: the provider ignored "stream", or an error in a 200 body.
-            var node = Json.tryParse(body);
-            usage = node.flatMap(UsageReader::fromJson).orElse(null);
-            if (node.isPresent() && node.get().hasNonNull("error")) {
-                error = body;
-            }
-        }
-        result.complete(new StreamResult(provider, status, responseInfo.headers().map(), body, usage, null, error,
-                false, false, 0, elapsed()));
+        // a 2xx JSON answer instead of a stream: the provider ignored "stream", or an error in a 200 body
+        result.complete(StreamDecoder.buffered(provider, responseInfo.statusCode(), responseInfo.headers().map(),
+                new String(bytes, StandardCharsets.UTF_8), elapsed()));
     }
 
     @Override

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# The race: wrk (2 threads) against a static nginx upstream directly, and through the Keycycle
+# gateway (its own JVM, SQLite store on) pointed at that nginx as an OpenAI-compatible provider.
+# Each contestant is warmed up first; both run in the same run, side by side, at 32 connections
+# (throughput) and at 4 connections (latency percentiles). Prints one line per contestant, the
+# ratio of requests/s and the latency the gateway adds. About 2 minutes with the defaults.
+#
+#   keycycle-bench/race.sh [--seconds 15] [--warmup 5] [--out DIR]
+#
+# Environment: GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), NGINX_WORKERS (default auto).
+# Installs Debian's nginx-light and wrk with apt-get when missing; builds keycycle-bench's jar
+# when missing (./mvnw -pl keycycle-bench -am package -DskipTests).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+JAR=$ROOT/keycycle-bench/target/benchmarks.jar
+RUN_SECONDS=15
+WARMUP=5
+OUT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) RUN_SECONDS=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    *) echo "unknown option $1; options: --seconds N --warmup N --out DIR" >&2; exit 2 ;;
+  esac
+done
+GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
+NGINX_WORKERS=${NGINX_WORKERS:-auto}
+
+install_missing() { # command package
+  if ! command -v "$1" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$1" ]; then
+    echo "installing $2 (apt-get)…" >&2
+    apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y "$2" >/dev/null; }
+  fi
+}
+install_missing nginx nginx-light
+install_missing wrk wrk
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+if [ ! -f "$JAR" ]; then
+  echo "building $JAR…" >&2
+  (cd "$ROOT" && ./mvnw -B -q -pl keycycle-bench -am package -DskipTests)
+fi
+
+WORK=$(mktemp -d /tmp/keycycle-race.XXXXXX)
+NGINX_PID=""; GW_PID=""
+cleanup() {
+  [ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null || true
+  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
+  exec 3>&- 2>/dev/null || true
+}
+trap cleanup EXIT
+
+free_port() {
+  local p
+  while :; do
+    p=$(( 20000 + RANDOM % 40000 ))
+    (exec 9<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+  done
+}
+
+# ---- the static upstream: a fixed OpenAI chat completion with usage
+ANSWER='{"id":"chatcmpl-race","object":"chat.completion","created":1767225600,"model":"static-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there, how are you?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}}'
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/nginx"
+cat > "$WORK/nginx.conf" <<EOF
+worker_processes $NGINX_WORKERS;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 120s;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location = /v1/chat/completions {
+      default_type application/json;
+      return 200 '$ANSWER';
+    }
+  }
+}
+EOF
+"$NGINX" -c "$WORK/nginx.conf" -p "$WORK/nginx" &
+NGINX_PID=$!
+for _ in $(seq 50); do (exec 9<>/dev/tcp/127.0.0.1/$NGINX_PORT) 2>/dev/null && break; sleep 0.1; done
+
+# ---- the gateway in its own JVM; it serves until its stdin closes
+mkfifo "$WORK/gw.in"
+# shellcheck disable=SC2086
+java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.RaceGateway --upstream "http://127.0.0.1:$NGINX_PORT/v1" \
+     --db "$WORK/race.db" < "$WORK/gw.in" > "$WORK/gateway.log" 2>&1 &
+GW_PID=$!
+exec 3>"$WORK/gw.in"
+GW_URL=""
+for _ in $(seq 300); do
+  GW_URL=$(sed -n 's/^GATEWAY //p' "$WORK/gateway.log" | head -1)
+  [ -n "$GW_URL" ] && break
+  kill -0 "$GW_PID" 2>/dev/null || { cat "$WORK/gateway.log" >&2; echo "the gateway did not start" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$GW_URL" ] || { echo "the gateway did not print its URL within 30 s" >&2; exit 1; }
+
+# ---- wrk needs a script to POST a body
+cat > "$WORK/post.lua" <<'EOF'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"race/static-model","max_tokens":16,"messages":[{"role":"user","content":"Say hello in five words."}]}'
+EOF
+
+DIRECT="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"
+GATEWAY="$GW_URL/v1/chat/completions"
+
+# CPU time (clock ticks) used so far by a process and its children that are alive (nginx workers)
+TICK=$(getconf CLK_TCK)
+cpu_ticks() {
+  local total=0 p
+  for p in "$@" $(pgrep -P "$1" 2>/dev/null); do
+    [ -r "/proc/$p/stat" ] && total=$(( total + $(awk '{ print $14 + $15 }' "/proc/$p/stat") ))
+  done
+  echo $total
+}
+
+# wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt, CPU ticks of nginx and the gateway in NAME.cpu
+wrk_run() {
+  local n0 g0
+  n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$GW_PID")
+  wrk -t2 -c"$3" -d"$4"s --latency -s "$WORK/post.lua" "$2" > "$WORK/$1.txt" 2>&1
+  echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$GW_PID") - g0 ))" > "$WORK/$1.cpu"
+}
+requests() { awk '/requests in/ { print $1 }' "$WORK/$1.txt"; }
+# CPU microseconds per request of nginx ($2 = 1) or the gateway ($2 = 2) during run $1
+cpu_us() { awk -v f="$2" -v n="$(requests "$1")" -v t="$TICK" '{ v = 0; if (n > 0) v = $f * 1e6 / t / n; printf "%.1f", v }' "$WORK/$1.cpu"; }
+
+# value of a wrk latency percentile line ("99%  1.20ms") in milliseconds
+pct_ms() {
+  awk -v p="$2" '$1 == p { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+                 if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000;
+                 printf "%.3f", v }' "$WORK/$1.txt"
+}
+rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$WORK/$1.txt"; }
+non2xx() { awk '/Non-2xx or 3xx responses:/ { n = $NF } END { print n + 0 }' "$WORK/$1.txt"; }
+sockerr() { awk '/Socket errors:/ { gsub(/,/, ""); print "connect " $4 ", read " $6 ", write " $8 ", timeout " $10; f = 1 } END { if (!f) print "none" }' "$WORK/$1.txt"; }
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "race: wrk -t2, ${RUN_SECONDS} s per run, ${WARMUP} s warm-up per contestant; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS, SQLite store on"
+echo "load average before: $LOAD_BEFORE"
+wrk_run warm-direct "$DIRECT" 32 "$WARMUP"
+wrk_run warm-gateway "$GATEWAY" 32 "$WARMUP"
+wrk_run direct-32 "$DIRECT" 32 "$RUN_SECONDS"
+wrk_run gateway-32 "$GATEWAY" 32 "$RUN_SECONDS"
+wrk_run direct-4 "$DIRECT" 4 "$RUN_SECONDS"
+wrk_run gateway-4 "$GATEWAY" 4 "$RUN_SECONDS"
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx \
+  "nginx µs/req" "gateway µs/req" "socket errors"
+for run in direct-32 gateway-32 direct-4 gateway-4; do
+  name=$([ "${run%-*}" = direct ] && echo "nginx direct" || echo "keycycle gateway")
+  printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s  %s\n' "$name" "${run#*-}" "$(rps $run)" "$(pct_ms $run 50%)" "$(pct_ms $run 90%)" \
+    "$(pct_ms $run 99%)" "$(non2xx $run)" "$(cpu_us $run 1)" "$(cpu_us $run 2)" "$(sockerr $run)"
+done
+echo "(µs/req: CPU time of the nginx processes and of the gateway JVM per request answered, user + system; other load on the machine does not inflate it)"
+awk -v g="$(rps gateway-32)" -v d="$(rps direct-32)" 'BEGIN { printf "gateway / direct at 32 connections: %.1f %%\n", 100 * g / d }'
+awk -v g50="$(pct_ms gateway-4 50%)" -v d50="$(pct_ms direct-4 50%)" -v g99="$(pct_ms gateway-4 99%)" -v d99="$(pct_ms direct-4 99%)" \
+  'BEGIN { printf "added by the gateway at 4 connections: p50 %+.3f ms, p99 %+.3f ms\n", g50 - d50, g99 - d99 }'
+echo "load average after: $LOAD_AFTER"
+
+exec 3>&-   # the gateway drains its store and exits
+wait "$GW_PID" 2>/dev/null || true
+GW_PID=""
+sed -n -e "s/^store: /gateway store: /p" -e "/^requests served:/p" "$WORK/gateway.log"
+if [ -n "$OUT" ]; then
+  mkdir -p "$OUT"
+  cp "$WORK"/*.txt "$WORK"/*.cpu "$WORK/gateway.log" "$OUT"/
+  echo "raw wrk outputs in $OUT"
+fi

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Streams at scale: --streams concurrent chat streams (default 1,000) whose upstream sends a chunk
+# every 50 ms (20 chunks/s each), first straight to the pacing upstream, then through the Keycycle
+# gateway (SQLite store on), in one run. Three processes: the pacing upstream (PacedUpstream), the
+# gateway (RaceGateway, printing its heap after each GC every second) and the load generator
+# (StreamLoad). Prints each phase's per-chunk travel time, the p99 the gateway adds, and the
+# gateway's memory over the gateway phase. About 2 minutes with the defaults.
+#
+#   keycycle-bench/streams.sh [--streams 1000] [--seconds 30] [--warmup 5] [--out DIR]
+#
+# Environment: GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g").
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+JAR=$ROOT/keycycle-bench/target/benchmarks.jar
+STREAMS=1000; RUN_SECONDS=30; WARMUP=5; OUT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --streams) STREAMS=$2; shift 2 ;;
+    --seconds) RUN_SECONDS=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    *) echo "unknown option $1; options: --streams N --seconds N --warmup N --out DIR" >&2; exit 2 ;;
+  esac
+done
+GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
+if [ ! -f "$JAR" ]; then (cd "$ROOT" && ./mvnw -B -q -pl keycycle-bench -am package -DskipTests); fi
+
+WORK=$(mktemp -d /tmp/keycycle-streams.XXXXXX)
+UP_PID=""; GW_PID=""
+cleanup() {
+  [ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null || true
+  [ -n "$UP_PID" ] && kill "$UP_PID" 2>/dev/null || true
+  exec 3>&- 2>/dev/null || true
+}
+trap cleanup EXIT
+ulimit -n 65536 2>/dev/null || true
+
+# CPU time (clock ticks, user + system) the process has used so far
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+TICK=$(getconf CLK_TCK)
+
+wait_for() { # file prefix -> the rest of the first line starting with prefix
+  local v=""
+  for _ in $(seq 300); do
+    v=$(sed -n "s/^$2 //p" "$1" | head -1)
+    [ -n "$v" ] && { echo "$v"; return; }
+    sleep 0.1
+  done
+  echo "no '$2' line in $1 within 30 s" >&2; cat "$1" >&2; exit 1
+}
+
+java -Xmx512m -cp "$JAR" io.keycycle.bench.PacedUpstream --chunks 100 --interval-ms 50 > "$WORK/upstream.log" 2>&1 &
+UP_PID=$!
+UP_PORT=$(wait_for "$WORK/upstream.log" UPSTREAM)
+
+mkfifo "$WORK/gw.in"
+# shellcheck disable=SC2086
+java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.RaceGateway --upstream "http://127.0.0.1:$UP_PORT/v1" \
+     --db "$WORK/streams.db" --memory-every 1 < "$WORK/gw.in" > "$WORK/gateway.log" 2>&1 &
+GW_PID=$!
+exec 3>"$WORK/gw.in"
+GW_URL=$(wait_for "$WORK/gateway.log" GATEWAY)
+
+echo "streams at scale: $STREAMS concurrent streams, 20 chunks/s each (100 chunks, 50 ms apart, then a new stream), ${RUN_SECONDS} s recorded after ${WARMUP} s; $(nproc) cores; gateway JVM: $GATEWAY_JAVA_OPTS, SQLite store on"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+java -Xmx1g -cp "$JAR" io.keycycle.bench.StreamLoad --url "http://127.0.0.1:$UP_PORT/v1/chat/completions" --name direct \
+     --streams "$STREAMS" --seconds "$RUN_SECONDS" --warmup "$WARMUP" > "$WORK/direct.txt" 2>&1
+GW_FROM=$(date +%s)
+java -Xmx1g -cp "$JAR" io.keycycle.bench.StreamLoad --url "$GW_URL/v1/chat/completions" --name gateway \
+     --streams "$STREAMS" --seconds "$RUN_SECONDS" --warmup "$WARMUP" > "$WORK/gateway.txt" 2>&1 &
+LOAD_PID=$!
+sleep "$WARMUP"
+G0=$(cpu_ticks "$GW_PID")
+wait "$LOAD_PID"
+G1=$(cpu_ticks "$GW_PID")
+GW_TO=$(date +%s)
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+grep -h '^RESULT' "$WORK/direct.txt" "$WORK/gateway.txt" | sed 's/^RESULT /  /'
+field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$WORK/$1.txt" | head -1; }
+awk -v g50="$(field gateway p50)" -v d50="$(field direct p50)" -v g99="$(field gateway p99)" -v d99="$(field direct p99)" \
+  'BEGIN { printf "added per chunk by the gateway: p50 %+.3f ms, p99 %+.3f ms\n", g50 - d50, g99 - d99 }'
+awk -v t0="$G0" -v t1="$G1" -v tick="$TICK" -v n="$(sed -n 's/.* chunks=\([0-9]*\).*/\1/p' "$WORK/gateway.txt" | head -1)" \
+  'BEGIN { if (n > 0) printf "gateway CPU per chunk relayed (user + system, recorded window until the load generator exits): %.1f us (%.2f s for %d chunks)\n", (t1 - t0) / tick * 1e6 / n, (t1 - t0) / tick, n }'
+awk -v from="$GW_FROM" -v to="$GW_TO" -v w="$WARMUP" '$1 == "MEM" && $2 >= from + w && $2 <= to {
+    split($3, a, "="); split($5, r, "="); n++; if (n == 1 || a[2] < min) min = a[2]; if (a[2] > max) max = a[2];
+    if (n == 1) first = a[2]; last = a[2]; if (r[2] > rss) rss = r[2] }
+  END { if (n) printf "gateway heap after GC over the recorded gateway phase (%d samples): first %.1f MB, last %.1f MB, min %.1f, max %.1f; peak RSS %.1f MB\n", n, first, last, min, max, rss }' "$WORK/gateway.log"
+
+exec 3>&-
+wait "$GW_PID" 2>/dev/null || true
+GW_PID=""
+sed -n 's/^store: /gateway store: /p' "$WORK/gateway.log"
+if [ -n "$OUT" ]; then
+  mkdir -p "$OUT"
+  cp "$WORK"/*.txt "$WORK"/*.log "$OUT"/
+  echo "raw outputs in $OUT"
+fi

@@ -1,0 +1,133 @@
+package io.keycycle.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.keycycle.CallSpec;
+import io.keycycle.Keycycle;
+import io.keycycle.Served;
+import io.keycycle.core.ApiKey;
+import io.keycycle.core.config.ModelRef;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One streaming chat request, served on the event loop like a plain one: {@link Keycycle#callAsync}
+ * rotates and falls back (before the first event only), each attempt is a {@link StreamAttempt}
+ * over {@link Upstream}, and its events go to the client through the {@link StreamRelay} as they
+ * arrive. No thread waits on the provider.
+ *
+ * <p>A client that hangs up cancels the attempt in flight: the upstream request is reset and the
+ * lease abandoned (the provider has the request and counts it), or released if nothing had been
+ * sent yet.
+ */
+final class StreamCall {
+
+    private final Keycycle keycycle;
+    private final Upstream upstream;
+    private final Failures failures;
+    private final GatewayMetrics metrics;
+    private final Context context;
+    private final HttpServerResponse response;
+    private final ObjectNode body;
+    private final String target;
+    private final List<ModelRef> candidates;
+    private final long estimate;
+    private final StreamRelay relay;
+    private volatile StreamAttempt current;
+    private int attempts;
+    private String serialisedModel;
+    private Buffer serialised;
+
+    StreamCall(Keycycle keycycle, Upstream upstream, Failures failures, GatewayMetrics metrics, Context context,
+               HttpServerResponse response, ObjectNode body, String target, List<ModelRef> candidates, long estimate) {
+        this.keycycle = keycycle;
+        this.upstream = upstream;
+        this.failures = failures;
+        this.metrics = metrics;
+        this.context = context;
+        this.response = response;
+        this.body = body;
+        this.target = target;
+        this.candidates = candidates;
+        this.estimate = estimate;
+        this.relay = new StreamRelay(response);
+        body.put("stream", true);
+        ObjectNode options = body.get("stream_options") instanceof ObjectNode o ? o : body.putObject("stream_options");
+        options.put("include_usage", true);
+    }
+
+    void start(CallSpec spec) {
+        response.closeHandler(v -> clientGone());
+        keycycle.callAsync(target, spec.withEstimatedTokens(estimate), this::attempt)
+                .whenComplete((served, failure) -> onContext(() -> finish(served, failure)));
+    }
+
+    private CompletionStage<StreamAnswer> attempt(ModelRef candidate, ApiKey key) {
+        if (relay.isGone()) return CompletableFuture.completedFuture(StreamAnswer.cancelled(null, false));
+        Buffer b = bodyFor(candidate.model());
+        StreamAttempt a = new StreamAttempt(candidate.provider(), relay);
+        current = a;
+        String fingerprint = key.fingerprint();
+        String secret = key.secret();
+        onContext(() -> {
+            if (relay.isGone()) {
+                a.cancel();
+                return;
+            }
+            relay.attempt(new ServedBy(candidate.provider(), candidate.model(), fingerprint, ++attempts,
+                    Math.max(0, candidates.indexOf(candidate))));
+            upstream.stream(context, candidate.provider(), secret, b, a);
+        });
+        return a.result;
+    }
+
+    /** The request with the candidate's model, serialised once per model (rotations reuse it). */
+    private synchronized Buffer bodyFor(String model) {
+        if (!model.equals(serialisedModel)) {
+            body.put("model", model);
+            try {
+                serialised = Buffer.buffer(Jsons.MAPPER.writeValueAsBytes(body));
+            } catch (JsonProcessingException e) {
+                throw new CompletionException(e);
+            }
+            serialisedModel = model;
+        }
+        return serialised;
+    }
+
+    private void clientGone() {
+        if (response.ended()) return;
+        relay.clientGone();
+        StreamAttempt a = current;
+        if (a != null) a.cancel();
+    }
+
+    private void finish(Served<StreamAnswer> served, Throwable failure) {
+        if (relay.isGone()) return;
+        if (failure != null) {
+            Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            relay.fail(failures.map(t, target, estimate));
+            return;
+        }
+        StreamAnswer r = served.value();
+        if (r.busy()) {
+            metrics.overloaded("upstream-connections");
+            relay.fail(ApiError.overloaded("upstream connections for streams"));
+            return;
+        }
+        if (r.cancelled()) return;
+        relay.complete(ServedBy.of(served), r.wholeBody());
+    }
+
+    private void onContext(Runnable r) {
+        if (Vertx.currentContext() == context) r.run();
+        else context.runOnContext(v -> r.run());
+    }
+}

@@ -1,0 +1,14 @@
+package io.keycycle.gateway;
+
+import java.io.IOException;
+
+/**
+ * A provider's body went past {@link UpstreamLimits#maxBodyBytes()}: the call is failed and the
+ * connection reset instead of buffering without bound. An {@link IOException}, so the engine
+ * classifies it as a transient upstream failure (rotated when nothing reached the client yet).
+ */
+final class UpstreamBodyTooLargeException extends IOException {
+    UpstreamBodyTooLargeException(long limit) {
+        super("upstream body larger than " + limit + " bytes; refused");
+    }
+}

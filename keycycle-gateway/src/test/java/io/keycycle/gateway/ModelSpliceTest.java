@@ -1,0 +1,56 @@
+package io.keycycle.gateway;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Splicing the model into the client's bytes gives the same request as rewriting its tree. */
+class ModelSpliceTest {
+
+    @Property(tries = 500)
+    void aSplicedBodyEqualsTheRewrittenTree(@ForAll("bodies") String body, @ForAll("models") String model) {
+        byte[] raw = body.getBytes(StandardCharsets.UTF_8);
+        ModelSplice s = ModelSplice.of(raw);
+        assertThat(s).as(body).isNotNull();
+        ObjectNode expected = (ObjectNode) Jsons.parse(raw);
+        expected.put("model", model);
+        assertThat(Jsons.parse(s.with(model))).isEqualTo(expected);
+    }
+
+    @Provide
+    Arbitrary<String> models() {
+        return Arbitraries.oneOf(Arbitraries.of("llama-3.1-8b-instant", "meta-llama/llama-3.3-70b-instruct:free", "ünïcødé \"quoted\" \\ model"),
+                Arbitraries.strings().ofMaxLength(40));
+    }
+
+    @Provide
+    Arbitrary<String> bodies() {
+        Arbitrary<String> text = Arbitraries.strings().ofMaxLength(60).map(t -> Jsons.write(Jsons.MAPPER.getNodeFactory().textNode(t)));
+        return net.jqwik.api.Combinators.combine(text, text, Arbitraries.integers().between(0, 3)).as((model, content, where) -> {
+            String m = "\"model\" : " + model;
+            String msgs = "\"messages\":[{\"role\":\"user\",\"content\":" + content + ",\"model\":\"nested, not replaced\"}]";
+            return switch (where) {
+                case 0 -> "{" + m + "," + msgs + "}";
+                case 1 -> "{" + msgs + ",\n  " + m + "}";
+                case 2 -> "{\"max_tokens\":5," + msgs + "," + m + ",\"stream\":false}";
+                default -> " {\"response_format\":{\"model\":{\"a\":[1,2]}}," + m + "," + msgs + "} ";
+            };
+        });
+    }
+
+    @Test
+    void noSpliceWithoutExactlyOneTopLevelModelString() {
+        assertThat(ModelSplice.of("{\"messages\":[]}".getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThat(ModelSplice.of("{\"model\":\"a\",\"model\":\"b\"}".getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThat(ModelSplice.of("{\"model\":5}".getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThat(ModelSplice.of("[1]".getBytes(StandardCharsets.UTF_8))).isNull();
+    }
+}

@@ -1,0 +1,91 @@
+package io.keycycle.gateway;
+
+import io.keycycle.sim.FaultKind;
+import io.keycycle.sim.SimLimits;
+import io.keycycle.sim.SimProvider;
+import io.keycycle.sim.Simulator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+import static io.keycycle.gateway.TestGateway.MODEL;
+import static io.keycycle.gateway.TestGateway.TARGET;
+import static io.keycycle.gateway.TestGateway.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** At a load limit the gateway answers 503 with Retry-After and counts it, instead of queueing. */
+class OverloadTest {
+
+    Simulator sim;
+    TestGateway gw;
+
+    void start(KeycycleGateway.Builder limits) {
+        sim = Simulator.builder().chunkInterval(Duration.ofMillis(100))
+                .provider(SimProvider.groq().fakeKeys(2).model(MODEL, SimLimits.UNLIMITED).build()).build().start();
+        var keycycle = TestGateway.keycycle(sim, 2, "rpm: 1000", null).build();
+        KeycycleGateway g = limits.keycycle(keycycle).port(0).build();
+        g.start();
+        gw = TestGateway.over(keycycle, g);
+    }
+
+    @AfterEach
+    void stop() {
+        if (gw != null) gw.close();
+        if (sim != null) sim.close();
+    }
+
+    CompletableFuture<HttpResponse<String>> async(String body) {
+        return gw.http.sendAsync(gw.request("/v1/chat/completions").header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static void assertOverloaded(HttpResponse<String> r) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(r.headers().firstValue("retry-after")).hasValue("1");
+        assertThat(json(r).path("error").path("code").asText()).isEqualTo("keycycle_overloaded");
+    }
+
+    @Test
+    void aStreamOverTheLimitIsA503AndTheSlotComesBack() {
+        start(KeycycleGateway.builder().maxStreams(1));
+        CompletableFuture<HttpResponse<String>> first = async(TestGateway.chatBody(TARGET, "the one stream", true));
+        await().atMost(Duration.ofSeconds(5)).until(() -> gw.keycycle.pool("groq").openLeases() == 1);
+        assertOverloaded(gw.chat(TestGateway.chatBody(TARGET, "one too many", true)));
+        assertThat(first.join().statusCode()).isEqualTo(200);
+        assertThat(gw.chat(TestGateway.chatBody(TARGET, "a slot again", true)).statusCode()).isEqualTo(200);
+        assertThat(gw.get("/metrics").body()).contains("keycycle_gateway_overloaded_total{limit=\"streams\"} 1.0");
+    }
+
+    @Test
+    void aStreamWhoseClientHangsUpGivesItsSlotBack() throws Exception {
+        start(KeycycleGateway.builder().maxStreams(1));
+        for (int i = 0; i < 3; i++) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.gateway.port())) {
+                byte[] body = TestGateway.chatBody(TARGET, "hang up " + i, true).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().write(body);
+                assertThat(s.getInputStream().read(new byte[256])).as("the stream began").isPositive();
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> gw.keycycle.pool("groq").openLeases() == 0);
+        }
+        assertThat(gw.chat(TestGateway.chatBody(TARGET, "the slot is free", true)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aPlainRequestOverTheLimitIsA503() {
+        start(KeycycleGateway.builder().maxInFlight(1));
+        sim.provider("groq").failNext(1, FaultKind.SLOW(Duration.ofMillis(1500)));
+        CompletableFuture<HttpResponse<String>> first = async(TestGateway.chatBody(TARGET, "slow one", false));
+        await().atMost(Duration.ofSeconds(5)).until(() -> gw.keycycle.pool("groq").openLeases() == 1);
+        assertOverloaded(gw.chat(TARGET, "one too many"));
+        assertThat(first.join().statusCode()).isEqualTo(200);
+        assertThat(gw.chat(TARGET, "a slot again").statusCode()).isEqualTo(200);
+        assertThat(gw.get("/metrics").body()).contains("keycycle_gateway_overloaded_total{limit=\"in-flight\"} 1.0");
+    }
+}
