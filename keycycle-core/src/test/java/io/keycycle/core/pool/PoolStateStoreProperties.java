@@ -291,7 +291,7 @@ public abstract class PoolStateStoreProperties {
                             long reported = l.admittedAt().toEpochMilli();
                             if (reported != l.admittedAt) {
                                 errors.add(new AssertionError("lease admitted at engine instant " + l.admittedAt
-                                        + " reports admittedAt " + l.admittedAt() + " (no wall-clock step happened)"));
+                                        + " reported admittedAt " + Instant.ofEpochMilli(reported) + " = " + reported + " (no wall-clock step happened)"));
                             }
                             admitted.add(new Admitted(l.bucket().scope() + "/" + l.bucket().model(), reported, tokens));
                             l.success(Usage.of(tokens, 0));
