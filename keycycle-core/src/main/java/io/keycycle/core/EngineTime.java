@@ -35,8 +35,27 @@ public final class EngineTime {
     /** Engine time now, in milliseconds on the wall clock's scale. Never goes backwards. */
     public long now() { return anchorWall + Math.floorDiv(clock.nanos() - anchorNanos, 1_000_000L); }
 
-    /** Wall clock minus engine time now: the sum of the wall clock's steps since the anchor. */
-    public long wallOffset() { return clock.millis() - now(); }
+    /**
+     * Wall clock minus engine time now: the sum of the wall clock's steps since the anchor.
+     *
+     * <p>The two clocks are read one after the other. Should time pass between the reads (a
+     * preempted thread, or a test clock advanced by another thread), the difference would be off by
+     * that much and every instant converted with it would be wrong by as much: the monotonic clock
+     * is read on both sides of the wall clock and the pair is read again when it moved by a
+     * millisecond or more in between (a few times at most; then the last pair is used).
+     */
+    public long wallOffset() {
+        for (int attempt = 0; ; attempt++) {
+            long before = clock.nanos();
+            long wall = clock.millis();
+            long after = clock.nanos();
+            if (after - before < 1_000_000L || attempt == MAX_OFFSET_READS - 1) {
+                return wall - (anchorWall + Math.floorDiv(before - anchorNanos, 1_000_000L));
+            }
+        }
+    }
+
+    private static final int MAX_OFFSET_READS = 4;
 
     /** The wall-clock reading that corresponds to engine instant {@code engineMillis}, at today's offset. */
     public long toWall(long engineMillis) {

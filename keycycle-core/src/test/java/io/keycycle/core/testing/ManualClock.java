@@ -24,28 +24,40 @@ public final class ManualClock implements EngineClock {
     private final Condition changed = lock.newCondition();
     private final Map<Thread, Long> parked = new HashMap<>();
     private final Map<Thread, Boolean> permits = new HashMap<>();
-    private volatile long now;
-    /** Monotonic time in milliseconds (reported in nanoseconds); starts at an arbitrary origin. */
-    private volatile long mono = 1_000_000L;
+    /**
+     * Both readings, published together: a reader never sees the monotonic clock moved and the wall
+     * clock not yet (or the reverse), which a real clock never shows either. Monotonic time is in
+     * milliseconds (reported in nanoseconds) from an arbitrary origin.
+     */
+    private record Reading(long wall, long mono) { }
 
-    public ManualClock(Instant start) { this.now = start.toEpochMilli(); }
+    private volatile Reading reading;
+
+    public ManualClock(Instant start) { this.reading = new Reading(start.toEpochMilli(), 1_000_000L); }
 
     public static ManualClock at(String isoInstant) { return new ManualClock(Instant.parse(isoInstant)); }
 
-    @Override public long millis() { return now; }
+    @Override public long millis() { return reading.wall(); }
 
-    @Override public long nanos() { return mono * 1_000_000L; }
+    @Override public long nanos() { return reading.mono() * 1_000_000L; }
 
     /** Time passes: both clocks move forward by {@code d}. */
-    public void advance(Duration d) { set(now + d.toMillis()); }
+    public void advance(Duration d) {
+        lock.lock();
+        try {
+            set(reading.wall() + d.toMillis());
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /** Time passes until the wall clock reads {@code millis}: both clocks move forward by the same amount. */
     public void set(long millis) {
         lock.lock();
         try {
-            if (millis < now) throw new IllegalArgumentException("time only moves forward");
-            mono += millis - now;
-            now = millis;
+            Reading r = reading;
+            if (millis < r.wall()) throw new IllegalArgumentException("time only moves forward");
+            reading = new Reading(millis, r.mono() + millis - r.wall());
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -56,7 +68,8 @@ public final class ManualClock implements EngineClock {
     public void stepWall(Duration d) {
         lock.lock();
         try {
-            now += d.toMillis();
+            Reading r = reading;
+            reading = new Reading(r.wall() + d.toMillis(), r.mono());
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -100,9 +113,10 @@ public final class ManualClock implements EngineClock {
         try {
             if (permits.remove(me) != null) return;
             parked.put(me, deadline);
-            long monoDeadline = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : mono + Math.max(0, deadline - now);
+            Reading r = reading;
+            long monoDeadline = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : r.mono() + Math.max(0, deadline - r.wall());
             try {
-                while (mono < monoDeadline && permits.remove(me) == null) {
+                while (reading.mono() < monoDeadline && permits.remove(me) == null) {
                     changed.await();
                 }
             } finally {
