@@ -81,7 +81,9 @@ public final class RedisLink implements AutoCloseable {
         } catch (RuntimeException e) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
             resources.shutdown(0, 1, java.util.concurrent.TimeUnit.SECONDS);
-            throw new ConfigurationException("cannot use Redis at " + settings.redactedUrl() + ": " + describe(e));
+            String why = describe(e);
+            if (!why.startsWith("authentication failed") && authRefused(uri, settings.url())) why = "authentication failed (wrong or missing password)";
+            throw new ConfigurationException("cannot use Redis at " + settings.redactedUrl() + ": " + why);
         }
         RedisLink link = new RedisLink(settings, resources, client, c);
         try {
@@ -159,6 +161,38 @@ public final class RedisLink implements AutoCloseable {
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Whether the server refuses this URL's credentials, asked over a plain socket. Lettuce sometimes
+     * reports a refused handshake as "Connection closed prematurely" instead of the server's
+     * {@code WRONGPASS}/{@code NOAUTH}; this one-command probe tells the two apart (not over TLS).
+     */
+    private static boolean authRefused(RedisURI uri, String url) {
+        if (uri.isSsl() || uri.getSocket() != null) return false;
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()), 1_000);
+            s.setSoTimeout(1_000);
+            String info = java.net.URI.create(url).getRawUserInfo();
+            String user = null;
+            String password = null;
+            if (info != null) {
+                int colon = info.indexOf(':');
+                user = java.net.URLDecoder.decode(colon < 0 ? "" : info.substring(0, colon), StandardCharsets.UTF_8);
+                password = java.net.URLDecoder.decode(colon < 0 ? info : info.substring(colon + 1), StandardCharsets.UTF_8);
+            }
+            List<String> parts = password == null || password.isEmpty() ? List.of("PING")
+                    : user == null || user.isBlank() ? List.of("AUTH", password) : List.of("AUTH", user, password);
+            StringBuilder resp = new StringBuilder("*").append(parts.size()).append("\r\n");
+            for (String part : parts) {
+                resp.append('$').append(part.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(part).append("\r\n");
+            }
+            s.getOutputStream().write(resp.toString().getBytes(StandardCharsets.UTF_8));
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            return line != null && (line.startsWith("-WRONGPASS") || line.startsWith("-NOAUTH") || line.contains("invalid password"));
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
