@@ -107,6 +107,11 @@ class ClusterFaultsTest {
         for (int i = 1; i <= 3; i++) processes.add(ServeProcess.serve("gw" + i, env, dir));
         int answered = wave(3);
         assertThat(answered).isEqualTo(3);
+        // the share is the limit divided by the live instances an instance counted at its last heartbeat:
+        // the drill starts once every gateway has seen the whole fleet (a gateway still starting counts fewer)
+        long seen = System.currentTimeMillis() + 15_000;
+        while (System.currentTimeMillis() < seen && !allSee(3)) Thread.sleep(200);
+        assertThat(allSee(3)).as("every gateway sees 3 live instances before Redis goes").isTrue();
 
         redis.kill();
         long t0 = System.currentTimeMillis();
@@ -129,6 +134,11 @@ class ClusterFaultsTest {
         assertThat(sim.stats().total429()).as("upstream rate-limit violations\n" + sim.stats().table()).isZero();
         assertThat(answered).as("answered in one minute over the whole drill: never more than 4 keys x 5").isLessThanOrEqualTo(20);
         assertThat(answered).as("re-seeded from the instances' own usage, the fleet uses the rest of the minute's capacity").isEqualTo(20);
+    }
+
+    private boolean allSee(int instances) throws Exception {
+        for (ServeProcess p : processes) if (!p.get("/readyz").body().contains("\"live_instances\":" + instances)) return false;
+        return true;
     }
 
     private boolean allShared() throws Exception {
