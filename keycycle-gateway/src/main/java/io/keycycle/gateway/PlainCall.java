@@ -1,6 +1,5 @@
 package io.keycycle.gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keycycle.CallSpec;
 import io.keycycle.Keycycle;
@@ -33,14 +32,11 @@ final class PlainCall {
     private final GatewayMetrics metrics;
     private final Context context;
     private final HttpServerResponse response;
-    private final ObjectNode body;
-    private final ModelSplice splice;
     private final String target;
     private final long estimate;
     private volatile boolean gone;
     private volatile Upstream.Attempt current;
-    private String serialisedModel;
-    private Buffer serialised;
+    private final UpstreamBody bytes;
 
     PlainCall(Keycycle keycycle, Upstream upstream, Failures failures, GatewayMetrics metrics, Context context,
               HttpServerResponse response, ObjectNode body, ModelSplice splice, String target, long estimate) {
@@ -50,8 +46,7 @@ final class PlainCall {
         this.metrics = metrics;
         this.context = context;
         this.response = response;
-        this.body = body;
-        this.splice = splice;
+        this.bytes = new UpstreamBody(body, splice);
         this.target = target;
         this.estimate = estimate;
     }
@@ -64,34 +59,12 @@ final class PlainCall {
 
     private CompletionStage<PlainAnswer> attempt(ModelRef candidate, ApiKey key) {
         if (gone) return CompletableFuture.completedFuture(UpstreamAnswer.NOT_SENT);
-        Buffer b = bodyFor(candidate.model());
+        Buffer b = bytes.forModel(candidate.model());
         Upstream.Attempt a = new Upstream.Attempt();
         current = a;
         if (gone) a.cancel();
         else upstream.chat(context, candidate.provider(), key.secret(), b, a);
         return a.result;
-    }
-
-    /**
-     * The request with the candidate's model, made once per model (rotations reuse it): spliced into
-     * the client's bytes when possible, else serialised from the tree.
-     */
-    private synchronized Buffer bodyFor(String model) {
-        if (!model.equals(serialisedModel)) {
-            if (splice != null) {
-                serialised = Buffer.buffer(splice.with(model));
-                serialisedModel = model;
-                return serialised;
-            }
-            body.put("model", model);
-            try {
-                serialised = Buffer.buffer(Jsons.MAPPER.writeValueAsBytes(body));
-            } catch (JsonProcessingException e) {
-                throw new CompletionException(e);
-            }
-            serialisedModel = model;
-        }
-        return serialised;
     }
 
     private void clientGone() {

@@ -1,6 +1,5 @@
 package io.keycycle.gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keycycle.CallSpec;
 import io.keycycle.Keycycle;
@@ -35,15 +34,13 @@ final class StreamCall {
     private final GatewayMetrics metrics;
     private final Context context;
     private final HttpServerResponse response;
-    private final ObjectNode body;
     private final String target;
     private final List<ModelRef> candidates;
     private final long estimate;
     private final StreamRelay relay;
     private volatile StreamAttempt current;
     private int attempts;
-    private String serialisedModel;
-    private Buffer serialised;
+    private final UpstreamBody bytes;
 
     StreamCall(Keycycle keycycle, Upstream upstream, Failures failures, GatewayMetrics metrics, Context context,
                HttpServerResponse response, ObjectNode body, String target, List<ModelRef> candidates, long estimate) {
@@ -53,7 +50,7 @@ final class StreamCall {
         this.metrics = metrics;
         this.context = context;
         this.response = response;
-        this.body = body;
+        this.bytes = new UpstreamBody(body, null);
         this.target = target;
         this.candidates = candidates;
         this.estimate = estimate;
@@ -71,7 +68,7 @@ final class StreamCall {
 
     private CompletionStage<StreamAnswer> attempt(ModelRef candidate, ApiKey key) {
         if (relay.isGone()) return CompletableFuture.completedFuture(StreamAnswer.cancelled(null, false));
-        Buffer b = bodyFor(candidate.model());
+        Buffer b = bytes.forModel(candidate.model());
         StreamAttempt a = new StreamAttempt(candidate.provider(), relay);
         current = a;
         String fingerprint = key.fingerprint();
@@ -86,20 +83,6 @@ final class StreamCall {
             upstream.stream(context, candidate.provider(), secret, b, a);
         });
         return a.result;
-    }
-
-    /** The request with the candidate's model, serialised once per model (rotations reuse it). */
-    private synchronized Buffer bodyFor(String model) {
-        if (!model.equals(serialisedModel)) {
-            body.put("model", model);
-            try {
-                serialised = Buffer.buffer(Jsons.MAPPER.writeValueAsBytes(body));
-            } catch (JsonProcessingException e) {
-                throw new CompletionException(e);
-            }
-            serialisedModel = model;
-        }
-        return serialised;
     }
 
     private void clientGone() {
