@@ -131,7 +131,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
             store.delta(this, admittedAt, 0, -reservedTokens);
             return;
         }
-        store.expireShared(this, leaseId, admittedAt, reservedTokens);
+        store.expireShared(this, leaseId, now, admittedAt, reservedTokens);
     }
 
     @Override

@@ -266,11 +266,11 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         }
     }
 
-    void expireShared(RedisBucket b, long leaseId, long admittedAt, long reserved) {
+    void expireShared(RedisBucket b, long leaseId, long now, long admittedAt, long reserved) {
         String id = windows.reservationId(leaseId);
         if (!degraded()) {
             try {
-                if (!windows.expire(id) && admittedAt < outage.reseededAt()) windows.record(b.ref(), admittedAt, 0, -reserved);
+                if (!windows.expire(now, id) && admittedAt < outage.reseededAt()) windows.record(b.ref(), admittedAt, 0, -reserved);
                 return;
             } catch (RuntimeException e) {
                 trouble(e);

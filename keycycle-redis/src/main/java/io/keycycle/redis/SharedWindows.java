@@ -213,8 +213,11 @@ public final class SharedWindows {
      * A lease of this instance was never reported within its timeout: its tokens come back, its
      * request stays counted. False when the reservation was already gone.
      */
-    public boolean expire(String id) {
-        return link.callInteger(new String[0], "expire", prefix, instanceOf(id), id) == 1L;
+    public boolean expire(String id) { return expire(clock.millis(), id); }
+
+    /** {@link #expire(String)} at {@code local}: the expired request is counted at that instant. */
+    public boolean expire(long local, String id) {
+        return link.callInteger(new String[0], "expire", prefix, instanceOf(id), id, nowArg(local)) == 1L;
     }
 
     private static String instanceOf(String id) { return id.substring(0, id.lastIndexOf(':')); }

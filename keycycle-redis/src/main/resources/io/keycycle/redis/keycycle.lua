@@ -7,6 +7,9 @@
 -- until) and pu (parked until); their reasons are in <bucket>:why. The semantics are those of QuotaBucket: 24 + 1 sub-buckets of
 -- width window/24, the one straddling the window's start is kept (a superset of the exact window:
 -- may refuse up to one sub-bucket early, never admits past a limit), counts never negative.
+-- Open reservations are not in the cells: they are in flight (fr requests, ft tokens), counted in
+-- every window until settled, released or expired, however long the call takes; a settled request
+-- enters the cells at the settlement instant.
 --
 -- Time: ARGV "now" < 0 means Redis TIME (the fleet's one clock); otherwise the caller's clock
 -- (tests drive a manual clock). A bucket never goes back in time: t = max(now, L).
@@ -25,17 +28,19 @@ end
 
 local function num(v) if v then return tonumber(v) or 0 end return 0 end
 
--- A bucket is one string of 163 little-endian doubles (one GET and one SET per call):
+-- A bucket is one string of 166 little-endian doubles (one GET and one SET per call):
 -- [1] L, [2..4] heads, [5..10] sums, [11] ds, [12] cu, [13] pu, [14] w (someone was refused: wake
--- waiters when capacity comes back, until this instant), [15..164] the cells.
-local CELLS = 14
-local FORMAT = '<dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' -- CELLS + 150 doubles, spelled out (no string.rep per call)
+-- waiters when capacity comes back, until this instant), [15] fr, [16] ft (in flight),
+-- [17..166] the cells. A value of another length (an older layout, or garbage) reads as empty.
+local CELLS = 16
+local SIZE = (CELLS + 150) * 8
+local FORMAT = '<dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' -- CELLS + 150 doubles, spelled out (no string.rep per call)
 
 local function load(key)
   local raw = redis.call('GET', key)
   local b = {key = key}
   local v
-  if raw then
+  if raw and #raw == SIZE then
     v = {struct.unpack(FORMAT, raw)}
     b.fresh = false
   else
@@ -44,6 +49,7 @@ local function load(key)
     b.fresh = true
   end
   b.L, b.h, b.s, b.ds, b.cu, b.pu, b.w = v[1], {v[2], v[3], v[4]}, {v[5], v[6], v[7], v[8], v[9], v[10]}, v[11], v[12], v[13], v[14]
+  b.fr, b.ft = v[15], v[16]
   b.c = v
   return b
 end
@@ -53,6 +59,7 @@ local function save(b)
   v[1], v[2], v[3], v[4] = b.L, b.h[1], b.h[2], b.h[3]
   v[5], v[6], v[7], v[8], v[9], v[10] = b.s[1], b.s[2], b.s[3], b.s[4], b.s[5], b.s[6]
   v[11], v[12], v[13], v[14] = b.ds, b.cu, b.pu, b.w
+  v[15], v[16] = b.fr, b.ft
   redis.call('SET', b.key, struct.pack(FORMAT, unpack(v, 1, CELLS + 150)))
 end
 
@@ -134,12 +141,23 @@ local function add(b, at, requests, tokens, cal)
   end
 end
 
+-- A reservation leaves the in-flight counts (never below zero).
+local function land(b, tokens)
+  b.fr = math.max(0, b.fr - 1)
+  b.ft = math.max(0, b.ft - tokens)
+end
+
+-- Usage per metric as {rpm, rph, rpd, tpm, tph, tpd}: the windows plus what is in flight.
+local function used(b)
+  return b.s[1] + b.fr, b.s[3] + b.fr, b.s[5] + b.fr, b.s[2] + b.ft, b.s[4] + b.ft, b.s[6] + b.ft
+end
+
 -- limits: {rpm, rph, rpd, tpm, tph, tpd}
 local function fits(b, lim, tokens)
   for s = 1, 3 do
     local lr, lt = lim[s], lim[s + 3]
-    if lr ~= NONE and b.s[2 * s - 1] + 1 > lr then return false end
-    if lt ~= NONE and b.s[2 * s] + tokens > lt then return false end
+    if lr ~= NONE and b.s[2 * s - 1] + b.fr + 1 > lr then return false end
+    if lt ~= NONE and b.s[2 * s] + b.ft + tokens > lt then return false end
   end
   return true
 end
@@ -149,27 +167,32 @@ local function admissibleAt(b, lim, tokens, t, cal)
   local at = math.max(t, b.cu, b.pu)
   for s = 1, 3 do
     local lr, lt = lim[s], lim[s + 3]
-    local reqOver = lr ~= NONE and b.s[2 * s - 1] + 1 > lr
-    local tokOver = lt ~= NONE and b.s[2 * s] + tokens > lt
+    local reqOver = lr ~= NONE and b.s[2 * s - 1] + b.fr + 1 > lr
+    local tokOver = lt ~= NONE and b.s[2 * s] + b.ft + tokens > lt
     if reqOver or tokOver then
       if (lr ~= NONE and lr < 1) or (lt ~= NONE and tokens > lt) then return -1 end
       if s == 3 and cal then
         at = math.max(at, nextDayReset(cal, b.ds))
       else
-        local needReq = reqOver and (b.s[2 * s - 1] + 1 - lr) or 0
-        local needTok = tokOver and (b.s[2 * s] + tokens - lt) or 0
+        local needReq = reqOver and (b.s[2 * s - 1] + b.fr + 1 - lr) or 0
+        local needTok = tokOver and (b.s[2 * s] + b.ft + tokens - lt) or 0
         local freedReq, freedTok = 0, 0
         local h = b.h[s]
         local when = -1
         for slot = h - SLOTS, h do
           freedReq = freedReq + b.c[ci(s, 0, slot)]
           freedTok = freedTok + b.c[ci(s, 1, slot)]
+          -- calls in flight are taken as landing now (the earliest they can; a release wakes
+          -- waiters sooner): they leave the window with the head sub-bucket
+          if slot == h then
+            freedReq = freedReq + b.fr
+            freedTok = freedTok + b.ft
+          end
           if freedReq >= needReq and freedTok >= needTok then
             when = (slot + RING) * WIDTH[s]
             break
           end
         end
-        if when < 0 then return -1 end
         at = math.max(at, when)
       end
     end
@@ -207,13 +230,16 @@ local function takeReservation(prefix, instance, id)
   return {bucket = bucket, at = tonumber(at), tokens = tonumber(tokens), cal = cal}
 end
 
--- Expires one reservation: its tokens are released, its request stays counted (the provider
--- probably saw it). False when the reservation is already gone.
-local function expireOne(prefix, instance, id)
+-- Expires one reservation: its tokens are released, its request stays counted at the expiry
+-- instant (the provider probably saw it; it was in flight until now). False when it is already gone.
+local function expireOne(prefix, instance, id, now)
   local r = takeReservation(prefix, instance, id)
   if not r then return false end
   local b = load(r.bucket)
-  add(b, r.at, 0, -r.tokens, r.cal)
+  local t = math.max(now, b.L)
+  advance(b, t, r.cal)
+  land(b, r.tokens)
+  add(b, t, 1, 0, r.cal)
   save(b)
   return true
 end
@@ -247,13 +273,15 @@ if op == 'reserve' then
       local blocked = math.max(b.cu, b.pu, scopeBlockedUntil(skey))
       advance(b, t, cal)
       if t >= blocked and fits(b, lim, tokens) then
-        add(b, t, 1, tokens, cal)
+        b.fr = b.fr + 1
+        b.ft = b.ft + tokens
         save(b)
         local calPrev, calStart, calNext = -1, -1, -1
         if cal then calPrev, calStart, calNext = cal[1], cal[2], cal[3] end
         redis.call('HSET', prefix .. ':ri:' .. instance, id,
             bkey .. '|' .. t .. '|' .. tokens .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext)
-        return {1, c + 1, t, now, b.s[1], b.s[3], b.s[5], b.s[2], b.s[4], b.s[6], b.cu, b.pu}
+        local u1, u2, u3, u4, u5, u6 = used(b)
+        return {1, c + 1, t, now, u1, u2, u3, u4, u5, u6, b.cu, b.pu}
       end
       b.w = t + 60000
       save(b)
@@ -270,7 +298,8 @@ if op == 'reserve' then
     local cal = readCal(ARGV, 18)
     local bare = admissibleAt(b, readLimits(ARGV, 12), 0, math.max(now, b.L), cal)
     if bare >= 0 then bare = math.max(bare, scopeBlockedUntil(KEYS[2])) end
-    return {0, 0, earliest, now, b.s[1], b.s[3], b.s[5], b.s[2], b.s[4], b.s[6], b.cu, b.pu, bare}
+    local u1, u2, u3, u4, u5, u6 = used(b)
+    return {0, 0, earliest, now, u1, u2, u3, u4, u5, u6, b.cu, b.pu, bare}
   end
   return {0, 0, earliest, now}
 
@@ -289,18 +318,19 @@ elseif op == 'settle' then
   local b = load(r.bucket)
   local t = math.max(now, b.L)
   advance(b, t, r.cal)
-  add(b, r.at, -1, -r.tokens, r.cal)
+  land(b, r.tokens)
   if counted or actual > 0 then add(b, t, counted and 1 or 0, actual, r.cal) end
   local wake = (not counted or actual < r.tokens) and b.w > t
   if wake then b.w = 0 end
   save(b)
   if wake and ARGV[8] ~= '' then redis.call('PUBLISH', ARGV[8], ARGV[9]) end
-  return {1, t, b.s[1], b.s[3], b.s[5], b.s[2], b.s[4], b.s[6]}
+  local u1, u2, u3, u4, u5, u6 = used(b)
+  return {1, t, u1, u2, u3, u4, u5, u6}
 
 elseif op == 'expire' then
-  -- ARGV: op, prefix, instance, id. An unreported lease of this instance timed out: its tokens
+  -- ARGV: op, prefix, instance, id, now. An unreported lease of this instance timed out: its tokens
   -- come back, its request stays. Returns 1, or 0 when the reservation was already gone.
-  if expireOne(prefix, ARGV[3], ARGV[4]) then return 1 end
+  if expireOne(prefix, ARGV[3], ARGV[4], clock(ARGV[5])) then return 1 end
   return 0
 
 elseif op == 'peek' then
@@ -317,7 +347,8 @@ elseif op == 'peek' then
   local sb = scopeBlockedUntil(KEYS[2])
   local at = admissibleAt(b, lim, tokens, t, cal)
   if at >= 0 then at = math.max(at, sb) end
-  return {now, at, b.s[1], b.s[3], b.s[5], b.s[2], b.s[4], b.s[6], b.cu, b.pu, sb}
+  local u1, u2, u3, u4, u5, u6 = used(b)
+  return {now, at, u1, u2, u3, u4, u5, u6, b.cu, b.pu, sb}
 
 elseif op == 'record' then
   -- KEYS: bucket. ARGV: op, prefix, now, at, requests, tokens, dayPrev, dayStart, dayNext
@@ -404,7 +435,7 @@ elseif op == 'sweep' then
   for _, inst in ipairs(dead) do
     local ids = redis.call('HKEYS', prefix .. ':ri:' .. inst)
     for _, id in ipairs(ids) do
-      if expireOne(prefix, inst, id) then n = n + 1 end
+      if expireOne(prefix, inst, id, now) then n = n + 1 end
     end
     redis.call('DEL', prefix .. ':ri:' .. inst, prefix .. ':info:' .. inst)
     redis.call('ZREM', prefix .. ':inst', inst)

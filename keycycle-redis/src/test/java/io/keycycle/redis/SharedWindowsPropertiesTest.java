@@ -42,11 +42,14 @@ class SharedWindowsPropertiesTest {
     static final Instant START = Instant.parse("2026-11-28T22:30:00Z");
     static final int DB = 1;
 
+    /** An admitted request: in flight (counted in every window) until it lands at {@code at}. */
     static final class Ev {
         long at;
         long requests = 1;
         long tokens;
+        boolean pending;
         Ev(long at, long tokens) { this.at = at; this.tokens = tokens; }
+        boolean in(long from, long now) { return pending || at > from && at <= now; }
     }
 
     sealed interface Action permits Reserve, Settle, Release, Advance { }
@@ -103,6 +106,7 @@ class SharedWindowsPropertiesTest {
                     if (res.admitted()) {
                         assertThat(res.admittedAt()).isEqualTo(now);
                         Ev ev = new Ev(res.admittedAt(), r.tokens());
+                        ev.pending = true;
                         oracle.computeIfAbsent(res.candidate(), x -> new ArrayList<>()).add(ev);
                         open.add(new Open(res.id(), res.candidate(), ev, r.tokens()));
                         assertWithinLimits(oracle.get(res.candidate()), now, limits, reset, "bucket " + res.candidate());
@@ -116,12 +120,14 @@ class SharedWindowsPropertiesTest {
                     assertThat(w.settle(cands.get(o.bucket()).bucket(), o.id(), true, actual, null)).isTrue();
                     o.ev().tokens = actual;
                     o.ev().at = now;
+                    o.ev().pending = false;
                     settled.add(o.id());
                 } else if (a instanceof Release r && !open.isEmpty()) {
                     Open o = open.remove(r.lease() % open.size());
                     assertThat(w.release(cands.get(o.bucket()).bucket(), o.id(), null)).isTrue();
                     o.ev().requests = 0;
                     o.ev().tokens = 0;
+                    o.ev().pending = false;
                     settled.add(o.id());
                 } else if (a instanceof Advance adv) {
                     clock.advance(Duration.ofMillis(adv.millis()));
@@ -233,7 +239,7 @@ class SharedWindowsPropertiesTest {
         for (Limits.Span span : Limits.Span.values()) {
             long from = span == Limits.Span.DAY && reset.isCalendar() ? reset.dayStartMillis(now) - 1 : now - span.millis();
             long req = 0, tok = 0;
-            for (Ev e : evs) if (e.at > from && e.at <= now) { req += e.requests; tok += e.tokens; }
+            for (Ev e : evs) if (e.in(from, now)) { req += e.requests; tok += e.tokens; }
             long lr = limits.requests(span), lt = limits.tokens(span);
             if (lr != Limits.NONE) assertThat(req).as("%s requests in %s window", bucket, span).isLessThanOrEqualTo(lr);
             if (lt != Limits.NONE) assertThat(tok).as("%s tokens in %s window", bucket, span).isLessThanOrEqualTo(lt);
@@ -247,7 +253,7 @@ class SharedWindowsPropertiesTest {
             long slack = span.millis() / 24;
             long from = span == Limits.Span.DAY && reset.isCalendar() ? reset.dayStartMillis(now) - 1 : now - span.millis() - slack;
             long req = 1, tok = tokens;
-            for (Ev e : evs) if (e.at > from && e.at <= now) { req += e.requests; tok += e.tokens; }
+            for (Ev e : evs) if (e.in(from, now)) { req += e.requests; tok += e.tokens; }
             long lr = limits.requests(span), lt = limits.tokens(span);
             if (lr != Limits.NONE && req > lr || lt != Limits.NONE && tok > lt) room = false;
         }

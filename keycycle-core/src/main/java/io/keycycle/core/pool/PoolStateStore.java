@@ -21,7 +21,10 @@ import java.util.Map;
  *       atomic step — one round trip, which is why every argument it needs is passed: the bucket id,
  *       the limits ({@link Bucket#limits()}), the sub-bucket geometry ({@link #SLOTS} per span, the
  *       provider's {@link DailyReset} given at creation), the estimate, now, the lease id and expiry.
- *       It never admits past a limit; it may refuse up to one sub-bucket early.</li>
+ *       It never admits past a limit; it may refuse up to one sub-bucket early. An open reservation
+ *       counts in every window, however long its call takes, until it is settled, released or
+ *       expires: a call longer than a window must not leave that window while the provider still
+ *       has it to count.</li>
  *   <li>{@link Bucket#settle} replaces the estimate with the actual tokens and counts the request
  *       at the settlement instant (or removes it when the provider did not count it); a settle of a
  *       reservation that already expired or was settled changes nothing; no window goes negative.
@@ -109,7 +112,7 @@ public interface PoolStateStore {
          */
         long settle(long now, long leaseId, long admittedAt, long reservedTokens, boolean counted, long actualTokens);
 
-        /** Gives back the tokens of reservation {@code leaseId}, never settled; the request stays counted. */
+        /** Gives back the tokens of reservation {@code leaseId}, never settled; the request stays counted (at the expiry instant). */
         void expire(long now, long leaseId, long admittedAt, long reservedTokens);
 
         /** Adds (or, negative, removes) usage counted at {@code at} ≤ now: hydration, a late usage report. */

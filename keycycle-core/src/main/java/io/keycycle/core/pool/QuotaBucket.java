@@ -20,6 +20,12 @@ import java.util.function.UnaryOperator;
  * admit past a limit. Where the provider resets its day at a calendar instant, the day window is a
  * plain counter reset at that instant.
  *
+ * <p>A reservation is not in the rings: it is <em>in flight</em>, counted in every window until it
+ * is settled, released or expires, however long the call takes. A settled request then enters the
+ * rings at the settlement instant. (Placing it in the ring at admission would let a call longer
+ * than a window drop out of that window while the provider still has it to count, and its
+ * settlement would then push the window past its limit.)
+ *
  * <p>The in-process {@link PoolStateStore.Bucket}. Window methods run under the bucket's monitor
  * (they are {@code synchronized}); the hold and the hint are read without it.
  */
@@ -35,6 +41,9 @@ final class QuotaBucket implements PoolStateStore.Bucket {
     private final long[] head = new long[SPANS];
     /** Running sums per span and metric: [span*2 + metric]. */
     private final long[] sums = new long[SPANS * 2];
+    /** Reservations in flight (admitted, not yet settled, released or expired): counted in every window. */
+    private long flightRequests;
+    private long flightTokens;
     /** Sub-bucket width per span: 2.5 s, 2.5 min, 1 h. */
     private static final long[] WIDTH = {Span.MINUTE.millis() / SLOTS, Span.HOUR.millis() / SLOTS, Span.DAY.millis() / SLOTS};
 
@@ -197,8 +206,8 @@ final class QuotaBucket implements PoolStateStore.Bucket {
         for (Span sp : Span.values()) {
             int s = sp.ordinal();
             long lr = limits.requests(sp), lt = limits.tokens(sp);
-            if (lr != Limits.NONE && sums[s * 2] + 1 > lr) return false;
-            if (lt != Limits.NONE && sums[s * 2 + 1] + tokens > lt) return false;
+            if (lr != Limits.NONE && sums[s * 2] + flightRequests + 1 > lr) return false;
+            if (lt != Limits.NONE && sums[s * 2 + 1] + flightTokens + tokens > lt) return false;
         }
         return true;
     }
@@ -215,7 +224,8 @@ final class QuotaBucket implements PoolStateStore.Bucket {
         if (t < hold.blockedUntil()) return REFUSED;
         advance(t);
         if (!fits(tokens)) return REFUSED;
-        add(t, t, 1, tokens);
+        flightRequests++;
+        flightTokens += tokens;
         return t;
     }
 
@@ -230,18 +240,29 @@ final class QuotaBucket implements PoolStateStore.Bucket {
     public synchronized long settle(long now, long leaseId, long at, long reservedTokens, boolean counted, long actualTokens) {
         long t = Math.max(now, latest);
         advance(t);
-        add(t, at, -1, -reservedTokens);
+        land(reservedTokens);
         if (counted || actualTokens > 0) add(t, t, counted ? 1 : 0, actualTokens);
         if (!counted || actualTokens < reservedTokens) blockedHint = 0; // capacity came back
         return t;
     }
 
-    /** Gives back the tokens of a reservation made at {@code at} (an expired lease); the request stays. */
+    /**
+     * Gives back the tokens of a reservation made at {@code at} (an expired lease); the request
+     * stays, counted at the expiry instant (it was in flight until then).
+     */
     @Override
     public synchronized void expire(long now, long leaseId, long at, long reservedTokens) {
-        advance(Math.max(now, latest));
-        add(now, at, 0, -reservedTokens);
+        long t = Math.max(now, latest);
+        advance(t);
+        land(reservedTokens);
+        add(t, t, 1, 0);
         blockedHint = 0;
+    }
+
+    /** A reservation leaves the in-flight counts (never below zero). */
+    private void land(long reservedTokens) {
+        flightRequests = Math.max(0, flightRequests - 1);
+        flightTokens = Math.max(0, flightTokens - reservedTokens);
     }
 
     /** Replays a persisted usage record (hydration) or a correction learned from headers. */
@@ -281,22 +302,28 @@ final class QuotaBucket implements PoolStateStore.Bucket {
         for (Span sp : Span.values()) {
             int s = sp.ordinal();
             long lr = limits.requests(sp), lt = limits.tokens(sp);
-            boolean reqOver = lr != Limits.NONE && sums[s * 2] + 1 > lr;
-            boolean tokOver = lt != Limits.NONE && sums[s * 2 + 1] + tokens > lt;
+            boolean reqOver = lr != Limits.NONE && sums[s * 2] + flightRequests + 1 > lr;
+            boolean tokOver = lt != Limits.NONE && sums[s * 2 + 1] + flightTokens + tokens > lt;
             if (!reqOver && !tokOver) continue;
             if ((lr != Limits.NONE && lr < 1) || (lt != Limits.NONE && tokens > lt)) return Long.MAX_VALUE;
             if (s == Span.DAY.ordinal() && calendarDay()) {
                 at = Math.max(at, nextDayReset);
                 continue;
             }
-            long needReq = reqOver ? sums[s * 2] + 1 - lr : 0;
-            long needTok = tokOver ? sums[s * 2 + 1] + tokens - lt : 0;
+            long needReq = reqOver ? sums[s * 2] + flightRequests + 1 - lr : 0;
+            long needTok = tokOver ? sums[s * 2 + 1] + flightTokens + tokens - lt : 0;
             long freedReq = 0, freedTok = 0;
             long h = head[s];
             long when = Long.MAX_VALUE;
             for (long slot = h - SLOTS; slot <= h; slot++) {
                 freedReq += slots[idx(s, 0, slot)];
                 freedTok += slots[idx(s, 1, slot)];
+                // calls in flight are taken as landing now (the earliest they can; a release wakes
+                // waiters sooner): they leave the window with the head sub-bucket
+                if (slot == h) {
+                    freedReq += flightRequests;
+                    freedTok += flightTokens;
+                }
                 if (freedReq >= needReq && freedTok >= needTok) {
                     // the slot leaves the ring when the head reaches slot + RING
                     when = (slot + RING) * WIDTH[s];
@@ -312,7 +339,7 @@ final class QuotaBucket implements PoolStateStore.Bucket {
     @Override
     public synchronized long used(long now, Limits.Metric m) {
         advance(now);
-        return sums[m.span().ordinal() * 2 + (m.tokens() ? 1 : 0)];
+        return sums[m.span().ordinal() * 2 + (m.tokens() ? 1 : 0)] + (m.tokens() ? flightTokens : flightRequests);
     }
 
     /**
@@ -328,8 +355,8 @@ final class QuotaBucket implements PoolStateStore.Bucket {
         for (Span sp : Span.values()) {
             int s = sp.ordinal();
             long lr = limits.requests(sp), lt = limits.tokens(sp);
-            if (lr > 0) h = Math.min(h, (lr - sums[s * 2] - 1) / (double) lr);
-            if (lt > 0) h = Math.min(h, (lt - sums[s * 2 + 1] - tokens) / (double) lt);
+            if (lr > 0) h = Math.min(h, (lr - sums[s * 2] - flightRequests - 1) / (double) lr);
+            if (lt > 0) h = Math.min(h, (lt - sums[s * 2 + 1] - flightTokens - tokens) / (double) lt);
         }
         return h;
     }

@@ -65,6 +65,25 @@ class KeyPoolTest {
         assertThat(events).filteredOn(e -> e instanceof KeycycleEvent.Rejected).hasSize(1);
     }
 
+    /**
+     * A call longer than the window stays counted while it is in flight: with 1 request and 55
+     * tokens a minute, a lease held for 65 s must not let a second call in (the old rings dropped
+     * the reservation from the minute after 60 s, and its settlement then put 2 requests and
+     * 100 tokens into one minute).
+     */
+    @Test
+    void aCallLongerThanTheWindowStaysCountedUntilItLands() {
+        KeyPool p = pool(1, new Limits(1, -1, -1, 55, -1, -1));
+        Lease first = p.acquire("m1", 50);
+        clock.advance(Duration.ofSeconds(65));
+        assertThatThrownBy(() -> p.acquire("m1", 50)).isInstanceOf(NoAvailableKeyException.class);
+        assertThat(p.nextAdmissible("m1", 0)).isAfter(clock.now());
+        first.success(Usage.of(20, 30));
+        assertThatThrownBy(() -> p.acquire("m1", 0)).as("the landed request counts from its settlement").isInstanceOf(NoAvailableKeyException.class);
+        clock.advance(Duration.ofSeconds(63));
+        p.acquire("m1", 5).success(Usage.of(2, 3));
+    }
+
     @Test
     void windowRollsOffAfterAMinute() {
         KeyPool p = pool(1, rpm(1));

@@ -2,6 +2,8 @@ package io.keycycle.core.pool;
 
 import io.keycycle.core.ApiKey;
 import io.keycycle.core.DailyReset;
+import io.keycycle.core.KeycycleEvent;
+import io.keycycle.core.KeycycleListener;
 import io.keycycle.core.Limits;
 import io.keycycle.core.NoAvailableKeyException;
 import io.keycycle.core.Outcome;
@@ -56,12 +58,20 @@ public abstract class PoolStateStoreProperties {
     static final Instant START = Instant.parse("2026-11-28T22:30:00Z");
     static final ZoneId UTC = ZoneId.of("UTC");
 
-    /** One admitted request as the oracle sees it; values only ever decrease after admission. */
+    /**
+     * One admitted request as the oracle sees it; values only ever decrease after admission. While
+     * it is {@code pending} (in flight) it counts in every window, however old; once it lands it
+     * counts at {@code at}.
+     */
     static final class Ev {
         long at;
         long requests = 1;
         long tokens;
+        boolean pending;
         Ev(long at, long tokens) { this.at = at; this.tokens = tokens; }
+        static Ev inFlight(long at, long tokens) { Ev e = new Ev(at, tokens); e.pending = true; return e; }
+        boolean in(long from, long now) { return pending || at > from && at <= now; }
+        void land(long at) { this.at = at; pending = false; }
     }
 
     public sealed interface Action permits Acquire, Settle, Release, Abandon, RateLimit, Advance { }
@@ -110,8 +120,17 @@ public abstract class PoolStateStoreProperties {
         DailyReset reset = calendarDay ? DailyReset.midnight(UTC) : DailyReset.sliding();
         ProviderSpec spec = TestPools.spec("p", global ? Strategy.GLOBAL : Strategy.PER_MODEL, reset);
         List<ApiKey> keys = sharedScopes ? TestPools.keys("p", keyCount, "org-a", "org-b") : TestPools.keys("p", keyCount);
+        Map<Long, Ev> byLeaseId = new HashMap<>();
+        // a lease never reported expires (big clock jumps): its tokens come back, its request lands at the expiry instant
+        KeycycleListener expiries = e -> {
+            if (e instanceof KeycycleEvent.LeaseExpired x) {
+                Ev ev = byLeaseId.get(x.leaseId());
+                ev.tokens = 0;
+                ev.land(x.at().toEpochMilli());
+            }
+        };
         KeyPool pool = KeyPool.builder(spec).keys(keys).limits(limits).profile(TestPools.statusProfile("p")).clock(clock)
-                .stateStore(newStore()).build();
+                .listener(expiries).stateStore(newStore()).build();
 
         Map<String, List<Ev>> oracle = new HashMap<>();
         Map<String, Long> cooling = new HashMap<>();
@@ -126,9 +145,10 @@ public abstract class PoolStateStoreProperties {
                         Lease l = pool.acquire(acq.model(), acq.tokens());
                         String b = l.bucket().scope() + "/" + l.bucket().model();
                         assertThat(now).as("admitted during cooldown").isGreaterThanOrEqualTo(cooling.getOrDefault(b, 0L));
-                        Ev ev = new Ev(l.admittedAt().toEpochMilli(), acq.tokens());
+                        Ev ev = Ev.inFlight(l.admittedAt().toEpochMilli(), acq.tokens());
                         oracle.computeIfAbsent(b, x -> new ArrayList<>()).add(ev);
                         evOf.put(l, ev);
+                        byLeaseId.put(l.id(), ev);
                         open.add(l);
                         assertWithinLimits(oracle.get(b), now, limits, reset, b);
                     } catch (NoAvailableKeyException e) {
@@ -144,31 +164,40 @@ public abstract class PoolStateStoreProperties {
                     Ev ev = evOf.get(l);
                     if (l.success(Usage.of(actual, 0))) {
                         ev.tokens = actual;
-                        ev.at = now; // a counted request is counted at settlement (the latest instant the provider can have counted it)
+                        ev.land(now); // a counted request is counted at settlement (the latest instant the provider can have counted it)
                     } else {
-                        ev.tokens = 0;
+                        assertThat(ev.pending).as("a lease that could not be settled expired").isFalse();
                     }
                 }
             } else if (a instanceof Release r && !open.isEmpty()) {
                 {
                     Lease l = open.remove(r.lease() % open.size());
                     Ev ev = evOf.get(l);
-                    if (l.release()) ev.requests = 0;
-                    ev.tokens = 0;
+                    if (l.release()) {
+                        ev.requests = 0;
+                        ev.tokens = 0;
+                        ev.pending = false;
+                    } else {
+                        assertThat(ev.pending).as("a lease that could not be released expired").isFalse();
+                    }
                 }
             } else if (a instanceof Abandon r && !open.isEmpty()) {
                 {
                     Lease l = open.remove(r.lease() % open.size());
                     Ev ev = evOf.get(l);
-                    if (l.abandon("test")) ev.at = now; // stays counted with its estimate, moved to now like a settled request
-                    else ev.tokens = 0;
+                    if (l.abandon("test")) ev.land(now); // stays counted with its estimate, moved to now like a settled request
+                    else assertThat(ev.pending).as("a lease that could not be abandoned expired").isFalse();
                 }
             } else if (a instanceof RateLimit r && !open.isEmpty()) {
                 {
                     Lease l = open.remove(r.lease() % open.size());
                     boolean reported = l.report(Outcome.of(OutcomeKind.RATE_LIMITED, 429, "test").withRetryAfter(Duration.ofSeconds(r.waitSeconds())));
-                    evOf.get(l).tokens = 0;
-                    if (reported) evOf.get(l).at = now;
+                    if (reported) {
+                        evOf.get(l).tokens = 0;
+                        evOf.get(l).land(now);
+                    } else {
+                        assertThat(evOf.get(l).pending).as("a lease that could not be reported expired").isFalse();
+                    }
                     String b = l.bucket().scope() + "/" + l.bucket().model();
                     if (reported) cooling.merge(b, now + r.waitSeconds() * 1000L, Math::max);
                 }
@@ -199,7 +228,7 @@ public abstract class PoolStateStoreProperties {
                 long slack = span.millis() / PoolStateStore.SLOTS;
                 long from = span == Limits.Span.DAY && reset.isCalendar() ? reset.dayStartMillis(now) - 1 : now - span.millis() - slack;
                 long req = 1, tok = acq.tokens();
-                for (Ev e : evs) if (e.at > from && e.at <= now) { req += e.requests; tok += e.tokens; }
+                for (Ev e : evs) if (e.in(from, now)) { req += e.requests; tok += e.tokens; }
                 long lr = limits.requests(span), lt = limits.tokens(span);
                 if (lr != Limits.NONE && req > lr || lt != Limits.NONE && tok > lt) room = false;
             }
@@ -211,7 +240,7 @@ public abstract class PoolStateStoreProperties {
         for (Limits.Span span : Limits.Span.values()) {
             long from = span == Limits.Span.DAY && reset.isCalendar() ? reset.dayStartMillis(now) - 1 : now - span.millis();
             long req = 0, tok = 0;
-            for (Ev e : evs) if (e.at > from && e.at <= now) { req += e.requests; tok += e.tokens; }
+            for (Ev e : evs) if (e.in(from, now)) { req += e.requests; tok += e.tokens; }
             long lr = limits.requests(span), lt = limits.tokens(span);
             if (lr != Limits.NONE) assertThat(req).as("%s requests in %s window", bucket, span).isLessThanOrEqualTo(lr);
             if (lt != Limits.NONE) assertThat(tok).as("%s tokens in %s window", bucket, span).isLessThanOrEqualTo(lt);
