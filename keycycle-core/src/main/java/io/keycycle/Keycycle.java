@@ -551,19 +551,29 @@ public final class Keycycle implements AutoCloseable {
             loaded.keys().forEach((p, ks) -> keys.put(p, new ArrayList<>(ks)));
             extraKeys.forEach((p, ks) -> keys.computeIfAbsent(p, x -> new ArrayList<>()).addAll(ks));
             LoadedKeys merged = new LoadedKeys(keys, urls, loaded.report());
-            if (discoverPersistence && persistence == null) {
-                for (PersistenceProvider pp : ServiceLoader.load(PersistenceProvider.class)) {
-                    Optional<Persistence> p = pp.open(env, cfg);
-                    if (p.isPresent()) {
-                        persistence = p.get();
-                        break;
+            // Redis first: a wrong URL or password fails before a store is opened, so nothing is left open
+            cluster = joinCluster(cfg.cluster());
+            Persistence discovered = null;
+            try {
+                if (discoverPersistence && persistence == null) {
+                    for (PersistenceProvider pp : ServiceLoader.load(PersistenceProvider.class)) {
+                        Optional<Persistence> p = pp.open(env, cfg);
+                        if (p.isPresent()) {
+                            persistence = discovered = p.get();
+                            break;
+                        }
                     }
                 }
-            }
-            cluster = joinCluster(cfg.cluster());
-            try {
                 return new Keycycle(this, catalog, merged);
             } catch (RuntimeException e) {
+                if (discovered != null) {
+                    try {
+                        discovered.close();
+                    } catch (RuntimeException closing) {
+                        e.addSuppressed(closing);
+                    }
+                    persistence = null;
+                }
                 if (cluster != null) cluster.close();
                 throw e;
             }

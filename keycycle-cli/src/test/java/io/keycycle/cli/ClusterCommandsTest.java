@@ -35,6 +35,22 @@ class ClusterCommandsTest {
         assertThat(r.err()).startsWith("error: cannot use Redis at redis://***@127.0.0.1:" + port + ": ").doesNotContain("s3cret");
     }
 
+    /** The library joins Redis before it opens a store: a fleet it cannot join leaves no database open (nor created). */
+    @Test
+    void aLibraryThatCannotJoinRedisOpensNoStore() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path db = dir.resolve("lib.db");
+        Map<String, String> env = Map.of("NUM_GROQ", "1", "GROQ_API_KEY_1", K1,
+                "KEYCYCLE_DB_URL", "jdbc:sqlite:" + db, "KEYCYCLE_REDIS_URL", "redis://127.0.0.1:" + port);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.keycycle.Keycycle.builder().env(env).discoverPersistence(true).build())
+                .isInstanceOf(io.keycycle.core.ClusterException.class)
+                .hasMessageContaining("127.0.0.1:" + port);
+        assertThat(db).as("no store was opened for a facade that failed to start").doesNotExist();
+    }
+
     @Test
     void serveWithABadRedisUrlIsOneLineAndExitCode2() {
         Cli.Result r = Cli.at(dir, Map.of("NUM_GROQ", "1", "GROQ_API_KEY_1", K1, "KEYCYCLE_REDIS_URL", "localhost:6379"))
