@@ -26,9 +26,9 @@ class FaultTest {
     private static final Duration OUTAGE = Duration.ofSeconds(Long.getLong("keycycle.test.outageSeconds", 3));
     /**
      * Far below what onEvent could have waited for had it touched the database (a 1 s connection
-     * timeout, a 3 s outage), and above scheduler and GC noise on a shared two-core machine.
+     * timeout, a 3 s outage), and above scheduler and GC noise on a shared two-core machine (317 ms seen at load 9.5).
      */
-    private static final Duration MAX_ON_EVENT = Duration.ofMillis(250);
+    private static final Duration MAX_ON_EVENT = Duration.ofMillis(500);
 
     private long maxOnEventNanos;
     private long next;
