@@ -107,7 +107,10 @@ class PlainPathTest {
                     + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
-            await().atMost(Duration.ofSeconds(3)).until(() -> keycycle.pool("groq").openLeases() == 1);
+            // hang up once the request has reached the provider (it met the slow fault); before
+            // that, the reservation would rightly be given back
+            await().atMost(Duration.ofSeconds(3)).until(() -> sim.provider("groq").queuedFaults() == 0);
+            assertThat(keycycle.pool("groq").openLeases()).isEqualTo(1);
         }
         await().atMost(Duration.ofSeconds(2)).until(() -> keycycle.pool("groq").openLeases() == 0);
         assertThat(settled).singleElement().satisfies(s -> {

@@ -180,6 +180,11 @@ public final class ProviderControl {
         return this;
     }
 
+    /** Faults queued by {@link #failNext} that no request has met yet (0: every one has reached a request). */
+    public int queuedFaults() {
+        return queuedFaults.size();
+    }
+
     /** From now on each request fails with probability {@code p}, with one of {@code kinds} (seeded random). */
     public ProviderControl faultProbability(double p, FaultKind... kinds) {
         if (!(p >= 0 && p <= 1)) {
