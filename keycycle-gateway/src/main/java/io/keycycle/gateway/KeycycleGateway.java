@@ -87,6 +87,7 @@ public final class KeycycleGateway implements AutoCloseable {
     private final int upstreamConnections;
     private final UpstreamLimits upstreamLimits;
     private final int eventLoops;
+    private final boolean nativeTransport;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private Vertx vertx;
@@ -114,6 +115,7 @@ public final class KeycycleGateway implements AutoCloseable {
         this.live = new LiveHistory(keycycle.clock()::millis);
         this.upstreamLimits = b.upstreamLimits;
         this.eventLoops = b.eventLoops;
+        this.nativeTransport = b.nativeTransport;
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "keycycle-gateway-" + n.incrementAndGet());
@@ -150,7 +152,11 @@ public final class KeycycleGateway implements AutoCloseable {
         if (closed.get()) throw new IllegalStateException("the gateway is closed");
         if (!started.compareAndSet(false, true)) throw new IllegalStateException("the gateway is already started");
         int loops = eventLoops > 0 ? eventLoops : defaultEventLoops(Runtime.getRuntime().availableProcessors());
-        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(8));
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(8).setPreferNativeTransport(nativeTransport));
+        if (nativeTransport && !vertx.isNativeTransportEnabled()) {
+            log.warn("native transport asked for but not available ({}); serving with Java NIO",
+                    vertx.unavailableNativeTransportCause() == null ? "no native library on the class path" : vertx.unavailableNativeTransportCause().toString());
+        }
         dashboard = new Dashboard(keycycle, store, recent, workers, live, forecastMinutes);
         upstream = new Upstream(vertx, keycycle, upstreamConnections, upstreamLimits);
         keycycle.addListener(recent);
@@ -319,6 +325,7 @@ public final class KeycycleGateway implements AutoCloseable {
         private int upstreamConnections = 200;
         private UpstreamLimits upstreamLimits = UpstreamLimits.DEFAULT;
         private int eventLoops;
+        private boolean nativeTransport;
 
         private Builder() { }
 
@@ -487,6 +494,13 @@ public final class KeycycleGateway implements AutoCloseable {
             this.eventLoops = n;
             return this;
         }
+
+        /**
+         * Use Netty's native transport (epoll on Linux) instead of Java NIO when it is on the class
+         * path ({@code io.netty:netty-transport-native-epoll}, classifier {@code linux-x86_64} or
+         * {@code linux-aarch_64}); default off. Without it the gateway logs a warning and uses NIO.
+         */
+        public Builder nativeTransport(boolean on) { this.nativeTransport = on; return this; }
 
         /** Threads for the dashboard's and admin API's blocking calls (default 256); chat requests never use them. */
         public Builder workerThreads(int n) {
