@@ -6,24 +6,32 @@
 # (StreamLoad). Prints each phase's per-chunk travel time, the p99 the gateway adds, and the
 # gateway's memory over the gateway phase. About 2 minutes with the defaults.
 #
-#   keycycle-bench/streams.sh [--streams 1000] [--seconds 30] [--warmup 5] [--out DIR]
+#   keycycle-bench/streams.sh [--streams 1000] [--seconds 30] [--warmup 5] [--gateway-warmup 30] [--out DIR]
 #
-# Environment: GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g").
+# --warmup: seconds of each phase not recorded; --gateway-warmup: the same for the gateway phase
+# (default 30: a freshly started gateway JVM spends its first ~30 s largely in the JIT compiler on
+# two busy cores, see docs/benchmarks.md). Also prints the CPU time per chunk of each of the three
+# processes in both phases (from /proc), so a harness that is itself the bottleneck shows.
+# Environment: GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), UPSTREAM_JAVA_OPTS (default "-Xmx512m"),
+# LOAD_JAVA_OPTS (default "-Xmx1g").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=$ROOT/keycycle-bench/target/benchmarks.jar
-STREAMS=1000; RUN_SECONDS=30; WARMUP=5; OUT=""
+STREAMS=1000; RUN_SECONDS=30; WARMUP=5; GW_WARMUP=30; OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) STREAMS=$2; shift 2 ;;
     --seconds) RUN_SECONDS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
+    --gateway-warmup) GW_WARMUP=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    *) echo "unknown option $1; options: --streams N --seconds N --warmup N --out DIR" >&2; exit 2 ;;
+    *) echo "unknown option $1; options: --streams N --seconds N --warmup N --gateway-warmup N --out DIR" >&2; exit 2 ;;
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
+UPSTREAM_JAVA_OPTS=${UPSTREAM_JAVA_OPTS:-"-Xmx512m"}
+LOAD_JAVA_OPTS=${LOAD_JAVA_OPTS:-"-Xmx1g"}
 if [ ! -f "$JAR" ]; then (cd "$ROOT" && ./mvnw -B -q -pl keycycle-bench -am package -DskipTests); fi
 
 WORK=$(mktemp -d /tmp/keycycle-streams.XXXXXX)
@@ -50,7 +58,8 @@ wait_for() { # file prefix -> the rest of the first line starting with prefix
   echo "no '$2' line in $1 within 30 s" >&2; cat "$1" >&2; exit 1
 }
 
-java -Xmx512m -cp "$JAR" io.keycycle.bench.PacedUpstream --chunks 100 --interval-ms 50 > "$WORK/upstream.log" 2>&1 &
+# shellcheck disable=SC2086
+java $UPSTREAM_JAVA_OPTS -cp "$JAR" io.keycycle.bench.PacedUpstream --chunks 100 --interval-ms 50 > "$WORK/upstream.log" 2>&1 &
 UP_PID=$!
 UP_PORT=$(wait_for "$WORK/upstream.log" UPSTREAM)
 
@@ -62,18 +71,25 @@ GW_PID=$!
 exec 3>"$WORK/gw.in"
 GW_URL=$(wait_for "$WORK/gateway.log" GATEWAY)
 
-echo "streams at scale: $STREAMS concurrent streams, 20 chunks/s each (100 chunks, 50 ms apart, then a new stream), ${RUN_SECONDS} s recorded after ${WARMUP} s; $(nproc) cores; gateway JVM: $GATEWAY_JAVA_OPTS, SQLite store on"
+echo "streams at scale: $STREAMS concurrent streams, 20 chunks/s each (100 chunks, 50 ms apart, then a new stream), ${RUN_SECONDS} s recorded after ${WARMUP} s (gateway phase: after ${GW_WARMUP} s); $(nproc) cores; gateway JVM: $GATEWAY_JAVA_OPTS, SQLite store on"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-java -Xmx1g -cp "$JAR" io.keycycle.bench.StreamLoad --url "http://127.0.0.1:$UP_PORT/v1/chat/completions" --name direct \
-     --streams "$STREAMS" --seconds "$RUN_SECONDS" --warmup "$WARMUP" > "$WORK/direct.txt" 2>&1
+# phase NAME URL WARMUP: the load generator for WARMUP + RUN_SECONDS; CPU ticks of upstream, gateway
+# and load generator over the recorded window go to $WORK/NAME.cpu
+phase() {
+  local u0 g0 l0
+  # shellcheck disable=SC2086
+  java $LOAD_JAVA_OPTS -cp "$JAR" io.keycycle.bench.StreamLoad --url "$2" --name "$1" \
+       --streams "$STREAMS" --seconds "$RUN_SECONDS" --warmup "$3" > "$WORK/$1.txt" 2>&1 &
+  LOAD_PID=$!
+  sleep "$3"
+  u0=$(cpu_ticks "$UP_PID"); g0=$(cpu_ticks "$GW_PID"); l0=$(cpu_ticks "$LOAD_PID")
+  sleep "$RUN_SECONDS"
+  echo "$(( $(cpu_ticks "$UP_PID") - u0 )) $(( $(cpu_ticks "$GW_PID") - g0 )) $(( $(cpu_ticks "$LOAD_PID") - l0 ))" > "$WORK/$1.cpu"
+  wait "$LOAD_PID" || true
+}
+phase direct "http://127.0.0.1:$UP_PORT/v1/chat/completions" "$WARMUP"
 GW_FROM=$(date +%s)
-java -Xmx1g -cp "$JAR" io.keycycle.bench.StreamLoad --url "$GW_URL/v1/chat/completions" --name gateway \
-     --streams "$STREAMS" --seconds "$RUN_SECONDS" --warmup "$WARMUP" > "$WORK/gateway.txt" 2>&1 &
-LOAD_PID=$!
-sleep "$WARMUP"
-G0=$(cpu_ticks "$GW_PID")
-wait "$LOAD_PID"
-G1=$(cpu_ticks "$GW_PID")
+phase gateway "$GW_URL/v1/chat/completions" "$GW_WARMUP"
 GW_TO=$(date +%s)
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -81,9 +97,15 @@ grep -h '^RESULT' "$WORK/direct.txt" "$WORK/gateway.txt" | sed 's/^RESULT /  /'
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$WORK/$1.txt" | head -1; }
 awk -v g50="$(field gateway p50)" -v d50="$(field direct p50)" -v g99="$(field gateway p99)" -v d99="$(field direct p99)" \
   'BEGIN { printf "added per chunk by the gateway: p50 %+.3f ms, p99 %+.3f ms\n", g50 - d50, g99 - d99 }'
-awk -v t0="$G0" -v t1="$G1" -v tick="$TICK" -v n="$(sed -n 's/.* chunks=\([0-9]*\).*/\1/p' "$WORK/gateway.txt" | head -1)" \
-  'BEGIN { if (n > 0) printf "gateway CPU per chunk relayed (user + system, recorded window until the load generator exits): %.1f us (%.2f s for %d chunks)\n", (t1 - t0) / tick * 1e6 / n, (t1 - t0) / tick, n }'
-awk -v from="$GW_FROM" -v to="$GW_TO" -v w="$WARMUP" '$1 == "MEM" && $2 >= from + w && $2 <= to {
+recorded_of() { sed -n 's/.* chunks\/s=\([0-9.]*\).*/\1/p' "$WORK/$1.txt" | head -1; }
+for p in direct gateway; do
+  # CPU ticks over the recorded window (measured from the shell, so within a few hundred ms of the
+  # load generator's own window) / the chunks it recorded in that window
+  awk -v tick="$TICK" -v rate="$(recorded_of $p)" -v secs="$RUN_SECONDS" -v p="$p" '{ n = rate * secs;
+      if (n > 0) printf "%s phase, CPU per chunk recorded (user + system, recorded window): upstream %.1f us, gateway %.1f us, load generator %.1f us (%.1f / %.1f / %.1f s of CPU for %d chunks)\n",
+        p, $1 / tick * 1e6 / n, $2 / tick * 1e6 / n, $3 / tick * 1e6 / n, $1 / tick, $2 / tick, $3 / tick, n }' "$WORK/$p.cpu"
+done
+awk -v from="$GW_FROM" -v to="$GW_TO" -v w="$GW_WARMUP" '$1 == "MEM" && $2 >= from + w && $2 <= to {
     split($3, a, "="); split($5, r, "="); n++; if (n == 1 || a[2] < min) min = a[2]; if (a[2] > max) max = a[2];
     if (n == 1) first = a[2]; last = a[2]; if (r[2] > rss) rss = r[2] }
   END { if (n) printf "gateway heap after GC over the recorded gateway phase (%d samples): first %.1f MB, last %.1f MB, min %.1f, max %.1f; peak RSS %.1f MB\n", n, first, last, min, max, rss }' "$WORK/gateway.log"

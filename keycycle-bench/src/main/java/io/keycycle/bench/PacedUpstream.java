@@ -2,6 +2,7 @@ package io.keycycle.bench;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -20,6 +21,11 @@ import java.util.Locale;
  * </pre>
  */
 public final class PacedUpstream {
+
+    private static final byte[] PREFIX = "data: {\"id\":\"chatcmpl-paced\",\"object\":\"chat.completion.chunk\",\"t\":"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] SUFFIX = ",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok \"},\"finish_reason\":null}]}\n\n"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     public static void main(String[] args) {
         int chunks = 100;
@@ -51,8 +57,9 @@ public final class PacedUpstream {
                         return;
                     }
                     if (sent[0]++ < total) {
-                        r.write(String.format(Locale.ROOT, "data: {\"id\":\"chatcmpl-paced\",\"object\":\"chat.completion.chunk\",\"t\":%d,"
-                                + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok \"},\"finish_reason\":null}]}\n\n", System.nanoTime()));
+                        // a fixed prefix, the stamp's digits, a fixed suffix (String.format cost the harness 11 % of its CPU)
+                        String t = Long.toString(System.nanoTime());
+                        r.write(Buffer.buffer(PREFIX.length + t.length() + SUFFIX.length).appendBytes(PREFIX).appendString(t).appendBytes(SUFFIX));
                     } else {
                         vertx.cancelTimer(id);
                         r.write(String.format(Locale.ROOT, "data: {\"id\":\"chatcmpl-paced\",\"object\":\"chat.completion.chunk\",\"choices\":[],"

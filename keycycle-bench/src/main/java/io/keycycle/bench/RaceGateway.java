@@ -35,6 +35,8 @@ public final class RaceGateway {
         int keys = 8;
         boolean store = true;
         int memoryEvery = 0;
+        int eventLoops = 0;
+        boolean nativeTransport = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--upstream" -> upstream = args[++i];
@@ -42,8 +44,10 @@ public final class RaceGateway {
                 case "--keys" -> keys = Integer.parseInt(args[++i]);
                 case "--no-store" -> store = false;
                 case "--memory-every" -> memoryEvery = Integer.parseInt(args[++i]);
+                case "--event-loops" -> eventLoops = Integer.parseInt(args[++i]);
+                case "--native" -> nativeTransport = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --upstream URL [--db FILE] [--keys N] [--no-store] [--memory-every SECONDS]");
+                        + "; options: --upstream URL [--db FILE] [--keys N] [--no-store] [--memory-every SECONDS] [--event-loops N] [--native]");
             }
         }
         if (upstream == null) throw new IllegalArgumentException("--upstream URL is required (the static upstream's /v1)");
@@ -62,8 +66,9 @@ public final class RaceGateway {
                       %s: { rpm: unlimited, rph: unlimited, rpd: unlimited, tpm: unlimited, tph: unlimited, tpd: unlimited }
                 """.formatted(PROVIDER, upstream, MODEL, MODEL), env, "race gateway");
         Keycycle kc = Keycycle.builder().env(env).config(config).persistence(st).shutdownHook(false).build();
-        KeycycleGateway gw = KeycycleGateway.builder().keycycle(kc).store(st).port(0).build();
+        KeycycleGateway gw = KeycycleGateway.builder().keycycle(kc).store(st).port(0).eventLoops(eventLoops).nativeTransport(nativeTransport).build();
         gw.start();
+        System.out.println("transport: " + (nativeTransport ? "native asked for (see the gateway's log if unavailable)" : "Java NIO"));
         System.out.println("GATEWAY " + gw.url());
         System.out.flush();
         if (memoryEvery > 0) startMemoryReports(memoryEvery);

@@ -31,6 +31,13 @@ final class HostCheck implements Handler<RoutingContext> {
 
     private final Set<String> allowed = new HashSet<>();
     private final boolean any;
+    /**
+     * {@code Host} values as clients sent them that were found allowed, so the common case (every
+     * request naming the same host) is one lookup instead of normalising and parsing per request.
+     * Only allowed names go in, and at most {@value #KNOWN_MAX}: a client cannot grow it.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Boolean> knownAllowed = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int KNOWN_MAX = 64;
 
     HostCheck(String boundHost, List<String> allowedHosts) {
         for (String h : allowedHosts) allowed.add(normalise(h));
@@ -67,8 +74,11 @@ final class HostCheck implements Handler<RoutingContext> {
     }
 
     boolean allowedHost(String host) {
+        if (knownAllowed.containsKey(host)) return true;
         String h = normalise(host);
-        return any || isLoopback(h) || allowed.contains(h);
+        boolean ok = any || isLoopback(h) || allowed.contains(h);
+        if (ok && knownAllowed.size() < KNOWN_MAX) knownAllowed.put(host, Boolean.TRUE);
+        return ok;
     }
 
     private boolean allowedOrigin(String origin) {

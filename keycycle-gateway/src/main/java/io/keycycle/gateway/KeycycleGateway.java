@@ -86,6 +86,8 @@ public final class KeycycleGateway implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final int upstreamConnections;
     private final UpstreamLimits upstreamLimits;
+    private final int eventLoops;
+    private final boolean nativeTransport;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private Vertx vertx;
@@ -112,6 +114,8 @@ public final class KeycycleGateway implements AutoCloseable {
         this.forecastMinutes = b.forecastMinutes;
         this.live = new LiveHistory(keycycle.clock()::millis);
         this.upstreamLimits = b.upstreamLimits;
+        this.eventLoops = b.eventLoops;
+        this.nativeTransport = b.nativeTransport;
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "keycycle-gateway-" + n.incrementAndGet());
@@ -147,8 +151,12 @@ public final class KeycycleGateway implements AutoCloseable {
     public CompletionStage<Integer> startAsync() {
         if (closed.get()) throw new IllegalStateException("the gateway is closed");
         if (!started.compareAndSet(false, true)) throw new IllegalStateException("the gateway is already started");
-        int loops = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(8));
+        int loops = eventLoops > 0 ? eventLoops : defaultEventLoops(Runtime.getRuntime().availableProcessors());
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(8).setPreferNativeTransport(nativeTransport));
+        if (nativeTransport && !vertx.isNativeTransportEnabled()) {
+            log.warn("native transport asked for but not available ({}); serving with Java NIO",
+                    vertx.unavailableNativeTransportCause() == null ? "no native library on the class path" : vertx.unavailableNativeTransportCause().toString());
+        }
         dashboard = new Dashboard(keycycle, store, recent, workers, live, forecastMinutes);
         upstream = new Upstream(vertx, keycycle, upstreamConnections, upstreamLimits);
         keycycle.addListener(recent);
@@ -178,6 +186,9 @@ public final class KeycycleGateway implements AutoCloseable {
         });
         return result;
     }
+
+    /** Event loops when the builder names none: one per core, at least 2, at most 4. */
+    static int defaultEventLoops(int cores) { return Math.max(2, Math.min(4, cores)); }
 
     /** The bound port, or -1 before {@link #start()}. */
     public int port() { return port; }
@@ -313,6 +324,8 @@ public final class KeycycleGateway implements AutoCloseable {
         private int forecastMinutes = 15;
         private int upstreamConnections = 200;
         private UpstreamLimits upstreamLimits = UpstreamLimits.DEFAULT;
+        private int eventLoops;
+        private boolean nativeTransport;
 
         private Builder() { }
 
@@ -471,6 +484,23 @@ public final class KeycycleGateway implements AutoCloseable {
 
         /** Longest line of an upstream event stream (default 4 MiB). */
         public Builder maxSseLineBytes(int n) { this.upstreamLimits = upstreamLimits.withMaxLineBytes(n); return this; }
+
+        /**
+         * Vert.x event loops serving every connection, client and upstream alike (default 0: one
+         * per core, at least 2, at most 4).
+         */
+        public Builder eventLoops(int n) {
+            if (n < 0 || n > 64) throw new ConfigurationException("gateway eventLoops must be 0..64 (0: one per core), was " + n);
+            this.eventLoops = n;
+            return this;
+        }
+
+        /**
+         * Use Netty's native transport (epoll on Linux) instead of Java NIO when it is on the class
+         * path ({@code io.netty:netty-transport-native-epoll}, classifier {@code linux-x86_64} or
+         * {@code linux-aarch_64}); default off. Without it the gateway logs a warning and uses NIO.
+         */
+        public Builder nativeTransport(boolean on) { this.nativeTransport = on; return this; }
 
         /** Threads for the dashboard's and admin API's blocking calls (default 256); chat requests never use them. */
         public Builder workerThreads(int n) {

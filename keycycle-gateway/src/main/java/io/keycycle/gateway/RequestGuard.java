@@ -35,6 +35,7 @@ final class RequestGuard {
 
     static boolean isJson(String contentType) {
         if (contentType == null) return false;
+        if (contentType.equalsIgnoreCase("application/json")) return true; // the common case, without splitting
         String mime = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         return mime.equals("application/json") || (mime.startsWith("application/") && mime.endsWith("+json"));
     }

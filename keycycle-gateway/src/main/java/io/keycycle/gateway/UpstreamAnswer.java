@@ -92,8 +92,10 @@ record UpstreamAnswer(ProviderResponse response, Buffer body, boolean cancelled,
     }
 
     private static boolean contains(String s, String lower) {
+        char first = lower.charAt(0);
         for (int i = 0, n = s.length() - lower.length(); i <= n; i++) {
-            if (s.regionMatches(true, i, lower, 0, lower.length())) return true;
+            // compare the first letter before the region (header names are ASCII; lower is lower case)
+            if ((s.charAt(i) | 0x20) == first && s.regionMatches(true, i, lower, 0, lower.length())) return true;
         }
         return false;
     }

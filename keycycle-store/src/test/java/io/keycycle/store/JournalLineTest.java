@@ -1,0 +1,43 @@
+package io.keycycle.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The write-ahead line of a usage record is written field by field ({@link Journal#usageLine});
+ * it must stay byte for byte what Jackson's record serialiser writes, and read back as the same
+ * record, for any values (nulls, quotes, control and non-ASCII characters, extreme numbers).
+ */
+class JournalLineTest {
+
+    private static final ObjectMapper JSON = KeycycleStore.journalMapper();
+
+    @Property(tries = 500)
+    void theUsageLineIsWhatJacksonWritesAndReadsBack(@ForAll("usages") StoredEvent.Usage u) throws Exception {
+        byte[] fast = Journal.line(JSON, u);
+        String expected = new String(JSON.writeValueAsBytes((StoredEvent) u), StandardCharsets.UTF_8) + "\n";
+        assertThat(new String(fast, StandardCharsets.UTF_8)).isEqualTo(expected);
+        assertThat(JSON.readValue(fast, StoredEvent.class)).isEqualTo(u);
+    }
+
+    @Provide
+    Arbitrary<StoredEvent.Usage> usages() {
+        Arbitrary<String> text = Arbitraries.oneOf(
+                Arbitraries.strings().ofMaxLength(40),
+                Arbitraries.strings().withChars("\"\\\n\t\u0000\u001f/é→😀 ").ofMaxLength(12),
+                Arbitraries.just(null));
+        Arbitrary<Long> num = Arbitraries.oneOf(Arbitraries.longs(), Arbitraries.longs().between(0, 1000));
+        return Combinators.combine(num, text, text, text, text, text, num, num).as((seq, id, provider, scope, fp, model, ts, tokens) ->
+                new StoredEvent.Usage(seq, id, provider, scope, fp, model, ts, tokens % 7, tokens, -tokens, Long.MAX_VALUE - tokens,
+                        model == null ? null : "SUCCESS", (int) (seq % 600)));
+    }
+}
