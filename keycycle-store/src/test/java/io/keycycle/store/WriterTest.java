@@ -106,7 +106,7 @@ class WriterTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> !store.health().journaling());
         assertThat(store.health().journalEvents()).isZero();
         assertThat(Files.list(store.journalDir()).noneMatch(p -> p.getFileName().toString().startsWith("seg-"))).isTrue();
-        assertThat(Duration.ofNanos(maxNanos)).isLessThan(Duration.ofMillis(200));
+        assertThat(Duration.ofNanos(maxNanos)).as("onEvent never waits for the locked database (it would block for seconds)").isLessThan(Duration.ofMillis(500));
         // Back to direct writes.
         store.onEvent(Events.settled(T0.plusSeconds(5), "cerebras", FP_A, "gpt-oss-120b", n, 10));
         assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
