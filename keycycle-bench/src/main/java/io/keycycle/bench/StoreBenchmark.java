@@ -273,19 +273,34 @@ public final class StoreBenchmark {
      * server process ({@code mariadbd} or {@code mysqld}, read from {@code /proc}): unlike wall time,
      * it does not grow when other work on the machine takes the cores.
      */
-    record Cpu(long jvmNanos, long serverNanos) {
+    record Cpu(long jvmNanos, long serverNanos, long writerNanos) {
 
         /** A starting point. */
-        record Mark(long jvm, long server) {
-            Cpu since() { return new Cpu(jvmCpu() - jvm, server < 0 ? -1 : serverCpu() - server); }
+        record Mark(long jvm, long server, long writer) {
+            Cpu since() {
+                return new Cpu(jvmCpu() - jvm, server < 0 ? -1 : serverCpu() - server, writer < 0 ? -1 : writerCpu() - writer);
+            }
         }
 
         /** {@code server}: also count the local database server's CPU (MariaDB; SQLite runs inside the JVM). */
-        static Mark mark(boolean server) { return new Mark(jvmCpu(), server ? serverCpu() : -1); }
+        static Mark mark(boolean server) { return new Mark(jvmCpu(), server ? serverCpu() : -1, writerCpu()); }
 
         String perEvent(int events) {
             return String.format(Locale.ROOT, "JVM %.1f µs", jvmNanos / 1e3 / events)
-                    + (serverNanos < 0 ? "" : String.format(Locale.ROOT, " + database server %.1f µs", serverNanos / 1e3 / events));
+                    + (serverNanos < 0 ? "" : String.format(Locale.ROOT, " + database server %.1f µs", serverNanos / 1e3 / events))
+                    + (writerNanos < 0 ? "" : String.format(Locale.ROOT, "; of the JVM's, the writer thread %.1f µs", writerNanos / 1e3 / events));
+        }
+
+        /**
+         * CPU time of the store's writer thread ({@code keycycle-store-writer}: batching, binding, the
+         * JDBC driver and, for SQLite, the database engine itself), or -1 when there is none or not one.
+         */
+        static long writerCpu() {
+            List<Thread> writers = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("keycycle-store-writer")).toList();
+            if (writers.size() != 1) return -1;
+            long nanos = java.lang.management.ManagementFactory.getThreadMXBean().getThreadCpuTime(writers.get(0).getId());
+            return nanos < 0 ? -1 : nanos;
         }
 
         String total() {

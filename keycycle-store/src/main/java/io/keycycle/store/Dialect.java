@@ -193,6 +193,18 @@ enum Dialect {
     }
 
     /**
+     * Version 3: drops {@code idx_keycycle_usage_key (provider, key_fp, ts)}. No query reads it (the
+     * raw rows are read by time range: reports, pruning; per-key history comes from the per-minute
+     * aggregate), and its entries, spread over every key, were most of the cost of inserting a usage
+     * row. On the MySQL family a re-run finds it gone already (error 1091), which {@link Schema} accepts.
+     */
+    List<String> schemaV3() {
+        return List.of(this == SQLITE
+                ? "DROP INDEX IF EXISTS idx_keycycle_usage_key"
+                : "ALTER TABLE keycycle_usage DROP INDEX idx_keycycle_usage_key");
+    }
+
+    /**
      * Fills the outcome aggregate from the raw rows a version-1 database already has; does nothing
      * when the aggregate has rows (a migration re-run after an interruption must not count twice).
      */

@@ -19,7 +19,8 @@ final class Schema {
 
     static final List<Migration> MIGRATIONS = List.of(
             new Migration(1, "usage, per-minute aggregate, key states", Dialect::schemaV1),
-            new Migration(2, "per-minute outcomes, key-state history", Dialect::schemaV2));
+            new Migration(2, "per-minute outcomes, key-state history", Dialect::schemaV2),
+            new Migration(3, "raw usage without the unread per-key index", Dialect::schemaV3));
 
     static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 
@@ -35,7 +36,13 @@ final class Schema {
         for (Migration m : MIGRATIONS) {
             if (m.version() <= current) continue;
             try (Statement st = c.createStatement()) {
-                for (String sql : m.statements().apply(dialect)) st.execute(sql);
+                for (String sql : m.statements().apply(dialect)) {
+                    try {
+                        st.execute(sql);
+                    } catch (SQLException e) {
+                        if (!isMissingIndexDrop(sql, e)) throw e;
+                    }
+                }
             }
             try (PreparedStatement ps = c.prepareStatement(dialect.insertVersion())) {
                 ps.setInt(1, m.version());
@@ -58,6 +65,11 @@ final class Schema {
             if (isMissingTable(e)) return -1;
             throw e;
         }
+    }
+
+    /** MySQL family: an index dropped already (another process, an interrupted migration) is gone, as wanted. */
+    private static boolean isMissingIndexDrop(String sql, SQLException e) {
+        return sql.contains(" DROP INDEX ") && e.getErrorCode() == 1091; // ER_CANT_DROP_FIELD_OR_KEY
     }
 
     private static boolean isMissingTable(SQLException e) {

@@ -15,7 +15,7 @@ class SchemaTest {
         KeycycleStore first = db.open();
         first.close();
         KeycycleStore second = db.open();
-        assertThat(Events.longs(db::connect, "SELECT version FROM keycycle_schema_version")).containsExactly(1L, 2L);
+        assertThat(Events.longs(db::connect, "SELECT version FROM keycycle_schema_version")).containsExactly(1L, 2L, 3L);
         try (Connection c = db.connect()) {
             Dialect d = db.kind() == TestDatabase.Kind.SQLITE ? Dialect.SQLITE : Dialect.MYSQL;
             assertThat(Schema.migrate(c, d, 0)).isZero();
@@ -23,6 +23,13 @@ class SchemaTest {
             for (String sql : d.schemaV1()) c.createStatement().execute(sql);
             for (String sql : d.schemaV2()) c.createStatement().execute(sql);
         }
+        try (Connection c = db.connect()) {
+            // An interrupted version 3 (the index dropped, the version row not yet written) runs again.
+            c.createStatement().execute("DELETE FROM keycycle_schema_version WHERE version = 3");
+            Dialect d = db.kind() == TestDatabase.Kind.SQLITE ? Dialect.SQLITE : Dialect.MYSQL;
+            assertThat(Schema.migrate(c, d, 0)).isEqualTo(1);
+        }
+        assertThat(usageIndexes(db)).contains("idx_keycycle_usage_ts").doesNotContain("idx_keycycle_usage_key");
         for (String table : new String[] {"keycycle_usage", "keycycle_usage_minute", "keycycle_key_state",
                 "keycycle_outcome_minute", "keycycle_state_history", "keycycle_fallback"}) {
             assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM " + table)).isZero();
@@ -65,6 +72,37 @@ class SchemaTest {
         db.open().close();
         KeycycleStore verified = db.open(db.config().autoMigrate(false).build());
         assertThat(verified.ping()).isTrue();
+    }
+
+    @DatabaseTest
+    void version3DropsThePerKeyIndexOfAVersion2Database(TestDatabase db) throws Exception {
+        Dialect d = db.kind() == TestDatabase.Kind.SQLITE ? Dialect.SQLITE : Dialect.MYSQL;
+        try (Connection c = db.connect(); var st = c.createStatement()) {
+            st.execute(d.createVersionTable());
+            for (String sql : d.schemaV1()) st.execute(sql);
+            for (String sql : d.schemaV2()) st.execute(sql);
+            st.execute("INSERT INTO keycycle_schema_version (version, description, applied_at) VALUES (1, 'v1', 0), (2, 'v2', 0)");
+            st.execute("INSERT INTO keycycle_usage (event_id, provider, scope, key_fp, model, ts, requests, prompt_tokens,"
+                    + " completion_tokens, charged_tokens, outcome, status) VALUES ('a', 'groq', 's', 'k', 'm', 60000, 1, 5, 5, 10, 'SUCCESS', 200)");
+        }
+        assertThat(usageIndexes(db)).contains("idx_keycycle_usage_key");
+        db.open().close();
+        assertThat(usageIndexes(db)).contains("idx_keycycle_usage_ts").doesNotContain("idx_keycycle_usage_key");
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isEqualTo(1);
+        assertThat(Events.longs(db::connect, "SELECT version FROM keycycle_schema_version")).containsExactly(1L, 2L, 3L);
+    }
+
+    /** Names of the secondary indexes on keycycle_usage. */
+    private static java.util.List<String> usageIndexes(TestDatabase db) throws Exception {
+        String sql = db.kind() == TestDatabase.Kind.SQLITE
+                ? "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'keycycle_usage'"
+                : "SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema = DATABASE()"
+                  + " AND table_name = 'keycycle_usage'";
+        java.util.List<String> names = new java.util.ArrayList<>();
+        try (Connection c = db.connect(); var rs = c.createStatement().executeQuery(sql)) {
+            while (rs.next()) names.add(rs.getString(1));
+        }
+        return names;
     }
 
     @DatabaseTest(TestDatabase.Kind.SQLITE)

@@ -65,6 +65,24 @@ class WriterTest {
     }
 
     @DatabaseTest
+    void aBatchPartlyCommittedBeforeCountsOnlyItsNewRows(TestDatabase db) throws Exception {
+        KeycycleStore store = db.open();
+        BatchWriter writer = new BatchWriter(dataSourceOf(db), db.kind() == TestDatabase.Kind.SQLITE ? Dialect.SQLITE : Dialect.MYSQL);
+        java.util.function.LongFunction<StoredEvent> usage = i -> new StoredEvent.Usage(i, StoredEvent.eventId(i, 7), "groq", "s",
+                FP_A, "m", T0.toEpochMilli() + i, 1, 1, 1, 2, "SUCCESS", 200);
+        assertThat(writer.write(LongStream.range(1, 11).mapToObj(usage).toList()).inserted()).isEqualTo(10);
+        // events 6..10 were committed before (acknowledgement lost), 11..15 are new
+        BatchWriter.Result mixed = writer.write(LongStream.range(6, 16).mapToObj(usage).toList());
+        assertThat(mixed.inserted()).isEqualTo(5);
+        assertThat(mixed.duplicates()).isEqualTo(5);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isEqualTo(15);
+        assertThat(Events.count(db::connect, "SELECT SUM(requests) FROM keycycle_usage_minute")).isEqualTo(15);
+        assertThat(Events.count(db::connect, "SELECT SUM(tokens) FROM keycycle_usage_minute")).isEqualTo(30);
+        assertThat(Events.count(db::connect, "SELECT SUM(calls) FROM keycycle_outcome_minute")).isEqualTo(15);
+        store.close();
+    }
+
+    @DatabaseTest
     void theNewestStateWinsEvenWhenAnOlderOneArrivesLate(TestDatabase db) throws Exception {
         KeycycleStore store = db.open();
         store.onEvent(Events.keyState(T0, "groq", FP_A, KeyState.DISABLED, null, "401 invalid_api_key"));
