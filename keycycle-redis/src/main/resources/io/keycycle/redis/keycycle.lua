@@ -1,6 +1,9 @@
 -- Keycycle's shared pool state: every operation that touches windows or reservations runs here,
 -- atomically, in one round trip. Loaded once (SCRIPT LOAD) and called by its SHA; ARGV[1] names
 -- the operation, ARGV[2] is the key prefix (with its {hash tag}: every key lives in one slot).
+-- Operation 'batch' carries several operations, run one after the other in the order given, each
+-- as if called alone (see the end of this file): a process sends what its threads queued while its
+-- previous call was on the wire as one call.
 --
 -- A bucket holds L (latest instant it was advanced to), the head sub-bucket per span, the running
 -- sums, the cells, ds (start of the current calendar day, calendar buckets only), cu (cooling
@@ -11,61 +14,113 @@
 -- every window until settled, released or expired, however long the call takes; a settled request
 -- enters the cells at the settlement instant.
 --
--- Time: ARGV "now" < 0 means Redis TIME (the fleet's one clock); otherwise the caller's clock
--- (tests drive a manual clock). A bucket never goes back in time: t = max(now, L).
+-- Time: ARGV "now" < 0 means Redis TIME (the fleet's one clock, read once per script call);
+-- otherwise the caller's clock (tests drive a manual clock). A bucket never goes back in time:
+-- t = max(now, L).
 
 local SLOTS = 24
 local RING = SLOTS + 1
 local WIDTH = {60000 / SLOTS, 3600000 / SLOTS, 86400000 / SLOTS}
 local NONE = -1
 
+local redisNow = nil
 local function clock(arg)
   local n = tonumber(arg)
   if n >= 0 then return n end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if not redisNow then
+    local t = redis.call('TIME')
+    redisNow = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return redisNow
 end
 
 local function num(v) if v then return tonumber(v) or 0 end return 0 end
 
--- A bucket is one string of 166 little-endian doubles (one GET and one SET per call):
--- [1] L, [2..4] heads, [5..10] sums, [11] ds, [12] cu, [13] pu, [14] w (someone was refused: wake
--- waiters when capacity comes back, until this instant), [15] fr, [16] ft (in flight),
--- [17..166] the cells. A value of another length (an older layout, or garbage) reads as empty.
-local CELLS = 16
-local SIZE = (CELLS + 150) * 8
-local FORMAT = '<dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' -- CELLS + 150 doubles, spelled out (no string.rep per call)
+-- A bucket is one string of 167 little-endian doubles. A header of 17: [1] the layout mark (-2.5),
+-- [2] L, [3..5] heads, [6..11] sums, [12] ds, [13] cu, [14] pu, [15] w (someone was refused: wake
+-- waiters when capacity comes back, until this instant), [16] fr, [17] ft (in flight); then the
+-- cells, per span (minute, hour, day) 25 sub-buckets of two (requests, tokens). A call reads the
+-- value once and unpacks only the header and the cells it needs; a reservation writes the header
+-- back (SETRANGE), a call that changed cells writes the value once. A value without the mark or of
+-- another length (an older layout, or garbage) reads as empty.
+local MARK = -2.5
+local HDR = 17
+local HBYTES = HDR * 8
+local SIZE = (HDR + 150) * 8
+local HFORMAT = '<ddddddddddddddddd'
+local ZERO = string.rep('\0', 16)
 
 local function load(key)
   local raw = redis.call('GET', key)
-  local b = {key = key}
-  local v
+  local b = {key = key, mod = {}, nmod = 0}
   if raw and #raw == SIZE then
-    v = {struct.unpack(FORMAT, raw)}
-    b.fresh = false
-  else
-    v = {}
-    for i = 1, CELLS + 150 do v[i] = 0 end
-    b.fresh = true
+    local m, L, h1, h2, h3, s1, s2, s3, s4, s5, s6, ds, cu, pu, w, fr, ft = struct.unpack(HFORMAT, raw)
+    if m == MARK then
+      b.raw = raw
+      b.L, b.h, b.s, b.ds, b.cu, b.pu, b.w, b.fr, b.ft = L, {h1, h2, h3}, {s1, s2, s3, s4, s5, s6}, ds, cu, pu, w, fr, ft
+      b.fresh = false
+      return b
+    end
   end
-  b.L, b.h, b.s, b.ds, b.cu, b.pu, b.w = v[1], {v[2], v[3], v[4]}, {v[5], v[6], v[7], v[8], v[9], v[10]}, v[11], v[12], v[13], v[14]
-  b.fr, b.ft = v[15], v[16]
-  b.c = v
+  b.L, b.h, b.s, b.ds, b.cu, b.pu, b.w, b.fr, b.ft = 0, {0, 0, 0}, {0, 0, 0, 0, 0, 0}, 0, 0, 0, 0, 0, 0
+  b.fresh = true
   return b
 end
 
-local function save(b)
-  local v = b.c
-  v[1], v[2], v[3], v[4] = b.L, b.h[1], b.h[2], b.h[3]
-  v[5], v[6], v[7], v[8], v[9], v[10] = b.s[1], b.s[2], b.s[3], b.s[4], b.s[5], b.s[6]
-  v[11], v[12], v[13], v[14] = b.ds, b.cu, b.pu, b.w
-  v[15], v[16] = b.fr, b.ft
-  redis.call('SET', b.key, struct.pack(FORMAT, unpack(v, 1, CELLS + 150)))
+-- byte position (1-based) of the cell pair of span 1..3, absolute sub-bucket slot
+local function cpos(span, slot)
+  return HBYTES + ((span - 1) * RING + (slot % RING)) * 16 + 1
 end
 
--- index of a cell in b.c: span 1..3, metric 0 (requests) or 1 (tokens), absolute sub-bucket slot
-local function ci(span, metric, slot)
-  return CELLS + ((span - 1) * 2 + metric) * RING + (slot % RING) + 1
+-- requests and tokens of one sub-bucket
+local function cell(b, span, slot)
+  local p = cpos(span, slot)
+  local m = b.mod[p]
+  if m then return m[1], m[2] end
+  if b.raw then
+    local r, t = struct.unpack('<dd', b.raw, p)
+    return r, t
+  end
+  return 0, 0
+end
+
+local function setCell(b, span, slot, r, t)
+  local p = cpos(span, slot)
+  if not b.mod[p] then b.nmod = b.nmod + 1 end
+  b.mod[p] = {r, t}
+end
+
+local function header(b)
+  return struct.pack(HFORMAT, MARK, b.L, b.h[1], b.h[2], b.h[3], b.s[1], b.s[2], b.s[3], b.s[4], b.s[5], b.s[6],
+      b.ds, b.cu, b.pu, b.w, b.fr, b.ft)
+end
+
+local function save(b)
+  if b.nmod == 0 and not b.fresh then
+    redis.call('SETRANGE', b.key, 0, header(b))
+    return
+  end
+  local parts = {header(b)}
+  if b.fresh then
+    for i = 0, 3 * RING - 1 do
+      local m = b.mod[HBYTES + i * 16 + 1]
+      parts[#parts + 1] = m and struct.pack('<dd', m[1], m[2]) or ZERO
+    end
+  else
+    -- the stored value with the changed cells spliced in
+    local ps = {}
+    for p in pairs(b.mod) do ps[#ps + 1] = p end
+    table.sort(ps)
+    local at = HBYTES + 1
+    for _, p in ipairs(ps) do
+      if p > at then parts[#parts + 1] = string.sub(b.raw, at, p - 1) end
+      local m = b.mod[p]
+      parts[#parts + 1] = struct.pack('<dd', m[1], m[2])
+      at = p + 16
+    end
+    if at <= SIZE then parts[#parts + 1] = string.sub(b.raw, at) end
+  end
+  redis.call('SET', b.key, table.concat(parts))
 end
 
 -- cal = {prev, start, next} day boundaries as the caller's clock sees them, or nil (sliding day).
@@ -99,18 +154,16 @@ local function advance(b, t, cal)
         -- a new bucket, or one idle for a whole window: every cell is empty now
         b.s[2 * s - 1] = 0
         b.s[2 * s] = 0
-        for r = 0, RING - 1 do
-          b.c[ci(s, 0, r)] = 0
-          b.c[ci(s, 1, r)] = 0
+        if not b.fresh then
+          for r = 0, RING - 1 do setCell(b, s, r, 0, 0) end
         end
         b.h[s] = cur
       elseif cur > h then
         for slot = h + 1, cur do
-          local ri, ti = ci(s, 0, slot), ci(s, 1, slot)
-          b.s[2 * s - 1] = b.s[2 * s - 1] - b.c[ri]
-          b.s[2 * s] = b.s[2 * s] - b.c[ti]
-          b.c[ri] = 0
-          b.c[ti] = 0
+          local r0, t0 = cell(b, s, slot)
+          b.s[2 * s - 1] = b.s[2 * s - 1] - r0
+          b.s[2 * s] = b.s[2 * s] - t0
+          if r0 ~= 0 or t0 ~= 0 then setCell(b, s, slot, 0, 0) end
         end
         b.h[s] = cur
       end
@@ -129,13 +182,11 @@ local function add(b, at, requests, tokens, cal)
     else
       local slot = math.floor(at / WIDTH[s])
       if slot > b.h[s] - RING and slot <= b.h[s] then
-        local ri, ti = ci(s, 0, slot), ci(s, 1, slot)
-        local r0, t0 = b.c[ri], b.c[ti]
+        local r0, t0 = cell(b, s, slot)
         local r1, t1 = math.max(0, r0 + requests), math.max(0, t0 + tokens)
         b.s[2 * s - 1] = b.s[2 * s - 1] + r1 - r0
         b.s[2 * s] = b.s[2 * s] + t1 - t0
-        b.c[ri] = r1
-        b.c[ti] = t1
+        setCell(b, s, slot, r1, t1)
       end
     end
   end
@@ -180,8 +231,9 @@ local function admissibleAt(b, lim, tokens, t, cal)
         local h = b.h[s]
         local when = -1
         for slot = h - SLOTS, h do
-          freedReq = freedReq + b.c[ci(s, 0, slot)]
-          freedTok = freedTok + b.c[ci(s, 1, slot)]
+          local r, tk = cell(b, s, slot)
+          freedReq = freedReq + r
+          freedTok = freedTok + tk
           -- calls in flight are taken as landing now (the earliest they can; a release wakes
           -- waiters sooner): they leave the window with the head sub-bucket
           if slot == h then
@@ -217,17 +269,20 @@ local function scopeBlockedUntil(key)
   return math.max(num(v[1]), num(v[2]))
 end
 
--- Reservations live in one hash per instance ({prefix}:ri:<instance>): id -> bucket|at|tokens|dayPrev|dayStart|dayNext.
+-- Reservations live in one hash per instance ({prefix}:ri:<instance>): id -> a record of byte 2,
+-- five doubles (at, tokens, dayPrev, dayStart, dayNext; -1 for a sliding day) and the bucket key.
+-- A record of another form (an older layout) is dropped and reads as unknown.
+local RFORMAT = '<ddddd'
 local function takeReservation(prefix, instance, id)
   local rkey = prefix .. ':ri:' .. instance
   local rec = redis.call('HGET', rkey, id)
   if not rec then return nil end
   redis.call('HDEL', rkey, id)
-  local bucket, at, tokens, calPrev, calStart, calNext =
-      string.match(rec, '^(.*)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)$')
+  if #rec < 42 or string.byte(rec, 1) ~= 2 then return nil end
+  local at, tokens, calPrev, calStart, calNext = struct.unpack(RFORMAT, rec, 2)
   local cal = nil
-  if tonumber(calPrev) >= 0 then cal = {tonumber(calPrev), tonumber(calStart), tonumber(calNext)} end
-  return {bucket = bucket, at = tonumber(at), tokens = tonumber(tokens), cal = cal}
+  if calPrev >= 0 then cal = {calPrev, calStart, calNext} end
+  return {bucket = string.sub(rec, 42), at = at, tokens = tokens, cal = cal}
 end
 
 -- Expires one reservation: its tokens are released, its request stays counted at the expiry
@@ -244,14 +299,14 @@ local function expireOne(prefix, instance, id, now)
   return true
 end
 
-local op = ARGV[1]
-local prefix = ARGV[2]
+local OPS = {}
 
-if op == 'reserve' then
+OPS.reserve = function(KEYS, ARGV)
   -- KEYS: bucket_1, scope_1, bucket_2, scope_2, ... (candidates in the order to try)
   -- ARGV: op, prefix, now, tokens, id, instance, (unused), stateHash, cursorKey, n,
   --       then per candidate: fingerprint, rpm, rph, rpd, tpm, tph, tpd, dayPrev, dayStart, dayNext
   -- Returns {1, candidate (1-based), admitted at, now} or {0, 0, earliest admissible (-1 never), now}.
+  local prefix = ARGV[2]
   local now = clock(ARGV[3])
   local tokens = tonumber(ARGV[4])
   local id, instance = ARGV[5], ARGV[6]
@@ -279,7 +334,7 @@ if op == 'reserve' then
         local calPrev, calStart, calNext = -1, -1, -1
         if cal then calPrev, calStart, calNext = cal[1], cal[2], cal[3] end
         redis.call('HSET', prefix .. ':ri:' .. instance, id,
-            bkey .. '|' .. t .. '|' .. tokens .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext)
+            '\2' .. struct.pack(RFORMAT, t, tokens, calPrev, calStart, calNext) .. bkey)
         local u1, u2, u3, u4, u5, u6 = used(b)
         return {1, c + 1, t, now, u1, u2, u3, u4, u5, u6, b.cu, b.pu}
       end
@@ -302,8 +357,9 @@ if op == 'reserve' then
     return {0, 0, earliest, now, u1, u2, u3, u4, u5, u6, b.cu, b.pu, bare}
   end
   return {0, 0, earliest, now}
+end
 
-elseif op == 'settle' then
+OPS.settle = function(KEYS, ARGV)
   -- KEYS: bucket. ARGV: op, prefix, now, id, counted (0/1), actualTokens, (unused), channel, message, instance
   -- When capacity comes back to a bucket that refused someone in the last minute, the message is
   -- published so that waiters on every instance try again.
@@ -313,7 +369,7 @@ elseif op == 'settle' then
   local now = clock(ARGV[3])
   local counted = tonumber(ARGV[5]) == 1
   local actual = tonumber(ARGV[6])
-  local r = takeReservation(prefix, ARGV[10], ARGV[4])
+  local r = takeReservation(ARGV[2], ARGV[10], ARGV[4])
   if not r then return {0, now} end
   local b = load(r.bucket)
   local t = math.max(now, b.L)
@@ -326,14 +382,16 @@ elseif op == 'settle' then
   if wake and ARGV[8] ~= '' then redis.call('PUBLISH', ARGV[8], ARGV[9]) end
   local u1, u2, u3, u4, u5, u6 = used(b)
   return {1, t, u1, u2, u3, u4, u5, u6}
+end
 
-elseif op == 'expire' then
+OPS.expire = function(KEYS, ARGV)
   -- ARGV: op, prefix, instance, id, now. An unreported lease of this instance timed out: its tokens
   -- come back, its request stays. Returns 1, or 0 when the reservation was already gone.
-  if expireOne(prefix, ARGV[3], ARGV[4], clock(ARGV[5])) then return 1 end
+  if expireOne(ARGV[2], ARGV[3], ARGV[4], clock(ARGV[5])) then return 1 end
   return 0
+end
 
-elseif op == 'peek' then
+OPS.peek = function(KEYS, ARGV)
   -- KEYS: bucket, scope. ARGV: op, prefix, now, tokens, rpm..tpd, dayPrev, dayStart, dayNext
   -- Returns {now, admissibleAt (-1 never), rpm used, rph, rpd, tpm, tph, tpd, coolingUntil, parkedUntil, scopeBlockedUntil}
   local now = clock(ARGV[3])
@@ -349,8 +407,9 @@ elseif op == 'peek' then
   if at >= 0 then at = math.max(at, sb) end
   local u1, u2, u3, u4, u5, u6 = used(b)
   return {now, at, u1, u2, u3, u4, u5, u6, b.cu, b.pu, sb}
+end
 
-elseif op == 'record' then
+OPS.record = function(KEYS, ARGV)
   -- KEYS: bucket. ARGV: op, prefix, now, at, requests, tokens, dayPrev, dayStart, dayNext
   -- Adds usage counted at an instant (re-seeding an empty Redis, usage reported after an abandon).
   local now = clock(ARGV[3])
@@ -361,8 +420,9 @@ elseif op == 'record' then
   add(b, at, tonumber(ARGV[5]), tonumber(ARGV[6]), cal)
   save(b)
   return {now}
+end
 
-elseif op == 'correct' then
+OPS.correct = function(KEYS, ARGV)
   -- KEYS: bucket. ARGV: op, prefix, now, span (1..3), metric (0 req, 1 tok), delta, dayPrev, dayStart, dayNext
   -- Adds delta to one metric of one window (the provider's count, from its headers, is ahead of ours).
   local now = clock(ARGV[3])
@@ -375,15 +435,18 @@ elseif op == 'correct' then
   if s == 3 and cal then
     b.s[sumIdx] = math.max(0, b.s[sumIdx] + delta)
   else
-    local i = ci(s, metric, b.h[s])
-    local v1 = math.max(0, b.c[i] + delta)
-    b.s[sumIdx] = b.s[sumIdx] + v1 - b.c[i]
-    b.c[i] = v1
+    local r0, t0 = cell(b, s, b.h[s])
+    local r1, t1 = r0, t0
+    if metric == 0 then r1 = math.max(0, r0 + delta) else t1 = math.max(0, t0 + delta) end
+    b.s[2 * s - 1] = b.s[2 * s - 1] + r1 - r0
+    b.s[2 * s] = b.s[2 * s] + t1 - t0
+    setCell(b, s, b.h[s], r1, t1)
   end
   save(b)
   return {now}
+end
 
-elseif op == 'hold' then
+OPS.hold = function(KEYS, ARGV)
   -- KEYS: bucket, or a scope hash. ARGV: op, prefix, 'bucket' | 'scope', field ('cu' cooling, 'pu' parked),
   -- until, reason, channel, message. Never shortens a hold. Returns 1 when it changed.
   local field, untilAt = ARGV[4], tonumber(ARGV[5])
@@ -400,8 +463,9 @@ elseif op == 'hold' then
   end
   if ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
   return 1
+end
 
-elseif op == 'unhold' then
+OPS.unhold = function(KEYS, ARGV)
   -- KEYS: bucket, or a scope hash. ARGV: op, prefix, 'bucket' | 'scope', channel, message. Clears both holds.
   if ARGV[3] == 'bucket' then
     local b = load(KEYS[1])
@@ -412,8 +476,9 @@ elseif op == 'unhold' then
   end
   if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
   return 1
+end
 
-elseif op == 'state' then
+OPS.state = function(KEYS, ARGV)
   -- KEYS: state hash. ARGV: op, prefix, 'set' | 'del', field, value, channel, message
   -- Key-level and model-level states (disabled key, unavailable model, overload backoff).
   if ARGV[3] == 'set' then
@@ -423,11 +488,13 @@ elseif op == 'state' then
   end
   if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
   return 1
+end
 
-elseif op == 'sweep' then
+OPS.sweep = function(KEYS, ARGV)
   -- ARGV: op, prefix, now, instanceTtl, channel
   -- Every reservation of an instance whose heartbeat is older than the TTL (it died holding
   -- them) expires: tokens back, requests stay counted. Returns {how many, now}.
+  local prefix = ARGV[2]
   local now = clock(ARGV[3])
   local ttl = tonumber(ARGV[4])
   local n = 0
@@ -442,11 +509,13 @@ elseif op == 'sweep' then
   end
   if n > 0 and ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], 'freed|*|*') end
   return {n, now}
+end
 
-elseif op == 'heartbeat' then
+OPS.heartbeat = function(KEYS, ARGV)
   -- ARGV: op, prefix, now, instance, ttl, field, value, field, value, ...
   -- Records the instance as alive; returns {now, live instances, epoch, 1 when this call created the epoch}. The epoch marks the
   -- dataset: when it changes (Redis restarted empty, or was flushed), instances re-seed it.
+  local prefix = ARGV[2]
   local now = clock(ARGV[3])
   local inst, ttl = ARGV[4], tonumber(ARGV[5])
   redis.call('ZADD', prefix .. ':inst', now, inst)
@@ -464,4 +533,38 @@ elseif op == 'heartbeat' then
   return {now, live, epoch, created}
 end
 
+local op = ARGV[1]
+
+if op == 'batch' then
+  -- ARGV: 'batch', prefix, count, then per operation: its number of keys, its number of arguments,
+  -- its arguments (as when called alone, operation first). KEYS: every operation's keys, in order.
+  -- Returns one answer per operation, in order: what the operation answers alone, or a string
+  -- (an error) for one that failed; a failed operation does not stop the others.
+  local out = {}
+  local ai, ki = 4, 1
+  for i = 1, tonumber(ARGV[3]) do
+    local nk, na = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
+    local k = {}
+    for j = 1, nk do k[j] = KEYS[ki + j - 1] end
+    local a = {}
+    for j = 1, na do a[j] = ARGV[ai + 1 + j] end
+    ki = ki + nk
+    ai = ai + 2 + na
+    local f = OPS[a[1]]
+    if not f then
+      out[i] = 'ERR keycycle.lua: unknown operation ' .. tostring(a[1])
+    else
+      local ok, r = pcall(f, k, a)
+      if not ok then
+        out[i] = 'ERR ' .. tostring(type(r) == 'table' and r.err or r)
+      else
+        out[i] = r
+      end
+    end
+  end
+  return out
+end
+
+local f = OPS[op]
+if f then return f(KEYS, ARGV) end
 return redis.error_reply('keycycle.lua: unknown operation ' .. tostring(op))
