@@ -48,6 +48,7 @@ public final class RedisLink implements AutoCloseable {
     private final java.util.ArrayDeque<Op> queue = new java.util.ArrayDeque<>();
     private int inFlight;
     private final int maxInFlight = Integer.getInteger("keycycle.redis.inFlight", 2);
+    private final java.util.concurrent.atomic.LongAdder calls = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder batches = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder batched = new java.util.concurrent.atomic.LongAdder();
 
@@ -164,6 +165,7 @@ public final class RedisLink implements AutoCloseable {
         Op[] ops = new Op[n];
         for (int i = 0; i < n; i++) ops[i] = queue.poll();
         inFlight++;
+        calls.increment();
         if (n == 1) {
             Op op = ops[0];
             send(op.keys(), op.args(), op.type(), ops, false);
@@ -291,8 +293,8 @@ public final class RedisLink implements AutoCloseable {
         }
     }
 
-    /** Script calls that carried more than one operation, and how many operations they carried (for benchmarks). */
-    public long[] batchStats() { return new long[]{batches.sum(), batched.sum()}; }
+    /** Script calls sent, those that carried more than one operation, and how many operations these carried (for benchmarks). */
+    public long[] batchStats() { return new long[]{calls.sum(), batches.sum(), batched.sum()}; }
 
     /** The shared connection, for plain commands (reads of instance info, INCR in benchmarks). */
     public StatefulRedisConnection<String, String> connection() { return connection; }
