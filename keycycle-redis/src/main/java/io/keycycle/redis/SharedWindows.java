@@ -175,27 +175,10 @@ public final class SharedWindows {
     /** What a settlement did: the instant the request was counted at (local clock; -1: the reservation was unknown) and the usage after it. */
     public record Settled(long at, long[] used) { }
 
-    /**
-     * {@link #settle} answering the instant and the bucket's usage after it. {@code reservedTokens}
-     * are the tokens the reservation was made with (the script then deletes the reservation's
-     * record without reading it back).
-     */
-    public java.util.concurrent.CompletableFuture<Settled> settleWithView(long local, BucketRef bucket, String id, boolean counted, long actualTokens,
-                                                                          long reservedTokens) {
-        List<String> args = new ArrayList<>(14);
-        args.add("settle");
-        args.add(prefix);
-        args.add(nowArg(local));
-        args.add(id);
-        args.add(counted ? "1" : "0");
-        args.add(Long.toString(actualTokens));
-        args.add("");
-        args.add(channel);
-        args.add("freed|" + bucket.provider() + "|" + bucket.model());
-        args.add(instanceOf(id));
-        args.add(Long.toString(reservedTokens));
-        addDay(args, bucket, local);
-        return link.callAsync(new String[]{bucket.key()}, args.toArray(String[]::new))
+    /** {@link #settle} answering the instant and the bucket's usage after it. */
+    public java.util.concurrent.CompletableFuture<Settled> settleWithView(long local, BucketRef bucket, String id, boolean counted, long actualTokens) {
+        return link.callAsync(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
+                Long.toString(actualTokens), "", channel, "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id))
                 .thenApply(r -> {
                     if ((Long) r.get(0) != 1L) return new Settled(-1, null);
                     long[] used = new long[6];
@@ -216,7 +199,7 @@ public final class SharedWindows {
     /**
      * {@link #settleAt} without waiting for Redis: completes with the local instant the request
      * was counted at, or -1 when the reservation was unknown. The caller need not wait: the next
-     * call of this process runs after it (script calls are sent in the order they are made).
+     * call of this process on the same connection runs after it.
      */
     public java.util.concurrent.CompletableFuture<Long> settleAsync(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
         long local = clock.millis();
