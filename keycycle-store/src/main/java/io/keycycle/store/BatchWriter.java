@@ -253,16 +253,7 @@ final class BatchWriter {
             int p = 1;
             for (StoredEvent.State s : rows) {
                 ps.setString(p++, s.eventId());
-                ps.setString(p++, s.provider());
-                ps.setString(p++, s.level());
-                ps.setString(p++, s.subject());
-                ps.setString(p++, s.model());
-                ps.setString(p++, s.scope());
-                ps.setString(p++, s.keyFp());
-                ps.setString(p++, s.state());
-                if (s.untilMs() == null) ps.setNull(p++, Types.BIGINT); else ps.setLong(p++, s.untilMs());
-                ps.setString(p++, s.reason() == null ? null : truncate(s.reason(), 512));
-                ps.setLong(p++, s.updatedAt());
+                p = bindState(ps, p, s);
             }
             ps.executeUpdate();
         }
@@ -290,19 +281,25 @@ final class BatchWriter {
         try (PreparedStatement ps = c.prepareStatement(dialect.upsertState(rows.size()))) {
             int p = 1;
             for (StoredEvent.State s : rows) {
-                ps.setString(p++, s.provider());
-                ps.setString(p++, s.level());
-                ps.setString(p++, s.subject());
-                ps.setString(p++, s.model());
-                ps.setString(p++, s.scope());
-                ps.setString(p++, s.keyFp());
-                ps.setString(p++, s.state());
-                if (s.untilMs() == null) ps.setNull(p++, Types.BIGINT); else ps.setLong(p++, s.untilMs());
-                ps.setString(p++, s.reason() == null ? null : truncate(s.reason(), 512));
-                ps.setLong(p++, s.updatedAt());
+                p = bindState(ps, p, s);
             }
             ps.executeUpdate();
         }
+    }
+
+    /** The state columns shared by the history and the current-state tables, from parameter {@code p}; returns the next one. */
+    private static int bindState(PreparedStatement ps, int p, StoredEvent.State s) throws SQLException {
+        ps.setString(p++, s.provider());
+        ps.setString(p++, s.level());
+        ps.setString(p++, s.subject());
+        ps.setString(p++, s.model());
+        ps.setString(p++, s.scope());
+        ps.setString(p++, s.keyFp());
+        ps.setString(p++, s.state());
+        if (s.untilMs() == null) ps.setNull(p++, Types.BIGINT); else ps.setLong(p++, s.untilMs());
+        ps.setString(p++, s.reason() == null ? null : truncate(s.reason(), 512));
+        ps.setLong(p++, s.updatedAt());
+        return p;
     }
 
     private static String truncate(String s, int max) { return s.length() <= max ? s : s.substring(0, max); }
