@@ -158,6 +158,24 @@ class HistoryTest {
         assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isEqualTo(5);
     }
 
+    @DatabaseTest
+    void thePrunerRunsOnItsOwnScheduleWithoutBeingAsked(TestDatabase db) throws Exception {
+        // every 200 ms: the first scheduled run comes 200 ms after the store opens (at most one minute for longer periods)
+        Retention retention = new Retention(Duration.ofDays(30), Duration.ofDays(400), 2, Duration.ZERO, Duration.ofMillis(200));
+        KeycycleStore store = db.open(db.config().clock(fixed(NOW)).retention(retention).build());
+        for (int days : new int[] {1, 31, 32, 33}) {
+            store.onEvent(Events.settled(NOW.minus(Duration.ofDays(days)), "groq", FP_A, "m", days, 10));
+        }
+        assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage") > 1 && System.nanoTime() < deadline) Thread.sleep(50);
+
+        assertThat(Events.longs(db::connect, "SELECT prompt_tokens FROM keycycle_usage")).containsExactly(1L);
+        assertThat(store.storage().lastPruneAt()).as("the scheduled run is reported like pruneNow()").isEqualTo(NOW);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage_minute")).as("aggregates kept").isEqualTo(4);
+    }
+
     @DatabaseTest(TestDatabase.Kind.SQLITE)
     void retentionSettingsComeFromTheEnvironmentAndAreValidated(TestDatabase db) {
         Retention r = Retention.fromEnv(java.util.Map.of("KEYCYCLE_RETENTION_RAW", "7d", "KEYCYCLE_RETENTION_AGGREGATES", "forever"),
