@@ -50,6 +50,10 @@ public final class Fleet implements AutoCloseable {
     private volatile ClusterMode mode = ClusterMode.SHARED;
     private volatile String lastTrouble;
     private volatile int live = 1;
+    /** Instances alive but silent for longer than {@link #suspectAfter()} at the last heartbeat: their shares are set aside. */
+    private volatile int missing;
+    /** This process's clock at the last heartbeat Redis answered (0 before the first). */
+    private volatile long lastContact;
     private volatile String epoch;
     private volatile long lastBeat;
     private volatile boolean createdDataset;
@@ -82,6 +86,28 @@ public final class Fleet implements AutoCloseable {
     /** True when this instance's first heartbeat found Redis without the fleet's data (it started the dataset). */
     public boolean createdDataset() { return createdDataset; }
 
+    /**
+     * How long an instance may stay silent before the others treat it as possibly degraded: two
+     * heartbeat intervals plus a command timeout (a heartbeat may take that long to answer).
+     */
+    public long suspectAfter() {
+        return 2 * settings.heartbeatInterval().toMillis() + settings.commandTimeout().toMillis();
+    }
+
+    /**
+     * The first instant (this process's clock) at which a degraded instance may admit locally: by
+     * then every instance that still reaches Redis has counted it missing and set its share aside
+     * (it notices at its next heartbeat after {@link #suspectAfter()}). An instance alone in the
+     * fleet need not wait.
+     */
+    public long localAdmissionFrom(int instances) {
+        if (instances <= 1 || lastContact == 0) return Long.MIN_VALUE;
+        return lastContact + suspectAfter() + settings.heartbeatInterval().toMillis() + settings.commandTimeout().toMillis();
+    }
+
+    /** Instances counted missing at the last heartbeat (alive, silent for longer than {@link #suspectAfter()}). */
+    public int missingInstances() { return missing; }
+
     /** Live instances as of the last heartbeat (at least 1: this one). */
     public int liveInstances() { return Math.max(1, live); }
 
@@ -107,12 +133,22 @@ public final class Fleet implements AutoCloseable {
     public void beat() {
         if (closed) return;
         try {
-            List<Object> r = link.call(new String[0], "heartbeat", link.prefix(), windows.nowArg(windows.localNow()),
-                    settings.instanceId(), Long.toString(settings.instanceTtl().toMillis()),
+            long local = windows.localNow();
+            List<Object> r = link.call(new String[0], "heartbeat", link.prefix(), windows.nowArg(local),
+                    settings.instanceId(), Long.toString(settings.instanceTtl().toMillis()), Long.toString(suspectAfter()),
                     "inflight", Long.toString(inFlight.getAsLong()), "mode", mode.label(),
                     "started", Long.toString(startedAt));
             lastBeat = (Long) r.get(0);
+            lastContact = windows.localNow(); // after the answer: no earlier than the beat Redis recorded
             live = (int) (long) (Long) r.get(1);
+            int m = r.size() > 4 ? (int) (long) (Long) r.get(4) : 0;
+            if (m != missing) {
+                if (m > 0) log.warn("{} of {} live instance(s) silent for over {} ms: their shares of each limit are set aside until they beat again",
+                        m, live, suspectAfter());
+                else log.info("every live instance beats again: admitting against the whole of each limit");
+            }
+            missing = m;
+            windows.setAside(m, live);
             String e = String.valueOf(r.get(2));
             boolean emptied = epoch != null && !epoch.equals(e);
             if (epoch == null) createdDataset = r.size() > 3 && (Long) r.get(3) == 1L;

@@ -88,6 +88,15 @@ final class Outage {
         return local;
     }
 
+    /**
+     * The first instant at which the degraded bucket may admit: with other instances in the fleet,
+     * not before each of them has set this instance's share aside ({@link Fleet#localAdmissionFrom}).
+     */
+    long localAdmissionFrom() {
+        if (degraded == null) return Long.MIN_VALUE;
+        return cluster.fleet().localAdmissionFrom(shareOf);
+    }
+
     /** A share of each limit: the limit divided by the live instances, rounded down. */
     static Limits share(Limits l, int n) {
         Limits s = l;

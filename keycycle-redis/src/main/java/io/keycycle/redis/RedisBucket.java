@@ -95,6 +95,12 @@ final class RedisBucket implements PoolStateStore.Bucket {
             }
         }
         PoolStateStore.Bucket local = store.degradedBucket(this);
+        long from = store.localAdmissionFrom();
+        if (now < from) { // the other instances have not set this one's share aside yet
+            refusedAt = now;
+            refusedBare = from;
+            return PoolStateStore.REFUSED;
+        }
         long at = local.tryReserve(now, tokens, leaseId, expiresAt);
         if (at != PoolStateStore.REFUSED) {
             localLeases.put(leaseId, local);
@@ -157,7 +163,9 @@ final class RedisBucket implements PoolStateStore.Bucket {
                 store.trouble(e);
             }
         }
-        return store.degradedBucket(this).admissibleAt(now, tokens);
+        PoolStateStore.Bucket local = store.degradedBucket(this);
+        long at = local.admissibleAt(now, tokens);
+        return at == Long.MAX_VALUE ? at : Math.max(at, store.localAdmissionFrom());
     }
 
     @Override

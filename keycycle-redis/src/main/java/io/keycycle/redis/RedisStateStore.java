@@ -64,6 +64,9 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
 
     boolean degraded() { return outage.degraded(); }
 
+    /** While degraded: the first instant local admission may start (see {@link Outage#localAdmissionFrom()}). */
+    long localAdmissionFrom() { return outage.localAdmissionFrom(); }
+
     void trouble(Throwable e) { cluster.fleet().trouble(e); }
 
     // ------------------------------------------------------------------ handles

@@ -359,13 +359,33 @@ public final class SharedWindows {
 
     long toRedis(long localInstant) { return redisClock ? localInstant + offset : localInstant; }
 
-    private static void addLimits(List<String> args, Limits l) {
-        args.add(Long.toString(l.rpm()));
-        args.add(Long.toString(l.rph()));
-        args.add(Long.toString(l.rpd()));
-        args.add(Long.toString(l.tpm()));
-        args.add(Long.toString(l.tph()));
-        args.add(Long.toString(l.tpd()));
+    /**
+     * Sets aside the shares of {@code missing} of {@code live} instances: until the next call, every
+     * limit this instance admits against in Redis is {@code limit × (live − missing) ÷ live}, rounded
+     * down, so that what a missing instance may admit locally (its share, see {@code Outage}) still
+     * fits in the limit.
+     */
+    void setAside(int missing, int live) {
+        int m = Math.max(0, Math.min(missing, live - 1));
+        keptOf = m == 0 ? null : new int[] {live - m, live};
+    }
+
+    /** Kept instances and live instances while shares are set aside, else null. */
+    private volatile int[] keptOf;
+
+    private void addLimits(List<String> args, Limits l) {
+        int[] k = keptOf;
+        args.add(Long.toString(kept(l.rpm(), k)));
+        args.add(Long.toString(kept(l.rph(), k)));
+        args.add(Long.toString(kept(l.rpd(), k)));
+        args.add(Long.toString(kept(l.tpm(), k)));
+        args.add(Long.toString(kept(l.tph(), k)));
+        args.add(Long.toString(kept(l.tpd(), k)));
+    }
+
+    private static long kept(long limit, int[] k) {
+        if (k == null || limit <= 0) return limit;
+        return Math.multiplyHigh(limit, k[0]) == 0 ? limit * k[0] / k[1] : limit / k[1] * k[0];
     }
 
     /**

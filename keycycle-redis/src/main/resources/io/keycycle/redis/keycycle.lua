@@ -444,16 +444,18 @@ elseif op == 'sweep' then
   return {n, now}
 
 elseif op == 'heartbeat' then
-  -- ARGV: op, prefix, now, instance, ttl, field, value, field, value, ...
-  -- Records the instance as alive; returns {now, live instances, epoch, 1 when this call created the epoch}. The epoch marks the
-  -- dataset: when it changes (Redis restarted empty, or was flushed), instances re-seed it.
+  -- ARGV: op, prefix, now, instance, ttl, suspect, field, value, field, value, ...
+  -- Records the instance as alive; returns {now, live instances, epoch, 1 when this call created the epoch, missing instances}.
+  -- The epoch marks the dataset: when it changes (Redis restarted empty, or was flushed), instances re-seed it. A missing
+  -- instance is alive (beat within the TTL) but silent for longer than `suspect`: it may be admitting locally with its share.
   local now = clock(ARGV[3])
-  local inst, ttl = ARGV[4], tonumber(ARGV[5])
+  local inst, ttl, suspect = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
   redis.call('ZADD', prefix .. ':inst', now, inst)
   local info = {'hb', now}
-  for i = 6, #ARGV, 2 do info[#info + 1] = ARGV[i]; info[#info + 1] = ARGV[i + 1] end
+  for i = 7, #ARGV, 2 do info[#info + 1] = ARGV[i]; info[#info + 1] = ARGV[i + 1] end
   redis.call('HSET', prefix .. ':info:' .. inst, unpack(info))
   local live = redis.call('ZCOUNT', prefix .. ':inst', now - ttl, '+inf')
+  local missing = redis.call('ZCOUNT', prefix .. ':inst', now - ttl, string.format('(%d', now - suspect))
   local epoch = redis.call('GET', prefix .. ':epoch')
   local created = 0
   if not epoch then
@@ -461,7 +463,7 @@ elseif op == 'heartbeat' then
     redis.call('SET', prefix .. ':epoch', epoch)
     created = 1
   end
-  return {now, live, epoch, created}
+  return {now, live, epoch, created, missing}
 end
 
 return redis.error_reply('keycycle.lua: unknown operation ' .. tostring(op))

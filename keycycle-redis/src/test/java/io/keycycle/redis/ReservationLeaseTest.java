@@ -46,7 +46,7 @@ class ReservationLeaseTest {
     }
 
     private void beat(SharedWindows w, RedisLink l) {
-        l.call(new String[0], "heartbeat", l.prefix(), Long.toString(clock.millis()), l.settings().instanceId(), "10000");
+        l.call(new String[0], "heartbeat", l.prefix(), Long.toString(clock.millis()), l.settings().instanceId(), "10000", "3000");
     }
 
     @Test

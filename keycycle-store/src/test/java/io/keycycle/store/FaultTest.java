@@ -1,7 +1,7 @@
 package io.keycycle.store;
 
 import io.keycycle.store.testing.DatabaseTest;
-import io.keycycle.store.testing.TcpProxy;
+import io.keycycle.core.testing.TcpProxy;
 import io.keycycle.store.testing.TestDatabase;
 
 import java.time.Duration;

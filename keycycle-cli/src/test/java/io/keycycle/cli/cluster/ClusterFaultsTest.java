@@ -115,8 +115,14 @@ class ClusterFaultsTest {
 
         redis.kill();
         long t0 = System.currentTimeMillis();
-        int degradedAnswers = wave(30);
+        // an instance that loses Redis admits locally only once the others would have set its share aside
+        // (heartbeat 1 s, command timeout 1 s: 5 s after its last heartbeat); meanwhile it answers 429 at once
+        int early = wave(30);
         assertThat(System.currentTimeMillis() - t0).as("no caller hangs while Redis is gone").isLessThan(10_000);
+        Thread.sleep(Math.max(0, t0 + 6_000 - System.currentTimeMillis()));
+        long t1 = System.currentTimeMillis();
+        int degradedAnswers = early + wave(30);
+        assertThat(System.currentTimeMillis() - t1).as("no caller hangs while Redis is gone").isLessThan(10_000);
         for (ServeProcess p : processes) assertThat(p.get("/readyz").body()).contains("\"mode\":\"degraded\"");
         // each gateway admits against a third of each key's 5 rpm (1), less its third of what was used
         assertThat(degradedAnswers).as("admitted locally while Redis was gone").isBetween(1, 12);
@@ -129,7 +135,8 @@ class ClusterFaultsTest {
         assertThat(allShared()).as("shared mode resumes when Redis answers").isTrue();
         int after = wave(30);
         answered += after;
-        System.out.println("redis drill: 3 answered before the kill, " + degradedAnswers + " while degraded, " + after
+        System.out.println("redis drill: 3 answered before the kill, " + degradedAnswers + " while degraded (" + early
+                + " in its first seconds), " + after
                 + " after Redis came back empty and was re-seeded; upstream 429s: " + sim.stats().total429());
         assertThat(sim.stats().total429()).as("upstream rate-limit violations\n" + sim.stats().table()).isZero();
         assertThat(answered).as("answered in one minute over the whole drill: never more than 4 keys x 5").isLessThanOrEqualTo(20);

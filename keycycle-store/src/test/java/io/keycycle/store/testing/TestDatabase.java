@@ -1,5 +1,6 @@
 package io.keycycle.store.testing;
 
+import io.keycycle.core.testing.TcpProxy;
 import io.keycycle.store.KeycycleStore;
 import io.keycycle.store.StoreConfig;
 

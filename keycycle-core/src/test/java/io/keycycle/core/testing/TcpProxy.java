@@ -1,4 +1,4 @@
-package io.keycycle.store.testing;
+package io.keycycle.core.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
