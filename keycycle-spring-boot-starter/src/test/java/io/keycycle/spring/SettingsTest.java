@@ -84,6 +84,29 @@ class SettingsTest {
     }
 
     @Test
+    void keysComeFromTheEnvFileTheEnvFilePropertyNames(@TempDir Path dir) throws Exception {
+        Path dotEnv = dir.resolve("keys.env");
+        Files.writeString(dotEnv, "NUM_GROQ=2\nGROQ_API_KEY_1=gsk_fake_spring_env_key_one\nGROQ_API_KEY_2=gsk_fake_spring_env_key_two\n");
+        MockEnvironment env = new MockEnvironment().withProperty("keycycle.env-file", dotEnv.toString())
+                .withProperty("keycycle.database.url", "none");
+        KeycycleSetup.Settings settings = KeycycleSetup.Settings.resolve(bind(env), env);
+        assertThat(settings.dotEnv()).isEqualTo(dotEnv);
+        settings.checkKeys(); // no key anywhere else: this fails with "no keys" unless the file is read
+        try (io.keycycle.Keycycle keycycle = settings.build(java.util.List.of())) {
+            assertThat(keycycle.pool("groq").keys()).hasSize(2);
+            assertThat(keycycle.pool("groq").keys().toString()).doesNotContain("gsk_fake_spring_env_key");
+        }
+
+        MockEnvironment none = new MockEnvironment().withProperty("keycycle.database.url", "none");
+        KeycycleSetup.Settings without = KeycycleSetup.Settings.resolve(bind(none), none);
+        assertThatThrownBy(without::checkKeys).as("the same settings without the file have no key").hasMessageContaining("NUM_");
+
+        MockEnvironment missing = new MockEnvironment().withProperty("keycycle.env-file", dir.resolve("absent.env").toString());
+        assertThatThrownBy(() -> KeycycleSetup.Settings.resolve(bind(missing), missing))
+                .isInstanceOf(KeycyclePropertyException.class).hasMessageContaining("keycycle.env-file").hasMessageContaining("does not exist");
+    }
+
+    @Test
     void environmentStyleVariablesComeFromEveryPropertySource() {
         MockEnvironment env = new MockEnvironment().withProperty("NUM_GROQ", "2").withProperty("GROQ_API_KEY_1", "${SECRET_ONE}")
                 .withProperty("SECRET_ONE", "resolved").withProperty("spring.application.name", "x");
