@@ -25,6 +25,13 @@ public interface ClusterStatus {
     /** Live instances as of the last heartbeat (at least 1). */
     int liveInstances();
 
+    /**
+     * Live instances silent for longer than the heartbeat allows at the last heartbeat (they may be
+     * admitting locally with their share): this instance admits in the shared windows against the
+     * rest of each limit only.
+     */
+    default int silentInstances() { return 0; }
+
     /** The instances Redis knows, this one included; empty when Redis does not answer. */
     List<Instance> instances();
 

@@ -23,6 +23,7 @@ final class ClusterJson {
         o.put("instance_id", c.instanceId());
         o.put("location", c.location());
         o.put("live_instances", c.liveInstances());
+        o.put("silent_instances", c.silentInstances());
         if (c.trouble() != null) o.put("trouble", c.trouble());
         ArrayNode a = o.putArray("instances");
         for (ClusterStatus.Instance i : c.instances()) {

@@ -41,7 +41,7 @@ import java.util.Map;
  *       ({@code streams}, {@code in-flight}, {@code upstream-connections})</li>
  *   <li>gauges {@code keycycle_quota_exhaustion_seconds{provider,scope,model,metric}} (only daily limits that run
  *       out before their reset at the recent rate) and {@code keycycle_quota_remaining_ratio{provider,scope,model,metric}}</li>
- *   <li>with a shared pool: {@code keycycle_cluster_mode{mode}} (1 for the mode in force, else 0), {@code keycycle_cluster_instances}</li>
+ *   <li>with a shared pool: {@code keycycle_cluster_mode{mode}} (1 for the mode in force, else 0), {@code keycycle_cluster_instances}, {@code keycycle_cluster_silent_instances}</li>
  * </ul>
  */
 final class GatewayMetrics implements KeycycleListener {
@@ -93,6 +93,8 @@ final class GatewayMetrics implements KeycycleListener {
         }
         Gauge.builder("keycycle.cluster.instances", c, io.keycycle.core.ClusterStatus::liveInstances)
                 .description("live instances sharing the pool").register(registry);
+        Gauge.builder("keycycle.cluster.silent.instances", c, io.keycycle.core.ClusterStatus::silentInstances)
+                .description("live instances silent past the heartbeat allowance, whose shares are set aside").register(registry);
     }
 
     /** A request turned away with 503 because the gateway was at a load limit ({@code what}: which one). */

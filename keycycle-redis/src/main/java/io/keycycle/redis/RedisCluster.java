@@ -94,6 +94,8 @@ public final class RedisCluster implements Cluster {
 
     @Override public int liveInstances() { return fleet.liveInstances(); }
 
+    @Override public int silentInstances() { return fleet.missingInstances(); }
+
     @Override
     public List<Instance> instances() {
         List<Instance> out = new ArrayList<>();

@@ -98,6 +98,7 @@ class PartialOutageTest {
         // b and c notice that a is silent and set its share aside: together they admit up to 20 of the 30
         await().atMost(5, TimeUnit.SECONDS).until(() -> b.fleet().missingInstances() == 1 && c.fleet().missingInstances() == 1);
         long noticed = System.currentTimeMillis();
+        assertThat(b.silentInstances()).as("what /readyz and /metrics report").isEqualTo(1);
         int shared = drain(poolB) + drain(poolC);
 
         // once its wait is over, a admits its share (10) less its share of what it last saw used (3 or 4: 1 or 2)
