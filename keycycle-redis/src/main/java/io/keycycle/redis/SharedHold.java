@@ -1,5 +1,6 @@
 package io.keycycle.redis;
 
+import io.keycycle.core.pool.LocalHold;
 import io.keycycle.core.pool.PoolStateStore;
 
 /**
@@ -16,59 +17,44 @@ final class SharedHold implements PoolStateStore.Hold {
     }
 
     private final Writer writer;
-    private volatile long coolingUntil;
-    private volatile String coolingReason;
-    private volatile long parkedUntil;
-    private volatile String parkedReason;
+    /** The cache: the same never-shortening holder as the in-process store's. */
+    private final LocalHold cache = new LocalHold();
 
     SharedHold(Writer writer) { this.writer = writer; }
 
     @Override
     public boolean cool(long until, String why) {
-        if (!cached(true, until, why)) return false;
+        if (!cache.cool(until, why)) return false;
         writer.write("cu", until, why);
         return true;
     }
 
     @Override
     public boolean park(long until, String why) {
-        if (!cached(false, until, why)) return false;
+        if (!cache.park(until, why)) return false;
         writer.write("pu", until, why);
         return true;
     }
 
     /** Applies a hold learned from Redis or the fleet's channel; true when it extended the cache. */
-    synchronized boolean cached(boolean cooling, long until, String why) {
-        if (cooling) {
-            if (until <= coolingUntil) return false;
-            coolingReason = why;
-            coolingUntil = until;
-        } else {
-            if (until <= parkedUntil) return false;
-            parkedReason = why;
-            parkedUntil = until;
-        }
-        return true;
+    boolean cached(boolean cooling, long until, String why) {
+        return cooling ? cache.cool(until, why) : cache.park(until, why);
     }
 
-    @Override public long coolingUntil() { return coolingUntil; }
+    @Override public long coolingUntil() { return cache.coolingUntil(); }
 
-    @Override public String coolingReason() { return coolingReason; }
+    @Override public String coolingReason() { return cache.coolingReason(); }
 
-    @Override public long parkedUntil() { return parkedUntil; }
+    @Override public long parkedUntil() { return cache.parkedUntil(); }
 
-    @Override public String parkedReason() { return parkedReason; }
+    @Override public String parkedReason() { return cache.parkedReason(); }
 
     @Override
-    public synchronized void clear() {
-        coolingUntil = 0;
-        parkedUntil = 0;
+    public void clear() {
+        cache.clear();
         writer.write("clear", 0, null);
     }
 
     /** Clears the cache only (another instance cleared it). */
-    synchronized void clearCached() {
-        coolingUntil = 0;
-        parkedUntil = 0;
-    }
+    void clearCached() { cache.clear(); }
 }

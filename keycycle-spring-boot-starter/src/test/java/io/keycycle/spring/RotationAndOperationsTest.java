@@ -3,9 +3,6 @@ package io.keycycle.spring;
 import io.keycycle.Keycycle;
 import io.keycycle.core.KeyState;
 import io.keycycle.core.pool.PoolSnapshot;
-import io.keycycle.sim.ProviderKind;
-import io.keycycle.sim.SimLimits;
-import io.keycycle.sim.SimProvider;
 import io.keycycle.sim.SimStats;
 import io.keycycle.sim.Simulator;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
-import org.springframework.beans.factory.annotation.BeanFactoryAnnotationUtils;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
@@ -39,17 +35,10 @@ class RotationAndOperationsTest {
 
     @Test
     void a429RotatesCoolsTheKeyForItsRetryAfterAndFallsBackAlongTheTier() {
-        Simulator.Builder sb = Simulator.builder().port(0)
-                .provider(SimProvider.builder(ProviderKind.GROQ).fakeKeys(3).model("llama-3.1-8b-instant", SimLimits.UNLIMITED.rpm(2)).build(),
-                        SimProvider.builder(ProviderKind.CEREBRAS).fakeKeys(1).model("gpt-oss-120b", SimLimits.UNLIMITED).build());
-        try (Simulator sim = sb.build().start();
-             ConfigurableApplicationContext ctx = TestApp.run(SimulatorEnv.keys(sim, 3, ProviderKind.GROQ),
-                     "NUM_CEREBRAS=1", "CEREBRAS_API_KEY_1=" + io.keycycle.sim.SimKey.fakeSecret(ProviderKind.CEREBRAS, 1),
-                     "CEREBRAS_BASE_URL=" + sim.baseUrl(ProviderKind.CEREBRAS),
-                     "keycycle.tiers.t=groq/llama-3.1-8b-instant,cerebras/gpt-oss-120b",
-                     "keycycle.providers.groq.models[llama-3.1-8b-instant].rpm=100",
-                     "keycycle.database.url=none")) {
-            ChatModel tier = BeanFactoryAnnotationUtils.qualifiedBeanOfType(ctx.getBeanFactory(), ChatModel.class, "t");
+        try (GroqThenCerebras app = GroqThenCerebras.start()) {
+            Simulator sim = app.sim();
+            ConfigurableApplicationContext ctx = app.ctx();
+            ChatModel tier = app.tier();
             ChatClient client = ChatClient.create(tier);
             List<String> servedBy = new ArrayList<>();
             for (int i = 1; i <= 7; i++) {

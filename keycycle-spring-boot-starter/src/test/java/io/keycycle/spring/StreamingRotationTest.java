@@ -1,17 +1,11 @@
 package io.keycycle.spring;
 
-import io.keycycle.sim.ProviderKind;
-import io.keycycle.sim.SimKey;
-import io.keycycle.sim.SimLimits;
-import io.keycycle.sim.SimProvider;
 import io.keycycle.sim.SimStats;
 import io.keycycle.sim.Simulator;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
-import org.springframework.beans.factory.annotation.BeanFactoryAnnotationUtils;
-import org.springframework.context.ConfigurableApplicationContext;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,17 +23,9 @@ class StreamingRotationTest {
 
     @Test
     void aStreamAnswered429RotatesAndFallsBackAlongTheTier() {
-        Simulator.Builder sb = Simulator.builder().port(0).chunkInterval(Duration.ofMillis(2))
-                .provider(SimProvider.builder(ProviderKind.GROQ).fakeKeys(3).model("llama-3.1-8b-instant", SimLimits.UNLIMITED.rpm(2)).build(),
-                        SimProvider.builder(ProviderKind.CEREBRAS).fakeKeys(1).model("gpt-oss-120b", SimLimits.UNLIMITED).build());
-        try (Simulator sim = sb.build().start();
-             ConfigurableApplicationContext ctx = TestApp.run(SimulatorEnv.keys(sim, 3, ProviderKind.GROQ),
-                     "NUM_CEREBRAS=1", "CEREBRAS_API_KEY_1=" + SimKey.fakeSecret(ProviderKind.CEREBRAS, 1),
-                     "CEREBRAS_BASE_URL=" + sim.baseUrl(ProviderKind.CEREBRAS),
-                     "keycycle.tiers.t=groq/llama-3.1-8b-instant,cerebras/gpt-oss-120b",
-                     "keycycle.providers.groq.models[llama-3.1-8b-instant].rpm=100",
-                     "keycycle.database.url=none")) {
-            ChatModel tier = BeanFactoryAnnotationUtils.qualifiedBeanOfType(ctx.getBeanFactory(), ChatModel.class, "t");
+        try (GroqThenCerebras app = GroqThenCerebras.start()) {
+            Simulator sim = app.sim();
+            ChatModel tier = app.tier();
             ChatClient client = ChatClient.create(tier);
             List<String> servedBy = new ArrayList<>();
             for (int i = 1; i <= 7; i++) {

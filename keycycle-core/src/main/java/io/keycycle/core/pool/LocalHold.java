@@ -1,11 +1,12 @@
 package io.keycycle.core.pool;
 
 /**
- * The one cooldown/day-park holder of the in-process store: a bucket's own hold and a scope's
- * (every model) hold are both this class. Reads are volatile (admission reads them without a lock);
- * changes are made under the monitor and never shorten a hold.
+ * The one cooldown/day-park holder: a bucket's own hold and a scope's (every model) hold are both
+ * this class in the in-process store, and the shared store caches what Redis holds in one. Reads
+ * are volatile (admission reads them without a lock); changes are made under the monitor and never
+ * shorten a hold, except {@link #clear()}.
  */
-final class LocalHold implements PoolStateStore.Hold {
+public final class LocalHold implements PoolStateStore.Hold {
     private volatile long coolingUntil;
     private volatile String coolingReason;
     private volatile long parkedUntil;
