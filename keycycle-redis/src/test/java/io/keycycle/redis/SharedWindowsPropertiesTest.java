@@ -1,5 +1,8 @@
 package io.keycycle.redis;
 
+import io.keycycle.core.testing.WindowOracle;
+import io.keycycle.core.testing.WindowOracle.Ev;
+
 import io.keycycle.core.DailyReset;
 import io.keycycle.core.Limits;
 import io.keycycle.core.testing.ManualClock;
@@ -41,16 +44,6 @@ class SharedWindowsPropertiesTest {
 
     static final Instant START = Instant.parse("2026-11-28T22:30:00Z");
     static final int DB = 1;
-
-    /** An admitted request: in flight (counted in every window) until it lands at {@code at}. */
-    static final class Ev {
-        long at;
-        long requests = 1;
-        long tokens;
-        boolean pending;
-        Ev(long at, long tokens) { this.at = at; this.tokens = tokens; }
-        boolean in(long from, long now) { return pending || at > from && at <= now; }
-    }
 
     sealed interface Action permits Reserve, Settle, Release, Advance { }
     record Reserve(long tokens) implements Action { }
@@ -109,9 +102,9 @@ class SharedWindowsPropertiesTest {
                         ev.pending = true;
                         oracle.computeIfAbsent(res.candidate(), x -> new ArrayList<>()).add(ev);
                         open.add(new Open(res.id(), res.candidate(), ev, r.tokens()));
-                        assertWithinLimits(oracle.get(res.candidate()), now, limits, reset, "bucket " + res.candidate());
+                        WindowOracle.assertWithinLimits(oracle.get(res.candidate()), now, limits, reset, "bucket " + res.candidate());
                     } else {
-                        for (int i = 0; i < buckets; i++) assertNoRoom(oracle.getOrDefault(i, List.of()), now, r.tokens(), limits, reset, i);
+                        for (int i = 0; i < buckets; i++) WindowOracle.assertNoRoom(oracle.getOrDefault(i, List.of()), now, r.tokens(), limits, reset, 24, "bucket " + i);
                         if (res.retryAt() != Long.MAX_VALUE) assertThat(res.retryAt()).isGreaterThanOrEqualTo(now);
                     }
                 } else if (a instanceof Settle s && !open.isEmpty()) {
@@ -218,7 +211,7 @@ class SharedWindowsPropertiesTest {
             }
             // with settlements that straddled a clock tick the recorded instant is a lower bound only; the
             // windows are checked exactly when none did (most runs), and the script's own sums below always
-            if (exact) for (Map.Entry<Integer, List<Ev>> e : byBucket.entrySet()) assertAllWindows(e.getValue(), limits, reset, "bucket " + e.getKey());
+            if (exact) for (Map.Entry<Integer, List<Ev>> e : byBucket.entrySet()) WindowOracle.assertAllWindows(e.getValue(), limits, reset, "bucket " + e.getKey());
             for (int t = 0; t < clients; t++) {
                 assertThat(links.get(0).connection().sync().hlen(links.get(0).prefix() + ":ri:client-" + t)).as("reservations left").isZero();
             }
@@ -232,57 +225,6 @@ class SharedWindowsPropertiesTest {
             RedisTestSupport.clean(links.get(0));
         } finally {
             for (RedisLink l : links) l.close();
-        }
-    }
-
-    static void assertWithinLimits(List<Ev> evs, long now, Limits limits, DailyReset reset, String bucket) {
-        for (Limits.Span span : Limits.Span.values()) {
-            long from = span == Limits.Span.DAY && reset.isCalendar() ? reset.dayStartMillis(now) - 1 : now - span.millis();
-            long req = 0, tok = 0;
-            for (Ev e : evs) if (e.in(from, now)) { req += e.requests; tok += e.tokens; }
-            long lr = limits.requests(span), lt = limits.tokens(span);
-            if (lr != Limits.NONE) assertThat(req).as("%s requests in %s window", bucket, span).isLessThanOrEqualTo(lr);
-            if (lt != Limits.NONE) assertThat(tok).as("%s tokens in %s window", bucket, span).isLessThanOrEqualTo(lt);
-        }
-    }
-
-    /** Refused: the exact oracle, counting one extra sub-bucket of history, must have had no room either. */
-    static void assertNoRoom(List<Ev> evs, long now, long tokens, Limits limits, DailyReset reset, int bucket) {
-        boolean room = true;
-        for (Limits.Span span : Limits.Span.values()) {
-            long slack = span.millis() / 24;
-            long from = span == Limits.Span.DAY && reset.isCalendar() ? reset.dayStartMillis(now) - 1 : now - span.millis() - slack;
-            long req = 1, tok = tokens;
-            for (Ev e : evs) if (e.in(from, now)) { req += e.requests; tok += e.tokens; }
-            long lr = limits.requests(span), lt = limits.tokens(span);
-            if (lr != Limits.NONE && req > lr || lt != Limits.NONE && tok > lt) room = false;
-        }
-        assertThat(room).as("refused although bucket %d had room at %s", bucket, Instant.ofEpochMilli(now)).isFalse();
-    }
-
-    static void assertAllWindows(List<Ev> evs, Limits limits, DailyReset reset, String bucket) {
-        List<Ev> sorted = new ArrayList<>(evs);
-        sorted.sort(java.util.Comparator.comparingLong(e -> e.at));
-        for (Limits.Span span : Limits.Span.values()) {
-            long lr = limits.requests(span), lt = limits.tokens(span);
-            if (lr == Limits.NONE && lt == Limits.NONE) continue;
-            boolean calendar = span == Limits.Span.DAY && reset.isCalendar();
-            int lo = 0;
-            long req = 0, tok = 0;
-            for (int hi = 0; hi < sorted.size(); hi++) {
-                Ev e = sorted.get(hi);
-                req += e.requests;
-                tok += e.tokens;
-                if (hi + 1 < sorted.size() && sorted.get(hi + 1).at == e.at) continue;
-                long from = calendar ? reset.dayStartMillis(e.at) - 1 : e.at - span.millis();
-                while (sorted.get(lo).at <= from) {
-                    req -= sorted.get(lo).requests;
-                    tok -= sorted.get(lo).tokens;
-                    lo++;
-                }
-                if (lr != Limits.NONE) assertThat(req).as("%s requests in %s window ending %s", bucket, span, Instant.ofEpochMilli(e.at)).isLessThanOrEqualTo(lr);
-                if (lt != Limits.NONE) assertThat(tok).as("%s tokens in %s window ending %s", bucket, span, Instant.ofEpochMilli(e.at)).isLessThanOrEqualTo(lt);
-            }
         }
     }
 }

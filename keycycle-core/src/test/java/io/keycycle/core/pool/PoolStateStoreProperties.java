@@ -1,5 +1,8 @@
 package io.keycycle.core.pool;
 
+import io.keycycle.core.testing.WindowOracle;
+import io.keycycle.core.testing.WindowOracle.Ev;
+
 import io.keycycle.core.ApiKey;
 import io.keycycle.core.DailyReset;
 import io.keycycle.core.KeycycleEvent;
@@ -57,22 +60,6 @@ public abstract class PoolStateStoreProperties {
 
     static final Instant START = Instant.parse("2026-11-28T22:30:00Z");
     static final ZoneId UTC = ZoneId.of("UTC");
-
-    /**
-     * One admitted request as the oracle sees it; values only ever decrease after admission. While
-     * it is {@code pending} (in flight) it counts in every window, however old; once it lands it
-     * counts at {@code at}.
-     */
-    static final class Ev {
-        long at;
-        long requests = 1;
-        long tokens;
-        boolean pending;
-        Ev(long at, long tokens) { this.at = at; this.tokens = tokens; }
-        static Ev inFlight(long at, long tokens) { Ev e = new Ev(at, tokens); e.pending = true; return e; }
-        boolean in(long from, long now) { return pending || at > from && at <= now; }
-        void land(long at) { this.at = at; pending = false; }
-    }
 
     public sealed interface Action permits Acquire, Settle, Release, Abandon, RateLimit, Advance { }
     public record Acquire(String model, long tokens) implements Action { }
@@ -150,7 +137,7 @@ public abstract class PoolStateStoreProperties {
                         evOf.put(l, ev);
                         byLeaseId.put(l.id(), ev);
                         open.add(l);
-                        assertWithinLimits(oracle.get(b), now, limits, reset, b);
+                        WindowOracle.assertWithinLimits(oracle.get(b), now, limits, reset, b);
                     } catch (NoAvailableKeyException e) {
                         assertNotTooConservative(pool, oracle, cooling, keys, acq, now, limits, reset, global);
                         if (e.retryAt() != null) assertThat(e.retryAt()).isAfterOrEqualTo(Instant.ofEpochMilli(now));
@@ -222,56 +209,7 @@ public abstract class PoolStateStoreProperties {
         for (ApiKey k : keys) {
             String b = k.scope() + "/" + (global ? "*" : acq.model());
             if (now < cooling.getOrDefault(b, 0L)) continue;
-            List<Ev> evs = oracle.getOrDefault(b, List.of());
-            boolean room = true;
-            for (Limits.Span span : Limits.Span.values()) {
-                long slack = span.millis() / PoolStateStore.SLOTS;
-                long from = span == Limits.Span.DAY && reset.isCalendar() ? reset.dayStartMillis(now) - 1 : now - span.millis() - slack;
-                long req = 1, tok = acq.tokens();
-                for (Ev e : evs) if (e.in(from, now)) { req += e.requests; tok += e.tokens; }
-                long lr = limits.requests(span), lt = limits.tokens(span);
-                if (lr != Limits.NONE && req > lr || lt != Limits.NONE && tok > lt) room = false;
-            }
-            assertThat(room).as("refused although bucket %s had room at %s", b, Instant.ofEpochMilli(now)).isFalse();
-        }
-    }
-
-    static void assertWithinLimits(List<Ev> evs, long now, Limits limits, DailyReset reset, String bucket) {
-        for (Limits.Span span : Limits.Span.values()) {
-            long from = span == Limits.Span.DAY && reset.isCalendar() ? reset.dayStartMillis(now) - 1 : now - span.millis();
-            long req = 0, tok = 0;
-            for (Ev e : evs) if (e.in(from, now)) { req += e.requests; tok += e.tokens; }
-            long lr = limits.requests(span), lt = limits.tokens(span);
-            if (lr != Limits.NONE) assertThat(req).as("%s requests in %s window", bucket, span).isLessThanOrEqualTo(lr);
-            if (lt != Limits.NONE) assertThat(tok).as("%s tokens in %s window", bucket, span).isLessThanOrEqualTo(lt);
-        }
-    }
-
-    /** Checks every window ending at every admission, in O(n) per span with two pointers. */
-    static void assertAllWindows(List<Ev> evs, Limits limits, DailyReset reset, String bucket) {
-        List<Ev> sorted = new ArrayList<>(evs);
-        sorted.sort(java.util.Comparator.comparingLong(e -> e.at));
-        for (Limits.Span span : Limits.Span.values()) {
-            long lr = limits.requests(span), lt = limits.tokens(span);
-            if (lr == Limits.NONE && lt == Limits.NONE) continue;
-            boolean calendar = span == Limits.Span.DAY && reset.isCalendar();
-            int lo = 0;
-            long req = 0, tok = 0;
-            for (int hi = 0; hi < sorted.size(); hi++) {
-                Ev e = sorted.get(hi);
-                req += e.requests;
-                tok += e.tokens;
-                // include every later event at the same instant before checking
-                if (hi + 1 < sorted.size() && sorted.get(hi + 1).at == e.at) continue;
-                long from = calendar ? reset.dayStartMillis(e.at) - 1 : e.at - span.millis();
-                while (sorted.get(lo).at <= from) {
-                    req -= sorted.get(lo).requests;
-                    tok -= sorted.get(lo).tokens;
-                    lo++;
-                }
-                if (lr != Limits.NONE) assertThat(req).as("%s requests in %s window ending %s", bucket, span, Instant.ofEpochMilli(e.at)).isLessThanOrEqualTo(lr);
-                if (lt != Limits.NONE) assertThat(tok).as("%s tokens in %s window ending %s", bucket, span, Instant.ofEpochMilli(e.at)).isLessThanOrEqualTo(lt);
-            }
+            WindowOracle.assertNoRoom(oracle.getOrDefault(b, List.of()), now, acq.tokens(), limits, reset, PoolStateStore.SLOTS, b);
         }
     }
 
@@ -346,7 +284,7 @@ public abstract class PoolStateStoreProperties {
         assertThat(errors).isEmpty();
         Map<String, List<Ev>> byBucket = new HashMap<>();
         for (Admitted a : admitted) byBucket.computeIfAbsent(a.bucket(), x -> new ArrayList<>()).add(new Ev(a.at(), a.tokens()));
-        for (Map.Entry<String, List<Ev>> e : byBucket.entrySet()) assertAllWindows(e.getValue(), limits, reset, e.getKey());
+        for (Map.Entry<String, List<Ev>> e : byBucket.entrySet()) WindowOracle.assertAllWindows(e.getValue(), limits, reset, e.getKey());
         for (KeyPool pool : pools) assertThat(pool.openLeases()).isZero();
     }
 }
