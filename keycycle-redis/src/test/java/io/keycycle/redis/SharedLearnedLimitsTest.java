@@ -194,4 +194,66 @@ class SharedLearnedLimitsTest {
         return KeyPool.builder(TestPools.spec("p")).keys(TestPools.keys("p", 1)).limits(limits).profile(TestPools.statusProfile("p"))
                 .clock(EngineClock.system()).stateStore(c.stateStore()).build();
     }
+
+    /**
+     * A limit learned while Redis does not answer (degraded mode) is written when it answers again,
+     * so an instance joining afterwards holds it too. On a redis-server of the test's own, made
+     * unresponsive for 3 s by a spinning script.
+     */
+    @Test
+    void aLimitLearnedWhileRedisDidNotAnswerIsSharedOnceItAnswersAgain() throws Exception {
+        assumeTrue(io.keycycle.redis.testing.PrivateRedis.installed() || RedisTestSupport.servicesRequired(), "redis-server is not installed");
+        try (io.keycycle.redis.testing.PrivateRedis redis = io.keycycle.redis.testing.PrivateRedis.start(null)) {
+            java.util.function.Function<String, RedisCluster> join = id -> {
+                RedisCluster c = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId(id)
+                        .withTimings(java.time.Duration.ofMillis(200), java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(2)),
+                        EngineClock.system());
+                closing.add(c);
+                return c;
+            };
+            Limits table = new Limits(Limits.NONE, Limits.NONE, 1000, Limits.NONE, Limits.NONE, Limits.NONE);
+            RedisCluster a = join.apply("a");
+            KeyPool poolA = pool(a, table);
+            poolA.acquire("m1", 1).release();
+
+            java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
+            Thread sleeper = new Thread(() -> {
+                io.lettuce.core.RedisClient c = io.lettuce.core.RedisClient.create(io.lettuce.core.RedisURI.create(redis.url()));
+                try (var conn = c.connect()) {
+                    conn.setTimeout(java.time.Duration.ofSeconds(10));
+                    connected.countDown();
+                    conn.sync().eval("local t0 = redis.call('TIME') local now = t0 "
+                            + "while (now[1] - t0[1]) * 1000000 + (now[2] - t0[2]) < 3000000 do now = redis.call('TIME') end return 1",
+                            io.lettuce.core.ScriptOutputType.INTEGER);
+                } finally {
+                    c.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(1));
+                }
+            });
+            sleeper.start();
+            connected.await();
+            Thread.sleep(300);
+            Lease l = poolA.acquire("m1", 1);
+            assertThat(a.mode()).isEqualTo("degraded");
+            l.report(Outcome.success(Usage.of(1, 0)).withObservations(List.of(new RateLimitObservation(Limits.Metric.RPD, 3, -1, null))));
+            assertThat(poolA.learnedLimits()).as("adopted locally at once").hasSize(1);
+            sleeper.join();
+            await().atMost(10, TimeUnit.SECONDS).until(() -> a.mode().equals("shared"));
+
+            KeyPool poolB = pool(join.apply("b"), table);
+            assertThat(admitted(poolB, "m1")).as("B under the learned rpd of 3, A's call replayed").isEqualTo(2);
+            assertThat(poolB.learnedLimits()).extracting(LearnedLimit::describe).singleElement().asString().startsWith("rpd 1000 → 3, learned from p ");
+        }
+    }
+
+    static int admitted(KeyPool pool, String model) {
+        List<Lease> held = new ArrayList<>();
+        try {
+            while (held.size() < 50) held.add(pool.acquire(model, 1));
+        } catch (NoAvailableKeyException refused) {
+            // the cap
+        } finally {
+            held.forEach(Lease::release);
+        }
+        return held.size();
+    }
 }
