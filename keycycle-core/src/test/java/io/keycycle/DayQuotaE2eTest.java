@@ -120,6 +120,51 @@ class DayQuotaE2eTest {
         }
     }
 
+    /**
+     * OpenRouter's per-model daily 429 ({@code per-model-per-day}, {@code openrouter_per_model_daily})
+     * holds that model alone until its {@code X-RateLimit-Reset}; the account's other models serve.
+     */
+    @Test
+    void openRouterPerModelDaily429ParksThatModelOnlyUntilItsResetHeader() {
+        ManualClock clock = new ManualClock(T0);
+        E2e.Recorder rec = new E2e.Recorder();
+        String capped = "openai/gpt-4o-mini", other = "anthropic/claude-3.5-haiku";
+        SimProvider openrouter = SimProvider.openrouter()
+                .key(E2e.secret("openrouter", 1), "account-a").key(E2e.secret("openrouter", 2), "account-a")
+                .model(capped, SimLimits.UNLIMITED.rpd(2)).model(other, SimLimits.UNLIMITED).build();
+        String yaml = E2e.yaml(List.of("openrouter/*=" + GENEROUS, "openrouter/" + capped + "=" + GENEROUS, "openrouter/" + other + "=" + GENEROUS));
+        Instant reset = Instant.parse("2026-03-11T00:00:00Z");
+        try (Simulator sim = Simulator.builder().provider(openrouter).clock(E2e.simClock(clock)).build().start();
+             Keycycle kc = E2e.keycycle(sim, yaml).keys("openrouter", E2e.keys("openrouter", "account-a", "account-a"))
+                     .clock(clock).listener(rec).build()) {
+            kc.chat("openrouter/" + capped, E2e.chat("one"), CallSpec.defaults());
+            kc.chat("openrouter/" + capped, E2e.chat("two"), CallSpec.defaults());
+            assertThatThrownBy(() -> kc.chat("openrouter/" + capped, E2e.chat("three"), CallSpec.defaults()))
+                    .isInstanceOfSatisfying(RateLimitException.class, e -> {
+                        assertThat(e.attempts()).as("the account's other key shares the model's day: not tried").hasSize(1);
+                        assertThat(e.lastOutcome().kind()).isEqualTo(OutcomeKind.QUOTA_EXHAUSTED);
+                        assertThat(e.lastOutcome().reason()).contains("per-model daily limit");
+                    });
+            assertThat(sim.stats().total("openrouter").day429()).isEqualTo(1);
+            assertThat(rec.states("openrouter", KeyState.PARKED)).singleElement().satisfies(p -> {
+                assertThat(p.scope()).isEqualTo("account-a");
+                assertThat(p.model()).as("this model only").isEqualTo(capped);
+                assertThat(p.until()).as("X-RateLimit-Reset").isEqualTo(reset);
+            });
+
+            long before = sim.stats().totalRequests();
+            assertThatThrownBy(() -> kc.chat("openrouter/" + capped, E2e.chat("again"), CallSpec.defaults()))
+                    .isInstanceOfSatisfying(NoAvailableKeyException.class, e -> assertThat(e.retryAt()).isEqualTo(reset));
+            assertThat(sim.stats().totalRequests()).as("refused locally").isEqualTo(before);
+            assertThat(kc.chat("openrouter/" + other, E2e.chat("another model"), CallSpec.defaults()).value().status())
+                    .as("the account's other models are not held").isEqualTo(200);
+            assertThat(sim.stats().total429()).isEqualTo(1);
+
+            clock.set(reset.toEpochMilli());
+            assertThat(kc.chat("openrouter/" + capped, E2e.chat("a new day"), CallSpec.defaults()).value().status()).isEqualTo(200);
+        }
+    }
+
     @Test
     void cerebrasPerDay429ParksTheOrganisationAndModelForADay() {
         ManualClock clock = new ManualClock(T0);

@@ -89,4 +89,44 @@ class ProviderSignalsE2eTest {
             assertThat(kc.chat("groq", E2e.chat("hi"), CallSpec.defaults()).model()).isEqualTo("openai/gpt-oss-120b");
         }
     }
+
+    /**
+     * OpenRouter's request-shaped 404 ("No endpoints found that support tool use"): the request asks
+     * for something no endpoint of the model serves. The answer goes back to the caller as it came,
+     * after one attempt; the model stays available and every key stays ready — the same model without
+     * tools is served at once.
+     */
+    @Test
+    void openRoutersNoToolSupport404GoesBackToTheCallerAndChangesNoPoolState() {
+        String model = "openai/gpt-4o-mini";
+        E2e.Recorder rec = new E2e.Recorder();
+        try (Simulator sim = Simulator.builder().provider(SimProvider.openrouter().fakeKeys(2, "acct")
+                     .model(model, SimLimits.UNLIMITED).noToolSupport(model).build()).build().start();
+             Keycycle kc = E2e.keycycle(sim, E2e.unlimited("openrouter/*", "openrouter/" + model))
+                     .keys("openrouter", E2e.keys("openrouter", "acct", "acct")).listener(rec).build()) {
+            ObjectNode withTools = E2e.chat("what is the weather in Oslo?");
+            withTools.putArray("tools").addObject().put("type", "function").putObject("function").put("name", "get_weather")
+                    .putObject("parameters").put("type", "object");
+
+            RateLimitException e = catchThrowableOfType(
+                    () -> kc.chat("openrouter/" + model, withTools, CallSpec.defaults()), RateLimitException.class);
+            assertThat(e.attempts()).as("not retried on the account's other key").hasSize(1);
+            assertThat(e.lastOutcome().kind()).isEqualTo(OutcomeKind.REQUEST_INVALID);
+            assertThat(e.lastOutcome().status()).isEqualTo(404);
+            assertThat(e.getCause()).isInstanceOfSatisfying(io.keycycle.core.ProviderHttpException.class, h -> {
+                assertThat(h.statusCode()).isEqualTo(404);
+                assertThat(h.body()).contains("No endpoints found that support tool use");
+            });
+            assertThat(sim.stats().total("openrouter").requests()).isEqualTo(1);
+
+            PoolSnapshot snap = kc.pool("openrouter").snapshot();
+            assertThat(snap.keys()).allSatisfy(k -> assertThat(k.state()).as(k.fingerprint()).isEqualTo(KeyState.READY));
+            assertThat(snap.models()).noneSatisfy(m -> assertThat(m.unavailable() || m.backoffUntil() != null).isTrue());
+            assertThat(rec.of(io.keycycle.core.KeycycleEvent.StateChanged.class, x -> true)).as("no state changed").isEmpty();
+            io.keycycle.core.PoolAvailability a = kc.pool("openrouter").availability(model, 10);
+            assertThat(a.cooling() + a.parked() + a.disabled()).isZero();
+
+            assertThat(kc.chat("openrouter/" + model, E2e.chat("no tools this time"), CallSpec.defaults()).value().status()).isEqualTo(200);
+        }
+    }
 }

@@ -36,7 +36,7 @@ import java.util.Optional;
         footerHeading = "%nExamples:%n",
         footer = {
                 "  keycycle chat \"Say hello in French\"",
-                "  keycycle chat --model groq/llama-3.1-8b-instant \"What is 2+2?\"",
+                "  keycycle chat --model groq/openai/gpt-oss-20b \"What is 2+2?\"",
                 "  keycycle chat --model fast --stream --max-tokens 200 \"Write a haiku\"",
                 "  echo \"Summarise this\" | keycycle chat -",
                 "  keycycle chat --db none --model gemini \"ping\"      (no database)"})

@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 import java.time.Duration;
 
 /**
- * {@code keycycle clear-model groq/llama-3.3-70b-versatile}: forgets that the provider reported a
+ * {@code keycycle clear-model groq/openai/gpt-oss-120b}: forgets that the provider reported a
  * model gone, so the next process that starts on this database admits it at once instead of waiting
  * for its re-check. A running gateway is cleared through {@code POST /admin/models/{provider}/clear}.
  */
@@ -22,18 +22,18 @@ import java.time.Duration;
                         + "POST /admin/models/{provider}/clear."},
         footerHeading = "%nExamples:%n",
         footer = {
-                "  keycycle clear-model groq/llama-3.3-70b-versatile",
+                "  keycycle clear-model groq/openai/gpt-oss-120b",
                 "  keycycle clear-model openrouter/deepseek/deepseek-r1:free --db jdbc:sqlite:./test.db"})
 final class ClearModelCommand extends KeycycleCommand {
 
-    @Parameters(index = "0", paramLabel = "PROVIDER/MODEL", description = "The provider and the model, e.g. groq/llama-3.3-70b-versatile.")
+    @Parameters(index = "0", paramLabel = "PROVIDER/MODEL", description = "The provider and the model, e.g. groq/openai/gpt-oss-120b.")
     String target;
 
     @Override
     protected int execute() {
         int slash = target == null ? -1 : target.indexOf('/');
         if (slash <= 0 || slash == target.length() - 1) {
-            throw new CliFailure("clear-model needs PROVIDER/MODEL (e.g. groq/llama-3.3-70b-versatile), got '" + target + "'");
+            throw new CliFailure("clear-model needs PROVIDER/MODEL (e.g. groq/openai/gpt-oss-120b), got '" + target + "'");
         }
         String provider = target.substring(0, slash).trim().toLowerCase(java.util.Locale.ROOT);
         String model = target.substring(slash + 1).trim();

@@ -22,8 +22,8 @@ import java.util.Map;
 final class DemoWorld implements AutoCloseable {
 
     static final String CEREBRAS_MODEL = "gpt-oss-120b";
-    static final String GROQ_FAST = "llama-3.1-8b-instant";
-    static final String GROQ_STRONG = "llama-3.3-70b-versatile";
+    static final String GROQ_FAST = "openai/gpt-oss-20b";
+    static final String GROQ_STRONG = "openai/gpt-oss-120b";
     static final String GEMINI_MODEL = "gemini-2.5-flash";
     static final String OPENROUTER_MODEL = "meta-llama/llama-3.3-70b-instruct:free";
 

@@ -42,8 +42,9 @@ class DashboardBrowserTest {
 
     @BeforeAll
     static void start() {
-        sim = Simulator.builder().provider(SimProvider.groq().fakeKeys(3).model(MODEL, SimLimits.UNLIMITED.rpm(2)).build()).build().start();
-        gw = TestGateway.start(TestGateway.keycycle(sim, 3, "rpm: 4, tpm: 6000", null).build());
+        // Groq's headers say 50 a day where the table says 1,000: learned on the first answer of each scope
+        sim = Simulator.builder().provider(SimProvider.groq().fakeKeys(3).model(MODEL, SimLimits.UNLIMITED.rpm(2).rpd(50)).build()).build().start();
+        gw = TestGateway.start(TestGateway.keycycle(sim, 3, "rpm: 4, rpd: 1000, tpm: 6000", null).build());
         assertThat(gw.post("/admin/keys/groq/3/disable", "{\"reason\":\"dashboard check\"}").statusCode()).isEqualTo(200);
         for (int i = 0; i < 6; i++) gw.chat(TARGET, "dashboard traffic " + i);   // the simulator allows 2 per key: some 429s
         gw.chat("groq/" + MODEL, "dashboard traffic " + 7);
@@ -100,6 +101,21 @@ class DashboardBrowserTest {
         assertThat(bars).isGreaterThanOrEqualTo(4);
         assertThat(dom).containsPattern("rpm [1-9] / 4");
         assertThat(dom).contains("<span class=\"out SUCCESS\">SUCCESS</span>").contains("<span class=\"out RATE_LIMITED\">RATE_LIMITED</span>");
+    }
+
+    @Test
+    void theDashboardShowsTheLimitsLearnedFromTheProvider() throws Exception {
+        String dom = run(List.of("--dump-dom", gw.gateway.url() + "/?poll"));
+        JsonNode learned = json(gw.get("/api/state")).path("learned_limits");
+        assertThat(learned.size()).as("one per scope that answered (keys 1 and 2; key 3 is disabled)").isGreaterThanOrEqualTo(1);
+        assertThat(dom).as("the learned-limits table").contains("<table id=\"learned\">");
+        String learnedTable = dom.substring(dom.indexOf("<table id=\"learned\">"), dom.indexOf("</table>", dom.indexOf("<table id=\"learned\">")));
+        for (JsonNode l : learned) {
+            assertThat(l.path("text").asText()).startsWith("rpd 1000 → 50, learned from groq 20");
+            assertThat(learnedTable).contains("data-learned=\"groq/" + l.path("scope").asText() + "/" + MODEL + "/rpd\"")
+                    .contains(l.path("text").asText());
+        }
+        assertThat(learnedTable).doesNotContain("none: every limit in force");
     }
 
     @Test

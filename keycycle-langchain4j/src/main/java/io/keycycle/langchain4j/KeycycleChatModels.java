@@ -13,7 +13,7 @@ import java.util.Objects;
  * <pre>{@code
  * KeycycleChatModels models = KeycycleChatModels.of(Keycycle.fromEnv());
  * ChatModel fast  = models.chatModel("fast");                          // a tier from keycycle.yaml
- * ChatModel groq  = models.chatModel("groq", "llama-3.1-8b-instant");   // provider and model
+ * ChatModel groq  = models.chatModel("groq", "openai/gpt-oss-20b");     // provider and model
  * StreamingChatModel live = models.streamingChatModel("strong");
  * ChatModel patient = models.builder("strong").waitForKey(true).timeout(Duration.ofSeconds(30)).build();
  * }</pre>

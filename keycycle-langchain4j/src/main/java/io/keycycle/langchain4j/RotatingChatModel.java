@@ -23,7 +23,7 @@ import java.util.List;
  * <pre>{@code
  * ChatModel model = RotatingChatModel.builder()
  *         .keycycle(keycycle)
- *         .target("fast")              // or "groq", or "groq/llama-3.3-70b-versatile"
+ *         .target("fast")              // or "groq", or "groq/openai/gpt-oss-120b"
  *         .estimatedTokens(1000)       // get_model(estimated_tokens=1000, …)
  *         .waitForKey(true)            //          wait=True
  *         .timeout(Duration.ofSeconds(10))   //    timeout=10

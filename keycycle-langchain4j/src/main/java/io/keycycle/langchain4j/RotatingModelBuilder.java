@@ -59,7 +59,7 @@ public abstract sealed class RotatingModelBuilder<B extends RotatingModelBuilder
 
     /**
      * What to call (required): a tier ({@code "fast"}), {@code provider/model}
-     * ({@code "groq/llama-3.3-70b-versatile"}), a provider ({@code "groq"}, its default model) or a bare
+     * ({@code "groq/openai/gpt-oss-120b"}), a provider ({@code "groq"}, its default model) or a bare
      * model one provider serves. Checked against the engine's routes when the model is built. The
      * target decides the model: a {@code modelName} in a request's parameters is replaced.
      */

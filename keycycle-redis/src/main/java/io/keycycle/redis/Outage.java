@@ -177,6 +177,7 @@ final class Outage {
         }
         if (n + p > 0) log.info("replayed {} local usage record(s) and {} settlement(s) into Redis", n, p);
         pushHolds(clock.millis()); // holds learned while degraded (never shortening: safe to send again)
+        store.pushLearnedMeanwhile();
     }
 
     private void pushHolds(long now) {
@@ -207,6 +208,7 @@ final class Outage {
             slots++;
         }
         pushHolds(now);
+        store.forgetLearnedMeanwhile();
         for (RedisBucket b : store.allBuckets()) {
             for (LearnedLimit l : b.learned().values()) store.writeLearned(b, l);
         }

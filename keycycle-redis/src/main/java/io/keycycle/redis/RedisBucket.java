@@ -222,12 +222,18 @@ final class RedisBucket implements PoolStateStore.Bucket {
         if (adopt(l)) store.writeLearned(this, l);
     }
 
-    /** Adopts a learned limit (from here or another instance); true when it changed something. */
+    /**
+     * Adopts a learned limit (from here or another instance); true when it changed something. The
+     * local "nothing fits before …" hint and the cached refusal were computed under the old limit:
+     * they go (a raised limit frees capacity at once; a lower one is enforced by the script anyway).
+     */
     synchronized boolean adopt(PoolStateStore.LearnedLimit l) {
         PoolStateStore.LearnedLimit old = learned.get(l.metric());
         if (old != null && old.value() == l.value()) return false;
         learned.put(l.metric(), l);
         applyLearned();
+        hint = 0;
+        refusedAt = Long.MIN_VALUE;
         return true;
     }
 

@@ -46,6 +46,8 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     private final OwnUsage own = new OwnUsage();
     private final Outage outage;
     private final FleetNews news;
+    /** Learned limits adopted while writes to Redis were blocked or failed, by bucket and metric. */
+    private final Map<RedisBucket, Map<Limits.Metric, LearnedLimit>> learnedMeanwhile = new ConcurrentHashMap<>();
     /** True until the first admission: usage recorded meanwhile is this instance's store being replayed. */
     private volatile boolean hydrating = true;
 
@@ -212,15 +214,39 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     }
 
     void writeLearned(RedisBucket b, LearnedLimit l) {
-        if (outage.writesBlocked()) return;
+        if (outage.writesBlocked()) {
+            learnedMeanwhile(b, l); // written when Redis answers again (see pushLearnedMeanwhile)
+            return;
+        }
         try {
             String v = l.metric().key() + "|" + l.value() + "|" + l.at().toEpochMilli() + "|" + (l.source() == null ? "" : l.source());
             windows.state(windows.stateHash(b.id().provider()), "l:" + b.ref().key() + ":" + l.metric().key(), v,
                     "learn|" + b.id().provider() + "|" + b.ref().key() + "|" + v);
         } catch (RuntimeException e) {
+            learnedMeanwhile(b, l);
             trouble(e);
         }
     }
+
+    private void learnedMeanwhile(RedisBucket b, LearnedLimit l) {
+        learnedMeanwhile.computeIfAbsent(b, x -> new ConcurrentHashMap<>()).put(l.metric(), l);
+    }
+
+    /**
+     * Back to shared mode: the limits learned while Redis did not answer are written, each only if
+     * it is still the one in force here (another instance's newer one, heard meanwhile, wins).
+     */
+    void pushLearnedMeanwhile() {
+        for (RedisBucket b : java.util.List.copyOf(learnedMeanwhile.keySet())) {
+            Map<Limits.Metric, LearnedLimit> ls = learnedMeanwhile.remove(b);
+            if (ls == null) continue;
+            Map<Limits.Metric, LearnedLimit> now = b.learned();
+            for (LearnedLimit l : ls.values()) if (l.equals(now.get(l.metric()))) writeLearned(b, l);
+        }
+    }
+
+    /** Redis was re-seeded with every learned limit: nothing is left to write. */
+    void forgetLearnedMeanwhile() { learnedMeanwhile.clear(); }
 
     // ------------------------------------------------------------------ usage bookkeeping
 

@@ -13,7 +13,7 @@ import java.util.Objects;
  * starter registers one as a bean; the tiers of {@code keycycle.tiers.*} are also beans already.
  *
  * <pre>{@code
- * @Bean ChatModel groq(KeycycleChatModels models) { return models.chatModel("groq", "llama-3.3-70b-versatile"); }
+ * @Bean ChatModel groq(KeycycleChatModels models) { return models.chatModel("groq", "openai/gpt-oss-120b"); }
  * @Bean ChatModel patient(KeycycleChatModels models) {
  *     return models.builder("strong").waitForKey(true).timeout(Duration.ofSeconds(30)).build();
  * }

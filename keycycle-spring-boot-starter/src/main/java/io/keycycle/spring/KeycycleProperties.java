@@ -39,7 +39,7 @@ public class KeycycleProperties {
 
     /**
      * Tiers: ordered provider/model candidates, tried in turn when one is exhausted. Each tier also
-     * becomes a ChatModel bean qualified by its name, e.g. keycycle.tiers.fast=cerebras/gpt-oss-120b,groq/llama-3.1-8b-instant.
+     * becomes a ChatModel bean qualified by its name, e.g. keycycle.tiers.fast=cerebras/gpt-oss-120b,groq/openai/gpt-oss-20b.
      */
     private Map<String, List<String>> tiers = new LinkedHashMap<>();
 

@@ -37,8 +37,8 @@ import java.util.TreeMap;
  * </ol>
  * {@link io.keycycle.core.ResolvedLimits#sources()} names the rule behind each metric, e.g.
  * {@code per-key override providers.groq.keys.3}, {@code key tier providers.gemini.key-tiers.paid},
- * {@code user file providers.groq.models.llama-3.3-70b-versatile}, {@code built-in groq 2026-08-08},
- * {@code provider default built-in openrouter 2026-10-17}, {@code global default}.
+ * {@code user file providers.groq.models.openai/gpt-oss-120b}, {@code built-in groq 2026-11-30},
+ * {@code provider default built-in openrouter 2026-11-30}, {@code global default}.
  *
  * <p>An unknown model is a {@link ConfigurationException} unless the provider allows unknown
  * models ({@code allow-unknown-models: true}). Models are data: adding one under

@@ -18,21 +18,21 @@ import java.util.Objects;
  * providers:
  *   groq:
  *     base-url: http://127.0.0.1:9001/openai/v1
- *     default-model: llama-3.3-70b-versatile
+ *     default-model: openai/gpt-oss-120b
  *     allow-unknown-models: false
  *     models:
- *       llama-3.3-70b-versatile: { rpm: 30, rph: 900, rpd: 1000, tpm: 12000, tph: 100000, tpd: 100000 }
+ *       openai/gpt-oss-120b: { rpm: 30, rph: unlimited, rpd: 1000, tpm: 8000, tph: unlimited, tpd: 200000 }
  *       "*": { rpm: 20 }                      # the provider default
  *     keys:                                   # by 1-based index or fingerprint
  *       3: { scope: org-b, limits: { rpm: 10 } }
- *       3f9a1c07…wxyz: { tier: paid, models: { llama-3.3-70b-versatile: { rpd: 5000 } } }
+ *       3f9a1c07…wxyz: { tier: paid, models: { openai/gpt-oss-120b: { rpd: 5000 } } }
  *     key-tiers:
  *       paid: { limits: { rpm: 1000 }, scopes: [org-c] }
  *   openrouter:
  *     strategy: global                        # per-model (default) | global
  *     daily-reset: midnight UTC               # sliding | midnight <zone>
  * tiers:
- *   fast: [cerebras/gpt-oss-120b, groq/llama-3.1-8b-instant]
+ *   fast: [cerebras/gpt-oss-120b, groq/openai/gpt-oss-20b]
  * selection: headroom                         # headroom | round-robin | first-fit
  * gateway: { host: 127.0.0.1, port: 8787, tokens: [${KEYCYCLE_GATEWAY_TOKEN}], max-body-bytes: 10M }
  * database: { url: ${KEYCYCLE_DB_URL:-} }

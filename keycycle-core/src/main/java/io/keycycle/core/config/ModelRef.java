@@ -25,7 +25,7 @@ public record ModelRef(String provider, String model) {
         String t = ref == null ? "" : ref.trim();
         int slash = t.indexOf('/');
         if (slash <= 0 || slash == t.length() - 1) {
-            throw new ConfigurationException("'" + t + "' is not provider/model (e.g. groq/llama-3.3-70b-versatile)");
+            throw new ConfigurationException("'" + t + "' is not provider/model (e.g. groq/openai/gpt-oss-120b)");
         }
         return new ModelRef(t.substring(0, slash).toLowerCase(Locale.ROOT), t.substring(slash + 1));
     }

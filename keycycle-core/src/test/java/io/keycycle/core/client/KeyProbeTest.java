@@ -87,6 +87,40 @@ class KeyProbeTest {
         assertThat(limited.organisation()).as("OpenRouter's key label").isEqualTo("…0002");
     }
 
+    /**
+     * Groq names the organisation only in the text of its errors ("… in organization `org_…` service
+     * tier …"); its {@code /models} carries no organisation header. A key whose probe is rate-limited
+     * reports that organisation. The answer comes over real HTTP from a stub serving Groq's 429 as
+     * the simulator words it (the simulator's {@code /models} itself is never rate-limited).
+     */
+    @Test
+    void groqsOrganisationIsReadFromTheTextOfItsErrors() throws Exception {
+        String body = "{\"error\":{\"message\":\"Rate limit reached for model `openai/gpt-oss-120b` in organization "
+                + "`org_01jexampleorg7q` service tier `on_demand` on requests per minute (RPM): Limit 30, Used 30, Requested 1. "
+                + "Please try again in 2s.\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}";
+        com.sun.net.httpserver.HttpServer stub = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/openai/v1/models", ex -> {
+            byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("content-type", "application/json");
+            ex.getResponseHeaders().add("retry-after", "2");
+            ex.sendResponseHeaders(429, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        stub.start();
+        try {
+            KeyProbe.Result r = KeyProbe.create("groq", URI.create("http://127.0.0.1:" + stub.getAddress().getPort() + "/openai/v1"))
+                    .probe(key("groq", 1), NOW);
+            assertThat(r.health()).isEqualTo(Health.RATE_LIMITED);
+            assertThat(r.status()).isEqualTo(429);
+            assertThat(r.organisation()).isEqualTo("org_01jexampleorg7q");
+        } finally {
+            stub.stop(0);
+        }
+        // a working key's /models names no organisation: none is made up
+        assertThat(probe("groq").probe(key("groq", 1), NOW).organisation()).isNull();
+    }
+
     @Test
     void noAnswerIsUnreachable() throws Exception {
         KeyProbe.Result r = KeyProbe.create("groq", URI.create("http://127.0.0.1:1/openai/v1")).probe("gsk_x", NOW);

@@ -54,7 +54,7 @@ public class AgentOnTierExample {
             // --8<-- [start:snippet]
             KeycycleConfig config = KeycycleConfig.parse("""
                     tiers:
-                      fast: [cerebras/gpt-oss-120b, groq/llama-3.1-8b-instant]
+                      fast: [cerebras/gpt-oss-120b, groq/openai/gpt-oss-20b]
                     """, env, "keycycle.yaml");
             try (Keycycle keycycle = Keycycle.builder().env(env).config(config).build()) {
                 Assistant assistant = AiServices.builder(Assistant.class)

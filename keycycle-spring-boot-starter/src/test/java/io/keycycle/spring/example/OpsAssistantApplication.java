@@ -11,7 +11,7 @@ import org.springframework.context.annotation.Bean;
  * Keycycle needs comes from properties and the environment:
  *
  * <pre>
- * keycycle.tiers.fast=cerebras/gpt-oss-120b,groq/llama-3.1-8b-instant
+ * keycycle.tiers.fast=cerebras/gpt-oss-120b,groq/openai/gpt-oss-20b
  * NUM_CEREBRAS=3, CEREBRAS_API_KEY_1..3, NUM_GROQ=3, GROQ_API_KEY_1..3
  * </pre>
  */

@@ -55,7 +55,7 @@ class OpsAssistantExampleTest {
     @DynamicPropertySource
     static void environment(DynamicPropertyRegistry r) {
         SimulatorEnv.keys(SIM, 3, ProviderKind.CEREBRAS, ProviderKind.GROQ).forEach((k, v) -> r.add(k, () -> v));
-        r.add("keycycle.tiers.fast", () -> "cerebras/gpt-oss-120b,groq/llama-3.1-8b-instant");
+        r.add("keycycle.tiers.fast", () -> "cerebras/gpt-oss-120b,groq/openai/gpt-oss-20b");
         r.add("keycycle.database.url", () -> "jdbc:sqlite:" + DB);
     }
 
