@@ -251,6 +251,8 @@ final class Dashboard {
             so.put("healthy", h.healthy());
             so.put("queue_depth", h.queueDepth());
             so.put("journal_events", h.journalEvents());
+            so.put("memory_events", h.memoryEvents());
+            so.put("full", h.full());
             so.put("events_written", h.eventsWritten());
             so.put("last_error", h.lastError());
             StorageInfo info = storage(now.toEpochMilli());

@@ -205,7 +205,7 @@ public final class KeycycleGateway implements AutoCloseable {
     private Router router() {
         Router r = Router.router(vertx);
         ClientAuth auth = new ClientAuth(tokens, edge.adminTokens(), edge.queryToken());
-        ChatEndpoint chat = new ChatEndpoint(keycycle, upstream, callSpec, metrics);
+        ChatEndpoint chat = new ChatEndpoint(keycycle, upstream, callSpec, metrics, store);
         AdminEndpoint admin = new AdminEndpoint(keycycle);
         Health health = new Health(keycycle, store, auth);
         r.route().handler(metrics::timeRequest);
