@@ -39,7 +39,7 @@ import java.util.Map;
  *       {@code other}, route the matched route or {@code other}: client input never makes a new series)</li>
  *   <li>{@code keycycle_gateway_connections_refused_total} (connections over {@code gateway.max-connections})</li>
  *   <li>{@code keycycle_gateway_overloaded_total{limit}}: requests answered 503 at a load limit
- *       ({@code streams}, {@code in-flight}, {@code upstream-connections}, {@code store}: the store is
+ *       ({@code streams}, {@code in-flight}, {@code upstream-connections}, {@code dashboard}, {@code store}: the store is
  *       {@linkplain KeycycleStore#full() full})</li>
  *   <li>gauges {@code keycycle_quota_exhaustion_seconds{provider,scope,model,metric}} (only daily limits that run
  *       out before their reset at the recent rate) and {@code keycycle_quota_remaining_ratio{provider,scope,model,metric}}</li>
