@@ -5,6 +5,7 @@ import io.keycycle.Keycycle;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.config.GatewayConfig;
 import io.keycycle.core.config.GatewayEdge;
+import io.keycycle.core.config.GatewayLimits;
 import io.keycycle.store.KeycycleStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
@@ -429,13 +430,17 @@ public final class KeycycleGateway implements AutoCloseable {
             return this;
         }
 
-        /** Host, port, tokens and body limit from the {@code gateway:} section of keycycle.yaml. */
+        /** Host, port, tokens, edge and upstream limits from the {@code gateway:} section of keycycle.yaml. */
         public Builder config(GatewayConfig c) {
             Objects.requireNonNull(c, "config");
             GatewayEdge e = c.edge();
+            GatewayLimits l = c.limits();
             return host(c.host()).port(c.port()).tokens(c.tokens()).maxBodyBytes(c.maxBodyBytes())
                     .adminTokens(e.adminTokens()).allowedHosts(e.allowedHosts()).queryToken(e.queryToken())
-                    .idleTimeoutSeconds(e.idleTimeoutSeconds()).maxHeaderBytes(e.maxHeaderBytes()).maxConnections(e.maxConnections());
+                    .idleTimeoutSeconds(e.idleTimeoutSeconds()).maxHeaderBytes(e.maxHeaderBytes()).maxConnections(e.maxConnections())
+                    .streamIdleTimeout(l.streamIdleTimeout()).streamDeadline(l.streamDeadline())
+                    .maxUpstreamBodyBytes(l.maxUpstreamBodyBytes()).maxSseLineBytes(l.maxSseLineBytes())
+                    .maxStreams(l.maxStreams()).maxInFlight(l.maxInFlight());
         }
 
         /**
