@@ -71,6 +71,36 @@ final class ServeCommand extends KeycycleCommand {
                     + "(redis://[:password@]host[:port][/db]; default: $KEYCYCLE_REDIS_URL, else cluster.redis-url of the file).")
     String redis;
 
+    @Option(names = "--max-streams", paramLabel = "N",
+            description = "Streams served at once; one more is answered 503 with Retry-After (default: gateway.max-streams "
+                    + "of the file, else 2048).")
+    Integer maxStreams;
+
+    @Option(names = "--max-in-flight", paramLabel = "N",
+            description = "Plain requests in flight at once; one more is answered 503 with Retry-After (default: "
+                    + "gateway.max-in-flight of the file, else 8192).")
+    Integer maxInFlight;
+
+    @Option(names = "--stream-idle-timeout", paramLabel = "DURATION", converter = Durations.class,
+            description = "Longest silence between two chunks of an upstream stream, the first included, e.g. 90s "
+                    + "(default: gateway.stream-idle-timeout of the file, else 120s).")
+    java.time.Duration streamIdleTimeout;
+
+    @Option(names = "--stream-deadline", paramLabel = "DURATION", converter = Durations.class,
+            description = "Longest an upstream stream may run in total, e.g. 10m (default: gateway.stream-deadline "
+                    + "of the file, else 30m).")
+    java.time.Duration streamDeadline;
+
+    @Option(names = "--max-upstream-body-bytes", paramLabel = "SIZE", converter = Sizes.class,
+            description = "Largest upstream body buffered (a plain answer, an error), e.g. 16MiB; at least 1024 "
+                    + "(default: gateway.max-upstream-body-bytes of the file, else 32MiB).")
+    Long maxUpstreamBodyBytes;
+
+    @Option(names = "--max-sse-line-bytes", paramLabel = "SIZE", converter = Sizes.class,
+            description = "Longest line of an upstream event stream, e.g. 1MiB; at least 1024 (default: "
+                    + "gateway.max-sse-line-bytes of the file, else 4MiB).")
+    Long maxSseLineBytes;
+
     @Override
     protected boolean quietByDefault() { return false; }
 
@@ -78,6 +108,14 @@ final class ServeCommand extends KeycycleCommand {
     protected int execute() throws Exception {
         if (port != null && (port < 0 || port > 65535)) throw usage("--port must be within 0..65535, was " + port);
         if (forecastMinutes < 1 || forecastMinutes > 120) throw usage("--forecast-minutes must be within 1..120, was " + forecastMinutes);
+        if (maxStreams != null && maxStreams < 1) throw usage("--max-streams must be >= 1, was " + maxStreams);
+        if (maxInFlight != null && maxInFlight < 1) throw usage("--max-in-flight must be >= 1, was " + maxInFlight);
+        if (maxUpstreamBodyBytes != null && maxUpstreamBodyBytes < 1024) {
+            throw usage("--max-upstream-body-bytes must be >= 1024, was " + maxUpstreamBodyBytes);
+        }
+        if (maxSseLineBytes != null && (maxSseLineBytes < 1024 || maxSseLineBytes > Integer.MAX_VALUE - 8)) {
+            throw usage("--max-sse-line-bytes must be within 1024.." + (Integer.MAX_VALUE - 8) + ", was " + maxSseLineBytes);
+        }
         KeycycleFactory f = factory();
         GatewayConfig file = f.config().gateway();
         List<String> allTokens = new ArrayList<>(file.tokens());
@@ -108,9 +146,16 @@ final class ServeCommand extends KeycycleCommand {
                         + "GROQ_API_KEY_1=…) in the environment or a .env file; `keycycle check` shows what was read. "
                         + "To try Keycycle without keys: `keycycle demo`.");
             }
-            gateway = KeycycleGateway.builder().keycycle(keycycle).store(store).config(file)
+            KeycycleGateway.Builder b = KeycycleGateway.builder().keycycle(keycycle).store(store).config(file)
                     .host(host != null ? host : file.host()).port(port != null ? port : file.port())
-                    .tokens(distinct(allTokens)).adminTokens(distinct(adminTokens)).forecastMinutes(forecastMinutes).build();
+                    .tokens(distinct(allTokens)).adminTokens(distinct(adminTokens)).forecastMinutes(forecastMinutes);
+            if (maxStreams != null) b.maxStreams(maxStreams);
+            if (maxInFlight != null) b.maxInFlight(maxInFlight);
+            if (streamIdleTimeout != null) b.streamIdleTimeout(streamIdleTimeout);
+            if (streamDeadline != null) b.streamDeadline(streamDeadline);
+            if (maxUpstreamBodyBytes != null) b.maxUpstreamBodyBytes(maxUpstreamBodyBytes);
+            if (maxSseLineBytes != null) b.maxSseLineBytes(maxSseLineBytes.intValue());
+            gateway = b.build();
             gateway.start();
             out().println("keycycle gateway listening on " + gateway.url() + "/v1  (dashboard " + gateway.url()
                     + "/, metrics " + gateway.url() + "/metrics)");

@@ -80,6 +80,76 @@ class ServeCommandTest {
         assertThat(empty.err()).contains("holds no token");
     }
 
+    /**
+     * The load and upstream limits reach a gateway started by {@code serve}: from the file's
+     * {@code gateway:} section (here {@code max-in-flight: 1}) and from options ({@code --max-streams 1}).
+     */
+    @Test
+    void loadLimitsFromTheFileAndFromOptionsReachTheGateway() throws Exception {
+        try (Simulator slow = Simulator.builder().chunkInterval(Duration.ofMillis(300))
+                .provider(SimProvider.freeTier(ProviderKind.GROQ, 1)).build().start()) {
+            Files.writeString(dir.resolve("keycycle.yaml"), """
+                    gateway:
+                      max-in-flight: 1
+                      stream-idle-timeout: 90s
+                      max-upstream-body-bytes: 16MiB
+                    """);
+            Map<String, String> env = Map.of("NUM_GROQ", "1", "GROQ_API_KEY_1", SimKey.fakeSecret(ProviderKind.GROQ, 1),
+                    "GROQ_BASE_URL", slow.baseUrl("groq"), "KEYCYCLE_DB_URL", "none");
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CommandLine cl = KeycycleCli.commandLine(new CliEnvironment(env, dir, Clock.systemUTC()));
+            cl.setOut(new PrintWriter(out, true));
+            cl.setErr(new PrintWriter(err, true));
+            Thread serve = new Thread(() -> cl.execute("serve", "--port", "0", "--config", "keycycle.yaml", "--max-streams", "1",
+                    "--stream-deadline", "5m", "--max-sse-line-bytes", "1MiB"), "serve-under-test");
+            serve.start();
+            try {
+                int port = awaitPort(out, err);
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                // a stream in progress (one chunk every 300 ms): a second one is over --max-streams 1
+                var first = http.sendAsync(chat(port, true), HttpResponse.BodyHandlers.ofString());
+                Thread.sleep(600);
+                HttpResponse<String> second = http.send(chat(port, true), HttpResponse.BodyHandlers.ofString());
+                assertThat(second.statusCode()).as(second.body()).isEqualTo(503);
+                assertThat(second.headers().firstValue("retry-after")).hasValue("1");
+                assertThat(second.body()).contains("keycycle_overloaded", "1 streams at once");
+                assertThat(first.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+                // a slow plain call in flight: a second one is over max-in-flight: 1 of the file
+                slow.provider("groq").failNext(1, io.keycycle.sim.FaultKind.SLOW(Duration.ofMillis(2_000)));
+                var slowOne = http.sendAsync(chat(port, false), HttpResponse.BodyHandlers.ofString());
+                Thread.sleep(600);
+                HttpResponse<String> over = http.send(chat(port, false), HttpResponse.BodyHandlers.ofString());
+                assertThat(over.statusCode()).as(over.body()).isEqualTo(503);
+                assertThat(over.body()).contains("keycycle_overloaded", "1 requests in flight");
+                assertThat(slowOne.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            } finally {
+                serve.interrupt();
+                serve.join(15_000);
+            }
+        }
+    }
+
+    @Test
+    void badLimitOptionsAreUsageErrors() {
+        Cli.Result line = Cli.at(dir, Map.of()).run("serve", "--max-sse-line-bytes", "12");
+        assertThat(line.code()).isEqualTo(2);
+        assertThat(line.err()).contains("--max-sse-line-bytes must be within 1024..");
+        Cli.Result size = Cli.at(dir, Map.of()).run("serve", "--max-upstream-body-bytes", "lots");
+        assertThat(size.code()).isEqualTo(2);
+        assertThat(size.err()).contains("'lots' is not a size");
+        Cli.Result streams = Cli.at(dir, Map.of()).run("serve", "--max-streams", "0");
+        assertThat(streams.code()).isEqualTo(2);
+        assertThat(streams.err()).contains("--max-streams must be >= 1, was 0");
+    }
+
+    private static HttpRequest chat(int port, boolean stream) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions")).timeout(Duration.ofSeconds(30))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"groq\",\"stream\":" + stream
+                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a long story\"}]}")).build();
+    }
+
     private static int get(HttpClient http, int port, String path, String token) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10));
         if (token != null) b.header("Authorization", "Bearer " + token);

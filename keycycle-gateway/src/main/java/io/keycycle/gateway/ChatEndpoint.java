@@ -6,6 +6,7 @@ import io.keycycle.CallSpec;
 import io.keycycle.Keycycle;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.config.ModelRef;
+import io.keycycle.store.KeycycleStore;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerResponse;
@@ -24,7 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * request counted (the provider has it) and releases only an attempt that sent nothing.
  *
  * <p>No queue grows without bound: plain requests and streams in flight are counted, and one over
- * its limit ({@link UpstreamLimits}) is answered 503 with {@code Retry-After} at once.
+ * its limit ({@link UpstreamLimits}) is answered 503 with {@code Retry-After} at once. So is every
+ * new request while the store is {@linkplain KeycycleStore#full() full} (neither the disk nor the
+ * database takes events): the requests already under way still have their events kept.
  */
 final class ChatEndpoint implements Handler<RoutingContext> {
 
@@ -35,10 +38,12 @@ final class ChatEndpoint implements Handler<RoutingContext> {
     private final CallSpec spec;
     private final Failures failures;
     private final GatewayMetrics metrics;
+    private final KeycycleStore store;
     private final AtomicInteger plainInFlight = new AtomicInteger();
     private final AtomicInteger streamsInFlight = new AtomicInteger();
 
-    ChatEndpoint(Keycycle keycycle, Upstream upstream, CallSpec spec, GatewayMetrics metrics) {
+    ChatEndpoint(Keycycle keycycle, Upstream upstream, CallSpec spec, GatewayMetrics metrics, KeycycleStore store) {
+        this.store = store;
         this.keycycle = keycycle;
         this.upstream = upstream;
         this.spec = spec;
@@ -79,10 +84,13 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         boolean stream = body.path("stream").asBoolean(false);
         AtomicInteger inFlight = stream ? streamsInFlight : plainInFlight;
         int limit = stream ? upstream.limits().maxStreams() : upstream.limits().maxPlainInFlight();
+        if (store != null && store.full()) {
+            overloaded(response, "store", "events the store can hold while neither its disk nor its database takes any");
+            return;
+        }
         if (inFlight.incrementAndGet() > limit) {
             inFlight.decrementAndGet();
-            metrics.overloaded(stream ? "streams" : "in-flight");
-            ApiError.overloaded(stream ? limit + " streams at once" : limit + " requests in flight").send(response);
+            overloaded(response, stream ? "streams" : "in-flight", stream ? limit + " streams at once" : limit + " requests in flight");
             return;
         }
         ctx.addEndHandler(v -> inFlight.decrementAndGet());
@@ -97,6 +105,12 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         } catch (RejectedExecutionException e) {
             ApiError.of(503, "server_error", "gateway_closing", "the gateway is shutting down").send(response);
         }
+    }
+
+    /** 503 with {@code Retry-After}, counted in {@code keycycle_gateway_overloaded_total{limit}}. */
+    private void overloaded(HttpServerResponse response, String limit, String what) {
+        metrics.overloaded(limit);
+        ApiError.overloaded(what).send(response);
     }
 
     /** The target, after checking the fields the gateway itself needs. */

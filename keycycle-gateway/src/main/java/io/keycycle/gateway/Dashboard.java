@@ -27,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The dashboard: {@code GET /} serves one page (inline CSS and JS, plus uPlot from the jar at
@@ -36,6 +38,11 @@ import java.util.concurrent.Executor;
  * database size; {@code GET /api/history?range=15m|1h|24h} gives the charts' per-minute data and the
  * key-state timeline (the store's aggregates, the current minute from memory), {@code GET /api/plan}
  * the capacity plan of the last 24 hours.
+ *
+ * <p>Snapshots are built on the gateway's bounded worker pool. The one-second ticks merge: while
+ * a tick's push waits or runs, the next tick adds nothing (a slow snapshot never piles up pushes).
+ * A new listener whose first snapshot finds the pool's queue full is answered 503 with
+ * {@code Retry-After}, counted in {@code keycycle_gateway_overloaded_total{limit="dashboard"}}.
  */
 final class Dashboard {
 
@@ -50,6 +57,9 @@ final class Dashboard {
     private final KeycycleStore store;
     private final RecentEvents events;
     private final Executor workers;
+    private final GatewayMetrics metrics;
+    /** A tick's push is queued and has not started yet: the next tick adds nothing. */
+    private final AtomicBoolean tickPending = new AtomicBoolean();
     private final Instant started;
     private final Map<HttpServerResponse, Context> listeners = new ConcurrentHashMap<>();
     private final LiveHistory live;
@@ -58,7 +68,9 @@ final class Dashboard {
     private volatile StorageInfo storage;
     private volatile long storageAt;
 
-    Dashboard(Keycycle keycycle, KeycycleStore store, RecentEvents events, Executor workers, LiveHistory live, int forecastMinutes) {
+    Dashboard(Keycycle keycycle, KeycycleStore store, RecentEvents events, Executor workers, LiveHistory live, int forecastMinutes,
+              GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.keycycle = keycycle;
         this.store = store;
         this.events = events;
@@ -199,19 +211,33 @@ final class Dashboard {
 
     void subscribe(RoutingContext ctx) {
         HttpServerResponse r = ctx.response();
+        Context context = ctx.vertx().getOrCreateContext();
+        try {
+            // the push writes on this event loop, so after this handler has sent the head below
+            workers.execute(() -> push(Map.of(r, context)));
+        } catch (RejectedExecutionException full) {
+            metrics.overloaded("dashboard");
+            ApiError.overloaded("dashboard snapshots waiting to be built").send(r);
+            return;
+        }
         r.setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache").putHeader("x-accel-buffering", "no");
         r.write(": keycycle dashboard\n\n");
-        Context context = ctx.vertx().getOrCreateContext();
         listeners.put(r, context);
         r.closeHandler(v -> listeners.remove(r));
-        workers.execute(() -> push(Map.of(r, context)));
     }
 
-    /** Called every second: pushes one snapshot to every listener. */
+    /** Called every second: pushes one snapshot to every listener, unless the last tick's push has not started yet. */
     void tick() {
-        if (listeners.isEmpty()) return;
-        workers.execute(() -> push(listeners));
+        if (listeners.isEmpty() || !tickPending.compareAndSet(false, true)) return;
+        try {
+            workers.execute(() -> {
+                tickPending.set(false);
+                push(listeners);
+            });
+        } catch (RejectedExecutionException full) {
+            tickPending.set(false); // the queue is full of first snapshots: the next tick tries again
+        }
     }
 
     private void push(Map<HttpServerResponse, Context> to) {
@@ -251,6 +277,8 @@ final class Dashboard {
             so.put("healthy", h.healthy());
             so.put("queue_depth", h.queueDepth());
             so.put("journal_events", h.journalEvents());
+            so.put("memory_events", h.memoryEvents());
+            so.put("full", h.full());
             so.put("events_written", h.eventsWritten());
             so.put("last_error", h.lastError());
             StorageInfo info = storage(now.toEpochMilli());

@@ -33,12 +33,14 @@ import java.util.Map;
  *   <li>{@code keycycle_outcomes_total{provider,model,outcome}}, {@code keycycle_tokens_total{provider,model,kind}}</li>
  *   <li>{@code keycycle_waits_seconds{provider,model,served}} (timer), {@code keycycle_lease_expirations_total{provider}}</li>
  *   <li>{@code keycycle_state_changes_total{provider,state}}, gauge {@code keycycle_keys{provider,scope,state}}</li>
- *   <li>{@code keycycle_store_queue_depth}, {@code keycycle_store_journal_events}, {@code keycycle_store_journal_bytes}</li>
+ *   <li>{@code keycycle_store_queue_depth}, {@code keycycle_store_journal_events}, {@code keycycle_store_journal_bytes},
+ *       {@code keycycle_store_memory_events}, {@code keycycle_store_full}, {@code keycycle_store_events_lost_total}</li>
  *   <li>{@code keycycle_gateway_requests_seconds{method,route,status}} (timer; method from a fixed set or
  *       {@code other}, route the matched route or {@code other}: client input never makes a new series)</li>
  *   <li>{@code keycycle_gateway_connections_refused_total} (connections over {@code gateway.max-connections})</li>
  *   <li>{@code keycycle_gateway_overloaded_total{limit}}: requests answered 503 at a load limit
- *       ({@code streams}, {@code in-flight}, {@code upstream-connections})</li>
+ *       ({@code streams}, {@code in-flight}, {@code upstream-connections}, {@code dashboard}, {@code store}: the store is
+ *       {@linkplain KeycycleStore#full() full})</li>
  *   <li>gauges {@code keycycle_quota_exhaustion_seconds{provider,scope,model,metric}} (only daily limits that run
  *       out before their reset at the recent rate) and {@code keycycle_quota_remaining_ratio{provider,scope,model,metric}}</li>
  *   <li>with a shared pool: {@code keycycle_cluster_mode{mode}} (1 for the mode in force, else 0), {@code keycycle_cluster_instances}, {@code keycycle_cluster_silent_instances}</li>
@@ -80,6 +82,12 @@ final class GatewayMetrics implements KeycycleListener {
                     .description("events waiting in the store's outage journal").register(registry);
             Gauge.builder("keycycle.store.journal.bytes", store, s -> s.health().journalBytes())
                     .description("bytes of journal not yet committed").register(registry);
+            Gauge.builder("keycycle.store.memory.events", store, s -> s.health().memoryEvents())
+                    .description("events held in memory only: neither the write-ahead log nor the journal could be written").register(registry);
+            Gauge.builder("keycycle.store.full", store, s -> s.full() ? 1 : 0)
+                    .description("1 while the store is full and new requests are answered 503").register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("keycycle.store.events.lost", store, s -> s.health().eventsLost())
+                    .description("events dropped because the store's memory bound was reached").register(registry);
         }
     }
 

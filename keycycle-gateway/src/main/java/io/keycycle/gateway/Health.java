@@ -58,6 +58,9 @@ final class Health {
             so.put("writer_alive", h.writerAlive());
             so.put("journaling", h.journaling());
             so.put("journal_events", h.journalEvents());
+            so.put("memory_events", h.memoryEvents());
+            so.put("full", h.full());
+            if (h.full()) reasons.add("the store is full: neither its disk nor its database takes events; new requests get 503");
             if (!h.writerAlive()) reasons.add("the store's writer is not running (store closed?)");
             boolean ping = ping();
             so.put("ping", ping);

@@ -5,6 +5,7 @@ import io.keycycle.Keycycle;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.config.GatewayConfig;
 import io.keycycle.core.config.GatewayEdge;
+import io.keycycle.core.config.GatewayLimits;
 import io.keycycle.store.KeycycleStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
@@ -26,7 +27,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -60,7 +61,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * per stream), all on the event loop, with back-pressure from a slow client to the provider. Load
  * limits ({@link Builder#maxStreams}, {@link Builder#maxInFlight}) answer 503 instead of queueing;
  * stalled or hostile providers meet an idle timeout, a stream deadline and size caps. The worker
- * pool ({@link Builder#workerThreads}) only serves the dashboard's and admin's blocking calls.
+ * pool ({@link Builder#workerThreads}, with a bounded queue) only builds the dashboard's live snapshots.
  * The gateway does not own the {@link Keycycle} or the store: {@link #close()} stops
  * the server and cancels in-flight calls but leaves both open.
  */
@@ -117,7 +118,9 @@ public final class KeycycleGateway implements AutoCloseable {
         this.eventLoops = b.eventLoops;
         this.nativeTransport = b.nativeTransport;
         AtomicInteger n = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+        // bounded: a task beyond it is refused (RejectedExecutionException), which the dashboard answers with 503
+        this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(workerQueue(b.workerThreads)), r -> {
             Thread t = new Thread(r, "keycycle-gateway-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -126,6 +129,9 @@ public final class KeycycleGateway implements AutoCloseable {
     }
 
     public static Builder builder() { return new Builder(); }
+
+    /** Tasks waiting for a worker at most: four per thread, at least 4, at most 1,024. */
+    static int workerQueue(int threads) { return Math.max(4, Math.min(1_024, threads * 4)); }
 
     /**
      * Binds the server and blocks until it listens.
@@ -157,7 +163,7 @@ public final class KeycycleGateway implements AutoCloseable {
             log.warn("native transport asked for but not available ({}); serving with Java NIO",
                     vertx.unavailableNativeTransportCause() == null ? "no native library on the class path" : vertx.unavailableNativeTransportCause().toString());
         }
-        dashboard = new Dashboard(keycycle, store, recent, workers, live, forecastMinutes);
+        dashboard = new Dashboard(keycycle, store, recent, workers, live, forecastMinutes, metrics);
         upstream = new Upstream(vertx, keycycle, upstreamConnections, upstreamLimits);
         keycycle.addListener(recent);
         keycycle.addListener(metrics);
@@ -205,7 +211,7 @@ public final class KeycycleGateway implements AutoCloseable {
     private Router router() {
         Router r = Router.router(vertx);
         ClientAuth auth = new ClientAuth(tokens, edge.adminTokens(), edge.queryToken());
-        ChatEndpoint chat = new ChatEndpoint(keycycle, upstream, callSpec, metrics);
+        ChatEndpoint chat = new ChatEndpoint(keycycle, upstream, callSpec, metrics, store);
         AdminEndpoint admin = new AdminEndpoint(keycycle);
         Health health = new Health(keycycle, store, auth);
         r.route().handler(metrics::timeRequest);
@@ -424,13 +430,17 @@ public final class KeycycleGateway implements AutoCloseable {
             return this;
         }
 
-        /** Host, port, tokens and body limit from the {@code gateway:} section of keycycle.yaml. */
+        /** Host, port, tokens, edge and upstream limits from the {@code gateway:} section of keycycle.yaml. */
         public Builder config(GatewayConfig c) {
             Objects.requireNonNull(c, "config");
             GatewayEdge e = c.edge();
+            GatewayLimits l = c.limits();
             return host(c.host()).port(c.port()).tokens(c.tokens()).maxBodyBytes(c.maxBodyBytes())
                     .adminTokens(e.adminTokens()).allowedHosts(e.allowedHosts()).queryToken(e.queryToken())
-                    .idleTimeoutSeconds(e.idleTimeoutSeconds()).maxHeaderBytes(e.maxHeaderBytes()).maxConnections(e.maxConnections());
+                    .idleTimeoutSeconds(e.idleTimeoutSeconds()).maxHeaderBytes(e.maxHeaderBytes()).maxConnections(e.maxConnections())
+                    .streamIdleTimeout(l.streamIdleTimeout()).streamDeadline(l.streamDeadline())
+                    .maxUpstreamBodyBytes(l.maxUpstreamBodyBytes()).maxSseLineBytes(l.maxSseLineBytes())
+                    .maxStreams(l.maxStreams()).maxInFlight(l.maxInFlight());
         }
 
         /**
@@ -502,7 +512,11 @@ public final class KeycycleGateway implements AutoCloseable {
          */
         public Builder nativeTransport(boolean on) { this.nativeTransport = on; return this; }
 
-        /** Threads for the dashboard's and admin API's blocking calls (default 256); chat requests never use them. */
+        /**
+         * Threads building the dashboard's live snapshots (default 256); chat requests never use them.
+         * At most four tasks per thread wait (at most 1,024); a new {@code /api/events} listener beyond
+         * that gets 503 with {@code Retry-After}.
+         */
         public Builder workerThreads(int n) {
             if (n < 1) throw new ConfigurationException("gateway workerThreads must be >= 1, was " + n);
             this.workerThreads = n;

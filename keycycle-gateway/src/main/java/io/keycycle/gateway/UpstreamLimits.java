@@ -1,6 +1,7 @@
 package io.keycycle.gateway;
 
 import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.config.GatewayLimits;
 
 import java.time.Duration;
 
@@ -20,8 +21,9 @@ import java.time.Duration;
 record UpstreamLimits(Duration streamIdleTimeout, Duration streamDeadline, long maxBodyBytes, int maxLineBytes,
                       int maxStreams, int maxPlainInFlight) {
 
-    static final UpstreamLimits DEFAULT = new UpstreamLimits(Duration.ofSeconds(120), Duration.ofMinutes(30),
-            32L * 1024 * 1024, 4 * 1024 * 1024, 2_048, 8_192);
+    static final UpstreamLimits DEFAULT = new UpstreamLimits(GatewayLimits.DEFAULT_STREAM_IDLE_TIMEOUT,
+            GatewayLimits.DEFAULT_STREAM_DEADLINE, GatewayLimits.DEFAULT_MAX_UPSTREAM_BODY_BYTES,
+            GatewayLimits.DEFAULT_MAX_SSE_LINE_BYTES, GatewayLimits.DEFAULT_MAX_STREAMS, GatewayLimits.DEFAULT_MAX_IN_FLIGHT);
 
     UpstreamLimits {
         positive("streamIdleTimeout", streamIdleTimeout);

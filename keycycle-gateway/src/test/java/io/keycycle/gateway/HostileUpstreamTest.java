@@ -170,6 +170,75 @@ class HostileUpstreamTest {
     }
 
     @Test
+    void garbageHeadersAreClassifiedAndTheGatewayKeepsServing() {
+        start();
+        sim.provider("groq").failNext(1, FaultKind.GARBAGE_HEADERS);
+        HttpResponse<String> plain = gw.chat(TARGET, "garbage headers");
+        assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
+        assertThat(plain.body()).doesNotContain("from garbage headers");
+        assertThat(plain.headers().firstValue("x-keycycle-attempts")).hasValue("2");
+
+        sim.provider("groq").failNext(1, FaultKind.GARBAGE_HEADERS);
+        HttpResponse<String> stream = stream("garbage headers stream");
+        assertGoodStream(stream);
+        assertThat(stream.body()).doesNotContain("from garbage headers");
+        assertThat(stream.headers().firstValue("x-keycycle-attempts")).hasValue("2");
+
+        sim.provider("groq").failNext(10, FaultKind.GARBAGE_HEADERS);
+        HttpResponse<String> allBad = gw.chat(TARGET, "garbage headers everywhere");
+        assertThat(allBad.statusCode()).as(allBad.body()).isEqualTo(502);
+        assertThat(allBad.body()).doesNotContain("\tat ").doesNotContain("xxxxxxxx").doesNotContain("banana");
+        sim.provider("groq").reset().failNext(10, FaultKind.GARBAGE_HEADERS);
+        HttpResponse<String> allBadStream = stream("garbage headers everywhere, streamed");
+        assertThat(allBadStream.statusCode()).as(allBadStream.body()).isEqualTo(502);
+        sim.provider("groq").reset();
+        assertThat(gw.chat(TARGET, "still serving").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(2)).until(() -> pool.openLeases() == 0);
+    }
+
+    /**
+     * Streams run on the event loop, not on a thread each: 300 streams stalled after their headers
+     * (more than the 256 workers that once served them) leave a normal stream, a plain request
+     * and the dashboard's {@code /api/state} served at once.
+     */
+    @Test
+    void manyStalledStreamsLeaveANormalStreamAndTheDashboardServed() {
+        int stalled = 300;
+        sim = Simulator.builder().threads(stalled + 32).chunkInterval(Duration.ofMillis(5))
+                .provider(SimProvider.groq().fakeKeys(2).model(MODEL, SimLimits.UNLIMITED).build()).build().start();
+        var keycycle = TestGateway.keycycle(sim, 2, "rpm: unlimited, tpm: unlimited, rpd: unlimited, tpd: unlimited", null)
+                .requestTimeout(Duration.ofSeconds(60)).build();
+        KeycycleGateway g = KeycycleGateway.builder().keycycle(keycycle).port(0).streamIdleTimeout(Duration.ofSeconds(60)).build();
+        g.start();
+        gw = TestGateway.over(keycycle, g);
+        pool = keycycle.pool("groq");
+        assertThat(gw.chat(TARGET, "warm-up").statusCode()).isEqualTo(200);
+        sim.stats().reset();
+        sim.provider("groq").failNext(stalled, FaultKind.STALL_AFTER_HEADERS);
+        List<java.util.concurrent.CompletableFuture<HttpResponse<Void>>> hanging = new java.util.ArrayList<>();
+        for (int i = 0; i < stalled; i++) {
+            hanging.add(gw.http.sendAsync(gw.request("/v1/chat/completions").timeout(Duration.ofSeconds(120))
+                    .header("content-type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(TestGateway.chatBody(TARGET, "stall " + i, true))).build(),
+                    HttpResponse.BodyHandlers.discarding()));
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> sim.stats().totalRequests() >= stalled);
+        long t0 = System.nanoTime();
+        assertGoodStream(stream("a normal stream among the stalled ones"));
+        assertThat(gw.chat(TARGET, "a plain one").statusCode()).isEqualTo(200);
+        HttpResponse<String> state = gw.get("/api/state");
+        assertThat(state.statusCode()).isEqualTo(200);
+        assertThat(json(state).path("providers").isArray()).isTrue();
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        System.out.printf("HostileUpstreamTest: a stream, a plain request and /api/state beside %d stalled streams in %d ms%n",
+                stalled, took.toMillis());
+        assertThat(took).as("served at once, not after the stalls").isLessThan(Duration.ofSeconds(10));
+        assertThat(hanging).as("the stalled ones are still waiting").allMatch(f -> !f.isDone());
+        assertThat(pool.openLeases()).isGreaterThanOrEqualTo(stalled);
+        hanging.forEach(f -> f.cancel(true));
+    }
+
+    @Test
     void aJsonAnswerToAStreamRequestReachesTheClientAsOneChunkAndDone() {
         start();
         sim.provider("groq").failNext(1, FaultKind.STREAM_IGNORED);

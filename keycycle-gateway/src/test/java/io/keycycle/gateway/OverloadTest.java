@@ -1,12 +1,22 @@
 package io.keycycle.gateway;
 
+import io.keycycle.Keycycle;
 import io.keycycle.sim.FaultKind;
 import io.keycycle.sim.SimLimits;
 import io.keycycle.sim.SimProvider;
 import io.keycycle.sim.Simulator;
+import io.keycycle.store.KeycycleStore;
+import io.keycycle.store.StoreConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -23,6 +33,7 @@ class OverloadTest {
 
     Simulator sim;
     TestGateway gw;
+    KeycycleStore store;
 
     void start(KeycycleGateway.Builder limits) {
         sim = Simulator.builder().chunkInterval(Duration.ofMillis(100))
@@ -36,6 +47,7 @@ class OverloadTest {
     @AfterEach
     void stop() {
         if (gw != null) gw.close();
+        if (store != null) store.close();
         if (sim != null) sim.close();
     }
 
@@ -87,5 +99,58 @@ class OverloadTest {
         assertThat(first.join().statusCode()).isEqualTo(200);
         assertThat(gw.chat(TARGET, "a slot again").statusCode()).isEqualTo(200);
         assertThat(gw.get("/metrics").body()).contains("keycycle_gateway_overloaded_total{limit=\"in-flight\"} 1.0");
+    }
+
+    /**
+     * The disk takes nothing (the journal directory's path turns into a plain file, which stops root
+     * too) and the database takes nothing (a held write lock): the store holds events in memory up to
+     * its bound and, from half of it, says it is full. New requests then get 503 with Retry-After,
+     * counted like the other load limits, and /readyz says why; every request answered before is
+     * in the database once the disk and the database work again, and the gateway serves again.
+     */
+    @Test
+    void whileTheStoreIsFullNewRequestsAre503AndEveryAnsweredOneIsRecorded(@TempDir Path dir) throws Exception {
+        sim = Simulator.builder().provider(SimProvider.groq().fakeKeys(2).model(MODEL, SimLimits.UNLIMITED).build()).build().start();
+        String url = "jdbc:sqlite:" + dir.resolve("keycycle.db");
+        Path journal = dir.resolve("journal");
+        Path away = dir.resolve("journal-away");
+        store = KeycycleStore.open(StoreConfig.builder(url).journalDir(journal).shutdownHook(false).connectionTimeout(Duration.ofSeconds(5))
+                .queueCapacity(4).batchSize(2).overflowCapacity(20).build());
+        Keycycle keycycle = TestGateway.keycycle(sim, 2, "rpm: 1000", null).persistence(store).build();
+        KeycycleGateway g = KeycycleGateway.builder().keycycle(keycycle).store(store).port(0).build();
+        g.start();
+        gw = TestGateway.over(keycycle, g);
+        int answered = 0;
+        HttpResponse<String> refused = null;
+        try (Connection lock = DriverManager.getConnection(url); Statement st = lock.createStatement()) {
+            st.execute("BEGIN IMMEDIATE"); // the database takes nothing while this is held
+            Files.move(journal, away);
+            Files.writeString(journal, "not a directory");
+            for (int i = 0; i < 60 && refused == null; i++) {
+                HttpResponse<String> r = gw.chat(TARGET, "request " + i);
+                if (r.statusCode() == 200) answered++;
+                else refused = r;
+            }
+            assertThat(refused).as("a 503 once the store is full").isNotNull();
+            assertOverloaded(refused);
+            assertThat(answered).isBetween(10, 20);
+            assertThat(gw.get("/metrics").body()).contains("keycycle_gateway_overloaded_total{limit=\"store\"} 1.0")
+                    .contains("keycycle_store_full 1.0");
+            HttpResponse<String> ready = gw.get("/readyz");
+            assertThat(ready.statusCode()).isEqualTo(503);
+            assertThat(json(ready).path("store").path("full").asBoolean()).isTrue();
+            assertThat(store.health().eventsLost()).isZero();
+            st.execute("ROLLBACK");
+            Files.delete(journal);
+            Files.move(away, journal);
+        }
+        assertThat(store.flush(Duration.ofSeconds(30))).isTrue();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM keycycle_usage")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("usage rows = answered requests").isEqualTo(answered);
+        }
+        assertThat(store.full()).isFalse();
+        assertThat(gw.chat(TARGET, "served again").statusCode()).isEqualTo(200);
     }
 }

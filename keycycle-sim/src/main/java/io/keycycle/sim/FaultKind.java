@@ -15,7 +15,7 @@ public final class FaultKind {
     enum Type {
         OVERLOADED_503, INTERNAL_500, UPSTREAM_429, QUEUE_EXCEEDED, RESET_CONNECTION, SLOW, MID_STREAM_ERROR,
         // hostile upstreams (answered by HostileAnswers)
-        STALL_AFTER_HEADERS, ENDLESS_LINE, HUGE_BODY, WRONG_CONTENT_TYPE, STREAM_IGNORED, GARBAGE_STATUS;
+        STALL_AFTER_HEADERS, ENDLESS_LINE, HUGE_BODY, WRONG_CONTENT_TYPE, STREAM_IGNORED, GARBAGE_STATUS, GARBAGE_HEADERS;
 
         boolean hostile() { return ordinal() >= STALL_AFTER_HEADERS.ordinal(); }
     }
@@ -58,6 +58,13 @@ public final class FaultKind {
     public static final FaultKind STREAM_IGNORED = new FaultKind(Type.STREAM_IGNORED, Duration.ZERO);
     /** Hostile: the status line is {@code HTTP/1.1 -5}, not a status an HTTP client can parse. */
     public static final FaultKind GARBAGE_STATUS = new FaultKind(Type.GARBAGE_STATUS, Duration.ZERO);
+    /**
+     * Hostile: status 200, then headers no HTTP client should take: a name made of control
+     * characters, a {@code Content-Length} that is not a number beside {@code Transfer-Encoding:
+     * chunked}, and one value of {@value HostileAnswers#GARBAGE_HEADER_BYTES} bytes; then a body
+     * that would be a normal answer.
+     */
+    public static final FaultKind GARBAGE_HEADERS = new FaultKind(Type.GARBAGE_HEADERS, Duration.ZERO);
 
     private final Type type;
     private final Duration delay;
@@ -96,9 +103,10 @@ public final class FaultKind {
             case "WRONG_CONTENT_TYPE" -> WRONG_CONTENT_TYPE;
             case "STREAM_IGNORED" -> STREAM_IGNORED;
             case "GARBAGE_STATUS" -> GARBAGE_STATUS;
+            case "GARBAGE_HEADERS" -> GARBAGE_HEADERS;
             default -> throw new IllegalArgumentException("unknown fault '" + text + "', expected OVERLOADED_503, "
                     + "INTERNAL_500, UPSTREAM_429, QUEUE_EXCEEDED, RESET_CONNECTION, MID_STREAM_ERROR, SLOW(<duration>), "
-                    + "STALL_AFTER_HEADERS, ENDLESS_LINE, HUGE_BODY, WRONG_CONTENT_TYPE, STREAM_IGNORED or GARBAGE_STATUS");
+                    + "STALL_AFTER_HEADERS, ENDLESS_LINE, HUGE_BODY, WRONG_CONTENT_TYPE, STREAM_IGNORED, GARBAGE_STATUS or GARBAGE_HEADERS");
         };
     }
 

@@ -9,8 +9,8 @@ import java.util.Arrays;
 
 /**
  * The answers of a hostile or broken upstream, for the gateway's defences: a stall after the
- * headers, a line that never ends, a 100 MB body, an HTML page with status 200, a status line no
- * client can parse. Each is written on the exchange's own thread; a reader that gives up makes
+ * headers, a line that never ends, a 100 MB body, an HTML page with status 200, a status line or
+ * headers no client can parse. Each is written on the exchange's own thread; a reader that gives up makes
  * the write fail, which ends the answer.
  */
 final class HostileAnswers {
@@ -18,6 +18,7 @@ final class HostileAnswers {
     static final int STALL_SECONDS = 30;
     static final long HUGE_BYTES = 100L * 1000 * 1000;
     static final long ENDLESS_LIMIT = 1L << 30;
+    static final int GARBAGE_HEADER_BYTES = 64 * 1024;
 
     private HostileAnswers() { }
 
@@ -29,6 +30,7 @@ final class HostileAnswers {
                 case HUGE_BODY -> huge(ex, stream, p);
                 case WRONG_CONTENT_TYPE -> html(ex);
                 case GARBAGE_STATUS -> garbage(ex);
+                case GARBAGE_HEADERS -> garbageHeaders(ex, stream);
                 default -> throw new IllegalArgumentException(type + " is not a hostile answer");
             }
         } catch (IOException e) {
@@ -103,5 +105,20 @@ final class HostileAnswers {
     private static void garbage(HttpExchange ex) throws IOException {
         ex.sendResponseHeaders(-5, 0);   // "HTTP/1.1 -5 ": no client can read a status from that
         ex.getResponseBody().write("garbage".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static void garbageHeaders(HttpExchange ex, boolean stream) throws IOException {
+        var h = ex.getResponseHeaders();
+        h.set("Content-Type", stream ? "text/event-stream; charset=utf-8" : "application/json");
+        h.set("\u0001\u0007\u001b[2J", "\u0000\u00ff");          // a name and value of control characters
+        h.set("Content-Length", "banana");                     // beside the chunked encoding set below
+        h.set("X-Padding", "x".repeat(GARBAGE_HEADER_BYTES));  // beyond any client's header limit
+        ex.sendResponseHeaders(200, 0);
+        String body = stream
+                ? "data: {\"id\":\"chatcmpl-garbage\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                        + "\"delta\":{\"content\":\"from garbage headers\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+                : "{\"id\":\"chatcmpl-garbage\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":"
+                        + "{\"role\":\"assistant\",\"content\":\"from garbage headers\"},\"finish_reason\":\"stop\"}]}";
+        ex.getResponseBody().write(body.getBytes(StandardCharsets.US_ASCII));
     }
 }

@@ -9,9 +9,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -37,6 +35,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * offered; event ids make every write idempotent, so a replay after an unacknowledged commit does
  * not double count.
  *
+ * <p><b>Disk full</b>: when the journal cannot be written either, events wait in a bounded
+ * in-memory overflow ({@link StoreConfig#overflowCapacity()}). From half of it the store reports
+ * itself {@linkplain #full() full} so that callers (the gateway) take no new work; the other half
+ * takes the events of calls already under way. An event beyond the bound is dropped, counted and
+ * logged: memory never grows without bound.
+ *
  * <p>Rows the database rejects as data errors (SQL state class 22/23) are retried one by one and
  * the ones that still fail go to {@code rejected.jsonl} in the journal directory; nothing is dropped.
  */
@@ -55,7 +59,9 @@ final class AsyncWriter {
     private final String where;
     private final int nonce;
     private final ArrayBlockingQueue<StoredEvent> queue;
-    private final Queue<StoredEvent> overflow = new ConcurrentLinkedQueue<>();
+    /** Events neither the write-ahead log nor the journal took (disk full): bounded, oldest first. */
+    private final ArrayBlockingQueue<StoredEvent> overflow;
+    private final int fullAt;
     private final ReentrantLock lock = new ReentrantLock();
     private final Object progress = new Object();
     private final Thread thread;
@@ -74,6 +80,8 @@ final class AsyncWriter {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong spilled = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong lost = new AtomicLong();
+    private volatile boolean full;
     private volatile boolean writeAheadBroken;
     private volatile String lastError;
     private volatile Instant lastErrorAt;
@@ -87,6 +95,8 @@ final class AsyncWriter {
         this.where = where;
         this.nonce = nonce;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+        this.overflow = new ArrayBlockingQueue<>(config.overflowCapacity());
+        this.fullAt = config.overflowCapacity() / 2;
         this.seq = Math.max(System.currentTimeMillis() * 1000L, journal.maxSeq() + 1);
         this.handledSeq = journal.isEmpty() ? seq : 0; // leftovers are handled once the journal is replayed
         this.lastSeq = seq;
@@ -120,8 +130,7 @@ final class AsyncWriter {
                 journal.append(e);
                 spilled.incrementAndGet();
             } catch (IOException io) {
-                overflow.add(e);
-                error("journal append failed, holding the event in memory: " + io);
+                hold(e, io);
             }
         } catch (RuntimeException unexpected) {
             failure = unexpected;
@@ -137,6 +146,37 @@ final class AsyncWriter {
             LOG.error("store {}: could not store {}", where, event, failure);
         }
     }
+
+    /** Under the lock: the disk took nothing, the event waits in memory if the bound allows. */
+    private void hold(StoredEvent e, IOException io) {
+        if (overflow.offer(e)) {
+            error("journal append failed, holding the event in memory: " + io);
+        } else {
+            long n = lost.incrementAndGet();
+            error("journal append failed and " + overflow.size() + " events already wait in memory (overflowCapacity): event dropped: " + io);
+            if (n == 1 || n % 1000 == 0) {
+                LOG.error("store {}: the journal {} takes nothing ({}) and {} events wait in memory: {} event(s) dropped so far",
+                        where, journal.dir(), io.toString(), config.overflowCapacity(), n);
+            }
+        }
+        updateFull();
+    }
+
+    private void updateFull() {
+        boolean now = overflow.size() >= fullAt;
+        if (now != full) {
+            full = now;
+            if (now) {
+                LOG.error("store {}: full: neither the write-ahead log nor the journal {} can be written and {} events wait in memory; "
+                        + "new work should be refused until the disk or the database takes events again", where, journal.dir(), fullAt);
+            } else {
+                LOG.info("store {}: no longer full ({} events in memory)", where, overflow.size());
+            }
+        }
+    }
+
+    /** True while the overflow holds half its capacity or more: take no new work. A volatile read. */
+    boolean full() { return full; }
 
     /** Under the lock: the event reaches the operating system before the caller goes on. */
     private void writeAhead(StoredEvent e) {
@@ -202,8 +242,8 @@ final class AsyncWriter {
                 thread.interrupt();
             }
             queue.drainTo(rest);
-            rest.addAll(overflow);
-            overflow.clear();
+            overflow.drainTo(rest);
+            full = false;
             if (!rest.isEmpty()) {
                 journal.writeSegment(rest);
                 LOG.warn("store {}: closed before the database took {} events; they wait in the journal {}",
@@ -240,9 +280,11 @@ final class AsyncWriter {
     }
 
     StoreHealth health(boolean closed) {
+        int memory = overflow.size();
         return new StoreHealth(!closed && thread.isAlive(), degraded, queue.size(), config.queueCapacity(),
-                journal.pendingEvents() + overflow.size(), journal.pendingBytes(), written.get(), duplicates.get(),
-                spilled.get(), rejected.get(), lastError, lastErrorAt, lastCommitAt);
+                journal.pendingEvents() + memory, journal.pendingBytes(), written.get(), duplicates.get(),
+                spilled.get(), rejected.get(), lastError, lastErrorAt, lastCommitAt, memory, config.overflowCapacity(),
+                full, lost.get());
     }
 
     // ---------------------------------------------------------------- writer thread
@@ -350,12 +392,21 @@ final class AsyncWriter {
         // 3. Whatever could not reach the disk.
         if (!overflow.isEmpty()) {
             List<StoredEvent> mem = new ArrayList<>();
-            for (StoredEvent e; mem.size() < config.batchSize() && (e = overflow.peek()) != null; ) mem.add(e);
+            for (StoredEvent e : overflow) {
+                if (mem.size() >= config.batchSize()) break;
+                mem.add(e);
+            }
             if (!write(mem, backoff)) {
                 pause(backoff.nextDelayNanos());
                 return false;
             }
             for (int i = 0; i < mem.size(); i++) overflow.poll();
+            lock.lock();
+            try {
+                updateFull();
+            } finally {
+                lock.unlock();
+            }
             return true;
         }
         // 4. Caught up: back to the queue, atomically with respect to offer().

@@ -136,14 +136,36 @@ final class Journal implements Closeable {
 
     /** Appends one event to the open append segment, creating it when needed. Under the store lock. */
     void append(StoredEvent e) throws IOException {
+        byte[] line = line(json, e);
         if (appendOut == null) {
-            appendSegment = newSegment(e.seq());
-            Files.createFile(appendSegment.path, JournalFiles.ownerOnly());
-            appendOut = Files.newOutputStream(appendSegment.path, StandardOpenOption.APPEND);
-            synchronized (segments) { segments.put(appendSegment.path.getFileName().toString(), appendSegment); }
+            // Only a segment that could be created and opened becomes the append segment: a disk that
+            // takes nothing leaves no half-made segment behind for the writer to wait on.
+            Segment s = newSegment(e.seq());
+            Files.createFile(s.path, JournalFiles.ownerOnly());
+            try {
+                appendOut = Files.newOutputStream(s.path, StandardOpenOption.APPEND);
+            } catch (IOException io) {
+                Files.deleteIfExists(s.path);
+                throw io;
+            }
+            appendSegment = s;
+            synchronized (segments) { segments.put(s.path.getFileName().toString(), s); }
         }
-        appendOut.write(line(json, e));
-        appendOut.flush();
+        try {
+            appendOut.write(line);
+            appendOut.flush();
+        } catch (IOException io) {
+            // A full disk may have taken part of the line: end the segment here (its torn tail is cut
+            // off when it is replayed), so that the next event does not continue that line.
+            Segment s = appendSegment;
+            try { appendOut.close(); } catch (IOException ignored) { /* the segment ends here anyway */ }
+            appendOut = null;
+            appendSegment = null;
+            if (s.events == 0) {
+                try { remove(s); } catch (IOException ignored) { /* the file stays; the next start repairs it */ }
+            }
+            throw io;
+        }
         appendSegment.events++;
         pendingEvents.incrementAndGet();
         maxSeq.accumulateAndGet(e.seq(), Math::max);

@@ -198,6 +198,15 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
     /** Writer state, without touching the database. */
     public StoreHealth health() { return writer.health(closed.get()); }
 
+    /**
+     * True while the store can take no more work safely: neither the write-ahead log nor the journal
+     * can be written (disk full, directory unwritable), the database takes nothing, and half of
+     * {@link StoreConfig#overflowCapacity()} events wait in memory. Callers should refuse new calls
+     * until it clears (the gateway answers 503 with {@code Retry-After}); events of calls already
+     * under way are still kept. One volatile read.
+     */
+    public boolean full() { return writer.full(); }
+
     /** True if a connection can be had and answers within two seconds. Never throws. */
     public boolean ping() {
         if (closed.get()) return false;

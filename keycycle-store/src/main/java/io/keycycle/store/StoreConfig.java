@@ -31,14 +31,22 @@ import java.util.Objects;
  *                          disk flush per event). Without it an event is safe from a crash of the process
  *                          as soon as {@code onEvent} returns, but not from a crash of the machine.
  * @param retention         how long raw rows and aggregates are kept, and how the background pruner runs
+ * @param overflowCapacity  events held in memory at most when neither the write-ahead log nor the journal can be
+ *                          written (disk full, directory unwritable) and the database takes none. From half of it
+ *                          on the store is {@linkplain KeycycleStore#full() full}: callers should take no new work
+ *                          (the gateway answers 503); the other half is for calls already under way. Beyond it an
+ *                          event is dropped, counted in {@link StoreHealth#eventsLost()} and logged.
  */
 public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir, int queueCapacity, int batchSize,
                           Duration batchInterval, Duration closeTimeout, Duration retryBackoffMin,
                           Duration retryBackoffMax, Duration connectionTimeout, int maxPoolSize,
-                          boolean shutdownHook, EngineClock clock, boolean journalFsync, Retention retention) {
+                          boolean shutdownHook, EngineClock clock, boolean journalFsync, Retention retention,
+                          int overflowCapacity) {
 
     /** Largest batch per transaction (TiDB Serverless keeps transactions small). */
     public static final int MAX_BATCH = 500;
+    /** Default {@link #overflowCapacity}: full at 16,384, above the gateway's default 8,192 plain requests + 2,048 streams. */
+    public static final int DEFAULT_OVERFLOW_CAPACITY = 32_768;
 
     public StoreConfig {
         Objects.requireNonNull(url, "url");
@@ -49,6 +57,7 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
             throw new ConfigurationException("batchSize must be in 1.." + MAX_BATCH + ", was " + batchSize);
         }
         positive("maxPoolSize", maxPoolSize);
+        checkOverflowCapacity(overflowCapacity);
         positive("batchInterval", batchInterval);
         positive("closeTimeout", closeTimeout);
         positive("retryBackoffMin", retryBackoffMin);
@@ -72,7 +81,8 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
     /**
      * Reads {@code KEYCYCLE_DB_URL}, else {@code TIDB_DB_URL} (the Python library's variable, SQLAlchemy
      * form accepted), else the embedded SQLite default; {@code KEYCYCLE_JOURNAL_DIR} and
-     * {@code KEYCYCLE_JOURNAL_FSYNC} ({@code true}/{@code false}) if set;
+     * {@code KEYCYCLE_JOURNAL_FSYNC} ({@code true}/{@code false}) and {@code KEYCYCLE_STORE_OVERFLOW_CAPACITY}
+     * (events, see {@link #overflowCapacity}) if set;
      * {@code KEYCYCLE_RETENTION_RAW} and {@code KEYCYCLE_RETENTION_AGGREGATES} (see {@link Retention#fromEnv}).
      */
     public static StoreConfig fromEnv(Map<String, String> env) {
@@ -82,6 +92,14 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         String journal = nonBlank(env.get("KEYCYCLE_JOURNAL_DIR"));
         if (journal != null) b.journalDir(Path.of(journal));
         b.journalFsync(journalFsync(env));
+        String overflow = nonBlank(env.get("KEYCYCLE_STORE_OVERFLOW_CAPACITY"));
+        if (overflow != null) {
+            try {
+                b.overflowCapacity(Integer.parseInt(overflow));
+            } catch (NumberFormatException e) {
+                throw new ConfigurationException("KEYCYCLE_STORE_OVERFLOW_CAPACITY must be a whole number of events, was '" + overflow + "'");
+            }
+        }
         b.retention(Retention.fromEnv(env, Retention.DEFAULT));
         return b.build();
     }
@@ -112,18 +130,23 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         b.clock = clock;
         b.journalFsync = journalFsync;
         b.retention = retention;
+        b.overflowCapacity = overflowCapacity;
         return b;
     }
 
     @Override public String toString() {
         return "StoreConfig[url=" + url.redacted() + ", journalDir=" + journalDir + ", queueCapacity=" + queueCapacity
-                + ", batchSize=" + batchSize + ", retention=" + retention + "]";
+                + ", batchSize=" + batchSize + ", overflowCapacity=" + overflowCapacity + ", retention=" + retention + "]";
     }
 
     private static String nonBlank(String s) { return s == null || s.isBlank() ? null : s.trim(); }
 
     private static void positive(String name, int v) {
         if (v <= 0) throw new ConfigurationException(name + " must be > 0, was " + v);
+    }
+
+    private static void checkOverflowCapacity(int v) {
+        if (v < 2) throw new ConfigurationException("overflowCapacity must be >= 2 events, was " + v);
     }
 
     private static void positive(String name, Duration d) {
@@ -147,6 +170,7 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         private EngineClock clock = EngineClock.system();
         private boolean journalFsync;
         private Retention retention = Retention.DEFAULT;
+        private int overflowCapacity = DEFAULT_OVERFLOW_CAPACITY;
 
         private Builder(DatabaseUrl url) { this.url = Objects.requireNonNull(url, "url"); }
 
@@ -173,9 +197,13 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
 
         public Builder retention(Retention v) { this.retention = Objects.requireNonNull(v, "retention"); return this; }
 
+        /** Events held in memory at most when the disk takes none (default 32,768; full at half). */
+        public Builder overflowCapacity(int v) { checkOverflowCapacity(v); this.overflowCapacity = v; return this; }
+
         public StoreConfig build() {
             return new StoreConfig(url, autoMigrate, journalDir, queueCapacity, batchSize, batchInterval, closeTimeout,
-                    retryBackoffMin, retryBackoffMax, connectionTimeout, maxPoolSize, shutdownHook, clock, journalFsync, retention);
+                    retryBackoffMin, retryBackoffMax, connectionTimeout, maxPoolSize, shutdownHook, clock, journalFsync, retention,
+                    overflowCapacity);
         }
     }
 }

@@ -19,12 +19,18 @@ import java.time.Instant;
  * @param lastError        the last database or journal error (password redacted), or null
  * @param lastErrorAt      when it happened, or null
  * @param lastCommitAt     the last successful commit, or null
+ * @param memoryEvents     events held in memory only because neither the write-ahead log nor the journal could
+ *                         be written (disk full, directory unwritable); included in {@code journalEvents}
+ * @param memoryCapacity   bound of those ({@link StoreConfig#overflowCapacity()})
+ * @param full             the store holds half of {@code memoryCapacity} or more: callers should take no new work
+ *                         until it drains (the gateway answers new requests 503)
+ * @param eventsLost       events dropped because {@code memoryCapacity} was reached (each logged)
  */
 public record StoreHealth(boolean writerAlive, boolean journaling, int queueDepth, int queueCapacity,
                           long journalEvents, long journalBytes, long eventsWritten, long eventsDuplicate,
                           long eventsSpilled, long eventsRejected, String lastError, Instant lastErrorAt,
-                          Instant lastCommitAt) {
+                          Instant lastCommitAt, int memoryEvents, int memoryCapacity, boolean full, long eventsLost) {
 
     /** True when events reach the database directly and nothing is backed up. */
-    public boolean healthy() { return writerAlive && !journaling && journalEvents == 0; }
+    public boolean healthy() { return writerAlive && !journaling && journalEvents == 0 && !full; }
 }

@@ -7,6 +7,7 @@ import io.keycycle.core.Strategy;
 import org.yaml.snakeyaml.nodes.Node;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +26,8 @@ final class ConfigParser {
     private static final Set<String> KEY = Set.of("scope", "tier", "limits", "models");
     private static final Set<String> KEY_TIER = Set.of("limits", "models", "scopes");
     private static final Set<String> GATEWAY = Set.of("host", "port", "tokens", "max-body-bytes", "admin-tokens",
-            "allowed-hosts", "query-token", "idle-timeout-seconds", "max-header-bytes", "max-connections");
+            "allowed-hosts", "query-token", "idle-timeout-seconds", "max-header-bytes", "max-connections",
+            "stream-idle-timeout", "stream-deadline", "max-upstream-body-bytes", "max-sse-line-bytes", "max-streams", "max-in-flight");
     private static final Set<String> DATABASE = Set.of("url");
     private static final Set<String> CLUSTER = Set.of("redis-url", "instance-id", "key-prefix");
 
@@ -160,13 +162,26 @@ final class ConfigParser {
         Long idle = in.number(m.get("idle-timeout-seconds"), "gateway.idle-timeout-seconds", 1, 86_400);
         Long header = in.number(m.get("max-header-bytes"), "gateway.max-header-bytes", 1_024, 1 << 20);
         Long connections = in.number(m.get("max-connections"), "gateway.max-connections", 1, 1_000_000);
+        Duration idleStream = in.duration(m.get("stream-idle-timeout"), "gateway.stream-idle-timeout");
+        Duration deadline = in.duration(m.get("stream-deadline"), "gateway.stream-deadline");
+        Long upstreamBody = in.bytes(m.get("max-upstream-body-bytes"), "gateway.max-upstream-body-bytes", GatewayLimits.MIN_BYTES, Long.MAX_VALUE / 2);
+        Long sseLine = in.bytes(m.get("max-sse-line-bytes"), "gateway.max-sse-line-bytes", GatewayLimits.MIN_BYTES, Integer.MAX_VALUE - 8);
+        Long streams = in.number(m.get("max-streams"), "gateway.max-streams", 1, 1_000_000);
+        Long inFlight = in.number(m.get("max-in-flight"), "gateway.max-in-flight", 1, 1_000_000);
+        GatewayLimits limits = new GatewayLimits(
+                idleStream == null ? GatewayLimits.DEFAULT_STREAM_IDLE_TIMEOUT : idleStream,
+                deadline == null ? GatewayLimits.DEFAULT_STREAM_DEADLINE : deadline,
+                upstreamBody == null ? GatewayLimits.DEFAULT_MAX_UPSTREAM_BODY_BYTES : upstreamBody,
+                sseLine == null ? GatewayLimits.DEFAULT_MAX_SSE_LINE_BYTES : sseLine.intValue(),
+                streams == null ? GatewayLimits.DEFAULT_MAX_STREAMS : streams.intValue(),
+                inFlight == null ? GatewayLimits.DEFAULT_MAX_IN_FLIGHT : inFlight.intValue());
         GatewayEdge edge = new GatewayEdge(adminTokens, allowedHosts, queryToken != null && queryToken,
                 idle == null ? GatewayEdge.DEFAULT_IDLE_TIMEOUT_SECONDS : idle.intValue(),
                 header == null ? GatewayEdge.DEFAULT_MAX_HEADER_BYTES : header.intValue(),
                 connections == null ? GatewayEdge.DEFAULT_MAX_CONNECTIONS : connections.intValue());
         return new GatewayConfig(host == null ? GatewayConfig.DEFAULT_HOST : host,
                 port == null ? GatewayConfig.DEFAULT_PORT : port.intValue(), tokens,
-                maxBody == null ? GatewayConfig.DEFAULT_MAX_BODY_BYTES : maxBody, edge);
+                maxBody == null ? GatewayConfig.DEFAULT_MAX_BODY_BYTES : maxBody, edge, limits);
     }
 
     /** A list of strings; blank ones (an unset {@code ${VAR:-}}) are dropped. */

@@ -10,27 +10,33 @@ import java.util.Objects;
  *
  * @param port 0 asks for any free port (tests)
  * @param edge admin tokens, allowed hosts, query tokens and connection limits
+ * @param limits stream timeouts, upstream size caps and load limits
  */
-public record GatewayConfig(String host, int port, List<String> tokens, long maxBodyBytes, GatewayEdge edge) {
+public record GatewayConfig(String host, int port, List<String> tokens, long maxBodyBytes, GatewayEdge edge, GatewayLimits limits) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8787;
     public static final long DEFAULT_MAX_BODY_BYTES = 10L * 1024 * 1024;
     public static final GatewayConfig DEFAULT = new GatewayConfig(DEFAULT_HOST, DEFAULT_PORT, List.of(), DEFAULT_MAX_BODY_BYTES,
-            GatewayEdge.DEFAULT);
+            GatewayEdge.DEFAULT, GatewayLimits.DEFAULT);
 
     public GatewayConfig {
         Objects.requireNonNull(host, "host");
         tokens = List.copyOf(tokens);
         edge = edge == null ? GatewayEdge.DEFAULT : edge;
+        limits = limits == null ? GatewayLimits.DEFAULT : limits;
+    }
+
+    public GatewayConfig(String host, int port, List<String> tokens, long maxBodyBytes, GatewayEdge edge) {
+        this(host, port, tokens, maxBodyBytes, edge, GatewayLimits.DEFAULT);
     }
 
     public GatewayConfig(String host, int port, List<String> tokens, long maxBodyBytes) {
-        this(host, port, tokens, maxBodyBytes, GatewayEdge.DEFAULT);
+        this(host, port, tokens, maxBodyBytes, GatewayEdge.DEFAULT, GatewayLimits.DEFAULT);
     }
 
     /** Never prints the tokens themselves. */
     @Override public String toString() {
-        return "GatewayConfig[host=" + host + ", port=" + port + ", tokens=" + tokens.size() + ", maxBodyBytes=" + maxBodyBytes + ", " + edge + "]";
+        return "GatewayConfig[host=" + host + ", port=" + port + ", tokens=" + tokens.size() + ", maxBodyBytes=" + maxBodyBytes + ", " + edge + ", " + limits + "]";
     }
 }

@@ -348,6 +348,45 @@ class KeycycleConfigTest {
     }
 
     @Test
+    void theGatewaysUpstreamLimitsHaveDefaultsAndAreReadWithUnits() {
+        assertThat(parse("gateway: { port: 9000 }\n").gateway().limits()).isEqualTo(GatewayLimits.DEFAULT);
+        GatewayLimits l = parse("""
+                gateway:
+                  stream-idle-timeout: 90s
+                  stream-deadline: PT10M
+                  max-upstream-body-bytes: 16MiB
+                  max-sse-line-bytes: 65536
+                  max-streams: 100
+                  max-in-flight: 2_000
+                """).gateway().limits();
+        assertThat(l).isEqualTo(new GatewayLimits(java.time.Duration.ofSeconds(90), java.time.Duration.ofMinutes(10),
+                16L << 20, 65_536, 100, 2_000));
+        assertThat(parse("gateway: { stream-idle-timeout: 500ms, stream-deadline: 1h, max-sse-line-bytes: 1KiB }\n")
+                .gateway().limits()).extracting(GatewayLimits::streamIdleTimeout, GatewayLimits::streamDeadline,
+                        GatewayLimits::maxSseLineBytes)
+                .containsExactly(java.time.Duration.ofMillis(500), java.time.Duration.ofHours(1), 1_024);
+    }
+
+    @Test
+    void badUpstreamLimitsAreProblemsNamingTheKey() {
+        assertThatThrownBy(() -> parse("""
+                gateway:
+                  stream-idle-timeout: soon
+                  stream-deadline: 0s
+                  max-upstream-body-bytes: 32MB
+                  max-sse-line-bytes: 100
+                  max-streams: 0
+                  max-in-flight: lots
+                """))
+                .hasMessageContaining("gateway.stream-idle-timeout must be a duration such as 500ms, 90s, 2m, 1h or PT2M, was 'soon'")
+                .hasMessageContaining("gateway.stream-deadline must be > 0, was '0s'")
+                .hasMessageContaining("gateway.max-upstream-body-bytes must be a size in bytes such as 1048576, 512KiB, 32MiB or 1GiB, was '32MB'")
+                .hasMessageContaining("gateway.max-sse-line-bytes must be >= 1024 bytes, was '100'")
+                .hasMessageContaining("gateway.max-streams must be >= 1, was 0")
+                .hasMessageContaining("gateway.max-in-flight must be a whole number, was 'lots'");
+    }
+
+    @Test
     void modelRefSplitsAtTheFirstSlashOnly() {
         assertThat(ModelRef.parse("openrouter/meta-llama/llama-3.3-70b-instruct:free"))
                 .isEqualTo(new ModelRef("openrouter", "meta-llama/llama-3.3-70b-instruct:free"));
