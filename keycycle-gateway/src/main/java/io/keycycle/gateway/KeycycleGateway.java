@@ -158,7 +158,7 @@ public final class KeycycleGateway implements AutoCloseable {
                     vertx.unavailableNativeTransportCause() == null ? "no native library on the class path" : vertx.unavailableNativeTransportCause().toString());
         }
         dashboard = new Dashboard(keycycle, store, recent, workers, live, forecastMinutes);
-        upstream = new Upstream(vertx, keycycle, upstreamConnections, upstreamLimits);
+        upstream = new Upstream(vertx, keycycle, upstreamConnections, upstreamLimits, loops);
         keycycle.addListener(recent);
         keycycle.addListener(metrics);
         keycycle.addListener(live);
@@ -447,7 +447,9 @@ public final class KeycycleGateway implements AutoCloseable {
 
         /**
          * Keep-alive HTTP/1.1 connections to the providers for plain chat completions (default 200):
-         * the number of plain upstream calls in flight at once; more wait for a free connection.
+         * the number of plain upstream calls in flight at once; more wait for a free connection. The
+         * connections are shared out among the event loops (each loop has its own pool of
+         * {@code ceil(n / loops)}, so a call never leaves the loop serving it).
          */
         public Builder upstreamConnections(int n) {
             if (n < 1) throw new ConfigurationException("gateway upstreamConnections must be >= 1, was " + n);
