@@ -266,18 +266,35 @@ final class Upstream {
         send(streams.on(context), o, body, attempt, STALE_RESENDS);
     }
 
+    /**
+     * The request options of {@code provider}'s chat completions with {@code secret}, built once per
+     * key and kind (plain or stream) and shared: the client only reads them (it copies the headers
+     * into each request), so a call costs no options object and no header map of its own.
+     */
     private RequestOptions options(String provider, String secret, String accept) {
+        boolean stream = accept.equals("text/event-stream");
+        Map<String, RequestOptions[]> byKey = requestOptions.get(provider);
+        if (byKey == null) byKey = requestOptions.computeIfAbsent(provider, p -> new ConcurrentHashMap<>());
+        RequestOptions[] both = byKey.get(secret);
+        if (both == null) {
+            both = byKey.computeIfAbsent(secret, k -> new RequestOptions[] {
+                    buildOptions(provider, k, "application/json"), buildOptions(provider, k, "text/event-stream")});
+        }
+        return both[stream ? 1 : 0];
+    }
+
+    /** Per provider, per key: the options of a plain call and of a stream (one entry per configured key). */
+    private final Map<String, Map<String, RequestOptions[]>> requestOptions = new ConcurrentHashMap<>();
+
+    private RequestOptions buildOptions(String provider, String secret, String accept) {
         Endpoint ep = endpoints.computeIfAbsent(provider, p -> Endpoint.of(p, keycycle.catalog().provider(p).baseUrl()));
         return new RequestOptions().setMethod(HttpMethod.POST).setHost(ep.host).setPort(ep.port).setSsl(ep.ssl)
                 .setURI(ep.path).setFollowRedirects(false)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.ACCEPT, accept)
                 .putHeader(HttpHeaders.USER_AGENT, USER_AGENT)
-                .putHeader(HttpHeaders.AUTHORIZATION, bearers.computeIfAbsent(secret, k -> bearer(provider, k)));
+                .putHeader(HttpHeaders.AUTHORIZATION, bearer(provider, secret));
     }
-
-    /** {@code Bearer <secret>} per key, checked and built once (one entry per configured key). */
-    private final Map<String, String> bearers = new ConcurrentHashMap<>();
 
     /** {@code Bearer <secret>}, refusing characters a header cannot carry without naming the secret. */
     private static String bearer(String provider, String secret) {
@@ -296,32 +313,30 @@ final class Upstream {
      * closed by the server (no response byte came back) is sent again, up to {@code resends} times.
      */
     private void send(HttpClientAgent agent, RequestOptions o, Buffer body, Exchange x, int resends) {
-        boolean[] stale = {false};
-        boolean[] attached = {false};
-        agent.request(o)
-                .compose(req -> {
-                    attached[0] = true;
-                    x.attach(req);
-                    HttpConnection conn = req.connection();
-                    boolean reused = conn != null && used.contains(conn);
-                    return req.send(body)
-                            .onFailure(e -> stale[0] = reused && e instanceof HttpClosedException)
-                            .onSuccess(resp -> {
-                                if (conn != null) used.add(conn);
-                            });
-                })
-                .onComplete(ar -> {
-                    if (ar.succeeded()) {
-                        if (!x.isDone()) x.onResponse(ar.result());
-                        return;
-                    }
-                    if (stale[0] && resends > 0 && !x.isDone()) {
-                        log.debug("upstream closed a kept-alive connection before answering; sending again on another");
-                        send(agent, o, body, x, resends - 1);
-                        return;
-                    }
-                    x.onFailure(ar.cause(), attached[0]);
-                });
+        agent.request(o).onComplete(ar -> {
+            if (ar.failed()) {
+                x.onFailure(ar.cause(), false);
+                return;
+            }
+            HttpClientRequest req = ar.result();
+            x.attach(req);
+            HttpConnection conn = req.connection();
+            boolean reused = conn != null && used.contains(conn);
+            req.send(body).onComplete(sent -> {
+                if (sent.succeeded()) {
+                    if (conn != null) used.add(conn);
+                    if (!x.isDone()) x.onResponse(sent.result());
+                    return;
+                }
+                boolean stale = reused && sent.cause() instanceof HttpClosedException;
+                if (stale && resends > 0 && !x.isDone()) {
+                    log.debug("upstream closed a kept-alive connection before answering; sending again on another");
+                    send(agent, o, body, x, resends - 1);
+                    return;
+                }
+                x.onFailure(sent.cause(), true);
+            });
+        });
     }
 
     static long parseLength(String value) {
