@@ -220,14 +220,17 @@ public final class KeycycleGateway implements AutoCloseable {
         r.route("/api/*").handler(auth.client());
         r.route("/admin/*").handler(auth.admin());
         r.route("/metrics").handler(auth.client());
-        // POST bodies are JSON or nothing: a cross-site form or no-cors fetch cannot send that type
-        for (String path : List.of("/v1/chat/completions", "/admin/keys/:provider/:keyId/disable", "/admin/keys/:provider/:keyId/enable",
+        // POST bodies are JSON or nothing: a cross-site form or no-cors fetch cannot send that type.
+        // The chat route comes before the admin POST routes: a chat request ends in its own handler,
+        // so it is never matched against their path-parameter patterns (a regex match per request).
+        r.post("/v1/chat/completions").handler(RequestGuard::jsonOnly);
+        r.post("/v1/chat/completions").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+                .handler(tag("/v1/chat/completions")).handler(chat);
+        for (String path : List.of("/admin/keys/:provider/:keyId/disable", "/admin/keys/:provider/:keyId/enable",
                 "/admin/models/:provider/clear")) {
             r.post(path).handler(RequestGuard::jsonOnly);
         }
 
-        r.post("/v1/chat/completions").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
-                .handler(tag("/v1/chat/completions")).handler(chat);
         r.get("/v1/models").handler(tag("/v1/models")).handler(new ModelsEndpoint(keycycle));
         r.get("/api/state").handler(tag("/api/state")).blockingHandler(dashboard::state, false);
         r.get("/api/events").handler(tag("/api/events")).handler(dashboard::subscribe);
