@@ -13,7 +13,8 @@
 # 5-s warm-up measures compilation rather than the request path. Pass --gateway-warmup 5 for the
 # harness's earlier setting.
 #
-# Environment: GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), NGINX_WORKERS (default auto).
+# Environment: GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), GATEWAY_ARGS (more RaceGateway options,
+# e.g. "--native --event-loops 1"; default none), NGINX_WORKERS (default auto).
 # Installs Debian's nginx-light and wrk with apt-get when missing; builds keycycle-bench's jar
 # when missing (./mvnw -pl keycycle-bench -am package -DskipTests).
 set -euo pipefail
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
+GATEWAY_ARGS=${GATEWAY_ARGS:-}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 
 install_missing() { # command package
@@ -104,7 +106,7 @@ for _ in $(seq 50); do (exec 9<>/dev/tcp/127.0.0.1/$NGINX_PORT) 2>/dev/null && b
 mkfifo "$WORK/gw.in"
 # shellcheck disable=SC2086
 java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.RaceGateway --upstream "http://127.0.0.1:$NGINX_PORT/v1" \
-     --db "$WORK/race.db" < "$WORK/gw.in" > "$WORK/gateway.log" 2>&1 &
+     --db "$WORK/race.db" $GATEWAY_ARGS < "$WORK/gw.in" > "$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 exec 3>"$WORK/gw.in"
 GW_URL=""
@@ -136,15 +138,28 @@ cpu_ticks() {
   echo $total
 }
 
-# wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt, CPU ticks of nginx and the gateway in NAME.cpu
+# CPU time (clock ticks) used so far by the JIT compiler threads (C1, C2) of JVM $1: a fresh JVM on
+# busy cores still compiles during the measured runs; this part of its CPU goes once it is warm
+jit_ticks() {
+  local total=0 t
+  for t in /proc/"$1"/task/*; do
+    case "$(cat "$t/comm" 2>/dev/null)" in
+      "C1 CompilerThre"*|"C2 CompilerThre"*) total=$(( total + $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null || echo 0) )) ;;
+    esac
+  done
+  echo $total
+}
+
+# wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt, CPU ticks of nginx, the gateway
+# and the gateway's JIT compiler threads in NAME.cpu
 wrk_run() {
-  local n0 g0
-  n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$GW_PID")
+  local n0 g0 j0
+  n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$GW_PID"); j0=$(jit_ticks "$GW_PID")
   wrk -t2 -c"$3" -d"$4"s --latency -s "$WORK/post.lua" "$2" > "$WORK/$1.txt" 2>&1
-  echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$GW_PID") - g0 ))" > "$WORK/$1.cpu"
+  echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$GW_PID") - g0 )) $(( $(jit_ticks "$GW_PID") - j0 ))" > "$WORK/$1.cpu"
 }
 requests() { awk '/requests in/ { print $1 }' "$WORK/$1.txt"; }
-# CPU microseconds per request of nginx ($2 = 1) or the gateway ($2 = 2) during run $1
+# CPU microseconds per request of nginx ($2 = 1), the gateway ($2 = 2) or its JIT compiler threads ($2 = 3) during run $1
 cpu_us() { awk -v f="$2" -v n="$(requests "$1")" -v t="$TICK" '{ v = 0; if (n > 0) v = $f * 1e6 / t / n; printf "%.1f", v }' "$WORK/$1.cpu"; }
 
 # value of a wrk latency percentile line ("99%  1.20ms") in milliseconds
@@ -158,7 +173,7 @@ non2xx() { awk '/Non-2xx or 3xx responses:/ { n = $NF } END { print n + 0 }' "$W
 sockerr() { awk '/Socket errors:/ { gsub(/,/, ""); print "connect " $4 ", read " $6 ", write " $8 ", timeout " $10; f = 1 } END { if (!f) print "none" }' "$WORK/$1.txt"; }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx and ${GW_WARMUP} s for the gateway; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS, SQLite store on"
+echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx and ${GW_WARMUP} s for the gateway; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, SQLite store on"
 echo "load average before: $LOAD_BEFORE"
 wrk_run warm-direct "$DIRECT" 32 "$WARMUP"
 wrk_run warm-gateway "$GATEWAY" 32 "$GW_WARMUP"
@@ -168,14 +183,15 @@ wrk_run direct-4 "$DIRECT" 4 "$RUN_SECONDS"
 wrk_run gateway-4 "$GATEWAY" 4 "$RUN_SECONDS"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx \
-  "nginx µs/req" "gateway µs/req" "socket errors"
+printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx \
+  "nginx µs/req" "gateway µs/req" "of which JIT" "socket errors"
 for run in direct-32 gateway-32 direct-4 gateway-4; do
   name=$([ "${run%-*}" = direct ] && echo "nginx direct" || echo "keycycle gateway")
-  printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s  %s\n' "$name" "${run#*-}" "$(rps $run)" "$(pct_ms $run 50%)" "$(pct_ms $run 90%)" \
-    "$(pct_ms $run 99%)" "$(non2xx $run)" "$(cpu_us $run 1)" "$(cpu_us $run 2)" "$(sockerr $run)"
+  printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s  %s\n' "$name" "${run#*-}" "$(rps $run)" "$(pct_ms $run 50%)" "$(pct_ms $run 90%)" \
+    "$(pct_ms $run 99%)" "$(non2xx $run)" "$(cpu_us $run 1)" "$(cpu_us $run 2)" "$(cpu_us $run 3)" "$(sockerr $run)"
 done
-echo "(µs/req: CPU time of the nginx processes and of the gateway JVM per request answered, user + system; other load on the machine does not inflate it)"
+echo "(µs/req: CPU time of the nginx processes and of the gateway JVM per request answered, user + system; other load on the machine does not inflate it;"
+echo " 'of which JIT': the gateway's C1/C2 compiler threads, which a busy machine keeps compiling well past the warm-up)"
 awk -v g="$(rps gateway-32)" -v d="$(rps direct-32)" 'BEGIN { printf "gateway / direct at 32 connections: %.1f %%\n", 100 * g / d }'
 awk -v g50="$(pct_ms gateway-4 50%)" -v d50="$(pct_ms direct-4 50%)" -v g99="$(pct_ms gateway-4 99%)" -v d99="$(pct_ms direct-4 99%)" \
   'BEGIN { printf "added by the gateway at 4 connections: p50 %+.3f ms, p99 %+.3f ms\n", g50 - d50, g99 - d99 }'

@@ -164,7 +164,7 @@ public final class KeycycleGateway implements AutoCloseable {
                     vertx.unavailableNativeTransportCause() == null ? "no native library on the class path" : vertx.unavailableNativeTransportCause().toString());
         }
         dashboard = new Dashboard(keycycle, store, recent, workers, live, forecastMinutes, metrics);
-        upstream = new Upstream(vertx, keycycle, upstreamConnections, upstreamLimits);
+        upstream = new Upstream(vertx, keycycle, upstreamConnections, upstreamLimits, loops);
         keycycle.addListener(recent);
         keycycle.addListener(metrics);
         keycycle.addListener(live);
@@ -226,14 +226,17 @@ public final class KeycycleGateway implements AutoCloseable {
         r.route("/api/*").handler(auth.client());
         r.route("/admin/*").handler(auth.admin());
         r.route("/metrics").handler(auth.client());
-        // POST bodies are JSON or nothing: a cross-site form or no-cors fetch cannot send that type
-        for (String path : List.of("/v1/chat/completions", "/admin/keys/:provider/:keyId/disable", "/admin/keys/:provider/:keyId/enable",
+        // POST bodies are JSON or nothing: a cross-site form or no-cors fetch cannot send that type.
+        // The chat route comes before the admin POST routes: a chat request ends in its own handler,
+        // so it is never matched against their path-parameter patterns (a regex match per request).
+        r.post("/v1/chat/completions").handler(RequestGuard::jsonOnly);
+        r.post("/v1/chat/completions").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+                .handler(tag("/v1/chat/completions")).handler(chat);
+        for (String path : List.of("/admin/keys/:provider/:keyId/disable", "/admin/keys/:provider/:keyId/enable",
                 "/admin/models/:provider/clear")) {
             r.post(path).handler(RequestGuard::jsonOnly);
         }
 
-        r.post("/v1/chat/completions").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
-                .handler(tag("/v1/chat/completions")).handler(chat);
         r.get("/v1/models").handler(tag("/v1/models")).handler(new ModelsEndpoint(keycycle));
         r.get("/api/state").handler(tag("/api/state")).blockingHandler(dashboard::state, false);
         r.get("/api/events").handler(tag("/api/events")).handler(dashboard::subscribe);
@@ -457,7 +460,9 @@ public final class KeycycleGateway implements AutoCloseable {
 
         /**
          * Keep-alive HTTP/1.1 connections to the providers for plain chat completions (default 200):
-         * the number of plain upstream calls in flight at once; more wait for a free connection.
+         * the number of plain upstream calls in flight at once; more wait for a free connection. The
+         * connections are shared out among the event loops (each loop has its own pool of
+         * {@code ceil(n / loops)}, so a call never leaves the loop serving it).
          */
         public Builder upstreamConnections(int n) {
             if (n < 1) throw new ConfigurationException("gateway upstreamConnections must be >= 1, was " + n);

@@ -36,7 +36,8 @@ import java.util.concurrent.TimeoutException;
  * as its overall deadline and its answer is buffered up to {@link UpstreamLimits#maxBodyBytes()};
  * a stream is read chunk by chunk by its {@link StreamAttempt}. Plain calls and streams use two
  * connection pools of the same client settings, so long streams never hold up plain calls: the
- * plain pool has {@code maxConnections} connections, the stream pool one per stream allowed. Both
+ * plain pool has {@code maxConnections} connections, the stream pool one per stream allowed. Each
+ * pool is split per event loop (a loop's calls use its own connections, see {@link Agents}). The
  * wait queues are bounded; a call that finds its queue full was never sent and becomes a 503.
  *
  * <p>One transport-level resend, not a retry: servers close idle keep-alive connections, and a
@@ -59,8 +60,8 @@ final class Upstream {
     private final Vertx vertx;
     private final Keycycle keycycle;
     private final UpstreamLimits limits;
-    private final HttpClientAgent plain;
-    private final HttpClientAgent streams;
+    private final Agents plain;
+    private final Agents streams;
     private final long timeoutMillis;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     /** Open connections that have carried an answer: a request on one of them may meet a close the server already sent. */
@@ -167,14 +168,44 @@ final class Upstream {
         }
     }
 
-    Upstream(Vertx vertx, Keycycle keycycle, int maxConnections, UpstreamLimits limits) {
+    Upstream(Vertx vertx, Keycycle keycycle, int maxConnections, UpstreamLimits limits, int eventLoops) {
         this.vertx = vertx;
         this.keycycle = keycycle;
         this.limits = limits;
         Duration timeout = keycycle.requestTimeout();
         this.timeoutMillis = Math.max(1, timeout.toMillis());
-        this.plain = agent(maxConnections, limits.maxPlainInFlight());
-        this.streams = agent(limits.maxStreams(), limits.maxStreams());
+        int loops = Math.max(1, eventLoops);
+        this.plain = new Agents(perLoop(maxConnections, loops), limits.maxPlainInFlight());
+        this.streams = new Agents(perLoop(limits.maxStreams(), loops), limits.maxStreams());
+    }
+
+    /** A pool's share of {@code total} connections on each of {@code loops} event loops (rounded up, at least 1). */
+    static int perLoop(int total, int loops) { return Math.max(1, (total + loops - 1) / loops); }
+
+    /**
+     * One client (and so one connection pool) per event loop. Vert.x's shared pool hands a call the
+     * most recently used free connection whatever its event loop; with two loops about every other
+     * call then wrote its request and read its answer on the other loop's thread and came back
+     * through that loop's task queue (two thread hand-offs per call). A call uses the pool of the
+     * loop serving it, whose connections live on that loop: no hand-off.
+     */
+    private final class Agents {
+        private final int connections;
+        private final int waitQueue;
+        private final Map<io.netty.channel.EventLoop, HttpClientAgent> byLoop = new ConcurrentHashMap<>();
+
+        Agents(int connections, int waitQueue) {
+            this.connections = connections;
+            this.waitQueue = waitQueue;
+        }
+
+        HttpClientAgent on(Context context) {
+            io.netty.channel.EventLoop loop = ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop();
+            HttpClientAgent a = byLoop.get(loop);
+            return a != null ? a : byLoop.computeIfAbsent(loop, l -> agent(connections, waitQueue));
+        }
+
+        void close() { byLoop.values().forEach(HttpClientAgent::close); }
     }
 
     private HttpClientAgent agent(int connections, int waitQueue) {
@@ -214,7 +245,7 @@ final class Upstream {
         attempt.maxBody = limits.maxBodyBytes();
         attempt.timer = vertx.setTimer(timeoutMillis, id -> attempt.fail(new TimeoutException(
                 "no complete answer from " + provider + " within " + Duration.ofMillis(timeoutMillis))));
-        send(plain, o, body, attempt, STALE_RESENDS);
+        send(plain.on(context), o, body, attempt, STALE_RESENDS);
     }
 
     /** Posts a streaming request on {@code context}'s event loop; {@code attempt} reads and relays the answer. */
@@ -232,21 +263,38 @@ final class Upstream {
             return;
         }
         attempt.begin(vertx, limits);
-        send(streams, o, body, attempt, STALE_RESENDS);
+        send(streams.on(context), o, body, attempt, STALE_RESENDS);
     }
 
+    /**
+     * The request options of {@code provider}'s chat completions with {@code secret}, built once per
+     * key and kind (plain or stream) and shared: the client only reads them (it copies the headers
+     * into each request), so a call costs no options object and no header map of its own.
+     */
     private RequestOptions options(String provider, String secret, String accept) {
+        boolean stream = accept.equals("text/event-stream");
+        Map<String, RequestOptions[]> byKey = requestOptions.get(provider);
+        if (byKey == null) byKey = requestOptions.computeIfAbsent(provider, p -> new ConcurrentHashMap<>());
+        RequestOptions[] both = byKey.get(secret);
+        if (both == null) {
+            both = byKey.computeIfAbsent(secret, k -> new RequestOptions[] {
+                    buildOptions(provider, k, "application/json"), buildOptions(provider, k, "text/event-stream")});
+        }
+        return both[stream ? 1 : 0];
+    }
+
+    /** Per provider, per key: the options of a plain call and of a stream (one entry per configured key). */
+    private final Map<String, Map<String, RequestOptions[]>> requestOptions = new ConcurrentHashMap<>();
+
+    private RequestOptions buildOptions(String provider, String secret, String accept) {
         Endpoint ep = endpoints.computeIfAbsent(provider, p -> Endpoint.of(p, keycycle.catalog().provider(p).baseUrl()));
         return new RequestOptions().setMethod(HttpMethod.POST).setHost(ep.host).setPort(ep.port).setSsl(ep.ssl)
                 .setURI(ep.path).setFollowRedirects(false)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.ACCEPT, accept)
                 .putHeader(HttpHeaders.USER_AGENT, USER_AGENT)
-                .putHeader(HttpHeaders.AUTHORIZATION, bearers.computeIfAbsent(secret, k -> bearer(provider, k)));
+                .putHeader(HttpHeaders.AUTHORIZATION, bearer(provider, secret));
     }
-
-    /** {@code Bearer <secret>} per key, checked and built once (one entry per configured key). */
-    private final Map<String, String> bearers = new ConcurrentHashMap<>();
 
     /** {@code Bearer <secret>}, refusing characters a header cannot carry without naming the secret. */
     private static String bearer(String provider, String secret) {
@@ -265,32 +313,30 @@ final class Upstream {
      * closed by the server (no response byte came back) is sent again, up to {@code resends} times.
      */
     private void send(HttpClientAgent agent, RequestOptions o, Buffer body, Exchange x, int resends) {
-        boolean[] stale = {false};
-        boolean[] attached = {false};
-        agent.request(o)
-                .compose(req -> {
-                    attached[0] = true;
-                    x.attach(req);
-                    HttpConnection conn = req.connection();
-                    boolean reused = conn != null && used.contains(conn);
-                    return req.send(body)
-                            .onFailure(e -> stale[0] = reused && e instanceof HttpClosedException)
-                            .onSuccess(resp -> {
-                                if (conn != null) used.add(conn);
-                            });
-                })
-                .onComplete(ar -> {
-                    if (ar.succeeded()) {
-                        if (!x.isDone()) x.onResponse(ar.result());
-                        return;
-                    }
-                    if (stale[0] && resends > 0 && !x.isDone()) {
-                        log.debug("upstream closed a kept-alive connection before answering; sending again on another");
-                        send(agent, o, body, x, resends - 1);
-                        return;
-                    }
-                    x.onFailure(ar.cause(), attached[0]);
-                });
+        agent.request(o).onComplete(ar -> {
+            if (ar.failed()) {
+                x.onFailure(ar.cause(), false);
+                return;
+            }
+            HttpClientRequest req = ar.result();
+            x.attach(req);
+            HttpConnection conn = req.connection();
+            boolean reused = conn != null && used.contains(conn);
+            req.send(body).onComplete(sent -> {
+                if (sent.succeeded()) {
+                    if (conn != null) used.add(conn);
+                    if (!x.isDone()) x.onResponse(sent.result());
+                    return;
+                }
+                boolean stale = reused && sent.cause() instanceof HttpClosedException;
+                if (stale && resends > 0 && !x.isDone()) {
+                    log.debug("upstream closed a kept-alive connection before answering; sending again on another");
+                    send(agent, o, body, x, resends - 1);
+                    return;
+                }
+                x.onFailure(sent.cause(), true);
+            });
+        });
     }
 
     static long parseLength(String value) {

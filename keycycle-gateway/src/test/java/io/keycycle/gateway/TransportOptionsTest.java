@@ -47,4 +47,12 @@ class TransportOptionsTest {
         assertThat(KeycycleGateway.defaultEventLoops(1)).isEqualTo(2);
         assertThat(KeycycleGateway.defaultEventLoops(8)).isEqualTo(4);
     }
+
+    @Test
+    void upstreamConnectionsAreSharedOutAmongTheEventLoops() {
+        assertThat(Upstream.perLoop(200, 2)).isEqualTo(100);
+        assertThat(Upstream.perLoop(5, 2)).as("rounded up").isEqualTo(3);
+        assertThat(Upstream.perLoop(1, 4)).as("at least one per loop").isEqualTo(1);
+        assertThat(Upstream.perLoop(7, 1)).isEqualTo(7);
+    }
 }

@@ -292,14 +292,29 @@ final class Journal implements Closeable {
         return out;
     }
 
+    /** Writes {@link #line}'s bytes to {@code out} (a usage record without an intermediate array). */
+    static void writeLine(ObjectMapper json, StoredEvent e, java.io.OutputStream out) throws IOException {
+        if (e instanceof StoredEvent.Usage u) {
+            writeUsageLine(json.getFactory(), u, out);
+        } else {
+            out.write(line(json, e));
+        }
+    }
+
     /**
      * A usage record's line, written field by field with Jackson's streaming generator: the same
      * bytes as {@code json.writeValueAsBytes(u)} plus the newline (a property test holds them equal),
      * without the reflective record serialiser. Usage is the record every request writes ahead.
      */
     static byte[] usageLine(com.fasterxml.jackson.core.JsonFactory factory, StoredEvent.Usage u) throws IOException {
-        com.fasterxml.jackson.core.util.ByteArrayBuilder out = new com.fasterxml.jackson.core.util.ByteArrayBuilder(256);
-        try (com.fasterxml.jackson.core.JsonGenerator g = factory.createGenerator(out)) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(320);
+        writeUsageLine(factory, u, out);
+        return out.toByteArray();
+    }
+
+    private static void writeUsageLine(com.fasterxml.jackson.core.JsonFactory factory, StoredEvent.Usage u, java.io.OutputStream out)
+            throws IOException {
+        try (com.fasterxml.jackson.core.JsonGenerator g = factory.createGenerator(out, com.fasterxml.jackson.core.JsonEncoding.UTF8)) {
             g.writeStartObject();
             g.writeStringField("t", "usage");
             g.writeNumberField("seq", u.seq());
@@ -316,9 +331,8 @@ final class Journal implements Closeable {
             g.writeStringField("outcome", u.outcome());
             g.writeNumberField("status", u.status());
             g.writeEndObject();
+            g.writeRaw('\n');
         }
-        out.write('\n');
-        return out.toByteArray();
     }
 
     private Segment newSegment(long firstSeq) {

@@ -54,14 +54,33 @@ final class WriteAheadLog implements Closeable {
         this.counter = counter;
     }
 
+    /**
+     * The line being appended, reused (appends run under this object's monitor): an append costs
+     * no array of its own. It gives back memory after an unusually long line.
+     */
+    private final LineBuffer line = new LineBuffer();
+
+    private static final class LineBuffer extends java.io.ByteArrayOutputStream {
+        LineBuffer() { super(512); }
+
+        ByteBuffer take() {
+            ByteBuffer b = ByteBuffer.wrap(buf, 0, count);
+            if (buf.length > 64 * 1024) buf = new byte[512];
+            count = 0;
+            return b;
+        }
+    }
+
     /** Appends one event; when this returns the line is in the operating system's hands (or on disk with fsync). */
     synchronized void append(StoredEvent e) throws IOException {
-        byte[] line = Journal.line(json, e);
+        line.reset();
+        Journal.writeLine(json, e, line);
+        int length = line.size();
         if (current == null) open(e.seq());
-        ByteBuffer buf = ByteBuffer.wrap(line);
+        ByteBuffer buf = line.take();
         while (buf.hasRemaining()) current.write(buf);
         if (fsync) current.force(false);
-        currentBytes += line.length;
+        currentBytes += length;
         currentMaxSeq = Math.max(currentMaxSeq, e.seq());
         if (currentBytes >= ROLL_BYTES) roll();
     }
