@@ -28,44 +28,85 @@ end
 
 local function num(v) if v then return tonumber(v) or 0 end return 0 end
 
--- A bucket is one string of 166 little-endian doubles (one GET and one SET per call):
--- [1] L, [2..4] heads, [5..10] sums, [11] ds, [12] cu, [13] pu, [14] w (someone was refused: wake
--- waiters when capacity comes back, until this instant), [15] fr, [16] ft (in flight),
--- [17..166] the cells. A value of another length (an older layout, or garbage) reads as empty.
-local CELLS = 16
-local SIZE = (CELLS + 150) * 8
-local FORMAT = '<dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' -- CELLS + 150 doubles, spelled out (no string.rep per call)
+-- Bucket layout 4 (keys {prefix}:w4:...; docs/cluster.md): one string, a header of 22
+-- little-endian doubles followed by the ring of 150 cells.
+-- Header: [1] L, [2..4] heads, [5..10] sums, [11] ds, [12] cu, [13] pu, [14] w (someone was
+-- refused: wake waiters when capacity comes back, until this instant), [15] fr, [16] ft (in
+-- flight), [17..22] the head sub-bucket's cells per span (requests, tokens). The sums include the
+-- head cells, so checking and reserving (and settling into the head sub-bucket) read and write the
+-- 176-byte header alone (GETRANGE/SETRANGE): O(1) per call. The ring (span, metric, slot % 25)
+-- is read only when a head moves (once per sub-bucket width: 2.5 s, 150 s, 1 h), for usage
+-- recorded in an older sub-bucket, and to compute when a refused request would fit. The ring cell
+-- of the head slot is always 0 while it is the head (its value is in the header); when the head
+-- moves, the header's cells are written into it. A header of another length reads as empty.
+local H = 22
+local HBYTES = H * 8
+local HFMT = '<dddddddddddddddddddddd'
+local CELLS = 150
+local CBYTES = CELLS * 8
+local CFMT = '<dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd'
 
 local function load(key)
-  local raw = redis.call('GET', key)
+  local raw = redis.call('GETRANGE', key, 0, HBYTES - 1)
   local b = {key = key}
-  local v
-  if raw and #raw == SIZE then
-    v = {struct.unpack(FORMAT, raw)}
+  if #raw == HBYTES then
+    local v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, v21, v22 =
+        struct.unpack(HFMT, raw)
+    b.L, b.h, b.s = v1, {v2, v3, v4}, {v5, v6, v7, v8, v9, v10}
+    b.ds, b.cu, b.pu, b.w, b.fr, b.ft = v11, v12, v13, v14, v15, v16
+    b.hc = {v17, v18, v19, v20, v21, v22}
     b.fresh = false
   else
-    v = {}
-    for i = 1, CELLS + 150 do v[i] = 0 end
+    b.L, b.h, b.s = 0, {0, 0, 0}, {0, 0, 0, 0, 0, 0}
+    b.ds, b.cu, b.pu, b.w, b.fr, b.ft = 0, 0, 0, 0, 0, 0
+    b.hc = {0, 0, 0, 0, 0, 0}
     b.fresh = true
   end
-  b.L, b.h, b.s, b.ds, b.cu, b.pu, b.w = v[1], {v[2], v[3], v[4]}, {v[5], v[6], v[7], v[8], v[9], v[10]}, v[11], v[12], v[13], v[14]
-  b.fr, b.ft = v[15], v[16]
-  b.c = v
   return b
 end
 
-local function save(b)
-  local v = b.c
-  v[1], v[2], v[3], v[4] = b.L, b.h[1], b.h[2], b.h[3]
-  v[5], v[6], v[7], v[8], v[9], v[10] = b.s[1], b.s[2], b.s[3], b.s[4], b.s[5], b.s[6]
-  v[11], v[12], v[13], v[14] = b.ds, b.cu, b.pu, b.w
-  v[15], v[16] = b.fr, b.ft
-  redis.call('SET', b.key, struct.pack(FORMAT, unpack(v, 1, CELLS + 150)))
+-- The ring's 150 cells, read once per call when needed (zeros for a new bucket).
+local function ring(b)
+  if b.c then return b.c end
+  local c
+  local raw = (not b.fresh) and redis.call('GETRANGE', b.key, HBYTES, HBYTES + CBYTES - 1) or ''
+  if #raw == CBYTES then
+    c = {struct.unpack(CFMT, raw)}
+    c[CELLS + 1] = nil -- struct.unpack's last value is the next position
+  else
+    c = {}
+    for i = 1, CELLS do c[i] = 0 end
+  end
+  b.c = c
+  return c
 end
 
--- index of a cell in b.c: span 1..3, metric 0 (requests) or 1 (tokens), absolute sub-bucket slot
+local function packHeader(b)
+  return struct.pack(HFMT, b.L, b.h[1], b.h[2], b.h[3], b.s[1], b.s[2], b.s[3], b.s[4], b.s[5], b.s[6],
+      b.ds, b.cu, b.pu, b.w, b.fr, b.ft, b.hc[1], b.hc[2], b.hc[3], b.hc[4], b.hc[5], b.hc[6])
+end
+
+local function save(b)
+  if b.fresh or b.cdirty then
+    -- header and ring together (a new bucket is written whole)
+    local c = ring(b)
+    redis.call('SETRANGE', b.key, 0, packHeader(b) .. struct.pack(CFMT, unpack(c, 1, CELLS)))
+    b.fresh = false
+    b.cdirty = false
+  else
+    redis.call('SETRANGE', b.key, 0, packHeader(b))
+  end
+end
+
+-- index of a cell in the ring: span 1..3, metric 0 (requests) or 1 (tokens), absolute sub-bucket slot
 local function ci(span, metric, slot)
-  return CELLS + ((span - 1) * 2 + metric) * RING + (slot % RING) + 1
+  return ((span - 1) * 2 + metric) * RING + (slot % RING) + 1
+end
+
+-- A cell's value: the header's for the head slot, the ring's otherwise.
+local function cell(b, span, metric, slot)
+  if slot == b.h[span] then return b.hc[2 * span - 1 + metric] end
+  return ring(b)[ci(span, metric, slot)]
 end
 
 -- cal = {prev, start, next} day boundaries as the caller's clock sees them, or nil (sliding day).
@@ -95,24 +136,32 @@ local function advance(b, t, cal)
     else
       local cur = math.floor(t / WIDTH[s])
       local h = b.h[s]
-      if cur > h and (h == 0 or cur - h >= RING) then
-        -- a new bucket, or one idle for a whole window: every cell is empty now
-        b.s[2 * s - 1] = 0
-        b.s[2 * s] = 0
-        for r = 0, RING - 1 do
-          b.c[ci(s, 0, r)] = 0
-          b.c[ci(s, 1, r)] = 0
+      if cur > h then
+        local c = ring(b)
+        if h == 0 or cur - h >= RING then
+          -- a new bucket, or one idle for a whole window: every cell is empty now
+          b.s[2 * s - 1] = 0
+          b.s[2 * s] = 0
+          for r = 0, RING - 1 do
+            c[ci(s, 0, r)] = 0
+            c[ci(s, 1, r)] = 0
+          end
+        else
+          -- the head's cells go to the ring; the sub-buckets the head enters leave the window
+          c[ci(s, 0, h)] = b.hc[2 * s - 1]
+          c[ci(s, 1, h)] = b.hc[2 * s]
+          for slot = h + 1, cur do
+            local ri, ti = ci(s, 0, slot), ci(s, 1, slot)
+            b.s[2 * s - 1] = b.s[2 * s - 1] - c[ri]
+            b.s[2 * s] = b.s[2 * s] - c[ti]
+            c[ri] = 0
+            c[ti] = 0
+          end
         end
+        b.hc[2 * s - 1] = 0
+        b.hc[2 * s] = 0
         b.h[s] = cur
-      elseif cur > h then
-        for slot = h + 1, cur do
-          local ri, ti = ci(s, 0, slot), ci(s, 1, slot)
-          b.s[2 * s - 1] = b.s[2 * s - 1] - b.c[ri]
-          b.s[2 * s] = b.s[2 * s] - b.c[ti]
-          b.c[ri] = 0
-          b.c[ti] = 0
-        end
-        b.h[s] = cur
+        b.cdirty = true
       end
     end
   end
@@ -128,14 +177,24 @@ local function add(b, at, requests, tokens, cal)
       end
     else
       local slot = math.floor(at / WIDTH[s])
-      if slot > b.h[s] - RING and slot <= b.h[s] then
-        local ri, ti = ci(s, 0, slot), ci(s, 1, slot)
-        local r0, t0 = b.c[ri], b.c[ti]
+      local h = b.h[s]
+      if slot == h then
+        local r0, t0 = b.hc[2 * s - 1], b.hc[2 * s]
         local r1, t1 = math.max(0, r0 + requests), math.max(0, t0 + tokens)
         b.s[2 * s - 1] = b.s[2 * s - 1] + r1 - r0
         b.s[2 * s] = b.s[2 * s] + t1 - t0
-        b.c[ri] = r1
-        b.c[ti] = t1
+        b.hc[2 * s - 1] = r1
+        b.hc[2 * s] = t1
+      elseif slot > h - RING and slot < h then
+        local c = ring(b)
+        local ri, ti = ci(s, 0, slot), ci(s, 1, slot)
+        local r0, t0 = c[ri], c[ti]
+        local r1, t1 = math.max(0, r0 + requests), math.max(0, t0 + tokens)
+        b.s[2 * s - 1] = b.s[2 * s - 1] + r1 - r0
+        b.s[2 * s] = b.s[2 * s] + t1 - t0
+        c[ri] = r1
+        c[ti] = t1
+        b.cdirty = true
       end
     end
   end
@@ -180,8 +239,8 @@ local function admissibleAt(b, lim, tokens, t, cal)
         local h = b.h[s]
         local when = -1
         for slot = h - SLOTS, h do
-          freedReq = freedReq + b.c[ci(s, 0, slot)]
-          freedTok = freedTok + b.c[ci(s, 1, slot)]
+          freedReq = freedReq + cell(b, s, 0, slot)
+          freedTok = freedTok + cell(b, s, 1, slot)
           -- calls in flight are taken as landing now (the earliest they can; a release wakes
           -- waiters sooner): they leave the window with the head sub-bucket
           if slot == h then
@@ -304,17 +363,27 @@ if op == 'reserve' then
   return {0, 0, earliest, now}
 
 elseif op == 'settle' then
-  -- KEYS: bucket. ARGV: op, prefix, now, id, counted (0/1), actualTokens, (unused), channel, message, instance
+  -- KEYS: bucket. ARGV: op, prefix, now, id, counted (0/1), actualTokens, reservedTokens (-1:
+  -- unknown), channel, message, instance, dayPrev, dayStart, dayNext
   -- When capacity comes back to a bucket that refused someone in the last minute, the message is
   -- published so that waiters on every instance try again.
   -- The reservation's estimate is replaced by the actual tokens; a counted request moves to the
   -- settlement instant (the latest the provider can have counted it); an uncounted one is removed.
-  -- Returns {1, t} or {0, now} when the reservation is unknown (settled before, or expired).
+  -- With the reserved tokens known (the pool's leases), the reservation record is only deleted
+  -- (its deletion says whether it was still open); otherwise it is read for them.
+  -- Returns {1, t, used...} or {0, now} when the reservation is unknown (settled before, or expired).
   local now = clock(ARGV[3])
   local counted = tonumber(ARGV[5]) == 1
   local actual = tonumber(ARGV[6])
-  local r = takeReservation(prefix, ARGV[10], ARGV[4])
-  if not r then return {0, now} end
+  local reserved = tonumber(ARGV[7])
+  local r
+  if reserved >= 0 then
+    if redis.call('HDEL', prefix .. ':ri:' .. ARGV[10], ARGV[4]) == 0 then return {0, now} end
+    r = {bucket = KEYS[1], tokens = reserved, cal = readCal(ARGV, 11)}
+  else
+    r = takeReservation(prefix, ARGV[10], ARGV[4])
+    if not r then return {0, now} end
+  end
   local b = load(r.bucket)
   local t = math.max(now, b.L)
   advance(b, t, r.cal)
@@ -375,10 +444,10 @@ elseif op == 'correct' then
   if s == 3 and cal then
     b.s[sumIdx] = math.max(0, b.s[sumIdx] + delta)
   else
-    local i = ci(s, metric, b.h[s])
-    local v1 = math.max(0, b.c[i] + delta)
-    b.s[sumIdx] = b.s[sumIdx] + v1 - b.c[i]
-    b.c[i] = v1
+    local v0 = b.hc[sumIdx]
+    local v1 = math.max(0, v0 + delta)
+    b.s[sumIdx] = b.s[sumIdx] + v1 - v0
+    b.hc[sumIdx] = v1
   end
   save(b)
   return {now}
