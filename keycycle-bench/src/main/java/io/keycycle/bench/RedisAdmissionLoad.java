@@ -352,13 +352,6 @@ public final class RedisAdmissionLoad {
             long[] all = Arrays.stream(lat).flatMapToLong(Arrays::stream).sorted().toArray();
             double measured = (endAt - Math.max(startAt, ready)) / 1000.0;
             if (cluster != null) {
-                try {
-                    long[] b = cluster.link().batchStats();
-                    System.out.printf(Locale.ROOT, "script calls %d, of which %d batches carrying %.1f operations on average%n", b[0], b[1],
-                            b[1] == 0 ? 0.0 : (double) b[2] / b[1]);
-                } catch (NoSuchMethodError older) {
-                    // an older keycycle-redis on the class path (comparison runs)
-                }
                 cluster.close();
             }
             System.out.printf(Locale.ROOT, "RESULT %d %.3f %d %d %d %d %d %.0f%n", total, measured, pct(all, 0.50), pct(all, 0.90),

@@ -19,9 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Script operations of one process are batched while two calls are on the wire, and still run in
- * the order submitted: a release sent without waiting is seen by the same thread's next call, even
- * when that call goes out in a batch sent from the connection's event loop.
+ * Script operations of one process run in the order submitted: a release sent without waiting is
+ * seen by the same thread's next call (16 threads on one connection), and calls submitted from an
+ * answer's callback are answered in order. (Written for natural batching, which broke this order
+ * in a first version; batching is not used by the client now, see docs/benchmarks.md.)
  */
 class NaturalBatchingTest {
 
@@ -72,9 +73,6 @@ class NaturalBatchingTest {
         }
         assertThat(done.await(120, TimeUnit.SECONDS)).isTrue();
         if (failure.get() != null) throw new AssertionError(failure.get());
-        long[] stats = link.batchStats();
-        assertThat(stats[0]).as("script calls").isPositive();
-        assertThat(stats[2]).as("operations carried by batches").isGreaterThanOrEqualTo(2 * stats[1]);
     }
 
     @Test
