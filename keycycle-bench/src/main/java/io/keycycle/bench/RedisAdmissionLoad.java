@@ -67,22 +67,25 @@ public final class RedisAdmissionLoad {
         System.out.printf(Locale.ROOT, "# RedisAdmissionLoad %s, redis %s, prefix %s, %d s per row, %d buckets, %d tokens per admission%n",
                 Instant.now(), RedisSettings.redact(url), prefix, seconds, BUCKETS, TOKENS);
         System.out.println("# uptime: " + uptime());
-        System.out.println("processes threads/process  incr ops/s  admissions/s  admit/incr  incr p99 us  admission p99 us");
+        System.out.println("# redis us/op: Redis's own CPU time (INFO cpu, user + sys) over the measured window divided by the operations"
+                + " counted in it (every client of that Redis included: on a shared Redis, other clients' work counts too)");
+        System.out.println("processes threads/process  incr ops/s  admissions/s  admit/incr  incr p99 us  admission p99 us  incr redis us/op  admission redis us/op  scripts/admission  us/script  incr client us/op  admission client us/op");
         for (int p : processes) {
             for (int t : threads) {
                 Result incr = run("incr", url, prefix, p, t, seconds, 0);
                 Result admit = run("pool", url, prefix, p, t, seconds, 0);
-                System.out.printf(Locale.ROOT, "%9d %17d %11.0f %13.0f %10.2f %12d %17d%n", p, t, incr.rate(), admit.rate(),
-                        admit.rate() / incr.rate(), incr.p99, admit.p99);
+                System.out.printf(Locale.ROOT, "%9d %17d %11.0f %13.0f %10.2f %12d %17d %17.1f %22.1f %18.2f %10.1f %18.1f %23.1f%n", p, t, incr.rate(), admit.rate(),
+                        admit.rate() / incr.rate(), incr.p99, admit.p99, incr.redisMicrosPerOp(), admit.redisMicrosPerOp(),
+                        admit.scriptCallsPerOp(), admit.scriptMicrosPerCall(), incr.clientMicrosPerOp(), admit.clientMicrosPerOp());
             }
         }
         System.out.println("# uptime: " + uptime());
         System.out.printf(Locale.ROOT, "# open loop at %d/s, 1 process x %d threads, %d s (latency from the scheduled start)%n", rate, rateThreads, rateSeconds);
-        System.out.println("operation             achieved/s   p50 us   p90 us   p99 us  p99.9 us   max us");
+        System.out.println("operation             achieved/s   p50 us   p90 us   p99 us  p99.9 us   max us  redis us/op  us/script  client us/op");
         for (String op : List.of("incr", "pool-acquire", "pool")) {
             Result r = run(op, url, prefix, 1, rateThreads, rateSeconds, rate);
-            System.out.printf(Locale.ROOT, "%-20s %11.0f %8d %8d %8d %9d %8d%n", op.equals("pool") ? "acquire + settle" : op.equals("pool-acquire") ? "acquire" : "incr",
-                    r.rate(), r.p50, r.p90, r.p99, r.p999, r.max);
+            System.out.printf(Locale.ROOT, "%-20s %11.0f %8d %8d %8d %9d %8d %12.1f %10.1f %13.1f%n", op.equals("pool") ? "acquire + settle" : op.equals("pool-acquire") ? "acquire" : "incr",
+                    r.rate(), r.p50, r.p90, r.p99, r.p999, r.max, r.redisMicrosPerOp(), r.scriptMicrosPerCall(), r.clientMicrosPerOp());
         }
         System.out.println("# uptime: " + uptime());
         try (RedisLink link = RedisLink.open(RedisSettings.of(url).withKeyPrefix(prefix).withInstanceId("bench-cleanup"))) {
@@ -93,11 +96,13 @@ public final class RedisAdmissionLoad {
     }
 
     /** Summed rates of the children (each over the window it measured), worst percentiles. */
-    record Result(double rate, long p50, long p90, long p99, long p999, long max) { }
+    record Result(double rate, long p50, long p90, long p99, long p999, long max, double redisMicrosPerOp,
+                  double scriptCallsPerOp, double scriptMicrosPerCall, double clientMicrosPerOp) { }
 
     /** Runs {@code processes} child JVMs with {@code threads} each; sums their counts, takes the worst percentiles. */
     private static Result run(String op, String url, String prefix, int processes, int threads, int seconds, int rate) throws Exception {
         long startAt = System.currentTimeMillis() + 15_000;
+        RedisCpu cpu = new RedisCpu(url, startAt, startAt + seconds * 1000L);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> ps = new ArrayList<>();
         for (int i = 0; i < processes; i++) {
@@ -106,6 +111,7 @@ public final class RedisAdmissionLoad {
                     Integer.toString(rate / processes)).redirectErrorStream(true).start());
         }
         long p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+        double clientCpuMicros = 0, clientOps = 0;
         double total = 0;
         for (Process p : ps) {
             String result = null;
@@ -123,8 +129,107 @@ public final class RedisAdmissionLoad {
             p99 = Math.max(p99, Long.parseLong(f[5]));
             p999 = Math.max(p999, Long.parseLong(f[6]));
             max = Math.max(max, Long.parseLong(f[7]));
+            if (f.length > 8) {
+                clientCpuMicros += Double.parseDouble(f[8]);
+                clientOps += Long.parseLong(f[1]);
+            }
         }
-        return new Result(total, p50, p90, p99, p999, max);
+        double cpuMicros = cpu.micros();
+        double ops = total * seconds;
+        return new Result(total, p50, p90, p99, p999, max, Double.isNaN(cpuMicros) ? Double.NaN : cpuMicros / ops,
+                cpu.scriptCalls / ops, cpu.scriptCalls == 0 ? 0 : (double) cpu.scriptMicros / cpu.scriptCalls,
+                clientOps == 0 ? Double.NaN : clientCpuMicros / clientOps);
+    }
+
+    /** This JVM's CPU time (all threads: load threads, Lettuce, GC, JIT) between two instants. */
+    private static final class ClientCpu {
+        private final Thread thread;
+        private volatile double micros = Double.NaN;
+
+        ClientCpu(long from, long to) {
+            thread = new Thread(() -> {
+                try {
+                    var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+                    RedisCpu.sleepUntil(from);
+                    long a = os.getProcessCpuTime();
+                    RedisCpu.sleepUntil(to);
+                    micros = (os.getProcessCpuTime() - a) / 1000.0;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "client-cpu");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        double micros() throws InterruptedException {
+            thread.join(10_000);
+            return micros;
+        }
+    }
+
+    /** Redis's CPU time (INFO cpu: used_cpu_user + used_cpu_sys) between two instants, read on its own thread. */
+    private static final class RedisCpu {
+        private final Thread thread;
+        private volatile double micros = Double.NaN;
+        /** evalsha calls and their microseconds (INFO commandstats) over the window. */
+        private volatile long scriptCalls;
+        private volatile long scriptMicros;
+
+        RedisCpu(String url, long from, long to) {
+            thread = new Thread(() -> {
+                io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(url);
+                try (var c = client.connect()) {
+                    sleepUntil(from);
+                    double a = cpuSeconds(c.sync().info("cpu"));
+                    long[] sa = evalsha(c.sync().info("commandstats"));
+                    sleepUntil(to);
+                    double b = cpuSeconds(c.sync().info("cpu"));
+                    long[] sb = evalsha(c.sync().info("commandstats"));
+                    micros = (b - a) * 1e6;
+                    scriptCalls = sb[0] - sa[0];
+                    scriptMicros = sb[1] - sa[1];
+                } catch (RuntimeException | InterruptedException e) {
+                    System.out.println("# redis cpu not read: " + e);
+                } finally {
+                    client.shutdown();
+                }
+            }, "redis-cpu");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        double micros() throws InterruptedException {
+            thread.join(10_000);
+            return micros;
+        }
+
+        private static void sleepUntil(long t) throws InterruptedException {
+            for (long d; (d = t - System.currentTimeMillis()) > 0; ) Thread.sleep(d);
+        }
+
+        /** cmdstat_evalsha:calls=N,usec=M,... as {N, M}. */
+        private static long[] evalsha(String info) {
+            for (String line : info.split("\r?\n")) {
+                if (!line.startsWith("cmdstat_evalsha:")) continue;
+                long calls = 0, usec = 0;
+                for (String kv : line.substring(line.indexOf(':') + 1).split(",")) {
+                    String[] p = kv.split("=", 2);
+                    if (p[0].equals("calls")) calls = Long.parseLong(p[1]);
+                    if (p[0].equals("usec")) usec = Long.parseLong(p[1]);
+                }
+                return new long[]{calls, usec};
+            }
+            return new long[]{0, 0};
+        }
+
+        private static double cpuSeconds(String info) {
+            double s = 0;
+            for (String line : info.split("\r?\n")) {
+                if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) s += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+            }
+            return s;
+        }
     }
 
     private static void child(String[] a) throws Exception {
@@ -155,6 +260,7 @@ public final class RedisAdmissionLoad {
             }
             var async = link.connection().async();
             long ready = System.currentTimeMillis();
+            ClientCpu clientCpu = new ClientCpu(startAt, startAt + seconds * 1000L);
             String counter = link.prefix() + ":incr";
             long endAt = startAt + seconds * 1000L;
             long[][] lat = new long[threads][];
@@ -245,9 +351,11 @@ public final class RedisAdmissionLoad {
             long total = Arrays.stream(counts).sum();
             long[] all = Arrays.stream(lat).flatMapToLong(Arrays::stream).sorted().toArray();
             double measured = (endAt - Math.max(startAt, ready)) / 1000.0;
-            if (cluster != null) cluster.close();
-            System.out.printf(Locale.ROOT, "RESULT %d %.3f %d %d %d %d %d%n", total, measured, pct(all, 0.50), pct(all, 0.90),
-                    pct(all, 0.99), pct(all, 0.999), all.length == 0 ? 0 : all[all.length - 1] / 1000);
+            if (cluster != null) {
+                cluster.close();
+            }
+            System.out.printf(Locale.ROOT, "RESULT %d %.3f %d %d %d %d %d %.0f%n", total, measured, pct(all, 0.50), pct(all, 0.90),
+                    pct(all, 0.99), pct(all, 0.999), all.length == 0 ? 0 : all[all.length - 1] / 1000, clientCpu.micros());
         }
     }
 

@@ -58,6 +58,8 @@ public final class Fleet implements AutoCloseable {
     private volatile long lastBeat;
     private volatile boolean createdDataset;
     private volatile boolean closed;
+    /** Live instances whose heartbeat carries another bucket layout, as of the last heartbeat. */
+    private volatile int foreignInstances;
 
     public Fleet(SharedWindows windows, LongSupplier inFlight) {
         this.windows = Objects.requireNonNull(windows);
@@ -108,6 +110,9 @@ public final class Fleet implements AutoCloseable {
     /** Instances counted missing at the last heartbeat (alive, silent for longer than {@link #suspectAfter()}). */
     public int missingInstances() { return missing; }
 
+    /** Live instances of another bucket layout (an older Keycycle on the same key prefix) as of the last heartbeat. */
+    public int foreignInstances() { return foreignInstances; }
+
     /** Live instances as of the last heartbeat (at least 1: this one). */
     public int liveInstances() { return Math.max(1, live); }
 
@@ -137,11 +142,11 @@ public final class Fleet implements AutoCloseable {
             List<Object> r = link.call(new String[0], "heartbeat", link.prefix(), windows.nowArg(local),
                     settings.instanceId(), Long.toString(settings.instanceTtl().toMillis()), Long.toString(suspectAfter()),
                     "inflight", Long.toString(inFlight.getAsLong()), "mode", mode.label(),
-                    "started", Long.toString(startedAt));
+                    "started", Long.toString(startedAt), "layout", Integer.toString(BucketRef.LAYOUT));
             lastBeat = (Long) r.get(0);
             lastContact = windows.localNow(); // after the answer: no earlier than the beat Redis recorded
             live = (int) (long) (Long) r.get(1);
-            int m = r.size() > 4 ? (int) (long) (Long) r.get(4) : 0;
+            int m = r.size() > 5 ? (int) (long) (Long) r.get(5) : 0;
             if (m != missing) {
                 if (m > 0) log.warn("{} of {} live instance(s) silent for over {} ms: their shares of each limit are set aside until they beat again",
                         m, live, suspectAfter());
@@ -153,6 +158,16 @@ public final class Fleet implements AutoCloseable {
             boolean emptied = epoch != null && !epoch.equals(e);
             if (epoch == null) createdDataset = r.size() > 3 && (Long) r.get(3) == 1L;
             epoch = e;
+            int foreign = r.size() > 4 ? (int) (long) (Long) r.get(4) : 0;
+            if (foreign != foreignInstances) {
+                foreignInstances = foreign;
+                if (foreign > 0) {
+                    log.error("{} live instance(s) on key prefix '{}' at {} keep their windows in another bucket layout than this one ({}):"
+                            + " an older Keycycle; the two do not count each other's calls, so together they may pass the limits."
+                            + " Run one Keycycle version per key prefix (see docs/cluster.md)", foreign, settings.keyPrefix(),
+                            settings.redactedUrl(), BucketRef.LAYOUT);
+                }
+            }
             windows.sweep(settings.instanceTtl().toMillis());
             if (mode == ClusterMode.DEGRADED || emptied) {
                 for (Listener l : listeners) l.resumed(emptied);

@@ -272,7 +272,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             outage.queue(new Outage.Pending(b, id, false, counted, actual, admittedAt, reserved));
             return;
         }
-        windows.settleWithView(now, b.ref(), id, counted, actual).whenComplete((s, e) -> {
+        windows.settleWithView(now, b.ref(), id, counted, actual, reserved).whenComplete((s, e) -> {
             if (e != null) {
                 outage.queue(new Outage.Pending(b, id, false, counted, actual, admittedAt, reserved));
                 trouble(e);

@@ -156,10 +156,29 @@ public final class SharedWindows {
      */
     public boolean settle(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
         long local = clock.millis();
-        List<Object> r = link.call(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
-                Long.toString(actualTokens), wakeKey == null ? "" : wakeKey, channel,
-                "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id));
+        List<Object> r = link.call(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted, actualTokens, -1));
         return (Long) r.get(0) == 1L;
+    }
+
+    /**
+     * The arguments of a settlement. With {@code reserved} >= 0 (the tokens the reservation holds,
+     * as the pool's lease knows them) the script only deletes the reservation record instead of
+     * reading it; -1 reads it.
+     */
+    private String[] settleArgs(long local, BucketRef bucket, String id, boolean counted, long actualTokens, long reserved) {
+        List<String> args = new ArrayList<>(13);
+        args.add("settle");
+        args.add(prefix);
+        args.add(nowArg(local));
+        args.add(id);
+        args.add(counted ? "1" : "0");
+        args.add(Long.toString(actualTokens));
+        args.add(Long.toString(reserved));
+        args.add(channel);
+        args.add("freed|" + bucket.provider() + "|" + bucket.model());
+        args.add(instanceOf(id));
+        addDay(args, bucket, local);
+        return args.toArray(String[]::new);
     }
 
     /** Runs {@link #reserve} with {@code id} as the reservation id. */
@@ -177,8 +196,13 @@ public final class SharedWindows {
 
     /** {@link #settle} answering the instant and the bucket's usage after it. */
     public java.util.concurrent.CompletableFuture<Settled> settleWithView(long local, BucketRef bucket, String id, boolean counted, long actualTokens) {
-        return link.callAsync(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
-                Long.toString(actualTokens), "", channel, "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id))
+        return settleWithView(local, bucket, id, counted, actualTokens, -1);
+    }
+
+    /** {@link #settleWithView(long, BucketRef, String, boolean, long)} of a reservation known to hold {@code reservedTokens} (-1: unknown). */
+    public java.util.concurrent.CompletableFuture<Settled> settleWithView(long local, BucketRef bucket, String id, boolean counted, long actualTokens,
+                                                                         long reservedTokens) {
+        return link.callAsync(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted, actualTokens, reservedTokens))
                 .thenApply(r -> {
                     if ((Long) r.get(0) != 1L) return new Settled(-1, null);
                     long[] used = new long[6];
@@ -190,9 +214,7 @@ public final class SharedWindows {
     /** Like {@link #settle} but answers the instant the settled request was counted at (local clock), or -1 when unknown. */
     public long settleAt(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
         long local = clock.millis();
-        List<Object> r = link.call(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
-                Long.toString(actualTokens), wakeKey == null ? "" : wakeKey, channel,
-                "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id));
+        List<Object> r = link.call(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted, actualTokens, -1));
         return (Long) r.get(0) == 1L ? toLocal((Long) r.get(1), local) : -1;
     }
 
@@ -203,9 +225,7 @@ public final class SharedWindows {
      */
     public java.util.concurrent.CompletableFuture<Long> settleAsync(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
         long local = clock.millis();
-        return link.callAsync(new String[]{bucket.key()}, "settle", prefix, nowArg(local), id, counted ? "1" : "0",
-                Long.toString(actualTokens), wakeKey == null ? "" : wakeKey, channel,
-                "freed|" + bucket.provider() + "|" + bucket.model(), instanceOf(id))
+        return link.callAsync(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted, actualTokens, -1))
                 .thenApply(r -> (Long) r.get(0) == 1L ? toLocal((Long) r.get(1), local) : -1L);
     }
 

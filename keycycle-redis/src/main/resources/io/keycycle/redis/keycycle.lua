@@ -19,53 +19,120 @@ local RING = SLOTS + 1
 local WIDTH = {60000 / SLOTS, 3600000 / SLOTS, 86400000 / SLOTS}
 local NONE = -1
 
+-- Redis TIME is read once per script call: the operations of a batch run at one instant.
+local NOW = nil
+
 local function clock(arg)
   local n = tonumber(arg)
   if n >= 0 then return n end
+  if NOW then return NOW end
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  return NOW
 end
 
 local function num(v) if v then return tonumber(v) or 0 end return 0 end
 
--- A bucket is one string of 166 little-endian doubles (one GET and one SET per call):
--- [1] L, [2..4] heads, [5..10] sums, [11] ds, [12] cu, [13] pu, [14] w (someone was refused: wake
--- waiters when capacity comes back, until this instant), [15] fr, [16] ft (in flight),
--- [17..166] the cells. A value of another length (an older layout, or garbage) reads as empty.
-local CELLS = 16
-local SIZE = (CELLS + 150) * 8
-local FORMAT = '<dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' -- CELLS + 150 doubles, spelled out (no string.rep per call)
+-- Bucket layout 4 (keys {prefix}:w4:...; docs/cluster.md): one string, a header of 22
+-- little-endian doubles followed by the ring of 150 cells.
+-- Header: [1] L, [2..4] heads, [5..10] sums, [11] ds, [12] cu, [13] pu, [14] w (someone was
+-- refused: wake waiters when capacity comes back, until this instant), [15] fr, [16] ft (in
+-- flight), [17..22] the head sub-bucket's cells per span (requests, tokens). The sums include the
+-- head cells, so checking and reserving (and settling into the head sub-bucket) read and write the
+-- 176-byte header alone (GETRANGE/SETRANGE): O(1) per call. The ring (span, metric, slot % 25)
+-- is read only when a head moves (once per sub-bucket width: 2.5 s, 150 s, 1 h), for usage
+-- recorded in an older sub-bucket, and to compute when a refused request would fit. The ring cell
+-- of the head slot is always 0 while it is the head (its value is in the header); when the head
+-- moves, the header's cells are written into it. A header of another length reads as empty.
+local LAYOUT = '4'
+local H = 22
+local HBYTES = H * 8
+local HFMT = '<dddddddddddddddddddddd'
+local CELLS = 150
+local CBYTES = CELLS * 8
+local CFMT = '<dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd'
+
+-- Buckets read during this script call, written back once at its end (flush): the operations of
+-- a batch that touch one bucket read and write it once.
+local CACHE = {}
+local DIRTY = {}
 
 local function load(key)
-  local raw = redis.call('GET', key)
+  local cached = CACHE[key]
+  if cached then return cached end
+  local raw = redis.call('GETRANGE', key, 0, HBYTES - 1)
   local b = {key = key}
-  local v
-  if raw and #raw == SIZE then
-    v = {struct.unpack(FORMAT, raw)}
+  CACHE[key] = b
+  if #raw == HBYTES then
+    local v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, v21, v22 =
+        struct.unpack(HFMT, raw)
+    b.L, b.h, b.s = v1, {v2, v3, v4}, {v5, v6, v7, v8, v9, v10}
+    b.ds, b.cu, b.pu, b.w, b.fr, b.ft = v11, v12, v13, v14, v15, v16
+    b.hc = {v17, v18, v19, v20, v21, v22}
     b.fresh = false
   else
-    v = {}
-    for i = 1, CELLS + 150 do v[i] = 0 end
+    b.L, b.h, b.s = 0, {0, 0, 0}, {0, 0, 0, 0, 0, 0}
+    b.ds, b.cu, b.pu, b.w, b.fr, b.ft = 0, 0, 0, 0, 0, 0
+    b.hc = {0, 0, 0, 0, 0, 0}
     b.fresh = true
   end
-  b.L, b.h, b.s, b.ds, b.cu, b.pu, b.w = v[1], {v[2], v[3], v[4]}, {v[5], v[6], v[7], v[8], v[9], v[10]}, v[11], v[12], v[13], v[14]
-  b.fr, b.ft = v[15], v[16]
-  b.c = v
   return b
 end
 
-local function save(b)
-  local v = b.c
-  v[1], v[2], v[3], v[4] = b.L, b.h[1], b.h[2], b.h[3]
-  v[5], v[6], v[7], v[8], v[9], v[10] = b.s[1], b.s[2], b.s[3], b.s[4], b.s[5], b.s[6]
-  v[11], v[12], v[13], v[14] = b.ds, b.cu, b.pu, b.w
-  v[15], v[16] = b.fr, b.ft
-  redis.call('SET', b.key, struct.pack(FORMAT, unpack(v, 1, CELLS + 150)))
+-- The ring's 150 cells, read once per call when needed (zeros for a new bucket).
+local function ring(b)
+  if b.c then return b.c end
+  local c
+  local raw = (not b.fresh) and redis.call('GETRANGE', b.key, HBYTES, HBYTES + CBYTES - 1) or ''
+  if #raw == CBYTES then
+    c = {struct.unpack(CFMT, raw)}
+    c[CELLS + 1] = nil -- struct.unpack's last value is the next position
+  else
+    c = {}
+    for i = 1, CELLS do c[i] = 0 end
+  end
+  b.c = c
+  return c
 end
 
--- index of a cell in b.c: span 1..3, metric 0 (requests) or 1 (tokens), absolute sub-bucket slot
+local function packHeader(b)
+  return struct.pack(HFMT, b.L, b.h[1], b.h[2], b.h[3], b.s[1], b.s[2], b.s[3], b.s[4], b.s[5], b.s[6],
+      b.ds, b.cu, b.pu, b.w, b.fr, b.ft, b.hc[1], b.hc[2], b.hc[3], b.hc[4], b.hc[5], b.hc[6])
+end
+
+local function write(b)
+  if b.fresh or b.cdirty then
+    -- header and ring together (a new bucket is written whole)
+    local c = ring(b)
+    redis.call('SETRANGE', b.key, 0, packHeader(b) .. struct.pack(CFMT, unpack(c, 1, CELLS)))
+    b.fresh = false
+    b.cdirty = false
+  else
+    redis.call('SETRANGE', b.key, 0, packHeader(b))
+  end
+end
+
+local function save(b)
+  if not b.dirty then
+    b.dirty = true
+    DIRTY[#DIRTY + 1] = b
+  end
+end
+
+local function flush()
+  for i = 1, #DIRTY do write(DIRTY[i]) end
+  DIRTY = {}
+end
+
+-- index of a cell in the ring: span 1..3, metric 0 (requests) or 1 (tokens), absolute sub-bucket slot
 local function ci(span, metric, slot)
-  return CELLS + ((span - 1) * 2 + metric) * RING + (slot % RING) + 1
+  return ((span - 1) * 2 + metric) * RING + (slot % RING) + 1
+end
+
+-- A cell's value: the header's for the head slot, the ring's otherwise.
+local function cell(b, span, metric, slot)
+  if slot == b.h[span] then return b.hc[2 * span - 1 + metric] end
+  return ring(b)[ci(span, metric, slot)]
 end
 
 -- cal = {prev, start, next} day boundaries as the caller's clock sees them, or nil (sliding day).
@@ -95,24 +162,32 @@ local function advance(b, t, cal)
     else
       local cur = math.floor(t / WIDTH[s])
       local h = b.h[s]
-      if cur > h and (h == 0 or cur - h >= RING) then
-        -- a new bucket, or one idle for a whole window: every cell is empty now
-        b.s[2 * s - 1] = 0
-        b.s[2 * s] = 0
-        for r = 0, RING - 1 do
-          b.c[ci(s, 0, r)] = 0
-          b.c[ci(s, 1, r)] = 0
+      if cur > h then
+        local c = ring(b)
+        if h == 0 or cur - h >= RING then
+          -- a new bucket, or one idle for a whole window: every cell is empty now
+          b.s[2 * s - 1] = 0
+          b.s[2 * s] = 0
+          for r = 0, RING - 1 do
+            c[ci(s, 0, r)] = 0
+            c[ci(s, 1, r)] = 0
+          end
+        else
+          -- the head's cells go to the ring; the sub-buckets the head enters leave the window
+          c[ci(s, 0, h)] = b.hc[2 * s - 1]
+          c[ci(s, 1, h)] = b.hc[2 * s]
+          for slot = h + 1, cur do
+            local ri, ti = ci(s, 0, slot), ci(s, 1, slot)
+            b.s[2 * s - 1] = b.s[2 * s - 1] - c[ri]
+            b.s[2 * s] = b.s[2 * s] - c[ti]
+            c[ri] = 0
+            c[ti] = 0
+          end
         end
+        b.hc[2 * s - 1] = 0
+        b.hc[2 * s] = 0
         b.h[s] = cur
-      elseif cur > h then
-        for slot = h + 1, cur do
-          local ri, ti = ci(s, 0, slot), ci(s, 1, slot)
-          b.s[2 * s - 1] = b.s[2 * s - 1] - b.c[ri]
-          b.s[2 * s] = b.s[2 * s] - b.c[ti]
-          b.c[ri] = 0
-          b.c[ti] = 0
-        end
-        b.h[s] = cur
+        b.cdirty = true
       end
     end
   end
@@ -128,14 +203,24 @@ local function add(b, at, requests, tokens, cal)
       end
     else
       local slot = math.floor(at / WIDTH[s])
-      if slot > b.h[s] - RING and slot <= b.h[s] then
-        local ri, ti = ci(s, 0, slot), ci(s, 1, slot)
-        local r0, t0 = b.c[ri], b.c[ti]
+      local h = b.h[s]
+      if slot == h then
+        local r0, t0 = b.hc[2 * s - 1], b.hc[2 * s]
         local r1, t1 = math.max(0, r0 + requests), math.max(0, t0 + tokens)
         b.s[2 * s - 1] = b.s[2 * s - 1] + r1 - r0
         b.s[2 * s] = b.s[2 * s] + t1 - t0
-        b.c[ri] = r1
-        b.c[ti] = t1
+        b.hc[2 * s - 1] = r1
+        b.hc[2 * s] = t1
+      elseif slot > h - RING and slot < h then
+        local c = ring(b)
+        local ri, ti = ci(s, 0, slot), ci(s, 1, slot)
+        local r0, t0 = c[ri], c[ti]
+        local r1, t1 = math.max(0, r0 + requests), math.max(0, t0 + tokens)
+        b.s[2 * s - 1] = b.s[2 * s - 1] + r1 - r0
+        b.s[2 * s] = b.s[2 * s] + t1 - t0
+        c[ri] = r1
+        c[ti] = t1
+        b.cdirty = true
       end
     end
   end
@@ -180,8 +265,8 @@ local function admissibleAt(b, lim, tokens, t, cal)
         local h = b.h[s]
         local when = -1
         for slot = h - SLOTS, h do
-          freedReq = freedReq + b.c[ci(s, 0, slot)]
-          freedTok = freedTok + b.c[ci(s, 1, slot)]
+          freedReq = freedReq + cell(b, s, 0, slot)
+          freedTok = freedTok + cell(b, s, 1, slot)
           -- calls in flight are taken as landing now (the earliest they can; a release wakes
           -- waiters sooner): they leave the window with the head sub-bucket
           if slot == h then
@@ -244,226 +329,279 @@ local function expireOne(prefix, instance, id, now)
   return true
 end
 
-local op = ARGV[1]
-local prefix = ARGV[2]
-
-if op == 'reserve' then
-  -- KEYS: bucket_1, scope_1, bucket_2, scope_2, ... (candidates in the order to try)
-  -- ARGV: op, prefix, now, tokens, id, instance, (unused), stateHash, cursorKey, n,
-  --       then per candidate: fingerprint, rpm, rph, rpd, tpm, tph, tpd, dayPrev, dayStart, dayNext
-  -- Returns {1, candidate (1-based), admitted at, now} or {0, 0, earliest admissible (-1 never), now}.
-  local now = clock(ARGV[3])
-  local tokens = tonumber(ARGV[4])
-  local id, instance = ARGV[5], ARGV[6]
-  local stateHash, cursorKey, n = ARGV[8], ARGV[9], tonumber(ARGV[10])
-  local first = 0
-  if cursorKey ~= '' and n > 1 then first = (redis.call('INCR', cursorKey) - 1) % n end
-  local earliest = -1
-  for k = 0, n - 1 do
-    local c = (first + k) % n
-    local base = 11 + c * 10
-    local fp = ARGV[base]
-    local lim = readLimits(ARGV, base + 1)
-    local cal = readCal(ARGV, base + 7)
-    local bkey, skey = KEYS[2 * c + 1], KEYS[2 * c + 2]
-    local disabled = stateHash ~= '' and fp ~= '' and redis.call('HEXISTS', stateHash, 'd:' .. fp) == 1
-    if not disabled then
-      local b = load(bkey)
-      local t = math.max(now, b.L)
-      local blocked = math.max(b.cu, b.pu, scopeBlockedUntil(skey))
-      advance(b, t, cal)
-      if t >= blocked and fits(b, lim, tokens) then
-        b.fr = b.fr + 1
-        b.ft = b.ft + tokens
+-- One operation: KEYS and ARGV as when the operation is the whole call (ARGV[1] names it).
+local function run(KEYS, ARGV)
+  local op = ARGV[1]
+  local prefix = ARGV[2]
+  if op == 'reserve' then
+    -- KEYS: bucket_1, scope_1, bucket_2, scope_2, ... (candidates in the order to try)
+    -- ARGV: op, prefix, now, tokens, id, instance, (unused), stateHash, cursorKey, n,
+    --       then per candidate: fingerprint, rpm, rph, rpd, tpm, tph, tpd, dayPrev, dayStart, dayNext
+    -- Returns {1, candidate (1-based), admitted at, now} or {0, 0, earliest admissible (-1 never), now}.
+    local now = clock(ARGV[3])
+    local tokens = tonumber(ARGV[4])
+    local id, instance = ARGV[5], ARGV[6]
+    local stateHash, cursorKey, n = ARGV[8], ARGV[9], tonumber(ARGV[10])
+    local first = 0
+    if cursorKey ~= '' and n > 1 then first = (redis.call('INCR', cursorKey) - 1) % n end
+    local earliest = -1
+    for k = 0, n - 1 do
+      local c = (first + k) % n
+      local base = 11 + c * 10
+      local fp = ARGV[base]
+      local lim = readLimits(ARGV, base + 1)
+      local cal = readCal(ARGV, base + 7)
+      local bkey, skey = KEYS[2 * c + 1], KEYS[2 * c + 2]
+      local disabled = stateHash ~= '' and fp ~= '' and redis.call('HEXISTS', stateHash, 'd:' .. fp) == 1
+      if not disabled then
+        local b = load(bkey)
+        local t = math.max(now, b.L)
+        local blocked = math.max(b.cu, b.pu, scopeBlockedUntil(skey))
+        advance(b, t, cal)
+        if t >= blocked and fits(b, lim, tokens) then
+          b.fr = b.fr + 1
+          b.ft = b.ft + tokens
+          save(b)
+          local calPrev, calStart, calNext = -1, -1, -1
+          if cal then calPrev, calStart, calNext = cal[1], cal[2], cal[3] end
+          redis.call('HSET', prefix .. ':ri:' .. instance, id,
+              bkey .. '|' .. t .. '|' .. tokens .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext)
+          local u1, u2, u3, u4, u5, u6 = used(b)
+          return {1, c + 1, t, now, u1, u2, u3, u4, u5, u6, b.cu, b.pu}
+        end
+        b.w = t + 60000
         save(b)
-        local calPrev, calStart, calNext = -1, -1, -1
-        if cal then calPrev, calStart, calNext = cal[1], cal[2], cal[3] end
-        redis.call('HSET', prefix .. ':ri:' .. instance, id,
-            bkey .. '|' .. t .. '|' .. tokens .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext)
-        local u1, u2, u3, u4, u5, u6 = used(b)
-        return {1, c + 1, t, now, u1, u2, u3, u4, u5, u6, b.cu, b.pu}
-      end
-      b.w = t + 60000
-      save(b)
-      local want = admissibleAt(b, lim, tokens, t, cal)
-      if want >= 0 then
-        want = math.max(want, blocked)
-        if earliest < 0 or want < earliest then earliest = want end
+        local want = admissibleAt(b, lim, tokens, t, cal)
+        if want >= 0 then
+          want = math.max(want, blocked)
+          if earliest < 0 or want < earliest then earliest = want end
+        end
       end
     end
-  end
-  if n == 1 then
-    -- one candidate: its usage and holds, and when a request of no tokens would fit (the pool's hint)
-    local b = load(KEYS[1])
-    local cal = readCal(ARGV, 18)
-    local bare = admissibleAt(b, readLimits(ARGV, 12), 0, math.max(now, b.L), cal)
-    if bare >= 0 then bare = math.max(bare, scopeBlockedUntil(KEYS[2])) end
+    if n == 1 then
+      -- one candidate: its usage and holds, and when a request of no tokens would fit (the pool's hint)
+      local b = load(KEYS[1])
+      local cal = readCal(ARGV, 18)
+      local bare = admissibleAt(b, readLimits(ARGV, 12), 0, math.max(now, b.L), cal)
+      if bare >= 0 then bare = math.max(bare, scopeBlockedUntil(KEYS[2])) end
+      local u1, u2, u3, u4, u5, u6 = used(b)
+      return {0, 0, earliest, now, u1, u2, u3, u4, u5, u6, b.cu, b.pu, bare}
+    end
+    return {0, 0, earliest, now}
+
+  elseif op == 'settle' then
+    -- KEYS: bucket. ARGV: op, prefix, now, id, counted (0/1), actualTokens, reservedTokens (-1:
+    -- unknown), channel, message, instance, dayPrev, dayStart, dayNext
+    -- When capacity comes back to a bucket that refused someone in the last minute, the message is
+    -- published so that waiters on every instance try again.
+    -- The reservation's estimate is replaced by the actual tokens; a counted request moves to the
+    -- settlement instant (the latest the provider can have counted it); an uncounted one is removed.
+    -- With the reserved tokens known (the pool's leases), the reservation record is only deleted
+    -- (its deletion says whether it was still open); otherwise it is read for them.
+    -- Returns {1, t, used...} or {0, now} when the reservation is unknown (settled before, or expired).
+    local now = clock(ARGV[3])
+    local counted = tonumber(ARGV[5]) == 1
+    local actual = tonumber(ARGV[6])
+    local reserved = tonumber(ARGV[7])
+    local r
+    if reserved >= 0 then
+      if redis.call('HDEL', prefix .. ':ri:' .. ARGV[10], ARGV[4]) == 0 then return {0, now} end
+      r = {bucket = KEYS[1], tokens = reserved, cal = readCal(ARGV, 11)}
+    else
+      r = takeReservation(prefix, ARGV[10], ARGV[4])
+      if not r then return {0, now} end
+    end
+    local b = load(r.bucket)
+    local t = math.max(now, b.L)
+    advance(b, t, r.cal)
+    land(b, r.tokens)
+    if counted or actual > 0 then add(b, t, counted and 1 or 0, actual, r.cal) end
+    local wake = (not counted or actual < r.tokens) and b.w > t
+    if wake then b.w = 0 end
+    save(b)
+    if wake and ARGV[8] ~= '' then redis.call('PUBLISH', ARGV[8], ARGV[9]) end
     local u1, u2, u3, u4, u5, u6 = used(b)
-    return {0, 0, earliest, now, u1, u2, u3, u4, u5, u6, b.cu, b.pu, bare}
-  end
-  return {0, 0, earliest, now}
+    return {1, t, u1, u2, u3, u4, u5, u6}
 
-elseif op == 'settle' then
-  -- KEYS: bucket. ARGV: op, prefix, now, id, counted (0/1), actualTokens, (unused), channel, message, instance
-  -- When capacity comes back to a bucket that refused someone in the last minute, the message is
-  -- published so that waiters on every instance try again.
-  -- The reservation's estimate is replaced by the actual tokens; a counted request moves to the
-  -- settlement instant (the latest the provider can have counted it); an uncounted one is removed.
-  -- Returns {1, t} or {0, now} when the reservation is unknown (settled before, or expired).
-  local now = clock(ARGV[3])
-  local counted = tonumber(ARGV[5]) == 1
-  local actual = tonumber(ARGV[6])
-  local r = takeReservation(prefix, ARGV[10], ARGV[4])
-  if not r then return {0, now} end
-  local b = load(r.bucket)
-  local t = math.max(now, b.L)
-  advance(b, t, r.cal)
-  land(b, r.tokens)
-  if counted or actual > 0 then add(b, t, counted and 1 or 0, actual, r.cal) end
-  local wake = (not counted or actual < r.tokens) and b.w > t
-  if wake then b.w = 0 end
-  save(b)
-  if wake and ARGV[8] ~= '' then redis.call('PUBLISH', ARGV[8], ARGV[9]) end
-  local u1, u2, u3, u4, u5, u6 = used(b)
-  return {1, t, u1, u2, u3, u4, u5, u6}
+  elseif op == 'expire' then
+    -- ARGV: op, prefix, instance, id, now. An unreported lease of this instance timed out: its tokens
+    -- come back, its request stays. Returns 1, or 0 when the reservation was already gone.
+    if expireOne(prefix, ARGV[3], ARGV[4], clock(ARGV[5])) then return 1 end
+    return 0
 
-elseif op == 'expire' then
-  -- ARGV: op, prefix, instance, id, now. An unreported lease of this instance timed out: its tokens
-  -- come back, its request stays. Returns 1, or 0 when the reservation was already gone.
-  if expireOne(prefix, ARGV[3], ARGV[4], clock(ARGV[5])) then return 1 end
-  return 0
-
-elseif op == 'peek' then
-  -- KEYS: bucket, scope. ARGV: op, prefix, now, tokens, rpm..tpd, dayPrev, dayStart, dayNext
-  -- Returns {now, admissibleAt (-1 never), rpm used, rph, rpd, tpm, tph, tpd, coolingUntil, parkedUntil, scopeBlockedUntil}
-  local now = clock(ARGV[3])
-  local tokens = tonumber(ARGV[4])
-  local lim = readLimits(ARGV, 5)
-  local cal = readCal(ARGV, 11)
-  local b = load(KEYS[1])
-  local t = math.max(now, b.L)
-  advance(b, t, cal)
-  if not b.fresh then save(b) end
-  local sb = scopeBlockedUntil(KEYS[2])
-  local at = admissibleAt(b, lim, tokens, t, cal)
-  if at >= 0 then at = math.max(at, sb) end
-  local u1, u2, u3, u4, u5, u6 = used(b)
-  return {now, at, u1, u2, u3, u4, u5, u6, b.cu, b.pu, sb}
-
-elseif op == 'record' then
-  -- KEYS: bucket. ARGV: op, prefix, now, at, requests, tokens, dayPrev, dayStart, dayNext
-  -- Adds usage counted at an instant (re-seeding an empty Redis, usage reported after an abandon).
-  local now = clock(ARGV[3])
-  local at = tonumber(ARGV[4])
-  local cal = readCal(ARGV, 7)
-  local b = load(KEYS[1])
-  advance(b, math.max(now, at, b.L), cal)
-  add(b, at, tonumber(ARGV[5]), tonumber(ARGV[6]), cal)
-  save(b)
-  return {now}
-
-elseif op == 'correct' then
-  -- KEYS: bucket. ARGV: op, prefix, now, span (1..3), metric (0 req, 1 tok), delta, dayPrev, dayStart, dayNext
-  -- Adds delta to one metric of one window (the provider's count, from its headers, is ahead of ours).
-  local now = clock(ARGV[3])
-  local s, metric, delta = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-  local cal = readCal(ARGV, 7)
-  local b = load(KEYS[1])
-  local t = math.max(now, b.L)
-  advance(b, t, cal)
-  local sumIdx = 2 * s - 1 + metric
-  if s == 3 and cal then
-    b.s[sumIdx] = math.max(0, b.s[sumIdx] + delta)
-  else
-    local i = ci(s, metric, b.h[s])
-    local v1 = math.max(0, b.c[i] + delta)
-    b.s[sumIdx] = b.s[sumIdx] + v1 - b.c[i]
-    b.c[i] = v1
-  end
-  save(b)
-  return {now}
-
-elseif op == 'hold' then
-  -- KEYS: bucket, or a scope hash. ARGV: op, prefix, 'bucket' | 'scope', field ('cu' cooling, 'pu' parked),
-  -- until, reason, channel, message. Never shortens a hold. Returns 1 when it changed.
-  local field, untilAt = ARGV[4], tonumber(ARGV[5])
-  if ARGV[3] == 'bucket' then
+  elseif op == 'peek' then
+    -- KEYS: bucket, scope. ARGV: op, prefix, now, tokens, rpm..tpd, dayPrev, dayStart, dayNext
+    -- Returns {now, admissibleAt (-1 never), rpm used, rph, rpd, tpm, tph, tpd, coolingUntil, parkedUntil, scopeBlockedUntil}
+    local now = clock(ARGV[3])
+    local tokens = tonumber(ARGV[4])
+    local lim = readLimits(ARGV, 5)
+    local cal = readCal(ARGV, 11)
     local b = load(KEYS[1])
-    if untilAt <= b[field] then return 0 end
-    b[field] = untilAt
-    save(b)
-    redis.call('HSET', KEYS[1] .. ':why', field, ARGV[6])
-  else
-    local cur = num(redis.call('HGET', KEYS[1], field))
-    if untilAt <= cur then return 0 end
-    redis.call('HSET', KEYS[1], field, untilAt, field .. ':why', ARGV[6])
-  end
-  if ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
-  return 1
+    local t = math.max(now, b.L)
+    advance(b, t, cal)
+    if not b.fresh then save(b) end
+    local sb = scopeBlockedUntil(KEYS[2])
+    local at = admissibleAt(b, lim, tokens, t, cal)
+    if at >= 0 then at = math.max(at, sb) end
+    local u1, u2, u3, u4, u5, u6 = used(b)
+    return {now, at, u1, u2, u3, u4, u5, u6, b.cu, b.pu, sb}
 
-elseif op == 'unhold' then
-  -- KEYS: bucket, or a scope hash. ARGV: op, prefix, 'bucket' | 'scope', channel, message. Clears both holds.
-  if ARGV[3] == 'bucket' then
+  elseif op == 'record' then
+    -- KEYS: bucket. ARGV: op, prefix, now, at, requests, tokens, dayPrev, dayStart, dayNext
+    -- Adds usage counted at an instant (re-seeding an empty Redis, usage reported after an abandon).
+    local now = clock(ARGV[3])
+    local at = tonumber(ARGV[4])
+    local cal = readCal(ARGV, 7)
     local b = load(KEYS[1])
-    b.cu, b.pu = 0, 0
+    advance(b, math.max(now, at, b.L), cal)
+    add(b, at, tonumber(ARGV[5]), tonumber(ARGV[6]), cal)
     save(b)
-  else
-    redis.call('HDEL', KEYS[1], 'cu', 'pu')
-  end
-  if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
-  return 1
+    return {now}
 
-elseif op == 'state' then
-  -- KEYS: state hash. ARGV: op, prefix, 'set' | 'del', field, value, channel, message
-  -- Key-level and model-level states (disabled key, unavailable model, overload backoff).
-  if ARGV[3] == 'set' then
-    redis.call('HSET', KEYS[1], ARGV[4], ARGV[5])
-  else
-    if redis.call('HDEL', KEYS[1], ARGV[4]) == 0 then return 0 end
-  end
-  if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
-  return 1
-
-elseif op == 'sweep' then
-  -- ARGV: op, prefix, now, instanceTtl, channel
-  -- Every reservation of an instance whose heartbeat is older than the TTL (it died holding
-  -- them) expires: tokens back, requests stay counted. Returns {how many, now}.
-  local now = clock(ARGV[3])
-  local ttl = tonumber(ARGV[4])
-  local n = 0
-  local dead = redis.call('ZRANGEBYSCORE', prefix .. ':inst', '-inf', now - ttl)
-  for _, inst in ipairs(dead) do
-    local ids = redis.call('HKEYS', prefix .. ':ri:' .. inst)
-    for _, id in ipairs(ids) do
-      if expireOne(prefix, inst, id, now) then n = n + 1 end
+  elseif op == 'correct' then
+    -- KEYS: bucket. ARGV: op, prefix, now, span (1..3), metric (0 req, 1 tok), delta, dayPrev, dayStart, dayNext
+    -- Adds delta to one metric of one window (the provider's count, from its headers, is ahead of ours).
+    local now = clock(ARGV[3])
+    local s, metric, delta = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+    local cal = readCal(ARGV, 7)
+    local b = load(KEYS[1])
+    local t = math.max(now, b.L)
+    advance(b, t, cal)
+    local sumIdx = 2 * s - 1 + metric
+    if s == 3 and cal then
+      b.s[sumIdx] = math.max(0, b.s[sumIdx] + delta)
+    else
+      local v0 = b.hc[sumIdx]
+      local v1 = math.max(0, v0 + delta)
+      b.s[sumIdx] = b.s[sumIdx] + v1 - v0
+      b.hc[sumIdx] = v1
     end
-    redis.call('DEL', prefix .. ':ri:' .. inst, prefix .. ':info:' .. inst)
-    redis.call('ZREM', prefix .. ':inst', inst)
-  end
-  if n > 0 and ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], 'freed|*|*') end
-  return {n, now}
+    save(b)
+    return {now}
 
-elseif op == 'heartbeat' then
-  -- ARGV: op, prefix, now, instance, ttl, suspect, field, value, field, value, ...
-  -- Records the instance as alive; returns {now, live instances, epoch, 1 when this call created the epoch, missing instances}.
-  -- The epoch marks the dataset: when it changes (Redis restarted empty, or was flushed), instances re-seed it. A missing
-  -- instance is alive (beat within the TTL) but silent for longer than `suspect`: it may be admitting locally with its share.
-  local now = clock(ARGV[3])
-  local inst, ttl, suspect = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
-  redis.call('ZADD', prefix .. ':inst', now, inst)
-  local info = {'hb', now}
-  for i = 7, #ARGV, 2 do info[#info + 1] = ARGV[i]; info[#info + 1] = ARGV[i + 1] end
-  redis.call('HSET', prefix .. ':info:' .. inst, unpack(info))
-  local live = redis.call('ZCOUNT', prefix .. ':inst', now - ttl, '+inf')
-  local missing = redis.call('ZCOUNT', prefix .. ':inst', now - ttl, string.format('(%d', now - suspect))
-  local epoch = redis.call('GET', prefix .. ':epoch')
-  local created = 0
-  if not epoch then
-    epoch = tostring(now) .. '-' .. inst
-    redis.call('SET', prefix .. ':epoch', epoch)
-    created = 1
+  elseif op == 'hold' then
+    -- KEYS: bucket, or a scope hash. ARGV: op, prefix, 'bucket' | 'scope', field ('cu' cooling, 'pu' parked),
+    -- until, reason, channel, message. Never shortens a hold. Returns 1 when it changed.
+    local field, untilAt = ARGV[4], tonumber(ARGV[5])
+    if ARGV[3] == 'bucket' then
+      local b = load(KEYS[1])
+      if untilAt <= b[field] then return 0 end
+      b[field] = untilAt
+      save(b)
+      redis.call('HSET', KEYS[1] .. ':why', field, ARGV[6])
+    else
+      local cur = num(redis.call('HGET', KEYS[1], field))
+      if untilAt <= cur then return 0 end
+      redis.call('HSET', KEYS[1], field, untilAt, field .. ':why', ARGV[6])
+    end
+    if ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
+    return 1
+
+  elseif op == 'unhold' then
+    -- KEYS: bucket, or a scope hash. ARGV: op, prefix, 'bucket' | 'scope', channel, message. Clears both holds.
+    if ARGV[3] == 'bucket' then
+      local b = load(KEYS[1])
+      b.cu, b.pu = 0, 0
+      save(b)
+    else
+      redis.call('HDEL', KEYS[1], 'cu', 'pu')
+    end
+    if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+    return 1
+
+  elseif op == 'state' then
+    -- KEYS: state hash. ARGV: op, prefix, 'set' | 'del', field, value, channel, message
+    -- Key-level and model-level states (disabled key, unavailable model, overload backoff).
+    if ARGV[3] == 'set' then
+      redis.call('HSET', KEYS[1], ARGV[4], ARGV[5])
+    else
+      if redis.call('HDEL', KEYS[1], ARGV[4]) == 0 then return 0 end
+    end
+    if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
+    return 1
+
+  elseif op == 'sweep' then
+    -- ARGV: op, prefix, now, instanceTtl, channel
+    -- Every reservation of an instance whose heartbeat is older than the TTL (it died holding
+    -- them) expires: tokens back, requests stay counted. Returns {how many, now}.
+    local now = clock(ARGV[3])
+    local ttl = tonumber(ARGV[4])
+    local n = 0
+    local dead = redis.call('ZRANGEBYSCORE', prefix .. ':inst', '-inf', now - ttl)
+    for _, inst in ipairs(dead) do
+      local ids = redis.call('HKEYS', prefix .. ':ri:' .. inst)
+      for _, id in ipairs(ids) do
+        if expireOne(prefix, inst, id, now) then n = n + 1 end
+      end
+      redis.call('DEL', prefix .. ':ri:' .. inst, prefix .. ':info:' .. inst)
+      redis.call('ZREM', prefix .. ':inst', inst)
+    end
+    if n > 0 and ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], 'freed|*|*') end
+    return {n, now}
+
+  elseif op == 'heartbeat' then
+    -- ARGV: op, prefix, now, instance, ttl, suspect, field, value, field, value, ...
+    -- Records the instance as alive; returns {now, live instances, epoch, 1 when this call created the epoch, foreign
+    -- instances, missing instances}. The epoch marks the dataset: when it changes (Redis restarted empty, or was flushed),
+    -- instances re-seed it. A missing instance is alive (beat within the TTL) but silent for longer than `suspect`: it may
+    -- be admitting locally with its share.
+    local now = clock(ARGV[3])
+    local inst, ttl, suspect = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+    redis.call('ZADD', prefix .. ':inst', now, inst)
+    local info = {'hb', now}
+    for i = 7, #ARGV, 2 do info[#info + 1] = ARGV[i]; info[#info + 1] = ARGV[i + 1] end
+    redis.call('HSET', prefix .. ':info:' .. inst, unpack(info))
+    local live = redis.call('ZCOUNT', prefix .. ':inst', now - ttl, '+inf')
+    local missing = redis.call('ZCOUNT', prefix .. ':inst', now - ttl, string.format('(%d', now - suspect))
+    local epoch = redis.call('GET', prefix .. ':epoch')
+    local created = 0
+    if not epoch then
+      epoch = tostring(now) .. '-' .. inst
+      redis.call('SET', prefix .. ':epoch', epoch)
+      created = 1
+    end
+    -- live instances whose heartbeat does not carry this bucket layout (an older Keycycle keeps
+    -- its windows under other keys: the two would not count each other's calls)
+    local foreign = 0
+    if live > 1 then
+      for _, other in ipairs(redis.call('ZRANGEBYSCORE', prefix .. ':inst', now - ttl, '+inf')) do
+        if redis.call('HGET', prefix .. ':info:' .. other, 'layout') ~= LAYOUT then foreign = foreign + 1 end
+      end
+    end
+    return {now, live, epoch, created, foreign, missing}
   end
-  return {now, live, epoch, created, missing}
+
+
+  return redis.error_reply('keycycle.lua: unknown operation ' .. tostring(op))
 end
 
-return redis.error_reply('keycycle.lua: unknown operation ' .. tostring(op))
+if ARGV[1] == 'batch' then
+  -- ARGV: 'batch', prefix, count, then per operation: its number of keys, its number of arguments,
+  -- its arguments (as when called alone, operation first). KEYS: every operation's keys, in order.
+  -- Returns one answer per operation, in order: what the operation answers alone, or a string
+  -- starting with 'ERR' for one that failed; a failed operation does not stop the others.
+  local out = {}
+  local ai, ki = 4, 1
+  for i = 1, tonumber(ARGV[3]) do
+    local nk, na = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
+    local k, a = {}, {}
+    for j = 1, nk do k[j] = KEYS[ki + j - 1] end
+    for j = 1, na do a[j] = ARGV[ai + 1 + j] end
+    ki = ki + nk
+    ai = ai + 2 + na
+    local ok, r = pcall(run, k, a)
+    if not ok then
+      out[i] = 'ERR ' .. tostring(type(r) == 'table' and r.err or r)
+    elseif type(r) == 'table' and r.err then
+      out[i] = 'ERR ' .. tostring(r.err)
+    else
+      out[i] = r
+    end
+  end
+  flush()
+  return out
+end
+
+local answer = run(KEYS, ARGV)
+flush()
+return answer

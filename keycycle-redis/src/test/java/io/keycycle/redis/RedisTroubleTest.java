@@ -117,7 +117,7 @@ class RedisTroubleTest {
             a.fleet().beat();
             return a.mode().equals("shared") && redis.port() > 0
                     && a.link().connection().sync().exists(a.link().prefix() + ":ri:none") == 0
-                    && a.link().connection().sync().keys(a.link().prefix() + ":w:*").size() >= 2;
+                    && a.link().connection().sync().keys(a.link().prefix() + ":w" + BucketRef.LAYOUT + ":*").size() >= 2;
         });
         // another instance joining the new dataset sees the re-seeded usage and the cooldown
         KeyPool other = pool(join("b"));
