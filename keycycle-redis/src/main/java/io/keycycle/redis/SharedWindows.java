@@ -405,7 +405,7 @@ public final class SharedWindows {
 
     private static long kept(long limit, int[] k) {
         if (k == null || limit <= 0) return limit;
-        return Math.multiplyHigh(limit, k[0]) == 0 ? limit * k[0] / k[1] : limit / k[1] * k[0];
+        return limit / k[1] * k[0] + limit % k[1] * k[0] / k[1]; // floor(limit × kept ÷ live), no overflow
     }
 
     /**

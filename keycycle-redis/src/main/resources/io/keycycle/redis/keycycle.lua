@@ -19,7 +19,7 @@ local RING = SLOTS + 1
 local WIDTH = {60000 / SLOTS, 3600000 / SLOTS, 86400000 / SLOTS}
 local NONE = -1
 
--- Redis TIME is read once per script call: the operations of a batch run at one instant.
+-- Redis TIME is read once per script call.
 local NOW = nil
 
 local function clock(arg)
@@ -52,8 +52,8 @@ local CELLS = 150
 local CBYTES = CELLS * 8
 local CFMT = '<dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd'
 
--- Buckets read during this script call, written back once at its end (flush): the operations of
--- a batch that touch one bucket read and write it once.
+-- Buckets read during this script call, written back once at its end (flush): an operation that
+-- touches a bucket several times reads and writes it once.
 local CACHE = {}
 local DIRTY = {}
 
@@ -573,33 +573,6 @@ local function run(KEYS, ARGV)
 
 
   return redis.error_reply('keycycle.lua: unknown operation ' .. tostring(op))
-end
-
-if ARGV[1] == 'batch' then
-  -- ARGV: 'batch', prefix, count, then per operation: its number of keys, its number of arguments,
-  -- its arguments (as when called alone, operation first). KEYS: every operation's keys, in order.
-  -- Returns one answer per operation, in order: what the operation answers alone, or a string
-  -- starting with 'ERR' for one that failed; a failed operation does not stop the others.
-  local out = {}
-  local ai, ki = 4, 1
-  for i = 1, tonumber(ARGV[3]) do
-    local nk, na = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
-    local k, a = {}, {}
-    for j = 1, nk do k[j] = KEYS[ki + j - 1] end
-    for j = 1, na do a[j] = ARGV[ai + 1 + j] end
-    ki = ki + nk
-    ai = ai + 2 + na
-    local ok, r = pcall(run, k, a)
-    if not ok then
-      out[i] = 'ERR ' .. tostring(type(r) == 'table' and r.err or r)
-    elseif type(r) == 'table' and r.err then
-      out[i] = 'ERR ' .. tostring(r.err)
-    else
-      out[i] = r
-    end
-  end
-  flush()
-  return out
 end
 
 local answer = run(KEYS, ARGV)
