@@ -198,16 +198,9 @@ final class DemoCommand extends KeycycleCommand {
         }, ms * 72 / 100, TimeUnit.MILLISECONDS);
     }
 
+    /** Seconds ({@code 60}) or a duration as every other option takes it ({@code 60s}, {@code 2m}, {@code 1h}). */
     static Duration parseDuration(String s) {
-        String t = s.trim().toLowerCase(java.util.Locale.ROOT);
-        try {
-            if (t.matches("\\d+")) return Duration.ofSeconds(Long.parseLong(t));
-            if (t.matches("\\d+s")) return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-            if (t.matches("\\d+m")) return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-            if (t.matches("\\d+h")) return Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw new picocli.CommandLine.TypeConversionException("'" + s + "' is not a duration: use seconds (60), 60s, 2m or 1h");
+        String t = s.trim();
+        return t.matches("\\d{1,9}") ? Duration.ofSeconds(Long.parseLong(t)) : Durations.parse(t);
     }
 }

@@ -1,46 +1,28 @@
 package io.keycycle.cli;
 
+import io.keycycle.core.config.Quantities;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 import java.time.Duration;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Durations as operators write them: {@code 30d}, {@code 12h}, {@code 90m}, {@code 45s},
+ * Durations as operators write them ({@link Quantities#duration}): {@code 30d}, {@code 12h}, {@code 90m}, {@code 45s},
  * {@code 2w}, or ISO-8601 ({@code PT12H}). Must be positive.
  */
 final class Durations implements ITypeConverter<Duration> {
 
-    private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d|w)");
-
-    @Override
+        @Override
     public Duration convert(String value) {
         return parse(value);
     }
 
     static Duration parse(String value) {
-        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
         Duration d;
-        Matcher m = SHORT.matcher(v);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            d = switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                case "d" -> Duration.ofDays(n);
-                default -> Duration.ofDays(7 * n);
-            };
-        } else {
-            try {
-                d = Duration.parse(v.toUpperCase(Locale.ROOT));
-            } catch (RuntimeException e) {
-                throw new TypeConversionException("'" + value + "' is not a duration; write e.g. 30d, 12h, 90m, 45s or 2w");
-            }
+        try {
+            d = Quantities.duration(value);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage() + "; write e.g. 30d, 12h, 90m, 45s or 2w");
         }
         if (d.isZero() || d.isNegative()) throw new TypeConversionException("duration must be > 0, was '" + value + "'");
         return d;

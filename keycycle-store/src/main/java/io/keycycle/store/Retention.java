@@ -85,9 +85,9 @@ public record Retention(Duration rawUsage, Duration aggregates, int batchRows, D
             String t = text.trim().toLowerCase(java.util.Locale.ROOT);
             if (t.equals("forever") || t.equals("0")) return Duration.ZERO;
             try {
-                if (t.endsWith("d")) return Duration.ofDays(Long.parseLong(t.substring(0, t.length() - 1)));
-                if (t.endsWith("h")) return Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
-            } catch (NumberFormatException e) {
+                Duration d = io.keycycle.core.config.Quantities.duration(t);
+                if (!d.isNegative() && d.toMillis() % 3_600_000L == 0) return d; // whole hours: what the retention keeps and prints
+            } catch (IllegalArgumentException e) {
                 // falls through to the error below
             }
             throw new ConfigurationException(what + " '" + text + "': expected a number of days or hours (30d, 12h) or 'forever'");

@@ -146,25 +146,10 @@ final class YamlReader {
     java.time.Duration duration(Node node, String path) {
         String s = string(node, path);
         if (s == null || s.isBlank()) return null;
-        String t = s.trim().toLowerCase(Locale.ROOT).replace("_", "");
-        java.time.Duration d = null;
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h)").matcher(t);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            d = switch (m.group(2)) {
-                case "ms" -> java.time.Duration.ofMillis(n);
-                case "s" -> java.time.Duration.ofSeconds(n);
-                case "m" -> java.time.Duration.ofMinutes(n);
-                default -> java.time.Duration.ofHours(n);
-            };
-        } else if (t.startsWith("p")) {
-            try {
-                d = java.time.Duration.parse(t.toUpperCase(Locale.ROOT));
-            } catch (RuntimeException ignored) {
-                d = null;
-            }
-        }
-        if (d == null) {
+        java.time.Duration d;
+        try {
+            d = Quantities.duration(s);
+        } catch (IllegalArgumentException e) {
             problem(node, path + " must be a duration such as 500ms, 90s, 2m, 1h or PT2M, was '" + s.trim() + "'");
             return null;
         }
@@ -182,21 +167,12 @@ final class YamlReader {
     Long bytes(Node node, String path, long min, long max) {
         String s = string(node, path);
         if (s == null || s.isBlank()) return null;
-        String t = s.trim().replace("_", "");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,15})\\s*(KiB|MiB|GiB)?", java.util.regex.Pattern.CASE_INSENSITIVE)
-                .matcher(t);
-        if (!m.matches()) {
+        long v;
+        try {
+            v = Quantities.bytes(s);
+        } catch (IllegalArgumentException e) {
             problem(node, path + " must be a size in bytes such as 1048576, 512KiB, 32MiB or 1GiB, was '" + s.trim() + "'");
             return null;
-        }
-        long v = Long.parseLong(m.group(1));
-        if (m.group(2) != null) {
-            int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-                case "kib" -> 10;
-                case "mib" -> 20;
-                default -> 30;
-            };
-            v = v > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : v << shift;
         }
         if (v < min) {
             problem(node, path + " must be >= " + min + " bytes, was '" + s.trim() + "'");
