@@ -26,6 +26,8 @@ final class ConnectionLimit implements Handler<HttpConnection> {
     private final AtomicInteger open = new AtomicInteger();
     private final Counter refused;
     private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+    /** Names of the event-loop threads that accepted a connection (one entry per loop: per connection, not per request). */
+    private final java.util.Set<String> loops = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ConnectionLimit(int max, MeterRegistry registry) {
         this.max = max;
@@ -33,8 +35,13 @@ final class ConnectionLimit implements Handler<HttpConnection> {
                 .description("client connections closed because gateway.max-connections were open").register(registry);
     }
 
+    /** How many event loops have accepted client connections so far. */
+    int loopsServing() { return loops.size(); }
+
     @Override
     public void handle(HttpConnection connection) {
+        String thread = Thread.currentThread().getName();
+        if (!loops.contains(thread)) loops.add(thread);
         if (open.incrementAndGet() > max) {
             open.decrementAndGet();
             refused.increment();

@@ -92,7 +92,8 @@ public final class KeycycleGateway implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private Vertx vertx;
-    private HttpServer server;
+    private final List<HttpServer> servers = new ArrayList<>();
+    private ConnectionLimit connectionLimit;
     private Dashboard dashboard;
     private Upstream upstream;
     private long timerId = -1;
@@ -168,30 +169,56 @@ public final class KeycycleGateway implements AutoCloseable {
         keycycle.addListener(recent);
         keycycle.addListener(metrics);
         keycycle.addListener(live);
-        server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false)
-                        .setIdleTimeout(edge.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
-                        .setMaxHeaderSize(edge.maxHeaderBytes()))
-                .connectionHandler(new ConnectionLimit(edge.maxConnections(), metrics.registry()))
-                .requestHandler(router());
+        HttpServerOptions serverOptions = new HttpServerOptions().setCompressionSupported(false)
+                .setIdleTimeout(edge.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxHeaderSize(edge.maxHeaderBytes());
+        connectionLimit = new ConnectionLimit(edge.maxConnections(), metrics.registry());
+        Router router = router();
         timerId = vertx.setPeriodic(1000, id -> dashboard.tick());
         CompletableFuture<Integer> result = new CompletableFuture<>();
-        server.listen(requestedPort, host).onComplete(ar -> {
-            if (ar.succeeded()) {
-                port = ar.result().actualPort();
-                log.info("keycycle gateway listening on {} ({} provider(s), client auth {})", url(), keycycle.providers().size(),
-                        tokens.isEmpty() && edge.adminTokens().isEmpty() ? "off (loopback only)"
-                                : "on, " + tokens.size() + " client and " + edge.adminTokens().size() + " admin token(s)");
-                if ((host.equals("0.0.0.0") || host.equals("::")) && edge.allowedHosts().isEmpty()) {
-                    log.warn("bound to {} but gateway.allowed-hosts is empty: requests naming this machine by address or "
-                            + "name (other than loopback) get 403 host_not_allowed; list those names in gateway.allowed-hosts", host);
-                }
-                result.complete(port);
-            } else {
-                result.completeExceptionally(ar.cause());
-            }
-        });
+        // One server per event loop, each listening from its own event-loop context: Vert.x binds the
+        // socket once and hands accepted connections round-robin to the servers, so every loop serves
+        // clients (a server created from a plain thread lands on that thread's one sticky context, and
+        // all connections would share one loop, one core). Port 0 becomes -1: Vert.x's "any free port,
+        // shared by the servers that ask for -1" (0 is never shared).
+        listenOn(requestedPort == 0 ? -1 : requestedPort, loops, serverOptions, connectionLimit, router)
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        port = ar.result();
+                        log.info("keycycle gateway listening on {} ({} provider(s), {} event loop(s), client auth {})", url(), keycycle.providers().size(), loops,
+                                tokens.isEmpty() && edge.adminTokens().isEmpty() ? "off (loopback only)"
+                                        : "on, " + tokens.size() + " client and " + edge.adminTokens().size() + " admin token(s)");
+                        if ((host.equals("0.0.0.0") || host.equals("::")) && edge.allowedHosts().isEmpty()) {
+                            log.warn("bound to {} but gateway.allowed-hosts is empty: requests naming this machine by address or "
+                                    + "name (other than loopback) get 403 host_not_allowed; list those names in gateway.allowed-hosts", host);
+                        }
+                        result.complete(port);
+                    } else {
+                        result.completeExceptionally(ar.cause());
+                    }
+                });
         return result;
     }
+
+    /**
+     * Deploys {@code instances} servers on {@code bindPort}, each on an event-loop context of its own
+     * (Vert.x assigns a deployment's instances to its loops in turn); completes with the bound port.
+     */
+    private io.vertx.core.Future<Integer> listenOn(int bindPort, int instances, HttpServerOptions options,
+                                                   ConnectionLimit connectionLimit, Router router) {
+        java.util.concurrent.atomic.AtomicInteger bound = new java.util.concurrent.atomic.AtomicInteger(-1);
+        return vertx.deployVerticle(() -> context -> {
+                    HttpServer s = vertx.createHttpServer(options).connectionHandler(connectionLimit).requestHandler(router);
+                    synchronized (servers) {
+                        servers.add(s);
+                    }
+                    return s.listen(bindPort, host).onSuccess(h -> bound.set(h.actualPort()));
+                }, new io.vertx.core.DeploymentOptions().setInstances(instances))
+                .map(id -> bound.get());
+    }
+
+    /** How many event loops have accepted client connections (0 before the first). */
+    int loopsServing() { return connectionLimit == null ? 0 : connectionLimit.loopsServing(); }
 
     /** Event loops when the builder names none: one per core, at least 2, at most 4. */
     static int defaultEventLoops(int cores) { return Math.max(2, Math.min(4, cores)); }
@@ -290,10 +317,16 @@ public final class KeycycleGateway implements AutoCloseable {
         if (vertx != null) {
             vertx.cancelTimer(timerId);
             dashboard.closeAll();
-            try {
-                server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                log.warn("gateway server did not close cleanly: {}", e.toString());
+            List<HttpServer> all;
+            synchronized (servers) {
+                all = new ArrayList<>(servers);
+            }
+            for (HttpServer s : all) {
+                try {
+                    s.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    log.warn("gateway server did not close cleanly: {}", e.toString());
+                }
             }
         }
         if (upstream != null) upstream.close();

@@ -38,6 +38,35 @@ class TransportOptionsTest {
         }
     }
 
+    /**
+     * Every event loop serves clients: one server per loop shares the port and Vert.x hands accepted
+     * connections to them in turn (a single server created from a plain thread would bind every
+     * connection to one loop, and the gateway would use one core whatever the setting).
+     */
+    @Test
+    void clientConnectionsAreSpreadOverEveryEventLoop() throws Exception {
+        try (Simulator sim = Simulator.builder().provider(SimProvider.groq().fakeKeys(2).model(MODEL, SimLimits.UNLIMITED).build())
+                .build().start()) {
+            Keycycle keycycle = TestGateway.keycycle(sim, 2, "rpm: 1000", null).build();
+            KeycycleGateway gateway = KeycycleGateway.builder().keycycle(keycycle).host("127.0.0.1").port(0).eventLoops(3).build();
+            gateway.start();
+            try (TestGateway gw = TestGateway.over(keycycle, gateway)) {
+                for (int i = 0; i < 6; i++) {
+                    try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+                        s.setSoTimeout(5_000);
+                        s.getOutputStream().write(("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        String status = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                                java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+                        assertThat(status).startsWith("HTTP/1.1 200");
+                    }
+                }
+                assertThat(gateway.loopsServing()).as("event loops that accepted one of 6 connections").isEqualTo(3);
+                assertThat(gw.chat(TARGET, "hello").statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
     @Test
     void eventLoopsOutOfRangeAreRefused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> KeycycleGateway.builder().eventLoops(-1))
