@@ -106,9 +106,14 @@ public final class RedisAdmissionLoad {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> ps = new ArrayList<>();
         for (int i = 0; i < processes; i++) {
-            ps.add(new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), RedisAdmissionLoad.class.getName(),
+            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m"));
+            // keycycle.* system properties (e.g. -Dkeycycle.redis.lazySettle=false) go to the children, which do the work
+            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("keycycle.")).sorted()
+                    .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RedisAdmissionLoad.class.getName(),
                     "--child", op, url, prefix, "p" + i, Integer.toString(threads), Integer.toString(seconds), Long.toString(startAt),
-                    Integer.toString(rate / processes)).redirectErrorStream(true).start());
+                    Integer.toString(rate / processes)));
+            ps.add(new ProcessBuilder(cmd).redirectErrorStream(true).start());
         }
         long p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
         double clientCpuMicros = 0, clientOps = 0;
@@ -172,7 +177,7 @@ public final class RedisAdmissionLoad {
     private static final class RedisCpu {
         private final Thread thread;
         private volatile double micros = Double.NaN;
-        /** evalsha calls and their microseconds (INFO commandstats) over the window. */
+        /** Script calls (EVALSHA or FCALL) and their microseconds (INFO commandstats) over the window. */
         private volatile long scriptCalls;
         private volatile long scriptMicros;
 
@@ -208,19 +213,18 @@ public final class RedisAdmissionLoad {
             for (long d; (d = t - System.currentTimeMillis()) > 0; ) Thread.sleep(d);
         }
 
-        /** cmdstat_evalsha:calls=N,usec=M,... as {N, M}. */
+        /** cmdstat_evalsha and cmdstat_fcall (calls=N,usec=M,...) summed, as {N, M}: Keycycle's script calls. */
         private static long[] evalsha(String info) {
+            long calls = 0, usec = 0;
             for (String line : info.split("\r?\n")) {
-                if (!line.startsWith("cmdstat_evalsha:")) continue;
-                long calls = 0, usec = 0;
+                if (!line.startsWith("cmdstat_evalsha:") && !line.startsWith("cmdstat_fcall:")) continue;
                 for (String kv : line.substring(line.indexOf(':') + 1).split(",")) {
                     String[] p = kv.split("=", 2);
-                    if (p[0].equals("calls")) calls = Long.parseLong(p[1]);
-                    if (p[0].equals("usec")) usec = Long.parseLong(p[1]);
+                    if (p[0].equals("calls")) calls += Long.parseLong(p[1]);
+                    if (p[0].equals("usec")) usec += Long.parseLong(p[1]);
                 }
-                return new long[]{calls, usec};
             }
-            return new long[]{0, 0};
+            return new long[]{calls, usec};
         }
 
         private static double cpuSeconds(String info) {

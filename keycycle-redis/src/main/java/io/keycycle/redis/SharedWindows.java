@@ -194,15 +194,26 @@ public final class SharedWindows {
     /** What a settlement did: the instant the request was counted at (local clock; -1: the reservation was unknown) and the usage after it. */
     public record Settled(long at, long[] used) { }
 
+    private static final boolean LAZY_SETTLE = !"false".equals(System.getProperty("keycycle.redis.lazySettle"));
+
     /** {@link #settle} answering the instant and the bucket's usage after it. */
     public java.util.concurrent.CompletableFuture<Settled> settleWithView(long local, BucketRef bucket, String id, boolean counted, long actualTokens) {
         return settleWithView(local, bucket, id, counted, actualTokens, -1);
     }
 
-    /** {@link #settleWithView(long, BucketRef, String, boolean, long)} of a reservation known to hold {@code reservedTokens} (-1: unknown). */
+    /**
+     * {@link #settleWithView(long, BucketRef, String, boolean, long)} of a reservation known to hold
+     * {@code reservedTokens} (-1: unknown). Nobody waits for it. A counted settlement (the request
+     * stays in the window: capacity does not come back, at most some tokens) travels with the next
+     * call this process sends ({@link RedisLink#callAsyncLazy}); a release (the call never reached
+     * the provider: its request comes back, and a waiter elsewhere may want it) goes at once. System
+     * property {@code keycycle.redis.lazySettle=false} sends every settlement at once.
+     */
     public java.util.concurrent.CompletableFuture<Settled> settleWithView(long local, BucketRef bucket, String id, boolean counted, long actualTokens,
                                                                          long reservedTokens) {
-        return link.callAsync(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted, actualTokens, reservedTokens))
+        String[] keys = {bucket.key()};
+        String[] args = settleArgs(local, bucket, id, counted, actualTokens, reservedTokens);
+        return (LAZY_SETTLE && counted ? link.callAsyncLazy(keys, args) : link.callAsync(keys, args))
                 .thenApply(r -> {
                     if ((Long) r.get(0) != 1L) return new Settled(-1, null);
                     long[] used = new long[6];

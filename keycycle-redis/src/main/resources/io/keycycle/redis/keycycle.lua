@@ -1,5 +1,6 @@
 -- Keycycle's shared pool state: every operation that touches windows or reservations runs here,
--- atomically, in one round trip. Loaded once (SCRIPT LOAD) and called by its SHA; ARGV[1] names
+-- atomically, in one round trip. Loaded once as a Redis function library (FUNCTION LOAD, called with
+-- FCALL) or, where functions are not available, as a script (SCRIPT LOAD, called by its SHA); ARGV[1] names
 -- the operation, ARGV[2] is the key prefix (with its {hash tag}: every key lives in one slot).
 --
 -- A bucket holds L (latest instant it was advanced to), the head sub-bucket per span, the running
@@ -575,6 +576,34 @@ local function run(KEYS, ARGV)
   return redis.error_reply('keycycle.lua: unknown operation ' .. tostring(op))
 end
 
-local answer = run(KEYS, ARGV)
-flush()
-return answer
+-- One call: an operation, or a batch of operations run in order in one round trip ('batch':
+-- ARGV[2] = how many, then per operation its number of keys and of arguments followed by its
+-- arguments; KEYS hold every operation's keys in the same order). Answers the operation's answer,
+-- or the list of the batch's answers. Buckets are read once and written once per call, whatever
+-- the number of operations touching them, and Redis TIME is read once.
+local function call(keys, argv)
+  NOW = nil
+  CACHE = {}
+  DIRTY = {}
+  local answer
+  if argv[1] == 'batch' then
+    answer = {}
+    local ki, ai = 1, 3
+    for i = 1, tonumber(argv[2]) do
+      local nk, na = tonumber(argv[ai]), tonumber(argv[ai + 1])
+      ai = ai + 2
+      local k, a = {}, {}
+      for j = 1, nk do k[j] = keys[ki]; ki = ki + 1 end
+      for j = 1, na do a[j] = argv[ai]; ai = ai + 1 end
+      answer[i] = run(k, a)
+    end
+  else
+    answer = run(keys, argv)
+  end
+  flush()
+  return answer
+end
+
+-- The loader (RedisLink) appends the entry point: as a Redis function (FUNCTION LOAD, Redis 7+:
+-- the definitions above run once, at load) "redis.register_function('<name>', call)", else, as a
+-- script (EVALSHA: everything above runs on every call) "return call(KEYS, ARGV)".
