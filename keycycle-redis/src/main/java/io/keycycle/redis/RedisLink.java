@@ -38,8 +38,6 @@ public final class RedisLink implements AutoCloseable {
     private static final String LIBRARY = "#!lua name=" + FUNCTION + "\n" + SCRIPT + "\nredis.register_function('" + FUNCTION + "', call)\n";
     /** Most operations one batch carries (a settlement queue longer than this goes in several, in order). */
     static final int MAX_BATCH = 64;
-    /** How long a settlement nobody waits for may wait for company (see {@link #callAsyncLazy}). */
-    static final long LAZY_MICROS = 200;
 
     private final RedisSettings settings;
     private final RedisClient client;
@@ -51,7 +49,9 @@ public final class RedisLink implements AutoCloseable {
     /** Operations waiting to go with the next call (settlements nobody waits for), and the order lock every send holds. */
     private final Object sendLock = new Object();
     private java.util.ArrayList<Op> lazy = new java.util.ArrayList<>();
-    private boolean flushScheduled;
+    private volatile boolean hasLazy;
+    /** Calls sent and not yet answered. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.LongAdder sent = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder operations = new java.util.concurrent.atomic.LongAdder();
 
@@ -165,26 +165,23 @@ public final class RedisLink implements AutoCloseable {
     }
 
     /**
-     * {@link #callAsync} for an operation nobody waits for (a settlement): it goes with the next
-     * call this process sends, in the same round trip and before it (a thread's settlement travels
-     * with its next reservation), or on its own after {@link #LAZY_MICROS} µs (about a millisecond,
-     * the event loop's timer resolution) when nothing else is sent meanwhile. Its effects are late
-     * by that much at most: a request counted a little later, capacity held a little longer, both
-     * on the safe side. A crash before it is sent leaves the reservation to expire.
+     * {@link #callAsync} for an operation nobody waits for (a counted settlement). When no call of
+     * this process is on the wire it goes at once; otherwise it waits for the next call this process
+     * sends and travels in the same round trip, before it (under load, a thread's settlement goes
+     * with its next reservation: one call per admission), or goes as soon as the calls on the wire
+     * are answered and nothing else was sent. It is late by at most one round trip: a request
+     * counted a little later, tokens given back a little later, both on the safe side. A crash
+     * before it is sent leaves the reservation to expire.
      */
     @SuppressWarnings("unchecked")
     public java.util.concurrent.CompletableFuture<List<Object>> callAsyncLazy(String[] keys, String... args) {
         Op op = new Op(keys, args, new java.util.concurrent.CompletableFuture<>());
         synchronized (sendLock) {
-            lazy.add(op);
-            if (!flushScheduled) {
-                flushScheduled = true;
-                try {
-                    resources.eventExecutorGroup().schedule(this::flushLazy, LAZY_MICROS, java.util.concurrent.TimeUnit.MICROSECONDS);
-                } catch (RuntimeException closing) {
-                    flushScheduled = false;
-                    sendLocked(null);
-                }
+            if (inFlight.get() == 0) {
+                sendLocked(op);
+            } else {
+                lazy.add(op);
+                hasLazy = true;
             }
         }
         return op.answer().thenApply(r -> (List<Object>) r);
@@ -200,10 +197,12 @@ public final class RedisLink implements AutoCloseable {
     /** Script calls sent and operations they carried, since the start (a batch is one call of several operations). */
     public long[] callCounts() { return new long[]{sent.sum(), operations.sum()}; }
 
-    private void flushLazy() {
-        synchronized (sendLock) {
-            flushScheduled = false;
-            sendLocked(null);
+    /** A call was answered: when none is left on the wire, what waits for company goes now. */
+    private void answered() {
+        if (inFlight.decrementAndGet() == 0 && hasLazy) {
+            synchronized (sendLock) {
+                if (inFlight.get() == 0) sendLocked(null);
+            }
         }
     }
 
@@ -228,6 +227,7 @@ public final class RedisLink implements AutoCloseable {
             return;
         }
         lazy = new java.util.ArrayList<>();
+        hasLazy = false;
         if (last != null) ops.add(last);
         for (int from = 0; from < ops.size(); from += MAX_BATCH) {
             dispatch(ops.subList(from, Math.min(ops.size(), from + MAX_BATCH)), false);
@@ -264,15 +264,18 @@ public final class RedisLink implements AutoCloseable {
         sent.increment();
         operations.add(ops.size());
         io.lettuce.core.RedisFuture<Object> f;
+        inFlight.incrementAndGet();
         try {
             f = functions ? connection.async().fcall(FUNCTION, ScriptOutputType.MULTI, keys, args)
                     : connection.async().evalsha(sha, ScriptOutputType.MULTI, keys, args);
         } catch (RuntimeException e) {
+            inFlight.decrementAndGet();
             ops.forEach(op -> op.answer().completeExceptionally(e));
             return;
         }
         List<Op> mine = List.copyOf(ops);
         f.whenComplete((r, e) -> {
+            answered();
             if (e == null) {
                 if (mine.size() == 1) {
                     mine.get(0).answer().complete(r);
