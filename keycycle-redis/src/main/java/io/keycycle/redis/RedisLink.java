@@ -73,6 +73,11 @@ public final class RedisLink implements AutoCloseable {
      * password never appears).
      */
     public static RedisLink open(RedisSettings settings) {
+        return open(settings, !"false".equals(System.getProperty("keycycle.redis.functions")));
+    }
+
+    /** {@link #open(RedisSettings)}, trying the function library first or (false) going straight to the script. */
+    static RedisLink open(RedisSettings settings, boolean tryFunctions) {
         RedisURI uri;
         try {
             uri = RedisURI.create(settings.url());
@@ -107,6 +112,7 @@ public final class RedisLink implements AutoCloseable {
             throw new ConfigurationException("cannot use Redis at " + settings.redactedUrl() + ": " + why);
         }
         RedisLink link = new RedisLink(settings, resources, client, c);
+        link.tryFunctions = tryFunctions;
         try {
             link.load();
         } catch (RuntimeException e) {
@@ -128,6 +134,11 @@ public final class RedisLink implements AutoCloseable {
      * evaluated on every call (about 3 µs more per call, measured).
      */
     private void load() {
+        if (!tryFunctions) {
+            functions = false;
+            sha = connection.sync().scriptLoad(EVAL_SOURCE);
+            return;
+        }
         try {
             connection.sync().functionLoad(LIBRARY, true);
             functions = true;
@@ -143,6 +154,8 @@ public final class RedisLink implements AutoCloseable {
     }
 
     private volatile boolean warnedNoFunctions;
+    /** False: the script only (system property {@code keycycle.redis.functions=false}, or an ACL without FUNCTION). */
+    private volatile boolean tryFunctions = true;
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisLink.class);
 
