@@ -81,11 +81,12 @@ public final class RedisAdmissionLoad {
         }
         System.out.println("# uptime: " + uptime());
         System.out.printf(Locale.ROOT, "# open loop at %d/s, 1 process x %d threads, %d s (latency from the scheduled start)%n", rate, rateThreads, rateSeconds);
-        System.out.println("operation             achieved/s   p50 us   p90 us   p99 us  p99.9 us   max us  redis us/op  us/script  client us/op");
+        System.out.println("# start late: how late the load threads began operations (timer slack, wake-up, a late thread catching up): part of every latency below");
+        System.out.println("operation             achieved/s   p50 us   p90 us   p99 us  p99.9 us   max us  redis us/op  us/script  client us/op  start late p50/p99 us");
         for (String op : List.of("incr", "pool-acquire", "pool")) {
             Result r = run(op, url, prefix, 1, rateThreads, rateSeconds, rate);
-            System.out.printf(Locale.ROOT, "%-20s %11.0f %8d %8d %8d %9d %8d %12.1f %10.1f %13.1f%n", op.equals("pool") ? "acquire + settle" : op.equals("pool-acquire") ? "acquire" : "incr",
-                    r.rate(), r.p50, r.p90, r.p99, r.p999, r.max, r.redisMicrosPerOp(), r.scriptMicrosPerCall(), r.clientMicrosPerOp());
+            System.out.printf(Locale.ROOT, "%-20s %11.0f %8d %8d %8d %9d %8d %12.1f %10.1f %13.1f %12d / %d%n", op.equals("pool") ? "acquire + settle" : op.equals("pool-acquire") ? "acquire" : "incr",
+                    r.rate(), r.p50, r.p90, r.p99, r.p999, r.max, r.redisMicrosPerOp(), r.scriptMicrosPerCall(), r.clientMicrosPerOp(), r.lateP50(), r.lateP99());
         }
         System.out.println("# uptime: " + uptime());
         try (RedisLink link = RedisLink.open(RedisSettings.of(url).withKeyPrefix(prefix).withInstanceId("bench-cleanup"))) {
@@ -97,7 +98,7 @@ public final class RedisAdmissionLoad {
 
     /** Summed rates of the children (each over the window it measured), worst percentiles. */
     record Result(double rate, long p50, long p90, long p99, long p999, long max, double redisMicrosPerOp,
-                  double scriptCallsPerOp, double scriptMicrosPerCall, double clientMicrosPerOp) { }
+                  double scriptCallsPerOp, double scriptMicrosPerCall, double clientMicrosPerOp, long lateP50, long lateP99) { }
 
     /** Runs {@code processes} child JVMs with {@code threads} each; sums their counts, takes the worst percentiles. */
     private static Result run(String op, String url, String prefix, int processes, int threads, int seconds, int rate) throws Exception {
@@ -115,7 +116,7 @@ public final class RedisAdmissionLoad {
                     Integer.toString(rate / processes)));
             ps.add(new ProcessBuilder(cmd).redirectErrorStream(true).start());
         }
-        long p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+        long p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, lateP50 = 0, lateP99 = 0;
         double clientCpuMicros = 0, clientOps = 0;
         double total = 0;
         for (Process p : ps) {
@@ -138,12 +139,16 @@ public final class RedisAdmissionLoad {
                 clientCpuMicros += Double.parseDouble(f[8]);
                 clientOps += Long.parseLong(f[1]);
             }
+            if (f.length > 10) {
+                lateP50 = Math.max(lateP50, Long.parseLong(f[9]));
+                lateP99 = Math.max(lateP99, Long.parseLong(f[10]));
+            }
         }
         double cpuMicros = cpu.micros();
         double ops = total * seconds;
         return new Result(total, p50, p90, p99, p999, max, Double.isNaN(cpuMicros) ? Double.NaN : cpuMicros / ops,
                 cpu.scriptCalls / ops, cpu.scriptCalls == 0 ? 0 : (double) cpu.scriptMicros / cpu.scriptCalls,
-                clientOps == 0 ? Double.NaN : clientCpuMicros / clientOps);
+                clientOps == 0 ? Double.NaN : clientCpuMicros / clientOps, lateP50, lateP99);
     }
 
     /** This JVM's CPU time (all threads: load threads, Lettuce, GC, JIT) between two instants. */
@@ -268,6 +273,7 @@ public final class RedisAdmissionLoad {
             String counter = link.prefix() + ":incr";
             long endAt = startAt + seconds * 1000L;
             long[][] lat = new long[threads][];
+            long[][] late = new long[threads][];
             long[] counts = new long[threads];
             CountDownLatch done = new CountDownLatch(threads);
             AtomicReference<Throwable> error = new AtomicReference<>();
@@ -276,7 +282,8 @@ public final class RedisAdmissionLoad {
                 int ti = t;
                 Thread th = new Thread(() -> {
                     long[] l = new long[1 << 16];
-                    int n = 0;
+                    long[] lateBy = new long[1 << 16];
+                    int n = 0, nl = 0;
                     long count = 0;
                     int k = ti;
                     try {
@@ -296,6 +303,9 @@ public final class RedisAdmissionLoad {
                                 next += intervalNanos;
                                 long wait = scheduled - System.nanoTime();
                                 if (wait > 0) LockSupport.parkNanos(wait);
+                                // how late this operation starts: the pacing's own delay (timer slack, wake-up), part of every row's latency
+                                if (nl == lateBy.length) lateBy = Arrays.copyOf(lateBy, nl * 2);
+                                lateBy[nl++] = System.nanoTime() - scheduled;
                             } else {
                                 scheduled = System.nanoTime();
                             }
@@ -343,6 +353,7 @@ public final class RedisAdmissionLoad {
                         error.compareAndSet(null, e);
                     } finally {
                         lat[ti] = Arrays.copyOf(l, n);
+                        late[ti] = Arrays.copyOf(lateBy, nl);
                         counts[ti] = count;
                         done.countDown();
                     }
@@ -358,8 +369,10 @@ public final class RedisAdmissionLoad {
             if (cluster != null) {
                 cluster.close();
             }
-            System.out.printf(Locale.ROOT, "RESULT %d %.3f %d %d %d %d %d %.0f%n", total, measured, pct(all, 0.50), pct(all, 0.90),
-                    pct(all, 0.99), pct(all, 0.999), all.length == 0 ? 0 : all[all.length - 1] / 1000, clientCpu.micros());
+            long[] starts = Arrays.stream(late).flatMapToLong(Arrays::stream).sorted().toArray();
+            System.out.printf(Locale.ROOT, "RESULT %d %.3f %d %d %d %d %d %.0f %d %d%n", total, measured, pct(all, 0.50), pct(all, 0.90),
+                    pct(all, 0.99), pct(all, 0.999), all.length == 0 ? 0 : all[all.length - 1] / 1000, clientCpu.micros(),
+                    pct(starts, 0.50), pct(starts, 0.99));
         }
     }
 
