@@ -1,4 +1,5 @@
 # Run from the repository root with Redis on 127.0.0.1:6379 (uses database 9, keys {kcx}:*, deleted at the end).
+# Written against keycycle.lua as of commit 122c445 (before the function library): check that version out to re-run it.
 import subprocess, re
 src = open('keycycle-redis/src/main/resources/io/keycycle/redis/keycycle.lua').read()
 tail = "local answer = run(KEYS, ARGV)\nflush()\nreturn answer"
