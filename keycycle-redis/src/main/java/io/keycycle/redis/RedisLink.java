@@ -293,8 +293,13 @@ public final class RedisLink implements AutoCloseable {
                 if (mine.size() == 1) {
                     mine.get(0).answer().complete(r);
                 } else {
-                    List<?> answers = (List<?>) r;
-                    for (int i = 0; i < mine.size(); i++) mine.get(i).answer().complete(answers.get(i));
+                    // one answer per operation, in order; anything else is a bug in the script, never a silent hang
+                    List<?> answers = r instanceof List<?> l ? l : List.of();
+                    for (int i = 0; i < mine.size(); i++) {
+                        if (i < answers.size() && answers.get(i) != null) mine.get(i).answer().complete(answers.get(i));
+                        else mine.get(i).answer().completeExceptionally(new io.lettuce.core.RedisException(
+                                "keycycle.lua answered a batch of " + mine.size() + " operations with " + answers.size() + " answers"));
+                    }
                 }
             } else if (!reloaded && codeMissing(e)) {
                 // Redis restarted empty or its scripts were flushed: nothing ran; load again and resend
