@@ -584,7 +584,7 @@ public final class Keycycle implements AutoCloseable {
             String url = redisUrl != null ? redisUrl : env.get("KEYCYCLE_REDIS_URL");
             if (url == null) url = file.redisUrl();
             if (url == null || url.isBlank()) return null;
-            ClusterConfig settings = new ClusterConfig(url.trim(), file.instanceId(), file.keyPrefix());
+            ClusterConfig settings = file.withRedisUrl(url.trim());
             for (ClusterProvider cp : ServiceLoader.load(ClusterProvider.class)) return cp.join(settings, clock);
             throw new ClusterException("a Redis URL is set (" + settings.toString().replaceAll(".*redisUrl=([^,]*),.*", "$1")
                     + ") but keycycle-redis is not on the class path; add the io.keycycle:keycycle-redis dependency");

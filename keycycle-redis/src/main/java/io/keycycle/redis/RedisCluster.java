@@ -57,6 +57,7 @@ public final class RedisCluster implements Cluster {
         RedisSettings s = RedisSettings.of(config.redisUrl());
         if (config.instanceId() != null) s = s.withInstanceId(config.instanceId());
         if (config.keyPrefix() != null) s = s.withKeyPrefix(config.keyPrefix());
+        s = s.withTimings(config.commandTimeoutOrDefault(), config.heartbeatOrDefault(), config.instanceTtlOrDefault());
         return join(s, clock);
     }
 

@@ -21,9 +21,9 @@ public record RedisSettings(String url, String instanceId, String keyPrefix, Dur
                             Duration heartbeatInterval, Duration instanceTtl) {
 
     public static final String DEFAULT_PREFIX = "keycycle";
-    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
-    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
-    public static final Duration DEFAULT_INSTANCE_TTL = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = io.keycycle.core.config.ClusterConfig.DEFAULT_COMMAND_TIMEOUT;
+    public static final Duration DEFAULT_HEARTBEAT = io.keycycle.core.config.ClusterConfig.DEFAULT_HEARTBEAT;
+    public static final Duration DEFAULT_INSTANCE_TTL = io.keycycle.core.config.ClusterConfig.DEFAULT_INSTANCE_TTL;
 
     public RedisSettings {
         if (url == null || url.isBlank()) throw new ConfigurationException("cluster.redis-url is empty");
@@ -34,7 +34,8 @@ public record RedisSettings(String url, String instanceId, String keyPrefix, Dur
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
         Objects.requireNonNull(instanceTtl, "instanceTtl");
         if (instanceTtl.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
-            throw new ConfigurationException("the instance TTL (" + instanceTtl + ") must be at least two heartbeats (" + heartbeatInterval + ")");
+            throw new ConfigurationException("cluster.instance-ttl (" + io.keycycle.core.config.Quantities.format(instanceTtl)
+                    + ") must be at least two cluster.heartbeat (" + io.keycycle.core.config.Quantities.format(heartbeatInterval) + ")");
         }
     }
 

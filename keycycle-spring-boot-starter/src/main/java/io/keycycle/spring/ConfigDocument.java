@@ -81,6 +81,9 @@ final class ConfigDocument {
         putIfSet(m, "redis-url", c.getRedisUrl());
         putIfSet(m, "instance-id", c.getInstanceId());
         putIfSet(m, "key-prefix", c.getKeyPrefix());
+        if (c.getHeartbeat() != null) m.put("heartbeat", c.getHeartbeat().toString());
+        if (c.getCommandTimeout() != null) m.put("command-timeout", c.getCommandTimeout().toString());
+        if (c.getInstanceTtl() != null) m.put("instance-ttl", c.getInstanceTtl().toString());
         return m;
     }
 

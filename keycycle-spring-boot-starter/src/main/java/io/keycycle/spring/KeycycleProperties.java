@@ -194,14 +194,31 @@ public class KeycycleProperties {
         /** Prefix of every Redis key; default keycycle. Fleets with different prefixes do not see each other. */
         private String keyPrefix;
 
+        /** How often this process says it is alive; default 1s. */
+        private Duration heartbeat;
+
+        /** A Redis call slower than this is Redis trouble (the process admits locally with its share); default 1s. */
+        private Duration commandTimeout;
+
+        /** A process silent for this long is dead (its reservations and share go back); default 10s, at least two heartbeats. */
+        private Duration instanceTtl;
+
         public String getRedisUrl() { return redisUrl; }
         public void setRedisUrl(String redisUrl) { this.redisUrl = redisUrl; }
+        public Duration getHeartbeat() { return heartbeat; }
+        public void setHeartbeat(Duration heartbeat) { this.heartbeat = heartbeat; }
+        public Duration getCommandTimeout() { return commandTimeout; }
+        public void setCommandTimeout(Duration commandTimeout) { this.commandTimeout = commandTimeout; }
+        public Duration getInstanceTtl() { return instanceTtl; }
+        public void setInstanceTtl(Duration instanceTtl) { this.instanceTtl = instanceTtl; }
         public String getInstanceId() { return instanceId; }
         public void setInstanceId(String instanceId) { this.instanceId = instanceId; }
         public String getKeyPrefix() { return keyPrefix; }
         public void setKeyPrefix(String keyPrefix) { this.keyPrefix = keyPrefix; }
 
-        boolean isSet() { return redisUrl != null || instanceId != null || keyPrefix != null; }
+        boolean isSet() {
+            return redisUrl != null || instanceId != null || keyPrefix != null || heartbeat != null || commandTimeout != null || instanceTtl != null;
+        }
     }
 
     /** How the chat models' calls behave (the Python library's get_model arguments). */

@@ -85,7 +85,10 @@ final class KeycycleSetup {
         String url = c.getRedisUrl() == null ? file.redisUrl() : (c.getRedisUrl().isBlank() ? "" : props.redisUrl());
         ClusterConfig merged = new ClusterConfig(url,
                 c.getInstanceId() == null ? file.instanceId() : props.instanceId(),
-                c.getKeyPrefix() == null ? file.keyPrefix() : props.keyPrefix());
+                c.getKeyPrefix() == null ? file.keyPrefix() : props.keyPrefix(),
+                c.getHeartbeat() == null ? file.heartbeat() : props.heartbeat(),
+                c.getCommandTimeout() == null ? file.commandTimeout() : props.commandTimeout(),
+                c.getInstanceTtl() == null ? file.instanceTtl() : props.instanceTtl());
         return new KeycycleConfig(config.sourceName(), config.providers(), config.tiers(), config.selection(),
                 config.gateway(), config.database(), merged);
     }

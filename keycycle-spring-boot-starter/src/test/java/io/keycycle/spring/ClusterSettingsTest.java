@@ -33,11 +33,15 @@ class ClusterSettingsTest {
                 .withProperty("keycycle.tiers.fast", "groq/llama-3.1-8b-instant")
                 .withProperty("keycycle.cluster.redis-url", "redis://:s3cret@10.0.0.5:6379/2")
                 .withProperty("keycycle.cluster.instance-id", "api-1")
-                .withProperty("keycycle.cluster.key-prefix", "shop");
+                .withProperty("keycycle.cluster.key-prefix", "shop")
+                .withProperty("keycycle.cluster.heartbeat", "500ms")
+                .withProperty("keycycle.cluster.command-timeout", "250ms")
+                .withProperty("keycycle.cluster.instance-ttl", "30s");
         KeycycleConfig fromYaml = KeycycleConfig.parse("""
                 tiers:
                   fast: [groq/llama-3.1-8b-instant]
-                cluster: { redis-url: "redis://:s3cret@10.0.0.5:6379/2", instance-id: api-1, key-prefix: shop }
+                cluster: { redis-url: "redis://:s3cret@10.0.0.5:6379/2", instance-id: api-1, key-prefix: shop,
+                           heartbeat: 500ms, command-timeout: 250ms, instance-ttl: 30s }
                 """, Map.of(), "keycycle.yaml");
         KeycycleSetup.Settings s = resolve(env);
         assertThat(s.config().cluster()).isEqualTo(fromYaml.cluster());

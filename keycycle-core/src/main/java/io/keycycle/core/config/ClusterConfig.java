@@ -1,22 +1,56 @@
 package io.keycycle.core.config;
 
+import java.time.Duration;
+
 /**
  * {@code cluster:} of the file: one pool shared by several processes through Redis (the
  * {@code keycycle-redis} module). All null when the file does not set them; then
  * {@code KEYCYCLE_REDIS_URL} (or {@code --redis}, {@code Keycycle.builder().redis(url)}) decides,
  * and without any of them the pool is this process's alone.
  *
- * @param redisUrl   {@code redis://[:password@]host[:port][/database]}
- * @param instanceId this process's name in the fleet (default: host name + pid)
- * @param keyPrefix  prefix of every Redis key (default {@code keycycle})
+ * @param redisUrl       {@code redis://[:password@]host[:port][/database]}
+ * @param instanceId     this process's name in the fleet (default: host name + pid)
+ * @param keyPrefix      prefix of every Redis key (default {@code keycycle})
+ * @param heartbeat      how often an instance says it is alive (default {@link #DEFAULT_HEARTBEAT})
+ * @param commandTimeout a Redis call slower than this is Redis trouble: the instance admits locally
+ *                       with its share (default {@link #DEFAULT_COMMAND_TIMEOUT})
+ * @param instanceTtl    an instance silent for this long is dead: its reservations are released and
+ *                       its share goes back to the others (default {@link #DEFAULT_INSTANCE_TTL}; at
+ *                       least two heartbeats)
  */
-public record ClusterConfig(String redisUrl, String instanceId, String keyPrefix) {
+public record ClusterConfig(String redisUrl, String instanceId, String keyPrefix,
+                            Duration heartbeat, Duration commandTimeout, Duration instanceTtl) {
+
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_INSTANCE_TTL = Duration.ofSeconds(10);
 
     public static final ClusterConfig DEFAULT = new ClusterConfig(null, null, null);
+
+    /** Without timings: the defaults. */
+    public ClusterConfig(String redisUrl, String instanceId, String keyPrefix) {
+        this(redisUrl, instanceId, keyPrefix, null, null, null);
+    }
+
+    /** The same settings with another Redis URL. */
+    public ClusterConfig withRedisUrl(String url) {
+        return new ClusterConfig(url, instanceId, keyPrefix, heartbeat, commandTimeout, instanceTtl);
+    }
+
+    /** The heartbeat in force: the one set, else the default. */
+    public Duration heartbeatOrDefault() { return heartbeat != null ? heartbeat : DEFAULT_HEARTBEAT; }
+
+    /** The command timeout in force. */
+    public Duration commandTimeoutOrDefault() { return commandTimeout != null ? commandTimeout : DEFAULT_COMMAND_TIMEOUT; }
+
+    /** The instance TTL in force. */
+    public Duration instanceTtlOrDefault() { return instanceTtl != null ? instanceTtl : DEFAULT_INSTANCE_TTL; }
 
     /** Hides a password in the URL. */
     @Override public String toString() {
         String u = redisUrl == null ? null : redisUrl.replaceAll("(//)([^@/]*)@", "$1***@");
-        return "ClusterConfig[redisUrl=" + u + ", instanceId=" + instanceId + ", keyPrefix=" + keyPrefix + "]";
+        return "ClusterConfig[redisUrl=" + u + ", instanceId=" + instanceId + ", keyPrefix=" + keyPrefix
+                + (heartbeat == null ? "" : ", heartbeat=" + heartbeat) + (commandTimeout == null ? "" : ", commandTimeout=" + commandTimeout)
+                + (instanceTtl == null ? "" : ", instanceTtl=" + instanceTtl) + "]";
     }
 }

@@ -29,7 +29,7 @@ final class ConfigParser {
             "allowed-hosts", "query-token", "idle-timeout-seconds", "max-header-bytes", "max-connections",
             "stream-idle-timeout", "stream-deadline", "max-upstream-body-bytes", "max-sse-line-bytes", "max-streams", "max-in-flight");
     private static final Set<String> DATABASE = Set.of("url");
-    private static final Set<String> CLUSTER = Set.of("redis-url", "instance-id", "key-prefix");
+    private static final Set<String> CLUSTER = Set.of("redis-url", "instance-id", "key-prefix", "heartbeat", "command-timeout", "instance-ttl");
 
     private final YamlDocument doc;
     private final YamlReader in;
@@ -210,7 +210,16 @@ final class ConfigParser {
         if (prefix != null && !prefix.matches("[A-Za-z0-9._:@-]{1,100}")) {
             in.problem(m.get("key-prefix"), "cluster.key-prefix may hold only letters, digits and . _ : @ - (at most 100), was '" + prefix + "'");
         }
-        return new ClusterConfig(url, id, prefix);
+        Duration heartbeat = in.duration(m.get("heartbeat"), "cluster.heartbeat");
+        Duration commandTimeout = in.duration(m.get("command-timeout"), "cluster.command-timeout");
+        Duration ttl = in.duration(m.get("instance-ttl"), "cluster.instance-ttl");
+        ClusterConfig c = new ClusterConfig(url, id, prefix, heartbeat, commandTimeout, ttl);
+        if ((heartbeat != null || ttl != null) && c.instanceTtlOrDefault().compareTo(c.heartbeatOrDefault().multipliedBy(2)) < 0) {
+            in.problem(m.get(ttl != null ? "instance-ttl" : "heartbeat"), "cluster.instance-ttl (" + Quantities.format(c.instanceTtlOrDefault())
+                    + ") must be at least two cluster.heartbeat (" + Quantities.format(c.heartbeatOrDefault())
+                    + "): an instance that misses one beat is not dead");
+        }
+        return c;
     }
 
     private URI url(Node node, String path) {

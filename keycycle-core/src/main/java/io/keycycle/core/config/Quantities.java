@@ -44,6 +44,17 @@ public final class Quantities {
         }
     }
 
+    /** A duration as the shortest of these forms that is exact: 250ms, 90s, 2m, 1h (what {@link #duration} reads back). */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1000 != 0) return ms + "ms";
+        long s = ms / 1000;
+        if (s % 60 != 0) return s + "s";
+        long m = s / 60;
+        if (m % 60 != 0) return m + "m";
+        return (m / 60) + "h";
+    }
+
     /**
      * Bytes: a whole number, or one with {@code KiB}, {@code MiB} or {@code GiB} (powers of 1024);
      * case and underscores ignored. A size beyond a long saturates at {@link Long#MAX_VALUE} (callers

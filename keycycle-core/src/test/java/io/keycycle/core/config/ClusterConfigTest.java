@@ -26,6 +26,49 @@ class ClusterConfigTest {
     }
 
     @Test
+    void clusterTimingsAreReadAsDurationsAndDefaultWhenAbsent() {
+        ClusterConfig c = KeycycleConfig.parse("""
+                cluster:
+                  redis-url: redis://10.0.0.5:6379/2
+                  heartbeat: 500ms
+                  command-timeout: 250ms
+                  instance-ttl: 30s
+                """, Map.of(), "test.yaml").cluster();
+        assertThat(c.heartbeatOrDefault()).isEqualTo(java.time.Duration.ofMillis(500));
+        assertThat(c.commandTimeoutOrDefault()).isEqualTo(java.time.Duration.ofMillis(250));
+        assertThat(c.instanceTtlOrDefault()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(c.withRedisUrl("redis://other:6379").instanceTtl()).as("a URL from the environment keeps the file's timings")
+                .isEqualTo(java.time.Duration.ofSeconds(30));
+        ClusterConfig d = ClusterConfig.DEFAULT;
+        assertThat(d.heartbeatOrDefault()).isEqualTo(java.time.Duration.ofSeconds(1));
+        assertThat(d.commandTimeoutOrDefault()).isEqualTo(java.time.Duration.ofSeconds(1));
+        assertThat(d.instanceTtlOrDefault()).isEqualTo(java.time.Duration.ofSeconds(10));
+    }
+
+    @Test
+    void badClusterTimingsAreNamed() {
+        assertThatThrownBy(() -> KeycycleConfig.parse("""
+                cluster:
+                  heartbeat: 0s
+                  command-timeout: soon
+                """, Map.of(), "test.yaml"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("cluster.heartbeat must be > 0, was '0s'")
+                .hasMessageContaining("cluster.command-timeout must be a duration such as 500ms");
+        assertThatThrownBy(() -> KeycycleConfig.parse("""
+                cluster:
+                  heartbeat: 6s
+                """, Map.of(), "test.yaml"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("cluster.instance-ttl (10s) must be at least two cluster.heartbeat (6s)");
+        assertThatThrownBy(() -> KeycycleConfig.parse("""
+                cluster:
+                  instance-ttl: 1500ms
+                """, Map.of(), "test.yaml"))
+                .hasMessageContaining("cluster.instance-ttl (1500ms) must be at least two cluster.heartbeat (1s)");
+    }
+
+    @Test
     void badClusterValuesAreNamedWithTheirPathAndNoPassword() {
         assertThatThrownBy(() -> KeycycleConfig.parse("""
                 cluster:
