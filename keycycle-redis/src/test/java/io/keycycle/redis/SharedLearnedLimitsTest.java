@@ -205,8 +205,9 @@ class SharedLearnedLimitsTest {
         assumeTrue(io.keycycle.redis.testing.PrivateRedis.installed() || RedisTestSupport.servicesRequired(), "redis-server is not installed");
         try (io.keycycle.redis.testing.PrivateRedis redis = io.keycycle.redis.testing.PrivateRedis.start(null)) {
             java.util.function.Function<String, RedisCluster> join = id -> {
+                // a 1-s command timeout: shorter than the 3-s spin (A degrades), long enough for a busy test machine
                 RedisCluster c = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId(id)
-                        .withTimings(java.time.Duration.ofMillis(200), java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(2)),
+                        .withTimings(java.time.Duration.ofSeconds(1), java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(2)),
                         EngineClock.system());
                 closing.add(c);
                 return c;
