@@ -21,11 +21,13 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The connection to Redis and the one server-side script: loaded once, called by its SHA, loaded
- * again when Redis answers {@code NOSCRIPT} (it restarted or its script cache was flushed).
+ * The connection to Redis and Keycycle's server-side Lua ({@code keycycle.lua}): loaded once as a
+ * function library and called with FCALL (or, where Redis refuses functions, as a script called by
+ * its SHA), loaded again when Redis answers that it lost it (a restart, a flush).
  *
  * <p>One Lettuce connection is shared by every thread (Lettuce pipelines concurrent commands on
- * it). Commands fail fast while disconnected and time out after the configured command timeout,
+ * it); calls reach it in the order this process makes them, and a counted settlement nobody waits
+ * for may travel with the next call in one {@code batch} ({@link #callAsyncLazy}). Commands fail fast while disconnected and time out after the configured command timeout,
  * so a caller never waits on Redis for longer than that; the client reconnects in the background.
  */
 public final class RedisLink implements AutoCloseable {
@@ -45,6 +47,10 @@ public final class RedisLink implements AutoCloseable {
     private volatile String sha;
     /** Whether the server took the function library (Redis 7+): calls are FCALL, else EVALSHA. */
     private volatile boolean functions;
+    /** False: the script only (system property {@code keycycle.redis.functions=false}). */
+    private volatile boolean tryFunctions = true;
+    private volatile boolean warnedNoFunctions;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisLink.class);
 
     /** Operations waiting to go with the next call (settlements nobody waits for), and the order lock every send holds. */
     private final Object sendLock = new Object();
@@ -136,8 +142,8 @@ public final class RedisLink implements AutoCloseable {
     private void load() {
         if (tryFunctions) {
             try {
-                // no REPLACE: the name carries the code's digest, so a library of that name is this code
-                // (another instance loaded it), and Redis answers before compiling anything
+                // no REPLACE: the name carries the code's digest, so a library of that name is this very
+                // code (another instance loaded it) and a joining instance leaves it as it is
                 connection.sync().functionLoad(LIBRARY, false);
                 functions = true;
                 return;
@@ -157,12 +163,6 @@ public final class RedisLink implements AutoCloseable {
         functions = false;
         sha = connection.sync().scriptLoad(EVAL_SOURCE);
     }
-
-    private volatile boolean warnedNoFunctions;
-    /** False: the script only (system property {@code keycycle.redis.functions=false}, or an ACL without FUNCTION). */
-    private volatile boolean tryFunctions = true;
-
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisLink.class);
 
     /** Whether calls go as FCALL to the function library (false: EVALSHA of the script). */
     public boolean usesFunctions() { return functions; }
@@ -187,9 +187,9 @@ public final class RedisLink implements AutoCloseable {
      * this process is on the wire it goes at once; otherwise it waits for the next call this process
      * sends and travels in the same round trip, before it (under load, a thread's settlement goes
      * with its next reservation: one call per admission), or goes as soon as the calls on the wire
-     * are answered and nothing else was sent. It is late by at most one round trip: a request
-     * counted a little later, tokens given back a little later, both on the safe side. A crash
-     * before it is sent leaves the reservation to expire.
+     * are answered and nothing else was sent. It is late by at most as long as the calls on the wire
+     * take: a request counted a little later, tokens given back a little later, both on the safe
+     * side. A crash before it is sent leaves the reservation to expire.
      */
     @SuppressWarnings("unchecked")
     public java.util.concurrent.CompletableFuture<List<Object>> callAsyncLazy(String[] keys, String... args) {
