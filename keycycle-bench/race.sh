@@ -196,18 +196,28 @@ jit_ticks() {
   echo $total
 }
 
+# involuntary context switches so far of every thread of a process and of its children (nginx's
+# workers): on loopback a write wakes the reader, which often preempts the writer on these few cores
+preemptions() {
+  local p
+  for p in "$@" $(pgrep -P "$1" 2>/dev/null); do cat /proc/"$p"/task/*/status 2>/dev/null; done |
+    awk '/^nonvoluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
+
 # wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt; in NAME.cpu the CPU ticks of
 # the static nginx, of the hop (the gateway JVM, or the proxy nginx for proxy-* runs) and of the
-# gateway's JIT compiler threads (0 for the proxy)
+# gateway's JIT compiler threads (0 for the proxy), then the hop's involuntary context switches
 wrk_run() {
   local n0 g0 j0 hop=$GW_PID
   case "$1" in proxy*) hop=$PROXY_PID ;; esac
-  n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$hop"); j0=$(jit_ticks "$hop")
+  n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$hop"); j0=$(jit_ticks "$hop"); p0=$(preemptions "$hop")
   wrk -t2 -c"$3" -d"$4"s --latency -s "$WORK/post.lua" "$2" > "$WORK/$1.txt" 2>&1
-  echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$hop") - g0 )) $(( $(jit_ticks "$hop") - j0 ))" > "$WORK/$1.cpu"
+  echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$hop") - g0 )) $(( $(jit_ticks "$hop") - j0 )) $(( $(preemptions "$hop") - p0 ))" > "$WORK/$1.cpu"
 }
 requests() { awk '/requests in/ { print $1 }' "$WORK/$1.txt"; }
 # CPU microseconds per request of the static nginx ($2 = 1), the hop ($2 = 2) or its JIT compiler threads ($2 = 3) during run $1
+# the hop's involuntary context switches per request during run $1
+preempt_per_req() { awk -v n="$(requests "$1")" '{ v = 0; if (n > 0) v = $4 / n; printf "%.2f", v }' "$WORK/$1.cpu"; }
 cpu_us() { awk -v f="$2" -v n="$(requests "$1")" -v t="$TICK" '{ v = 0; if (n > 0) v = $f * 1e6 / t / n; printf "%.1f", v }' "$WORK/$1.cpu"; }
 
 # value of a wrk latency percentile line ("99%  1.20ms") in milliseconds
@@ -234,17 +244,18 @@ wrk_run proxy-4 "$PROXY" 4 "$RUN_SECONDS"
 wrk_run gateway-4 "$GATEWAY" 4 "$RUN_SECONDS"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx \
-  "nginx µs/req" "hop µs/req" "of which JIT" "socket errors"
+printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s %14s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx \
+  "nginx µs/req" "hop µs/req" "of which JIT" "hop preempt/req" "socket errors"
 for run in direct-32 proxy-32 gateway-32 direct-4 proxy-4 gateway-4; do
-  case "${run%-*}" in direct) name="nginx direct"; hop="-"; jit="-" ;; proxy) name="nginx proxy"; hop=$(cpu_us $run 2); jit="-" ;;
-                      *) name="keycycle gateway"; hop=$(cpu_us $run 2); jit=$(cpu_us $run 3) ;; esac
-  printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s  %s\n' "$name" "${run#*-}" "$(rps $run)" "$(pct_ms $run 50%)" "$(pct_ms $run 90%)" \
-    "$(pct_ms $run 99%)" "$(non2xx $run)" "$(cpu_us $run 1)" "$hop" "$jit" "$(sockerr $run)"
+  case "${run%-*}" in direct) name="nginx direct"; hop="-"; jit="-"; pre="-" ;;
+                      proxy) name="nginx proxy"; hop=$(cpu_us $run 2); jit="-"; pre=$(preempt_per_req $run) ;;
+                      *) name="keycycle gateway"; hop=$(cpu_us $run 2); jit=$(cpu_us $run 3); pre=$(preempt_per_req $run) ;; esac
+  printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s %14s  %s\n' "$name" "${run#*-}" "$(rps $run)" "$(pct_ms $run 50%)" "$(pct_ms $run 90%)" \
+    "$(pct_ms $run 99%)" "$(non2xx $run)" "$(cpu_us $run 1)" "$hop" "$jit" "$pre" "$(sockerr $run)"
 done
 echo "(nginx µs/req: CPU time of the static nginx's processes per request answered; hop µs/req: of the proxy nginx's processes or of the gateway JVM;"
 echo " user + system; other load on the machine does not inflate it much; 'of which JIT': the gateway's C1/C2 compiler threads,"
-echo " which a busy machine keeps compiling well past the warm-up)"
+echo " which a busy machine keeps compiling well past the warm-up; hop preempt/req: the hop's involuntary context switches per request)"
 awk -v p="$(rps proxy-32)" -v g="$(rps gateway-32)" -v d="$(rps direct-32)" 'BEGIN {
   printf "nginx proxy / direct at 32 connections: %.1f %%\n", 100 * p / d
   printf "gateway / direct at 32 connections: %.1f %%\n", 100 * g / d
