@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The race: wrk (2 threads) against a static nginx upstream directly, and through the Keycycle
-# gateway (its own JVM, SQLite store on) pointed at that nginx as an OpenAI-compatible provider.
-# Each contestant is warmed up first; both run in the same run, side by side, at 32 connections
-# (throughput) and at 4 connections (latency percentiles). Prints one line per contestant, the
-# ratio of requests/s and the latency the gateway adds. About 2.5 minutes with the defaults.
+# The race: wrk (2 threads) against a static nginx upstream directly, through a second nginx as a
+# reverse proxy (proxy_pass to the static one over an upstream keep-alive pool, HTTP/1.1: the
+# cheapest credible proxy hop in C, for reference), and through the Keycycle gateway (its own JVM,
+# SQLite store on) pointed at that nginx as an OpenAI-compatible provider. Each contestant is warmed
+# up first; all run in the same run, side by side, at 32 connections (throughput) and at 4
+# connections (latency percentiles). Prints one line per contestant, the ratios of requests/s to
+# direct and the latency each hop adds. About 3 minutes with the defaults.
 #
 #   keycycle-bench/race.sh [--seconds 15] [--warmup 5] [--gateway-warmup 30] [--out DIR]
 #
@@ -12,6 +14,9 @@
 # first 10 s under load, 450 in the next 10, 130-165 from 30-40 s on; docs/benchmarks.md), so a
 # 5-s warm-up measures compilation rather than the request path. Pass --gateway-warmup 5 for the
 # harness's earlier setting.
+#
+# CPU per request is given for the static nginx ("nginx µs/req") and for the hop in the middle
+# ("hop µs/req": the proxy nginx's processes, or the gateway JVM).
 #
 # Environment: GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), GATEWAY_ARGS (more RaceGateway options,
 # e.g. "--native --event-loops 1"; default none), NGINX_WORKERS (default auto).
@@ -54,9 +59,10 @@ if [ ! -f "$JAR" ]; then
 fi
 
 WORK=$(mktemp -d /tmp/keycycle-race.XXXXXX)
-NGINX_PID=""; GW_PID=""
+NGINX_PID=""; PROXY_PID=""; GW_PID=""
 cleanup() {
   [ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null || true
+  [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null || true
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
   exec 3>&- 2>/dev/null || true
 }
@@ -102,6 +108,45 @@ EOF
 NGINX_PID=$!
 for _ in $(seq 50); do (exec 9<>/dev/tcp/127.0.0.1/$NGINX_PORT) 2>/dev/null && break; sleep 0.1; done
 
+# ---- the reference hop: a second nginx (its own processes, so its CPU is counted apart) proxying
+# to the static one over kept-alive HTTP/1.1 connections
+PROXY_PORT=$(free_port)
+mkdir -p "$WORK/proxy"
+cat > "$WORK/proxy.conf" <<EOF
+worker_processes $NGINX_WORKERS;
+daemon off;
+pid $WORK/proxy.pid;
+error_log $WORK/proxy/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/proxy/body;
+  proxy_temp_path $WORK/proxy/proxy;
+  fastcgi_temp_path $WORK/proxy/fastcgi;
+  scgi_temp_path $WORK/proxy/scgi;
+  uwsgi_temp_path $WORK/proxy/uwsgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 120s;
+  upstream static {
+    server 127.0.0.1:$NGINX_PORT;
+    keepalive 64;
+    keepalive_requests 100000000;
+    keepalive_timeout 120s;
+  }
+  server {
+    listen 127.0.0.1:$PROXY_PORT;
+    location / {
+      proxy_pass http://static;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+EOF
+"$NGINX" -c "$WORK/proxy.conf" -p "$WORK/proxy" &
+PROXY_PID=$!
+for _ in $(seq 50); do (exec 9<>/dev/tcp/127.0.0.1/$PROXY_PORT) 2>/dev/null && break; sleep 0.1; done
+
 # ---- the gateway in its own JVM; it serves until its stdin closes
 mkfifo "$WORK/gw.in"
 # shellcheck disable=SC2086
@@ -126,6 +171,7 @@ wrk.body = '{"model":"race/static-model","max_tokens":16,"messages":[{"role":"us
 EOF
 
 DIRECT="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"
+PROXY="http://127.0.0.1:$PROXY_PORT/v1/chat/completions"
 GATEWAY="$GW_URL/v1/chat/completions"
 
 # CPU time (clock ticks) used so far by a process and its children that are alive (nginx workers)
@@ -150,16 +196,28 @@ jit_ticks() {
   echo $total
 }
 
-# wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt, CPU ticks of nginx, the gateway
-# and the gateway's JIT compiler threads in NAME.cpu
+# involuntary context switches so far of every thread of a process and of its children (nginx's
+# workers): on loopback a write wakes the reader, which often preempts the writer on these few cores
+preemptions() {
+  local p
+  for p in "$@" $(pgrep -P "$1" 2>/dev/null); do cat /proc/"$p"/task/*/status 2>/dev/null; done |
+    awk '/^nonvoluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
+
+# wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt; in NAME.cpu the CPU ticks of
+# the static nginx, of the hop (the gateway JVM, or the proxy nginx for proxy-* runs) and of the
+# gateway's JIT compiler threads (0 for the proxy), then the hop's involuntary context switches
 wrk_run() {
-  local n0 g0 j0
-  n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$GW_PID"); j0=$(jit_ticks "$GW_PID")
+  local n0 g0 j0 hop=$GW_PID
+  case "$1" in proxy*) hop=$PROXY_PID ;; esac
+  n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$hop"); j0=$(jit_ticks "$hop"); p0=$(preemptions "$hop")
   wrk -t2 -c"$3" -d"$4"s --latency -s "$WORK/post.lua" "$2" > "$WORK/$1.txt" 2>&1
-  echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$GW_PID") - g0 )) $(( $(jit_ticks "$GW_PID") - j0 ))" > "$WORK/$1.cpu"
+  echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$hop") - g0 )) $(( $(jit_ticks "$hop") - j0 )) $(( $(preemptions "$hop") - p0 ))" > "$WORK/$1.cpu"
 }
 requests() { awk '/requests in/ { print $1 }' "$WORK/$1.txt"; }
-# CPU microseconds per request of nginx ($2 = 1), the gateway ($2 = 2) or its JIT compiler threads ($2 = 3) during run $1
+# CPU microseconds per request of the static nginx ($2 = 1), the hop ($2 = 2) or its JIT compiler threads ($2 = 3) during run $1
+# the hop's involuntary context switches per request during run $1
+preempt_per_req() { awk -v n="$(requests "$1")" '{ v = 0; if (n > 0) v = $4 / n; printf "%.2f", v }' "$WORK/$1.cpu"; }
 cpu_us() { awk -v f="$2" -v n="$(requests "$1")" -v t="$TICK" '{ v = 0; if (n > 0) v = $f * 1e6 / t / n; printf "%.1f", v }' "$WORK/$1.cpu"; }
 
 # value of a wrk latency percentile line ("99%  1.20ms") in milliseconds
@@ -173,28 +231,39 @@ non2xx() { awk '/Non-2xx or 3xx responses:/ { n = $NF } END { print n + 0 }' "$W
 sockerr() { awk '/Socket errors:/ { gsub(/,/, ""); print "connect " $4 ", read " $6 ", write " $8 ", timeout " $10; f = 1 } END { if (!f) print "none" }' "$WORK/$1.txt"; }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx and ${GW_WARMUP} s for the gateway; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, SQLite store on"
+echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy) and ${GW_WARMUP} s for the gateway; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, SQLite store on"
 echo "load average before: $LOAD_BEFORE"
 wrk_run warm-direct "$DIRECT" 32 "$WARMUP"
+wrk_run warm-proxy "$PROXY" 32 "$WARMUP"
 wrk_run warm-gateway "$GATEWAY" 32 "$GW_WARMUP"
 wrk_run direct-32 "$DIRECT" 32 "$RUN_SECONDS"
+wrk_run proxy-32 "$PROXY" 32 "$RUN_SECONDS"
 wrk_run gateway-32 "$GATEWAY" 32 "$RUN_SECONDS"
 wrk_run direct-4 "$DIRECT" 4 "$RUN_SECONDS"
+wrk_run proxy-4 "$PROXY" 4 "$RUN_SECONDS"
 wrk_run gateway-4 "$GATEWAY" 4 "$RUN_SECONDS"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx \
-  "nginx µs/req" "gateway µs/req" "of which JIT" "socket errors"
-for run in direct-32 gateway-32 direct-4 gateway-4; do
-  name=$([ "${run%-*}" = direct ] && echo "nginx direct" || echo "keycycle gateway")
-  printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s  %s\n' "$name" "${run#*-}" "$(rps $run)" "$(pct_ms $run 50%)" "$(pct_ms $run 90%)" \
-    "$(pct_ms $run 99%)" "$(non2xx $run)" "$(cpu_us $run 1)" "$(cpu_us $run 2)" "$(cpu_us $run 3)" "$(sockerr $run)"
+printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s %14s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx \
+  "nginx µs/req" "hop µs/req" "of which JIT" "hop preempt/req" "socket errors"
+for run in direct-32 proxy-32 gateway-32 direct-4 proxy-4 gateway-4; do
+  case "${run%-*}" in direct) name="nginx direct"; hop="-"; jit="-"; pre="-" ;;
+                      proxy) name="nginx proxy"; hop=$(cpu_us $run 2); jit="-"; pre=$(preempt_per_req $run) ;;
+                      *) name="keycycle gateway"; hop=$(cpu_us $run 2); jit=$(cpu_us $run 3); pre=$(preempt_per_req $run) ;; esac
+  printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s %14s  %s\n' "$name" "${run#*-}" "$(rps $run)" "$(pct_ms $run 50%)" "$(pct_ms $run 90%)" \
+    "$(pct_ms $run 99%)" "$(non2xx $run)" "$(cpu_us $run 1)" "$hop" "$jit" "$pre" "$(sockerr $run)"
 done
-echo "(µs/req: CPU time of the nginx processes and of the gateway JVM per request answered, user + system; other load on the machine does not inflate it;"
-echo " 'of which JIT': the gateway's C1/C2 compiler threads, which a busy machine keeps compiling well past the warm-up)"
-awk -v g="$(rps gateway-32)" -v d="$(rps direct-32)" 'BEGIN { printf "gateway / direct at 32 connections: %.1f %%\n", 100 * g / d }'
-awk -v g50="$(pct_ms gateway-4 50%)" -v d50="$(pct_ms direct-4 50%)" -v g99="$(pct_ms gateway-4 99%)" -v d99="$(pct_ms direct-4 99%)" \
-  'BEGIN { printf "added by the gateway at 4 connections: p50 %+.3f ms, p99 %+.3f ms\n", g50 - d50, g99 - d99 }'
+echo "(nginx µs/req: CPU time of the static nginx's processes per request answered; hop µs/req: of the proxy nginx's processes or of the gateway JVM;"
+echo " user + system; other load on the machine does not inflate it much; 'of which JIT': the gateway's C1/C2 compiler threads,"
+echo " which a busy machine keeps compiling well past the warm-up; hop preempt/req: the hop's involuntary context switches per request)"
+awk -v p="$(rps proxy-32)" -v g="$(rps gateway-32)" -v d="$(rps direct-32)" 'BEGIN {
+  printf "nginx proxy / direct at 32 connections: %.1f %%\n", 100 * p / d
+  printf "gateway / direct at 32 connections: %.1f %%\n", 100 * g / d
+  printf "gateway / nginx proxy at 32 connections: %.1f %%\n", 100 * g / p }'
+for hop in proxy gateway; do
+  awk -v h="$hop" -v g50="$(pct_ms $hop-4 50%)" -v d50="$(pct_ms direct-4 50%)" -v g99="$(pct_ms $hop-4 99%)" -v d99="$(pct_ms direct-4 99%)" \
+    'BEGIN { printf "added by the %s at 4 connections: p50 %+.3f ms, p99 %+.3f ms\n", (h == "proxy" ? "nginx proxy" : "gateway"), g50 - d50, g99 - d99 }'
+done
 echo "load average after: $LOAD_AFTER"
 
 exec 3>&-   # the gateway drains its store and exits
