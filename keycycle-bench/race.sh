@@ -78,56 +78,48 @@ free_port() {
 
 # ---- the static upstream: a fixed OpenAI chat completion with usage
 ANSWER='{"id":"chatcmpl-race","object":"chat.completion","created":1767225600,"model":"static-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there, how are you?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}}'
-NGINX_PORT=$(free_port)
-mkdir -p "$WORK/nginx"
-cat > "$WORK/nginx.conf" <<EOF
+# start_nginx NAME PORT HTTP_BODY: an nginx of its own (directory $WORK/NAME; its own processes, so
+# its CPU is counted apart) with the shared settings and HTTP_BODY inside http { }; sets STARTED_PID
+# and waits until PORT answers
+start_nginx() {
+  local name=$1 port=$2 body=$3
+  mkdir -p "$WORK/$name"
+  cat > "$WORK/$name.conf" <<EOF
 worker_processes $NGINX_WORKERS;
 daemon off;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx/error.log warn;
+pid $WORK/$name.pid;
+error_log $WORK/$name/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  scgi_temp_path $WORK/nginx/scgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
+  client_body_temp_path $WORK/$name/body;
+  proxy_temp_path $WORK/$name/proxy;
+  fastcgi_temp_path $WORK/$name/fastcgi;
+  scgi_temp_path $WORK/$name/scgi;
+  uwsgi_temp_path $WORK/$name/uwsgi;
   keepalive_requests 100000000;
   keepalive_timeout 120s;
-  server {
+$body
+}
+EOF
+  "$NGINX" -c "$WORK/$name.conf" -p "$WORK/$name" &
+  STARTED_PID=$!
+  for _ in $(seq 50); do (exec 9<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+}
+
+NGINX_PORT=$(free_port)
+start_nginx nginx "$NGINX_PORT" "  server {
     listen 127.0.0.1:$NGINX_PORT;
     location = /v1/chat/completions {
       default_type application/json;
       return 200 '$ANSWER';
     }
-  }
-}
-EOF
-"$NGINX" -c "$WORK/nginx.conf" -p "$WORK/nginx" &
-NGINX_PID=$!
-for _ in $(seq 50); do (exec 9<>/dev/tcp/127.0.0.1/$NGINX_PORT) 2>/dev/null && break; sleep 0.1; done
+  }"
+NGINX_PID=$STARTED_PID
 
-# ---- the reference hop: a second nginx (its own processes, so its CPU is counted apart) proxying
-# to the static one over kept-alive HTTP/1.1 connections
+# ---- the reference hop: a second nginx proxying to the static one over kept-alive HTTP/1.1 connections
 PROXY_PORT=$(free_port)
-mkdir -p "$WORK/proxy"
-cat > "$WORK/proxy.conf" <<EOF
-worker_processes $NGINX_WORKERS;
-daemon off;
-pid $WORK/proxy.pid;
-error_log $WORK/proxy/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/proxy/body;
-  proxy_temp_path $WORK/proxy/proxy;
-  fastcgi_temp_path $WORK/proxy/fastcgi;
-  scgi_temp_path $WORK/proxy/scgi;
-  uwsgi_temp_path $WORK/proxy/uwsgi;
-  keepalive_requests 100000000;
-  keepalive_timeout 120s;
-  upstream static {
+start_nginx proxy "$PROXY_PORT" "  upstream static {
     server 127.0.0.1:$NGINX_PORT;
     keepalive 64;
     keepalive_requests 100000000;
@@ -138,14 +130,10 @@ http {
     location / {
       proxy_pass http://static;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection \"\";
     }
-  }
-}
-EOF
-"$NGINX" -c "$WORK/proxy.conf" -p "$WORK/proxy" &
-PROXY_PID=$!
-for _ in $(seq 50); do (exec 9<>/dev/tcp/127.0.0.1/$PROXY_PORT) 2>/dev/null && break; sleep 0.1; done
+  }"
+PROXY_PID=$STARTED_PID
 
 # ---- the gateway in its own JVM; it serves until its stdin closes
 mkfifo "$WORK/gw.in"

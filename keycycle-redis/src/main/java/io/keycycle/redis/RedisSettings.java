@@ -33,10 +33,8 @@ public record RedisSettings(String url, String instanceId, String keyPrefix, Dur
         Objects.requireNonNull(commandTimeout, "commandTimeout");
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
         Objects.requireNonNull(instanceTtl, "instanceTtl");
-        if (instanceTtl.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
-            throw new ConfigurationException("cluster.instance-ttl (" + io.keycycle.core.config.Quantities.format(instanceTtl)
-                    + ") must be at least two cluster.heartbeat (" + io.keycycle.core.config.Quantities.format(heartbeatInterval) + ")");
-        }
+        String timing = io.keycycle.core.config.ClusterConfig.timingProblem(heartbeatInterval, instanceTtl);
+        if (timing != null) throw new ConfigurationException(timing);
     }
 
     public static RedisSettings of(String url) {

@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Script operations of one process run in the order submitted: a release sent without waiting is
  * seen by the same thread's next call (16 threads on one connection), and calls submitted from an
- * answer's callback are answered in order. (Written for natural batching, which broke this order
- * in a first version; batching is not used by the client now, see docs/benchmarks.md.)
+ * answer's callback are answered in order. (Written for a first form of batching, which broke this
+ * order; the client now batches counted settlements with later calls, see {@link ScriptCallsTest}.)
  */
 class NaturalBatchingTest {
 

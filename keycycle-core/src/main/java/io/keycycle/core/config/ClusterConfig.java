@@ -46,6 +46,16 @@ public record ClusterConfig(String redisUrl, String instanceId, String keyPrefix
     /** The instance TTL in force. */
     public Duration instanceTtlOrDefault() { return instanceTtl != null ? instanceTtl : DEFAULT_INSTANCE_TTL; }
 
+    /**
+     * What is wrong with these timings, or null: an instance TTL under two heartbeats would count an
+     * instance that missed one beat as dead. The one rule for the file and for Java settings.
+     */
+    public static String timingProblem(Duration heartbeat, Duration instanceTtl) {
+        if (instanceTtl.compareTo(heartbeat.multipliedBy(2)) >= 0) return null;
+        return "cluster.instance-ttl (" + Quantities.format(instanceTtl) + ") must be at least two cluster.heartbeat ("
+                + Quantities.format(heartbeat) + ")";
+    }
+
     /** Hides a password in the URL. */
     @Override public String toString() {
         String u = redisUrl == null ? null : redisUrl.replaceAll("(//)([^@/]*)@", "$1***@");

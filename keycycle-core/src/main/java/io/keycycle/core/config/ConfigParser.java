@@ -214,11 +214,8 @@ final class ConfigParser {
         Duration commandTimeout = in.duration(m.get("command-timeout"), "cluster.command-timeout");
         Duration ttl = in.duration(m.get("instance-ttl"), "cluster.instance-ttl");
         ClusterConfig c = new ClusterConfig(url, id, prefix, heartbeat, commandTimeout, ttl);
-        if ((heartbeat != null || ttl != null) && c.instanceTtlOrDefault().compareTo(c.heartbeatOrDefault().multipliedBy(2)) < 0) {
-            in.problem(m.get(ttl != null ? "instance-ttl" : "heartbeat"), "cluster.instance-ttl (" + Quantities.format(c.instanceTtlOrDefault())
-                    + ") must be at least two cluster.heartbeat (" + Quantities.format(c.heartbeatOrDefault())
-                    + "): an instance that misses one beat is not dead");
-        }
+        String timing = ClusterConfig.timingProblem(c.heartbeatOrDefault(), c.instanceTtlOrDefault());
+        if (timing != null) in.problem(m.get(ttl != null ? "instance-ttl" : "heartbeat"), timing);
         return c;
     }
 
