@@ -95,8 +95,10 @@ final class RedisBucket implements PoolStateStore.Bucket {
             }
         }
         PoolStateStore.Bucket local = store.degradedBucket(this);
-        long from = store.localAdmissionFrom();
-        if (now < from) { // the other instances have not set this one's share aside yet
+        // the local bucket has no holds of its own: a cooldown or park known here (set while shared,
+        // or by another instance before the outage) still applies
+        long from = Math.max(store.localAdmissionFrom(), hold.blockedUntil());
+        if (now < from) { // held, or the other instances have not set this one's share aside yet
             refusedAt = now;
             refusedBare = from;
             return PoolStateStore.REFUSED;
@@ -165,7 +167,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
         }
         PoolStateStore.Bucket local = store.degradedBucket(this);
         long at = local.admissibleAt(now, tokens);
-        return at == Long.MAX_VALUE ? at : Math.max(at, store.localAdmissionFrom());
+        return at == Long.MAX_VALUE ? at : Math.max(at, Math.max(store.localAdmissionFrom(), hold.blockedUntil()));
     }
 
     @Override

@@ -106,6 +106,8 @@ public final class RedisCluster implements Cluster {
 
     @Override
     public void close() {
+        RedisStateStore s = store;
+        if (s != null) s.close();
         try {
             fleet.close();
         } finally {

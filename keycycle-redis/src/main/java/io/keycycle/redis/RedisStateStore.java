@@ -50,6 +50,28 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     private final Map<RedisBucket, Map<Limits.Metric, LearnedLimit>> learnedMeanwhile = new ConcurrentHashMap<>();
     /** True until the first admission: usage recorded meanwhile is this instance's store being replayed. */
     private volatile boolean hydrating = true;
+    /** Threads that run the non-blocking call API's pool steps, each of which may wait for a round trip (see {@link #blockingExecutor()}). */
+    private final java.util.concurrent.ThreadPoolExecutor steps = stepExecutor();
+
+    /**
+     * {@link #STEP_THREADS} daemon threads (idle ones end after 30 s), FIFO: a step that waits for
+     * Redis holds a thread for one round trip, or for the command timeout when Redis does not
+     * answer; after that the instance is degraded and steps admit locally without waiting.
+     */
+    private static java.util.concurrent.ThreadPoolExecutor stepExecutor() {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ThreadPoolExecutor e = new java.util.concurrent.ThreadPoolExecutor(STEP_THREADS, STEP_THREADS, 30,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "keycycle-redis-step-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        e.allowCoreThreadTimeOut(true);
+        return e;
+    }
+
+    /** Threads of {@link #blockingExecutor()}: calls waiting for Redis at once, per process. */
+    static final int STEP_THREADS = 16;
 
     RedisStateStore(RedisCluster cluster, EngineClock clock) {
         this.cluster = cluster;
@@ -63,6 +85,17 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     }
 
     SharedWindows windows() { return windows; }
+
+    /**
+     * Every operation of this store may wait for a Redis round trip (up to the command timeout):
+     * the non-blocking call API runs admission and settlement on these threads, never on the
+     * caller's (the gateway's event loops).
+     */
+    @Override
+    public java.util.concurrent.Executor blockingExecutor() { return steps; }
+
+    /** Stops the step threads (queued steps still run; new ones are refused). */
+    void close() { steps.shutdown(); }
 
     boolean degraded() { return outage.degraded(); }
 

@@ -103,6 +103,67 @@ class RedisTroubleTest {
         assertThatThrownBy(() -> pool.acquire("m1", 1)).isInstanceOf(NoAvailableKeyException.class);
     }
 
+    /** Makes Redis answer nobody for {@code millis} (a script that spins); returns once the script runs. */
+    Thread spin(long millis) throws InterruptedException {
+        java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
+        Thread sleeper = new Thread(() -> {
+            RedisClient c = RedisClient.create(RedisURI.create(redis.url()));
+            try (StatefulRedisConnection<String, String> conn = c.connect()) {
+                conn.setTimeout(Duration.ofSeconds(10));
+                connected.countDown();
+                conn.sync().eval("local t0 = redis.call('TIME') local now = t0 "
+                        + "while (now[1] - t0[1]) * 1000000 + (now[2] - t0[2]) < " + millis * 1000 + " do now = redis.call('TIME') end return 1",
+                        io.lettuce.core.ScriptOutputType.INTEGER);
+            } finally {
+                c.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            }
+        });
+        sleeper.start();
+        connected.await();
+        Thread.sleep(300);
+        return sleeper;
+    }
+
+    @Test
+    void theNonBlockingCallApiNeverWaitsForRedisOnTheCallersThread() throws Exception {
+        // a command timeout long enough to tell waiting for it from not waiting at all
+        RedisCluster a = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId("a")
+                .withTimings(Duration.ofMillis(1500), Duration.ofMillis(300), Duration.ofSeconds(2)), EngineClock.system());
+        clusters.add(a);
+        KeyPool pool = pool(a);
+        assertThat(pool.callAsync(io.keycycle.core.pool.CallOptions.of("m1", 1),
+                key -> java.util.concurrent.CompletableFuture.completedFuture(Usage.of(1, 0))).get(5, TimeUnit.SECONDS)).isNotNull();
+        Thread sleeper = spin(3000);
+        java.util.concurrent.atomic.AtomicReference<String> ranOn = new java.util.concurrent.atomic.AtomicReference<>();
+        long t0 = System.nanoTime();
+        java.util.concurrent.CompletableFuture<Usage> f = pool.callAsync(io.keycycle.core.pool.CallOptions.of("m1", 1), key -> {
+            ranOn.set(Thread.currentThread().getName());
+            return java.util.concurrent.CompletableFuture.completedFuture(Usage.of(1, 0));
+        });
+        long returnedMs = (System.nanoTime() - t0) / 1_000_000;
+        // the admission waits for Redis (up to the 1.5-s command timeout, then local admission), on the store's threads
+        assertThat(returnedMs).as("ms the calling thread waited").isLessThan(500);
+        assertThat(f.get(10, TimeUnit.SECONDS)).isNotNull();
+        assertThat(ranOn.get()).startsWith("keycycle-redis-step-");
+        sleeper.join();
+        await().atMost(5, TimeUnit.SECONDS).until(() -> a.mode().equals("shared"));
+    }
+
+    @Test
+    void aCooldownKnownBeforeTheOutageStillHoldsWhileDegraded() throws Exception {
+        RedisCluster a = join("a");
+        KeyPool pool = pool(a);
+        Lease cooled = pool.acquire(AcquireOptions.of("m1", 1).pinned("1"));
+        cooled.report(Outcome.of(OutcomeKind.RATE_LIMITED, 429, "test").withRetryAfter(Duration.ofSeconds(60)));
+        Thread sleeper = spin(3000);
+        // Redis does not answer within 200 ms: local admission, which must still honour the cooldown
+        assertThatThrownBy(() -> pool.acquire(AcquireOptions.of("m1", 1).pinned("1"))).isInstanceOf(NoAvailableKeyException.class)
+                .hasMessageContaining("cooling");
+        assertThat(a.mode()).isEqualTo("degraded");
+        pool.acquire(AcquireOptions.of("m1", 1).pinned("2")).success(Usage.of(1, 0));
+        sleeper.join();
+    }
+
     @Test
     void aRedisRestartedEmptyIsReseededWithUsageAndHolds() throws Exception {
         RedisCluster a = join("a");

@@ -48,9 +48,14 @@ class ClusterFaultsTest {
     }
 
     Map<String, String> env(int keys, String limits, String redisUrl) throws Exception {
+        return env(keys, limits, redisUrl, "");
+    }
+
+    /** {@code clusterYaml}: more lines of the {@code cluster:} section, each indented by two spaces. */
+    Map<String, String> env(int keys, String limits, String redisUrl, String clusterYaml) throws Exception {
         Path yaml = dir.resolve("keycycle.yaml");
         Files.writeString(yaml, "providers:\n  groq:\n    models:\n      " + MODEL + ": { " + limits + " }\n"
-                + "cluster:\n  key-prefix: " + prefix + "\n");
+                + "cluster:\n  key-prefix: " + prefix + "\n" + clusterYaml);
         Map<String, String> env = new HashMap<>();
         env.put("NUM_GROQ", Integer.toString(keys));
         for (int i = 1; i <= keys; i++) env.put("GROQ_API_KEY_" + i, SimKey.fakeSecret(ProviderKind.GROQ, i));
@@ -141,6 +146,45 @@ class ClusterFaultsTest {
         assertThat(sim.stats().total429()).as("upstream rate-limit violations\n" + sim.stats().table()).isZero();
         assertThat(answered).as("answered in one minute over the whole drill: never more than 4 keys x 5").isLessThanOrEqualTo(20);
         assertThat(answered).as("re-seeded from the instances' own usage, the fleet uses the rest of the minute's capacity").isEqualTo(20);
+    }
+
+    @Test
+    void aHungRedisHoldsNoEventLoop() throws Exception {
+        assumeTrue(PrivateRedis.installed() || RedisTestSupport.servicesRequired(), "redis-server is not installed");
+        redis = PrivateRedis.start(null);
+        sim = Simulator.builder().provider(SimProvider.groq().fakeKeys(4).model(MODEL, SimLimits.UNLIMITED).build()).build().start();
+        // a command timeout long enough to tell an event loop waiting for it from one that does not
+        ServeProcess gw = ServeProcess.serve("gw", env(4, "rpm: 100", redis.url(), "  command-timeout: 3s\n"), dir);
+        processes.add(gw);
+        assertThat(gw.chat(body(16)).join().statusCode()).isEqualTo(200);
+        redis.pause(); // SIGSTOP: the connection stays open and nothing answers, as with a hung host
+        long t0 = System.currentTimeMillis();
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) calls.add(gw.chat(body(16)));
+            Thread.sleep(300);
+            long h0 = System.currentTimeMillis();
+            HttpResponse<String> live = gw.get("/healthz");
+            long healthMs = System.currentTimeMillis() - h0;
+            System.out.println("hung-Redis drill: /healthz answered in " + healthMs + " ms while 8 chat requests waited for Redis");
+            assertThat(live.statusCode()).isEqualTo(200);
+            assertThat(calls).as("the chat requests are still waiting for Redis").noneMatch(CompletableFuture::isDone);
+            // before admission left the event loops, /healthz waited behind an admission's 3-s command timeout
+            assertThat(healthMs).as("ms /healthz took while chat requests waited for a hung Redis").isLessThan(1_500);
+            for (CompletableFuture<HttpResponse<String>> c : calls) {
+                HttpResponse<String> r = c.get(20, java.util.concurrent.TimeUnit.SECONDS);
+                // after the command timeout the gateway admits locally against its share (all of it: one instance)
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            }
+            assertThat(System.currentTimeMillis() - t0).as("ms until every chat request was answered").isLessThan(10_000);
+            assertThat(gw.get("/readyz").body()).contains("\"mode\":\"degraded\"");
+        } finally {
+            redis.resume();
+        }
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (System.currentTimeMillis() < deadline && !allShared()) Thread.sleep(200);
+        assertThat(allShared()).as("shared mode resumes when Redis answers").isTrue();
+        assertThat(sim.stats().total429()).isZero();
     }
 
     private boolean allSee(int instances) throws Exception {

@@ -16,6 +16,11 @@ import java.util.concurrent.ExecutionException;
  * The non-blocking retry loop: fail-fast admission, the caller's stage, then {@link CallAttempts}
  * decides exactly as for {@link CallLoop}. Each attempt starts on the thread that finished the
  * previous one; a wait for a key is a task on the pool's {@link ClockTimer}, never a parked thread.
+ *
+ * <p>With a state store whose operations wait for the network ({@link PoolStateStore#blockingExecutor()}
+ * not null: Redis), the pool's steps — admission and settlement — run on that executor instead, so
+ * that the caller's thread (an event loop, the timer) never waits for a round trip; the caller's
+ * stage is then started on the executor's thread, and the returned future completes there.
  */
 final class AsyncCallLoop<T> {
 
@@ -27,6 +32,8 @@ final class AsyncCallLoop<T> {
     private final AsyncKeyCall<T> fn;
     private final CallAttempts attempts;
     private final CompletableFuture<T> promise = new CompletableFuture<>();
+    /** Where the pool's steps run (null: on the thread at hand). */
+    private final java.util.concurrent.Executor steps;
     private volatile CompletableFuture<T> inFlight;
 
     AsyncCallLoop(KeyPool pool, CallOptions options, AsyncKeyCall<T> fn) {
@@ -34,6 +41,7 @@ final class AsyncCallLoop<T> {
         this.options = options;
         this.fn = fn;
         this.attempts = new CallAttempts(pool, options);
+        this.steps = pool.blockingExecutor();
     }
 
     CompletableFuture<T> start() {
@@ -41,8 +49,22 @@ final class AsyncCallLoop<T> {
             CompletableFuture<T> f = inFlight;
             if (promise.isCancelled() && f != null) f.cancel(true);
         });
-        attempt();
+        step(this::attempt);
         return promise;
+    }
+
+    /** Runs a pool step here, or on the store's executor when the store waits for the network. */
+    private void step(Runnable r) {
+        if (steps == null) {
+            r.run();
+            return;
+        }
+        try {
+            steps.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the store was closed: there is nobody left to admit or settle with
+            promise.completeExceptionally(new IllegalStateException("the pool's state store is closed", e));
+        }
     }
 
     private void attempt() {
@@ -78,7 +100,7 @@ final class AsyncCallLoop<T> {
         }
         inFlight = call;
         if (promise.isCancelled()) call.cancel(true);
-        call.whenComplete((result, failure) -> settle(lease, result, unwrap(failure)));
+        call.whenComplete((result, failure) -> step(() -> settle(lease, result, unwrap(failure))));
     }
 
     /** Schedules the next try at the instant the pool computed; false when that is never or past the deadline. */
@@ -87,7 +109,7 @@ final class AsyncCallLoop<T> {
         if (at == null) return false;
         long due = Math.max(pool.time().at(at), now + REQUEUE_MILLIS);
         if (due >= attempts.deadline()) return false;
-        pool.timer().schedule(due, this::attempt);
+        pool.timer().schedule(due, () -> step(this::attempt));
         return true;
     }
 

@@ -188,7 +188,10 @@ public final class KeyPool implements EngineRestorer {
     /**
      * The non-blocking {@link #call(CallOptions, KeyCall)}: the same rotation, classification and
      * stopping rules (one implementation of them), but no thread is held while the call is in
-     * flight. The next attempt starts on the thread that completed the previous one.
+     * flight. The next attempt starts on the thread that completed the previous one — except with a
+     * state store that waits for the network ({@link PoolStateStore#blockingExecutor()}: Redis),
+     * where admission and settlement run on the store's threads, {@code fn} is called there and the
+     * returned future completes there, so that the caller's thread never waits for a round trip.
      *
      * <p>With {@code options.waitForKey()}, a call that finds no admissible key is retried at the
      * instant the pool computes (see {@link #nextAdmissible}) by a task on this pool's single timer
@@ -214,6 +217,9 @@ public final class KeyPool implements EngineRestorer {
         Objects.requireNonNull(fn, "fn");
         return new AsyncCallLoop<>(this, options, fn).start();
     }
+
+    /** Where {@link #callAsync} runs admission and settlement: the state store's executor when it waits for the network, else null. */
+    java.util.concurrent.Executor blockingExecutor() { return ctx.store.blockingExecutor(); }
 
     /** The timer of waits of non-blocking calls, started on first use. */
     ClockTimer timer() {

@@ -74,6 +74,15 @@ public interface PoolStateStore {
     /** The provider-wide availability and overload backoff of one model. */
     ModelFlag model(String provider, String model);
 
+    /**
+     * Where the non-blocking call API ({@code KeyPool.callAsync}) runs the pool's steps (admission,
+     * settlement and what a failure changes) when this store's operations wait for the network, so
+     * that the caller's thread — an event loop, the pool's timer — never waits for a round trip;
+     * null (the default, and the local store) when they only compute, and run on the caller's thread.
+     * The executor belongs to the store, which shuts it down when it closes.
+     */
+    default java.util.concurrent.Executor blockingExecutor() { return null; }
+
     /** Tells {@code l} about changes made by other processes (a local store has none). */
     void addListener(Listener l);
 

@@ -75,6 +75,18 @@ public final class PrivateRedis implements AutoCloseable {
         }
     }
 
+    /** Freezes the server (SIGSTOP): connections stay open and nothing is answered, as with a hung host. */
+    public synchronized void pause() throws Exception { signal("-STOP"); }
+
+    /** Lets a {@link #pause() paused} server run again (SIGCONT). */
+    public synchronized void resume() throws Exception { signal("-CONT"); }
+
+    private void signal(String sig) throws Exception {
+        if (process == null) throw new IllegalStateException("redis-server is not running");
+        Process k = new ProcessBuilder("kill", sig, Long.toString(process.pid())).inheritIO().start();
+        if (k.waitFor() != 0) throw new IllegalStateException("kill " + sig + " " + process.pid() + " failed");
+    }
+
     public int port() { return port; }
 
     public String url() { return "redis://" + (password == null ? "" : ":" + password + "@") + "127.0.0.1:" + port; }
