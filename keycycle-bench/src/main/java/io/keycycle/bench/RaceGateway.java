@@ -21,7 +21,7 @@ import java.util.Map;
  * drains the store and prints its health.
  *
  * <pre>
- * java -cp keycycle-bench/target/benchmarks.jar io.keycycle.bench.RaceGateway --upstream http://127.0.0.1:PORT/v1 [--db FILE] [--keys 8] [--no-store]
+ * java -cp keycycle-bench/target/benchmarks.jar io.keycycle.bench.RaceGateway --upstream http://127.0.0.1:PORT/v1 [--db FILE] [--keys 8] [--no-store] [--redis URL]
  * </pre>
  */
 public final class RaceGateway {
@@ -37,6 +37,7 @@ public final class RaceGateway {
         int memoryEvery = 0;
         int eventLoops = 0;
         boolean nativeTransport = false;
+        String redis = null; // the pool shared through Redis (shared mode) instead of this process alone
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--upstream" -> upstream = args[++i];
@@ -46,8 +47,9 @@ public final class RaceGateway {
                 case "--memory-every" -> memoryEvery = Integer.parseInt(args[++i]);
                 case "--event-loops" -> eventLoops = Integer.parseInt(args[++i]);
                 case "--native" -> nativeTransport = true;
+                case "--redis" -> redis = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --upstream URL [--db FILE] [--keys N] [--no-store] [--memory-every SECONDS] [--event-loops N] [--native]");
+                        + "; options: --upstream URL [--db FILE] [--keys N] [--no-store] [--memory-every SECONDS] [--event-loops N] [--native] [--redis URL]");
             }
         }
         if (upstream == null) throw new IllegalArgumentException("--upstream URL is required (the static upstream's /v1)");
@@ -64,7 +66,9 @@ public final class RaceGateway {
                     default-model: %s
                     models:
                       %s: { rpm: unlimited, rph: unlimited, rpd: unlimited, tpm: unlimited, tph: unlimited, tpd: unlimited }
-                """.formatted(PROVIDER, upstream, MODEL, MODEL), env, "race gateway");
+                %s""".formatted(PROVIDER, upstream, MODEL, MODEL, redis == null ? ""
+                        : "cluster:\n  redis-url: " + redis + "\n  key-prefix: race-" + Long.toHexString(System.nanoTime()) + "\n"),
+                env, "race gateway");
         Keycycle kc = Keycycle.builder().env(env).config(config).persistence(st).shutdownHook(false).build();
         KeycycleGateway gw = KeycycleGateway.builder().keycycle(kc).store(st).port(0).eventLoops(eventLoops).nativeTransport(nativeTransport).build();
         gw.start();

@@ -52,6 +52,10 @@ class SharedStatesTest {
         // each instance has met the model (its buckets exist); the rpm of 1 is then given back
         poolA.acquire("m1", 1).release();
         poolB.acquire("m1", 1).release();
+        // a release is sent without waiting for its answer: a command after it on the same connection
+        // returns once it landed (else A's first admissions could find B's reservation still there)
+        a.link().connection().sync().ping();
+        b.link().connection().sync().ping();
     }
 
     KeyPool pool(RedisCluster c, Limits limits) {
