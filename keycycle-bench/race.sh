@@ -19,13 +19,15 @@
 # ("hop µs/req": the proxy nginx's processes, or the gateway JVM).
 #
 # Environment: GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), GATEWAY_ARGS (more RaceGateway options,
-# e.g. "--native --event-loops 1"; default none), NGINX_WORKERS (default auto).
+# e.g. "--native --event-loops 1", or "--redis redis://127.0.0.1:6379/7" for a gateway in shared
+# mode; default none), NGINX_WORKERS (default auto), RACE_JAR (the benchmarks jar to race, for A/B
+# comparisons; default keycycle-bench/target/benchmarks.jar).
 # Installs Debian's nginx-light and wrk with apt-get when missing; builds keycycle-bench's jar
 # when missing (./mvnw -pl keycycle-bench -am package -DskipTests).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-JAR=$ROOT/keycycle-bench/target/benchmarks.jar
+JAR=${RACE_JAR:-$ROOT/keycycle-bench/target/benchmarks.jar}
 RUN_SECONDS=15
 WARMUP=5
 GW_WARMUP=30

@@ -41,6 +41,7 @@ import java.util.concurrent.locks.LockSupport;
  *      [--redis redis://127.0.0.1:6379/5] [--seconds 10] [--threads 1,4,16] [--processes 1,3] \
  *      [--rate 10000] [--rate-threads 16] [--rate-seconds 15]
  * </pre>
+ * {@code --seconds 0} skips the closed-loop table and runs the open-loop rows only.
  * Keys written start with a random prefix and are deleted at the end.
  */
 public final class RedisAdmissionLoad {
@@ -70,7 +71,7 @@ public final class RedisAdmissionLoad {
         System.out.println("# redis us/op: Redis's own CPU time (INFO cpu, user + sys) over the measured window divided by the operations"
                 + " counted in it (every client of that Redis included: on a shared Redis, other clients' work counts too)");
         System.out.println("processes threads/process  incr ops/s  admissions/s  admit/incr  incr p99 us  admission p99 us  incr redis us/op  admission redis us/op  scripts/admission  us/script  incr client us/op  admission client us/op");
-        for (int p : processes) {
+        for (int p : seconds > 0 ? processes : new int[0]) { // --seconds 0: the open-loop run only
             for (int t : threads) {
                 Result incr = run("incr", url, prefix, p, t, seconds, 0);
                 Result admit = run("pool", url, prefix, p, t, seconds, 0);

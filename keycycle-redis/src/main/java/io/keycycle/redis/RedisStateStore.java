@@ -236,16 +236,19 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         }
     }
 
+    /** Writes a model's state without waiting (a success that brings a model back settles on the caller's thread). */
     void writeModel(String provider, String model, long recheck, long backoff, String why) {
         if (outage.writesBlocked()) return;
         try {
             String v = (recheck > 0 ? windows.toRedis(recheck) : 0) + "|" + (backoff > 0 ? windows.toRedis(backoff) : 0) + "|" + (why == null ? "" : why);
-            windows.state(windows.stateHash(provider), "m:" + model, v, "model|" + provider + "|" + model + "|" + v);
+            windows.stateAsync(windows.stateHash(provider), "m:" + model, v, "model|" + provider + "|" + model + "|" + v)
+                    .whenComplete((r, e) -> { if (e != null) trouble(e); });
         } catch (RuntimeException e) {
             trouble(e);
         }
     }
 
+    /** Writes a learned limit without waiting (learned from a success's headers, settled on the caller's thread). */
     void writeLearned(RedisBucket b, LearnedLimit l) {
         if (outage.writesBlocked()) {
             learnedMeanwhile(b, l); // written when Redis answers again (see pushLearnedMeanwhile)
@@ -253,8 +256,13 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         }
         try {
             String v = l.metric().key() + "|" + l.value() + "|" + l.at().toEpochMilli() + "|" + (l.source() == null ? "" : l.source());
-            windows.state(windows.stateHash(b.id().provider()), "l:" + b.ref().key() + ":" + l.metric().key(), v,
-                    "learn|" + b.id().provider() + "|" + b.ref().key() + "|" + v);
+            windows.stateAsync(windows.stateHash(b.id().provider()), "l:" + b.ref().key() + ":" + l.metric().key(), v,
+                    "learn|" + b.id().provider() + "|" + b.ref().key() + "|" + v).whenComplete((r, e) -> {
+                        if (e != null) {
+                            learnedMeanwhile(b, l);
+                            trouble(e);
+                        }
+                    });
         } catch (RuntimeException e) {
             learnedMeanwhile(b, l);
             trouble(e);
@@ -311,7 +319,11 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
                 trouble(e);
             } else if (s.at() < 0 && admittedAt < outage.reseededAt()) {
                 // blocking calls must not run on Lettuce's event loop (this callback's thread)
-                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> correctAfterReseed(b, admittedAt, reserved, counted, actual, now));
+                try {
+                    steps.execute(() -> correctAfterReseed(b, admittedAt, reserved, counted, actual, now));
+                } catch (java.util.concurrent.RejectedExecutionException closed) {
+                    // the store is closing: nobody admits against this bucket any more
+                }
             } else {
                 b.seen(s.used(), now);
             }

@@ -350,6 +350,15 @@ public final class SharedWindows {
         return r == 1L;
     }
 
+    /**
+     * {@link #state} without waiting for the answer (what settling a success changes must not wait):
+     * this process's later calls run after it; completes exceptionally on Redis trouble.
+     */
+    public java.util.concurrent.CompletableFuture<Boolean> stateAsync(String stateHash, String field, String value, String message) {
+        return link.callAsync(new String[]{stateHash}, "state", prefix, value == null ? "del" : "set", field,
+                value == null ? "" : value, channel, message).thenApply(r -> (Long) r.get(0) == 1L);
+    }
+
     /** Expires the reservations of dead instances (silent for longer than the TTL); returns how many. */
     public long sweep(long instanceTtlMillis) { return sweep(clock.millis(), instanceTtlMillis); }
 

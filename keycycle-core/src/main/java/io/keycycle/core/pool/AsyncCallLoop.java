@@ -18,9 +18,11 @@ import java.util.concurrent.ExecutionException;
  * previous one; a wait for a key is a task on the pool's {@link ClockTimer}, never a parked thread.
  *
  * <p>With a state store whose operations wait for the network ({@link PoolStateStore#blockingExecutor()}
- * not null: Redis), the pool's steps — admission and settlement — run on that executor instead, so
- * that the caller's thread (an event loop, the timer) never waits for a round trip; the caller's
- * stage is then started on the executor's thread, and the returned future completes there.
+ * not null: Redis), the pool's steps — admission, and the settlement of a failure (holds, flags,
+ * the next attempt) — run on that executor instead, so that the caller's thread (an event loop,
+ * the timer) never waits for a round trip; the caller's stage is then started on the executor's
+ * thread, and the returned future completes there. A success is settled on the thread that
+ * completed the stage: a settlement, and what a success changes, never wait for the network.
  */
 final class AsyncCallLoop<T> {
 
@@ -100,7 +102,7 @@ final class AsyncCallLoop<T> {
         }
         inFlight = call;
         if (promise.isCancelled()) call.cancel(true);
-        call.whenComplete((result, failure) -> step(() -> settle(lease, result, unwrap(failure))));
+        call.whenComplete((result, failure) -> settle(lease, result, unwrap(failure)));
     }
 
     /** Schedules the next try at the instant the pool computed; false when that is never or past the deadline. */
@@ -133,6 +135,18 @@ final class AsyncCallLoop<T> {
             failure = e;
             outcome = attempts.classifyFailure(e);
         }
+        // a success only settles (which never waits, see PoolStateStore); anything else may change
+        // holds and flags, look for another key and try again: a pool step
+        if (steps == null || outcome.isSuccess()) {
+            conclude(lease, result, failure, outcome);
+        } else {
+            Throwable f = failure;
+            Outcome o = outcome;
+            step(() -> conclude(lease, result, f, o));
+        }
+    }
+
+    private void conclude(Lease lease, T result, Throwable failure, Outcome outcome) {
         CallAttempts.Next next;
         try {
             next = attempts.settle(lease, result, failure, outcome);

@@ -76,10 +76,15 @@ public interface PoolStateStore {
 
     /**
      * Where the non-blocking call API ({@code KeyPool.callAsync}) runs the pool's steps (admission,
-     * settlement and what a failure changes) when this store's operations wait for the network, so
-     * that the caller's thread — an event loop, the pool's timer — never waits for a round trip;
-     * null (the default, and the local store) when they only compute, and run on the caller's thread.
-     * The executor belongs to the store, which shuts it down when it closes.
+     * and the settlement of a failure with what it changes) when this store's operations wait for
+     * the network, so that the caller's thread — an event loop, the pool's timer — never waits for
+     * a round trip; null (the default, and the local store) when they only compute, and run on the
+     * caller's thread. The executor belongs to the store, which shuts it down when it closes.
+     *
+     * <p>A store that names one must still never wait in what settling a success does —
+     * {@link Bucket#settle}, {@link Bucket#expire}, {@link ModelFlag#succeeded()},
+     * {@link Bucket#learn} — since a success is settled on the thread that completed the call
+     * (sending without waiting for the answer is fine: the store's next operation comes after it).
      */
     default java.util.concurrent.Executor blockingExecutor() { return null; }
 
