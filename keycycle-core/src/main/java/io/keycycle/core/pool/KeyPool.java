@@ -190,8 +190,9 @@ public final class KeyPool implements EngineRestorer {
      * stopping rules (one implementation of them), but no thread is held while the call is in
      * flight. The next attempt starts on the thread that completed the previous one — except with a
      * state store that waits for the network ({@link PoolStateStore#blockingExecutor()}: Redis),
-     * where admission and settlement run on the store's threads, {@code fn} is called there and the
-     * returned future completes there, so that the caller's thread never waits for a round trip.
+     * where admission and the settlement of a failure run on the store's threads ({@code fn} is then
+     * called there), so that the caller's thread never waits for a round trip; a success is settled,
+     * and the returned future completed, on the thread that completed {@code fn}'s stage.
      *
      * <p>With {@code options.waitForKey()}, a call that finds no admissible key is retried at the
      * instant the pool computes (see {@link #nextAdmissible}) by a task on this pool's single timer
