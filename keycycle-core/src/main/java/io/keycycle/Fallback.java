@@ -134,7 +134,7 @@ final class Fallback<T> {
             if (body != null) {
                 String never = advice.neverFits(c, body);
                 if (never != null) {
-                    handOver(c, new NoAvailableKeyException(c.provider(), c.model(), pool.snapshot().keys().size(), 0, 0, 0, null, never));
+                    handOver(c, new NoAvailableKeyException(c.provider(), c.model(), pool.size(), 0, 0, 0, null, never));
                     continue;
                 }
                 forCandidate = spec.withEstimatedTokens(TokenEstimator.reservationFor(c.provider(), body,
