@@ -15,9 +15,6 @@ import io.keycycle.core.pool.PoolSnapshot;
 import io.keycycle.core.testing.TestPools;
 import io.keycycle.redis.testing.PrivateRedis;
 import io.keycycle.redis.testing.RedisTestSupport;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,23 +66,7 @@ class RedisTroubleTest {
         RedisCluster a = join("a");
         KeyPool pool = pool(a);
         pool.acquire("m1", 1).success(Usage.of(1, 0));
-        java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
-        Thread sleeper = new Thread(() -> {
-            RedisClient c = RedisClient.create(RedisURI.create(redis.url()));
-            try (StatefulRedisConnection<String, String> conn = c.connect()) {
-                conn.setTimeout(Duration.ofSeconds(10));
-                connected.countDown();
-                // a script that spins for 3 s: Redis answers nobody meanwhile
-                conn.sync().eval("local t0 = redis.call('TIME') local now = t0 "
-                        + "while (now[1] - t0[1]) * 1000000 + (now[2] - t0[2]) < 3000000 do now = redis.call('TIME') end return 1",
-                        io.lettuce.core.ScriptOutputType.INTEGER);
-            } finally {
-                c.shutdown(Duration.ZERO, Duration.ofSeconds(1));
-            }
-        });
-        sleeper.start();
-        connected.await();
-        Thread.sleep(300);
+        Thread sleeper = redis.busyFor(3000); // Redis answers nobody for 3 s
         long t0 = System.nanoTime();
         Lease l = pool.acquire("m1", 1); // Redis does not answer within 200 ms: local admission (1 of 2 per key)
         assertThat((System.nanoTime() - t0) / 1_000_000).as("ms the caller waited").isLessThan(1_000);
@@ -103,27 +84,6 @@ class RedisTroubleTest {
         assertThatThrownBy(() -> pool.acquire("m1", 1)).isInstanceOf(NoAvailableKeyException.class);
     }
 
-    /** Makes Redis answer nobody for {@code millis} (a script that spins); returns once the script runs. */
-    Thread spin(long millis) throws InterruptedException {
-        java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
-        Thread sleeper = new Thread(() -> {
-            RedisClient c = RedisClient.create(RedisURI.create(redis.url()));
-            try (StatefulRedisConnection<String, String> conn = c.connect()) {
-                conn.setTimeout(Duration.ofSeconds(10));
-                connected.countDown();
-                conn.sync().eval("local t0 = redis.call('TIME') local now = t0 "
-                        + "while (now[1] - t0[1]) * 1000000 + (now[2] - t0[2]) < " + millis * 1000 + " do now = redis.call('TIME') end return 1",
-                        io.lettuce.core.ScriptOutputType.INTEGER);
-            } finally {
-                c.shutdown(Duration.ZERO, Duration.ofSeconds(1));
-            }
-        });
-        sleeper.start();
-        connected.await();
-        Thread.sleep(300);
-        return sleeper;
-    }
-
     @Test
     void theNonBlockingCallApiNeverWaitsForRedisOnTheCallersThread() throws Exception {
         // a command timeout long enough to tell waiting for it from not waiting at all
@@ -133,7 +93,7 @@ class RedisTroubleTest {
         KeyPool pool = pool(a);
         assertThat(pool.callAsync(io.keycycle.core.pool.CallOptions.of("m1", 1),
                 key -> java.util.concurrent.CompletableFuture.completedFuture(Usage.of(1, 0))).get(5, TimeUnit.SECONDS)).isNotNull();
-        Thread sleeper = spin(3000);
+        Thread sleeper = redis.busyFor(3000);
         java.util.concurrent.atomic.AtomicReference<String> ranOn = new java.util.concurrent.atomic.AtomicReference<>();
         long t0 = System.nanoTime();
         java.util.concurrent.CompletableFuture<Usage> f = pool.callAsync(io.keycycle.core.pool.CallOptions.of("m1", 1), key -> {
@@ -155,7 +115,7 @@ class RedisTroubleTest {
         KeyPool pool = pool(a);
         Lease cooled = pool.acquire(AcquireOptions.of("m1", 1).pinned("1"));
         cooled.report(Outcome.of(OutcomeKind.RATE_LIMITED, 429, "test").withRetryAfter(Duration.ofSeconds(60)));
-        Thread sleeper = spin(3000);
+        Thread sleeper = redis.busyFor(3000);
         // Redis does not answer within 200 ms: local admission, which must still honour the cooldown
         assertThatThrownBy(() -> pool.acquire(AcquireOptions.of("m1", 1).pinned("1"))).isInstanceOf(NoAvailableKeyException.class)
                 .hasMessageContaining("cooling");

@@ -217,22 +217,7 @@ class SharedLearnedLimitsTest {
             KeyPool poolA = pool(a, table);
             poolA.acquire("m1", 1).release();
 
-            java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
-            Thread sleeper = new Thread(() -> {
-                io.lettuce.core.RedisClient c = io.lettuce.core.RedisClient.create(io.lettuce.core.RedisURI.create(redis.url()));
-                try (var conn = c.connect()) {
-                    conn.setTimeout(java.time.Duration.ofSeconds(10));
-                    connected.countDown();
-                    conn.sync().eval("local t0 = redis.call('TIME') local now = t0 "
-                            + "while (now[1] - t0[1]) * 1000000 + (now[2] - t0[2]) < 3000000 do now = redis.call('TIME') end return 1",
-                            io.lettuce.core.ScriptOutputType.INTEGER);
-                } finally {
-                    c.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(1));
-                }
-            });
-            sleeper.start();
-            connected.await();
-            Thread.sleep(300);
+            Thread sleeper = redis.busyFor(3000);
             Lease l = poolA.acquire("m1", 1);
             assertThat(a.mode()).isEqualTo("degraded");
             l.report(Outcome.success(Usage.of(1, 0)).withObservations(List.of(new RateLimitObservation(Limits.Metric.RPD, 3, -1, null))));

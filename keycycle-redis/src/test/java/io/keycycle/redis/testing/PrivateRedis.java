@@ -75,6 +75,31 @@ public final class PrivateRedis implements AutoCloseable {
         }
     }
 
+    /**
+     * Keeps the server busy for {@code millis} with a script that spins on {@code TIME}, so that it
+     * answers nobody meanwhile (a slow Redis, as opposed to a {@link #pause() frozen} one); returns
+     * once the script has been running for ~300 ms. Join the returned thread to wait for the end.
+     */
+    public Thread busyFor(long millis) throws InterruptedException {
+        java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
+        Thread sleeper = new Thread(() -> {
+            io.lettuce.core.RedisClient c = io.lettuce.core.RedisClient.create(io.lettuce.core.RedisURI.create(url()));
+            try (var conn = c.connect()) {
+                conn.setTimeout(java.time.Duration.ofMillis(millis + 10_000));
+                connected.countDown();
+                conn.sync().eval("local t0 = redis.call('TIME') local now = t0 "
+                        + "while (now[1] - t0[1]) * 1000000 + (now[2] - t0[2]) < " + millis * 1000 + " do now = redis.call('TIME') end return 1",
+                        io.lettuce.core.ScriptOutputType.INTEGER);
+            } finally {
+                c.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(1));
+            }
+        }, "redis-busy");
+        sleeper.start();
+        connected.await();
+        Thread.sleep(300);
+        return sleeper;
+    }
+
     /** Freezes the server (SIGSTOP): connections stay open and nothing is answered, as with a hung host. */
     public synchronized void pause() throws Exception { signal("-STOP"); }
 
