@@ -88,8 +88,9 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
 
     /**
      * Every operation of this store may wait for a Redis round trip (up to the command timeout):
-     * the non-blocking call API runs admission and settlement on these threads, never on the
-     * caller's (the gateway's event loops).
+     * the non-blocking call API runs admission, and the settlement of a failure, on these threads,
+     * never on the caller's (the gateway's event loops). What settling a success does here never
+     * waits (settlements, a model back and learned limits are sent without waiting).
      */
     @Override
     public java.util.concurrent.Executor blockingExecutor() { return steps; }

@@ -345,9 +345,11 @@ public final class SharedWindows {
 
     /** Sets ({@code value} non-null) or clears a field of a provider's state hash and tells every instance. */
     public boolean state(String stateHash, String field, String value, String message) {
-        long r = link.callInteger(new String[]{stateHash}, "state", prefix, value == null ? "del" : "set", field,
-                value == null ? "" : value, channel, message);
-        return r == 1L;
+        return link.callInteger(new String[]{stateHash}, stateArgs(field, value, message)) == 1L;
+    }
+
+    private String[] stateArgs(String field, String value, String message) {
+        return new String[]{"state", prefix, value == null ? "del" : "set", field, value == null ? "" : value, channel, message};
     }
 
     /**
@@ -355,8 +357,7 @@ public final class SharedWindows {
      * this process's later calls run after it; completes exceptionally on Redis trouble.
      */
     public java.util.concurrent.CompletableFuture<Boolean> stateAsync(String stateHash, String field, String value, String message) {
-        return link.callAsync(new String[]{stateHash}, "state", prefix, value == null ? "del" : "set", field,
-                value == null ? "" : value, channel, message).thenApply(r -> (Long) r.get(0) == 1L);
+        return link.callAsync(new String[]{stateHash}, stateArgs(field, value, message)).thenApply(r -> (Long) r.get(0) == 1L);
     }
 
     /** Expires the reservations of dead instances (silent for longer than the TTL); returns how many. */
