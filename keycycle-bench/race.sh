@@ -221,7 +221,8 @@ non2xx() { awk '/Non-2xx or 3xx responses:/ { n = $NF } END { print n + 0 }' "$W
 sockerr() { awk '/Socket errors:/ { gsub(/,/, ""); print "connect " $4 ", read " $6 ", write " $8 ", timeout " $10; f = 1 } END { if (!f) print "none" }' "$WORK/$1.txt"; }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy) and ${GW_WARMUP} s for the gateway; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, SQLite store on"
+case " $GATEWAY_ARGS " in *" --no-store "*) STORE_SAID="store off" ;; *) STORE_SAID="SQLite store on" ;; esac
+echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy) and ${GW_WARMUP} s for the gateway; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, $STORE_SAID"
 echo "load average before: $LOAD_BEFORE"
 wrk_run warm-direct "$DIRECT" 32 "$WARMUP"
 wrk_run warm-proxy "$PROXY" 32 "$WARMUP"
