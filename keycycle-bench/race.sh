@@ -174,17 +174,22 @@ cpu_ticks() {
   echo $total
 }
 
-# CPU time (clock ticks) used so far by the JIT compiler threads (C1, C2) of JVM $1: a fresh JVM on
-# busy cores still compiles during the measured runs; this part of its CPU goes once it is warm
-jit_ticks() {
+# CPU time (clock ticks) used so far by the threads of JVM $1 whose name matches the case pattern $2
+thread_ticks() {
   local total=0 t
   for t in /proc/"$1"/task/*; do
+    # shellcheck disable=SC2254
     case "$(cat "$t/comm" 2>/dev/null)" in
-      "C1 CompilerThre"*|"C2 CompilerThre"*) total=$(( total + $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null || echo 0) )) ;;
+      $2) total=$(( total + $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null || echo 0) )) ;;
     esac
   done
   echo $total
 }
+# the JIT compiler threads (C1, C2): a fresh JVM on busy cores still compiles during the measured
+# runs; this part of its CPU goes once it is warm
+jit_ticks() { thread_ticks "$1" 'C[12] CompilerThre*'; }
+# the store's writer thread (the database work of every usage event; its comm is cut to 15 characters)
+writer_ticks() { thread_ticks "$1" 'keycycle-store-'; }
 
 # involuntary context switches so far of every thread of a process and of its children (nginx's
 # workers): on loopback a write wakes the reader, which often preempts the writer on these few cores
@@ -196,16 +201,18 @@ preemptions() {
 
 # wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt; in NAME.cpu the CPU ticks of
 # the static nginx, of the hop (the gateway JVM, or the proxy nginx for proxy-* runs) and of the
-# gateway's JIT compiler threads (0 for the proxy), then the hop's involuntary context switches
+# gateway's JIT compiler threads (0 for the proxy), the hop's involuntary context switches, then the
+# gateway's store writer thread (0 for the proxy)
 wrk_run() {
-  local n0 g0 j0 hop=$GW_PID
+  local n0 g0 j0 w0 hop=$GW_PID
   case "$1" in proxy*) hop=$PROXY_PID ;; esac
-  n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$hop"); j0=$(jit_ticks "$hop"); p0=$(preemptions "$hop")
+  n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$hop"); j0=$(jit_ticks "$hop"); p0=$(preemptions "$hop"); w0=$(writer_ticks "$hop")
   wrk -t2 -c"$3" -d"$4"s --latency -s "$WORK/post.lua" "$2" > "$WORK/$1.txt" 2>&1
-  echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$hop") - g0 )) $(( $(jit_ticks "$hop") - j0 )) $(( $(preemptions "$hop") - p0 ))" > "$WORK/$1.cpu"
+  echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$hop") - g0 )) $(( $(jit_ticks "$hop") - j0 )) $(( $(preemptions "$hop") - p0 )) $(( $(writer_ticks "$hop") - w0 ))" > "$WORK/$1.cpu"
 }
 requests() { awk '/requests in/ { print $1 }' "$WORK/$1.txt"; }
-# CPU microseconds per request of the static nginx ($2 = 1), the hop ($2 = 2) or its JIT compiler threads ($2 = 3) during run $1
+# CPU microseconds per request of the static nginx ($2 = 1), the hop ($2 = 2), its JIT compiler threads ($2 = 3)
+# or its store writer thread ($2 = 5) during run $1
 # the hop's involuntary context switches per request during run $1
 preempt_per_req() { awk -v n="$(requests "$1")" '{ v = 0; if (n > 0) v = $4 / n; printf "%.2f", v }' "$WORK/$1.cpu"; }
 cpu_us() { awk -v f="$2" -v n="$(requests "$1")" -v t="$TICK" '{ v = 0; if (n > 0) v = $f * 1e6 / t / n; printf "%.1f", v }' "$WORK/$1.cpu"; }
@@ -235,18 +242,19 @@ wrk_run proxy-4 "$PROXY" 4 "$RUN_SECONDS"
 wrk_run gateway-4 "$GATEWAY" 4 "$RUN_SECONDS"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s %14s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx \
-  "nginx µs/req" "hop µs/req" "of which JIT" "hop preempt/req" "socket errors"
+printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s %14s %16s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx \
+  "nginx µs/req" "hop µs/req" "of which JIT" "of which writer" "hop preempt/req" "socket errors"
 for run in direct-32 proxy-32 gateway-32 direct-4 proxy-4 gateway-4; do
-  case "${run%-*}" in direct) name="nginx direct"; hop="-"; jit="-"; pre="-" ;;
-                      proxy) name="nginx proxy"; hop=$(cpu_us $run 2); jit="-"; pre=$(preempt_per_req $run) ;;
-                      *) name="keycycle gateway"; hop=$(cpu_us $run 2); jit=$(cpu_us $run 3); pre=$(preempt_per_req $run) ;; esac
-  printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s %14s  %s\n' "$name" "${run#*-}" "$(rps $run)" "$(pct_ms $run 50%)" "$(pct_ms $run 90%)" \
-    "$(pct_ms $run 99%)" "$(non2xx $run)" "$(cpu_us $run 1)" "$hop" "$jit" "$pre" "$(sockerr $run)"
+  case "${run%-*}" in direct) name="nginx direct"; hop="-"; jit="-"; wr="-"; pre="-" ;;
+                      proxy) name="nginx proxy"; hop=$(cpu_us $run 2); jit="-"; wr="-"; pre=$(preempt_per_req $run) ;;
+                      *) name="keycycle gateway"; hop=$(cpu_us $run 2); jit=$(cpu_us $run 3); wr=$(cpu_us $run 5); pre=$(preempt_per_req $run) ;; esac
+  printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s %14s %16s  %s\n' "$name" "${run#*-}" "$(rps $run)" "$(pct_ms $run 50%)" "$(pct_ms $run 90%)" \
+    "$(pct_ms $run 99%)" "$(non2xx $run)" "$(cpu_us $run 1)" "$hop" "$jit" "$wr" "$pre" "$(sockerr $run)"
 done
 echo "(nginx µs/req: CPU time of the static nginx's processes per request answered; hop µs/req: of the proxy nginx's processes or of the gateway JVM;"
 echo " user + system; other load on the machine does not inflate it much; 'of which JIT': the gateway's C1/C2 compiler threads,"
-echo " which a busy machine keeps compiling well past the warm-up; hop preempt/req: the hop's involuntary context switches per request)"
+echo " which a busy machine keeps compiling well past the warm-up; 'of which writer': the store's writer thread (the database work;"
+echo " the write-ahead line is written on the event loops); hop preempt/req: the hop's involuntary context switches per request)"
 awk -v p="$(rps proxy-32)" -v g="$(rps gateway-32)" -v d="$(rps direct-32)" 'BEGIN {
   printf "nginx proxy / direct at 32 connections: %.1f %%\n", 100 * p / d
   printf "gateway / direct at 32 connections: %.1f %%\n", 100 * g / d
