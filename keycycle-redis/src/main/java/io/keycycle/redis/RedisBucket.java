@@ -74,10 +74,23 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     @Override
     public long tryReserve(long now, long tokens, long leaseId, long expiresAt) {
+        return tryReserve(now, tokens, leaseId, expiresAt, Long.MAX_VALUE);
+    }
+
+    /**
+     * With a {@code deadline} closer than the command timeout, waits for Redis only until then:
+     * past it the caller gets {@link PoolStateStore.Unanswered} at once, and a reservation Redis
+     * makes after all is given back when it answers (a timeout counts as Redis trouble as usual).
+     */
+    @Override
+    public long tryReserve(long now, long tokens, long leaseId, long expiresAt, long deadline) {
         store.admitting();
         if (!store.degraded()) {
             try {
-                SharedWindows.Reservation r = store.windows().reserveAs(now, store.windows().reservationId(leaseId), ref, null, tokens, null);
+                String id = store.windows().reservationId(leaseId);
+                SharedWindows.Reservation r = deadline != Long.MAX_VALUE && deadline - now < store.commandTimeoutMillis()
+                        ? reserveBefore(now, id, tokens, deadline)
+                        : store.windows().reserveAs(now, id, ref, null, tokens, null);
                 seen(r.used(), now);
                 if (r.coolingUntil() > now) hold.cached(true, r.coolingUntil(), reasonOr(hold.coolingReason()));
                 if (r.parkedUntil() > now) hold.cached(false, r.parkedUntil(), reasonOr(hold.parkedReason()));
@@ -88,6 +101,8 @@ final class RedisBucket implements PoolStateStore.Bucket {
                 }
                 store.admitted(this, r.admittedAt(), tokens);
                 return r.admittedAt();
+            } catch (PoolStateStore.Unanswered u) {
+                throw u; // the caller's deadline, not Redis trouble: the instance stays shared
             } catch (RuntimeException e) {
                 // the reservation may still happen once Redis gets to it: take it back when it answers
                 store.uncertain(this, store.windows().reservationId(leaseId));
@@ -113,6 +128,30 @@ final class RedisBucket implements PoolStateStore.Bucket {
     }
 
     private static String reasonOr(String r) { return r != null ? r : "held by another instance"; }
+
+    /** The reservation, waiting for Redis at most until {@code deadline} (engine time, as {@code now}). */
+    private SharedWindows.Reservation reserveBefore(long now, String id, long tokens, long deadline) {
+        java.util.concurrent.CompletableFuture<SharedWindows.Reservation> f = store.windows().reserveAsyncAs(now, id, ref, null, tokens, null);
+        try {
+            return f.get(Math.max(0, deadline - now), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException late) {
+            f.whenComplete((r, e) -> {
+                if (e != null) store.trouble(e);
+                else if (r.admitted()) store.giveBack(this, id);
+            });
+            throw new PoolStateStore.Unanswered("Redis did not answer the reservation within the " + Math.max(0, deadline - now)
+                    + " ms left before the call's deadline");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause() instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null ? ce.getCause() : e.getCause();
+            throw c instanceof RuntimeException re ? re : new io.lettuce.core.RedisException(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.whenComplete((r, x) -> {
+                if (x == null && r.admitted()) store.giveBack(this, id);
+            });
+            throw new PoolStateStore.Unanswered("interrupted while waiting for Redis");
+        }
+    }
 
     @Override
     public long settle(long now, long leaseId, long admittedAt, long reservedTokens, boolean counted, long actualTokens) {

@@ -105,6 +105,22 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
 
     void trouble(Throwable e) { cluster.fleet().trouble(e); }
 
+    /** The configured command timeout: a Redis call slower than this is Redis trouble. */
+    long commandTimeoutMillis() { return cluster.fleet().settings().commandTimeout().toMillis(); }
+
+    /**
+     * A reservation Redis made after its caller had given up (deadline): released at once, or,
+     * if Redis does not take the release, when shared mode resumes.
+     */
+    void giveBack(RedisBucket b, String id) {
+        windows.settleAsync(b.ref(), id, false, 0, null).whenComplete((at, e) -> {
+            if (e != null) {
+                outage.uncertain(b, id);
+                trouble(e);
+            }
+        });
+    }
+
     // ------------------------------------------------------------------ handles
 
     @Override

@@ -96,10 +96,27 @@ public final class SharedWindows {
 
     /** {@link #reserve(List, long, String, String)} at {@code local} (this process's clock; ignored by Redis time but for the offset). */
     public Reservation reserve(long local, List<Candidate> candidates, long tokens, String stateHash, String rotateKey) {
+        String id = nextId != null && nextId.get() != null ? nextId.get() : instance + ":x" + Long.toString(ids.incrementAndGet(), 36);
+        ReserveCall c = reserveCall(local, id, candidates, tokens, stateHash, rotateKey);
+        return reservation(link.call(c.keys(), c.args()), id, local);
+    }
+
+    /**
+     * {@link #reserveAs} without waiting: the future completes when Redis answers (exceptionally on
+     * Redis trouble, after the command timeout at the latest).
+     */
+    public java.util.concurrent.CompletableFuture<Reservation> reserveAsyncAs(long local, String id, BucketRef bucket, String fingerprint,
+                                                                              long tokens, String stateHash) {
+        ReserveCall c = reserveCall(local, id, List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null);
+        return link.callAsync(c.keys(), c.args()).thenApply(r -> reservation(r, id, local));
+    }
+
+    private record ReserveCall(String[] keys, String[] args) { }
+
+    private ReserveCall reserveCall(long local, String id, List<Candidate> candidates, long tokens, String stateHash, String rotateKey) {
         int n = candidates.size();
         String[] keys = new String[2 * n];
         List<String> args = new ArrayList<>(10 + 10 * n);
-        String id = nextId != null && nextId.get() != null ? nextId.get() : instance + ":x" + Long.toString(ids.incrementAndGet(), 36);
         args.add("reserve");
         args.add(prefix);
         args.add(nowArg(local));
@@ -118,7 +135,10 @@ public final class SharedWindows {
             addLimits(args, c.bucket().limits());
             addDay(args, c.bucket(), local);
         }
-        List<Object> r = link.call(keys, args.toArray(String[]::new));
+        return new ReserveCall(keys, args.toArray(String[]::new));
+    }
+
+    private Reservation reservation(List<Object> r, String id, long local) {
         long redisNow = (Long) r.get(3);
         measure(redisNow, local);
         long[] used = null;

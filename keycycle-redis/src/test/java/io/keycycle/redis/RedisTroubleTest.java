@@ -110,6 +110,48 @@ class RedisTroubleTest {
     }
 
     @Test
+    void aCallWhoseDeadlineComesBeforeTheCommandTimeoutEndsAtItsDeadlineAndReservesNothing() throws Exception {
+        // a 3-s command timeout: a Redis busy for 2 s is slow, not trouble (the instance stays shared)
+        RedisCluster a = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId("a")
+                .withTimings(Duration.ofSeconds(3), Duration.ofMillis(300), Duration.ofSeconds(10)), EngineClock.system());
+        clusters.add(a);
+        KeyPool pool = pool(a);
+        pool.call(io.keycycle.core.pool.CallOptions.of("m1", 1), key -> Usage.of(1, 0));
+        io.keycycle.core.pool.CallOptions short300 = io.keycycle.core.pool.CallOptions.of("m1", 1).timeout(Duration.ofMillis(300));
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+
+        Thread sleeper = redis.busyFor(2000);
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> pool.call(short300, key -> {
+            calls.incrementAndGet();
+            return Usage.of(1, 0);
+        })).isInstanceOf(NoAvailableKeyException.class).hasMessageContaining("deadline passed while the shared pool state had not answered");
+        long blockingMs = (System.nanoTime() - t0) / 1_000_000;
+        long t1 = System.nanoTime();
+        java.util.concurrent.CompletableFuture<Usage> f = pool.callAsync(short300, key -> {
+            calls.incrementAndGet();
+            return java.util.concurrent.CompletableFuture.completedFuture(Usage.of(1, 0));
+        });
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(NoAvailableKeyException.class);
+        long asyncMs = (System.nanoTime() - t1) / 1_000_000;
+        assertThat(blockingMs).as("ms the blocking call took (deadline 300 ms, Redis busy for 2 s)").isBetween(250L, 1_000L);
+        assertThat(asyncMs).as("ms the non-blocking call took").isLessThan(1_000L);
+        assertThat(calls).as("calls made without a reservation").hasValue(0);
+        assertThat(a.mode()).as("a caller's deadline is not Redis trouble").isEqualTo("shared");
+        sleeper.join();
+
+        // Redis made both reservations once it answered; they were given back: only the first call is counted
+        SharedWindows w = a.windows();
+        await().atMost(5, TimeUnit.SECONDS).untilAsserted(() -> {
+            long used = 0;
+            for (ApiKey k : keys) used += w.peek(w.bucket("p", k.scope(), "m1", twoPerMinute, TestPools.spec("p").dailyReset()), 0).used(Limits.Metric.RPM);
+            assertThat(used).isEqualTo(1);
+        });
+        assertThat(a.mode()).isEqualTo("shared");
+        pool.call(short300, key -> Usage.of(1, 0)); // Redis answers again: a short deadline is no obstacle
+    }
+
+    @Test
     void aCooldownKnownBeforeTheOutageStillHoldsWhileDegraded() throws Exception {
         RedisCluster a = join("a");
         KeyPool pool = pool(a);

@@ -13,20 +13,33 @@ import java.util.Objects;
  * @param waitTimeout     how long to wait for a key; {@link Duration#ZERO} fails fast
  * @param sessionId       optional affinity: keep this conversation on one key while it has room
  * @param pinnedKey       optional: a 1-based index or fingerprint; only that key is used
+ * @param timeout         optional: the most the whole acquire may take, including the round trips of a
+ *                        state store that waits for the network (Redis); null: {@code waitTimeout} when
+ *                        waiting, otherwise only the store's own command timeout bounds a round trip.
+ *                        When it passes first the acquire fails with {@link io.keycycle.core.NoAvailableKeyException}
+ *                        and whatever the store reserves after all is given back.
  */
-public record AcquireOptions(String model, long estimatedTokens, Duration waitTimeout, String sessionId, String pinnedKey) {
+public record AcquireOptions(String model, long estimatedTokens, Duration waitTimeout, String sessionId, String pinnedKey,
+                             Duration timeout) {
     public AcquireOptions {
         Objects.requireNonNull(model, "model");
         if (estimatedTokens < 0) throw new ConfigurationException("estimatedTokens must be >= 0, was " + estimatedTokens);
         waitTimeout = waitTimeout == null ? Duration.ZERO : waitTimeout;
         if (waitTimeout.isNegative()) throw new ConfigurationException("waitTimeout must be >= 0, was " + waitTimeout);
+        if (timeout != null && timeout.isNegative()) throw new ConfigurationException("timeout must be >= 0, was " + timeout);
+    }
+
+    /** Without an overall timeout (see {@code timeout}). */
+    public AcquireOptions(String model, long estimatedTokens, Duration waitTimeout, String sessionId, String pinnedKey) {
+        this(model, estimatedTokens, waitTimeout, sessionId, pinnedKey, null);
     }
 
     public static AcquireOptions of(String model, long estimatedTokens) {
         return new AcquireOptions(model, estimatedTokens, Duration.ZERO, null, null);
     }
 
-    public AcquireOptions waiting(Duration timeout) { return new AcquireOptions(model, estimatedTokens, timeout, sessionId, pinnedKey); }
-    public AcquireOptions session(String id) { return new AcquireOptions(model, estimatedTokens, waitTimeout, id, pinnedKey); }
-    public AcquireOptions pinned(String key) { return new AcquireOptions(model, estimatedTokens, waitTimeout, sessionId, key); }
+    public AcquireOptions waiting(Duration wait) { return new AcquireOptions(model, estimatedTokens, wait, sessionId, pinnedKey, timeout); }
+    public AcquireOptions session(String id) { return new AcquireOptions(model, estimatedTokens, waitTimeout, id, pinnedKey, timeout); }
+    public AcquireOptions pinned(String key) { return new AcquireOptions(model, estimatedTokens, waitTimeout, sessionId, key, timeout); }
+    public AcquireOptions within(Duration t) { return new AcquireOptions(model, estimatedTokens, waitTimeout, sessionId, pinnedKey, t); }
 }

@@ -40,12 +40,24 @@ final class Admission {
         }
         long now = ctx.time.now();
         leases.sweepIfDue(now);
-        if (ring.waiters.isEmpty()) {
-            Lease l = tryOnce(ring, o, pinned, now);
-            if (l != null) return l;
-        }
         long waitMillis = Saturating.millis(o.waitTimeout());
         long deadline = Saturating.add(now, waitMillis);
+        // how long a state store that waits for the network may take to answer a reservation
+        long until = o.timeout() != null ? Saturating.add(now, Saturating.millis(o.timeout()))
+                : waitMillis > 0 ? deadline : Long.MAX_VALUE;
+        try {
+            return acquire(o, ring, pinned, now, waitMillis, deadline, until);
+        } catch (PoolStateStore.Unanswered e) {
+            throw new NoAvailableKeyException(ctx.provider(), ring.model, ctx.keys.length, 0, 0, 0, null,
+                    "the deadline passed while the shared pool state had not answered (" + e.getMessage() + ")");
+        }
+    }
+
+    private Lease acquire(AcquireOptions o, ModelRing ring, KeyEntry pinned, long now, long waitMillis, long deadline, long until) {
+        if (ring.waiters.isEmpty()) {
+            Lease l = tryOnce(ring, o, pinned, now, until);
+            if (l != null) return l;
+        }
         Blocked b = blocked(ring, o, pinned, now);
         if (waitMillis == 0 || b.retryAt == Long.MAX_VALUE || b.retryAt > deadline) {
             throw reject(ring, b, now);
@@ -57,7 +69,7 @@ final class Admission {
             while (true) {
                 now = ctx.time.now();
                 if (ring.waiters.peekFirst() == me) {
-                    Lease l = tryOnce(ring, o, pinned, now);
+                    Lease l = tryOnce(ring, o, pinned, now, until);
                     if (l != null) {
                         emitWaited(ring, started, now, true);
                         return l;
@@ -101,34 +113,34 @@ final class Admission {
         return b.retryAt == Long.MAX_VALUE ? null : ctx.time.instant(Math.max(now, b.retryAt));
     }
 
-    private Lease tryOnce(ModelRing ring, AcquireOptions o, KeyEntry pinned, long now) {
+    private Lease tryOnce(ModelRing ring, AcquireOptions o, KeyEntry pinned, long now, long until) {
         PoolStateStore.ModelFlag ms = ring.state;
         if (ms.unavailableAt(now) || now < ms.backoffUntil()) return null;
         long tokens = o.estimatedTokens();
-        if (pinned != null) return tryKey(ring, pinned.position, tokens, now);
+        if (pinned != null) return tryKey(ring, pinned.position, tokens, now, until);
         String session = o.sessionId();
         if (session != null) {
             Integer pos = affinity.get(session);
             if (pos != null) {
-                Lease l = tryKey(ring, pos, tokens, now);
+                Lease l = tryKey(ring, pos, tokens, now, until);
                 if (l != null) return l;
             }
         }
         int n = ctx.keys.length;
         if (n == 0) return null;
         int start = ctx.selection == Selection.FIRST_FIT ? 0 : Math.floorMod(ring.cursor.getAndIncrement(), n);
-        Lease l = ctx.selection == Selection.HEADROOM ? scanHeadroom(ring, start, tokens, now) : scanFirst(ring, start, tokens, now);
+        Lease l = ctx.selection == Selection.HEADROOM ? scanHeadroom(ring, start, tokens, now, until) : scanFirst(ring, start, tokens, now, until);
         if (l != null && session != null) affinity.put(session, l.entry.position);
         return l;
     }
 
-    private Lease scanFirst(ModelRing ring, int start, long tokens, long now) {
+    private Lease scanFirst(ModelRing ring, int start, long tokens, long now, long until) {
         int n = ctx.keys.length;
         for (int k = 0; k < n; k++) {
             int i = start + k;
             if (i >= n) i -= n;
             if (!eligible(ring, i, now)) continue;
-            Lease l = tryKey(ring, i, tokens, now);
+            Lease l = tryKey(ring, i, tokens, now, until);
             if (l != null) return l;
         }
         return null;
@@ -139,7 +151,7 @@ final class Admission {
      * cannot take the call is skipped. Looks at most {@value #HEADROOM_LOOKAHEAD} positions past the
      * first candidate for the second, so the cost does not grow with the number of keys.
      */
-    private Lease scanHeadroom(ModelRing ring, int start, long tokens, long now) {
+    private Lease scanHeadroom(ModelRing ring, int start, long tokens, long now, long until) {
         int n = ctx.keys.length;
         int first = -1, firstK = 0;
         double firstRoom = 0;
@@ -151,7 +163,7 @@ final class Admission {
             PoolStateStore.Bucket b = ring.buckets[i];
             double room = b.headroom(now, tokens);
             if (room < 0) {
-                Lease l = tryKey(ring, i, tokens, now); // raced with another thread; this also sets the hint
+                Lease l = tryKey(ring, i, tokens, now, until); // raced with another thread; this also sets the hint
                 if (l != null) return l;
                 continue;
             }
@@ -163,16 +175,16 @@ final class Admission {
             }
             if (b == ring.buckets[first]) continue; // same scope: same headroom
             int best = room > firstRoom ? i : first, other = best == i ? first : i;
-            Lease l = tryKey(ring, best, tokens, now);
-            if (l == null) l = tryKey(ring, other, tokens, now);
+            Lease l = tryKey(ring, best, tokens, now, until);
+            if (l == null) l = tryKey(ring, other, tokens, now, until);
             if (l != null) return l;
             first = -1;
         }
         if (first >= 0) {
-            Lease l = tryKey(ring, first, tokens, now);
+            Lease l = tryKey(ring, first, tokens, now, until);
             if (l != null) return l;
             // raced: fall back to a plain scan after the first candidate
-            return scanFirst(ring, (first + 1) % n, tokens, now);
+            return scanFirst(ring, (first + 1) % n, tokens, now, until);
         }
         return null;
     }
@@ -184,14 +196,14 @@ final class Admission {
         return now >= e.scope.blockedUntil();
     }
 
-    private Lease tryKey(ModelRing ring, int i, long tokens, long now) {
+    private Lease tryKey(ModelRing ring, int i, long tokens, long now, long until) {
         KeyEntry e = ctx.keys[i];
         if (e.flag.disabled()) return null;
         if (now < e.scope.blockedUntil()) return null;
         PoolStateStore.Bucket b = ring.buckets[i];
         long id = leases.nextId();
         long expires = Saturating.add(now, Saturating.millis(ctx.policy.leaseTimeout()));
-        long at = b.tryReserve(now, tokens, id, expires);
+        long at = b.tryReserve(now, tokens, id, expires, until);
         if (at == PoolStateStore.REFUSED) {
             b.hintBlockedUntil(b.admissibleAt(now, 0));
             return null;

@@ -80,7 +80,7 @@ final class AsyncCallLoop<T> {
         Lease lease;
         try {
             lease = pool.acquire(new AcquireOptions(options.model(), options.estimatedTokens(), Duration.ZERO,
-                    options.sessionId(), options.pinnedKey()));
+                    options.sessionId(), options.pinnedKey(), Duration.ofMillis(attempts.deadline() - now)));
         } catch (NoAvailableKeyException e) {
             if (!(options.waitForKey() && waitFor(e, now))) promise.completeExceptionally(attempts.noKey(e));
             return;

@@ -93,6 +93,15 @@ public interface PoolStateStore {
 
     void removeListener(Listener l);
 
+    /**
+     * The caller's deadline passed while the store had not answered (a store that waits for the
+     * network: see {@link Bucket#tryReserve(long, long, long, long, long)}). Nothing stays
+     * reserved: what the store reserves after all, it gives back.
+     */
+    final class Unanswered extends RuntimeException {
+        public Unanswered(String message) { super(message, null, false, false); }
+    }
+
     /** The in-process store (the default). */
     static PoolStateStore local() { return new LocalStateStore(); }
 
@@ -118,6 +127,16 @@ public interface PoolStateStore {
          * another process or thread already moved the bucket forward), or {@link #REFUSED}.
          */
         long tryReserve(long now, long tokens, long leaseId, long expiresAt);
+
+        /**
+         * {@link #tryReserve(long, long, long, long)} that gives up at {@code deadline} (engine
+         * time; {@link Long#MAX_VALUE}: none) when this store waits for the network: it then throws
+         * {@link Unanswered}, and gives back whatever it reserves after all. A store that only
+         * computes never waits and need not override this.
+         */
+        default long tryReserve(long now, long tokens, long leaseId, long expiresAt, long deadline) {
+            return tryReserve(now, tokens, leaseId, expiresAt);
+        }
 
         /**
          * Settles reservation {@code leaseId} made at {@code admittedAt}: removes it, then counts the

@@ -219,7 +219,13 @@ final class QuotaBucket implements PoolStateStore.Bucket {
      * checked as of then, so that is the instant the admission is true for.
      */
     @Override
-    public synchronized long tryReserve(long now, long tokens, long leaseId, long expiresAt) {
+    public long tryReserve(long now, long tokens, long leaseId, long expiresAt) {
+        return tryReserve(now, tokens, leaseId, expiresAt, Long.MAX_VALUE);
+    }
+
+    /** As {@link #tryReserve(long, long, long, long)}: this bucket never waits, so {@code deadline} does not matter. */
+    @Override
+    public synchronized long tryReserve(long now, long tokens, long leaseId, long expiresAt, long deadline) {
         long t = Math.max(now, latest);
         if (t < hold.blockedUntil()) return REFUSED;
         advance(t);
