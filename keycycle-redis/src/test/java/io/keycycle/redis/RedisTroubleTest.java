@@ -148,7 +148,8 @@ class RedisTroubleTest {
             assertThat(used).isEqualTo(1);
         });
         assertThat(a.mode()).isEqualTo("shared");
-        pool.call(short300, key -> Usage.of(1, 0)); // Redis answers again: a short deadline is no obstacle
+        // Redis answers again: a deadline shorter than the command timeout (the bounded wait) is no obstacle
+        pool.call(io.keycycle.core.pool.CallOptions.of("m1", 1).timeout(Duration.ofSeconds(2)), key -> Usage.of(1, 0));
     }
 
     @Test
