@@ -29,8 +29,16 @@ final class RedisBucket implements PoolStateStore.Bucket {
     private volatile long[] used = new long[6];
     private volatile long seenAt;
     private volatile long hint;
-    /** The instant of the last refusal and when a request of no tokens fits, as that refusal said (saves a round trip). */
-    private volatile long refusedAt = Long.MIN_VALUE, refusedBare;
+    /**
+     * The last refusal: at which instant, when a request of no tokens fits and when one of its
+     * {@code tokens} does, as the reservation call answered (the pool asks exactly that right after
+     * a refusal at the same instant: this saves a round trip per key). {@code tokens} -1: only
+     * {@code bare} is known.
+     */
+    private record Refusal(long at, long bare, long tokens, long retry) { }
+
+    private static final Refusal NONE = new Refusal(Long.MIN_VALUE, 0, -1, 0);
+    private volatile Refusal refused = NONE;
     /** Leases admitted locally while degraded, with the local bucket that holds them. */
     private final Map<Long, PoolStateStore.Bucket> localLeases = new ConcurrentHashMap<>();
 
@@ -41,7 +49,10 @@ final class RedisBucket implements PoolStateStore.Bucket {
         this.table = limits;
         this.time = time;
         this.ref = store.windows().bucket(id.provider(), id.scope(), id.model(), limits, reset, time);
-        this.hold = new SharedHold((field, until, why) -> store.writeBucketHold(this, field, until, why));
+        this.hold = new SharedHold((field, until, why) -> {
+            refused = NONE; // a refusal's retry instants predate this hold
+            store.writeBucketHold(this, field, until, why);
+        });
     }
 
     BucketRef ref() { return ref; }
@@ -95,8 +106,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
                 if (r.coolingUntil() > now) hold.cached(true, r.coolingUntil(), reasonOr(hold.coolingReason()));
                 if (r.parkedUntil() > now) hold.cached(false, r.parkedUntil(), reasonOr(hold.parkedReason()));
                 if (!r.admitted()) {
-                    refusedAt = now;
-                    refusedBare = r.bareRetryAt();
+                    refused = new Refusal(now, r.bareRetryAt(), tokens, r.retryAt());
                     return PoolStateStore.REFUSED;
                 }
                 store.admitted(this, r.admittedAt(), tokens);
@@ -114,8 +124,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
         // or by another instance before the outage) still applies
         long from = Math.max(store.localAdmissionFrom(), hold.blockedUntil());
         if (now < from) { // held, or the other instances have not set this one's share aside yet
-            refusedAt = now;
-            refusedBare = from;
+            refused = new Refusal(now, from, -1, 0);
             return PoolStateStore.REFUSED;
         }
         long at = local.tryReserve(now, tokens, leaseId, expiresAt);
@@ -194,7 +203,11 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     @Override
     public long admissibleAt(long now, long tokens) {
-        if (tokens == 0 && now == refusedAt) return refusedBare;
+        Refusal last = refused;
+        if (now == last.at()) {
+            if (tokens == 0) return last.bare();
+            if (tokens == last.tokens()) return last.retry();
+        }
         if (!store.degraded()) {
             try {
                 SharedWindows.Peek p = store.windows().peek(now, ref, tokens);
@@ -274,7 +287,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
         learned.put(l.metric(), l);
         applyLearned();
         hint = 0;
-        refusedAt = Long.MIN_VALUE;
+        refused = NONE;
         return true;
     }
 

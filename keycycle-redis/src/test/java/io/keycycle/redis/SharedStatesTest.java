@@ -94,6 +94,23 @@ class SharedStatesTest {
     }
 
     @Test
+    void aRefusalCostsOneScriptCallPerKeyAndStillSaysWhenTheEarliestKeyFrees() {
+        // instance B takes both keys' one request of the minute
+        poolB.acquire("m1", 1).success(Usage.of(1, 0));
+        poolB.acquire("m1", 1).success(Usage.of(1, 0));
+        b.link().connection().sync().ping(); // the settlements have landed
+        long before = a.link().callCounts()[0];
+        long t0 = System.currentTimeMillis();
+        NoAvailableKeyException refused = (NoAvailableKeyException) org.assertj.core.api.Assertions.catchThrowable(() -> poolA.acquire("m1", 1));
+        long calls = a.link().callCounts()[0] - before;
+        // one reservation per key; when each frees up came with its refusal (no second look per key)
+        assertThat(calls).as("script calls for a refusal over 2 keys").isEqualTo(2);
+        assertThat(refused).isNotNull();
+        assertThat(refused.retryAt()).as("the minute window frees a request").isNotNull();
+        assertThat(refused.retryAt().toEpochMilli()).as("within the minute window and its 2.5-s sub-bucket").isBetween(t0, t0 + 63_000);
+    }
+
+    @Test
     void aKeyDisabledOnOneInstanceIsDisabledOnTheOtherWithin100ms() {
         listenOnB();
         long sent = System.nanoTime();
