@@ -39,6 +39,26 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     private static final Refusal NONE = new Refusal(Long.MIN_VALUE, 0, -1, 0);
     private volatile Refusal refused = NONE;
+
+    /**
+     * The last answer to "when does a request of {@code tokens} fit" that needed a round trip,
+     * reused for {@value #PEEK_REUSE_MILLIS} ms: while keys are full, every refused call asks this
+     * of every key to compute its retry instant, and a storm of refusals would otherwise send one
+     * peek per key per refusal to Redis. Dropped as soon as capacity may have come back: a
+     * settlement or release here, a change announced by another instance, a hold, a learned limit.
+     * It only feeds retry instants; admission always asks Redis.
+     */
+    private record Peeked(long at, long tokens, long admissible) { }
+
+    static final long PEEK_REUSE_MILLIS = 100;
+    private static final Peeked NOT_PEEKED = new Peeked(Long.MIN_VALUE, -1, 0);
+    private volatile Peeked peeked = NOT_PEEKED;
+
+    /** Forgets what this bucket's last refusal and peek said (capacity may have come back). */
+    void forgetRetryInstants() {
+        refused = NONE;
+        peeked = NOT_PEEKED;
+    }
     /** Leases admitted locally while degraded, with the local bucket that holds them. */
     private final Map<Long, PoolStateStore.Bucket> localLeases = new ConcurrentHashMap<>();
 
@@ -50,7 +70,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
         this.time = time;
         this.ref = store.windows().bucket(id.provider(), id.scope(), id.model(), limits, reset, time);
         this.hold = new SharedHold((field, until, why) -> {
-            refused = NONE; // a refusal's retry instants predate this hold
+            forgetRetryInstants(); // they predate this hold
             store.writeBucketHold(this, field, until, why);
         });
     }
@@ -165,6 +185,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
     @Override
     public long settle(long now, long leaseId, long admittedAt, long reservedTokens, boolean counted, long actualTokens) {
         store.settled(this, now, admittedAt, reservedTokens, counted, actualTokens);
+        peeked = NOT_PEEKED;
         if (!counted || actualTokens < reservedTokens) hint = 0;
         PoolStateStore.Bucket local = localLeases.remove(leaseId);
         if (local != null) {
@@ -180,6 +201,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
     @Override
     public void expire(long now, long leaseId, long admittedAt, long reservedTokens) {
         store.settled(this, now, admittedAt, reservedTokens, true, 0);
+        peeked = NOT_PEEKED;
         hint = 0;
         PoolStateStore.Bucket local = localLeases.remove(leaseId);
         if (local != null) {
@@ -209,10 +231,16 @@ final class RedisBucket implements PoolStateStore.Bucket {
             if (tokens == last.tokens()) return last.retry();
         }
         if (!store.degraded()) {
+            Peeked before = peeked;
+            if (tokens == before.tokens() && now >= before.at() && now - before.at() < PEEK_REUSE_MILLIS) {
+                return before.admissible() == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(now, before.admissible());
+            }
             try {
                 SharedWindows.Peek p = store.windows().peek(now, ref, tokens);
                 seen(p.used(), now);
-                return p.admissibleAt() == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(now, p.admissibleAt());
+                long at = p.admissibleAt() == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(now, p.admissibleAt());
+                peeked = new Peeked(now, tokens, at);
+                return at;
             } catch (RuntimeException e) {
                 store.trouble(e);
             }
@@ -287,7 +315,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
         learned.put(l.metric(), l);
         applyLearned();
         hint = 0;
-        refused = NONE;
+        forgetRetryInstants();
         return true;
     }
 

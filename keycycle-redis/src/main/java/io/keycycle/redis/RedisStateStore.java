@@ -438,6 +438,13 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     void uncertain(RedisBucket b, String id) { outage.uncertain(b, id); }
 
     void notifyListeners(String provider, String model) {
+        // capacity or holds may have changed elsewhere: retry instants remembered from Redis go
+        for (RedisBucket b : buckets.values()) {
+            if ((provider == null || provider.equals(b.id().provider()))
+                    && (model == null || model.equals(b.id().model()) || "*".equals(b.id().model()))) {
+                b.forgetRetryInstants();
+            }
+        }
         if (provider == null) {
             // every provider this process has pools for
             java.util.Set<String> providers = new java.util.HashSet<>();

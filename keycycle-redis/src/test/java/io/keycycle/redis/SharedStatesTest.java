@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -101,13 +102,43 @@ class SharedStatesTest {
         b.link().connection().sync().ping(); // the settlements have landed
         long before = a.link().callCounts()[0];
         long t0 = System.currentTimeMillis();
-        NoAvailableKeyException refused = (NoAvailableKeyException) org.assertj.core.api.Assertions.catchThrowable(() -> poolA.acquire("m1", 1));
+        NoAvailableKeyException refused = (NoAvailableKeyException) catchThrowable(() -> poolA.acquire("m1", 1));
         long calls = a.link().callCounts()[0] - before;
         // one reservation per key; when each frees up came with its refusal (no second look per key)
         assertThat(calls).as("script calls for a refusal over 2 keys").isEqualTo(2);
         assertThat(refused).isNotNull();
         assertThat(refused.retryAt()).as("the minute window frees a request").isNotNull();
         assertThat(refused.retryAt().toEpochMilli()).as("within the minute window and its 2.5-s sub-bucket").isBetween(t0, t0 + 63_000);
+    }
+
+    @Test
+    void aStormOfRefusalsAsksRedisForRetryInstantsAtMostOncePerKeyEvery100msAndAdmitsAsSoonAsCapacityComesBack() {
+        Lease l1 = poolB.acquire("m1", 1), l2 = poolB.acquire("m1", 1); // both keys full, held by B
+        b.link().connection().sync().ping();
+        catchThrowable(() -> poolA.acquire("m1", 1)); // tries both keys: refused (2 calls)
+        long t0 = System.nanoTime();
+        catchThrowable(() -> poolA.acquire("m1", 1)); // keys hinted full: asks each when it frees up (2 peeks)
+        long before = a.link().callCounts()[0];
+        Throwable third = catchThrowable(() -> poolA.acquire("m1", 1));
+        long calls = a.link().callCounts()[0] - before, ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(third).isInstanceOf(NoAvailableKeyException.class);
+        assertThat(((NoAvailableKeyException) third).retryAt()).isNotNull();
+        if (ms < RedisBucket.PEEK_REUSE_MILLIS) {
+            assertThat(calls).as("script calls for a refusal " + ms + " ms after the last look").isZero();
+        } else {
+            assertThat(calls).as("script calls for a refusal " + ms + " ms after the last look (machine too slow to see the reuse)").isLessThanOrEqualTo(2);
+        }
+        // B gives a key back: A hears of it, forgets what it remembered, and admits at once
+        l1.release();
+        await().atMost(2, TimeUnit.SECONDS).until(() -> {
+            try {
+                poolA.acquire("m1", 1).release();
+                return true;
+            } catch (NoAvailableKeyException stillFull) {
+                return false;
+            }
+        });
+        l2.release();
     }
 
     @Test
