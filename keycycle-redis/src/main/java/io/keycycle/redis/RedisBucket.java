@@ -161,25 +161,27 @@ final class RedisBucket implements PoolStateStore.Bucket {
     /** The reservation, waiting for Redis at most until {@code deadline} (engine time, as {@code now}). */
     private SharedWindows.Reservation reserveBefore(long now, String id, long tokens, long deadline) {
         java.util.concurrent.CompletableFuture<SharedWindows.Reservation> f = store.windows().reserveAsyncAs(now, id, ref, null, tokens, null);
+        long left = Math.max(0, deadline - now);
         try {
-            return f.get(Math.max(0, deadline - now), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException late) {
-            f.whenComplete((r, e) -> {
-                if (e != null) store.trouble(e);
-                else if (r.admitted()) store.giveBack(this, id);
-            });
-            throw new PoolStateStore.Unanswered("Redis did not answer the reservation within the " + Math.max(0, deadline - now)
-                    + " ms left before the call's deadline");
+            return f.get(left, java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
-            Throwable c = e.getCause() instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null ? ce.getCause() : e.getCause();
-            throw c instanceof RuntimeException re ? re : new io.lettuce.core.RedisException(c);
+            throw e.getCause() instanceof RuntimeException re ? re : new io.lettuce.core.RedisException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException late) {
+            abandon(f, id);
+            throw new PoolStateStore.Unanswered("Redis did not answer the reservation within the " + left + " ms left before the call's deadline");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            f.whenComplete((r, x) -> {
-                if (x == null && r.admitted()) store.giveBack(this, id);
-            });
+            abandon(f, id);
             throw new PoolStateStore.Unanswered("interrupted while waiting for Redis");
         }
+    }
+
+    /** Nobody waits for {@code f} any more: a reservation it makes is given back; its failure is Redis trouble as usual. */
+    private void abandon(java.util.concurrent.CompletableFuture<SharedWindows.Reservation> f, String id) {
+        f.whenComplete((r, e) -> {
+            if (e != null) store.trouble(e);
+            else if (r.admitted()) store.giveBack(this, id);
+        });
     }
 
     @Override

@@ -37,7 +37,6 @@ public final class SharedWindows {
     private final String channel;
     private final AtomicLong ids = new AtomicLong();
     /** The id the next {@link #reserve} on this thread uses (set by the pool's store with its lease id). */
-    private final ThreadLocal<String> nextId = new ThreadLocal<>();
     /** Redis time minus local time, from the latest call (0 with the engine clock). */
     private volatile long offset;
 
@@ -96,7 +95,7 @@ public final class SharedWindows {
 
     /** {@link #reserve(List, long, String, String)} at {@code local} (this process's clock; ignored by Redis time but for the offset). */
     public Reservation reserve(long local, List<Candidate> candidates, long tokens, String stateHash, String rotateKey) {
-        String id = nextId != null && nextId.get() != null ? nextId.get() : instance + ":x" + Long.toString(ids.incrementAndGet(), 36);
+        String id = instance + ":x" + Long.toString(ids.incrementAndGet(), 36);
         ReserveCall c = reserveCall(local, id, candidates, tokens, stateHash, rotateKey);
         return reservation(link.call(c.keys(), c.args()), id, local);
     }
@@ -201,14 +200,10 @@ public final class SharedWindows {
         return args.toArray(String[]::new);
     }
 
-    /** Runs {@link #reserve} with {@code id} as the reservation id. */
+    /** Runs {@link #reserve} on one bucket with {@code id} as the reservation id. */
     public Reservation reserveAs(long local, String id, BucketRef bucket, String fingerprint, long tokens, String stateHash) {
-        nextId.set(id);
-        try {
-            return reserve(local, List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null);
-        } finally {
-            nextId.remove();
-        }
+        ReserveCall c = reserveCall(local, id, List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null);
+        return reservation(link.call(c.keys(), c.args()), id, local);
     }
 
     /** What a settlement did: the instant the request was counted at (local clock; -1: the reservation was unknown) and the usage after it. */

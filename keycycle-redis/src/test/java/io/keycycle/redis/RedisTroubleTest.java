@@ -50,8 +50,12 @@ class RedisTroubleTest {
     }
 
     RedisCluster join(String id) {
+        return join(id, Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(2));
+    }
+
+    RedisCluster join(String id, Duration commandTimeout, Duration heartbeat, Duration instanceTtl) {
         RedisCluster c = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId(id)
-                .withTimings(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(2)), EngineClock.system());
+                .withTimings(commandTimeout, heartbeat, instanceTtl), EngineClock.system());
         clusters.add(c);
         return c;
     }
@@ -87,9 +91,7 @@ class RedisTroubleTest {
     @Test
     void theNonBlockingCallApiNeverWaitsForRedisOnTheCallersThread() throws Exception {
         // a command timeout long enough to tell waiting for it from not waiting at all
-        RedisCluster a = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId("a")
-                .withTimings(Duration.ofMillis(1500), Duration.ofMillis(300), Duration.ofSeconds(2)), EngineClock.system());
-        clusters.add(a);
+        RedisCluster a = join("a", Duration.ofMillis(1500), Duration.ofMillis(300), Duration.ofSeconds(2));
         KeyPool pool = pool(a);
         assertThat(pool.callAsync(io.keycycle.core.pool.CallOptions.of("m1", 1),
                 key -> java.util.concurrent.CompletableFuture.completedFuture(Usage.of(1, 0))).get(5, TimeUnit.SECONDS)).isNotNull();
@@ -112,9 +114,7 @@ class RedisTroubleTest {
     @Test
     void aCallWhoseDeadlineComesBeforeTheCommandTimeoutEndsAtItsDeadlineAndReservesNothing() throws Exception {
         // a 3-s command timeout: a Redis busy for 2 s is slow, not trouble (the instance stays shared)
-        RedisCluster a = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId("a")
-                .withTimings(Duration.ofSeconds(3), Duration.ofMillis(300), Duration.ofSeconds(10)), EngineClock.system());
-        clusters.add(a);
+        RedisCluster a = join("a", Duration.ofSeconds(3), Duration.ofMillis(300), Duration.ofSeconds(10));
         KeyPool pool = pool(a);
         pool.call(io.keycycle.core.pool.CallOptions.of("m1", 1), key -> Usage.of(1, 0));
         io.keycycle.core.pool.CallOptions short300 = io.keycycle.core.pool.CallOptions.of("m1", 1).timeout(Duration.ofMillis(300));

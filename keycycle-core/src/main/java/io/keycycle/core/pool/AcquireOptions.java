@@ -41,5 +41,4 @@ public record AcquireOptions(String model, long estimatedTokens, Duration waitTi
     public AcquireOptions waiting(Duration wait) { return new AcquireOptions(model, estimatedTokens, wait, sessionId, pinnedKey, timeout); }
     public AcquireOptions session(String id) { return new AcquireOptions(model, estimatedTokens, waitTimeout, id, pinnedKey, timeout); }
     public AcquireOptions pinned(String key) { return new AcquireOptions(model, estimatedTokens, waitTimeout, sessionId, key, timeout); }
-    public AcquireOptions within(Duration t) { return new AcquireOptions(model, estimatedTokens, waitTimeout, sessionId, pinnedKey, t); }
 }
