@@ -83,6 +83,11 @@ public final class Fleet implements AutoCloseable {
 
     public void addListener(Listener l) { listeners.add(Objects.requireNonNull(l)); }
 
+    /** Runs {@code task} every {@code millis} on the heartbeat's thread (it must not wait for Redis) until {@link #close}. */
+    void every(long millis, Runnable task) {
+        timer.scheduleWithFixedDelay(task, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
     public ClusterMode mode() { return mode; }
 
     /** True when this instance's first heartbeat found Redis without the fleet's data (it started the dataset). */

@@ -40,7 +40,17 @@ final class Outage {
 
     private record Delta(RedisBucket bucket, long at, long requests, long tokens) { }
 
-    record Pending(RedisBucket bucket, String id, boolean expire, boolean counted, long actual, long admittedAt, long reserved) { }
+    /**
+     * A settlement Redis did not take: a lease's ({@code block} false) or part of a block's
+     * ({@link RedisBucket}: {@code blockCounted} requests counted, {@code keep} requests and
+     * {@code keepTokens} still in flight).
+     */
+    record Pending(RedisBucket bucket, String id, boolean expire, boolean counted, long actual, long admittedAt, long reserved,
+                   boolean block, long blockCounted, long keep, long keepTokens, long countedAt) {
+        Pending(RedisBucket bucket, String id, boolean expire, boolean counted, long actual, long admittedAt, long reserved) {
+            this(bucket, id, expire, counted, actual, admittedAt, reserved, false, 0, 0, 0, -1);
+        }
+    }
 
     Outage(RedisStateStore store, RedisCluster cluster, EngineClock clock) {
         this.store = store;
@@ -173,6 +183,7 @@ final class Outage {
         int p = 0;
         for (Pending x; (x = pending.poll()) != null; p++) {
             if (x.expire()) windows.expire(x.id());
+            else if (x.block()) windows.settleBlock(clock.millis(), x.bucket().ref(), x.id(), x.blockCounted(), x.actual(), x.keep(), x.keepTokens(), x.countedAt(), true).join();
             else windows.settle(x.bucket().ref(), x.id(), x.counted(), x.actual(), null);
         }
         if (n + p > 0) log.info("replayed {} local usage record(s) and {} settlement(s) into Redis", n, p);

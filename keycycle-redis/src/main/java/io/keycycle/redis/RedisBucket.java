@@ -6,14 +6,27 @@ import io.keycycle.core.Limits;
 import io.keycycle.core.pool.PoolStateStore;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One bucket of the shared pool: its windows and reservations live in Redis ({@link SharedWindows}
  * does one script call per operation); this object keeps the limits in force, the hold cache, the
- * last usage Redis reported (for the headroom policy, without a round trip) and, while the
- * instance is degraded, the local bucket that admits against this instance's share.
+ * last usage Redis reported (for the headroom policy, without a round trip), the block of capacity
+ * it admits from while calls come fast ({@link Block}) and, while the instance is degraded, the
+ * local bucket that admits against this instance's share.
+ *
+ * <p><b>Blocks.</b> A call reserves in Redis; when this bucket was asked more than once in the last
+ * {@value #BLOCK_MILLIS_DEFAULT} ms, the reservation asks for a block: as many requests (each with
+ * the call's token estimate) as were asked here in that time, at most {@link #MAX_BLOCK}, and at
+ * most half of this instance's share of what every window has left (Redis decides, atomically, in
+ * the same script). The next calls are admitted from the block without a round trip while it is
+ * younger than {@link #BLOCK_MILLIS} and has room. A block counts in Redis as that many requests in
+ * flight, in every window, like single reservations; when it stops admitting, what it did not use
+ * goes back, the requests it settled are counted at that instant and the calls still open stay
+ * reserved; the last one to settle settles the rest. A crashed instance's block expires with its
+ * reservations, counted whole.
  */
 final class RedisBucket implements PoolStateStore.Bucket {
 
@@ -59,6 +72,210 @@ final class RedisBucket implements PoolStateStore.Bucket {
         refused = NONE;
         peeked = NOT_PEEKED;
     }
+    // ------------------------------------------------------------------ blocks
+
+    static final long BLOCK_MILLIS_DEFAULT = 100;
+    /** How long a block admits calls (engine milliseconds); then what it did not use goes back. */
+    static final long BLOCK_MILLIS = Long.getLong("keycycle.redis.blockMillis", BLOCK_MILLIS_DEFAULT);
+    /** Most requests a block holds; 1 turns blocks off (every call its own reservation). */
+    static final int MAX_BLOCK = Integer.getInteger("keycycle.redis.maxBlock", 64);
+
+    /** Width of the finest sub-bucket (a minute window's): settlements counted at any instant of one of these count alike. */
+    private static final long SLOT_MILLIS = Limits.Span.MINUTE.millis() / PoolStateStore.SLOTS;
+
+    /**
+     * Capacity reserved in Redis in one reservation and admitted here call by call. Guarded by its
+     * own monitor. {@code held}/{@code heldTokens}: what the reservation holds in Redis now;
+     * {@code taken}/{@code takenTokens}: admitted from that (open, or settled since the last
+     * settlement sent); {@code counted}/{@code actual}: what those settled calls used, counted at
+     * {@code tallyAt}, the latest of their settlement instants — all within one sub-bucket, so
+     * counting them there changes no window against counting each at its own instant (a settlement
+     * in another sub-bucket first sends what is tallied).
+     */
+    static final class Block {
+        final String id;
+        final long at;
+        final long born;
+        final boolean single;
+        int held;
+        long heldTokens;
+        int taken;
+        long takenTokens;
+        int open;
+        long openTokens;
+        long counted;
+        long actual;
+        long tallyAt = -1;
+        boolean admitting;
+        boolean done;
+
+        Block(String id, long at, long born, int held, long heldTokens, long firstTokens) {
+            this.id = id;
+            this.at = at;
+            this.born = born;
+            this.single = held == 1;
+            this.held = held;
+            this.heldTokens = heldTokens;
+            this.taken = 1;
+            this.takenTokens = firstTokens;
+            this.open = 1;
+            this.openTokens = firstTokens;
+            this.admitting = held > 1;
+        }
+
+        /** Takes one call of {@code tokens} when the block still admits and has room. */
+        synchronized boolean take(long now, long tokens) {
+            if (!admitting) return false;
+            if (now - born >= BLOCK_MILLIS || taken >= held || takenTokens + tokens > heldTokens) return false;
+            taken++;
+            takenTokens += tokens;
+            open++;
+            openTokens += tokens;
+            if (taken == held) admitting = false; // used up: settled whole when its last call settles
+            return true;
+        }
+
+        /**
+         * One call of the block settled at {@code now} (an expiry is a counted call of no tokens):
+         * the settlements Redis must get now (none, one, or two when the call settled in another
+         * sub-bucket than those tallied).
+         */
+        synchronized List<Flush> settled(long now, boolean wasCounted, long actualTokens, long reservedTokens) {
+            Flush before = null;
+            if (tallyAt >= 0 && Math.floorDiv(now, SLOT_MILLIS) != Math.floorDiv(tallyAt, SLOT_MILLIS)) before = flush(true);
+            open--;
+            openTokens -= reservedTokens;
+            if (wasCounted) counted++;
+            actual += actualTokens;
+            tallyAt = Math.max(tallyAt, now);
+            Flush last = !admitting && open == 0 && !done ? flush(false) : null;
+            if (before == null) return last == null ? List.of() : List.of(last);
+            return last == null ? List.of(before) : List.of(before, last);
+        }
+
+        /**
+         * A block that no longer admits, with calls still open: what its settled calls used and
+         * the room they did not use, sent now (the calls still open stay reserved), or null when
+         * Redis holds nothing more than the open calls.
+         */
+        synchronized Flush tally() {
+            if (admitting || done) return null;
+            if (counted == 0 && actual == 0 && held == open && heldTokens == openTokens) return null;
+            return flush(false);
+        }
+
+        synchronized boolean finished() { return done; }
+
+        synchronized boolean exhausted() { return !admitting; }
+
+        /** Stops admitting: what it did not use goes back (with what it settled), or null when nothing is to send. */
+        synchronized Flush stop() {
+            if (!admitting) return null;
+            admitting = false;
+            if (taken == held && open > 0) return null; // nothing unused: settled whole by its last call
+            return flush(false);
+        }
+
+        /**
+         * Sends what the settled calls used and keeps what is open; {@code keepUnused}: the room not
+         * taken yet stays too (the block goes on admitting), else it goes back.
+         */
+        private Flush flush(boolean keepUnused) {
+            int settledCalls = taken - open;
+            long settledTokens = takenTokens - openTokens;
+            int keep = keepUnused ? held - settledCalls : open;
+            long keepTokens = keepUnused ? heldTokens - settledTokens : openTokens;
+            Flush f = new Flush(this, counted, actual, keep, keepTokens, tallyAt, counted + keep < held, held, heldTokens);
+            held = keep;
+            heldTokens = keepTokens;
+            taken = open;
+            takenTokens = openTokens;
+            counted = 0;
+            actual = 0;
+            tallyAt = -1;
+            if (keep == 0) done = true;
+            return f;
+        }
+    }
+
+    /** A settlement of (part of) a block: counted requests and actual tokens (at {@code countedAt}), what stays reserved, whether capacity comes back. */
+    record Flush(Block block, long counted, long actual, long keep, long keepTokens, long countedAt, boolean returns, int held, long heldTokens) {
+        String id() { return block.id; }
+
+        long at() { return block.at; }
+
+        /** A reservation of one request settled whole: settled the plain way (its tokens are known, no read). */
+        boolean single() { return block.single && keep == 0; }
+    }
+
+    /** The block admitting now, or null. */
+    private final java.util.concurrent.atomic.AtomicReference<Block> block = new java.util.concurrent.atomic.AtomicReference<>();
+    /** Blocks that no longer admit and still have calls open (their settlements are tallied here until the last one). */
+    private final java.util.Set<Block> settling = ConcurrentHashMap.newKeySet();
+    /** Calls admitted from blocks (single reservations included) and not yet settled, by lease id. */
+    private final Map<Long, Block> inBlock = new ConcurrentHashMap<>();
+    /** Calls asked of this bucket in the current and the previous {@link #BLOCK_MILLIS} (demand). */
+    private final Object demandLock = new Object();
+    private long demandTick = Long.MIN_VALUE;
+    private int askedNow;
+    private int askedBefore;
+
+    /** Counts one call asked here; answers the block size to ask for: the calls asked over the last tick or so. */
+    private int demand(long now) {
+        if (MAX_BLOCK <= 1) return 1;
+        synchronized (demandLock) {
+            long t = Math.floorDiv(now, BLOCK_MILLIS);
+            if (t != demandTick) {
+                askedBefore = t == demandTick + 1 ? askedNow : 0;
+                askedNow = 0;
+                demandTick = t;
+            }
+            askedNow++;
+            return Math.max(1, Math.min(MAX_BLOCK, Math.max(askedBefore, askedNow) - 1));
+        }
+    }
+
+    /** Stops the current block (a hold, a learned limit, the sweep, an outage): what it did not use goes back. */
+    void stopBlock() {
+        Block b = block.get();
+        if (b == null) return;
+        block.compareAndSet(b, null);
+        stop(b);
+    }
+
+    private void stop(Block b) {
+        Flush f = b.stop();
+        if (!b.finished()) settling.add(b);
+        if (f != null) store.settleBlock(this, f, store.windows().localNow());
+    }
+
+    /**
+     * Sends what the blocks that stopped admitting have tallied (settled calls, room they no longer
+     * use), so that Redis counts exactly what is open; true when something was sent. Asked before
+     * a refusal is final: deferred settlements must not refuse a call the windows have room for.
+     */
+    private boolean sendTallies(long now) {
+        boolean sent = false;
+        for (Block b : settling) {
+            Flush f = b.tally();
+            if (b.finished()) settling.remove(b);
+            if (f != null) {
+                store.settleBlock(this, f, now);
+                sent = true;
+            }
+        }
+        return sent;
+    }
+
+    /** Stops the current block when it is {@link #BLOCK_MILLIS} old at {@code now}; true when none is left. */
+    boolean sweepBlock(long now) {
+        Block b = block.get();
+        if (b == null) return true;
+        if (now - b.born < BLOCK_MILLIS && !store.degraded()) return false;
+        if (block.compareAndSet(b, null)) stop(b);
+        return block.get() == null;
+    }
+
     /** Leases admitted locally while degraded, with the local bucket that holds them. */
     private final Map<Long, PoolStateStore.Bucket> localLeases = new ConcurrentHashMap<>();
 
@@ -71,6 +288,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
         this.ref = store.windows().bucket(id.provider(), id.scope(), id.model(), limits, reset, time);
         this.hold = new SharedHold((field, until, why) -> {
             forgetRetryInstants(); // they predate this hold
+            stopBlock();
             store.writeBucketHold(this, field, until, why);
         });
     }
@@ -117,17 +335,39 @@ final class RedisBucket implements PoolStateStore.Bucket {
     public long tryReserve(long now, long tokens, long leaseId, long expiresAt, long deadline) {
         store.admitting();
         if (!store.degraded()) {
+            int want = demand(now);
+            Block current = block.get();
+            if (current != null) {
+                if (now >= hold.blockedUntil() && current.take(now, tokens)) {
+                    if (current.exhausted()) {
+                        block.compareAndSet(current, null);
+                        settling.add(current);
+                    }
+                    inBlock.put(leaseId, current);
+                    long at = Math.max(now, current.at);
+                    store.admitted(this, at, tokens);
+                    return at;
+                }
+                if (block.compareAndSet(current, null)) stop(current);
+            }
             try {
                 String id = store.windows().reservationId(leaseId);
-                SharedWindows.Reservation r = deadline != Long.MAX_VALUE && deadline - now < store.commandTimeoutMillis()
-                        ? reserveBefore(now, id, tokens, deadline)
-                        : store.windows().reserveAs(now, id, ref, null, tokens, null);
+                int share = 2 * store.liveInstances();
+                SharedWindows.Reservation r = reserve(now, id, tokens, deadline, want, share);
+                if (!r.admitted() && sendTallies(now)) r = reserve(now, id, tokens, deadline, want, share);
                 seen(r.used(), now);
                 if (r.coolingUntil() > now) hold.cached(true, r.coolingUntil(), reasonOr(hold.coolingReason()));
                 if (r.parkedUntil() > now) hold.cached(false, r.parkedUntil(), reasonOr(hold.parkedReason()));
                 if (!r.admitted()) {
                     refused = new Refusal(now, r.bareRetryAt(), tokens, r.retryAt());
                     return PoolStateStore.REFUSED;
+                }
+                Block b = new Block(id, r.admittedAt(), now, r.granted(), tokens * r.granted(), tokens);
+                inBlock.put(leaseId, b);
+                if (b.admitting) {
+                    Block before = block.getAndSet(b);
+                    if (before != null) stop(before);
+                    store.blockOpened(this);
                 }
                 store.admitted(this, r.admittedAt(), tokens);
                 return r.admittedAt();
@@ -156,11 +396,18 @@ final class RedisBucket implements PoolStateStore.Bucket {
         return at;
     }
 
+    private SharedWindows.Reservation reserve(long now, String id, long tokens, long deadline, int want, int share) {
+        return deadline != Long.MAX_VALUE && deadline - now < store.commandTimeoutMillis()
+                ? reserveBefore(now, id, tokens, deadline, want, share)
+                : store.windows().reserveBlock(now, id, ref, null, tokens, null, want, share);
+    }
+
     private static String reasonOr(String r) { return r != null ? r : "held by another instance"; }
 
     /** The reservation, waiting for Redis at most until {@code deadline} (engine time, as {@code now}). */
-    private SharedWindows.Reservation reserveBefore(long now, String id, long tokens, long deadline) {
-        java.util.concurrent.CompletableFuture<SharedWindows.Reservation> f = store.windows().reserveAsyncAs(now, id, ref, null, tokens, null);
+    private SharedWindows.Reservation reserveBefore(long now, String id, long tokens, long deadline, int want, int share) {
+        java.util.concurrent.CompletableFuture<SharedWindows.Reservation> f =
+                store.windows().reserveBlockAsync(now, id, ref, null, tokens, null, want, share);
         long left = Math.max(0, deadline - now);
         try {
             return f.get(left, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -196,8 +443,24 @@ final class RedisBucket implements PoolStateStore.Bucket {
             store.delta(this, t, counted ? 1 : 0, actualTokens);
             return t;
         }
-        store.settleShared(this, leaseId, now, admittedAt, reservedTokens, counted, actualTokens);
+        settleInBlock(leaseId, now, admittedAt, reservedTokens, counted, actualTokens);
         return now;
+    }
+
+    /** A call admitted from a block (or its own reservation) settled or expired. */
+    private void settleInBlock(long leaseId, long now, long admittedAt, long reservedTokens, boolean counted, long actualTokens) {
+        Block b = inBlock.remove(leaseId);
+        if (b == null) return; // settled before (a settle and an expiry racing): nothing changes twice
+        if (b.at < store.reseededAt()) {
+            // Redis lost its data after this reservation: it was re-seeded with this call as usage
+            // at its admission; the block's record is gone, so move the call to where it settled
+            b.settled(now, counted, actualTokens, reservedTokens); // nothing to send: its record is gone
+            if (b.finished()) settling.remove(b);
+            store.correctAfterReseedLater(this, admittedAt, reservedTokens, counted, actualTokens, now);
+            return;
+        }
+        for (Flush f : b.settled(now, counted, actualTokens, reservedTokens)) store.settleBlock(this, f, now);
+        if (b.finished()) settling.remove(b);
     }
 
     @Override
@@ -211,7 +474,8 @@ final class RedisBucket implements PoolStateStore.Bucket {
             store.delta(this, admittedAt, 0, -reservedTokens);
             return;
         }
-        store.expireShared(this, leaseId, now, admittedAt, reservedTokens);
+        // an expired call stays counted, with no tokens: settled as such into its block
+        settleInBlock(leaseId, now, admittedAt, reservedTokens, true, 0);
     }
 
     @Override
@@ -227,6 +491,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     @Override
     public long admissibleAt(long now, long tokens) {
+        sweepBlock(now);
         Refusal last = refused;
         if (now == last.at()) {
             if (tokens == 0) return last.bare();
@@ -254,6 +519,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     @Override
     public long used(long now, Limits.Metric metric) {
+        sweepBlock(now); // a block past its time gives back what it holds before anyone reads the windows
         if (!store.degraded() && now - seenAt > 1000) {
             try {
                 seen(store.windows().peek(now, ref, 0).used(), now);
@@ -318,6 +584,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
         applyLearned();
         hint = 0;
         forgetRetryInstants();
+        stopBlock(); // sized under the old limit
         return true;
     }
 

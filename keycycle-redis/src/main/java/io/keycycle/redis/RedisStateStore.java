@@ -82,6 +82,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         cluster.channel().addListener(news::onMessage);
         cluster.fleet().addListener(this);
         if (cluster.fleet().mode() == ClusterMode.DEGRADED) modeChanged(ClusterMode.DEGRADED, cluster.fleet().lastTrouble());
+        cluster.fleet().every(RedisBucket.BLOCK_MILLIS, this::sweepBlocks);
     }
 
     SharedWindows windows() { return windows; }
@@ -95,8 +96,73 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     @Override
     public java.util.concurrent.Executor blockingExecutor() { return steps; }
 
-    /** Stops the step threads (queued steps still run; new ones are refused). */
-    void close() { steps.shutdown(); }
+    /** Gives back what open blocks did not use, then stops the step threads (queued steps still run; new ones are refused). */
+    void close() {
+        for (RedisBucket b : withBlocks) b.stopBlock();
+        withBlocks.clear();
+        steps.shutdown();
+    }
+
+    // ------------------------------------------------------------------ blocks
+
+    /** Buckets that opened a block since the last sweep found them without one. */
+    private final java.util.Set<RedisBucket> withBlocks = ConcurrentHashMap.newKeySet();
+
+    void blockOpened(RedisBucket b) { withBlocks.add(b); }
+
+    /** Every {@link RedisBucket#BLOCK_MILLIS}: blocks that stopped being used give back what they hold. */
+    private void sweepBlocks() {
+        if (withBlocks.isEmpty()) return;
+        long now = clock.millis();
+        for (RedisBucket b : withBlocks) {
+            try {
+                if (b.sweepBlock(now)) withBlocks.remove(b);
+            } catch (RuntimeException e) {
+                log.warn("giving back an unused block failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** Live instances as of the last heartbeat (at least 1): blocks take at most half of a share each. */
+    int liveInstances() { return cluster.fleet().liveInstances(); }
+
+    /** When Redis was last re-seeded after losing its data (this process's clock; 0: never). */
+    long reseededAt() { return outage.reseededAt(); }
+
+    /**
+     * Sends a block's settlement ({@link RedisBucket.Flush}) without waiting: a reservation of one
+     * request the plain way, a block's through {@link SharedWindows#settleBlock}. Redis trouble or an
+     * outage queues it for the resume.
+     */
+    void settleBlock(RedisBucket b, RedisBucket.Flush f, long now) {
+        if (f.single()) {
+            settleShared(b, f.id(), f.countedAt() >= 0 ? f.countedAt() : now, f.at(), f.heldTokens(), f.counted() == 1, f.actual());
+            return;
+        }
+        Outage.Pending p = new Outage.Pending(b, f.id(), false, false, f.actual(), f.at(), f.heldTokens(), true, f.counted(), f.keep(), f.keepTokens(),
+                f.countedAt());
+        if (degraded()) {
+            outage.queue(p);
+            return;
+        }
+        windows.settleBlock(now, b.ref(), f.id(), f.counted(), f.actual(), f.keep(), f.keepTokens(), f.countedAt(), f.returns()).whenComplete((s, e) -> {
+            if (e != null) {
+                outage.queue(p);
+                trouble(e);
+            } else if (s.at() >= 0) {
+                b.seen(s.used(), now);
+            }
+        });
+    }
+
+    /** {@link #correctAfterReseed} off the caller's thread (it waits for Redis). */
+    void correctAfterReseedLater(RedisBucket b, long admittedAt, long reserved, boolean counted, long actual, long now) {
+        try {
+            steps.execute(() -> correctAfterReseed(b, admittedAt, reserved, counted, actual, now));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the store is closing: nobody admits against this bucket any more
+        }
+    }
 
     boolean degraded() { return outage.degraded(); }
 
@@ -324,8 +390,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         cluster.inFlight().decrementAndGet();
     }
 
-    void settleShared(RedisBucket b, long leaseId, long now, long admittedAt, long reserved, boolean counted, long actual) {
-        String id = windows.reservationId(leaseId);
+    void settleShared(RedisBucket b, String id, long now, long admittedAt, long reserved, boolean counted, long actual) {
         if (degraded()) {
             outage.queue(new Outage.Pending(b, id, false, counted, actual, admittedAt, reserved));
             return;
@@ -355,19 +420,6 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         } catch (RuntimeException e) {
             trouble(e);
         }
-    }
-
-    void expireShared(RedisBucket b, long leaseId, long now, long admittedAt, long reserved) {
-        String id = windows.reservationId(leaseId);
-        if (!degraded()) {
-            try {
-                if (!windows.expire(now, id) && admittedAt < outage.reseededAt()) windows.record(b.ref(), admittedAt, 0, -reserved);
-                return;
-            } catch (RuntimeException e) {
-                trouble(e);
-            }
-        }
-        outage.queue(new Outage.Pending(b, id, true, false, 0, admittedAt, reserved));
     }
 
     void record(RedisBucket b, long now, long at, long requests, long tokens) {
@@ -405,7 +457,12 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     public void beat() { own.prune(clock.millis()); }
 
     @Override
-    public void modeChanged(ClusterMode mode, String why) { outage.modeChanged(mode, why); }
+    public void modeChanged(ClusterMode mode, String why) {
+        outage.modeChanged(mode, why);
+        if (mode == ClusterMode.DEGRADED) {
+            for (RedisBucket b : withBlocks) b.stopBlock(); // their settlements wait for the resume
+        }
+    }
 
     @Override
     public void resumed(boolean emptied) { outage.resumed(emptied); }

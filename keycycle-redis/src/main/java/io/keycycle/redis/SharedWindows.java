@@ -78,9 +78,10 @@ public final class SharedWindows {
      * The outcome of {@link #reserve}: admitted on {@code candidate} (0-based) at {@code admittedAt},
      * or refused. With one candidate, {@code used} holds the bucket's usage after the call (in
      * {@link Limits.Metric} order) and the holds (local instants, 0: none); otherwise null and 0.
+     * {@code granted}: the requests the reservation holds (1, or a block's size; 0 when refused).
      */
     public record Reservation(boolean admitted, int candidate, String id, long admittedAt, long retryAt,
-                              long[] used, long coolingUntil, long parkedUntil, long bareRetryAt) { }
+                              long[] used, long coolingUntil, long parkedUntil, long bareRetryAt, int granted) { }
 
     /**
      * Reserves one request and {@code tokens} on the first candidate whose bucket has room in every
@@ -96,7 +97,7 @@ public final class SharedWindows {
     /** {@link #reserve(List, long, String, String)} at {@code local} (this process's clock; ignored by Redis time but for the offset). */
     public Reservation reserve(long local, List<Candidate> candidates, long tokens, String stateHash, String rotateKey) {
         String id = instance + ":x" + Long.toString(ids.incrementAndGet(), 36);
-        ReserveCall c = reserveCall(local, id, candidates, tokens, stateHash, rotateKey);
+        ReserveCall c = reserveCall(local, id, candidates, tokens, stateHash, rotateKey, 1, 1);
         return reservation(link.call(c.keys(), c.args()), id, local);
     }
 
@@ -106,13 +107,33 @@ public final class SharedWindows {
      */
     public java.util.concurrent.CompletableFuture<Reservation> reserveAsyncAs(long local, String id, BucketRef bucket, String fingerprint,
                                                                               long tokens, String stateHash) {
-        ReserveCall c = reserveCall(local, id, List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null);
+        return reserveBlockAsync(local, id, bucket, fingerprint, tokens, stateHash, 1, 1);
+    }
+
+    /** {@link #reserveBlock} without waiting (see {@link #reserveAsyncAs}). */
+    public java.util.concurrent.CompletableFuture<Reservation> reserveBlockAsync(long local, String id, BucketRef bucket, String fingerprint,
+                                                                                 long tokens, String stateHash, int want, int share) {
+        ReserveCall c = reserveCall(local, id, List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null, want, share);
         return link.callAsync(c.keys(), c.args()).thenApply(r -> reservation(r, id, local));
+    }
+
+    /**
+     * Reserves a block on one bucket: up to {@code want} requests of {@code tokens} each in one
+     * reservation, at most a {@code 1/share} part of what each window has left, and at least one
+     * when one fits ({@link Reservation#granted()} says how many). It is settled with
+     * {@link #settleWithView(long, BucketRef, String, long, long, long, long)} naming the requests
+     * the provider counted. {@code want} 1 is a plain reservation.
+     */
+    public Reservation reserveBlock(long local, String id, BucketRef bucket, String fingerprint, long tokens, String stateHash,
+                                    int want, int share) {
+        ReserveCall c = reserveCall(local, id, List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null, want, share);
+        return reservation(link.call(c.keys(), c.args()), id, local);
     }
 
     private record ReserveCall(String[] keys, String[] args) { }
 
-    private ReserveCall reserveCall(long local, String id, List<Candidate> candidates, long tokens, String stateHash, String rotateKey) {
+    private ReserveCall reserveCall(long local, String id, List<Candidate> candidates, long tokens, String stateHash, String rotateKey,
+                                    int want, int share) {
         int n = candidates.size();
         String[] keys = new String[2 * n];
         List<String> args = new ArrayList<>(10 + 10 * n);
@@ -122,7 +143,7 @@ public final class SharedWindows {
         args.add(Long.toString(tokens));
         args.add(id);
         args.add(instance);
-        args.add("");
+        args.add(want > 1 ? want + ":" + Math.max(1, share) : "");
         args.add(stateHash == null ? "" : stateHash);
         args.add(rotateKey == null ? "" : rotateKey);
         args.add(Integer.toString(n));
@@ -149,12 +170,13 @@ public final class SharedWindows {
             pu = toLocalHold((Long) r.get(11), local);
         }
         if ((Long) r.get(0) == 1L) {
-            return new Reservation(true, (int) (long) (Long) r.get(1) - 1, id, toLocal((Long) r.get(2), local), 0, used, cu, pu, 0);
+            int granted = r.size() >= 13 ? (int) (long) (Long) r.get(12) : 1;
+            return new Reservation(true, (int) (long) (Long) r.get(1) - 1, id, toLocal((Long) r.get(2), local), 0, used, cu, pu, 0, granted);
         }
         long earliest = (Long) r.get(2);
         long bare = r.size() >= 13 ? (Long) r.get(12) : earliest;
         return new Reservation(false, -1, null, 0, earliest < 0 ? NEVER : Math.max(local, toLocal(earliest, local)), used, cu, pu,
-                bare < 0 ? NEVER : Math.max(local, toLocal(bare, local)));
+                bare < 0 ? NEVER : Math.max(local, toLocal(bare, local)), 0);
     }
 
     /** Reserves on one bucket with a given reservation id (the pool's lease id, made unique by the instance id). */
@@ -175,34 +197,47 @@ public final class SharedWindows {
      */
     public boolean settle(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
         long local = clock.millis();
-        List<Object> r = link.call(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted, actualTokens, -1));
+        List<Object> r = link.call(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted ? 1 : 0, actualTokens, -1, 1));
         return (Long) r.get(0) == 1L;
     }
 
     /**
      * The arguments of a settlement. With {@code reserved} >= 0 (the tokens the reservation holds,
-     * as the pool's lease knows them) the script only deletes the reservation record instead of
-     * reading it; -1 reads it.
+     * as the pool's lease knows them, and {@code count} the requests it holds) the script only
+     * deletes the reservation record instead of reading it; -1 reads it. {@code counted}: how many
+     * of its requests the provider counted.
      */
-    private String[] settleArgs(long local, BucketRef bucket, String id, boolean counted, long actualTokens, long reserved) {
-        List<String> args = new ArrayList<>(13);
+    private String[] settleArgs(long local, BucketRef bucket, String id, long counted, long actualTokens, long reserved, long count) {
+        return settleArgs(local, bucket, id, counted, actualTokens, reserved, count, 0, 0, -1);
+    }
+
+    /** {@link #settleArgs(long, BucketRef, String, long, long, long, long)} keeping {@code keep} requests and {@code keepTokens} reserved. */
+    private String[] settleArgs(long local, BucketRef bucket, String id, long counted, long actualTokens, long reserved, long count,
+                                long keep, long keepTokens, long countedAtLocal) {
+        List<String> args = new ArrayList<>(17);
         args.add("settle");
         args.add(prefix);
         args.add(nowArg(local));
         args.add(id);
-        args.add(counted ? "1" : "0");
+        args.add(Long.toString(counted));
         args.add(Long.toString(actualTokens));
         args.add(Long.toString(reserved));
         args.add(channel);
         args.add("freed|" + bucket.provider() + "|" + bucket.model());
         args.add(instanceOf(id));
         addDay(args, bucket, local);
+        if (count != 1 || keep > 0 || countedAtLocal >= 0) args.add(Long.toString(count));
+        if (keep > 0 || countedAtLocal >= 0) {
+            args.add(Long.toString(keep));
+            args.add(Long.toString(keepTokens));
+        }
+        if (countedAtLocal >= 0) args.add(Long.toString(toRedis(countedAtLocal)));
         return args.toArray(String[]::new);
     }
 
     /** Runs {@link #reserve} on one bucket with {@code id} as the reservation id. */
     public Reservation reserveAs(long local, String id, BucketRef bucket, String fingerprint, long tokens, String stateHash) {
-        ReserveCall c = reserveCall(local, id, List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null);
+        ReserveCall c = reserveCall(local, id, List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null, 1, 1);
         return reservation(link.call(c.keys(), c.args()), id, local);
     }
 
@@ -226,9 +261,42 @@ public final class SharedWindows {
      */
     public java.util.concurrent.CompletableFuture<Settled> settleWithView(long local, BucketRef bucket, String id, boolean counted, long actualTokens,
                                                                          long reservedTokens) {
+        return settleWithView(local, bucket, id, counted ? 1 : 0, actualTokens, reservedTokens, 1);
+    }
+
+    /**
+     * Settles a reservation of {@code count} requests (a block) of which the provider counted
+     * {@code counted}, with {@code actualTokens} in all; the rest comes back. Sent like
+     * {@link #settleWithView(long, BucketRef, String, boolean, long, long)}: with the next call when
+     * nothing comes back, at once otherwise.
+     */
+    public java.util.concurrent.CompletableFuture<Settled> settleWithView(long local, BucketRef bucket, String id, long counted, long actualTokens,
+                                                                         long reservedTokens, long count) {
         String[] keys = {bucket.key()};
-        String[] args = settleArgs(local, bucket, id, counted, actualTokens, reservedTokens);
-        return (LAZY_SETTLE && counted ? link.callAsyncLazy(keys, args) : link.callAsync(keys, args))
+        String[] args = settleArgs(local, bucket, id, counted, actualTokens, reservedTokens, count);
+        return (LAZY_SETTLE && counted == count ? link.callAsyncLazy(keys, args) : link.callAsync(keys, args))
+                .thenApply(r -> {
+                    if ((Long) r.get(0) != 1L) return new Settled(-1, null);
+                    long[] used = new long[6];
+                    for (int i = 0; i < 6; i++) used[i] = (Long) r.get(2 + i);
+                    return new Settled(toLocal((Long) r.get(1), local), used);
+                });
+    }
+
+    /**
+     * Settles part of a block (a reservation of several requests, {@link #reserveBlock}): of what
+     * the reservation holds in Redis (read there: a settlement that was lost or came late cannot
+     * leave part of it behind), {@code keep} requests and {@code keepTokens} stay reserved under the
+     * same id (calls still in flight), {@code counted} requests and {@code actualTokens} are counted
+     * at {@code countedAt} (a local instant no later than now, in the sub-bucket they settled in;
+     * -1: now), and the rest comes back. Sent with the next call when nothing comes back, at once
+     * otherwise; nobody waits for it.
+     */
+    public java.util.concurrent.CompletableFuture<Settled> settleBlock(long local, BucketRef bucket, String id, long counted, long actualTokens,
+                                                                      long keep, long keepTokens, long countedAt, boolean returnsCapacity) {
+        String[] keys = {bucket.key()};
+        String[] args = settleArgs(local, bucket, id, counted, actualTokens, -1, 1, keep, keepTokens, countedAt);
+        return (LAZY_SETTLE && !returnsCapacity ? link.callAsyncLazy(keys, args) : link.callAsync(keys, args))
                 .thenApply(r -> {
                     if ((Long) r.get(0) != 1L) return new Settled(-1, null);
                     long[] used = new long[6];
@@ -240,7 +308,7 @@ public final class SharedWindows {
     /** Like {@link #settle} but answers the instant the settled request was counted at (local clock), or -1 when unknown. */
     public long settleAt(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
         long local = clock.millis();
-        List<Object> r = link.call(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted, actualTokens, -1));
+        List<Object> r = link.call(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted ? 1 : 0, actualTokens, -1, 1));
         return (Long) r.get(0) == 1L ? toLocal((Long) r.get(1), local) : -1;
     }
 
@@ -251,7 +319,7 @@ public final class SharedWindows {
      */
     public java.util.concurrent.CompletableFuture<Long> settleAsync(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
         long local = clock.millis();
-        return link.callAsync(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted, actualTokens, -1))
+        return link.callAsync(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted ? 1 : 0, actualTokens, -1, 1))
                 .thenApply(r -> (Long) r.get(0) == 1L ? toLocal((Long) r.get(1), local) : -1L);
     }
 

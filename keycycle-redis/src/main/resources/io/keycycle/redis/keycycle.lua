@@ -227,9 +227,9 @@ local function add(b, at, requests, tokens, cal)
   end
 end
 
--- A reservation leaves the in-flight counts (never below zero).
-local function land(b, tokens)
-  b.fr = math.max(0, b.fr - 1)
+-- A reservation of count requests (1, or a block) leaves the in-flight counts (never below zero).
+local function land(b, tokens, count)
+  b.fr = math.max(0, b.fr - (count or 1))
   b.ft = math.max(0, b.ft - tokens)
 end
 
@@ -246,6 +246,18 @@ local function fits(b, lim, tokens)
     if lt ~= NONE and b.s[2 * s] + b.ft + tokens > lt then return false end
   end
   return true
+end
+
+-- How many requests of tokens each, up to want (>= 2), a block may take given that one fits: at
+-- most a 1/share part of what every limited window has left, at least one.
+local function grant(b, lim, tokens, want, share)
+  local m = want
+  for s = 1, 3 do
+    local lr, lt = lim[s], lim[s + 3]
+    if lr ~= NONE then m = math.min(m, math.floor((lr - b.s[2 * s - 1] - b.fr) / share)) end
+    if lt ~= NONE and tokens > 0 then m = math.min(m, math.floor((lt - b.s[2 * s] - b.ft) / tokens / share)) end
+  end
+  return math.max(1, m)
 end
 
 -- Earliest instant >= t at which one request of tokens fits (state included), or -1 for never.
@@ -303,29 +315,37 @@ local function scopeBlockedUntil(key)
   return math.max(num(v[1]), num(v[2]))
 end
 
--- Reservations live in one hash per instance ({prefix}:ri:<instance>): id -> bucket|at|tokens|dayPrev|dayStart|dayNext.
+-- Reservations live in one hash per instance ({prefix}:ri:<instance>):
+-- id -> bucket|at|tokens|dayPrev|dayStart|dayNext|count (count: requests held, 1 or a block's size;
+-- a record without it holds one).
 local function takeReservation(prefix, instance, id)
   local rkey = prefix .. ':ri:' .. instance
   local rec = redis.call('HGET', rkey, id)
   if not rec then return nil end
   redis.call('HDEL', rkey, id)
-  local bucket, at, tokens, calPrev, calStart, calNext =
-      string.match(rec, '^(.*)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)$')
+  local bucket, at, tokens, calPrev, calStart, calNext, count =
+      string.match(rec, '^(.*)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%d+)$')
+  if not bucket then
+    bucket, at, tokens, calPrev, calStart, calNext =
+        string.match(rec, '^(.*)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)$')
+    count = 1
+  end
   local cal = nil
   if tonumber(calPrev) >= 0 then cal = {tonumber(calPrev), tonumber(calStart), tonumber(calNext)} end
-  return {bucket = bucket, at = tonumber(at), tokens = tonumber(tokens), cal = cal}
+  return {bucket = bucket, at = tonumber(at), tokens = tonumber(tokens), cal = cal, count = tonumber(count)}
 end
 
--- Expires one reservation: its tokens are released, its request stays counted at the expiry
--- instant (the provider probably saw it; it was in flight until now). False when it is already gone.
+-- Expires one reservation: its tokens are released, its requests stay counted at the expiry
+-- instant (the provider probably saw them; they were in flight until now; the unused part of a
+-- block is counted too: nobody can tell it apart any more). False when it is already gone.
 local function expireOne(prefix, instance, id, now)
   local r = takeReservation(prefix, instance, id)
   if not r then return false end
   local b = load(r.bucket)
   local t = math.max(now, b.L)
   advance(b, t, r.cal)
-  land(b, r.tokens)
-  add(b, t, 1, 0, r.cal)
+  land(b, r.tokens, r.count)
+  add(b, t, r.count, 0, r.cal)
   save(b)
   return true
 end
@@ -336,12 +356,20 @@ local function run(KEYS, ARGV)
   local prefix = ARGV[2]
   if op == 'reserve' then
     -- KEYS: bucket_1, scope_1, bucket_2, scope_2, ... (candidates in the order to try)
-    -- ARGV: op, prefix, now, tokens, id, instance, (unused), stateHash, cursorKey, n,
+    -- ARGV: op, prefix, now, tokens, id, instance, block, stateHash, cursorKey, n,
     --       then per candidate: fingerprint, rpm, rph, rpd, tpm, tph, tpd, dayPrev, dayStart, dayNext
-    -- Returns {1, candidate (1-based), admitted at, now} or {0, 0, earliest admissible (-1 never), now}.
+    -- block: '' for one request, or 'want:share' for a block of up to want requests of tokens each,
+    -- at most 1/share of what every window has left (at least one when one fits).
+    -- Returns {1, candidate (1-based), admitted at, now, used..., cu, pu, granted} or
+    -- {0, 0, earliest admissible (-1 never), now, ...}.
     local now = clock(ARGV[3])
     local tokens = tonumber(ARGV[4])
     local id, instance = ARGV[5], ARGV[6]
+    local want, share = 1, 1
+    if ARGV[7] ~= '' then
+      local w, sh = string.match(ARGV[7], '^(%d+):(%d+)$')
+      want, share = tonumber(w), math.max(1, tonumber(sh))
+    end
     local stateHash, cursorKey, n = ARGV[8], ARGV[9], tonumber(ARGV[10])
     local first = 0
     if cursorKey ~= '' and n > 1 then first = (redis.call('INCR', cursorKey) - 1) % n end
@@ -360,15 +388,17 @@ local function run(KEYS, ARGV)
         local blocked = math.max(b.cu, b.pu, scopeBlockedUntil(skey))
         advance(b, t, cal)
         if t >= blocked and fits(b, lim, tokens) then
-          b.fr = b.fr + 1
-          b.ft = b.ft + tokens
+          local m = 1
+          if want > 1 then m = grant(b, lim, tokens, want, share) end
+          b.fr = b.fr + m
+          b.ft = b.ft + m * tokens
           save(b)
           local calPrev, calStart, calNext = -1, -1, -1
           if cal then calPrev, calStart, calNext = cal[1], cal[2], cal[3] end
           redis.call('HSET', prefix .. ':ri:' .. instance, id,
-              bkey .. '|' .. t .. '|' .. tokens .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext)
+              bkey .. '|' .. t .. '|' .. (m * tokens) .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext .. '|' .. m)
           local u1, u2, u3, u4, u5, u6 = used(b)
-          return {1, c + 1, t, now, u1, u2, u3, u4, u5, u6, b.cu, b.pu}
+          return {1, c + 1, t, now, u1, u2, u3, u4, u5, u6, b.cu, b.pu, m}
         end
         b.w = t + 60000
         save(b)
@@ -391,8 +421,12 @@ local function run(KEYS, ARGV)
     return {0, 0, earliest, now}
 
   elseif op == 'settle' then
-    -- KEYS: bucket. ARGV: op, prefix, now, id, counted (0/1), actualTokens, reservedTokens (-1:
-    -- unknown), channel, message, instance, dayPrev, dayStart, dayNext
+    -- KEYS: bucket. ARGV: op, prefix, now, id, counted (requests the provider counted: 0 or 1, up to
+    -- the size of a block), actualTokens, reservedTokens (-1: unknown), channel, message, instance,
+    -- dayPrev, dayStart, dayNext, reservedCount (requests the reservation holds; absent: 1),
+    -- keep, keepTokens (a block: requests still in flight and their tokens stay reserved under the
+    -- same id; absent: 0), countedAt (a block: the instant its counted requests settled, within
+    -- the sub-bucket they settled in; absent or -1: now)
     -- When capacity comes back to a bucket that refused someone in the last minute, the message is
     -- published so that waiters on every instance try again.
     -- The reservation's estimate is replaced by the actual tokens; a counted request moves to the
@@ -401,13 +435,13 @@ local function run(KEYS, ARGV)
     -- (its deletion says whether it was still open); otherwise it is read for them.
     -- Returns {1, t, used...} or {0, now} when the reservation is unknown (settled before, or expired).
     local now = clock(ARGV[3])
-    local counted = tonumber(ARGV[5]) == 1
+    local counted = tonumber(ARGV[5])
     local actual = tonumber(ARGV[6])
     local reserved = tonumber(ARGV[7])
     local r
     if reserved >= 0 then
       if redis.call('HDEL', prefix .. ':ri:' .. ARGV[10], ARGV[4]) == 0 then return {0, now} end
-      r = {bucket = KEYS[1], tokens = reserved, cal = readCal(ARGV, 11)}
+      r = {bucket = KEYS[1], tokens = reserved, cal = readCal(ARGV, 11), count = tonumber(ARGV[14] or '1')}
     else
       r = takeReservation(prefix, ARGV[10], ARGV[4])
       if not r then return {0, now} end
@@ -415,9 +449,22 @@ local function run(KEYS, ARGV)
     local b = load(r.bucket)
     local t = math.max(now, b.L)
     advance(b, t, r.cal)
-    land(b, r.tokens)
-    if counted or actual > 0 then add(b, t, counted and 1 or 0, actual, r.cal) end
-    local wake = (not counted or actual < r.tokens) and b.w > t
+    land(b, r.tokens, r.count)
+    local keep = math.min(tonumber(ARGV[15] or '0'), r.count)
+    local keepTokens = math.min(tonumber(ARGV[16] or '0'), r.tokens)
+    counted = math.min(counted, r.count - keep)
+    local at = tonumber(ARGV[17] or '-1')
+    if at < 0 or at > t then at = t end
+    if counted > 0 or actual > 0 then add(b, at, counted, actual, r.cal) end
+    if keep > 0 then
+      b.fr = b.fr + keep
+      b.ft = b.ft + keepTokens
+      local calPrev, calStart, calNext = -1, -1, -1
+      if r.cal then calPrev, calStart, calNext = r.cal[1], r.cal[2], r.cal[3] end
+      redis.call('HSET', prefix .. ':ri:' .. ARGV[10], ARGV[4],
+          r.bucket .. '|' .. t .. '|' .. keepTokens .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext .. '|' .. keep)
+    end
+    local wake = (counted + keep < r.count or actual + keepTokens < r.tokens) and b.w > t
     if wake then b.w = 0 end
     save(b)
     if wake and ARGV[8] ~= '' then redis.call('PUBLISH', ARGV[8], ARGV[9]) end
