@@ -82,6 +82,38 @@ class ReservationLeaseTest {
     }
 
     @Test
+    void aBlockIsGrantedWithinHalfOfWhatIsLeftSettledInPartsAndADeadInstancesBlockComesBackCountedWhole() {
+        beat(a, alive);
+        beat(d, dying);
+        // 1000 tokens, 100 per request, asked 8 with a share of 2: at most (1000 / 100) / 2 = 5
+        SharedWindows.Reservation blk = a.reserveBlock(clock.millis(), a.reservationId(1), bucket, "fp1", 100, null, 8, 2);
+        assertThat(blk.granted()).isEqualTo(5);
+        assertThat(a.peek(bucket, 0).used(Limits.Metric.TPM)).as("the block's tokens are in flight").isEqualTo(500);
+        // two calls settled (50 tokens in all), one still open, two unused: the open one stays reserved
+        a.settleBlock(clock.millis(), bucket, blk.id(), 2, 50, 1, 100, clock.millis(), true).join();
+        SharedWindows.Peek p = a.peek(bucket, 0);
+        assertThat(p.used(Limits.Metric.RPM)).isEqualTo(3);
+        assertThat(p.used(Limits.Metric.TPM)).isEqualTo(150);
+        // the last call settles: 30 tokens; a second final settlement changes nothing
+        assertThat(a.settleBlock(clock.millis(), bucket, blk.id(), 1, 30, 0, 0, clock.millis(), false).join().at()).isGreaterThanOrEqualTo(0);
+        assertThat(a.settleBlock(clock.millis(), bucket, blk.id(), 1, 30, 0, 0, clock.millis(), false).join().at()).as("settled twice").isEqualTo(-1);
+        p = a.peek(bucket, 0);
+        assertThat(p.used(Limits.Metric.RPM)).isEqualTo(3);
+        assertThat(p.used(Limits.Metric.TPM)).isEqualTo(80);
+
+        // a block of a dying instance: when the instance is declared dead its tokens come back, its
+        // requests stay counted, all of them (nobody can tell the used ones from the others)
+        SharedWindows.Reservation held = d.reserveBlock(clock.millis(), d.reservationId(2), bucket, "fp1", 100, null, 4, 1);
+        assertThat(held.granted()).isEqualTo(4);
+        clock.advance(Duration.ofSeconds(11));
+        beat(a, alive);
+        assertThat(a.sweep(10_000)).isEqualTo(1);
+        p = a.peek(bucket, 0);
+        assertThat(p.used(Limits.Metric.TPM)).isEqualTo(80);
+        assertThat(p.used(Limits.Metric.RPM)).isEqualTo(3 + 4);
+    }
+
+    @Test
     void windowsNeverGoNegative() {
         SharedWindows.Reservation r = a.reserve(one, 100, null, null);
         assertThat(a.settle(bucket, r.id(), true, 50, null)).isTrue();

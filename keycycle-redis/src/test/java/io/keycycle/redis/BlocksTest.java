@@ -1,0 +1,124 @@
+package io.keycycle.redis;
+
+import io.keycycle.core.ApiKey;
+import io.keycycle.core.EngineClock;
+import io.keycycle.core.Limits;
+import io.keycycle.core.NoAvailableKeyException;
+import io.keycycle.core.Usage;
+import io.keycycle.core.pool.KeyPool;
+import io.keycycle.core.pool.Lease;
+import io.keycycle.core.testing.TestPools;
+import io.keycycle.redis.testing.RedisTestSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Blocks (see {@link RedisBucket}): calls in quick succession are admitted from capacity reserved
+ * in Redis in one call; Redis ends up counting exactly what was used, a block never takes more
+ * than half of an instance's share of what is left, and what it did not use comes back.
+ */
+class BlocksTest {
+
+    static final int DB = 6;
+    RedisCluster a, b;
+    final List<ApiKey> oneKey = TestPools.keys("p", 1);
+
+    @BeforeEach
+    void setUp() {
+        assumeTrue(RedisTestSupport.available(), "Redis does not answer at 127.0.0.1:6379");
+        String prefix = RedisTestSupport.randomPrefix();
+        a = RedisCluster.join(RedisTestSupport.settings(DB, prefix, "a"), EngineClock.system());
+        b = RedisCluster.join(RedisTestSupport.settings(DB, prefix, "b"), EngineClock.system());
+        a.fleet().beat();
+        b.fleet().beat();
+        a.fleet().beat();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (a != null) {
+            RedisTestSupport.clean(a.link());
+            a.close();
+            b.close();
+        }
+    }
+
+    KeyPool pool(RedisCluster c, Limits limits) {
+        return KeyPool.builder(TestPools.spec("p")).keys(oneKey).limits(limits).profile(TestPools.statusProfile("p"))
+                .clock(EngineClock.system()).stateStore(c.stateStore()).build();
+    }
+
+    @Test
+    void callsInQuickSuccessionShareScriptCallsAndRedisCountsExactlyWhatTheyUsed() {
+        Limits roomy = new Limits(100_000, Limits.NONE, Limits.NONE, 10_000_000, Limits.NONE, Limits.NONE);
+        KeyPool pa = pool(a, roomy);
+        long before = a.link().callCounts()[1];
+        long tokens = 0;
+        for (int i = 0; i < 200; i++) {
+            Lease l = pa.acquire("m1", 500);
+            long used = 100 + i; // actual usage below the estimate: tokens come back
+            l.success(Usage.of(used, 0));
+            tokens += used;
+        }
+        long operations = a.link().callCounts()[1] - before;
+        assertThat(operations).as("script operations for 200 admissions and settlements (400 without blocks)").isLessThan(100);
+
+        // once the block's time is over it is settled: Redis counts the 200 requests and their actual tokens, nothing in flight
+        long expected = tokens;
+        await().atMost(3, TimeUnit.SECONDS).untilAsserted(() -> assertThat(redisCounts()).containsExactly(200, expected));
+    }
+
+    /** What Redis counts for the one bucket (as a's pool made it), read on b's connection: {rpm, tpm}, in flight included. */
+    private long[] redisCounts() {
+        RedisBucket bucket = a.stateStore().allBuckets().iterator().next();
+        SharedWindows.Peek p = b.windows().peek(bucket.ref(), 0);
+        return new long[] {p.used(Limits.Metric.RPM), p.used(Limits.Metric.TPM)};
+    }
+
+    @Test
+    void aBlockTakesAtMostHalfOfItsInstancesShareAndGivesBackWhatItDidNotUse() {
+        Limits rpm40 = new Limits(40, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE);
+        KeyPool pa = pool(a, rpm40), pb = pool(b, rpm40);
+        pb.acquire("m1", 0).release(); // b has met the bucket
+        assertThat(a.fleet().liveInstances()).isEqualTo(2);
+
+        // a: calls in quick succession, left open: the third asks for a block
+        List<Lease> open = new ArrayList<>();
+        for (int i = 0; i < 3; i++) open.add(pa.acquire("m1", 0));
+        long[] during = redisCounts();
+        // 2 single reservations, then a block of at most (40 - 2) / (2 × 2 instances) = 9
+        assertThat(during[0]).as("requests Redis holds for a while a block is open").isBetween(3L, 2L + 9L);
+
+        // b meanwhile admits all the rest: 40 less what a holds
+        int admittedByB = drain(pb);
+        assertThat(admittedByB).isEqualTo(40 - (int) during[0]);
+
+        // a's block stops (its time is over) and gives back what it did not use: b admits exactly that
+        open.forEach(l -> l.success(Usage.of(0, 0)));
+        await().atMost(3, TimeUnit.SECONDS).until(() -> redisCounts()[0] == 3 + admittedByB);
+        assertThat(drain(pb)).as("the block's unused room came back").isEqualTo((int) during[0] - 3);
+        assertThat(redisCounts()[0]).as("the minute's limit, exactly").isEqualTo(40);
+    }
+
+    private static int drain(KeyPool pool) {
+        int n = 0;
+        while (n < 1000) {
+            try {
+                pool.acquire("m1", 0).success(Usage.of(0, 0));
+                n++;
+            } catch (NoAvailableKeyException e) {
+                return n;
+            }
+        }
+        return n;
+    }
+}
