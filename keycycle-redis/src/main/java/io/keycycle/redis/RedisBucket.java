@@ -108,7 +108,9 @@ final class RedisBucket implements PoolStateStore.Bucket {
         long tallyAt = -1;
         boolean admitting;
         boolean done;
+        boolean askedNext;
 
+        /** A block reserved for a call ({@code firstTokens}: that call is its first), or ahead of calls ({@code firstTokens} -1). */
         Block(String id, long at, long born, int held, long heldTokens, long firstTokens) {
             this.id = id;
             this.at = at;
@@ -116,11 +118,20 @@ final class RedisBucket implements PoolStateStore.Bucket {
             this.single = held == 1;
             this.held = held;
             this.heldTokens = heldTokens;
-            this.taken = 1;
-            this.takenTokens = firstTokens;
-            this.open = 1;
-            this.openTokens = firstTokens;
-            this.admitting = held > 1;
+            if (firstTokens >= 0) {
+                this.taken = 1;
+                this.takenTokens = firstTokens;
+                this.open = 1;
+                this.openTokens = firstTokens;
+            }
+            this.admitting = held > taken;
+        }
+
+        /** True once, when half of a block of four or more is taken: time to reserve the next one ahead. */
+        synchronized boolean wantsNext() {
+            if (askedNext || held < 4 || 2 * taken < held) return false;
+            askedNext = true;
+            return true;
         }
 
         /** Takes one call of {@code tokens} when the block still admits and has room. */
@@ -210,6 +221,11 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     /** The block admitting now, or null. */
     private final java.util.concurrent.atomic.AtomicReference<Block> block = new java.util.concurrent.atomic.AtomicReference<>();
+    /**
+     * The next block, reserved ahead (without waiting) when half of the current one is taken, so
+     * that a bucket under steady load rarely makes a caller wait for Redis; or null.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<Block> next = new java.util.concurrent.atomic.AtomicReference<>();
     /** Blocks that no longer admit and still have calls open (their settlements are tallied here until the last one). */
     private final java.util.Set<Block> settling = ConcurrentHashMap.newKeySet();
     /** Calls admitted from blocks (single reservations included) and not yet settled, by lease id. */
@@ -237,10 +253,32 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     /** Stops the current block (a hold, a learned limit, the sweep, an outage): what it did not use goes back. */
     void stopBlock() {
+        Block n = next.getAndSet(null);
+        if (n != null) stop(n);
         Block b = block.get();
         if (b == null) return;
         block.compareAndSet(b, null);
         stop(b);
+    }
+
+    /** Reserves the next block without waiting; it waits in {@link #next} for the current one to end. */
+    private void reserveAhead(long now, long tokens, int want) {
+        String id = store.windows().blockId();
+        int share = 2 * store.liveInstances();
+        store.windows().reserveBlockAsync(now, id, ref, null, tokens, null, want, share).whenComplete((r, e) -> {
+            if (e != null) {
+                store.uncertain(this, id); // it may have been made: given back when Redis answers
+                store.trouble(e);
+                return;
+            }
+            if (!r.admitted()) return;
+            Block b = new Block(id, r.admittedAt(), now, r.granted(), tokens * r.granted(), -1);
+            if (store.degraded() || !next.compareAndSet(null, b)) {
+                stop(b); // not needed after all: given back whole
+                return;
+            }
+            store.blockOpened(this);
+        });
     }
 
     private void stop(Block b) {
@@ -269,11 +307,11 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     /** Stops the current block when it is {@link #BLOCK_MILLIS} old at {@code now}; true when none is left. */
     boolean sweepBlock(long now) {
+        Block n = next.get();
+        if (n != null && (now - n.born >= BLOCK_MILLIS || store.degraded()) && next.compareAndSet(n, null)) stop(n);
         Block b = block.get();
-        if (b == null) return true;
-        if (now - b.born < BLOCK_MILLIS && !store.degraded()) return false;
-        if (block.compareAndSet(b, null)) stop(b);
-        return block.get() == null;
+        if (b != null && (now - b.born >= BLOCK_MILLIS || store.degraded()) && block.compareAndSet(b, null)) stop(b);
+        return block.get() == null && next.get() == null;
     }
 
     /** Leases admitted locally while degraded, with the local bucket that holds them. */
@@ -338,17 +376,17 @@ final class RedisBucket implements PoolStateStore.Bucket {
             int want = demand(now);
             Block current = block.get();
             if (current != null) {
-                if (now >= hold.blockedUntil() && current.take(now, tokens)) {
-                    if (current.exhausted()) {
-                        block.compareAndSet(current, null);
-                        settling.add(current);
-                    }
-                    inBlock.put(leaseId, current);
-                    long at = Math.max(now, current.at);
-                    store.admitted(this, at, tokens);
-                    return at;
-                }
+                if (now >= hold.blockedUntil() && current.take(now, tokens)) return admitFrom(current, now, tokens, leaseId, want);
                 if (block.compareAndSet(current, null)) stop(current);
+            }
+            Block ahead = next.getAndSet(null);
+            if (ahead != null) {
+                if (now >= hold.blockedUntil() && ahead.take(now, tokens)) {
+                    Block before = block.getAndSet(ahead);
+                    if (before != null) stop(before);
+                    return admitFrom(ahead, now, tokens, leaseId, want);
+                }
+                stop(ahead);
             }
             try {
                 String id = store.windows().reservationId(leaseId);
@@ -393,6 +431,19 @@ final class RedisBucket implements PoolStateStore.Bucket {
             store.delta(this, at, 1, tokens);
             store.admitted(this, at, tokens);
         }
+        return at;
+    }
+
+    /** A call taken from block {@code b}: counted here; the next block is reserved ahead when half of this one is taken. */
+    private long admitFrom(Block b, long now, long tokens, long leaseId, int want) {
+        if (b.exhausted()) {
+            block.compareAndSet(b, null);
+            settling.add(b);
+        }
+        inBlock.put(leaseId, b);
+        if (b.wantsNext() && !store.degraded()) reserveAhead(now, tokens, want);
+        long at = Math.max(now, b.at);
+        store.admitted(this, at, tokens);
         return at;
     }
 

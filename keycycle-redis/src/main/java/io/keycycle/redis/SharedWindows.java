@@ -184,6 +184,9 @@ public final class SharedWindows {
         return reserve(List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null);
     }
 
+    /** A reservation id for a block reserved ahead of the calls it will admit (no lease yet). */
+    public String blockId() { return instance + ":b" + Long.toString(ids.incrementAndGet(), 36); }
+
     /** The reservation id of a pool's lease: this instance's id and the lease number. */
     public String reservationId(long leaseId) { return instance + ":" + Long.toString(leaseId, 36); }
 
