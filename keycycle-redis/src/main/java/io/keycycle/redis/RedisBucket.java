@@ -341,6 +341,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
         if (l.equals(table)) return;
         table = table.min(l);
         applyLearned();
+        stopBlock(); // sized under the old limits
     }
 
     private synchronized void applyLearned() {
