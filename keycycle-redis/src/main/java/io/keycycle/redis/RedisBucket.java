@@ -17,9 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * it admits from while calls come fast ({@link Block}) and, while the instance is degraded, the
  * local bucket that admits against this instance's share.
  *
- * <p><b>Blocks.</b> A call reserves in Redis; when this bucket was asked more than once in the last
- * {@value #BLOCK_MILLIS_DEFAULT} ms, the reservation asks for a block: as many requests (each with
- * the call's token estimate) as were asked here in that time, at most {@link #MAX_BLOCK}, and at
+ * <p><b>Blocks.</b> A call reserves in Redis; when this bucket was asked three times or more in a
+ * tick of {@value #BLOCK_MILLIS_DEFAULT} ms (this one or the one before), the reservation asks for
+ * a block: one request fewer than were asked here in the busier tick (each with the call's token
+ * estimate), at most {@link #MAX_BLOCK}, and at
  * most half of this instance's share of what every window has left (Redis decides, atomically, in
  * the same script). The next calls are admitted from the block without a round trip while it is
  * younger than {@link #BLOCK_MILLIS} and has room. A block counts in Redis as that many requests in
@@ -196,7 +197,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
             long settledTokens = takenTokens - openTokens;
             int keep = keepUnused ? held - settledCalls : open;
             long keepTokens = keepUnused ? heldTokens - settledTokens : openTokens;
-            Flush f = new Flush(this, counted, actual, keep, keepTokens, tallyAt, counted + keep < held, held, heldTokens);
+            Flush f = new Flush(this, counted, actual, keep, keepTokens, tallyAt, counted + keep < held, heldTokens);
             held = keep;
             heldTokens = keepTokens;
             taken = open;
@@ -210,7 +211,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
     }
 
     /** A settlement of (part of) a block: counted requests and actual tokens (at {@code countedAt}), what stays reserved, whether capacity comes back. */
-    record Flush(Block block, long counted, long actual, long keep, long keepTokens, long countedAt, boolean returns, int held, long heldTokens) {
+    record Flush(Block block, long counted, long actual, long keep, long keepTokens, long countedAt, boolean returns, long heldTokens) {
         String id() { return block.id; }
 
         long at() { return block.at; }

@@ -102,15 +102,9 @@ public final class SharedWindows {
     }
 
     /**
-     * {@link #reserveAs} without waiting: the future completes when Redis answers (exceptionally on
-     * Redis trouble, after the command timeout at the latest).
+     * {@link #reserveBlock} without waiting: the future completes when Redis answers (exceptionally
+     * on Redis trouble, after the command timeout at the latest).
      */
-    public java.util.concurrent.CompletableFuture<Reservation> reserveAsyncAs(long local, String id, BucketRef bucket, String fingerprint,
-                                                                              long tokens, String stateHash) {
-        return reserveBlockAsync(local, id, bucket, fingerprint, tokens, stateHash, 1, 1);
-    }
-
-    /** {@link #reserveBlock} without waiting (see {@link #reserveAsyncAs}). */
     public java.util.concurrent.CompletableFuture<Reservation> reserveBlockAsync(long local, String id, BucketRef bucket, String fingerprint,
                                                                                  long tokens, String stateHash, int want, int share) {
         ReserveCall c = reserveCall(local, id, List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null, want, share);
@@ -236,12 +230,6 @@ public final class SharedWindows {
         }
         if (countedAtLocal >= 0) args.add(Long.toString(toRedis(countedAtLocal)));
         return args.toArray(String[]::new);
-    }
-
-    /** Runs {@link #reserve} on one bucket with {@code id} as the reservation id. */
-    public Reservation reserveAs(long local, String id, BucketRef bucket, String fingerprint, long tokens, String stateHash) {
-        ReserveCall c = reserveCall(local, id, List.of(new Candidate(bucket, fingerprint)), tokens, stateHash, null, 1, 1);
-        return reservation(link.call(c.keys(), c.args()), id, local);
     }
 
     /** What a settlement did: the instant the request was counted at (local clock; -1: the reservation was unknown) and the usage after it. */
