@@ -282,10 +282,18 @@ final class RedisBucket implements PoolStateStore.Bucket {
         });
     }
 
+    /*
+     * A block's settlements are computed and handed to the link under the block's monitor: Redis
+     * gets them in the order they were computed (the link keeps the order it was given), so a
+     * partial settlement never arrives after the final one it precedes (which would drop it).
+     */
+
     private void stop(Block b) {
-        Flush f = b.stop();
+        synchronized (b) {
+            Flush f = b.stop();
+            if (f != null) store.settleBlock(this, f, store.windows().localNow());
+        }
         if (!b.finished()) settling.add(b);
-        if (f != null) store.settleBlock(this, f, store.windows().localNow());
     }
 
     /**
@@ -296,12 +304,14 @@ final class RedisBucket implements PoolStateStore.Bucket {
     private boolean sendTallies(long now) {
         boolean sent = false;
         for (Block b : settling) {
-            Flush f = b.tally();
-            if (b.finished()) settling.remove(b);
-            if (f != null) {
-                store.settleBlock(this, f, now);
-                sent = true;
+            synchronized (b) {
+                Flush f = b.tally();
+                if (f != null) {
+                    store.settleBlock(this, f, now);
+                    sent = true;
+                }
             }
+            if (b.finished()) settling.remove(b);
         }
         return sent;
     }
@@ -512,7 +522,9 @@ final class RedisBucket implements PoolStateStore.Bucket {
             store.correctAfterReseedLater(this, admittedAt, reservedTokens, counted, actualTokens, now);
             return;
         }
-        for (Flush f : b.settled(now, counted, actualTokens, reservedTokens)) store.settleBlock(this, f, now);
+        synchronized (b) {
+            for (Flush f : b.settled(now, counted, actualTokens, reservedTokens)) store.settleBlock(this, f, now);
+        }
         if (b.finished()) settling.remove(b);
     }
 

@@ -460,7 +460,15 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     public void modeChanged(ClusterMode mode, String why) {
         outage.modeChanged(mode, why);
         if (mode == ClusterMode.DEGRADED) {
-            for (RedisBucket b : withBlocks) b.stopBlock(); // their settlements wait for the resume
+            // their settlements wait for the resume; on a step thread, not inline: this may run
+            // where a failed send was noticed, which can hold a block's monitor
+            try {
+                steps.execute(() -> {
+                    for (RedisBucket b : withBlocks) b.stopBlock();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // the store is closing (and gives its blocks back itself)
+            }
         }
     }
 
