@@ -18,12 +18,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * local bucket that admits against this instance's share.
  *
  * <p><b>Blocks.</b> A call reserves in Redis; when this bucket was asked three times or more in a
- * tick of {@value #BLOCK_MILLIS_DEFAULT} ms (this one or the one before), the reservation asks for
- * a block: one request fewer than were asked here in the busier tick (each with the call's token
- * estimate), at most {@link #MAX_BLOCK}, and at
+ * tick of the block time ({@code cluster.block-time}, 100 ms by default; this tick or the one
+ * before), the reservation asks for a block: one request fewer than were asked here in the busier
+ * tick (each with the call's token estimate), at most {@code cluster.block-size} (64), and at
  * most half of this instance's share of what every window has left (Redis decides, atomically, in
  * the same script). The next calls are admitted from the block without a round trip while it is
- * younger than {@link #BLOCK_MILLIS} and has room. A block counts in Redis as that many requests in
+ * younger than the block time and has room. A block counts in Redis as that many requests in
  * flight, in every window, like single reservations; when it stops admitting, what it did not use
  * goes back, the requests it settled are counted at that instant and the calls still open stay
  * reserved; the last one to settle settles the rest. A crashed instance's block expires with its
@@ -75,11 +75,10 @@ final class RedisBucket implements PoolStateStore.Bucket {
     }
     // ------------------------------------------------------------------ blocks
 
-    static final long BLOCK_MILLIS_DEFAULT = 100;
     /** How long a block admits calls (engine milliseconds); then what it did not use goes back. */
-    static final long BLOCK_MILLIS = Long.getLong("keycycle.redis.blockMillis", BLOCK_MILLIS_DEFAULT);
+    private final long blockMillis;
     /** Most requests a block holds; 1 turns blocks off (every call its own reservation). */
-    static final int MAX_BLOCK = Integer.getInteger("keycycle.redis.maxBlock", 64);
+    private final int maxBlock;
 
     /** Width of the finest sub-bucket (a minute window's): settlements counted at any instant of one of these count alike. */
     private static final long SLOT_MILLIS = Limits.Span.MINUTE.millis() / PoolStateStore.SLOTS;
@@ -98,6 +97,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
         final long at;
         final long born;
         final boolean single;
+        final long lifetime;
         int held;
         long heldTokens;
         int taken;
@@ -112,10 +112,11 @@ final class RedisBucket implements PoolStateStore.Bucket {
         boolean askedNext;
 
         /** A block reserved for a call ({@code firstTokens}: that call is its first), or ahead of calls ({@code firstTokens} -1). */
-        Block(String id, long at, long born, int held, long heldTokens, long firstTokens) {
+        Block(String id, long at, long born, long lifetime, int held, long heldTokens, long firstTokens) {
             this.id = id;
             this.at = at;
             this.born = born;
+            this.lifetime = lifetime;
             this.single = held == 1;
             this.held = held;
             this.heldTokens = heldTokens;
@@ -138,7 +139,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
         /** Takes one call of {@code tokens} when the block still admits and has room. */
         synchronized boolean take(long now, long tokens) {
             if (!admitting) return false;
-            if (now - born >= BLOCK_MILLIS || taken >= held || takenTokens + tokens > heldTokens) return false;
+            if (now - born >= lifetime || taken >= held || takenTokens + tokens > heldTokens) return false;
             taken++;
             takenTokens += tokens;
             open++;
@@ -231,7 +232,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
     private final java.util.Set<Block> settling = ConcurrentHashMap.newKeySet();
     /** Calls admitted from blocks (single reservations included) and not yet settled, by lease id. */
     private final Map<Long, Block> inBlock = new ConcurrentHashMap<>();
-    /** Calls asked of this bucket in the current and the previous {@link #BLOCK_MILLIS} (demand). */
+    /** Calls asked of this bucket in the current and the previous tick of {@link #blockMillis} (demand). */
     private final Object demandLock = new Object();
     private long demandTick = Long.MIN_VALUE;
     private int askedNow;
@@ -239,16 +240,16 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     /** Counts one call asked here; answers the block size to ask for: the calls asked over the last tick or so. */
     private int demand(long now) {
-        if (MAX_BLOCK <= 1) return 1;
+        if (maxBlock <= 1) return 1;
         synchronized (demandLock) {
-            long t = Math.floorDiv(now, BLOCK_MILLIS);
+            long t = Math.floorDiv(now, blockMillis);
             if (t != demandTick) {
                 askedBefore = t == demandTick + 1 ? askedNow : 0;
                 askedNow = 0;
                 demandTick = t;
             }
             askedNow++;
-            return Math.max(1, Math.min(MAX_BLOCK, Math.max(askedBefore, askedNow) - 1));
+            return Math.max(1, Math.min(maxBlock, Math.max(askedBefore, askedNow) - 1));
         }
     }
 
@@ -273,7 +274,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
                 return;
             }
             if (!r.admitted()) return;
-            Block b = new Block(id, r.admittedAt(), now, r.granted(), tokens * r.granted(), -1);
+            Block b = new Block(id, r.admittedAt(), now, blockMillis, r.granted(), tokens * r.granted(), -1);
             if (store.degraded() || !next.compareAndSet(null, b)) {
                 stop(b); // not needed after all: given back whole
                 return;
@@ -316,12 +317,12 @@ final class RedisBucket implements PoolStateStore.Bucket {
         return sent;
     }
 
-    /** Stops the current block when it is {@link #BLOCK_MILLIS} old at {@code now}; true when none is left. */
+    /** Stops the current block when it is {@link #blockMillis} old at {@code now}; true when none is left. */
     boolean sweepBlock(long now) {
         Block n = next.get();
-        if (n != null && (now - n.born >= BLOCK_MILLIS || store.degraded()) && next.compareAndSet(n, null)) stop(n);
+        if (n != null && (now - n.born >= blockMillis || store.degraded()) && next.compareAndSet(n, null)) stop(n);
         Block b = block.get();
-        if (b != null && (now - b.born >= BLOCK_MILLIS || store.degraded()) && block.compareAndSet(b, null)) stop(b);
+        if (b != null && (now - b.born >= blockMillis || store.degraded()) && block.compareAndSet(b, null)) stop(b);
         return block.get() == null && next.get() == null;
     }
 
@@ -331,6 +332,8 @@ final class RedisBucket implements PoolStateStore.Bucket {
     RedisBucket(RedisStateStore store, PoolStateStore.BucketId id, Limits limits, DailyReset reset, EngineTime time) {
         this.store = store;
         this.id = id;
+        this.blockMillis = store.blockMillis();
+        this.maxBlock = store.blockSize();
         this.reset = reset;
         this.table = limits;
         this.time = time;
@@ -412,7 +415,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
                     refused = new Refusal(now, r.bareRetryAt(), tokens, r.retryAt());
                     return PoolStateStore.REFUSED;
                 }
-                Block b = new Block(id, r.admittedAt(), now, r.granted(), tokens * r.granted(), tokens);
+                Block b = new Block(id, r.admittedAt(), now, blockMillis, r.granted(), tokens * r.granted(), tokens);
                 inBlock.put(leaseId, b);
                 if (b.admitting) {
                     Block before = block.getAndSet(b);

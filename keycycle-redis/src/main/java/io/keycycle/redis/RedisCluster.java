@@ -58,6 +58,8 @@ public final class RedisCluster implements Cluster {
         if (config.instanceId() != null) s = s.withInstanceId(config.instanceId());
         if (config.keyPrefix() != null) s = s.withKeyPrefix(config.keyPrefix());
         s = s.withTimings(config.commandTimeoutOrDefault(), config.heartbeatOrDefault(), config.instanceTtlOrDefault());
+        s = s.withBlocks(config.blockSize() != null ? config.blockSize() : s.blockSize(),
+                config.blockTime() != null ? config.blockTime() : s.blockTime());
         return join(s, clock);
     }
 

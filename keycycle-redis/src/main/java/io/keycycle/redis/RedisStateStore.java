@@ -82,7 +82,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         cluster.channel().addListener(news::onMessage);
         cluster.fleet().addListener(this);
         if (cluster.fleet().mode() == ClusterMode.DEGRADED) modeChanged(ClusterMode.DEGRADED, cluster.fleet().lastTrouble());
-        cluster.fleet().every(RedisBucket.BLOCK_MILLIS, this::sweepBlocks);
+        cluster.fleet().every(blockMillis(), this::sweepBlocks);
     }
 
     SharedWindows windows() { return windows; }
@@ -110,7 +110,13 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
 
     void blockOpened(RedisBucket b) { withBlocks.add(b); }
 
-    /** Every {@link RedisBucket#BLOCK_MILLIS}: blocks that stopped being used give back what they hold. */
+    /** Most requests a block holds (1: blocks off), as configured. */
+    int blockSize() { return cluster.fleet().settings().blockSize(); }
+
+    /** How long a block admits calls (engine milliseconds), as configured. */
+    long blockMillis() { return cluster.fleet().settings().blockTime().toMillis(); }
+
+    /** Every {@link #blockMillis()}: blocks that stopped being used give back what they hold. */
     private void sweepBlocks() {
         if (withBlocks.isEmpty()) return;
         long now = clock.millis();

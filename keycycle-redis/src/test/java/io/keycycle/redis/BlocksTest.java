@@ -30,12 +30,13 @@ class BlocksTest {
 
     static final int DB = 6;
     RedisCluster a, b;
+    String prefix;
     final List<ApiKey> oneKey = TestPools.keys("p", 1);
 
     @BeforeEach
     void setUp() {
         assumeTrue(RedisTestSupport.available(), "Redis does not answer at 127.0.0.1:6379");
-        String prefix = RedisTestSupport.randomPrefix();
+        prefix = RedisTestSupport.randomPrefix();
         a = RedisCluster.join(RedisTestSupport.settings(DB, prefix, "a"), EngineClock.system());
         b = RedisCluster.join(RedisTestSupport.settings(DB, prefix, "b"), EngineClock.system());
         a.fleet().beat();
@@ -82,6 +83,22 @@ class BlocksTest {
         RedisBucket bucket = a.stateStore().allBuckets().iterator().next();
         SharedWindows.Peek p = b.windows().peek(bucket.ref(), 0);
         return new long[] {p.used(Limits.Metric.RPM), p.used(Limits.Metric.TPM)};
+    }
+
+    @Test
+    void blockSizeOneMakesEveryCallItsOwnReservation() {
+        RedisCluster off = RedisCluster.join(RedisTestSupport.settings(DB, prefix, "off")
+                .withBlocks(1, java.time.Duration.ofMillis(100)), EngineClock.system());
+        try {
+            KeyPool p = pool(off, new Limits(100_000, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE));
+            long before = off.link().callCounts()[1];
+            for (int i = 0; i < 50; i++) p.acquire("m1", 10).success(Usage.of(5, 0));
+            off.link().connection().sync().ping();
+            // a reservation and a settlement per call (a heartbeat may fall in between)
+            assertThat(off.link().callCounts()[1] - before).as("script operations for 50 calls").isBetween(100L, 103L);
+        } finally {
+            off.close();
+        }
     }
 
     @Test

@@ -88,7 +88,7 @@ class PartialOutageTest {
         poolB.acquire("m1", 1).success(Usage.of(1, 0));
         // calls in quick succession admit from blocks; once a block's time is over, its unused part
         // goes back (an instance cut off before that keeps it reserved until it reaches Redis again)
-        Thread.sleep(3 * RedisBucket.BLOCK_MILLIS);
+        Thread.sleep(3 * a.fleet().settings().blockTime().toMillis());
 
         proxy.stop(); // a loses Redis; b and c do not
         long cut = System.currentTimeMillis();

@@ -84,6 +84,8 @@ final class ConfigDocument {
         if (c.getHeartbeat() != null) m.put("heartbeat", c.getHeartbeat().toString());
         if (c.getCommandTimeout() != null) m.put("command-timeout", c.getCommandTimeout().toString());
         if (c.getInstanceTtl() != null) m.put("instance-ttl", c.getInstanceTtl().toString());
+        if (c.getBlockSize() != null) m.put("block-size", c.getBlockSize());
+        if (c.getBlockTime() != null) m.put("block-time", c.getBlockTime().toString());
         return m;
     }
 

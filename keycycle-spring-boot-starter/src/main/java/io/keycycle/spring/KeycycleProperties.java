@@ -203,6 +203,16 @@ public class KeycycleProperties {
         /** A process silent for this long is dead (its reservations and share go back); default 10s, at least two heartbeats. */
         private Duration instanceTtl;
 
+        /** Most requests one block of capacity holds (calls in quick succession share a Redis call); 1 turns blocks off; default 64. */
+        private Integer blockSize;
+
+        /** How long a block admits calls before what it did not use goes back; default 100ms, between 10ms and 1s. */
+        private Duration blockTime;
+
+        public Integer getBlockSize() { return blockSize; }
+        public void setBlockSize(Integer blockSize) { this.blockSize = blockSize; }
+        public Duration getBlockTime() { return blockTime; }
+        public void setBlockTime(Duration blockTime) { this.blockTime = blockTime; }
         public String getRedisUrl() { return redisUrl; }
         public void setRedisUrl(String redisUrl) { this.redisUrl = redisUrl; }
         public Duration getHeartbeat() { return heartbeat; }
@@ -217,7 +227,8 @@ public class KeycycleProperties {
         public void setKeyPrefix(String keyPrefix) { this.keyPrefix = keyPrefix; }
 
         boolean isSet() {
-            return redisUrl != null || instanceId != null || keyPrefix != null || heartbeat != null || commandTimeout != null || instanceTtl != null;
+            return redisUrl != null || instanceId != null || keyPrefix != null || heartbeat != null || commandTimeout != null || instanceTtl != null
+                    || blockSize != null || blockTime != null;
         }
     }
 

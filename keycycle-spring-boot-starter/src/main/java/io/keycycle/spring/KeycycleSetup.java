@@ -88,7 +88,9 @@ final class KeycycleSetup {
                 c.getKeyPrefix() == null ? file.keyPrefix() : props.keyPrefix(),
                 c.getHeartbeat() == null ? file.heartbeat() : props.heartbeat(),
                 c.getCommandTimeout() == null ? file.commandTimeout() : props.commandTimeout(),
-                c.getInstanceTtl() == null ? file.instanceTtl() : props.instanceTtl());
+                c.getInstanceTtl() == null ? file.instanceTtl() : props.instanceTtl(),
+                c.getBlockSize() == null ? file.blockSize() : props.blockSize(),
+                c.getBlockTime() == null ? file.blockTime() : props.blockTime());
         return new KeycycleConfig(config.sourceName(), config.providers(), config.tiers(), config.selection(),
                 config.gateway(), config.database(), merged);
     }

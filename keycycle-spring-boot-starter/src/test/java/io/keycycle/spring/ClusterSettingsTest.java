@@ -36,12 +36,14 @@ class ClusterSettingsTest {
                 .withProperty("keycycle.cluster.key-prefix", "shop")
                 .withProperty("keycycle.cluster.heartbeat", "500ms")
                 .withProperty("keycycle.cluster.command-timeout", "250ms")
-                .withProperty("keycycle.cluster.instance-ttl", "30s");
+                .withProperty("keycycle.cluster.instance-ttl", "30s")
+                .withProperty("keycycle.cluster.block-size", "8")
+                .withProperty("keycycle.cluster.block-time", "50ms");
         KeycycleConfig fromYaml = KeycycleConfig.parse("""
                 tiers:
                   fast: [groq/llama-3.1-8b-instant]
                 cluster: { redis-url: "redis://:s3cret@10.0.0.5:6379/2", instance-id: api-1, key-prefix: shop,
-                           heartbeat: 500ms, command-timeout: 250ms, instance-ttl: 30s }
+                           heartbeat: 500ms, command-timeout: 250ms, instance-ttl: 30s, block-size: 8, block-time: 50ms }
                 """, Map.of(), "keycycle.yaml");
         KeycycleSetup.Settings s = resolve(env);
         assertThat(s.config().cluster()).isEqualTo(fromYaml.cluster());

@@ -17,9 +17,15 @@ import java.time.Duration;
  * @param instanceTtl    an instance silent for this long is dead: its reservations are released and
  *                       its share goes back to the others (default {@link #DEFAULT_INSTANCE_TTL}; at
  *                       least two heartbeats)
+ * @param blockSize      most requests one block of capacity holds (calls in quick succession are
+ *                       admitted from blocks reserved in one Redis call); 1 turns blocks off
+ *                       (default: the {@code keycycle-redis} module's, 64)
+ * @param blockTime      how long a block admits calls before what it did not use goes back
+ *                       (default: the module's, 100 ms)
  */
 public record ClusterConfig(String redisUrl, String instanceId, String keyPrefix,
-                            Duration heartbeat, Duration commandTimeout, Duration instanceTtl) {
+                            Duration heartbeat, Duration commandTimeout, Duration instanceTtl,
+                            Integer blockSize, Duration blockTime) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
@@ -32,9 +38,32 @@ public record ClusterConfig(String redisUrl, String instanceId, String keyPrefix
         this(redisUrl, instanceId, keyPrefix, null, null, null);
     }
 
+    /** With timings, default blocks. */
+    public ClusterConfig(String redisUrl, String instanceId, String keyPrefix, Duration heartbeat, Duration commandTimeout, Duration instanceTtl) {
+        this(redisUrl, instanceId, keyPrefix, heartbeat, commandTimeout, instanceTtl, null, null);
+    }
+
+    /** Smallest and largest {@code block-time}: shorter blocks barely save a round trip, longer ones hold room back from the others. */
+    public static final Duration MIN_BLOCK_TIME = Duration.ofMillis(10);
+    public static final Duration MAX_BLOCK_TIME = Duration.ofSeconds(1);
+    /** Largest {@code block-size}. */
+    public static final int MAX_BLOCK_SIZE = 1_000;
+
+    /** What is wrong with these block settings (null: unset), or null. The one rule for the file and for Java settings. */
+    public static String blockProblem(Integer blockSize, Duration blockTime) {
+        if (blockSize != null && (blockSize < 1 || blockSize > MAX_BLOCK_SIZE)) {
+            return "cluster.block-size must be between 1 (blocks off) and " + MAX_BLOCK_SIZE + ", was " + blockSize;
+        }
+        if (blockTime != null && (blockTime.compareTo(MIN_BLOCK_TIME) < 0 || blockTime.compareTo(MAX_BLOCK_TIME) > 0)) {
+            return "cluster.block-time must be between " + Quantities.format(MIN_BLOCK_TIME) + " and " + Quantities.format(MAX_BLOCK_TIME)
+                    + ", was " + Quantities.format(blockTime);
+        }
+        return null;
+    }
+
     /** The same settings with another Redis URL. */
     public ClusterConfig withRedisUrl(String url) {
-        return new ClusterConfig(url, instanceId, keyPrefix, heartbeat, commandTimeout, instanceTtl);
+        return new ClusterConfig(url, instanceId, keyPrefix, heartbeat, commandTimeout, instanceTtl, blockSize, blockTime);
     }
 
     /** The heartbeat in force: the one set, else the default. */
@@ -61,6 +90,7 @@ public record ClusterConfig(String redisUrl, String instanceId, String keyPrefix
         String u = redisUrl == null ? null : redisUrl.replaceAll("(//)([^@/]*)@", "$1***@");
         return "ClusterConfig[redisUrl=" + u + ", instanceId=" + instanceId + ", keyPrefix=" + keyPrefix
                 + (heartbeat == null ? "" : ", heartbeat=" + heartbeat) + (commandTimeout == null ? "" : ", commandTimeout=" + commandTimeout)
-                + (instanceTtl == null ? "" : ", instanceTtl=" + instanceTtl) + "]";
+                + (instanceTtl == null ? "" : ", instanceTtl=" + instanceTtl)
+                + (blockSize == null ? "" : ", blockSize=" + blockSize) + (blockTime == null ? "" : ", blockTime=" + blockTime) + "]";
     }
 }

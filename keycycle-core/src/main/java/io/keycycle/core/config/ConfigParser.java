@@ -29,7 +29,8 @@ final class ConfigParser {
             "allowed-hosts", "query-token", "idle-timeout-seconds", "max-header-bytes", "max-connections",
             "stream-idle-timeout", "stream-deadline", "max-upstream-body-bytes", "max-sse-line-bytes", "max-streams", "max-in-flight");
     private static final Set<String> DATABASE = Set.of("url");
-    private static final Set<String> CLUSTER = Set.of("redis-url", "instance-id", "key-prefix", "heartbeat", "command-timeout", "instance-ttl");
+    private static final Set<String> CLUSTER = Set.of("redis-url", "instance-id", "key-prefix", "heartbeat", "command-timeout", "instance-ttl",
+            "block-size", "block-time");
 
     private final YamlDocument doc;
     private final YamlReader in;
@@ -213,9 +214,14 @@ final class ConfigParser {
         Duration heartbeat = in.duration(m.get("heartbeat"), "cluster.heartbeat");
         Duration commandTimeout = in.duration(m.get("command-timeout"), "cluster.command-timeout");
         Duration ttl = in.duration(m.get("instance-ttl"), "cluster.instance-ttl");
-        ClusterConfig c = new ClusterConfig(url, id, prefix, heartbeat, commandTimeout, ttl);
+        Long blockSize = in.number(m.get("block-size"), "cluster.block-size", 1, ClusterConfig.MAX_BLOCK_SIZE);
+        Duration blockTime = in.duration(m.get("block-time"), "cluster.block-time");
+        ClusterConfig c = new ClusterConfig(url, id, prefix, heartbeat, commandTimeout, ttl,
+                blockSize == null ? null : blockSize.intValue(), blockTime);
         String timing = ClusterConfig.timingProblem(c.heartbeatOrDefault(), c.instanceTtlOrDefault());
         if (timing != null) in.problem(m.get(ttl != null ? "instance-ttl" : "heartbeat"), timing);
+        String blocks = ClusterConfig.blockProblem(null, blockTime);
+        if (blocks != null) in.problem(m.get("block-time"), blocks);
         return c;
     }
 

@@ -69,6 +69,28 @@ class ClusterConfigTest {
     }
 
     @Test
+    void blockSettingsAreReadAndBadOnesNamed() {
+        ClusterConfig c = KeycycleConfig.parse("""
+                cluster:
+                  redis-url: redis://10.0.0.5:6379/2
+                  block-size: 1
+                  block-time: 250ms
+                """, Map.of(), "test.yaml").cluster();
+        assertThat(c.blockSize()).isEqualTo(1);
+        assertThat(c.blockTime()).isEqualTo(java.time.Duration.ofMillis(250));
+        assertThat(c.withRedisUrl("redis://other:6379").blockSize()).as("a URL from the environment keeps the file's blocks").isEqualTo(1);
+        assertThat(ClusterConfig.DEFAULT.blockSize()).as("unset: the module's default").isNull();
+        assertThatThrownBy(() -> KeycycleConfig.parse("""
+                cluster:
+                  block-size: 0
+                  block-time: 5s
+                """, Map.of(), "test.yaml"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("cluster.block-size")
+                .hasMessageContaining("cluster.block-time must be between 10ms and 1s, was 5s");
+    }
+
+    @Test
     void badClusterValuesAreNamedWithTheirPathAndNoPassword() {
         assertThatThrownBy(() -> KeycycleConfig.parse("""
                 cluster:

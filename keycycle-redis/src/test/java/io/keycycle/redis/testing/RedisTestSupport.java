@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.UUID;
 
 /**
- * The shared Redis of the test machine (127.0.0.1:6379). Tests of this module use databases 1–5 and 7 (SharedLearnedLimitsTest),
+ * The shared Redis of the test machine (127.0.0.1:6379). Tests of this module use databases 1–5, 6 (BlocksTest) and 7 (SharedLearnedLimitsTest),
  * the cluster tests of keycycle-cli 2–4 and 7 (6: the Spring starter), each with a random key prefix, so
  * they never meet each other's keys or anyone else's. When Redis does not answer they are skipped,
  * unless {@code -Dkeycycle.requireServices=true}: then they fail.
