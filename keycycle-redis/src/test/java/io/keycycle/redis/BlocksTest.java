@@ -3,7 +3,6 @@ package io.keycycle.redis;
 import io.keycycle.core.ApiKey;
 import io.keycycle.core.EngineClock;
 import io.keycycle.core.Limits;
-import io.keycycle.core.NoAvailableKeyException;
 import io.keycycle.core.Usage;
 import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.pool.Lease;
@@ -116,26 +115,13 @@ class BlocksTest {
         assertThat(during[0]).as("requests Redis holds for a while a block is open").isBetween(3L, 2L + 9L);
 
         // b meanwhile admits all the rest: 40 less what a holds
-        int admittedByB = drain(pb);
+        int admittedByB = RedisTestSupport.drain(pb, "m1");
         assertThat(admittedByB).isEqualTo(40 - (int) during[0]);
 
         // a's block stops (its time is over) and gives back what it did not use: b admits exactly that
         open.forEach(l -> l.success(Usage.of(0, 0)));
         await().atMost(3, TimeUnit.SECONDS).until(() -> redisCounts()[0] == 3 + admittedByB);
-        assertThat(drain(pb)).as("the block's unused room came back").isEqualTo((int) during[0] - 3);
+        assertThat(RedisTestSupport.drain(pb, "m1")).as("the block's unused room came back").isEqualTo((int) during[0] - 3);
         assertThat(redisCounts()[0]).as("the minute's limit, exactly").isEqualTo(40);
-    }
-
-    private static int drain(KeyPool pool) {
-        int n = 0;
-        while (n < 1000) {
-            try {
-                pool.acquire("m1", 0).success(Usage.of(0, 0));
-                n++;
-            } catch (NoAvailableKeyException e) {
-                return n;
-            }
-        }
-        return n;
     }
 }

@@ -61,6 +61,20 @@ public final class RedisTestSupport {
         return RedisLink.open(settings(database, prefix, instance));
     }
 
+    /** Admits (and settles at once, one request of one token) until the pool refuses; answers how many it admitted (at most 1,000). */
+    public static int drain(io.keycycle.core.pool.KeyPool pool, String model) {
+        int n = 0;
+        while (n < 1_000) {
+            try {
+                pool.acquire(model, 1).success(io.keycycle.core.Usage.of(1, 0));
+                n++;
+            } catch (io.keycycle.core.NoAvailableKeyException e) {
+                return n;
+            }
+        }
+        return n;
+    }
+
     /** Deletes every key of a prefix (the end of a test). */
     public static void clean(RedisLink link) {
         var sync = link.connection().sync();
