@@ -80,147 +80,6 @@ final class RedisBucket implements PoolStateStore.Bucket {
     /** Most requests a block holds; 1 turns blocks off (every call its own reservation). */
     private final int maxBlock;
 
-    /** Width of the finest sub-bucket (a minute window's): settlements counted at any instant of one of these count alike. */
-    private static final long SLOT_MILLIS = Limits.Span.MINUTE.millis() / PoolStateStore.SLOTS;
-
-    /**
-     * Capacity reserved in Redis in one reservation and admitted here call by call. Guarded by its
-     * own monitor. {@code held}/{@code heldTokens}: what the reservation holds in Redis now;
-     * {@code taken}/{@code takenTokens}: admitted from that (open, or settled since the last
-     * settlement sent); {@code counted}/{@code actual}: what those settled calls used, counted at
-     * {@code tallyAt}, the latest of their settlement instants — all within one sub-bucket, so
-     * counting them there changes no window against counting each at its own instant (a settlement
-     * in another sub-bucket first sends what is tallied).
-     */
-    static final class Block {
-        final String id;
-        final long at;
-        final long born;
-        final boolean single;
-        final long lifetime;
-        int held;
-        long heldTokens;
-        int taken;
-        long takenTokens;
-        int open;
-        long openTokens;
-        long counted;
-        long actual;
-        long tallyAt = -1;
-        boolean admitting;
-        boolean done;
-        boolean askedNext;
-
-        /** A block reserved for a call ({@code firstTokens}: that call is its first), or ahead of calls ({@code firstTokens} -1). */
-        Block(String id, long at, long born, long lifetime, int held, long heldTokens, long firstTokens) {
-            this.id = id;
-            this.at = at;
-            this.born = born;
-            this.lifetime = lifetime;
-            this.single = held == 1;
-            this.held = held;
-            this.heldTokens = heldTokens;
-            if (firstTokens >= 0) {
-                this.taken = 1;
-                this.takenTokens = firstTokens;
-                this.open = 1;
-                this.openTokens = firstTokens;
-            }
-            this.admitting = held > taken;
-        }
-
-        /** True once, when half of a block of four or more is taken: time to reserve the next one ahead. */
-        synchronized boolean wantsNext() {
-            if (askedNext || held < 4 || 2 * taken < held) return false;
-            askedNext = true;
-            return true;
-        }
-
-        /** Takes one call of {@code tokens} when the block still admits and has room. */
-        synchronized boolean take(long now, long tokens) {
-            if (!admitting) return false;
-            if (now - born >= lifetime || taken >= held || takenTokens + tokens > heldTokens) return false;
-            taken++;
-            takenTokens += tokens;
-            open++;
-            openTokens += tokens;
-            if (taken == held) admitting = false; // used up: settled whole when its last call settles
-            return true;
-        }
-
-        /**
-         * One call of the block settled at {@code now} (an expiry is a counted call of no tokens):
-         * the settlements Redis must get now (none, one, or two when the call settled in another
-         * sub-bucket than those tallied).
-         */
-        synchronized List<Flush> settled(long now, boolean wasCounted, long actualTokens, long reservedTokens) {
-            Flush before = null;
-            if (tallyAt >= 0 && Math.floorDiv(now, SLOT_MILLIS) != Math.floorDiv(tallyAt, SLOT_MILLIS)) before = flush(true);
-            open--;
-            openTokens -= reservedTokens;
-            if (wasCounted) counted++;
-            actual += actualTokens;
-            tallyAt = Math.max(tallyAt, now);
-            Flush last = !admitting && open == 0 && !done ? flush(false) : null;
-            if (before == null) return last == null ? List.of() : List.of(last);
-            return last == null ? List.of(before) : List.of(before, last);
-        }
-
-        /**
-         * A block that no longer admits, with calls still open: what its settled calls used and
-         * the room they did not use, sent now (the calls still open stay reserved), or null when
-         * Redis holds nothing more than the open calls.
-         */
-        synchronized Flush tally() {
-            if (admitting || done) return null;
-            if (counted == 0 && actual == 0 && held == open && heldTokens == openTokens) return null;
-            return flush(false);
-        }
-
-        synchronized boolean finished() { return done; }
-
-        synchronized boolean exhausted() { return !admitting; }
-
-        /** Stops admitting: what it did not use goes back (with what it settled), or null when nothing is to send. */
-        synchronized Flush stop() {
-            if (!admitting) return null;
-            admitting = false;
-            if (taken == held && open > 0) return null; // nothing unused: settled whole by its last call
-            return flush(false);
-        }
-
-        /**
-         * Sends what the settled calls used and keeps what is open; {@code keepUnused}: the room not
-         * taken yet stays too (the block goes on admitting), else it goes back.
-         */
-        private Flush flush(boolean keepUnused) {
-            int settledCalls = taken - open;
-            long settledTokens = takenTokens - openTokens;
-            int keep = keepUnused ? held - settledCalls : open;
-            long keepTokens = keepUnused ? heldTokens - settledTokens : openTokens;
-            Flush f = new Flush(this, counted, actual, keep, keepTokens, tallyAt, counted + keep < held, heldTokens);
-            held = keep;
-            heldTokens = keepTokens;
-            taken = open;
-            takenTokens = openTokens;
-            counted = 0;
-            actual = 0;
-            tallyAt = -1;
-            if (keep == 0) done = true;
-            return f;
-        }
-    }
-
-    /** A settlement of (part of) a block: counted requests and actual tokens (at {@code countedAt}), what stays reserved, whether capacity comes back. */
-    record Flush(Block block, long counted, long actual, long keep, long keepTokens, long countedAt, boolean returns, long heldTokens) {
-        String id() { return block.id; }
-
-        long at() { return block.at; }
-
-        /** A reservation of one request settled whole: settled the plain way (its tokens are known, no read). */
-        boolean single() { return block.single && keep == 0; }
-    }
-
     /** The block admitting now, or null. */
     private final java.util.concurrent.atomic.AtomicReference<Block> block = new java.util.concurrent.atomic.AtomicReference<>();
     /**
@@ -263,11 +122,31 @@ final class RedisBucket implements PoolStateStore.Bucket {
         stop(b);
     }
 
+    /** The reservation ahead while Redis has not answered it (then done). */
+    private volatile java.util.concurrent.CompletableFuture<?> aheadCall = java.util.concurrent.CompletableFuture.completedFuture(null);
+
+    /**
+     * Before a read of the windows: waits for a reservation ahead still on the wire (its answer is at
+     * most a round trip away; Redis trouble ends it at the command timeout), then gives back the
+     * blocks past their time, so that what is read does not count room this instance holds unused.
+     */
+    private void settleBlocksBeforeReading(long now) {
+        java.util.concurrent.CompletableFuture<?> f = aheadCall;
+        if (!f.isDone()) {
+            try {
+                f.join();
+            } catch (RuntimeException e) {
+                // Redis trouble: reported where the call failed
+            }
+        }
+        sweepBlock(now);
+    }
+
     /** Reserves the next block without waiting; it waits in {@link #next} for the current one to end. */
     private void reserveAhead(long now, long tokens, int want) {
         String id = store.windows().blockId();
         int share = 2 * store.liveInstances();
-        store.windows().reserveBlockAsync(now, id, ref, null, tokens, null, want, share).whenComplete((r, e) -> {
+        aheadCall = store.windows().reserveBlockAsync(now, id, ref, null, tokens, null, want, share).whenComplete((r, e) -> {
             if (e != null) {
                 store.uncertain(this, id); // it may have been made: given back when Redis answers
                 store.trouble(e);
@@ -291,7 +170,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     private void stop(Block b) {
         synchronized (b) {
-            Flush f = b.stop();
+            Block.Flush f = b.stop();
             if (f != null) store.settleBlock(this, f, store.windows().localNow());
         }
         if (!b.finished()) settling.add(b);
@@ -306,7 +185,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
         boolean sent = false;
         for (Block b : settling) {
             synchronized (b) {
-                Flush f = b.tally();
+                Block.Flush f = b.tally();
                 if (f != null) {
                     store.settleBlock(this, f, now);
                     sent = true;
@@ -526,7 +405,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
             return;
         }
         synchronized (b) {
-            for (Flush f : b.settled(now, counted, actualTokens, reservedTokens)) store.settleBlock(this, f, now);
+            for (Block.Flush f : b.settled(now, counted, actualTokens, reservedTokens)) store.settleBlock(this, f, now);
         }
         if (b.finished()) settling.remove(b);
     }
@@ -559,7 +438,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     @Override
     public long admissibleAt(long now, long tokens) {
-        sweepBlock(now);
+        settleBlocksBeforeReading(now);
         Refusal last = refused;
         if (now == last.at()) {
             if (tokens == 0) return last.bare();
@@ -587,7 +466,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
 
     @Override
     public long used(long now, Limits.Metric metric) {
-        sweepBlock(now); // a block past its time gives back what it holds before anyone reads the windows
+        settleBlocksBeforeReading(now); // a block past its time gives back what it holds before anyone reads the windows
         if (!store.degraded() && now - seenAt > 1000) {
             try {
                 seen(store.windows().peek(now, ref, 0).used(), now);

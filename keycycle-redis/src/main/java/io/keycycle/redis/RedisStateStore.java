@@ -136,13 +136,17 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     long reseededAt() { return outage.reseededAt(); }
 
     /**
-     * Sends a block's settlement ({@link RedisBucket.Flush}) without waiting: a reservation of one
+     * Sends a block's settlement ({@link Block.Flush}) without waiting: a reservation of one
      * request the plain way, a block's through {@link SharedWindows#settleBlock}. Redis trouble or an
      * outage queues it for the resume.
      */
-    void settleBlock(RedisBucket b, RedisBucket.Flush f, long now) {
+    void settleBlock(RedisBucket b, Block.Flush f, long at) {
+        // a settlement is never sent as of an instant before the calls it counts settled: a block
+        // stopped by a hold or the sweep is settled on this store's clock, which may be behind the
+        // pools' engine time (and the script would count the calls at its own, earlier, instant)
+        long now = Math.max(at, f.countedAt());
         if (f.single()) {
-            settleShared(b, f.id(), f.countedAt() >= 0 ? f.countedAt() : now, f.at(), f.heldTokens(), f.counted() == 1, f.actual());
+            settleShared(b, f.id(), now, f.at(), f.heldTokens(), f.counted() == 1, f.actual());
             return;
         }
         Outage.Pending p = new Outage.Pending(b, f.id(), false, false, f.actual(), f.at(), f.heldTokens(), true, f.counted(), f.keep(), f.keepTokens(),

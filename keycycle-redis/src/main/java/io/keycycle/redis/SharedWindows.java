@@ -36,7 +36,6 @@ public final class SharedWindows {
     private final String instance;
     private final String channel;
     private final AtomicLong ids = new AtomicLong();
-    /** The id the next {@link #reserve} on this thread uses (set by the pool's store with its lease id). */
     /** Redis time minus local time, from the latest call (0 with the engine clock). */
     private volatile long offset;
 
@@ -114,9 +113,8 @@ public final class SharedWindows {
     /**
      * Reserves a block on one bucket: up to {@code want} requests of {@code tokens} each in one
      * reservation, at most a {@code 1/share} part of what each window has left, and at least one
-     * when one fits ({@link Reservation#granted()} says how many). It is settled with
-     * {@link #settleWithView(long, BucketRef, String, long, long, long, long)} naming the requests
-     * the provider counted. {@code want} 1 is a plain reservation.
+     * when one fits ({@link Reservation#granted()} says how many). It is settled, in parts or at
+     * once, with {@link #settleBlock}. {@code want} 1 is a plain reservation.
      */
     public Reservation reserveBlock(long local, String id, BucketRef bucket, String fingerprint, long tokens, String stateHash,
                                     int want, int share) {
@@ -194,21 +192,24 @@ public final class SharedWindows {
      */
     public boolean settle(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
         long local = clock.millis();
-        List<Object> r = link.call(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted ? 1 : 0, actualTokens, -1, 1));
+        List<Object> r = link.call(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted ? 1 : 0, actualTokens, -1));
         return (Long) r.get(0) == 1L;
     }
 
     /**
      * The arguments of a settlement. With {@code reserved} >= 0 (the tokens the reservation holds,
-     * as the pool's lease knows them, and {@code count} the requests it holds) the script only
-     * deletes the reservation record instead of reading it; -1 reads it. {@code counted}: how many
-     * of its requests the provider counted.
+     * as the pool's lease knows them) the script only deletes the reservation record instead of
+     * reading it; -1 reads it. {@code counted}: 1 when the provider counted the request, else 0.
      */
-    private String[] settleArgs(long local, BucketRef bucket, String id, long counted, long actualTokens, long reserved, long count) {
-        return settleArgs(local, bucket, id, counted, actualTokens, reserved, count, 0, 0, -1);
+    private String[] settleArgs(long local, BucketRef bucket, String id, long counted, long actualTokens, long reserved) {
+        return settleArgs(local, bucket, id, counted, actualTokens, reserved, 1, 0, 0, -1);
     }
 
-    /** {@link #settleArgs(long, BucketRef, String, long, long, long, long)} keeping {@code keep} requests and {@code keepTokens} reserved. */
+    /**
+     * The arguments of any settlement: of a reservation of {@code count} requests ({@code reserved}
+     * >= 0; a record that is read holds its own count), {@code counted} of them counted at
+     * {@code countedAtLocal} (-1: now), {@code keep} requests and {@code keepTokens} kept reserved.
+     */
     private String[] settleArgs(long local, BucketRef bucket, String id, long counted, long actualTokens, long reserved, long count,
                                 long keep, long keepTokens, long countedAtLocal) {
         List<String> args = new ArrayList<>(17);
@@ -252,20 +253,13 @@ public final class SharedWindows {
      */
     public java.util.concurrent.CompletableFuture<Settled> settleWithView(long local, BucketRef bucket, String id, boolean counted, long actualTokens,
                                                                          long reservedTokens) {
-        return settleWithView(local, bucket, id, counted ? 1 : 0, actualTokens, reservedTokens, 1);
+        return sendSettlement(local, bucket, settleArgs(local, bucket, id, counted ? 1 : 0, actualTokens, reservedTokens), counted);
     }
 
-    /**
-     * Settles a reservation of {@code count} requests (a block) of which the provider counted
-     * {@code counted}, with {@code actualTokens} in all; the rest comes back. Sent like
-     * {@link #settleWithView(long, BucketRef, String, boolean, long, long)}: with the next call when
-     * nothing comes back, at once otherwise.
-     */
-    public java.util.concurrent.CompletableFuture<Settled> settleWithView(long local, BucketRef bucket, String id, long counted, long actualTokens,
-                                                                         long reservedTokens, long count) {
+    /** Sends a settlement without waiting: with the next call ({@code lazy}, nothing comes back) or at once. */
+    private java.util.concurrent.CompletableFuture<Settled> sendSettlement(long local, BucketRef bucket, String[] args, boolean lazy) {
         String[] keys = {bucket.key()};
-        String[] args = settleArgs(local, bucket, id, counted, actualTokens, reservedTokens, count);
-        return (LAZY_SETTLE && counted == count ? link.callAsyncLazy(keys, args) : link.callAsync(keys, args))
+        return (LAZY_SETTLE && lazy ? link.callAsyncLazy(keys, args) : link.callAsync(keys, args))
                 .thenApply(r -> {
                     if ((Long) r.get(0) != 1L) return new Settled(-1, null);
                     long[] used = new long[6];
@@ -285,21 +279,14 @@ public final class SharedWindows {
      */
     public java.util.concurrent.CompletableFuture<Settled> settleBlock(long local, BucketRef bucket, String id, long counted, long actualTokens,
                                                                       long keep, long keepTokens, long countedAt, boolean returnsCapacity) {
-        String[] keys = {bucket.key()};
-        String[] args = settleArgs(local, bucket, id, counted, actualTokens, -1, 1, keep, keepTokens, countedAt);
-        return (LAZY_SETTLE && !returnsCapacity ? link.callAsyncLazy(keys, args) : link.callAsync(keys, args))
-                .thenApply(r -> {
-                    if ((Long) r.get(0) != 1L) return new Settled(-1, null);
-                    long[] used = new long[6];
-                    for (int i = 0; i < 6; i++) used[i] = (Long) r.get(2 + i);
-                    return new Settled(toLocal((Long) r.get(1), local), used);
-                });
+        return sendSettlement(local, bucket, settleArgs(local, bucket, id, counted, actualTokens, -1, 1, keep, keepTokens, countedAt),
+                !returnsCapacity);
     }
 
     /** Like {@link #settle} but answers the instant the settled request was counted at (local clock), or -1 when unknown. */
     public long settleAt(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
         long local = clock.millis();
-        List<Object> r = link.call(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted ? 1 : 0, actualTokens, -1, 1));
+        List<Object> r = link.call(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted ? 1 : 0, actualTokens, -1));
         return (Long) r.get(0) == 1L ? toLocal((Long) r.get(1), local) : -1;
     }
 
@@ -310,7 +297,7 @@ public final class SharedWindows {
      */
     public java.util.concurrent.CompletableFuture<Long> settleAsync(BucketRef bucket, String id, boolean counted, long actualTokens, String wakeKey) {
         long local = clock.millis();
-        return link.callAsync(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted ? 1 : 0, actualTokens, -1, 1))
+        return link.callAsync(new String[]{bucket.key()}, settleArgs(local, bucket, id, counted ? 1 : 0, actualTokens, -1))
                 .thenApply(r -> (Long) r.get(0) == 1L ? toLocal((Long) r.get(1), local) : -1L);
     }
 

@@ -229,7 +229,7 @@ end
 
 -- A reservation of count requests (1, or a block) leaves the in-flight counts (never below zero).
 local function land(b, tokens, count)
-  b.fr = math.max(0, b.fr - (count or 1))
+  b.fr = math.max(0, b.fr - count)
   b.ft = math.max(0, b.ft - tokens)
 end
 
