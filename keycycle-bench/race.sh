@@ -21,7 +21,9 @@
 # Environment: GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), GATEWAY_ARGS (more RaceGateway options,
 # e.g. "--native --event-loops 1", or "--redis redis://127.0.0.1:6379/7" for a gateway in shared
 # mode; default none), NGINX_WORKERS (default auto), RACE_JAR (the benchmarks jar to race, for A/B
-# comparisons; default keycycle-bench/target/benchmarks.jar).
+# comparisons; default keycycle-bench/target/benchmarks.jar), GATEWAY_MAIN (the gateway's main class;
+# default io.keycycle.bench.RaceGateway; io.keycycle.bench.BareProxy races a Vert.x proxy with nothing
+# of Keycycle in it, the floor of the gateway's stack).
 # Installs Debian's nginx-light and wrk with apt-get when missing; builds keycycle-bench's jar
 # when missing (./mvnw -pl keycycle-bench -am package -DskipTests).
 set -euo pipefail
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
 GATEWAY_ARGS=${GATEWAY_ARGS:-}
+GATEWAY_MAIN=${GATEWAY_MAIN:-io.keycycle.bench.RaceGateway}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 
 install_missing() { # command package
@@ -140,7 +143,7 @@ PROXY_PID=$STARTED_PID
 # ---- the gateway in its own JVM; it serves until its stdin closes
 mkfifo "$WORK/gw.in"
 # shellcheck disable=SC2086
-java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.RaceGateway --upstream "http://127.0.0.1:$NGINX_PORT/v1" \
+java $GATEWAY_JAVA_OPTS -cp "$JAR" "$GATEWAY_MAIN" --upstream "http://127.0.0.1:$NGINX_PORT/v1" \
      --db "$WORK/race.db" $GATEWAY_ARGS < "$WORK/gw.in" > "$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 exec 3>"$WORK/gw.in"
@@ -229,6 +232,7 @@ sockerr() { awk '/Socket errors:/ { gsub(/,/, ""); print "connect " $4 ", read "
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 case " $GATEWAY_ARGS " in *" --no-store "*) STORE_SAID="store off" ;; *) STORE_SAID="SQLite store on" ;; esac
+[ "$GATEWAY_MAIN" = io.keycycle.bench.RaceGateway ] || STORE_SAID="gateway main class $GATEWAY_MAIN"
 echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy) and ${GW_WARMUP} s for the gateway; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, $STORE_SAID"
 echo "load average before: $LOAD_BEFORE"
 wrk_run warm-direct "$DIRECT" 32 "$WARMUP"

@@ -19,9 +19,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * Moves events from the engine's threads to the database without ever making those threads wait
  * for the database.
  *
- * <p><b>Normal mode</b>: {@link #offer} numbers the event, appends it to the {@link WriteAheadLog}
- * (one {@code write} call: from then on a crash of the process cannot lose it) and puts it on a
- * bounded queue; one writer thread takes batches (up to {@code batchSize}, lingering up to
+ * <p><b>Normal mode</b>: {@link #offer} numbers the event and puts it on a bounded queue (under the
+ * lock), then appends it to this thread's {@link WriteAheadLog} ({@link WriteAheadStripes}; one
+ * {@code write} call outside the lock: once {@code offer} returns a crash of the process cannot lose
+ * it); one writer thread takes batches (up to {@code batchSize}, lingering up to
  * {@code batchInterval} for more) and commits each in one transaction, after which the write-ahead
  * files holding only committed events are deleted.
  *
@@ -55,7 +56,7 @@ final class AsyncWriter {
     private final StoreConfig config;
     private final BatchWriter db;
     private final Journal journal;
-    private final WriteAheadLog writeAhead;
+    private final WriteAheadStripes writeAhead;
     private final String where;
     private final int nonce;
     private final ArrayBlockingQueue<StoredEvent> queue;
@@ -91,7 +92,7 @@ final class AsyncWriter {
         this.config = config;
         this.db = db;
         this.journal = journal;
-        this.writeAhead = journal.writeAheadLog(config.journalFsync());
+        this.writeAhead = new WriteAheadStripes(() -> journal.writeAheadLog(config.journalFsync()));
         this.where = where;
         this.nonce = nonce;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
@@ -107,35 +108,43 @@ final class AsyncWriter {
 
     void start() { thread.start(); }
 
-    /** Never blocks on the database; may append one line to the journal file. Never throws. */
+    /** Never blocks on the database; appends one line to a write-ahead or journal file. Never throws. */
     void offer(KeycycleEvent event) {
         if (!StoredEvent.stored(event)) return;
         boolean spilling = false;
         boolean startedSpilling = false;
         RuntimeException failure = null;
+        StoredEvent queued = null;
         lock.lock();
         try {
             StoredEvent e = StoredEvent.of(event, ++seq, nonce);
             lastSeq = seq;
-            if (!degraded) {
-                writeAhead(e);
-                if (queue.offer(e)) return;
-            }
-            if (!degraded) {
-                degraded = true;
-                startedSpilling = true;
-            }
-            spilling = true;
-            try {
-                journal.append(e);
-                spilled.incrementAndGet();
-            } catch (IOException io) {
-                hold(e, io);
+            if (!degraded && queue.offer(e)) {
+                queued = e;
+            } else {
+                if (!degraded) {
+                    degraded = true;
+                    startedSpilling = true;
+                }
+                spilling = true;
+                try {
+                    journal.append(e);
+                    spilled.incrementAndGet();
+                } catch (IOException io) {
+                    hold(e, io);
+                }
             }
         } catch (RuntimeException unexpected) {
             failure = unexpected;
         } finally {
             lock.unlock();
+        }
+        if (queued != null) {
+            // Outside the lock, in this thread's own file: no thread waits for another's system call.
+            // The writer may have committed the event already; the line then only adds a copy that a
+            // replay skips by its id.
+            writeAhead(queued);
+            return;
         }
         if (spilling) LockSupport.unpark(thread);
         if (startedSpilling) {
@@ -186,7 +195,7 @@ final class AsyncWriter {
                 writeAheadBroken = false;
                 LOG.info("store {}: the write-ahead log {} works again", where, journal.dir());
             }
-        } catch (IOException io) {
+        } catch (IOException | RuntimeException io) {
             error("write-ahead append failed, the event is held in memory only until it is committed: " + io);
             if (!writeAheadBroken) {
                 writeAheadBroken = true;

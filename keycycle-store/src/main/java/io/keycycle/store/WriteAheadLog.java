@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * every event in it, and all of them are deleted after a clean close. A file left by a process
  * that died is turned into an ordinary journal segment at the next open ({@link Journal}) and
  * replayed: the events already in the database are recognised by their ids and skipped, the others
- * are written. Thread-safety: {@link #append} runs under the store's lock; {@link #committedThrough}
+ * are written. Thread-safety: {@link #append} runs on the threads of its stripe ({@link WriteAheadStripes}); {@link #committedThrough}
  * and {@link #discard} from any thread; all take this object's monitor.
  */
 final class WriteAheadLog implements Closeable {

@@ -113,6 +113,46 @@ class JournalRepairTest {
     }
 
     @DatabaseTest(TestDatabase.Kind.SQLITE)
+    void threadsAppendToWriteAheadFilesOfTheirOwn(TestDatabase db) throws Exception {
+        KeycycleStore store = db.open(db.config().batchInterval(Duration.ofSeconds(2)).build());
+        Path dir = store.journalDir();
+        int threads = 3;
+        try (AutoCloseable lock = db.holdWriteLock()) {
+            Thread[] offer = new Thread[threads];
+            for (int t = 0; t < threads; t++) {
+                String model = "m" + t;
+                offer[t] = new Thread(() -> {
+                    for (int i = 0; i < 30; i++) store.onEvent(Events.settled(T0.plusMillis(i), "groq", FP_A, model, i, 10));
+                });
+                offer[t].start();
+            }
+            for (Thread t : offer) t.join();
+            List<Path> wal;
+            try (Stream<Path> files = Files.list(dir)) {
+                wal = files.filter(p -> p.getFileName().toString().startsWith("wal-")).toList();
+            }
+            // nothing is committed (the database is locked): each thread's 30 events are in a file of their own
+            assertThat(wal).hasSize(threads);
+            java.util.Set<String> modelsSeen = new java.util.HashSet<>();
+            for (Path p : wal) {
+                List<String> lines = Files.readAllLines(p);
+                assertThat(lines).hasSize(30);
+                java.util.Set<String> models = new java.util.HashSet<>();
+                for (String l : lines) models.add(new ObjectMapper().readTree(l).get("model").asText());
+                assertThat(models).as("one thread's events in %s", p.getFileName()).hasSize(1);
+                modelsSeen.addAll(models);
+            }
+            assertThat(modelsSeen).containsExactlyInAnyOrder("m0", "m1", "m2");
+        }
+        store.close();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("wal-") || n.startsWith("seg-")))
+                    .as("a clean close leaves no write-ahead file").isEmpty();
+        }
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isEqualTo(90);
+    }
+
+    @DatabaseTest(TestDatabase.Kind.SQLITE)
     void withFsyncEveryEventIsWrittenToo(TestDatabase db) throws Exception {
         assertThat(StoreConfig.fromEnv(java.util.Map.of("KEYCYCLE_JOURNAL_FSYNC", "true")).journalFsync()).isTrue();
         assertThat(StoreConfig.fromEnv(java.util.Map.of()).journalFsync()).isFalse();

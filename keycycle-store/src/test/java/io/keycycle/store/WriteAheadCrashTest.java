@@ -11,17 +11,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code kill -9} of a process writing events as fast as it can, far ahead of its database: the
- * acknowledged events not yet committed live only in its write-ahead files (several rolled ones and
- * the open one). A store opened on the same journal afterwards writes every acknowledged event,
- * each exactly once, and what is in the database is exactly the events 0..n (nothing lost in
- * between).
+ * {@code kill -9} of a process whose two threads write events as fast as they can, far ahead of its
+ * database: the acknowledged events not yet committed live only in its write-ahead files (each
+ * thread's own: several rolled ones and the open one). A store opened on the same journal afterwards
+ * writes every acknowledged event, each exactly once, and what is in the database is, for each
+ * thread, exactly its events from the first to the last (nothing lost in between).
  */
 class WriteAheadCrashTest {
 
@@ -37,11 +36,16 @@ class WriteAheadCrashTest {
         Process child = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 WriteAheadCrashChild.class.getName(), db.url(), journal.toString())
                 .redirectError(log.toFile()).start();
-        AtomicLong acknowledged = new AtomicLong(-1);
+        int threads = WriteAheadCrashChild.THREADS;
+        java.util.concurrent.atomic.AtomicLongArray acknowledged = new java.util.concurrent.atomic.AtomicLongArray(threads);
+        for (int t = 0; t < threads; t++) acknowledged.set(t, -1);
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String l; (l = r.readLine()) != null; ) {
-                    if (l.startsWith("ACK ")) acknowledged.set(Long.parseLong(l.substring(4).trim())); // other lines: its log
+                    if (l.startsWith("ACK ")) { // other lines: its log
+                        String[] f = l.substring(4).trim().split(" ");
+                        acknowledged.set(Integer.parseInt(f[0]), Long.parseLong(f[1]));
+                    }
                 }
             } catch (java.io.IOException gone) {
                 // killed
@@ -50,13 +54,12 @@ class WriteAheadCrashTest {
         reader.setDaemon(true);
         reader.start();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (acknowledged.get() < KILL_AFTER && child.isAlive() && System.nanoTime() < until) Thread.sleep(1);
+        while (least(acknowledged) < KILL_AFTER / threads && child.isAlive() && System.nanoTime() < until) Thread.sleep(1);
         assertThat(child.isAlive()).as("the child runs; its stderr:\n%s", Files.exists(log) ? Files.readString(log) : "").isTrue();
         child.destroyForcibly(); // SIGKILL
         assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
         reader.join(5_000);
-        long acked = acknowledged.get();
-        assertThat(acked).as("the load ran").isGreaterThanOrEqualTo(KILL_AFTER);
+        assertThat(least(acknowledged)).as("the load ran").isGreaterThanOrEqualTo(KILL_AFTER / threads);
 
         List<Path> wal;
         try (Stream<Path> files = Files.list(journal)) {
@@ -68,20 +71,30 @@ class WriteAheadCrashTest {
         assertThat(store.flush(Duration.ofSeconds(60))).isTrue();
         long rows = Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage");
         long distinct = Events.count(db::connect, "SELECT COUNT(DISTINCT prompt_tokens) FROM keycycle_usage");
-        long max = Events.count(db::connect, "SELECT MAX(prompt_tokens) FROM keycycle_usage");
-        long min = Events.count(db::connect, "SELECT MIN(prompt_tokens) FROM keycycle_usage");
-        System.out.printf("WriteAheadCrashTest[%s]: %d acknowledged (last printed), %d rows, %d write-ahead files left%n",
-                db, acked + 1, rows, wal.size());
-        assertThat(max).as("every acknowledged event is in the database").isGreaterThanOrEqualTo(acked);
-        assertThat(min).isZero();
+        System.out.printf("WriteAheadCrashTest[%s]: %s acknowledged (last printed per thread), %d rows, %d write-ahead files left%n",
+                db, acknowledged, rows, wal.size());
         assertThat(distinct).as("each once").isEqualTo(rows);
-        assertThat(rows).as("events 0..%d, none missing in between", max).isEqualTo(max + 1);
+        for (int t = 0; t < threads; t++) {
+            String mine = " FROM keycycle_usage WHERE prompt_tokens % " + threads + " = " + t;
+            long count = Events.count(db::connect, "SELECT COUNT(*)" + mine);
+            long max = Events.count(db::connect, "SELECT MAX(prompt_tokens)" + mine);
+            long min = Events.count(db::connect, "SELECT MIN(prompt_tokens)" + mine);
+            assertThat(max).as("every event thread %d acknowledged is in the database", t).isGreaterThanOrEqualTo(acknowledged.get(t));
+            assertThat(min).isEqualTo(t);
+            assertThat(count).as("thread %d: its events %d..%d, none missing in between", t, t, max).isEqualTo((max - t) / threads + 1);
+        }
         Path rejected = journal.resolve(JournalFiles.REJECTED_LINES);
         if (Files.exists(rejected)) {
-            // only a line the kill tore in the middle of its write can be there
-            assertThat(Files.readAllLines(rejected).stream().filter(l -> l.startsWith("# ")).count()).isLessThanOrEqualTo(1);
+            // only a line the kill tore in the middle of its write can be there, one per thread's file at most
+            assertThat(Files.readAllLines(rejected).stream().filter(l -> l.startsWith("# ")).count()).isLessThanOrEqualTo(threads);
         }
         assertThat(store.health().journalEvents()).isZero();
         store.close();
+    }
+
+    private static long least(java.util.concurrent.atomic.AtomicLongArray a) {
+        long m = Long.MAX_VALUE;
+        for (int i = 0; i < a.length(); i++) m = Math.min(m, a.get(i));
+        return m;
     }
 }
