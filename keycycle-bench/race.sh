@@ -4,10 +4,13 @@
 # cheapest credible proxy hop in C, for reference), and through the Keycycle gateway (its own JVM,
 # SQLite store on) pointed at that nginx as an OpenAI-compatible provider. Each contestant is warmed
 # up first; all run in the same run, side by side, at 32 connections (throughput) and at 4
-# connections (latency percentiles). Prints one line per contestant, the ratios of requests/s to
-# direct and the latency each hop adds. About 3 minutes with the defaults.
+# connections (latency percentiles). A fourth contestant, the "vert.x floor", is a Vert.x proxy with
+# nothing of Keycycle in it (io.keycycle.bench.BareProxy, own JVM, same options and layout as the
+# gateway: the cheapest the gateway's stack can be; RACE_FLOOR=0 leaves it out). Prints one line per
+# contestant, the ratios of requests/s to direct and the latency each hop adds. About 3 minutes
+# with the defaults.
 #
-#   keycycle-bench/race.sh [--seconds 15] [--warmup 5] [--gateway-warmup 30] [--out DIR]
+#   keycycle-bench/race.sh [--seconds 15] [--warmup 5] [--gateway-warmup 30] [--floor-warmup 15] [--out DIR]
 #
 # --warmup is nginx's warm-up, --gateway-warmup the gateway's: a fresh gateway JVM spends its first
 # ~30 s on two busy cores largely in the JIT compiler (measured: 1,049 µs of CPU per request in its
@@ -33,19 +36,23 @@ JAR=${RACE_JAR:-$ROOT/keycycle-bench/target/benchmarks.jar}
 RUN_SECONDS=15
 WARMUP=5
 GW_WARMUP=30
+GW_WARMUP_FLOOR=15
 OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) RUN_SECONDS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --gateway-warmup) GW_WARMUP=$2; shift 2 ;;
+    --floor-warmup) GW_WARMUP_FLOOR=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    *) echo "unknown option $1; options: --seconds N --warmup N --gateway-warmup N --out DIR" >&2; exit 2 ;;
+    *) echo "unknown option $1; options: --seconds N --warmup N --gateway-warmup N --floor-warmup N --out DIR" >&2; exit 2 ;;
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
 GATEWAY_ARGS=${GATEWAY_ARGS:-}
 GATEWAY_MAIN=${GATEWAY_MAIN:-io.keycycle.bench.RaceGateway}
+RACE_FLOOR=${RACE_FLOOR:-1}
+FLOOR_PID=""
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 
 install_missing() { # command package
@@ -67,6 +74,7 @@ WORK=$(mktemp -d /tmp/keycycle-race.XXXXXX)
 NGINX_PID=""; PROXY_PID=""; GW_PID=""
 cleanup() {
   [ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null || true
+  [ -n "$FLOOR_PID" ] && kill "$FLOOR_PID" 2>/dev/null || true
   [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null || true
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
   exec 3>&- 2>/dev/null || true
@@ -156,6 +164,24 @@ for _ in $(seq 300); do
 done
 [ -n "$GW_URL" ] || { echo "the gateway did not print its URL within 30 s" >&2; exit 1; }
 
+# ---- the Vert.x floor: a bare Vert.x proxy in its own JVM, same options as the gateway
+if [ "$RACE_FLOOR" != 0 ]; then
+  mkfifo "$WORK/floor.in"
+  # shellcheck disable=SC2086
+  java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.BareProxy --upstream "http://127.0.0.1:$NGINX_PORT/v1" \
+       < "$WORK/floor.in" > "$WORK/floor.log" 2>&1 &
+  FLOOR_PID=$!
+  exec 4>"$WORK/floor.in"
+  FLOOR_URL=""
+  for _ in $(seq 300); do
+    FLOOR_URL=$(sed -n 's/^GATEWAY //p' "$WORK/floor.log" | head -1)
+    [ -n "$FLOOR_URL" ] && break
+    kill -0 "$FLOOR_PID" 2>/dev/null || { cat "$WORK/floor.log" >&2; echo "the Vert.x floor proxy did not start" >&2; exit 1; }
+    sleep 0.1
+  done
+  [ -n "$FLOOR_URL" ] || { echo "the Vert.x floor proxy did not print its URL within 30 s" >&2; exit 1; }
+fi
+
 # ---- wrk needs a script to POST a body
 cat > "$WORK/post.lua" <<'EOF'
 wrk.method = "POST"
@@ -166,6 +192,7 @@ EOF
 DIRECT="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"
 PROXY="http://127.0.0.1:$PROXY_PORT/v1/chat/completions"
 GATEWAY="$GW_URL/v1/chat/completions"
+FLOOR="${FLOOR_URL:-}/v1/chat/completions"
 
 # CPU time (clock ticks) used so far by a process and its children that are alive (nginx workers)
 TICK=$(getconf CLK_TCK)
@@ -208,7 +235,7 @@ preemptions() {
 # gateway's store writer thread (0 for the proxy)
 wrk_run() {
   local n0 g0 j0 w0 hop=$GW_PID
-  case "$1" in proxy*) hop=$PROXY_PID ;; esac
+  case "$1" in proxy*) hop=$PROXY_PID ;; floor*|warm-floor) hop=$FLOOR_PID ;; esac
   n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$hop"); j0=$(jit_ticks "$hop"); p0=$(preemptions "$hop"); w0=$(writer_ticks "$hop")
   wrk -t2 -c"$3" -d"$4"s --latency -s "$WORK/post.lua" "$2" > "$WORK/$1.txt" 2>&1
   echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$hop") - g0 )) $(( $(jit_ticks "$hop") - j0 )) $(( $(preemptions "$hop") - p0 )) $(( $(writer_ticks "$hop") - w0 ))" > "$WORK/$1.cpu"
@@ -233,29 +260,30 @@ sockerr() { awk '/Socket errors:/ { gsub(/,/, ""); print "connect " $4 ", read "
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 case " $GATEWAY_ARGS " in *" --no-store "*) STORE_SAID="store off" ;; *) STORE_SAID="SQLite store on" ;; esac
 [ "$GATEWAY_MAIN" = io.keycycle.bench.RaceGateway ] || STORE_SAID="gateway main class $GATEWAY_MAIN"
-echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy) and ${GW_WARMUP} s for the gateway; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, $STORE_SAID"
+echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy)${FLOOR_PID:+, ${GW_WARMUP_FLOOR} s for the vert.x floor} and ${GW_WARMUP} s for the gateway; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, $STORE_SAID"
 echo "load average before: $LOAD_BEFORE"
 wrk_run warm-direct "$DIRECT" 32 "$WARMUP"
 wrk_run warm-proxy "$PROXY" 32 "$WARMUP"
+[ -n "$FLOOR_PID" ] && wrk_run warm-floor "$FLOOR" 32 "$GW_WARMUP_FLOOR"
 wrk_run warm-gateway "$GATEWAY" 32 "$GW_WARMUP"
-wrk_run direct-32 "$DIRECT" 32 "$RUN_SECONDS"
-wrk_run proxy-32 "$PROXY" 32 "$RUN_SECONDS"
-wrk_run gateway-32 "$GATEWAY" 32 "$RUN_SECONDS"
-wrk_run direct-4 "$DIRECT" 4 "$RUN_SECONDS"
-wrk_run proxy-4 "$PROXY" 4 "$RUN_SECONDS"
-wrk_run gateway-4 "$GATEWAY" 4 "$RUN_SECONDS"
+RUNS="direct-32 proxy-32${FLOOR_PID:+ floor-32} gateway-32 direct-4 proxy-4${FLOOR_PID:+ floor-4} gateway-4"
+for run in $RUNS; do
+  case "$run" in direct*) url=$DIRECT ;; proxy*) url=$PROXY ;; floor*) url=$FLOOR ;; *) url=$GATEWAY ;; esac
+  wrk_run "$run" "$url" "${run#*-}" "$RUN_SECONDS"
+done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s %14s %16s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx \
   "nginx µs/req" "hop µs/req" "of which JIT" "of which writer" "hop preempt/req" "socket errors"
-for run in direct-32 proxy-32 gateway-32 direct-4 proxy-4 gateway-4; do
+for run in $RUNS; do
   case "${run%-*}" in direct) name="nginx direct"; hop="-"; jit="-"; wr="-"; pre="-" ;;
                       proxy) name="nginx proxy"; hop=$(cpu_us $run 2); jit="-"; wr="-"; pre=$(preempt_per_req $run) ;;
+                      floor) name="vert.x floor"; hop=$(cpu_us $run 2); jit=$(cpu_us $run 3); wr="-"; pre=$(preempt_per_req $run) ;;
                       *) name="keycycle gateway"; hop=$(cpu_us $run 2); jit=$(cpu_us $run 3); wr=$(cpu_us $run 5); pre=$(preempt_per_req $run) ;; esac
   printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s %14s %16s  %s\n' "$name" "${run#*-}" "$(rps $run)" "$(pct_ms $run 50%)" "$(pct_ms $run 90%)" \
     "$(pct_ms $run 99%)" "$(non2xx $run)" "$(cpu_us $run 1)" "$hop" "$jit" "$wr" "$pre" "$(sockerr $run)"
 done
-echo "(nginx µs/req: CPU time of the static nginx's processes per request answered; hop µs/req: of the proxy nginx's processes or of the gateway JVM;"
+echo "(nginx µs/req: CPU time of the static nginx's processes per request answered; hop µs/req: of the proxy nginx's processes or of the JVM;"
 echo " user + system; other load on the machine does not inflate it much; 'of which JIT': the gateway's C1/C2 compiler threads,"
 echo " which a busy machine keeps compiling well past the warm-up; 'of which writer': the store's writer thread (the database work;"
 echo " the write-ahead line is written on the event loops); hop preempt/req: the hop's involuntary context switches per request)"
@@ -263,18 +291,24 @@ awk -v p="$(rps proxy-32)" -v g="$(rps gateway-32)" -v d="$(rps direct-32)" 'BEG
   printf "nginx proxy / direct at 32 connections: %.1f %%\n", 100 * p / d
   printf "gateway / direct at 32 connections: %.1f %%\n", 100 * g / d
   printf "gateway / nginx proxy at 32 connections: %.1f %%\n", 100 * g / p }'
-for hop in proxy gateway; do
+if [ -n "$FLOOR_PID" ]; then
+  awk -v f="$(rps floor-32)" -v g="$(rps gateway-32)" -v d="$(rps direct-32)" 'BEGIN {
+    printf "vert.x floor / direct at 32 connections: %.1f %%\n", 100 * f / d
+    printf "gateway / vert.x floor at 32 connections: %.1f %%\n", 100 * g / f }'
+fi
+for hop in proxy${FLOOR_PID:+ floor} gateway; do
   awk -v h="$hop" -v g50="$(pct_ms $hop-4 50%)" -v d50="$(pct_ms direct-4 50%)" -v g99="$(pct_ms $hop-4 99%)" -v d99="$(pct_ms direct-4 99%)" \
-    'BEGIN { printf "added by the %s at 4 connections: p50 %+.3f ms, p99 %+.3f ms\n", (h == "proxy" ? "nginx proxy" : "gateway"), g50 - d50, g99 - d99 }'
+    'BEGIN { printf "added by the %s at 4 connections: p50 %+.3f ms, p99 %+.3f ms\n", (h == "proxy" ? "nginx proxy" : h == "floor" ? "vert.x floor" : "gateway"), g50 - d50, g99 - d99 }'
 done
 echo "load average after: $LOAD_AFTER"
 
+[ -n "$FLOOR_PID" ] && { exec 4>&-; wait "$FLOOR_PID" 2>/dev/null || true; FLOOR_PID=""; }
 exec 3>&-   # the gateway drains its store and exits
 wait "$GW_PID" 2>/dev/null || true
 GW_PID=""
 sed -n -e "s/^store: /gateway store: /p" -e "/^requests served:/p" "$WORK/gateway.log"
 if [ -n "$OUT" ]; then
   mkdir -p "$OUT"
-  cp "$WORK"/*.txt "$WORK"/*.cpu "$WORK/gateway.log" "$OUT"/
+  cp "$WORK"/*.txt "$WORK"/*.cpu "$WORK"/*.log "$OUT"/
   echo "raw wrk outputs in $OUT"
 fi
