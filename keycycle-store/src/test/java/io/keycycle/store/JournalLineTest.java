@@ -29,6 +29,22 @@ class JournalLineTest {
         assertThat(JSON.readValue(fast, StoredEvent.class)).isEqualTo(u);
     }
 
+    /** Printable ASCII without quote or backslash everywhere: the line is written without a generator. */
+    @Property(tries = 300)
+    void aPlainUsageLineIsWhatJacksonWritesAndReadsBack(@ForAll("plainUsages") StoredEvent.Usage u) throws Exception {
+        theUsageLineIsWhatJacksonWritesAndReadsBack(u);
+    }
+
+    @Provide
+    Arbitrary<StoredEvent.Usage> plainUsages() {
+        Arbitrary<String> text = Arbitraries.oneOf(Arbitraries.strings().withCharRange(' ', '!').withCharRange('#', '[')
+                .withCharRange(']', '~').ofMaxLength(40), Arbitraries.of("groq", "sk-fp:0a1b2c3d", "llama-3.3-70b-versatile", ""));
+        Arbitrary<Long> num = Arbitraries.oneOf(Arbitraries.longs(), Arbitraries.longs().between(0, 1000));
+        return Combinators.combine(num, text, text, text, text, text, num, num).as((seq, id, provider, scope, fp, model, ts, tokens) ->
+                new StoredEvent.Usage(seq, id, provider, scope, fp, model, ts, tokens % 7, tokens, -tokens, Long.MAX_VALUE - tokens,
+                        "SUCCESS", (int) (seq % 600)));
+    }
+
     @Provide
     Arbitrary<StoredEvent.Usage> usages() {
         Arbitrary<String> text = Arbitraries.oneOf(
