@@ -42,13 +42,13 @@ wrk -t2 -c32 -d${WARM}s -s $WORK/post.lua $URL/v1/chat/completions > /dev/null
 for w in $(seq $WINDOWS); do
   g0=$(ticks $GW_PID); n0=$(ticks $NGINX_PID); j0=$(jit_ticks $GW_PID); read -r v0 i0 < <(ctxsw $GW_PID)
   if [ "$w" = "$WINDOWS" ] && [ -n "${PROFILE_CMD:-}" ]; then (export GW_PID; eval "$PROFILE_CMD") & PP=$!; fi
-  wrk -t2 -c32 -d${SECS}s -s $WORK/post.lua $URL/v1/chat/completions > $WORK/w$w.txt
+  wrk -t2 -c${CONNS:-32} -d${SECS}s --latency -s $WORK/post.lua $URL/v1/chat/completions > $WORK/w$w.txt
   g1=$(ticks $GW_PID); n1=$(ticks $NGINX_PID); j1=$(jit_ticks $GW_PID); read -r v1 i1 < <(ctxsw $GW_PID)
   req=$(awk '/requests in/ {print $1}' $WORK/w$w.txt); rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' $WORK/w$w.txt)
-  non=$(awk '/Non-2xx/ {print $NF}' $WORK/w$w.txt)
+  non=$(awk '/Non-2xx/ {print $NF}' $WORK/w$w.txt); p99=$(awk '$1 == "99%" {print $2}' $WORK/w$w.txt); p50=$(awk '$1 == "50%" {print $2}' $WORK/w$w.txt)
   awk -v j=$((j1-j0)) -v g=$((g1-g0)) -v n=$((n1-n0)) -v r=$req -v t=$TICK -v rps=$rps -v non="${non:-0}" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
-    -v cv=$((v1-v0)) -v ci=$((i1-i0)) \
-    'BEGIN { printf "window %d: %s req/s, gateway %.1f us/req (JIT %.1f, rest %.1f), nginx %.1f us/req, non-2xx %s, load %s, gateway context switches per request %.2f voluntary %.2f involuntary\n", '$w', rps, g*1e6/t/r, j*1e6/t/r, (g-j)*1e6/t/r, n*1e6/t/r, non, l, cv/r, ci/r }'
+    -v cv=$((v1-v0)) -v ci=$((i1-i0)) -v p50="$p50" -v p99="$p99" \
+    'BEGIN { printf "window %d: %s req/s, p50 %s p99 %s, gateway %.1f us/req (JIT %.1f, rest %.1f), nginx %.1f us/req, non-2xx %s, load %s, gateway context switches per request %.2f voluntary %.2f involuntary\n", '$w', rps, p50, p99, g*1e6/t/r, j*1e6/t/r, (g-j)*1e6/t/r, n*1e6/t/r, non, l, cv/r, ci/r }'
 done
 [ -n "${PP:-}" ] && wait $PP || true
 exec 3>&-

@@ -36,6 +36,7 @@ public final class RaceGateway {
         boolean store = true;
         int memoryEvery = 0;
         int eventLoops = 0;
+        int batchSize = 0; // the store's default
         boolean nativeTransport = false;
         String redis = null; // the pool shared through Redis (shared mode) instead of this process alone
         for (int i = 0; i < args.length; i++) {
@@ -46,16 +47,19 @@ public final class RaceGateway {
                 case "--no-store" -> store = false;
                 case "--memory-every" -> memoryEvery = Integer.parseInt(args[++i]);
                 case "--event-loops" -> eventLoops = Integer.parseInt(args[++i]);
+                case "--batch-size" -> batchSize = Integer.parseInt(args[++i]);
                 case "--native" -> nativeTransport = true;
                 case "--redis" -> redis = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --upstream URL [--db FILE] [--keys N] [--no-store] [--memory-every SECONDS] [--event-loops N] [--native] [--redis URL]");
+                        + "; options: --upstream URL [--db FILE] [--keys N] [--no-store] [--memory-every SECONDS] [--event-loops N] [--native] [--redis URL] [--batch-size N]");
             }
         }
         if (upstream == null) throw new IllegalArgumentException("--upstream URL is required (the static upstream's /v1)");
         if (db == null) db = Files.createTempDirectory("keycycle-race").resolve("race.db");
 
-        KeycycleStore st = store ? KeycycleStore.open(StoreConfig.builder("jdbc:sqlite:" + db).shutdownHook(false).build()) : null;
+        StoreConfig.Builder storeConfig = StoreConfig.builder("jdbc:sqlite:" + db).shutdownHook(false);
+        if (batchSize > 0) storeConfig.batchSize(batchSize);
+        KeycycleStore st = store ? KeycycleStore.open(storeConfig.build()) : null;
         Map<String, String> env = new HashMap<>();
         env.put("NUM_RACE", String.valueOf(keys));
         for (int i = 1; i <= keys; i++) env.put("RACE_API_KEY_" + i, String.format(Locale.ROOT, "race-fake-key-for-bench-%04d", i));
