@@ -37,38 +37,25 @@ final class WriteAheadStripes implements Closeable {
     void append(StoredEvent e) throws IOException { mine.get().append(e); }
 
     /** Every event up to {@code seq} is in the database: each log deletes its rolled files that hold nothing newer. */
-    void committedThrough(long seq) throws IOException {
-        IOException first = null;
-        for (WriteAheadLog l : logs) {
-            try {
-                l.committedThrough(seq);
-            } catch (IOException e) {
-                if (first == null) first = e;
-            }
-        }
-        if (first != null) throw first;
-    }
+    void committedThrough(long seq) throws IOException { each(l -> l.committedThrough(seq)); }
 
     /** Everything was committed (clean close): deletes every file of every log. */
-    void discard() throws IOException {
-        IOException first = null;
-        for (WriteAheadLog l : logs) {
-            try {
-                l.discard();
-            } catch (IOException e) {
-                if (first == null) first = e;
-            }
-        }
-        if (first != null) throw first;
-    }
+    void discard() throws IOException { each(WriteAheadLog::discard); }
 
     /** Closes the open files and keeps them all for the next open to replay. */
     @Override
-    public void close() throws IOException {
+    public void close() throws IOException { each(WriteAheadLog::close); }
+
+    private interface LogAction {
+        void apply(WriteAheadLog log) throws IOException;
+    }
+
+    /** Applies {@code action} to every log, even after one failed; rethrows the first failure. */
+    private void each(LogAction action) throws IOException {
         IOException first = null;
         for (WriteAheadLog l : logs) {
             try {
-                l.close();
+                action.apply(l);
             } catch (IOException e) {
                 if (first == null) first = e;
             }
