@@ -155,14 +155,21 @@ java $GATEWAY_JAVA_OPTS -cp "$JAR" "$GATEWAY_MAIN" --upstream "http://127.0.0.1:
      --db "$WORK/race.db" $GATEWAY_ARGS < "$WORK/gw.in" > "$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 exec 3>"$WORK/gw.in"
-GW_URL=""
-for _ in $(seq 300); do
-  GW_URL=$(sed -n 's/^GATEWAY //p' "$WORK/gateway.log" | head -1)
-  [ -n "$GW_URL" ] && break
-  kill -0 "$GW_PID" 2>/dev/null || { cat "$WORK/gateway.log" >&2; echo "the gateway did not start" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$GW_URL" ] || { echo "the gateway did not print its URL within 30 s" >&2; exit 1; }
+
+# await_url PID LOG WHAT: waits until the JVM prints "GATEWAY <url>" and sets AWAITED_URL (exits if it dies or takes 30 s)
+await_url() {
+  AWAITED_URL=""
+  for _ in $(seq 300); do
+    AWAITED_URL=$(sed -n 's/^GATEWAY //p' "$2" | head -1)
+    [ -n "$AWAITED_URL" ] && return 0
+    kill -0 "$1" 2>/dev/null || { cat "$2" >&2; echo "$3 did not start" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "$3 did not print its URL within 30 s" >&2
+  exit 1
+}
+await_url "$GW_PID" "$WORK/gateway.log" "the gateway"
+GW_URL=$AWAITED_URL
 
 # ---- the Vert.x floor: a bare Vert.x proxy in its own JVM, same options as the gateway
 if [ "$RACE_FLOOR" != 0 ]; then
@@ -172,14 +179,8 @@ if [ "$RACE_FLOOR" != 0 ]; then
        < "$WORK/floor.in" > "$WORK/floor.log" 2>&1 &
   FLOOR_PID=$!
   exec 4>"$WORK/floor.in"
-  FLOOR_URL=""
-  for _ in $(seq 300); do
-    FLOOR_URL=$(sed -n 's/^GATEWAY //p' "$WORK/floor.log" | head -1)
-    [ -n "$FLOOR_URL" ] && break
-    kill -0 "$FLOOR_PID" 2>/dev/null || { cat "$WORK/floor.log" >&2; echo "the Vert.x floor proxy did not start" >&2; exit 1; }
-    sleep 0.1
-  done
-  [ -n "$FLOOR_URL" ] || { echo "the Vert.x floor proxy did not print its URL within 30 s" >&2; exit 1; }
+  await_url "$FLOOR_PID" "$WORK/floor.log" "the Vert.x floor proxy"
+  FLOOR_URL=$AWAITED_URL
 fi
 
 # ---- wrk needs a script to POST a body
