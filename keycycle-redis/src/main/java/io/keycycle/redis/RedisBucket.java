@@ -171,9 +171,36 @@ final class RedisBucket implements PoolStateStore.Bucket {
     private void stop(Block b) {
         synchronized (b) {
             Block.Flush f = b.stop();
-            if (f != null) store.settleBlock(this, f, store.windows().localNow());
+            if (f != null) {
+                store.settleBlock(this, f, store.windows().localNow());
+                if (f.returns()) givenBack.incrementAndGet();
+            }
         }
         if (!b.finished()) settling.add(b);
+    }
+
+    /** Stops that gave room back to Redis so far (handed to the link; the link keeps their order). */
+    private final java.util.concurrent.atomic.AtomicLong givenBack = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * After a refusal: waits for a reservation ahead still on the wire (at most a round trip; Redis
+     * trouble ends it at the command timeout), which Redis may have granted before the refused call,
+     * and gives back the block it brought; true when a block was given back. A caller with a
+     * deadline does not wait: only a reservation ahead already answered is given back.
+     */
+    private boolean giveBackAhead(long deadline) {
+        java.util.concurrent.CompletableFuture<?> f = aheadCall;
+        if (!f.isDone() && deadline == Long.MAX_VALUE) {
+            try {
+                f.join();
+            } catch (RuntimeException e) {
+                // Redis trouble: reported where the call failed
+            }
+        }
+        Block n = next.getAndSet(null);
+        if (n == null) return false;
+        stop(n);
+        return true;
     }
 
     /**
@@ -285,8 +312,17 @@ final class RedisBucket implements PoolStateStore.Bucket {
             try {
                 String id = store.windows().reservationId(leaseId);
                 int share = 2 * store.liveInstances();
+                long returnsBefore = givenBack.get();
                 SharedWindows.Reservation r = reserve(now, id, tokens, deadline, want, share);
-                if (!r.admitted() && sendTallies(now)) r = reserve(now, id, tokens, deadline, want, share);
+                if (!r.admitted()) {
+                    // Before a refusal is final, this instance gives back what it holds unused (deferred
+                    // settlements, a block reserved ahead that Redis granted before this call, a block
+                    // another thread stopped meanwhile) and asks once more: its own unused room must
+                    // not refuse a call the windows have room for.
+                    boolean sent = sendTallies(now);
+                    sent |= giveBackAhead(deadline);
+                    if (sent || givenBack.get() != returnsBefore) r = reserve(now, id, tokens, deadline, want, share);
+                }
                 seen(r.used(), now);
                 if (r.coolingUntil() > now) hold.cached(true, r.coolingUntil(), reasonOr(hold.coolingReason()));
                 if (r.parkedUntil() > now) hold.cached(false, r.parkedUntil(), reasonOr(hold.parkedReason()));
