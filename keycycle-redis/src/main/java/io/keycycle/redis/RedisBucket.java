@@ -131,15 +131,19 @@ final class RedisBucket implements PoolStateStore.Bucket {
      * blocks past their time, so that what is read does not count room this instance holds unused.
      */
     private void settleBlocksBeforeReading(long now) {
-        java.util.concurrent.CompletableFuture<?> f = aheadCall;
-        if (!f.isDone()) {
-            try {
-                f.join();
-            } catch (RuntimeException e) {
-                // Redis trouble: reported where the call failed
-            }
-        }
+        awaitAhead();
         sweepBlock(now);
+    }
+
+    /** Waits for a reservation ahead still on the wire (at most a round trip; Redis trouble ends it at the command timeout). */
+    private void awaitAhead() {
+        java.util.concurrent.CompletableFuture<?> f = aheadCall;
+        if (f.isDone()) return;
+        try {
+            f.join();
+        } catch (RuntimeException e) {
+            // Redis trouble: reported where the call failed
+        }
     }
 
     /** Reserves the next block without waiting; it waits in {@link #next} for the current one to end. */
@@ -183,20 +187,13 @@ final class RedisBucket implements PoolStateStore.Bucket {
     private final java.util.concurrent.atomic.AtomicLong givenBack = new java.util.concurrent.atomic.AtomicLong();
 
     /**
-     * After a refusal: waits for a reservation ahead still on the wire (at most a round trip; Redis
-     * trouble ends it at the command timeout), which Redis may have granted before the refused call,
-     * and gives back the block it brought; true when a block was given back. A caller with a
-     * deadline does not wait: only a reservation ahead already answered is given back.
+     * After a refusal: waits for a reservation ahead still on the wire, which Redis may have granted
+     * before the refused call, and gives back the block it brought; true when a block was given
+     * back. A caller with a deadline does not wait: only a reservation ahead already answered is
+     * given back.
      */
     private boolean giveBackAhead(long deadline) {
-        java.util.concurrent.CompletableFuture<?> f = aheadCall;
-        if (!f.isDone() && deadline == Long.MAX_VALUE) {
-            try {
-                f.join();
-            } catch (RuntimeException e) {
-                // Redis trouble: reported where the call failed
-            }
-        }
+        if (deadline == Long.MAX_VALUE) awaitAhead();
         Block n = next.getAndSet(null);
         if (n == null) return false;
         stop(n);
