@@ -60,6 +60,8 @@ public final class RedisLink implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.LongAdder sent = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder operations = new java.util.concurrent.atomic.LongAdder();
+    /** Calls that carried only the fleet's upkeep (heartbeat, sweep), which runs on its own clock. */
+    private final java.util.concurrent.atomic.LongAdder upkeep = new java.util.concurrent.atomic.LongAdder();
 
     /** One operation: its keys, its arguments (args[0] names it), and where its answer goes. */
     private record Op(String[] keys, String[] args, java.util.concurrent.CompletableFuture<Object> answer) { }
@@ -212,8 +214,19 @@ public final class RedisLink implements AutoCloseable {
         return (Long) (r instanceof List<?> l ? l.get(0) : r);
     }
 
-    /** Script calls sent and operations they carried, since the start (a batch is one call of several operations). */
-    public long[] callCounts() { return new long[]{sent.sum(), operations.sum()}; }
+    /**
+     * Script calls sent, operations they carried, and calls that carried only the fleet's upkeep
+     * (heartbeat, sweep), since the start (a batch is one call of several operations).
+     */
+    public long[] callCounts() { return new long[]{sent.sum(), operations.sum(), upkeep.sum()}; }
+
+    /** Script calls sent for anything but the fleet's upkeep: what admissions, settlements and states cost. */
+    public long callsBesidesUpkeep() { return sent.sum() - upkeep.sum(); }
+
+    private static boolean isUpkeep(Op op) {
+        String name = op.args().length == 0 ? "" : op.args()[0];
+        return name.equals("heartbeat") || name.equals("sweep");
+    }
 
     /** A call was answered: when none is left on the wire, what waits for company goes now. */
     private void answered() {
@@ -281,6 +294,7 @@ public final class RedisLink implements AutoCloseable {
         }
         sent.increment();
         operations.add(ops.size());
+        if (ops.size() == 1 && isUpkeep(ops.get(0))) upkeep.increment();
         io.lettuce.core.RedisFuture<Object> f;
         inFlight.incrementAndGet();
         try {
