@@ -6,7 +6,13 @@
 # (StreamLoad). Prints each phase's per-chunk travel time, the p99 the gateway adds, and the
 # gateway's memory over the gateway phase. About 2 minutes with the defaults.
 #
-#   keycycle-bench/streams.sh [--streams 1000] [--seconds 30] [--warmup 5] [--gateway-warmup 30] [--out DIR]
+#   keycycle-bench/streams.sh [--streams 1000] [--seconds 30] [--warmup 5] [--gateway-warmup 30] [--helpers c|java] [--out DIR]
+#
+# --helpers: the pacing upstream and the load generator as one small C program
+# (keycycle-bench/native/paced.c, built here with cc; the default when a C compiler is on the PATH:
+# about 9 µs of CPU per chunk each) or as the Java classes PacedUpstream and StreamLoad (about 76 µs
+# per chunk between them: on two cores they leave the gateway too little CPU at 1,000 streams).
+# Both speak the same protocol and print the same result line.
 #
 # --warmup: seconds of each phase not recorded; --gateway-warmup: the same for the gateway phase
 # (default 30: a freshly started gateway JVM spends its first ~30 s largely in the JIT compiler on
@@ -19,14 +25,16 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=$ROOT/keycycle-bench/target/benchmarks.jar
 STREAMS=1000; RUN_SECONDS=30; WARMUP=5; GW_WARMUP=30; OUT=""
+HELPERS=$(command -v cc > /dev/null 2>&1 && echo c || echo java)
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) STREAMS=$2; shift 2 ;;
     --seconds) RUN_SECONDS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --gateway-warmup) GW_WARMUP=$2; shift 2 ;;
+    --helpers) HELPERS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    *) echo "unknown option $1; options: --streams N --seconds N --warmup N --gateway-warmup N --out DIR" >&2; exit 2 ;;
+    *) echo "unknown option $1; options: --streams N --seconds N --warmup N --gateway-warmup N --helpers c|java --out DIR" >&2; exit 2 ;;
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
@@ -58,8 +66,16 @@ wait_for() { # file prefix -> the rest of the first line starting with prefix
   echo "no '$2' line in $1 within 30 s" >&2; cat "$1" >&2; exit 1
 }
 
-# shellcheck disable=SC2086
-java $UPSTREAM_JAVA_OPTS -cp "$JAR" io.keycycle.bench.PacedUpstream --chunks 100 --interval-ms 50 > "$WORK/upstream.log" 2>&1 &
+case "$HELPERS" in
+  c) command -v cc > /dev/null 2>&1 || { echo "--helpers c needs a C compiler (cc) on the PATH; apt-get install -y gcc, or pass --helpers java" >&2; exit 2; }
+     cc -O2 -o "$WORK/paced" "$ROOT/keycycle-bench/native/paced.c"
+     "$WORK/paced" upstream --chunks 100 --interval-ms 50 > "$WORK/upstream.log" 2>&1 &
+     HELPERS_SAID="helpers in C (keycycle-bench/native/paced.c)" ;;
+  java) # shellcheck disable=SC2086
+     java $UPSTREAM_JAVA_OPTS -cp "$JAR" io.keycycle.bench.PacedUpstream --chunks 100 --interval-ms 50 > "$WORK/upstream.log" 2>&1 &
+     HELPERS_SAID="helpers in Java (PacedUpstream, StreamLoad)" ;;
+  *) echo "--helpers takes c or java (got $HELPERS)" >&2; exit 2 ;;
+esac
 UP_PID=$!
 UP_PORT=$(wait_for "$WORK/upstream.log" UPSTREAM)
 
@@ -71,15 +87,19 @@ GW_PID=$!
 exec 3>"$WORK/gw.in"
 GW_URL=$(wait_for "$WORK/gateway.log" GATEWAY)
 
-echo "streams at scale: $STREAMS concurrent streams, 20 chunks/s each (100 chunks, 50 ms apart, then a new stream), ${RUN_SECONDS} s recorded after ${WARMUP} s (gateway phase: after ${GW_WARMUP} s); $(nproc) cores; gateway JVM: $GATEWAY_JAVA_OPTS, SQLite store on"
+echo "streams at scale: $STREAMS concurrent streams, 20 chunks/s each (100 chunks, 50 ms apart, then a new stream), ${RUN_SECONDS} s recorded after ${WARMUP} s (gateway phase: after ${GW_WARMUP} s); $(nproc) cores; gateway JVM: $GATEWAY_JAVA_OPTS, SQLite store on; $HELPERS_SAID"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # phase NAME URL WARMUP: the load generator for WARMUP + RUN_SECONDS; CPU ticks of upstream, gateway
 # and load generator over the recorded window go to $WORK/NAME.cpu
 phase() {
   local u0 g0 l0
-  # shellcheck disable=SC2086
-  java $LOAD_JAVA_OPTS -cp "$JAR" io.keycycle.bench.StreamLoad --url "$2" --name "$1" \
-       --streams "$STREAMS" --seconds "$RUN_SECONDS" --warmup "$3" > "$WORK/$1.txt" 2>&1 &
+  if [ "$HELPERS" = c ]; then
+    "$WORK/paced" load --url "$2" --name "$1" --streams "$STREAMS" --seconds "$RUN_SECONDS" --warmup "$3" > "$WORK/$1.txt" 2>&1 &
+  else
+    # shellcheck disable=SC2086
+    java $LOAD_JAVA_OPTS -cp "$JAR" io.keycycle.bench.StreamLoad --url "$2" --name "$1" \
+         --streams "$STREAMS" --seconds "$RUN_SECONDS" --warmup "$3" > "$WORK/$1.txt" 2>&1 &
+  fi
   LOAD_PID=$!
   sleep "$3"
   u0=$(cpu_ticks "$UP_PID"); g0=$(cpu_ticks "$GW_PID"); l0=$(cpu_ticks "$LOAD_PID")
