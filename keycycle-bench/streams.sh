@@ -3,10 +3,13 @@
 # every 50 ms (20 chunks/s each), first straight to the pacing upstream, then through the Keycycle
 # gateway (SQLite store on), in one run. Three processes: the pacing upstream (PacedUpstream), the
 # gateway (RaceGateway, printing its heap after each GC every second) and the load generator
-# (StreamLoad). Prints each phase's per-chunk travel time, the p99 the gateway adds, and the
-# gateway's memory over the gateway phase. About 2 minutes with the defaults.
+# (StreamLoad). Between the two, the same streams through the "vert.x floor": a bare Vert.x proxy
+# with nothing of Keycycle in it that pipes each answer as it arrives (BareProxy --pipe, own JVM;
+# STREAMS_FLOOR=0 leaves it out). Prints each phase's per-chunk travel time, the p99 the floor and
+# the gateway add, and the gateway's memory over the gateway phase. About 3 minutes with the
+# defaults.
 #
-#   keycycle-bench/streams.sh [--streams 1000] [--seconds 30] [--warmup 5] [--gateway-warmup 30] [--helpers c|java] [--out DIR]
+#   keycycle-bench/streams.sh [--streams 1000] [--seconds 30] [--warmup 5] [--gateway-warmup 30] [--floor-warmup 15] [--helpers c|java] [--out DIR]
 #
 # --helpers: the pacing upstream and the load generator as one small C program
 # (keycycle-bench/native/paced.c, built here with cc; the default when a C compiler is on the PATH:
@@ -24,7 +27,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=$ROOT/keycycle-bench/target/benchmarks.jar
-STREAMS=1000; RUN_SECONDS=30; WARMUP=5; GW_WARMUP=30; OUT=""
+STREAMS=1000; RUN_SECONDS=30; WARMUP=5; GW_WARMUP=30; FLOOR_WARMUP=15; OUT=""
 HELPERS=$(command -v cc > /dev/null 2>&1 && echo c || echo java)
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,9 +35,10 @@ while [ $# -gt 0 ]; do
     --seconds) RUN_SECONDS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --gateway-warmup) GW_WARMUP=$2; shift 2 ;;
+    --floor-warmup) FLOOR_WARMUP=$2; shift 2 ;;
     --helpers) HELPERS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    *) echo "unknown option $1; options: --streams N --seconds N --warmup N --gateway-warmup N --helpers c|java --out DIR" >&2; exit 2 ;;
+    *) echo "unknown option $1; options: --streams N --seconds N --warmup N --gateway-warmup N --floor-warmup N --helpers c|java --out DIR" >&2; exit 2 ;;
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
@@ -43,9 +47,10 @@ LOAD_JAVA_OPTS=${LOAD_JAVA_OPTS:-"-Xmx1g"}
 if [ ! -f "$JAR" ]; then (cd "$ROOT" && ./mvnw -B -q -pl keycycle-bench -am package -DskipTests); fi
 
 WORK=$(mktemp -d /tmp/keycycle-streams.XXXXXX)
-UP_PID=""; GW_PID=""
+UP_PID=""; GW_PID=""; FLOOR_PID=""
 cleanup() {
   [ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null || true
+  [ -n "$FLOOR_PID" ] && kill "$FLOOR_PID" 2>/dev/null || true
   [ -n "$UP_PID" ] && kill "$UP_PID" 2>/dev/null || true
   exec 3>&- 2>/dev/null || true
 }
@@ -86,8 +91,17 @@ java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.RaceGateway --upstream "htt
 GW_PID=$!
 exec 3>"$WORK/gw.in"
 GW_URL=$(wait_for "$WORK/gateway.log" GATEWAY)
+if [ "${STREAMS_FLOOR:-1}" != 0 ]; then
+  mkfifo "$WORK/floor.in"
+  # shellcheck disable=SC2086
+  java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.BareProxy --upstream "http://127.0.0.1:$UP_PORT/v1" --pipe \
+       < "$WORK/floor.in" > "$WORK/floor.log" 2>&1 &
+  FLOOR_PID=$!
+  exec 4>"$WORK/floor.in"
+  FLOOR_URL=$(wait_for "$WORK/floor.log" GATEWAY)
+fi
 
-echo "streams at scale: $STREAMS concurrent streams, 20 chunks/s each (100 chunks, 50 ms apart, then a new stream), ${RUN_SECONDS} s recorded after ${WARMUP} s (gateway phase: after ${GW_WARMUP} s); $(nproc) cores; gateway JVM: $GATEWAY_JAVA_OPTS, SQLite store on; $HELPERS_SAID"
+echo "streams at scale: $STREAMS concurrent streams, 20 chunks/s each (100 chunks, 50 ms apart, then a new stream), ${RUN_SECONDS} s recorded after ${WARMUP} s (${FLOOR_PID:+vert.x floor phase: after ${FLOOR_WARMUP} s, }gateway phase: after ${GW_WARMUP} s); $(nproc) cores; gateway JVM: $GATEWAY_JAVA_OPTS, SQLite store on; $HELPERS_SAID"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # phase NAME URL WARMUP: the load generator for WARMUP + RUN_SECONDS; CPU ticks of upstream, gateway
 # and load generator over the recorded window go to $WORK/NAME.cpu
@@ -102,28 +116,42 @@ phase() {
   fi
   LOAD_PID=$!
   sleep "$3"
-  u0=$(cpu_ticks "$UP_PID"); g0=$(cpu_ticks "$GW_PID"); l0=$(cpu_ticks "$LOAD_PID")
+  local hop=$GW_PID
+  [ "$1" = floor ] && hop=$FLOOR_PID
+  u0=$(cpu_ticks "$UP_PID"); g0=$(cpu_ticks "$hop"); l0=$(cpu_ticks "$LOAD_PID")
   sleep "$RUN_SECONDS"
-  echo "$(( $(cpu_ticks "$UP_PID") - u0 )) $(( $(cpu_ticks "$GW_PID") - g0 )) $(( $(cpu_ticks "$LOAD_PID") - l0 ))" > "$WORK/$1.cpu"
+  echo "$(( $(cpu_ticks "$UP_PID") - u0 )) $(( $(cpu_ticks "$hop") - g0 )) $(( $(cpu_ticks "$LOAD_PID") - l0 ))" > "$WORK/$1.cpu"
   wait "$LOAD_PID" || true
 }
 phase direct "http://127.0.0.1:$UP_PORT/v1/chat/completions" "$WARMUP"
+if [ -n "$FLOOR_PID" ]; then
+  phase floor "$FLOOR_URL/v1/chat/completions" "$FLOOR_WARMUP"
+  exec 4>&-   # the floor exits: it is not on the cores during the gateway phase
+  wait "$FLOOR_PID" 2>/dev/null || true
+  FLOOR_PID=""
+  PHASES="direct floor gateway"
+else
+  PHASES="direct gateway"
+fi
 GW_FROM=$(date +%s)
 phase gateway "$GW_URL/v1/chat/completions" "$GW_WARMUP"
 GW_TO=$(date +%s)
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-grep -h '^RESULT' "$WORK/direct.txt" "$WORK/gateway.txt" | sed 's/^RESULT /  /'
+for p in $PHASES; do grep -h '^RESULT' "$WORK/$p.txt" | sed 's/^RESULT /  /'; done
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$WORK/$1.txt" | head -1; }
-awk -v g50="$(field gateway p50)" -v d50="$(field direct p50)" -v g99="$(field gateway p99)" -v d99="$(field direct p99)" \
-  'BEGIN { printf "added per chunk by the gateway: p50 %+.3f ms, p99 %+.3f ms\n", g50 - d50, g99 - d99 }'
+for p in $PHASES; do
+  [ "$p" = direct ] && continue
+  awk -v who="$([ "$p" = floor ] && echo "the vert.x floor" || echo "the gateway")" -v g50="$(field $p p50)" -v d50="$(field direct p50)" -v g99="$(field $p p99)" -v d99="$(field direct p99)" \
+    'BEGIN { printf "added per chunk by %s: p50 %+.3f ms, p99 %+.3f ms\n", who, g50 - d50, g99 - d99 }'
+done
 recorded_of() { sed -n 's/.* chunks\/s=\([0-9.]*\).*/\1/p' "$WORK/$1.txt" | head -1; }
-for p in direct gateway; do
+for p in $PHASES; do
   # CPU ticks over the recorded window (measured from the shell, so within a few hundred ms of the
   # load generator's own window) / the chunks it recorded in that window
   awk -v tick="$TICK" -v rate="$(recorded_of $p)" -v secs="$RUN_SECONDS" -v p="$p" '{ n = rate * secs;
-      if (n > 0) printf "%s phase, CPU per chunk recorded (user + system, recorded window): upstream %.1f us, gateway %.1f us, load generator %.1f us (%.1f / %.1f / %.1f s of CPU for %d chunks)\n",
-        p, $1 / tick * 1e6 / n, $2 / tick * 1e6 / n, $3 / tick * 1e6 / n, $1 / tick, $2 / tick, $3 / tick, n }' "$WORK/$p.cpu"
+      if (n > 0) printf "%s phase, CPU per chunk recorded (user + system, recorded window): upstream %.1f us, %s %.1f us, load generator %.1f us (%.1f / %.1f / %.1f s of CPU for %d chunks)\n",
+        p, $1 / tick * 1e6 / n, (p == "floor" ? "vert.x floor" : "gateway"), $2 / tick * 1e6 / n, $3 / tick * 1e6 / n, $1 / tick, $2 / tick, $3 / tick, n }' "$WORK/$p.cpu"
 done
 awk -v from="$GW_FROM" -v to="$GW_TO" -v w="$GW_WARMUP" '$1 == "MEM" && $2 >= from + w && $2 <= to {
     split($3, a, "="); split($5, r, "="); n++; if (n == 1 || a[2] < min) min = a[2]; if (a[2] > max) max = a[2];

@@ -17,7 +17,8 @@
  *       chunk's travel time (now - "t") from --warmup s on for --seconds s. Prints one line:
  *       RESULT NAME streams= seconds= opened= completed= failed= chunks= chunks/s= latency_ms p50= p90= p99= p99.9= max=
  *       (the format of io.keycycle.bench.StreamLoad). --dump writes every recorded chunk as a line
- *       "<ms after the recording began> <travel time in µs>", in arrival order.
+ *       "<ms after the recording began> <travel time in µs>", in arrival order, after a first line
+ *       "# recording began at <ms> ms of CLOCK_MONOTONIC".
  *
  * One thread, epoll, non-blocking sockets, TCP_NODELAY. Build: cc -O2 -o paced paced.c
  */
@@ -613,6 +614,7 @@ static int run_load(int argc, char **argv) {
     if (dump) { /* every recorded chunk in arrival order: ms after the recording began, travel time in µs */
         FILE *f = fopen(dump, "w");
         if (!f) die("cannot write %s: %s", dump, strerror(errno));
+        fprintf(f, "# recording began at %lld ms of CLOCK_MONOTONIC\n", (long long) (record_from / 1000000));
         for (size_t i = 0; i < samples_n; i++) fprintf(f, "%d %d\n", sample_at_ms[i], samples[i]);
         fclose(f);
     }

@@ -3,7 +3,7 @@
 # load generator once per stream count given, each for SECS s after WARM s (the first run also
 # warms the gateway for GW_WARM s). Prints each run's result line and the gateway's CPU per chunk.
 #   streams-lab.sh SECS "300 1000 1000" [-- RaceGateway args]
-# Env: UPSTREAM_ARGS (e.g. "--chunks 10"), GATEWAY_JAVA_OPTS, GATEWAY_PREFIX (e.g. "nice -n -10"), GW_WARM (default 30), KEEP_LOG (copy the gateway's log there), PROFILE_CMD (run with $GW_PID during the last run)
+# Env: GATEWAY_MAIN (e.g. io.keycycle.bench.BareProxy with "-- --pipe"), UPSTREAM_ARGS (e.g. "--chunks 10"), GATEWAY_JAVA_OPTS, GATEWAY_PREFIX (e.g. "nice -n -10"), GW_WARM (default 30), KEEP_LOG (copy the gateway's log there), PROFILE_CMD (run with $GW_PID during the last run)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 SECS=$1; COUNTS=$2; shift 2 || true; [ "${1:-}" = "--" ] && shift
@@ -17,7 +17,7 @@ cc -O2 -o $WORK/paced $ROOT/keycycle-bench/native/paced.c
 $WORK/paced upstream ${UPSTREAM_ARGS:-} > $WORK/up.log 2>&1 & UP_PID=$!
 sleep 0.3; UP_PORT=$(sed -n 's/^UPSTREAM //p' $WORK/up.log)
 mkfifo $WORK/gw.in
-${GATEWAY_PREFIX:-} java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.RaceGateway --upstream "http://127.0.0.1:$UP_PORT/v1" --db $WORK/s.db "$@" < $WORK/gw.in > $WORK/gateway.log 2>&1 &
+${GATEWAY_PREFIX:-} java $GATEWAY_JAVA_OPTS -cp "$JAR" ${GATEWAY_MAIN:-io.keycycle.bench.RaceGateway} --upstream "http://127.0.0.1:$UP_PORT/v1" --db $WORK/s.db "$@" < $WORK/gw.in > $WORK/gateway.log 2>&1 &
 GW_PID=$!
 exec 3>$WORK/gw.in
 for _ in $(seq 300); do URL=$(sed -n 's/^GATEWAY //p' $WORK/gateway.log | head -1); [ -n "$URL" ] && break; sleep 0.1; done
