@@ -263,6 +263,7 @@ case " $GATEWAY_ARGS " in *" --no-store "*) STORE_SAID="store off" ;; *) STORE_S
 [ "$GATEWAY_MAIN" = io.keycycle.bench.RaceGateway ] || STORE_SAID="gateway main class $GATEWAY_MAIN"
 echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy)${FLOOR_PID:+, ${GW_WARMUP_FLOOR} s for the vert.x floor} and ${GW_WARMUP} s for the gateway; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, $STORE_SAID"
 echo "load average before: $LOAD_BEFORE"
+"$ROOT/keycycle-bench/damon-state.sh"
 wrk_run warm-direct "$DIRECT" 32 "$WARMUP"
 wrk_run warm-proxy "$PROXY" 32 "$WARMUP"
 [ -n "$FLOOR_PID" ] && wrk_run warm-floor "$FLOOR" 32 "$GW_WARMUP_FLOOR"

@@ -103,6 +103,7 @@ fi
 
 echo "streams at scale: $STREAMS concurrent streams, 20 chunks/s each (100 chunks, 50 ms apart, then a new stream), ${RUN_SECONDS} s recorded after ${WARMUP} s (${FLOOR_PID:+vert.x floor phase: after ${FLOOR_WARMUP} s, }gateway phase: after ${GW_WARMUP} s); $(nproc) cores; gateway JVM: $GATEWAY_JAVA_OPTS, SQLite store on; $HELPERS_SAID"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$ROOT/keycycle-bench/damon-state.sh"
 # phase NAME URL WARMUP: the load generator for WARMUP + RUN_SECONDS; CPU ticks of upstream, gateway
 # and load generator over the recorded window go to $WORK/NAME.cpu
 phase() {
