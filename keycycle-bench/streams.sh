@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Streams at scale: --streams concurrent chat streams (default 1,000) whose upstream sends a chunk
 # every 50 ms (20 chunks/s each), first straight to the pacing upstream, then through the Keycycle
-# gateway (SQLite store on), in one run. Three processes: the pacing upstream (PacedUpstream), the
-# gateway (RaceGateway, printing its heap after each GC every second) and the load generator
-# (StreamLoad). Between the two, the same streams through the "vert.x floor": a bare Vert.x proxy
+# gateway (SQLite store on), in one run. Three processes: the pacing upstream, the gateway
+# (RaceGateway, printing its heap after each GC every second) and the load generator (see
+# --helpers). Between the two, the same streams through the "vert.x floor": a bare Vert.x proxy
 # with nothing of Keycycle in it that pipes each answer as it arrives (BareProxy --pipe, own JVM;
 # STREAMS_FLOOR=0 leaves it out). Prints each phase's per-chunk travel time, the p99 the floor and
 # the gateway add, and the gateway's memory over the gateway phase. About 3 minutes with the

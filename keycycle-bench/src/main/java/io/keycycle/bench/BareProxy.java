@@ -61,25 +61,24 @@ public final class BareProxy {
             RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost(up.getHost()).setPort(up.getPort())
                     .setURI(path).putHeader("Authorization", "Bearer bare-proxy-fake-key")
                     .putHeader("Content-Type", "application/json");
-            java.util.function.BiConsumer<io.vertx.core.http.HttpServerRequest, Buffer> proxy = piped
-                    ? (req, body) -> client.request(o)
-                            .compose(r -> r.send(body))
-                            .compose(resp -> {
-                                req.response().setStatusCode(resp.statusCode()).setChunked(true)
-                                        .putHeader("Content-Type", resp.getHeader("Content-Type"));
-                                return resp.pipeTo(req.response());
-                            })
-                            .onSuccess(v -> served.increment())
-                            .onFailure(e -> { if (!req.response().headWritten()) req.response().setStatusCode(502).end(e.toString()); })
-                    : (req, body) -> client.request(o)
-                            .compose(r -> r.send(body))
-                            .compose(resp -> resp.body().map(b -> {
-                                served.increment();
-                                req.response().setStatusCode(resp.statusCode())
-                                        .putHeader("Content-Type", resp.getHeader("Content-Type")).end(b);
-                                return b;
-                            }))
-                            .onFailure(e -> req.response().setStatusCode(502).end(e.toString()));
+            java.util.function.BiConsumer<io.vertx.core.http.HttpServerRequest, Buffer> proxy = (req, body) -> {
+                var answer = client.request(o).compose(r -> r.send(body));
+                if (piped) {
+                    answer.compose(resp -> {
+                        req.response().setStatusCode(resp.statusCode()).setChunked(true)
+                                .putHeader("Content-Type", resp.getHeader("Content-Type"));
+                        return resp.pipeTo(req.response());
+                    }).onSuccess(v -> served.increment())
+                            .onFailure(e -> { if (!req.response().headWritten()) req.response().setStatusCode(502).end(e.toString()); });
+                } else {
+                    answer.compose(resp -> resp.body().map(b -> {
+                        served.increment();
+                        req.response().setStatusCode(resp.statusCode())
+                                .putHeader("Content-Type", resp.getHeader("Content-Type")).end(b);
+                        return b;
+                    })).onFailure(e -> req.response().setStatusCode(502).end(e.toString()));
+                }
+            };
             io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler;
             if (withRouter) {
                 // the gateway's routing layout with handlers that do nothing: what vertx-web costs a request
