@@ -111,10 +111,32 @@ class SharedStatesTest {
         assertThat(refused.retryAt().toEpochMilli()).as("within the minute window and its 2.5-s sub-bucket").isBetween(t0, t0 + 63_000);
     }
 
+    /**
+     * Returns once instance A has taken in every message published on the fleet's channel so far
+     * (a marker published now arrives after them): the releases of {@link #setUp} announce "freed",
+     * and one arriving late would make A forget the retry instants a test is counting on.
+     */
+    private void aHeardEverythingPublished() {
+        String marker = "barrier-" + System.nanoTime();
+        java.util.concurrent.CountDownLatch heard = new java.util.concurrent.CountDownLatch(1);
+        io.keycycle.core.pool.PoolStateStore.Listener l = (provider, model) -> { if (marker.equals(model)) heard.countDown(); };
+        a.stateStore().addListener(l);
+        try {
+            a.link().connection().sync().publish(a.windows().channel(), "freed|p|" + marker);
+            assertThat(heard.await(2, TimeUnit.SECONDS)).as("A heard the marker").isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } finally {
+            a.stateStore().removeListener(l);
+        }
+    }
+
     @Test
     void aStormOfRefusalsAsksRedisForRetryInstantsAtMostOncePerKeyEvery100msAndAdmitsAsSoonAsCapacityComesBack() {
         Lease l1 = poolB.acquire("m1", 1), l2 = poolB.acquire("m1", 1); // both keys full, held by B
         b.link().connection().sync().ping();
+        aHeardEverythingPublished();
         catchThrowable(() -> poolA.acquire("m1", 1)); // tries both keys: refused (2 calls)
         long t0 = System.nanoTime();
         catchThrowable(() -> poolA.acquire("m1", 1)); // keys hinted full: asks each when it frees up (2 peeks)
