@@ -315,15 +315,15 @@ final class Journal implements Closeable {
     private static void writeUsageLine(com.fasterxml.jackson.core.JsonFactory factory, StoredEvent.Usage u, java.io.OutputStream out)
             throws IOException {
         if (plain(u.eventId()) && plain(u.provider()) && plain(u.scope()) && plain(u.keyFp()) && plain(u.model()) && plain(u.outcome())) {
-            // Every string is printable ASCII without a quote or backslash (ids, fingerprints, the names
-            // of providers and models, outcomes: always, in practice): the bytes are the text itself,
-            // so the line is one string's bytes, written at once, without a generator (creating one per
-            // line was most of the line's cost on the gateway's event loops).
+            // No string needs an escape (ids, key fingerprints with their '…', the names of providers
+            // and models, outcomes: always, in practice): JSON writes each as its UTF-8 bytes, so the
+            // line is one string's bytes, written at once, without a generator (creating one per line
+            // was most of the line's cost on the gateway's event loops).
             byte[] line = ("{\"t\":\"usage\",\"seq\":" + u.seq() + ",\"eventId\":\"" + u.eventId() + "\",\"provider\":\"" + u.provider()
                     + "\",\"scope\":\"" + u.scope() + "\",\"keyFp\":\"" + u.keyFp() + "\",\"model\":\"" + u.model() + "\",\"ts\":" + u.ts()
                     + ",\"requests\":" + u.requests() + ",\"promptTokens\":" + u.promptTokens() + ",\"completionTokens\":" + u.completionTokens()
                     + ",\"chargedTokens\":" + u.chargedTokens() + ",\"outcome\":\"" + u.outcome() + "\",\"status\":" + u.status() + "}\n")
-                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
             out.write(line, 0, line.length);
             return;
         }
@@ -348,12 +348,17 @@ final class Journal implements Closeable {
         }
     }
 
-    /** True for a non-null string of printable ASCII without {@code "} or {@code \\}: JSON writes it as it is. */
-    private static boolean plain(String v) {
+    /**
+     * True for a non-null string that JSON writes as it is: no control character, {@code "} or
+     * {@code \\}, and no surrogate (a lone one has no UTF-8 form; pairs take the generator's path
+     * too, they never occur in the names written here). Everything else, ASCII or not, is its own
+     * UTF-8 bytes in a JSON string, as Jackson writes it.
+     */
+    static boolean plain(String v) {
         if (v == null) return false;
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
-            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+            if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f || Character.isSurrogate(c)) return false;
         }
         return true;
     }

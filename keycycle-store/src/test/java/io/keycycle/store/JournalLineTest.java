@@ -7,6 +7,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 
@@ -29,16 +30,35 @@ class JournalLineTest {
         assertThat(JSON.readValue(fast, StoredEvent.class)).isEqualTo(u);
     }
 
-    /** Printable ASCII without quote or backslash everywhere: the line is written without a generator. */
+    /** No quote, backslash, control character or surrogate anywhere: the line is written without a generator. */
     @Property(tries = 300)
     void aPlainUsageLineIsWhatJacksonWritesAndReadsBack(@ForAll("plainUsages") StoredEvent.Usage u) throws Exception {
         theUsageLineIsWhatJacksonWritesAndReadsBack(u);
     }
 
+    /**
+     * Real records take the path without a generator: a key's fingerprint ({@code 3f9a1c07…wxyz})
+     * and its default scope are not ASCII, and they are in every usage line.
+     */
+    @Test
+    void realNamesNeedNoGenerator() {
+        String fp = io.keycycle.core.ApiKey.fingerprint("fake-key-for-tests-0001");
+        assertThat(fp).contains("…");
+        assertThat(Journal.plain(fp)).isTrue();
+        assertThat(Journal.plain(io.keycycle.core.ApiKey.of("groq", 0, "fake-key-for-tests-0001").scope())).isTrue();
+        assertThat(Journal.plain("meta-llama/llama-3.3-70b-instruct:free")).isTrue();
+        assertThat(Journal.plain("a\"b")).isFalse();
+        assertThat(Journal.plain("a\\b")).isFalse();
+        assertThat(Journal.plain("a\nb")).isFalse();
+        assertThat(Journal.plain("\ud83d")).isFalse();
+        assertThat(Journal.plain(null)).isFalse();
+    }
+
     @Provide
     Arbitrary<StoredEvent.Usage> plainUsages() {
         Arbitrary<String> text = Arbitraries.oneOf(Arbitraries.strings().withCharRange(' ', '!').withCharRange('#', '[')
-                .withCharRange(']', '~').ofMaxLength(40), Arbitraries.of("groq", "sk-fp:0a1b2c3d", "llama-3.3-70b-versatile", ""));
+                .withCharRange(']', '~').withCharRange('\u00a0', '\u07ff').withCharRange('\u2000', '\u20ff').withCharRange('\ue000', '\ufffd')
+                .ofMaxLength(40), Arbitraries.of("groq", "sk-fp:0a1b2c3d", "3f9a1c07…wxyz", "key-3f9a1c07…wxyz", "llama-3.3-70b-versatile", ""));
         Arbitrary<Long> num = Arbitraries.oneOf(Arbitraries.longs(), Arbitraries.longs().between(0, 1000));
         return Combinators.combine(num, text, text, text, text, text, num, num).as((seq, id, provider, scope, fp, model, ts, tokens) ->
                 new StoredEvent.Usage(seq, id, provider, scope, fp, model, ts, tokens % 7, tokens, -tokens, Long.MAX_VALUE - tokens,
