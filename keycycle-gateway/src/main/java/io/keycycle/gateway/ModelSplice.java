@@ -1,10 +1,6 @@
 package io.keycycle.gateway;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-
-import java.io.IOException;
 
 /**
  * The request the client sent, with only its top-level {@code model} value replaced, spliced into
@@ -24,28 +20,91 @@ final class ModelSplice {
         this.end = end;
     }
 
-    /** Where the one top-level {@code model} string of {@code body} is, or null. */
+    /**
+     * Where the one top-level {@code model} string of {@code body} is, or null. Reads the bytes
+     * once without a parser: the caller has already parsed the body into its tree, so this only
+     * finds the value's offsets and skips over everything else (strings, nested objects and arrays)
+     * by their brackets and quotes. Anything it does not expect gives null, and the caller
+     * serialises its tree instead: a body that is not UTF-8 with an object at the top, a key
+     * written with a backslash escape (to a JSON parser it may spell {@code model}), a
+     * {@code model} that is not a string or occurs twice.
+     */
     static ModelSplice of(byte[] body) {
-        try (JsonParser p = Jsons.MAPPER.getFactory().createParser(body)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) return null;
-            int start = -1, end = -1;
-            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-                boolean model = p.currentName().equals("model");
-                JsonToken v = p.nextToken();
-                if (!model) {
-                    p.skipChildren();
-                    continue;
-                }
-                if (v != JsonToken.VALUE_STRING || start >= 0) return null;
-                start = (int) p.currentTokenLocation().getByteOffset();
-                p.getText(); // consumes the string, so the location is past its closing quote
-                end = (int) p.currentLocation().getByteOffset();
+        int n = body.length;
+        int i = skipSpace(body, 0);
+        if (i >= n || body[i] != '{') return null;
+        i = skipSpace(body, i + 1);
+        if (i < n && body[i] == '}') return null;
+        int start = -1, end = -1;
+        while (true) {
+            if (i >= n || body[i] != '"') return null;
+            int keyEnd = stringEnd(body, i);
+            if (keyEnd < 0) return null;
+            for (int k = i + 1; k < keyEnd - 1; k++) {
+                if (body[k] == '\\') return null; // an escaped key: let the tree decide what it names
             }
-            if (start < 0 || end <= start || end > body.length || body[start] != '"' || body[end - 1] != '"') return null;
-            return new ModelSplice(body, start, end);
-        } catch (IOException | RuntimeException e) {
-            return null;
+            boolean model = keyEnd - i == 7 && body[i + 1] == 'm' && body[i + 2] == 'o' && body[i + 3] == 'd'
+                    && body[i + 4] == 'e' && body[i + 5] == 'l';
+            i = skipSpace(body, keyEnd);
+            if (i >= n || body[i] != ':') return null;
+            i = skipSpace(body, i + 1);
+            if (i >= n) return null;
+            if (model) {
+                if (body[i] != '"' || start >= 0) return null;
+                start = i;
+                end = stringEnd(body, i);
+                if (end < 0) return null;
+                i = end;
+            } else {
+                i = valueEnd(body, i);
+                if (i < 0) return null;
+            }
+            i = skipSpace(body, i);
+            if (i >= n) return null;
+            if (body[i] == '}') break;
+            if (body[i] != ',') return null;
+            i = skipSpace(body, i + 1);
         }
+        return start < 0 ? null : new ModelSplice(body, start, end);
+    }
+
+    private static int skipSpace(byte[] b, int i) {
+        while (i < b.length && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) i++;
+        return i;
+    }
+
+    /** The index just past the string whose opening quote is at {@code i}, or -1 when it does not end. */
+    private static int stringEnd(byte[] b, int i) {
+        for (int j = i + 1; j < b.length; j++) {
+            if (b[j] == '\\') j++;
+            else if (b[j] == '"') return j + 1;
+        }
+        return -1;
+    }
+
+    /** The index just past the value that starts at {@code i} (string, object, array or scalar), or -1. */
+    private static int valueEnd(byte[] b, int i) {
+        byte c = b[i];
+        if (c == '"') return stringEnd(b, i);
+        if (c == '{' || c == '[') {
+            int depth = 0;
+            for (int j = i; j < b.length; j++) {
+                byte x = b[j];
+                if (x == '"') {
+                    j = stringEnd(b, j);
+                    if (j < 0) return -1;
+                    j--; // the loop's increment steps past the closing quote
+                } else if (x == '{' || x == '[') {
+                    depth++;
+                } else if ((x == '}' || x == ']') && --depth == 0) {
+                    return j + 1;
+                }
+            }
+            return -1;
+        }
+        int j = i;
+        while (j < b.length && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\r' && b[j] != '\t') j++;
+        return j == i ? -1 : j;
     }
 
     /** The body with {@code model} as the value of its {@code model} field. */

@@ -52,5 +52,41 @@ class ModelSpliceTest {
         assertThat(ModelSplice.of("{\"model\":\"a\",\"model\":\"b\"}".getBytes(StandardCharsets.UTF_8))).isNull();
         assertThat(ModelSplice.of("{\"model\":5}".getBytes(StandardCharsets.UTF_8))).isNull();
         assertThat(ModelSplice.of("[1]".getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThat(ModelSplice.of("{}".getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThat(ModelSplice.of(new byte[0])).isNull();
     }
+
+    /** A key written with an escape may name {@code model} to the provider's parser: no splice, the tree is sent. */
+    @Test
+    void anEscapedKeyTurnsTheSpliceOff() {
+        assertThat(ModelSplice.of("{\"model\":\"a\",\"mod\\u0065l\":\"b\"}".getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThat(ModelSplice.of("{\"x\\\"y\":1,\"model\":\"a\"}".getBytes(StandardCharsets.UTF_8))).isNull();
+    }
+
+    /** Brackets and quotes inside strings, scalars of every kind, any JSON white space, content after the object. */
+    @Test
+    void skipsEveryKindOfValueToFindTheModel() {
+        String body = "\t{ \"a\" :\r\n\"}{][\\\\\\\"\" , \"b\":[{\"model\":\"no\"},\"]\",[]], \"c\":-1.5e3,\"d\":true,"
+                + "\"e\":null,\"f\":{},\"model\"\n:\n\"old\"\n}\n  {\"model\":\"trailing\"}";
+        byte[] raw = body.getBytes(StandardCharsets.UTF_8);
+        ModelSplice s = ModelSplice.of(raw);
+        assertThat(s).isNotNull();
+        String out = new String(s.with("new"), StandardCharsets.UTF_8);
+        assertThat(out).isEqualTo(body.replace("\"old\"", "\"new\""));
+        ObjectNode expected = (ObjectNode) Jsons.parse(raw);
+        expected.put("model", "new");
+        assertThat(Jsons.parse(s.with("new"))).isEqualTo(expected);
+    }
+
+    /** Cut short anywhere, a body never yields a splice that reaches past its end. */
+    @Property(tries = 300)
+    void aTruncatedBodyNeverSplicesOutOfBounds(@ForAll("bodies") String body, @ForAll("cuts") int cut) {
+        byte[] raw = body.getBytes(StandardCharsets.UTF_8);
+        byte[] part = java.util.Arrays.copyOf(raw, Math.min(raw.length, cut));
+        ModelSplice s = ModelSplice.of(part);
+        if (s != null) assertThat(new String(s.with("m"), StandardCharsets.UTF_8)).contains("\"m\"");
+    }
+
+    @Provide
+    Arbitrary<Integer> cuts() { return Arbitraries.integers().between(0, 200); }
 }
