@@ -20,6 +20,8 @@ public final class SseParser {
     private final Consumer<SseEvent> sink;
     private final StringBuilder data = new StringBuilder();
     private final StringBuilder partial = new StringBuilder();
+    /** The data of the pending event while it has exactly one data line (then {@link #data} is unused). */
+    private String single;
     private boolean hasData;
     private boolean afterCr;
     private String event;
@@ -61,27 +63,42 @@ public final class SseParser {
             return;
         }
         int colon = line.indexOf(':');
-        String field = colon < 0 ? line : line.substring(0, colon);
-        String value = colon < 0 ? "" : line.substring(colon + 1);
-        if (value.startsWith(" ")) {
-            value = value.substring(1);
+        int fieldEnd = colon < 0 ? line.length() : colon;
+        int value = colon < 0 ? line.length() : colon + 1;
+        if (value < line.length() && line.charAt(value) == ' ') {
+            value++;
         }
-        switch (field) {
-            case "data" -> {
-                if (hasData) {
-                    data.append('\n');
-                }
-                data.append(value);
-                hasData = true;
+        if (fieldEnd == 4 && line.startsWith("data")) {
+            data(line.substring(value));
+        } else if (fieldEnd == 5 && line.startsWith("event")) {
+            event = line.substring(value);
+        } else if (fieldEnd == 2 && line.startsWith("id")) {
+            String id = line.substring(value);
+            if (id.indexOf('\0') < 0) {
+                lastId = id;
             }
-            case "event" -> event = value;
-            case "id" -> {
-                if (value.indexOf('\0') < 0) {
-                    lastId = value;
-                }
-            }
-            default -> { /* retry: and unknown fields are ignored */ }
         }
+        // retry: and unknown fields are ignored
+    }
+
+    /**
+     * Processes a {@code data:} line given as its value alone (after the colon and the one space
+     * dropped), for a caller that splits lines itself: the same as {@link #line} of the whole line,
+     * without making the line's string first. An event of one data line (the usual case) keeps that
+     * string as its data; only a second line makes them joined.
+     */
+    public void data(String value) {
+        if (!hasData) {
+            single = value;
+            hasData = true;
+            return;
+        }
+        if (single != null) {
+            data.setLength(0);
+            data.append(single);
+            single = null;
+        }
+        data.append('\n').append(value);
     }
 
     /** Ends the stream: a pending partial line and a pending event are processed. */
@@ -100,7 +117,8 @@ public final class SseParser {
 
     private void dispatch() {
         if (hasData) {
-            SseEvent e = new SseEvent(event, data.toString(), lastId);
+            SseEvent e = new SseEvent(event, single != null ? single : data.toString(), lastId);
+            single = null;
             data.setLength(0);
             hasData = false;
             event = null;

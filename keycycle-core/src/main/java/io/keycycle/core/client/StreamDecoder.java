@@ -67,10 +67,8 @@ public final class StreamDecoder {
             }
             afterCr = b == '\r';
             if (b == '\r' || b == '\n') {
-                String text = new String(line, 0, length, StandardCharsets.UTF_8);
-                length = 0;
                 position = i + 1;
-                parser.line(text);
+                deliverLine();
             } else {
                 if (length == line.length) grow();
                 line[length++] = b;
@@ -90,11 +88,7 @@ public final class StreamDecoder {
     /** The body ended: a pending line and event are processed (some servers omit the last blank line). */
     public void finish() {
         if (ended) return;
-        if (length > 0) {
-            String text = new String(line, 0, length, StandardCharsets.UTF_8);
-            length = 0;
-            parser.line(text);
-        }
+        if (length > 0) deliverLine();
         afterCr = false;
         if (!ended) parser.finish();
     }
@@ -148,6 +142,24 @@ public final class StreamDecoder {
         if (!listener.onEvent(event)) {
             ended = true;
             stopped = true;
+        }
+    }
+
+    /**
+     * The line collected so far to the parser. A {@code data:} line (nearly every line of a chat
+     * stream) is decoded from the bytes after its field as the value alone: one string per line
+     * instead of the line's and then its value's. The prefix is ASCII, so cutting the bytes there
+     * decodes the same characters as cutting the decoded line.
+     */
+    private void deliverLine() {
+        byte[] l = line;
+        int n = length;
+        length = 0;
+        if (n >= 5 && l[0] == 'd' && l[1] == 'a' && l[2] == 't' && l[3] == 'a' && l[4] == ':') {
+            int from = n > 5 && l[5] == ' ' ? 6 : 5;
+            parser.data(new String(l, from, n - from, StandardCharsets.UTF_8));
+        } else {
+            parser.line(new String(l, 0, n, StandardCharsets.UTF_8));
         }
     }
 
