@@ -292,41 +292,24 @@ final class Journal implements Closeable {
         return out;
     }
 
-    /** Writes {@link #line}'s bytes to {@code out} (a usage record without an intermediate array). */
+    /** Writes {@link #line}'s bytes to {@code out}. */
     static void writeLine(ObjectMapper json, StoredEvent e, java.io.OutputStream out) throws IOException {
-        if (e instanceof StoredEvent.Usage u) {
-            writeUsageLine(json.getFactory(), u, out);
-        } else {
-            out.write(line(json, e));
-        }
+        out.write(line(json, e));
     }
 
     /**
-     * A usage record's line, written field by field with Jackson's streaming generator: the same
-     * bytes as {@code json.writeValueAsBytes(u)} plus the newline (a property test holds them equal),
-     * without the reflective record serialiser. Usage is the record every request writes ahead.
+     * A usage record's line: the same bytes as {@code json.writeValueAsBytes(u)} plus the newline
+     * (a property test holds them equal), without the reflective record serialiser: encoded
+     * directly ({@link UsageLine}) when no string needs an escape, as in every real record, else
+     * written field by field with Jackson's streaming generator.
      */
     static byte[] usageLine(com.fasterxml.jackson.core.JsonFactory factory, StoredEvent.Usage u) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(320);
-        writeUsageLine(factory, u, out);
-        return out.toByteArray();
-    }
-
-    private static void writeUsageLine(com.fasterxml.jackson.core.JsonFactory factory, StoredEvent.Usage u, java.io.OutputStream out)
-            throws IOException {
-        if (plain(u.eventId()) && plain(u.provider()) && plain(u.scope()) && plain(u.keyFp()) && plain(u.model()) && plain(u.outcome())) {
-            // No string needs an escape (ids, key fingerprints with their '…', the names of providers
-            // and models, outcomes: always, in practice): JSON writes each as its UTF-8 bytes, so the
-            // line is one string's bytes, written at once, without a generator (creating one per line
-            // was most of the line's cost on the gateway's event loops).
-            byte[] line = ("{\"t\":\"usage\",\"seq\":" + u.seq() + ",\"eventId\":\"" + u.eventId() + "\",\"provider\":\"" + u.provider()
-                    + "\",\"scope\":\"" + u.scope() + "\",\"keyFp\":\"" + u.keyFp() + "\",\"model\":\"" + u.model() + "\",\"ts\":" + u.ts()
-                    + ",\"requests\":" + u.requests() + ",\"promptTokens\":" + u.promptTokens() + ",\"completionTokens\":" + u.completionTokens()
-                    + ",\"chargedTokens\":" + u.chargedTokens() + ",\"outcome\":\"" + u.outcome() + "\",\"status\":" + u.status() + "}\n")
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            out.write(line, 0, line.length);
-            return;
+        if (UsageLine.fits(u)) {
+            UsageLine line = new UsageLine();
+            int length = line.encode(u);
+            return java.util.Arrays.copyOf(line.bytes(), length);
         }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(320);
         try (com.fasterxml.jackson.core.JsonGenerator g = factory.createGenerator(out, com.fasterxml.jackson.core.JsonEncoding.UTF8)) {
             g.writeStartObject();
             g.writeStringField("t", "usage");
@@ -346,21 +329,7 @@ final class Journal implements Closeable {
             g.writeEndObject();
             g.writeRaw('\n');
         }
-    }
-
-    /**
-     * True for a non-null string that JSON writes as it is: no control character, {@code "} or
-     * {@code \\}, and no surrogate (a lone one has no UTF-8 form; pairs take the generator's path
-     * too, they never occur in the names written here). Everything else, ASCII or not, is its own
-     * UTF-8 bytes in a JSON string, as Jackson writes it.
-     */
-    static boolean plain(String v) {
-        if (v == null) return false;
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f || Character.isSurrogate(c)) return false;
-        }
-        return true;
+        return out.toByteArray();
     }
 
     private Segment newSegment(long firstSeq) {

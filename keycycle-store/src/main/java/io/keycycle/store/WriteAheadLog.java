@@ -60,6 +60,9 @@ final class WriteAheadLog implements Closeable {
      */
     private final LineBuffer line = new LineBuffer();
 
+    /** A usage record's line (nearly every append), encoded without a string or a generator. */
+    private final UsageLine usage = new UsageLine();
+
     private static final class LineBuffer extends java.io.ByteArrayOutputStream {
         LineBuffer() { super(512); }
 
@@ -73,11 +76,17 @@ final class WriteAheadLog implements Closeable {
 
     /** Appends one event; when this returns the line is in the operating system's hands (or on disk with fsync). */
     synchronized void append(StoredEvent e) throws IOException {
-        line.reset();
-        Journal.writeLine(json, e, line);
-        int length = line.size();
+        ByteBuffer buf;
+        if (e instanceof StoredEvent.Usage u && UsageLine.fits(u)) {
+            int length = usage.encode(u);
+            buf = ByteBuffer.wrap(usage.bytes(), 0, length);
+        } else {
+            line.reset();
+            Journal.writeLine(json, e, line);
+            buf = line.take();
+        }
+        int length = buf.remaining();
         if (current == null) open(e.seq());
-        ByteBuffer buf = line.take();
         while (buf.hasRemaining()) current.write(buf);
         if (fsync) current.force(false);
         currentBytes += length;
