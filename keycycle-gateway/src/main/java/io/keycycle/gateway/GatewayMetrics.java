@@ -113,11 +113,26 @@ final class GatewayMetrics implements KeycycleListener {
     @Override
     public void onEvent(KeycycleEvent event) {
         if (event instanceof KeycycleEvent.Admitted a) {
-            counter("keycycle.admissions", "provider", a.provider(), "model", a.model()).increment();
+            ModelMeters m = model(a.provider(), a.model());
+            Counter c = m.admissions;
+            if (c == null) c = m.admissions = counter("keycycle.admissions", "provider", a.provider(), "model", a.model());
+            c.increment();
         } else if (event instanceof KeycycleEvent.Settled s) {
-            counter("keycycle.outcomes", "provider", s.provider(), "model", s.model(), "outcome", s.outcome().name()).increment();
-            if (s.promptTokens() > 0) counter("keycycle.tokens", "provider", s.provider(), "model", s.model(), "kind", "prompt").increment(s.promptTokens());
-            if (s.completionTokens() > 0) counter("keycycle.tokens", "provider", s.provider(), "model", s.model(), "kind", "completion").increment(s.completionTokens());
+            ModelMeters m = model(s.provider(), s.model());
+            int o = s.outcome().ordinal();
+            Counter c = m.outcomes[o];
+            if (c == null) c = m.outcomes[o] = counter("keycycle.outcomes", "provider", s.provider(), "model", s.model(), "outcome", s.outcome().name());
+            c.increment();
+            if (s.promptTokens() > 0) {
+                c = m.prompt;
+                if (c == null) c = m.prompt = counter("keycycle.tokens", "provider", s.provider(), "model", s.model(), "kind", "prompt");
+                c.increment(s.promptTokens());
+            }
+            if (s.completionTokens() > 0) {
+                c = m.completion;
+                if (c == null) c = m.completion = counter("keycycle.tokens", "provider", s.provider(), "model", s.model(), "kind", "completion");
+                c.increment(s.completionTokens());
+            }
         } else if (event instanceof KeycycleEvent.Rejected r) {
             counter("keycycle.rejections", "provider", r.provider(), "model", r.model()).increment();
         } else if (event instanceof KeycycleEvent.StateChanged c) {
@@ -129,6 +144,29 @@ final class GatewayMetrics implements KeycycleListener {
         } else if (event instanceof KeycycleEvent.LeaseExpired l) {
             counter("keycycle.lease.expirations", "provider", l.provider()).increment();
         }
+    }
+
+    /**
+     * The meters of every call's events (admission, outcome, tokens) of one provider and model, each
+     * made on first use: an event finds its counter with two map reads and no key object. A race
+     * between two event loops making the same counter is harmless (the registry returns the one
+     * already registered).
+     */
+    private static final class ModelMeters {
+        volatile Counter admissions;
+        volatile Counter prompt;
+        volatile Counter completion;
+        final Counter[] outcomes = new Counter[io.keycycle.core.OutcomeKind.values().length];
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.ConcurrentHashMap<String, ModelMeters>> byModel =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private ModelMeters model(String provider, String model) {
+        var models = byModel.get(provider);
+        if (models == null) models = byModel.computeIfAbsent(provider, p -> new java.util.concurrent.ConcurrentHashMap<>());
+        ModelMeters m = models.get(model);
+        return m != null ? m : models.computeIfAbsent(model, x -> new ModelMeters());
     }
 
     /**

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.keycycle.core.KeycycleEvent;
 
-import java.util.HexFormat;
 
 /**
  * What the store keeps of an engine event: a usage row or a state row, numbered at enqueue with
@@ -53,7 +52,12 @@ sealed interface StoredEvent {
 
     /** Fixed-width event id: 16 hex digits of the sequence, then the 8-hex-digit process nonce. */
     static String eventId(long seq, int nonce) {
-        return HexFormat.of().toHexDigits(seq) + "-" + HexFormat.of().toHexDigits(nonce);
+        // the same text as HexFormat's toHexDigits(seq) + "-" + toHexDigits(nonce), in one array: every event has one
+        byte[] b = new byte[25];
+        for (int i = 15; i >= 0; i--, seq >>>= 4) b[i] = (byte) Character.forDigit((int) (seq & 0xf), 16);
+        b[16] = '-';
+        for (int i = 24; i >= 17; i--, nonce >>>= 4) b[i] = (byte) Character.forDigit(nonce & 0xf, 16);
+        return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     /** Maps an engine event to what is stored, or null for events the store ignores. */

@@ -36,6 +36,13 @@ class JournalLineTest {
 
     private static final UsageLine REUSED = new UsageLine();
 
+    /** Event ids keep their text (the database dedupes on them across restarts): 16 hex digits of the sequence, '-', 8 of the nonce. */
+    @Property(tries = 300)
+    void eventIdsAreTheHexOfSequenceAndNonce(@ForAll long seq, @ForAll int nonce) {
+        assertThat(StoredEvent.eventId(seq, nonce))
+                .isEqualTo(java.util.HexFormat.of().toHexDigits(seq) + "-" + java.util.HexFormat.of().toHexDigits(nonce));
+    }
+
     /** No quote, backslash, control character or surrogate anywhere: the line is written without a generator. */
     @Property(tries = 300)
     void aPlainUsageLineIsWhatJacksonWritesAndReadsBack(@ForAll("plainUsages") StoredEvent.Usage u) throws Exception {
