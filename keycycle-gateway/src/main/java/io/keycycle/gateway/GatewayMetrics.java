@@ -120,8 +120,11 @@ final class GatewayMetrics implements KeycycleListener {
         } else if (event instanceof KeycycleEvent.Settled s) {
             ModelMeters m = model(s.provider(), s.model());
             int o = s.outcome().ordinal();
-            Counter c = m.outcomes[o];
-            if (c == null) c = m.outcomes[o] = counter("keycycle.outcomes", "provider", s.provider(), "model", s.model(), "outcome", s.outcome().name());
+            Counter c = m.outcomes.get(o);
+            if (c == null) {
+                c = counter("keycycle.outcomes", "provider", s.provider(), "model", s.model(), "outcome", s.outcome().name());
+                m.outcomes.set(o, c);
+            }
             c.increment();
             if (s.promptTokens() > 0) {
                 c = m.prompt;
@@ -156,7 +159,8 @@ final class GatewayMetrics implements KeycycleListener {
         volatile Counter admissions;
         volatile Counter prompt;
         volatile Counter completion;
-        final Counter[] outcomes = new Counter[io.keycycle.core.OutcomeKind.values().length];
+        final java.util.concurrent.atomic.AtomicReferenceArray<Counter> outcomes =
+                new java.util.concurrent.atomic.AtomicReferenceArray<>(io.keycycle.core.OutcomeKind.values().length);
     }
 
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.ConcurrentHashMap<String, ModelMeters>> byModel =

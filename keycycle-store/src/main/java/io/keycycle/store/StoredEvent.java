@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.keycycle.core.KeycycleEvent;
 
-
 /**
  * What the store keeps of an engine event: a usage row or a state row, numbered at enqueue with
  * a process-wide sequence (the write order) and a globally unique event id (exactly-once).
