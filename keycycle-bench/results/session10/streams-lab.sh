@@ -3,11 +3,11 @@
 # load generator once per stream count given, each for SECS s after WARM s (the first run also
 # warms the gateway for GW_WARM s). Prints each run's result line and the gateway's CPU per chunk.
 #   streams-lab.sh SECS "300 1000 1000" [-- RaceGateway args]
-# Env: GATEWAY_MAIN (e.g. io.keycycle.bench.BareProxy with "-- --pipe"), UPSTREAM_ARGS (e.g. "--chunks 10"), GATEWAY_JAVA_OPTS, GATEWAY_PREFIX (e.g. "nice -n -10"), GW_WARM (default 30), KEEP_LOG (copy the gateway's log there), PROFILE_CMD (run with $GW_PID during the last run)
+# Env: GATEWAY_MAIN (e.g. io.keycycle.bench.BareProxy with "-- --pipe"), UPSTREAM_ARGS (e.g. "--chunks 10"), GATEWAY_JAVA_OPTS, GATEWAY_PREFIX (e.g. "nice -n -10"), GW_WARM (default 30), KEEP_LOG (copy the gateway's log there), PROFILE_CMD (run with $GW_PID during the last run), JAR (the benchmarks jar; default this tree's, for A/B of two builds)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 SECS=$1; COUNTS=$2; shift 2 || true; [ "${1:-}" = "--" ] && shift
-JAR=$ROOT/keycycle-bench/target/benchmarks.jar
+JAR=${JAR:-$ROOT/keycycle-bench/target/benchmarks.jar}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
 WORK=$(mktemp -d /tmp/s10-streams.XXXXXX)
 UP_PID=""; GW_PID=""

@@ -292,11 +292,6 @@ final class Journal implements Closeable {
         return out;
     }
 
-    /** Writes {@link #line}'s bytes to {@code out}. */
-    static void writeLine(ObjectMapper json, StoredEvent e, java.io.OutputStream out) throws IOException {
-        out.write(line(json, e));
-    }
-
     /**
      * A usage record's line: the same bytes as {@code json.writeValueAsBytes(u)} plus the newline
      * (a property test holds them equal), without the reflective record serialiser: encoded

@@ -55,24 +55,10 @@ final class WriteAheadLog implements Closeable {
     }
 
     /**
-     * The line being appended, reused (appends run under this object's monitor): an append costs
-     * no array of its own. It gives back memory after an unusually long line.
+     * A usage record's line (nearly every append), encoded into a reused array without a string or
+     * a generator; other records (key states, fallbacks: rare) take {@link Journal#line}.
      */
-    private final LineBuffer line = new LineBuffer();
-
-    /** A usage record's line (nearly every append), encoded without a string or a generator. */
     private final UsageLine usage = new UsageLine();
-
-    private static final class LineBuffer extends java.io.ByteArrayOutputStream {
-        LineBuffer() { super(512); }
-
-        ByteBuffer take() {
-            ByteBuffer b = ByteBuffer.wrap(buf, 0, count);
-            if (buf.length > 64 * 1024) buf = new byte[512];
-            count = 0;
-            return b;
-        }
-    }
 
     /** Appends one event; when this returns the line is in the operating system's hands (or on disk with fsync). */
     synchronized void append(StoredEvent e) throws IOException {
@@ -81,9 +67,7 @@ final class WriteAheadLog implements Closeable {
             int length = usage.encode(u);
             buf = ByteBuffer.wrap(usage.bytes(), 0, length);
         } else {
-            line.reset();
-            Journal.writeLine(json, e, line);
-            buf = line.take();
+            buf = ByteBuffer.wrap(Journal.line(json, e));
         }
         int length = buf.remaining();
         if (current == null) open(e.seq());
