@@ -32,6 +32,7 @@ public final class RaceGateway {
     public static void main(String[] args) throws Exception {
         String upstream = null;
         Path db = null;
+        Path journal = null; // the store's default: next to the database file
         int keys = 8;
         boolean store = true;
         int memoryEvery = 0;
@@ -43,6 +44,7 @@ public final class RaceGateway {
             switch (args[i]) {
                 case "--upstream" -> upstream = args[++i];
                 case "--db" -> db = Path.of(args[++i]);
+                case "--journal" -> journal = Path.of(args[++i]);
                 case "--keys" -> keys = Integer.parseInt(args[++i]);
                 case "--no-store" -> store = false;
                 case "--memory-every" -> memoryEvery = Integer.parseInt(args[++i]);
@@ -51,7 +53,7 @@ public final class RaceGateway {
                 case "--native" -> nativeTransport = true;
                 case "--redis" -> redis = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --upstream URL [--db FILE] [--keys N] [--no-store] [--memory-every SECONDS] [--event-loops N] [--native] [--redis URL] [--batch-size N]");
+                        + "; options: --upstream URL [--db FILE] [--journal DIR] [--keys N] [--no-store] [--memory-every SECONDS] [--event-loops N] [--native] [--redis URL] [--batch-size N]");
             }
         }
         if (upstream == null) throw new IllegalArgumentException("--upstream URL is required (the static upstream's /v1)");
@@ -59,6 +61,7 @@ public final class RaceGateway {
 
         StoreConfig.Builder storeConfig = StoreConfig.builder("jdbc:sqlite:" + db).shutdownHook(false);
         if (batchSize > 0) storeConfig.batchSize(batchSize);
+        if (journal != null) storeConfig.journalDir(Files.createDirectories(journal));
         KeycycleStore st = store ? KeycycleStore.open(storeConfig.build()) : null;
         Map<String, String> env = new HashMap<>();
         env.put("NUM_RACE", String.valueOf(keys));

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * that died is turned into an ordinary journal segment at the next open ({@link Journal}) and
  * replayed: the events already in the database are recognised by their ids and skipped, the others
  * are written. Thread-safety: {@link #append} runs on the threads of its stripe ({@link WriteAheadStripes}); {@link #committedThrough}
- * and {@link #discard} from any thread; all take this object's monitor.
+ * and {@link #discard} from any thread; all take this object's monitor ({@link #committedThrough}
+ * only to take the finished files off its list: it deletes them outside).
  */
 final class WriteAheadLog implements Closeable {
 
@@ -78,11 +81,29 @@ final class WriteAheadLog implements Closeable {
         if (currentBytes >= ROLL_BYTES) roll();
     }
 
-    /** Every event up to {@code seq} is in the database: deletes the rolled files that hold nothing newer. */
-    synchronized void committedThrough(long seq) throws IOException {
-        while (!closed.isEmpty() && closed.peekFirst().maxSeq() <= seq) {
-            Files.deleteIfExists(closed.pollFirst().path());
+    /**
+     * Every event up to {@code seq} is in the database: deletes the rolled files that hold nothing
+     * newer. The files are taken off the list under the monitor and deleted outside it, so that the
+     * thread appending (an event loop) never waits for an {@code unlink}: on ext4 one can take
+     * milliseconds while the file system's journal commits, and the writer thread that calls this
+     * could also be preempted while holding the monitor.
+     */
+    void committedThrough(long seq) throws IOException {
+        List<Path> done;
+        synchronized (this) {
+            if (closed.isEmpty() || closed.peekFirst().maxSeq() > seq) return;
+            done = new ArrayList<>(2);
+            while (!closed.isEmpty() && closed.peekFirst().maxSeq() <= seq) done.add(closed.pollFirst().path());
         }
+        IOException first = null;
+        for (Path p : done) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                if (first == null) first = e;
+            }
+        }
+        if (first != null) throw first;
     }
 
     /** Everything was committed (clean close): deletes every file of this log. */
