@@ -83,6 +83,35 @@ class WriterTest {
     }
 
     @DatabaseTest
+    void aBatchOfManySlicesIsStillOneTransaction(TestDatabase db) throws Exception {
+        KeycycleStore store = db.open();
+        BatchWriter writer = new BatchWriter(dataSourceOf(db), db.kind() == TestDatabase.Kind.SQLITE ? Dialect.SQLITE : Dialect.MYSQL);
+        int n = BatchWriter.SLICE_ROWS * 3 + 5;
+        // one event per minute: the per-minute upserts run in slices too
+        java.util.function.LongFunction<StoredEvent> usage = i -> new StoredEvent.Usage(i, StoredEvent.eventId(i, 7), "groq", "s",
+                FP_A, "m", T0.toEpochMilli() + i * 60_000L, 1, 1, 1, 2, "SUCCESS", 200);
+        // a row that breaks a NOT NULL column in the last slice: the slices before it are rolled back with it
+        List<StoredEvent> broken = new java.util.ArrayList<>(LongStream.rangeClosed(1, n).mapToObj(usage).toList());
+        broken.set(n - 2, new StoredEvent.Usage(n - 1, StoredEvent.eventId(n - 1, 7), "groq", "s", FP_A, null,
+                T0.toEpochMilli(), 1, 1, 1, 2, "SUCCESS", 200));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.write(broken)).isInstanceOf(java.sql.SQLException.class);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isZero();
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage_minute")).isZero();
+
+        // events in the second slice were committed before (acknowledgement lost): only the others count
+        assertThat(writer.write(LongStream.rangeClosed(BatchWriter.SLICE_ROWS + 1, BatchWriter.SLICE_ROWS + 10).mapToObj(usage).toList())
+                .inserted()).isEqualTo(10);
+        BatchWriter.Result all = writer.write(LongStream.rangeClosed(1, n).mapToObj(usage).toList());
+        assertThat(all.inserted()).isEqualTo(n - 10);
+        assertThat(all.duplicates()).isEqualTo(10);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isEqualTo(n);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage_minute")).isEqualTo(n);
+        assertThat(Events.count(db::connect, "SELECT SUM(requests) FROM keycycle_usage_minute")).isEqualTo(n);
+        assertThat(Events.count(db::connect, "SELECT SUM(calls) FROM keycycle_outcome_minute")).isEqualTo(n);
+        store.close();
+    }
+
+    @DatabaseTest
     void theNewestStateWinsEvenWhenAnOlderOneArrivesLate(TestDatabase db) throws Exception {
         KeycycleStore store = db.open();
         store.onEvent(Events.keyState(T0, "groq", FP_A, KeyState.DISABLED, null, "401 invalid_api_key"));
