@@ -3,20 +3,31 @@
 # reverse proxy (proxy_pass to the static one over an upstream keep-alive pool, HTTP/1.1: the
 # cheapest credible proxy hop in C, for reference), and through the Keycycle gateway (its own JVM,
 # SQLite store on) pointed at that nginx as an OpenAI-compatible provider. Each contestant is warmed
-# up first; all run in the same run, side by side, at 32 connections (throughput) and at 4
-# connections (latency percentiles). A fourth contestant, the "vert.x floor", is a Vert.x proxy with
+# up, then run at 32 connections (throughput) and at 4 connections (latency percentiles), all in
+# the same run, side by side; direct nginx runs again at the end. A fourth contestant, the "vert.x floor", is a Vert.x proxy with
 # nothing of Keycycle in it (io.keycycle.bench.BareProxy, own JVM, same options and layout as the
 # gateway: the cheapest the gateway's stack can be; RACE_FLOOR=0 leaves it out). Prints one line per
-# contestant, the ratios of requests/s to direct and the latency each hop adds. About 3 minutes
+# contestant, the ratios of requests/s to direct and the latency each hop adds. About 4.5 minutes
 # with the defaults.
 #
-#   keycycle-bench/race.sh [--seconds 15] [--warmup 5] [--gateway-warmup 30] [--floor-warmup 15] [--out DIR]
+#   keycycle-bench/race.sh [--seconds 15] [--warmup 5] [--gateway-warmup 45] [--floor-warmup 30]
+#                          [--schedule blocks|grouped] [--out DIR]
 #
-# --warmup is nginx's warm-up, --gateway-warmup the gateway's: a fresh gateway JVM spends its first
-# ~30 s on two busy cores largely in the JIT compiler (measured: 1,049 µs of CPU per request in its
-# first 10 s under load, 450 in the next 10, 130-165 from 30-40 s on; docs/benchmarks.md), so a
-# 5-s warm-up measures compilation rather than the request path. Pass --gateway-warmup 5 for the
-# harness's earlier setting.
+# --schedule blocks (the default since 2026-12-02) runs each contestant as one block: its warm-up,
+# then at once its 32-connection and its 4-connection runs. Direct nginx runs first and again last,
+# and the ratios and added latencies are taken against the mean of its two runs; the line "direct
+# moved" says how far the host drifted in between (on the hosts of 2026-12 direct nginx moved by up
+# to a third within one race, and a ratio to one direct run moved with it). --schedule grouped is
+# the earlier order: all warm-ups, then every contestant at 32 connections, then every one at 4,
+# with one direct run per connection count.
+#
+# --warmup is nginx's warm-up, --gateway-warmup the gateway's, --floor-warmup the Vert.x floor's. A
+# fresh JVM on two busy cores compiles for well over half a minute: the gateway spent 1,049 µs of
+# CPU per request in its first 10 s under load, 450 in the next 10 (2026-11-30), and in the lab of
+# 2026-12-02 its compiler threads still took 5-40 µs per request in the 10 s after a 30-s warm-up
+# and 0.5-3 µs in the 10 s after that (nine runs; keycycle-bench/results/session14). Hence 45 s for
+# the gateway and 30 s for the floor; the measured runs then show the warm JVM, and the "of which
+# JIT" column says what compilation was left.
 #
 # CPU per request is given for the static nginx ("nginx µs/req") and for the hop in the middle
 # ("hop µs/req": the proxy nginx's processes, or the gateway JVM).
@@ -35,9 +46,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=${RACE_JAR:-$ROOT/keycycle-bench/target/benchmarks.jar}
 RUN_SECONDS=15
 WARMUP=5
-GW_WARMUP=30
-GW_WARMUP_FLOOR=15
+GW_WARMUP=45
+GW_WARMUP_FLOOR=30
 OUT=""
+SCHEDULE=blocks
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) RUN_SECONDS=$2; shift 2 ;;
@@ -45,7 +57,9 @@ while [ $# -gt 0 ]; do
     --gateway-warmup) GW_WARMUP=$2; shift 2 ;;
     --floor-warmup) GW_WARMUP_FLOOR=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    *) echo "unknown option $1; options: --seconds N --warmup N --gateway-warmup N --floor-warmup N --out DIR" >&2; exit 2 ;;
+    --schedule) SCHEDULE=$2; shift 2
+      case "$SCHEDULE" in blocks|grouped) ;; *) echo "--schedule must be blocks or grouped, was '$SCHEDULE'" >&2; exit 2 ;; esac ;;
+    *) echo "unknown option $1; options: --seconds N --warmup N --gateway-warmup N --floor-warmup N --schedule blocks|grouped --out DIR" >&2; exit 2 ;;
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
@@ -261,24 +275,33 @@ sockerr() { awk '/Socket errors:/ { gsub(/,/, ""); print "connect " $4 ", read "
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 case " $GATEWAY_ARGS " in *" --no-store "*) STORE_SAID="store off" ;; *) STORE_SAID="SQLite store on" ;; esac
 [ "$GATEWAY_MAIN" = io.keycycle.bench.RaceGateway ] || STORE_SAID="gateway main class $GATEWAY_MAIN"
-echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy)${FLOOR_PID:+, ${GW_WARMUP_FLOOR} s for the vert.x floor} and ${GW_WARMUP} s for the gateway; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, $STORE_SAID"
+echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy)${FLOOR_PID:+, ${GW_WARMUP_FLOOR} s for the vert.x floor} and ${GW_WARMUP} s for the gateway, schedule $SCHEDULE; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, $STORE_SAID"
 echo "load average before: $LOAD_BEFORE"
 "$ROOT/keycycle-bench/damon-state.sh"
-wrk_run warm-direct "$DIRECT" 32 "$WARMUP"
-wrk_run warm-proxy "$PROXY" 32 "$WARMUP"
-[ -n "$FLOOR_PID" ] && wrk_run warm-floor "$FLOOR" 32 "$GW_WARMUP_FLOOR"
-wrk_run warm-gateway "$GATEWAY" 32 "$GW_WARMUP"
-RUNS="direct-32 proxy-32${FLOOR_PID:+ floor-32} gateway-32 direct-4 proxy-4${FLOOR_PID:+ floor-4} gateway-4"
-for run in $RUNS; do
-  case "$run" in direct*) url=$DIRECT ;; proxy*) url=$PROXY ;; floor*) url=$FLOOR ;; *) url=$GATEWAY ;; esac
-  wrk_run "$run" "$url" "${run#*-}" "$RUN_SECONDS"
-done
+url_of() { case "$1" in direct*|again*) echo "$DIRECT" ;; proxy*) echo "$PROXY" ;; floor*) echo "$FLOOR" ;; *) echo "$GATEWAY" ;; esac; }
+measure() { local run; for run in "$@"; do wrk_run "$run" "$(url_of "$run")" "${run#*-}" "$RUN_SECONDS"; done; }
+if [ "$SCHEDULE" = grouped ]; then
+  wrk_run warm-direct "$DIRECT" 32 "$WARMUP"
+  wrk_run warm-proxy "$PROXY" 32 "$WARMUP"
+  [ -n "$FLOOR_PID" ] && wrk_run warm-floor "$FLOOR" 32 "$GW_WARMUP_FLOOR"
+  wrk_run warm-gateway "$GATEWAY" 32 "$GW_WARMUP"
+  RUNS="direct-32 proxy-32${FLOOR_PID:+ floor-32} gateway-32 direct-4 proxy-4${FLOOR_PID:+ floor-4} gateway-4"
+  measure $RUNS
+else
+  wrk_run warm-direct "$DIRECT" 32 "$WARMUP"; measure direct-32 direct-4
+  wrk_run warm-proxy "$PROXY" 32 "$WARMUP"; measure proxy-32 proxy-4
+  if [ -n "$FLOOR_PID" ]; then wrk_run warm-floor "$FLOOR" 32 "$GW_WARMUP_FLOOR"; measure floor-32 floor-4; fi
+  wrk_run warm-gateway "$GATEWAY" 32 "$GW_WARMUP"; measure gateway-32 gateway-4
+  measure again-32 again-4   # direct nginx once more: the host's drift over the race
+  RUNS="direct-32 proxy-32${FLOOR_PID:+ floor-32} gateway-32 again-32 direct-4 proxy-4${FLOOR_PID:+ floor-4} gateway-4 again-4"
+fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 printf '%-18s %5s %12s %9s %9s %9s %8s %14s %14s %12s %14s %16s  %s\n' contestant conns requests/s "p50 ms" "p90 ms" "p99 ms" non-2xx \
   "nginx µs/req" "hop µs/req" "of which JIT" "of which writer" "hop preempt/req" "socket errors"
 for run in $RUNS; do
   case "${run%-*}" in direct) name="nginx direct"; hop="-"; jit="-"; wr="-"; pre="-" ;;
+                      again) name="nginx direct again"; hop="-"; jit="-"; wr="-"; pre="-" ;;
                       proxy) name="nginx proxy"; hop=$(cpu_us $run 2); jit="-"; wr="-"; pre=$(preempt_per_req $run) ;;
                       floor) name="vert.x floor"; hop=$(cpu_us $run 2); jit=$(cpu_us $run 3); wr="-"; pre=$(preempt_per_req $run) ;;
                       *) name="keycycle gateway"; hop=$(cpu_us $run 2); jit=$(cpu_us $run 3); wr=$(cpu_us $run 5); pre=$(preempt_per_req $run) ;; esac
@@ -289,17 +312,24 @@ echo "(nginx µs/req: CPU time of the static nginx's processes per request answe
 echo " user + system; other load on the machine does not inflate it much; 'of which JIT': the gateway's C1/C2 compiler threads,"
 echo " which a busy machine keeps compiling well past the warm-up; 'of which writer': the store's writer thread (the database work;"
 echo " the write-ahead line is written on the event loops); hop preempt/req: the hop's involuntary context switches per request)"
-awk -v p="$(rps proxy-32)" -v g="$(rps gateway-32)" -v d="$(rps direct-32)" 'BEGIN {
+# the direct reference: direct nginx's run, or with the blocks schedule the mean of its first and last
+ref_rps() { if [ -f "$WORK/again-$1.txt" ]; then awk -v a="$(rps direct-$1)" -v b="$(rps again-$1)" 'BEGIN { printf "%.0f", (a + b) / 2 }'; else rps direct-$1; fi; }
+ref_pct() { if [ -f "$WORK/again-$1.txt" ]; then awk -v a="$(pct_ms direct-$1 $2)" -v b="$(pct_ms again-$1 $2)" 'BEGIN { printf "%.3f", (a + b) / 2 }'; else pct_ms direct-$1 $2; fi; }
+if [ -f "$WORK/again-32.txt" ]; then
+  awk -v a="$(rps direct-32)" -v b="$(rps again-32)" -v a4="$(pct_ms direct-4 99%)" -v b4="$(pct_ms again-4 99%)" 'BEGIN {
+    printf "direct moved %+.1f %% in requests/s at 32 connections from the first run to the last (p99 at 4: %.3f -> %.3f ms); the ratios below use the mean of the two\n", 100 * (b - a) / a, a4, b4 }'
+fi
+awk -v p="$(rps proxy-32)" -v g="$(rps gateway-32)" -v d="$(ref_rps 32)" 'BEGIN {
   printf "nginx proxy / direct at 32 connections: %.1f %%\n", 100 * p / d
   printf "gateway / direct at 32 connections: %.1f %%\n", 100 * g / d
   printf "gateway / nginx proxy at 32 connections: %.1f %%\n", 100 * g / p }'
 if [ -n "$FLOOR_PID" ]; then
-  awk -v f="$(rps floor-32)" -v g="$(rps gateway-32)" -v d="$(rps direct-32)" 'BEGIN {
+  awk -v f="$(rps floor-32)" -v g="$(rps gateway-32)" -v d="$(ref_rps 32)" 'BEGIN {
     printf "vert.x floor / direct at 32 connections: %.1f %%\n", 100 * f / d
     printf "gateway / vert.x floor at 32 connections: %.1f %%\n", 100 * g / f }'
 fi
 for hop in proxy${FLOOR_PID:+ floor} gateway; do
-  awk -v h="$hop" -v g50="$(pct_ms $hop-4 50%)" -v d50="$(pct_ms direct-4 50%)" -v g99="$(pct_ms $hop-4 99%)" -v d99="$(pct_ms direct-4 99%)" \
+  awk -v h="$hop" -v g50="$(pct_ms $hop-4 50%)" -v d50="$(ref_pct 4 50%)" -v g99="$(pct_ms $hop-4 99%)" -v d99="$(ref_pct 4 99%)" \
     'BEGIN { printf "added by the %s at 4 connections: p50 %+.3f ms, p99 %+.3f ms\n", (h == "proxy" ? "nginx proxy" : h == "floor" ? "vert.x floor" : "gateway"), g50 - d50, g99 - d99 }'
 done
 echo "load average after: $LOAD_AFTER"
