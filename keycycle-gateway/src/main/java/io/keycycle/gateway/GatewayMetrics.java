@@ -34,7 +34,8 @@ import java.util.Map;
  *   <li>{@code keycycle_waits_seconds{provider,model,served}} (timer), {@code keycycle_lease_expirations_total{provider}}</li>
  *   <li>{@code keycycle_state_changes_total{provider,state}}, gauge {@code keycycle_keys{provider,scope,state}}</li>
  *   <li>{@code keycycle_store_queue_depth}, {@code keycycle_store_journal_events}, {@code keycycle_store_journal_bytes},
- *       {@code keycycle_store_memory_events}, {@code keycycle_store_full}, {@code keycycle_store_events_lost_total}</li>
+ *       {@code keycycle_store_memory_events}, {@code keycycle_store_full}, {@code keycycle_store_events_lost_total},
+ *       {@code keycycle_store_events_spilled_total}</li>
  *   <li>{@code keycycle_gateway_requests_seconds{method,route,status}} (timer; method from a fixed set or
  *       {@code other}, route the matched route or {@code other}: client input never makes a new series)</li>
  *   <li>{@code keycycle_gateway_connections_refused_total} (connections over {@code gateway.max-connections})</li>
@@ -88,6 +89,8 @@ final class GatewayMetrics implements KeycycleListener {
                     .description("1 while the store is full and new requests are answered 503").register(registry);
             io.micrometer.core.instrument.FunctionCounter.builder("keycycle.store.events.lost", store, s -> s.health().eventsLost())
                     .description("events dropped because the store's memory bound was reached").register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("keycycle.store.events.spilled", store, s -> s.health().eventsSpilled())
+                    .description("events written through the journal because the queue was full or the database failed (none lost)").register(registry);
         }
     }
 

@@ -153,4 +153,46 @@ class OverloadTest {
         assertThat(store.full()).isFalse();
         assertThat(gw.chat(TARGET, "served again").statusCode()).isEqualTo(200);
     }
+    /**
+     * The database takes nothing (a held write lock) but the disk does: once the small queue is full
+     * the store writes events through its journal, /metrics counts them in
+     * keycycle_store_events_spilled_total, requests go on being answered, and every one is in the
+     * database once the lock is gone.
+     */
+    @Test
+    void eventsSpilledToTheJournalAreCountedInMetricsAndAllRecorded(@TempDir Path dir) throws Exception {
+        sim = Simulator.builder().provider(SimProvider.groq().fakeKeys(2).model(MODEL, SimLimits.UNLIMITED).build()).build().start();
+        String url = "jdbc:sqlite:" + dir.resolve("keycycle.db");
+        store = KeycycleStore.open(StoreConfig.builder(url).journalDir(dir.resolve("journal")).shutdownHook(false)
+                .connectionTimeout(Duration.ofSeconds(5)).queueCapacity(4).batchSize(2).build());
+        Keycycle keycycle = TestGateway.keycycle(sim, 2, "rpm: 1000", null).persistence(store).build();
+        KeycycleGateway g = KeycycleGateway.builder().keycycle(keycycle).store(store).port(0).build();
+        g.start();
+        gw = TestGateway.over(keycycle, g);
+        assertThat(spilledMetric()).isZero();
+        int requests = 12;
+        try (Connection lock = DriverManager.getConnection(url); Statement st = lock.createStatement()) {
+            st.execute("BEGIN IMMEDIATE"); // the database takes nothing while this is held
+            for (int i = 0; i < requests; i++) assertThat(gw.chat(TARGET, "request " + i).statusCode()).isEqualTo(200);
+            // at most the queue (4) and the writer's batch (2) are outside the journal
+            assertThat(store.health().eventsSpilled()).isGreaterThanOrEqualTo(requests - 6);
+            assertThat(spilledMetric()).isEqualTo(store.health().eventsSpilled());
+            st.execute("ROLLBACK");
+        }
+        assertThat(store.flush(Duration.ofSeconds(30))).isTrue();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM keycycle_usage")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("usage rows = answered requests").isEqualTo(requests);
+        }
+        assertThat(store.health().eventsLost()).isZero();
+        assertThat(spilledMetric()).isEqualTo(store.health().eventsSpilled()).isPositive();
+    }
+
+    private long spilledMetric() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^keycycle_store_events_spilled_total ([0-9.E]+)$")
+                .matcher(gw.get("/metrics").body());
+        assertThat(m.find()).as("keycycle_store_events_spilled_total in /metrics").isTrue();
+        return (long) Double.parseDouble(m.group(1));
+    }
 }
