@@ -245,10 +245,6 @@ preemptions() {
     awk '/^nonvoluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'
 }
 
-# wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt; in NAME.cpu the CPU ticks of
-# the static nginx, of the hop (the gateway JVM, or the proxy nginx for proxy-* runs) and of the
-# gateway's JIT compiler threads (0 for the proxy), the hop's involuntary context switches, then the
-# gateway's store writer thread (0 for the proxy)
 # events the gateway's store has sent through its journal so far (keycycle_store_events_spilled_total
 # on its /metrics; "?" without a store or without curl)
 spilled_now() {
@@ -256,6 +252,11 @@ spilled_now() {
   command -v curl >/dev/null 2>&1 && v=$(curl -s --max-time 5 "$GW_URL/metrics" 2>/dev/null | awk '$1 == "keycycle_store_events_spilled_total" { printf "%.0f", $2 }')
   echo "${v:-?}"
 }
+# wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt; in NAME.cpu the CPU ticks of
+# the static nginx, of the hop (the gateway JVM, or the proxy nginx for proxy-* runs) and of the
+# gateway's JIT compiler threads (0 for the proxy), the hop's involuntary context switches, then the
+# gateway's store writer thread (0 for the proxy); for the gateway's runs, in NAME.spill its store's
+# spill count before and after
 wrk_run() {
   local n0 g0 j0 w0 s0 hop=$GW_PID
   case "$1" in *gateway*) s0=$(spilled_now) ;; esac
@@ -292,18 +293,14 @@ echo "load average before: $LOAD_BEFORE"
 "$ROOT/keycycle-bench/damon-state.sh"
 url_of() { case "$1" in direct*|again*) echo "$DIRECT" ;; proxy*) echo "$PROXY" ;; floor*) echo "$FLOOR" ;; *) echo "$GATEWAY" ;; esac; }
 measure() { local run; for run in "$@"; do wrk_run "$run" "$(url_of "$run")" "${run#*-}" "$RUN_SECONDS"; done; }
+warm() { local secs=$WARMUP; case "$1" in floor) secs=$GW_WARMUP_FLOOR ;; gateway) secs=$GW_WARMUP ;; esac; wrk_run "warm-$1" "$(url_of "$1")" 32 "$secs"; }
+CONTESTANTS="direct proxy${FLOOR_PID:+ floor} gateway"
 if [ "$SCHEDULE" = grouped ]; then
-  wrk_run warm-direct "$DIRECT" 32 "$WARMUP"
-  wrk_run warm-proxy "$PROXY" 32 "$WARMUP"
-  [ -n "$FLOOR_PID" ] && wrk_run warm-floor "$FLOOR" 32 "$GW_WARMUP_FLOOR"
-  wrk_run warm-gateway "$GATEWAY" 32 "$GW_WARMUP"
+  for c in $CONTESTANTS; do warm "$c"; done
   RUNS="direct-32 proxy-32${FLOOR_PID:+ floor-32} gateway-32 direct-4 proxy-4${FLOOR_PID:+ floor-4} gateway-4"
   measure $RUNS
 else
-  wrk_run warm-direct "$DIRECT" 32 "$WARMUP"; measure direct-32 direct-4
-  wrk_run warm-proxy "$PROXY" 32 "$WARMUP"; measure proxy-32 proxy-4
-  if [ -n "$FLOOR_PID" ]; then wrk_run warm-floor "$FLOOR" 32 "$GW_WARMUP_FLOOR"; measure floor-32 floor-4; fi
-  wrk_run warm-gateway "$GATEWAY" 32 "$GW_WARMUP"; measure gateway-32 gateway-4
+  for c in $CONTESTANTS; do warm "$c"; measure "$c-32" "$c-4"; done
   measure again-32 again-4   # direct nginx once more: the host's drift over the race
   RUNS="direct-32 proxy-32${FLOOR_PID:+ floor-32} gateway-32 again-32 direct-4 proxy-4${FLOOR_PID:+ floor-4} gateway-4 again-4"
 fi
@@ -325,10 +322,10 @@ echo " user + system; other load on the machine does not inflate it much; 'of wh
 echo " which a busy machine keeps compiling well past the warm-up; 'of which writer': the store's writer thread (the database work;"
 echo " the write-ahead line is written on the event loops); hop preempt/req: the hop's involuntary context switches per request)"
 # the direct reference: direct nginx's run, or with the blocks schedule the mean of its first and last
-ref_rps() { if [ -f "$WORK/again-$1.txt" ]; then awk -v a="$(rps direct-$1)" -v b="$(rps again-$1)" 'BEGIN { printf "%.0f", (a + b) / 2 }'; else rps direct-$1; fi; }
+ref_rps() { if [ "$SCHEDULE" = blocks ]; then awk -v a="$(rps direct-$1)" -v b="$(rps again-$1)" 'BEGIN { printf "%.0f", (a + b) / 2 }'; else rps direct-$1; fi; }
 # a percentile's reference is the lower of the two direct runs: a stall in one of them is no credit to the hop
-ref_pct() { if [ -f "$WORK/again-$1.txt" ]; then awk -v a="$(pct_ms direct-$1 $2)" -v b="$(pct_ms again-$1 $2)" 'BEGIN { printf "%.3f", (a < b ? a : b) }'; else pct_ms direct-$1 $2; fi; }
-if [ -f "$WORK/again-32.txt" ]; then
+ref_pct() { if [ "$SCHEDULE" = blocks ]; then awk -v a="$(pct_ms direct-$1 $2)" -v b="$(pct_ms again-$1 $2)" 'BEGIN { printf "%.3f", (a < b ? a : b) }'; else pct_ms direct-$1 $2; fi; }
+if [ "$SCHEDULE" = blocks ]; then
   awk -v a="$(rps direct-32)" -v b="$(rps again-32)" -v a4="$(pct_ms direct-4 99%)" -v b4="$(pct_ms again-4 99%)" 'BEGIN {
     printf "direct moved %+.1f %% in requests/s at 32 connections from the first run to the last (p99 at 4: %.3f -> %.3f ms); requests/s below are against the mean of the two, added latencies against the lower of the two\n", 100 * (b - a) / a, a4, b4 }'
 fi

@@ -153,6 +153,7 @@ class OverloadTest {
         assertThat(store.full()).isFalse();
         assertThat(gw.chat(TARGET, "served again").statusCode()).isEqualTo(200);
     }
+
     /**
      * The database takes nothing (a held write lock) but the disk does: once the small queue is full
      * the store writes events through its journal, /metrics counts them in
