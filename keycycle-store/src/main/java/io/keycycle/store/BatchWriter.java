@@ -30,9 +30,15 @@ final class BatchWriter {
     /** SQLite: statements kept per physical connection (see {@link #prepared}). */
     private final Map<Connection, Map<String, PreparedStatement>> prepared = new HashMap<>();
 
-    BatchWriter(DataSource dataSource, Dialect dialect) {
+    /** SQLite: told of each commit, and may start the WAL over before a transaction; null otherwise. */
+    private final Checkpointer checkpointer;
+
+    BatchWriter(DataSource dataSource, Dialect dialect) { this(dataSource, dialect, null); }
+
+    BatchWriter(DataSource dataSource, Dialect dialect, Checkpointer checkpointer) {
         this.dataSource = dataSource;
         this.dialect = dialect;
+        this.checkpointer = checkpointer;
     }
 
     Result write(List<? extends StoredEvent> batch) throws SQLException {
@@ -59,6 +65,7 @@ final class BatchWriter {
         }
         try (Connection c = dataSource.getConnection()) {
             if (c == null) throw new java.sql.SQLTransientConnectionException("the pool returned no connection");
+            if (checkpointer != null) checkpointer.beforeTransaction(c);
             c.setAutoCommit(false);
             try {
                 // The insert skips event ids already present (ON CONFLICT DO NOTHING / INSERT IGNORE) and
@@ -80,6 +87,7 @@ final class BatchWriter {
                 insertStateHistory(c, history);
                 insertFallbacks(c, fallbacks);
                 c.commit();
+                if (checkpointer != null) checkpointer.nudge();
                 return new Result(fresh.size(), duplicates, states.size());
             } catch (SQLException | RuntimeException e) {
                 try { c.rollback(); } catch (SQLException suppressed) { e.addSuppressed(suppressed); }

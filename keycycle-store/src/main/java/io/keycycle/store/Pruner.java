@@ -36,7 +36,11 @@ final class Pruner implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private volatile Result last;
 
-    Pruner(DataSource dataSource, Dialect dialect, Retention retention, EngineClock clock, String where) {
+    /** Called after a run that deleted rows (SQLite: schedules a WAL checkpoint). */
+    private final Runnable afterWrite;
+
+    Pruner(DataSource dataSource, Dialect dialect, Retention retention, EngineClock clock, String where, Runnable afterWrite) {
+        this.afterWrite = afterWrite;
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.retention = retention;
@@ -85,6 +89,7 @@ final class Pruner implements AutoCloseable {
             history = deleteInBatches("keycycle_state_history", "at_ms", now - retention.aggregates().toMillis(), statements);
         }
         Result r = new Result(Instant.ofEpochMilli(now), raw, aggregates, history, statements[0]);
+        if (raw + aggregates + history > 0) afterWrite.run();
         last = r;
         return r;
     }
