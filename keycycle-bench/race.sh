@@ -33,7 +33,8 @@
 # CPU per request is given for the static nginx ("nginx µs/req") and for the hop in the middle
 # ("hop µs/req": the proxy nginx's processes, or the gateway JVM).
 #
-# Environment: GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), GATEWAY_ARGS (more RaceGateway options,
+# Environment: JAVA (the java command for the gateway and the floor; default java on the PATH, e.g.
+# JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java), GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), GATEWAY_ARGS (more RaceGateway options,
 # e.g. "--native --event-loops 1", or "--redis redis://127.0.0.1:6379/7" for a gateway in shared
 # mode; default none), NGINX_WORKERS (default auto), RACE_JAR (the benchmarks jar to race, for A/B
 # comparisons; default keycycle-bench/target/benchmarks.jar), GATEWAY_MAIN (the gateway's main class;
@@ -64,6 +65,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
+JAVA=${JAVA:-java}
+JAVA_SAID=$("$JAVA" -version 2>&1 | head -1) || { echo "JAVA=$JAVA does not run: $JAVA_SAID" >&2; exit 2; }
 GATEWAY_ARGS=${GATEWAY_ARGS:-}
 GATEWAY_MAIN=${GATEWAY_MAIN:-io.keycycle.bench.RaceGateway}
 RACE_FLOOR=${RACE_FLOOR:-1}
@@ -166,7 +169,7 @@ PROXY_PID=$STARTED_PID
 # ---- the gateway in its own JVM; it serves until its stdin closes
 mkfifo "$WORK/gw.in"
 # shellcheck disable=SC2086
-java $GATEWAY_JAVA_OPTS -cp "$JAR" "$GATEWAY_MAIN" --upstream "http://127.0.0.1:$NGINX_PORT/v1" \
+"$JAVA" $GATEWAY_JAVA_OPTS -cp "$JAR" "$GATEWAY_MAIN" --upstream "http://127.0.0.1:$NGINX_PORT/v1" \
      --db "$WORK/race.db" $GATEWAY_ARGS < "$WORK/gw.in" > "$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 exec 3>"$WORK/gw.in"
@@ -190,7 +193,7 @@ GW_URL=$AWAITED_URL
 if [ "$RACE_FLOOR" != 0 ]; then
   mkfifo "$WORK/floor.in"
   # shellcheck disable=SC2086
-  java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.BareProxy --upstream "http://127.0.0.1:$NGINX_PORT/v1" \
+  "$JAVA" $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.BareProxy --upstream "http://127.0.0.1:$NGINX_PORT/v1" \
        < "$WORK/floor.in" > "$WORK/floor.log" 2>&1 &
   FLOOR_PID=$!
   exec 4>"$WORK/floor.in"
@@ -288,7 +291,7 @@ sockerr() { awk '/Socket errors:/ { gsub(/,/, ""); print "connect " $4 ", read "
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 case " $GATEWAY_ARGS " in *" --no-store "*) STORE_SAID="store off" ;; *) STORE_SAID="SQLite store on" ;; esac
 [ "$GATEWAY_MAIN" = io.keycycle.bench.RaceGateway ] || STORE_SAID="gateway main class $GATEWAY_MAIN"
-echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy)${FLOOR_PID:+, ${GW_WARMUP_FLOOR} s for the vert.x floor} and ${GW_WARMUP} s for the gateway, schedule $SCHEDULE; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, $STORE_SAID"
+echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy)${FLOOR_PID:+, ${GW_WARMUP_FLOOR} s for the vert.x floor} and ${GW_WARMUP} s for the gateway, schedule $SCHEDULE; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $JAVA_SAID, $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, $STORE_SAID"
 echo "load average before: $LOAD_BEFORE"
 "$ROOT/keycycle-bench/damon-state.sh"
 url_of() { case "$1" in direct*|again*) echo "$DIRECT" ;; proxy*) echo "$PROXY" ;; floor*) echo "$FLOOR" ;; *) echo "$GATEWAY" ;; esac; }

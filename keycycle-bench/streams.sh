@@ -21,7 +21,8 @@
 # (default 30: a freshly started gateway JVM spends its first ~30 s largely in the JIT compiler on
 # two busy cores, see docs/benchmarks.md). Also prints the CPU time per chunk of each of the three
 # processes in both phases (from /proc), so a harness that is itself the bottleneck shows.
-# Environment: GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), UPSTREAM_JAVA_OPTS (default "-Xmx512m"),
+# Environment: JAVA (the java command for the gateway and the floor; default java on the PATH),
+# GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), UPSTREAM_JAVA_OPTS (default "-Xmx512m"),
 # LOAD_JAVA_OPTS (default "-Xmx1g").
 set -euo pipefail
 
@@ -42,6 +43,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
+JAVA=${JAVA:-java}
+JAVA_SAID=$("$JAVA" -version 2>&1 | head -1) || { echo "JAVA=$JAVA does not run: $JAVA_SAID" >&2; exit 2; }
 UPSTREAM_JAVA_OPTS=${UPSTREAM_JAVA_OPTS:-"-Xmx512m"}
 LOAD_JAVA_OPTS=${LOAD_JAVA_OPTS:-"-Xmx1g"}
 if [ ! -f "$JAR" ]; then (cd "$ROOT" && ./mvnw -B -q -pl keycycle-bench -am package -DskipTests); fi
@@ -86,7 +89,7 @@ UP_PORT=$(wait_for "$WORK/upstream.log" UPSTREAM)
 
 mkfifo "$WORK/gw.in"
 # shellcheck disable=SC2086
-java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.RaceGateway --upstream "http://127.0.0.1:$UP_PORT/v1" \
+"$JAVA" $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.RaceGateway --upstream "http://127.0.0.1:$UP_PORT/v1" \
      --db "$WORK/streams.db" --memory-every 1 < "$WORK/gw.in" > "$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 exec 3>"$WORK/gw.in"
@@ -94,14 +97,14 @@ GW_URL=$(wait_for "$WORK/gateway.log" GATEWAY)
 if [ "${STREAMS_FLOOR:-1}" != 0 ]; then
   mkfifo "$WORK/floor.in"
   # shellcheck disable=SC2086
-  java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.BareProxy --upstream "http://127.0.0.1:$UP_PORT/v1" --pipe \
+  "$JAVA" $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.BareProxy --upstream "http://127.0.0.1:$UP_PORT/v1" --pipe \
        < "$WORK/floor.in" > "$WORK/floor.log" 2>&1 &
   FLOOR_PID=$!
   exec 4>"$WORK/floor.in"
   FLOOR_URL=$(wait_for "$WORK/floor.log" GATEWAY)
 fi
 
-echo "streams at scale: $STREAMS concurrent streams, 20 chunks/s each (100 chunks, 50 ms apart, then a new stream), ${RUN_SECONDS} s recorded after ${WARMUP} s (${FLOOR_PID:+vert.x floor phase: after ${FLOOR_WARMUP} s, }gateway phase: after ${GW_WARMUP} s); $(nproc) cores; gateway JVM: $GATEWAY_JAVA_OPTS, SQLite store on; $HELPERS_SAID"
+echo "streams at scale: $STREAMS concurrent streams, 20 chunks/s each (100 chunks, 50 ms apart, then a new stream), ${RUN_SECONDS} s recorded after ${WARMUP} s (${FLOOR_PID:+vert.x floor phase: after ${FLOOR_WARMUP} s, }gateway phase: after ${GW_WARMUP} s); $(nproc) cores; gateway JVM: $JAVA_SAID, $GATEWAY_JAVA_OPTS, SQLite store on; $HELPERS_SAID"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$ROOT/keycycle-bench/damon-state.sh"
 # phase NAME URL WARMUP: the load generator for WARMUP + RUN_SECONDS; CPU ticks of upstream, gateway
