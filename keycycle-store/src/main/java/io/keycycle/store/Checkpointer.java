@@ -32,8 +32,9 @@ import java.util.concurrent.locks.LockSupport;
  * leaves no such moment and the log would grow without bound, making every read look through it
  * (hydrating a day of events right after writing it took 3.0–3.2 s instead of 1.4–1.9 s). So once a
  * passive checkpoint finds {@link #RESTART_FRAMES} frames in the log, the writer itself, before its
- * next transaction ({@link #beforeTransaction}), runs a {@code RESTART} checkpoint: it copies what
- * the passive one left, syncs, and its own transaction then starts the log over. A checkpoint
+ * next transaction ({@link #beforeTransaction}), runs a {@code RESTART} checkpoint: it waits (at
+ * most SQLite's busy timeout) for readers of older snapshots, copies what the passive one left,
+ * syncs, and its own transaction then starts the log over. A checkpoint
  * thread cannot do that step for it: it would have to catch the write lock in the microseconds
  * between two of a busy writer's transactions.
  *
@@ -63,7 +64,6 @@ final class Checkpointer implements AutoCloseable {
     private volatile boolean restartWanted;
     private volatile boolean closed;
     private volatile Result last;
-    private volatile long longestPassiveNanos;
     private Connection connection; // only the checkpointer thread uses it
 
     Checkpointer(String jdbcUrl, String where) { this(jdbcUrl, where, RESTART_FRAMES); }
@@ -109,9 +109,6 @@ final class Checkpointer implements AutoCloseable {
     /** The last checkpoint's report, or null before the first. */
     Result last() { return last; }
 
-    /** The longest passive checkpoint so far, in milliseconds: time the writer no longer waits. */
-    double longestPassiveMillis() { return longestPassiveNanos / 1e6; }
-
     private void run() {
         while (!closed) {
             if (!pending) {
@@ -122,9 +119,8 @@ final class Checkpointer implements AutoCloseable {
             if (closed) break;
             pending = false; // a commit from here on schedules the next one
             Result r = passive();
-            if (r == null) continue;
-            if (r.logFrames() >= restartFrames) restartWanted = true;
-            else if (r.checkpointedFrames() < r.logFrames()) pending = true; // frames left (a reader held them): go again
+            // Frames a reader's snapshot held back are copied after the next commit (or at close).
+            if (r != null && r.logFrames() >= restartFrames) restartWanted = true;
         }
         closeConnection();
     }
@@ -139,7 +135,6 @@ final class Checkpointer implements AutoCloseable {
         }
         Result r = run(connection, "PASSIVE");
         if (r == null) closeConnection();
-        else if (r.nanos() > longestPassiveNanos) longestPassiveNanos = r.nanos();
         return r;
     }
 
