@@ -41,25 +41,17 @@ for n in "$WARM" "$WINDOWS" "$SECS" "$IDLE" $CONNS; do
   case "$n" in ''|*[!0-9]*) echo "not a whole number: '$n' (--warmup, --windows, --seconds, --idle and --conns take whole numbers)" >&2; exit 2 ;; esac
 done
 [ "$WINDOWS" -ge 1 ] || { echo "--windows must be at least 1" >&2; exit 2; }
-JAVA=${JAVA:-java}
-JAVA_SAID=$("$JAVA" -version 2>&1 | head -1) || { echo "JAVA=$JAVA does not run: $JAVA_SAID" >&2; exit 2; }
+# shellcheck source=keycycle-bench/common.sh
+. "$ROOT/keycycle-bench/common.sh"
+resolve_java
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
 GATEWAY_MAIN=${GATEWAY_MAIN:-io.keycycle.bench.RaceGateway}
 read -r -a CONN_LIST <<< "$CONNS"
 
-install_missing() { # command package
-  if ! command -v "$1" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$1" ]; then
-    echo "installing $2 (apt-get)…" >&2
-    apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y "$2" >/dev/null; }
-  fi
-}
 install_missing nginx nginx-light
 install_missing wrk wrk
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-if [ ! -f "$JAR" ]; then
-  echo "building $JAR…" >&2
-  (cd "$ROOT" && ./mvnw -B -q -pl keycycle-bench -am package -DskipTests)
-fi
+need_jar
 
 WORK=$(mktemp -d /tmp/keycycle-lab.XXXXXX)
 NGINX_PID=""; GW_PID=""; SAMPLER_PID=""

@@ -65,28 +65,20 @@ while [ $# -gt 0 ]; do
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
-JAVA=${JAVA:-java}
-JAVA_SAID=$("$JAVA" -version 2>&1 | head -1) || { echo "JAVA=$JAVA does not run: $JAVA_SAID" >&2; exit 2; }
+# shellcheck source=keycycle-bench/common.sh
+. "$ROOT/keycycle-bench/common.sh"
+resolve_java
 GATEWAY_ARGS=${GATEWAY_ARGS:-}
 GATEWAY_MAIN=${GATEWAY_MAIN:-io.keycycle.bench.RaceGateway}
 RACE_FLOOR=${RACE_FLOOR:-1}
 FLOOR_PID=""
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 
-install_missing() { # command package
-  if ! command -v "$1" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$1" ]; then
-    echo "installing $2 (apt-get)…" >&2
-    apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y "$2" >/dev/null; }
-  fi
-}
 install_missing nginx nginx-light
 install_missing wrk wrk
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-if [ ! -f "$JAR" ]; then
-  echo "building $JAR…" >&2
-  (cd "$ROOT" && ./mvnw -B -q -pl keycycle-bench -am package -DskipTests)
-fi
+need_jar
 
 WORK=$(mktemp -d /tmp/keycycle-race.XXXXXX)
 NGINX_PID=""; PROXY_PID=""; GW_PID=""

@@ -43,11 +43,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
-JAVA=${JAVA:-java}
-JAVA_SAID=$("$JAVA" -version 2>&1 | head -1) || { echo "JAVA=$JAVA does not run: $JAVA_SAID" >&2; exit 2; }
+# shellcheck source=keycycle-bench/common.sh
+. "$ROOT/keycycle-bench/common.sh"
+resolve_java
 UPSTREAM_JAVA_OPTS=${UPSTREAM_JAVA_OPTS:-"-Xmx512m"}
 LOAD_JAVA_OPTS=${LOAD_JAVA_OPTS:-"-Xmx1g"}
-if [ ! -f "$JAR" ]; then (cd "$ROOT" && ./mvnw -B -q -pl keycycle-bench -am package -DskipTests); fi
+need_jar
 
 WORK=$(mktemp -d /tmp/keycycle-streams.XXXXXX)
 UP_PID=""; GW_PID=""; FLOOR_PID=""
