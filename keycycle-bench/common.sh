@@ -1,5 +1,6 @@
 # Shared by race.sh, streams.sh and lab.sh (sourced, not run): the java to use, the benchmarks jar,
-# Debian packages the scripts need. Expects ROOT (the checkout) and JAR to be set.
+# Debian packages the scripts need, the static nginx upstream and wrk's POST script, CPU counters
+# read from /proc. Expects ROOT (the checkout) and JAR to be set.
 
 # JAVA (default java on the PATH) must run; JAVA_SAID is its version line, for the header.
 resolve_java() {
@@ -22,3 +23,89 @@ install_missing() {
     apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y "$2" >/dev/null; }
   fi
 }
+
+# A free TCP port on the loopback.
+free_port() {
+  local p
+  while :; do
+    p=$(( 20000 + RANDOM % 40000 ))
+    (exec 9<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+  done
+}
+
+# The static upstream's answer: a fixed OpenAI chat completion with usage.
+ANSWER='{"id":"chatcmpl-race","object":"chat.completion","created":1767225600,"model":"static-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there, how are you?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}}'
+# start_nginx NAME PORT HTTP_BODY: an nginx of its own (directory $WORK/NAME; its own processes, so
+# its CPU is counted apart) with the shared settings and HTTP_BODY inside http { }; sets STARTED_PID
+# and waits until PORT answers. Needs WORK, NGINX and NGINX_WORKERS.
+start_nginx() {
+  local name=$1 port=$2 body=$3
+  mkdir -p "$WORK/$name"
+  cat > "$WORK/$name.conf" <<EOF
+worker_processes $NGINX_WORKERS;
+daemon off;
+pid $WORK/$name.pid;
+error_log $WORK/$name/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/$name/body;
+  proxy_temp_path $WORK/$name/proxy;
+  fastcgi_temp_path $WORK/$name/fastcgi;
+  scgi_temp_path $WORK/$name/scgi;
+  uwsgi_temp_path $WORK/$name/uwsgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 120s;
+$body
+}
+EOF
+  "$NGINX" -c "$WORK/$name.conf" -p "$WORK/$name" &
+  STARTED_PID=$!
+  for _ in $(seq 50); do (exec 9<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+}
+
+# write_post_lua FILE: the wrk script that POSTs the race's chat request.
+write_post_lua() {
+  cat > "$1" <<'EOF'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"race/static-model","max_tokens":16,"messages":[{"role":"user","content":"Say hello in five words."}]}'
+EOF
+}
+
+# CPU time (clock ticks) used so far by a process and its children that are alive (nginx workers)
+cpu_ticks() {
+  local total=0 p
+  for p in "$@" $(pgrep -P "$1" 2>/dev/null); do
+    [ -r "/proc/$p/stat" ] && total=$(( total + $(awk '{ print $14 + $15 }' "/proc/$p/stat") ))
+  done
+  echo $total
+}
+
+# CPU time (clock ticks) used so far by the threads of JVM $1 whose name matches the case pattern $2
+thread_ticks() {
+  local total=0 t
+  for t in /proc/"$1"/task/*; do
+    # shellcheck disable=SC2254
+    case "$(cat "$t/comm" 2>/dev/null)" in
+      $2) total=$(( total + $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null || echo 0) )) ;;
+    esac
+  done
+  echo $total
+}
+# the JIT compiler threads (C1, C2): a fresh JVM on busy cores still compiles during the measured
+# runs; this part of its CPU goes once it is warm
+jit_ticks() { thread_ticks "$1" 'C[12] CompilerThre*'; }
+# the store's threads (the writer, with the database work of every usage event, and its WAL
+# checkpointer: a thread's comm is cut to 15 characters, "keycycle-store-")
+writer_ticks() { thread_ticks "$1" 'keycycle-store-'; }
+
+# involuntary context switches so far of every thread of a process and of its children (nginx's
+# workers): on loopback a write wakes the reader, which often preempts the writer on these few cores
+preemptions() {
+  local p
+  for p in "$@" $(pgrep -P "$1" 2>/dev/null); do cat /proc/"$p"/task/*/status 2>/dev/null; done |
+    awk '/^nonvoluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
+
+TICK=$(getconf CLK_TCK)

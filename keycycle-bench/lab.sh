@@ -46,6 +46,7 @@ done
 resolve_java
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
 GATEWAY_MAIN=${GATEWAY_MAIN:-io.keycycle.bench.RaceGateway}
+NGINX_WORKERS=${NGINX_WORKERS:-auto}
 read -r -a CONN_LIST <<< "$CONNS"
 
 install_missing nginx nginx-light
@@ -63,18 +64,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$(( 20000 + RANDOM % 40000 ))
-ANSWER='{"id":"chatcmpl-race","object":"chat.completion","created":1767225600,"model":"static-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there, how are you?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}}'
-mkdir -p "$WORK/nginx"
-cat > "$WORK/nginx.conf" <<NG
-worker_processes auto; daemon off; pid $WORK/nginx.pid; error_log $WORK/nginx/error.log warn;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $WORK/nginx/body; proxy_temp_path $WORK/nginx/proxy; fastcgi_temp_path $WORK/nginx/f; scgi_temp_path $WORK/nginx/s; uwsgi_temp_path $WORK/nginx/u;
-  keepalive_requests 100000000; keepalive_timeout 120s;
-  server { listen 127.0.0.1:$PORT; location = /v1/chat/completions { default_type application/json; return 200 '$ANSWER'; } } }
-NG
-"$NGINX" -c "$WORK/nginx.conf" -p "$WORK/nginx" & NGINX_PID=$!
-sleep 0.5
+PORT=$(free_port)
+start_nginx nginx "$PORT" "  server {
+    listen 127.0.0.1:$PORT;
+    location = /v1/chat/completions {
+      default_type application/json;
+      return 200 '$ANSWER';
+    }
+  }"
+NGINX_PID=$STARTED_PID
 kill -0 "$NGINX_PID" 2>/dev/null || { echo "nginx did not start:" >&2; cat "$WORK/nginx/error.log" >&2; exit 1; }
 
 mkfifo "$WORK/gw.in"
@@ -86,17 +84,8 @@ exec 3>"$WORK/gw.in"
 URL=""
 for _ in $(seq 300); do URL=$(sed -n 's/^GATEWAY //p' "$WORK/gateway.log" | head -1); [ -n "$URL" ] && break; sleep 0.1; done
 [ -n "$URL" ] || { echo "the gateway did not start within 30 s:" >&2; tail -20 "$WORK/gateway.log" >&2; exit 1; }
-cat > "$WORK/post.lua" <<'L'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"model":"race/static-model","max_tokens":16,"messages":[{"role":"user","content":"Say hello in five words."}]}'
-L
+write_post_lua "$WORK/post.lua"
 
-TICK=$(getconf CLK_TCK)
-# CPU ticks (user + system) of a process and its children
-ticks() { local t=0 p; for p in "$@" $(pgrep -P "$1"); do [ -r "/proc/$p/stat" ] && t=$(( t + $(awk '{print $14+$15}' "/proc/$p/stat") )); done; echo "$t"; }
-# CPU ticks of the gateway's JIT compiler threads (C1/C2)
-jit_ticks() { local t=0 d; for d in /proc/"$1"/task/*; do case "$(cat "$d/comm" 2>/dev/null)" in C[12]\ Compiler*) t=$(( t + $(awk '{print $14+$15}' "$d/stat" 2>/dev/null || echo 0) ));; esac; done; echo "$t"; }
 # context switches (voluntary, involuntary) of all the gateway's threads so far
 ctxsw() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt/ { v += $2 } /^nonvoluntary_ctxt/ { i += $2 } END { print v + 0, i + 0 }'; }
 
@@ -115,11 +104,11 @@ if [ -n "$SAMPLE" ]; then
 fi
 for w in $(seq "$WINDOWS"); do
   c=${CONN_LIST[$(( w <= ${#CONN_LIST[@]} ? w - 1 : ${#CONN_LIST[@]} - 1 ))]}
-  g0=$(ticks "$GW_PID"); n0=$(ticks "$NGINX_PID"); j0=$(jit_ticks "$GW_PID"); read -r v0 i0 < <(ctxsw "$GW_PID")
+  g0=$(cpu_ticks "$GW_PID"); n0=$(cpu_ticks "$NGINX_PID"); j0=$(jit_ticks "$GW_PID"); read -r v0 i0 < <(ctxsw "$GW_PID")
   PP=""
   if [ "$w" = "$WINDOWS" ] && [ -n "${PROFILE_CMD:-}" ]; then (export GW_PID; eval "$PROFILE_CMD") & PP=$!; fi
   wrk -t2 -c"$c" -d"${SECS}s" --latency -s "$WORK/post.lua" "$URL/v1/chat/completions" > "$WORK/w$w.txt"
-  g1=$(ticks "$GW_PID"); n1=$(ticks "$NGINX_PID"); j1=$(jit_ticks "$GW_PID"); read -r v1 i1 < <(ctxsw "$GW_PID")
+  g1=$(cpu_ticks "$GW_PID"); n1=$(cpu_ticks "$NGINX_PID"); j1=$(jit_ticks "$GW_PID"); read -r v1 i1 < <(ctxsw "$GW_PID")
   req=$(awk '/requests in/ {print $1}' "$WORK/w$w.txt"); rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$WORK/w$w.txt")
   non=$(awk '/Non-2xx/ {print $NF}' "$WORK/w$w.txt"); p99=$(awk '$1 == "99%" {print $2}' "$WORK/w$w.txt"); p50=$(awk '$1 == "50%" {print $2}' "$WORK/w$w.txt")
   awk -v w="$w" -v c="$c" -v j=$((j1 - j0)) -v g=$((g1 - g0)) -v n=$((n1 - n0)) -v r="${req:-0}" -v t="$TICK" -v rps="$rps" -v non="${non:-0}" \

@@ -91,44 +91,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  local p
-  while :; do
-    p=$(( 20000 + RANDOM % 40000 ))
-    (exec 9<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
-  done
-}
 
-# ---- the static upstream: a fixed OpenAI chat completion with usage
-ANSWER='{"id":"chatcmpl-race","object":"chat.completion","created":1767225600,"model":"static-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there, how are you?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}}'
-# start_nginx NAME PORT HTTP_BODY: an nginx of its own (directory $WORK/NAME; its own processes, so
-# its CPU is counted apart) with the shared settings and HTTP_BODY inside http { }; sets STARTED_PID
-# and waits until PORT answers
-start_nginx() {
-  local name=$1 port=$2 body=$3
-  mkdir -p "$WORK/$name"
-  cat > "$WORK/$name.conf" <<EOF
-worker_processes $NGINX_WORKERS;
-daemon off;
-pid $WORK/$name.pid;
-error_log $WORK/$name/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/$name/body;
-  proxy_temp_path $WORK/$name/proxy;
-  fastcgi_temp_path $WORK/$name/fastcgi;
-  scgi_temp_path $WORK/$name/scgi;
-  uwsgi_temp_path $WORK/$name/uwsgi;
-  keepalive_requests 100000000;
-  keepalive_timeout 120s;
-$body
-}
-EOF
-  "$NGINX" -c "$WORK/$name.conf" -p "$WORK/$name" &
-  STARTED_PID=$!
-  for _ in $(seq 50); do (exec 9<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-}
+# ---- the static upstream: a fixed OpenAI chat completion with usage (start_nginx, ANSWER: common.sh)
 
 NGINX_PORT=$(free_port)
 start_nginx nginx "$NGINX_PORT" "  server {
@@ -193,52 +157,13 @@ if [ "$RACE_FLOOR" != 0 ]; then
   FLOOR_URL=$AWAITED_URL
 fi
 
-# ---- wrk needs a script to POST a body
-cat > "$WORK/post.lua" <<'EOF'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"model":"race/static-model","max_tokens":16,"messages":[{"role":"user","content":"Say hello in five words."}]}'
-EOF
+write_post_lua "$WORK/post.lua"
 
 DIRECT="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"
 PROXY="http://127.0.0.1:$PROXY_PORT/v1/chat/completions"
 GATEWAY="$GW_URL/v1/chat/completions"
 FLOOR="${FLOOR_URL:-}/v1/chat/completions"
 
-# CPU time (clock ticks) used so far by a process and its children that are alive (nginx workers)
-TICK=$(getconf CLK_TCK)
-cpu_ticks() {
-  local total=0 p
-  for p in "$@" $(pgrep -P "$1" 2>/dev/null); do
-    [ -r "/proc/$p/stat" ] && total=$(( total + $(awk '{ print $14 + $15 }' "/proc/$p/stat") ))
-  done
-  echo $total
-}
-
-# CPU time (clock ticks) used so far by the threads of JVM $1 whose name matches the case pattern $2
-thread_ticks() {
-  local total=0 t
-  for t in /proc/"$1"/task/*; do
-    # shellcheck disable=SC2254
-    case "$(cat "$t/comm" 2>/dev/null)" in
-      $2) total=$(( total + $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null || echo 0) )) ;;
-    esac
-  done
-  echo $total
-}
-# the JIT compiler threads (C1, C2): a fresh JVM on busy cores still compiles during the measured
-# runs; this part of its CPU goes once it is warm
-jit_ticks() { thread_ticks "$1" 'C[12] CompilerThre*'; }
-# the store's writer thread (the database work of every usage event; its comm is cut to 15 characters)
-writer_ticks() { thread_ticks "$1" 'keycycle-store-'; }
-
-# involuntary context switches so far of every thread of a process and of its children (nginx's
-# workers): on loopback a write wakes the reader, which often preempts the writer on these few cores
-preemptions() {
-  local p
-  for p in "$@" $(pgrep -P "$1" 2>/dev/null); do cat /proc/"$p"/task/*/status 2>/dev/null; done |
-    awk '/^nonvoluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'
-}
 
 # events the gateway's store has sent through its journal so far (keycycle_store_events_spilled_total
 # on its /metrics; "?" without a store or without curl)
@@ -250,7 +175,7 @@ spilled_now() {
 # wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt; in NAME.cpu the CPU ticks of
 # the static nginx, of the hop (the gateway JVM, or the proxy nginx for proxy-* runs) and of the
 # gateway's JIT compiler threads (0 for the proxy), the hop's involuntary context switches, then the
-# gateway's store writer thread (0 for the proxy); for the gateway's runs, in NAME.spill its store's
+# gateway's store threads (writer and checkpointer; 0 for the proxy); for the gateway's runs, in NAME.spill its store's
 # spill count before and after
 wrk_run() {
   local n0 g0 j0 w0 s0 hop=$GW_PID
@@ -265,7 +190,7 @@ wrk_run() {
 spilled_in() { awk '{ if ($1 == "?" || $2 == "?") print "?"; else print $2 - $1 }' "$WORK/$1.spill" 2>/dev/null || echo "?"; }
 requests() { awk '/requests in/ { print $1 }' "$WORK/$1.txt"; }
 # CPU microseconds per request of the static nginx ($2 = 1), the hop ($2 = 2), its JIT compiler threads ($2 = 3)
-# or its store writer thread ($2 = 5) during run $1
+# or its store threads ($2 = 5) during run $1
 # the hop's involuntary context switches per request during run $1
 preempt_per_req() { awk -v n="$(requests "$1")" '{ v = 0; if (n > 0) v = $4 / n; printf "%.2f", v }' "$WORK/$1.cpu"; }
 cpu_us() { awk -v f="$2" -v n="$(requests "$1")" -v t="$TICK" '{ v = 0; if (n > 0) v = $f * 1e6 / t / n; printf "%.1f", v }' "$WORK/$1.cpu"; }
@@ -314,8 +239,9 @@ for run in $RUNS; do
 done
 echo "(nginx µs/req: CPU time of the static nginx's processes per request answered; hop µs/req: of the proxy nginx's processes or of the JVM;"
 echo " user + system; other load on the machine does not inflate it much; 'of which JIT': the gateway's C1/C2 compiler threads,"
-echo " which a busy machine keeps compiling well past the warm-up; 'of which writer': the store's writer thread (the database work;"
-echo " the write-ahead line is written on the event loops); hop preempt/req: the hop's involuntary context switches per request)"
+echo " which a busy machine keeps compiling well past the warm-up; 'of which writer': the store's threads (the writer's database work"
+echo " and its WAL checkpointer; the write-ahead line is written on the event loops); hop preempt/req: the hop's involuntary context"
+echo " switches per request)"
 # the direct reference: direct nginx's run, or with the blocks schedule the mean of its first and last
 ref_rps() { if [ "$SCHEDULE" = blocks ]; then awk -v a="$(rps direct-$1)" -v b="$(rps again-$1)" 'BEGIN { printf "%.0f", (a + b) / 2 }'; else rps direct-$1; fi; }
 # a percentile's reference is the lower of the two direct runs: a stall in one of them is no credit to the hop

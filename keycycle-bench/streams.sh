@@ -61,10 +61,6 @@ cleanup() {
 trap cleanup EXIT
 ulimit -n 65536 2>/dev/null || true
 
-# CPU time (clock ticks, user + system) the process has used so far
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-TICK=$(getconf CLK_TCK)
-
 wait_for() { # file prefix -> the rest of the first line starting with prefix
   local v=""
   for _ in $(seq 300); do
