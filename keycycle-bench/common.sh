@@ -64,6 +64,17 @@ EOF
   for _ in $(seq 50); do (exec 9<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 }
 
+# start_static_nginx NAME PORT: the static upstream, answering POST /v1/chat/completions with ANSWER.
+start_static_nginx() {
+  start_nginx "$1" "$2" "  server {
+    listen 127.0.0.1:$2;
+    location = /v1/chat/completions {
+      default_type application/json;
+      return 200 '$ANSWER';
+    }
+  }"
+}
+
 # write_post_lua FILE: the wrk script that POSTs the race's chat request.
 write_post_lua() {
   cat > "$1" <<'EOF'

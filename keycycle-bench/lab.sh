@@ -65,13 +65,7 @@ cleanup() {
 trap cleanup EXIT
 
 PORT=$(free_port)
-start_nginx nginx "$PORT" "  server {
-    listen 127.0.0.1:$PORT;
-    location = /v1/chat/completions {
-      default_type application/json;
-      return 200 '$ANSWER';
-    }
-  }"
+start_static_nginx nginx "$PORT"
 NGINX_PID=$STARTED_PID
 kill -0 "$NGINX_PID" 2>/dev/null || { echo "nginx did not start:" >&2; cat "$WORK/nginx/error.log" >&2; exit 1; }
 

@@ -92,16 +92,10 @@ cleanup() {
 trap cleanup EXIT
 
 
-# ---- the static upstream: a fixed OpenAI chat completion with usage (start_nginx, ANSWER: common.sh)
+# ---- the static upstream: a fixed OpenAI chat completion with usage (common.sh)
 
 NGINX_PORT=$(free_port)
-start_nginx nginx "$NGINX_PORT" "  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location = /v1/chat/completions {
-      default_type application/json;
-      return 200 '$ANSWER';
-    }
-  }"
+start_static_nginx nginx "$NGINX_PORT"
 NGINX_PID=$STARTED_PID
 
 # ---- the reference hop: a second nginx proxying to the static one over kept-alive HTTP/1.1 connections
