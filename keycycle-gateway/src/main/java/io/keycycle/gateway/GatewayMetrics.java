@@ -22,6 +22,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Engine events and gateway requests as Micrometer meters, scraped as Prometheus text at
@@ -35,7 +36,8 @@ import java.util.Map;
  *   <li>{@code keycycle_state_changes_total{provider,state}}, gauge {@code keycycle_keys{provider,scope,state}}</li>
  *   <li>{@code keycycle_store_queue_depth}, {@code keycycle_store_journal_events}, {@code keycycle_store_journal_bytes},
  *       {@code keycycle_store_memory_events}, {@code keycycle_store_full}, {@code keycycle_store_events_lost_total},
- *       {@code keycycle_store_events_spilled_total}</li>
+ *       {@code keycycle_store_events_spilled_total}; SQLite only: {@code keycycle_store_wal_checkpoints_seconds} (count
+ *       and time of WAL checkpoints), {@code keycycle_store_wal_checkpoint_failures_total}, {@code keycycle_store_wal_frames}</li>
  *   <li>{@code keycycle_gateway_requests_seconds{method,route,status}} (timer; method from a fixed set or
  *       {@code other}, route the matched route or {@code other}: client input never makes a new series)</li>
  *   <li>{@code keycycle_gateway_connections_refused_total} (connections over {@code gateway.max-connections})</li>
@@ -91,6 +93,15 @@ final class GatewayMetrics implements KeycycleListener {
                     .description("events dropped because the store's memory bound was reached").register(registry);
             io.micrometer.core.instrument.FunctionCounter.builder("keycycle.store.events.spilled", store, s -> s.health().eventsSpilled())
                     .description("events written through the journal because the queue was full or the database failed (none lost)").register(registry);
+            if (store.walCheckpoints() != null) {
+                io.micrometer.core.instrument.FunctionTimer.builder("keycycle.store.wal.checkpoints", store,
+                                s -> s.walCheckpoints().checkpoints(), s -> s.walCheckpoints().time().toNanos(), TimeUnit.NANOSECONDS)
+                        .description("SQLite WAL checkpoints run off the writer's thread (and the writer's restarts of a long log)").register(registry);
+                io.micrometer.core.instrument.FunctionCounter.builder("keycycle.store.wal.checkpoint.failures", store, s -> s.walCheckpoints().failures())
+                        .description("WAL checkpoints that failed (retried after the next commit)").register(registry);
+                Gauge.builder("keycycle.store.wal.frames", store, s -> s.walCheckpoints().logFrames())
+                        .description("pages (4 KiB) in SQLite's write-ahead log at the last checkpoint; rising means checkpoints cannot finish").register(registry);
+            }
         }
     }
 

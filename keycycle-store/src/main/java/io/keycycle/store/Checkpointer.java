@@ -8,6 +8,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -39,8 +40,10 @@ import java.util.concurrent.locks.LockSupport;
  * between two of a busy writer's transactions.
  *
  * <p>Idle, the thread is parked: no wake-ups without writes. A checkpoint that fails (a locked or
- * vanished file) is logged and retried after the next commit; SQLite's own checkpoint when the last
- * connection closes still runs at {@link KeycycleStore#close}.
+ * vanished file, or any error thrown on this thread) is logged, counted and retried after the next
+ * commit: the thread keeps running, since without it the log would grow until the store closes.
+ * SQLite's own checkpoint when the last connection closes still runs at {@link KeycycleStore#close}.
+ * The counts are in {@link KeycycleStore#walCheckpoints()} and the gateway's metrics.
  */
 final class Checkpointer implements AutoCloseable {
 
@@ -53,13 +56,20 @@ final class Checkpointer implements AutoCloseable {
     /** What one checkpoint reported: frames in the log and frames copied into the database file. */
     record Result(String mode, int logFrames, int checkpointedFrames, boolean busy, long nanos) { }
 
-    private final String jdbcUrl;
+    /** Opens the checkpointer's own connection (DriverManager's, outside the pool). */
+    @FunctionalInterface
+    interface Opener {
+        Connection open() throws SQLException;
+    }
+
+    private final Opener opener;
     private final int restartFrames;
     private final String where;
     private final Thread thread;
     private final AtomicLong checkpoints = new AtomicLong();
     private final AtomicLong restarts = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong nanos = new AtomicLong();
     private volatile boolean pending;
     private volatile boolean restartWanted;
     private volatile boolean closed;
@@ -69,7 +79,11 @@ final class Checkpointer implements AutoCloseable {
     Checkpointer(String jdbcUrl, String where) { this(jdbcUrl, where, RESTART_FRAMES); }
 
     Checkpointer(String jdbcUrl, String where, int restartFrames) {
-        this.jdbcUrl = jdbcUrl;
+        this(() -> DriverManager.getConnection(jdbcUrl), where, restartFrames);
+    }
+
+    Checkpointer(Opener opener, String where, int restartFrames) {
+        this.opener = opener;
         this.where = where;
         this.restartFrames = restartFrames;
         this.thread = new Thread(this::run, "keycycle-store-checkpoint");
@@ -109,26 +123,42 @@ final class Checkpointer implements AutoCloseable {
     /** The last checkpoint's report, or null before the first. */
     Result last() { return last; }
 
+    /** The counts so far, for health and metrics. */
+    WalCheckpoints snapshot() {
+        Result r = last;
+        return new WalCheckpoints(thread.isAlive() && !closed, checkpoints.get(), restarts.get(), failures.get(),
+                Duration.ofNanos(nanos.get()), r == null ? 0 : r.logFrames());
+    }
+
     private void run() {
         while (!closed) {
-            if (!pending) {
-                LockSupport.park(this);
-                continue;
+            try {
+                step();
+            } catch (Throwable t) { // an Error too: a dead checkpointer would let the log grow until close
+                failed(t);
+                LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1)); // not a hot loop if it repeats
             }
-            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(SPACING_MILLIS));
-            if (closed) break;
-            pending = false; // a commit from here on schedules the next one
-            Result r = passive();
-            // Frames a reader's snapshot held back are copied after the next commit (or at close).
-            if (r != null && r.logFrames() >= restartFrames) restartWanted = true;
         }
         closeConnection();
+    }
+
+    private void step() {
+        if (!pending) {
+            LockSupport.park(this);
+            return;
+        }
+        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(SPACING_MILLIS));
+        if (closed) return;
+        pending = false; // a commit from here on schedules the next one
+        Result r = passive();
+        // Frames a reader's snapshot held back are copied after the next commit (or at close).
+        if (r != null && r.logFrames() >= restartFrames) restartWanted = true;
     }
 
     /** One passive checkpoint now, on this object's own connection; null if it failed. */
     Result passive() {
         try {
-            if (connection == null || connection.isClosed()) connection = DriverManager.getConnection(jdbcUrl);
+            if (connection == null || connection.isClosed()) connection = opener.open();
         } catch (SQLException e) {
             failed(e);
             return null;
@@ -144,6 +174,7 @@ final class Checkpointer implements AutoCloseable {
             if (!rs.next()) return null;
             Result r = new Result(mode, rs.getInt(2), rs.getInt(3), rs.getInt(1) != 0, System.nanoTime() - t0);
             last = r;
+            nanos.addAndGet(r.nanos());
             checkpoints.incrementAndGet();
             return r;
         } catch (SQLException | RuntimeException e) {
@@ -152,11 +183,11 @@ final class Checkpointer implements AutoCloseable {
         }
     }
 
-    private void failed(Exception e) {
+    private void failed(Throwable e) {
         long n = failures.incrementAndGet();
         if (n == 1 || n % 100 == 0) {
             LOG.warn("store {}: WAL checkpoint failed ({} so far; retried after the next commit): {}",
-                    where, n, DatabaseUrl.redact(String.valueOf(e.getMessage())));
+                    where, n, DatabaseUrl.redact(e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
     }
 

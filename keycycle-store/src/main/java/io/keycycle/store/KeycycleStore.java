@@ -204,6 +204,12 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
     public StoreHealth health() { return writer.health(closed.get()); }
 
     /**
+     * What the SQLite store's WAL checkpointer has done so far, or null for the MySQL family (which
+     * has no such thread). Reads a few counters; never touches the database.
+     */
+    public WalCheckpoints walCheckpoints() { return checkpointer == null ? null : checkpointer.snapshot(); }
+
+    /**
      * True while the store can take no more work safely: neither the write-ahead log nor the journal
      * can be written (disk full, directory unwritable), the database takes nothing, and half of
      * {@link StoreConfig#overflowCapacity()} events wait in memory. Callers should refuse new calls

@@ -50,6 +50,12 @@ class CheckpointTest {
                 assertThat(last.checkpointedFrames()).as("the whole log copied into the file").isEqualTo(last.logFrames());
             });
             assertThat(checkpointer.failures()).isZero();
+            WalCheckpoints seen = store.walCheckpoints();
+            assertThat(seen.running()).isTrue();
+            assertThat(seen.checkpoints()).isPositive();
+            assertThat(seen.failures()).isZero();
+            assertThat(seen.time()).isPositive();
+            assertThat(seen.logFrames()).isEqualTo(checkpointer.last().logFrames());
             // The rows are in the database file itself, not only in the log.
             assertThat(Files.size(file)).isGreaterThan(1_000L * 4096);
             assertThat(Events.count(() -> java.sql.DriverManager.getConnection("jdbc:sqlite:" + file),
@@ -57,6 +63,41 @@ class CheckpointTest {
         }
         assertThat(Files.exists(dir.resolve("cp.db-wal")) ? Files.size(dir.resolve("cp.db-wal")) : 0L)
                 .as("the last connection's close checkpoints and removes the log").isZero();
+    }
+
+    /**
+     * Whatever is thrown on the checkpointer's thread (here an Error while opening its connection,
+     * as a broken driver or an exhausted heap would throw), the thread is not lost: the failure is
+     * counted and the next commit's checkpoint runs. A dead thread would let the log grow until close.
+     */
+    @Test
+    void anErrorOnTheCheckpointersThreadIsCountedAndTheNextCheckpointRuns() throws Exception {
+        Path file = dir.resolve("error.db");
+        String url = "jdbc:sqlite:" + file;
+        java.util.concurrent.atomic.AtomicInteger opens = new java.util.concurrent.atomic.AtomicInteger();
+        Checkpointer checkpointer = new Checkpointer(() -> {
+            if (opens.incrementAndGet() == 1) throw new LinkageError("the driver could not be loaded (a test's first open)");
+            return java.sql.DriverManager.getConnection(url);
+        }, "test", Checkpointer.RESTART_FRAMES);
+        checkpointer.start();
+        try (Connection c = java.sql.DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA wal_autocheckpoint=0");
+            s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+            s.execute("INSERT INTO t (v) VALUES ('first')");
+            checkpointer.nudge();
+            await().atMost(Duration.ofSeconds(10)).until(() -> checkpointer.failures() == 1);
+            assertThat(checkpointer.snapshot().running()).as("the thread survived the error").isTrue();
+            assertThat(checkpointer.checkpoints()).isZero();
+            s.execute("INSERT INTO t (v) VALUES ('second')");
+            checkpointer.nudge();
+            await().atMost(Duration.ofSeconds(10)).until(() -> checkpointer.checkpoints() == 1);
+            assertThat(checkpointer.last().checkpointedFrames()).isEqualTo(checkpointer.last().logFrames()).isPositive();
+        } finally {
+            checkpointer.close();
+        }
+        assertThat(checkpointer.snapshot().running()).isFalse();
+        assertThat(checkpointer.failures()).isEqualTo(1);
     }
 
     @Test

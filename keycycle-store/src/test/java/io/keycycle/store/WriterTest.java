@@ -47,6 +47,9 @@ class WriterTest {
                 .containsExactlyElementsOf(order.subList(0, n));
         assertThat(store.health().eventsWritten()).isEqualTo(n + 1);
         assertThat(store.health().healthy()).isTrue();
+        // only SQLite has a WAL checkpointer (the MySQL family checkpoints on its own)
+        if (db.kind() == TestDatabase.Kind.SQLITE) assertThat(store.walCheckpoints()).isNotNull();
+        else assertThat(store.walCheckpoints()).isNull();
     }
 
     @DatabaseTest
