@@ -7,10 +7,10 @@
 # the same run, side by side; direct nginx runs again at the end. A fourth contestant, the "vert.x floor", is a Vert.x proxy with
 # nothing of Keycycle in it (io.keycycle.bench.BareProxy, own JVM, same options and layout as the
 # gateway: the cheapest the gateway's stack can be; RACE_FLOOR=0 leaves it out). Prints one line per
-# contestant, the ratios of requests/s to direct and the latency each hop adds. About 4.5 minutes
+# contestant, the ratios of requests/s to direct and the latency each hop adds. About 4.7 minutes
 # with the defaults.
 #
-#   keycycle-bench/race.sh [--seconds 15] [--warmup 5] [--gateway-warmup 45] [--floor-warmup 30]
+#   keycycle-bench/race.sh [--seconds 15] [--warmup 5] [--gateway-warmup 60] [--floor-warmup 30]
 #                          [--schedule blocks|grouped] [--out DIR]
 #
 # --schedule blocks (the default since 2026-12-02) runs each contestant as one block: its warm-up,
@@ -27,8 +27,13 @@
 # CPU per request in its first 10 s under load, 450 in the next 10 (2026-11-30), and in the lab of
 # 2026-12-02 its compiler threads still took 5-40 µs per request in the 10 s after a 30-s warm-up
 # and 0.5-3 µs in the 10 s after that (nine runs; keycycle-bench/results/session14). Hence 45 s for
-# the gateway and 30 s for the floor; the measured runs then show the warm JVM, and the "of which
-# JIT" column says what compilation was left.
+# the gateway until 2026-12-02 18:45 UTC. Then a race and a lab run on OpenJDK 17 still found the
+# compiler threads at 16-17 µs per request 45-60 s into the load, a race with 75 s of warm-up at
+# 15.7, and JFR showed why: the race's first /metrics scrape on a compiled request path (see warm()
+# below) and the changes of load at a run's start (the writer's branch profiles) deoptimize large
+# compiled methods, recompiled in 0.3-0.9 s each. Now 60 s for the gateway, with scrapes during it,
+# and 30 s for the floor (whose smaller program was at 0.1-2.7 µs); the "of which JIT" column says
+# what compilation was left (results/session16).
 #
 # CPU per request is given for the static nginx ("nginx µs/req") and for the hop in the middle
 # ("hop µs/req": the proxy nginx's processes, or the gateway JVM).
@@ -48,7 +53,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=${RACE_JAR:-$ROOT/keycycle-bench/target/benchmarks.jar}
 RUN_SECONDS=15
 WARMUP=5
-GW_WARMUP=45
+GW_WARMUP=60
 GW_WARMUP_FLOOR=30
 OUT=""
 SCHEDULE=blocks
@@ -207,7 +212,20 @@ echo "load average before: $LOAD_BEFORE"
 "$ROOT/keycycle-bench/damon-state.sh"
 url_of() { case "$1" in direct*|again*) echo "$DIRECT" ;; proxy*) echo "$PROXY" ;; floor*) echo "$FLOOR" ;; *) echo "$GATEWAY" ;; esac; }
 measure() { local run; for run in "$@"; do wrk_run "$run" "$(url_of "$run")" "${run#*-}" "$RUN_SECONDS"; done; }
-warm() { local secs=$WARMUP; case "$1" in floor) secs=$GW_WARMUP_FLOOR ;; gateway) secs=$GW_WARMUP ;; esac; wrk_run "warm-$1" "$(url_of "$1")" 32 "$secs"; }
+# The gateway's warm-up has its /metrics scraped every 5 s, as a Prometheus server would: the race
+# reads the spill count there at each run's start and end, and the first scrape of a JVM whose
+# request path is already compiled costs a burst of recompilation (lab, 2026-12-02: 139
+# deoptimizations and ~5 s of compiler time within 10 s, 25 µs per request in that window, against
+# ~1 µs at the scrapes after it), which belongs to the warm-up, not to a measured run.
+warm() {
+  local secs=$WARMUP scraper=""
+  case "$1" in floor) secs=$GW_WARMUP_FLOOR ;; gateway) secs=$GW_WARMUP ;; esac
+  if [ "$1" = gateway ] && command -v curl >/dev/null 2>&1; then
+    ( while :; do curl -s --max-time 5 "$GW_URL/metrics" > /dev/null 2>&1; sleep 5; done ) & scraper=$!
+  fi
+  wrk_run "warm-$1" "$(url_of "$1")" 32 "$secs"
+  if [ -n "$scraper" ]; then kill "$scraper" 2>/dev/null || true; wait "$scraper" 2>/dev/null || true; fi
+}
 CONTESTANTS="direct proxy${FLOOR_PID:+ floor} gateway"
 if [ "$SCHEDULE" = grouped ]; then
   for c in $CONTESTANTS; do warm "$c"; done
