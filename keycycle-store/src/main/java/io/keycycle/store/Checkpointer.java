@@ -111,15 +111,6 @@ final class Checkpointer implements AutoCloseable {
         if (r != null) restarts.incrementAndGet();
     }
 
-    /** Checkpoints run so far (passive and restart). */
-    long checkpoints() { return checkpoints.get(); }
-
-    /** RESTART checkpoints the writer ran so far (the log had reached {@link #RESTART_FRAMES}). */
-    long restarts() { return restarts.get(); }
-
-    /** Checkpoints that failed so far. */
-    long failures() { return failures.get(); }
-
     /** The last checkpoint's report, or null before the first. */
     Result last() { return last; }
 

@@ -34,7 +34,7 @@ class CheckpointTest {
             }
             Checkpointer checkpointer = store.checkpointer();
             assertThat(checkpointer).isNotNull();
-            assertThat(checkpointer.checkpoints()).as("idle: no checkpoint without a commit").isZero();
+            assertThat(checkpointer.snapshot().checkpoints()).as("idle: no checkpoint without a commit").isZero();
 
             // Enough rows for well over SQLite's default of 1,000 WAL pages between checkpoints.
             int n = 30_000;
@@ -49,7 +49,7 @@ class CheckpointTest {
                 assertThat(last.logFrames()).isPositive();
                 assertThat(last.checkpointedFrames()).as("the whole log copied into the file").isEqualTo(last.logFrames());
             });
-            assertThat(checkpointer.failures()).isZero();
+            assertThat(checkpointer.snapshot().failures()).isZero();
             WalCheckpoints seen = store.walCheckpoints();
             assertThat(seen.running()).isTrue();
             assertThat(seen.checkpoints()).isPositive();
@@ -86,18 +86,18 @@ class CheckpointTest {
             s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
             s.execute("INSERT INTO t (v) VALUES ('first')");
             checkpointer.nudge();
-            await().atMost(Duration.ofSeconds(10)).until(() -> checkpointer.failures() == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> checkpointer.snapshot().failures() == 1);
             assertThat(checkpointer.snapshot().running()).as("the thread survived the error").isTrue();
-            assertThat(checkpointer.checkpoints()).isZero();
+            assertThat(checkpointer.snapshot().checkpoints()).isZero();
             s.execute("INSERT INTO t (v) VALUES ('second')");
             checkpointer.nudge();
-            await().atMost(Duration.ofSeconds(10)).until(() -> checkpointer.checkpoints() == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> checkpointer.snapshot().checkpoints() == 1);
             assertThat(checkpointer.last().checkpointedFrames()).isEqualTo(checkpointer.last().logFrames()).isPositive();
         } finally {
             checkpointer.close();
         }
         assertThat(checkpointer.snapshot().running()).isFalse();
-        assertThat(checkpointer.failures()).isEqualTo(1);
+        assertThat(checkpointer.snapshot().failures()).isEqualTo(1);
     }
 
     @Test
@@ -115,7 +115,7 @@ class CheckpointTest {
                 store.onEvent(Events.settled(T0.plusMillis(i * 37L), "groq", FP_A, "m", i, 10));
             }
             assertThat(store.flush(Duration.ofSeconds(30))).isTrue();
-            await().atMost(Duration.ofSeconds(10)).until(() -> store.checkpointer().checkpoints() > 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.checkpointer().snapshot().checkpoints() > 0);
             Checkpointer.Result held = store.checkpointer().last();
             assertThat(held.checkpointedFrames()).as("frames after the reader's snapshot stay in the log").isLessThan(held.logFrames());
             reader.rollback();
@@ -179,9 +179,9 @@ class CheckpointTest {
         } finally {
             checkpointer.close();
         }
-        if (restartFrames < Integer.MAX_VALUE) assertThat(checkpointer.restarts()).isPositive();
-        else assertThat(checkpointer.restarts()).isZero();
-        assertThat(checkpointer.failures()).isZero();
+        if (restartFrames < Integer.MAX_VALUE) assertThat(checkpointer.snapshot().restarts()).isPositive();
+        else assertThat(checkpointer.snapshot().restarts()).isZero();
+        assertThat(checkpointer.snapshot().failures()).isZero();
         return largest;
     }
 }
