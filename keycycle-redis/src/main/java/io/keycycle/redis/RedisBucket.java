@@ -55,8 +55,9 @@ final class RedisBucket implements PoolStateStore.Bucket {
     private volatile Refusal refused = NONE;
 
     /**
-     * The last answer to "when does a request of {@code tokens} fit" that needed a round trip,
-     * reused for {@value #PEEK_REUSE_MILLIS} ms: while keys are full, every refused call asks this
+     * The last answer to "when does a request of {@code tokens} fit" that needed a round trip (a
+     * peek, or the refusal of a reservation, which carries the same answer), reused for
+     * {@value #PEEK_REUSE_MILLIS} ms: while keys are full, every refused call asks this
      * of every key to compute its retry instant, and a storm of refusals would otherwise send one
      * peek per key per refusal to Redis. Dropped as soon as capacity may have come back: a
      * settlement or release here, a change announced by another instance, a hold, a learned limit.
@@ -325,6 +326,8 @@ final class RedisBucket implements PoolStateStore.Bucket {
                 if (r.parkedUntil() > now) hold.cached(false, r.parkedUntil(), reasonOr(hold.parkedReason()));
                 if (!r.admitted()) {
                     refused = new Refusal(now, r.bareRetryAt(), tokens, r.retryAt());
+                    // the refusal said when this request fits: that is a look, reused like a peek's
+                    peeked = new Peeked(now, tokens, r.retryAt() == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(now, r.retryAt()));
                     return PoolStateStore.REFUSED;
                 }
                 Block b = new Block(id, r.admittedAt(), now, blockMillis, r.granted(), tokens * r.granted(), tokens);

@@ -137,18 +137,21 @@ class SharedStatesTest {
         Lease l1 = poolB.acquire("m1", 1), l2 = poolB.acquire("m1", 1); // both keys full, held by B
         b.link().connection().sync().ping();
         aHeardEverythingPublished();
-        catchThrowable(() -> poolA.acquire("m1", 1)); // tries both keys: refused (2 calls)
         long t0 = System.nanoTime();
-        catchThrowable(() -> poolA.acquire("m1", 1)); // keys hinted full: asks each when it frees up (2 peeks)
+        // tries both keys: refused (2 calls); each refusal says when its key frees up, a look that is reused
+        catchThrowable(() -> poolA.acquire("m1", 1));
+        // keys hinted full: when each frees up comes from the refusal's look (a peek only past the reuse time)
+        catchThrowable(() -> poolA.acquire("m1", 1));
         long before = a.link().callsBesidesUpkeep();
         Throwable third = catchThrowable(() -> poolA.acquire("m1", 1));
         long calls = a.link().callsBesidesUpkeep() - before, ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(third).isInstanceOf(NoAvailableKeyException.class);
         assertThat(((NoAvailableKeyException) third).retryAt()).isNotNull();
-        if (ms < RedisBucket.PEEK_REUSE_MILLIS) {
-            assertThat(calls).as("script calls for a refusal " + ms + " ms after the last look").isZero();
+        // the engine's clock ticks in whole milliseconds: 1 ms of slack on the reuse time
+        if (ms < RedisBucket.PEEK_REUSE_MILLIS - 1) {
+            assertThat(calls).as("script calls for a refusal " + ms + " ms after the first").isZero();
         } else {
-            assertThat(calls).as("script calls for a refusal " + ms + " ms after the last look (machine too slow to see the reuse)").isLessThanOrEqualTo(2);
+            assertThat(calls).as("script calls for a refusal " + ms + " ms after the first (machine too slow to see the reuse)").isLessThanOrEqualTo(2);
         }
         // B gives a key back: A hears of it, forgets what it remembered, and admits at once
         l1.release();
