@@ -6,10 +6,10 @@
 # --helpers). Between the two, the same streams through the "vert.x floor": a bare Vert.x proxy
 # with nothing of Keycycle in it that pipes each answer as it arrives (BareProxy --pipe, own JVM;
 # STREAMS_FLOOR=0 leaves it out). Prints each phase's per-chunk travel time, the p99 the floor and
-# the gateway add, and the gateway's memory over the gateway phase. About 3 minutes with the
+# the gateway add, and the gateway's memory over the gateway phase. About 3.6 minutes with the
 # defaults.
 #
-#   keycycle-bench/streams.sh [--streams 1000] [--seconds 30] [--warmup 5] [--gateway-warmup 30] [--floor-warmup 15] [--helpers c|java] [--out DIR]
+#   keycycle-bench/streams.sh [--streams 1000] [--seconds 30] [--warmup 5] [--gateway-warmup 90] [--floor-warmup 15] [--helpers c|java] [--out DIR]
 #
 # --helpers: the pacing upstream and the load generator as one small C program
 # (keycycle-bench/native/paced.c, built here with cc; the default when a C compiler is on the PATH:
@@ -18,8 +18,11 @@
 # Both speak the same protocol and print the same result line.
 #
 # --warmup: seconds of each phase not recorded; --gateway-warmup: the same for the gateway phase
-# (default 30: a freshly started gateway JVM spends its first ~30 s largely in the JIT compiler on
-# two busy cores, see docs/benchmarks.md). Also prints the CPU time per chunk of each of the three
+# (default 90; 30 until 2026-12-03: a freshly started gateway JVM spends its first ~30 s largely in
+# the JIT compiler on two busy cores, and the per-stream code, run ~200 times a second, reaches C2
+# after 60-75 s. With 30 s the recorded window still held that compilation: 48 us of CPU per chunk
+# and +28 to +66 ms at p99 on the host of 2026-12-03, against 38-41 us and +4.6 to +7.4 ms after 90 s
+# (keycycle-bench/results/session17). The floor's smaller program gained nothing from 60 s.) Also prints the CPU time per chunk of each of the three
 # processes in both phases (from /proc), so a harness that is itself the bottleneck shows.
 # Environment: JAVA (the java command for the gateway and the floor; default java on the PATH),
 # GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), UPSTREAM_JAVA_OPTS (default "-Xmx512m"),
@@ -28,7 +31,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=$ROOT/keycycle-bench/target/benchmarks.jar
-STREAMS=1000; RUN_SECONDS=30; WARMUP=5; GW_WARMUP=30; FLOOR_WARMUP=15; OUT=""
+STREAMS=1000; RUN_SECONDS=30; WARMUP=5; GW_WARMUP=90; FLOOR_WARMUP=15; OUT=""
 HELPERS=$(command -v cc > /dev/null 2>&1 && echo c || echo java)
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -121,7 +124,10 @@ phase() {
   [ "$1" = floor ] && hop=$FLOOR_PID
   u0=$(cpu_ticks "$UP_PID"); g0=$(cpu_ticks "$hop"); l0=$(cpu_ticks "$LOAD_PID")
   sleep "$RUN_SECONDS"
-  echo "$(( $(cpu_ticks "$UP_PID") - u0 )) $(( $(cpu_ticks "$hop") - g0 )) $(( $(cpu_ticks "$LOAD_PID") - l0 ))" > "$WORK/$1.cpu"
+  # the load generator exits at the end of its window: when it was gone before this reading (the
+  # shell's window lags its own by a few ms), its CPU is unknown (-1), not negative
+  local l1; l1=$(cpu_ticks "$LOAD_PID")
+  echo "$(( $(cpu_ticks "$UP_PID") - u0 )) $(( $(cpu_ticks "$hop") - g0 )) $([ "$l1" -ge "$l0" ] && [ "$l1" -gt 0 ] && echo $(( l1 - l0 )) || echo -1)" > "$WORK/$1.cpu"
   wait "$LOAD_PID" || true
 }
 phase direct "http://127.0.0.1:$UP_PORT/v1/chat/completions" "$WARMUP"
@@ -151,8 +157,10 @@ for p in $PHASES; do
   # CPU ticks over the recorded window (measured from the shell, so within a few hundred ms of the
   # load generator's own window) / the chunks it recorded in that window
   awk -v tick="$TICK" -v rate="$(recorded_of $p)" -v secs="$RUN_SECONDS" -v p="$p" '{ n = rate * secs;
-      if (n > 0) printf "%s phase, CPU per chunk recorded (user + system, recorded window): upstream %.1f us, %s %.1f us, load generator %.1f us (%.1f / %.1f / %.1f s of CPU for %d chunks)\n",
-        p, $1 / tick * 1e6 / n, (p == "floor" ? "vert.x floor" : "gateway"), $2 / tick * 1e6 / n, $3 / tick * 1e6 / n, $1 / tick, $2 / tick, $3 / tick, n }' "$WORK/$p.cpu"
+      load = $3 < 0 ? "n/a (it exited before the reading)" : sprintf("%.1f us", $3 / tick * 1e6 / n);
+      loadS = $3 < 0 ? "n/a" : sprintf("%.1f", $3 / tick);
+      if (n > 0) printf "%s phase, CPU per chunk recorded (user + system, recorded window): upstream %.1f us, %s %.1f us, load generator %s (%.1f / %.1f / %s s of CPU for %d chunks)\n",
+        p, $1 / tick * 1e6 / n, (p == "floor" ? "vert.x floor" : "gateway"), $2 / tick * 1e6 / n, load, $1 / tick, $2 / tick, loadS, n }' "$WORK/$p.cpu"
 done
 awk -v from="$GW_FROM" -v to="$GW_TO" -v w="$GW_WARMUP" '$1 == "MEM" && $2 >= from + w && $2 <= to {
     split($3, a, "="); split($5, r, "="); n++; if (n == 1 || a[2] < min) min = a[2]; if (a[2] > max) max = a[2];
