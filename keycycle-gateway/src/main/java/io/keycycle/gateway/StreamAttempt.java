@@ -51,7 +51,6 @@ final class StreamAttempt implements Upstream.Exchange {
     private HttpClientResponse response;
     private StreamDecoder decoder;
     private int status;
-    private Map<String, List<String>> headers = Map.of();
     private long idleTimer = -1;
     private long deadlineTimer = -1;
     private long lastActivity;
@@ -90,7 +89,7 @@ final class StreamAttempt implements Upstream.Exchange {
 
     /** The client went away: stop reading; the request stays counted if it was sent. */
     void cancel() {
-        StreamResult partial = decoder == null ? null : decoder.result(status, headers, true);
+        StreamResult partial = decoder == null ? null : decoder.result(status, headers(), true);
         if (result.complete(StreamAnswer.cancelled(partial, request != null))) stop(true);
     }
 
@@ -105,7 +104,6 @@ final class StreamAttempt implements Upstream.Exchange {
     @Override public void onResponse(HttpClientResponse resp) {
         response = resp;
         status = resp.statusCode();
-        headers = headers(resp);
         lastActivity = System.nanoTime();
         String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
         resp.exceptionHandler(this::fail);
@@ -142,7 +140,7 @@ final class StreamAttempt implements Upstream.Exchange {
         if (decoder.stopped()) {
             cancel();
         } else if (decoder.ended()) {
-            complete(decoder.result(status, headers, false), null);
+            complete(decoder.result(status, headers(), false), null);
         } else if (relay.writeQueueFull() && !paused) {
             paused = true;
             response.pause();
@@ -202,7 +200,7 @@ final class StreamAttempt implements Upstream.Exchange {
             return;
         }
         if (decoder.stopped()) cancel();
-        else complete(decoder.result(status, headers, false), null);
+        else complete(decoder.result(status, headers(), false), null);
     }
 
     /** Not an event stream: read the whole body (bounded) and let the engine judge it. */
@@ -232,9 +230,9 @@ final class StreamAttempt implements Upstream.Exchange {
                 error.putObject("error").put("message", provider + " answered HTTP " + status + " with content-type "
                         + (type == null ? "none" : type) + ", neither an event stream nor a JSON object");
                 String why = Jsons.write(error);
-                complete(StreamDecoder.buffered(provider, 502, headers, why, elapsed), null);
+                complete(StreamDecoder.buffered(provider, 502, headers(), why, elapsed), null);
             } else {
-                complete(StreamDecoder.buffered(provider, status, headers, text, elapsed), text);
+                complete(StreamDecoder.buffered(provider, status, headers(), text, elapsed), text);
             }
         });
     }
@@ -276,6 +274,15 @@ final class StreamAttempt implements Upstream.Exchange {
                 armIdle(idleMillis - silent);
             }
         });
+    }
+
+    /**
+     * The upstream's response headers for the engine (rate-limit headers, retry hints), copied only
+     * when the attempt ends: a copy made at the response's head would be held, with its strings,
+     * for the whole life of the stream and carried through every young collection meanwhile.
+     */
+    private Map<String, List<String>> headers() {
+        return response == null ? Map.of() : headers(response);
     }
 
     private static Map<String, List<String>> headers(HttpClientResponse resp) {
