@@ -40,7 +40,12 @@ final class StreamCall {
     private final StreamRelay relay;
     private volatile StreamAttempt current;
     private int attempts;
-    private final UpstreamBody bytes;
+    /**
+     * The request for the attempts, null once the stream has begun: no attempt follows the first
+     * event, and the JSON tree would otherwise be held (and copied by every young collection) for
+     * the stream's whole life.
+     */
+    private volatile UpstreamBody bytes;
 
     StreamCall(Keycycle keycycle, Upstream upstream, Failures failures, GatewayMetrics metrics, Context context,
                HttpServerResponse response, ObjectNode body, String target, List<ModelRef> candidates, long estimate) {
@@ -55,6 +60,7 @@ final class StreamCall {
         this.candidates = candidates;
         this.estimate = estimate;
         this.relay = new StreamRelay(response);
+        relay.onStart(() -> bytes = null);
         body.put("stream", true);
         ObjectNode options = body.get("stream_options") instanceof ObjectNode o ? o : body.putObject("stream_options");
         options.put("include_usage", true);
@@ -67,8 +73,10 @@ final class StreamCall {
     }
 
     private CompletionStage<StreamAnswer> attempt(ModelRef candidate, ApiKey key) {
-        if (relay.isGone()) return CompletableFuture.completedFuture(StreamAnswer.cancelled(null, false));
-        Buffer b = bytes.forModel(candidate.model());
+        UpstreamBody request = bytes;
+        // gone, or (never expected) asked for another attempt after the stream began: nothing is sent
+        if (relay.isGone() || request == null) return CompletableFuture.completedFuture(StreamAnswer.cancelled(null, false));
+        Buffer b = request.forModel(candidate.model());
         StreamAttempt a = new StreamAttempt(candidate.provider(), relay);
         current = a;
         String fingerprint = key.fingerprint();

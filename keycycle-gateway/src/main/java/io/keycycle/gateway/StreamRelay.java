@@ -27,10 +27,14 @@ final class StreamRelay {
     private boolean gone;
     private boolean started;
     private boolean errorForwarded;
+    private Runnable onStart;
 
     StreamRelay(HttpServerResponse response) {
         this.response = response;
     }
+
+    /** Runs {@code r} once, when the response head goes out (from then on no other attempt can be made). */
+    void onStart(Runnable r) { this.onStart = r; }
 
     /** The attempt about to start (set before its stream begins). */
     void attempt(ServedBy by) { this.current = by; }
@@ -95,6 +99,11 @@ final class StreamRelay {
     private void begin(ServedBy by) {
         if (started) return;
         started = true;
+        Runnable r = onStart;
+        if (r != null) {
+            onStart = null;
+            r.run();
+        }
         response.setStatusCode(200).setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache")
