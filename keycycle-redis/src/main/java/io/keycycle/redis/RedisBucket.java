@@ -44,14 +44,14 @@ final class RedisBucket implements PoolStateStore.Bucket {
     private volatile long seenAt;
     private volatile long hint;
     /**
-     * The last refusal: at which instant, when a request of no tokens fits and when one of its
-     * {@code tokens} does, as the reservation call answered (the pool asks exactly that right after
-     * a refusal at the same instant: this saves a round trip per key). {@code tokens} -1: only
-     * {@code bare} is known.
+     * The last refusal: at which instant, and when a request of no tokens fits, as the reservation
+     * call answered (the pool asks exactly that right after a refusal at the same instant: this
+     * saves a round trip per key). When the refused request itself fits is kept as a look, in
+     * {@link #peeked}.
      */
-    private record Refusal(long at, long bare, long tokens, long retry) { }
+    private record Refusal(long at, long bare) { }
 
-    private static final Refusal NONE = new Refusal(Long.MIN_VALUE, 0, -1, 0);
+    private static final Refusal NONE = new Refusal(Long.MIN_VALUE, 0);
     private volatile Refusal refused = NONE;
 
     /**
@@ -68,6 +68,13 @@ final class RedisBucket implements PoolStateStore.Bucket {
     static final long PEEK_REUSE_MILLIS = 100;
     private static final Peeked NOT_PEEKED = new Peeked(Long.MIN_VALUE, -1, 0);
     private volatile Peeked peeked = NOT_PEEKED;
+
+    /** Remembers what a round trip (a peek or a refusal) said of {@code tokens} at {@code now}; returns it, never before {@code now}. */
+    private long looked(long now, long tokens, long admissible) {
+        long at = admissible == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(now, admissible);
+        peeked = new Peeked(now, tokens, at);
+        return at;
+    }
 
     /** Forgets what this bucket's last refusal and peek said (capacity may have come back). */
     void forgetRetryInstants() {
@@ -325,9 +332,8 @@ final class RedisBucket implements PoolStateStore.Bucket {
                 if (r.coolingUntil() > now) hold.cached(true, r.coolingUntil(), reasonOr(hold.coolingReason()));
                 if (r.parkedUntil() > now) hold.cached(false, r.parkedUntil(), reasonOr(hold.parkedReason()));
                 if (!r.admitted()) {
-                    refused = new Refusal(now, r.bareRetryAt(), tokens, r.retryAt());
-                    // the refusal said when this request fits: that is a look, reused like a peek's
-                    peeked = new Peeked(now, tokens, r.retryAt() == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(now, r.retryAt()));
+                    refused = new Refusal(now, r.bareRetryAt());
+                    looked(now, tokens, r.retryAt()); // the refusal said when this request fits: a look, reused like a peek's
                     return PoolStateStore.REFUSED;
                 }
                 Block b = new Block(id, r.admittedAt(), now, blockMillis, r.granted(), tokens * r.granted(), tokens);
@@ -352,7 +358,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
         // or by another instance before the outage) still applies
         long from = Math.max(store.localAdmissionFrom(), hold.blockedUntil());
         if (now < from) { // held, or the other instances have not set this one's share aside yet
-            refused = new Refusal(now, from, -1, 0);
+            refused = new Refusal(now, from);
             return PoolStateStore.REFUSED;
         }
         long at = local.tryReserve(now, tokens, leaseId, expiresAt);
@@ -476,10 +482,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
     public long admissibleAt(long now, long tokens) {
         settleBlocksBeforeReading(now);
         Refusal last = refused;
-        if (now == last.at()) {
-            if (tokens == 0) return last.bare();
-            if (tokens == last.tokens()) return last.retry();
-        }
+        if (tokens == 0 && now == last.at()) return last.bare();
         if (!store.degraded()) {
             Peeked before = peeked;
             if (tokens == before.tokens() && now >= before.at() && now - before.at() < PEEK_REUSE_MILLIS) {
@@ -488,9 +491,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
             try {
                 SharedWindows.Peek p = store.windows().peek(now, ref, tokens);
                 seen(p.used(), now);
-                long at = p.admissibleAt() == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(now, p.admissibleAt());
-                peeked = new Peeked(now, tokens, at);
-                return at;
+                return looked(now, tokens, p.admissibleAt());
             } catch (RuntimeException e) {
                 store.trouble(e);
             }
