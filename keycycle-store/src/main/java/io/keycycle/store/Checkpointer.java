@@ -37,7 +37,10 @@ import java.util.concurrent.locks.LockSupport;
  * most SQLite's busy timeout) for readers of older snapshots, copies what the passive one left,
  * syncs, and its own transaction then starts the log over. A checkpoint
  * thread cannot do that step for it: it would have to catch the write lock in the microseconds
- * between two of a busy writer's transactions.
+ * between two of a busy writer's transactions. SQLite lets one checkpoint run at a time and does
+ * not wait for that lock: a restart that meets a passive checkpoint under way copies nothing and is
+ * tried again before the writer's next transaction (it is not counted; nor is a passive checkpoint
+ * that meets the writer's restart).
  *
  * <p>Idle, the thread is parked: no wake-ups without writes. A checkpoint that fails (a locked or
  * vanished file, or any error thrown on this thread) is logged, counted and retried after the next
@@ -54,7 +57,13 @@ final class Checkpointer implements AutoCloseable {
     static final int RESTART_FRAMES = 16_384;
 
     /** What one checkpoint reported: frames in the log and frames copied into the database file. */
-    record Result(String mode, int logFrames, int checkpointedFrames, boolean busy, long nanos) { }
+    record Result(String mode, int logFrames, int checkpointedFrames, boolean busy, long nanos) {
+        /**
+         * SQLite's answer when another connection's checkpoint holds the checkpoint lock: busy, and
+         * -1 for both counts. Nothing was copied; the busy handler is not called for that lock.
+         */
+        boolean ran() { return logFrames >= 0; }
+    }
 
     /** Opens the checkpointer's own connection (DriverManager's, outside the pool). */
     @FunctionalInterface
@@ -101,14 +110,18 @@ final class Checkpointer implements AutoCloseable {
 
     /**
      * On the writer's thread, with its connection, outside a transaction: starts the log over when
-     * it has grown to {@link #RESTART_FRAMES} (rare: a volatile read otherwise). Never throws; a
-     * failed restart is retried after the next passive checkpoint.
+     * it has grown to {@link #RESTART_FRAMES} (rare: a volatile read otherwise). Never throws. A
+     * restart that found this object's passive checkpoint under way (SQLite does not wait for the
+     * checkpoint lock) is tried again before the next transaction; one that failed, or that waited
+     * the busy timeout for a reader of an old snapshot, after the next passive checkpoint.
      */
     void beforeTransaction(Connection c) {
         if (!restartWanted) return;
         restartWanted = false;
         Result r = run(c, "RESTART");
-        if (r != null) restarts.incrementAndGet();
+        if (r == null) return;
+        if (!r.ran()) restartWanted = true;
+        else if (!r.busy()) restarts.incrementAndGet();
     }
 
     /** The last checkpoint's report, or null before the first. */
@@ -138,7 +151,11 @@ final class Checkpointer implements AutoCloseable {
             LockSupport.park(this);
             return;
         }
-        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(SPACING_MILLIS));
+        // The whole spacing, even though a nudge during the last checkpoint left the thread a permit
+        // that ends the first park at once: without the loop a busy writer's checkpoints (each with
+        // its fsync) would run back to back.
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SPACING_MILLIS);
+        for (long left; !closed && (left = deadline - System.nanoTime()) > 0; ) LockSupport.parkNanos(this, left);
         if (closed) return;
         pending = false; // a commit from here on schedules the next one
         Result r = passive();
@@ -164,6 +181,7 @@ final class Checkpointer implements AutoCloseable {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
             if (!rs.next()) return null;
             Result r = new Result(mode, rs.getInt(2), rs.getInt(3), rs.getInt(1) != 0, System.nanoTime() - t0);
+            if (!r.ran()) return r; // the other side's checkpoint holds the lock: neither counted nor reported as the last
             last = r;
             nanos.addAndGet(r.nanos());
             checkpoints.incrementAndGet();

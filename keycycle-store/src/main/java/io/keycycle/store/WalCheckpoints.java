@@ -11,8 +11,10 @@ import java.time.Duration;
  *
  * @param running     false once the checkpointer thread has stopped (the store closed)
  * @param checkpoints checkpoints run so far, passive ones on the checkpointer's thread and the
- *                    writer's restarts of a long log
- * @param restarts    of those, the writer's {@code RESTART} checkpoints (the log had reached 64 MiB)
+ *                    writer's restarts of a long log (not the tries that found the other one's
+ *                    checkpoint under way: SQLite answers those at once, copying nothing)
+ * @param restarts    of those, the writer's {@code RESTART} checkpoints that completed (the log had
+ *                    reached 64 MiB; its next transaction starts it over)
  * @param failures    checkpoints that failed (logged; retried after the next commit)
  * @param time        time spent in checkpoints so far
  * @param logFrames   pages in the log at the last checkpoint (4 KiB each), 0 before the first
