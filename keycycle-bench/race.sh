@@ -164,29 +164,35 @@ GATEWAY="$GW_URL/v1/chat/completions"
 FLOOR="${FLOOR_URL:-}/v1/chat/completions"
 
 
-# events the gateway's store has sent through its journal so far (keycycle_store_events_spilled_total
-# on its /metrics; "?" without a store or without curl)
-spilled_now() {
+# two counts from the gateway's /metrics: events its store has sent through its journal so far
+# (keycycle_store_events_spilled_total) and SQLite WAL checkpoints run so far
+# (keycycle_store_wal_checkpoints_seconds_count); "?" for each one that is missing (no store, a
+# MySQL-family store, no curl)
+store_counts() {
   local v=""
-  command -v curl >/dev/null 2>&1 && v=$(curl -s --max-time 5 "$GW_URL/metrics" 2>/dev/null | awk '$1 == "keycycle_store_events_spilled_total" { printf "%.0f", $2 }')
-  echo "${v:-?}"
+  command -v curl >/dev/null 2>&1 && v=$(curl -s --max-time 5 "$GW_URL/metrics" 2>/dev/null | awk '
+    $1 == "keycycle_store_events_spilled_total" { s = sprintf("%.0f", $2) }
+    $1 == "keycycle_store_wal_checkpoints_seconds_count" { c = sprintf("%.0f", $2) }
+    END { print (s == "" ? "?" : s), (c == "" ? "?" : c) }')
+  echo "${v:-? ?}"
 }
 # wrk_run NAME URL CONNECTIONS SECONDS -> raw output in $WORK/NAME.txt; in NAME.cpu the CPU ticks of
 # the static nginx, of the hop (the gateway JVM, or the proxy nginx for proxy-* runs) and of the
 # gateway's JIT compiler threads (0 for the proxy), the hop's involuntary context switches, then the
 # gateway's store threads (writer and checkpointer; 0 for the proxy); for the gateway's runs, in NAME.spill its store's
-# spill count before and after
+# spill and checkpoint counts before, then after
 wrk_run() {
   local n0 g0 j0 w0 s0 hop=$GW_PID
-  case "$1" in *gateway*) s0=$(spilled_now) ;; esac
+  case "$1" in *gateway*) s0=$(store_counts) ;; esac
   case "$1" in proxy*) hop=$PROXY_PID ;; floor*|warm-floor) hop=$FLOOR_PID ;; esac
   n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$hop"); j0=$(jit_ticks "$hop"); p0=$(preemptions "$hop"); w0=$(writer_ticks "$hop")
   wrk -t2 -c"$3" -d"$4"s --latency -s "$WORK/post.lua" "$2" > "$WORK/$1.txt" 2>&1
   echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$hop") - g0 )) $(( $(jit_ticks "$hop") - j0 )) $(( $(preemptions "$hop") - p0 )) $(( $(writer_ticks "$hop") - w0 ))" > "$WORK/$1.cpu"
-  case "$1" in *gateway*) echo "$s0 $(spilled_now)" > "$WORK/$1.spill" ;; esac
+  case "$1" in *gateway*) echo "$s0 $(store_counts)" > "$WORK/$1.spill" ;; esac
 }
-# events the store spilled during run $1 ("?" when unknown)
-spilled_in() { awk '{ if ($1 == "?" || $2 == "?") print "?"; else print $2 - $1 }' "$WORK/$1.spill" 2>/dev/null || echo "?"; }
+# events the store spilled during run $1, and WAL checkpoints it ran ("?" when unknown)
+spilled_in() { awk '{ if ($1 == "?" || $3 == "?") print "?"; else print $3 - $1 }' "$WORK/$1.spill" 2>/dev/null || echo "?"; }
+checkpoints_in() { awk '{ if ($2 == "?" || $4 == "?") print "?"; else print $4 - $2 }' "$WORK/$1.spill" 2>/dev/null || echo "?"; }
 requests() { awk '/requests in/ { print $1 }' "$WORK/$1.txt"; }
 # CPU microseconds per request of the static nginx ($2 = 1), the hop ($2 = 2), its JIT compiler threads ($2 = 3)
 # or its store threads ($2 = 5) during run $1
@@ -282,6 +288,7 @@ exec 3>&-   # the gateway drains its store and exits
 wait "$GW_PID" 2>/dev/null || true
 GW_PID=""
 echo "gateway store, events spilled to its journal (the queue was full): warm-up $(spilled_in warm-gateway), 32 connections $(spilled_in gateway-32), 4 connections $(spilled_in gateway-4)"
+echo "gateway store, SQLite WAL checkpoints run: warm-up $(checkpoints_in warm-gateway), 32 connections $(checkpoints_in gateway-32), 4 connections $(checkpoints_in gateway-4) (passive ones are at least 200 ms apart: at most 75 in 15 s, plus the writer's restarts of a long log)"
 sed -n -e "s/^store: /gateway store: /p" -e "/^requests served:/p" "$WORK/gateway.log"
 if [ -n "$OUT" ]; then
   mkdir -p "$OUT"
