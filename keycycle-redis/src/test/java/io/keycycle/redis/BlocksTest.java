@@ -45,11 +45,7 @@ class BlocksTest {
 
     @AfterEach
     void tearDown() {
-        if (a != null) {
-            RedisTestSupport.clean(a.link());
-            a.close();
-            b.close();
-        }
+        RedisTestSupport.leave(a, b);
     }
 
     KeyPool pool(RedisCluster c, Limits limits) {

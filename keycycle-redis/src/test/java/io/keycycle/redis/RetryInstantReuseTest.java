@@ -53,11 +53,7 @@ class RetryInstantReuseTest {
 
     @AfterEach
     void tearDown() {
-        if (a != null) {
-            RedisTestSupport.clean(a.link());
-            a.close();
-            b.close();
-        }
+        RedisTestSupport.leave(a, b);
     }
 
     /** Script calls instance A sends for one refused acquire (the fleet's heartbeat left out). */

@@ -67,11 +67,7 @@ class SharedStatesTest {
 
     @AfterEach
     void tearDown() {
-        if (a != null) {
-            RedisTestSupport.clean(a.link());
-            a.close();
-            b.close();
-        }
+        RedisTestSupport.leave(a, b);
     }
 
     private static KeyState state(KeyPool p, int index) {

@@ -75,6 +75,17 @@ public final class RedisTestSupport {
         return n;
     }
 
+    /**
+     * The end of a test with instances sharing one prefix: deletes the prefix's keys through the
+     * first instance, then closes them all. Nothing to do when the test was skipped (null).
+     */
+    public static void leave(io.keycycle.redis.RedisCluster first, io.keycycle.redis.RedisCluster... others) {
+        if (first == null) return;
+        clean(first.link());
+        first.close();
+        for (io.keycycle.redis.RedisCluster c : others) if (c != null) c.close();
+    }
+
     /** Deletes every key of a prefix (the end of a test). */
     public static void clean(RedisLink link) {
         var sync = link.connection().sync();
