@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * On an engine clock the test moves by hand: while every key is full, the answer a refused
  * reservation carries ("this request fits at …") serves the refusals after it for
- * {@link RedisBucket#PEEK_REUSE_MILLIS} ms, the same as a peek's, in the same millisecond and in
+ * {@link RetryInstants.REUSE_MILLIS} ms, the same as a peek's, in the same millisecond and in
  * the next ones; only past that time is Redis asked again. (Before, a refusal followed by another
  * one in the same millisecond left nothing to reuse, and the next millisecond asked Redis once per
  * key.)
@@ -76,10 +76,10 @@ class RetryInstantReuseTest {
         assertThat(callsForARefusal()).as("same millisecond").isZero();
         clock.advance(Duration.ofMillis(1));
         assertThat(callsForARefusal()).as("1 ms later: the refusal's own answer is reused").isZero();
-        clock.advance(Duration.ofMillis(RedisBucket.PEEK_REUSE_MILLIS - 2));
-        assertThat(callsForARefusal()).as("%d ms later", RedisBucket.PEEK_REUSE_MILLIS - 1).isZero();
+        clock.advance(Duration.ofMillis(RetryInstants.REUSE_MILLIS - 2));
+        assertThat(callsForARefusal()).as("%d ms later", RetryInstants.REUSE_MILLIS - 1).isZero();
         clock.advance(Duration.ofMillis(1));
-        assertThat(callsForARefusal()).as("%d ms later: each key is asked again", RedisBucket.PEEK_REUSE_MILLIS).isEqualTo(2);
+        assertThat(callsForARefusal()).as("%d ms later: each key is asked again", RetryInstants.REUSE_MILLIS).isEqualTo(2);
         assertThat(callsForARefusal()).as("and that answer is reused in turn").isZero();
         l1.release();
         l2.release();

@@ -144,7 +144,7 @@ class SharedStatesTest {
         assertThat(third).isInstanceOf(NoAvailableKeyException.class);
         assertThat(((NoAvailableKeyException) third).retryAt()).isNotNull();
         // the engine's clock ticks in whole milliseconds: 1 ms of slack on the reuse time
-        if (ms < RedisBucket.PEEK_REUSE_MILLIS - 1) {
+        if (ms < RetryInstants.REUSE_MILLIS - 1) {
             assertThat(calls).as("script calls for a refusal " + ms + " ms after the first").isZero();
         } else {
             assertThat(calls).as("script calls for a refusal " + ms + " ms after the first (machine too slow to see the reuse)").isLessThanOrEqualTo(2);
