@@ -74,9 +74,9 @@ final class BucketBlocks {
 
     /**
      * Admits a call from the current block or, when that has no room, from the one reserved ahead
-     * (which then becomes current); a block without room for it stops. Answers the admission
-     * instant, or {@link #NO_ROOM}: then the call needs a reservation of its own. Nothing is taken
-     * before {@code heldUntil} (a cooldown or park known here).
+     * (which then becomes current); a block without room for it stops. Before {@code heldUntil}
+     * (a cooldown or park known here) nothing is taken and both blocks stop. Answers the admission
+     * instant, or {@link #NO_ROOM}: then the call needs a reservation of its own.
      */
     long take(long now, long tokens, long leaseId, int want, long heldUntil) {
         Block current = block.get();
