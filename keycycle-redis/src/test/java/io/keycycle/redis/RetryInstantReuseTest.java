@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * On an engine clock the test moves by hand: while every key is full, the answer a refused
  * reservation carries ("this request fits at …") serves the refusals after it for
- * {@link RetryInstants.REUSE_MILLIS} ms, the same as a peek's, in the same millisecond and in
+ * {@link RetryInstants#REUSE_MILLIS} ms, the same as a peek's, in the same millisecond and in
  * the next ones; only past that time is Redis asked again. (Before, a refusal followed by another
  * one in the same millisecond left nothing to reuse, and the next millisecond asked Redis once per
  * key.)

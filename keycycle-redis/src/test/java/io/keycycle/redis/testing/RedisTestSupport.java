@@ -1,5 +1,6 @@
 package io.keycycle.redis.testing;
 
+import io.keycycle.redis.RedisCluster;
 import io.keycycle.redis.RedisLink;
 import io.keycycle.redis.RedisSettings;
 import io.lettuce.core.RedisClient;
@@ -79,11 +80,11 @@ public final class RedisTestSupport {
      * The end of a test with instances sharing one prefix: deletes the prefix's keys through the
      * first instance, then closes them all. Nothing to do when the test was skipped (null).
      */
-    public static void leave(io.keycycle.redis.RedisCluster first, io.keycycle.redis.RedisCluster... others) {
+    public static void leave(RedisCluster first, RedisCluster... others) {
         if (first == null) return;
         clean(first.link());
         first.close();
-        for (io.keycycle.redis.RedisCluster c : others) if (c != null) c.close();
+        for (RedisCluster c : others) if (c != null) c.close();
     }
 
     /** Deletes every key of a prefix (the end of a test). */
