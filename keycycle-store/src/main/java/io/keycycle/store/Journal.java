@@ -329,7 +329,7 @@ final class Journal implements Closeable {
 
     private Segment newSegment(long firstSeq) {
         // The counter keeps names unique when the same events are journaled twice (close racing the writer).
-        String name = String.format(SEGMENT_PREFIX + "%020d-%08x-%06d.jsonl", firstSeq, nonce, segmentCounter.incrementAndGet());
+        String name = JournalFiles.name(SEGMENT_PREFIX, firstSeq, nonce, segmentCounter.incrementAndGet());
         return new Segment(dir.resolve(name), firstSeq);
     }
 
@@ -377,7 +377,7 @@ final class Journal implements Closeable {
         String base = name;
         if (base.startsWith(WriteAheadLog.PREFIX)) base = SEGMENT_PREFIX + base.substring(WriteAheadLog.PREFIX.length());
         if (base.endsWith(".jsonl.tmp")) base = base.substring(0, base.length() - 4);
-        if (!base.matches("seg-\\d{20}-[0-9a-f]{8}-\\d{6}\\.jsonl")) return null;
+        if (!JournalFiles.SEGMENT_NAME.matcher(base).matches()) return null;
         if (base.equals(name)) return p;
         Path target = p.resolveSibling(base);
         Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);

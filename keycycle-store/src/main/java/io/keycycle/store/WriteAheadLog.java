@@ -119,7 +119,7 @@ final class WriteAheadLog implements Closeable {
     public synchronized void close() throws IOException { closeChannel(); }
 
     private void open(long firstSeq) throws IOException {
-        String name = String.format("%s%020d-%08x-%06d.jsonl", PREFIX, firstSeq, nonce, counter.incrementAndGet());
+        String name = JournalFiles.name(PREFIX, firstSeq, nonce, counter.incrementAndGet());
         currentPath = dir.resolve(name);
         current = FileChannel.open(currentPath, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND), JournalFiles.ownerOnly());

@@ -83,6 +83,30 @@ class JournalRepairTest {
         store.close();
     }
 
+    /**
+     * A process that ran long enough to start a million files numbers the next with seven digits:
+     * its write-ahead file and its segment are replayed like the others, not set aside as strays.
+     */
+    @DatabaseTest(TestDatabase.Kind.SQLITE)
+    void filesNumberedBeyondAMillionAreReplayed(TestDatabase db) throws Exception {
+        Path dir = db.workDir().resolve("journal");
+        Files.createDirectories(dir);
+        ByteArrayOutputStream wal = new ByteArrayOutputStream();
+        wal.write(line(1, 10));
+        wal.write(line(2, 11));
+        Files.write(dir.resolve(JournalFiles.name(WriteAheadLog.PREFIX, 1, 0x5eed, 1_000_000)), wal.toByteArray());
+        Files.write(dir.resolve(JournalFiles.name(Journal.SEGMENT_PREFIX, 3, 0x5eed, 1_234_567)), line(3, 12));
+        assertThat(JournalFiles.name(Journal.SEGMENT_PREFIX, 3, 0x5eed, 1_234_567))
+                .isEqualTo("seg-00000000000000000003-00005eed-1234567.jsonl");
+
+        KeycycleStore store = db.open();
+        assertThat(store.flush(Duration.ofSeconds(20))).isTrue();
+        assertThat(Events.longs(db::connect, "SELECT prompt_tokens FROM keycycle_usage ORDER BY prompt_tokens"))
+                .containsExactly(10L, 11L, 12L);
+        assertThat(store.health().journalEvents()).isZero();
+        store.close();
+    }
+
     @DatabaseTest(TestDatabase.Kind.SQLITE)
     void everyEventIsInAWriteAheadFileBeforeOnEventReturnsAndTheFilesAreOwnerOnly(TestDatabase db) throws Exception {
         KeycycleStore store = db.open(db.config().batchInterval(Duration.ofSeconds(2)).build());
