@@ -44,7 +44,8 @@
 # mode; default none), NGINX_WORKERS (default auto), RACE_JAR (the benchmarks jar to race, for A/B
 # comparisons; default keycycle-bench/target/benchmarks.jar), GATEWAY_MAIN (the gateway's main class;
 # default io.keycycle.bench.RaceGateway; io.keycycle.bench.BareProxy races a Vert.x proxy with nothing
-# of Keycycle in it, the floor of the gateway's stack).
+# of Keycycle in it, the floor of the gateway's stack; io.keycycle.bench.NettyProxy the same relay on
+# Netty alone).
 # Installs Debian's nginx-light and wrk with apt-get when missing; builds keycycle-bench's jar
 # when missing (./mvnw -pl keycycle-bench -am package -DskipTests).
 set -euo pipefail
