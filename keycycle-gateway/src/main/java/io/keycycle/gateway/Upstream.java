@@ -107,8 +107,8 @@ final class Upstream {
         final CompletableFuture<PlainAnswer> result = new CompletableFuture<>();
         private volatile HttpClientRequest request;
         private long maxBody = Long.MAX_VALUE;
-        private Vertx vertx;
-        private long timer = -1;
+        /** The call's deadline, a task on its event loop (see {@link #chat}). */
+        private io.netty.util.concurrent.ScheduledFuture<?> timer;
 
         void cancel() {
             if (result.complete(request == null ? UpstreamAnswer.NOT_SENT : UpstreamAnswer.CANCELLED)) reset();
@@ -159,7 +159,8 @@ final class Upstream {
         }
 
         private void stopTimer() {
-            if (timer >= 0) vertx.cancelTimer(timer);
+            io.netty.util.concurrent.ScheduledFuture<?> t = timer;
+            if (t != null) t.cancel(false);
         }
 
         private void reset() {
@@ -241,10 +242,14 @@ final class Upstream {
             attempt.fail(e);
             return;
         }
-        attempt.vertx = vertx;
         attempt.maxBody = limits.maxBodyBytes();
-        attempt.timer = vertx.setTimer(timeoutMillis, id -> attempt.fail(new TimeoutException(
-                "no complete answer from " + provider + " within " + Duration.ofMillis(timeoutMillis))));
+        // The deadline is scheduled on the call's event loop itself, not as a Vert.x timer: a Vert.x
+        // timer also takes an id and an entry in a map shared by all threads, put and removed for
+        // every call (~0.5 us per call in the profile); a deadline that fires goes back to the context.
+        attempt.timer = ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop().schedule(
+                () -> context.runOnContext(v -> attempt.fail(new TimeoutException(
+                        "no complete answer from " + provider + " within " + Duration.ofMillis(timeoutMillis)))),
+                timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
         send(plain.on(context), o, body, attempt, STALE_RESENDS);
     }
 
