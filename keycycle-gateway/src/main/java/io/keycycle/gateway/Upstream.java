@@ -3,6 +3,8 @@ package io.keycycle.gateway;
 import io.keycycle.Keycycle;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.ProviderResponse;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -17,6 +19,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -108,7 +112,7 @@ final class Upstream {
         private volatile HttpClientRequest request;
         private long maxBody = Long.MAX_VALUE;
         /** The call's deadline, a task on its event loop (see {@link #chat}). */
-        private io.netty.util.concurrent.ScheduledFuture<?> timer;
+        private ScheduledFuture<?> timer;
 
         void cancel() {
             if (result.complete(request == null ? UpstreamAnswer.NOT_SENT : UpstreamAnswer.CANCELLED)) reset();
@@ -159,7 +163,7 @@ final class Upstream {
         }
 
         private void stopTimer() {
-            io.netty.util.concurrent.ScheduledFuture<?> t = timer;
+            ScheduledFuture<?> t = timer;
             if (t != null) t.cancel(false);
         }
 
@@ -193,7 +197,7 @@ final class Upstream {
     private final class Agents {
         private final int connections;
         private final int waitQueue;
-        private final Map<io.netty.channel.EventLoop, HttpClientAgent> byLoop = new ConcurrentHashMap<>();
+        private final Map<EventLoop, HttpClientAgent> byLoop = new ConcurrentHashMap<>();
 
         Agents(int connections, int waitQueue) {
             this.connections = connections;
@@ -201,7 +205,7 @@ final class Upstream {
         }
 
         HttpClientAgent on(Context context) {
-            io.netty.channel.EventLoop loop = ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop();
+            EventLoop loop = ((ContextInternal) context).nettyEventLoop();
             HttpClientAgent a = byLoop.get(loop);
             return a != null ? a : byLoop.computeIfAbsent(loop, l -> agent(connections, waitQueue));
         }
@@ -246,10 +250,10 @@ final class Upstream {
         // The deadline is scheduled on the call's event loop itself, not as a Vert.x timer: a Vert.x
         // timer also takes an id and an entry in a map shared by all threads, put and removed for
         // every call (~0.5 us per call in the profile); a deadline that fires goes back to the context.
-        attempt.timer = ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop().schedule(
+        attempt.timer = ((ContextInternal) context).nettyEventLoop().schedule(
                 () -> context.runOnContext(v -> attempt.fail(new TimeoutException(
                         "no complete answer from " + provider + " within " + Duration.ofMillis(timeoutMillis)))),
-                timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+                timeoutMillis, TimeUnit.MILLISECONDS);
         send(plain.on(context), o, body, attempt, STALE_RESENDS);
     }
 
