@@ -101,4 +101,31 @@ class WriteAheadLogTest {
         }
         log.close();
     }
+
+    /**
+     * A thread whose interrupt flag is set (a caller's future cancelled while it settled a call)
+     * appends like any other, with fsync too, and the file stays open for the next appends, from any thread.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "fsync {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void anInterruptedThreadAppendsAndTheFileStaysOpen(boolean fsync) throws Exception {
+        WriteAheadLog log = new WriteAheadLog(dir, KeycycleStore.journalMapper(), 0x5eed, fsync, new AtomicLong());
+        log.append(usage(1));
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread interrupted = new Thread(() -> {
+            Thread.currentThread().interrupt();
+            try {
+                log.append(usage(2));
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        interrupted.start();
+        interrupted.join();
+        assertThat(failure.get()).isNull();
+        log.append(usage(3));
+        assertThat(files()).hasSize(1);
+        assertThat(lines(files().get(0))).isEqualTo(3);
+        log.discard();
+    }
 }
