@@ -90,7 +90,8 @@ final class RequestGuard {
     private static ApiError number(JsonNode body, String field, double min, double max) {
         JsonNode n = body.get(field);
         if (n == null || n.isNull()) return null;
-        if (n.isNumber()) {
+        // An exponent past a double's range (1e400) reads as an infinity, which has no decimal value.
+        if (n.isNumber() && !(n.isFloatingPointNumber() && !Double.isFinite(n.doubleValue()))) {
             BigDecimal v = n.decimalValue();
             if (v.compareTo(BigDecimal.valueOf(min)) >= 0 && v.compareTo(BigDecimal.valueOf(max)) <= 0) return null;
         }

@@ -67,6 +67,8 @@ class HostileClientTest {
                     {"n", "0"}, {"n", "2.5"}, {"temperature", "\"hot\""}, {"temperature", "-0.1"}, {"temperature", "99"},
                     {"top_p", "2"}, {"presence_penalty", "\"x\""}, {"seed", "1.5"}, {"stop", "[1, 2]"}, {"tools", "{}"},
                     {"logprobs", "\"yes\""}, {"user", "42"},
+                    // exponents past a double's range: Jackson reads them as infinities
+                    {"temperature", "1e400"}, {"top_p", "1e400"}, {"presence_penalty", "-1e400"}, {"frequency_penalty", "1e999"},
             };
             for (String[] c : cases) {
                 HttpResponse<String> r = gw.chat(body(c[0], c[1]));
