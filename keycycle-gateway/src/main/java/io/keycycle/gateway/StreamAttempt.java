@@ -106,7 +106,7 @@ final class StreamAttempt implements Upstream.Exchange {
         status = resp.statusCode();
         lastActivity = System.nanoTime();
         String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
-        resp.exceptionHandler(this::fail);
+        resp.exceptionHandler(e -> fail(UpstreamCutException.afterSend(e)));
         if (status / 100 == 2 && (type == null || type.toLowerCase(Locale.ROOT).contains("text/event-stream"))) {
             decoder = new StreamDecoder(provider, limits.maxLineBytes(), this::event);
             resp.handler(this::chunk);
@@ -134,7 +134,7 @@ final class StreamAttempt implements Upstream.Exchange {
             keepRest();
         } catch (RuntimeException e) {
             chunkBuf = null;
-            fail(e);
+            fail(UpstreamCutException.afterSend(e));
             return;
         }
         if (decoder.stopped()) {
@@ -196,7 +196,7 @@ final class StreamAttempt implements Upstream.Exchange {
         try {
             decoder.finish();
         } catch (RuntimeException e) {
-            fail(e);
+            fail(UpstreamCutException.afterSend(e));
             return;
         }
         if (decoder.stopped()) cancel();

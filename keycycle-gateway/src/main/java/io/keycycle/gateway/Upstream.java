@@ -148,7 +148,7 @@ final class Upstream {
             });
             resp.exceptionHandler(e -> {
                 stopTimer();
-                fail(e);
+                fail(UpstreamCutException.afterSend(e));
             });
             resp.endHandler(v -> {
                 stopTimer();
@@ -343,7 +343,7 @@ final class Upstream {
                     send(agent, o, body, x, resends - 1);
                     return;
                 }
-                x.onFailure(sent.cause(), true);
+                x.onFailure(UpstreamCutException.afterSend(sent.cause()), true);
             });
         });
     }
