@@ -354,9 +354,12 @@ final class AsyncWriter {
         if (batch.isEmpty()) queue.drainTo(batch, config.batchSize());
         if (!batch.isEmpty()) {
             inFlight = List.copyOf(batch);
-            if (write(batch, backoff)) {
-                batch.clear();
-                inFlight = List.of();
+            // A batch held in memory after a failed journal write holds the whole queue too: it goes
+            // to the database in pieces of batchSize (one transaction takes no more).
+            List<StoredEvent> head = batch.subList(0, Math.min(batch.size(), config.batchSize()));
+            if (write(new ArrayList<>(head), backoff)) {
+                head.clear();
+                inFlight = batch.isEmpty() ? List.of() : List.copyOf(batch);
                 return true;
             }
             queue.drainTo(batch);
@@ -520,6 +523,10 @@ final class AsyncWriter {
     private void markHandled(List<StoredEvent> events) {
         long max = handledSeq;
         for (StoredEvent e : events) max = Math.max(max, e.seq());
+        // Events held in memory while the disk took nothing are older than what the journal took
+        // after it recovered, and are written after it: nothing past the oldest of them is handled yet.
+        StoredEvent waiting = overflow.peek();
+        if (waiting != null) max = Math.min(max, waiting.seq() - 1);
         synchronized (progress) {
             if (max > handledSeq) handledSeq = max;
             progress.notifyAll();
@@ -545,6 +552,7 @@ final class AsyncWriter {
                     where, batch.size(), journal.dir());
         } catch (IOException io) {
             evacuated = false;
+            lost.addAndGet(batch.size()); // unless a write-ahead file holds them, nothing does
             LOG.error("store {}: cannot write {} events to the journal at close: {}", where, batch.size(), io.toString());
         }
         batch.clear();

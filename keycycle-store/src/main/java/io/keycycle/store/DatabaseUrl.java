@@ -225,7 +225,14 @@ public record DatabaseUrl(Kind kind, String jdbcUrl, String user, String passwor
         return v != null && (v.equalsIgnoreCase("false") || v.equals("0") || v.equalsIgnoreCase("no"));
     }
 
-    private static String decode(String s) { return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8); }
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) { // its message quotes the characters after the '%': a password's
+            throw new ConfigurationException("bad database URL: a '%' in the user, the password or a parameter is not "
+                    + "followed by two hex digits; write a literal '%' as %25");
+        }
+    }
 
     private static ConfigurationException bad(String url, String why) {
         return new ConfigurationException("bad database URL " + redact(url) + ": " + why);

@@ -83,8 +83,20 @@ final class WriteAheadLog implements Closeable {
             length = bytes.length;
         }
         if (current == null) open(e.seq());
-        current.write(bytes, 0, length);
-        if (fsync) current.getFD().sync();
+        try {
+            current.write(bytes, 0, length);
+            if (fsync) current.getFD().sync();
+        } catch (IOException io) {
+            // A full disk may have taken part of the line: end this file here (its torn tail is cut at
+            // replay), so that the next event starts a new file instead of continuing that line.
+            currentMaxSeq = Math.max(currentMaxSeq, e.seq());
+            try {
+                roll();
+            } catch (IOException ignored) {
+                // the file ends here anyway
+            }
+            throw io;
+        }
         currentBytes += length;
         currentMaxSeq = Math.max(currentMaxSeq, e.seq());
         if (currentBytes >= ROLL_BYTES) roll();
@@ -136,10 +148,15 @@ final class WriteAheadLog implements Closeable {
         currentMaxSeq = 0;
     }
 
+    /** Closes the current file and lists it for deletion once committed, even when closing it failed. */
     private void roll() throws IOException {
-        closeChannel();
-        closed.addLast(new Closed(currentPath, currentMaxSeq));
+        Path path = currentPath;
         currentPath = null;
+        try {
+            closeChannel();
+        } finally {
+            if (path != null) closed.addLast(new Closed(path, currentMaxSeq));
+        }
     }
 
     private void closeChannel() throws IOException {

@@ -142,4 +142,12 @@ class DatabaseUrlTest {
         assertThat(DatabaseUrl.redact("jdbc:mysql://u@h:3306/d?x=a@b")).isEqualTo("jdbc:mysql://u@h:3306/d?x=a@b");
         assertThat(DatabaseUrl.parse("jdbc:mysql://h:3306/d?password=" + "pw@x").redacted()).doesNotContain("pw@x");
     }
+
+    @Test
+    void aPasswordWithABarePercentIsAConfigurationErrorThatShowsNoPartOfIt() {
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(
+                () -> StoreConfig.fromEnv(java.util.Map.of("KEYCYCLE_DB_URL", "mysql://app:Xq%Zk9pw@db.internal:3306/keycycle")));
+        assertThat(t).isInstanceOf(io.keycycle.core.ConfigurationException.class).hasMessageContaining("%25");
+        assertThat(t.getMessage()).doesNotContain("Zk", "Xq");
+    }
 }
