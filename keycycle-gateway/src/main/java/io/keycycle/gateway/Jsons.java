@@ -1,6 +1,7 @@
 package io.keycycle.gateway;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -12,7 +13,11 @@ import java.time.Instant;
 /** The gateway's one JSON mapper and the few helpers every endpoint uses. */
 final class Jsons {
 
-    static final ObjectMapper MAPPER = JsonMapper.builder().build();
+    /**
+     * Refuses anything after the first value ({@code {...} {...}}, {@code {...} junk}): the request's
+     * bytes go upstream as they came (the model spliced in), so what was not checked must not pass.
+     */
+    static final ObjectMapper MAPPER = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     private Jsons() { }
 

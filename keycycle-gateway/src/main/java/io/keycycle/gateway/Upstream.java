@@ -6,6 +6,7 @@ import io.keycycle.core.ProviderResponse;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
@@ -45,12 +46,18 @@ import java.util.concurrent.TimeoutException;
  * wait queues are bounded; a call that finds its queue full was never sent and becomes a 503.
  *
  * <p>One transport-level resend, not a retry: servers close idle keep-alive connections, and a
- * request written to a pooled connection whose close is already on the way fails with
- * {@link HttpClosedException} before any answer. Such a request never reached the provider, so it
- * is sent again on another connection (at most {@value #STALE_RESENDS} times, within the same
- * lease and deadline), as OkHttp does. A failure on a fresh connection, or after any answer byte,
- * is left to the engine (classified, then rotated or not). Idle connections are also closed after
- * {@value #KEEP_ALIVE_SECONDS} s, before common server idle timeouts.
+ * request sent on a pooled connection whose close is already on the way fails with
+ * {@link HttpClosedException} before any answer. When the request's bytes had not been written
+ * (the write failed or never finished), it never reached the provider, so it is sent again on
+ * another connection (at most {@value #STALE_RESENDS} times, within the same lease and deadline).
+ * Once they were written, a close before the answer is ambiguous: the provider may have read the
+ * request (a provider that crashes or restarts does exactly that), so the call is failed as
+ * counted ({@link UpstreamCutException}) and the engine decides on a retry, which takes an
+ * admission of its own. Until 2026-12-03 such requests were resent under the one lease: the
+ * provider could see up to four requests where the pool counted one. A failure on a fresh
+ * connection, or after any answer byte, is left to the engine (classified, then rotated or not).
+ * Idle connections are also closed after {@value #KEEP_ALIVE_SECONDS} s, before common server idle
+ * timeouts, so the ambiguous case is rare.
  */
 final class Upstream {
 
@@ -107,6 +114,9 @@ final class Upstream {
      * ({@link UpstreamAnswer#NOT_SENT} when nothing had been written yet, {@link UpstreamAnswer#BUSY}
      * when no connection could be had).
      */
+    /** The largest first buffer of a plain answer; a larger one grows as it arrives. */
+    static final int INITIAL_BODY_BYTES = 64 * 1024;
+
     static final class Attempt implements Exchange {
         final CompletableFuture<PlainAnswer> result = new CompletableFuture<>();
         private volatile HttpClientRequest request;
@@ -115,7 +125,10 @@ final class Upstream {
         private ScheduledFuture<?> timer;
 
         void cancel() {
-            if (result.complete(request == null ? UpstreamAnswer.NOT_SENT : UpstreamAnswer.CANCELLED)) reset();
+            if (result.complete(request == null ? UpstreamAnswer.NOT_SENT : UpstreamAnswer.CANCELLED)) {
+                stopTimer(); // else the deadline task holds the attempt on its event loop until the deadline
+                reset();
+            }
         }
 
         void fail(Throwable t) {
@@ -137,7 +150,10 @@ final class Upstream {
                 fail(new UpstreamBodyTooLargeException(maxBody));
                 return;
             }
-            Buffer body = Buffer.buffer(declared > 0 ? (int) declared : 1024);
+            // The declared length only sizes the first buffer, up to INITIAL_BODY_BYTES: a provider's
+            // Content-Length is not trusted with memory (a false one would reserve up to maxBody per
+            // call, or fail the cast past 2 GiB), the buffer grows as bytes really arrive.
+            Buffer body = Buffer.buffer(declared > 0 ? (int) Math.min(declared, INITIAL_BODY_BYTES) : 1024);
             resp.handler(b -> {
                 if (body.length() + (long) b.length() > maxBody) {
                     stopTimer();
@@ -331,13 +347,15 @@ final class Upstream {
             x.attach(req);
             HttpConnection conn = req.connection();
             boolean reused = conn != null && used.contains(conn);
-            req.send(body).onComplete(sent -> {
+            Future<Void> written = req.end(body);
+            req.response().onComplete(sent -> {
                 if (sent.succeeded()) {
                     if (conn != null) used.add(conn);
                     if (!x.isDone()) x.onResponse(sent.result());
                     return;
                 }
-                boolean stale = reused && sent.cause() instanceof HttpClosedException;
+                // Resent only when its bytes never left: once written, the provider may have read it.
+                boolean stale = reused && sent.cause() instanceof HttpClosedException && !written.succeeded();
                 if (stale && resends > 0 && !x.isDone()) {
                     log.debug("upstream closed a kept-alive connection before answering; sending again on another");
                     send(agent, o, body, x, resends - 1);

@@ -117,6 +117,20 @@ class ChatEndpointTest {
         assertThat(r.body()).doesNotContain("at io.").doesNotContain("Exception");
     }
 
+    /** The request's bytes go upstream as they came: nothing after the checked object may ride along. */
+    @Test
+    void anythingAfterTheRequestObjectIsA400() {
+        String ok = TestGateway.chatBody(TARGET, "hi", false);
+        long before = sim.stats().totalRequests();
+        for (String tail : new String[] {" {\"model\":\"other\"}", " junk", " 42", "]"}) {
+            HttpResponse<String> r = gw.chat(ok + tail);
+            assertThat(r.statusCode()).as(tail).isEqualTo(400);
+            assertThat(json(r).path("error").path("message").asText()).as(tail).contains("not valid JSON");
+        }
+        assertThat(sim.stats().totalRequests()).as("nothing reached the provider").isEqualTo(before);
+        assertThat(gw.chat(ok + " \n\t ").statusCode()).as("white space after it is fine").isEqualTo(200);
+    }
+
     @Test
     void missingModelOrMessagesIsA400() {
         HttpResponse<String> noModel = gw.chat("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");

@@ -98,7 +98,9 @@ class UpstreamCutCountingTest {
 
     void start(Behaviour b) throws IOException { start(b, 4 * 1024 * 1024); }
 
-    void start(Behaviour b, int maxLine) throws IOException {
+    void start(Behaviour b, int maxLine) throws IOException { start(b, maxLine, 32L << 20); }
+
+    void start(Behaviour b, int maxLine, long maxBody) throws IOException {
         upstream = new HostileUpstream(b);
         String yaml = "providers:\n  groq:\n    models:\n      " + MODEL + ": { rpm: 100 }\n";
         Keycycle keycycle = Keycycle.builder().env(Map.of())
@@ -108,7 +110,7 @@ class UpstreamCutCountingTest {
                 .requestTimeout(Duration.ofSeconds(5))
                 .shutdownHook(false).build();
         gateway = KeycycleGateway.builder().keycycle(keycycle).port(0).streamIdleTimeout(Duration.ofSeconds(3))
-                .maxSseLineBytes(maxLine).build();
+                .maxSseLineBytes(maxLine).maxUpstreamBodyBytes(maxBody).build();
         gateway.start();
         gw = TestGateway.over(keycycle, gateway);
         pool = keycycle.pool("groq");
@@ -192,5 +194,22 @@ class UpstreamCutCountingTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> pool.openLeases() == 0);
         assertThat(upstream.requests.get()).isEqualTo(1);
         assertThat(requestsThisMinute(pool)).as("a stream whose content reached the client is counted").isEqualTo(1);
+    }
+
+    /**
+     * A Content-Length past 2 GiB (under a maxUpstreamBodyBytes that allows it) over a body that
+     * never comes: the call ends with the connection, counted, not at its deadline. The declared
+     * length used to size the answer's buffer: past 2 GiB the cast went negative, the buffer could
+     * not be made, and the client had no answer after 20 s (the test client's timeout) although the
+     * call's deadline was 5 s.
+     */
+    @Test
+    void aFalseContentLengthPastTwoGibibytesEndsWithTheConnection() throws Exception {
+        start(out -> write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3000000000\r\n\r\n{\"id\":"),
+                4 * 1024 * 1024, 4L << 30);
+        HttpResponse<String> r = gw.chat(TARGET, "a false length");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.openLeases() == 0);
+        assertThat(requestsThisMinute(pool)).as("every request the provider read").isEqualTo(upstream.requests.get());
     }
 }
