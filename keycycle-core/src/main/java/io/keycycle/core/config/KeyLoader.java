@@ -41,6 +41,9 @@ import java.util.regex.Pattern;
  */
 public final class KeyLoader {
 
+    /** The largest {@code NUM_<P>} taken (a key count far beyond any real set-up). */
+    static final int MAX_NUM = 100_000;
+
     private static final Pattern NUM = Pattern.compile("NUM_([A-Z][A-Z0-9_]*)");
     private static final Pattern KEY = Pattern.compile("([A-Z][A-Z0-9_]*)_API_KEY_(\\d+)");
 
@@ -123,8 +126,9 @@ public final class KeyLoader {
             if (numRaw != null) {
                 try {
                     num = Integer.parseInt(numRaw.trim());
-                    if (num < 0) {
-                        add(Severity.ERROR, p, Code.NUM_INVALID, numVar + "=" + num + " must be >= 0");
+                    if (num < 0 || num > MAX_NUM) {
+                        // above the bound the gaps' lists below would take minutes and gigabytes
+                        add(Severity.ERROR, p, Code.NUM_INVALID, numVar + "=" + num + " must be from 0 to " + MAX_NUM);
                         num = null;
                     }
                 } catch (NumberFormatException e) {

@@ -28,20 +28,38 @@ public final class Quantities {
         Matcher m = DURATION.matcher(t);
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                case "d" -> Duration.ofDays(n);
-                default -> Duration.ofDays(7 * n);
-            };
+            Duration d;
+            try {
+                d = switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    case "d" -> Duration.ofDays(n);
+                    default -> Duration.ofDays(Math.multiplyExact(7, n));
+                };
+            } catch (ArithmeticException tooLong) {
+                throw new IllegalArgumentException("'" + text + "' is longer than a duration can be");
+            }
+            return checked(d, text);
         }
+        Duration d;
         try {
-            return Duration.parse(t.toUpperCase(Locale.ROOT));
+            d = Duration.parse(t.toUpperCase(Locale.ROOT));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("'" + text + "' is not a duration");
         }
+        return checked(d, text);
+    }
+
+    /** The longest duration taken: longer ones overflow the millisecond arithmetic that uses them. */
+    public static final Duration MAX_DURATION = Duration.ofDays(100 * 366);
+
+    private static Duration checked(Duration d, String text) {
+        if (d.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is longer than " + MAX_DURATION.toDays() + " days, the longest duration taken");
+        }
+        return d;
     }
 
     /** A duration as the shortest of these forms that is exact: 250ms, 90s, 2m, 1h (what {@link #duration} reads back). */

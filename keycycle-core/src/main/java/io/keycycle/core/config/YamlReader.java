@@ -150,7 +150,8 @@ final class YamlReader {
         try {
             d = Quantities.duration(s);
         } catch (IllegalArgumentException e) {
-            problem(node, path + " must be a duration such as 500ms, 90s, 2m, 1h or PT2M, was '" + s.trim() + "'");
+            String why = e.getMessage() != null && e.getMessage().contains("longer than") ? " (" + e.getMessage() + ")" : "";
+            problem(node, path + " must be a duration such as 500ms, 90s, 2m, 1h or PT2M, was '" + s.trim() + "'" + why);
             return null;
         }
         if (d.isZero() || d.isNegative()) {

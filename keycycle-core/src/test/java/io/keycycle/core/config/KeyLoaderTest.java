@@ -96,12 +96,22 @@ class KeyLoaderTest {
         assertThat(findings(k, Code.GAP)).singleElement().satisfies(f -> assertThat(f.severity()).isEqualTo(Severity.INFO));
     }
 
+    /** A huge NUM_<P> is an error naming it, at once: counting gaps up to 2³¹−1 once never ended. */
+    @Test
+    void aHugeNumIsAnErrorNotAnEndlessLoop() {
+        LoadedKeys k = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> load(env("NUM_GROQ", "2147483647", "GROQ_API_KEY_1", groq(1))));
+        assertThat(k.report().errors()).extracting(Finding::code).containsExactly(Code.NUM_INVALID);
+        assertThat(k.report().errors().get(0).message()).contains("NUM_GROQ=2147483647 must be from 0 to 100000");
+        assertThat(k.keys("groq")).hasSize(1);
+    }
+
     @Test
     void numNotANumberIsAnError() {
         LoadedKeys k = load(env("NUM_GROQ", "sixteen", "GROQ_API_KEY_1", groq(1), "NUM_GEMINI", "-2"));
         assertThat(k.report().hasErrors()).isTrue();
         assertThat(k.report().errors()).extracting(Finding::code).containsExactly(Code.NUM_INVALID, Code.NUM_INVALID);
-        assertThat(k.report().errors().get(0).message()).contains("NUM_GEMINI=-2 must be >= 0");
+        assertThat(k.report().errors().get(0).message()).contains("NUM_GEMINI=-2 must be from 0 to 100000");
         assertThat(k.keys("groq")).hasSize(1);           // still usable for `keycycle check`
         assertThatThrownBy(k::orThrow).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("NUM_GROQ is not a whole number");

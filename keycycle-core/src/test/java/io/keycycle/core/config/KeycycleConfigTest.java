@@ -396,4 +396,16 @@ class KeycycleConfigTest {
             assertThatThrownBy(() -> ModelRef.parse(bad)).isInstanceOf(ConfigurationException.class);
         }
     }
+
+    /** Durations past what the arithmetic on them can hold are problems naming their key, not an ArithmeticException. */
+    @Test
+    void anAbsurdDurationIsAProblemNamingItsKey() {
+        for (String v : new String[] {"999999999999999d", "99999999999999w", "106751991167301d", "P99999999999999D", "36700d"}) {
+            assertThatThrownBy(() -> parse("gateway:\n  stream-deadline: " + v + "\n")).as(v)
+                    .isInstanceOf(io.keycycle.core.ConfigurationException.class)
+                    .hasMessageContaining("gateway.stream-deadline must be a duration");
+        }
+        assertThatThrownBy(() -> parse("cluster:\n  heartbeat: 106751991167301d\n"))
+                .isInstanceOf(io.keycycle.core.ConfigurationException.class).hasMessageContaining("cluster.heartbeat");
+    }
 }
