@@ -90,8 +90,10 @@ public final class RedisLink implements AutoCloseable {
         try {
             uri = RedisURI.create(settings.url());
         } catch (RuntimeException e) {
-            throw new ConfigurationException("Redis URL '" + settings.redactedUrl() + "' is not valid ("
-                    + firstLine(e) + "); expected redis://[:password@]host[:port][/database]");
+            // The parser's own message quotes the text it choked on, which can be part of the password.
+            throw new ConfigurationException("Redis URL '" + settings.redactedUrl() + "' is not valid; expected "
+                    + "redis://[:password@]host[:port][/database], with '@', '/', ':' or '%' in the user or password "
+                    + "written %40, %2F, %3A, %25");
         }
         uri.setTimeout(settings.commandTimeout().multipliedBy(4).compareTo(Duration.ofSeconds(2)) < 0
                 ? Duration.ofSeconds(2) : settings.commandTimeout().multipliedBy(4));

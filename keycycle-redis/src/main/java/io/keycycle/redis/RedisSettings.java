@@ -71,9 +71,7 @@ public record RedisSettings(String url, String instanceId, String keyPrefix, Dur
     /** The URL with any password replaced by {@code ***}, for messages and logs. */
     public String redactedUrl() { return redact(url); }
 
-    public static String redact(String url) {
-        return url == null ? null : url.replaceAll("(//)([^@/]*)@", "$1***@");
-    }
+    public static String redact(String url) { return io.keycycle.core.config.ClusterConfig.redactUrl(url); }
 
     /** Host name + pid: unique per process on a host, readable on a dashboard. */
     static String defaultInstanceId() {

@@ -23,6 +23,22 @@ class RedisStartupErrorsTest {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }
 
+    /** A password holding '@' or '/' shows no part of itself (the old pattern stopped at the first of them). */
+    @Test
+    void aPasswordWithAnAtSignOrASlashShowsNoPartOfItself() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        for (String password : new String[] {"hunter2@secret", "hunter2/secret"}) {
+            RedisSettings settings = RedisSettings.of("redis://:" + password + "@127.0.0.1:" + port + "/0");
+            assertThat(settings.redactedUrl()).as(password).isEqualTo("redis://***@127.0.0.1:" + port + "/0");
+            assertThatThrownBy(() -> RedisCluster.join(settings, EngineClock.system())).as(password)
+                    .isInstanceOf(ClusterException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2").doesNotContain("secret"));
+        }
+    }
+
     @Test
     void anUnreachableHostIsOneClearLineWithinSeconds() throws Exception {
         int port;

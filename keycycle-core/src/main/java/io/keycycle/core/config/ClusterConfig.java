@@ -87,10 +87,19 @@ public record ClusterConfig(String redisUrl, String instanceId, String keyPrefix
 
     /** Hides a password in the URL. */
     @Override public String toString() {
-        String u = redisUrl == null ? null : redisUrl.replaceAll("(//)([^@/]*)@", "$1***@");
+        String u = redactUrl(redisUrl);
         return "ClusterConfig[redisUrl=" + u + ", instanceId=" + instanceId + ", keyPrefix=" + keyPrefix
                 + (heartbeat == null ? "" : ", heartbeat=" + heartbeat) + (commandTimeout == null ? "" : ", commandTimeout=" + commandTimeout)
                 + (instanceTtl == null ? "" : ", instanceTtl=" + instanceTtl)
                 + (blockSize == null ? "" : ", blockSize=" + blockSize) + (blockTime == null ? "" : ", blockTime=" + blockTime) + "]";
+    }
+
+    /**
+     * {@code scheme://***@host…}: everything between {@code //} and the last {@code @} before a query
+     * or fragment is hidden, so a password holding {@code @} or {@code /} shows no part of itself
+     * (the earlier pattern stopped at the first of them).
+     */
+    public static String redactUrl(String url) {
+        return url == null ? null : url.replaceAll("^([A-Za-z][A-Za-z0-9+.-]*://)[^?#]*@", "$1***@");
     }
 }

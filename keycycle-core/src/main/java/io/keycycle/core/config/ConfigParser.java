@@ -201,7 +201,7 @@ final class ConfigParser {
         String url = blankToNull(in.string(m.get("redis-url"), "cluster.redis-url"));
         if (url != null && !url.matches("(?i)rediss?://.+")) {
             in.problem(m.get("redis-url"), "cluster.redis-url must be a redis:// or rediss:// URL, was '"
-                    + url.replaceAll("(//)([^@/]*)@", "$1***@") + "'");
+                    + ClusterConfig.redactUrl(url) + "'");
         }
         String id = blankToNull(in.string(m.get("instance-id"), "cluster.instance-id"));
         if (id != null && !id.matches("[A-Za-z0-9._:@-]{1,100}")) {

@@ -106,6 +106,17 @@ class ClusterConfigTest {
     }
 
     @Test
+    void aPasswordWithAnAtSignOrASlashShowsNoPartOfItself() {
+        for (String url : new String[] {"redis://:hunter2@secret@10.0.0.5:6379/0", "redis://:hunter2/secret@10.0.0.5:6379/0",
+                "rediss://user:hunter2/se@cret@10.0.0.5:6380"}) {
+            assertThat(ClusterConfig.redactUrl(url)).as(url).startsWith("redis").contains("://***@10.0.0.5:")
+                    .doesNotContain("hunter2").doesNotContain("secret").doesNotContain("cret");
+            assertThat(new ClusterConfig(url, null, null).toString()).as(url).doesNotContain("hunter2").doesNotContain("cret");
+        }
+        assertThat(ClusterConfig.redactUrl("redis://10.0.0.5:6379/0")).isEqualTo("redis://10.0.0.5:6379/0");
+    }
+
+    @Test
     void aRedisUrlWithoutKeycycleRedisOnTheClassPathIsAClearError() {
         assertThatThrownBy(() -> Keycycle.builder().env(Map.of()).shutdownHook(false).redis("redis://127.0.0.1:6379/1").build())
                 .isInstanceOf(ClusterException.class)
