@@ -28,10 +28,14 @@ public final class Lease {
     final long admittedAt;
     final long estimatedTokens;
     final long expiresAt;
-    /** {@link #OPEN}, {@link #ABANDONED} (settled, one late usage report allowed) or {@link #SETTLED}. */
+    /**
+     * {@link #OPEN}, {@link #ABANDONED} (settled, its estimate charged, one late usage report allowed),
+     * {@link #EXPIRED} (not reported within the lease timeout: the request counted, its estimate given
+     * back, one late usage report allowed, charged in full) or {@link #SETTLED}.
+     */
     final AtomicInteger state = new AtomicInteger(OPEN);
-    static final int OPEN = 0, ABANDONED = 1, SETTLED = 2;
-    /** The instant an abandoned lease's request was counted at (its estimate is charged there). */
+    static final int OPEN = 0, ABANDONED = 1, SETTLED = 2, EXPIRED = 3;
+    /** The instant an abandoned or expired lease's request was counted at (late usage is charged there). */
     volatile long abandonedAt;
 
     Lease(Leases leases, long id, KeyEntry entry, PoolStateStore.Bucket bucket, ModelRing ring, long admittedAt,

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Settlement: the open leases of a pool and everything that closes one — a report (the counters
  * settle, then {@link OutcomeEffects} applies the state transition), an abandonment (sent, outcome
- * unknown: stays counted), a late usage report after abandonment, and expiry of leases never
- * reported (swept lazily by admission).
+ * unknown: stays counted), a late usage report after abandonment or expiry, and expiry of leases
+ * not reported within the lease timeout (swept lazily by admission).
  */
 final class Leases {
     private final PoolContext ctx;
@@ -75,12 +75,17 @@ final class Leases {
         return true;
     }
 
-    /** Usage reported after {@link #abandon}: it replaces the estimate that stayed charged, once. */
+    /**
+     * Usage reported after {@link #abandon}: it replaces the estimate that stayed charged, once. After
+     * {@link #expire} (a call that outlived the lease timeout, such as a long stream, and then reported
+     * on time for itself) it is charged in full, the estimate having been given back.
+     */
     private boolean lateUsage(Lease l, Outcome o) {
         if (o.kind() != OutcomeKind.SUCCESS || o.usage() == null) return false;
-        if (!l.state.compareAndSet(Lease.ABANDONED, Lease.SETTLED)) return false;
+        int from = l.state.get();
+        if ((from != Lease.ABANDONED && from != Lease.EXPIRED) || !l.state.compareAndSet(from, Lease.SETTLED)) return false;
         long now = ctx.time.now();
-        long delta = o.usage().charged() - l.estimatedTokens;
+        long delta = o.usage().charged() - (from == Lease.EXPIRED ? 0 : l.estimatedTokens);
         l.bucket.record(now, l.abandonedAt, 0, delta);
         if (delta < 0) {
             l.bucket.hintBlockedUntil(0);
@@ -100,7 +105,9 @@ final class Leases {
         long now = ctx.time.now();
         int n = 0;
         for (Lease l : open.values()) {
-            if (l.expiresAt <= now && l.state.compareAndSet(Lease.OPEN, Lease.SETTLED)) {
+            if (l.expiresAt > now) continue;
+            l.abandonedAt = now; // before the state: a late report may follow at once (an abandon racing this sets its own)
+            if (l.state.compareAndSet(Lease.OPEN, Lease.EXPIRED)) {
                 open.remove(l.id);
                 l.bucket.expire(now, l.id, l.admittedAt, l.estimatedTokens);
                 n++;

@@ -141,6 +141,26 @@ class KeyPoolTest {
         assertThat(events).filteredOn(e -> e instanceof KeycycleEvent.LeaseExpired).hasSize(1);
     }
 
+    /**
+     * A call that outlives the lease timeout (a stream may run 30 minutes, the lease 10) and then
+     * reports its usage: the tokens count, in full (the estimate was given back at expiry), once.
+     * They were dropped before: 800 more tokens were admitted when 100 were left in the day.
+     */
+    @Test
+    void usageReportedAfterTheLeaseExpiredCountsInFullOnce() {
+        KeyPool p = KeyPool.builder(TestPools.spec("groq")).keys(TestPools.keys("groq", 1))
+                .limits(new Limits(-1, -1, -1, -1, -1, 1000)).profile(TestPools.statusProfile("groq")).clock(clock).build();
+        Lease longCall = p.acquire("m1", 100);
+        clock.advance(Duration.ofMinutes(11));
+        p.acquire("m1", 0).success(Usage.of(0, 0)); // another call sweeps the expired lease
+        assertThat(p.openLeases()).isZero();
+        assertThat(longCall.success(Usage.of(400, 500))).as("the late report is taken").isTrue();
+        assertThat(longCall.success(Usage.of(400, 500))).as("once").isFalse();
+        assertThatThrownBy(() -> p.acquire("m1", 101)).as("900 of the day's 1,000 tokens are used")
+                .isInstanceOf(NoAvailableKeyException.class);
+        assertThat(p.acquire("m1", 100)).isNotNull();
+    }
+
     @Test
     void rateLimitCoolsTheScopeAndNeverShortensACooldown() {
         KeyPool p = pool(2, rpm(100), "org-a", "org-b");
