@@ -508,7 +508,24 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     /** The local bucket admitting this instance's share while Redis does not answer. */
     PoolStateStore.Bucket degradedBucket(RedisBucket b) { return outage.degradedBucket(b); }
 
-    void delta(RedisBucket b, long at, long requests, long tokens) { outage.delta(b, at, requests, tokens); }
+    /**
+     * Usage of a call admitted locally (during an outage): kept for the replay while degraded; once
+     * shared again (the call outlived the outage) sent to Redis at once, or kept again if that fails.
+     * Until 2026-12-03 it was always kept, and the replay had run already: the call's real tokens
+     * reached Redis only at the next outage, the other instances admitting against its estimate.
+     */
+    void delta(RedisBucket b, long at, long requests, long tokens) {
+        if (degraded()) {
+            outage.delta(b, at, requests, tokens);
+            return;
+        }
+        windows.recordAsync(b.ref(), at, requests, tokens).whenComplete((r, e) -> {
+            if (e != null) {
+                outage.delta(b, at, requests, tokens);
+                trouble(e);
+            }
+        });
+    }
 
     void uncertain(RedisBucket b, String id) { outage.uncertain(b, id); }
 

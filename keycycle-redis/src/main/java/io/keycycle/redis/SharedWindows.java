@@ -353,6 +353,15 @@ public final class SharedWindows {
 
     /** {@link #record(BucketRef, long, long, long)} at {@code local}. */
     public void record(long local, BucketRef b, long atLocal, long requests, long tokens) {
+        link.call(new String[]{b.key()}, recordArgs(local, b, atLocal, requests, tokens));
+    }
+
+    /** {@link #record(BucketRef, long, long, long)} without waiting; completes exceptionally on Redis trouble. */
+    public java.util.concurrent.CompletableFuture<List<Object>> recordAsync(BucketRef b, long atLocal, long requests, long tokens) {
+        return link.callAsync(new String[]{b.key()}, recordArgs(clock.millis(), b, atLocal, requests, tokens));
+    }
+
+    private String[] recordArgs(long local, BucketRef b, long atLocal, long requests, long tokens) {
         List<String> args = new ArrayList<>(10);
         args.add("record");
         args.add(prefix);
@@ -361,7 +370,7 @@ public final class SharedWindows {
         args.add(Long.toString(requests));
         args.add(Long.toString(tokens));
         addDay(args, b, local);
-        link.call(new String[]{b.key()}, args.toArray(String[]::new));
+        return args.toArray(String[]::new);
     }
 
     /** Adds {@code delta} to one metric's window (the provider's headers say it counted more than we did). */

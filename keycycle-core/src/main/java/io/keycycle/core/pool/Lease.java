@@ -31,11 +31,11 @@ public final class Lease {
     /**
      * {@link #OPEN}, {@link #ABANDONED} (settled, its estimate charged, one late usage report allowed),
      * {@link #EXPIRED} (not reported within the lease timeout: the request counted, its estimate given
-     * back, one late usage report allowed, charged in full) or {@link #SETTLED}.
+     * back, one late usage report allowed, charged in full when it comes) or {@link #SETTLED}.
      */
     final AtomicInteger state = new AtomicInteger(OPEN);
     static final int OPEN = 0, ABANDONED = 1, SETTLED = 2, EXPIRED = 3;
-    /** The instant an abandoned or expired lease's request was counted at (late usage is charged there). */
+    /** The instant an abandoned lease's request was counted at (late usage is charged there). */
     volatile long abandonedAt;
 
     Lease(Leases leases, long id, KeyEntry entry, PoolStateStore.Bucket bucket, ModelRing ring, long admittedAt,

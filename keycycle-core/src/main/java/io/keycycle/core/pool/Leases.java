@@ -78,15 +78,19 @@ final class Leases {
     /**
      * Usage reported after {@link #abandon}: it replaces the estimate that stayed charged, once. After
      * {@link #expire} (a call that outlived the lease timeout, such as a long stream, and then reported
-     * on time for itself) it is charged in full, the estimate having been given back.
+     * on time for itself) it is charged in full at the report's instant, the estimate having been
+     * given back. Such usage was not foreseeable: it can put a window over its limit, which then
+     * admits nothing until it drains, as the provider would.
      */
     private boolean lateUsage(Lease l, Outcome o) {
         if (o.kind() != OutcomeKind.SUCCESS || o.usage() == null) return false;
         int from = l.state.get();
         if ((from != Lease.ABANDONED && from != Lease.EXPIRED) || !l.state.compareAndSet(from, Lease.SETTLED)) return false;
         long now = ctx.time.now();
-        long delta = o.usage().charged() - (from == Lease.EXPIRED ? 0 : l.estimatedTokens);
-        l.bucket.record(now, l.abandonedAt, 0, delta);
+        boolean expired = from == Lease.EXPIRED;
+        long delta = o.usage().charged() - (expired ? 0 : l.estimatedTokens);
+        // after an expiry the call ran until now, long past its expiry: its tokens count now
+        l.bucket.record(now, expired ? now : l.abandonedAt, 0, delta);
         if (delta < 0) {
             l.bucket.hintBlockedUntil(0);
             rings.wake(l.ring);
@@ -105,9 +109,7 @@ final class Leases {
         long now = ctx.time.now();
         int n = 0;
         for (Lease l : open.values()) {
-            if (l.expiresAt > now) continue;
-            l.abandonedAt = now; // before the state: a late report may follow at once (an abandon racing this sets its own)
-            if (l.state.compareAndSet(Lease.OPEN, Lease.EXPIRED)) {
+            if (l.expiresAt <= now && l.state.compareAndSet(Lease.OPEN, Lease.EXPIRED)) {
                 open.remove(l.id);
                 l.bucket.expire(now, l.id, l.admittedAt, l.estimatedTokens);
                 n++;

@@ -114,6 +114,7 @@ public abstract class PoolStateStoreProperties {
                 Ev ev = byLeaseId.get(x.leaseId());
                 ev.tokens = 0;
                 ev.land(x.at().toEpochMilli());
+                ev.expired = true;
             }
         };
         KeyPool pool = KeyPool.builder(spec).keys(keys).limits(limits).profile(TestPools.statusProfile("p")).clock(clock)
@@ -147,8 +148,12 @@ public abstract class PoolStateStoreProperties {
                 {
                     Lease l = open.remove(s.lease() % open.size());
                     long actual = (long) Math.floor(l.estimatedTokens() * s.fraction());
-                    // false: the lease expired (big clock jumps); its tokens were released, the request stays
                     Ev ev = evOf.get(l);
+                    // An expired lease (big clock jumps) takes a late report and charges it in full: usage
+                    // nobody could foresee, which may put a window over its limit. This property is about
+                    // what admission foresees, so such a lease is left unreported (KeyPoolTest covers it).
+                    if (ev.expired) continue;
+                    // false: the lease expired (big clock jumps); its tokens were released, the request stays
                     if (l.success(Usage.of(actual, 0))) {
                         ev.tokens = actual;
                         ev.land(now); // a counted request is counted at settlement (the latest instant the provider can have counted it)

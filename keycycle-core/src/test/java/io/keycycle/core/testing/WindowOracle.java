@@ -29,6 +29,8 @@ public final class WindowOracle {
         public long requests = 1;
         public long tokens;
         public boolean pending;
+        /** The lease expired unreported (its tokens given back). */
+        public boolean expired;
 
         public Ev(long at, long tokens) {
             this.at = at;
