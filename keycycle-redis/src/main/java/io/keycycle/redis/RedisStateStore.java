@@ -80,6 +80,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         this.outage = new Outage(this, cluster, clock);
         this.news = new FleetNews(this);
         cluster.channel().addListener(news::onMessage);
+        cluster.channel().onResubscribed(this::resyncLater);
         cluster.fleet().addListener(this);
         if (cluster.fleet().mode() == ClusterMode.DEGRADED) modeChanged(ClusterMode.DEGRADED, cluster.fleet().lastTrouble());
         cluster.fleet().every(blockMillis(), this::sweepBlocks);
@@ -469,6 +470,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     @Override
     public void modeChanged(ClusterMode mode, String why) {
         outage.modeChanged(mode, why);
+        if (mode != ClusterMode.DEGRADED) resyncLater(); // the channel may have lost messages meanwhile
         if (mode == ClusterMode.DEGRADED) {
             // their settlements wait for the resume; on a step thread, not inline: this may run
             // where a failed send was noticed, which can hold a block's monitor
@@ -488,6 +490,60 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     // ------------------------------------------------------------------ for Outage and FleetNews
 
     Iterable<RedisBucket> allBuckets() { return buckets.values(); }
+
+    /** {@link #resync} on a step thread (callers may be on Lettuce's event loop, where no call may wait). */
+    private void resyncLater() {
+        try {
+            steps.execute(this::resync);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the store is closing
+        }
+    }
+
+    /**
+     * Reads back the shared states this instance holds a copy of — keys disabled, models' states,
+     * bucket and scope holds, learned limits — after its subscription to the fleet's channel was
+     * re-made or the fleet resumed: the messages that would have told it were lost. Until 2026-12-03
+     * nothing was read back, and a key another instance disabled meanwhile stayed in use here until a
+     * restart. Only what restricts is applied: a key enabled or a hold cleared elsewhere meanwhile
+     * stays as this instance last knew it (out of use, on the safe side) until the next news of it.
+     */
+    void resync() {
+        if (degraded()) return; // read again when the fleet resumes
+        try {
+            var sync = cluster.link().connection().sync();
+            java.util.Set<String> providers = new java.util.HashSet<>();
+            keys.keySet().forEach(k -> providers.add(k.substring(0, k.indexOf('\u0000'))));
+            models.keySet().forEach(k -> providers.add(k.substring(0, k.indexOf('\u0000'))));
+            for (String provider : providers) {
+                Map<String, String> state = sync.hgetall(windows.stateHash(provider));
+                keys.forEach((k, f) -> {
+                    int cut = k.indexOf('\u0000');
+                    if (!k.substring(0, cut).equals(provider)) return;
+                    String v = state.get("d:" + k.substring(cut + 1));
+                    if (v == null) return; // not cleared here: a key this instance disabled while Redis was away stays out
+                    String[] p = v.split("\\|", 2);
+                    f.cached(true, p.length > 1 ? p[1] : "disabled by another instance", windows.toLocal(parse(p[0]), 0));
+                });
+                models.forEach((k, f) -> {
+                    int cut = k.indexOf('\u0000');
+                    if (!k.substring(0, cut).equals(provider)) return;
+                    String v = state.get("m:" + k.substring(cut + 1));
+                    if (v != null) news.applyModel(f, v.split("\\|", 3));
+                });
+            }
+            scopes.forEach((k, h) -> {
+                Map<String, String> m = sync.hgetall(k);
+                long cu = parse(m.get("cu")), pu = parse(m.get("pu"));
+                if (cu > 0) h.cached(true, windows.toLocal(cu, 0), m.getOrDefault("cu:why", "held by another instance"));
+                if (pu > 0) h.cached(false, windows.toLocal(pu, 0), m.getOrDefault("pu:why", "held by another instance"));
+            });
+            for (RedisBucket b : buckets.values()) readHold(b);
+            notifyListeners(null, null);
+        } catch (RuntimeException e) {
+            trouble(e);
+        }
+    }
 
     RedisBucket bucketByKey(String key) { return bucketsByKey.get(key); }
 

@@ -22,16 +22,39 @@ public final class StateChannel implements AutoCloseable {
 
     private final StatefulRedisPubSubConnection<String, String> pubsub;
     private final List<Consumer<String[]>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> resubscribed = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger subscriptions = new java.util.concurrent.atomic.AtomicInteger();
 
     public StateChannel(RedisLink link, String channel) {
         this.pubsub = link.connectPubSub();
         pubsub.addListener(new RedisPubSubAdapter<>() {
             @Override public void message(String ch, String message) { dispatch(message); }
+
+            // The first confirmation is our subscribe; later ones are Lettuce's after a reconnect,
+            // and whatever was published while the connection was down never arrives.
+            @Override public void subscribed(String ch, long count) {
+                if (subscriptions.incrementAndGet() > 1) resubscribed.forEach(StateChannel::runQuietly);
+            }
         });
         pubsub.sync().subscribe(channel);
     }
 
     public void addListener(Consumer<String[]> l) { listeners.add(Objects.requireNonNull(l)); }
+
+    /**
+     * Runs {@code r} (on Lettuce's event loop: it must not wait for Redis) each time the channel is
+     * subscribed again after a reconnect: messages published meanwhile are lost, so state must be
+     * read back.
+     */
+    public void onResubscribed(Runnable r) { resubscribed.add(Objects.requireNonNull(r)); }
+
+    private static void runQuietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            log.warn("after re-subscribing to the fleet's channel: {}", e.toString());
+        }
+    }
 
     private void dispatch(String message) {
         String[] parts = message.split("\\|", -1);
