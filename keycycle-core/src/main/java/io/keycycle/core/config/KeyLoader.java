@@ -85,7 +85,9 @@ public final class KeyLoader {
         LoadedKeys load() {
             Map<String, String> nums = new TreeMap<>();
             Map<String, TreeMap<Integer, String>> indexed = new TreeMap<>();
-            for (Map.Entry<String, String> e : vars.entrySet()) {
+            Map<String, String> nameOf = new HashMap<>(); // provider + index -> the variable whose value is used
+            // in name order, so that which of two spellings of one index wins never depends on hashing
+            for (Map.Entry<String, String> e : new TreeMap<>(vars).entrySet()) {
                 Matcher n = NUM.matcher(e.getKey());
                 if (n.matches()) nums.put(n.group(1).toLowerCase(Locale.ROOT), e.getValue());
                 Matcher k = KEY.matcher(e.getKey());
@@ -95,7 +97,19 @@ public final class KeyLoader {
                     if (index < 1) {
                         add(Severity.WARNING, provider, Code.BAD_INDEX, e.getKey() + " ignored: indices start at 1");
                     } else {
-                        indexed.computeIfAbsent(provider, p -> new TreeMap<>()).put(index, e.getValue());
+                        // GROQ_API_KEY_01 and GROQ_API_KEY_1 both name key 1: the plain spelling is used
+                        String canonical = k.group(1) + "_API_KEY_" + index;
+                        String other = nameOf.putIfAbsent(provider + "\u0000" + index, e.getKey());
+                        if (other == null || e.getKey().equals(canonical)) {
+                            if (other != null) nameOf.put(provider + "\u0000" + index, e.getKey());
+                            indexed.computeIfAbsent(provider, p -> new TreeMap<>()).put(index, e.getValue());
+                        }
+                        if (other != null) {
+                            String used = e.getKey().equals(canonical) ? e.getKey() : other;
+                            String ignored = used.equals(e.getKey()) ? other : e.getKey();
+                            add(Severity.WARNING, provider, Code.BAD_INDEX, ignored + " ignored: " + used
+                                    + " gives key " + index + " too (values not shown)");
+                        }
                     }
                 }
             }

@@ -260,6 +260,19 @@ class KeyLoaderTest {
         assertThat(k.keys()).isEmpty();
     }
 
+    /** Two spellings of one index: the plain one is used, whatever the map order, and the other is named, not dropped silently. */
+    @Test
+    void twoSpellingsOfOneIndexAreAWarningAndThePlainOneIsUsed() {
+        for (String[] e : new String[][] {{"GROQ_API_KEY_01", groq(1), "GROQ_API_KEY_1", groq(2)},
+                {"GROQ_API_KEY_1", groq(2), "GROQ_API_KEY_01", groq(1)}}) {
+            LoadedKeys k = load(env(e[0], e[1], e[2], e[3]));
+            assertThat(k.keys("groq")).singleElement().satisfies(key -> assertThat(key.fingerprint())
+                    .isEqualTo(load(env("GROQ_API_KEY_1", groq(2))).keys("groq").get(0).fingerprint()));
+            assertThat(findings(k, Code.BAD_INDEX)).singleElement().extracting(Finding::message)
+                    .isEqualTo("GROQ_API_KEY_01 ignored: GROQ_API_KEY_1 gives key 1 too (values not shown)");
+        }
+    }
+
     @Test
     void ranges() {
         assertThat(KeyLoader.ranges("G", List.of(1, 2, 3, 5, 7, 8))).isEqualTo("G_API_KEY_1..3, G_API_KEY_5, G_API_KEY_7..8");
