@@ -241,10 +241,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             SharedHold nh = new SharedHold((field, until, why) -> writeHold(k, "scope", provider, field, until, why));
             if (!degraded()) {
                 try {
-                    Map<String, String> m = cluster.link().connection().sync().hgetall(k);
-                    long cu = parse(m.get("cu")), pu = parse(m.get("pu"));
-                    if (cu > 0) nh.cached(true, windows.toLocal(cu, 0), m.getOrDefault("cu:why", "held by another instance"));
-                    if (pu > 0) nh.cached(false, windows.toLocal(pu, 0), m.getOrDefault("pu:why", "held by another instance"));
+                    applyScopeHold(nh, cluster.link().connection().sync().hgetall(k));
                 } catch (RuntimeException e) {
                     trouble(e);
                 }
@@ -262,11 +259,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             SharedKeyFlag nf = new SharedKeyFlag((why, at) -> writeKey(provider, fingerprint, why, at));
             if (!degraded()) {
                 try {
-                    String v = cluster.link().connection().sync().hget(windows.stateHash(provider), "d:" + fingerprint);
-                    if (v != null) {
-                        String[] p = v.split("\\|", 2);
-                        nf.cached(true, p.length > 1 ? p[1] : "disabled by another instance", windows.toLocal(parse(p[0]), 0));
-                    }
+                    applyDisabled(nf, cluster.link().connection().sync().hget(windows.stateHash(provider), "d:" + fingerprint));
                 } catch (RuntimeException e) {
                     trouble(e);
                 }
@@ -284,8 +277,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             SharedModelFlag nf = new SharedModelFlag(localFlags.model(provider, model), (recheck, backoff, why) -> writeModel(provider, model, recheck, backoff, why));
             if (!degraded()) {
                 try {
-                    String v = cluster.link().connection().sync().hget(windows.stateHash(provider), "m:" + model);
-                    if (v != null) news.applyModel(nf, v.split("\\|", 3));
+                    applyModel(nf, cluster.link().connection().sync().hget(windows.stateHash(provider), "m:" + model));
                 } catch (RuntimeException e) {
                     trouble(e);
                 }
@@ -470,8 +462,9 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     @Override
     public void modeChanged(ClusterMode mode, String why) {
         outage.modeChanged(mode, why);
-        if (mode != ClusterMode.DEGRADED) resyncLater(); // the channel may have lost messages meanwhile
-        if (mode == ClusterMode.DEGRADED) {
+        if (mode != ClusterMode.DEGRADED) {
+            resyncLater(); // the channel may have lost messages meanwhile
+        } else {
             // their settlements wait for the resume; on a step thread, not inline: this may run
             // where a failed send was noticed, which can hold a block's monitor
             try {
@@ -512,37 +505,37 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         if (degraded()) return; // read again when the fleet resumes
         try {
             var sync = cluster.link().connection().sync();
-            java.util.Set<String> providers = new java.util.HashSet<>();
-            keys.keySet().forEach(k -> providers.add(k.substring(0, k.indexOf('\u0000'))));
-            models.keySet().forEach(k -> providers.add(k.substring(0, k.indexOf('\u0000'))));
-            for (String provider : providers) {
-                Map<String, String> state = sync.hgetall(windows.stateHash(provider));
-                keys.forEach((k, f) -> {
-                    int cut = k.indexOf('\u0000');
-                    if (!k.substring(0, cut).equals(provider)) return;
-                    String v = state.get("d:" + k.substring(cut + 1));
-                    if (v == null) return; // not cleared here: a key this instance disabled while Redis was away stays out
-                    String[] p = v.split("\\|", 2);
-                    f.cached(true, p.length > 1 ? p[1] : "disabled by another instance", windows.toLocal(parse(p[0]), 0));
-                });
-                models.forEach((k, f) -> {
-                    int cut = k.indexOf('\u0000');
-                    if (!k.substring(0, cut).equals(provider)) return;
-                    String v = state.get("m:" + k.substring(cut + 1));
-                    if (v != null) news.applyModel(f, v.split("\\|", 3));
-                });
-            }
-            scopes.forEach((k, h) -> {
-                Map<String, String> m = sync.hgetall(k);
-                long cu = parse(m.get("cu")), pu = parse(m.get("pu"));
-                if (cu > 0) h.cached(true, windows.toLocal(cu, 0), m.getOrDefault("cu:why", "held by another instance"));
-                if (pu > 0) h.cached(false, windows.toLocal(pu, 0), m.getOrDefault("pu:why", "held by another instance"));
-            });
+            Map<String, Map<String, String>> states = new java.util.HashMap<>(); // per provider, read once
+            java.util.function.Function<String, Map<String, String>> state =
+                    k -> states.computeIfAbsent(k.substring(0, k.indexOf('\u0000')), p -> sync.hgetall(windows.stateHash(p)));
+            // a key's state not in Redis is left as it is: one this instance disabled while Redis was away stays out
+            keys.forEach((k, f) -> applyDisabled(f, state.apply(k).get("d:" + k.substring(k.indexOf('\u0000') + 1))));
+            models.forEach((k, f) -> applyModel(f, state.apply(k).get("m:" + k.substring(k.indexOf('\u0000') + 1))));
+            scopes.forEach((k, h) -> applyScopeHold(h, sync.hgetall(k)));
             for (RedisBucket b : buckets.values()) readHold(b);
             notifyListeners(null, null);
         } catch (RuntimeException e) {
             trouble(e);
         }
+    }
+
+    /** A key's {@code d:<fingerprint>} value from Redis ({@code <at>|<why>}), if any, applied to its copy. */
+    private void applyDisabled(SharedKeyFlag f, String v) {
+        if (v == null) return;
+        String[] p = v.split("\\|", 2);
+        f.cached(true, p.length > 1 ? p[1] : "disabled by another instance", windows.toLocal(parse(p[0]), 0));
+    }
+
+    /** A model's {@code m:<model>} value from Redis, if any, applied to its copy. */
+    private void applyModel(SharedModelFlag f, String v) {
+        if (v != null) news.applyModel(f, v.split("\\|", 3));
+    }
+
+    /** A scope's hold hash from Redis applied to its copy. */
+    private void applyScopeHold(SharedHold h, Map<String, String> m) {
+        long cu = parse(m.get("cu")), pu = parse(m.get("pu"));
+        if (cu > 0) h.cached(true, windows.toLocal(cu, 0), m.getOrDefault("cu:why", "held by another instance"));
+        if (pu > 0) h.cached(false, windows.toLocal(pu, 0), m.getOrDefault("pu:why", "held by another instance"));
     }
 
     RedisBucket bucketByKey(String key) { return bucketsByKey.get(key); }
