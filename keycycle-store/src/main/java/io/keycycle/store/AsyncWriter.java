@@ -241,6 +241,10 @@ final class AsyncWriter {
         // commit, the replay finds the event ids present and skips them.
         boolean durable = true;
         boolean writerAlive;
+        int inFlightCount = 0; // the stuck writer's batch: counted here only if it never gets to evacuate it
+        int queued = 0;        // each went through the write-ahead log when offered
+        int memoryOnly = 0;    // held after the disk took nothing: never reached any file
+        boolean journaled = true;
         lock.lock();
         try {
             degraded = true;
@@ -248,10 +252,11 @@ final class AsyncWriter {
             writerAlive = thread.isAlive();
             if (writerAlive) {
                 rest.addAll(inFlight);
+                inFlightCount = rest.size();
                 thread.interrupt();
             }
-            queue.drainTo(rest);
-            overflow.drainTo(rest);
+            queued = queue.drainTo(rest);
+            memoryOnly = overflow.drainTo(rest);
             full = false;
             if (!rest.isEmpty()) {
                 journal.writeSegment(rest);
@@ -260,8 +265,15 @@ final class AsyncWriter {
             }
         } catch (IOException io) {
             durable = false;
+            journaled = false;
             writerAlive = true;
-            LOG.error("store {}: cannot journal events at close: {}", where, io.toString());
+            // Lost: what only memory held. A queued event's write-ahead line stays for the next start
+            // (the files are kept below), unless the write-ahead log itself was failing.
+            long dropped = memoryOnly + (writeAheadBroken ? queued : 0);
+            lost.addAndGet(dropped);
+            LOG.error("store {}: cannot journal {} events at close ({}): {} of them were held in memory only and are lost{}",
+                    where, inFlightCount + queued + memoryOnly, io.toString(), dropped,
+                    writeAheadBroken ? "" : "; the others wait in the write-ahead files for the next start");
         } finally {
             lock.unlock();
         }
@@ -276,6 +288,8 @@ final class AsyncWriter {
                 Thread.currentThread().interrupt();
             }
             writerAlive = thread.isAlive();
+            // A writer that exited evacuated (and counted) its own batch; one still stuck never will.
+            if (writerAlive && !journaled && writeAheadBroken) lost.addAndGet(inFlightCount);
         }
         try {
             // Everything is committed or in journal segments now: the write-ahead copies are no longer
@@ -552,8 +566,11 @@ final class AsyncWriter {
                     where, batch.size(), journal.dir());
         } catch (IOException io) {
             evacuated = false;
-            lost.addAndGet(batch.size()); // unless a write-ahead file holds them, nothing does
-            LOG.error("store {}: cannot write {} events to the journal at close: {}", where, batch.size(), io.toString());
+            // The batch came from the queue: each event's write-ahead line stays for the next start
+            // (the files are kept), unless the write-ahead log itself was failing.
+            if (writeAheadBroken) lost.addAndGet(batch.size());
+            LOG.error("store {}: cannot write {} events to the journal at close: {}{}", where, batch.size(), io.toString(),
+                    writeAheadBroken ? "; they are lost" : "; they wait in the write-ahead files for the next start");
         }
         batch.clear();
         inFlight = List.of();
