@@ -20,6 +20,8 @@ import static io.keycycle.core.config.YamlReader.child;
 /** Turns a composed {@code keycycle.yaml} into a {@link KeycycleConfig}, strictly. */
 final class ConfigParser {
 
+    /** A name a {@code provider/model} target can carry. */
+    private static final java.util.regex.Pattern PROVIDER_NAME = java.util.regex.Pattern.compile("[^/\\s]+");
     private static final Set<String> TOP = Set.of("providers", "tiers", "selection", "gateway", "database", "cluster");
     private static final Set<String> PROVIDER = Set.of("base-url", "default-model", "strategy", "daily-reset",
             "allow-unknown-models", "models", "keys", "key-tiers");
@@ -57,6 +59,12 @@ final class ConfigParser {
         Map<String, ProviderConfig> out = new LinkedHashMap<>();
         for (Map.Entry<String, Node> e : in.mapping(node, "providers", null).entrySet()) {
             String name = e.getKey().trim().toLowerCase(Locale.ROOT);
+            if (!PROVIDER_NAME.matcher(name).matches()) {
+                // a target names a model as provider/model: such a provider could never be named
+                in.problem(e.getValue(), "providers: '" + e.getKey() + "' is not a provider name: targets name a model as "
+                        + "provider/model, so a provider name is not empty and has no '/' and no spaces");
+                continue;
+            }
             if (out.containsKey(name)) {
                 in.problem(e.getValue(), "providers: '" + e.getKey() + "' repeats provider '" + name + "'");
                 continue;

@@ -126,6 +126,32 @@ class KeycycleConfigTest {
     }
 
     @Test
+    void aProviderNameNoTargetCanCarryIsAProblemNamingIt() {
+        // A target is provider/model: a provider called "" or "a/b" could never be named in one.
+        assertThatThrownBy(() -> parse("""
+                providers:
+                  "":
+                    base-url: https://llm.acme.test/v1
+                    default-model: m
+                  "a/b":
+                    base-url: https://llm.acme.test/v1
+                    default-model: m
+                  "my llm":
+                    base-url: https://llm.acme.test/v1
+                    default-model: m
+                  acme_2:
+                    base-url: https://llm.acme.test/v1
+                    default-model: m
+                """))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("has 3 problems")
+                .hasMessageContaining("providers: '' is not a provider name")
+                .hasMessageContaining("providers: 'a/b' is not a provider name")
+                .hasMessageContaining("providers: 'my llm' is not a provider name")
+                .hasMessageNotContaining("'acme_2'");
+    }
+
+    @Test
     void typosAtEveryLevelAreReportedTogether() {
         assertThatThrownBy(() -> parse("""
                 provders: {}
