@@ -139,6 +139,8 @@ final class Dashboard {
             rows.addAll(live.outcomes(from, to));
             changes = live.states(from.minus(Duration.ofDays(1)), to);
         }
+        // a key disabled before the day looked back is still disabled: the pools say so
+        changes = Timeline.withStanding(changes, keycycle.snapshots(), from.minus(Duration.ofDays(1)));
         ObjectNode o = OperatorView.historyJson(rows, from, to);
         Jsons.putInstant(o, "at", now);
         o.put("source", store != null && storeError == null ? "store" : "memory");

@@ -1,5 +1,7 @@
 package io.keycycle.gateway;
 
+import io.keycycle.core.KeyState;
+import io.keycycle.core.pool.PoolSnapshot;
 import io.keycycle.store.StateChange;
 
 import java.time.Instant;
@@ -45,6 +47,27 @@ public final class Timeline {
         for (StateChange c : open.values()) close(c, to, from, to, out);
         out.sort(Comparator.comparing(Interval::provider).thenComparing(Interval::level).thenComparing(Interval::subject)
                 .thenComparing(Interval::model).thenComparing(Interval::from));
+        return out;
+    }
+
+    /**
+     * {@code changes} and, for every key the pools hold disabled now whose disabling is not among them
+     * (it happened before the history was read from), a change that disabled it at {@code since}: a
+     * key disabled last week is still drawn as disabled on the last hour's timeline.
+     *
+     * @param since where the history in {@code changes} begins
+     */
+    public static List<StateChange> withStanding(List<StateChange> changes, List<PoolSnapshot> snapshots, Instant since) {
+        Set<List<String>> seen = new java.util.HashSet<>();
+        for (StateChange c : changes) if ("KEY".equals(c.level())) seen.add(List.of(c.provider(), c.subject()));
+        List<StateChange> out = new ArrayList<>(changes);
+        for (PoolSnapshot s : snapshots) {
+            for (PoolSnapshot.KeyView k : s.keys()) {
+                if (k.state() != KeyState.DISABLED || seen.contains(List.of(s.provider(), k.fingerprint()))) continue;
+                out.add(new StateChange(s.provider(), "KEY", k.fingerprint(), "*", k.scope(), k.fingerprint(), KeyState.DISABLED.name(),
+                        since, null, k.reason()));
+            }
+        }
         return out;
     }
 
