@@ -168,6 +168,7 @@ public final class KeycycleGateway implements AutoCloseable {
         upstream = new Upstream(vertx, keycycle, upstreamConnections, upstreamLimits, loops);
         keycycle.addListener(recent);
         keycycle.addListener(metrics);
+        live.watchingFrom(keycycle.clock().millis());
         keycycle.addListener(live);
         HttpServerOptions serverOptions = new HttpServerOptions().setCompressionSupported(false)
                 .setIdleTimeout(edge.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)

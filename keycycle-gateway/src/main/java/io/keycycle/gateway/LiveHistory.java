@@ -75,8 +75,17 @@ final class LiveHistory implements KeycycleListener, RateSource {
     private final Map<List<String>, MinuteRing> fallbacks = new ConcurrentHashMap<>();
     private final java.util.function.LongSupplier clock;
 
+    /** The first minute this history saw whole: the rates know nothing of the minutes before it. */
+    private volatile long firstWholeMinute;
+
     /** @param clock the engine clock's millis, for "the last N minutes" */
-    LiveHistory(java.util.function.LongSupplier clock) { this.clock = clock; }
+    LiveHistory(java.util.function.LongSupplier clock) {
+        this.clock = clock;
+        watchingFrom(clock.getAsLong());
+    }
+
+    /** Events reach this history from {@code millis} on (the gateway attaches it when it starts). */
+    void watchingFrom(long millis) { firstWholeMinute = Math.floorDiv(millis + 59_999L, 60_000L); }
 
     @Override
     public void onEvent(KeycycleEvent event) {
@@ -125,18 +134,25 @@ final class LiveHistory implements KeycycleListener, RateSource {
         if (tokens != 0) r.add(minute, 1, tokens);
     }
 
-    /** {@link RateSource}: the last {@code minutes} complete minutes (the current, partial minute is left out). */
+    /**
+     * {@link RateSource}: the last {@code minutes} complete minutes (the current, partial minute is left
+     * out). Until this history has seen that many whole minutes, the ones it has seen, scaled to the
+     * window: the forecast divides by the window, and the minutes before the gateway started were not
+     * idle, only unseen (0 before the first whole minute).
+     */
     @Override
     public long consumed(String provider, String scope, String model, boolean tokens, int minutes) {
         Map<String, MinuteRing> models = rates.get(List.of(provider, scope));
         if (models == null) return 0;
         long last = Math.floorDiv(clock.getAsLong(), 60_000L) - 1;
         int n = Math.min(minutes, RATE_MINUTES - 1);
+        int seen = (int) Math.max(0, Math.min(n, last - firstWholeMinute + 1));
+        if (seen == 0) return 0;
         long total = 0;
         for (Map.Entry<String, MinuteRing> e : models.entrySet()) {
-            if ("*".equals(model) || e.getKey().equals(model)) total += e.getValue().sum(last, n, tokens ? 1 : 0);
+            if ("*".equals(model) || e.getKey().equals(model)) total += e.getValue().sum(last, seen, tokens ? 1 : 0);
         }
-        return total;
+        return seen == n ? total : Math.round((double) total * n / seen);
     }
 
     /** Per-minute outcomes for minutes starting in {@code [from, to)}, as the store would report them. */
