@@ -56,8 +56,11 @@ final class GatewayMetrics implements KeycycleListener {
     private final MultiGauge keys;
     private final MultiGauge exhaustion;
     private final MultiGauge remaining;
+    /** Model names as labels: a client-chosen name (allow-unknown-models) cannot add series without bound. */
+    private final ModelLabels labels;
 
-    GatewayMetrics(MeterRegistry given, KeycycleStore store) {
+    GatewayMetrics(MeterRegistry given, KeycycleStore store, ModelLabels labels) {
+        this.labels = labels;
         if (given instanceof PrometheusMeterRegistry p) {
             prometheus = p;
             registry = p;
@@ -129,33 +132,34 @@ final class GatewayMetrics implements KeycycleListener {
         if (event instanceof KeycycleEvent.Admitted a) {
             ModelMeters m = model(a.provider(), a.model());
             Counter c = m.admissions;
-            if (c == null) c = m.admissions = counter("keycycle.admissions", "provider", a.provider(), "model", a.model());
+            if (c == null) c = m.admissions = counter("keycycle.admissions", "provider", a.provider(), "model", m.label);
             c.increment();
         } else if (event instanceof KeycycleEvent.Settled s) {
             ModelMeters m = model(s.provider(), s.model());
             int o = s.outcome().ordinal();
             Counter c = m.outcomes.get(o);
             if (c == null) {
-                c = counter("keycycle.outcomes", "provider", s.provider(), "model", s.model(), "outcome", s.outcome().name());
+                c = counter("keycycle.outcomes", "provider", s.provider(), "model", m.label, "outcome", s.outcome().name());
                 m.outcomes.set(o, c);
             }
             c.increment();
             if (s.promptTokens() > 0) {
                 c = m.prompt;
-                if (c == null) c = m.prompt = counter("keycycle.tokens", "provider", s.provider(), "model", s.model(), "kind", "prompt");
+                if (c == null) c = m.prompt = counter("keycycle.tokens", "provider", s.provider(), "model", m.label, "kind", "prompt");
                 c.increment(s.promptTokens());
             }
             if (s.completionTokens() > 0) {
                 c = m.completion;
-                if (c == null) c = m.completion = counter("keycycle.tokens", "provider", s.provider(), "model", s.model(), "kind", "completion");
+                if (c == null) c = m.completion = counter("keycycle.tokens", "provider", s.provider(), "model", m.label, "kind", "completion");
                 c.increment(s.completionTokens());
             }
         } else if (event instanceof KeycycleEvent.Rejected r) {
-            counter("keycycle.rejections", "provider", r.provider(), "model", r.model()).increment();
+            counter("keycycle.rejections", "provider", r.provider(), "model", labels.of(r.provider(), r.model())).increment();
         } else if (event instanceof KeycycleEvent.StateChanged c) {
             counter("keycycle.state.changes", "provider", c.provider(), "state", c.state().name()).increment();
         } else if (event instanceof KeycycleEvent.Waited w) {
-            ((Timer) meters.computeIfAbsent(new MeterKey("keycycle.waits", w.provider(), w.model(), Boolean.toString(w.served())),
+            ((Timer) meters.computeIfAbsent(new MeterKey("keycycle.waits", w.provider(), labels.of(w.provider(), w.model()),
+                            Boolean.toString(w.served())),
                     k -> Timer.builder(k.name).tags("provider", k.a, "model", k.b, "served", k.c).register(registry)))
                     .record(w.waitedMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } else if (event instanceof KeycycleEvent.LeaseExpired l) {
@@ -170,11 +174,14 @@ final class GatewayMetrics implements KeycycleListener {
      * already registered).
      */
     private static final class ModelMeters {
+        final String label;
         volatile Counter admissions;
         volatile Counter prompt;
         volatile Counter completion;
         final java.util.concurrent.atomic.AtomicReferenceArray<Counter> outcomes =
                 new java.util.concurrent.atomic.AtomicReferenceArray<>(io.keycycle.core.OutcomeKind.values().length);
+
+        ModelMeters(String label) { this.label = label; }
     }
 
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.ConcurrentHashMap<String, ModelMeters>> byModel =
@@ -184,7 +191,9 @@ final class GatewayMetrics implements KeycycleListener {
         var models = byModel.get(provider);
         if (models == null) models = byModel.computeIfAbsent(provider, p -> new java.util.concurrent.ConcurrentHashMap<>());
         ModelMeters m = models.get(model);
-        return m != null ? m : models.computeIfAbsent(model, x -> new ModelMeters());
+        if (m != null) return m;
+        String label = labels.of(provider, model);   // a name beyond the bound shares the meters of its label
+        return models.computeIfAbsent(label, ModelMeters::new);
     }
 
     /**

@@ -110,11 +110,12 @@ public final class KeycycleGateway implements AutoCloseable {
                 b.maxConnections);
         this.maxBodyBytes = b.maxBodyBytes;
         this.callSpec = b.callSpec;
-        this.metrics = new GatewayMetrics(b.meterRegistry, store);
+        ModelLabels modelLabels = ModelLabels.of(keycycle);
+        this.metrics = new GatewayMetrics(b.meterRegistry, store, modelLabels);
         keycycle.cluster().ifPresent(metrics::cluster);
         this.upstreamConnections = b.upstreamConnections;
         this.forecastMinutes = b.forecastMinutes;
-        this.live = new LiveHistory(keycycle.clock()::millis);
+        this.live = new LiveHistory(keycycle.clock()::millis, modelLabels);
         this.upstreamLimits = b.upstreamLimits;
         this.eventLoops = b.eventLoops;
         this.nativeTransport = b.nativeTransport;

@@ -78,9 +78,15 @@ final class LiveHistory implements KeycycleListener, RateSource {
     /** The first minute this history saw whole: the rates know nothing of the minutes before it. */
     private volatile long firstWholeMinute;
 
+    /** Model names as keys: a client-chosen name (allow-unknown-models) cannot add rings without bound. */
+    private final ModelLabels labels;
+
     /** @param clock the engine clock's millis, for "the last N minutes" */
-    LiveHistory(java.util.function.LongSupplier clock) {
+    LiveHistory(java.util.function.LongSupplier clock) { this(clock, new ModelLabels(p -> java.util.Set.of())); }
+
+    LiveHistory(java.util.function.LongSupplier clock, ModelLabels labels) {
         this.clock = clock;
+        this.labels = labels;
         watchingFrom(clock.getAsLong());
     }
 
@@ -119,7 +125,8 @@ final class LiveHistory implements KeycycleListener, RateSource {
     }
 
     private void count(String provider, String model, OutcomeClass outcome, Instant at, long tokens) {
-        MinuteRing r = outcomes.computeIfAbsent(List.of(provider, model), k -> new MinuteRing(HISTORY_MINUTES, 8));
+        MinuteRing r = outcomes.get(List.of(provider, model));
+        if (r == null) r = outcomes.computeIfAbsent(List.of(provider, labels.of(provider, model)), k -> new MinuteRing(HISTORY_MINUTES, 8));
         long minute = Math.floorDiv(at.toEpochMilli(), 60_000L);
         r.add(minute, outcome.ordinal() * 2, 1);
         if (tokens != 0) r.add(minute, outcome.ordinal() * 2 + 1, tokens);
@@ -127,8 +134,9 @@ final class LiveHistory implements KeycycleListener, RateSource {
 
     private void rate(String provider, String scope, String model, Instant at, long requests, long tokens) {
         if (scope == null) return;
-        MinuteRing r = rates.computeIfAbsent(List.of(provider, scope), k -> new ConcurrentHashMap<>())
-                .computeIfAbsent(model, k -> new MinuteRing(RATE_MINUTES, 2));
+        Map<String, MinuteRing> models = rates.computeIfAbsent(List.of(provider, scope), k -> new ConcurrentHashMap<>());
+        MinuteRing r = models.get(model);
+        if (r == null) r = models.computeIfAbsent(labels.of(provider, model), k -> new MinuteRing(RATE_MINUTES, 2));
         long minute = Math.floorDiv(at.toEpochMilli(), 60_000L);
         if (requests != 0) r.add(minute, 0, requests);
         if (tokens != 0) r.add(minute, 1, tokens);
