@@ -5,6 +5,8 @@ import dev.langchain4j.http.client.HttpClient;
 import dev.langchain4j.http.client.HttpClientBuilder;
 import dev.langchain4j.http.client.HttpRequest;
 import dev.langchain4j.http.client.SuccessfulHttpResponse;
+import dev.langchain4j.http.client.sse.ServerSentEvent;
+import dev.langchain4j.http.client.sse.ServerSentEventContext;
 import dev.langchain4j.http.client.sse.ServerSentEventListener;
 import dev.langchain4j.http.client.sse.ServerSentEventParser;
 import io.keycycle.core.ProviderResponse;
@@ -17,16 +19,26 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * LangChain4j's {@link HttpClient} SPI on {@code java.net.http}, like its JDK client except that a
  * non-2xx answer becomes a {@link ProviderStatusException} with status, headers and body. One JDK
- * client (HTTP/1.1, connection pool) is shared by every delegate of a rotating model; the read
- * timeout LangChain4j asks for bounds each request. Multipart requests (audio, images upload) are
+ * client (HTTP/1.1, connection pool) is shared by every delegate of a rotating model. The read
+ * timeout LangChain4j asks for (the model's request timeout) bounds a whole plain answer, headers
+ * and body, and each silence of a stream: its wait for the headers, then the gap between two reads.
+ * Multipart requests (audio, images upload) are
  * not supported: chat completions do not use them.
  */
 final class StatusKeepingHttpClient implements HttpClient {
+
+    /** Checks the streams' silences; one daemon thread for every client, idle when no stream runs. */
+    private static final ScheduledExecutorService WATCHDOG = watchdog();
 
     private final String provider;
     private final java.net.http.HttpClient jdk;
@@ -38,6 +50,16 @@ final class StatusKeepingHttpClient implements HttpClient {
         this.readTimeout = readTimeout;
     }
 
+    private static ScheduledExecutorService watchdog() {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "keycycle-lc4j-stream-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
+
     static java.net.http.HttpClient newJdkClient() {
         return java.net.http.HttpClient.newBuilder()
                 .version(java.net.http.HttpClient.Version.HTTP_1_1)
@@ -47,26 +69,37 @@ final class StatusKeepingHttpClient implements HttpClient {
 
     @Override
     public SuccessfulHttpResponse execute(HttpRequest request) {
+        // java.net.http's request timeout ends when the headers arrive: a body that never comes would
+        // hold the caller for as long as the provider keeps the connection. The whole answer is bounded.
+        CompletableFuture<HttpResponse<byte[]>> answer = jdk.sendAsync(toJdk(request), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r;
         try {
-            HttpResponse<byte[]> r = jdk.send(toJdk(request), HttpResponse.BodyHandlers.ofByteArray());
-            if (!isSuccess(r.statusCode())) {
-                throw failure(r.statusCode(), r, new String(r.body(), StandardCharsets.UTF_8));
-            }
-            return SuccessfulHttpResponse.builder().statusCode(r.statusCode()).headers(r.headers().map()).body(r.body()).build();
-        } catch (HttpTimeoutException e) {
-            throw new TimeoutException(e);
+            r = readTimeout == null ? answer.get() : answer.get(readTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            answer.cancel(true);
+            throw new TimeoutException(new HttpTimeoutException(provider + " sent no complete answer within " + readTimeout));
         } catch (InterruptedException e) {
+            answer.cancel(true);
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during a request to " + provider, e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof HttpTimeoutException) throw new TimeoutException(cause);
+            if (cause instanceof IOException io) throw new UncheckedIOException(io);
+            if (cause instanceof RuntimeException re) throw re;
+            throw new IllegalStateException("request to " + provider + " failed: " + cause, cause);
         }
+        if (!isSuccess(r.statusCode())) {
+            throw failure(r.statusCode(), r, new String(r.body(), StandardCharsets.UTF_8));
+        }
+        return SuccessfulHttpResponse.builder().statusCode(r.statusCode()).headers(r.headers().map()).body(r.body()).build();
     }
 
     @Override
     public void execute(HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
         jdk.sendAsync(toJdk(request), HttpResponse.BodyHandlers.ofInputStream())
                 .thenAccept(r -> {
+                    IdleWatch watch = null;
                     try (InputStream in = r.body()) {
                         if (!isSuccess(r.statusCode())) {
                             String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -75,10 +108,17 @@ final class StatusKeepingHttpClient implements HttpClient {
                         }
                         quietly(() -> listener.onOpen(SuccessfulHttpResponse.builder().statusCode(r.statusCode())
                                 .headers(r.headers().map()).build()));
-                        parser.parse(in, listener);
-                        quietly(listener::onClose);
+                        watch = readTimeout == null ? null : new IdleWatch(in, readTimeout);
+                        parser.parse(watch == null ? in : watch.stream(), watch == null ? listener : watch.listener(listener));
+                        if (watch == null || !watch.timedOut()) quietly(listener::onClose);
                     } catch (IOException e) {
-                        quietly(() -> listener.onError(e));
+                        if (watch == null || !watch.timedOut()) quietly(() -> listener.onError(e));
+                    } finally {
+                        if (watch != null) {
+                            watch.stop();
+                            if (watch.timedOut()) quietly(() -> listener.onError(new TimeoutException(new HttpTimeoutException(
+                                    provider + " sent nothing on the stream for " + readTimeout))));
+                        }
                     }
                 })
                 .exceptionally(t -> {
@@ -87,6 +127,88 @@ final class StatusKeepingHttpClient implements HttpClient {
                     quietly(() -> listener.onError(reported));
                     return null;
                 });
+    }
+
+    /**
+     * Ends a stream that stays silent for the read timeout (java.net.http bounds only the wait for the
+     * headers): the body is closed, so the reader returns, and the listener hears one timeout instead
+     * of the end of an answer. What the parser reports after that is not passed on.
+     */
+    private static final class IdleWatch implements Runnable {
+        private final InputStream in;
+        private final long limitNanos;
+        private volatile long lastRead = System.nanoTime();
+        private volatile boolean timedOut;
+        private volatile boolean stopped;
+        private volatile java.util.concurrent.ScheduledFuture<?> next;
+
+        IdleWatch(InputStream in, Duration limit) {
+            this.in = in;
+            this.limitNanos = limit.toNanos();
+            this.next = WATCHDOG.schedule(this, limitNanos, TimeUnit.NANOSECONDS);
+        }
+
+        boolean timedOut() { return timedOut; }
+
+        void stop() {
+            stopped = true;
+            next.cancel(false);
+        }
+
+        @Override
+        public void run() {
+            if (stopped) return;
+            long idle = System.nanoTime() - lastRead;
+            if (idle < limitNanos) {
+                next = WATCHDOG.schedule(this, limitNanos - idle, TimeUnit.NANOSECONDS);
+                if (stopped) next.cancel(false);
+                return;
+            }
+            timedOut = true;
+            try {
+                in.close();
+            } catch (IOException | RuntimeException ignored) {
+                // closing is all that is wanted; the reader returns either way
+            }
+        }
+
+        InputStream stream() {
+            return new java.io.FilterInputStream(in) {
+                @Override public int read() throws IOException {
+                    int b = super.read();
+                    lastRead = System.nanoTime();
+                    return b;
+                }
+
+                @Override public int read(byte[] buf, int off, int len) throws IOException {
+                    int n = super.read(buf, off, len);
+                    lastRead = System.nanoTime();
+                    return n;
+                }
+            };
+        }
+
+        ServerSentEventListener listener(ServerSentEventListener delegate) {
+            return new ServerSentEventListener() {
+                @Override public void onOpen(SuccessfulHttpResponse response) { delegate.onOpen(response); }
+
+                @Override public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
+                    if (!timedOut) delegate.onEvent(event, context);
+                }
+
+                @Override public void onEvent(ServerSentEvent event) {
+                    if (!timedOut) delegate.onEvent(event);
+                }
+
+                @Override public void onError(Throwable error) {
+                    if (!timedOut) delegate.onError(error);
+                }
+
+                @Override public void onClose() {
+                    if (!timedOut) delegate.onClose();
+                }
+            };
+        }
     }
 
     private ProviderStatusException failure(int status, HttpResponse<?> r, String body) {
