@@ -164,6 +164,31 @@ class RotatingStreamingChatModelTest {
     }
 
     @Test
+    void aStreamThatBreaksAfterItsFirstTokenStaysCounted() throws Exception {
+        try (Simulator sim = Simulator.builder().port(0)
+                .provider(SimProvider.groq().key(GROQ_1, "org-a").freeTierModels().build()).build().start()) {
+            sim.provider("groq").failNext(1, FaultKind.MID_STREAM_ERROR);
+            Engines.Recorder rec = new Engines.Recorder();
+            try (Keycycle k = Engines.over(sim, "{}").listener(rec).build()) {
+                StreamingChatModel model = KeycycleChatModels.of(k).streamingChatModel("groq/" + MODEL);
+                Collector c = new Collector();
+
+                model.chat(ask("one"), c);
+
+                assertThatThrownBy(c::await).hasCauseInstanceOf(ProviderStatusException.class);
+                assertThat(c.partials).as("tokens were delivered: the provider had the request").isNotEmpty();
+                assertThat(rec.settled()).singleElement().satisfies(s -> {
+                    assertThat(s.requests()).as("the provider has the request: it stays counted").isEqualTo(1);
+                    assertThat(s.chargedTokens()).as("with its estimate").isPositive();
+                });
+                assertThat(Engines.bucket(k, "groq", "org-a", MODEL).usage())
+                        .filteredOn(u -> u.metric().name().equals("RPM")).singleElement()
+                        .extracting(io.keycycle.core.pool.PoolSnapshot.MetricUsage::used).isEqualTo(1L);
+            }
+        }
+    }
+
+    @Test
     void nothingAdmissibleReachesTheHandlerAsKeycyclesException() throws Exception {
         try (Simulator sim = Simulator.builder().port(0)
                 .provider(SimProvider.groq().key(GROQ_1, "org-a").freeTierModels().build()).build().start()) {
