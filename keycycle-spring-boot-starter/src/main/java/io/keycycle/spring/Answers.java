@@ -26,7 +26,7 @@ final class Answers {
     }
 
     /**
-     * How a streaming attempt ended: completed, broken after delivery (not retryable), or never sent
+     * How a streaming attempt ended: completed, broken after delivery (not retryable, stays counted), or never sent
      * because the subscriber had already gone. A subscriber that cancels while the attempt is in
      * flight cancels the engine's call instead, which keeps the request counted (the provider has it).
      */
@@ -36,13 +36,19 @@ final class Answers {
             return new Stream(usageResponse(headers, usage), true, false, true);
         }
 
+        /**
+         * A stream that failed after chunks reached the subscriber. The provider had the request and
+         * answered part of it, so it stays counted: a 429 is judged as one (counted, the scope cools);
+         * anything else (an error event, a cut connection, a timeout) is abandoned, which keeps the
+         * request and its estimate in the windows. Judged as a 5xx it would have been given back.
+         */
         static Stream brokenAfterDelivery(Throwable failure) {
             for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof HttpFailure h) return new Stream(h.toResponse(), false, false, true);
+                if (t instanceof HttpFailure h && h.toResponse().status() == 429) return new Stream(h.toResponse(), false, false, true);
             }
             String reason = failure == null ? "stream ended" : failure.getClass().getSimpleName();
             return new Stream(new ProviderResponse(BROKEN_STREAM_STATUS, Map.of(),
-                    "{\"error\":{\"message\":\"stream broken after the first token (" + reason + ")\"}}"), false, false, true);
+                    "{\"error\":{\"message\":\"stream broken after the first token (" + reason + ")\"}}"), false, true, true);
         }
 
         /** The subscriber went away before this attempt sent anything: the reservation is given back. */

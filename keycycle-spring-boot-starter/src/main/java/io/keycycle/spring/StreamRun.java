@@ -54,7 +54,9 @@ final class StreamRun {
         sink.onDispose(() -> call.cancel(true));
         call.whenComplete((served, failure) -> {
             if (failure == null) {
-                sink.complete();
+                // a stream broken after its first chunk is settled as abandoned (it stays counted): the subscriber hears what broke it
+                if (broken != null) sink.error(broken);
+                else sink.complete();
             } else if (!(failure instanceof CancellationException)) {
                 sink.error(broken != null ? broken : unwrap(failure));
             }
