@@ -76,5 +76,10 @@ class UpstreamFailureTest {
         assertThat(r.body()).contains("\"error\"").doesNotContain("data: [DONE]");
         assertThat(r.body().lines().filter(l -> l.startsWith("data: ") && l.contains("\"error\":{")))
                 .as("the provider's error event, and no second one from the gateway").hasSize(1);
+        long counted = 0;
+        for (JsonNode b : json(gw.get("/api/state")).path("providers").get(0).path("buckets")) {
+            for (JsonNode u : b.path("usage")) if (u.path("metric").asText().equals("rpm")) counted += u.path("used").asLong();
+        }
+        assertThat(counted).as("the provider had the request (it sent chunks): it stays counted").isEqualTo(sim.stats().totalRequests());
     }
 }

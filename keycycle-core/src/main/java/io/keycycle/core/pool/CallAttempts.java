@@ -97,14 +97,17 @@ final class CallAttempts {
         }
         String provider = pool.provider();
         String model = options.model();
-        if (mayHaveBeenCounted(failure, outcome)) lease.abandon(outcome.reason());
+        // Part of an answer came back (a stream's events, then an error event or a cut): the provider
+        // had the request, so an outcome that would give it back (a 5xx, a timeout) leaves it counted.
+        boolean partial = failure instanceof PartialAnswerException || result instanceof ProviderAnswer a && !a.retryable();
+        if (mayHaveBeenCounted(failure, outcome) || partial && !outcome.kind().countedByProvider()) lease.abandon(outcome.reason());
         else lease.report(outcome);
         attempts.add(new RateLimitException.Attempt(provider, model, lease.fingerprint(), outcome));
         if (outcome.isSuccess()) return Next.RETURN;
         lastCause = failure != null ? failure
                 : result instanceof ProviderResponse pr ? new ProviderHttpException(provider, pr)
                 : result instanceof ProviderAnswer pa ? new ProviderHttpException(provider, pa.response()) : null;
-        if (failure instanceof PartialAnswerException || result instanceof ProviderAnswer a && !a.retryable()) {
+        if (partial) {
             throw new RateLimitException(provider, model, attempts, "failed after part of the answer was delivered", lastCause, true,
                     availability());
         }
