@@ -73,6 +73,7 @@ class StreamingE2eTest {
         sim.provider("groq").failNext(1, FaultKind.MID_STREAM_ERROR);
         List<SseEvent> events = new CopyOnWriteArrayList<>();
         long cerebrasBefore = sim.stats().total("cerebras").requests();
+        long groqCountedBefore = counted("groq");
 
         assertThatThrownBy(() -> kc.stream("chatty", E2e.chat("a story"), CallSpec.defaults(), StreamListener.of(events::add)))
                 .isInstanceOfSatisfying(RateLimitException.class, e -> {
@@ -83,6 +84,16 @@ class StreamingE2eTest {
         assertThat(events.get(1).data()).contains("\"error\"");
         assertThat(sim.stats().total("cerebras").requests()).as("no fallback after chunks were delivered")
                 .isEqualTo(cerebrasBefore);
+        assertThat(counted("groq") - groqCountedBefore).as("groq had the request (it sent a chunk): it stays counted").isEqualTo(1);
+    }
+
+    /** Requests in the provider's minute windows, over all its buckets. */
+    private static long counted(String provider) {
+        long n = 0;
+        for (var b : kc.pool(provider).snapshot().buckets()) {
+            for (var u : b.usage()) if (u.metric() == io.keycycle.core.Limits.Metric.RPM) n += u.used();
+        }
+        return n;
     }
 
     @ParameterizedTest(name = "{0}")
