@@ -10,15 +10,27 @@ public enum KeyState {
     ACTIVE,
     /** Revoked or deleted: 401 (Gemini: 400 {@code API_KEY_INVALID}). */
     DEAD,
-    /** Groq 400 {@code organization_restricted}; Gemini 403 "reported as leaked". */
+    /** Groq 400 {@code organization_restricted} (every key of the organisation); Gemini 403 "reported as leaked" (that key). */
     SUSPENDED,
-    /** 402 on Cerebras ("Payment required") and OpenRouter ("Insufficient credits"): the whole account. */
+    /**
+     * 402 on Cerebras ("Payment required") and OpenRouter ("Insufficient credits"): the whole
+     * account, so every key of the same scope answers it too.
+     */
     NO_CREDIT,
     /**
      * OpenRouter only: this key's own spending limit is used up (402 with
      * {@code limit_source: openrouter_key_limit}); other keys of the account still serve.
      */
     KEY_LIMIT;
+
+    /**
+     * True when this state is about the whole scope rather than one key: an account out of credit
+     * (Cerebras, OpenRouter) or a restricted Groq organisation answers every key of it the same.
+     * A revoked key, a leaked Gemini key and an OpenRouter key's own spending limit stay with that key.
+     */
+    boolean scopeWide(ProviderKind kind) {
+        return this == NO_CREDIT || (this == SUSPENDED && kind == ProviderKind.GROQ);
+    }
 
     boolean supportedBy(ProviderKind kind) {
         return switch (this) {

@@ -68,12 +68,15 @@ public final class ProviderControl {
         return setKeyState(secret, KeyState.DEAD);
     }
 
-    /** Groq {@code organization_restricted} / Gemini 403 leaked. */
+    /**
+     * Groq {@code organization_restricted} (the whole organisation: every key of this key's scope
+     * answers it) / Gemini 403 leaked (this key only).
+     */
     public ProviderControl suspendKey(String secret) {
         return setKeyState(secret, KeyState.SUSPENDED);
     }
 
-    /** Cerebras / OpenRouter 402. */
+    /** Cerebras / OpenRouter 402: the account is out of credit, so every key of this key's scope answers it. */
     public ProviderControl exhaustCredit(String secret) {
         return setKeyState(secret, KeyState.NO_CREDIT);
     }
@@ -83,7 +86,7 @@ public final class ProviderControl {
         return setKeyState(secret, KeyState.KEY_LIMIT);
     }
 
-    /** Back to {@link KeyState#ACTIVE}. */
+    /** Back to {@link KeyState#ACTIVE} (a scope-wide failure set through this key ends for its scope). */
     public ProviderControl reviveKey(String secret) {
         return setKeyState(secret, KeyState.ACTIVE);
     }
@@ -250,6 +253,24 @@ public final class ProviderControl {
                     "scope" + SimKey.mask(s).substring(1), KeyState.ACTIVE));
         }
         return e;
+    }
+
+    /**
+     * What {@code key} answers with now: its own state when it is not active, else a scope-wide
+     * failure set on another key of its scope ({@link KeyState#scopeWide}), else active.
+     */
+    KeyState stateOf(KeyEntry key) {
+        KeyState own = key.state;
+        if (own != KeyState.ACTIVE) {
+            return own;
+        }
+        for (KeyEntry other : keys.values()) {
+            KeyState s = other.state;
+            if (other != key && s.scopeWide(kind()) && other.scope.equals(key.scope)) {
+                return s;
+            }
+        }
+        return KeyState.ACTIVE;
     }
 
     boolean isGone(String model) {

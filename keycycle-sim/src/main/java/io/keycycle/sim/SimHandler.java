@@ -78,8 +78,9 @@ final class SimHandler implements HttpHandler {
         }
         ProviderControl.KeyEntry key = p.resolve(secret);
         String model = peekModel(raw, p.kind());
-        if (key == null || key.state != KeyState.ACTIVE) {
-            answer(ex, key(p, key, secret, model), d.keyRejected(key == null ? KeyState.DEAD : key.state), 0, 0, 0);
+        KeyState state = key == null ? KeyState.DEAD : p.stateOf(key);
+        if (state != KeyState.ACTIVE) {
+            answer(ex, key(p, key, secret, model), d.keyRejected(state), 0, 0, 0);
             return;
         }
         ChatRequest request;
@@ -180,8 +181,9 @@ final class SimHandler implements HttpHandler {
                 send(ex, p.dialect().missingKey());
                 return;
             }
-            if (key == null || key.state != KeyState.ACTIVE) {
-                send(ex, p.dialect().keyRejected(key == null ? KeyState.DEAD : key.state));
+            KeyState state = key == null ? KeyState.DEAD : p.stateOf(key);
+            if (state != KeyState.ACTIVE) {
+                send(ex, p.dialect().keyRejected(state));
                 return;
             }
         }
@@ -196,7 +198,8 @@ final class SimHandler implements HttpHandler {
             return;
         }
         ProviderControl.KeyEntry key = p.resolve(secret);
-        if (key == null || key.state == KeyState.DEAD) {
+        KeyState state = key == null ? KeyState.DEAD : p.stateOf(key);
+        if (state == KeyState.DEAD) {
             send(ex, p.dialect().keyRejected(KeyState.DEAD));
             return;
         }
@@ -205,10 +208,10 @@ final class SimHandler implements HttpHandler {
             long now = clock.instant().toEpochMilli();
             long used = p.bucket(key.scope, ":free").dayRequests(now);
             long limit = p.freeModelLimits().rpd();
-            send(ex, Reply.json(200, d.keyInfo(key.mask, key.state == KeyState.KEY_LIMIT, p.highBalance(),
+            send(ex, Reply.json(200, d.keyInfo(key.mask, state == KeyState.KEY_LIMIT, p.highBalance(),
                     limit == SimLimits.NONE ? -1 : limit, used), Outcome.SUCCESS));
         } else {
-            send(ex, Reply.json(200, d.credits(key.state == KeyState.NO_CREDIT, p.highBalance()), Outcome.SUCCESS));
+            send(ex, Reply.json(200, d.credits(state == KeyState.NO_CREDIT, p.highBalance()), Outcome.SUCCESS));
         }
     }
 

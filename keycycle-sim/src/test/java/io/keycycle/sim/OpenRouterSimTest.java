@@ -122,6 +122,7 @@ class OpenRouterSimTest {
         HttpResponse<String> broke = Http.chat(base, K2, Http.body(LLAMA, "a"));
         assertThat(broke.statusCode()).isEqualTo(402);
         assertThat(Http.json(broke).path("error").path("message").asText()).startsWith("Insufficient credits.");
+        sim.provider("openrouter").reviveKey(K2);  // the account (K1's too) has credit again
 
         HttpResponse<String> gone = Http.chat(base, K1, Http.body("old/model:free", "a"));
         assertThat(gone.statusCode()).isEqualTo(404);
