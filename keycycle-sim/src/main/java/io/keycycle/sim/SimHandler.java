@@ -138,10 +138,11 @@ final class SimHandler implements HttpHandler {
 
         SimLimits applied = accountWide ? p.freeModelLimits() : limits;
         // Cerebras holds prompt + max_completion_tokens (16,384 when absent) against its token limits at
-        // arrival; every provider is then charged what the answer used.
-        long reserved = p.kind() == ProviderKind.CEREBRAS ? request.cerebrasReservation() : request.chargedTokens();
-        Bucket.Decision decision = p.bucket(key.scope, served).admit(applied, reserved, request.chargedTokens(),
-                now.toEpochMilli());
+        // arrival; every provider is then charged what the answer used. Gemini's token quotas count
+        // input tokens only (generate_content_free_tier_input_token_count).
+        long charged = p.kind() == ProviderKind.GEMINI ? request.promptTokens() : request.chargedTokens();
+        long reserved = p.kind() == ProviderKind.CEREBRAS ? request.cerebrasReservation() : charged;
+        Bucket.Decision decision = p.bucket(key.scope, served).admit(applied, reserved, charged, now.toEpochMilli());
         if (decision instanceof Bucket.Limited l) {
             answer(ex, row, d.rateLimited(turn, l), 0, 0, 0);
             return;

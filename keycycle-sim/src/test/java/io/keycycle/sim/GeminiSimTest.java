@@ -110,6 +110,26 @@ class GeminiSimTest {
         assertThat(Http.chat(base, A1, Http.body(DAILY, "new day")).statusCode()).isEqualTo(200);
     }
 
+    /**
+     * Gemini's token quotas count input tokens only ({@code generate_content_free_tier_input_token_count},
+     * {@code GenerateContentInputTokensPerModelPerMinute}): a 20-token TPM admits four prompts of 5
+     * tokens, whatever the answers' length, and refuses the fifth.
+     */
+    @Test
+    void tokenQuotasCountInputTokensOnly() {
+        sim.provider("gemini").setLimits("gemini-3.1-flash-lite", SimLimits.UNLIMITED.tpm(20));
+        for (int i = 0; i < 4; i++) {
+            HttpResponse<String> r = Http.chat(base, A1, Http.body("gemini-3.1-flash-lite", "hi"));
+            assertThat(r.statusCode()).as("request %d: %s", i + 1, r.body()).isEqualTo(200);
+            assertThat(Http.json(r).path("usage").path("prompt_tokens").asInt()).isEqualTo(5);
+        }
+        HttpResponse<String> fifth = Http.chat(base, A2, Http.body("gemini-3.1-flash-lite", "hi"));
+        assertThat(fifth.statusCode()).isEqualTo(429);
+        JsonNode err = Http.json(fifth).get(0).path("error");
+        assertThat(detail(err, "QuotaFailure").path("violations").get(0).path("quotaId").asText())
+                .isEqualTo("GenerateContentInputTokensPerModelPerMinute-FreeTier");
+    }
+
     @Test
     void keyErrors() {
         HttpResponse<String> bad = Http.chat(base, "AIzaNotAKey", Http.body(FLASH, "a"));
