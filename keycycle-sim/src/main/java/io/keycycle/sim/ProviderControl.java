@@ -250,7 +250,7 @@ public final class ProviderControl {
         KeyEntry e = keys.get(secret);
         if (e == null && config.acceptAnyKey()) {
             e = keys.computeIfAbsent(secret, s -> new KeyEntry(nextDynamicIndex.getAndIncrement(), s,
-                    "scope" + SimKey.mask(s).substring(1), KeyState.ACTIVE));
+                    SimKey.ownScope(s), KeyState.ACTIVE));
         }
         return e;
     }

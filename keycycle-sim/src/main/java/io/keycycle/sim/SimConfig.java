@@ -99,8 +99,11 @@ final class SimConfig {
                 case "keys" -> {
                     for (Object k : list(v, at)) {
                         Map<String, Object> key = map(k, at);
+                        if (key.get("secret") == null) {
+                            throw new IllegalArgumentException(at + ": every key needs a secret");
+                        }
                         String secret = String.valueOf(key.get("secret"));
-                        String scope = key.containsKey("scope") ? String.valueOf(key.get("scope")) : secret;
+                        String scope = key.containsKey("scope") ? String.valueOf(key.get("scope")) : SimKey.ownScope(secret);
                         KeyState state = key.containsKey("state")
                                 ? KeyState.valueOf(String.valueOf(key.get("state")).toUpperCase(Locale.ROOT).replace('-', '_'))
                                 : KeyState.ACTIVE;

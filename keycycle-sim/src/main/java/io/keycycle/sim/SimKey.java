@@ -45,6 +45,21 @@ public record SimKey(String secret, String scope, KeyState state) {
         return new SimKey(secret, scope, newState);
     }
 
+    /**
+     * The scope of a key that shares its limits with no other: {@code scope-} and 12 hex digits of
+     * the secret's SHA-256. Never the secret itself (a scope appears in Groq's error text and the
+     * stats), and unlike the {@link #mask} distinct for secrets that end alike.
+     */
+    static String ownScope(String secret) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "scope-" + java.util.HexFormat.of().formatHex(h, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The printable identity of this key: an ellipsis and its last four characters. */
     public String mask() {
         return mask(secret);

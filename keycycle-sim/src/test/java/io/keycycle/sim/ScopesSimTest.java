@@ -82,4 +82,35 @@ class ScopesSimTest {
         assertThat(Http.json(other).path("error").path("code").asText()).isEqualTo("organization_restricted");
         assertThat(Http.get(sim.baseUrl("groq") + "/models", GQ2).statusCode()).isEqualTo(400);
     }
+    /**
+     * A key configured without a scope in {@code sim.yaml} is its own scope; the scope is shown in
+     * Groq's 429 text ("in organization `…`") and the stats table, so it must not be the secret.
+     */
+    @Test
+    void aConfiguredKeyWithoutAScopeNeverShowsItsSecret(@TempDir Path dir) throws Exception {
+        String secret = "gsk_test_doNotPrintMe000000000042";
+        Path file = dir.resolve("sim.yaml");
+        Files.writeString(file, "providers:\n  groq:\n    keys: [{ secret: " + secret + " }]\n"
+                + "    models: { openai/gpt-oss-120b: { rpm: 1 } }\n");
+        try (Simulator s = Simulator.builder().configFile(file).build().start()) {
+            assertThat(Http.chat(s.baseUrl("groq"), secret, Http.body("openai/gpt-oss-120b", "a")).statusCode()).isEqualTo(200);
+            HttpResponse<String> limited = Http.chat(s.baseUrl("groq"), secret, Http.body("openai/gpt-oss-120b", "b"));
+            assertThat(limited.statusCode()).isEqualTo(429);
+            assertThat(limited.body()).contains("in organization `").doesNotContain(secret).doesNotContain("doNotPrintMe");
+            assertThat(s.stats().table()).doesNotContain("doNotPrintMe");
+            assertThat(s.stats().rows()).allSatisfy(r -> assertThat(r.scope()).doesNotContain("doNotPrintMe"));
+        }
+    }
+
+    /** With any key accepted, each secret is its own scope, even when two end in the same four characters. */
+    @Test
+    void anyKeySecretsEndingAlikeStillHaveScopesOfTheirOwn() {
+        try (Simulator s = Simulator.builder().provider(SimProvider.groq().acceptAnyKey(true)
+                .defaultLimits(SimLimits.UNLIMITED.rpm(1)).build()).build().start()) {
+            assertThat(Http.chat(s.baseUrl("groq"), "gsk_alpha_one_1234", Http.body("m", "a")).statusCode()).isEqualTo(200);
+            HttpResponse<String> other = Http.chat(s.baseUrl("groq"), "gsk_bravo_two_1234", Http.body("m", "a"));
+            assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+            assertThat(Http.chat(s.baseUrl("groq"), "gsk_alpha_one_1234", Http.body("m", "b")).statusCode()).isEqualTo(429);
+        }
+    }
 }
