@@ -14,7 +14,13 @@ final class Bucket {
     private final Window day;
 
     Bucket(ZoneId dayResetZone) {
-        this.day = dayResetZone == null ? Window.sliding(86_400_000) : Window.calendarDay(dayResetZone);
+        this(dayResetZone, false);
+    }
+
+    /** {@code refillingDay}: the day quota refills gradually (Groq) instead of sliding or resetting at midnight. */
+    Bucket(ZoneId dayResetZone, boolean refillingDay) {
+        this.day = dayResetZone != null ? Window.calendarDay(dayResetZone)
+                : refillingDay ? Window.refilling(86_400_000) : Window.sliding(86_400_000);
     }
 
     /** The verdict on one request. */
@@ -54,6 +60,7 @@ final class Bucket {
     synchronized Decision admit(SimLimits limits, long reserved, long charged, long now) {
         long tokens = reserved;
         evictAll(now);
+        day.limits(limits.rpd(), limits.tpd());
         for (Metric m : new Metric[] {Metric.TPD, Metric.TPH, Metric.TPM}) {
             long limit = limits.get(m);
             if (limit != SimLimits.NONE && tokens > limit) {

@@ -328,7 +328,7 @@ public final class ProviderControl {
     /** The bucket a request for {@code model} from {@code scope} is charged to. */
     Bucket bucket(String scope, String model) {
         String id = isAccountWide(model) ? scope + "\u0000:free" : scope + "\u0000" + model;
-        return buckets.computeIfAbsent(id, k -> new Bucket(kind().dayResetZone()));
+        return buckets.computeIfAbsent(id, k -> new Bucket(kind().dayResetZone(), kind() == ProviderKind.GROQ));
     }
 
     /** Models a {@code /models} listing shows. */

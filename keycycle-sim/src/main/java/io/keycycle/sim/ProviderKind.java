@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 public enum ProviderKind {
     /** {@code /cerebras/v1}; sliding windows, no calendar reset. */
     CEREBRAS("cerebras", "/cerebras/v1", null),
-    /** {@code /groq/openai/v1}; sliding windows (Groq's day quota refills gradually). */
+    /** {@code /groq/openai/v1}; sliding minute and hour windows, a day quota that refills gradually. */
     GROQ("groq", "/groq/openai/v1", null),
     /** {@code /gemini/v1beta/openai} (the OpenAI-compatible endpoint); day resets at midnight Pacific. */
     GEMINI("gemini", "/gemini/v1beta/openai", ZoneId.of("America/Los_Angeles")),

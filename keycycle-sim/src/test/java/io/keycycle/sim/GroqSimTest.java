@@ -66,7 +66,7 @@ class GroqSimTest {
         assertThat(r.headers().firstValue("x-ratelimit-limit-tokens")).hasValue("12000");
         assertThat(r.headers().firstValue("x-ratelimit-remaining-tokens"))
                 .hasValue(Long.toString(12_000 - u.path("total_tokens").asInt()));
-        assertThat(r.headers().firstValue("x-ratelimit-reset-requests")).hasValue("24h0m0s");
+        assertThat(r.headers().firstValue("x-ratelimit-reset-requests")).hasValue("1m26.4s");  // 1/1000 of a day
         assertThat(r.headers().firstValue("x-ratelimit-reset-tokens")).hasValue("1m0s");
         assertThat(r.headers().firstValue("retry-after")).isEmpty();
     }
@@ -101,9 +101,49 @@ class GroqSimTest {
         assertThat(r.statusCode()).isEqualTo(429);
         JsonNode e = Http.json(r).path("error");
         assertThat(e.path("type").asText()).isEqualTo("tokens");
-        assertThat(e.path("message").asText()).contains("on tokens per day (TPD): Limit 200, Used ")
-                .contains("Please try again in 24h0m0s.");  // the clock stood still since the first request
+        assertThat(e.path("message").asText()).contains("on tokens per day (TPD): Limit 200, Used ");
+        // the day refills at 200 tokens a day (432 s a token): wait until Used + Requested fits, as in
+        // Groq's "Limit 100000, Used 97050, Requested 3619. Please try again in 9m38.016s."
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Used (\\d+), Requested (\\d+)").matcher(e.path("message").asText());
+        assertThat(m.find()).isTrue();
+        long excess = Long.parseLong(m.group(1)) + Long.parseLong(m.group(2)) - 200;
+        assertThat(e.path("message").asText()).contains("Please try again in " + Durations.go(Duration.ofSeconds(excess * 432)) + ".");
         assertThat(sim.stats().total("groq").day429()).isEqualTo(1);
+    }
+
+    /**
+     * Groq's day quota refills gradually: its documentation shows {@code x-ratelimit-limit-requests:
+     * 14400}, {@code -remaining-requests: 14370}, {@code -reset-requests: 2m59.56s} (30 requests, 6 s of
+     * the day each), and on a 1,000-a-day model the reset advanced 86.4 s per request. A day 429 says
+     * to try again when one request's share has refilled, not a day later.
+     */
+    @Test
+    void dayQuotaRefillsGraduallyAsGroqsHeadersShow() {
+        sim.provider("groq").setLimits("refill", SimLimits.UNLIMITED.rpd(14_400));
+        HttpResponse<String> r = null;
+        for (int i = 0; i < 30; i++) {
+            r = Http.chat(base, KEY, Http.body("refill", "a"));
+            assertThat(r.statusCode()).isEqualTo(200);
+        }
+        assertThat(r.headers().firstValue("x-ratelimit-remaining-requests")).hasValue("14370");
+        assertThat(r.headers().firstValue("x-ratelimit-reset-requests")).hasValue("3m0s");
+        CLOCK.advance(Duration.ofSeconds(60));  // 10 requests' share refilled
+        r = Http.chat(base, KEY, Http.body("refill", "b"));
+        assertThat(r.headers().firstValue("x-ratelimit-remaining-requests")).hasValue("14379");
+        assertThat(r.headers().firstValue("x-ratelimit-reset-requests")).hasValue("2m6s");
+
+        sim.provider("groq").setLimits("daily", SimLimits.UNLIMITED.rpd(1000));
+        for (int i = 0; i < 1000; i++) {
+            assertThat(Http.chat(base, KEY, Http.body("daily", "a")).statusCode()).isEqualTo(200);
+        }
+        HttpResponse<String> day = Http.chat(base, KEY, Http.body("daily", "b"));
+        assertThat(day.statusCode()).isEqualTo(429);
+        assertThat(Http.json(day).path("error").path("message").asText())
+                .contains("on requests per day (RPD): Limit 1000, Used 1000, Requested 1. Please try again in 1m26.4s.");
+        assertThat(day.headers().firstValue("retry-after")).hasValue("87");
+        assertThat(day.headers().firstValue("x-ratelimit-remaining-requests")).hasValue("0");
+        CLOCK.advance(Duration.ofMillis(86_400));
+        assertThat(Http.chat(base, KEY, Http.body("daily", "c")).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -47,6 +47,18 @@ class SupportTest {
         assertThat(w.tokens()).isEqualTo(35);
     }
 
+    /** Groq's captured TPD 429: "Limit 100000, Used 97050, Requested 3619. Please try again in 9m38.016s." */
+    @Test
+    void refillingWindowWaitsAsGroqsDayQuotaDoes() {
+        Window w = Window.refilling(86_400_000);
+        w.limits(SimLimits.NONE, 100_000);
+        w.add(0, 97_050);
+        assertThat(w.tokens()).isEqualTo(97_050);
+        assertThat(Durations.go(Duration.ofMillis(w.waitForTokens(100_000, 3_619, 0)))).isEqualTo("9m38.016s");
+        w.evict(864_000);  // 864 s at 100,000 a day: 1,000 tokens back
+        assertThat(w.tokens()).isEqualTo(96_050);
+    }
+
     @Test
     void calendarWindowClearsAtMidnightOfItsZone() {
         ZoneId la = ZoneId.of("America/Los_Angeles");
