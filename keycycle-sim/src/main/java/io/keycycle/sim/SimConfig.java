@@ -104,9 +104,7 @@ final class SimConfig {
                         }
                         String secret = String.valueOf(key.get("secret"));
                         String scope = key.containsKey("scope") ? String.valueOf(key.get("scope")) : SimKey.ownScope(secret);
-                        KeyState state = key.containsKey("state")
-                                ? KeyState.valueOf(String.valueOf(key.get("state")).toUpperCase(Locale.ROOT).replace('-', '_'))
-                                : KeyState.ACTIVE;
+                        KeyState state = key.containsKey("state") ? keyState(key.get("state"), at) : KeyState.ACTIVE;
                         p.key(new SimKey(secret, scope, state));
                     }
                 }
@@ -134,6 +132,15 @@ final class SimConfig {
             p.faultProbability(n.doubleValue(), kinds.toArray(FaultKind[]::new));
         }
         return p.build();
+    }
+
+    private static KeyState keyState(Object v, String where) {
+        try {
+            return KeyState.valueOf(String.valueOf(v).toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": unknown state '" + v
+                    + "', expected active, dead, suspended, no-credit or key-limit");
+        }
     }
 
     @SuppressWarnings("unchecked")

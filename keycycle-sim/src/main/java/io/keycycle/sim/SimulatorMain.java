@@ -55,13 +55,13 @@ public final class SimulatorMain {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--port" -> port = Integer.parseInt(value(args, ++i, a));
+                case "--port" -> port = integer(value(args, ++i, a), a);
                 case "--host" -> host = value(args, ++i, a);
                 case "--config" -> config = Path.of(value(args, ++i, a));
                 case "--latency" -> latency = Durations.parse(value(args, ++i, a));
                 case "--chunk-interval" -> chunk = Durations.parse(value(args, ++i, a));
-                case "--threads" -> threads = Integer.parseInt(value(args, ++i, a));
-                case "--keys" -> keys = Integer.parseInt(value(args, ++i, a));
+                case "--threads" -> threads = integer(value(args, ++i, a), a);
+                case "--keys" -> keys = integer(value(args, ++i, a), a);
                 case "--any-key" -> anyKey = true;
                 case "--help", "-h" -> {
                     usage(System.out);
@@ -102,6 +102,14 @@ public final class SimulatorMain {
             out.printf("  %-11s %s   (%d keys: %s)%n", k.id(), sim.baseUrl(k), p.config().keys().size(),
                     p.config().keys().isEmpty() ? "-" : p.config().keys().get(0).mask()
                             + (p.config().keys().size() > 1 ? " …" : ""));
+        }
+    }
+
+    private static int integer(String text, String flag) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " needs a whole number, was '" + text + "'");
         }
     }
 

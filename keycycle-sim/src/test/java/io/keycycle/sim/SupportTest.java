@@ -121,6 +121,18 @@ class SupportTest {
     }
 
     @Test
+    void badConfigValuesAndFlagsAreNamed(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("sim.yaml");
+        Files.writeString(file, "providers:\n  groq:\n    keys: [{ secret: gsk_test_x, state: revoked }]\n");
+        assertThatThrownBy(() -> SimulatorMain.parse(new String[] {"--config", file.toString()}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("groq.keys").hasMessageContaining("'revoked'")
+                .hasMessageContaining("active, dead, suspended, no-credit or key-limit");
+        assertThatThrownBy(() -> SimulatorMain.parse(new String[] {"--port", "ninety"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--port").hasMessageContaining("'ninety'");
+    }
+
+    @Test
     void standaloneDefaultsServeAllFourProviders() {
         try (Simulator sim = SimulatorMain.parse(new String[] {"--keys", "1", "--any-key"}).build().start()) {
             var out = new java.io.ByteArrayOutputStream();
