@@ -8,7 +8,9 @@ import java.util.Objects;
  * A failure the simulator injects instead of (or, for {@link #SLOW}, before) a normal answer. Each
  * renders in the provider's own shape; {@link #QUEUE_EXCEEDED} exists only on Cerebras and
  * {@link #UPSTREAM_429} only on OpenRouter, and asking another provider for them is rejected.
- * Injected failures are not charged to the rate-limit windows.
+ * Failures that answer instead of the model are not charged to the rate-limit windows; those that
+ * come after admission ({@link #SLOW}, a stream's {@link #MID_STREAM_ERROR}, {@link #STREAM_IGNORED}
+ * and the hostile answers) are.
  */
 public final class FaultKind {
 

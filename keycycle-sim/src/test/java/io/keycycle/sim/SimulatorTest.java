@@ -143,6 +143,19 @@ class SimulatorTest {
     }
 
     @Test
+    void faultsBeforeAdmissionAreNotChargedAndAMidStreamErrorIs() throws Exception {
+        ProviderKind k = ProviderKind.GROQ;
+        sim.provider(k).setLimits(model(k), SimLimits.UNLIMITED.rpm(1));
+        sim.provider(k).failNext(1, FaultKind.OVERLOADED_503);
+        assertThat(Http.chat(sim.baseUrl(k), key(k), Http.body(model(k), "a")).statusCode()).isEqualTo(503);
+        sim.provider(k).failNext(1, FaultKind.MID_STREAM_ERROR);
+        List<Http.Line> lines = Http.stream(sim.baseUrl(k), key(k), Http.streamBody(model(k), "b", false));
+        assertThat(lines).anyMatch(l -> l.text().contains("\"finish_reason\":\"error\""));
+        assertThat(Http.chat(sim.baseUrl(k), key(k), Http.body(model(k), "c")).statusCode())
+                .as("the failed stream had been admitted and counts").isEqualTo(429);
+    }
+
+    @Test
     void faultProbabilityOneAlwaysFails() {
         sim.provider("cerebras").faultProbability(1.0, FaultKind.INTERNAL_500);
         for (int i = 0; i < 3; i++) {
