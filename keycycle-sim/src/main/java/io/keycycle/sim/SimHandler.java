@@ -137,12 +137,15 @@ final class SimHandler implements HttpHandler {
         }
 
         SimLimits applied = accountWide ? p.freeModelLimits() : limits;
-        // Cerebras holds prompt + max_completion_tokens (16,384 when absent) against its token limits at
-        // arrival; every provider is then charged what the answer used. Gemini's token quotas count
-        // input tokens only (generate_content_free_tier_input_token_count).
-        long charged = p.kind() == ProviderKind.GEMINI ? request.promptTokens() : request.chargedTokens();
-        long reserved = p.kind() == ProviderKind.CEREBRAS ? request.cerebrasReservation() : charged;
-        Bucket.Decision decision = p.bucket(key.scope, served).admit(applied, reserved, charged, now.toEpochMilli());
+        // Cerebras takes prompt + max_completion_tokens (16,384 when absent) from its token limits when it
+        // admits a request, whatever the answer then costs; Gemini's token quotas count input tokens
+        // only (generate_content_free_tier_input_token_count); the others count prompt + completion.
+        long charged = switch (p.kind()) {
+            case CEREBRAS -> request.cerebrasReservation();
+            case GEMINI -> request.promptTokens();
+            default -> request.chargedTokens();
+        };
+        Bucket.Decision decision = p.bucket(key.scope, served).admit(applied, charged, now.toEpochMilli());
         if (decision instanceof Bucket.Limited l) {
             answer(ex, row, d.rateLimited(turn, l), 0, 0, 0);
             return;

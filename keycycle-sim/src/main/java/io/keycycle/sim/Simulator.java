@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * <p>Limits are enforced over the injected {@link Clock} (real time by default) with exact sliding
  * windows, and calendar day resets for Gemini (midnight America/Los_Angeles) and OpenRouter
  * (midnight UTC). Caveats: a request is charged {@code prompt + completion} tokens (Gemini: the
- * prompt only, its quotas count input tokens), both known before the answer is written; latency and stream pacing hold a server thread, so size
+ * prompt only, its quotas count input tokens; Cerebras: prompt + {@code max_completion_tokens}, its
+ * up-front reservation), all known before the answer is written; latency and stream pacing hold a server thread, so size
  * {@link Builder#threads(int)} for the concurrency a load test drives.
  */
 public final class Simulator implements AutoCloseable {

@@ -70,10 +70,31 @@ class ProviderSignalsSimTest {
 
         HttpResponse<String> bounded = Http.chat(base("cerebras"), CS, Http.withMax(Http.body("gpt-oss-120b", "hi"), 15_000));
         assertThat(bounded.statusCode()).isEqualTo(200);
-        // charged what the answer used, not the reservation: a second bounded request still fits
+        // charged the reservation, not what the answer used: a second 15,000 does not fit, 900 does
         assertThat(Http.chat(base("cerebras"), CS, Http.withMax(Http.body("gpt-oss-120b", "hi"), 15_000)).statusCode())
+                .isEqualTo(429);
+        assertThat(Http.chat(base("cerebras"), CS, Http.withMax(Http.body("gpt-oss-120b", "hi"), 900)).statusCode())
                 .isEqualTo(200);
         assertThat(bounded.headers().firstValue("x-ratelimit-limit-tokens-minute")).hasValue("16000");
+    }
+
+    /**
+     * Cerebras takes a request's share of the minute when it admits it, not when it finishes: prompt +
+     * {@code max_completion_tokens} (16,384 when absent), whatever the answer costs, so at the Free
+     * Trial's 30,000 TPM fewer than two such requests fit in a minute.
+     */
+    @Test
+    void cerebrasChargesTheReservationSoFewerThanTwoUnboundedRequestsFitAMinuteAtThirtyThousand() {
+        sim.provider("cerebras").setLimits("gpt-oss-120b", SimLimits.UNLIMITED.rpm(100).tpm(30_000));
+        HttpResponse<String> first = Http.chat(base("cerebras"), CS, Http.body("gpt-oss-120b", "hi"));
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(Http.json(first).path("usage").path("total_tokens").asInt()).isLessThan(100);  // the answer is short
+        assertThat(first.headers().firstValue("x-ratelimit-remaining-tokens-minute")).hasValue(Long.toString(30_000 - 5 - 16_384));
+        HttpResponse<String> second = Http.chat(base("cerebras"), CS, Http.body("gpt-oss-120b", "hi again"));
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(429);
+        assertThat(Http.json(second).path("message").asText()).startsWith("Tokens per minute limit exceeded");
+        CLOCK.advance(Duration.ofMinutes(1));
+        assertThat(Http.chat(base("cerebras"), CS, Http.body("gpt-oss-120b", "hi again")).statusCode()).isEqualTo(200);
     }
 
     @Test
