@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -52,6 +53,9 @@ final class Fallback<T> {
     private final List<ModelRef> candidates;
     private final JsonNode body;
     private final Advice advice;
+    /** The request's estimated prompt (-1: unknown, each candidate reserves the spec's estimate) and completion limit. */
+    private long prompt = -2; // -2: not read yet (read at the first candidate, where a bad body fails the call as before)
+    private OptionalLong maxOutput;
     private final long deadline; // monotonic milliseconds
     private final List<KeycycleException> failures = new ArrayList<>();
     private final AtomicInteger attempts = new AtomicInteger();
@@ -59,8 +63,8 @@ final class Fallback<T> {
 
     /** What the rules ask of the facade: catalog knowledge about candidates, and who hears of a fall-back. */
     interface Advice {
-        /** Why candidate {@code c} can never admit {@code body}, or null. */
-        String neverFits(ModelRef c, JsonNode body);
+        /** Why candidate {@code c} can never admit a request of {@code prompt} tokens and completion limit {@code max}, or null. */
+        String neverFits(ModelRef c, long prompt, OptionalLong max);
 
         /** {@code e} as handed over, e.g. naming what the catalog suggests instead of a model that is gone. */
         KeycycleException explain(KeycycleException e);
@@ -85,7 +89,8 @@ final class Fallback<T> {
 
     /**
      * @param body   the chat request, for per-candidate reservations and the never-fits check; null
-     *               when the caller's spec already carries the reservation
+     *               when the caller's spec carries the reservation (and, with
+     *               {@link CallSpec#withRequest}, the request's shape for the same checks)
      */
     Fallback(Map<String, KeyPool> pools, EngineClock clock, String target, CallSpec spec, List<ModelRef> candidates,
              JsonNode body, Advice advice) {
@@ -131,14 +136,18 @@ final class Fallback<T> {
                 continue;
             }
             CallSpec forCandidate = spec;
-            if (body != null) {
-                String never = advice.neverFits(c, body);
+            if (prompt == -2) {
+                prompt = body != null ? TokenEstimator.estimatePromptTokens(body) : spec.promptTokens();
+                maxOutput = body != null ? TokenEstimator.maxTokens(body) : spec.maxOutput();
+            }
+            if (prompt >= 0) {
+                String never = advice.neverFits(c, prompt, maxOutput);
                 if (never != null) {
                     handOver(c, new NoAvailableKeyException(c.provider(), c.model(), pool.size(), 0, 0, 0, null, never));
                     continue;
                 }
-                forCandidate = spec.withEstimatedTokens(TokenEstimator.reservationFor(c.provider(), body,
-                        Math.max(0, spec.estimatedTokens() - TokenEstimator.estimatePromptTokens(body))));
+                forCandidate = spec.withEstimatedTokens(TokenEstimator.reservationFor(c.provider(), prompt, maxOutput,
+                        Math.max(0, spec.estimatedTokens() - prompt)));
             }
             return new Step(c, pool, forCandidate.toOptions(c.model(), Duration.ofMillis(remaining)));
         }

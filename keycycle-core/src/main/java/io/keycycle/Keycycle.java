@@ -101,7 +101,7 @@ public final class Keycycle implements AutoCloseable {
     private final ChatCalls chats = new ChatCalls(this::call, this::client);
     /** What the fallback rules ask of the facade: catalog knowledge and the fell-back event. */
     private final Fallback.Advice advice = new Fallback.Advice() {
-        @Override public String neverFits(ModelRef c, JsonNode body) { return Keycycle.this.neverFits(c, body); }
+        @Override public String neverFits(ModelRef c, long prompt, java.util.OptionalLong max) { return Keycycle.this.neverFits(c, prompt, max); }
         @Override public KeycycleException explain(KeycycleException e) { return withSuggestions(e); }
         @Override public void fellBack(String target, List<ModelRef> candidates, ModelRef served, int skipped) {
             Keycycle.this.fellBack(target, candidates, served, skipped);
@@ -245,15 +245,15 @@ public final class Keycycle implements AutoCloseable {
 
     // ------------------------------------------------------------------ calls
 
-    /** Why {@code body} can never be admitted by candidate {@code c}, or null (see {@link TokenEstimator#neverFits}). */
-    private String neverFits(ModelRef c, JsonNode body) {
+    /** Why a request can never be admitted by candidate {@code c}, or null (see {@link TokenEstimator#neverFits}). */
+    private String neverFits(ModelRef c, long prompt, java.util.OptionalLong max) {
         long tpm;
         try {
             tpm = catalog.describe(c.provider(), c.model()).limits().limits().tpm();
         } catch (ConfigurationException unknown) {
             return null;
         }
-        return TokenEstimator.neverFits(c.provider(), c.model(), body, tpm);
+        return TokenEstimator.neverFits(c.provider(), c.model(), prompt, max, tpm);
     }
 
     /**

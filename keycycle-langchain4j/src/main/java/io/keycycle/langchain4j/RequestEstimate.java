@@ -32,6 +32,18 @@ final class RequestEstimate {
         return promptTokens(request) + (max != null && max >= 0 ? max : completionBudget);
     }
 
+    /**
+     * {@code base} with this request's reservation and its shape (prompt estimate, completion
+     * limit), so that each candidate reserves what its provider counts (Cerebras: prompt + the
+     * completion limit, 16,384 when the request sets none).
+     */
+    static io.keycycle.CallSpec spec(io.keycycle.CallSpec base, ChatRequest request) {
+        Integer max = request.maxOutputTokens();
+        long promptTokens = promptTokens(request);
+        return base.withEstimatedTokens(promptTokens + (max != null && max >= 0 ? max : base.estimatedTokens()))
+                .withRequest(promptTokens, max != null && max >= 0 ? java.util.OptionalLong.of(max) : java.util.OptionalLong.empty());
+    }
+
     static long promptTokens(ChatRequest request) {
         long tokens = 0;
         for (ChatMessage m : request.messages()) {

@@ -64,7 +64,7 @@ public final class RotatingChatModel implements ChatModel {
 
     @Override
     public ChatResponse doChat(ChatRequest request) {
-        CallSpec spec = settings.spec().withEstimatedTokens(RequestEstimate.reservation(request, settings.spec().estimatedTokens()));
+        CallSpec spec = RequestEstimate.spec(settings.spec(), request);
         Served<ChatAnswer> served = settings.keycycle().call(settings.target(), spec,
                 (candidate, key) -> ChatAnswer.of(delegates.chat(candidate, key).chat(Answers.forModel(request, candidate.model()))));
         return served.value().chat();

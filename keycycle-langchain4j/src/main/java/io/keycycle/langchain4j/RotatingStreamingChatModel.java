@@ -71,7 +71,7 @@ public final class RotatingStreamingChatModel implements StreamingChatModel {
     }
 
     private void run(ChatRequest request, StreamCall call) {
-        CallSpec spec = settings.spec().withEstimatedTokens(RequestEstimate.reservation(request, settings.spec().estimatedTokens()));
+        CallSpec spec = RequestEstimate.spec(settings.spec(), request);
         try {
             Served<StreamAnswer> served = settings.keycycle().call(settings.target(), spec, (candidate, key) ->
                     call.attempt(candidate.provider(), delegates.streaming(candidate, key), Answers.forModel(request, candidate.model()), spec.timeout()));

@@ -29,6 +29,18 @@ final class PromptEstimate {
         return promptTokens(prompt) + (max != null && max >= 0 ? max : completionBudget);
     }
 
+    /**
+     * {@code base} with this prompt's reservation and its shape (prompt estimate, completion limit),
+     * so that each candidate reserves what its provider counts (Cerebras: prompt + the completion
+     * limit, 16,384 when the prompt sets none).
+     */
+    static io.keycycle.CallSpec spec(io.keycycle.CallSpec base, Prompt prompt) {
+        Integer max = maxOutputTokens(prompt.getOptions());
+        long promptTokens = promptTokens(prompt);
+        return base.withEstimatedTokens(promptTokens + (max != null && max >= 0 ? max : base.estimatedTokens()))
+                .withRequest(promptTokens, max != null && max >= 0 ? java.util.OptionalLong.of(max) : java.util.OptionalLong.empty());
+    }
+
     static long promptTokens(Prompt prompt) {
         long tokens = 0;
         for (Message m : prompt.getInstructions()) tokens += ceilQuarter(chars(m)) + TOKENS_PER_MESSAGE;

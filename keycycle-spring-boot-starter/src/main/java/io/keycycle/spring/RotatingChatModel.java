@@ -81,7 +81,7 @@ public final class RotatingChatModel implements ChatModel {
 
     @Override
     public ChatResponse call(Prompt prompt) {
-        CallSpec s = spec.withEstimatedTokens(PromptEstimate.reservation(prompt, spec.estimatedTokens()));
+        CallSpec s = PromptEstimate.spec(spec, prompt);
         Served<Answers.Call> served = keycycle.call(target, s, (candidate, key) -> attempt(prompt, candidate, key));
         return servedBy(served.value().chat(), served.provider(), served.model(), served.fingerprint());
     }
@@ -100,7 +100,7 @@ public final class RotatingChatModel implements ChatModel {
 
     @Override
     public Flux<ChatResponse> stream(Prompt prompt) {
-        CallSpec s = spec.withEstimatedTokens(PromptEstimate.reservation(prompt, spec.estimatedTokens()));
+        CallSpec s = PromptEstimate.spec(spec, prompt);
         return Flux.create(sink -> new StreamRun(keycycle, target, s, clients, sink,
                 (candidate, token) -> forCandidate(prompt, candidate.model(), token)).start());
     }

@@ -103,14 +103,26 @@ public final class TokenEstimator {
     }
 
     /**
+     * {@link #reservationFor(String, JsonNode, long)} for a request known by its estimated prompt and
+     * its completion limit (a library model's request that is not a JSON body).
+     */
+    public static long reservationFor(String provider, long promptTokens, OptionalLong maxTokens, long defaultCompletionBudget) {
+        return promptTokens + maxTokens.orElse("cerebras".equalsIgnoreCase(provider) ? CEREBRAS_DEFAULT_COMPLETION : defaultCompletionBudget);
+    }
+
+    /**
      * Why a request can never be admitted by a provider that reserves up front, or null when it can:
      * its reservation is above the {@code tpm} limit (Cerebras answers such a request with 429 every
      * time, however long one waits). Names the numbers and what to set.
      */
     public static String neverFits(String provider, String model, JsonNode requestBody, long tpm) {
         if (!"cerebras".equalsIgnoreCase(provider) || tpm < 0) return null;
-        long prompt = estimatePromptTokens(requestBody);
-        OptionalLong max = maxTokens(requestBody);
+        return neverFits(provider, model, estimatePromptTokens(requestBody), maxTokens(requestBody), tpm);
+    }
+
+    /** {@link #neverFits(String, String, JsonNode, long)} for a request known by its estimated prompt and completion limit. */
+    public static String neverFits(String provider, String model, long prompt, OptionalLong max, long tpm) {
+        if (!"cerebras".equalsIgnoreCase(provider) || tpm < 0) return null;
         long completion = max.orElse(CEREBRAS_DEFAULT_COMPLETION);
         if (prompt + completion <= tpm) return null;
         String fix = prompt >= tpm

@@ -1,5 +1,6 @@
 package io.keycycle.langchain4j.examples;
 
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.SystemMessage;
 import dev.langchain4j.service.UserMessage;
@@ -58,7 +59,11 @@ public class AgentOnTierExample {
                     """, env, "keycycle.yaml");
             try (Keycycle keycycle = Keycycle.builder().env(env).config(config).build()) {
                 Assistant assistant = AiServices.builder(Assistant.class)
-                        .chatModel(KeycycleChatModels.of(keycycle).chatModel("fast"))
+                        // Cerebras takes prompt + max tokens (16,384 when unset) from its tokens per
+                        // minute when a request arrives: a limit keeps short answers cheap
+                        .chatModel(KeycycleChatModels.of(keycycle).builder("fast")
+                                .defaultRequestParameters(ChatRequestParameters.builder().maxOutputTokens(1024).build())
+                                .build())
                         .build();
                 for (int i = 1; i <= 20; i++) {
                     String answer = assistant.chat("Status of service #" + i + "?");

@@ -1,6 +1,7 @@
 package io.keycycle.spring.example;
 
 import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -23,6 +24,9 @@ public class OpsAssistantApplication {
     ChatClient opsAssistant(@Qualifier("fast") ChatModel fast) {
         return ChatClient.builder(fast)
                 .defaultSystem("You are a concise assistant for an operations team.")
+                // Cerebras takes prompt + max tokens (16,384 when unset) from its tokens per minute
+                // when a request arrives: a limit keeps short answers from costing a long one's share
+                .defaultOptions(ChatOptions.builder().maxTokens(1024))
                 .build();
     }
     // --8<-- [end:bean]
