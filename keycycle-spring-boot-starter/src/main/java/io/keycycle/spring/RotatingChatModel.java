@@ -81,7 +81,7 @@ public final class RotatingChatModel implements ChatModel {
 
     @Override
     public ChatResponse call(Prompt prompt) {
-        CallSpec s = PromptEstimate.spec(spec, prompt);
+        CallSpec s = PromptEstimate.spec(spec, prompt.mutate().chatOptions(options(prompt)).build());
         Served<Answers.Call> served = keycycle.call(target, s, (candidate, key) -> attempt(prompt, candidate, key));
         return servedBy(served.value().chat(), served.provider(), served.model(), served.fingerprint());
     }
@@ -100,7 +100,7 @@ public final class RotatingChatModel implements ChatModel {
 
     @Override
     public Flux<ChatResponse> stream(Prompt prompt) {
-        CallSpec s = PromptEstimate.spec(spec, prompt);
+        CallSpec s = PromptEstimate.spec(spec, prompt.mutate().chatOptions(options(prompt)).build());
         return Flux.create(sink -> new StreamRun(keycycle, target, s, clients, sink,
                 (candidate, token) -> forCandidate(prompt, candidate.model(), token)).start());
     }
@@ -110,20 +110,24 @@ public final class RotatingChatModel implements ChatModel {
      * with the prompt's), the candidate's model, and the route token as a request header.
      */
     Prompt forCandidate(Prompt prompt, String model, String routeToken) {
-        ChatOptions given = prompt.getOptions();
-        OpenAiChatOptions.Builder b;
-        if (given instanceof OpenAiChatOptions o) {
-            b = o.mutate();
-        } else {
-            b = defaults.mutate();
-            if (given != null) b.combineWith(given.mutate());
-        }
-        OpenAiChatOptions base = b.build();
+        OpenAiChatOptions base = options(prompt);
         Map<String, String> headers = new LinkedHashMap<>();
         if (base.getCustomHeaders() != null) headers.putAll(base.getCustomHeaders());
         headers.put(KeyRoutes.HEADER, routeToken);
         OpenAiChatOptions options = base.mutate().model(model).customHeaders(headers).build();
         return prompt.mutate().chatOptions(options).build();
+    }
+
+    /**
+     * The options the provider's model receives: the prompt's OpenAI options as they are, else the
+     * model's defaults merged with the prompt's (so the reservation reads the max tokens that is sent).
+     */
+    private OpenAiChatOptions options(Prompt prompt) {
+        ChatOptions given = prompt.getOptions();
+        if (given instanceof OpenAiChatOptions o) return o;
+        OpenAiChatOptions.Builder b = defaults.mutate();
+        if (given != null) b.combineWith(given.mutate());
+        return b.build();
     }
 
     static ChatResponse servedBy(ChatResponse r, String provider, String model, String fingerprint) {
