@@ -75,6 +75,11 @@ final class CliErrors {
                     + "; run `keycycle status` to see why the keys are unavailable, or pass --wait.";
         }
         if (ex instanceof RateLimitException) return "Run `keycycle status` to see the state of the keys.";
+        if (ex instanceof StoreException && command.equals("import-legacy")
+                && String.valueOf(ex.getMessage()).startsWith("cannot import legacy usage_logs from")) {
+            return "Check --from: the Python library's database holding usage_logs (sqlite:////srv/old/usage.db, "
+                    + "mysql+pymysql://user:pass@host:4000/db).";
+        }
         if (ex instanceof StoreException) {
             return "Check --db / KEYCYCLE_DB_URL (jdbc:sqlite:./keycycle.db, jdbc:mysql://host/db or mysql+pymysql://…).";
         }

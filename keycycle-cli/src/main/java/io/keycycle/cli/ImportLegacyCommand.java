@@ -1,6 +1,7 @@
 package io.keycycle.cli;
 
 import io.keycycle.core.config.LoadedKeys;
+import io.keycycle.store.DatabaseUrl;
 import io.keycycle.store.KeycycleStore;
 import io.keycycle.store.LegacyImportResult;
 import io.keycycle.store.ReportQuery;
@@ -8,6 +9,8 @@ import io.keycycle.store.UsageRow;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
@@ -47,6 +50,7 @@ final class ImportLegacyCommand extends KeycycleCommand {
             throw new CliFailure("no keys in the environment to match the legacy key suffixes against; set NUM_<PROVIDER> "
                     + "and <PROVIDER>_API_KEY_<i> (or --env-file) to the keys the Python library used");
         }
+        checkSource();
         KeycycleStore store = f.openStore();
         if (store == null) throw new CliFailure("import-legacy needs a database to import into; pass --db URL (not 'none')");
         LegacyImportResult r;
@@ -61,6 +65,21 @@ final class ImportLegacyCommand extends KeycycleCommand {
         }
         print(r, loaded, before, after, target);
         return 0;
+    }
+
+    /**
+     * A SQLite source must exist: opening a missing file would create an empty database at the
+     * mistyped path and end in "no such table". Relative paths are relative to the working directory.
+     */
+    private void checkSource() {
+        DatabaseUrl src = DatabaseUrl.parse(from);
+        if (src.kind() != DatabaseUrl.Kind.SQLITE) return;
+        Path file = root.environment().workDir().resolve(src.sqliteFile()).normalize();
+        if (!Files.isRegularFile(file)) {
+            throw new CliFailure("--from " + src.redacted() + ": no such file (" + file + "); nothing was imported. "
+                    + "SQLAlchemy URLs take three slashes before a relative path (sqlite:///old/usage.db) and four "
+                    + "before an absolute one (sqlite:////srv/old/usage.db)");
+        }
     }
 
     /** Requests per provider over all time: the difference is what this import wrote (the result has totals only). */

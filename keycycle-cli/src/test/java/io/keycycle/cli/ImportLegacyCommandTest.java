@@ -72,6 +72,19 @@ class ImportLegacyCommandTest {
     }
 
     @Test
+    void aMistypedSqliteSourceIsAnErrorNamingTheFileAndCreatesNothing() {
+        Path typo = dir.resolve("legacy-typo.db");
+        Cli cli = Cli.at(dir, Map.of("NUM_GROQ", "1", "GROQ_API_KEY_1", GROQ_1,
+                "KEYCYCLE_DB_URL", "jdbc:sqlite:" + dir.resolve("keycycle.db")), NOW);
+
+        Cli.Result r = cli.run("import-legacy", "--from", "sqlite:///" + typo);
+
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err()).contains("--from", "no such file", typo.toString()).doesNotContain("Check --db");
+        assertThat(typo).as("the source is only read: a typo must not leave an empty database behind").doesNotExist();
+    }
+
+    @Test
     void fromIsRequired() {
         Cli.Result r = Cli.at(dir, Map.of(), NOW).run("import-legacy");
 
