@@ -14,6 +14,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,7 +44,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
                 "  keycycle demo                       story, summary, dashboard until Ctrl-C",
                 "  keycycle demo --duration 60         a one-minute run that exits 0 when the books balance",
                 "  keycycle demo --port 0              any free port",
-                "  keycycle demo --db demo.db          keep the database (then: keycycle status --db demo.db)"})
+                "  keycycle demo --db demo.db          keep the database (a new file; then: keycycle status --db demo.db)"})
 final class DemoCommand extends KeycycleCommand {
 
     @Option(names = {"-d", "--duration"}, paramLabel = "DURATION",
@@ -84,10 +85,31 @@ final class DemoCommand extends KeycycleCommand {
             if (dbUrl == null) throw usage("the demo needs a database; --db none is not possible here");
         }
 
+        KeycycleStore store = KeycycleStore.open(StoreConfig.builder(dbUrl).shutdownHook(false).build());
+        String used;
+        try {
+            used = db == null ? earlierData(store) : null;
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        if (used != null) {
+            String where = store.url().redacted();
+            store.close();
+            throw usage("--db " + common.db + ": " + where + " already holds " + used + " (an earlier demo run?). The demo "
+                    + "starts from an empty database: its engine would restore those states and its books would count "
+                    + "that usage. Pass a new file (--db demo-2.db) or leave out --db for ./keycycle-demo.db, recreated each run.");
+        }
+
         out().println("Keycycle demo — no real provider is contacted; keys are fake.");
         out().flush();
-        DemoWorld world = DemoWorld.start(story);
-        KeycycleStore store = null;
+        DemoWorld world;
+        try {
+            world = DemoWorld.start(story);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         Keycycle keycycle = null;
         KeycycleGateway gateway = null;
         DemoLoad load = null;
@@ -97,7 +119,6 @@ final class DemoCommand extends KeycycleCommand {
             return t;
         });
         try {
-            store = KeycycleStore.open(StoreConfig.builder(dbUrl).shutdownHook(false).build());
             DemoReport report = new DemoReport(out(), world);
             keycycle = Keycycle.builder().env(world.env)
                     .config(KeycycleConfig.parse(world.yaml, world.env, "keycycle demo"))
@@ -153,6 +174,17 @@ final class DemoCommand extends KeycycleCommand {
             ServeCommand.closeAll(gateway, keycycle, store);
             world.close();
         }
+    }
+
+    /** What a database given with --db already holds ("usage", "key states", …), or null when it is empty. */
+    private String earlierData(KeycycleStore store) {
+        StateCollector c = new StateCollector();
+        store.hydrate(c, root.environment().clock().instant());
+        List<String> what = new java.util.ArrayList<>();
+        if (store.storage().oldestUsage() != null || c.usageRecords > 0) what.add("usage");
+        if (!c.states.isEmpty()) what.add("key states");
+        if (!c.learned.isEmpty()) what.add("learned limits");
+        return what.isEmpty() ? null : String.join(", ", what);
     }
 
     private KeycycleGateway startGateway(Keycycle keycycle, KeycycleStore store) {
