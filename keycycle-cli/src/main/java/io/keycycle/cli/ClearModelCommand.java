@@ -7,6 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 
 /**
  * {@code keycycle clear-model groq/openai/gpt-oss-120b}: forgets that the provider reported a
@@ -29,6 +31,13 @@ final class ClearModelCommand extends KeycycleCommand {
     @Parameters(index = "0", paramLabel = "PROVIDER/MODEL", description = "The provider and the model, e.g. groq/openai/gpt-oss-120b.")
     String target;
 
+    /** Every model the database holds as reported gone (re-check due or not: the mark is still there). */
+    private static List<KeycycleEvent.StateChanged> goneModels(KeycycleStore store, Instant now) {
+        StateCollector c = new StateCollector();
+        store.hydrate(c, now);
+        return c.states.stream().filter(s -> s.level() == KeycycleEvent.Level.MODEL && s.state() == KeyState.MODEL_UNAVAILABLE).toList();
+    }
+
     @Override
     protected int execute() {
         int slash = target == null ? -1 : target.indexOf('/');
@@ -38,10 +47,25 @@ final class ClearModelCommand extends KeycycleCommand {
         String provider = target.substring(0, slash).trim().toLowerCase(java.util.Locale.ROOT);
         String model = target.substring(slash + 1).trim();
         try (KeycycleStore store = factory().openExistingStore()) {
-            store.onEvent(new KeycycleEvent.StateChanged(factory().clock().instant(), provider, KeycycleEvent.Level.MODEL, null, null,
+            Instant now = factory().clock().instant();
+            List<KeycycleEvent.StateChanged> gone = goneModels(store, now);
+            KeycycleEvent.StateChanged marked = gone.stream()
+                    .filter(s -> s.provider().equals(provider) && s.model().equals(model)).findFirst().orElse(null);
+            if (marked == null) {
+                throw new CliFailure(provider + "/" + model + " is not marked unavailable in " + store.url().redacted()
+                        + "; nothing was cleared. Marked unavailable: "
+                        + (gone.isEmpty() ? "none" : String.join(", ", gone.stream().map(s -> s.provider() + "/" + s.model()).toList())));
+            }
+            // a state only replaces an older one: written by a host whose clock is ahead, the mark is "newer" than now
+            Instant at = marked.at().isBefore(now) ? now : marked.at().plusMillis(1);
+            store.onEvent(new KeycycleEvent.StateChanged(at, provider, KeycycleEvent.Level.MODEL, null, null,
                     model, KeyState.READY, null, "cleared by operator (keycycle clear-model)"));
             if (!store.flush(Duration.ofSeconds(10))) {
                 throw new CliFailure("could not write to " + store.url().redacted() + " within 10 s; nothing was cleared");
+            }
+            if (goneModels(store, now).stream().anyMatch(s -> s.provider().equals(provider) && s.model().equals(model))) {
+                throw new CliFailure("wrote the clearing of " + provider + "/" + model + " to " + store.url().redacted()
+                        + " but it is still marked unavailable (a process marked it again just now?)");
             }
             out().println("cleared " + provider + "/" + model + " in " + store.url().redacted()
                     + "; a running gateway keeps its own state until POST /admin/models/" + provider + "/clear");

@@ -182,6 +182,32 @@ class StoreCommandsTest {
     }
 
     @Test
+    void clearModelOfAModelNotMarkedGoneSaysSoInsteadOfCleared() {
+        Cli.Result r = cli.run("clear-model", "groq/Gemma2-9b-it");   // the model's case mistyped
+
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.out()).doesNotContain("cleared");
+        assertThat(r.err()).contains("groq/Gemma2-9b-it is not marked unavailable", "nothing was cleared", "groq/gemma2-9b-it");
+        assertThat(cli.run("status", "--format", "json").out()).contains("gemma2-9b-it");
+    }
+
+    @Test
+    void clearModelClearsAStateWrittenByAHostWhoseClockIsAhead() throws Exception {
+        // a gateway on another host, its clock two minutes ahead of this one, reported the model gone
+        try (KeycycleStore store = KeycycleStore.open(StoreConfig.builder(db).shutdownHook(false).build())) {
+            store.onEvent(new KeycycleEvent.StateChanged(NOW.plus(Duration.ofMinutes(2)), "groq", Level.MODEL, null, null, "ahead-model",
+                    KeyState.MODEL_UNAVAILABLE, NOW.plus(Duration.ofMinutes(12)), "model_not_found"));
+            assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+        }
+
+        Cli.Result r = cli.run("clear-model", "groq/ahead-model");
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("cleared groq/ahead-model");
+        assertThat(cli.run("status", "--format", "json").out()).doesNotContain("ahead-model");
+    }
+
+    @Test
     void pruneDeletesOnlyOldUsage() throws Exception {
         Cli.Result r = cli.run("prune", "--older-than", "30d");
 
