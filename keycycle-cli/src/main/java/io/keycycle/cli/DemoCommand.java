@@ -113,6 +113,9 @@ final class DemoCommand extends KeycycleCommand {
         Keycycle keycycle = null;
         KeycycleGateway gateway = null;
         DemoLoad load = null;
+        // Ctrl-C runs the shutdown hooks and then halts the JVM: the hook holds the exit until this
+        // thread has stopped the traffic, printed the summary and closed the database
+        CountDownLatch finished = new CountDownLatch(1);
         ScheduledExecutorService script = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "demo-script");
             t.setDaemon(true);
@@ -150,6 +153,11 @@ final class DemoCommand extends KeycycleCommand {
             Thread hook = new Thread(() -> {
                 interrupted.set(true);
                 ctrlC.countDown();
+                try {
+                    finished.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }, "demo-ctrl-c");
             Runtime.getRuntime().addShutdownHook(hook);
             ctrlC.await(story.toMillis(), TimeUnit.MILLISECONDS);
@@ -158,7 +166,13 @@ final class DemoCommand extends KeycycleCommand {
             load.close();
             boolean balanced = report.summary(load, store);
             if (duration != null || interrupted.get()) {
-                if (!interrupted.get()) Runtime.getRuntime().removeShutdownHook(hook);
+                if (!interrupted.get()) {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // Ctrl-C just now: the hook waits for the finally block below
+                    }
+                }
                 return balanced && load.ok.sum() > 0 ? 0 : 1;
             }
             out().println();
@@ -171,8 +185,13 @@ final class DemoCommand extends KeycycleCommand {
         } finally {
             script.shutdownNow();
             if (load != null) load.close();
-            ServeCommand.closeAll(gateway, keycycle, store);
-            world.close();
+            try {
+                ServeCommand.closeAll(gateway, keycycle, store);
+                world.close();
+            } finally {
+                out().flush();
+                finished.countDown();
+            }
         }
     }
 
