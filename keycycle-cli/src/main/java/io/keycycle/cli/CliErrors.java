@@ -54,7 +54,7 @@ final class CliErrors {
         if (hint != null) err.println(hint);
         if (debug) {
             ex.printStackTrace(err);
-        } else if (!(ex instanceof KeycycleException)) {
+        } else if (!(ex instanceof KeycycleException) && !(ex instanceof CliFailure)) {
             err.println("(run again with --debug for the stack trace)");
         }
         err.flush();

@@ -6,4 +6,6 @@ package io.keycycle.cli;
  */
 final class CliFailure extends RuntimeException {
     CliFailure(String message) { super(message); }
+
+    CliFailure(String message, Throwable cause) { super(message, cause); }
 }

@@ -156,7 +156,16 @@ final class ServeCommand extends KeycycleCommand {
             if (maxUpstreamBodyBytes != null) b.maxUpstreamBodyBytes(maxUpstreamBodyBytes);
             if (maxSseLineBytes != null) b.maxSseLineBytes(maxSseLineBytes.intValue());
             gateway = b.build();
-            gateway.start();
+            try {
+                gateway.start();
+            } catch (RuntimeException e) {
+                if (!(rootCause(e) instanceof java.net.BindException)) throw e;
+                String at = (host != null ? host : file.host()) + ":" + (port != null ? port : file.port());
+                throw new CliFailure("cannot listen on " + at + ": " + rootCause(e).getMessage()
+                        + (rootCause(e).getMessage() != null && rootCause(e).getMessage().contains("in use") ? ""
+                        : " (in use, or not an address of this machine)")
+                        + "; choose another port with --port (0 picks a free one) or gateway.port in keycycle.yaml", e);
+            }
             out().println("keycycle gateway listening on " + gateway.url() + "/v1  (dashboard " + gateway.url()
                     + "/, metrics " + gateway.url() + "/metrics)");
             out().println("providers: " + String.join(", ", keycycle.providers())
@@ -179,6 +188,11 @@ final class ServeCommand extends KeycycleCommand {
             closeAll(gateway, keycycle, store);
             throw e;
         }
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t;
     }
 
     private static List<String> distinct(List<String> ts) { return List.copyOf(new java.util.LinkedHashSet<>(ts)); }

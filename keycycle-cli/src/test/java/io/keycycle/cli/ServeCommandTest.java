@@ -42,6 +42,19 @@ class ServeCommandTest {
     static void stopSimulator() { sim.close(); }
 
     @Test
+    void aPortInUseIsOneLineNamingThePortAndTheOption() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Cli.Result r = Cli.at(dir, Map.of("NUM_GROQ", "1", "GROQ_API_KEY_1", SimKey.fakeSecret(ProviderKind.GROQ, 1),
+                    "GROQ_BASE_URL", sim.baseUrl("groq"), "KEYCYCLE_DB_URL", "none"))
+                    .run("serve", "--port", String.valueOf(taken.getLocalPort()));
+
+            assertThat(r.code()).as(r.toString()).isEqualTo(1);
+            assertThat(r.err()).as(r.toString()).contains("error: ", "127.0.0.1:" + taken.getLocalPort(), "in use", "--port")
+                    .doesNotContain("IllegalStateException", "--debug for the stack trace");
+        }
+    }
+
+    @Test
     void tokensFromAFileAndTheEnvironmentGuardTheGateway() throws Exception {
         Files.writeString(dir.resolve("tokens.txt"), "# client tokens\n\n" + CLIENT + "\n");
         Map<String, String> env = new HashMap<>(Map.of("NUM_GROQ", "1", "GROQ_API_KEY_1", SimKey.fakeSecret(ProviderKind.GROQ, 1),
