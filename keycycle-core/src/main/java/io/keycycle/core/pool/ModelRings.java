@@ -16,8 +16,16 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ModelRings {
     static final String ALL_MODELS = "*";
 
+    /**
+     * Rings for models the provider's table does not list, at most: with {@code allow-unknown-models}
+     * a gateway's client names the model, and each ring holds a bucket per key for as long as the
+     * pool lives (about 1 KiB each: 256 models of 110 keys is some 28 MB).
+     */
+    static final int MAX_UNLISTED_MODELS = 256;
+
     private final PoolContext ctx;
     private final ConcurrentHashMap<String, ModelRing> rings = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger unlisted = new java.util.concurrent.atomic.AtomicInteger();
 
     ModelRings(PoolContext ctx) {
         this.ctx = ctx;
@@ -47,6 +55,22 @@ final class ModelRings {
     Collection<ModelRing> all() { return rings.values(); }
 
     private ModelRing newRing(String model) {
+        boolean listed = ctx.spec.models().containsKey(model);
+        if (!listed && unlisted.incrementAndGet() > MAX_UNLISTED_MODELS) {
+            unlisted.decrementAndGet();
+            throw new ConfigurationException("model '" + model + "' refused: " + ctx.provider() + " already counts "
+                    + MAX_UNLISTED_MODELS + " models its table does not list (allow-unknown-models), the most one pool keeps;"
+                    + " list the models in use under providers." + ctx.provider() + ".models");
+        }
+        try {
+            return buildRing(model);
+        } catch (RuntimeException e) {
+            if (!listed) unlisted.decrementAndGet();
+            throw e;
+        }
+    }
+
+    private ModelRing buildRing(String model) {
         KeyEntry[] ks = ctx.keys.clone();
         PoolStateStore.Bucket[] bs = new PoolStateStore.Bucket[ks.length];
         String bucketModel = bucketModel(model);
