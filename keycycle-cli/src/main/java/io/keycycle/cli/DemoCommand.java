@@ -237,11 +237,11 @@ final class DemoCommand extends KeycycleCommand {
         script.schedule(() -> report.scripted("burst over"), ms * 42 / 100, TimeUnit.MILLISECONDS);
         script.schedule(() -> {
             world.sim.provider("groq").setLimits(DemoWorld.GROQ_STRONG, DemoWorld.GROQ_STORM);
-            report.scripted("429 storm: Groq now allows 2 requests/min on " + DemoWorld.GROQ_STRONG + " (the configuration still says 8)");
+            report.scripted("429 storm: Groq now allows 2 requests/min on " + DemoWorld.GROQ_STRONG + " (the configuration still says 20)");
         }, ms * 50 / 100, TimeUnit.MILLISECONDS);
         script.schedule(() -> {
             world.sim.provider("groq").setLimits(DemoWorld.GROQ_STRONG, DemoWorld.GROQ_STRONG_LIMITS);
-            report.scripted("storm over: Groq is back to 8 requests/min");
+            report.scripted("storm over: Groq is back to 20 requests/min");
         }, ms * 65 / 100, TimeUnit.MILLISECONDS);
         script.schedule(() -> {
             for (int i = 1; i <= 6; i++) world.sim.provider("cerebras").exhaustCredit(world.secret(ProviderKind.CEREBRAS, i));
