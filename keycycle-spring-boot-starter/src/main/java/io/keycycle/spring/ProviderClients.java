@@ -30,6 +30,9 @@ final class ProviderClients implements AutoCloseable {
     private record Clients(OpenAiChatModel model, OpenAIClient sync, OpenAIClientAsync async) { }
 
     private final Keycycle keycycle;
+    /** The longest a stream may run, however steadily it delivers (the gateway's default too). */
+    static final Duration STREAM_DEADLINE = Duration.ofMinutes(30);
+
     private final Duration requestTimeout;
     private final ObservationRegistry observations;
     private final KeyRoutes routes = new KeyRoutes();
@@ -56,14 +59,19 @@ final class ProviderClients implements AutoCloseable {
     private Clients build(String provider) {
         String url = baseUrl(provider);
         List<OpenAiHttpClientBuilderCustomizer> hook = List.of(b -> b.interceptor(routes));
+        // The SDK's request timeout is OkHttp's whole-call timeout, which cut any stream longer than
+        // request-timeout however steadily it delivered: it now bounds each silence (connecting,
+        // then between two reads) and a whole exchange only at STREAM_DEADLINE, as the gateway does.
+        com.openai.core.Timeout timeout = com.openai.core.Timeout.builder().connect(requestTimeout).read(requestTimeout)
+                .write(requestTimeout).request(STREAM_DEADLINE).build();
         OpenAIClient sync = OpenAiSetup.setupSyncClient(url, KeyRoutes.PLACEHOLDER_KEY, null, null, null, null, false, false,
-                null, requestTimeout, 0, null, null, observations, null, hook);
+                null, requestTimeout, 0, null, null, observations, null, hook).withOptions(o -> o.timeout(timeout));
         OpenAIClientAsync async = OpenAiSetup.setupAsyncClient(url, KeyRoutes.PLACEHOLDER_KEY, null, null, null, null, false, false,
-                null, requestTimeout, 0, null, null, observations, null, hook);
+                null, requestTimeout, 0, null, null, observations, null, hook).withOptions(o -> o.timeout(timeout));
         OpenAiChatModel model = OpenAiChatModel.builder()
                 .openAiClient(sync)
                 .openAiClientAsync(async)
-                .options(OpenAiChatOptions.builder().baseUrl(url).maxRetries(0).timeout(requestTimeout).build())
+                .options(OpenAiChatOptions.builder().baseUrl(url).maxRetries(0).build()) // no per-request timeout: the clients' apply
                 .observationRegistry(observations)
                 .build();
         return new Clients(model, sync, async);

@@ -56,7 +56,7 @@ public final class RotatingChatModel implements ChatModel {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.clients = Objects.requireNonNull(clients, "clients");
         this.defaults = defaults != null ? defaults
-                : OpenAiChatOptions.builder().maxRetries(0).timeout(clients.requestTimeout()).build();
+                : OpenAiChatOptions.builder().maxRetries(0).build(); // the clients bound silences (request-timeout), see ProviderClients
         keycycle.route(target); // an unknown target fails here, naming what exists
         if (spec.escalateTo() != null && !keycycle.tiers().containsKey(spec.escalateTo())) {
             throw new ConfigurationException("escalateTo names unknown tier '" + spec.escalateTo() + "'; tiers: " + keycycle.tiers().keySet());
