@@ -12,6 +12,7 @@ import io.keycycle.core.client.StreamResult;
 import io.keycycle.core.client.TokenEstimator;
 import io.keycycle.core.pool.PartialAnswerException;
 
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -42,10 +43,24 @@ final class ChatCalls {
         this.clients = clients;
     }
 
+    /**
+     * Each attempt's HTTP call is bounded by what is left of the call's deadline ({@link CallSpec#timeout()},
+     * waits and earlier attempts included) when that is shorter than the client's request timeout.
+     */
     Served<ChatResult> chat(String target, JsonNode body, CallSpec spec) {
         CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return keycycle.call(target, s, body, (c, key) -> clients.apply(c.provider()).chat(key.secret(), withModel(body, c.model())));
+        long deadline = deadlineNanos(spec.timeout());
+        return keycycle.call(target, s, body, (c, key) -> clients.apply(c.provider())
+                .chat(key.secret(), withModel(body, c.model()), Duration.ofNanos(deadline - System.nanoTime())));
     }
+
+    /** {@link System#nanoTime()} at {@code timeout} from now, saturated far beyond any request timeout. */
+    private static long deadlineNanos(Duration timeout) {
+        long nanos = timeout.compareTo(MAX_BOUND) > 0 ? MAX_BOUND.toNanos() : timeout.toNanos();
+        return System.nanoTime() + nanos;
+    }
+
+    private static final Duration MAX_BOUND = Duration.ofDays(365);
 
     Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener) {
         CallSpec s = spec.withEstimatedTokens(reservation(body, spec));

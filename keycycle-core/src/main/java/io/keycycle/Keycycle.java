@@ -319,6 +319,8 @@ public final class Keycycle implements AutoCloseable {
      * its {@code model} is replaced per candidate. Unless {@code spec} says otherwise, the reservation is
      * the prompt estimate plus {@code max_tokens} (or the spec's estimate when no max is given).
      * A non-2xx answer after all retries and fallbacks is thrown as {@link RateLimitException}.
+     * Each HTTP call is bounded by what is left of {@code spec.timeout()} when that is shorter than
+     * the {@linkplain #requestTimeout() request timeout}.
      */
     public Served<ChatResult> chat(String target, JsonNode body, CallSpec spec) { return chats.chat(target, body, spec); }
 

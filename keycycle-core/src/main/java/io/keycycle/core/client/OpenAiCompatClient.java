@@ -87,17 +87,29 @@ public final class OpenAiCompatClient {
      * @throws HttpTimeoutException no complete answer within the request timeout
      */
     public ChatResult chat(String apiKeySecret, byte[] requestBody) throws IOException, InterruptedException {
+        return chat(apiKeySecret, requestBody, requestTimeout);
+    }
+
+    /**
+     * As {@link #chat(String, byte[])}, the answer bounded by {@code timeout} when it is shorter than
+     * the request timeout (what is left of a caller's deadline).
+     *
+     * @throws HttpTimeoutException no complete answer within the shorter of the two
+     */
+    public ChatResult chat(String apiKeySecret, byte[] requestBody, Duration timeout) throws IOException, InterruptedException {
         Objects.requireNonNull(requestBody, "requestBody");
-        HttpRequest request = request(apiKeySecret, requestBody, "application/json");
+        Duration limit = timeout == null || timeout.compareTo(requestTimeout) >= 0 ? requestTimeout
+                : timeout.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : timeout;
+        HttpRequest request = request(apiKeySecret, requestBody, "application/json", limit);
         long start = System.nanoTime();
         CompletableFuture<HttpResponse<byte[]>> future = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
         HttpResponse<byte[]> response;
         try {
             // The request timeout alone stops at the response headers; this also bounds the body.
-            response = future.get(requestTimeout.toMillis() + 50, TimeUnit.MILLISECONDS);
+            response = future.get(limit.toMillis() + 50, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new HttpTimeoutException(provider + ": no complete answer within " + requestTimeout);
+            throw new HttpTimeoutException(provider + ": no complete answer within " + limit);
         } catch (InterruptedException e) {
             future.cancel(true);
             throw e;
@@ -112,6 +124,11 @@ public final class OpenAiCompatClient {
     /** As {@link #chat(String, byte[])}, serialising the body. */
     public ChatResult chat(String apiKeySecret, JsonNode requestBody) throws IOException, InterruptedException {
         return chat(apiKeySecret, Json.bytes(Json.requestObject(requestBody)));
+    }
+
+    /** As {@link #chat(String, byte[], Duration)}, serialising the body. */
+    public ChatResult chat(String apiKeySecret, JsonNode requestBody, Duration timeout) throws IOException, InterruptedException {
+        return chat(apiKeySecret, Json.bytes(Json.requestObject(requestBody)), timeout);
     }
 
     /**
@@ -179,9 +196,13 @@ public final class OpenAiCompatClient {
     }
 
     private HttpRequest request(String secret, byte[] body, String accept) {
+        return request(secret, body, accept, requestTimeout);
+    }
+
+    private HttpRequest request(String secret, byte[] body, String accept, Duration timeout) {
         checkSecret(secret);
         HttpRequest.Builder b = HttpRequest.newBuilder(chatUri)
-                .timeout(requestTimeout)
+                .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .header("Accept", accept)
                 .header("User-Agent", USER_AGENT);
