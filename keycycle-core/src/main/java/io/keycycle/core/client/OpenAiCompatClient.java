@@ -141,7 +141,8 @@ public final class OpenAiCompatClient {
      * @param requestBody a JSON object (an OpenAI chat request)
      * @throws IllegalArgumentException the body is not a JSON object
      * @throws IOException              connection refused/reset, also in the middle of the stream
-     * @throws HttpTimeoutException     no response headers within the request timeout
+     * @throws HttpTimeoutException     no response headers within the request timeout, or a silence of the
+     *                                  stream as long as it
      */
     public StreamResult stream(String apiKeySecret, JsonNode requestBody, StreamListener listener)
             throws IOException, InterruptedException {
@@ -156,8 +157,9 @@ public final class OpenAiCompatClient {
 
     /**
      * Starts a stream and returns at once. See {@link #stream(String, JsonNode, StreamListener)} for
-     * what is sent; the request timeout covers only the wait for the response headers, so a stream
-     * that stalls afterwards runs until {@link StreamHandle#cancel()}.
+     * what is sent. The request timeout bounds the wait for the response headers and then each
+     * silence of the stream (time the listener spends on an event does not count): a stream that
+     * stalls fails with {@link HttpTimeoutException}.
      */
     public StreamHandle streamAsync(String apiKeySecret, JsonNode requestBody, StreamListener listener) {
         return start(apiKeySecret, streamingBody(Json.requestObject(requestBody).deepCopy()), listener);
@@ -171,7 +173,7 @@ public final class OpenAiCompatClient {
     private StreamHandle start(String apiKeySecret, byte[] body, StreamListener listener) {
         Objects.requireNonNull(listener, "listener");
         HttpRequest request = request(apiKeySecret, body, "text/event-stream");
-        StreamExchange exchange = new StreamExchange(provider, listener);
+        StreamExchange exchange = new StreamExchange(provider, listener, requestTimeout);
         exchange.attach(http.sendAsync(request, exchange.bodyHandler()));
         return new StreamHandle(exchange);
     }
@@ -293,7 +295,7 @@ public final class OpenAiCompatClient {
 
         /**
          * Limit for one call (default 120 s): for {@link #chat} the whole answer, for streams the
-         * wait for the response headers.
+         * wait for the response headers and each silence after them.
          */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = positive("requestTimeout", timeout);

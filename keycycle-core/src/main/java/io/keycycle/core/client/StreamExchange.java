@@ -3,6 +3,7 @@ package io.keycycle.core.client;
 
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodySubscribers;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +13,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -19,8 +24,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * content type, the line subscriber that feeds the {@link SseParser}, and the result future.
  * Demand is one line at a time, so nothing is read ahead of the listener beyond the HTTP client's
  * own buffers. After [DONE] the rest of the body is drained silently so the connection can be reused.
+ *
+ * <p>With an idle timeout, a silence of the provider that long ends the exchange with an
+ * {@link HttpTimeoutException} ({@code java.net.http}'s own request timeout ends with the headers, so
+ * a provider that sent them and then nothing held the stream for as long as it kept the connection).
+ * Time the listener spends on an event is not silence.
  */
 final class StreamExchange implements Flow.Subscriber<String> {
+
+    /** Checks the silences of every stream; one daemon thread, idle when no stream runs. */
+    private static final ScheduledExecutorService WATCHDOG = watchdog();
 
     private final String provider;
     private final StreamListener listener;
@@ -33,10 +46,56 @@ final class StreamExchange implements Flow.Subscriber<String> {
     private volatile HttpResponse.ResponseInfo info;
     private volatile CompletableFuture<?> sendFuture;
     private volatile boolean ended; // [DONE] seen, listener stopped us, or failed: deliver nothing more
+    private final long idleNanos;    // 0: no idle timeout
+    private final Duration idleTimeout;
+    private volatile long lastActivity = System.nanoTime();
+    private volatile boolean inListener;
+    private volatile ScheduledFuture<?> check;
 
     StreamExchange(String provider, StreamListener listener) {
+        this(provider, listener, null);
+    }
+
+    /** @param idleTimeout the longest silence of the provider taken (null: none) */
+    StreamExchange(String provider, StreamListener listener, Duration idleTimeout) {
         this.provider = provider;
         this.listener = listener;
+        this.idleTimeout = idleTimeout;
+        this.idleNanos = idleTimeout == null ? 0 : Math.max(1, saturatedNanos(idleTimeout));
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+
+    private static ScheduledExecutorService watchdog() {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "keycycle-stream-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
+
+    /** Arms the idle check {@code delayNanos} from now, unless the exchange is over. */
+    private void watchIn(long delayNanos) {
+        if (idleNanos == 0 || result.isDone()) return;
+        check = WATCHDOG.schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkIdle() {
+        if (result.isDone()) return;
+        long silent = System.nanoTime() - lastActivity;
+        if (inListener || silent < idleNanos) {
+            watchIn(inListener ? idleNanos : idleNanos - silent);
+            return;
+        }
+        fail(new HttpTimeoutException(provider + " sent nothing on the stream for " + idleTimeout));
     }
 
     CompletableFuture<StreamResult> result() { return result; }
@@ -64,8 +123,14 @@ final class StreamExchange implements Flow.Subscriber<String> {
                 result.completeExceptionally(unwrap(failure));
             }
         });
+        result.whenComplete((r, failure) -> {
+            ScheduledFuture<?> c = check;
+            if (c != null) c.cancel(false);
+        });
         if (cancelled.get()) {
             future.cancel(true);
+        } else {
+            watchIn(idleNanos);
         }
     }
 
@@ -82,6 +147,7 @@ final class StreamExchange implements Flow.Subscriber<String> {
 
     @Override
     public void onSubscribe(Flow.Subscription s) {
+        lastActivity = System.nanoTime();
         this.subscription = s;
         if (cancelled.get()) {
             s.cancel();
@@ -99,11 +165,16 @@ final class StreamExchange implements Flow.Subscriber<String> {
             subscription.request(1); // draining after [DONE]
             return;
         }
+        lastActivity = System.nanoTime();
+        inListener = true;
         try {
             parser.line(line);
         } catch (RuntimeException | Error e) {
             fail(e);
             return;
+        } finally {
+            lastActivity = System.nanoTime();
+            inListener = false;
         }
         if (!cancelled.get()) {
             subscription.request(1);

@@ -376,12 +376,49 @@ class StreamingTest {
     void theRequestTimeoutDoesNotCutAStreamThatOutlivesIt() throws Exception {
         server.handler(ex -> {
             OutputStream out = TestServer.startSse(ex);
+            for (int i = 0; i < 6; i++) {
+                TestServer.write(out, sse(chunk("part " + i)));
+                teardown.await(100, TimeUnit.MILLISECONDS); // 600 ms in all, past the 400 ms request timeout
+            }
+            TestServer.write(out, "data: [DONE]\n\n");
+        });
+        OpenAiCompatClient client = OpenAiCompatClient.builder(server.uri("/v1")).requestTimeout(Duration.ofMillis(400)).build();
+        StreamResult r = client.stream(SECRET, REQUEST.getBytes(StandardCharsets.UTF_8), StreamListener.of(seen::add));
+        assertThat(r.done()).isTrue();
+        assertThat(r.events()).isEqualTo(6);
+    }
+
+    @Test
+    void aSilenceAsLongAsTheRequestTimeoutEndsTheStream() throws Exception {
+        server.handler(ex -> {
+            OutputStream out = TestServer.startSse(ex);
             TestServer.write(out, sse(chunk("first")));
-            teardown.await(600, TimeUnit.MILLISECONDS); // a pause longer than the 200 ms request timeout
-            TestServer.write(out, sse(chunk("second")) + "data: [DONE]\n\n");
+            teardown.await(5, TimeUnit.SECONDS); // headers and a first event, then nothing
+        });
+        OpenAiCompatClient client = OpenAiCompatClient.builder(server.uri("/v1")).requestTimeout(Duration.ofMillis(300)).build();
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> client.stream(SECRET, REQUEST.getBytes(StandardCharsets.UTF_8), StreamListener.of(seen::add)))
+                .isInstanceOf(HttpTimeoutException.class).hasMessageContaining("sent nothing on the stream");
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3_000);
+        assertThat(seen).hasSize(1);
+    }
+
+    @Test
+    void aListenerSlowerThanTheRequestTimeoutIsNoSilence() throws Exception {
+        server.handler(ex -> {
+            OutputStream out = TestServer.startSse(ex);
+            TestServer.write(out, sse(chunk("first")) + sse(chunk("second")) + "data: [DONE]\n\n");
         });
         OpenAiCompatClient client = OpenAiCompatClient.builder(server.uri("/v1")).requestTimeout(Duration.ofMillis(200)).build();
-        StreamResult r = client.stream(SECRET, REQUEST.getBytes(StandardCharsets.UTF_8), StreamListener.of(seen::add));
+        StreamResult r = client.stream(SECRET, REQUEST.getBytes(StandardCharsets.UTF_8), e -> {
+            seen.add(e);
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            return true;
+        });
         assertThat(r.done()).isTrue();
         assertThat(r.events()).isEqualTo(2);
     }
