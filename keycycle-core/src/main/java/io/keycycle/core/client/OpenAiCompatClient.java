@@ -274,8 +274,13 @@ public final class OpenAiCompatClient {
             this.baseUri = baseUri;
         }
 
+        /** The URI without what may hold a secret: credentials, query and fragment. */
         private static String safe(URI u) {
-            return u.getRawUserInfo() == null ? u.toString() : u.getScheme() + "://…@" + u.getHost();
+            String host = u.getHost() == null ? "" : u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort());
+            if (u.getScheme() == null || u.getHost() == null) return u.getRawUserInfo() == null && u.getRawQuery() == null
+                    && u.getRawFragment() == null ? u.toString() : "(a URI not shown)";
+            return u.getScheme() + "://" + (u.getRawUserInfo() == null ? "" : "…@") + host
+                    + (u.getRawPath() == null ? "" : u.getRawPath()) + (u.getRawQuery() == null && u.getRawFragment() == null ? "" : "?…");
         }
 
         /** Provider name for exception messages and logs ({@code groq}). */

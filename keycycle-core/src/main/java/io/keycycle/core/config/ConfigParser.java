@@ -240,12 +240,17 @@ final class ConfigParser {
             URI uri = new URI(s);
             if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
                     || uri.getHost() == null) {
-                in.problem(node, path + " must be an http(s) URL, was '" + s + "'");
+                in.problem(node, path + " must be an http(s) URL, was '" + KeyLoader.shownUrl(s) + "'");
+                return null;
+            }
+            String secretPart = KeyLoader.baseUrlProblem(uri);
+            if (secretPart != null) {
+                in.problem(node, path + " " + secretPart + ", was '" + KeyLoader.shownUrl(s) + "'");
                 return null;
             }
             return uri;
         } catch (java.net.URISyntaxException e) {
-            in.problem(node, path + " must be an http(s) URL, was '" + s + "'");
+            in.problem(node, path + " must be an http(s) URL, was '" + KeyLoader.shownUrl(s) + "'");
             return null;
         }
     }

@@ -256,7 +256,12 @@ public final class KeyLoader {
                 URI uri = new URI(raw.trim());
                 if (uri.getScheme() != null && (uri.getScheme().equals("http") || uri.getScheme().equals("https"))
                         && uri.getHost() != null) {
-                    baseUrls.put(p, uri);
+                    String secretPart = baseUrlProblem(uri);
+                    if (secretPart == null) {
+                        baseUrls.put(p, uri);
+                        return;
+                    }
+                    add(Severity.ERROR, p, Code.BASE_URL_INVALID, var + " " + secretPart + " (value not shown)");
                     return;
                 }
             } catch (URISyntaxException ignored) {
@@ -301,6 +306,37 @@ public final class KeyLoader {
         void add(Severity s, String provider, Code code, String message) {
             findings.add(new Finding(s, provider, code, message));
         }
+    }
+
+    /**
+     * Why a base URL cannot be used because of what it carries besides the endpoint — credentials
+     * ({@code user:password@}) or a query or fragment (Gemini's {@code ?key=…}) — or null. Keys go in
+     * {@code <P>_API_KEY_<i>}; the chat path is appended to the base URL, so a query could not work.
+     */
+    static String baseUrlProblem(URI uri) {
+        if (uri.getRawUserInfo() != null) {
+            return "must not carry credentials (user:password@); keys go in <P>_API_KEY_<i>";
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            return "must not have a query or fragment (?… or #…, which may hold a key; keys go in <P>_API_KEY_<i>)";
+        }
+        return null;
+    }
+
+    /** A URL as it may be shown: credentials and everything from a {@code ?} or {@code #} on replaced by {@code …}. */
+    static String shownUrl(String url) {
+        String s = url == null ? "" : url.strip();
+        int cut = -1;
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == '?' || s.charAt(i) == '#') { cut = i; break; }
+        }
+        if (cut >= 0) s = s.substring(0, cut) + s.charAt(cut) + "…";
+        int at = s.lastIndexOf('@');
+        if (at >= 0) {
+            int start = s.indexOf("//");
+            s = (start >= 0 && start < at ? s.substring(0, start + 2) : "") + "…" + s.substring(at);
+        }
+        return s;
     }
 
     private static String var(ApiKey k) { return k.provider().toUpperCase(Locale.ROOT) + "_API_KEY_" + k.index(); }
