@@ -48,8 +48,10 @@ public final class DotEnv {
         }
     }
 
+    /** Parses {@code text}; a leading byte-order mark (Windows editors write one) is not part of the first name. */
     public static DotEnv parse(String text, String source) {
-        return new Parser(text.replace("\r\n", "\n"), source).parse();
+        String t = text.startsWith("\uFEFF") ? text.substring(1) : text;
+        return new Parser(t.replace("\r\n", "\n"), source).parse();
     }
 
     public String source() { return source; }

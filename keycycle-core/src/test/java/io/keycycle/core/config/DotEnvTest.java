@@ -11,6 +11,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DotEnvTest {
 
     @Test
+    void aFileSavedWithAByteOrderMarkKeepsItsFirstVariable(@TempDir Path dir) throws Exception {
+        // Windows editors (Notepad, PowerShell's Out-File -Encoding utf8) start a UTF-8 file with U+FEFF
+        Path file = dir.resolve(".env");
+        Files.write(file, ("\uFEFFGROQ_API_KEY_1=gsk_test_0000000000000000000001\r\nNUM_GROQ=1\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        DotEnv env = DotEnv.read(file);
+        assertThat(env.values()).containsEntry("GROQ_API_KEY_1", "gsk_test_0000000000000000000001")
+                .containsEntry("NUM_GROQ", "1");
+        assertThat(env.warnings()).isEmpty();
+    }
+
+    @Test
     void commonSyntax() {
         DotEnv env = DotEnv.parse("""
                 # Groq keys
