@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keycycle.CallSpec;
 import io.keycycle.Keycycle;
 import io.keycycle.core.ConfigurationException;
+import io.keycycle.core.client.TokenEstimator;
 import io.keycycle.core.config.ModelRef;
 import io.keycycle.store.KeycycleStore;
 import io.vertx.core.Context;
@@ -79,7 +80,13 @@ final class ChatEndpoint implements Handler<RoutingContext> {
             new ApiError(404, ApiError.INVALID_REQUEST, "model_not_found", e.getMessage(), x, 0).send(response);
             return;
         }
-        long estimate = Keycycle.estimateTokens(body, spec);
+        // The request's shape goes to the engine too: each candidate then reserves what its provider
+        // counts (Cerebras takes prompt + max_completion_tokens, 16,384 when unset, when the request
+        // arrives) and one that could never admit it is skipped unsent, as for Keycycle.chat.
+        long prompt = TokenEstimator.estimatePromptTokens(body);
+        java.util.OptionalLong max = TokenEstimator.maxTokens(body);
+        long estimate = prompt + max.orElse(spec.estimatedTokens());
+        CallSpec callSpec = spec.withEstimatedTokens(estimate).withRequest(prompt, max);
         Context context = ctx.vertx().getOrCreateContext();
         boolean stream = body.path("stream").asBoolean(false);
         AtomicInteger inFlight = stream ? streamsInFlight : plainInFlight;
@@ -97,10 +104,10 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         try {
             if (stream) {
                 new StreamCall(keycycle, upstream, failures, metrics, context, response, (ObjectNode) body, target, candidates, estimate)
-                        .start(spec);
+                        .start(callSpec);
             } else {
                 new PlainCall(keycycle, upstream, failures, metrics, context, response, (ObjectNode) body, ModelSplice.of(raw),
-                        target, estimate).start(spec);
+                        target, estimate).start(callSpec);
             }
         } catch (RejectedExecutionException e) {
             ApiError.of(503, "server_error", "gateway_closing", "the gateway is shutting down").send(response);
