@@ -26,6 +26,8 @@ import java.util.concurrent.CompletionStage;
  */
 final class PlainCall {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PlainCall.class);
+
     private final Keycycle keycycle;
     private final Upstream upstream;
     private final Failures failures;
@@ -75,6 +77,17 @@ final class PlainCall {
     }
 
     private void finish(Served<PlainAnswer> served, Throwable failure) {
+        try {
+            answer(served, failure);
+        } catch (RuntimeException e) {
+            // never leave the client without an answer (it would wait for the idle timeout)
+            log.error("cannot answer a chat request for {}", target, e);
+            if (!response.headWritten()) ApiError.internal("internal gateway error; see the gateway log").send(response);
+            else if (!response.ended()) response.reset();
+        }
+    }
+
+    private void answer(Served<PlainAnswer> served, Throwable failure) {
         if (gone || response.closed() || response.ended()) return;
         if (failure != null) {
             Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
