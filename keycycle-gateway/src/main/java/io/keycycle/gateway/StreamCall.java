@@ -62,6 +62,8 @@ final class StreamCall {
         this.relay = new StreamRelay(response);
         relay.onStart(() -> bytes = null);
         body.put("stream", true);
+        // the gateway asks for usage whatever the client said; the usage-only chunk goes to a client that asked
+        relay.usageChunks(body.path("stream_options").path("include_usage").asBoolean(false));
         ObjectNode options = body.get("stream_options") instanceof ObjectNode o ? o : body.putObject("stream_options");
         options.put("include_usage", true);
     }

@@ -28,10 +28,19 @@ final class StreamRelay {
     private boolean started;
     private boolean errorForwarded;
     private Runnable onStart;
+    private boolean usageChunks = true;
 
     StreamRelay(HttpServerResponse response) {
         this.response = response;
     }
+
+    /**
+     * Whether the client asked for usage ({@code stream_options.include_usage}). The gateway always
+     * asks the provider, to record real tokens; for a client that did not ask, the usage-only chunk
+     * ({@code "choices": []}) is not forwarded: OpenAI sends none then, and a client reading
+     * {@code chunk.choices[0]} would fail on it.
+     */
+    void usageChunks(boolean wanted) { this.usageChunks = wanted; }
 
     /** Runs {@code r} once, when the response head goes out (from then on no other attempt can be made). */
     void onStart(Runnable r) { this.onStart = r; }
@@ -56,6 +65,7 @@ final class StreamRelay {
     boolean event(SseEvent event, Buffer wire) {
         if (isGone() || response.ended()) return false;
         if (event.isDone()) return true;
+        if (!usageChunks && isUsageOnly(event.data())) return true;
         begin(current);
         if (!errorForwarded && event.data().contains("\"error\"") && isErrorEvent(event.data())) {
             errorForwarded = true;
@@ -130,6 +140,16 @@ final class StreamRelay {
         }
         if (o.has("usage")) chunk.set("usage", o.get("usage"));
         return Jsons.write(chunk);
+    }
+
+    /** A chunk that carries usage and no choice: what {@code include_usage} adds at the end of a stream. */
+    static boolean isUsageOnly(String data) {
+        // quoted, so a completion's text (its quotes escaped) never matches; parsed only then
+        if (!data.contains("\"usage\"") || !data.contains("\"choices\"")) return false;
+        JsonNode n = Jsons.tryParse(data);
+        if (n == null || !n.path("usage").isObject()) return false;
+        JsonNode choices = n.get("choices");
+        return choices != null && choices.isArray() && choices.isEmpty();
     }
 
     private static boolean isErrorEvent(String data) {
