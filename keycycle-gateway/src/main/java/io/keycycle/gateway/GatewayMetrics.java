@@ -39,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  *       {@code keycycle_store_events_spilled_total}; SQLite only: {@code keycycle_store_wal_checkpoints_seconds} (count
  *       and time of WAL checkpoints), {@code keycycle_store_wal_checkpoint_failures_total}, {@code keycycle_store_wal_frames}</li>
  *   <li>{@code keycycle_gateway_requests_seconds{method,route,status}} (timer; method from a fixed set or
- *       {@code other}, route the matched route or {@code other}: client input never makes a new series)</li>
+ *       {@code other}, route the matched route or {@code other}: client input never makes a new series; status
+ *       499 when the connection closed before the response began)</li>
  *   <li>{@code keycycle_gateway_connections_refused_total} (connections over {@code gateway.max-connections})</li>
  *   <li>{@code keycycle_gateway_overloaded_total{limit}}: requests answered 503 at a load limit
  *       ({@code streams}, {@code in-flight}, {@code upstream-connections}, {@code dashboard}, {@code store}: the store is
@@ -258,11 +259,16 @@ final class GatewayMetrics implements KeycycleListener {
     static String methodLabel(String method) { return METHODS.contains(method) ? method : "other"; }
 
     /** First handler of every route: times the request once its response has ended. */
+    /** The status recorded for a request whose connection closed before its response began (nginx's "client closed request"). */
+    static final int CLIENT_CLOSED = 499;
+
     void timeRequest(RoutingContext ctx) {
         long start = System.nanoTime();
         ctx.addEndHandler(v -> {
             String route = ctx.get(KeycycleGateway.ROUTE_TAG);
-            requestTimer(ctx.request().method().name(), route == null ? "other" : route, ctx.response().getStatusCode())
+            // a connection closed before any answer went out: not the 200 a response starts with
+            int status = ctx.response().headWritten() ? ctx.response().getStatusCode() : CLIENT_CLOSED;
+            requestTimer(ctx.request().method().name(), route == null ? "other" : route, status)
                     .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         });
         ctx.next();
