@@ -89,6 +89,7 @@ public final class KeycycleGateway implements AutoCloseable {
     private final UpstreamLimits upstreamLimits;
     private final int eventLoops;
     private final boolean nativeTransport;
+    private final java.time.Duration shutdownGrace;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private Vertx vertx;
@@ -119,6 +120,7 @@ public final class KeycycleGateway implements AutoCloseable {
         this.upstreamLimits = b.upstreamLimits;
         this.eventLoops = b.eventLoops;
         this.nativeTransport = b.nativeTransport;
+        this.shutdownGrace = b.shutdownGrace;
         AtomicInteger n = new AtomicInteger();
         // bounded: a task beyond it is refused (RejectedExecutionException), which the dashboard answers with 503
         this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS,
@@ -307,8 +309,10 @@ public final class KeycycleGateway implements AutoCloseable {
     }
 
     /**
-     * Stops listening, ends dashboard streams, cancels in-flight calls (their reservations are
-     * released) and detaches from the {@link Keycycle}, which stays open. Idempotent.
+     * Stops listening, ends dashboard streams, lets the requests under way finish within
+     * {@link Builder#shutdownGrace} (their answers written and their usage settled), cuts what is
+     * left then (a cut call stays counted with its estimate, as when a client hangs up) and
+     * detaches from the {@link Keycycle}, which stays open. Blocks until then. Idempotent.
      */
     @Override
     public void close() {
@@ -323,12 +327,18 @@ public final class KeycycleGateway implements AutoCloseable {
             synchronized (servers) {
                 all = new ArrayList<>(servers);
             }
+            // Graceful: no new connection is taken, idle ones close at once, and each request under
+            // way may finish (its answer written, its usage settled) within the grace period; what is
+            // left then is cut, as the client hanging up would cut it. All servers at once, one grace.
+            long graceMillis = shutdownGrace.toMillis();
+            List<CompletableFuture<Void>> closing = new ArrayList<>();
             for (HttpServer s : all) {
-                try {
-                    s.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    log.warn("gateway server did not close cleanly: {}", e.toString());
-                }
+                closing.add(s.shutdown(graceMillis, TimeUnit.MILLISECONDS).toCompletionStage().toCompletableFuture());
+            }
+            try {
+                CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(graceMillis + 5_000, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                log.warn("gateway server did not close cleanly: {}", e.toString());
             }
         }
         if (upstream != null) upstream.close();
@@ -370,8 +380,20 @@ public final class KeycycleGateway implements AutoCloseable {
         private UpstreamLimits upstreamLimits = UpstreamLimits.DEFAULT;
         private int eventLoops;
         private boolean nativeTransport;
+        private java.time.Duration shutdownGrace = java.time.Duration.ofSeconds(10);
 
         private Builder() { }
+
+        /**
+         * How long {@link KeycycleGateway#close()} lets requests under way finish (default 10 s; 0
+         * cuts them at once). Streams longer than that are cut.
+         */
+        public Builder shutdownGrace(java.time.Duration d) {
+            Objects.requireNonNull(d, "shutdownGrace");
+            if (d.isNegative()) throw new ConfigurationException("gateway shutdownGrace must be >= 0, was " + d);
+            this.shutdownGrace = d;
+            return this;
+        }
 
         /** The pool to serve (required). */
         public Builder keycycle(Keycycle k) { this.keycycle = Objects.requireNonNull(k, "keycycle"); return this; }
