@@ -12,7 +12,8 @@ import java.util.TreeSet;
 
 /**
  * {@code GET /v1/models}: OpenAI's list shape with every {@code provider/model} of a provider that
- * has keys ({@code owned_by} = the provider) and every tier ({@code owned_by} = {@code keycycle-tier}).
+ * has keys ({@code owned_by} = the provider) and every tier with a candidate that has keys
+ * ({@code owned_by} = {@code keycycle-tier}).
  */
 final class ModelsEndpoint implements Handler<RoutingContext> {
 
@@ -49,7 +50,8 @@ final class ModelsEndpoint implements Handler<RoutingContext> {
     /**
      * Every id the list shows, for the list and for "unknown model" errors: the models of the
      * providers that have keys, except those the tables mark retired or without quota (a client
-     * picking from the list should not meet a model that cannot answer), then the tiers.
+     * picking from the list should not meet a model that cannot answer), then the tiers with at least
+     * one candidate whose provider has keys.
      */
     static List<String> ids(Keycycle keycycle) {
         List<String> out = new ArrayList<>();
@@ -61,7 +63,14 @@ final class ModelsEndpoint implements Handler<RoutingContext> {
                 out.add(p + "/" + m);
             }
         }
-        out.addAll(keycycle.tiers().keySet());
+        // a tier none of whose candidates has keys would be answered 404: not listed either
+        for (String tier : keycycle.tiers().keySet()) {
+            try {
+                if (keycycle.route(tier).stream().anyMatch(c -> keycycle.providers().contains(c.provider()))) out.add(tier);
+            } catch (RuntimeException e) {
+                // a tier that names nothing routable is not listed
+            }
+        }
         return out;
     }
 }
