@@ -143,7 +143,7 @@ final class Fallback<T> {
             if (prompt >= 0) {
                 String never = advice.neverFits(c, prompt, maxOutput);
                 if (never != null) {
-                    handOver(c, new NoAvailableKeyException(c.provider(), c.model(), pool.size(), 0, 0, 0, null, never));
+                    handOver(c, new io.keycycle.core.RequestNeverFitsException(c.provider(), c.model(), pool.size(), never));
                     continue;
                 }
                 forCandidate = spec.withEstimatedTokens(TokenEstimator.reservationFor(c.provider(), prompt, maxOutput,

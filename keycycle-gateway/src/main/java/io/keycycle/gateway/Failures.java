@@ -57,6 +57,10 @@ final class Failures {
         ObjectNode x = Jsons.object();
         x.put("provider", n.provider());
         x.put("model", n.model());
+        if (n instanceof io.keycycle.core.RequestNeverFitsException) {
+            // the client's to change (the message says how); a 503 or 429 would only be retried in vain
+            return new ApiError(413, ApiError.INVALID_REQUEST, "request_never_fits", n.getMessage(), x, 0);
+        }
         Jsons.putInstant(x, "retry_at", n.retryAt());
         x.put("keys", n.totalKeys());
         x.put("cooling", n.cooling());

@@ -66,4 +66,21 @@ class GatewayCerebrasReservationTest {
             assertThat(sim.stats().total429()).isZero();
         }
     }
+
+    /** A request Cerebras could never admit is the client's to change: not sent, and not a 503 that clients retry. */
+    @Test
+    void aRequestThatCanNeverFitIsAClientErrorNamingTheFix() {
+        try (Simulator sim = Simulator.builder().port(0).provider(SimProvider.freeTier(ProviderKind.CEREBRAS, 1)).build().start();
+             TestGateway gw = TestGateway.start(over(sim))) {
+            String prompt = "word ".repeat(16_000); // ~20,000 tokens + 16,384 unset completion > 30,000 a minute
+            HttpResponse<String> r = gw.chat("{\"model\":\"" + TARGET + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}");
+
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
+            assertThat(r.headers().firstValue("retry-after")).isEmpty();
+            var e = TestGateway.json(r).path("error");
+            assertThat(e.path("type").asText()).isEqualTo("invalid_request_error");
+            assertThat(e.path("message").asText()).contains("max_completion_tokens");
+            assertThat(sim.stats().totalRequests()).isZero();
+        }
+    }
 }
