@@ -65,8 +65,10 @@ public final class RotatingChatModel implements ChatModel {
     @Override
     public ChatResponse doChat(ChatRequest request) {
         CallSpec spec = RequestEstimate.spec(settings.spec(), request);
+        long deadline = System.nanoTime() + spec.timeout().toNanos();
         Served<ChatAnswer> served = settings.keycycle().call(settings.target(), spec,
-                (candidate, key) -> ChatAnswer.of(delegates.chat(candidate, key).chat(Answers.forModel(request, candidate.model()))));
+                (candidate, key) -> ChatAnswer.of(StatusKeepingHttpClient.withinDeadline(deadline,
+                        () -> delegates.chat(candidate, key).chat(Answers.forModel(request, candidate.model())))));
         return served.value().chat();
     }
 

@@ -10,6 +10,7 @@ import io.keycycle.CallSpec;
 import io.keycycle.Keycycle;
 import io.keycycle.Served;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -72,9 +73,12 @@ public final class RotatingStreamingChatModel implements StreamingChatModel {
 
     private void run(ChatRequest request, StreamCall call) {
         CallSpec spec = RequestEstimate.spec(settings.spec(), request);
+        // the whole call's deadline: each attempt waits for what is left of it, not a timeout of its own
+        long deadline = System.nanoTime() + spec.timeout().toNanos();
         try {
             Served<StreamAnswer> served = settings.keycycle().call(settings.target(), spec, (candidate, key) ->
-                    call.attempt(candidate.provider(), delegates.streaming(candidate, key), Answers.forModel(request, candidate.model()), spec.timeout()));
+                    call.attempt(candidate.provider(), delegates.streaming(candidate, key), Answers.forModel(request, candidate.model()),
+                            Duration.ofNanos(Math.max(1_000_000L, deadline - System.nanoTime()))));
             call.finish(served.value());
         } catch (RuntimeException e) {
             call.fail(e);

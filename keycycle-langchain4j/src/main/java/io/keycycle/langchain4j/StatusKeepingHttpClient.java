@@ -37,6 +37,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class StatusKeepingHttpClient implements HttpClient {
 
+    /**
+     * The deadline ({@link System#nanoTime()}) of the rotating model's call the current thread is
+     * making, or null: a plain answer waits at most until then, whatever is left of the request timeout.
+     */
+    private static final ThreadLocal<Long> CALL_DEADLINE = new ThreadLocal<>();
+
     /** Checks the streams' silences; one daemon thread for every client, idle when no stream runs. */
     private static final ScheduledExecutorService WATCHDOG = watchdog();
 
@@ -67,17 +73,35 @@ final class StatusKeepingHttpClient implements HttpClient {
                 .build();
     }
 
+    /** Runs {@code call} (a delegate's request, on this thread) with the call's deadline in force. */
+    static <T> T withinDeadline(long deadlineNanos, java.util.function.Supplier<T> call) {
+        Long outer = CALL_DEADLINE.get();
+        CALL_DEADLINE.set(deadlineNanos);
+        try {
+            return call.get();
+        } finally {
+            if (outer == null) CALL_DEADLINE.remove();
+            else CALL_DEADLINE.set(outer);
+        }
+    }
+
     @Override
     public SuccessfulHttpResponse execute(HttpRequest request) {
         // java.net.http's request timeout ends when the headers arrive: a body that never comes would
         // hold the caller for as long as the provider keeps the connection. The whole answer is bounded.
         CompletableFuture<HttpResponse<byte[]>> answer = jdk.sendAsync(toJdk(request), HttpResponse.BodyHandlers.ofByteArray());
+        // The call's deadline, when it comes first, ends the wait too: an attempt started late gets
+        // what is left of the call, not a whole request timeout of its own.
+        Long deadline = CALL_DEADLINE.get();
+        long left = deadline == null ? Long.MAX_VALUE : Math.max(1_000_000L, deadline - System.nanoTime());
+        boolean byDeadline = readTimeout == null || left < readTimeout.toNanos();
         HttpResponse<byte[]> r;
         try {
-            r = readTimeout == null ? answer.get() : answer.get(readTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            r = byDeadline && deadline == null ? answer.get() : answer.get(byDeadline ? left : readTimeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             answer.cancel(true);
-            throw new TimeoutException(new HttpTimeoutException(provider + " sent no complete answer within " + readTimeout));
+            throw new TimeoutException(new HttpTimeoutException(provider + " sent no complete answer "
+                    + (byDeadline ? "before the call's deadline" : "within " + readTimeout)));
         } catch (InterruptedException e) {
             answer.cancel(true);
             Thread.currentThread().interrupt();
