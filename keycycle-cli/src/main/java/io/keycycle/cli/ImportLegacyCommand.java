@@ -5,6 +5,7 @@ import io.keycycle.store.DatabaseUrl;
 import io.keycycle.store.KeycycleStore;
 import io.keycycle.store.LegacyImportResult;
 import io.keycycle.store.ReportQuery;
+import io.keycycle.store.Retention;
 import io.keycycle.store.UsageRow;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,13 +58,23 @@ final class ImportLegacyCommand extends KeycycleCommand {
         Map<String, Long> before;
         Map<String, Long> after;
         String target;
+        Retention retention = Retention.fromEnv(f.env(), Retention.DEFAULT);
+        Instant now = f.clock().instant();
+        Instant rawCutoff = RetainedUsage.rawCutoff(retention, now);
+        Instant aggregateCutoff = retention.aggregates().isZero() ? null : now.minus(retention.aggregates());
+        long pastRaw = 0, pastAggregates = 0;
         try (store) {
             target = store.url().redacted();
             before = requestsByProvider(store);
+            long rawBefore = rawCutoff == null ? 0 : requestsBefore(store, rawCutoff);
+            long aggBefore = aggregateCutoff == null ? 0 : requestsBefore(store, aggregateCutoff);
             r = store.importLegacy(from, loaded.keys());
             after = requestsByProvider(store);
+            if (rawCutoff != null) pastRaw = requestsBefore(store, rawCutoff) - rawBefore;
+            if (aggregateCutoff != null) pastAggregates = requestsBefore(store, aggregateCutoff) - aggBefore;
         }
         print(r, loaded, before, after, target);
+        warnAboutRetention(retention, pastRaw, pastAggregates);
         return 0;
     }
 
@@ -80,6 +91,33 @@ final class ImportLegacyCommand extends KeycycleCommand {
                     + "SQLAlchemy URLs take three slashes before a relative path (sqlite:///old/usage.db) and four "
                     + "before an absolute one (sqlite:////srv/old/usage.db)");
         }
+    }
+
+    /**
+     * Legacy rows are usually older than the raw retention: the store's pruner deletes such raw rows
+     * about a minute after any process opens the database. Say so, and where their sums stay.
+     */
+    private void warnAboutRetention(Retention retention, long pastRaw, long pastAggregates) {
+        if (pastRaw <= 0) return;
+        out().println("note: " + pastRaw + " of the imported rows are older than the raw retention ("
+                + Durations.format(retention.rawUsage()) + "); the store deletes raw rows past it at its next retention run "
+                + "(about a minute after a process opens this database). Their requests and tokens per key, model and minute "
+                + "stay in the per-minute aggregates"
+                + (retention.aggregates().isZero() ? "" : " (kept " + Durations.format(retention.aggregates()) + ")")
+                + ", which `keycycle usage` reads for days past the raw retention (no prompt/completion split there). "
+                + "To keep the raw rows, set KEYCYCLE_RETENTION_RAW (e.g. 400d or forever) wherever this database is opened.");
+        if (pastAggregates > 0) {
+            out().println("note: " + pastAggregates + " of them are older than the aggregate retention ("
+                    + Durations.format(retention.aggregates()) + ") too: they will be deleted entirely unless "
+                    + "KEYCYCLE_RETENTION_AGGREGATES and KEYCYCLE_RETENTION_RAW keep them (e.g. forever).");
+        }
+    }
+
+    /** Requests recorded before {@code cutoff} (raw rows). */
+    private static long requestsBefore(KeycycleStore store, Instant cutoff) {
+        long n = 0;
+        for (UsageRow row : store.report(ReportQuery.of(Instant.EPOCH, cutoff, ReportQuery.GroupBy.PROVIDER))) n += row.requests();
+        return n;
     }
 
     /** Requests per provider over all time: the difference is what this import wrote (the result has totals only). */

@@ -2,6 +2,7 @@ package io.keycycle.cli;
 
 import io.keycycle.store.KeycycleStore;
 import io.keycycle.store.ReportQuery;
+import io.keycycle.store.Retention;
 import io.keycycle.store.ReportQuery.GroupBy;
 import io.keycycle.store.UsageRow;
 import picocli.CommandLine.Command;
@@ -103,9 +104,13 @@ final class UsageCommand extends KeycycleCommand {
         }
 
         List<UsageRow> rows;
+        Retention retention = Retention.fromEnv(factory().env(), Retention.DEFAULT);
+        RetainedUsage.Report report;
         try (KeycycleStore store = factory().openExistingStore()) {
-            rows = store.report(new ReportQuery(start, end, groups));
+            report = RetainedUsage.report(store, retention, factory().clock().instant(), start, end, groups);
         }
+        rows = report.rows();
+        String note = report.aggregatedBefore() == null ? null : RetainedUsage.note(report.aggregatedBefore(), retention);
         List<String> columns = new ArrayList<>();
         if (groups.contains(GroupBy.DAY)) columns.add("DAY");
         if (groups.contains(GroupBy.PROVIDER) || groups.contains(GroupBy.KEY)) columns.add("PROVIDER");
@@ -129,6 +134,7 @@ final class UsageCommand extends KeycycleCommand {
         }
         if (format != OutputFormat.TABLE) {
             g.print(format, out());
+            if (note != null && !rows.isEmpty()) err().println("note: " + note);
             return 0;
         }
         out().println(since != null ? "usage " + start + " .. " + end + " (the last " + Durations.format(since) + ")"
@@ -145,6 +151,7 @@ final class UsageCommand extends KeycycleCommand {
             g.row(cells.toArray());
         }
         g.printTable(out(), "");
+        if (note != null) out().println(note);
         return 0;
     }
 

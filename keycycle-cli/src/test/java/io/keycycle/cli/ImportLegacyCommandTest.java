@@ -64,6 +64,46 @@ class ImportLegacyCommandTest {
     }
 
     @Test
+    void rowsOlderThanTheRawRetentionAreAnnouncedAndStillReportedOnceTheStorePrunedThem() throws Exception {
+        Path legacy = dir.resolve("legacy.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + legacy); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE usage_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, provider VARCHAR(50), model VARCHAR(100),"
+                    + " api_key_suffix VARCHAR(20), timestamp FLOAT, tokens INTEGER)");
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO usage_logs (provider, model, api_key_suffix, timestamp, tokens) VALUES (?, ?, ?, ?, ?)")) {
+                insert(ps, "groq", "llama-3.3-70b-versatile", suffix(GROQ_1), NOW.minus(java.time.Duration.ofDays(40)).getEpochSecond(), 500);
+                insert(ps, "groq", "llama-3.3-70b-versatile", suffix(GROQ_1), NOW.minus(java.time.Duration.ofDays(45)).getEpochSecond(), 700);
+                insert(ps, "groq", "llama-3.3-70b-versatile", suffix(GROQ_1), NOW.minusSeconds(3600).getEpochSecond(), 100);
+            }
+        }
+        String db = "jdbc:sqlite:" + dir.resolve("keycycle.db");
+        Cli cli = Cli.at(dir, Map.of("NUM_GROQ", "1", "GROQ_API_KEY_1", GROQ_1, "KEYCYCLE_DB_URL", db), NOW);
+
+        Cli.Result r = cli.run("import-legacy", "--from", "sqlite:///" + legacy);
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("imported 3 of 3")
+                .contains("2 of the imported rows are older than the raw retention (30d)")
+                .contains("per-minute aggregates", "400d", "KEYCYCLE_RETENTION_RAW");
+
+        // what any process that opens the database does a minute later: the store's own retention run
+        try (io.keycycle.store.KeycycleStore store = io.keycycle.store.KeycycleStore.open(io.keycycle.store.StoreConfig.builder(db)
+                .shutdownHook(false).clock(KeycycleFactory.engineClock(java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC))).build())) {
+            store.pruneNow();
+        }
+
+        Cli.Result usage = cli.run("usage", "--days", "60", "--by", "provider", "--format", "json");
+        assertThat(usage.code()).as(usage.toString()).isZero();
+        JsonNode rows = Json.MAPPER.readTree(usage.out());
+        assertThat(rows.findValuesAsText("provider")).containsExactly("groq");
+        assertThat(rows.get(0).path("requests").asLong()).as("the imported rows of 40 and 45 days ago are still reported").isEqualTo(3);
+        assertThat(rows.get(0).path("chargedTokens").asLong()).isEqualTo(1_300);
+
+        Cli.Result table = cli.run("usage", "--days", "60", "--by", "day,provider");
+        assertThat(table.out()).contains("2026-10-19", "2026-10-14", "per-minute aggregates");
+    }
+
+    @Test
     void withoutKeysThereIsNothingToMatch() {
         Cli.Result r = Cli.at(dir, Map.of(), NOW).run("import-legacy", "--from", "sqlite:///" + dir.resolve("x.db"));
 
