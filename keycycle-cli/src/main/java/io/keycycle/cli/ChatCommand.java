@@ -72,6 +72,8 @@ final class ChatCommand extends KeycycleCommand {
         String text = prompt.equals("-") ? readStdin() : prompt;
         if (text.isBlank()) throw usage("the prompt is empty");
         KeycycleFactory f = factory();
+        // nothing to call with: say so before a database (and its journal) is created for nothing
+        if (f.keys().keys().isEmpty()) throw noKeys();
         KeycycleStore store = f.openStore();
         try (Keycycle kc = open(f, store)) {
             String target = model != null ? model : defaultTarget(kc);
@@ -126,11 +128,13 @@ final class ChatCommand extends KeycycleCommand {
 
     private static String defaultTarget(Keycycle kc) {
         if (!kc.tiers().isEmpty()) return kc.tiers().keySet().iterator().next();
-        if (kc.providers().isEmpty()) {
-            throw new CliFailure("no keys: set NUM_<PROVIDER>=n and <PROVIDER>_API_KEY_1..n (e.g. NUM_GROQ, GROQ_API_KEY_1) "
-                    + "in the environment or a .env file; `keycycle check` shows what was found");
-        }
+        if (kc.providers().isEmpty()) throw noKeys();
         return kc.providers().iterator().next();
+    }
+
+    private static CliFailure noKeys() {
+        return new CliFailure("no keys: set NUM_<PROVIDER>=n and <PROVIDER>_API_KEY_1..n (e.g. NUM_GROQ, GROQ_API_KEY_1) "
+                + "in the environment or a .env file; `keycycle check` shows what was found");
     }
 
     private static String servedLine(Served<?> s, Optional<Usage> usage) {

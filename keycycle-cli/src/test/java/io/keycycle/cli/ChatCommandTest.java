@@ -106,4 +106,16 @@ class ChatCommandTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("no keys: set NUM_<PROVIDER>=n");
     }
+
+    @Test
+    void withoutKeysNoDatabaseIsCreated() throws Exception {
+        Cli.Result r = Cli.at(dir, Map.of()).run("chat", "hi");
+
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err()).contains("no keys: set NUM_<PROVIDER>=n");
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList())
+                    .as("a chat that cannot start leaves no database or journal behind").noneMatch(n -> n.startsWith("keycycle"));
+        }
+    }
 }
