@@ -89,7 +89,7 @@ public final class StreamResult implements io.keycycle.core.pool.ProviderAnswer 
      * The answer as classification takes it:
      * <ul>
      *   <li>non-2xx: status, headers, error body;</li>
-     *   <li>mid-stream error: {@code error.code} when it is an HTTP error status (else
+     *   <li>mid-stream error: {@code error.code} when it is an HTTP error status, as a number or a string (else
      *       {@value #MID_STREAM_ERROR_STATUS}), the response headers, the error event payload;</li>
      *   <li>otherwise: status, headers, and a body of just {@code {"usage":{…}}} when usage is known
      *       (the whole body when the provider answered plain JSON instead of a stream).</li>
@@ -100,8 +100,8 @@ public final class StreamResult implements io.keycycle.core.pool.ProviderAnswer 
         if (errorEvent != null && status / 100 == 2) {
             int code = Json.tryParse(errorEvent)
                     .map(n -> n.path("error").path("code"))
-                    .filter(c -> c.canConvertToInt() && c.asInt() >= 400 && c.asInt() <= 599)
-                    .map(c -> c.asInt())
+                    .map(StreamResult::httpCode) // a number, or a string of one ("429")
+                    .filter(c -> c >= 400 && c <= 599)
                     .orElse(MID_STREAM_ERROR_STATUS);
             return new ProviderResponse(code, httpResponse.headers(), errorEvent);
         }
@@ -110,6 +110,12 @@ public final class StreamResult implements io.keycycle.core.pool.ProviderAnswer 
                     + ",\"completion_tokens\":" + usage.completionTokens() + ",\"total_tokens\":" + usage.totalTokens() + "}}");
         }
         return httpResponse;
+    }
+
+    private static int httpCode(com.fasterxml.jackson.databind.JsonNode code) {
+        if (code.isIntegralNumber() && code.canConvertToInt()) return code.asInt();
+        if (code.isTextual() && code.asText().trim().matches("\\d{3}")) return Integer.parseInt(code.asText().trim());
+        return -1;
     }
 
     /**

@@ -189,6 +189,16 @@ class StreamingTest {
         assertThat(r.response().status()).isEqualTo(429);
     }
 
+    /** Some providers send the code as a string; "429" is still a 429 (counted, the scope cools), not a 502. */
+    @Test
+    void aMidStreamErrorWithAnHttpCodeAsAStringKeepsIt() throws Exception {
+        String error = "{\"error\":{\"code\":\"429\",\"message\":\"Rate limit exceeded: free-models-per-min. \"}}";
+        server.handler(ex -> TestServer.write(TestServer.startSse(ex), sse(chunk("Hi"), error) + "data: [DONE]\n\n"));
+        StreamResult r = client().stream(SECRET, REQUEST.getBytes(StandardCharsets.UTF_8), StreamListener.of(seen::add));
+        assertThat(r.errorEvent()).contains(error);
+        assertThat(r.response().status()).isEqualTo(429);
+    }
+
     @Test
     void aNon2xxAnswerIsReturnedWithoutStreaming() throws Exception {
         String body = "{\"error\":{\"code\":429,\"message\":\"Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day\","
