@@ -485,6 +485,12 @@ public final class Keycycle implements AutoCloseable {
 
         /** Adds keys programmatically (in addition to the environment's). */
         public Builder keys(String provider, List<ApiKey> keys) {
+            String lower = provider.trim().toLowerCase(java.util.Locale.ROOT);
+            if (!lower.equals(provider)) {
+                // targets, tiers and the environment name providers in lower case: a pool called "Groq" no target would find
+                throw new ConfigurationException("provider names are lower case: keys(\"" + lower + "\", …), not keys(\"" + provider
+                        + "\", …) (and the keys' provider the same)");
+            }
             for (ApiKey k : keys) {
                 if (!k.provider().equals(provider)) throw new ConfigurationException("key " + k + " is not a " + provider + " key");
             }

@@ -169,4 +169,17 @@ class FacadeErrorsE2eTest {
         assertThat(capped.attempts()).singleElement().satisfies(a -> assertThat(a.outcome().kind()).isEqualTo(OutcomeKind.TRANSIENT));
         assertThat(capped).isInstanceOf(KeycycleException.class);
     }
+
+    /**
+     * Targets, tiers and the environment name providers in lower case: keys added as "Groq" made a
+     * pool no target found (every call said there were no keys for groq). Now refused at once.
+     */
+    @Test
+    void keysAddedUnderAProviderNameWithCapitalsAreRefusedNamingTheLowerCaseOne() {
+        List<io.keycycle.core.ApiKey> keys = List.of(new io.keycycle.core.ApiKey("Groq", 1, "gsk_fake_capital_provider_key_0001", "org-a"));
+        assertThatThrownBy(() -> Keycycle.builder().env(java.util.Map.of()).keys("Groq", keys))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("keys(\"groq\"")
+                .hasMessageNotContaining("gsk_fake_capital");
+    }
 }
