@@ -55,14 +55,16 @@ public record CallSpec(long estimatedTokens, boolean waitForKey, Duration timeou
     public CallSpec withEscalation(String tier) { return new CallSpec(estimatedTokens, waitForKey, timeout, maxRetries, pinnedKey, sessionId, tier, promptTokens, maxOutputTokens); }
 
     /**
-     * The request's shape: its estimated prompt and its completion limit (empty: none set). Each
-     * candidate then reserves what its provider counts; {@link #estimatedTokens} stays the
-     * reservation where the provider counts as usual.
+     * The request's shape: its estimated prompt and its completion limit (empty: none set). This
+     * spec's {@link #estimatedTokens} is taken as the completion budget of a request that sets no
+     * limit: the result reserves the prompt plus the limit, or plus that budget, where the provider
+     * counts as usual, and each candidate reserves what its own provider counts (Cerebras: 16,384
+     * when no limit is set).
      */
     public CallSpec withRequest(long promptTokens, java.util.OptionalLong maxOutputTokens) {
         if (promptTokens < 0) throw new ConfigurationException("promptTokens must be >= 0, was " + promptTokens);
-        return new CallSpec(estimatedTokens, waitForKey, timeout, maxRetries, pinnedKey, sessionId, escalateTo, promptTokens,
-                maxOutputTokens.orElse(-1));
+        return new CallSpec(promptTokens + maxOutputTokens.orElse(estimatedTokens), waitForKey, timeout, maxRetries, pinnedKey,
+                sessionId, escalateTo, promptTokens, maxOutputTokens.orElse(-1));
     }
 
     /** The completion limit, empty when the request sets none or its shape is unknown. */

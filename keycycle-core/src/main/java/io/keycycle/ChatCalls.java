@@ -27,12 +27,12 @@ import java.util.function.Function;
 final class ChatCalls {
 
     /**
-     * The facade's blocking call: routing, fallback, rotation; with the request {@code body} each
-     * candidate reserves what its provider counts and one that could never admit it is skipped.
+     * The facade's blocking call: routing, fallback, rotation; with the request's shape in the spec
+     * each candidate reserves what its provider counts and one that could never admit it is skipped.
      */
     @FunctionalInterface
     interface Caller {
-        <T> Served<T> call(String target, CallSpec spec, JsonNode body, TargetCall<T> fn);
+        <T> Served<T> call(String target, CallSpec spec, TargetCall<T> fn);
     }
 
     private final Caller keycycle;
@@ -48,9 +48,9 @@ final class ChatCalls {
      * waits and earlier attempts included) when that is shorter than the client's request timeout.
      */
     Served<ChatResult> chat(String target, JsonNode body, CallSpec spec) {
-        CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
+        CallSpec s = shaped(body, spec);
         long deadline = deadlineNanos(spec.timeout());
-        return keycycle.call(target, s, body, (c, key) -> clients.apply(c.provider())
+        return keycycle.call(target, s, (c, key) -> clients.apply(c.provider())
                 .chat(key.secret(), withModel(body, c.model()), Duration.ofNanos(deadline - System.nanoTime())));
     }
 
@@ -63,8 +63,8 @@ final class ChatCalls {
     private static final Duration MAX_BOUND = Duration.ofDays(365);
 
     Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener) {
-        CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return keycycle.call(target, s, body, (c, key) -> {
+        CallSpec s = shaped(body, spec);
+        return keycycle.call(target, s, (c, key) -> {
             Counting counting = new Counting(listener);
             try {
                 return clients.apply(c.provider()).stream(key.secret(), withModel(body, c.model()), counting);
@@ -76,8 +76,8 @@ final class ChatCalls {
 
     Served<StreamResult> stream(String target, JsonNode body, CallSpec spec, StreamListener listener,
                                 Keycycle.StreamAttempts attempts) {
-        CallSpec s = spec.withEstimatedTokens(reservation(body, spec));
-        return keycycle.call(target, s, body, (c, key) -> {
+        CallSpec s = shaped(body, spec);
+        return keycycle.call(target, s, (c, key) -> {
             Counting counting = new Counting(listener);
             StreamHandle h = clients.apply(c.provider()).streamAsync(key.secret(), withModel(body, c.model()), counting);
             attempts.started(c, key, h);
@@ -95,10 +95,12 @@ final class ChatCalls {
         });
     }
 
-    /** The tokens a chat request reserves: the prompt estimate plus its maximum, or plus the spec's estimate. */
-    static long reservation(JsonNode body, CallSpec spec) {
-        long prompt = TokenEstimator.estimatePromptTokens(body);
-        return prompt + TokenEstimator.maxTokens(body).orElse(spec.estimatedTokens());
+    /**
+     * {@code spec} with the chat request's shape ({@link CallSpec#withRequest}): it reserves the prompt
+     * estimate plus the request's maximum, or plus the spec's estimate.
+     */
+    static CallSpec shaped(JsonNode body, CallSpec spec) {
+        return spec.withRequest(TokenEstimator.estimatePromptTokens(body), TokenEstimator.maxTokens(body));
     }
 
     private static JsonNode withModel(JsonNode body, String model) {

@@ -1,6 +1,5 @@
 package io.keycycle;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.keycycle.core.ApiKey;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.EngineClock;
@@ -37,8 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * loop starts the next step when the previous one completed), so the state needs no lock.
  *
  * <p>The deadline runs on the monotonic clock ({@link EngineClock#nanos()}): a wall clock stepped
- * while calling changes no deadline. With a chat request's body, each candidate reserves what its
- * provider counts ({@link TokenEstimator#reservationFor}) and one that could never admit the
+ * while calling changes no deadline. With the request's shape in the spec
+ * ({@link CallSpec#withRequest}), each candidate reserves what its provider counts ({@link TokenEstimator#reservationFor}) and one that could never admit the
  * request (Cerebras: reservation above its TPM) hands over without sending it. A call served by a
  * later candidate is announced ({@link Advice#fellBack}).
  */
@@ -51,11 +50,10 @@ final class Fallback<T> {
     private final String target;
     private final CallSpec spec;
     private final List<ModelRef> candidates;
-    private final JsonNode body;
     private final Advice advice;
     /** The request's estimated prompt (-1: unknown, each candidate reserves the spec's estimate) and completion limit. */
-    private long prompt = -2; // -2: not read yet (read at the first candidate, where a bad body fails the call as before)
-    private OptionalLong maxOutput;
+    private final long prompt;
+    private final OptionalLong maxOutput;
     private final long deadline; // monotonic milliseconds
     private final List<KeycycleException> failures = new ArrayList<>();
     private final AtomicInteger attempts = new AtomicInteger();
@@ -87,19 +85,15 @@ final class Fallback<T> {
         }
     }
 
-    /**
-     * @param body   the chat request, for per-candidate reservations and the never-fits check; null
-     *               when the caller's spec carries the reservation (and, with
-     *               {@link CallSpec#withRequest}, the request's shape for the same checks)
-     */
     Fallback(Map<String, KeyPool> pools, EngineClock clock, String target, CallSpec spec, List<ModelRef> candidates,
-             JsonNode body, Advice advice) {
+             Advice advice) {
         this.pools = pools;
         this.clock = clock;
         this.target = target;
         this.spec = spec;
         this.candidates = candidates;
-        this.body = body;
+        this.prompt = spec.promptTokens();
+        this.maxOutput = spec.maxOutput();
         this.advice = advice;
         this.deadline = monotonicMillis() + spec.timeout().toMillis();
     }
@@ -136,10 +130,6 @@ final class Fallback<T> {
                 continue;
             }
             CallSpec forCandidate = spec;
-            if (prompt == -2) {
-                prompt = body != null ? TokenEstimator.estimatePromptTokens(body) : spec.promptTokens();
-                maxOutput = body != null ? TokenEstimator.maxTokens(body) : spec.maxOutput();
-            }
             if (prompt >= 0) {
                 String never = advice.neverFits(c, prompt, maxOutput);
                 if (never != null) {

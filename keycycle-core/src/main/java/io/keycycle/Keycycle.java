@@ -284,17 +284,8 @@ public final class Keycycle implements AutoCloseable {
      * @throws RateLimitException      attempts were made and all failed (carries every attempt)
      */
     public <T> Served<T> call(String target, CallSpec spec, TargetCall<T> fn) {
-        return call(target, spec, null, fn);
-    }
-
-    /**
-     * {@link #call(String, CallSpec, TargetCall)} with the reservation computed per candidate the way
-     * its provider counts ({@link TokenEstimator#reservationFor}); a candidate that could never admit
-     * the request (Cerebras: reservation above its TPM) is refused without sending it.
-     */
-    private <T> Served<T> call(String target, CallSpec spec, JsonNode body, TargetCall<T> fn) {
         Objects.requireNonNull(spec, "spec");
-        return new Fallback<T>(pools, clock, target, spec, targets.candidates(target, spec), body, advice).call(fn);
+        return new Fallback<T>(pools, clock, target, spec, targets.candidates(target, spec), advice).call(fn);
     }
 
     /**
@@ -308,7 +299,7 @@ public final class Keycycle implements AutoCloseable {
         Objects.requireNonNull(fn, "fn");
         try {
             Objects.requireNonNull(spec, "spec");
-            return new AsyncFallback<>(new Fallback<T>(pools, clock, target, spec, targets.candidates(target, spec), null, advice), fn).start();
+            return new AsyncFallback<>(new Fallback<T>(pools, clock, target, spec, targets.candidates(target, spec), advice), fn).start();
         } catch (RuntimeException e) {
             return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
@@ -353,7 +344,7 @@ public final class Keycycle implements AutoCloseable {
      * The tokens a chat request reserves: the prompt estimate plus {@code max_tokens} /
      * {@code max_completion_tokens}, or plus {@code spec.estimatedTokens()} when the request sets no maximum.
      */
-    public static long estimateTokens(JsonNode body, CallSpec spec) { return ChatCalls.reservation(body, spec); }
+    public static long estimateTokens(JsonNode body, CallSpec spec) { return ChatCalls.shaped(body, spec).estimatedTokens(); }
 
     // ------------------------------------------------------------------ lifecycle
 

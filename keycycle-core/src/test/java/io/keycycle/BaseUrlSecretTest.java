@@ -17,8 +17,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class BaseUrlSecretTest {
 
-    private static final String SECRET = "AIzaFAKEfakeFAKEfake0123456789base";
-    private static final ApiKey KEY = new ApiKey("gemini", 1, "AIzaFAKEkeyFAKEkey0123456789abcd", null);
+    private static final String SECRET = "fake-secret-in-a-url-not-a-real-key-0001";
+    private static final ApiKey KEY = new ApiKey("gemini", 1, "fake-gemini-test-key-not-real-0001", null);
 
     private static Keycycle.Builder builder(String yaml, Map<String, String> env) {
         return Keycycle.builder().env(env).config(KeycycleConfig.parse(yaml, env, "t.yaml"))

@@ -83,10 +83,8 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         // The request's shape goes to the engine too: each candidate then reserves what its provider
         // counts (Cerebras takes prompt + max_completion_tokens, 16,384 when unset, when the request
         // arrives) and one that could never admit it is skipped unsent, as for Keycycle.chat.
-        long prompt = TokenEstimator.estimatePromptTokens(body);
-        java.util.OptionalLong max = TokenEstimator.maxTokens(body);
-        long estimate = prompt + max.orElse(spec.estimatedTokens());
-        CallSpec callSpec = spec.withEstimatedTokens(estimate).withRequest(prompt, max);
+        CallSpec callSpec = spec.withRequest(TokenEstimator.estimatePromptTokens(body), TokenEstimator.maxTokens(body));
+        long estimate = callSpec.estimatedTokens();
         Context context = ctx.vertx().getOrCreateContext();
         boolean stream = body.path("stream").asBoolean(false);
         AtomicInteger inFlight = stream ? streamsInFlight : plainInFlight;

@@ -28,8 +28,7 @@ final class RequestEstimate {
     }
 
     static long reservation(ChatRequest request, long completionBudget) {
-        Integer max = request.maxOutputTokens();
-        return promptTokens(request) + (max != null && max >= 0 ? max : completionBudget);
+        return spec(io.keycycle.CallSpec.DEFAULT.withEstimatedTokens(completionBudget), request).estimatedTokens();
     }
 
     /**
@@ -40,8 +39,7 @@ final class RequestEstimate {
     static io.keycycle.CallSpec spec(io.keycycle.CallSpec base, ChatRequest request) {
         Integer max = request.maxOutputTokens();
         long promptTokens = promptTokens(request);
-        return base.withEstimatedTokens(promptTokens + (max != null && max >= 0 ? max : base.estimatedTokens()))
-                .withRequest(promptTokens, max != null && max >= 0 ? java.util.OptionalLong.of(max) : java.util.OptionalLong.empty());
+        return base.withRequest(promptTokens, max != null && max >= 0 ? java.util.OptionalLong.of(max) : java.util.OptionalLong.empty());
     }
 
     static long promptTokens(ChatRequest request) {

@@ -24,11 +24,6 @@ final class PromptEstimate {
     private PromptEstimate() {
     }
 
-    static long reservation(Prompt prompt, long completionBudget) {
-        Integer max = maxOutputTokens(prompt.getOptions());
-        return promptTokens(prompt) + (max != null && max >= 0 ? max : completionBudget);
-    }
-
     /**
      * {@code base} with this prompt's reservation and its shape (prompt estimate, completion limit),
      * so that each candidate reserves what its provider counts (Cerebras: prompt + the completion
@@ -37,8 +32,7 @@ final class PromptEstimate {
     static io.keycycle.CallSpec spec(io.keycycle.CallSpec base, Prompt prompt) {
         Integer max = maxOutputTokens(prompt.getOptions());
         long promptTokens = promptTokens(prompt);
-        return base.withEstimatedTokens(promptTokens + (max != null && max >= 0 ? max : base.estimatedTokens()))
-                .withRequest(promptTokens, max != null && max >= 0 ? java.util.OptionalLong.of(max) : java.util.OptionalLong.empty());
+        return base.withRequest(promptTokens, max != null && max >= 0 ? java.util.OptionalLong.of(max) : java.util.OptionalLong.empty());
     }
 
     static long promptTokens(Prompt prompt) {

@@ -244,7 +244,6 @@ final class AsyncWriter {
         int inFlightCount = 0; // the stuck writer's batch: counted here only if it never gets to evacuate it
         int queued = 0;        // each went through the write-ahead log when offered
         int memoryOnly = 0;    // held after the disk took nothing: never reached any file
-        boolean journaled = true;
         lock.lock();
         try {
             degraded = true;
@@ -265,7 +264,6 @@ final class AsyncWriter {
             }
         } catch (IOException io) {
             durable = false;
-            journaled = false;
             writerAlive = true;
             // Lost: what only memory held. A queued event's write-ahead line stays for the next start
             // (the files are kept below), unless the write-ahead log itself was failing.
@@ -289,7 +287,7 @@ final class AsyncWriter {
             }
             writerAlive = thread.isAlive();
             // A writer that exited evacuated (and counted) its own batch; one still stuck never will.
-            if (writerAlive && !journaled && writeAheadBroken) lost.addAndGet(inFlightCount);
+            if (writerAlive && !durable && writeAheadBroken) lost.addAndGet(inFlightCount);
         }
         try {
             // Everything is committed or in journal segments now: the write-ahead copies are no longer
