@@ -134,6 +134,22 @@ final class E2e {
             return of(KeycycleEvent.Settled.class, e -> e.provider().equals(provider));
         }
 
+        /** The tokens {@code provider}'s pool reserved for lease {@code leaseId} when it admitted it. */
+        long admittedTokens(String provider, long leaseId) {
+            return of(KeycycleEvent.Admitted.class, e -> e.provider().equals(provider) && e.leaseId() == leaseId).stream()
+                    .mapToLong(KeycycleEvent.Admitted::estimatedTokens).findFirst()
+                    .orElseThrow(() -> new AssertionError("no admission of lease " + leaseId + " on " + provider));
+        }
+
+        /**
+         * What a settled Cerebras call should cost its windows: Cerebras keeps what it reserved at
+         * arrival, so the larger of the usage and the lease's reservation; nothing for a failure.
+         */
+        long cerebrasCharge(KeycycleEvent.Settled e) {
+            if (e.outcome() != OutcomeKind.SUCCESS) return 0;
+            return Math.max(e.promptTokens() + e.completionTokens(), admittedTokens(e.provider(), e.leaseId()));
+        }
+
         List<OutcomeKind> outcomes(String provider) {
             return settled(provider).stream().map(KeycycleEvent.Settled::outcome).toList();
         }

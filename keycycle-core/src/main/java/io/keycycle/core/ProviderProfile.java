@@ -1,6 +1,7 @@
 package io.keycycle.core;
 
 import java.time.Instant;
+import java.util.OptionalLong;
 
 /**
  * How one provider talks: classification of its answers and failures into {@link Outcome}s.
@@ -25,4 +26,14 @@ public interface ProviderProfile {
      * TRANSIENT with its class name as reason (never its message if it could hold a secret).
      */
     Outcome classify(Throwable failure, Instant now);
+
+    /**
+     * For a provider that takes a request's whole reservation from its token limits when the
+     * request arrives — the prompt plus the request's completion limit — and keeps it whatever the
+     * answer then uses (Cerebras): the completion it assumes when the request sets no limit
+     * (16,384). Empty for a provider that counts what the answer used. The engine reserves the same
+     * way and, for such a provider, keeps charging the reservation after the answer (the larger of
+     * it and the reported usage), so a window never shows room the provider does not have.
+     */
+    default OptionalLong reservedCompletion() { return OptionalLong.empty(); }
 }

@@ -7,6 +7,7 @@ import io.keycycle.core.OutcomeKind;
 import io.keycycle.core.ProviderResponse;
 import io.keycycle.core.RateLimitObservation;
 
+import java.util.OptionalLong;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,9 +23,15 @@ import java.util.Optional;
  */
 final class CerebrasProfile extends BaseProfile {
 
+    /** What Cerebras reserves for the completion of a request that sets no maximum (a third party's measurement, 2026-09). */
+    static final long DEFAULT_COMPLETION_RESERVATION = 16_384;
+
     CerebrasProfile() {
         super("cerebras");
     }
+
+    @Override
+    public OptionalLong reservedCompletion() { return OptionalLong.of(DEFAULT_COMPLETION_RESERVATION); }
 
     @Override
     Outcome specific(Answer a) {

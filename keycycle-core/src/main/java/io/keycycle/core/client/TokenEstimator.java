@@ -1,6 +1,8 @@
 package io.keycycle.core.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.keycycle.core.ProviderProfile;
+import io.keycycle.core.classify.ProviderProfiles;
 
 import java.util.OptionalLong;
 
@@ -86,18 +88,24 @@ public final class TokenEstimator {
         return reservation(Json.requestObject(requestBody), defaultCompletionBudget);
     }
 
-    /** What Cerebras reserves for the completion when a request sets no maximum. */
-    public static final long CEREBRAS_DEFAULT_COMPLETION = 16_384;
+    /**
+     * What {@code provider} reserves for the completion of a request that sets no limit, when it
+     * reserves up front ({@link ProviderProfile#reservedCompletion()}: Cerebras, 16,384).
+     */
+    public static OptionalLong reservedCompletion(String provider) {
+        return ProviderProfiles.forProvider(provider).reservedCompletion();
+    }
 
     /**
-     * The reservation the way {@code provider} counts it. Cerebras holds prompt +
-     * {@code max_completion_tokens} against its token limits when the request arrives, assuming
-     * {@link #CEREBRAS_DEFAULT_COMPLETION} when the request sets none, so the estimate does the
+     * The reservation the way {@code provider} counts it. A provider that reserves up front
+     * (Cerebras) holds prompt + {@code max_completion_tokens} against its token limits when the
+     * request arrives, assuming its own default when the request sets none, so the estimate does the
      * same; every other provider gets {@link #reservation(JsonNode, long)}.
      */
     public static long reservationFor(String provider, JsonNode requestBody, long defaultCompletionBudget) {
-        if ("cerebras".equalsIgnoreCase(provider)) {
-            return estimatePromptTokens(requestBody) + maxTokens(requestBody).orElse(CEREBRAS_DEFAULT_COMPLETION);
+        OptionalLong held = reservedCompletion(provider);
+        if (held.isPresent()) {
+            return estimatePromptTokens(requestBody) + maxTokens(requestBody).orElse(held.getAsLong());
         }
         return reservation(requestBody, defaultCompletionBudget);
     }
@@ -107,7 +115,8 @@ public final class TokenEstimator {
      * its completion limit (a library model's request that is not a JSON body).
      */
     public static long reservationFor(String provider, long promptTokens, OptionalLong maxTokens, long defaultCompletionBudget) {
-        return promptTokens + maxTokens.orElse("cerebras".equalsIgnoreCase(provider) ? CEREBRAS_DEFAULT_COMPLETION : defaultCompletionBudget);
+        OptionalLong held = reservedCompletion(provider);
+        return promptTokens + maxTokens.orElse(held.isPresent() ? held.getAsLong() : defaultCompletionBudget);
     }
 
     /**
@@ -116,20 +125,21 @@ public final class TokenEstimator {
      * time, however long one waits). Names the numbers and what to set.
      */
     public static String neverFits(String provider, String model, JsonNode requestBody, long tpm) {
-        if (!"cerebras".equalsIgnoreCase(provider) || tpm < 0) return null;
+        if (reservedCompletion(provider).isEmpty() || tpm < 0) return null;
         return neverFits(provider, model, estimatePromptTokens(requestBody), maxTokens(requestBody), tpm);
     }
 
     /** {@link #neverFits(String, String, JsonNode, long)} for a request known by its estimated prompt and completion limit. */
     public static String neverFits(String provider, String model, long prompt, OptionalLong max, long tpm) {
-        if (!"cerebras".equalsIgnoreCase(provider) || tpm < 0) return null;
-        long completion = max.orElse(CEREBRAS_DEFAULT_COMPLETION);
+        OptionalLong held = reservedCompletion(provider);
+        if (held.isEmpty() || tpm < 0) return null;
+        long completion = max.orElse(held.getAsLong());
         if (prompt + completion <= tpm) return null;
         String fix = prompt >= tpm
                 ? "shorten the prompt: it alone is estimated at " + prompt + " tokens"
                 : "set max_completion_tokens to at most " + (tpm - prompt) + " (or shorten the prompt)";
         return provider + "/" + model + " reserves prompt + max_completion_tokens"
-                + (max.isPresent() ? "" : " (16,384 when the request sets none)")
+                + (max.isPresent() ? "" : String.format(java.util.Locale.ROOT, " (%,d when the request sets none)", held.getAsLong()))
                 + " against its limit of " + tpm + " tokens per minute when the request arrives; this request would reserve "
                 + (prompt + completion) + " (prompt ~" + prompt + " + " + completion + "), which can never fit, so it was not sent; "
                 + fix;

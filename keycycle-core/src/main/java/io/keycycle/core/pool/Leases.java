@@ -23,11 +23,26 @@ final class Leases {
     private final ConcurrentHashMap<Long, Lease> open = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong nextSweep = new AtomicLong();
+    /** The provider keeps a request's reservation whatever the answer uses (Cerebras): see {@link #charged}. */
+    private final boolean keepsReservation;
 
     Leases(PoolContext ctx, ModelRings rings, OutcomeEffects effects) {
         this.ctx = ctx;
         this.rings = rings;
         this.effects = effects;
+        this.keepsReservation = ctx.profile.reservedCompletion().isPresent();
+    }
+
+    /**
+     * The tokens a call served under {@code l} costs its windows: the reported usage, or, for a
+     * provider that keeps what it reserved at arrival ({@link io.keycycle.core.ProviderProfile#reservedCompletion()}),
+     * the larger of that usage and the lease's reservation — the provider took prompt + the
+     * completion limit, so releasing the unused part would show room it does not have and the next
+     * caller (in this process or another sharing the pool) would meet a 429.
+     */
+    private long charged(Lease l, io.keycycle.core.Usage usage) {
+        long used = usage.charged();
+        return keepsReservation ? Math.max(used, l.estimatedTokens) : used;
     }
 
     long nextId() { return ids.incrementAndGet(); }
@@ -45,7 +60,7 @@ final class Leases {
         long now = ctx.time.now();
         OutcomeKind kind = o.kind();
         boolean counted = kind.countedByProvider();
-        long actual = o.usage() != null ? o.usage().charged() : kind == OutcomeKind.SUCCESS ? l.estimatedTokens : 0;
+        long actual = o.usage() != null ? charged(l, o.usage()) : kind == OutcomeKind.SUCCESS ? l.estimatedTokens : 0;
         l.bucket.settle(now, l.id, l.admittedAt, l.estimatedTokens, counted, actual);
         if (ctx.hasListeners()) {
             ApiKey k = l.entry.key;
@@ -76,7 +91,8 @@ final class Leases {
     }
 
     /**
-     * Usage reported after {@link #abandon}: it replaces the estimate that stayed charged, once. After
+     * Usage reported after {@link #abandon}: it replaces the estimate that stayed charged, once (see
+     * {@link #charged} for a provider that keeps its reservation). After
      * {@link #expire} (a call that outlived the lease timeout, such as a long stream, and then reported
      * on time for itself) it is charged in full at the report's instant, the estimate having been
      * given back. Such usage was not foreseeable: it can put a window over its limit, which then
@@ -88,7 +104,7 @@ final class Leases {
         if ((from != Lease.ABANDONED && from != Lease.EXPIRED) || !l.state.compareAndSet(from, Lease.SETTLED)) return false;
         long now = ctx.time.now();
         boolean expired = from == Lease.EXPIRED;
-        long delta = o.usage().charged() - (expired ? 0 : l.estimatedTokens);
+        long delta = charged(l, o.usage()) - (expired ? 0 : l.estimatedTokens);
         // after an expiry the call ran until now, long past its expiry: its tokens count now
         l.bucket.record(now, expired ? now : l.abandonedAt, 0, delta);
         if (delta < 0) {
