@@ -91,6 +91,11 @@ final class ServeCommand extends KeycycleCommand {
                     + "of the file, else 30m).")
     java.time.Duration streamDeadline;
 
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = Durations.class,
+            description = "How long Ctrl-C or SIGTERM lets requests under way finish before cutting them, e.g. 2m "
+                    + "(default: gateway.shutdown-grace of the file, else 10s).")
+    java.time.Duration shutdownGrace;
+
     @Option(names = "--max-upstream-body-bytes", paramLabel = "SIZE", converter = Sizes.class,
             description = "Largest upstream body buffered (a plain answer, an error), e.g. 16MiB; at least 1024 "
                     + "(default: gateway.max-upstream-body-bytes of the file, else 32MiB).")
@@ -153,6 +158,7 @@ final class ServeCommand extends KeycycleCommand {
             if (maxInFlight != null) b.maxInFlight(maxInFlight);
             if (streamIdleTimeout != null) b.streamIdleTimeout(streamIdleTimeout);
             if (streamDeadline != null) b.streamDeadline(streamDeadline);
+            if (shutdownGrace != null) b.shutdownGrace(shutdownGrace);
             if (maxUpstreamBodyBytes != null) b.maxUpstreamBodyBytes(maxUpstreamBodyBytes);
             if (maxSseLineBytes != null) b.maxSseLineBytes(maxSseLineBytes.intValue());
             gateway = b.build();

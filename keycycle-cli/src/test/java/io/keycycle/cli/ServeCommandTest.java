@@ -115,7 +115,7 @@ class ServeCommandTest {
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(err, true));
             Thread serve = new Thread(() -> cl.execute("serve", "--port", "0", "--config", "keycycle.yaml", "--max-streams", "1",
-                    "--stream-deadline", "5m", "--max-sse-line-bytes", "1MiB"), "serve-under-test");
+                    "--stream-deadline", "5m", "--max-sse-line-bytes", "1MiB", "--shutdown-grace", "1s"), "serve-under-test");
             serve.start();
             try {
                 int port = awaitPort(out, err);
@@ -154,6 +154,9 @@ class ServeCommandTest {
         Cli.Result streams = Cli.at(dir, Map.of()).run("serve", "--max-streams", "0");
         assertThat(streams.code()).isEqualTo(2);
         assertThat(streams.err()).contains("--max-streams must be >= 1, was 0");
+        Cli.Result grace = Cli.at(dir, Map.of()).run("serve", "--shutdown-grace", "soon");
+        assertThat(grace.code()).isEqualTo(2);
+        assertThat(grace.err()).contains("--shutdown-grace", "soon");
     }
 
     private static HttpRequest chat(int port, boolean stream) {

@@ -89,7 +89,6 @@ public final class KeycycleGateway implements AutoCloseable {
     private final UpstreamLimits upstreamLimits;
     private final int eventLoops;
     private final boolean nativeTransport;
-    private final java.time.Duration shutdownGrace;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private Vertx vertx;
@@ -108,7 +107,7 @@ public final class KeycycleGateway implements AutoCloseable {
         this.requestedPort = b.port;
         this.tokens = List.copyOf(b.tokens);
         this.edge = new GatewayEdge(b.adminTokens, b.allowedHosts, b.queryToken, b.idleTimeoutSeconds, b.maxHeaderBytes,
-                b.maxConnections);
+                b.maxConnections, b.shutdownGrace);
         this.maxBodyBytes = b.maxBodyBytes;
         this.callSpec = b.callSpec;
         ModelLabels modelLabels = ModelLabels.of(keycycle);
@@ -120,7 +119,6 @@ public final class KeycycleGateway implements AutoCloseable {
         this.upstreamLimits = b.upstreamLimits;
         this.eventLoops = b.eventLoops;
         this.nativeTransport = b.nativeTransport;
-        this.shutdownGrace = b.shutdownGrace;
         AtomicInteger n = new AtomicInteger();
         // bounded: a task beyond it is refused (RejectedExecutionException), which the dashboard answers with 503
         this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS,
@@ -330,7 +328,7 @@ public final class KeycycleGateway implements AutoCloseable {
             // Graceful: no new connection is taken, idle ones close at once, and each request under
             // way may finish (its answer written, its usage settled) within the grace period; what is
             // left then is cut, as the client hanging up would cut it. All servers at once, one grace.
-            long graceMillis = shutdownGrace.toMillis();
+            long graceMillis = edge.shutdownGrace().toMillis();
             List<CompletableFuture<Void>> closing = new ArrayList<>();
             for (HttpServer s : all) {
                 closing.add(s.shutdown(graceMillis, TimeUnit.MILLISECONDS).toCompletionStage().toCompletableFuture());
@@ -380,7 +378,7 @@ public final class KeycycleGateway implements AutoCloseable {
         private UpstreamLimits upstreamLimits = UpstreamLimits.DEFAULT;
         private int eventLoops;
         private boolean nativeTransport;
-        private java.time.Duration shutdownGrace = java.time.Duration.ofSeconds(10);
+        private java.time.Duration shutdownGrace = GatewayEdge.DEFAULT_SHUTDOWN_GRACE;
 
         private Builder() { }
 
@@ -498,6 +496,7 @@ public final class KeycycleGateway implements AutoCloseable {
             return host(c.host()).port(c.port()).tokens(c.tokens()).maxBodyBytes(c.maxBodyBytes())
                     .adminTokens(e.adminTokens()).allowedHosts(e.allowedHosts()).queryToken(e.queryToken())
                     .idleTimeoutSeconds(e.idleTimeoutSeconds()).maxHeaderBytes(e.maxHeaderBytes()).maxConnections(e.maxConnections())
+                    .shutdownGrace(e.shutdownGrace())
                     .streamIdleTimeout(l.streamIdleTimeout()).streamDeadline(l.streamDeadline())
                     .maxUpstreamBodyBytes(l.maxUpstreamBodyBytes()).maxSseLineBytes(l.maxSseLineBytes())
                     .maxStreams(l.maxStreams()).maxInFlight(l.maxInFlight());

@@ -29,7 +29,8 @@ final class ConfigParser {
     private static final Set<String> KEY_TIER = Set.of("limits", "models", "scopes");
     private static final Set<String> GATEWAY = Set.of("host", "port", "tokens", "max-body-bytes", "admin-tokens",
             "allowed-hosts", "query-token", "idle-timeout-seconds", "max-header-bytes", "max-connections",
-            "stream-idle-timeout", "stream-deadline", "max-upstream-body-bytes", "max-sse-line-bytes", "max-streams", "max-in-flight");
+            "stream-idle-timeout", "stream-deadline", "max-upstream-body-bytes", "max-sse-line-bytes", "max-streams", "max-in-flight",
+            "shutdown-grace");
     private static final Set<String> DATABASE = Set.of("url");
     private static final Set<String> CLUSTER = Set.of("redis-url", "instance-id", "key-prefix", "heartbeat", "command-timeout", "instance-ttl",
             "block-size", "block-time");
@@ -173,6 +174,7 @@ final class ConfigParser {
         Long connections = in.number(m.get("max-connections"), "gateway.max-connections", 1, 1_000_000);
         Duration idleStream = in.duration(m.get("stream-idle-timeout"), "gateway.stream-idle-timeout");
         Duration deadline = in.duration(m.get("stream-deadline"), "gateway.stream-deadline");
+        Duration grace = in.duration(m.get("shutdown-grace"), "gateway.shutdown-grace");
         Long upstreamBody = in.bytes(m.get("max-upstream-body-bytes"), "gateway.max-upstream-body-bytes", GatewayLimits.MIN_BYTES, Long.MAX_VALUE / 2);
         Long sseLine = in.bytes(m.get("max-sse-line-bytes"), "gateway.max-sse-line-bytes", GatewayLimits.MIN_BYTES, Integer.MAX_VALUE - 8);
         Long streams = in.number(m.get("max-streams"), "gateway.max-streams", 1, 1_000_000);
@@ -187,7 +189,8 @@ final class ConfigParser {
         GatewayEdge edge = new GatewayEdge(adminTokens, allowedHosts, queryToken != null && queryToken,
                 idle == null ? GatewayEdge.DEFAULT_IDLE_TIMEOUT_SECONDS : idle.intValue(),
                 header == null ? GatewayEdge.DEFAULT_MAX_HEADER_BYTES : header.intValue(),
-                connections == null ? GatewayEdge.DEFAULT_MAX_CONNECTIONS : connections.intValue());
+                connections == null ? GatewayEdge.DEFAULT_MAX_CONNECTIONS : connections.intValue(),
+                grace == null ? GatewayEdge.DEFAULT_SHUTDOWN_GRACE : grace);
         return new GatewayConfig(host == null ? GatewayConfig.DEFAULT_HOST : host,
                 port == null ? GatewayConfig.DEFAULT_PORT : port.intValue(), tokens,
                 maxBody == null ? GatewayConfig.DEFAULT_MAX_BODY_BYTES : maxBody, edge, limits);

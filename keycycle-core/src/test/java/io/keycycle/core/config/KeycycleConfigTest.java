@@ -387,6 +387,10 @@ class KeycycleConfigTest {
                 """).gateway().limits();
         assertThat(l).isEqualTo(new GatewayLimits(java.time.Duration.ofSeconds(90), java.time.Duration.ofMinutes(10),
                 16L << 20, 65_536, 100, 2_000));
+        assertThat(parse("gateway: { shutdown-grace: 2m }\n").gateway().edge().shutdownGrace()).isEqualTo(java.time.Duration.ofMinutes(2));
+        assertThat(parse("gateway: { port: 9 }\n").gateway().edge().shutdownGrace()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThatThrownBy(() -> parse("gateway: { shutdown-grace: soon }\n")).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("gateway.shutdown-grace must be a duration");
         assertThat(parse("gateway: { stream-idle-timeout: 500ms, stream-deadline: 1h, max-sse-line-bytes: 1KiB }\n")
                 .gateway().limits()).extracting(GatewayLimits::streamIdleTimeout, GatewayLimits::streamDeadline,
                         GatewayLimits::maxSseLineBytes)
