@@ -199,8 +199,15 @@ final class StreamAttempt implements Upstream.Exchange {
             fail(UpstreamCutException.afterSend(e));
             return;
         }
-        if (decoder.stopped()) cancel();
-        else complete(decoder.result(status, headers(), false), null);
+        if (decoder.stopped()) {
+            cancel();
+        } else if (decoder.events() == 0 && !decoder.ended()) {
+            // the body ended without one event and without [DONE]: the provider answered nothing
+            // (a stall its server gave up on, a proxy closing cleanly), not an empty completion
+            fail(new java.io.EOFException("the stream from " + provider + " ended without any event or [DONE]"));
+        } else {
+            complete(decoder.result(status, headers(), false), null);
+        }
     }
 
     /** Not an event stream: read the whole body (bounded) and let the engine judge it. */
