@@ -152,8 +152,9 @@ final class StreamRelay {
         return choices != null && choices.isArray() && choices.isEmpty();
     }
 
+    /** As the engine judges an event (StreamAccumulator): a non-null {@code error}, or finish reason {@code error}. */
     private static boolean isErrorEvent(String data) {
         var n = Jsons.tryParse(data);
-        return n != null && (n.has("error") || n.path("choices").path(0).path("finish_reason").asText("").equals("error"));
+        return n != null && (n.hasNonNull("error") || n.path("choices").path(0).path("finish_reason").asText("").equals("error"));
     }
 }
