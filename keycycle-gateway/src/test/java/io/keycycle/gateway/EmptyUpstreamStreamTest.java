@@ -1,62 +1,79 @@
 package io.keycycle.gateway;
 
-import io.keycycle.core.pool.KeyPool;
-import io.keycycle.sim.FaultKind;
-import io.keycycle.sim.SimLimits;
-import io.keycycle.sim.SimProvider;
-import io.keycycle.sim.Simulator;
+import io.keycycle.Keycycle;
+import io.keycycle.core.config.KeycycleConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.http.HttpRequest;
+import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.keycycle.gateway.NullErrorFieldStreamTest.chunk;
 import static io.keycycle.gateway.TestGateway.MODEL;
 import static io.keycycle.gateway.TestGateway.TARGET;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * An upstream event stream that ends cleanly (the body's end, no reset) without a single event
- * and without {@code data: [DONE]}: the provider answered nothing. The simulator's
- * {@link FaultKind#STALL_AFTER_HEADERS} does exactly that once its 30 s stall is over, when the
- * gateway's idle timeout is longer.
+ * An upstream event stream that ends cleanly (the chunked body's end, no reset) without a single
+ * event and without {@code data: [DONE]}: the provider answered nothing. Until 2026-12-04 the
+ * gateway judged it a success and gave the client a 200 holding only its own {@code [DONE]}; now it
+ * is a failed attempt (the request stays counted) and the next key serves.
  */
 class EmptyUpstreamStreamTest {
 
-    Simulator sim;
+    UpstreamCutCountingTest.HostileUpstream upstream;
     TestGateway gw;
 
     @AfterEach
-    void stop() {
+    void stop() throws IOException {
         if (gw != null) gw.close();
-        if (sim != null) sim.close();
+        if (upstream != null) upstream.close();
     }
 
     @Test
-    void aStreamThatEndsWithoutAnyEventIsAFailureAndTheNextKeyServes() {
-        sim = Simulator.builder().chunkInterval(Duration.ofMillis(5))
-                .provider(SimProvider.groq().fakeKeys(2).model(MODEL, SimLimits.UNLIMITED).build()).build().start();
-        var keycycle = TestGateway.keycycle(sim, 2, "rpm: 1000", null).requestTimeout(Duration.ofSeconds(90)).build();
-        KeycycleGateway g = KeycycleGateway.builder().keycycle(keycycle).port(0)
-                .streamIdleTimeout(Duration.ofSeconds(90)).streamDeadline(Duration.ofSeconds(120)).build();
-        g.start();
-        gw = TestGateway.over(keycycle, g);
-        KeyPool pool = keycycle.pool("groq");
-        assertThat(gw.chat(TARGET, "warm-up").statusCode()).isEqualTo(200);
-        sim.provider("groq").failNext(1, FaultKind.STALL_AFTER_HEADERS);
+    void aStreamThatEndsWithoutAnyEventIsAFailureAndTheNextKeyServes() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        upstream = new UpstreamCutCountingTest.HostileUpstream(out -> {
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            if (n.incrementAndGet() > 1) {
+                chunk(out, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+                        + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":null}]}\n\n");
+                chunk(out, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+                        + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
+                        + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,\"total_tokens\":6}}\n\n");
+                chunk(out, "data: [DONE]\n\n");
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));   // the first answer: nothing at all
+        });
+        String yaml = "providers:\n  groq:\n    models:\n      " + MODEL + ": { rpm: 100 }\n";
+        Keycycle keycycle = Keycycle.builder().env(Map.of())
+                .config(KeycycleConfig.parse(yaml, Map.of(), "test.yaml"))
+                .keys("groq", TestGateway.keys(2))
+                .baseUrl("groq", URI.create(upstream.baseUrl()))
+                .requestTimeout(Duration.ofSeconds(5))
+                .shutdownHook(false).build();
+        KeycycleGateway gateway = KeycycleGateway.builder().keycycle(keycycle).port(0).build();
+        gateway.start();
+        gw = TestGateway.over(keycycle, gateway);
 
-        HttpResponse<String> r = gw.send(gw.request("/v1/chat/completions").timeout(Duration.ofSeconds(80))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(TestGateway.chatBody(TARGET, "nothing at all", true))).build());
+        HttpResponse<String> r = gw.chat(TestGateway.chatBody(TARGET, "nothing at all", true));
 
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        var data = HostileUpstreamTest.data(r);
+        List<String> data = HostileUpstreamTest.data(r);
         assertThat(data).as("events from the second key, not an empty stream passed off as an answer: " + r.body())
                 .hasSizeGreaterThan(1);
-        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+        assertThat(data.get(0)).contains("\"hi\"");
+        assertThat(data).last().isEqualTo("[DONE]");
         assertThat(r.headers().firstValue("x-keycycle-attempts")).hasValue("2");
-        await().atMost(Duration.ofSeconds(2)).until(() -> pool.openLeases() == 0);
+        assertThat(upstream.requests.get()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(2)).until(() -> keycycle.pool("groq").openLeases() == 0);
     }
 }
