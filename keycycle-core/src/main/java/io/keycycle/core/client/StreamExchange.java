@@ -214,6 +214,12 @@ final class StreamExchange implements Flow.Subscriber<String> {
                 fail(e);
                 return;
             }
+            if (!ended && acc.events() == 0) {
+                // the body ended without one event and without [DONE]: the provider answered nothing
+                // (a stall its server gave up on, a proxy closing cleanly), not an empty completion
+                fail(new java.io.EOFException("the stream from " + provider + " ended without any event or [DONE]"));
+                return;
+            }
         }
         complete();
     }

@@ -16,8 +16,10 @@ import java.util.Optional;
  *   <li><b>mid-stream error</b>: HTTP 200, then a {@code data:} event with a top-level {@code error}
  *       or {@code finish_reason: "error"} (OpenRouter); {@link #errorEvent()} holds its payload.</li>
  *   <li><b>cancelled</b> by the caller; {@link #cancelled()} is true, the connection was closed.</li>
- *   <li><b>completed</b>: {@code data: [DONE]} ({@link #done()}) or the body simply ended (Gemini
- *       native sends no [DONE]; a truncated stream looks the same, see {@link #finishReason()}).</li>
+ *   <li><b>completed</b>: {@code data: [DONE]} ({@link #done()}) or the body simply ended after at
+ *       least one event (Gemini native sends no [DONE]; a truncated stream looks the same, see
+ *       {@link #finishReason()}). A body that ends without any event or [DONE] is no result but an
+ *       {@link java.io.EOFException}: the provider answered nothing.</li>
  * </ul>
  * Immutable.
  */

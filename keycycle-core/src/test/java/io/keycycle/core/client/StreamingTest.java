@@ -329,6 +329,19 @@ class StreamingTest {
         }
     }
 
+    /**
+     * HTTP 200, an event stream, then the body's clean end without one event or {@code [DONE]} (a
+     * stall the provider's server gave up on, a proxy closing the response): no answer, so an I/O
+     * failure (counted, rotated), not a success with nothing in it. Until 2026-12-04 it was a success.
+     */
+    @Test
+    void aStreamThatEndsWithoutAnyEventIsAnIOException() throws Exception {
+        server.handler(ex -> TestServer.startSse(ex).close());
+        assertThatThrownBy(() -> client().stream(SECRET, REQUEST.getBytes(StandardCharsets.UTF_8), StreamListener.of(seen::add)))
+                .isInstanceOf(IOException.class).hasMessageContaining("ended without any event");
+        assertThat(seen).isEmpty();
+    }
+
     @Test
     void aConnectionResetMidStreamIsAnIOException() throws Exception {
         // the reset is sent only after the client has seen the first chunk: a reset that overtakes
