@@ -10,6 +10,7 @@ import dev.langchain4j.data.message.TextContent;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.openai.OpenAiChatRequestParameters;
 
 import java.util.List;
 
@@ -17,7 +18,7 @@ import java.util.List;
  * Tokens to reserve for a {@link ChatRequest}, by the same rule as the engine's
  * {@code TokenEstimator} for JSON bodies: per message {@code ceil(chars/4) + 4} (text, tool-call
  * names and arguments, tool result ids), plus {@code ceil(chars/4)} of the tool definitions, plus
- * {@code maxOutputTokens} or, when the request sets none, the configured completion budget.
+ * {@code maxOutputTokens} (or the OpenAI parameters' {@code maxCompletionTokens}) or, when the request sets none, the configured completion budget.
  * Images and audio are not counted; the provider's usage replaces the reservation afterwards.
  */
 final class RequestEstimate {
@@ -37,9 +38,23 @@ final class RequestEstimate {
      * completion limit, 16,384 when the request sets none).
      */
     static io.keycycle.CallSpec spec(io.keycycle.CallSpec base, ChatRequest request) {
-        Integer max = request.maxOutputTokens();
         long promptTokens = promptTokens(request);
-        return base.withRequest(promptTokens, max != null && max >= 0 ? java.util.OptionalLong.of(max) : java.util.OptionalLong.empty());
+        return base.withRequest(promptTokens, maxTokens(request));
+    }
+
+    /**
+     * The completion limit the request sends: {@code maxOutputTokens} ({@code max_tokens}) or the
+     * OpenAI parameters' {@code maxCompletionTokens} ({@code max_completion_tokens}), the larger when
+     * both are set, as the engine reads a JSON body; empty when neither is.
+     */
+    static java.util.OptionalLong maxTokens(ChatRequest request) {
+        long max = -1;
+        Integer output = request.maxOutputTokens();
+        if (output != null) max = Math.max(max, output);
+        if (request.parameters() instanceof OpenAiChatRequestParameters o && o.maxCompletionTokens() != null) {
+            max = Math.max(max, o.maxCompletionTokens());
+        }
+        return max >= 0 ? java.util.OptionalLong.of(max) : java.util.OptionalLong.empty();
     }
 
     static long promptTokens(ChatRequest request) {

@@ -3,6 +3,7 @@ package io.keycycle.langchain4j;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.openai.OpenAiChatRequestParameters;
 import io.keycycle.Keycycle;
 import io.keycycle.core.NoAvailableKeyException;
 import io.keycycle.sim.ProviderKind;
@@ -53,6 +54,48 @@ class CerebrasReservationTest {
             ChatModel model = KeycycleChatModels.of(k).chatModel("cerebras/" + MODEL);
             for (int i = 0; i < 3; i++) assertThat(model.chat(ask("bounded " + i, 1024)).aiMessage().text()).isNotBlank();
             assertThat(sim.stats().total429()).isZero();
+        }
+    }
+
+    /**
+     * LangChain4j's OpenAI parameters carry their own completion limit, {@code maxCompletionTokens}
+     * (sent as {@code max_completion_tokens}, what Cerebras reads). Until 2026-12-04 the reservation
+     * read only {@code maxOutputTokens}: such a request reserved prompt + 16,384 on Cerebras although
+     * it asked for 1,024, so the second request of the minute was refused without being sent.
+     */
+    @Test
+    void aMaxCompletionTokensLimitOfTheOpenAiParametersIsTheReservedLimit() {
+        try (Simulator sim = Simulator.builder().port(0).provider(SimProvider.freeTier(ProviderKind.CEREBRAS, 1)).build().start();
+             Keycycle k = Engines.over(sim, "{}").build()) {
+            ChatModel model = KeycycleChatModels.of(k).chatModel("cerebras/" + MODEL);
+            for (int i = 0; i < 3; i++) {
+                ChatRequest r = ChatRequest.builder().messages(UserMessage.from("bounded " + i))
+                        .parameters(OpenAiChatRequestParameters.builder().maxCompletionTokens(1024).build()).build();
+                assertThat(model.chat(r).aiMessage().text()).isNotBlank();
+            }
+            assertThat(sim.stats().total429()).isZero();
+            assertThat(sim.stats().totalRequests()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void theStreamingModelReadsMaxCompletionTokensToo() throws Exception {
+        try (Simulator sim = Simulator.builder().port(0).provider(SimProvider.freeTier(ProviderKind.CEREBRAS, 1)).build().start();
+             Keycycle k = Engines.over(sim, "{}").build()) {
+            dev.langchain4j.model.chat.StreamingChatModel model = KeycycleChatModels.of(k).streamingChatModel("cerebras/" + MODEL);
+            for (int i = 0; i < 3; i++) {
+                ChatRequest r = ChatRequest.builder().messages(UserMessage.from("streamed " + i))
+                        .parameters(OpenAiChatRequestParameters.builder().maxCompletionTokens(1024).build()).build();
+                java.util.concurrent.CompletableFuture<dev.langchain4j.model.chat.response.ChatResponse> done = new java.util.concurrent.CompletableFuture<>();
+                model.chat(r, new dev.langchain4j.model.chat.response.StreamingChatResponseHandler() {
+                    @Override public void onPartialResponse(String partial) { }
+                    @Override public void onCompleteResponse(dev.langchain4j.model.chat.response.ChatResponse response) { done.complete(response); }
+                    @Override public void onError(Throwable error) { done.completeExceptionally(error); }
+                });
+                assertThat(done.get(30, java.util.concurrent.TimeUnit.SECONDS).aiMessage().text()).isNotBlank();
+            }
+            assertThat(sim.stats().total429()).isZero();
+            assertThat(sim.stats().totalRequests()).isEqualTo(3);
         }
     }
 }
