@@ -98,4 +98,38 @@ class BadConfigurationTest {
         String out = failedStart(output, groqKeys(2, 2), "keycycle.config-file=/nonexistent/keycycle.yaml");
         assertThat(out).contains("Property: keycycle.config-file");
     }
+
+    /**
+     * A misspelt property is not silently dropped: until 2026-12-04 the application started and
+     * ran without the limit or the timeout its owner believed set.
+     */
+    @Test
+    void aMisspeltLimit(CapturedOutput output) {
+        String out = failedStart(output, groqKeys(2, 2), "keycycle.providers.groq.models[llama-3.1-8b-instant].rmp=5");
+        assertThat(out).contains("keycycle.providers.groq.models[llama-3.1-8b-instant].rmp");
+    }
+
+    @Test
+    void aMisspeltCallSetting(CapturedOutput output) {
+        String out = failedStart(output, groqKeys(2, 2), "keycycle.calls.timout=5s");
+        assertThat(out).contains("keycycle.calls.timout");
+    }
+
+    @Test
+    void aModelIdWithADotOutsideBrackets(CapturedOutput output) {
+        String out = failedStart(output, groqKeys(2, 2), "keycycle.providers.groq.models.llama-3.1-8b-instant.rpm=5");
+        assertThat(out).contains("keycycle.providers.groq.models.llama-3.1-8b-instant.rpm");
+    }
+
+    @Test
+    void keycycleSystemPropertiesOfOtherPartsAreNotTakenForTypos() {
+        String was = System.getProperty("keycycle.redis.functions");
+        System.setProperty("keycycle.redis.functions", "true");
+        try {
+            TestApp.run(groqKeys(2, 2), "keycycle.database.url=none").close();
+        } finally {
+            if (was == null) System.clearProperty("keycycle.redis.functions");
+            else System.setProperty("keycycle.redis.functions", was);
+        }
+    }
 }
