@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The per-call key hook at the HTTP level. Spring AI 2.0's OpenAI client (the official
@@ -42,11 +43,19 @@ final class KeyRoutes implements Interceptor {
 
     private final ConcurrentMap<String, Route> routes = new ConcurrentHashMap<>();
 
-    /** A route for one attempt with {@code key}; close it when the attempt ends. */
+    /** A route for one attempt with {@code key}, without a call deadline; close it when the attempt ends. */
     Route open(ApiKey key) {
+        return open(key, Long.MAX_VALUE);
+    }
+
+    /**
+     * A route for one attempt with {@code key} of a call that ends at {@code deadlineNanos}
+     * ({@link System#nanoTime()}; {@link Long#MAX_VALUE}: none); close it when the attempt ends.
+     */
+    Route open(ApiKey key, long deadlineNanos) {
         byte[] b = new byte[16];
         RANDOM.nextBytes(b);
-        Route r = new Route(HexFormat.of().formatHex(b), key);
+        Route r = new Route(HexFormat.of().formatHex(b), key, deadlineNanos);
         routes.put(r.token(), r);
         return r;
     }
@@ -72,6 +81,13 @@ final class KeyRoutes implements Interceptor {
                 .removeHeader(HEADER)
                 .header("Authorization", "Bearer " + route.key().secret())
                 .build();
+        // An attempt started late gets what is left of the call (keycycle.calls.timeout), not a whole
+        // request timeout of its own: connecting, sending and each silence are bounded by it.
+        long left = route.deadlineNanos() == Long.MAX_VALUE ? Long.MAX_VALUE
+                : Math.max(1, TimeUnit.NANOSECONDS.toMillis(route.deadlineNanos() - System.nanoTime()));
+        if (left < chain.readTimeoutMillis()) chain = chain.withReadTimeout((int) left, TimeUnit.MILLISECONDS);
+        if (left < chain.connectTimeoutMillis()) chain = chain.withConnectTimeout((int) left, TimeUnit.MILLISECONDS);
+        if (left < chain.writeTimeoutMillis()) chain = chain.withWriteTimeout((int) left, TimeUnit.MILLISECONDS);
         Response response = chain.proceed(sent);
         String body = response.isSuccessful() ? "" : response.peekBody(MAX_ERROR_BODY).string();
         route.answered(new ProviderResponse(response.code(), response.headers().toMultimap(), body));
@@ -82,14 +98,19 @@ final class KeyRoutes implements Interceptor {
     static final class Route {
         private final String token;
         private final ApiKey key;
+        private final long deadlineNanos;
         private volatile ProviderResponse answer;
 
-        Route(String token, ApiKey key) {
+        Route(String token, ApiKey key, long deadlineNanos) {
             this.token = token;
             this.key = key;
+            this.deadlineNanos = deadlineNanos;
         }
 
         String token() { return token; }
+
+        /** When the call ends ({@link System#nanoTime()}), {@link Long#MAX_VALUE} when it has no deadline. */
+        long deadlineNanos() { return deadlineNanos; }
 
         ApiKey key() { return key; }
 

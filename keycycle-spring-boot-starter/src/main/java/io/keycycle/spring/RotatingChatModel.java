@@ -13,6 +13,7 @@ import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.openai.OpenAiChatOptions;
 import reactor.core.publisher.Flux;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -82,12 +83,21 @@ public final class RotatingChatModel implements ChatModel {
     @Override
     public ChatResponse call(Prompt prompt) {
         CallSpec s = PromptEstimate.spec(spec, prompt.mutate().chatOptions(options(prompt)).build());
-        Served<Answers.Call> served = keycycle.call(target, s, (candidate, key) -> attempt(prompt, candidate, key));
+        long deadline = deadline(s);
+        Served<Answers.Call> served = keycycle.call(target, s, (candidate, key) -> attempt(prompt, candidate, key, deadline));
         return servedBy(served.value().chat(), served.provider(), served.model(), served.fingerprint());
     }
 
-    private Answers.Call attempt(Prompt prompt, ModelRef candidate, ApiKey key) {
-        KeyRoutes.Route route = clients.routes().open(key);
+    /** {@link System#nanoTime()} when a call of {@code spec} that starts now must end (each attempt gets what is left). */
+    static long deadline(CallSpec spec) {
+        Duration t = spec.timeout();
+        return t.compareTo(MAX_DEADLINE) > 0 ? Long.MAX_VALUE : System.nanoTime() + t.toNanos();
+    }
+
+    private static final Duration MAX_DEADLINE = Duration.ofDays(365);
+
+    private Answers.Call attempt(Prompt prompt, ModelRef candidate, ApiKey key, long deadline) {
+        KeyRoutes.Route route = clients.routes().open(key, deadline);
         try {
             ChatResponse r = clients.model(candidate.provider()).call(forCandidate(prompt, candidate.model(), route.token()));
             return Answers.Call.of(r, route.headers());

@@ -38,6 +38,8 @@ final class StreamRun {
     private final BiFunction<ModelRef, String, Prompt> prompts;
     private final AtomicBoolean delivered = new AtomicBoolean();
     private volatile Throwable broken;
+    /** When the call must end ({@link System#nanoTime()}): each attempt's silences are bounded by what is left. */
+    private final long deadline;
 
     StreamRun(Keycycle keycycle, String target, CallSpec spec, ProviderClients clients, FluxSink<ChatResponse> sink,
               BiFunction<ModelRef, String, Prompt> prompts) {
@@ -47,6 +49,7 @@ final class StreamRun {
         this.clients = clients;
         this.sink = sink;
         this.prompts = prompts;
+        this.deadline = RotatingChatModel.deadline(spec);
     }
 
     void start() {
@@ -65,7 +68,7 @@ final class StreamRun {
 
     private CompletionStage<Answers.Stream> attempt(ModelRef candidate, ApiKey key) {
         if (broken != null || sink.isCancelled()) return CompletableFuture.completedFuture(Answers.Stream.notSent());
-        KeyRoutes.Route route = clients.routes().open(key);
+        KeyRoutes.Route route = clients.routes().open(key, deadline);
         CompletableFuture<Answers.Stream> done = new CompletableFuture<>();
         AtomicReference<Usage> usage = new AtomicReference<>();
         Disposable upstream;
