@@ -2,7 +2,6 @@ package io.keycycle.spring;
 
 import io.keycycle.CallSpec;
 import io.keycycle.Keycycle;
-import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.KeycycleListener;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.observation.ObservationRegistry;
@@ -38,22 +37,10 @@ public class KeycycleAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     KeycycleChatModels keycycleChatModels(Keycycle keycycle, KeycycleProperties properties, ObjectProvider<ObservationRegistry> observations) {
-        KeycycleProperties.Calls c = properties.getCalls();
-        CallSpec spec = CallSpec.defaults();
-        spec = withProperty(spec, "keycycle.calls.estimated-tokens", s -> s.withEstimatedTokens(c.getEstimatedTokens()));
-        spec = withProperty(spec, "keycycle.calls.timeout", s -> s.withTimeout(c.getTimeout()));
-        spec = withProperty(spec, "keycycle.calls.max-retries", s -> s.withMaxRetries(c.getMaxRetries()));
-        spec = spec.withWait(c.isWaitForKey());
-        ProviderClients clients = new ProviderClients(keycycle, c.getRequestTimeout(), observations.getIfAvailable(() -> ObservationRegistry.NOOP));
+        CallSpec spec = KeycycleSetup.callSpec(properties);
+        ProviderClients clients = new ProviderClients(keycycle, properties.getCalls().getRequestTimeout(),
+                observations.getIfAvailable(() -> ObservationRegistry.NOOP));
         return new KeycycleChatModels(keycycle, clients, spec);
-    }
-
-    private static CallSpec withProperty(CallSpec spec, String property, java.util.function.UnaryOperator<CallSpec> change) {
-        try {
-            return change.apply(spec);
-        } catch (ConfigurationException e) {
-            throw new KeycyclePropertyException(property, property + ": " + e.getMessage(), e);
-        }
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package io.keycycle.spring;
 
+import io.keycycle.CallSpec;
 import io.keycycle.Keycycle;
 import io.keycycle.core.ClusterException;
 import io.keycycle.core.ClusterProvider;
@@ -19,6 +20,7 @@ import org.springframework.core.env.PropertySource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -126,6 +128,32 @@ final class KeycycleSetup {
         }
     }
 
+    /**
+     * The chat models' call settings ({@code keycycle.calls.*}); {@link KeycyclePropertyException}
+     * naming the property when one is out of range (a negative max-retries, a zero timeout).
+     */
+    static CallSpec callSpec(KeycycleProperties p) {
+        KeycycleProperties.Calls c = p.getCalls();
+        CallSpec spec = CallSpec.defaults();
+        spec = withProperty(spec, "keycycle.calls.estimated-tokens", s -> s.withEstimatedTokens(c.getEstimatedTokens()));
+        spec = withProperty(spec, "keycycle.calls.timeout", s -> s.withTimeout(c.getTimeout()));
+        spec = withProperty(spec, "keycycle.calls.max-retries", s -> s.withMaxRetries(c.getMaxRetries()));
+        Duration requestTimeout = c.getRequestTimeout();
+        if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new KeycyclePropertyException("keycycle.calls.request-timeout",
+                    "keycycle.calls.request-timeout: requestTimeout must be > 0, was " + requestTimeout);
+        }
+        return spec.withWait(c.isWaitForKey());
+    }
+
+    private static CallSpec withProperty(CallSpec spec, String property, java.util.function.UnaryOperator<CallSpec> change) {
+        try {
+            return change.apply(spec);
+        } catch (ConfigurationException e) {
+            throw new KeycyclePropertyException(property, property + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Checks that every tier candidate names a known provider and model before anything is opened. */
     static void checkTiers(KeycycleConfig config, boolean fromProperties) {
         Catalog catalog;
@@ -161,6 +189,7 @@ final class KeycycleSetup {
     record Settings(KeycycleProperties properties, Map<String, String> env, Path dotEnv, KeycycleConfig config) {
 
         static Settings resolve(KeycycleProperties p, ConfigurableEnvironment environment) {
+            callSpec(p); // the call settings are checked with the rest, before any bean is created
             Map<String, String> env = variables(environment);
             KeycycleConfig config = KeycycleSetup.config(p, env);
             boolean fromProperties = p.definesConfiguration();

@@ -132,4 +132,23 @@ class BadConfigurationTest {
             else System.setProperty("keycycle.redis.functions", was);
         }
     }
+
+    /** The call settings are checked with the rest, before any bean is created (until 2026-12-04: when the beans were). */
+    @Test
+    void aNegativeMaxRetries(CapturedOutput output) {
+        String out = failedStart(output, groqKeys(2, 2), "keycycle.calls.max-retries=-1");
+        assertThat(out).contains("Property: keycycle.calls.max-retries").contains("-1");
+    }
+
+    @Test
+    void aZeroCallTimeout(CapturedOutput output) {
+        String out = failedStart(output, groqKeys(2, 2), "keycycle.calls.timeout=0s");
+        assertThat(out).contains("Property: keycycle.calls.timeout");
+    }
+
+    @Test
+    void aZeroRequestTimeout(CapturedOutput output) {
+        String out = failedStart(output, groqKeys(2, 2), "keycycle.calls.request-timeout=0s");
+        assertThat(out).contains("Property: keycycle.calls.request-timeout");
+    }
 }
