@@ -8,6 +8,7 @@ import io.keycycle.core.pool.PoolStateStore.LearnedLimit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -212,6 +213,7 @@ final class Outage {
         deltaCount.set(0);
         pending.clear();
         reseededAt = now;
+        giveBackReservationsOfTheNewDataset();
         int slots = 0;
         for (OwnUsage.Slot s : store.own().slots(now)) {
             RedisBucket b = store.bucketByKey(s.bucket().key());
@@ -236,6 +238,28 @@ final class Outage {
             }
         });
         log.warn("Redis had lost the shared pool's data: re-seeded it with this instance's usage ({} slot(s)), holds and flags", slots);
+    }
+
+    /**
+     * Redis lost its data while this instance still reached it (a flush, a restart faster than a
+     * heartbeat): reservations it made in the new dataset before noticing are still there, and
+     * their calls are in its own usage, which the re-seed replays. They are given back (their calls
+     * then settle as every call admitted before the re-seed does: moved from the replayed usage to
+     * where they settled), and blocks stop admitting. Until 2026-12-04 such a reservation stayed in
+     * flight in Redis for as long as the instance lived: its call was settled as a re-seeded one,
+     * which sends nothing.
+     */
+    private void giveBackReservationsOfTheNewDataset() {
+        Map<String, String> open = cluster.link().connection().sync().hgetall(windows.prefix() + ":ri:" + windows.instanceId());
+        for (Map.Entry<String, String> e : open.entrySet()) {
+            String rec = e.getValue();
+            int end = rec.length();
+            for (int i = 0; i < 6 && end > 0; i++) end = rec.lastIndexOf('|', end - 1);
+            RedisBucket b = end > 0 ? store.bucketByKey(rec.substring(0, end)) : null;
+            if (b != null) windows.settle(b.ref(), e.getKey(), false, 0, null);
+        }
+        // what the blocks tallied is in the replayed usage: their settlements find no record and change nothing
+        for (RedisBucket b : store.allBuckets()) b.stopBlock();
     }
 
     /** Housekeeping with each heartbeat: old own-usage slots are folded or dropped. */
