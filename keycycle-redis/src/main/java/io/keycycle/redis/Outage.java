@@ -190,6 +190,7 @@ final class Outage {
         if (n + p > 0) log.info("replayed {} local usage record(s) and {} settlement(s) into Redis", n, p);
         pushHolds(clock.millis()); // holds learned while degraded (never shortening: safe to send again)
         store.pushLearnedMeanwhile();
+        store.pushKeysDisabledMeanwhile();
     }
 
     private void pushHolds(long now) {
@@ -225,6 +226,7 @@ final class Outage {
         for (RedisBucket b : store.allBuckets()) {
             for (LearnedLimit l : b.learned().values()) store.writeLearned(b, l);
         }
+        store.forgetKeysDisabledMeanwhile();
         store.keyFlags().forEach((k, f) -> {
             if (f.disabled()) {
                 String[] pf = k.split("\u0000", 2);

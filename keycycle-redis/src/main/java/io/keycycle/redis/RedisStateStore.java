@@ -46,6 +46,8 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     private final OwnUsage own = new OwnUsage();
     private final Outage outage;
     private final FleetNews news;
+    /** Keys ({@code provider \0 fingerprint}) disabled while writes to Redis were blocked or failed. */
+    private final java.util.Set<String> disabledMeanwhile = ConcurrentHashMap.newKeySet();
     /** Learned limits adopted while writes to Redis were blocked or failed, by bucket and metric. */
     private final Map<RedisBucket, Map<Limits.Metric, LearnedLimit>> learnedMeanwhile = new ConcurrentHashMap<>();
     /** True until the first admission: usage recorded meanwhile is this instance's store being replayed. */
@@ -312,15 +314,41 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     }
 
     void writeKey(String provider, String fp, String why, long at) {
-        if (outage.writesBlocked()) return;
+        String k = provider + "\u0000" + fp;
+        if (why == null) disabledMeanwhile.remove(k);
+        if (outage.writesBlocked()) {
+            if (why != null) disabledMeanwhile.add(k); // written when Redis answers again (see pushKeysDisabledMeanwhile)
+            return;
+        }
         try {
             long r = windows.toRedis(at);
             windows.state(windows.stateHash(provider), "d:" + fp, why == null ? null : r + "|" + why,
                     "key|" + provider + "|" + fp + "|" + (why == null ? "0" : "1") + "|" + r + "|" + (why == null ? "" : why));
         } catch (RuntimeException e) {
+            if (why != null) disabledMeanwhile.add(k);
             trouble(e);
         }
     }
+
+    /**
+     * Back to shared mode: keys disabled here while Redis did not answer are written (and announced),
+     * each only if it is still disabled here. Until 2026-12-04 they were not: a key an operator or a
+     * provider's answer took out of use on this instance during an outage stayed in use on every
+     * other instance. A key enabled here meanwhile is not written (the others keep it out of use, on
+     * the safe side, until the next news of it).
+     */
+    void pushKeysDisabledMeanwhile() {
+        for (String k : List.copyOf(disabledMeanwhile)) {
+            if (!disabledMeanwhile.remove(k)) continue;
+            SharedKeyFlag f = keys.get(k);
+            if (f == null || !f.disabled()) continue;
+            String[] pf = k.split("\u0000", 2);
+            writeKey(pf[0], pf[1], f.disabledReason(), f.disabledAt());
+        }
+    }
+
+    /** Redis was re-seeded with every disabled key: nothing is left to write. */
+    void forgetKeysDisabledMeanwhile() { disabledMeanwhile.clear(); }
 
     /** Writes a model's state without waiting (a success that brings a model back settles on the caller's thread). */
     void writeModel(String provider, String model, long recheck, long backoff, String why) {
