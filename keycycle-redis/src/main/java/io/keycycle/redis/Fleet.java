@@ -57,6 +57,8 @@ public final class Fleet implements AutoCloseable {
     private volatile String epoch;
     private volatile long lastBeat;
     private volatile boolean createdDataset;
+    /** True when the last heartbeat found Redis without the fleet's data and started a new dataset. */
+    private volatile boolean startedDataset;
     private volatile boolean closed;
     /** Live instances whose heartbeat carries another bucket layout, as of the last heartbeat. */
     private volatile int foreignInstances;
@@ -92,6 +94,9 @@ public final class Fleet implements AutoCloseable {
 
     /** True when this instance's first heartbeat found Redis without the fleet's data (it started the dataset). */
     public boolean createdDataset() { return createdDataset; }
+
+    /** True when the last heartbeat started the dataset (the first instance to beat after Redis lost its data, or at start). */
+    boolean startedDataset() { return startedDataset; }
 
     /**
      * How long an instance may stay silent before the others treat it as possibly degraded: two
@@ -161,7 +166,9 @@ public final class Fleet implements AutoCloseable {
             windows.setAside(m, live);
             String e = String.valueOf(r.get(2));
             boolean emptied = epoch != null && !epoch.equals(e);
-            if (epoch == null) createdDataset = r.size() > 3 && (Long) r.get(3) == 1L;
+            boolean created = r.size() > 3 && (Long) r.get(3) == 1L;
+            if (epoch == null) createdDataset = created;
+            startedDataset = created;
             epoch = e;
             int foreign = r.size() > 4 ? (int) (long) (Long) r.get(4) : 0;
             if (foreign != foreignInstances) {

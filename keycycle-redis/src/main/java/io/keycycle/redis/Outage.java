@@ -8,6 +8,8 @@ import io.keycycle.core.pool.PoolStateStore.LearnedLimit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -216,7 +218,13 @@ final class Outage {
         reseededAt = now;
         giveBackReservationsOfTheNewDataset();
         int slots = 0;
-        for (OwnUsage.Slot s : store.own().slots(now)) {
+        store.hydrated().prune(now);
+        // what this instance's store held at start goes back only from the instance that starts the
+        // new dataset, as at start-up: on one database every instance hydrated the same usage, and
+        // until 2026-12-04 each put it back (N instances: N times the fleet's usage of the day)
+        List<OwnUsage.Slot> replayed = new ArrayList<>(store.own().slots(now));
+        if (cluster.fleet().startedDataset()) replayed.addAll(store.hydrated().slots(now));
+        for (OwnUsage.Slot s : replayed) {
             RedisBucket b = store.bucketByKey(s.bucket().key());
             windows.record(b == null ? s.bucket() : b.ref(), s.end(), s.requests(), s.tokens());
             slots++;

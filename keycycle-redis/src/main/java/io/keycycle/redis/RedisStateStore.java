@@ -44,6 +44,8 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     private final Map<String, SharedModelFlag> models = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final OwnUsage own = new OwnUsage();
+    /** Usage replayed from this instance's store at start (hydration): on one database, every instance has it. */
+    private final OwnUsage hydrated = new OwnUsage();
     private final Outage outage;
     private final FleetNews news;
     /** Keys ({@code provider \0 fingerprint}) disabled while writes to Redis were blocked or failed. */
@@ -454,11 +456,14 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     }
 
     void record(RedisBucket b, long now, long at, long requests, long tokens) {
-        own.add(b.ref(), at, requests, tokens);
-        if (hydrating && !cluster.fleet().createdDataset()) {
-            // hydration from this instance's store before it admitted anything: the fleet's windows
-            // are already in Redis (replaying them would count them once per instance)
-            return;
+        if (hydrating) {
+            // hydration from this instance's store before it admitted anything: put back at a re-seed
+            // only into a dataset this instance starts (see Outage#reseed), as here
+            hydrated.add(b.ref(), at, requests, tokens);
+            // the fleet's windows are already in Redis (replaying them would count them once per instance)
+            if (!cluster.fleet().createdDataset()) return;
+        } else {
+            own.add(b.ref(), at, requests, tokens);
         }
         if (!degraded()) {
             try {
@@ -485,7 +490,11 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     }
 
     @Override
-    public void beat() { own.prune(clock.millis()); }
+    public void beat() {
+        long now = clock.millis();
+        own.prune(now);
+        hydrated.prune(now);
+    }
 
     @Override
     public void modeChanged(ClusterMode mode, String why) {
@@ -581,6 +590,9 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     Map<String, SharedModelFlag> modelFlags() { return models; }
 
     OwnUsage own() { return own; }
+
+    /** Usage hydrated from this instance's store (see {@link #record}). */
+    OwnUsage hydrated() { return hydrated; }
 
     /** The local bucket admitting this instance's share while Redis does not answer. */
     PoolStateStore.Bucket degradedBucket(RedisBucket b) { return outage.degradedBucket(b); }
