@@ -101,6 +101,20 @@ local function packHeader(b)
       b.ds, b.cu, b.pu, b.w, b.fr, b.ft, b.hc[1], b.hc[2], b.hc[3], b.hc[4], b.hc[5], b.hc[6])
 end
 
+-- How long a bucket lives on without news: its usage leaves the day window (25 sub-buckets of an
+-- hour) within 25 h, plus an hour; a hold that ends later keeps it until an IDLE after the hold.
+-- Set when the ring is written (a new bucket, a head that moved: at most once per 2.5 s) and by a
+-- hold (b.ttl), so Redis drops the buckets nobody uses any more (a key taken out, a model gone).
+local IDLE = 26 * 3600000
+
+local function lifetime(b)
+  local held = math.max(b.cu, b.pu)
+  local ttl = IDLE
+  if b.L > 0 and held > b.L then ttl = IDLE + (held - b.L) end
+  if b.ttl and b.ttl > ttl then ttl = b.ttl end
+  return math.floor(ttl)
+end
+
 local function write(b)
   if b.fresh or b.cdirty then
     -- header and ring together (a new bucket is written whole)
@@ -108,9 +122,19 @@ local function write(b)
     redis.call('SETRANGE', b.key, 0, packHeader(b) .. struct.pack(CFMT, unpack(c, 1, CELLS)))
     b.fresh = false
     b.cdirty = false
+    redis.call('PEXPIRE', b.key, lifetime(b))
   else
     redis.call('SETRANGE', b.key, 0, packHeader(b))
+    if b.ttl then redis.call('PEXPIRE', b.key, lifetime(b)) end
   end
+end
+
+-- A hold's key lives until an IDLE after the hold ends (untilAt on Redis's clock; an instant of a
+-- caller's own clock, in tests, reads as already over).
+local function holdLifetime(untilAt)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  return math.floor(IDLE + math.max(0, untilAt - now))
 end
 
 local function save(b)
@@ -535,12 +559,16 @@ local function run(KEYS, ARGV)
       local b = load(KEYS[1])
       if untilAt <= b[field] then return 0 end
       b[field] = untilAt
+      b.ttl = holdLifetime(math.max(b.cu, b.pu))
       save(b)
       redis.call('HSET', KEYS[1] .. ':why', field, ARGV[6])
+      redis.call('PEXPIRE', KEYS[1] .. ':why', b.ttl)
     else
       local cur = num(redis.call('HGET', KEYS[1], field))
       if untilAt <= cur then return 0 end
       redis.call('HSET', KEYS[1], field, untilAt, field .. ':why', ARGV[6])
+      local v = redis.call('HMGET', KEYS[1], 'cu', 'pu')
+      redis.call('PEXPIRE', KEYS[1], holdLifetime(math.max(num(v[1]), num(v[2]))))
     end
     if ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
     return 1
