@@ -146,7 +146,9 @@ final class OutcomeEffects {
      */
     private void adopt(Lease l, List<RateLimitObservation> observations, long now) {
         for (RateLimitObservation ob : observations) {
-            if (ob.limit() < 0) continue;
+            // a limit of 0 is never learned: it would admit nothing ever again, so no answer could
+            // correct it (a provider without quota for a model says so as MODEL_UNAVAILABLE, re-checked)
+            if (ob.limit() < 1) continue;
             PoolStateStore.Bucket b = l.bucket;
             String model = l.ring.model;
             if (ob.model() != null && !ob.model().equals(l.ring.model)) {

@@ -41,7 +41,8 @@ final class PoolAdmin {
         if (!ctx.provider().equals(l.provider())) return;
         PoolStateStore.Bucket b = rings.bucketFor(l.scope(), l.model());
         if (b == null) return;
-        long value = l.value() >= 0 ? l.value() : l.tableValue();
+        // -1: dropped (the table again); 0: never learned since, see OutcomeEffects#adopt (an older version kept it)
+        long value = l.value() > 0 ? l.value() : l.tableValue();
         b.learn(new PoolStateStore.LearnedLimit(l.metric(), value, l.source(), l.at()));
     }
 
