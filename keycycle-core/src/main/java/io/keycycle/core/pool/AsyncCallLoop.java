@@ -6,7 +6,6 @@ import io.keycycle.core.RateLimitException;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -116,7 +115,7 @@ final class AsyncCallLoop<T> {
     }
 
     private void settle(Lease lease, T result, Throwable failure) {
-        if (promise.isDone() || failure instanceof CancellationException) {
+        if (promise.isDone() || CallAttempts.cancellation(failure) != null) {
             // the caller gave up (or the call was cancelled) after the attempt started: it may have
             // reached the provider, which counts it whatever the caller does
             lease.abandon("cancelled by the caller");

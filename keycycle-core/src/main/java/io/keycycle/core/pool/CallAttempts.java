@@ -123,6 +123,21 @@ final class CallAttempts {
     }
 
     /**
+     * The cancellation {@code failure} is (directly, or wrapped in a {@link java.util.concurrent.CompletionException}
+     * or {@link java.util.concurrent.ExecutionException}), or null. A cancelled attempt may have
+     * reached the provider: both loops abandon its lease (it stays counted) and end the call
+     * without trying another key, throwing or completing with this cancellation.
+     */
+    static java.util.concurrent.CancellationException cancellation(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; (t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null && depth < 16; depth++) {
+            t = t.getCause();
+        }
+        return t instanceof java.util.concurrent.CancellationException c ? c : null;
+    }
+
+    /**
      * True for a failure without an answer that happened after the request may have left: a
      * timeout, an interrupt or an I/O failure other than failing to connect. The provider may have
      * counted such a request, so it stays counted instead of being reported as a transient failure

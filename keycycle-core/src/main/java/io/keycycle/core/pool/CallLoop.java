@@ -44,6 +44,12 @@ final class CallLoop<T> {
                 Thread.currentThread().interrupt();
                 throw new KeycycleException("interrupted during a call to " + pool.provider() + "/" + options.model(), e);
             } catch (Exception e) {
+                java.util.concurrent.CancellationException cancelled = CallAttempts.cancellation(e);
+                if (cancelled != null) {
+                    // as in the non-blocking loop: it may have reached the provider, so it stays counted, and is not re-sent
+                    lease.abandon("cancelled by the caller");
+                    throw cancelled;
+                }
                 cause = e;
                 outcome = attempts.classifyFailure(e);
             } catch (Error e) {

@@ -176,6 +176,9 @@ public final class KeyPool implements EngineRestorer {
      * provider profile, settles the lease, and on a rotatable failure tries another key at once —
      * sleeping only when no key is admissible and {@code options.wait()} allows it — until success,
      * {@code maxRetries}, or the deadline. This is the only retry loop; delegates must not retry.
+     * A call that throws a {@link java.util.concurrent.CancellationException} (its own future was
+     * cancelled) abandons its lease — it may have reached the provider, so it stays counted — and
+     * ends the call with that exception, as in {@link #callAsync}.
      *
      * @throws io.keycycle.core.RateLimitException out of attempts, past the deadline, or a failure
      *         rotation cannot fix (invalid request, unavailable model)
