@@ -400,12 +400,16 @@ public final class Keycycle implements AutoCloseable {
         }
     }
 
-    /** Stops the maintenance timer and drains the store. Idempotent. */
+    /**
+     * Stops the maintenance timer and the pools' timers (a {@link #callAsync} still waiting for a
+     * key fails at once), and drains the store. Idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         timer.shutdownNow();
         if (reprober != null) reprober.close();
+        for (KeyPool p : pools.values()) p.close();
         if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);

@@ -110,8 +110,9 @@ final class AsyncCallLoop<T> {
         if (at == null) return false;
         long due = Math.max(pool.time().at(at), now + REQUEUE_MILLIS);
         if (due >= attempts.deadline()) return false;
-        pool.timer().schedule(due, () -> step(this::attempt));
-        return true;
+        // a pool closed meanwhile (its facade closed) ends the wait at once instead of retrying on it later
+        return pool.schedule(due, () -> step(this::attempt),
+                () -> promise.completeExceptionally(new IllegalStateException("the pool of " + pool.provider() + " was closed while the call waited for a key")));
     }
 
     private void settle(Lease lease, T result, Throwable failure) {

@@ -47,6 +47,7 @@ public final class KeyPool implements EngineRestorer {
     private final PoolHydration hydration;
     private final PoolStateStore.Listener remoteChanges;
     private volatile ClockTimer timer;
+    private volatile boolean closed;
 
     private KeyPool(Builder b) {
         this.ctx = new PoolContext(b.spec, b.profile, b.resolver, b.clock, b.selection, b.policy,
@@ -225,16 +226,42 @@ public final class KeyPool implements EngineRestorer {
     /** Where {@link #callAsync} runs admission and settlement: the state store's executor when it waits for the network, else null. */
     java.util.concurrent.Executor blockingExecutor() { return ctx.store.blockingExecutor(); }
 
-    /** The timer of waits of non-blocking calls, started on first use. */
+    /** The timer of waits of non-blocking calls, started on first use; null once the pool is closed. */
     ClockTimer timer() {
         ClockTimer t = timer;
         if (t == null) {
             synchronized (this) {
                 t = timer;
-                if (t == null) timer = t = new ClockTimer(ctx.time, "keycycle-" + ctx.provider() + "-timer");
+                if (t == null) {
+                    if (closed) return null;
+                    timer = t = new ClockTimer(ctx.time, "keycycle-" + ctx.provider() + "-timer");
+                }
             }
         }
         return t;
+    }
+
+    /**
+     * Runs {@code task} at engine instant {@code due} on this pool's timer, or {@code onClose} if the
+     * pool is closed first; false (nothing scheduled) once the pool is closed.
+     */
+    boolean schedule(long due, Runnable task, Runnable onClose) {
+        ClockTimer t = timer();
+        return t != null && t.schedule(due, task, onClose);
+    }
+
+    /**
+     * Stops the thread that non-blocking calls ({@link #callAsync}) wait for a key on; such a call
+     * still waiting fails at once, and later ones no longer wait. Admission, settlement and blocking
+     * calls are not affected. {@link io.keycycle.Keycycle#close()} closes its pools. Idempotent.
+     */
+    public void close() {
+        ClockTimer t;
+        synchronized (this) {
+            closed = true;
+            t = timer;
+        }
+        if (t != null) t.close();
     }
 
     // ------------------------------------------------------------------ views (PoolSnapshots)
