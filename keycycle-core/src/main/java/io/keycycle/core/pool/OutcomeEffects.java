@@ -78,8 +78,9 @@ final class OutcomeEffects {
                 if (o.scopeWide()) {
                     for (KeyEntry k : ctx.keys) if (k.key.scope().equals(scope)) disable(k, why, now);
                 } else {
-                    // a key-level limit that resets (an OpenRouter key's spending limit) says when
-                    disable(e, why, o.until() == null ? 0 : o.until().toEpochMilli(), now);
+                    // a key-level limit that resets (an OpenRouter key's spending limit) says when (a wall-clock
+                    // instant: as engine time, since the event converts it back with the clock's offset)
+                    disable(e, why, o.until() == null ? 0 : ctx.time.at(o.until()), now);
                 }
             }
             case PAYMENT_TRANSIENT -> coolScope(scope, e,
@@ -233,7 +234,7 @@ final class OutcomeEffects {
         disable(e, why, 0, now);
     }
 
-    /** Disables a key; {@code resetAt} (0: unknown) is when the provider said the cause resets, carried as the event's until. */
+    /** Disables a key; {@code resetAt} (engine time, 0: unknown) is when the provider said the cause resets, carried as the event's until. */
     void disable(KeyEntry e, String why, long resetAt, long now) {
         if (!e.flag.disable(why, now)) return;
         emitState(KeycycleEvent.Level.KEY, e.key.scope(), e.key.fingerprint(), ALL_MODELS, KeyState.DISABLED, resetAt, why, now);

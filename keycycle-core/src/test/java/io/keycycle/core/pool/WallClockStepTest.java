@@ -188,4 +188,24 @@ class WallClockStepTest {
             }
         }
     }
+
+    /**
+     * A key disabled until an instant the provider named (OpenRouter's key spending limit, reset in
+     * {@code X-RateLimit-Reset}) says that instant, also after the wall clock was stepped: it is a
+     * wall-clock fact, not an engine instant to convert (the key probes run at it).
+     */
+    @Test
+    void aKeyLimitResetNamedByTheProviderIsReportedAsSentAfterAWallClockStep() {
+        List<io.keycycle.core.KeycycleEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        KeyPool p = KeyPool.builder(TestPools.spec("openrouter")).keys(TestPools.keys("openrouter", 2)).limits(Limits.UNLIMITED)
+                .profile(io.keycycle.core.classify.ProviderProfiles.forProvider("openrouter")).clock(clock).listener(events::add).build();
+        clock.stepWall(Duration.ofHours(1));
+        java.time.Instant reset = clock.now().plus(Duration.ofHours(2));
+        Lease l = p.acquire("m1", 10);
+        l.report(p.profile().classify(io.keycycle.core.ProviderResponse.of(402,
+                "{\"error\":{\"code\":402,\"message\":\"Key limit exceeded\",\"metadata\":{\"limit_source\":\"openrouter_key_limit\"}}}",
+                "X-RateLimit-Reset", Long.toString(reset.toEpochMilli())), clock.now()));
+        assertThat(events).filteredOn(e -> e instanceof io.keycycle.core.KeycycleEvent.StateChanged s && s.state() == KeyState.DISABLED)
+                .singleElement().satisfies(e -> assertThat(((io.keycycle.core.KeycycleEvent.StateChanged) e).until()).isEqualTo(reset));
+    }
 }
