@@ -24,6 +24,9 @@ import static io.keycycle.core.pool.ModelRings.ALL_MODELS;
  */
 final class OutcomeEffects {
 
+    /** The shortest cooldown a 429 gets, whatever wait the provider names. */
+    static final long MIN_RATE_LIMIT_WAIT_MS = 1000;
+
     private final PoolContext ctx;
     private final ProviderSpec spec;
     private final PoolPolicy policy;
@@ -53,7 +56,10 @@ final class OutcomeEffects {
                 learn(l, o.observations(), now);
             }
             case RATE_LIMITED -> {
-                long until = now + Math.min(waitMillis(o, now, policy.rateLimitFloor()), Saturating.millis(policy.maxCooldown()));
+                // A provider's "wait 0" (retry-after: 0, a reset already past) still cools the key for a
+                // second: sent again at once, the same key would only answer 429 again.
+                long until = now + Math.min(Math.max(MIN_RATE_LIMIT_WAIT_MS, waitMillis(o, now, policy.rateLimitFloor())),
+                        Saturating.millis(policy.maxCooldown()));
                 String why = "rate-limited" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
                 if (o.scopeWide() && !onlyTheSharedBudget(l)) coolScope(scope, e, until, why, now);
                 else coolBucket(l.bucket, e, until, why, now);

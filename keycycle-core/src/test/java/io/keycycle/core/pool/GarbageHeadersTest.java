@@ -73,4 +73,18 @@ class GarbageHeadersTest {
         p.restoreLearnedLimit(new KeycycleEvent.LimitLearned(clock.now(), "groq", scope, "m1", Limits.Metric.RPD, 1000, 0, "groq"));
         assertThat(p.nextAdmissible("m1", 10)).isNotNull();
     }
+    @Test
+    void aRateLimitAskingToWaitZeroSecondsStillCoolsTheKeyForASecond() {
+        KeyPool p = pool("groq");
+        try {
+            p.call(CallOptions.of("m1", 10).maxRetries(0), key -> ProviderResponse.of(429,
+                    "{\"error\":{\"message\":\"Rate limit reached for model `m1` on requests per minute (RPM)\","
+                            + "\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}",
+                    "retry-after", "0"));
+        } catch (io.keycycle.core.RateLimitException expected) {
+            // the 429 itself
+        }
+        assertThat(p.nextAdmissible("m1", 10)).as("the key that just answered 429 is not sent again at once")
+                .isAfterOrEqualTo(clock.now().plusSeconds(1));
+    }
 }
