@@ -103,6 +103,17 @@ class FacadeErrorsE2eTest {
     }
 
     @Test
+    void aPinnedKeyGivenAsARawSecretIsNotQuotedBack() {
+        String pasted = "gsk_FAKE_not_a_real_secret_0000wxyz";
+        KeyNotFoundException e = capture(KeyNotFoundException.class,
+                () -> kc.chat("groq/" + MODEL, E2e.chat("hi"), CallSpec.defaults().withPinnedKey(pasted)));
+        assertThat(e.getMessage()).doesNotContain(pasted).doesNotContain("not_a_real_secret")
+                .contains(io.keycycle.core.ApiKey.fingerprint(pasted));
+        assertThat(e.keyId()).doesNotContain("not_a_real_secret");
+        assertThat(sim.stats().totalRequests()).isZero();
+    }
+
+    @Test
     void aPinnedDisabledKeyIsInvalidKey() {
         sim.provider("groq").killKey(E2e.secret("groq", 1));
         String fp = kc.pool("groq").keys().get(0).fingerprint();
