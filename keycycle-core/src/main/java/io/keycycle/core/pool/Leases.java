@@ -45,6 +45,25 @@ final class Leases {
         return keepsReservation ? Math.max(used, l.estimatedTokens) : used;
     }
 
+    /**
+     * More tokens than any model's context and output hold together (the largest windows are ~2 M
+     * tokens): a usage report above it is a provider's garbage, not usage. Charged as it stands it
+     * would fill the key's token windows for up to a day.
+     */
+    static final long MAX_PLAUSIBLE_TOKENS = 10_000_000;
+
+    /** The outcome's usage, or null (no report) when it is implausible; the latter is logged once per call. */
+    private io.keycycle.core.Usage plausible(Lease l, Outcome o) {
+        io.keycycle.core.Usage u = o.usage();
+        if (u == null || u.charged() <= MAX_PLAUSIBLE_TOKENS) return u;
+        LoggerFactory.getLogger(KeyPool.class).warn(
+                "{} key {} model {}: usage report of {} prompt / {} completion / {} total tokens is more than any call can use"
+                        + " ({}); ignored, the call is charged its estimate of {} tokens",
+                ctx.provider(), l.entry.key.fingerprint(), l.ring.model, u.promptTokens(), u.completionTokens(),
+                u.totalTokens(), MAX_PLAUSIBLE_TOKENS, l.estimatedTokens);
+        return null;
+    }
+
     long nextId() { return ids.incrementAndGet(); }
 
     /** Engine instant {@code engineMillis} on the wall clock. */
@@ -60,12 +79,13 @@ final class Leases {
         long now = ctx.time.now();
         OutcomeKind kind = o.kind();
         boolean counted = kind.countedByProvider();
-        long actual = o.usage() != null ? charged(l, o.usage()) : kind == OutcomeKind.SUCCESS ? l.estimatedTokens : 0;
+        io.keycycle.core.Usage usage = plausible(l, o);
+        long actual = usage != null ? charged(l, usage) : kind == OutcomeKind.SUCCESS ? l.estimatedTokens : 0;
         l.bucket.settle(now, l.id, l.admittedAt, l.estimatedTokens, counted, actual);
         if (ctx.hasListeners()) {
             ApiKey k = l.entry.key;
-            long prompt = o.usage() == null ? 0 : o.usage().promptTokens();
-            long completion = o.usage() == null ? 0 : o.usage().completionTokens();
+            long prompt = usage == null ? 0 : usage.promptTokens();
+            long completion = usage == null ? 0 : usage.completionTokens();
             ctx.emit(new KeycycleEvent.Settled(ctx.time.instant(now), ctx.time.instant(l.admittedAt), ctx.provider(),
                     k.scope(), k.fingerprint(), l.ring.model, kind, o.status(), counted ? 1 : 0, prompt, completion, actual, l.id));
         }
@@ -99,7 +119,7 @@ final class Leases {
      * admits nothing until it drains, as the provider would.
      */
     private boolean lateUsage(Lease l, Outcome o) {
-        if (o.kind() != OutcomeKind.SUCCESS || o.usage() == null) return false;
+        if (o.kind() != OutcomeKind.SUCCESS || plausible(l, o) == null) return false;
         int from = l.state.get();
         if ((from != Lease.ABANDONED && from != Lease.EXPIRED) || !l.state.compareAndSet(from, Lease.SETTLED)) return false;
         long now = ctx.time.now();

@@ -87,4 +87,14 @@ class GarbageHeadersTest {
         assertThat(p.nextAdmissible("m1", 10)).as("the key that just answered 429 is not sent again at once")
                 .isAfterOrEqualTo(clock.now().plusSeconds(1));
     }
+    @Test
+    void anAnswerClaimingMoreTokensThanAnyModelHoldsIsChargedItsEstimate() {
+        KeyPool p = pool("groq");
+        p.call(CallOptions.of("m1", 10), key -> ProviderResponse.of(200,
+                "{\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":5,\"total_tokens\":1000000000000000000}}"));
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(p.nextAdmissible("m1", 10)).as("a garbage usage report does not fill the key's token windows for a day")
+                .isBeforeOrEqualTo(clock.now());
+        p.call(CallOptions.of("m1", 10), key -> ProviderResponse.of(200, OK));
+    }
 }
