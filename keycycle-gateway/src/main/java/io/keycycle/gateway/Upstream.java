@@ -42,7 +42,9 @@ import java.util.concurrent.TimeoutException;
  * a stream is read chunk by chunk by its {@link StreamAttempt}. Plain calls and streams use two
  * connection pools of the same client settings, so long streams never hold up plain calls: the
  * plain pool has {@code maxConnections} connections, the stream pool one per stream allowed. Each
- * pool is split per event loop (a loop's calls use its own connections, see {@link Agents}). The
+ * pool is per event loop (a loop's calls use its own connections, see {@link Agents}): the plain
+ * connections are split between the loops, while each loop may open a connection for every stream
+ * allowed (streams are admitted in all, not per loop, and hold their connection throughout). The
  * wait queues are bounded; a call that finds its queue full was never sent and becomes a 503.
  *
  * <p>One transport-level resend, not a retry: servers close idle keep-alive connections, and a
@@ -197,7 +199,12 @@ final class Upstream {
         this.timeoutMillis = Math.max(1, timeout.toMillis());
         int loops = Math.max(1, eventLoops);
         this.plain = new Agents(perLoop(maxConnections, loops), limits.maxPlainInFlight());
-        this.streams = new Agents(perLoop(limits.maxStreams(), loops), limits.maxStreams());
+        // Streams are admitted up to maxStreams in all, whatever loop their client landed on (client
+        // connections go to the loops in turn, not by load), and each holds its connection for its
+        // whole life: every loop may open up to maxStreams of them. A share per loop made a stream on
+        // a busy loop wait for a connection with its idle timer running (or 503) while the limit
+        // still had room; the admission count bounds the connections in use across loops anyway.
+        this.streams = new Agents(limits.maxStreams(), limits.maxStreams());
     }
 
     /** A pool's share of {@code total} connections on each of {@code loops} event loops (rounded up, at least 1). */
