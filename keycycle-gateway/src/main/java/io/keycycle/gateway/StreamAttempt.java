@@ -31,7 +31,8 @@ import java.util.concurrent.TimeoutException;
  * handed to the engine whole.
  *
  * <p>Guards against stalled and hostile upstreams: an idle timeout between chunks (from the request
- * on, so a stall after the headers counts), an overall deadline, the body limit, the line limit.
+ * on, so a stall after the headers counts), an overall deadline, the body limit (also on the bytes
+ * held back for an event not yet complete: comment lines, an event that never ends), the line limit.
  * Each ends the attempt with a failure the engine classifies; after the first event reached the
  * client the failure is a {@link PartialAnswerException}, never retried with another key.
  *
@@ -135,6 +136,15 @@ final class StreamAttempt implements Upstream.Exchange {
         } catch (RuntimeException e) {
             chunkBuf = null;
             fail(UpstreamCutException.afterSend(e));
+            return;
+        }
+        long held = Math.max(limits.maxBodyBytes(), limits.maxLineBytes());
+        if (pending != null && pending.length() > held) {
+            // lines that make no event (comments, an event that never ends) are held back for the
+            // next event's bytes: bounded like any upstream body the gateway keeps (and never below
+            // one line of the line limit, which a single event may take)
+            pending = null;
+            fail(UpstreamBodyTooLargeException.heldBack(provider, held));
             return;
         }
         if (decoder.stopped()) {
