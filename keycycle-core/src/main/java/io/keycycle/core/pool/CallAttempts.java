@@ -91,8 +91,14 @@ final class CallAttempts {
      */
     Next settle(Lease lease, Object result, Throwable failure, Outcome outcome) {
         if (result instanceof ProviderAnswer a && a.cancelled()) {
-            if (a.reachedProvider()) lease.abandon("cancelled by the caller");
-            else lease.release();
+            if (a.reachedProvider()) {
+                lease.abandon("cancelled by the caller");
+                // usage the answer had carried before the caller left (a stream's usage chunk, read
+                // before its [DONE]) replaces the estimate, as usage reported late would
+                if (outcome.isSuccess() && outcome.usage() != null) lease.success(outcome.usage());
+            } else {
+                lease.release();
+            }
             return Next.RETURN;
         }
         String provider = pool.provider();
