@@ -28,26 +28,40 @@ final class StreamAccumulator {
 
     synchronized String errorEvent() { return errorEvent; }
 
-    synchronized void inspect(String data) {
-        events++;
+    /**
+     * Takes note of one data event. False for an error event that comes before any other: the caller
+     * delivers nothing of it and ends the stream there, as the failure it reports, with no event
+     * counted, so another key may serve (nothing has reached the client). A later error event is
+     * delivered like any other.
+     */
+    synchronized boolean inspect(String data) {
         if (!(data.contains("usage") || data.contains("error") || hasFinishValue(data))) {
-            return;
+            events++;
+            return true;
         }
         Optional<JsonNode> parsed = Json.tryParse(data);
         if (parsed.isEmpty() || !parsed.get().isObject()) {
-            return;
+            events++;
+            return true;
         }
         JsonNode chunk = parsed.get();
-        UsageReader.fromJson(chunk).ifPresent(u -> usage = u);
         String finish = finishReason(chunk);
+        JsonNode error = chunk.get("error");
+        boolean isError = (error != null && !error.isNull()) || "error".equals(finish);
+        if (isError && events == 0 && errorEvent == null) {
+            errorEvent = data;
+            finishReason = finish;
+            return false;
+        }
+        events++;
+        UsageReader.fromJson(chunk).ifPresent(u -> usage = u);
         if (finish != null) {
             finishReason = finish;
         }
-        JsonNode error = chunk.get("error");
-        boolean isError = (error != null && !error.isNull()) || "error".equals(finish);
         if (isError && errorEvent == null) {
             errorEvent = data;
         }
+        return true;
     }
 
     /**

@@ -138,7 +138,10 @@ public final class StreamDecoder {
             listener.onEvent(event);
             return;
         }
-        acc.inspect(event.data());
+        if (!acc.inspect(event.data())) {
+            ended = true; // an error event before any other: not delivered, the stream ends as that failure
+            return;
+        }
         if (!listener.onEvent(event)) {
             ended = true;
             stopped = true;

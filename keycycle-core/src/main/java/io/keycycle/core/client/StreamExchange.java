@@ -192,7 +192,11 @@ final class StreamExchange implements Flow.Subscriber<String> {
             complete();
             return;
         }
-        acc.inspect(event.data());
+        if (!acc.inspect(event.data())) {
+            ended = true; // an error event before any other: not delivered, the stream ends as that failure
+            complete();
+            return;
+        }
         if (!listener.onEvent(event)) {
             cancel();
         }

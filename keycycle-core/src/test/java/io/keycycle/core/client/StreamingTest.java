@@ -185,8 +185,11 @@ class StreamingTest {
         server.handler(ex -> TestServer.write(TestServer.startSse(ex), ": OPENROUTER PROCESSING\n\n" + sse(error) + "data: [DONE]\n\n"));
         StreamResult r = client().stream(SECRET, REQUEST.getBytes(StandardCharsets.UTF_8), StreamListener.of(seen::add));
         assertThat(r.errorEvent()).contains(error);
-        assertThat(r.done()).isTrue();
         assertThat(r.response().status()).isEqualTo(429);
+        // the error came before any other event: nothing is delivered, so another key may serve
+        assertThat(seen).isEmpty();
+        assertThat(r.events()).isZero();
+        assertThat(r.retryable()).isTrue();
     }
 
     /** Some providers send the code as a string; "429" is still a 429 (counted, the scope cools), not a 502. */
