@@ -66,10 +66,11 @@ final class ChatCalls {
         CallSpec s = shaped(body, spec);
         return keycycle.call(target, s, (c, key) -> {
             Counting counting = new Counting(listener);
+            StreamHandle h = clients.apply(c.provider()).streamAsync(key.secret(), withModel(body, c.model()), counting);
             try {
-                return clients.apply(c.provider()).stream(key.secret(), withModel(body, c.model()), counting);
+                return OpenAiCompatClient.await(h);
             } catch (Exception e) {
-                throw counting.delivered() ? new PartialAnswerException(c.provider(), e) : e;
+                throw counting.delivered() ? new PartialAnswerException(c.provider(), e, h.usageSoFar()) : e;
             }
         });
     }
@@ -88,7 +89,7 @@ final class ChatCalls {
                 throw e;
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
-                if (counting.delivered()) throw new PartialAnswerException(c.provider(), cause);
+                if (counting.delivered()) throw new PartialAnswerException(c.provider(), cause, h.usageSoFar());
                 if (cause instanceof Exception ex) throw ex;
                 throw e;
             }

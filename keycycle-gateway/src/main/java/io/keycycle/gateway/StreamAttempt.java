@@ -262,7 +262,8 @@ final class StreamAttempt implements Upstream.Exchange {
     private void fail(Throwable t) {
         if (result.isDone()) return;
         log.debug("stream attempt on {} failed after {} event(s): {}", provider, decoder == null ? 0 : decoder.events(), t.toString());
-        Throwable f = decoder != null && decoder.events() > 0 && relay.started() ? new PartialAnswerException(provider, t) : t;
+        Throwable f = decoder != null && decoder.events() > 0 && relay.started()
+                ? new PartialAnswerException(provider, t, decoder.usage()) : t;
         if (result.completeExceptionally(f)) stop(true);
     }
 

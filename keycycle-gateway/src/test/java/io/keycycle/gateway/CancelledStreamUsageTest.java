@@ -83,4 +83,39 @@ class CancelledStreamUsageTest {
                 .isEqualTo(total);
         assertThat(sim.stats().totalRequests()).isEqualTo(1);
     }
+    @Test
+    void aStreamCutByTheProviderAfterItsUsageChunkHasTheUsageCountedNotTheEstimate() throws Exception {
+        try (UpstreamCutCountingTest.HostileUpstream upstream = new UpstreamCutCountingTest.HostileUpstream(out -> {
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            NullErrorFieldStreamTest.chunk(out, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+                    + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":null}]}\n\n");
+            NullErrorFieldStreamTest.chunk(out, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+                    + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
+                    + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,\"total_tokens\":6}}\n\n");
+            // no [DONE], no last chunk: the connection ends mid-body
+        })) {
+            String yaml = "providers:\n  groq:\n    models:\n      " + MODEL + ": { rpm: 100, tpm: 100000 }\n";
+            io.keycycle.Keycycle keycycle = io.keycycle.Keycycle.builder().env(java.util.Map.of())
+                    .config(io.keycycle.core.config.KeycycleConfig.parse(yaml, java.util.Map.of(), "test.yaml"))
+                    .keys("groq", TestGateway.keys(1))
+                    .baseUrl("groq", java.net.URI.create(upstream.baseUrl()))
+                    .requestTimeout(Duration.ofSeconds(5))
+                    .shutdownHook(false).build();
+            KeycycleGateway gateway = KeycycleGateway.builder().keycycle(keycycle).port(0).build();
+            gateway.start();
+            gw = TestGateway.over(keycycle, gateway);
+            KeyPool pool = keycycle.pool("groq");
+
+            var r = gw.chat("{\"model\":\"" + TARGET + "\",\"max_tokens\":4000,\"stream\":true,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"cut after the usage\"}]}");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("\"hi\"").doesNotContain("[DONE]");
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.openLeases() == 0);
+            assertThat(used(pool, Limits.Metric.RPM)).as("the request stays counted").isEqualTo(1);
+            assertThat(used(pool, Limits.Metric.TPM)).as("the usage the provider reported, not the 4,000-token reservation")
+                    .isEqualTo(6);
+        }
+    }
 }

@@ -186,7 +186,11 @@ public final class OpenAiCompatClient {
         return Json.bytes(body);
     }
 
-    private static StreamResult await(StreamHandle handle) throws IOException, InterruptedException {
+    /**
+     * Waits for a stream started by {@link #streamAsync} as {@link #stream} does: its failure as the
+     * I/O exception it was, and an interrupt cancels it.
+     */
+    public static StreamResult await(StreamHandle handle) throws IOException, InterruptedException {
         try {
             return handle.result().get();
         } catch (InterruptedException e) {

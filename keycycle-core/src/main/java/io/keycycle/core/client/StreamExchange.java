@@ -100,6 +100,9 @@ final class StreamExchange implements Flow.Subscriber<String> {
 
     CompletableFuture<StreamResult> result() { return result; }
 
+    /** The usage the stream has reported so far (its usage chunk), or null. */
+    io.keycycle.core.Usage usage() { return acc.usage(); }
+
     boolean isCancelled() { return cancelled.get(); }
 
     HttpResponse.BodyHandler<Void> bodyHandler() {

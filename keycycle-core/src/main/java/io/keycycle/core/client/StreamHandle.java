@@ -26,4 +26,10 @@ public final class StreamHandle {
     public CompletableFuture<StreamResult> result() { return exchange.result().copy(); }
 
     public boolean isCancelled() { return exchange.isCancelled(); }
+
+    /**
+     * The usage the stream has reported so far (the usage chunk), or null: what a stream that
+     * failed after that chunk had used.
+     */
+    public io.keycycle.core.Usage usageSoFar() { return exchange.usage(); }
 }

@@ -106,8 +106,14 @@ final class CallAttempts {
         // Part of an answer came back (a stream's events, then an error event or a cut): the provider
         // had the request, so an outcome that would give it back (a 5xx, a timeout) leaves it counted.
         boolean partial = failure instanceof PartialAnswerException || result instanceof ProviderAnswer a && !a.retryable();
-        if (mayHaveBeenCounted(failure, outcome) || partial && !outcome.kind().countedByProvider()) lease.abandon(outcome.reason());
-        else lease.report(outcome);
+        if (mayHaveBeenCounted(failure, outcome) || partial && !outcome.kind().countedByProvider()) {
+            lease.abandon(outcome.reason());
+            // usage the answer reported before it was cut (a stream's usage chunk before its [DONE])
+            // replaces the estimate, as usage reported late would
+            if (failure instanceof PartialAnswerException p && p.usage() != null) lease.success(p.usage());
+        } else {
+            lease.report(outcome);
+        }
         attempts.add(new RateLimitException.Attempt(provider, model, lease.fingerprint(), outcome));
         if (outcome.isSuccess()) return Next.RETURN;
         lastCause = failure != null ? failure
