@@ -24,7 +24,7 @@ final class StreamRelay {
 
     private final HttpServerResponse response;
     private ServedBy current;
-    private boolean gone;
+    private volatile boolean gone; // read by StreamCall.attempt, which may run off the event loop (a store that admits on its own threads)
     private boolean started;
     private boolean errorForwarded;
     private Runnable onStart;
