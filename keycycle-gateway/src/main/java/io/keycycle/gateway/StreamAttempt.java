@@ -150,7 +150,7 @@ final class StreamAttempt implements Upstream.Exchange {
         if (decoder.stopped()) {
             cancel();
         } else if (decoder.ended()) {
-            complete(decoder.result(status, headers(), false), null);
+            ended();
         } else if (relay.writeQueueFull() && !paused) {
             paused = true;
             response.pause();
@@ -211,10 +211,21 @@ final class StreamAttempt implements Upstream.Exchange {
         }
         if (decoder.stopped()) {
             cancel();
-        } else if (decoder.events() == 0 && !decoder.ended()) {
-            // the body ended without one event and without [DONE]: the provider answered nothing
-            // (a stall its server gave up on, a proxy closing cleanly), not an empty completion
-            fail(new java.io.EOFException("the stream from " + provider + " ended without any event or [DONE]"));
+        } else {
+            ended();
+        }
+    }
+
+    /**
+     * The stream is over ({@code [DONE]}, an error event before any other, or the body's end). With
+     * no event and no error the provider answered nothing (a stall its server gave up on, a proxy
+     * closing cleanly, a bare {@code [DONE]}), not an empty completion: a failure, and another key
+     * may serve.
+     */
+    private void ended() {
+        if (decoder.events() == 0 && decoder.errorEvent() == null) {
+            fail(new java.io.EOFException("the stream from " + provider
+                    + (decoder.ended() ? " sent [DONE] before any event" : " ended without any event or [DONE]")));
         } else {
             complete(decoder.result(status, headers(), false), null);
         }

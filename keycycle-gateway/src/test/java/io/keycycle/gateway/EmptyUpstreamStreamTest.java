@@ -22,7 +22,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * An upstream event stream that ends cleanly (the chunked body's end, no reset) without a single
- * event and without {@code data: [DONE]}: the provider answered nothing. Until 2026-12-04 the
+ * event, with or without {@code data: [DONE]}: the provider answered nothing. Until 2026-12-04 the
  * gateway judged it a success and gave the client a 200 holding only its own {@code [DONE]}; now it
  * is a failed attempt (the request stays counted) and the next key serves.
  */
@@ -39,6 +39,15 @@ class EmptyUpstreamStreamTest {
 
     @Test
     void aStreamThatEndsWithoutAnyEventIsAFailureAndTheNextKeyServes() throws Exception {
+        theNextKeyServesAfter("");   // the first answer: nothing at all
+    }
+
+    @Test
+    void aStreamOfOnlyDoneIsAFailureAndTheNextKeyServes() throws Exception {
+        theNextKeyServesAfter("data: [DONE]\n\n");   // the first answer: [DONE] before any event
+    }
+
+    private void theNextKeyServesAfter(String firstAnswer) throws Exception {
         AtomicInteger n = new AtomicInteger();
         upstream = new UpstreamCutCountingTest.HostileUpstream(out -> {
             out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -50,8 +59,10 @@ class EmptyUpstreamStreamTest {
                         + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
                         + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,\"total_tokens\":6}}\n\n");
                 chunk(out, "data: [DONE]\n\n");
+            } else if (!firstAnswer.isEmpty()) {
+                chunk(out, firstAnswer);
             }
-            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));   // the first answer: nothing at all
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         });
         String yaml = "providers:\n  groq:\n    models:\n      " + MODEL + ": { rpm: 100 }\n";
         Keycycle keycycle = Keycycle.builder().env(Map.of())
@@ -64,7 +75,7 @@ class EmptyUpstreamStreamTest {
         gateway.start();
         gw = TestGateway.over(keycycle, gateway);
 
-        HttpResponse<String> r = gw.chat(TestGateway.chatBody(TARGET, "nothing at all", true));
+        HttpResponse<String> r = gw.chat(TestGateway.chatBody(TARGET, "an empty answer", true));
 
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         List<String> data = HostileUpstreamTest.data(r);

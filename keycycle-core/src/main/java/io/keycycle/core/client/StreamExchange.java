@@ -189,6 +189,11 @@ final class StreamExchange implements Flow.Subscriber<String> {
             return;
         }
         if (event.isDone()) {
+            if (acc.events() == 0) {
+                // [DONE] before any event: the provider answered nothing, not an empty completion
+                fail(new java.io.EOFException("the stream from " + provider + " sent [DONE] before any event"));
+                return;
+            }
             acc.markDone();
             ended = true;
             listener.onEvent(event);

@@ -151,7 +151,7 @@ class StreamingTest {
 
     @Test
     void jsonNodeBodiesAreNotModified() throws Exception {
-        server.handler(ex -> TestServer.write(TestServer.startSse(ex), "data: [DONE]\n\n"));
+        server.handler(ex -> TestServer.write(TestServer.startSse(ex), sse(chunk("Hi")) + "data: [DONE]\n\n"));
         JsonNode body = Json.MAPPER.readTree(REQUEST);
         JsonNode copy = body.deepCopy();
         client().stream(SECRET, body, StreamListener.of(seen::add));
@@ -342,6 +342,14 @@ class StreamingTest {
         server.handler(ex -> TestServer.startSse(ex).close());
         assertThatThrownBy(() -> client().stream(SECRET, REQUEST.getBytes(StandardCharsets.UTF_8), StreamListener.of(seen::add)))
                 .isInstanceOf(IOException.class).hasMessageContaining("ended without any event");
+        assertThat(seen).isEmpty();
+    }
+
+    @Test
+    void aStreamOfOnlyDoneIsAnIOException() throws Exception {
+        server.handler(ex -> TestServer.write(TestServer.startSse(ex), ": keep-alive\n\ndata: [DONE]\n\n"));
+        assertThatThrownBy(() -> client().stream(SECRET, REQUEST.getBytes(StandardCharsets.UTF_8), StreamListener.of(seen::add)))
+                .isInstanceOf(IOException.class).hasMessageContaining("[DONE] before any event");
         assertThat(seen).isEmpty();
     }
 
