@@ -232,7 +232,9 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
      * Replays the last 24 hours of usage (per minute, in time order, conservatively placed at the
      * end of each minute) and every live state (cooldowns and parkings that end after {@code now},
      * disabled keys and scopes, unavailable models) into {@code restorer}. Call it once, before the
-     * engine serves and before this store is registered as its listener.
+     * engine serves and before this store is registered as its listener. Events a previous run left
+     * in the journal (write-ahead files of a crashed process included) are written to the database
+     * first, waiting up to {@link #HYDRATE_REPLAY_WAIT}, so they are counted too.
      */
     /** {@link io.keycycle.core.Persistence}: the same as {@link #hydrate}. */
     @Override
@@ -242,6 +244,7 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
         Objects.requireNonNull(restorer, "restorer");
         Objects.requireNonNull(now, "now");
         try {
+            awaitLeftovers();
             HydrationSummary s = new Hydrator(dataSource, dialect).hydrate(restorer, now);
             int learned = learnedLimits.restore(restorer);
             if (learned > 0) LOG.info("store {}: restored {} limit(s) learned from the providers", config.url().redacted(), learned);
@@ -252,6 +255,27 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
             throw failure("hydrate", e);
         }
     }
+
+    /**
+     * Hydration reads the database; events a previous run left in write-ahead or journal files
+     * (a crash, a close while the database took nothing) are written by the writer thread after
+     * {@code open}. Waits for them first, so their usage and states are in the engine's windows
+     * (until 2026-12-04 hydration read the database at once and they were never counted). The
+     * database must answer; the wait is bounded by {@link #HYDRATE_REPLAY_WAIT}, after which the
+     * events not yet written are named in a warning.
+     */
+    private void awaitLeftovers() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            // reachable: otherwise hydration fails now instead of after the wait
+        }
+        if (writer.flush(HYDRATE_REPLAY_WAIT.toMillis())) return;
+        LOG.warn("store {}: hydrating although {} events left in the journal {} are not written yet after {} s; "
+                        + "their usage is not in the engine's windows", config.url().redacted(), writer.health(false).journalEvents(),
+                journal.dir(), HYDRATE_REPLAY_WAIT.toSeconds());
+    }
+
+    /** How long {@link #hydrate} waits for the events a previous run left in the journal to be written. */
+    static final Duration HYDRATE_REPLAY_WAIT = Duration.ofSeconds(60);
 
     /**
      * Deletes usage rows and per-minute aggregates older than {@code olderThan} (by admission time,
