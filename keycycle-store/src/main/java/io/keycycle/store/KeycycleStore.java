@@ -279,15 +279,17 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
 
     /**
      * Deletes usage rows and per-minute aggregates older than {@code olderThan} (by admission time,
-     * against the configured clock), and finished states not updated since. Deletes in chunks so
-     * each statement stays small (TiDB). Returns the number of usage rows deleted.
+     * against the configured clock), and finished states not updated since. The per-minute aggregate
+     * of the last 24 hours stays even when {@code olderThan} is shorter: hydration reads it. Deletes
+     * in chunks so each statement stays small (TiDB). Returns the number of usage rows deleted.
      */
     public long prune(Duration olderThan) {
         if (olderThan == null || olderThan.isNegative() || olderThan.isZero()) {
             throw new IllegalArgumentException("prune olderThan must be > 0, was " + olderThan);
         }
         try {
-            return new UsageReports(dataSource, dialect).prune(config.clock().millis() - olderThan.toMillis());
+            long now = config.clock().millis();
+            return new UsageReports(dataSource, dialect).prune(now - olderThan.toMillis(), now);
         } catch (SQLException e) {
             throw failure("prune", e);
         }

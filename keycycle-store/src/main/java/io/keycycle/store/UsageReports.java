@@ -59,12 +59,15 @@ final class UsageReports {
 
     /**
      * Deletes usage rows, aggregates and finished states older than {@code cutoffMillis}, in chunks
-     * of 5,000 rows per statement; returns the usage rows deleted.
+     * of 5,000 rows per statement; returns the usage rows deleted. The per-minute aggregate of the
+     * {@link Hydrator#LOOKBACK} before {@code nowMillis} is kept whatever the cutoff: hydration reads
+     * it to rebuild the day windows (until 2026-12-04 a prune of 12 h deleted half of them).
      */
-    long prune(long cutoffMillis) throws SQLException {
+    long prune(long cutoffMillis, long nowMillis) throws SQLException {
         long deleted = deleteInChunks(dialect.deleteOlder("keycycle_usage", "ts", 5_000), cutoffMillis);
+        long aggregateCutoff = Math.min(cutoffMillis, nowMillis - Hydrator.LOOKBACK.toMillis());
         deleteInChunks(dialect.deleteOlder("keycycle_usage_minute", "minute", 5_000),
-                Math.floorDiv(cutoffMillis, 60_000L) * 60_000L);
+                Math.floorDiv(aggregateCutoff, 60_000L) * 60_000L);
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("DELETE FROM keycycle_key_state WHERE updated_at < ?"
                      + " AND (state = 'READY' OR (state IN ('COOLING', 'PARKED') AND until_ms < ?))")) {

@@ -45,6 +45,29 @@ class MaintenanceTest {
         assertThat(store.prune(Duration.ofDays(3))).isZero();
     }
 
+    /**
+     * {@code keycycle prune --older-than 12h} (the CLI's own example): raw rows older than 12 h go,
+     * but the per-minute aggregate of the last 24 h stays, or the next start would hydrate a day
+     * window with half a day of usage and let the engine pass the daily limit.
+     */
+    @DatabaseTest
+    void pruneShorterThanADayKeepsTheAggregatesHydrationReads(TestDatabase db) throws Exception {
+        KeycycleStore store = db.open(db.config().clock(fixed(NOW)).build());
+        store.onEvent(Events.settled(NOW.minus(Duration.ofHours(2)), "groq", FP_A, "m", 1, 10));
+        store.onEvent(Events.settled(NOW.minus(Duration.ofHours(20)), "groq", FP_A, "m", 2, 10));
+        store.onEvent(Events.settled(NOW.minus(Duration.ofHours(30)), "groq", FP_A, "m", 3, 10));
+        assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+
+        assertThat(store.prune(Duration.ofHours(12))).isEqualTo(2);
+        assertThat(Events.longs(db::connect, "SELECT prompt_tokens FROM keycycle_usage")).containsExactly(1L);
+
+        RecordingRestorer r = new RecordingRestorer();
+        store.hydrate(r, NOW);
+        assertThat(r.requests()).as("requests of the last 24 h hydrated after the prune").isEqualTo(2);
+        assertThat(r.tokens()).isEqualTo(20);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage_minute")).isEqualTo(2);
+    }
+
     @DatabaseTest
     void reportsGroupByProviderKeyModelAndDay(TestDatabase db) {
         KeycycleStore store = db.open();
