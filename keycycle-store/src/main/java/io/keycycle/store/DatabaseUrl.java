@@ -171,22 +171,25 @@ public record DatabaseUrl(Kind kind, String jdbcUrl, String user, String passwor
         if (db.isEmpty() || db.contains("/")) throw bad(original, "no database name after the host (…/dbname)");
         if (!hostPort.contains(":") && !jdbc) hostPort = hostPort + ":3306";
 
+        // Values as written: a jdbc: URL's properties go to Connector/J, which decodes them itself
+        // (decoded and written back, a %26 became a bare '&' that cut the value in two).
         Map<String, String> params = new LinkedHashMap<>();
         for (String pair : query.split("[&;]")) {
             if (pair.isEmpty()) continue;
             int eq = pair.indexOf('=');
-            params.put(eq >= 0 ? pair.substring(0, eq) : pair, eq >= 0 ? decode(pair.substring(eq + 1)) : "");
+            params.put(eq >= 0 ? pair.substring(0, eq) : pair, eq >= 0 ? pair.substring(eq + 1) : "");
         }
         String pUser = remove(params, "user");
         String pPassword = remove(params, "password");
-        if (user == null) user = pUser;
-        if (password == null) password = pPassword;
+        if (user == null && pUser != null) user = decode(pUser);
+        if (password == null && pPassword != null) password = decode(pPassword);
 
         Map<String, String> props = new LinkedHashMap<>();
         Path caPem = null;
         if (jdbc) {
             props.putAll(params);
         } else {
+            params.replaceAll((name, value) -> decode(value)); // pymysql's arguments, read here
             String ca = remove(params, "ssl_ca");
             String verifyCert = remove(params, "ssl_verify_cert");
             String verifyIdentity = remove(params, "ssl_verify_identity");

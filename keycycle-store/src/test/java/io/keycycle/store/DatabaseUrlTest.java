@@ -143,6 +143,23 @@ class DatabaseUrlTest {
         assertThat(DatabaseUrl.parse("jdbc:mysql://h:3306/d?password=" + "pw@x").redacted()).doesNotContain("pw@x");
     }
 
+    /**
+     * A driver property of a {@code jdbc:} URL is percent-encoded for Connector/J, which decodes it
+     * itself: it must reach the driver as written. Decoded and written back, a {@code %26} in a trust
+     * store password became a bare {@code &}: the driver read a cut password and a stray property,
+     * and the redacted URL (logged at every open) showed what followed the {@code &}.
+     */
+    @Test
+    void anEncodedDriverPropertyReachesTheDriverAsWrittenAndStaysMasked() {
+        DatabaseUrl u = DatabaseUrl.parse("jdbc:mysql://kc:pw@h:3306/d?trustCertificateKeyStorePassword=tr%26st0re%2Bx&useSSL=true");
+        assertThat(u.redacted()).doesNotContain("st0re").doesNotContain("tr&").contains("useSSL=true");
+        Map<String, String> driver = com.mysql.cj.conf.ConnectionUrl
+                .getConnectionUrlInstance(u.jdbcUrl(), new java.util.Properties()).getMainHost().getHostProperties();
+        assertThat(driver).containsEntry("trustCertificateKeyStorePassword", "tr&st0re+x").containsEntry("useSSL", "true")
+                .doesNotContainKey("st0re");
+        assertThat(u.password()).isEqualTo("pw");
+    }
+
     @Test
     void aPasswordWithABarePercentIsAConfigurationErrorThatShowsNoPartOfIt() {
         Throwable t = org.assertj.core.api.Assertions.catchThrowable(
