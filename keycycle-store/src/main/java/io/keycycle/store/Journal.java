@@ -93,9 +93,11 @@ final class Journal implements Closeable {
             l = tryLock(ch);
             if (l == null) throw new IOException("journal directory " + chosen + " is locked");
             LOG.info("journal {} is in use by another store; this one journals to {}", requestedDir, chosen);
-        } else {
-            adoptOrphans(requestedDir);
         }
+        // What a dead second process left in its proc- directory: the owner adopts it at its start, and
+        // so does a second process, or a killed one restarted beside a running owner would leave its
+        // write-ahead files unwritten until that owner restarts.
+        adoptOrphans(requestedDir, chosen);
         this.dir = chosen;
         this.lockChannel = ch;
         this.lock = l;
@@ -384,20 +386,37 @@ final class Journal implements Closeable {
         return target;
     }
 
-    private static void adoptOrphans(Path dir) throws IOException {
+    /**
+     * Moves the journal files of every unlocked {@code proc-} directory of {@code dir} into {@code into}.
+     * Only the owner ({@code into == dir}) touches a directory with no journal file (and removes it): a
+     * second process starting at this moment has such a directory, not yet locked, and a second
+     * process adopting beside it must leave it be. A directory another adopter removed meanwhile is
+     * skipped.
+     */
+    private static void adoptOrphans(Path dir, Path into) throws IOException {
+        String files = "{seg-,wal-}*{.jsonl,.jsonl.tmp}";
         try (DirectoryStream<Path> subs = Files.newDirectoryStream(dir, PROC_PREFIX + "*")) {
             for (Path sub : subs) {
-                if (!Files.isDirectory(sub)) continue;
-                try (FileChannel ch = openLock(sub)) {
-                    FileLock l = tryLock(ch);
-                    if (l == null) continue;
-                    try (DirectoryStream<Path> segs = Files.newDirectoryStream(sub, "{seg-,wal-}*.jsonl")) {
-                        for (Path seg : segs) Files.move(seg, dir.resolve(seg.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                if (!Files.isDirectory(sub) || sub.equals(into)) continue;
+                try {
+                    if (!into.equals(dir)) {
+                        try (DirectoryStream<Path> any = Files.newDirectoryStream(sub, files)) {
+                            if (!any.iterator().hasNext()) continue;
+                        }
                     }
-                    l.release();
+                    try (FileChannel ch = openLock(sub)) {
+                        FileLock l = tryLock(ch);
+                        if (l == null) continue;
+                        try (DirectoryStream<Path> segs = Files.newDirectoryStream(sub, files)) {
+                            for (Path seg : segs) Files.move(seg, into.resolve(seg.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                        }
+                        l.release();
+                    }
+                    Files.deleteIfExists(sub.resolve(LOCK));
+                    try { Files.deleteIfExists(sub); } catch (IOException notEmpty) { /* leave it */ }
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // adopted and removed by another store starting at the same time
                 }
-                Files.deleteIfExists(sub.resolve(LOCK));
-                try { Files.deleteIfExists(sub); } catch (IOException notEmpty) { /* leave it */ }
             }
         }
     }
