@@ -591,7 +591,7 @@ final class AsyncWriter {
     }
 
     private String describe(SQLException e) {
-        return "SQLState " + e.getSQLState() + " (" + e.getErrorCode() + "): " + DatabaseUrl.redact(String.valueOf(e.getMessage()));
+        return "SQLState " + e.getSQLState() + " (" + e.getErrorCode() + "): " + KeycycleStore.reason(e);
     }
 
     /** Data exceptions and constraint violations: retrying the same rows will not help. */

@@ -540,8 +540,29 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
     }
 
     private static String sqlMessage(SQLException e) {
-        return DatabaseUrl.redact(String.valueOf(e.getMessage())) + " (SQLState " + e.getSQLState() + ")";
+        return reason(e) + " (SQLState " + e.getSQLState() + ")";
     }
+
+    /**
+     * What went wrong, redacted, on one line. HikariCP's "Connection is not available, request timed
+     * out" says nothing of why no connection could be made (until 2026-12-04 a wrong password, an
+     * unknown database and a closed port all read so): the driver's reason it wraps is shown
+     * instead, with the network's (e.g. "Connection refused") when there is one beneath it.
+     */
+    static String reason(SQLException e) {
+        SQLException shown = e;
+        if (e instanceof java.sql.SQLTransientConnectionException && e.getCause() instanceof SQLException driver) shown = driver;
+        String text = oneLine(shown.getMessage());
+        Throwable root = shown;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        if (root != shown && root.getMessage() != null && !(root instanceof SQLException)) {
+            String below = oneLine(root.getMessage());
+            if (!text.contains(below)) text = text + " (" + below + ")";
+        }
+        return DatabaseUrl.redact(text);
+    }
+
+    private static String oneLine(String s) { return String.valueOf(s).replaceAll("\\s*\\R\\s*", " ").trim(); }
 
     private static void closeQuietly(HikariDataSource ds, Journal journal) {
         if (ds != null) ds.close();
