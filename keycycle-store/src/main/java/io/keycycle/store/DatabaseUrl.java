@@ -150,13 +150,21 @@ public record DatabaseUrl(Kind kind, String jdbcUrl, String user, String passwor
     private static DatabaseUrl mysql(String rest, String original, boolean jdbc) {
         String query = "";
         int q = rest.indexOf('?');
+        int at = -1;
+        int inPassword = q >= 0 ? userInfoEndPast(rest, q) : -1;
+        if (inPassword >= 0) {
+            // The '?' is inside the user info (SQLAlchemy takes a password up to its '@': "pa?ss" needs no
+            // escaping there); the query starts after the host and database.
+            at = inPassword;
+            q = rest.indexOf('?', at);
+        }
         if (q >= 0) {
             query = rest.substring(q + 1);
             rest = rest.substring(0, q);
         }
         String user = null;
         String password = null;
-        int at = rest.lastIndexOf('@');
+        if (inPassword < 0) at = rest.lastIndexOf('@');
         if (at >= 0) {
             String info = rest.substring(0, at);
             rest = rest.substring(at + 1);
@@ -211,6 +219,33 @@ public record DatabaseUrl(Kind kind, String jdbcUrl, String user, String passwor
             sep = "&";
         }
         return new DatabaseUrl(Kind.MYSQL, url.toString(), user, password, caPem);
+    }
+
+    /**
+     * When the text before the first '?' (at {@code q}) cannot be {@code [user info@]host[:port]/db} (no
+     * database after a host, or a port that is not a number), the '?' belongs to the password: returns
+     * the first '@' after it that is followed by {@code host[:port]/db}, else -1 (the old reading stands).
+     */
+    private static int userInfoEndPast(String rest, int q) {
+        String before = rest.substring(0, q);
+        if (hostAndDatabase(before.substring(before.lastIndexOf('@') + 1))) return -1;
+        for (int i = rest.indexOf('@', q); i >= 0; i = rest.indexOf('@', i + 1)) {
+            String after = rest.substring(i + 1);
+            int next = after.indexOf('?');
+            if (hostAndDatabase(next >= 0 ? after.substring(0, next) : after)) return i;
+        }
+        return -1;
+    }
+
+    /** {@code host[:port]/db}: a host without '@', a numeric port if any, one database name. */
+    private static boolean hostAndDatabase(String s) {
+        int slash = s.indexOf('/');
+        if (slash <= 0 || slash == s.length() - 1 || s.indexOf('/', slash + 1) >= 0) return false;
+        String hostPort = s.substring(0, slash);
+        if (hostPort.contains("@")) return false;
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 0 || hostPort.endsWith("]")) return true;
+        return colon < hostPort.length() - 1 && hostPort.substring(colon + 1).chars().allMatch(Character::isDigit);
     }
 
     private static String remove(Map<String, String> params, String name) {

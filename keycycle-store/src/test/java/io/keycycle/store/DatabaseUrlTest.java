@@ -160,6 +160,27 @@ class DatabaseUrlTest {
         assertThat(u.password()).isEqualTo("pw");
     }
 
+    /**
+     * SQLAlchemy (the Python library's TIDB_DB_URL) takes a password up to its '@': a '?' or '#' in it
+     * needs no escaping there, so the same URL must work here; the '?' is not the query's start.
+     */
+    @Test
+    void aSqlalchemyPasswordWithAQuestionMarkIsThePasswordNotTheQuery() {
+        String pw = "pa?ss/w#rd";
+        DatabaseUrl u = DatabaseUrl.parse("mysql+pymysql://app:" + pw + "@tidb.example:4000/agents?ssl_ca=/etc/ca.pem");
+        assertThat(u.user()).isEqualTo("app");
+        assertThat(u.password()).isEqualTo(pw);
+        assertThat(u.jdbcUrl()).isEqualTo("jdbc:mysql://tidb.example:4000/agents?sslMode=VERIFY_IDENTITY");
+        assertThat(u.caPem()).isEqualTo(Path.of("/etc/ca.pem"));
+        assertThat(u.redacted()).doesNotContain("pa?", "ss/w", "w#rd");
+        DatabaseUrl noQuery = DatabaseUrl.parse("mysql://app:a/b?c@db.local/keycycle");
+        assertThat(noQuery.password()).isEqualTo("a/b?c");
+        assertThat(noQuery.jdbcUrl()).isEqualTo("jdbc:mysql://db.local:3306/keycycle");
+        assertThat(noQuery.redacted()).isEqualTo("jdbc:mysql://app:***@db.local:3306/keycycle");
+        // an '@' inside the query is still not user info
+        assertThat(DatabaseUrl.parse("jdbc:mysql://u@h:3306/d?x=a@b").jdbcUrl()).isEqualTo("jdbc:mysql://h:3306/d?x=a@b");
+    }
+
     @Test
     void aPasswordWithABarePercentIsAConfigurationErrorThatShowsNoPartOfIt() {
         Throwable t = org.assertj.core.api.Assertions.catchThrowable(
