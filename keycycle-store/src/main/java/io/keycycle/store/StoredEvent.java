@@ -59,8 +59,49 @@ sealed interface StoredEvent {
         return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
+    /** Column widths of the MySQL family (characters): a longer name is cut to fit, never refused. */
+    int NAME = 64;
+    int LONG_NAME = 191;
+
+    /**
+     * {@code s} cut to {@code max} characters as the MySQL family counts them (code points: an emoji is
+     * one, never split). With {@code allow-unknown-models} a gateway client names the model: until
+     * 2026-12-04 a name past 191 characters made MariaDB refuse the call's usage row (and its model
+     * state), which went to rejected.jsonl and out of every hydration.
+     */
+    static String fit(String s, int max) {
+        if (s == null || s.length() <= max) return s;
+        if (s.codePointCount(0, s.length()) <= max) return s;
+        return s.substring(0, s.offsetByCodePoints(0, max));
+    }
+
+    private static boolean fits(String s, int max) { return s == null || s.length() <= max; }
+
     /** Maps an engine event to what is stored, or null for events the store ignores. */
     static StoredEvent of(KeycycleEvent event, long seq, int nonce) {
+        StoredEvent e = unfitted(event, seq, nonce);
+        if (e instanceof Usage u) {
+            if (fits(u.provider(), NAME) && fits(u.scope(), LONG_NAME) && fits(u.keyFp(), NAME) && fits(u.model(), LONG_NAME)
+                    && fits(u.outcome(), 32)) {
+                return u; // every real record: no copy on the engine's thread
+            }
+            return new Usage(u.seq(), u.eventId(), fit(u.provider(), NAME), fit(u.scope(), LONG_NAME), fit(u.keyFp(), NAME),
+                    fit(u.model(), LONG_NAME), u.ts(), u.requests(), u.promptTokens(), u.completionTokens(), u.chargedTokens(),
+                    fit(u.outcome(), 32), u.status());
+        }
+        if (e instanceof State st) {
+            return new State(st.seq(), st.eventId(), fit(st.provider(), NAME), st.level(), fit(st.subject(), LONG_NAME),
+                    fit(st.scope(), LONG_NAME), fit(st.keyFp(), NAME), fit(st.model(), LONG_NAME), st.state(), st.untilMs(),
+                    fit(st.reason(), 512), st.updatedAt());
+        }
+        if (e instanceof Fallback f) {
+            return new Fallback(f.seq(), f.eventId(), f.ts(), fit(f.target(), LONG_NAME), fit(f.fromProvider(), NAME),
+                    fit(f.fromModel(), LONG_NAME), fit(f.provider(), NAME), fit(f.model(), LONG_NAME));
+        }
+        return e;
+    }
+
+    private static StoredEvent unfitted(KeycycleEvent event, long seq, int nonce) {
         if (event instanceof KeycycleEvent.Settled s) {
             // the engine counts a settled request at its settlement (the latest instant the provider can have
             // counted it), so the record carries that instant and hydration replays it there
