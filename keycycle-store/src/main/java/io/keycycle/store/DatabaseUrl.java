@@ -46,9 +46,13 @@ public record DatabaseUrl(Kind kind, String jdbcUrl, String user, String passwor
     /** Dialect family. TiDB is detected at connect time within {@link #MYSQL}. */
     public enum Kind { SQLITE, MYSQL }
 
-    /** Driver properties whose value is a secret: any name containing password/passwd/secret, or ending in pwd. */
+    /**
+     * Driver properties whose value is a secret: any name containing password/passwd/secret, or ending
+     * in pwd. The value is masked up to the next property: a bare '#' in it is part of the secret (until
+     * 2026-12-04 what followed it was shown).
+     */
     private static final Pattern PASSWORD_PARAM =
-            Pattern.compile("(?i)([?&;][^=&;#?\\s]*(?:password|passwd|secret|pwd)[^=&;#?\\s]*=)[^&;#\\s\"']*");
+            Pattern.compile("(?i)([?&;][^=&;#?\\s]*(?:password|passwd|secret|pwd)[^=&;#?\\s]*=)[^&;\\s\"']*");
 
     /**
      * Parses any accepted form.

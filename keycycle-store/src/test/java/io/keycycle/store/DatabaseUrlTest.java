@@ -181,6 +181,15 @@ class DatabaseUrlTest {
         assertThat(DatabaseUrl.parse("jdbc:mysql://u@h:3306/d?x=a@b").jdbcUrl()).isEqualTo("jdbc:mysql://h:3306/d?x=a@b");
     }
 
+    /** A '#' written bare in a secret property is part of the secret: masked with the rest, never shown. */
+    @Test
+    void aBareHashInASecretPropertyIsMaskedToo() {
+        DatabaseUrl u = DatabaseUrl.parse("jdbc:mysql://h:3306/d?trustCertificateKeyStorePassword=k3y#t41l&useSSL=true");
+        assertThat(u.redacted()).doesNotContain("t41l").contains("useSSL=true");
+        assertThat(DatabaseUrl.redact("cannot open jdbc:mysql://h/d?clientCertificateKeyStorePassword=k3y#t41l now"))
+                .isEqualTo("cannot open jdbc:mysql://h/d?clientCertificateKeyStorePassword=*** now");
+    }
+
     @Test
     void aPasswordWithABarePercentIsAConfigurationErrorThatShowsNoPartOfIt() {
         Throwable t = org.assertj.core.api.Assertions.catchThrowable(
