@@ -46,6 +46,8 @@ final class Journal implements Closeable {
     static final String SEGMENT_PREFIX = "seg-";
     static final String PROC_PREFIX = "proc-";
     private static final String LOCK = ".lock";
+    /** The database whose events a directory holds (no credentials: a file path, or host:port/db). */
+    static final String DATABASE = ".database";
     private static final String REJECTED = "rejected.jsonl";
 
     /** A segment file and how much of it is committed. */
@@ -78,7 +80,15 @@ final class Journal implements Closeable {
     private Segment appendSegment;
     private OutputStream appendOut;
 
-    Journal(Path requestedDir, ObjectMapper json, int nonce) throws IOException {
+    Journal(Path requestedDir, ObjectMapper json, int nonce) throws IOException { this(requestedDir, json, nonce, null); }
+
+    /**
+     * @param database the database this store writes to, as {@link #DATABASE} records it (null: not
+     *                 checked). A directory holding events of another database is refused: they would
+     *                 be written into this one (until 2026-12-04 they were, with one journal directory
+     *                 set for two applications).
+     */
+    Journal(Path requestedDir, ObjectMapper json, int nonce, String database) throws IOException {
         this.json = json;
         this.nonce = nonce;
         JournalFiles.createDirectory(requestedDir);
@@ -93,11 +103,21 @@ final class Journal implements Closeable {
             l = tryLock(ch);
             if (l == null) throw new IOException("journal directory " + chosen + " is locked");
             LOG.info("journal {} is in use by another store; this one journals to {}", requestedDir, chosen);
+            if (database != null) writeDatabase(chosen, database);
+        } else if (database != null) {
+            String found = readDatabase(requestedDir);
+            if (found != null && !found.equals(database) && holdsJournalFiles(requestedDir)) {
+                try { l.release(); } finally { ch.close(); }
+                throw new StoreException("the journal directory " + requestedDir + " holds events of the database " + found
+                        + ", not of " + database + ": open a store on " + found + " with this journal directory to write them, "
+                        + "and give each database a journal directory of its own (KEYCYCLE_JOURNAL_DIR, journalDir)");
+            }
+            if (!database.equals(found)) writeDatabase(requestedDir, database);
         }
         // What a dead second process left in its proc- directory: the owner adopts it at its start, and
         // so does a second process, or a killed one restarted beside a running owner would leave its
         // write-ahead files unwritten until that owner restarts.
-        adoptOrphans(requestedDir, chosen);
+        adoptOrphans(requestedDir, chosen, database);
         this.dir = chosen;
         this.lockChannel = ch;
         this.lock = l;
@@ -347,7 +367,7 @@ final class Journal implements Closeable {
         }
         for (Path p : entries) {
             String name = p.getFileName().toString();
-            if (name.equals(LOCK) || name.equals(REJECTED) || name.equals(JournalFiles.REJECTED_LINES)
+            if (name.equals(LOCK) || name.equals(DATABASE) || name.equals(REJECTED) || name.equals(JournalFiles.REJECTED_LINES)
                     || (name.startsWith(PROC_PREFIX) && Files.isDirectory(p)) || TrustStores.isTrustStore(name)) {
                 continue;
             }
@@ -393,12 +413,14 @@ final class Journal implements Closeable {
      * process adopting beside it must leave it be. A directory another adopter removed meanwhile is
      * skipped.
      */
-    private static void adoptOrphans(Path dir, Path into) throws IOException {
+    private static void adoptOrphans(Path dir, Path into, String database) throws IOException {
         String files = "{seg-,wal-}*{.jsonl,.jsonl.tmp}";
         try (DirectoryStream<Path> subs = Files.newDirectoryStream(dir, PROC_PREFIX + "*")) {
             for (Path sub : subs) {
                 if (!Files.isDirectory(sub) || sub.equals(into)) continue;
                 try {
+                    String theirs = database == null ? null : readDatabase(sub);
+                    if (theirs != null && !theirs.equals(database)) continue; // another database's events
                     if (!into.equals(dir)) {
                         try (DirectoryStream<Path> any = Files.newDirectoryStream(sub, files)) {
                             if (!any.iterator().hasNext()) continue;
@@ -413,11 +435,33 @@ final class Journal implements Closeable {
                         l.release();
                     }
                     Files.deleteIfExists(sub.resolve(LOCK));
+                    Files.deleteIfExists(sub.resolve(DATABASE));
                     try { Files.deleteIfExists(sub); } catch (IOException notEmpty) { /* leave it */ }
                 } catch (java.nio.file.NoSuchFileException gone) {
                     // adopted and removed by another store starting at the same time
                 }
             }
+        }
+    }
+
+    private static String readDatabase(Path dir) throws IOException {
+        Path f = dir.resolve(DATABASE);
+        if (!Files.isRegularFile(f)) return null;
+        String text = Files.readString(f, StandardCharsets.UTF_8).trim();
+        return text.isEmpty() ? null : text;
+    }
+
+    private static void writeDatabase(Path dir, String database) throws IOException {
+        Path f = dir.resolve(DATABASE);
+        Path tmp = dir.resolve(DATABASE + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+        Files.writeString(tmp, database + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** True if {@code dir} itself holds segments or write-ahead files (not counting proc- subdirectories). */
+    private static boolean holdsJournalFiles(Path dir) throws IOException {
+        try (DirectoryStream<Path> any = Files.newDirectoryStream(dir, "{seg-,wal-}*{.jsonl,.jsonl.tmp}")) {
+            return any.iterator().hasNext();
         }
     }
 

@@ -117,7 +117,7 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
                     }
                 }
             }
-            journal = new Journal(journalDir, journalMapper(), nonce);
+            journal = new Journal(journalDir, journalMapper(), nonce, databaseIdentity(url));
             KeycycleStore store = new KeycycleStore(config, ds, dialect, journal, nonce);
             if (store.checkpointer != null) store.checkpointer.start();
             store.writer.start();
@@ -510,6 +510,18 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
             }
         }
         return h;
+    }
+
+    /** The database as the journal records it: the SQLite file's absolute path, or the server's host:port/db; no credentials. */
+    static String databaseIdentity(DatabaseUrl url) {
+        if (url.kind() == DatabaseUrl.Kind.SQLITE) return url.sqliteFile().toAbsolutePath().normalize().toString();
+        String target = url.jdbcUrl().substring("jdbc:mysql://".length());
+        int q = target.indexOf('?');
+        if (q >= 0) target = target.substring(0, q);
+        int slash = target.indexOf('/');
+        String host = slash >= 0 ? target.substring(0, slash) : target;
+        if (!host.contains(":") || host.endsWith("]")) target = host + ":3306" + (slash >= 0 ? target.substring(slash) : "");
+        return target;
     }
 
     static Path defaultJournalDir(DatabaseUrl url) {
