@@ -104,9 +104,15 @@ sealed interface StoredEvent {
     private static StoredEvent unfitted(KeycycleEvent event, long seq, int nonce) {
         if (event instanceof KeycycleEvent.Settled s) {
             // the engine counts a settled request at its settlement (the latest instant the provider can have
-            // counted it), so the record carries that instant and hydration replays it there
+            // counted it), so the record carries that instant and hydration replays it there. A late report
+            // that gives tokens back (an abandoned call's estimate was larger than its usage) is the one
+            // exception: the engine takes them off where the estimate was charged, before this instant, so the
+            // record goes to the admission, which is earlier still (until 2026-12-04 it went to the report's
+            // minute, where after a restart it cancelled other calls' tokens in the minute window).
+            long ts = s.requests() == 0 && s.chargedTokens() < 0 && s.admittedAt() != null ? s.admittedAt().toEpochMilli()
+                    : s.at().toEpochMilli();
             return new Usage(seq, eventId(seq, nonce), s.provider(), s.scope(), s.fingerprint(), s.model(),
-                    s.at().toEpochMilli(), s.requests(), s.promptTokens(),
+                    ts, s.requests(), s.promptTokens(),
                     s.completionTokens(), s.chargedTokens(), s.outcome() == null ? "UNKNOWN" : s.outcome().name(),
                     s.status());
         }
