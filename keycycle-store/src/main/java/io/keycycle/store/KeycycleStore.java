@@ -278,8 +278,8 @@ public final class KeycycleStore implements KeycycleListener, AutoCloseable, io.
     static final Duration HYDRATE_REPLAY_WAIT = Duration.ofSeconds(60);
 
     /**
-     * Deletes usage rows and per-minute aggregates older than {@code olderThan} (by admission time,
-     * against the configured clock), and finished states not updated since. The per-minute aggregate
+     * Deletes usage rows and per-minute aggregates older than {@code olderThan} (by the record's {@code ts}, mostly the
+     * settlement instant, against the configured clock), and finished states not updated since. The per-minute aggregate
      * of the last 24 hours stays even when {@code olderThan} is shorter: hydration reads it. Deletes
      * in chunks so each statement stays small (TiDB). Returns the number of usage rows deleted.
      */

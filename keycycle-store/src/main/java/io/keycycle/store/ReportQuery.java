@@ -8,7 +8,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A usage report over {@code [from, to)} (admission instants), grouped by any combination of
+ * A usage report over {@code [from, to)} (of the records' {@code ts}: a call's settlement instant,
+ * so a call that runs across midnight counts on the day it ended), grouped by any combination of
  * dimensions; no dimension gives one total row. Days are UTC.
  */
 public record ReportQuery(Instant from, Instant to, Set<GroupBy> groupBy) {
