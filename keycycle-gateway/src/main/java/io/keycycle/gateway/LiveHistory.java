@@ -97,13 +97,14 @@ final class LiveHistory implements KeycycleListener, RateSource {
     public void onEvent(KeycycleEvent event) {
         if (event instanceof KeycycleEvent.Settled s) {
             String outcome = s.outcome() == null ? "UNKNOWN" : s.outcome().name();
-            count(s.provider(), s.model(), OutcomeClass.of(outcome), s.at(), s.chargedTokens());
+            count(s.provider(), s.model(), OutcomeClass.of(outcome, s.requests()), s.at(), OutcomeClass.calls(outcome, s.requests()),
+                    s.chargedTokens());
             rate(s.provider(), s.scope(), s.model(), s.at(), s.requests(), s.chargedTokens());
         } else if (event instanceof KeycycleEvent.LeaseExpired e) {
-            count(e.provider(), e.model(), OutcomeClass.ERROR, e.at(), 0);
+            count(e.provider(), e.model(), OutcomeClass.ERROR, e.at(), 1, 0);
             rate(e.provider(), e.scope(), e.model(), e.at(), 1, 0);
         } else if (event instanceof KeycycleEvent.Rejected r) {
-            count(r.provider(), r.model() == null ? "*" : r.model(), OutcomeClass.REFUSED, r.at(), 0);
+            count(r.provider(), r.model() == null ? "*" : r.model(), OutcomeClass.REFUSED, r.at(), 1, 0);
         } else if (event instanceof KeycycleEvent.FellBack f) {
             fallbacks.computeIfAbsent(List.of(f.target(), f.fromProvider(), f.fromModel(), f.provider(), f.model()),
                     k -> new MinuteRing(HISTORY_MINUTES, 1)).add(Math.floorDiv(f.at().toEpochMilli(), 60_000L), 0, 1);
@@ -124,11 +125,11 @@ final class LiveHistory implements KeycycleListener, RateSource {
         };
     }
 
-    private void count(String provider, String model, OutcomeClass outcome, Instant at, long tokens) {
+    private void count(String provider, String model, OutcomeClass outcome, Instant at, int calls, long tokens) {
         MinuteRing r = outcomes.get(List.of(provider, model));
         if (r == null) r = outcomes.computeIfAbsent(List.of(provider, labels.of(provider, model)), k -> new MinuteRing(HISTORY_MINUTES, 8));
         long minute = Math.floorDiv(at.toEpochMilli(), 60_000L);
-        r.add(minute, outcome.ordinal() * 2, 1);
+        if (calls != 0) r.add(minute, outcome.ordinal() * 2, calls);
         if (tokens != 0) r.add(minute, outcome.ordinal() * 2 + 1, tokens);
     }
 

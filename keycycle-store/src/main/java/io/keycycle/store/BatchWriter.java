@@ -263,9 +263,9 @@ final class BatchWriter {
         Map<MinuteKey, long[]> sums = new LinkedHashMap<>();
         for (StoredEvent.Usage u : rows) {
             long minute = Math.floorDiv(u.ts(), 60_000L) * 60_000L;
-            long[] s = sums.computeIfAbsent(new MinuteKey(u.provider(), u.model(), OutcomeClass.of(u.outcome()).name(), minute),
-                    k -> new long[2]);
-            s[0]++;
+            long[] s = sums.computeIfAbsent(new MinuteKey(u.provider(), u.model(), OutcomeClass.of(u.outcome(), u.requests()).name(),
+                    minute), k -> new long[2]);
+            s[0] += OutcomeClass.calls(u.outcome(), u.requests());
             s[1] += u.chargedTokens();
         }
         upsertSums(c, sums, dialect.upsertOutcomeMinute(1), sums.size(), dialect::upsertOutcomeMinute);

@@ -211,9 +211,10 @@ enum Dialect {
     private String backfillOutcomes() {
         String minute = this == SQLITE ? "(ts / 60000) * 60000" : "(ts DIV 60000) * 60000";
         return "INSERT INTO keycycle_outcome_minute (provider, model, outcome, minute, calls, tokens)"
-                + " SELECT provider, model, " + OutcomeClass.sqlCase("outcome") + ", " + minute + ", COUNT(*), SUM(charged_tokens)"
+                + " SELECT provider, model, " + OutcomeClass.sqlCase("outcome", "requests") + ", " + minute + ", SUM("
+                + OutcomeClass.sqlCalls("outcome", "requests") + "), SUM(charged_tokens)"
                 + " FROM keycycle_usage WHERE NOT EXISTS (SELECT 1 FROM keycycle_outcome_minute)"
-                + " GROUP BY provider, model, " + OutcomeClass.sqlCase("outcome") + ", " + minute;
+                + " GROUP BY provider, model, " + OutcomeClass.sqlCase("outcome", "requests") + ", " + minute;
     }
 
     /** Adds to the per-minute outcome aggregate. 6 parameters per row; rows must have distinct keys. */

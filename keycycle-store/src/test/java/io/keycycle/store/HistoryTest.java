@@ -64,6 +64,29 @@ class HistoryTest {
                 new KeyUsage("groq", FP_A, "llama", 3, 100), new KeyUsage("groq", FP_B, "llama", 1, 50));
     }
 
+    /**
+     * A call its client hung up on is settled as abandoned (its estimate stays charged); when its usage
+     * arrives later, that late report (requests 0) corrects the tokens. It is the same call: the
+     * history counts one call, not an error and an answer.
+     */
+    @DatabaseTest
+    void aLateUsageReportCorrectsTokensWithoutCountingASecondCall(TestDatabase db) throws Exception {
+        KeycycleStore store = db.open();
+        Instant m1 = Instant.parse("2026-03-10T11:00:00Z");
+        Instant admitted = m1.plusSeconds(1);
+        // abandoned: 1 request, its 4,000-token estimate charged
+        store.onEvent(new KeycycleEvent.Settled(admitted.plusMillis(200), admitted, "groq", "scope-" + FP_A, FP_A, "llama",
+                OutcomeKind.TRANSIENT, 0, 1, 0, 0, 4000, 7));
+        // the usage that came later gives 3,954 tokens back
+        store.onEvent(new KeycycleEvent.Settled(admitted.plusMillis(900), admitted, "groq", "scope-" + FP_A, FP_A, "llama",
+                OutcomeKind.SUCCESS, 200, 0, 40, 6, -3954, 7));
+        assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+
+        List<OutcomeMinute> minutes = store.outcomesPerMinute(m1, m1.plusSeconds(60));
+        assertThat(minutes.stream().mapToLong(OutcomeMinute::calls).sum()).as("one call: " + minutes).isEqualTo(1);
+        assertThat(minutes.stream().mapToLong(OutcomeMinute::tokens).sum()).isEqualTo(46);
+    }
+
     @DatabaseTest
     void everyStateChangeIsKeptInTheHistoryWhileTheStateTableHoldsTheLatest(TestDatabase db) throws Exception {
         KeycycleStore store = db.open();
