@@ -38,7 +38,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
                         + "than configured), accounts out of credit (tier fallback) and a daily quota running out "
                         + "sooner than the configuration believes. "
                         + "Prints live progress and a summary. Without --duration the story runs 90 s, then the "
-                        + "dashboard stays up (with light traffic) until Ctrl-C."},
+                        + "dashboard stays up (with light traffic) until Ctrl-C.",
+                "",
+                "The database is ./keycycle-demo.db, recreated each run ($KEYCYCLE_DB_URL is not read), unless "
+                        + "--db names a new or empty one. The demo brings its own fake keys and configuration: "
+                        + "--config and --env-file are refused."},
         footerHeading = "%nExamples:%n",
         footer = {
                 "  keycycle demo                       story, summary, dashboard until Ctrl-C",
@@ -68,6 +72,11 @@ final class DemoCommand extends KeycycleCommand {
         if (story.toSeconds() < 20) throw usage("--duration must be at least 20s for the story to unfold, was " + duration);
         if (rate <= 0 || rate > 200) throw usage("--rate must be within (0, 200], was " + rate);
         if (port < 0 || port > 65535) throw usage("--port must be within 0..65535, was " + port);
+        if (common.config != null || common.envFile != null) {
+            // silently running the simulated world instead of the file someone named would mislead them
+            throw usage((common.config != null ? "--config" : "--env-file") + ": the demo brings its own fake keys and "
+                    + "configuration and reads neither; `keycycle serve` runs the gateway over yours");
+        }
 
         Path db = common.db == null ? root.environment().workDir().resolve("keycycle-demo.db") : null;
         String dbUrl;

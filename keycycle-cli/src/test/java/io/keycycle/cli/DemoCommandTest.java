@@ -79,4 +79,19 @@ class DemoCommandTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--duration must be at least 20s");
     }
+
+    @Test
+    void aConfigurationOrEnvFileIsAUsageErrorSinceTheDemoBringsItsOwn() throws Exception {
+        Files.writeString(dir.resolve("mine.yaml"), "tiers:\n  fast: [groq/openai/gpt-oss-20b]\n");
+        Files.writeString(dir.resolve("mine.env"), "NUM_GROQ=1\nGROQ_API_KEY_1=gsk_test_0000000000000000000009\n");
+
+        for (String[] option : new String[][] {{"--config", "mine.yaml"}, {"--env-file", "mine.env"}}) {
+            Cli.Result r = Cli.at(dir, Map.of()).run("demo", "--duration", "20", "--port", "0", option[0], option[1]);
+
+            assertThat(r.code()).as(r.toString()).isEqualTo(2);
+            assertThat(r.err()).contains(option[0], "the demo brings its own");
+            assertThat(r.out()).doesNotContain("Summary after");
+        }
+        assertThat(dir.resolve("keycycle-demo.db")).doesNotExist();
+    }
 }
