@@ -38,7 +38,7 @@ import java.util.Map;
                 "--online also asks each provider about every key now (its /models, or OpenRouter's /key and "
                         + "/credits) and prints one row per key: valid, invalid, suspended, no credit, key limit, "
                         + "rate-limited; the organisation/project or label the provider reports; the models the key "
-                        + "can see. A key that is not valid counts as an error."},
+                        + "can see. A key that is neither valid nor only rate-limited counts as an error."},
         footerHeading = "%nExamples:%n",
         footer = {
                 "  keycycle check",
