@@ -54,7 +54,7 @@ import java.util.Properties;
                 "  KEYCYCLE_DB_URL, TIDB_DB_URL  database (default ./keycycle.db)",
                 "  KEYCYCLE_CONFIG               configuration (default ./keycycle.yaml)",
                 "",
-                "Exit codes: 0 ok, 1 failure, 2 usage error. --debug shows details."})
+                "Exit codes: 0 ok, 1 failure, 2 usage error. --debug after the command shows details."})
 public final class KeycycleCli implements Runnable {
 
     private final CliEnvironment environment;
