@@ -26,6 +26,7 @@ import io.keycycle.core.client.StreamResult;
 import io.keycycle.core.client.TokenEstimator;
 import io.keycycle.core.config.Catalog;
 import io.keycycle.core.config.ClusterConfig;
+import io.keycycle.core.config.DotEnv;
 import io.keycycle.core.config.KeyLoader;
 import io.keycycle.core.config.KeycycleConfig;
 import io.keycycle.core.config.LoadedKeys;
@@ -455,18 +456,26 @@ public final class Keycycle implements AutoCloseable {
             env(environment);
             Path dot = Path.of(".env");
             if (Files.isRegularFile(dot)) dotEnv(dot);
-            String cfg = environment.get("KEYCYCLE_CONFIG");
-            Path file = Path.of(cfg == null || cfg.isBlank() ? "keycycle.yaml" : cfg);
+            Map<String, String> vars = vars();
+            String cfg = vars.get("KEYCYCLE_CONFIG");
+            Path file = Path.of(cfg == null || cfg.isBlank() ? "keycycle.yaml" : cfg.trim());
             if (cfg != null && !cfg.isBlank() && !Files.isRegularFile(file)) {
                 throw new ConfigurationException("KEYCYCLE_CONFIG points at " + file.toAbsolutePath() + ", which does not exist");
             }
-            config(KeycycleConfig.loadIfExists(file, environment));
+            config(KeycycleConfig.loadIfExists(file, vars));
             discoverPersistence = true;
             keyProbes = io.keycycle.core.learn.ProbeSchedule.DEFAULT;
             return this;
         }
 
         public Builder env(Map<String, String> environment) { this.env = Map.copyOf(Objects.requireNonNull(environment, "env")); return this; }
+
+        /**
+         * The variables Keycycle reads: the environment laid over the {@code .env} file, if any (the
+         * Python library loads {@code .env} into the environment, so its users keep {@code TIDB_DB_URL}
+         * and the like there).
+         */
+        private Map<String, String> vars() { return dotEnv == null ? env : DotEnv.read(dotEnv).under(env); }
 
         public Builder dotEnv(Path file) {
             if (!Files.isRegularFile(file)) throw new ConfigurationException(".env file " + file.toAbsolutePath() + " does not exist");
@@ -555,12 +564,13 @@ public final class Keycycle implements AutoCloseable {
             extraKeys.forEach((p, ks) -> keys.computeIfAbsent(p, x -> new ArrayList<>()).addAll(ks));
             LoadedKeys merged = new LoadedKeys(keys, urls, loaded.report());
             // Redis first: a wrong URL or password fails before a store is opened, so nothing is left open
-            cluster = joinCluster(cfg.cluster());
+            Map<String, String> vars = vars();
+            cluster = joinCluster(cfg.cluster(), vars);
             Persistence discovered = null;
             try {
                 if (discoverPersistence && persistence == null) {
                     for (PersistenceProvider pp : ServiceLoader.load(PersistenceProvider.class)) {
-                        Optional<Persistence> p = pp.open(env, cfg);
+                        Optional<Persistence> p = pp.open(vars, cfg);
                         if (p.isPresent()) {
                             persistence = discovered = p.get();
                             break;
@@ -583,8 +593,8 @@ public final class Keycycle implements AutoCloseable {
         }
 
         /** The Redis URL in force: {@link #redis}, else {@code KEYCYCLE_REDIS_URL}, else the file's; none: no cluster. */
-        private Cluster joinCluster(ClusterConfig file) {
-            String url = redisUrl != null ? redisUrl : env.get("KEYCYCLE_REDIS_URL");
+        private Cluster joinCluster(ClusterConfig file, Map<String, String> vars) {
+            String url = redisUrl != null ? redisUrl : vars.get("KEYCYCLE_REDIS_URL");
             if (url == null) url = file.redisUrl();
             if (url == null || url.isBlank()) return null;
             ClusterConfig settings = file.withRedisUrl(url.trim());

@@ -3,6 +3,7 @@ package io.keycycle.cli;
 import io.keycycle.Keycycle;
 import io.keycycle.core.EngineClock;
 import io.keycycle.core.config.Catalog;
+import io.keycycle.core.config.DotEnv;
 import io.keycycle.core.config.KeyLoader;
 import io.keycycle.core.config.KeycycleConfig;
 import io.keycycle.core.config.LoadedKeys;
@@ -37,6 +38,7 @@ final class KeycycleFactory {
     private KeycycleConfig config;
     private Catalog catalog;
     private LoadedKeys keys;
+    private Map<String, String> vars;
 
     KeycycleFactory(CliEnvironment environment, CommonOptions options) {
         this.environment = Objects.requireNonNull(environment, "environment");
@@ -45,7 +47,23 @@ final class KeycycleFactory {
 
     CliEnvironment environment() { return environment; }
 
-    Map<String, String> env() { return environment.env(); }
+    /**
+     * The variables Keycycle reads: the environment laid over the {@code .env} file (the real
+     * environment wins), as the Python library's users keep {@code TIDB_DB_URL} and the like there.
+     */
+    Map<String, String> env() {
+        if (vars == null) {
+            Path file = envFile();
+            vars = file == null ? environment.env() : DotEnv.read(file).under(environment.env());
+        }
+        return vars;
+    }
+
+    /** A variable of {@link #env()}, or null when unset or blank. */
+    String get(String name) {
+        String v = env().get(name);
+        return v == null || v.isBlank() ? null : v.trim();
+    }
 
     Clock clock() { return environment.clock(); }
 
@@ -59,7 +77,7 @@ final class KeycycleFactory {
     /** The configuration file to read, or null: {@code --config}, {@code $KEYCYCLE_CONFIG}, else {@code ./keycycle.yaml} when it exists. */
     Path configFile() {
         if (options.config != null) return environment.workDir().resolve(options.config);
-        String fromEnv = environment.get("KEYCYCLE_CONFIG");
+        String fromEnv = get("KEYCYCLE_CONFIG");
         if (fromEnv != null) return environment.workDir().resolve(fromEnv);
         Path yaml = environment.workDir().resolve("keycycle.yaml");
         return Files.isRegularFile(yaml) ? yaml : null;
@@ -103,8 +121,8 @@ final class KeycycleFactory {
         if (url != null && !url.equalsIgnoreCase(NO_DATABASE) && !url.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*")) {
             url = "jdbc:sqlite:" + environment.workDir().resolve(url).toAbsolutePath().normalize();
         }
-        if (url == null) url = environment.get("KEYCYCLE_DB_URL");
-        if (url == null) url = environment.get("TIDB_DB_URL");
+        if (url == null) url = get("KEYCYCLE_DB_URL");
+        if (url == null) url = get("TIDB_DB_URL");
         if (url == null && config().database().url() != null && !config().database().url().isBlank()) {
             url = config().database().url().trim();
         }
@@ -143,7 +161,7 @@ final class KeycycleFactory {
     private StoreConfig storeConfig(DatabaseUrl url) {
         StoreConfig.Builder b = StoreConfig.builder(url).shutdownHook(false).clock(engineClock(clock()))
                 .retention(Retention.fromEnv(env(), Retention.DEFAULT));
-        String journal = environment.get("KEYCYCLE_JOURNAL_DIR");
+        String journal = get("KEYCYCLE_JOURNAL_DIR");
         if (journal != null) b.journalDir(environment.workDir().resolve(journal));
         b.journalFsync(StoreConfig.journalFsync(env()));
         return b.build();

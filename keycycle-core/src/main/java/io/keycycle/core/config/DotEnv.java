@@ -59,6 +59,16 @@ public final class DotEnv {
     /** Names to values, in file order. */
     public Map<String, String> values() { return values; }
 
+    /**
+     * The variables Keycycle reads when this file sits beside {@code env}: every name of either, and
+     * {@code env}'s value where both set one (the real environment wins over the file).
+     */
+    public Map<String, String> under(Map<String, String> env) {
+        Map<String, String> vars = new LinkedHashMap<>(values);
+        vars.putAll(env);
+        return vars;
+    }
+
     /** One message per problem line, e.g. {@code .env line 4: expected NAME=value}. */
     public List<String> warnings() { return warnings; }
 

@@ -66,9 +66,7 @@ public final class KeyLoader {
 
     /** Keys from {@code env} laid over {@code dotEnv}; {@code env} wins where both set a name. */
     public LoadedKeys load(Map<String, String> env, DotEnv dotEnv) {
-        Map<String, String> vars = new HashMap<>(dotEnv.values());
-        vars.putAll(env);
-        Run run = new Run(vars);
+        Run run = new Run(dotEnv.under(env));
         for (String w : dotEnv.warnings()) run.add(Severity.WARNING, null, Code.DOTENV_SYNTAX, w);
         return run.load();
     }
