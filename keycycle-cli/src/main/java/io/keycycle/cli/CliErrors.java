@@ -40,10 +40,53 @@ final class CliErrors {
         CommandLine cmd = ex.getCommandLine();
         PrintWriter err = cmd.getErr();
         err.println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
-        UnmatchedArgumentException.printSuggestions(ex, err);
+        String near = nearestOption(ex);
+        if (near != null) err.println("Did you mean: " + near + "?");
+        else UnmatchedArgumentException.printSuggestions(ex, err);
         err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage and examples.");
         err.flush();
         return USAGE;
+    }
+
+    /**
+     * The command's option nearest to the first unknown option of {@code ex} (at most two edits
+     * away, {@code --fromat} → {@code --format}), or null. Picocli's own guess goes by prefix
+     * ({@code --from} for {@code --fromat}), so it is only the fallback.
+     */
+    static String nearestOption(ParameterException ex) {
+        if (!(ex instanceof UnmatchedArgumentException u)) return null;
+        for (String arg : u.getUnmatched()) {
+            if (!arg.startsWith("-")) continue;
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            String best = null;
+            int bestDistance = 3;
+            for (String option : ex.getCommandLine().getCommandSpec().optionsMap().keySet()) {
+                int d = distance(name, option);
+                if (d < bestDistance) {
+                    bestDistance = d;
+                    best = option;
+                }
+            }
+            return best;
+        }
+        return null;
+    }
+
+    /** Levenshtein distance, with a swap of two neighbouring characters as one edit. */
+    static int distance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) d[i][0] = i;
+        for (int j = 0; j <= b.length(); j++) d[0][j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     static int onFailure(Exception ex, CommandLine cmd, ParseResult parseResult) {

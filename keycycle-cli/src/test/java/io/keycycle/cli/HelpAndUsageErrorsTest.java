@@ -57,4 +57,10 @@ class HelpAndUsageErrorsTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("Unknown option: '--colour'").contains("keycycle status --help");
     }
+    @Test
+    void misspelledOptionGetsASuggestion() {
+        Cli.Result r = Cli.at(dir, Map.of()).run("usage", "--fromat", "json");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--fromat").contains("Did you mean").contains("--format").contains("keycycle usage --help");
+    }
 }
