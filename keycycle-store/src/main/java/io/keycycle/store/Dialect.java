@@ -205,6 +205,18 @@ enum Dialect {
     }
 
     /**
+     * Version 4: the learned-limit table in the schema, with binary (case-sensitive) names as every
+     * other table has. Created before by {@link LearnedLimits} with the server's default collation,
+     * which on MySQL and MariaDB ignores case: two models whose ids differ only in case shared a row.
+     */
+    List<String> schemaV4() {
+        String create = LearnedLimits.DDL;
+        return this == SQLITE ? List.of(create)
+                : List.of(create + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+                        "ALTER TABLE " + LearnedLimits.TABLE + " CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+    }
+
+    /**
      * Fills the outcome aggregate from the raw rows a version-1 database already has; does nothing
      * when the aggregate has rows (a migration re-run after an interruption must not count twice).
      */

@@ -30,14 +30,17 @@ final class LearnedLimits {
         this.dataSource = dataSource;
     }
 
-    /** Creates the table if missing (portable DDL: SQLite, MySQL, TiDB). */
+    /** The table (portable DDL: SQLite, MySQL, TiDB); schema version 4 adds MySQL's binary collation. */
+    static final String DDL = "CREATE TABLE IF NOT EXISTS " + TABLE + " ("
+            + "provider VARCHAR(64) NOT NULL, scope VARCHAR(191) NOT NULL, model VARCHAR(191) NOT NULL, "
+            + "metric VARCHAR(8) NOT NULL, table_value BIGINT NOT NULL, learned_value BIGINT NOT NULL, "
+            + "source VARCHAR(191) NOT NULL, learned_at BIGINT NOT NULL, "
+            + "PRIMARY KEY (provider, scope, model, metric))";
+
+    /** Creates the table if missing (a database the schema migration has not reached yet). */
     void createTable(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " ("
-                    + "provider VARCHAR(64) NOT NULL, scope VARCHAR(191) NOT NULL, model VARCHAR(191) NOT NULL, "
-                    + "metric VARCHAR(8) NOT NULL, table_value BIGINT NOT NULL, learned_value BIGINT NOT NULL, "
-                    + "source VARCHAR(191) NOT NULL, learned_at BIGINT NOT NULL, "
-                    + "PRIMARY KEY (provider, scope, model, metric))");
+            st.execute(DDL);
         }
     }
 

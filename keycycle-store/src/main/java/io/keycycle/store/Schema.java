@@ -20,7 +20,8 @@ final class Schema {
     static final List<Migration> MIGRATIONS = List.of(
             new Migration(1, "usage, per-minute aggregate, key states", Dialect::schemaV1),
             new Migration(2, "per-minute outcomes, key-state history", Dialect::schemaV2),
-            new Migration(3, "raw usage without the unread per-key index", Dialect::schemaV3));
+            new Migration(3, "raw usage without the unread per-key index", Dialect::schemaV3),
+            new Migration(4, "learned limits with case-sensitive names", Dialect::schemaV4));
 
     static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

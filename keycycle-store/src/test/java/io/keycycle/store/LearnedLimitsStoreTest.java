@@ -47,4 +47,20 @@ class LearnedLimitsStoreTest {
                 learned(T0.plusSeconds(60), "acct", "*", Limits.Metric.RPM, 20, 15));
         second.close();
     }
+    /** Model ids are case-sensitive: two models whose names differ only in case keep a learned limit each. */
+    @DatabaseTest
+    void modelNamesThatDifferOnlyInCaseKeepTheirOwnLimits(TestDatabase db) throws Exception {
+        if (db.kind() == TestDatabase.Kind.MARIADB) {
+            // a server whose default collation ignores case, as MySQL 8's and MariaDB's do out of the box
+            db.execute("ALTER DATABASE " + db.databaseName() + " CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci");
+        }
+        KeycycleStore store = db.open();
+        store.onEvent(learned(T0, "acct", "Org/Model-A", Limits.Metric.RPM, 20, 11));
+        store.onEvent(learned(T0, "acct", "org/model-a", Limits.Metric.RPM, 20, 12));
+        assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+        assertThat(store.learnedLimits()).extracting(KeycycleEvent.LimitLearned::model, KeycycleEvent.LimitLearned::value)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("Org/Model-A", 11L),
+                        org.assertj.core.groups.Tuple.tuple("org/model-a", 12L));
+        store.close();
+    }
 }
