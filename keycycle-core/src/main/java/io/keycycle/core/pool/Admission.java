@@ -218,7 +218,10 @@ final class Admission {
     }
 
     /** Why nothing is admissible, and when the earliest key will be. */
-    private record Blocked(long retryAt, int cooling, int parked, int disabled, String why) { }
+    /** {@code neverFits}: the request's tokens alone are above a token limit of every usable key (no wait can help). */
+    private record Blocked(long retryAt, int cooling, int parked, int disabled, String why, boolean neverFits) {
+        Blocked(long retryAt, int cooling, int parked, int disabled, String why) { this(retryAt, cooling, parked, disabled, why, false); }
+    }
 
     private Blocked blocked(ModelRing ring, AcquireOptions o, KeyEntry pinned, long now) {
         PoolStateStore.ModelFlag ms = ring.state;
@@ -228,7 +231,7 @@ final class Admission {
         }
         long tokens = o.estimatedTokens();
         long earliest = Long.MAX_VALUE;
-        int cooling = 0, parked = 0, disabled = 0, tooBig = 0;
+        int cooling = 0, parked = 0, disabled = 0, tooBig = 0, tokensTooBig = 0;
         KeyEntry[] keys = ctx.keys;
         int from = pinned == null ? 0 : pinned.position, to = pinned == null ? keys.length : pinned.position + 1;
         for (int i = from; i < to; i++) {
@@ -237,7 +240,11 @@ final class Admission {
             PoolStateStore.Bucket b = ring.buckets[i];
             PoolStateStore.Hold s = e.scope, h = b.hold();
             long at = b.admissibleAt(now, tokens);
-            if (at == Long.MAX_VALUE) tooBig++;
+            if (at == Long.MAX_VALUE) {
+                tooBig++;
+                // the tokens, not a request limit of 0: the same key would take a smaller request
+                if (tokens > 0 && b.admissibleAt(now, 0) != Long.MAX_VALUE) tokensTooBig++;
+            }
             if (now < s.parkedUntil() || now < h.parkedUntil()) parked++;
             else if (now < s.coolingUntil() || now < h.coolingUntil()) cooling++;
             at = Math.max(at, s.blockedUntil());
@@ -251,6 +258,11 @@ final class Admission {
         else if (disabled == considered) why = "every key is disabled";
         else if (tooBig > 0 && earliest == Long.MAX_VALUE) {
             why = "the estimate of " + tokens + " tokens exceeds a token limit of every usable key";
+            if (tokensTooBig > 0) {
+                return new Blocked(earliest, cooling, parked, disabled, why + ", so it can never be admitted: lower the completion "
+                        + "limit (max_tokens / max_completion_tokens; without one the call spec's default budget is reserved) or "
+                        + "shorten the prompt", true);
+            }
         } else if (now < backoff) why = "the provider is overloaded for this model (backing off)";
         else if (parked > 0 && parked + disabled == considered) why = "daily quota exhausted";
         else if (cooling > 0 && cooling + parked + disabled == considered) why = "rate-limited (cooling down)";
@@ -262,6 +274,10 @@ final class Admission {
         Instant retryAt = b.retryAt == Long.MAX_VALUE ? null : ctx.time.instant(Math.max(b.retryAt, now));
         if (ctx.hasListeners()) {
             ctx.emit(new KeycycleEvent.Rejected(ctx.time.instant(now), ctx.provider(), ring.model, retryAt, b.why));
+        }
+        if (b.neverFits) {
+            return new io.keycycle.core.RequestNeverFitsException(ctx.provider(), ring.model, ctx.keys.length, b.cooling, b.parked,
+                    b.disabled, b.why);
         }
         return new NoAvailableKeyException(ctx.provider(), ring.model, ctx.keys.length, b.cooling, b.parked, b.disabled, retryAt, b.why);
     }
