@@ -28,7 +28,8 @@ import java.util.List;
  *       frees up, naming provider, model and how many keys cool, are parked or disabled; 503 when
  *       no key will ever free up by itself (all disabled);</li>
  *   <li>the provider refused the request as invalid: its status (400, 413, 422) and message;</li>
- *   <li>the model is unavailable upstream: 404;</li>
+ *   <li>the model is unavailable upstream: 404, also while it stays marked so
+ *       ({@link io.keycycle.core.ModelUnavailableException});</li>
  *   <li>every other upstream failure after retries: 502 with the attempts (fingerprints only).</li>
  * </ul>
  */
@@ -60,6 +61,14 @@ final class Failures {
         if (n instanceof io.keycycle.core.RequestNeverFitsException) {
             // the client's to change (the message says how); a 503 or 429 would only be retried in vain
             return new ApiError(413, ApiError.INVALID_REQUEST, "request_never_fits", n.getMessage(), x, 0);
+        }
+        if (n instanceof io.keycycle.core.ModelUnavailableException m) {
+            // the provider said the model is gone (an earlier call): the same 404 as that call got, not
+            // a 503 its client would retry; nothing is sent for it until the re-check
+            Jsons.putInstant(x, "recheck_at", m.recheckAt());
+            ArrayNode instead = x.putArray("suggested_models");
+            keycycle.catalog().suggestInstead(n.provider(), n.model(), 3).forEach(s -> instead.add(n.provider() + "/" + s));
+            return new ApiError(404, ApiError.INVALID_REQUEST, "model_not_found", n.getMessage(), x, 0);
         }
         Jsons.putInstant(x, "retry_at", n.retryAt());
         x.put("keys", n.totalKeys());

@@ -52,4 +52,21 @@ class NeverAdmissibleStatusTest {
         assertThat(sim.stats().totalRequests()).as("nothing was sent").isZero();
         assertThat(gw.chat(TARGET, "a normal request still fits").statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void aModelTheProviderReportedGoneStays404UntilItsRecheckNotA503() {
+        sim.provider("groq").markGone(MODEL);
+        HttpResponse<String> first = gw.chat(TARGET, "is it there?");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(404);
+        long seen = sim.stats().totalRequests();
+        HttpResponse<String> second = gw.chat(TARGET, "and now?");
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(404);
+        JsonNode e = json(second).path("error");
+        assertThat(e.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(e.path("code").asText()).isEqualTo("model_not_found");
+        assertThat(e.path("suggested_models").isArray()).isTrue();
+        assertThat(e.path("suggested_models")).isNotEmpty();
+        assertThat(second.headers().firstValue("retry-after")).isEmpty();
+        assertThat(sim.stats().totalRequests()).as("marked unavailable: not sent again").isEqualTo(seen);
+    }
 }

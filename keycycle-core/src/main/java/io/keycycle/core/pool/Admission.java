@@ -217,17 +217,23 @@ final class Admission {
         return l;
     }
 
-    /** Why nothing is admissible, and when the earliest key will be. */
-    /** {@code neverFits}: the request's tokens alone are above a token limit of every usable key (no wait can help). */
-    private record Blocked(long retryAt, int cooling, int parked, int disabled, String why, boolean neverFits) {
-        Blocked(long retryAt, int cooling, int parked, int disabled, String why) { this(retryAt, cooling, parked, disabled, why, false); }
+    /**
+     * Why nothing is admissible, and when the earliest key will be. {@code neverFits}: the request's tokens alone are above a token limit of every usable key (no
+     * wait can help); {@code modelGone}: the model is unavailable (the provider said it is gone)
+     * until {@code recheckAt} (engine time).
+     */
+    private record Blocked(long retryAt, int cooling, int parked, int disabled, String why, boolean neverFits, boolean modelGone,
+                           long recheckAt) {
+        Blocked(long retryAt, int cooling, int parked, int disabled, String why) {
+            this(retryAt, cooling, parked, disabled, why, false, false, 0);
+        }
     }
 
     private Blocked blocked(ModelRing ring, AcquireOptions o, KeyEntry pinned, long now) {
         PoolStateStore.ModelFlag ms = ring.state;
         if (ms.unavailableAt(now)) {
             return new Blocked(Long.MAX_VALUE, 0, 0, 0, "model " + ring.model + " is unavailable: " + ms.unavailableReason()
-                    + " (re-checked at " + ctx.time.instant(ms.recheckAt()) + ")");
+                    + " (re-checked at " + ctx.time.instant(ms.recheckAt()) + ")", false, true, ms.recheckAt());
         }
         long tokens = o.estimatedTokens();
         long earliest = Long.MAX_VALUE;
@@ -261,7 +267,7 @@ final class Admission {
             if (tokensTooBig > 0) {
                 return new Blocked(earliest, cooling, parked, disabled, why + ", so it can never be admitted: lower the completion "
                         + "limit (max_tokens / max_completion_tokens; without one the call spec's default budget is reserved) or "
-                        + "shorten the prompt", true);
+                        + "shorten the prompt", true, false, 0);
             }
         } else if (now < backoff) why = "the provider is overloaded for this model (backing off)";
         else if (parked > 0 && parked + disabled == considered) why = "daily quota exhausted";
@@ -274,6 +280,10 @@ final class Admission {
         Instant retryAt = b.retryAt == Long.MAX_VALUE ? null : ctx.time.instant(Math.max(b.retryAt, now));
         if (ctx.hasListeners()) {
             ctx.emit(new KeycycleEvent.Rejected(ctx.time.instant(now), ctx.provider(), ring.model, retryAt, b.why));
+        }
+        if (b.modelGone) {
+            return new io.keycycle.core.ModelUnavailableException(ctx.provider(), ring.model, ctx.keys.length,
+                    ctx.time.instant(b.recheckAt), b.why);
         }
         if (b.neverFits) {
             return new io.keycycle.core.RequestNeverFitsException(ctx.provider(), ring.model, ctx.keys.length, b.cooling, b.parked,
