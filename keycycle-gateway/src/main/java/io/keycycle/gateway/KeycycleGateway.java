@@ -244,6 +244,7 @@ public final class KeycycleGateway implements AutoCloseable {
         AdminEndpoint admin = new AdminEndpoint(keycycle);
         Health health = new Health(keycycle, store, auth);
         r.route().handler(metrics::timeRequest);
+        r.route().failureHandler(KeycycleGateway::unreadableRequest);
 
         r.get("/healthz").handler(tag("/healthz")).handler(health::live);
         r.get("/readyz").handler(tag("/readyz")).blockingHandler(health::ready, false);
@@ -297,6 +298,36 @@ public final class KeycycleGateway implements AutoCloseable {
             ApiError.internal("internal gateway error; see the gateway log").send(ctx.response());
         });
         return r;
+    }
+
+    /**
+     * First failure handler of every route: what a client breaks while its request is read is the
+     * client's, not an error of the gateway. Vert.x's body handler fails the route with status 200
+     * and the connection's exception when the client hangs up mid-body (nothing to answer), 400 with
+     * the decoder's exception for a body it cannot decode (a chunk size that is not hexadecimal),
+     * 417 for an {@code Expect} other than {@code 100-continue}; none has an error handler, so Vert.x
+     * logged each at ERROR (the decoder's with a stack trace) and answered 417 in plain text. Every
+     * other failure goes on to the error handlers (413, and 500, which logs a real fault).
+     */
+    private static void unreadableRequest(RoutingContext ctx) {
+        int status = ctx.statusCode();
+        Throwable t = ctx.failure();
+        boolean gone = t instanceof io.vertx.core.http.HttpClosedException || ctx.response().closed();
+        if (gone && (status == -1 || status < 500)) {
+            log.debug("client connection closed while its request was read: {}", t == null ? "closed" : t.toString());
+            return; // nobody to answer; the request timer counts it as 499
+        }
+        if (status == 417) {
+            ApiError.of(417, ApiError.INVALID_REQUEST, "expectation_failed",
+                    "the gateway supports only 'Expect: 100-continue'").send(ctx.response());
+        } else if (status != -1 && status < 400 || status == 400) {
+            log.debug("unreadable request body on {}: {}", ctx.request().path(), t == null ? "" : t.toString());
+            ctx.response().putHeader("connection", "close"); // the rest of the stream cannot be framed
+            ApiError.invalidRequest("the request body could not be read (malformed HTTP body encoding"
+                    + (t instanceof NumberFormatException ? ": " + t.getMessage() : "") + ")").send(ctx.response());
+        } else {
+            ctx.next();
+        }
     }
 
     private static Handler<RoutingContext> tag(String route) {

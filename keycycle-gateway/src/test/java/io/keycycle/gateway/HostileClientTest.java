@@ -194,4 +194,63 @@ class HostileClientTest {
         assertThat(metrics).doesNotContain("FOO0", "FOO4", "anything-", "/no/such/path");
         assertThat(metrics).contains("method=\"other\"");
     }
+
+    @Test
+    void aBrokenBodyOrAHangUpMidBodyIsAJsonAnswerOrNothingButNeverAnErrorInTheLog() throws Exception {
+        start(b -> b);
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(log);
+        int port = gw.gateway.port();
+        String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+        try {
+            // a chunk size that is not hexadecimal: the body cannot be read
+            String broken = exchange(port, head + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+            if (!broken.isEmpty()) {
+                RawHttp.Response r = RawHttp.parse(broken);
+                assertThat(r.status()).as(broken).isEqualTo(400);
+                assertThat(jsonOf(r.body()).path("error").path("type").asText()).isEqualTo("invalid_request_error");
+            }
+            // an expectation the gateway does not know: 417 in OpenAI's shape
+            RawHttp.Response expect = RawHttp.parse(exchange(port, head + "Expect: something-else\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"));
+            assertThat(expect.status()).isEqualTo(417);
+            assertThat(jsonOf(expect.body()).path("error").path("type").asText()).as(expect.body()).isEqualTo("invalid_request_error");
+            // a client that hangs up in the middle of its body
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.getOutputStream().write((head + "Content-Length: 100\r\n\r\n{\"model\"").getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                Thread.sleep(200);
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() ->
+                    gw.get("/metrics").body().contains("status=\"499\""));
+        } finally {
+            root.detachAppender(log);
+        }
+        assertThat(log.list.stream().filter(ev -> ev.getLevel().isGreaterOrEqual(Level.ERROR)).map(ILoggingEvent::getFormattedMessage))
+                .as("nothing a client sends is logged as an error").isEmpty();
+        assertThat(log.list.stream().filter(ev -> ev.getThrowableProxy() != null).map(ILoggingEvent::getFormattedMessage))
+                .as("no stack trace in the log").isEmpty();
+        assertThat(gw.chat(TestGateway.chatBody(TARGET, "still serving", false)).statusCode()).isEqualTo(200);
+    }
+
+    private static JsonNode jsonOf(String body) {
+        JsonNode n = Jsons.tryParse(body);
+        if (n == null) throw new AssertionError("not JSON: " + body);
+        return n;
+    }
+
+    /** Writes {@code request} on a new connection and reads until the gateway closes it ("" when it sent nothing). */
+    private static String exchange(int port, String request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            try {
+                return RawHttp.readAll(s.getInputStream());
+            } catch (IOException reset) {
+                return "";
+            }
+        }
+    }
 }
