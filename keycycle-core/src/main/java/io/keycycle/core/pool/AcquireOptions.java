@@ -18,10 +18,13 @@ import java.util.Objects;
  *                        waiting, otherwise only the store's own command timeout bounds a round trip.
  *                        When it passes first the acquire fails with {@link io.keycycle.core.NoAvailableKeyException}
  *                        and whatever the store reserves after all is given back.
+ * @param tried           fingerprints of the keys this call has already tried: another key is taken when
+ *                        one can take the call, one of these only when none other can
  */
 public record AcquireOptions(String model, long estimatedTokens, Duration waitTimeout, String sessionId, String pinnedKey,
-                             Duration timeout) {
+                             Duration timeout, java.util.Set<String> tried) {
     public AcquireOptions {
+        tried = tried == null ? java.util.Set.of() : tried;
         Objects.requireNonNull(model, "model");
         if (estimatedTokens < 0) throw new ConfigurationException("estimatedTokens must be >= 0, was " + estimatedTokens);
         waitTimeout = waitTimeout == null ? Duration.ZERO : waitTimeout;
@@ -31,14 +34,20 @@ public record AcquireOptions(String model, long estimatedTokens, Duration waitTi
 
     /** Without an overall timeout (see {@code timeout}). */
     public AcquireOptions(String model, long estimatedTokens, Duration waitTimeout, String sessionId, String pinnedKey) {
-        this(model, estimatedTokens, waitTimeout, sessionId, pinnedKey, null);
+        this(model, estimatedTokens, waitTimeout, sessionId, pinnedKey, null, null);
+    }
+
+    /** No key tried yet. */
+    public AcquireOptions(String model, long estimatedTokens, Duration waitTimeout, String sessionId, String pinnedKey,
+                          Duration timeout) {
+        this(model, estimatedTokens, waitTimeout, sessionId, pinnedKey, timeout, null);
     }
 
     public static AcquireOptions of(String model, long estimatedTokens) {
         return new AcquireOptions(model, estimatedTokens, Duration.ZERO, null, null);
     }
 
-    public AcquireOptions waiting(Duration wait) { return new AcquireOptions(model, estimatedTokens, wait, sessionId, pinnedKey, timeout); }
-    public AcquireOptions session(String id) { return new AcquireOptions(model, estimatedTokens, waitTimeout, id, pinnedKey, timeout); }
-    public AcquireOptions pinned(String key) { return new AcquireOptions(model, estimatedTokens, waitTimeout, sessionId, key, timeout); }
+    public AcquireOptions waiting(Duration wait) { return new AcquireOptions(model, estimatedTokens, wait, sessionId, pinnedKey, timeout, tried); }
+    public AcquireOptions session(String id) { return new AcquireOptions(model, estimatedTokens, waitTimeout, id, pinnedKey, timeout, tried); }
+    public AcquireOptions pinned(String key) { return new AcquireOptions(model, estimatedTokens, waitTimeout, sessionId, key, timeout, tried); }
 }

@@ -118,10 +118,11 @@ final class Admission {
         if (ms.unavailableAt(now) || now < ms.backoffUntil()) return null;
         long tokens = o.estimatedTokens();
         if (pinned != null) return tryKey(ring, pinned.position, tokens, now, until);
+        java.util.Set<String> tried = o.tried();
         String session = o.sessionId();
         if (session != null) {
             Integer pos = affinity.get(session);
-            if (pos != null) {
+            if (pos != null && !tried.contains(ctx.keys[pos].key.fingerprint())) {
                 Lease l = tryKey(ring, pos, tokens, now, until);
                 if (l != null) return l;
             }
@@ -129,17 +130,24 @@ final class Admission {
         int n = ctx.keys.length;
         if (n == 0) return null;
         int start = ctx.selection == Selection.FIRST_FIT ? 0 : Math.floorMod(ring.cursor.getAndIncrement(), n);
-        Lease l = ctx.selection == Selection.HEADROOM ? scanHeadroom(ring, start, tokens, now, until) : scanFirst(ring, start, tokens, now, until);
+        Lease l = scan(ring, start, tokens, now, until, tried);
+        // the keys this call tried already serve only when no other key can take it
+        if (l == null && !tried.isEmpty()) l = scan(ring, start, tokens, now, until, java.util.Set.of());
         if (l != null && session != null) affinity.put(session, l.entry.position);
         return l;
     }
 
-    private Lease scanFirst(ModelRing ring, int start, long tokens, long now, long until) {
+    private Lease scan(ModelRing ring, int start, long tokens, long now, long until, java.util.Set<String> tried) {
+        return ctx.selection == Selection.HEADROOM ? scanHeadroom(ring, start, tokens, now, until, tried)
+                : scanFirst(ring, start, tokens, now, until, tried);
+    }
+
+    private Lease scanFirst(ModelRing ring, int start, long tokens, long now, long until, java.util.Set<String> tried) {
         int n = ctx.keys.length;
         for (int k = 0; k < n; k++) {
             int i = start + k;
             if (i >= n) i -= n;
-            if (!eligible(ring, i, now)) continue;
+            if (!eligible(ring, i, now, tried)) continue;
             Lease l = tryKey(ring, i, tokens, now, until);
             if (l != null) return l;
         }
@@ -151,7 +159,7 @@ final class Admission {
      * cannot take the call is skipped. Looks at most {@value #HEADROOM_LOOKAHEAD} positions past the
      * first candidate for the second, so the cost does not grow with the number of keys.
      */
-    private Lease scanHeadroom(ModelRing ring, int start, long tokens, long now, long until) {
+    private Lease scanHeadroom(ModelRing ring, int start, long tokens, long now, long until, java.util.Set<String> tried) {
         int n = ctx.keys.length;
         int first = -1, firstK = 0;
         double firstRoom = 0;
@@ -159,7 +167,7 @@ final class Admission {
             int i = start + k;
             if (i >= n) i -= n;
             if (first >= 0 && k - firstK > HEADROOM_LOOKAHEAD) break;
-            if (!eligible(ring, i, now)) continue;
+            if (!eligible(ring, i, now, tried)) continue;
             PoolStateStore.Bucket b = ring.buckets[i];
             double room = b.headroom(now, tokens);
             if (room < 0) {
@@ -184,14 +192,15 @@ final class Admission {
             Lease l = tryKey(ring, first, tokens, now, until);
             if (l != null) return l;
             // raced: fall back to a plain scan after the first candidate
-            return scanFirst(ring, (first + 1) % n, tokens, now, until);
+            return scanFirst(ring, (first + 1) % n, tokens, now, until, tried);
         }
         return null;
     }
 
-    private boolean eligible(ModelRing ring, int i, long now) {
+    private boolean eligible(ModelRing ring, int i, long now, java.util.Set<String> tried) {
         KeyEntry e = ctx.keys[i];
         if (e.flag.disabled()) return false;
+        if (!tried.isEmpty() && tried.contains(e.key.fingerprint())) return false;
         if (now < ring.buckets[i].blockedHint()) return false;
         return now >= e.scope.blockedUntil();
     }

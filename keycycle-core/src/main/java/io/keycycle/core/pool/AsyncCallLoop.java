@@ -78,8 +78,7 @@ final class AsyncCallLoop<T> {
         }
         Lease lease;
         try {
-            lease = pool.acquire(new AcquireOptions(options.model(), options.estimatedTokens(), Duration.ZERO,
-                    options.sessionId(), options.pinnedKey(), Duration.ofMillis(attempts.deadline() - now)));
+            lease = pool.acquire(attempts.acquireOptions(Duration.ZERO, now));
         } catch (NoAvailableKeyException e) {
             if (!(options.waitForKey() && waitFor(e, now))) promise.completeExceptionally(attempts.noKey(e));
             return;

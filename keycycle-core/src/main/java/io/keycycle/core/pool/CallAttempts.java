@@ -27,6 +27,8 @@ final class CallAttempts {
     private final CallOptions options;
     private final long deadline;
     private final List<RateLimitException.Attempt> attempts = new ArrayList<>();
+    /** Fingerprints of the keys tried so far: the next attempt takes another key when one can take it. */
+    private final java.util.Set<String> tried = new java.util.HashSet<>();
     private Throwable lastCause;
 
     CallAttempts(KeyPool pool, CallOptions options) {
@@ -39,6 +41,12 @@ final class CallAttempts {
     long deadline() { return deadline; }
 
     boolean anyAttempt() { return !attempts.isEmpty(); }
+
+    /** What the next attempt asks of the pool: waiting up to {@code wait}, bounded by the call's deadline, another key first. */
+    AcquireOptions acquireOptions(java.time.Duration wait, long now) {
+        return new AcquireOptions(options.model(), options.estimatedTokens(), wait, options.sessionId(), options.pinnedKey(),
+                java.time.Duration.ofMillis(deadline() - now), tried.isEmpty() ? null : java.util.Set.copyOf(tried));
+    }
 
     /** The failure to end with because the deadline passed at {@code now}, or null while time is left. */
     RateLimitException expired(long now) {
@@ -115,6 +123,7 @@ final class CallAttempts {
             lease.report(outcome);
         }
         attempts.add(new RateLimitException.Attempt(provider, model, lease.fingerprint(), outcome));
+        tried.add(lease.fingerprint());
         if (outcome.isSuccess()) return Next.RETURN;
         lastCause = failure != null ? failure
                 : result instanceof ProviderResponse pr ? new ProviderHttpException(provider, pr)

@@ -28,8 +28,7 @@ final class CallLoop<T> {
             Lease lease;
             try {
                 Duration wait = options.waitForKey() ? Duration.ofMillis(attempts.deadline() - now) : Duration.ZERO;
-                lease = pool.acquire(new AcquireOptions(options.model(), options.estimatedTokens(), wait, options.sessionId(), options.pinnedKey(),
-                        Duration.ofMillis(attempts.deadline() - now)));
+                lease = pool.acquire(attempts.acquireOptions(wait, now));
             } catch (NoAvailableKeyException e) {
                 throw attempts.noKey(e);
             }
