@@ -126,7 +126,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
             long fromBlock = blocks.take(now, tokens, leaseId, want, hold.blockedUntil());
             if (fromBlock != BucketBlocks.NO_ROOM) return fromBlock;
             try {
-                String id = store.windows().reservationId(leaseId);
+                String id = store.reservationId(this, leaseId);
                 int share = 2 * store.liveInstances();
                 long returnsBefore = blocks.returns();
                 SharedWindows.Reservation r = reserve(now, id, tokens, deadline, want, share);
@@ -150,7 +150,7 @@ final class RedisBucket implements PoolStateStore.Bucket {
                 throw u; // the caller's deadline, not Redis trouble: the instance stays shared
             } catch (RuntimeException e) {
                 // the reservation may still happen once Redis gets to it: take it back when it answers
-                store.uncertain(this, store.windows().reservationId(leaseId));
+                store.uncertain(this, store.reservationId(this, leaseId));
                 store.trouble(e);
             }
         }

@@ -92,6 +92,27 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
 
     SharedWindows windows() { return windows; }
 
+    /** A number per provider (its pool), part of its leases' reservation ids. */
+    private final Map<String, Integer> poolNumbers = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger pools = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** The number of {@code provider}'s pool in this process (1, 2, …). */
+    int poolNumber(String provider) {
+        return poolNumbers.computeIfAbsent(provider, p -> pools.incrementAndGet());
+    }
+
+    /**
+     * The reservation id in Redis of lease {@code leaseId} on {@code b}. Each pool (one per provider)
+     * numbers its leases from 1, and every pool of this process keeps its reservations in this
+     * instance's one record hash: the id carries the pool's number. Until 2026-12-04 it did not, and
+     * two providers' calls open at once with the same lease number shared one record: the second
+     * overwrote the first, the first's settlement deleted it, and the second's reservation stayed in
+     * flight in Redis for good.
+     */
+    String reservationId(RedisBucket b, long leaseId) {
+        return windows.reservationId(poolNumber(b.id().provider()), leaseId);
+    }
+
     /**
      * Every operation of this store may wait for a Redis round trip (up to the command timeout):
      * the non-blocking call API runs admission, and the settlement of a failure, on these threads,

@@ -183,6 +183,13 @@ public final class SharedWindows {
     public String reservationId(long leaseId) { return instance + ":" + Long.toString(leaseId, 36); }
 
     /**
+     * The reservation id of lease {@code leaseId} of the pool numbered {@code pool} in this process
+     * ({@link RedisStateStore#poolNumber}): every pool numbers its leases from 1, and the pools of a
+     * process (one per provider) share this instance's reservation records in Redis.
+     */
+    public String reservationId(int pool, long leaseId) { return instance + ":" + pool + "." + Long.toString(leaseId, 36); }
+
+    /**
      * Settles a reservation: the estimate is replaced by {@code actualTokens}; a request the
      * provider counted moves to the settlement instant, one it did not count is removed. False
      * when the reservation is unknown (settled before, or expired): nothing changes twice.
