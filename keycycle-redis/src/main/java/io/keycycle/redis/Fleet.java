@@ -77,10 +77,36 @@ public final class Fleet implements AutoCloseable {
 
     /** Beats once (so the instance count is known before the first admission), then every interval. */
     public Fleet start() {
+        giveBackWhatAPreviousRunHeld();
         beat();
         long every = settings.heartbeatInterval().toMillis();
         timer.scheduleWithFixedDelay(this::beat, every, every, TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /**
+     * Before the first heartbeat: reservations already under this instance id belong to a run that
+     * ended without leaving (this process has made none yet). The sweep would never give them back,
+     * since this run beats under the same id; until 2026-12-04 they stayed in flight for good (a
+     * container restarted in place keeps its host name and pid, so the default id as well).
+     */
+    private void giveBackWhatAPreviousRunHeld() {
+        try {
+            List<Object> r = link.call(new String[0], "restart", link.prefix(), windows.nowArg(windows.localNow()),
+                    settings.instanceId(), windows.channel());
+            long n = (Long) r.get(0), last = (Long) r.get(1), now = (Long) r.get(2);
+            if (n > 0) {
+                log.warn("{} reservation(s) of an earlier run under instance id '{}' were still open (it ended without leaving,"
+                        + " last heartbeat {} ms ago): given back, their requests stay counted", n, settings.instanceId(),
+                        last < 0 ? "unknown" : Long.toString(now - last));
+            }
+            if (last >= 0 && now - last < settings.instanceTtl().toMillis()) {
+                log.warn("instance id '{}' beat {} ms ago: an earlier run that ended without leaving, or another process with the"
+                        + " same id (every process of a fleet needs its own cluster.instance-id)", settings.instanceId(), now - last);
+            }
+        } catch (RuntimeException e) {
+            trouble(e);
+        }
     }
 
     public void addListener(Listener l) { listeners.add(Objects.requireNonNull(l)); }

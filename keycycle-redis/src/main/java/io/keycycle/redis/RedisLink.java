@@ -227,7 +227,7 @@ public final class RedisLink implements AutoCloseable {
 
     private static boolean isUpkeep(Op op) {
         String name = op.args().length == 0 ? "" : op.args()[0];
-        return name.equals("heartbeat") || name.equals("sweep");
+        return name.equals("heartbeat") || name.equals("sweep") || name.equals("restart");
     }
 
     /** A call was answered: when none is left on the wire, what waits for company goes now. */

@@ -615,6 +615,22 @@ local function run(KEYS, ARGV)
     if n > 0 and ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], 'freed|*|*') end
     return {n, now}
 
+  elseif op == 'restart' then
+    -- ARGV: op, prefix, now, instance, channel. An instance starting under an id that may have been
+    -- used by a run that ended without leaving (killed, crashed; a container restarted in place keeps
+    -- its host name and pid): that run's reservations expire as a dead instance's do (tokens back,
+    -- requests stay counted), before the new run makes any. Returns {how many, that run's last
+    -- heartbeat (-1: none), now}.
+    local now = clock(ARGV[3])
+    local inst = ARGV[4]
+    local n = 0
+    for _, id in ipairs(redis.call('HKEYS', prefix .. ':ri:' .. inst)) do
+      if expireOne(prefix, inst, id, now) then n = n + 1 end
+    end
+    local last = redis.call('ZSCORE', prefix .. ':inst', inst)
+    if n > 0 and ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], 'freed|*|*') end
+    return {n, last and math.floor(tonumber(last)) or -1, now}
+
   elseif op == 'heartbeat' then
     -- ARGV: op, prefix, now, instance, ttl, suspect, field, value, field, value, ...
     -- Records the instance as alive; returns {now, live instances, epoch, 1 when this call created the epoch, foreign
