@@ -249,8 +249,14 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             Map<String, String> why = cluster.link().connection().sync().hgetall(b.ref().key() + ":why");
             if (p.coolingUntil() > 0) b.sharedHold().cached(true, p.coolingUntil(), why.getOrDefault("cu", "held by another instance"));
             if (p.parkedUntil() > 0) b.sharedHold().cached(false, p.parkedUntil(), why.getOrDefault("pu", "held by another instance"));
+            // "l:<bucket>:<metric>": the field of this very bucket, not one of a model whose name
+            // continues this one's after a ':' (llama3 and llama3:70b; until 2026-12-04 the latter's
+            // learned limits were read back for the former)
+            String learned = "l:" + b.ref().key() + ":";
             for (Map.Entry<String, String> e : cluster.link().connection().sync().hgetall(windows.stateHash(b.id().provider())).entrySet()) {
-                if (e.getKey().startsWith("l:" + b.ref().key() + ":")) FleetNews.applyLearned(b, e.getValue().split("\\|", 4));
+                if (e.getKey().startsWith(learned) && e.getKey().indexOf(':', learned.length()) < 0) {
+                    FleetNews.applyLearned(b, e.getValue().split("\\|", 4));
+                }
             }
         } catch (RuntimeException e) {
             trouble(e);
