@@ -135,6 +135,15 @@ public final class RedisLink implements AutoCloseable {
 
     public RedisSettings settings() { return settings; }
 
+    /** The database number of the URL (0 when it names none). */
+    public int database() {
+        try {
+            return RedisURI.create(settings.url()).getDatabase();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** The prefix every key starts with: {@code {keyPrefix}}. */
     public String prefix() { return "{" + settings.keyPrefix() + "}"; }
 

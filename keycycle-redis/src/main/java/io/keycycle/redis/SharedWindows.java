@@ -45,7 +45,10 @@ public final class SharedWindows {
         this.redisClock = redisClock;
         this.prefix = link.prefix();
         this.instance = link.settings().instanceId();
-        this.channel = prefix + ":events";
+        // Redis's publish/subscribe ignores database numbers: fleets kept apart by theirs (/0 and /1,
+        // one key prefix) would hear each other's news on one channel (until 2026-12-04 they did)
+        int db = link.database();
+        this.channel = prefix + ":events" + (db == 0 ? "" : ":" + db);
     }
 
     public String prefix() { return prefix; }
