@@ -181,18 +181,28 @@ public final class RedisLink implements AutoCloseable {
     public boolean usesFunctions() { return functions; }
 
     /** Runs an operation of the script and waits for its answer; {@code args[0]} is the operation. */
-    @SuppressWarnings("unchecked")
     public List<Object> call(String[] keys, String... args) {
-        return (List<Object>) await(submit(keys, args));
+        return asList(await(submit(keys, args)));
+    }
+
+    /**
+     * An operation's answer as a list. Alone, every answer arrives as one (an integer as a list of
+     * one); in a batch, an operation that answers an integer ({@code state}, {@code hold}) gets the
+     * bare integer. Until 2026-12-04 that was cast to a list: a model state or learned limit written
+     * while a settlement waited for company failed with a ClassCastException, taken for Redis
+     * trouble, and the instance went degraded until its next heartbeat.
+     */
+    @SuppressWarnings("unchecked")
+    private static List<Object> asList(Object r) {
+        return r instanceof List<?> l ? (List<Object>) l : java.util.Collections.singletonList(r);
     }
 
     /**
      * {@link #call} without waiting: calls from this process run in the order sent, so a later call
      * sees the effect of this one. Completes exceptionally on Redis trouble.
      */
-    @SuppressWarnings("unchecked")
     public java.util.concurrent.CompletableFuture<List<Object>> callAsync(String[] keys, String... args) {
-        return submit(keys, args).thenApply(r -> (List<Object>) r);
+        return submit(keys, args).thenApply(RedisLink::asList);
     }
 
     /**
@@ -204,7 +214,6 @@ public final class RedisLink implements AutoCloseable {
      * take: a request counted a little later, tokens given back a little later, both on the safe
      * side. A crash before it is sent leaves the reservation to expire.
      */
-    @SuppressWarnings("unchecked")
     public java.util.concurrent.CompletableFuture<List<Object>> callAsyncLazy(String[] keys, String... args) {
         Op op = new Op(keys, args, new java.util.concurrent.CompletableFuture<>());
         synchronized (sendLock) {
@@ -215,7 +224,7 @@ public final class RedisLink implements AutoCloseable {
                 hasLazy = true;
             }
         }
-        return op.answer().thenApply(r -> (List<Object>) r);
+        return op.answer().thenApply(RedisLink::asList);
     }
 
     /** Like {@link #call} for operations that answer one integer. */
