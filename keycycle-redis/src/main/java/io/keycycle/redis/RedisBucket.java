@@ -248,6 +248,12 @@ final class RedisBucket implements PoolStateStore.Bucket {
         store.correct(this, now, metric, delta);
     }
 
+    /** Sent without waiting (a success settles on the thread that completed the call). */
+    @Override
+    public void catchUp(long now, Limits.Metric metric, long providerUsed) {
+        store.catchUp(this, now, metric, providerUsed);
+    }
+
     @Override
     public long admissibleAt(long now, long tokens) {
         blocks.beforeReading(now);

@@ -334,9 +334,13 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
                 windows.unhold(key, kind, "hold|" + provider + "|" + key + "|clear|0|");
                 return;
             }
+            // without waiting: a success whose headers say a window is used up cools its bucket on
+            // the thread that completed the call (the cache holds it here at once; the script checks
+            // this process's next reservations after it; a failure is pushed again at the resume)
             long r = windows.toRedis(until);
-            windows.holdKey(key, kind, field, r, why == null ? "" : why,
-                    "hold|" + provider + "|" + key + "|" + field + "|" + r + "|" + (why == null ? "" : why));
+            windows.holdKeyAsync(key, kind, field, r, why == null ? "" : why,
+                    "hold|" + provider + "|" + key + "|" + field + "|" + r + "|" + (why == null ? "" : why))
+                    .whenComplete((x, e) -> { if (e != null) trouble(e); });
         } catch (RuntimeException e) {
             trouble(e);
         }
@@ -493,15 +497,51 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             own.add(b.ref(), at, requests, tokens);
         }
         if (!degraded()) {
+            if (!hydrating) {
+                // a late usage report, settled on the thread that completed the call: without waiting
+                try {
+                    windows.recordAsync(now, b.ref(), at, requests, tokens).whenComplete((r, e) -> {
+                        if (e != null) {
+                            trouble(e);
+                            outage.degradedBucket(b).record(now, at, requests, tokens);
+                            outage.delta(b, at, requests, tokens);
+                        }
+                    });
+                    return;
+                } catch (RuntimeException e) {
+                    trouble(e);
+                }
+            } else {
+                try {
+                    windows.record(now, b.ref(), at, requests, tokens);
+                    return;
+                } catch (RuntimeException e) {
+                    trouble(e);
+                }
+            }
+        }
+        outage.degradedBucket(b).record(now, at, requests, tokens);
+        outage.delta(b, at, requests, tokens);
+    }
+
+    /**
+     * The provider's count of a window, from a success's headers: raised to in Redis without waiting
+     * (one step of the script reads and raises it). Until 2026-12-04 the window was read back first
+     * when the last reading was over a second old (any answer that took that long), and corrected
+     * with a second call, both waiting for Redis on the thread that completed the call (the
+     * gateway's event loop: up to two command timeouts with a hung Redis).
+     */
+    void catchUp(RedisBucket b, long now, Limits.Metric metric, long providerUsed) {
+        if (!degraded()) {
             try {
-                windows.record(now, b.ref(), at, requests, tokens);
+                windows.catchUpAsync(now, b.ref(), metric, providerUsed).whenComplete((r, e) -> { if (e != null) trouble(e); });
                 return;
             } catch (RuntimeException e) {
                 trouble(e);
             }
         }
-        outage.degradedBucket(b).record(now, at, requests, tokens);
-        outage.delta(b, at, requests, tokens);
+        long used = b.lastUsed()[metric.ordinal()]; // the fleet's usage as Redis last reported it
+        if (providerUsed > used) outage.degradedBucket(b).correct(now, metric, providerUsed - used);
     }
 
     void correct(RedisBucket b, long now, Limits.Metric metric, long delta) {

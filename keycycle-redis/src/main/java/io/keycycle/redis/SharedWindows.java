@@ -368,7 +368,12 @@ public final class SharedWindows {
 
     /** {@link #record(BucketRef, long, long, long)} without waiting; completes exceptionally on Redis trouble. */
     public java.util.concurrent.CompletableFuture<List<Object>> recordAsync(BucketRef b, long atLocal, long requests, long tokens) {
-        return link.callAsync(new String[]{b.key()}, recordArgs(clock.millis(), b, atLocal, requests, tokens));
+        return recordAsync(clock.millis(), b, atLocal, requests, tokens);
+    }
+
+    /** {@link #recordAsync(BucketRef, long, long, long)} at {@code local}. */
+    public java.util.concurrent.CompletableFuture<List<Object>> recordAsync(long local, BucketRef b, long atLocal, long requests, long tokens) {
+        return link.callAsync(new String[]{b.key()}, recordArgs(local, b, atLocal, requests, tokens));
     }
 
     private String[] recordArgs(long local, BucketRef b, long atLocal, long requests, long tokens) {
@@ -399,6 +404,23 @@ public final class SharedWindows {
         link.call(new String[]{b.key()}, args.toArray(String[]::new));
     }
 
+    /**
+     * The provider's headers say {@code providerUsed} of one metric's window is used: the window is
+     * raised to that when it counts less (read and raised in one step of the script). Without
+     * waiting; completes exceptionally on Redis trouble.
+     */
+    public java.util.concurrent.CompletableFuture<List<Object>> catchUpAsync(long local, BucketRef b, Limits.Metric m, long providerUsed) {
+        List<String> args = new ArrayList<>(10);
+        args.add("catchup");
+        args.add(prefix);
+        args.add(nowArg(local));
+        args.add(Integer.toString(m.span().ordinal() + 1));
+        args.add(m.tokens() ? "1" : "0");
+        args.add(Long.toString(providerUsed));
+        addDay(args, b, local);
+        return link.callAsync(new String[]{b.key()}, args.toArray(String[]::new));
+    }
+
     /** What a hold covers: one bucket, or every model of a scope. */
     public enum HoldKind { COOLING, PARKED }
 
@@ -416,6 +438,12 @@ public final class SharedWindows {
     /** Cools ({@code field} "cu") or parks ("pu") a bucket or scope hash until a Redis instant; never shortens. */
     boolean holdKey(String key, String kind, String field, long untilRedis, String reason, String message) {
         return link.callInteger(new String[]{key}, "hold", prefix, kind, field, Long.toString(untilRedis), reason, channel, message) == 1L;
+    }
+
+    /** {@link #holdKey} without waiting; completes exceptionally on Redis trouble. */
+    java.util.concurrent.CompletableFuture<List<Object>> holdKeyAsync(String key, String kind, String field, long untilRedis, String reason,
+                                                                      String message) {
+        return link.callAsync(new String[]{key}, "hold", prefix, kind, field, Long.toString(untilRedis), reason, channel, message);
     }
 
     /** Clears both holds of a bucket or scope hash. */

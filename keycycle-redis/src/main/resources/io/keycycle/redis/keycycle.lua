@@ -551,6 +551,32 @@ local function run(KEYS, ARGV)
     save(b)
     return {now}
 
+  elseif op == 'catchup' then
+    -- KEYS: bucket. ARGV: op, prefix, now, span (1..3), metric (0 req, 1 tok), providerUsed, dayPrev, dayStart, dayNext
+    -- The provider's headers say providerUsed of this window is used: when the window (in flight
+    -- included) counts less, the difference is added, as 'correct' adds it. Read and raised in one
+    -- step, so instances that read the same headers do not each add the difference.
+    -- Returns {now, what was added}.
+    local now = clock(ARGV[3])
+    local s, metric, target = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+    local cal = readCal(ARGV, 7)
+    local b = load(KEYS[1])
+    local t = math.max(now, b.L)
+    advance(b, t, cal)
+    local sumIdx = 2 * s - 1 + metric
+    local inFlight = b.fr
+    if metric == 1 then inFlight = b.ft end
+    local delta = target - (b.s[sumIdx] + inFlight)
+    if delta <= 0 then
+      if not b.fresh then save(b) end
+      return {now, 0}
+    end
+    b.s[sumIdx] = b.s[sumIdx] + delta
+    -- in the head sub-bucket, as 'correct' adds (a calendar day has no sub-buckets)
+    if not (s == 3 and cal) then b.hc[sumIdx] = b.hc[sumIdx] + delta end
+    save(b)
+    return {now, delta}
+
   elseif op == 'hold' then
     -- KEYS: bucket, or a scope hash. ARGV: op, prefix, 'bucket' | 'scope', field ('cu' cooling, 'pu' parked),
     -- until, reason, channel, message. Never shortens a hold. Returns 1 when it changed.

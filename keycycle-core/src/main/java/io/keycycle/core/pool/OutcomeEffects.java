@@ -203,9 +203,7 @@ final class OutcomeEffects {
             } else if (ob.remaining() > 0) {
                 long limit = l.bucket.limits().get(m);
                 if (limit == Limits.NONE) continue;
-                long used = l.bucket.used(now, m);
-                long providerUsed = limit - ob.remaining();
-                if (providerUsed > used) l.bucket.correct(now, m, providerUsed - used);
+                l.bucket.catchUp(now, m, limit - ob.remaining());
             }
         }
     }

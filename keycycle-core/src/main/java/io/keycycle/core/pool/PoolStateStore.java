@@ -83,7 +83,9 @@ public interface PoolStateStore {
      *
      * <p>A store that names one must still never wait in what settling a success does —
      * {@link Bucket#settle}, {@link Bucket#expire}, {@link ModelFlag#succeeded()},
-     * {@link Bucket#learn} — since a success is settled on the thread that completed the call
+     * {@link Bucket#learn}, {@link Bucket#catchUp}, {@link Bucket#record} of a late usage report,
+     * {@link Hold#cool}/{@link Hold#park} (headers that say a window is used up) — since a success
+     * is settled on the thread that completed the call
      * (sending without waiting for the answer is fine: the store's next operation comes after it).
      */
     default java.util.concurrent.Executor blockingExecutor() { return null; }
@@ -153,6 +155,16 @@ public interface PoolStateStore {
 
         /** Adds {@code delta} to one metric only: the provider's count is ahead of ours. */
         void correct(long now, Limits.Metric metric, long delta);
+
+        /**
+         * The provider's headers say {@code providerUsed} of one metric's window is used: the window
+         * (what is in flight included) is raised to that when it counts less. Called when a success
+         * settles, so a store that waits for the network sends it without waiting.
+         */
+        default void catchUp(long now, Limits.Metric metric, long providerUsed) {
+            long used = used(now, metric);
+            if (providerUsed > used) correct(now, metric, providerUsed - used);
+        }
 
         /** The earliest instant ≥ now at which one request with {@code tokens} is admissible; {@link Long#MAX_VALUE}: never. */
         long admissibleAt(long now, long tokens);
