@@ -50,6 +50,8 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     private final FleetNews news;
     /** Keys ({@code provider \0 fingerprint}) disabled while writes to Redis were blocked or failed. */
     private final java.util.Set<String> disabledMeanwhile = ConcurrentHashMap.newKeySet();
+    /** Keys enabled while writes to Redis were blocked or failed, with the instant (this store's clock). */
+    private final Map<String, Long> enabledMeanwhile = new ConcurrentHashMap<>();
     /** Learned limits adopted while writes to Redis were blocked or failed, by bucket and metric. */
     private final Map<RedisBucket, Map<Limits.Metric, LearnedLimit>> learnedMeanwhile = new ConcurrentHashMap<>();
     /** True until the first admission: usage recorded meanwhile is this instance's store being replayed. */
@@ -349,8 +351,11 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     void writeKey(String provider, String fp, String why, long at) {
         String k = provider + "\u0000" + fp;
         if (why == null) disabledMeanwhile.remove(k);
+        else enabledMeanwhile.remove(k);
         if (outage.writesBlocked()) {
-            if (why != null) disabledMeanwhile.add(k); // written when Redis answers again (see pushKeysDisabledMeanwhile)
+            // written when Redis answers again (see pushKeysDisabledMeanwhile)
+            if (why != null) disabledMeanwhile.add(k);
+            else enabledMeanwhile.put(k, clock.millis());
             return;
         }
         try {
@@ -359,6 +364,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
                     "key|" + provider + "|" + fp + "|" + (why == null ? "0" : "1") + "|" + r + "|" + (why == null ? "" : why));
         } catch (RuntimeException e) {
             if (why != null) disabledMeanwhile.add(k);
+            else enabledMeanwhile.put(k, clock.millis());
             trouble(e);
         }
     }
@@ -378,10 +384,27 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             String[] pf = k.split("\u0000", 2);
             writeKey(pf[0], pf[1], f.disabledReason(), f.disabledAt());
         }
+        // keys enabled here meanwhile (an operator), each only if it is still enabled here and Redis
+        // holds no disable made after the enable (another instance's, meanwhile: the later one wins).
+        // Until 2026-12-04 they were not written: the key stayed out of use on every other instance,
+        // and here too once the shared states were read back, the operator's enable silently undone.
+        for (String k : List.copyOf(enabledMeanwhile.keySet())) {
+            Long enabledAt = enabledMeanwhile.remove(k);
+            if (enabledAt == null) continue;
+            SharedKeyFlag f = keys.get(k);
+            if (f == null || f.disabled()) continue;
+            String[] pf = k.split("\u0000", 2);
+            String v = cluster.link().connection().sync().hget(windows.stateHash(pf[0]), "d:" + pf[1]);
+            if (v == null) continue;
+            if (parse(v.split("\\|", 2)[0]) <= windows.toRedis(enabledAt)) writeKey(pf[0], pf[1], null, 0);
+        }
     }
 
-    /** Redis was re-seeded with every disabled key: nothing is left to write. */
-    void forgetKeysDisabledMeanwhile() { disabledMeanwhile.clear(); }
+    /** Redis was re-seeded with every disabled key (and no other): nothing is left to write. */
+    void forgetKeysDisabledMeanwhile() {
+        disabledMeanwhile.clear();
+        enabledMeanwhile.clear();
+    }
 
     /** Writes a model's state without waiting (a success that brings a model back settles on the caller's thread). */
     void writeModel(String provider, String model, long recheck, long backoff, String why) {
