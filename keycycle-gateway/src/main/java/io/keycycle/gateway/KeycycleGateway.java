@@ -287,7 +287,19 @@ public final class KeycycleGateway implements AutoCloseable {
         r.post("/admin/models/:provider/clear").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(tag("/admin/models/clear")).blockingHandler(admin::clearModel, false);
 
-        r.errorHandler(413, ctx -> ApiError.tooLarge(maxBodyBytes).send(ctx.response()));
+        r.errorHandler(413, ctx -> {
+            // An HTTP/1 connection is closed once the 413 is out: kept open, the rest of a body that may be
+            // gigabytes long would be read and thrown away for as long as the client sends it.
+            io.vertx.core.http.HttpServerResponse response = ctx.response();
+            boolean http1 = ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2;
+            if (http1 && !response.headWritten()) response.putHeader("connection", "close");
+            ApiError.tooLarge(maxBodyBytes).send(response);
+            if (http1) {
+                io.vertx.core.http.HttpConnection connection = ctx.request().connection();
+                if (response.ended()) connection.close();
+                else response.endHandler(v -> connection.close());
+            }
+        });
         r.errorHandler(404, ctx -> ApiError.notFound("no route " + ctx.request().method() + " " + ctx.request().path()
                 + "; the gateway serves POST /v1/chat/completions, GET /v1/models, /, /metrics, /healthz, /readyz, /admin/keys")
                 .send(ctx.response()));

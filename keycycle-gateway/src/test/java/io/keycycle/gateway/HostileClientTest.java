@@ -124,6 +124,33 @@ class HostileClientTest {
         assertThat(big.status()).isEqualTo(431);
     }
 
+    /**
+     * A client that declares a body far above the limit gets its 413 and the connection is closed:
+     * kept open, the gateway went on reading and discarding whatever the client sent (1.5 GB in 3 s
+     * in a probe), for as long as the client liked.
+     */
+    @Test
+    void aBodyDeclaredAboveTheLimitGets413AndTheConnectionIsClosed() throws Exception {
+        start(b -> b.maxBodyBytes(1_024));
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", gw.gateway.port()), 5_000);
+            s.setSoTimeout(5_000);
+            s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 1000000000\r\n\r\n{\"model\":\"").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            try {
+                for (int n; (n = s.getInputStream().read(buf)) >= 0; ) got.write(buf, 0, n);
+            } catch (SocketTimeoutException stillOpen) {
+                throw new AssertionError("the connection was still open 5 s after the 413: " + got.toString(StandardCharsets.UTF_8));
+            } catch (IOException reset) {
+                // closed: as wanted
+            }
+            assertThat(got.toString(StandardCharsets.UTF_8)).startsWith("HTTP/1.1 413").contains("request_too_large");
+        }
+    }
+
     @Test
     void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
         start(b -> b.idleTimeoutSeconds(1));
