@@ -234,6 +234,11 @@ final class Fallback<T> {
             return new RateLimitException(target, candidates.toString(), all, "every candidate failed (" + why + ")", failures.get(failures.size() - 1),
                     false, availabilityKnown ? available : null);
         }
+        if (failures.stream().allMatch(io.keycycle.core.RequestNeverFitsException.class::isInstance)) {
+            // no wait can help on any candidate: say so, not "exhausted" (which reads as "try again later")
+            return new io.keycycle.core.RequestNeverFitsException(target, candidates.toString(), total,
+                    "no candidate can ever admit this request (" + why + ")");
+        }
         return new NoAvailableKeyException(target, candidates.toString(), total, cooling, parked, disabled, retryAt, "every candidate is exhausted (" + why + ")");
     }
 
