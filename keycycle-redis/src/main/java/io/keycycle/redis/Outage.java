@@ -49,9 +49,14 @@ final class Outage {
      * {@code keepTokens} still in flight).
      */
     record Pending(RedisBucket bucket, String id, boolean expire, boolean counted, long actual, long admittedAt, long reserved,
-                   boolean block, long blockCounted, long keep, long keepTokens, long countedAt) {
+                   boolean block, long blockCounted, long keep, long keepTokens, long countedAt, boolean unsent) {
         Pending(RedisBucket bucket, String id, boolean expire, boolean counted, long actual, long admittedAt, long reserved) {
-            this(bucket, id, expire, counted, actual, admittedAt, reserved, false, 0, 0, 0, -1);
+            this(bucket, id, expire, counted, actual, admittedAt, reserved, false, 0, 0, 0, -1, false);
+        }
+
+        /** Kept while degraded, never sent (one kept after a failed send may have run in Redis after all). */
+        Pending unsentYet() {
+            return new Pending(bucket, id, expire, counted, actual, admittedAt, reserved, block, blockCounted, keep, keepTokens, countedAt, true);
         }
     }
 
@@ -185,9 +190,18 @@ final class Outage {
         }
         int p = 0;
         for (Pending x; (x = pending.poll()) != null; p++) {
-            if (x.expire()) windows.expire(x.id());
-            else if (x.block()) windows.settleBlock(clock.millis(), x.bucket().ref(), x.id(), x.blockCounted(), x.actual(), x.keep(), x.keepTokens(), x.countedAt(), true).join();
-            else windows.settle(x.bucket().ref(), x.id(), x.counted(), x.actual(), null);
+            boolean found;
+            if (x.expire()) found = windows.expire(x.id());
+            else if (x.block()) found = windows.settleBlock(clock.millis(), x.bucket().ref(), x.id(), x.blockCounted(), x.actual(), x.keep(),
+                    x.keepTokens(), x.countedAt(), true).join().at() >= 0;
+            else found = windows.settle(x.bucket().ref(), x.id(), x.counted(), x.actual(), null);
+            if (!found && x.unsent() && x.actual() > 0) {
+                // never sent, and its reservation is gone: the other instances swept this one as dead
+                // (cut off for longer than the instance TTL), which counted its requests and gave its
+                // tokens back. The tokens the calls used still count. Until 2026-12-04 they were lost:
+                // Redis showed room the provider no longer had.
+                windows.record(x.bucket().ref(), x.block() && x.countedAt() >= 0 ? x.countedAt() : clock.millis(), 0, x.actual());
+            }
         }
         if (n + p > 0) log.info("replayed {} local usage record(s) and {} settlement(s) into Redis", n, p);
         pushHolds(clock.millis()); // holds learned while degraded (never shortening: safe to send again)

@@ -178,9 +178,9 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             return;
         }
         Outage.Pending p = new Outage.Pending(b, f.id(), false, false, f.actual(), f.at(), f.heldTokens(), true, f.counted(), f.keep(), f.keepTokens(),
-                f.countedAt());
+                f.countedAt(), false);
         if (degraded()) {
-            outage.queue(p);
+            outage.queue(p.unsentYet());
             return;
         }
         windows.settleBlock(now, b.ref(), f.id(), f.counted(), f.actual(), f.keep(), f.keepTokens(), f.countedAt(), f.returns()).whenComplete((s, e) -> {
@@ -189,6 +189,24 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
                 trouble(e);
             } else if (s.at() >= 0) {
                 b.seen(s.used(), now);
+            } else if (f.at() >= outage.reseededAt()) {
+                sweptMeanwhile(b, Math.min(now, f.countedAt() >= 0 ? f.countedAt() : now), f.actual());
+            }
+        });
+    }
+
+    /**
+     * A settlement sent for the first time found its reservation gone, and not because Redis was
+     * re-seeded: the other instances swept this one as dead (cut off for longer than the instance
+     * TTL), which counted its requests and gave its tokens back. The tokens the calls used still
+     * count (until 2026-12-04 they were lost: Redis showed room the provider no longer had).
+     */
+    private void sweptMeanwhile(RedisBucket b, long at, long actual) {
+        if (actual <= 0) return;
+        windows.recordAsync(b.ref(), at, 0, actual).whenComplete((r, e) -> {
+            if (e != null) {
+                outage.delta(b, at, 0, actual);
+                trouble(e);
             }
         });
     }
@@ -479,7 +497,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
 
     void settleShared(RedisBucket b, String id, long now, long admittedAt, long reserved, boolean counted, long actual) {
         if (degraded()) {
-            outage.queue(new Outage.Pending(b, id, false, counted, actual, admittedAt, reserved));
+            outage.queue(new Outage.Pending(b, id, false, counted, actual, admittedAt, reserved).unsentYet());
             return;
         }
         windows.settleWithView(now, b.ref(), id, counted, actual, reserved).whenComplete((s, e) -> {
@@ -493,6 +511,8 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
                 } catch (java.util.concurrent.RejectedExecutionException closed) {
                     // the store is closing: nobody admits against this bucket any more
                 }
+            } else if (s.at() < 0) {
+                sweptMeanwhile(b, now, actual);
             } else {
                 b.seen(s.used(), now);
             }
