@@ -131,6 +131,21 @@ class SameFallbackRulesTest {
         same((c, k) -> new CancellationException("cancelled by the caller"));
     }
 
+    /**
+     * A call interrupted while it ran (its thread, or the worker an async stage ran on, was
+     * interrupted: an executor shutting down): the request may have reached the provider, so it stays
+     * counted, and the call ends there — no other key is tried — in both loops.
+     */
+    @Test
+    void anInterruptedCallEndsTheSameWayInBoth() {
+        Script interrupted = (c, k) -> new InterruptedException("the worker was interrupted");
+        String blocking = transcript(interrupted, false);
+        Thread.interrupted(); // the blocking loop restores the caller's interrupt flag, as it should
+        String async = transcript(interrupted, true);
+        assertThat(async).as("blocking: %s", blocking).isEqualTo(blocking);
+        assertThat(blocking).contains("tried [m-a#").doesNotContain(", m-a#").contains("failed with KeycycleException");
+    }
+
     @Test
     void dailyLimitsSuspendedOrganisationsAndOverload() {
         same((c, k) -> ProviderResponse.of(429,

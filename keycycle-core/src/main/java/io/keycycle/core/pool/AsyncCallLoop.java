@@ -127,6 +127,14 @@ final class AsyncCallLoop<T> {
             promise.completeExceptionally(e);
             return;
         }
+        InterruptedException interrupted = CallAttempts.interruption(failure);
+        if (interrupted != null) {
+            // as in the blocking loop: it may have reached the provider, so it stays counted, and the call ends
+            lease.abandon("interrupted during the call");
+            promise.completeExceptionally(new io.keycycle.core.KeycycleException(
+                    "interrupted during a call to " + pool.provider() + "/" + options.model(), interrupted));
+            return;
+        }
         Outcome outcome;
         try {
             outcome = failure == null ? attempts.classify(result) : attempts.classifyFailure(failure);

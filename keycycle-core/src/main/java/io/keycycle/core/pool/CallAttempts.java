@@ -159,6 +159,21 @@ final class CallAttempts {
     }
 
     /**
+     * The interruption {@code failure} is (directly, or wrapped as {@link #cancellation} unwraps), or
+     * null. The blocking loop ends a call whose thread was interrupted; the non-blocking loop ends a
+     * call whose stage failed with one (its worker was interrupted: an executor shutting down) the
+     * same way: the lease abandoned (it stays counted), no other key tried.
+     */
+    static InterruptedException interruption(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; (t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null && depth < 16; depth++) {
+            t = t.getCause();
+        }
+        return t instanceof InterruptedException i ? i : null;
+    }
+
+    /**
      * True for a failure without an answer that happened after the request may have left: a
      * timeout, an interrupt or an I/O failure other than failing to connect. The provider may have
      * counted such a request, so it stays counted instead of being reported as a transient failure
