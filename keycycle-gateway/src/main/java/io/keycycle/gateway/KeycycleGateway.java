@@ -246,8 +246,11 @@ public final class KeycycleGateway implements AutoCloseable {
         r.route().handler(metrics::timeRequest);
         r.route().failureHandler(KeycycleGateway::unreadableRequest);
 
+        // HEAD too: uptime monitors often probe with it (Vert.x sends the head without the body)
         r.get("/healthz").handler(tag("/healthz")).handler(health::live);
+        r.head("/healthz").handler(tag("/healthz")).handler(health::live);
         r.get("/readyz").handler(tag("/readyz")).blockingHandler(health::ready, false);
+        r.head("/readyz").handler(tag("/readyz")).blockingHandler(health::ready, false);
         // everything below acts or reveals: no foreign Host (DNS rebinding), no cross-site request
         r.route().handler(new HostCheck(host, edge.allowedHosts()));
         r.get("/").handler(tag("/")).handler(dashboard::page);
@@ -267,7 +270,9 @@ public final class KeycycleGateway implements AutoCloseable {
             r.post(path).handler(RequestGuard::jsonOnly);
         }
 
-        r.get("/v1/models").handler(tag("/v1/models")).handler(new ModelsEndpoint(keycycle));
+        ModelsEndpoint models = new ModelsEndpoint(keycycle);
+        r.get("/v1/models").handler(tag("/v1/models")).handler(models);
+        r.head("/v1/models").handler(tag("/v1/models")).handler(models);
         r.get("/api/state").handler(tag("/api/state")).blockingHandler(dashboard::state, false);
         r.get("/api/events").handler(tag("/api/events")).handler(dashboard::subscribe);
         r.get("/api/history").handler(tag("/api/history")).blockingHandler(dashboard::history, false);

@@ -208,6 +208,17 @@ class ChatEndpointTest {
         assertThat(json(ready).path("keys").asInt()).isEqualTo(3);
     }
 
+    /** Uptime monitors often probe with HEAD (UptimeRobot's default): a 404 there reads as "down". */
+    @Test
+    void healthReadinessAndModelsAnswerHead() {
+        for (String path : java.util.List.of("/healthz", "/readyz", "/v1/models")) {
+            HttpResponse<String> r = gw.send(java.net.http.HttpRequest.newBuilder(gw.uri(path))
+                    .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+            assertThat(r.statusCode()).as("HEAD " + path).isEqualTo(200);
+            assertThat(r.body()).as("HEAD " + path).isEmpty();
+        }
+    }
+
     @Test
     void unknownRoutesAreOpenAiShaped404s() {
         HttpResponse<String> r = gw.get("/v1/nothing");
