@@ -27,8 +27,8 @@ final class CallAttempts {
     private final CallOptions options;
     private final long deadline;
     private final List<RateLimitException.Attempt> attempts = new ArrayList<>();
-    /** Fingerprints of the keys tried so far: the next attempt takes another key when one can take it. */
-    private final java.util.Set<String> tried = new java.util.HashSet<>();
+    /** Fingerprints of the keys that failed so far (null until one does): the next attempt takes another key when one can take it. */
+    private java.util.Set<String> tried;
     private Throwable lastCause;
 
     CallAttempts(KeyPool pool, CallOptions options) {
@@ -45,7 +45,7 @@ final class CallAttempts {
     /** What the next attempt asks of the pool: waiting up to {@code wait}, bounded by the call's deadline, another key first. */
     AcquireOptions acquireOptions(java.time.Duration wait, long now) {
         return new AcquireOptions(options.model(), options.estimatedTokens(), wait, options.sessionId(), options.pinnedKey(),
-                java.time.Duration.ofMillis(deadline() - now), tried.isEmpty() ? null : java.util.Set.copyOf(tried));
+                java.time.Duration.ofMillis(deadline() - now), tried == null ? null : java.util.Set.copyOf(tried));
     }
 
     /** The failure to end with because the deadline passed at {@code now}, or null while time is left. */
@@ -123,8 +123,9 @@ final class CallAttempts {
             lease.report(outcome);
         }
         attempts.add(new RateLimitException.Attempt(provider, model, lease.fingerprint(), outcome));
-        tried.add(lease.fingerprint());
         if (outcome.isSuccess()) return Next.RETURN;
+        if (tried == null) tried = new java.util.HashSet<>();
+        tried.add(lease.fingerprint());
         lastCause = failure != null ? failure
                 : result instanceof ProviderResponse pr ? new ProviderHttpException(provider, pr)
                 : result instanceof ProviderAnswer pa ? new ProviderHttpException(provider, pa.response()) : null;
