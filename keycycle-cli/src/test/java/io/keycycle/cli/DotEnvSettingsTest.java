@@ -40,7 +40,7 @@ class DotEnvSettingsTest {
     @Test
     void theConfigFileNamedInDotEnvIsRead() throws IOException {
         Files.writeString(dir.resolve("prod.yaml"), "providers:\n  gemini:\n    default-model: gemini-2.5-flash-lite\n");
-        Files.writeString(dir.resolve(".env"), "KEYCYCLE_CONFIG=prod.yaml\nNUM_GEMINI=1\nGEMINI_API_KEY_1=AIzaFAKE-dotenv-settings-test-key-0001\n");
+        Files.writeString(dir.resolve(".env"), "KEYCYCLE_CONFIG=prod.yaml\nNUM_GEMINI=1\nGEMINI_API_KEY_1=test-only-fake-gemini-key-0001\n");
         Cli.Result r = Cli.at(dir, Map.of()).run("check");
 
         assertThat(r.code()).as(r.toString()).isZero();

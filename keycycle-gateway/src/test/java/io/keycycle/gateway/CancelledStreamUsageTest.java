@@ -95,17 +95,8 @@ class CancelledStreamUsageTest {
                     + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,\"total_tokens\":6}}\n\n");
             // no [DONE], no last chunk: the connection ends mid-body
         })) {
-            String yaml = "providers:\n  groq:\n    models:\n      " + MODEL + ": { rpm: 100, tpm: 100000 }\n";
-            io.keycycle.Keycycle keycycle = io.keycycle.Keycycle.builder().env(java.util.Map.of())
-                    .config(io.keycycle.core.config.KeycycleConfig.parse(yaml, java.util.Map.of(), "test.yaml"))
-                    .keys("groq", TestGateway.keys(1))
-                    .baseUrl("groq", java.net.URI.create(upstream.baseUrl()))
-                    .requestTimeout(Duration.ofSeconds(5))
-                    .shutdownHook(false).build();
-            KeycycleGateway gateway = KeycycleGateway.builder().keycycle(keycycle).port(0).build();
-            gateway.start();
-            gw = TestGateway.over(keycycle, gateway);
-            KeyPool pool = keycycle.pool("groq");
+            gw = TestGateway.overUpstream(upstream.baseUrl(), 1, "{ rpm: 100, tpm: 100000 }");
+            KeyPool pool = gw.keycycle.pool("groq");
 
             var r = gw.chat("{\"model\":\"" + TARGET + "\",\"max_tokens\":4000,\"stream\":true,"
                     + "\"messages\":[{\"role\":\"user\",\"content\":\"cut after the usage\"}]}");

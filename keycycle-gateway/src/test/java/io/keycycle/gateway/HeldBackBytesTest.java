@@ -1,18 +1,15 @@
 package io.keycycle.gateway;
 
 import io.keycycle.Keycycle;
-import io.keycycle.core.config.KeycycleConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -72,13 +69,7 @@ class HeldBackBytesTest {
             out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         });
         this.written = written;
-        String yaml = "providers:\n  groq:\n    models:\n      " + MODEL + ": { rpm: 100 }\n";
-        Keycycle keycycle = Keycycle.builder().env(Map.of())
-                .config(KeycycleConfig.parse(yaml, Map.of(), "test.yaml"))
-                .keys("groq", TestGateway.keys(2))
-                .baseUrl("groq", URI.create(upstream.baseUrl()))
-                .requestTimeout(Duration.ofSeconds(10))
-                .shutdownHook(false).build();
+        Keycycle keycycle = TestGateway.scripted(upstream.baseUrl(), 2, "{ rpm: 100 }").requestTimeout(Duration.ofSeconds(10)).build();
         KeycycleGateway gateway = KeycycleGateway.builder().keycycle(keycycle).port(0).maxUpstreamBodyBytes(MAX_BODY)
                 .maxSseLineBytes(64 * 1024).build();
         gateway.start();

@@ -1,18 +1,13 @@
 package io.keycycle.gateway;
 
-import io.keycycle.Keycycle;
-import io.keycycle.core.config.KeycycleConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import static io.keycycle.gateway.TestGateway.MODEL;
 import static io.keycycle.gateway.TestGateway.TARGET;
@@ -55,16 +50,7 @@ class NullErrorFieldStreamTest {
             chunk(out, "data: [DONE]\n\n");
             out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         });
-        String yaml = "providers:\n  groq:\n    models:\n      " + MODEL + ": { rpm: 100 }\n";
-        Keycycle keycycle = Keycycle.builder().env(Map.of())
-                .config(KeycycleConfig.parse(yaml, Map.of(), "test.yaml"))
-                .keys("groq", TestGateway.keys(1))
-                .baseUrl("groq", URI.create(upstream.baseUrl()))
-                .requestTimeout(Duration.ofSeconds(5))
-                .shutdownHook(false).build();
-        KeycycleGateway gateway = KeycycleGateway.builder().keycycle(keycycle).port(0).build();
-        gateway.start();
-        gw = TestGateway.over(keycycle, gateway);
+        gw = TestGateway.overUpstream(upstream.baseUrl(), 1, "{ rpm: 100 }");
 
         HttpResponse<String> r = gw.chat(TestGateway.chatBody(TARGET, "every field serialised", true));
 

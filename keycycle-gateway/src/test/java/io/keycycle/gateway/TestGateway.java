@@ -69,6 +69,28 @@ final class TestGateway implements AutoCloseable {
         return new TestGateway(keycycle, gw, tokens);
     }
 
+    /**
+     * A Keycycle of {@code keys} Groq keys, {@link #MODEL} limited by {@code limits} (a YAML flow map such
+     * as {@code "{ rpm: 100 }"}), pointed at a scripted upstream at {@code baseUrl}; 5-s request timeout.
+     */
+    static Keycycle.Builder scripted(String baseUrl, int keys, String limits) {
+        String yaml = "providers:\n  groq:\n    models:\n      " + MODEL + ": " + limits + "\n";
+        return Keycycle.builder().env(java.util.Map.of())
+                .config(io.keycycle.core.config.KeycycleConfig.parse(yaml, java.util.Map.of(), "test.yaml"))
+                .keys("groq", keys(keys))
+                .baseUrl("groq", URI.create(baseUrl))
+                .requestTimeout(Duration.ofSeconds(5))
+                .shutdownHook(false);
+    }
+
+    /** A started gateway with its default settings over {@link #scripted}. */
+    static TestGateway overUpstream(String baseUrl, int keys, String limits) {
+        Keycycle keycycle = scripted(baseUrl, keys, limits).build();
+        KeycycleGateway gateway = KeycycleGateway.builder().keycycle(keycycle).port(0).build();
+        gateway.start();
+        return over(keycycle, gateway);
+    }
+
     /** A client for a gateway built by the test itself (no tokens). */
     static TestGateway over(Keycycle keycycle, KeycycleGateway gateway) { return new TestGateway(keycycle, gateway, List.of()); }
 
