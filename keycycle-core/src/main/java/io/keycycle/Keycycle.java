@@ -428,7 +428,7 @@ public final class Keycycle implements AutoCloseable {
     /** Configures a {@link Keycycle}. Every setter validates at once. */
     public static final class Builder {
         private Map<String, String> env = Map.of();
-        private Path dotEnv;
+        private DotEnv dotEnv; // read once, when set: keys and settings come from the same parse
         private KeycycleConfig config;
         private final Map<String, List<ApiKey>> extraKeys = new LinkedHashMap<>();
         private final Map<String, URI> baseUrls = new LinkedHashMap<>();
@@ -475,11 +475,11 @@ public final class Keycycle implements AutoCloseable {
          * Python library loads {@code .env} into the environment, so its users keep {@code TIDB_DB_URL}
          * and the like there).
          */
-        private Map<String, String> vars() { return dotEnv == null ? env : DotEnv.read(dotEnv).under(env); }
+        private Map<String, String> vars() { return dotEnv == null ? env : dotEnv.under(env); }
 
         public Builder dotEnv(Path file) {
             if (!Files.isRegularFile(file)) throw new ConfigurationException(".env file " + file.toAbsolutePath() + " does not exist");
-            this.dotEnv = file;
+            this.dotEnv = DotEnv.read(file);
             return this;
         }
 
