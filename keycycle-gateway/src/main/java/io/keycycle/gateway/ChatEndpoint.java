@@ -8,6 +8,7 @@ import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.client.TokenEstimator;
 import io.keycycle.core.config.ModelRef;
 import io.keycycle.store.KeycycleStore;
+import io.keycycle.store.WriteAheadRounds;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerResponse;
@@ -86,6 +87,9 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         CallSpec callSpec = spec.withRequest(TokenEstimator.estimatePromptTokens(body), TokenEstimator.maxTokens(body));
         long estimate = callSpec.estimatedTokens();
         Context context = ctx.vertx().getOrCreateContext();
+        // the usage lines of the calls this event loop settles in one turn go to its write-ahead file
+        // in one write at the turn's end; each answer waits for it (PlainCall, StreamCall)
+        if (!WriteAheadRounds.enabled()) WriteAheadRounds.enable(task -> context.runOnContext(v -> task.run()));
         boolean stream = body.path("stream").asBoolean(false);
         AtomicInteger inFlight = stream ? streamsInFlight : plainInFlight;
         int limit = stream ? upstream.limits().maxStreams() : upstream.limits().maxPlainInFlight();

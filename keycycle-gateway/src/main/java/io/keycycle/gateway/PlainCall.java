@@ -6,6 +6,7 @@ import io.keycycle.Keycycle;
 import io.keycycle.Served;
 import io.keycycle.core.ApiKey;
 import io.keycycle.core.config.ModelRef;
+import io.keycycle.store.WriteAheadRounds;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -56,7 +57,7 @@ final class PlainCall {
     void start(CallSpec spec) {
         response.closeHandler(v -> clientGone());
         keycycle.callAsync(target, spec.withEstimatedTokens(estimate), this::attempt)
-                .whenComplete((served, failure) -> onContext(() -> finish(served, failure)));
+                .whenComplete((served, failure) -> onContext(() -> WriteAheadRounds.afterLines(() -> finish(served, failure))));
     }
 
     private CompletionStage<PlainAnswer> attempt(ModelRef candidate, ApiKey key) {

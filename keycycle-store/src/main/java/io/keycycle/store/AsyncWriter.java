@@ -22,7 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Normal mode</b>: {@link #offer} numbers the event and puts it on a bounded queue (under the
  * lock), then appends it to this thread's {@link WriteAheadLog} ({@link WriteAheadStripes}; one
  * {@code write} call outside the lock: once {@code offer} returns a crash of the process cannot lose
- * it); one writer thread takes batches (up to {@code batchSize}, lingering up to
+ * it; on a thread that writes by rounds, {@link WriteAheadRounds}, the lines of a turn go in one
+ * {@code write} at its end, before the answers that wait for them); one writer thread takes batches (up to {@code batchSize}, lingering up to
  * {@code batchInterval} for more) and commits each in one transaction, after which the write-ahead
  * files holding only committed events are deleted.
  *
@@ -92,7 +93,13 @@ final class AsyncWriter {
         this.config = config;
         this.db = db;
         this.journal = journal;
-        this.writeAhead = new WriteAheadStripes(() -> journal.writeAheadLog(config.journalFsync()));
+        this.writeAhead = new WriteAheadStripes(() -> journal.writeAheadLog(config.journalFsync()), new WriteAheadStripes.Listener() {
+            @Override
+            public void written() { writeAheadWritten(); }
+
+            @Override
+            public void failed(Exception e) { writeAheadFailed(e); }
+        });
         this.where = where;
         this.nonce = nonce;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
@@ -187,21 +194,26 @@ final class AsyncWriter {
     /** True while the overflow holds half its capacity or more: take no new work. A volatile read. */
     boolean full() { return full; }
 
-    /** Under the lock: the event reaches the operating system before the caller goes on. */
-    private void writeAhead(StoredEvent e) {
-        try {
-            writeAhead.append(e);
-            if (writeAheadBroken) {
-                writeAheadBroken = false;
-                LOG.info("store {}: the write-ahead log {} works again", where, journal.dir());
-            }
-        } catch (IOException | RuntimeException io) {
-            error("write-ahead append failed, the event is held in memory only until it is committed: " + io);
-            if (!writeAheadBroken) {
-                writeAheadBroken = true;
-                LOG.error("store {}: cannot append to the write-ahead log in {} ({}); events are not crash-safe until it works",
-                        where, journal.dir(), io.toString());
-            }
+    /**
+     * Outside the lock: the event reaches the operating system before the caller goes on, or, on a
+     * thread that writes by rounds, at the end of its turn, before the answers that wait for it
+     * ({@link WriteAheadRounds}).
+     */
+    private void writeAhead(StoredEvent e) { writeAhead.append(e); }
+
+    private void writeAheadWritten() {
+        if (writeAheadBroken) {
+            writeAheadBroken = false;
+            LOG.info("store {}: the write-ahead log {} works again", where, journal.dir());
+        }
+    }
+
+    private void writeAheadFailed(Exception io) {
+        error("write-ahead append failed, the event is held in memory only until it is committed: " + io);
+        if (!writeAheadBroken) {
+            writeAheadBroken = true;
+            LOG.error("store {}: cannot append to the write-ahead log in {} ({}); events are not crash-safe until it works",
+                    where, journal.dir(), io.toString());
         }
     }
 

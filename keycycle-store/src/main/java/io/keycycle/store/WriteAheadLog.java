@@ -73,23 +73,32 @@ final class WriteAheadLog implements Closeable {
 
     /** Appends one event; when this returns the line is in the operating system's hands (or on disk with fsync). */
     synchronized void append(StoredEvent e) throws IOException {
-        byte[] bytes;
-        int length;
         if (e instanceof StoredEvent.Usage u && UsageLine.fits(u)) {
-            length = usage.encode(u);
-            bytes = usage.bytes();
+            int length = usage.encode(u);
+            write(usage.bytes(), length, e.seq(), e.seq());
         } else {
-            bytes = Journal.line(json, e);
-            length = bytes.length;
+            byte[] bytes = Journal.line(json, e);
+            write(bytes, bytes.length, e.seq(), e.seq());
         }
-        if (current == null) open(e.seq());
+    }
+
+    /** The mapper for the lines of the rare records {@link UsageLine} does not encode ({@link Journal#line}). */
+    ObjectMapper json() { return json; }
+
+    /**
+     * Appends whole lines in one {@code write} system call ({@link WriteAheadStripes}: a round's lines
+     * of one thread): {@code firstSeq} names a file this opens, {@code maxSeq} is the highest event
+     * number among them. When this returns they are in the operating system's hands.
+     */
+    synchronized void write(byte[] bytes, int length, long firstSeq, long maxSeq) throws IOException {
+        if (current == null) open(firstSeq);
         try {
             current.write(bytes, 0, length);
             if (fsync) current.getFD().sync();
         } catch (IOException io) {
             // A full disk may have taken part of the line: end this file here (its torn tail is cut at
             // replay), so that the next event starts a new file instead of continuing that line.
-            currentMaxSeq = Math.max(currentMaxSeq, e.seq());
+            currentMaxSeq = Math.max(currentMaxSeq, maxSeq);
             try {
                 roll();
             } catch (IOException ignored) {
@@ -98,7 +107,7 @@ final class WriteAheadLog implements Closeable {
             throw io;
         }
         currentBytes += length;
-        currentMaxSeq = Math.max(currentMaxSeq, e.seq());
+        currentMaxSeq = Math.max(currentMaxSeq, maxSeq);
         if (currentBytes >= ROLL_BYTES) roll();
     }
 

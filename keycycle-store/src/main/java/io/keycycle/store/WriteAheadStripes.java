@@ -2,6 +2,7 @@ package io.keycycle.store;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -19,22 +20,56 @@ import java.util.function.Supplier;
  * Files are opened on first use, so unused stripes cost nothing. Lines are not in number order
  * across files (nor, by a few, inside one), which nothing needs: a file is deleted once every event
  * it holds is committed (its highest number), and a replay skips committed events by id.
+ *
+ * <p>A thread that writes by rounds ({@link WriteAheadRounds}: a gateway's event loop) gathers the
+ * lines of its turn in an array of its own and writes them to its stripe in one {@code write}.
  */
 final class WriteAheadStripes implements Closeable {
 
     static final int STRIPES = 4;
 
-    private final WriteAheadLog[] logs = new WriteAheadLog[STRIPES];
-    private final AtomicInteger next = new AtomicInteger();
-    private final ThreadLocal<WriteAheadLog> mine;
+    /** Told how each append went: the store's health follows it. */
+    interface Listener {
+        void written();
 
-    WriteAheadStripes(Supplier<WriteAheadLog> log) {
-        for (int i = 0; i < STRIPES; i++) logs[i] = log.get();
-        mine = ThreadLocal.withInitial(() -> logs[Math.floorMod(next.getAndIncrement(), STRIPES)]);
+        void failed(Exception e);
     }
 
-    /** Appends to this thread's log; when this returns the line is in the operating system's hands. */
-    void append(StoredEvent e) throws IOException { mine.get().append(e); }
+    private final WriteAheadLog[] logs = new WriteAheadLog[STRIPES];
+    private final AtomicInteger next = new AtomicInteger();
+    private final Listener listener;
+    private final ThreadLocal<Mine> mine;
+
+    WriteAheadStripes(Supplier<WriteAheadLog> log, Listener listener) {
+        for (int i = 0; i < STRIPES; i++) logs[i] = log.get();
+        this.listener = listener;
+        mine = ThreadLocal.withInitial(() -> new Mine(logs[Math.floorMod(next.getAndIncrement(), STRIPES)]));
+    }
+
+    /**
+     * Appends to this thread's log. On a thread that writes by rounds ({@link WriteAheadRounds}) the
+     * line waits in this thread's batch until the end of its turn; otherwise, when this returns the
+     * line is in the operating system's hands. Never throws: the listener hears how it went.
+     */
+    void append(StoredEvent e) {
+        Mine m = mine.get();
+        WriteAheadRounds.Round round = WriteAheadRounds.current();
+        if (round != null) {
+            try {
+                m.add(e, round);
+                return;
+            } catch (RuntimeException | IOException unexpected) {
+                listener.failed(unexpected);
+                return;
+            }
+        }
+        try {
+            m.log.append(e);
+            listener.written();
+        } catch (IOException | RuntimeException io) {
+            listener.failed(io);
+        }
+    }
 
     /** Every event up to {@code seq} is in the database: each log deletes its rolled files that hold nothing newer. */
     void committedThrough(long seq) throws IOException { each(l -> l.committedThrough(seq)); }
@@ -45,6 +80,62 @@ final class WriteAheadStripes implements Closeable {
     /** Closes the open files and keeps them all for the next open to replay. */
     @Override
     public void close() throws IOException { each(WriteAheadLog::close); }
+
+    /**
+     * One thread's stripe and, when it writes by rounds, the lines of its current turn: encoded into
+     * one array, written in one {@code write} at the turn's end. Touched by its thread only.
+     */
+    private final class Mine implements WriteAheadRounds.Batch {
+        final WriteAheadLog log;
+        private UsageLine usage;
+        private byte[] buf;
+        private int length;
+        private long firstSeq;
+        private long maxSeq;
+
+        Mine(WriteAheadLog log) { this.log = log; }
+
+        void add(StoredEvent e, WriteAheadRounds.Round round) throws IOException {
+            if (usage == null) {
+                usage = new UsageLine();
+                buf = new byte[8192];
+            }
+            boolean first = length == 0;
+            if (e instanceof StoredEvent.Usage u && UsageLine.fits(u)) {
+                int n = usage.encode(u); // first: encoding may replace the array
+                put(usage.bytes(), n);
+            } else {
+                byte[] line = Journal.line(log.json(), e);
+                put(line, line.length);
+            }
+            if (first) {
+                firstSeq = e.seq();
+                maxSeq = e.seq();
+                round.add(this);
+            } else {
+                maxSeq = Math.max(maxSeq, e.seq());
+            }
+        }
+
+        private void put(byte[] line, int n) {
+            if (length + n > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, length + n));
+            System.arraycopy(line, 0, buf, length, n);
+            length += n;
+        }
+
+        @Override
+        public void flush() {
+            if (length == 0) return;
+            int n = length;
+            length = 0;
+            try {
+                log.write(buf, n, firstSeq, maxSeq);
+                listener.written();
+            } catch (IOException | RuntimeException io) {
+                listener.failed(io);
+            }
+        }
+    }
 
     private interface LogAction {
         void apply(WriteAheadLog log) throws IOException;

@@ -28,13 +28,23 @@ class WriteAheadCrashTest {
 
     @DatabaseTest
     void aProcessKilledMidLoadLosesNoAcknowledgedEventFromItsWriteAheadFiles(TestDatabase db) throws Exception {
+        killMidLoad(db, "one-by-one");
+    }
+
+    /** The same with lines written by rounds, an event acknowledged when its turn's answers run. */
+    @DatabaseTest(TestDatabase.Kind.SQLITE)
+    void linesWrittenByRoundsLoseNoAcknowledgedEventEither(TestDatabase db) throws Exception {
+        killMidLoad(db, "rounds");
+    }
+
+    private void killMidLoad(TestDatabase db, String mode) throws Exception {
         Path journal = db.workDir().resolve("journal");
         // the schema exists before the child starts writing
         db.open(db.config().journalDir(db.workDir().resolve("setup")).build()).close();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = db.workDir().resolve("child.log");
         Process child = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                WriteAheadCrashChild.class.getName(), db.url(), journal.toString())
+                WriteAheadCrashChild.class.getName(), db.url(), journal.toString(), mode)
                 .redirectError(log.toFile()).start();
         int threads = WriteAheadCrashChild.THREADS;
         java.util.concurrent.atomic.AtomicLongArray acknowledged = new java.util.concurrent.atomic.AtomicLongArray(threads);
@@ -71,7 +81,7 @@ class WriteAheadCrashTest {
         assertThat(store.flush(Duration.ofSeconds(60))).isTrue();
         long rows = Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage");
         long distinct = Events.count(db::connect, "SELECT COUNT(DISTINCT prompt_tokens) FROM keycycle_usage");
-        System.out.printf("WriteAheadCrashTest[%s]: %s acknowledged (last printed per thread), %d rows, %d write-ahead files left%n",
+        System.out.printf("WriteAheadCrashTest[%s, " + mode + "]: %s acknowledged (last printed per thread), %d rows, %d write-ahead files left%n",
                 db, acknowledged, rows, wal.size());
         assertThat(distinct).as("each once").isEqualTo(rows);
         for (int t = 0; t < threads; t++) {
