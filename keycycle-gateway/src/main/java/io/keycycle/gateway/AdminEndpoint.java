@@ -29,6 +29,9 @@ final class AdminEndpoint {
         ctx.response().putHeader("content-type", "application/json").end(Jsons.write(PoolState.keys(keycycle.snapshots())));
     }
 
+    /** The longest reason a disable takes: the store's {@code reason} column holds 512 characters. */
+    static final int MAX_REASON = 512;
+
     void disable(RoutingContext ctx) {
         String reason;
         try {
@@ -37,6 +40,10 @@ final class AdminEndpoint {
             JsonNode r = body.path("reason");
             if (!r.isMissingNode() && !r.isNull() && !r.isTextual()) throw new Jsons.BadJson("'reason' must be a string, was " + r);
             reason = r.isTextual() ? r.asText() : null;
+            if (reason != null && reason.length() > MAX_REASON) {
+                throw new Jsons.BadJson("'reason' is " + reason.length() + " characters long; at most " + MAX_REASON
+                        + " (what the store keeps)");
+            }
         } catch (Jsons.BadJson e) {
             ApiError.invalidRequest(e.getMessage()).send(ctx.response());
             return;

@@ -308,8 +308,12 @@ public final class KeycycleGateway implements AutoCloseable {
         r.errorHandler(404, ctx -> ApiError.notFound("no route " + ctx.request().method() + " " + ctx.request().path()
                 + "; the gateway serves POST /v1/chat/completions, GET /v1/models, /, /metrics, /healthz, /readyz, /admin/keys")
                 .send(ctx.response()));
-        r.errorHandler(405, ctx -> ApiError.of(405, ApiError.INVALID_REQUEST, "method_not_allowed",
-                ctx.request().method() + " is not allowed on " + ctx.request().path()).send(ctx.response()));
+        r.errorHandler(405, ctx -> {
+            String allow = AllowedMethods.of(r, ctx.request().path());
+            if (!allow.isEmpty() && !ctx.response().headWritten()) ctx.response().putHeader("allow", allow);
+            ApiError.of(405, ApiError.INVALID_REQUEST, "method_not_allowed", ctx.request().method() + " is not allowed on "
+                    + ctx.request().path() + (allow.isEmpty() ? "" : "; it takes " + allow)).send(ctx.response());
+        });
         r.errorHandler(500, ctx -> {
             if (ctx.failure() != null) log.error("gateway error on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
             ApiError.internal("internal gateway error; see the gateway log").send(ctx.response());

@@ -219,6 +219,24 @@ class ChatEndpointTest {
         }
     }
 
+    /** A 405 names what the path takes, in the {@code Allow} header HTTP requires on it and in its message. */
+    @Test
+    void aMethodNotAllowedSaysWhichAre() {
+        HttpResponse<String> r = gw.send(java.net.http.HttpRequest.newBuilder(gw.uri("/v1/models"))
+                .header("content-type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertThat(r.statusCode()).isEqualTo(405);
+        assertThat(r.headers().firstValue("allow")).hasValue("GET, HEAD");
+        assertThat(json(r).path("error").path("message").asText()).isEqualTo("PUT is not allowed on /v1/models; it takes GET, HEAD");
+
+        HttpResponse<String> chat = gw.get("/v1/chat/completions");
+        assertThat(chat.statusCode()).isEqualTo(405);
+        assertThat(chat.headers().firstValue("allow")).hasValue("POST");
+
+        HttpResponse<String> admin = gw.get("/admin/keys/groq/0/disable");
+        assertThat(admin.statusCode()).as("a route with path parameters").isEqualTo(405);
+        assertThat(admin.headers().firstValue("allow")).hasValue("POST");
+    }
+
     @Test
     void unknownRoutesAreOpenAiShaped404s() {
         HttpResponse<String> r = gw.get("/v1/nothing");

@@ -115,6 +115,19 @@ class HostileClientTest {
         assertThat(sim.stats().totalRequests()).isEqualTo(1);
     }
 
+    /** A disable's reason is kept with the key and shown on every page: it is bounded to what the store keeps. */
+    @Test
+    void anOverLongDisableReasonIsRefusedNamingTheLimit() {
+        start(b -> b);
+        HttpResponse<String> tooLong = gw.post("/admin/keys/groq/1/disable", "{\"reason\": \"" + "x".repeat(AdminEndpoint.MAX_REASON + 1) + "\"}");
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        assertThat(json(tooLong).path("error").path("message").asText()).contains("'reason' is 513 characters long; at most 512");
+        assertThat(gw.get("/admin/keys").body()).doesNotContain("disabled by operator");
+        HttpResponse<String> atTheLimit = gw.post("/admin/keys/groq/1/disable", "{\"reason\": \"" + "y".repeat(AdminEndpoint.MAX_REASON) + "\"}");
+        assertThat(atTheLimit.statusCode()).isEqualTo(200);
+        assertThat(gw.get("/admin/keys").body()).contains("disabled by operator: " + "y".repeat(AdminEndpoint.MAX_REASON));
+    }
+
     @Test
     void anOversizedHeadIs431AtTheConfiguredLimit() {
         start(b -> b.maxHeaderBytes(2_048));
