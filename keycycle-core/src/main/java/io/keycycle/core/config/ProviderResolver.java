@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One provider of the catalog: the shipped table and the user's settings merged, resolving the
@@ -29,6 +30,13 @@ final class ProviderResolver implements LimitResolver {
     private final BuiltInProvider builtIn;
     private final ProviderConfig user;
     private final ProviderSpec spec;
+    /**
+     * Listed models' descriptions as the catalog gives them without a key, each resolved once: every
+     * call asks for its candidate's to check that the request could ever fit, and resolving walks the
+     * rules and builds a few objects each time (~1 % of the gateway's event-loop time). Only listed
+     * models, by their exact name: names from requests for unlisted ones would be unbounded.
+     */
+    private final ConcurrentHashMap<String, ModelDescription> listed = new ConcurrentHashMap<>();
 
     ProviderResolver(BuiltInProvider builtIn, ProviderConfig user, URI baseUrlOverride) {
         this.builtIn = builtIn;
@@ -191,6 +199,17 @@ final class ProviderResolver implements LimitResolver {
     }
 
     ModelDescription describe(ApiKey key, String model) {
+        if (key == null && model != null) {
+            ModelDescription d = listed.get(model);
+            if (d != null) return d;
+            d = describeNow(null, model);
+            if (model.equals(d.model()) && knows(model)) listed.putIfAbsent(model, d);
+            return d;
+        }
+        return describeNow(key, model);
+    }
+
+    private ModelDescription describeNow(ApiKey key, String model) {
         ResolvedLimits limits = resolve(key, model);
         String m = model == null ? defaultModel() : model.trim();
         BuiltInProvider.ModelInfo info = builtIn.models().get(m);

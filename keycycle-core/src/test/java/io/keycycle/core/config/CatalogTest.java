@@ -34,6 +34,24 @@ class CatalogTest {
         }
     }
 
+    /**
+     * A listed model's description is resolved once and shared (every call asks for it), and is the
+     * one a fresh resolution gives; an unlisted name, which a request can make up, is resolved each
+     * time and never kept.
+     */
+    @Test
+    void aListedModelsDescriptionIsResolvedOnceAndAnUnlistedOneIsNotKept() {
+        Catalog c = load("providers: { groq: { models: { 'my-model': { rpm: 7 } }, allow-unknown-models: true } }");
+        ModelDescription first = c.describe("groq", "my-model");
+        assertThat(c.describe("groq", "my-model")).isSameAs(first);
+        assertThat(first.limits().limits().rpm()).isEqualTo(7);
+        assertThat(c.describe("groq", " my-model ")).as("a variant of the name is resolved, not kept").isNotSameAs(first)
+                .isEqualTo(first);
+        ModelDescription unlisted = c.describe("groq", "made-up-by-a-client");
+        assertThat(unlisted.status()).isEqualTo(ModelStatus.UNLISTED);
+        assertThat(c.describe("groq", "made-up-by-a-client")).isNotSameAs(unlisted).isEqualTo(unlisted);
+    }
+
     @Test
     void retiredModelsOfTheAddendumAreMarkedAndTheCatalogSuggestsCurrentOnesInstead() {
         Catalog c = Catalog.builtIn();
