@@ -56,6 +56,12 @@ final class WriteAheadLog implements Closeable {
     private Path currentPath;
     private long currentBytes;
     private long currentMaxSeq;
+    /**
+     * Set by {@link #discard} (a clean close: every event is committed or in a journal segment). A
+     * line that arrives later (a round of an event loop that ends after the close) belongs to one of
+     * those events: it is dropped rather than starting a file the next open would replay as a crash's.
+     */
+    private boolean discarded;
 
     WriteAheadLog(Path dir, ObjectMapper json, int nonce, boolean fsync, AtomicLong counter) {
         this.dir = dir;
@@ -91,6 +97,7 @@ final class WriteAheadLog implements Closeable {
      * number among them. When this returns they are in the operating system's hands.
      */
     synchronized void write(byte[] bytes, int length, long firstSeq, long maxSeq) throws IOException {
+        if (discarded) return;
         if (current == null) open(firstSeq);
         try {
             current.write(bytes, 0, length);
@@ -138,6 +145,7 @@ final class WriteAheadLog implements Closeable {
 
     /** Everything was committed (clean close): deletes every file of this log. */
     synchronized void discard() throws IOException {
+        discarded = true;
         closeChannel();
         if (currentPath != null) Files.deleteIfExists(currentPath);
         currentPath = null;

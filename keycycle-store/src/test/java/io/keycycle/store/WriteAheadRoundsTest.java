@@ -158,4 +158,35 @@ class WriteAheadRoundsTest {
             run("umount", mnt.toString());
         }
     }
+    /**
+     * A turn that ends after a clean close: every event was committed and the write-ahead files were
+     * deleted, so its lines must not start a new file (the next open would take it for a crash's
+     * leftovers and start journaling to replay it).
+     */
+    @DatabaseTest(TestDatabase.Kind.SQLITE)
+    void aTurnThatEndsAfterACleanCloseLeavesNoWriteAheadFile(TestDatabase db) throws Exception {
+        Path journal = db.workDir().resolve("journal");
+        StoreConfig config = db.config().journalDir(journal).batchInterval(Duration.ofSeconds(5)).build();
+        KeycycleStore store = db.open(config);
+        List<Runnable> endOfTurn = new ArrayList<>();
+        List<String> answered = new ArrayList<>();
+        WriteAheadRounds.enable(endOfTurn::add);
+        try {
+            store.onEvent(Events.settled(T0, "groq", FP_A, "m", 0, 10));
+            WriteAheadRounds.afterLines(() -> answered.add("a"));
+            store.close(); // commits the event, deletes the write-ahead files
+            assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isEqualTo(1);
+            endOfTurn.remove(0).run(); // the loop's turn ends after the close
+        } finally {
+            WriteAheadRounds.disable();
+        }
+        assertThat(answered).containsExactly("a");
+        assertThat(walLines(journal)).as("no write-ahead file after a clean close").isEmpty();
+        KeycycleStore again = db.open(config);
+        try {
+            assertThat(again.health().journaling()).as("a clean close leaves nothing to replay").isFalse();
+        } finally {
+            again.close();
+        }
+    }
 }
