@@ -56,7 +56,7 @@ final class WriteAheadStripes implements Closeable {
         WriteAheadRounds.Round round = WriteAheadRounds.current();
         if (round != null) {
             try {
-                m.add(e, round);
+                m.add(e, round, listener);
                 return;
             } catch (RuntimeException | IOException unexpected) {
                 listener.failed(unexpected);
@@ -84,9 +84,15 @@ final class WriteAheadStripes implements Closeable {
     /**
      * One thread's stripe and, when it writes by rounds, the lines of its current turn: encoded into
      * one array, written in one {@code write} at the turn's end. Touched by its thread only.
+     *
+     * <p>Static, and holding the listener only while lines wait: it is the value of a thread-local
+     * entry, and a value that reached these stripes (through an inner class's outer instance or the
+     * listener, whose store holds them) would keep the entry's key alive, so a closed store would
+     * never be collected while a thread that once appended to it lives.
      */
-    private final class Mine implements WriteAheadRounds.Batch {
+    private static final class Mine implements WriteAheadRounds.Batch {
         final WriteAheadLog log;
+        private Listener listener; // while lines wait: told how their write went
         private UsageLine usage;
         private byte[] buf;
         private int length;
@@ -95,7 +101,7 @@ final class WriteAheadStripes implements Closeable {
 
         Mine(WriteAheadLog log) { this.log = log; }
 
-        void add(StoredEvent e, WriteAheadRounds.Round round) throws IOException {
+        void add(StoredEvent e, WriteAheadRounds.Round round, Listener listener) throws IOException {
             if (usage == null) {
                 usage = new UsageLine();
                 buf = new byte[8192];
@@ -109,6 +115,7 @@ final class WriteAheadStripes implements Closeable {
                 put(line, line.length);
             }
             if (first) {
+                this.listener = listener;
                 firstSeq = e.seq();
                 maxSeq = e.seq();
                 round.add(this);
@@ -128,6 +135,8 @@ final class WriteAheadStripes implements Closeable {
             if (length == 0) return;
             int n = length;
             length = 0;
+            Listener listener = this.listener;
+            this.listener = null;
             try {
                 log.write(buf, n, firstSeq, maxSeq);
                 listener.written();

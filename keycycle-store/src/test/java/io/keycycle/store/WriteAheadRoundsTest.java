@@ -189,4 +189,35 @@ class WriteAheadRoundsTest {
             again.close();
         }
     }
+
+    /**
+     * A store that is closed and dropped can be collected even though a long-lived thread (a test
+     * runner's, an application's) appended to it: its per-thread batch must not keep it alive.
+     */
+    @org.junit.jupiter.api.Test
+    void aThreadThatAppendedDoesNotKeepADroppedStoreAlive(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.lang.ref.WeakReference<WriteAheadStripes> ref = appendOnceAndDrop(dir);
+        for (int i = 0; i < 50 && ref.get() != null; i++) {
+            System.gc();
+            byte[][] pressure = new byte[64][];
+            for (int k = 0; k < pressure.length; k++) pressure[k] = new byte[1 << 20];
+            Thread.sleep(20);
+        }
+        assertThat(ref.get()).as("the stripes (and the store behind their listener) were collected").isNull();
+    }
+
+    private static java.lang.ref.WeakReference<WriteAheadStripes> appendOnceAndDrop(Path dir) throws IOException {
+        java.util.concurrent.atomic.AtomicLong counter = new java.util.concurrent.atomic.AtomicLong();
+        WriteAheadStripes stripes = new WriteAheadStripes(
+                () -> new WriteAheadLog(dir, KeycycleStore.journalMapper(), 0x5eed, false, counter),
+                new WriteAheadStripes.Listener() {
+                    @Override public void written() { }
+
+                    @Override public void failed(Exception e) { }
+                });
+        stripes.append(new StoredEvent.Usage(1, StoredEvent.eventId(1, 0x5eed), "groq", "org", "3f9a1c07…wxyz", "m",
+                1_767_225_600_000L, 1, 120, 40, 160, "success", 200));
+        stripes.discard();
+        return new java.lang.ref.WeakReference<>(stripes);
+    }
 }
