@@ -100,23 +100,29 @@ public final class WriteAheadRounds {
             }
         }
 
-        /** Writes every waiting batch, then runs the answers that waited for them. */
+        /**
+         * Writes every waiting batch, then runs the answers that waited for them. Both lists are
+         * taken before anything runs: an answer may append again (its batch joins the next round, or,
+         * when the loop refuses the task, is written by a nested call) or call afterLines, and a
+         * nested call must find neither a written batch nor an answer that already ran.
+         */
         void run() {
             scheduled = false;
-            int batches = pending.size();
-            for (int i = 0; i < batches; i++) {
-                pending.get(i).flush(); // never throws: a failure goes to the store's health
+            if (!pending.isEmpty()) {
+                Batch[] batches = pending.toArray(new Batch[0]);
+                pending.clear();
+                for (Batch b : batches) b.flush(); // never throws: a failure goes to the store's health
             }
-            pending.subList(0, batches).clear();
-            int answers = waiting.size();
-            for (int i = 0; i < answers; i++) {
+            if (waiting.isEmpty()) return;
+            Runnable[] answers = waiting.toArray(new Runnable[0]);
+            waiting.clear();
+            for (Runnable answer : answers) {
                 try {
-                    waiting.get(i).run();
+                    answer.run();
                 } catch (RuntimeException e) {
                     LOG.error("an answer that waited for its write-ahead line failed", e);
                 }
             }
-            waiting.subList(0, answers).clear();
         }
     }
 }

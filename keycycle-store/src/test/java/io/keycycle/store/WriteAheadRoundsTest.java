@@ -220,4 +220,39 @@ class WriteAheadRoundsTest {
         stripes.discard();
         return new java.lang.ref.WeakReference<>(stripes);
     }
+    /**
+     * The loop starts refusing tasks (it is shutting down) while a turn's answers run, and one of them
+     * appends again: its line is written at once, and every answer still runs exactly once.
+     */
+    @DatabaseTest(TestDatabase.Kind.SQLITE)
+    void anAnswerThatAppendsWhileTheLoopRefusesTasksRunsOnce(TestDatabase db) throws Exception {
+        Path journal = db.workDir().resolve("journal");
+        KeycycleStore store = db.open(db.config().journalDir(journal).batchInterval(Duration.ofSeconds(5)).build());
+        List<Runnable> endOfTurn = new ArrayList<>();
+        boolean[] closing = {false};
+        List<String> answered = new ArrayList<>();
+        WriteAheadRounds.enable(task -> {
+            if (closing[0]) throw new java.util.concurrent.RejectedExecutionException("event loop shut down");
+            endOfTurn.add(task);
+        });
+        try {
+            store.onEvent(Events.settled(T0, "groq", FP_A, "m", 0, 10));
+            WriteAheadRounds.afterLines(() -> {
+                answered.add("a");
+                store.onEvent(Events.settled(T0.plusMillis(1), "groq", FP_A, "m", 1, 10)); // e.g. a follow-up call settled
+            });
+            WriteAheadRounds.afterLines(() -> answered.add("b"));
+            closing[0] = true;
+            try {
+                endOfTurn.remove(0).run();
+            } catch (StackOverflowError e) {
+                throw new AssertionError("the answers re-ran without end", e);
+            }
+        } finally {
+            WriteAheadRounds.disable();
+        }
+        assertThat(answered).as("each answer once, in order").containsExactly("a", "b");
+        assertThat(walLines(journal)).hasSize(2);
+        store.close();
+    }
 }
