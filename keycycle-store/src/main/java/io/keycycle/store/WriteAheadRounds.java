@@ -6,7 +6,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Write-ahead lines by rounds, for a thread that settles many calls in one turn of a loop (a
@@ -94,8 +93,9 @@ public final class WriteAheadRounds {
             scheduled = true;
             try {
                 endOfTurn.execute(task);
-            } catch (RejectedExecutionException closing) {
-                // the loop is shutting down: write now rather than never
+            } catch (RuntimeException refused) {
+                // the loop is shutting down (RejectedExecutionException) or the executor failed: write
+                // now rather than leave this thread's lines and answers waiting for a task that never runs
                 run();
             }
         }

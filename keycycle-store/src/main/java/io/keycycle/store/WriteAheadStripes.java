@@ -91,6 +91,8 @@ final class WriteAheadStripes implements Closeable {
      * never be collected while a thread that once appended to it lives.
      */
     private static final class Mine implements WriteAheadRounds.Batch {
+        private static final int INITIAL_BUFFER = 8192;
+        private static final int MAX_KEPT_BUFFER = 256 * 1024;
         final WriteAheadLog log;
         private Listener listener; // while lines wait: told how their write went
         private UsageLine usage;
@@ -104,7 +106,7 @@ final class WriteAheadStripes implements Closeable {
         void add(StoredEvent e, WriteAheadRounds.Round round, Listener listener) throws IOException {
             if (usage == null) {
                 usage = new UsageLine();
-                buf = new byte[8192];
+                buf = new byte[INITIAL_BUFFER];
             }
             boolean first = length == 0;
             if (e instanceof StoredEvent.Usage u && UsageLine.fits(u)) {
@@ -135,10 +137,13 @@ final class WriteAheadStripes implements Closeable {
             if (length == 0) return;
             int n = length;
             length = 0;
+            byte[] lines = buf;
+            // an unusually long turn grew the array: give the memory back after writing it
+            if (buf.length > MAX_KEPT_BUFFER) buf = new byte[INITIAL_BUFFER];
             Listener listener = this.listener;
             this.listener = null;
             try {
-                log.write(buf, n, firstSeq, maxSeq);
+                log.write(lines, n, firstSeq, maxSeq);
                 listener.written();
             } catch (IOException | RuntimeException io) {
                 listener.failed(io);
