@@ -71,6 +71,8 @@ public final class KeycycleGateway implements AutoCloseable {
 
     /** Routing-context key under which each route records its name for the request timer. */
     static final String ROUTE_TAG = "keycycle.route";
+    /** How long a connection answered 413 stays open, discarding the rest of the body, before it is closed. */
+    static final long LINGER_MILLIS = 1_000;
 
     private final Keycycle keycycle;
     private final KeycycleStore store;
@@ -293,16 +295,20 @@ public final class KeycycleGateway implements AutoCloseable {
                 .handler(tag("/admin/models/clear")).blockingHandler(admin::clearModel, false);
 
         r.errorHandler(413, ctx -> {
-            // An HTTP/1 connection is closed once the 413 is out: kept open, the rest of a body that may be
-            // gigabytes long would be read and thrown away for as long as the client sends it.
+            // An HTTP/1 connection is closed after the 413: kept open, the rest of a body that may be
+            // gigabytes long would be read and thrown away for as long as the client sends it. Not at
+            // once: closed with the client's bytes still unread, the connection is reset, and a reset
+            // can destroy the 413 before the client reads it. It lingers, reading and discarding, for
+            // up to LINGER_MILLIS (a client that has its answer closes first).
             io.vertx.core.http.HttpServerResponse response = ctx.response();
             boolean http1 = ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2;
             if (http1 && !response.headWritten()) response.putHeader("connection", "close");
             ApiError.tooLarge(maxBodyBytes).send(response);
             if (http1) {
                 io.vertx.core.http.HttpConnection connection = ctx.request().connection();
-                if (response.ended()) connection.close();
-                else response.endHandler(v -> connection.close());
+                Vertx owner = ctx.vertx();
+                if (response.ended()) owner.setTimer(LINGER_MILLIS, t -> connection.close());
+                else response.endHandler(v -> owner.setTimer(LINGER_MILLIS, t -> connection.close()));
             }
         });
         r.errorHandler(404, ctx -> ApiError.notFound("no route " + ctx.request().method() + " " + ctx.request().path()
