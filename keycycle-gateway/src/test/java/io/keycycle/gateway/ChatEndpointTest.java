@@ -173,7 +173,8 @@ class ChatEndpointTest {
      * The 413 reaches a client still sending its body: the gateway closes the connection after the
      * answer, and a close with the client's bytes unread resets the connection, which can destroy
      * the answer before the client reads it (a JDK client saw "header parser received no bytes" in
-     * one of the five CI runs that had the change). The connection now lingers, reading and discarding, for up to a second.
+     * one of the five CI runs that had the change). The connection now lingers, reading and
+     * discarding, for up to a second.
      */
     @Test
     void everyClientSendingABodyOverTheLimitGetsIts413() {
