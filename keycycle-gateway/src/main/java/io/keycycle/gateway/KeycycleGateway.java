@@ -253,6 +253,10 @@ public final class KeycycleGateway implements AutoCloseable {
         r.head("/healthz").handler(tag("/healthz")).handler(health::live);
         r.get("/readyz").handler(tag("/readyz")).blockingHandler(health::ready, false);
         r.head("/readyz").handler(tag("/readyz")).blockingHandler(health::ready, false);
+        // another method on them is a 405 with Allow: left to the router, the HostCheck route below,
+        // which matches every request, cleared the method mismatch and the answer was a 404
+        r.route("/healthz").handler(ctx -> ctx.fail(405));
+        r.route("/readyz").handler(ctx -> ctx.fail(405));
         // everything below acts or reveals: no foreign Host (DNS rebinding), no cross-site request
         r.route().handler(new HostCheck(host, edge.allowedHosts()));
         r.get("/").handler(tag("/")).handler(dashboard::page);

@@ -244,6 +244,12 @@ class ChatEndpointTest {
         assertThat(r.headers().firstValue("allow")).hasValue("GET, HEAD");
         assertThat(json(r).path("error").path("message").asText()).isEqualTo("PUT is not allowed on /v1/models; it takes GET, HEAD");
 
+        for (String probe : java.util.List.of("/healthz", "/readyz")) {
+            HttpResponse<String> health = gw.post(probe, "{}");
+            assertThat(health.statusCode()).as("POST " + probe).isEqualTo(405);
+            assertThat(health.headers().firstValue("allow")).as("POST " + probe).hasValue("GET, HEAD");
+        }
+
         HttpResponse<String> chat = gw.get("/v1/chat/completions");
         assertThat(chat.statusCode()).isEqualTo(405);
         assertThat(chat.headers().firstValue("allow")).hasValue("POST");
