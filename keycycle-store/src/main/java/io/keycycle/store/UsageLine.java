@@ -6,7 +6,7 @@ package io.keycycle.store;
  * gateway's event loops; building the line as a string first cost two copies of it (a key's
  * fingerprint has a '…', which makes the string two bytes per character) and a third to encode it.
  * Only for records whose strings need no escape ({@link #fits}); the others take Jackson's
- * generator. Not thread-safe: one per write-ahead log, used under its monitor.
+ * generator. Not thread-safe: one per write-ahead log, used under its monitor, and one per thread's round batch.
  */
 final class UsageLine {
 
@@ -68,7 +68,22 @@ final class UsageLine {
         return n;
     }
 
-    /** The array the last {@link #encode} wrote its line into (valid until the next call). */
+    /**
+     * Any record's line into this array, returning its length: a usage record that {@link #fits}
+     * encoded here without allocating, any other (rare: key states, fallbacks, names that need an
+     * escape) by {@link Journal#line} and copied in. The one place a write-ahead line is made.
+     */
+    int line(StoredEvent e, com.fasterxml.jackson.databind.ObjectMapper json) throws java.io.IOException {
+        if (e instanceof StoredEvent.Usage u && fits(u)) return encode(u);
+        byte[] line = Journal.line(json, e);
+        n = 0;
+        room(line.length);
+        System.arraycopy(line, 0, buf, 0, line.length);
+        n = line.length;
+        return n;
+    }
+
+    /** The array the last {@link #encode} or {@link #line} wrote its line into (valid until the next call). */
     byte[] bytes() { return buf; }
 
     private void room(int more) {

@@ -79,13 +79,8 @@ final class WriteAheadLog implements Closeable {
 
     /** Appends one event; when this returns the line is in the operating system's hands (or on disk with fsync). */
     synchronized void append(StoredEvent e) throws IOException {
-        if (e instanceof StoredEvent.Usage u && UsageLine.fits(u)) {
-            int length = usage.encode(u);
-            write(usage.bytes(), length, e.seq(), e.seq());
-        } else {
-            byte[] bytes = Journal.line(json, e);
-            write(bytes, bytes.length, e.seq(), e.seq());
-        }
+        int length = usage.line(e, json);
+        write(usage.bytes(), length, e.seq(), e.seq());
     }
 
     /** The mapper for the lines of the rare records {@link UsageLine} does not encode ({@link Journal#line}). */

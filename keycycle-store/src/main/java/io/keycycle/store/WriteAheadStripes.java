@@ -109,13 +109,8 @@ final class WriteAheadStripes implements Closeable {
                 buf = new byte[INITIAL_BUFFER];
             }
             boolean first = length == 0;
-            if (e instanceof StoredEvent.Usage u && UsageLine.fits(u)) {
-                int n = usage.encode(u); // first: encoding may replace the array
-                put(usage.bytes(), n);
-            } else {
-                byte[] line = Journal.line(log.json(), e);
-                put(line, line.length);
-            }
+            int n = usage.line(e, log.json()); // first: encoding may replace the array
+            put(usage.bytes(), n);
             if (first) {
                 this.listener = listener;
                 firstSeq = e.seq();

@@ -69,17 +69,21 @@ class WriteAheadRoundsTest {
                     "answer 4 after 5 lines");
             assertThat(endOfTurn).isEmpty();
 
-            // the next turn starts empty
+            // the next turn starts empty; a key state's line (Jackson's, not the usage encoder's) joins it
             store.onEvent(Events.settled(T0.plusMillis(5), "groq", FP_A, "m", 5, 10));
+            store.onEvent(Events.keyState(T0.plusMillis(5), "groq", FP_A, io.keycycle.core.KeyState.COOLING,
+                    T0.plusSeconds(60), "rate-limited"));
             assertThat(endOfTurn).hasSize(1);
             endOfTurn.remove(0).run();
-            assertThat(walLines(journal)).hasSize(6);
+            List<String> both = walLines(journal);
+            assertThat(both).hasSize(7);
+            assertThat(both.get(6)).contains("\"rate-limited\"").contains("COOLING");
         } finally {
             WriteAheadRounds.disable();
         }
         assertThat(WriteAheadRounds.enabled()).isFalse();
         store.onEvent(Events.settled(T0.plusMillis(6), "groq", FP_A, "m", 6, 10));
-        assertThat(walLines(journal)).as("without rounds the line is written before onEvent returns").hasSize(7);
+        assertThat(walLines(journal)).as("without rounds the line is written before onEvent returns").hasSize(8);
         assertThat(store.health().lastError()).isNull();
         assertThat(store.flush(Duration.ofSeconds(20))).isTrue();
         assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isEqualTo(7);
