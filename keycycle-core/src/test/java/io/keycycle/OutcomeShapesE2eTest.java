@@ -83,7 +83,7 @@ class OutcomeShapesE2eTest {
                 new Shape("gemini", m, "403 reported as leaked", suspended, OutcomeKind.KEY_SUSPENDED, 403, Level.KEY, KeyState.DISABLED, true),
                 new Shape("gemini", m, "503 UNAVAILABLE", overloaded, OutcomeKind.OVERLOADED, 503, Level.MODEL, KeyState.COOLING, false),
                 new Shape("gemini", m, "404 no longer available", gone, OutcomeKind.MODEL_UNAVAILABLE, 404, Level.MODEL, KeyState.MODEL_UNAVAILABLE, false),
-                new Shape("gemini", m, "429 limit: 0", x -> x.limits(SimLimits.UNLIMITED.rpm(0)), OutcomeKind.MODEL_UNAVAILABLE, 429, Level.MODEL, KeyState.MODEL_UNAVAILABLE, false),
+                new Shape("gemini", m, "429 limit: 0", x -> x.limits(SimLimits.UNLIMITED.rpm(0)), OutcomeKind.QUOTA_EXHAUSTED, 429, Level.SCOPE, KeyState.PARKED, false),
 
                 new Shape("openrouter", o, "429 free-models-per-min", perMinute, OutcomeKind.RATE_LIMITED, 429, Level.SCOPE, KeyState.COOLING, true),
                 new Shape("openrouter", o, "429 free-models-per-day", requestsPerDay, OutcomeKind.QUOTA_EXHAUSTED, 429, Level.SCOPE, KeyState.PARKED, true),

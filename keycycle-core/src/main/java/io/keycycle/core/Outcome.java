@@ -20,14 +20,25 @@ import java.util.Objects;
  *                     models, Groq organization_restricted, 402)
  * @param observations rate-limit headers seen on the answer
  * @param reason       short human text (never contains a secret)
+ * @param tierWide     true when the condition holds for every key of the answering key's key tier
+ *                     for this model: a quota the provider sets per billing tier, such as Gemini's
+ *                     {@code limit: 0} (the tier has no quota for the model), which another key of
+ *                     the same tier would only meet again
  */
 public record Outcome(OutcomeKind kind, int status, Usage usage, Limits.Metric metric, Duration retryAfter,
-                      Instant until, boolean scopeWide, List<RateLimitObservation> observations, String reason) {
+                      Instant until, boolean scopeWide, List<RateLimitObservation> observations, String reason,
+                      boolean tierWide) {
 
     public Outcome {
         Objects.requireNonNull(kind, "kind");
         observations = observations == null ? List.of() : List.copyOf(observations);
         reason = reason == null ? kind.name() : reason;
+    }
+
+    /** An outcome about the answering key's scope or bucket only (not its whole key tier). */
+    public Outcome(OutcomeKind kind, int status, Usage usage, Limits.Metric metric, Duration retryAfter,
+                   Instant until, boolean scopeWide, List<RateLimitObservation> observations, String reason) {
+        this(kind, status, usage, metric, retryAfter, until, scopeWide, observations, reason, false);
     }
 
     public static Outcome success(Usage usage) {
@@ -38,12 +49,14 @@ public record Outcome(OutcomeKind kind, int status, Usage usage, Limits.Metric m
         return new Outcome(kind, status, null, null, null, null, false, List.of(), reason);
     }
 
-    public Outcome withRetryAfter(Duration w) { return new Outcome(kind, status, usage, metric, w, until, scopeWide, observations, reason); }
-    public Outcome withUntil(Instant u) { return new Outcome(kind, status, usage, metric, retryAfter, u, scopeWide, observations, reason); }
-    public Outcome withMetric(Limits.Metric m) { return new Outcome(kind, status, usage, m, retryAfter, until, scopeWide, observations, reason); }
-    public Outcome withScopeWide(boolean s) { return new Outcome(kind, status, usage, metric, retryAfter, until, s, observations, reason); }
-    public Outcome withObservations(List<RateLimitObservation> o) { return new Outcome(kind, status, usage, metric, retryAfter, until, scopeWide, o, reason); }
-    public Outcome withUsage(Usage u) { return new Outcome(kind, status, u, metric, retryAfter, until, scopeWide, observations, reason); }
+    public Outcome withRetryAfter(Duration w) { return new Outcome(kind, status, usage, metric, w, until, scopeWide, observations, reason, tierWide); }
+    public Outcome withUntil(Instant u) { return new Outcome(kind, status, usage, metric, retryAfter, u, scopeWide, observations, reason, tierWide); }
+    public Outcome withMetric(Limits.Metric m) { return new Outcome(kind, status, usage, m, retryAfter, until, scopeWide, observations, reason, tierWide); }
+    public Outcome withScopeWide(boolean s) { return new Outcome(kind, status, usage, metric, retryAfter, until, s, observations, reason, tierWide); }
+    public Outcome withObservations(List<RateLimitObservation> o) { return new Outcome(kind, status, usage, metric, retryAfter, until, scopeWide, o, reason, tierWide); }
+    public Outcome withUsage(Usage u) { return new Outcome(kind, status, u, metric, retryAfter, until, scopeWide, observations, reason, tierWide); }
+
+    public Outcome withTierWide(boolean t) { return new Outcome(kind, status, usage, metric, retryAfter, until, scopeWide, observations, reason, t); }
 
     public boolean isSuccess() { return kind == OutcomeKind.SUCCESS; }
 }

@@ -285,6 +285,17 @@ public final class ProviderControl {
         return kind() == ProviderKind.GEMINI && l != null && l.hasZero();
     }
 
+    /** True when a key of {@code scope} gets Gemini's {@code limit: 0} for {@code model}: no free tier, and not a paid project. */
+    boolean hasNoFreeTier(String model, String scope) {
+        return !config.paidScopes().contains(scope) && hasNoFreeTier(model);
+    }
+
+    /** The limits of {@code model} for a key of {@code scope}: a paid project is served a model without free tier, unlimited. */
+    SimLimits limitsFor(String model, String scope) {
+        if (config.paidScopes().contains(scope) && hasNoFreeTier(model)) return SimLimits.UNLIMITED;
+        return limitsFor(model);
+    }
+
     /** The limits that apply to {@code model}'s own bucket, or null when the model is not served. */
     SimLimits limitsFor(String model) {
         SimLimits l = limits.get(model);

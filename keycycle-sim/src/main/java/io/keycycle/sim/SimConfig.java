@@ -112,6 +112,7 @@ final class SimConfig {
                         p.model(model, limits == null ? SimLimits.UNLIMITED : SimLimits.fromMap(map(limits, id + "/" + model), id + "/" + model)));
                 case "gone-models" -> list(v, at).forEach(m -> p.goneModel(String.valueOf(m)));
                 case "no-free-tier-models" -> list(v, at).forEach(m -> p.noFreeTierModel(String.valueOf(m)));
+                case "paid-scopes" -> list(v, at).forEach(sc -> p.paidScope(String.valueOf(sc)));
                 case "default-limits" -> p.defaultLimits(SimLimits.fromMap(map(v, at), at));
                 case "thinking-tokens" -> p.thinkingTokens(integer(v, at));
                 case "free-model-limits" -> p.freeModelLimits(SimLimits.fromMap(map(v, at), at));

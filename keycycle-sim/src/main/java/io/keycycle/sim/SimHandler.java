@@ -102,12 +102,12 @@ final class SimHandler implements HttpHandler {
                 p.highBalance(), served, p.longDayRetryDelay());
         turn = new Turn(request, model, key.scope, now, d.newId(turn), turn.thinkingTokens(), accountWide,
                 turn.highBalance(), served, turn.longDayRetryDelay());
-        SimLimits limits = p.limitsFor(served);
+        SimLimits limits = p.limitsFor(served, key.scope);
         if (p.isGone(served)) {
             answer(ex, row, d.modelGone(model), 0, 0, 0);
             return;
         }
-        if (p.hasNoFreeTier(served)) {
+        if (p.hasNoFreeTier(served, key.scope)) {
             answer(ex, row, d.noFreeTier(turn), 0, 0, 0);
             return;
         }

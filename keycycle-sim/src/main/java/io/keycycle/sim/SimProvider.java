@@ -41,7 +41,8 @@ public record SimProvider(
         List<FaultKind> faultKinds,
         long seed,
         Set<String> noToolModels,
-        Map<String, String> routedModels) {
+        Map<String, String> routedModels,
+        Set<String> paidScopes) {
 
     public SimProvider {
         Objects.requireNonNull(kind, "kind");
@@ -54,6 +55,10 @@ public record SimProvider(
         faultKinds = List.copyOf(faultKinds);
         noToolModels = Set.copyOf(noToolModels);
         routedModels = Map.copyOf(routedModels);
+        paidScopes = Set.copyOf(paidScopes);
+        if (!paidScopes.isEmpty() && kind != ProviderKind.GEMINI) {
+            throw new IllegalArgumentException("paid scopes (served where the free tier answers limit: 0) exist only on gemini, not " + kind.id());
+        }
         if (!routedModels.isEmpty() && kind != ProviderKind.GEMINI) {
             throw new IllegalArgumentException("auto-routed models (quotaDimensions.model) exist only on gemini, not " + kind.id());
         }
@@ -126,6 +131,7 @@ public record SimProvider(
         private long seed = 42;
         private final Set<String> noTools = new LinkedHashSet<>();
         private final Map<String, String> routes = new LinkedHashMap<>();
+        private final Set<String> paid = new LinkedHashSet<>();
 
         private Builder(ProviderKind kind) {
             this.kind = Objects.requireNonNull(kind, "kind");
@@ -182,6 +188,20 @@ public record SimProvider(
                 throw new IllegalArgumentException("no-free-tier models (429 limit: 0) exist only on gemini, not " + kind.id());
             }
             noFreeTier.add(model);
+            return this;
+        }
+
+        /**
+         * Gemini only: the keys of {@code scope} (a project) are on a paid tier. A model without free
+         * tier (a {@link #noFreeTierModel} or one whose free-tier limits hold a 0) is served to them,
+         * without limits: the simulator does not model paid-tier quotas.
+         */
+        public Builder paidScope(String scope) {
+            if (scope == null || scope.isBlank()) throw new IllegalArgumentException("paid scope must not be blank for " + kind.id());
+            if (kind != ProviderKind.GEMINI) {
+                throw new IllegalArgumentException("paid scopes (served where the free tier answers limit: 0) exist only on gemini, not " + kind.id());
+            }
+            paid.add(scope);
             return this;
         }
 
@@ -348,7 +368,7 @@ public record SimProvider(
         public SimProvider build() {
             return new SimProvider(kind, keys, models, gone, noFreeTier, Optional.ofNullable(defaultLimits),
                     acceptAnyKey, thinkingTokens, freeModelLimits, highBalance, faultProbability, faultKinds, seed,
-                    noTools, routes);
+                    noTools, routes, paid);
         }
 
         private void requireModel(String model) {

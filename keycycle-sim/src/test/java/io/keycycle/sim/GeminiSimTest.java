@@ -163,6 +163,28 @@ class GeminiSimTest {
     }
 
     @Test
+    void aPaidProjectIsServedTheModelThatHasNoFreeTier(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path yaml = dir.resolve("sim.yaml");
+        java.nio.file.Files.writeString(yaml, """
+                providers:
+                  gemini:
+                    keys: [{ secret: %s, scope: project-free }, { secret: %s, scope: project-paid }]
+                    models: { gemini-2.5-flash: { rpm: 5 } }
+                    no-free-tier-models: [gemini-2.5-pro]
+                    paid-scopes: [project-paid]
+                """.formatted(A1, B1));
+        try (Simulator s = Simulator.builder().configFile(yaml).build().start()) {
+            String url = s.baseUrl("gemini");
+            HttpResponse<String> free = Http.chat(url, A1, Http.body("gemini-2.5-pro", "a"));
+            assertThat(free.statusCode()).isEqualTo(429);
+            assertThat(free.body()).contains("limit: 0");
+            assertThat(Http.chat(url, B1, Http.body("gemini-2.5-pro", "a")).statusCode()).as("the paid project").isEqualTo(200);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SimProvider.groq().paidScope("org-a"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only on gemini");
+    }
+
+    @Test
     void streamCarriesUsageOnTheFinishFrameOnly() throws Exception {
         List<Http.Line> lines = Http.stream(base, A1, Http.streamBody(FLASH, "stream", true));
         List<JsonNode> frames = Http.dataFrames(lines);

@@ -29,8 +29,9 @@ import java.util.regex.Pattern;
  * retryDelay. Each violation's {@code quotaValue} is reported as an observation of the real limit,
  * with {@code quotaDimensions.model}: once Google routes a retired model to another, the quota
  * that ran out is the other model's. A quota
- * of zero ({@code limit: 0}, {@code quotaValue "0"}) means the model has no free tier on this project:
- * MODEL_UNAVAILABLE. A bad key is a <b>400</b> with {@code ErrorInfo.reason API_KEY_INVALID}.
+ * of zero ({@code limit: 0}, {@code quotaValue "0"}) means the project's billing tier has no quota for
+ * the model: QUOTA_EXHAUSTED until the daily reset for every key of the answering key's key tier
+ * ({@link Outcome#tierWide()}), not for keys of another tier. A bad key is a <b>400</b> with {@code ErrorInfo.reason API_KEY_INVALID}.
  */
 final class GeminiProfile extends BaseProfile {
 
@@ -102,7 +103,12 @@ final class GeminiProfile extends BaseProfile {
             else other = other != null && other.span() == Span.HOUR ? other : metric;
         }
         if (zero) {
-            return a.outcome(OutcomeKind.MODEL_UNAVAILABLE, "no quota for this model on this project (limit 0)");
+            // The project's billing tier has no quota for the model: every key of the same key tier
+            // would answer the same, a key of another tier (a paid project) may not. Parked until the
+            // provider's daily reset, when one call finds out whether the quota is still 0.
+            Metric which = day != null ? day : other != null ? other : Metric.RPD;
+            return a.quotaExhausted(which, DAILY_RESET.nextReset(a.now()),
+                    "no quota for this model on this key's tier (limit 0)").withTierWide(true);
         }
         String of = quotaModel == null ? "" : " of " + quotaModel;
         Optional<Duration> delay = retryDelay(b);

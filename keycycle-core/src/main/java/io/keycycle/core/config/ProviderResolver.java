@@ -146,6 +146,10 @@ final class ProviderResolver implements LimitResolver {
     }
 
     /** The key-tier name of a key, or null. */
+    @Override
+    public String keyTier(ApiKey key) { return keyTierName(key); }
+
+    /** The key-tier name of a key, or null. */
     String keyTierName(ApiKey key) {
         KeyTierConfig t = keyTier(key, keyEntries(key));
         return t == null ? null : t.name();

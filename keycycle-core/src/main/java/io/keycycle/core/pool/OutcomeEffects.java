@@ -74,6 +74,7 @@ final class OutcomeEffects {
                 long until = Math.min(Math.max(reset, now + 1000), cap);
                 String why = "daily quota exhausted" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
                 if (o.scopeWide() && !onlyTheSharedBudget(l)) parkScope(scope, e, until, why, now);
+                else if (o.tierWide()) parkTier(l, until, why, now);
                 else parkBucket(l.bucket, e, until, why, now);
                 // the quota that ran out may be another model's (Gemini names it once it auto-routes a model)
                 for (PoolStateStore.Bucket other : namedElsewhere(l, o.observations())) parkBucket(other, e, until, why, now);
@@ -154,7 +155,7 @@ final class OutcomeEffects {
     private void adopt(Lease l, List<RateLimitObservation> observations, long now) {
         for (RateLimitObservation ob : observations) {
             // a limit of 0 is never learned: it would admit nothing ever again, so no answer could
-            // correct it (a provider without quota for a model says so as MODEL_UNAVAILABLE, re-checked)
+            // correct it (a provider's "limit 0" for a model parks the key tier's buckets until the reset)
             if (ob.limit() < 1) continue;
             PoolStateStore.Bucket b = l.bucket;
             String model = l.ring.model;
@@ -219,6 +220,26 @@ final class OutcomeEffects {
         if (b.hold().park(until, why)) {
             b.hintBlockedUntil(until);
             emitState(KeycycleEvent.Level.SCOPE, b.id().scope(), e == null ? null : e.key.fingerprint(), b.id().model(), KeyState.PARKED, until, why, now);
+        }
+    }
+
+    /**
+     * Parks the model's bucket of every key in the answering key's key tier (keys of no tier count as
+     * one tier of their own): a quota the provider sets per billing tier (Gemini's {@code limit: 0})
+     * that every such key would only meet again. Keys of other tiers keep the model. Runs on a rare
+     * answer, so it may look at every key.
+     */
+    private void parkTier(Lease l, long until, String why, long now) {
+        String tier = ctx.resolver.keyTier(l.entry.key);
+        ModelRing ring = l.ring;
+        java.util.Set<PoolStateStore.Bucket> done = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        parkBucket(l.bucket, l.entry, until, why, now);
+        done.add(l.bucket);
+        for (int i = 0; i < ring.keys.length; i++) {
+            KeyEntry k = ring.keys[i];
+            if (done.contains(ring.buckets[i]) || !java.util.Objects.equals(tier, ctx.resolver.keyTier(k.key))) continue;
+            done.add(ring.buckets[i]);
+            parkBucket(ring.buckets[i], k, until, why, now);
         }
     }
 

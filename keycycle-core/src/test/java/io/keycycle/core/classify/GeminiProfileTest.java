@@ -114,16 +114,24 @@ class GeminiProfileTest {
                 violation("GenerateContentInputTokensPerModelPerMinute-FreeTier", TOK, null),
                 violation("GenerateContentInputTokensPerModelPerDay-FreeTier", TOK, null)), "20s");
         Outcome o = gemini.classify(ProviderResponse.of(429, body), NOW);
-        assertThat(o.kind()).isEqualTo(OutcomeKind.MODEL_UNAVAILABLE);
-        assertThat(o.kind().rotates()).isFalse();
+        // the project's tier has no quota: every key of that key tier is parked until the reset,
+        // and the call rotates to a key of another tier (a paid project), which may have one
+        assertThat(o.kind()).isEqualTo(OutcomeKind.QUOTA_EXHAUSTED);
+        assertThat(o.tierWide()).isTrue();
+        assertThat(o.scopeWide()).isFalse();
+        assertThat(o.until()).isEqualTo(GeminiProfile.DAILY_RESET.nextReset(NOW));
+        assertThat(o.reason()).contains("limit 0");
+        assertThat(o.kind().rotates()).isTrue();
     }
 
     @Test
     void quotaValueZeroAlsoMeansNoFreeTierButLimitTwentyDoesNot() {
         String zero = quota429("limit: 20", violation("GenerateRequestsPerDayPerProjectPerModel-FreeTier", REQ, "0"), "20s");
-        assertThat(gemini.classify(ProviderResponse.of(429, zero), NOW).kind()).isEqualTo(OutcomeKind.MODEL_UNAVAILABLE);
+        assertThat(gemini.classify(ProviderResponse.of(429, zero), NOW).tierWide()).isTrue();
         String twenty = quota429("limit: 20", violation("GenerateRequestsPerDayPerProjectPerModel-FreeTier", REQ, "20"), "20s");
-        assertThat(gemini.classify(ProviderResponse.of(429, twenty), NOW).kind()).isEqualTo(OutcomeKind.QUOTA_EXHAUSTED);
+        Outcome t = gemini.classify(ProviderResponse.of(429, twenty), NOW);
+        assertThat(t.kind()).isEqualTo(OutcomeKind.QUOTA_EXHAUSTED);
+        assertThat(t.tierWide()).as("a spent quota of 20 is this project's, not its tier's").isFalse();
     }
 
     @Test
