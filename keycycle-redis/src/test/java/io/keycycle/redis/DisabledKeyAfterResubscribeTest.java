@@ -1,7 +1,6 @@
 package io.keycycle.redis;
 
 import io.keycycle.core.ApiKey;
-import io.keycycle.core.EngineClock;
 import io.keycycle.core.KeyState;
 import io.keycycle.core.Limits;
 import io.keycycle.core.Usage;
@@ -9,19 +8,17 @@ import io.keycycle.core.pool.AcquireOptions;
 import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.pool.PoolSnapshot;
 import io.keycycle.core.testing.TestPools;
-import io.keycycle.redis.testing.PrivateRedis;
+import io.keycycle.redis.testing.RedisFleet;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A key disabled by instance A while B's subscription to the fleet's channel is down (a link blip:
@@ -30,42 +27,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class DisabledKeyAfterResubscribeTest {
 
-    PrivateRedis redis;
-    RedisCluster a, b;
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withTimings(Duration.ofMillis(500), Duration.ofMillis(200), Duration.ofSeconds(2));
     final List<ApiKey> keys = TestPools.keys("p", 2);
     final Limits limits = new Limits(100, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE);
 
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (a != null) a.close();
-        if (b != null) b.close();
-        if (redis != null) redis.close();
-    }
-
-    RedisCluster join(String id) {
-        return RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId(id)
-                .withTimings(Duration.ofMillis(500), Duration.ofMillis(200), Duration.ofSeconds(2)), EngineClock.system());
-    }
-
-    KeyPool pool(RedisCluster c) {
-        return KeyPool.builder(TestPools.spec("p")).keys(keys).limits(limits).profile(TestPools.statusProfile("p"))
-                .clock(EngineClock.system()).stateStore(c.stateStore()).build();
-    }
-
     @Test
     void aKeyDisabledWhileTheSubscriptionReconnectsIsSeenByTheOtherInstance() throws Exception {
-        a = join("a");
-        b = join("b");
-        KeyPool poolA = pool(a), poolB = pool(b);
+        RedisCluster a = fleet.join("a");
+        RedisCluster b = fleet.join("b");
+        KeyPool poolA = RedisFleet.pool(a, keys, limits), poolB = RedisFleet.pool(b, keys, limits);
         poolA.acquire("m1", 1).success(Usage.of(1, 0));
         poolB.acquire("m1", 1).success(Usage.of(1, 0));
-        RedisClient admin = RedisClient.create(RedisURI.create(redis.url()));
+        RedisClient admin = RedisClient.create(RedisURI.create(fleet.url()));
         try (var conn = admin.connect()) {
             // the link between B and Redis blips: B's subscription connection drops (Lettuce reconnects and re-subscribes)
             conn.sync().clientKill(io.lettuce.core.KillArgs.Builder.typePubsub());

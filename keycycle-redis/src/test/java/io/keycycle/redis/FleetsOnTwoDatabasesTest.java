@@ -1,18 +1,15 @@
 package io.keycycle.redis;
 
-import io.keycycle.core.EngineClock;
 import io.keycycle.core.pool.PoolStateStore;
-import io.keycycle.redis.testing.PrivateRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.keycycle.redis.testing.RedisFleet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Two fleets on one Redis kept apart by their database numbers (production on /0, staging on /1,
@@ -22,32 +19,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class FleetsOnTwoDatabasesTest {
 
-    PrivateRedis redis;
-    RedisCluster prod;
-    RedisCluster staging;
-    RedisCluster prod2;
-
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (RedisCluster c : new RedisCluster[]{prod2, staging, prod}) if (c != null) c.close();
-        if (redis != null) redis.close();
-    }
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withTimings(Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(2));
 
     private RedisCluster join(int db, String id) {
-        return RedisCluster.join(RedisSettings.of(redis.url() + "/" + db).withInstanceId(id)
-                .withTimings(Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(2)), EngineClock.system());
+        return fleet.join(fleet.settings(fleet.url() + "/" + db, id));
     }
 
     @Test
     void aKeyDisabledInOneDatabaseStaysInUseInTheOther() {
-        prod = join(0, "prod-1");
-        staging = join(1, "staging-1");
+        RedisCluster prod = join(0, "prod-1");
+        RedisCluster staging = join(1, "staging-1");
         PoolStateStore.KeyFlag inProd = prod.stateStore().key("groq", "fp-shared");
         PoolStateStore.KeyFlag other = prod.stateStore().key("groq", "fp-prod-only");
         PoolStateStore.KeyFlag inStaging = staging.stateStore().key("groq", "fp-shared");
@@ -55,7 +37,7 @@ class FleetsOnTwoDatabasesTest {
         // staging's operator disables the key both fleets hold
         assertThat(inStaging.disable("disabled by an operator (staging)", System.currentTimeMillis())).isTrue();
         // then production's own news: once prod hears it, any message published before it has arrived too
-        prod2 = join(0, "prod-2");
+        RedisCluster prod2 = join(0, "prod-2");
         PoolStateStore.KeyFlag otherElsewhere = prod2.stateStore().key("groq", "fp-prod-only");
         otherElsewhere.disable("disabled by an operator (production)", System.currentTimeMillis());
         await().atMost(5, TimeUnit.SECONDS).until(other::disabled);

@@ -1,7 +1,6 @@
 package io.keycycle.redis;
 
 import io.keycycle.core.ApiKey;
-import io.keycycle.core.EngineClock;
 import io.keycycle.core.Limits;
 import io.keycycle.core.Outcome;
 import io.keycycle.core.OutcomeKind;
@@ -9,10 +8,9 @@ import io.keycycle.core.Usage;
 import io.keycycle.core.pool.AcquireOptions;
 import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.testing.TestPools;
-import io.keycycle.redis.testing.PrivateRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.keycycle.redis.testing.RedisFleet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A bucket's windows (and the reasons of its holds, and a scope's holds) are worth nothing once
@@ -31,29 +28,15 @@ class IdleStateExpiresTest {
 
     static final long HOUR = 3_600_000;
 
-    PrivateRedis redis;
-    RedisCluster a;
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withTimings(Duration.ofMillis(500), Duration.ofMillis(200), Duration.ofSeconds(2));
     final List<ApiKey> keys = TestPools.keys("p", 2);
     final Limits limits = new Limits(10, Limits.NONE, 1_000, Limits.NONE, Limits.NONE, Limits.NONE);
 
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (a != null) a.close();
-        if (redis != null) redis.close();
-    }
-
     @Test
     void bucketsAndHoldsExpireOnceTheirWindowsAndHoldsAreOver() throws Exception {
-        a = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId("a")
-                .withTimings(Duration.ofMillis(500), Duration.ofMillis(200), Duration.ofSeconds(2)), EngineClock.system());
-        KeyPool pool = KeyPool.builder(TestPools.spec("p")).keys(keys).limits(limits).profile(TestPools.statusProfile("p"))
-                .clock(EngineClock.system()).stateStore(a.stateStore()).build();
+        RedisCluster a = fleet.join("a");
+        KeyPool pool = RedisFleet.pool(a, keys, limits);
         pool.acquire(AcquireOptions.of("m1", 1).pinned("1")).success(Usage.of(1, 0));
         // key 2 cools (for an hour at most: the policy's longest cooldown); its scope is parked for two days
         var cooled = pool.acquire(AcquireOptions.of("m1", 1).pinned("2"));

@@ -1,24 +1,20 @@
 package io.keycycle.redis;
 
 import io.keycycle.core.ApiKey;
-import io.keycycle.core.EngineClock;
 import io.keycycle.core.KeyState;
 import io.keycycle.core.Limits;
 import io.keycycle.core.Usage;
 import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.pool.PoolSnapshot;
-import io.keycycle.core.testing.TcpProxy;
 import io.keycycle.core.testing.TestPools;
-import io.keycycle.redis.testing.PrivateRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.keycycle.redis.testing.RedisFleet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * An operator enables a key on instance A while A is cut off from Redis (through a TCP proxy; B
@@ -27,35 +23,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class KeyEnabledWhileDegradedTest {
 
-    PrivateRedis redis;
-    TcpProxy proxy;
-    RedisCluster a, b, c;
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withProxy()
+            .withTimings(Duration.ofMillis(300), Duration.ofMillis(200), Duration.ofSeconds(10));
     final List<ApiKey> keys = TestPools.keys("p", 2);
     final Limits limits = new Limits(100, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE);
 
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-        proxy = new TcpProxy("127.0.0.1", redis.port()).start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (RedisCluster x : new RedisCluster[]{c, b, a}) if (x != null) x.close();
-        if (proxy != null) proxy.close();
-        if (redis != null) redis.close();
-    }
-
-    RedisCluster join(String url, String id) {
-        return RedisCluster.join(RedisSettings.of(url).withInstanceId(id)
-                .withTimings(Duration.ofMillis(300), Duration.ofMillis(200), Duration.ofSeconds(10)), EngineClock.system());
-    }
-
-    KeyPool pool(RedisCluster x) {
-        return KeyPool.builder(TestPools.spec("p")).keys(keys).limits(limits).profile(TestPools.statusProfile("p"))
-                .clock(EngineClock.system()).stateStore(x.stateStore()).build();
-    }
+    KeyPool pool(RedisCluster x) { return RedisFleet.pool(x, keys, limits); }
 
     static KeyState state(KeyPool p) {
         PoolSnapshot s = p.snapshot();
@@ -64,22 +38,22 @@ class KeyEnabledWhileDegradedTest {
 
     @Test
     void aKeyEnabledWhileCutOffFromRedisIsBackInUseEverywhereOnceItIsBack() throws Exception {
-        a = join("redis://127.0.0.1:" + proxy.port(), "a");
-        b = join(redis.url(), "b");
+        RedisCluster a = fleet.joinThroughProxy("a");
+        RedisCluster b = fleet.join("b");
         KeyPool poolA = pool(a), poolB = pool(b);
         poolA.disable("1", "suspected leak"); // out of use on every instance
         await().atMost(5, TimeUnit.SECONDS).until(() -> state(poolB) == KeyState.DISABLED);
 
-        proxy.stop(); // a loses Redis; b does not
+        fleet.proxy().stop(); // a loses Redis; b does not
         await().atMost(5, TimeUnit.SECONDS).until(() -> a.mode().equals("degraded"));
         poolA.enable("1"); // the operator finds the key fine and enables it, on instance a
         assertThat(state(poolA)).isEqualTo(KeyState.READY);
-        proxy.start();
+        fleet.proxy().start();
         await().atMost(10, TimeUnit.SECONDS).until(() -> a.mode().equals("shared"));
 
         await().atMost(5, TimeUnit.SECONDS).untilAsserted(() -> assertThat(state(poolB)).as("key 1 as instance b sees it")
                 .isEqualTo(KeyState.READY));
-        c = join(redis.url(), "c");
+        RedisCluster c = fleet.join("c");
         assertThat(state(pool(c))).as("key 1 as a new instance sees it").isEqualTo(KeyState.READY);
         assertThat(state(poolA)).as("key 1 as instance a sees it, after reading the shared states back").isEqualTo(KeyState.READY);
     }

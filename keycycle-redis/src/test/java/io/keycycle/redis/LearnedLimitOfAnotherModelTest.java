@@ -5,16 +5,14 @@ import io.keycycle.core.EngineClock;
 import io.keycycle.core.EngineTime;
 import io.keycycle.core.Limits;
 import io.keycycle.core.pool.PoolStateStore;
-import io.keycycle.redis.testing.PrivateRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.keycycle.redis.testing.RedisFleet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Model names with a tag (Ollama-style {@code llama3} and {@code llama3:70b}, OpenRouter's
@@ -23,38 +21,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class LearnedLimitOfAnotherModelTest {
 
-    PrivateRedis redis;
-    RedisCluster a;
-    RedisCluster b;
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withTimings(Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(2));
     final Limits limits = new Limits(100, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE);
-
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (b != null) b.close();
-        if (a != null) a.close();
-        if (redis != null) redis.close();
-    }
-
-    private RedisCluster join(String id) {
-        return RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId(id)
-                .withTimings(Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(2)), EngineClock.system());
-    }
 
     @Test
     void aLimitLearnedForATaggedModelStaysWithIt() {
-        a = join("a");
+        RedisCluster a = fleet.join("a");
         EngineTime time = EngineTime.of(EngineClock.system());
         PoolStateStore.Bucket big = a.stateStore().bucket(new PoolStateStore.BucketId("p", "s", "llama3:70b"), limits,
                 DailyReset.sliding(), time);
         big.learn(new PoolStateStore.LearnedLimit(Limits.Metric.RPM, 5, "p", Instant.now()));
 
-        b = join("b");
+        RedisCluster b = fleet.join("b");
         PoolStateStore.Bucket small = b.stateStore().bucket(new PoolStateStore.BucketId("p", "s", "llama3"), limits,
                 DailyReset.sliding(), time);
         PoolStateStore.Bucket bigThere = b.stateStore().bucket(new PoolStateStore.BucketId("p", "s", "llama3:70b"), limits,

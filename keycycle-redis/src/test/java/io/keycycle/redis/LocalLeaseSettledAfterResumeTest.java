@@ -1,16 +1,14 @@
 package io.keycycle.redis;
 
 import io.keycycle.core.ApiKey;
-import io.keycycle.core.EngineClock;
 import io.keycycle.core.Limits;
 import io.keycycle.core.Usage;
 import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.pool.Lease;
 import io.keycycle.core.testing.TestPools;
-import io.keycycle.redis.testing.PrivateRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.keycycle.redis.testing.RedisFleet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A lease admitted locally while Redis did not answer and settled after shared mode resumed (the call
@@ -26,31 +23,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class LocalLeaseSettledAfterResumeTest {
 
-    PrivateRedis redis;
-    RedisCluster a;
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withTimings(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(2));
     final List<ApiKey> keys = TestPools.keys("p", 1);
     final Limits limits = new Limits(100, Limits.NONE, Limits.NONE, 10_000, Limits.NONE, Limits.NONE);
 
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (a != null) a.close();
-        if (redis != null) redis.close();
-    }
-
     @Test
     void actualTokensOfALocalLeaseSettledAfterTheResumeReachRedis() throws Exception {
-        a = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId("a").withBlocks(1, Duration.ofMillis(100))
-                .withTimings(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(2)), EngineClock.system());
-        KeyPool pool = KeyPool.builder(TestPools.spec("p")).keys(keys).limits(limits).profile(TestPools.statusProfile("p"))
-                .clock(EngineClock.system()).stateStore(a.stateStore()).build();
+        RedisCluster a = fleet.join(fleet.settings("a").withBlocks(1, Duration.ofMillis(100)));
+        KeyPool pool = RedisFleet.pool(a, keys, limits);
         pool.acquire("m1", 10).success(Usage.of(5, 5)); // shared: 10 tokens
-        Thread sleeper = redis.busyFor(1500);
+        Thread sleeper = fleet.redis().busyFor(1500);
         Lease l = pool.acquire("m1", 10); // admitted locally (estimate 10 tokens)
         assertThat(a.mode()).isEqualTo("degraded");
         sleeper.join();

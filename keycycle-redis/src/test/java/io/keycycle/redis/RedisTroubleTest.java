@@ -1,7 +1,6 @@
 package io.keycycle.redis;
 
 import io.keycycle.core.ApiKey;
-import io.keycycle.core.EngineClock;
 import io.keycycle.core.KeyState;
 import io.keycycle.core.Limits;
 import io.keycycle.core.NoAvailableKeyException;
@@ -13,64 +12,38 @@ import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.pool.Lease;
 import io.keycycle.core.pool.PoolSnapshot;
 import io.keycycle.core.testing.TestPools;
-import io.keycycle.redis.testing.PrivateRedis;
-import io.keycycle.redis.testing.RedisTestSupport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.keycycle.redis.testing.RedisFleet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Redis slow, and Redis restarted empty, on a redis-server of the test's own. */
 class RedisTroubleTest {
 
-    PrivateRedis redis;
-    final List<RedisCluster> clusters = new ArrayList<>();
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withTimings(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(2));
     final List<ApiKey> keys = TestPools.keys("p", 2);
     final Limits twoPerMinute = new Limits(2, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE);
 
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed() || RedisTestSupport.servicesRequired(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (RedisCluster c : clusters) c.close();
-        if (redis != null) redis.close();
-    }
-
-    RedisCluster join(String id) {
-        return join(id, Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(2));
-    }
-
     RedisCluster join(String id, Duration commandTimeout, Duration heartbeat, Duration instanceTtl) {
-        RedisCluster c = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId(id)
-                .withTimings(commandTimeout, heartbeat, instanceTtl), EngineClock.system());
-        clusters.add(c);
-        return c;
+        return fleet.join(fleet.settings(id).withTimings(commandTimeout, heartbeat, instanceTtl));
     }
 
-    KeyPool pool(RedisCluster c) {
-        return KeyPool.builder(TestPools.spec("p")).keys(keys).limits(twoPerMinute).profile(TestPools.statusProfile("p"))
-                .clock(EngineClock.system()).stateStore(c.stateStore()).build();
-    }
+    KeyPool pool(RedisCluster c) { return RedisFleet.pool(c, keys, twoPerMinute); }
 
     @Test
     void aSlowRedisDegradesWithoutMakingCallersWaitAndSharedModeResumesWithTheLocalUsage() throws Exception {
-        RedisCluster a = join("a");
+        RedisCluster a = fleet.join("a");
         KeyPool pool = pool(a);
         pool.acquire("m1", 1).success(Usage.of(1, 0));
-        Thread sleeper = redis.busyFor(3000); // Redis answers nobody for 3 s
+        Thread sleeper = fleet.redis().busyFor(3000); // Redis answers nobody for 3 s
         long t0 = System.nanoTime();
         Lease l = pool.acquire("m1", 1); // Redis does not answer within 200 ms: local admission (1 of 2 per key)
         assertThat((System.nanoTime() - t0) / 1_000_000).as("ms the caller waited").isLessThan(1_000);
@@ -95,7 +68,7 @@ class RedisTroubleTest {
         KeyPool pool = pool(a);
         assertThat(pool.callAsync(io.keycycle.core.pool.CallOptions.of("m1", 1),
                 key -> java.util.concurrent.CompletableFuture.completedFuture(Usage.of(1, 0))).get(5, TimeUnit.SECONDS)).isNotNull();
-        Thread sleeper = redis.busyFor(3000);
+        Thread sleeper = fleet.redis().busyFor(3000);
         java.util.concurrent.atomic.AtomicReference<String> ranOn = new java.util.concurrent.atomic.AtomicReference<>();
         long t0 = System.nanoTime();
         java.util.concurrent.CompletableFuture<Usage> f = pool.callAsync(io.keycycle.core.pool.CallOptions.of("m1", 1), key -> {
@@ -120,7 +93,7 @@ class RedisTroubleTest {
         io.keycycle.core.pool.CallOptions short300 = io.keycycle.core.pool.CallOptions.of("m1", 1).timeout(Duration.ofMillis(300));
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
 
-        Thread sleeper = redis.busyFor(2000);
+        Thread sleeper = fleet.redis().busyFor(2000);
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> pool.call(short300, key -> {
             calls.incrementAndGet();
@@ -154,11 +127,11 @@ class RedisTroubleTest {
 
     @Test
     void aCooldownKnownBeforeTheOutageStillHoldsWhileDegraded() throws Exception {
-        RedisCluster a = join("a");
+        RedisCluster a = fleet.join("a");
         KeyPool pool = pool(a);
         Lease cooled = pool.acquire(AcquireOptions.of("m1", 1).pinned("1"));
         cooled.report(Outcome.of(OutcomeKind.RATE_LIMITED, 429, "test").withRetryAfter(Duration.ofSeconds(60)));
-        Thread sleeper = redis.busyFor(3000);
+        Thread sleeper = fleet.redis().busyFor(3000);
         // Redis does not answer within 200 ms: local admission, which must still honour the cooldown
         assertThatThrownBy(() -> pool.acquire(AcquireOptions.of("m1", 1).pinned("1"))).isInstanceOf(NoAvailableKeyException.class)
                 .hasMessageContaining("cooling");
@@ -169,22 +142,22 @@ class RedisTroubleTest {
 
     @Test
     void aRedisRestartedEmptyIsReseededWithUsageAndHolds() throws Exception {
-        RedisCluster a = join("a");
+        RedisCluster a = fleet.join("a");
         KeyPool pool = pool(a);
         pool.acquire(AcquireOptions.of("m1", 1).pinned("1")).success(Usage.of(1, 0));
         Lease cooled = pool.acquire(AcquireOptions.of("m1", 1).pinned("2"));
         cooled.report(Outcome.of(OutcomeKind.RATE_LIMITED, 429, "test").withRetryAfter(Duration.ofSeconds(60)));
 
-        redis.kill();
-        redis.startAgain();
+        fleet.redis().kill();
+        fleet.redis().startAgain();
         await().atMost(10, TimeUnit.SECONDS).until(() -> {
             a.fleet().beat();
-            return a.mode().equals("shared") && redis.port() > 0
+            return a.mode().equals("shared") && fleet.redis().port() > 0
                     && a.link().connection().sync().exists(a.link().prefix() + ":ri:none") == 0
                     && a.link().connection().sync().keys(a.link().prefix() + ":w" + BucketRef.LAYOUT + ":*").size() >= 2;
         });
         // another instance joining the new dataset sees the re-seeded usage and the cooldown
-        KeyPool other = pool(join("b"));
+        KeyPool other = pool(fleet.join("b"));
         other.acquire("m1", 1).release();
         PoolSnapshot s = other.snapshot();
         assertThat(s.status(s.keys().get(1), "m1").state()).isEqualTo(KeyState.COOLING);

@@ -1,23 +1,20 @@
 package io.keycycle.redis;
 
 import io.keycycle.core.ApiKey;
-import io.keycycle.core.EngineClock;
 import io.keycycle.core.Limits;
 import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.testing.TestPools;
-import io.keycycle.redis.testing.PrivateRedis;
+import io.keycycle.redis.testing.RedisFleet;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Two instances started on one database (both hydrate the same usage from it) and one Redis that
@@ -26,34 +23,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ReseedWithOneDatabaseTest {
 
-    PrivateRedis redis;
-    RedisCluster a, b;
+    // a long heartbeat: the test beats by hand
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withTimings(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(90));
     final List<ApiKey> keys = TestPools.keys("p", 1);
     final Limits limits = new Limits(Limits.NONE, Limits.NONE, 1_000, Limits.NONE, Limits.NONE, Limits.NONE);
 
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (a != null) a.close();
-        if (b != null) b.close();
-        if (redis != null) redis.close();
-    }
-
-    RedisCluster join(String id) {
-        // a long heartbeat: the test beats by hand
-        return RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId(id)
-                .withTimings(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(90)), EngineClock.system());
-    }
-
-    KeyPool pool(RedisCluster c) {
-        return KeyPool.builder(TestPools.spec("p")).keys(keys).limits(limits).profile(TestPools.statusProfile("p"))
-                .clock(EngineClock.system()).stateStore(c.stateStore()).build();
-    }
+    KeyPool pool(RedisCluster c) { return RedisFleet.pool(c, keys, limits); }
 
     long requestsToday(RedisCluster c) {
         SharedWindows w = c.windows();
@@ -62,8 +38,8 @@ class ReseedWithOneDatabaseTest {
 
     @Test
     void usageHydratedFromOneDatabaseIsReseededOnceNotOncePerInstance() throws Exception {
-        a = join("a");
-        b = join("b");
+        RedisCluster a = fleet.join("a");
+        RedisCluster b = fleet.join("b");
         KeyPool poolA = pool(a), poolB = pool(b);
         // what the store's hydration does at start: the fleet's 600 requests of the last hours, on both instances
         Instant twoHoursAgo = Instant.now().minus(Duration.ofHours(2));
@@ -71,7 +47,7 @@ class ReseedWithOneDatabaseTest {
         poolB.restoreUsage("p", keys.get(0).fingerprint(), "m1", twoHoursAgo, 600, 0);
         assertThat(requestsToday(a)).as("put into Redis by the instance that started the dataset only").isEqualTo(600);
 
-        RedisClient admin = RedisClient.create(RedisURI.create(redis.url()));
+        RedisClient admin = RedisClient.create(RedisURI.create(fleet.url()));
         try (var c = admin.connect()) {
             c.sync().flushall(); // Redis loses its data
         } finally {

@@ -1,18 +1,16 @@
 package io.keycycle.redis;
 
 import io.keycycle.core.ApiKey;
-import io.keycycle.core.EngineClock;
 import io.keycycle.core.Limits;
 import io.keycycle.core.Usage;
 import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.pool.Lease;
 import io.keycycle.core.testing.TestPools;
-import io.keycycle.redis.testing.PrivateRedis;
+import io.keycycle.redis.testing.RedisFleet;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Redis lost its data (flushed, or restarted faster than a heartbeat) while the instance stayed
@@ -30,33 +27,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ReservationMadeBeforeTheReseedTest {
 
-    PrivateRedis redis;
-    RedisCluster a;
+    // a long heartbeat: the test beats by hand, so the flush is noticed exactly when it says
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withTimings(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(90));
     final List<ApiKey> keys = TestPools.keys("p", 1);
     final Limits threePerMinute = new Limits(3, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE, Limits.NONE);
 
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (a != null) a.close();
-        if (redis != null) redis.close();
-    }
-
     @Test
     void aCallReservedInTheEmptiedDatasetBeforeTheReseedLeavesNothingInFlight() throws Exception {
-        // a long heartbeat: the test beats by hand, so the flush is noticed exactly when it says
-        a = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId("a")
-                .withTimings(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(90)), EngineClock.system());
-        KeyPool pool = KeyPool.builder(TestPools.spec("p")).keys(keys).limits(threePerMinute).profile(TestPools.statusProfile("p"))
-                .clock(EngineClock.system()).stateStore(a.stateStore()).build();
+        RedisCluster a = fleet.join("a");
+        KeyPool pool = RedisFleet.pool(a, keys, threePerMinute);
         pool.acquire("m1", 1).success(Usage.of(1, 0));
 
-        RedisClient admin = RedisClient.create(RedisURI.create(redis.url()));
+        RedisClient admin = RedisClient.create(RedisURI.create(fleet.url()));
         try (var c = admin.connect()) {
             c.sync().flushall(); // the dataset is gone; the instance does not know yet
         } finally {

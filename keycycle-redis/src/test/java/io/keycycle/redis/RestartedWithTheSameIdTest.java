@@ -3,17 +3,15 @@ package io.keycycle.redis;
 import io.keycycle.core.DailyReset;
 import io.keycycle.core.EngineClock;
 import io.keycycle.core.Limits;
-import io.keycycle.redis.testing.PrivateRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.keycycle.redis.testing.RedisFleet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A process killed while it holds reservations, restarted under the same instance id (a configured
@@ -23,32 +21,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class RestartedWithTheSameIdTest {
 
-    PrivateRedis redis;
-    RedisCluster again;
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withTimings(Duration.ofMillis(500), Duration.ofMillis(200), Duration.ofSeconds(2));
     final Limits limits = new Limits(Limits.NONE, Limits.NONE, Limits.NONE, 3_000, Limits.NONE, Limits.NONE);
-
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (again != null) again.close();
-        if (redis != null) redis.close();
-    }
-
-    private RedisSettings settings() {
-        return RedisSettings.of(redis.url()).withInstanceId("gw-1")
-                .withTimings(Duration.ofMillis(500), Duration.ofMillis(200), Duration.ofSeconds(2));
-    }
 
     @Test
     void theReservationsOfARunThatDiedGoBackWhenItsSuccessorStartsUnderItsId() {
         // the run that dies: it beat, reserved a block of 3 requests of 1,000 tokens, and is killed
         // (no more heartbeats, its link gone without leaving the fleet)
-        RedisLink link1 = RedisLink.open(settings());
+        RedisLink link1 = RedisLink.open(fleet.settings("gw-1"));
         SharedWindows w1 = new SharedWindows(link1, EngineClock.system(), true);
         new Fleet(w1, () -> 1).beat();
         BucketRef b = w1.bucket("p", "s", "m", limits, DailyReset.sliding());
@@ -56,9 +37,9 @@ class RestartedWithTheSameIdTest {
         assertThat(r.granted()).isEqualTo(3);
         link1.close();
 
-        RedisLink probe = RedisLink.open(settings().withInstanceId("probe"));
+        RedisLink probe = RedisLink.open(fleet.settings("probe"));
         try {
-            again = RedisCluster.join(settings(), EngineClock.system());
+            fleet.join("gw-1"); // the successor
             SharedWindows w = new SharedWindows(probe, EngineClock.system(), true);
             await().atMost(8, TimeUnit.SECONDS).untilAsserted(() -> assertThat(w.peek(b, 0).used(Limits.Metric.TPM))
                     .as("tokens the killed run held in flight (an instance id nobody uses again gets them back at the TTL)")

@@ -1,22 +1,18 @@
 package io.keycycle.redis;
 
 import io.keycycle.core.ApiKey;
-import io.keycycle.core.EngineClock;
 import io.keycycle.core.Limits;
 import io.keycycle.core.Usage;
 import io.keycycle.core.pool.KeyPool;
-import io.keycycle.core.testing.TcpProxy;
 import io.keycycle.core.testing.TestPools;
-import io.keycycle.redis.testing.PrivateRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.keycycle.redis.testing.RedisFleet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.keycycle.core.pool.Lease;
 
 /**
@@ -28,41 +24,25 @@ import io.keycycle.core.pool.Lease;
  */
 class SettledWhileSweptTest {
 
-    PrivateRedis redis;
-    TcpProxy proxy;
-    RedisCluster a, b;
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withProxy()
+            .withTimings(Duration.ofMillis(300), Duration.ofMillis(200), Duration.ofSeconds(2));
     final List<ApiKey> keys = TestPools.keys("p", 1);
     final Limits limits = new Limits(100, Limits.NONE, Limits.NONE, 100_000, Limits.NONE, Limits.NONE);
 
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-        proxy = new TcpProxy("127.0.0.1", redis.port()).start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (RedisCluster x : new RedisCluster[]{b, a}) if (x != null) x.close();
-        if (proxy != null) proxy.close();
-        if (redis != null) redis.close();
-    }
-
     RedisCluster join(String url, String id) {
-        return RedisCluster.join(RedisSettings.of(url).withInstanceId(id).withBlocks(1, Duration.ofMillis(100))
-                .withTimings(Duration.ofMillis(300), Duration.ofMillis(200), Duration.ofSeconds(2)), EngineClock.system());
+        return fleet.join(fleet.settings(url, id).withBlocks(1, Duration.ofMillis(100)));
     }
 
     @Test
     void theTokensOfACallSettledWhileItsInstanceWasSweptReachRedisWhenItIsBack() throws Exception {
-        a = join("redis://127.0.0.1:" + proxy.port(), "a");
-        b = join(redis.url(), "b");
-        KeyPool poolA = KeyPool.builder(TestPools.spec("p")).keys(keys).limits(limits).profile(TestPools.statusProfile("p"))
-                .clock(EngineClock.system()).stateStore(a.stateStore()).build();
+        RedisCluster a = join(fleet.proxyUrl(), "a");
+        RedisCluster b = join(fleet.url(), "b");
+        KeyPool poolA = RedisFleet.pool(a, keys, limits);
         Lease l = poolA.acquire("m1", 100); // shared: 100 tokens reserved in Redis
         Lease longer = poolA.acquire("m1", 100); // a longer call (a stream): it settles once a is back
 
-        proxy.stop(); // a loses Redis; b does not
+        fleet.proxy().stop(); // a loses Redis; b does not
         await().atMost(5, TimeUnit.SECONDS).until(() -> a.mode().equals("degraded"));
         l.success(Usage.of(3_000, 5_000)); // the call used 8,000 tokens: kept for the resume
         var sync = b.link().connection().sync();
@@ -73,7 +53,7 @@ class SettledWhileSweptTest {
         BucketRef ref = w.bucket("p", keys.get(0).scope(), "m1", limits, TestPools.spec("p").dailyReset());
         assertThat(w.peek(ref, 0).used(Limits.Metric.TPM)).as("tokens after the sweep").isZero();
 
-        proxy.start();
+        fleet.proxy().start();
         await().atMost(10, TimeUnit.SECONDS).until(() -> a.mode().equals("shared"));
         await().atMost(5, TimeUnit.SECONDS).untilAsserted(() -> assertThat(w.peek(ref, 0).used(Limits.Metric.TPM))
                 .as("the 8,000 tokens the call used, in Redis once a is back").isEqualTo(8_000));

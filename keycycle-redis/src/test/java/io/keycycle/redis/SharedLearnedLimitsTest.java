@@ -17,6 +17,7 @@ import io.keycycle.core.config.KeycycleConfig;
 import io.keycycle.core.learn.LearnedLimit;
 import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.pool.Lease;
+import io.keycycle.redis.testing.RedisFleet;
 import io.keycycle.redis.testing.RedisTestSupport;
 import io.keycycle.sim.ProviderKind;
 import io.keycycle.sim.SimKey;
@@ -202,22 +203,15 @@ class SharedLearnedLimitsTest {
      */
     @Test
     void aLimitLearnedWhileRedisDidNotAnswerIsSharedOnceItAnswersAgain() throws Exception {
-        assumeTrue(io.keycycle.redis.testing.PrivateRedis.installed() || RedisTestSupport.servicesRequired(), "redis-server is not installed");
-        try (io.keycycle.redis.testing.PrivateRedis redis = io.keycycle.redis.testing.PrivateRedis.start(null)) {
-            java.util.function.Function<String, RedisCluster> join = id -> {
-                // a 1-s command timeout: shorter than the 3-s spin (A degrades), long enough for a busy test machine
-                RedisCluster c = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId(id)
-                        .withTimings(java.time.Duration.ofSeconds(1), java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(2)),
-                        EngineClock.system());
-                closing.add(c);
-                return c;
-            };
+        // a 1-s command timeout: shorter than the 3-s spin (A degrades), long enough for a busy test machine
+        try (RedisFleet fleet = new RedisFleet()
+                .withTimings(java.time.Duration.ofSeconds(1), java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(2)).start()) {
             Limits table = new Limits(Limits.NONE, Limits.NONE, 1000, Limits.NONE, Limits.NONE, Limits.NONE);
-            RedisCluster a = join.apply("a");
+            RedisCluster a = fleet.join("a");
             KeyPool poolA = pool(a, table);
             poolA.acquire("m1", 1).release();
 
-            Thread sleeper = redis.busyFor(3000);
+            Thread sleeper = fleet.redis().busyFor(3000);
             Lease l = poolA.acquire("m1", 1);
             assertThat(a.mode()).isEqualTo("degraded");
             l.report(Outcome.success(Usage.of(1, 0)).withObservations(List.of(new RateLimitObservation(Limits.Metric.RPD, 3, -1, null))));
@@ -225,7 +219,7 @@ class SharedLearnedLimitsTest {
             sleeper.join();
             await().atMost(10, TimeUnit.SECONDS).until(() -> a.mode().equals("shared"));
 
-            KeyPool poolB = pool(join.apply("b"), table);
+            KeyPool poolB = pool(fleet.join("b"), table);
             assertThat(admitted(poolB, "m1")).as("B under the learned rpd of 3, A's call replayed").isEqualTo(2);
             assertThat(poolB.learnedLimits()).extracting(LearnedLimit::describe).singleElement().asString().startsWith("rpd 1000 → 3, learned from p ");
         }

@@ -9,10 +9,9 @@ import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.pool.Lease;
 import io.keycycle.core.pool.PoolStateStore;
 import io.keycycle.core.testing.TestPools;
-import io.keycycle.redis.testing.PrivateRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.keycycle.redis.testing.RedisFleet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A counted settlement waits for the next call of this process while another call is on the wire,
@@ -32,35 +30,20 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class StateWrittenWithADeferredSettlementTest {
 
-    PrivateRedis redis;
-    RedisCluster a;
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withTimings(Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(30));
     final List<ApiKey> keys = TestPools.keys("p", 1);
     final Limits limits = new Limits(100, Limits.NONE, Limits.NONE, 10_000, Limits.NONE, Limits.NONE);
 
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (redis != null) redis.resume();
-        if (a != null) a.close();
-        if (redis != null) redis.close();
-    }
-
     @Test
     void aLearnedLimitSentWithADeferredSettlementIsNoRedisTrouble() throws Exception {
-        a = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId("a")
-                .withTimings(Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(30)), EngineClock.system());
-        KeyPool pool = KeyPool.builder(TestPools.spec("p")).keys(keys).limits(limits).profile(TestPools.statusProfile("p"))
-                .clock(EngineClock.system()).stateStore(a.stateStore()).build();
+        RedisCluster a = fleet.join("a");
+        KeyPool pool = RedisFleet.pool(a, keys, limits);
         Lease l = pool.acquire("m1", 10);
         SharedWindows w = a.windows();
         BucketRef ref = w.bucket("p", keys.get(0).scope(), "m1", limits, TestPools.spec("p").dailyReset());
 
-        redis.pause(); // the calls below stay on the wire until it runs again
+        fleet.redis().pause(); // the calls below stay on the wire until it runs again
         long sent = a.link().callCounts()[0];
         CompletableFuture<SharedWindows.Peek> onTheWire = CompletableFuture.supplyAsync(() -> w.peek(ref, 0));
         await().atMost(5, TimeUnit.SECONDS).until(() -> a.link().callCounts()[0] > sent);
@@ -68,7 +51,7 @@ class StateWrittenWithADeferredSettlementTest {
         PoolStateStore.Bucket b = a.stateStore().bucket(l.bucket(), limits, TestPools.spec("p").dailyReset(),
                 EngineTime.of(EngineClock.system()));
         b.learn(new PoolStateStore.LearnedLimit(Limits.Metric.RPM, 50, "p", Instant.now())); // goes with it, in one batch
-        redis.resume();
+        fleet.redis().resume();
 
         onTheWire.get(10, TimeUnit.SECONDS);
         w.peek(ref, 0); // answered after the batch

@@ -1,7 +1,6 @@
 package io.keycycle.redis;
 
 import io.keycycle.core.ApiKey;
-import io.keycycle.core.EngineClock;
 import io.keycycle.core.Limits;
 import io.keycycle.core.Outcome;
 import io.keycycle.core.RateLimitObservation;
@@ -9,10 +8,9 @@ import io.keycycle.core.Usage;
 import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.pool.Lease;
 import io.keycycle.core.testing.TestPools;
-import io.keycycle.redis.testing.PrivateRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.keycycle.redis.testing.RedisFleet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -21,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A success is settled on the thread that completed the call (the gateway's event loop): what it
@@ -31,33 +28,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class SuccessSettledWithoutWaitingTest {
 
-    PrivateRedis redis;
-    RedisCluster a;
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withTimings(Duration.ofSeconds(10), Duration.ofMillis(200), Duration.ofSeconds(30));
     final List<ApiKey> keys = TestPools.keys("p", 1);
     final Limits limits = new Limits(100, Limits.NONE, Limits.NONE, 10_000, Limits.NONE, Limits.NONE);
 
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (redis != null) redis.resume();
-        if (a != null) a.close();
-        if (redis != null) redis.close();
-    }
-
     @Test
     void aSuccessWithRateLimitHeadersDoesNotWaitForAHungRedis() throws Exception {
-        a = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId("a")
-                .withTimings(Duration.ofSeconds(10), Duration.ofMillis(200), Duration.ofSeconds(30)), EngineClock.system());
-        KeyPool pool = KeyPool.builder(TestPools.spec("p")).keys(keys).limits(limits).profile(TestPools.statusProfile("p"))
-                .clock(EngineClock.system()).stateStore(a.stateStore()).build();
+        RedisCluster a = fleet.join("a");
+        KeyPool pool = RedisFleet.pool(a, keys, limits);
         Lease l = pool.acquire("m1", 10);
         Thread.sleep(1_100); // an answer that took more than a second: what Redis said at admission is old
-        redis.pause();
+        fleet.redis().pause();
         // the provider says 60 of 100 requests are used (others call with this key too) and no token is left this minute
         Outcome ok = Outcome.success(Usage.of(5, 5)).withObservations(List.of(
                 new RateLimitObservation(Limits.Metric.RPM, 100, 40, Duration.ofSeconds(30)),
@@ -71,7 +53,7 @@ class SuccessSettledWithoutWaitingTest {
         } catch (java.util.concurrent.TimeoutException waiting) {
             done = false;
         }
-        redis.resume();
+        fleet.redis().resume();
         assertThat(done).as("the success settled while Redis was frozen").isTrue();
 
         // and what the headers said reached Redis once it answered again
@@ -86,13 +68,11 @@ class SuccessSettledWithoutWaitingTest {
 
     @Test
     void usageReportedAfterAHangUpDoesNotWaitForAHungRedis() throws Exception {
-        a = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId("a")
-                .withTimings(Duration.ofSeconds(10), Duration.ofMillis(200), Duration.ofSeconds(30)), EngineClock.system());
-        KeyPool pool = KeyPool.builder(TestPools.spec("p")).keys(keys).limits(limits).profile(TestPools.statusProfile("p"))
-                .clock(EngineClock.system()).stateStore(a.stateStore()).build();
+        RedisCluster a = fleet.join("a");
+        KeyPool pool = RedisFleet.pool(a, keys, limits);
         Lease l = pool.acquire("m1", 10);
         l.abandon("the client hung up"); // counted with its estimate
-        redis.pause();
+        fleet.redis().pause();
         // the stream's usage chunk arrives after the hang-up: it replaces the estimate
         CompletableFuture<Boolean> settled = CompletableFuture.supplyAsync(() -> l.success(Usage.of(400, 600)));
         boolean done;
@@ -102,7 +82,7 @@ class SuccessSettledWithoutWaitingTest {
         } catch (java.util.concurrent.TimeoutException waiting) {
             done = false;
         }
-        redis.resume();
+        fleet.redis().resume();
         assertThat(done).as("the late usage settled while Redis was frozen").isTrue();
         SharedWindows w = a.windows();
         BucketRef b = w.bucket("p", keys.get(0).scope(), "m1", limits, TestPools.spec("p").dailyReset());

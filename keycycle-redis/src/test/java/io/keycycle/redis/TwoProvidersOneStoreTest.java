@@ -1,16 +1,14 @@
 package io.keycycle.redis;
 
 import io.keycycle.core.ApiKey;
-import io.keycycle.core.EngineClock;
 import io.keycycle.core.Limits;
 import io.keycycle.core.Usage;
 import io.keycycle.core.pool.KeyPool;
 import io.keycycle.core.pool.Lease;
 import io.keycycle.core.testing.TestPools;
-import io.keycycle.redis.testing.PrivateRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.keycycle.redis.testing.RedisFleet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * One process, two providers (a facade with Groq and Gemini keys): their pools share the process's
@@ -27,32 +24,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class TwoProvidersOneStoreTest {
 
-    PrivateRedis redis;
-    RedisCluster a;
+    @RegisterExtension
+    final RedisFleet fleet = new RedisFleet().withTimings(Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(2));
     final List<ApiKey> pKeys = TestPools.keys("p", 1);
     final List<ApiKey> qKeys = TestPools.keys("q", 1);
     final Limits limits = new Limits(100, Limits.NONE, Limits.NONE, 10_000, Limits.NONE, Limits.NONE);
 
-    @BeforeEach
-    void start() throws Exception {
-        assumeTrue(PrivateRedis.installed(), "redis-server is not installed");
-        redis = PrivateRedis.start(null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (a != null) a.close();
-        if (redis != null) redis.close();
-    }
-
     @Test
     void callsOfTwoProvidersOpenAtOnceKeepTheirOwnReservations() {
-        a = RedisCluster.join(RedisSettings.of(redis.url()).withInstanceId("a")
-                .withTimings(Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(2)), EngineClock.system());
-        KeyPool p = KeyPool.builder(TestPools.spec("p")).keys(pKeys).limits(limits).profile(TestPools.statusProfile("p"))
-                .clock(EngineClock.system()).stateStore(a.stateStore()).build();
-        KeyPool q = KeyPool.builder(TestPools.spec("q")).keys(qKeys).limits(limits).profile(TestPools.statusProfile("q"))
-                .clock(EngineClock.system()).stateStore(a.stateStore()).build();
+        RedisCluster a = fleet.join("a");
+        KeyPool p = RedisFleet.pool(a, pKeys, limits);
+        KeyPool q = RedisFleet.pool(a, qKeys, limits);
         Lease lp = p.acquire("m1", 100); // lease 1 of pool p
         Lease lq = q.acquire("m1", 100); // lease 1 of pool q, open at the same time
         lp.success(Usage.of(3, 2));

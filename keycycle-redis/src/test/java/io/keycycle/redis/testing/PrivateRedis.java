@@ -19,6 +19,7 @@ public final class PrivateRedis implements AutoCloseable {
     private final String password;
     private final Path dir;
     private Process process;
+    private boolean paused;
 
     private PrivateRedis(int port, String password) throws IOException {
         this.port = port;
@@ -72,6 +73,7 @@ public final class PrivateRedis implements AutoCloseable {
             process.destroyForcibly();
             process.waitFor();
             process = null;
+            paused = false;
         }
     }
 
@@ -101,10 +103,19 @@ public final class PrivateRedis implements AutoCloseable {
     }
 
     /** Freezes the server (SIGSTOP): connections stay open and nothing is answered, as with a hung host. */
-    public synchronized void pause() throws Exception { signal("-STOP"); }
+    public synchronized void pause() throws Exception {
+        signal("-STOP");
+        paused = true;
+    }
 
     /** Lets a {@link #pause() paused} server run again (SIGCONT). */
-    public synchronized void resume() throws Exception { signal("-CONT"); }
+    public synchronized void resume() throws Exception {
+        signal("-CONT");
+        paused = false;
+    }
+
+    /** Whether the server is {@link #pause() frozen}. */
+    public synchronized boolean paused() { return paused; }
 
     private void signal(String sig) throws Exception {
         if (process == null) throw new IllegalStateException("redis-server is not running");
