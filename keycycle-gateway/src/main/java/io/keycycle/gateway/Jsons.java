@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -16,8 +17,15 @@ final class Jsons {
     /**
      * Refuses anything after the first value ({@code {...} {...}}, {@code {...} junk}): the request's
      * bytes go upstream as they came (the model spliced in), so what was not checked must not pass.
+     *
+     * <p>Reads every non-integer number as the decimal it is written as, trailing zeros kept: a body
+     * written again from its tree (a stream's, one whose {@code model} cannot be spliced) carries the
+     * client's numbers unchanged. Read as doubles, {@code 1e400} became {@code "Infinity"} (a string
+     * the provider refused) and {@code 0.1000000000000000000001} lost its digits.
      */
-    static final ObjectMapper MAPPER = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+    static final ObjectMapper MAPPER = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES).build();
 
     private Jsons() { }
 
