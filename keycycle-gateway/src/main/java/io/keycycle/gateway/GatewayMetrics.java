@@ -265,7 +265,7 @@ final class GatewayMetrics implements KeycycleListener {
     void timeRequest(RoutingContext ctx) {
         long start = System.nanoTime();
         ctx.addEndHandler(v -> {
-            String route = ctx.get(KeycycleGateway.ROUTE_TAG);
+            String route = ctx.get(GatewayRoutes.ROUTE_TAG);
             // a connection closed before any answer went out: not the 200 a response starts with
             int status = ctx.response().headWritten() ? ctx.response().getStatusCode() : CLIENT_CLOSED;
             requestTimer(ctx.request().method().name(), route == null ? "other" : route, status)

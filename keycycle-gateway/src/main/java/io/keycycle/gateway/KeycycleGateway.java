@@ -8,14 +8,11 @@ import io.keycycle.core.config.GatewayEdge;
 import io.keycycle.core.config.GatewayLimits;
 import io.keycycle.store.KeycycleStore;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,11 +65,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class KeycycleGateway implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KeycycleGateway.class);
-
-    /** Routing-context key under which each route records its name for the request timer. */
-    static final String ROUTE_TAG = "keycycle.route";
-    /** How long a connection answered 413 stays open, discarding the rest of the body, before it is closed. */
-    static final long LINGER_MILLIS = 1_000;
 
     private final Keycycle keycycle;
     private final KeycycleStore store;
@@ -177,7 +169,8 @@ public final class KeycycleGateway implements AutoCloseable {
                 .setIdleTimeout(edge.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setMaxHeaderSize(edge.maxHeaderBytes());
         connectionLimit = new ConnectionLimit(edge.maxConnections(), metrics.registry());
-        Router router = router();
+        Router router = new GatewayRoutes(keycycle, store, host, tokens, edge, maxBodyBytes, callSpec, metrics,
+                dashboard, upstream).router(vertx);
         timerId = vertx.setPeriodic(1000, id -> dashboard.tick());
         CompletableFuture<Integer> result = new CompletableFuture<>();
         // One server per event loop, each listening from its own event-loop context: Vert.x binds the
@@ -238,135 +231,6 @@ public final class KeycycleGateway implements AutoCloseable {
 
     /** The meter registry the gateway records into (Prometheus, or a composite with the one given). */
     public MeterRegistry meterRegistry() { return metrics.registry(); }
-
-    private Router router() {
-        Router r = Router.router(vertx);
-        ClientAuth auth = new ClientAuth(tokens, edge.adminTokens(), edge.queryToken());
-        ChatEndpoint chat = new ChatEndpoint(keycycle, upstream, callSpec, metrics, store);
-        AdminEndpoint admin = new AdminEndpoint(keycycle);
-        Health health = new Health(keycycle, store, auth);
-        r.route().handler(metrics::timeRequest);
-        r.route().failureHandler(KeycycleGateway::unreadableRequest);
-
-        // HEAD too: uptime monitors often probe with it (Vert.x sends the head without the body)
-        r.get("/healthz").handler(tag("/healthz")).handler(health::live);
-        r.head("/healthz").handler(tag("/healthz")).handler(health::live);
-        r.get("/readyz").handler(tag("/readyz")).blockingHandler(health::ready, false);
-        r.head("/readyz").handler(tag("/readyz")).blockingHandler(health::ready, false);
-        // another method on them is a 405 with Allow: left to the router, the HostCheck route below,
-        // which matches every request, cleared the method mismatch and the answer was a 404
-        r.route("/healthz").handler(ctx -> ctx.fail(405));
-        r.route("/readyz").handler(ctx -> ctx.fail(405));
-        // everything below acts or reveals: no foreign Host (DNS rebinding), no cross-site request
-        r.route().handler(new HostCheck(host, edge.allowedHosts()));
-        r.get("/").handler(tag("/")).handler(dashboard::page);
-
-        r.route("/v1/*").handler(auth.client());
-        r.route("/api/*").handler(auth.client());
-        r.route("/admin/*").handler(auth.admin());
-        r.route("/metrics").handler(auth.client());
-        // POST bodies are JSON or nothing: a cross-site form or no-cors fetch cannot send that type.
-        // The chat route comes before the admin POST routes: a chat request ends in its own handler,
-        // so it is never matched against their path-parameter patterns (a regex match per request).
-        r.post("/v1/chat/completions").handler(RequestGuard::jsonOnly);
-        r.post("/v1/chat/completions").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
-                .handler(tag("/v1/chat/completions")).handler(chat);
-        for (String path : List.of("/admin/keys/:provider/:keyId/disable", "/admin/keys/:provider/:keyId/enable",
-                "/admin/models/:provider/clear")) {
-            r.post(path).handler(RequestGuard::jsonOnly);
-        }
-
-        ModelsEndpoint models = new ModelsEndpoint(keycycle);
-        r.get("/v1/models").handler(tag("/v1/models")).handler(models);
-        r.head("/v1/models").handler(tag("/v1/models")).handler(models);
-        r.get("/api/state").handler(tag("/api/state")).blockingHandler(dashboard::state, false);
-        r.get("/api/events").handler(tag("/api/events")).handler(dashboard::subscribe);
-        r.get("/api/history").handler(tag("/api/history")).blockingHandler(dashboard::history, false);
-        r.get("/api/plan").handler(tag("/api/plan")).blockingHandler(dashboard::plan, false);
-        r.get("/assets/:name").handler(tag("/assets")).handler(dashboard::asset);
-        r.get("/metrics").handler(tag("/metrics")).blockingHandler(ctx -> {
-            var snapshots = keycycle.snapshots();
-            metrics.refresh(snapshots);
-            metrics.refreshForecasts(dashboard.forecasts(snapshots, keycycle.clock().now()), keycycle.clock().now());
-            ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape());
-        }, false);
-        r.get("/admin/keys").handler(tag("/admin/keys")).blockingHandler(admin::list, false);
-        r.get("/admin/learned-limits").handler(tag("/admin/learned-limits")).blockingHandler(admin::learned, false);
-        r.post("/admin/keys/:provider/:keyId/disable").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
-                .handler(tag("/admin/keys/disable")).blockingHandler(admin::disable, false);
-        r.post("/admin/keys/:provider/:keyId/enable").handler(tag("/admin/keys/enable")).blockingHandler(admin::enable, false);
-        r.post("/admin/models/:provider/clear").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
-                .handler(tag("/admin/models/clear")).blockingHandler(admin::clearModel, false);
-
-        r.errorHandler(413, ctx -> {
-            // An HTTP/1 connection is closed after the 413: kept open, the rest of a body that may be
-            // gigabytes long would be read and thrown away for as long as the client sends it. Not at
-            // once: closed with the client's bytes still unread, the connection is reset, and a reset
-            // can destroy the 413 before the client reads it. It lingers, reading and discarding, for
-            // up to LINGER_MILLIS (a client that has its answer closes first).
-            io.vertx.core.http.HttpServerResponse response = ctx.response();
-            boolean http1 = ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2;
-            if (http1 && !response.headWritten()) response.putHeader("connection", "close");
-            ApiError.tooLarge(maxBodyBytes).send(response);
-            if (http1) {
-                io.vertx.core.http.HttpConnection connection = ctx.request().connection();
-                Vertx owner = ctx.vertx();
-                if (response.ended()) owner.setTimer(LINGER_MILLIS, t -> connection.close());
-                else response.endHandler(v -> owner.setTimer(LINGER_MILLIS, t -> connection.close()));
-            }
-        });
-        r.errorHandler(404, ctx -> ApiError.notFound("no route " + ctx.request().method() + " " + ctx.request().path()
-                + "; the gateway serves POST /v1/chat/completions, GET /v1/models, /, /metrics, /healthz, /readyz, /admin/keys")
-                .send(ctx.response()));
-        r.errorHandler(405, ctx -> {
-            String allow = AllowedMethods.of(r, ctx.request().path());
-            if (!allow.isEmpty() && !ctx.response().headWritten()) ctx.response().putHeader("allow", allow);
-            ApiError.of(405, ApiError.INVALID_REQUEST, "method_not_allowed", ctx.request().method() + " is not allowed on "
-                    + ctx.request().path() + (allow.isEmpty() ? "" : "; it takes " + allow)).send(ctx.response());
-        });
-        r.errorHandler(500, ctx -> {
-            if (ctx.failure() != null) log.error("gateway error on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
-            ApiError.internal("internal gateway error; see the gateway log").send(ctx.response());
-        });
-        return r;
-    }
-
-    /**
-     * First failure handler of every route: what a client breaks while its request is read is the
-     * client's, not an error of the gateway. Vert.x's body handler fails the route with status 200
-     * and the connection's exception when the client hangs up mid-body (nothing to answer), 400 with
-     * the decoder's exception for a body it cannot decode (a chunk size that is not hexadecimal),
-     * 417 for an {@code Expect} other than {@code 100-continue}; none has an error handler, so Vert.x
-     * logged each at ERROR (the decoder's with a stack trace) and answered 417 in plain text. Every
-     * other failure goes on to the error handlers (413, and 500, which logs a real fault).
-     */
-    private static void unreadableRequest(RoutingContext ctx) {
-        int status = ctx.statusCode();
-        Throwable t = ctx.failure();
-        boolean gone = t instanceof io.vertx.core.http.HttpClosedException || ctx.response().closed();
-        if (gone && (status == -1 || status < 500)) {
-            log.debug("client connection closed while its request was read: {}", t == null ? "closed" : t.toString());
-            return; // nobody to answer; the request timer counts it as 499
-        }
-        if (status == 417) {
-            ApiError.of(417, ApiError.INVALID_REQUEST, "expectation_failed",
-                    "the gateway supports only 'Expect: 100-continue'").send(ctx.response());
-        } else if (status != -1 && status < 400 || status == 400) {
-            log.debug("unreadable request body on {}: {}", ctx.request().path(), t == null ? "" : t.toString());
-            ctx.response().putHeader("connection", "close"); // the rest of the stream cannot be framed
-            ApiError.invalidRequest("the request body could not be read (malformed HTTP body encoding"
-                    + (t instanceof NumberFormatException ? ": " + t.getMessage() : "") + ")").send(ctx.response());
-        } else {
-            ctx.next();
-        }
-    }
-
-    private static Handler<RoutingContext> tag(String route) {
-        return ctx -> {
-            ctx.put(ROUTE_TAG, route);
-            ctx.next();
-        };
-    }
 
     /**
      * Stops listening, ends dashboard streams, lets the requests under way finish within
