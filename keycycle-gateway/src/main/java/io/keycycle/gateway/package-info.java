@@ -2,7 +2,9 @@
  * The Keycycle gateway: an OpenAI-compatible HTTP server in front of a {@link io.keycycle.Keycycle}
  * so that any program (Python, Node, curl) gets the same key pool as a Java application.
  *
- * <p>{@link io.keycycle.gateway.KeycycleGateway} is the only public class. Behind it, on Vert.x:
+ * <p>{@link io.keycycle.gateway.KeycycleGateway} is the entry point; {@link io.keycycle.gateway.OperatorView}
+ * and {@link io.keycycle.gateway.Timeline} are public too, for the command line's forecasts and
+ * history. Behind the gateway, on Vert.x ({@code GatewayRoutes} assembles the router):
  * the chat endpoint (plain answers passed through, streams relayed event by event), the model
  * list, a self-contained dashboard fed by server-sent events, Prometheus metrics through a
  * {@link io.keycycle.core.KeycycleListener}, health and readiness probes, and a small admin API.
