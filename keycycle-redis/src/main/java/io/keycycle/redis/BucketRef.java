@@ -24,8 +24,48 @@ public record BucketRef(String key, String scopeKey, String provider, String sco
 
     /** With {@code time}, the engine time its instants are on (calendar days are wall-clock facts); null: wall-clock instants. */
     public static BucketRef of(String prefix, String provider, String scope, String model, Limits limits, DailyReset reset, EngineTime time) {
-        return new BucketRef(prefix + ":w" + LAYOUT + ":" + provider + ":" + scope + ":" + model, prefix + ":sc:" + provider + ":" + scope,
-                provider, scope, model, limits, reset, time);
+        return new BucketRef(prefix + ":w" + LAYOUT + ":" + provider + ":" + scopePart(scope) + ":" + namePart(model),
+                scopeKey(prefix, provider, scope), provider, scope, model, limits, reset, time);
+    }
+
+    /** The hash of a scope's holds ({@code {prefix}:sc:provider:scope}). */
+    public static String scopeKey(String prefix, String provider, String scope) {
+        return prefix + ":sc:" + provider + ":" + scopePart(scope);
+    }
+
+    /**
+     * A scope as a part of a key name: {@code :} (which separates it from the model: scope
+     * {@code a:b} with model {@code c} and scope {@code a} with model {@code b:c} named one bucket),
+     * {@code |} (which separates the fields of the fleet's messages, where bucket keys travel) and
+     * {@code %} are percent-encoded. A scope without them is its own part, so key names written by
+     * earlier versions stay the same.
+     */
+    static String scopePart(String scope) {
+        return encode(scope, true);
+    }
+
+    /** A model as the last part of a key name: {@code |} and {@code %} percent-encoded ({@code :} stays, as in {@code :free}). */
+    static String namePart(String model) {
+        return encode(model, false);
+    }
+
+    private static String encode(String s, boolean colon) {
+        int i = 0, n = s.length();
+        while (i < n) {
+            char c = s.charAt(i);
+            if (c == '%' || c == '|' || colon && c == ':') break;
+            i++;
+        }
+        if (i == n) return s;
+        StringBuilder b = new StringBuilder(n + 8).append(s, 0, i);
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (c == '%') b.append("%25");
+            else if (c == '|') b.append("%7C");
+            else if (colon && c == ':') b.append("%3A");
+            else b.append(c);
+        }
+        return b.toString();
     }
 
     public BucketRef withLimits(Limits l) { return new BucketRef(key, scopeKey, provider, scope, model, l, reset, time); }

@@ -42,22 +42,22 @@ final class FleetNews {
                 }
                 if (h == null) return;
                 if (m[3].equals("clear")) h.clearCached();
-                else h.cached(m[3].equals("cu"), store.windows().toLocal(FleetNews.parse(m[4]), 0), m.length > 5 ? m[5] : "");
+                else h.cached(m[3].equals("cu"), store.windows().toLocal(FleetNews.parse(m[4]), 0), rest(m, 5));
                 store.notifyListeners(provider, model == null || model.equals("*") ? null : model);
             }
             case "key" -> {
                 SharedKeyFlag f = store.keyFlag(provider + "\u0000" + m[2]);
-                if (f != null && m.length >= 6) f.cached(m[3].equals("1"), m[5], store.windows().toLocal(FleetNews.parse(m[4]), 0));
+                if (f != null && m.length >= 6) f.cached(m[3].equals("1"), rest(m, 5), store.windows().toLocal(FleetNews.parse(m[4]), 0));
                 store.notifyListeners(provider, null);
             }
             case "model" -> {
                 SharedModelFlag f = store.modelFlag(provider + "\u0000" + m[2]);
-                if (f != null && m.length >= 6) applyModel(f, new String[]{m[3], m[4], m[5]});
+                if (f != null && m.length >= 6) applyModel(f, new String[]{m[3], m[4], rest(m, 5)});
                 store.notifyListeners(provider, m[2]);
             }
             case "learn" -> {
                 RedisBucket b = store.bucketByKey(m[2]);
-                if (b != null && m.length >= 7) applyLearned(b, new String[]{m[3], m[4], m[5], m[6]});
+                if (b != null && m.length >= 7) applyLearned(b, new String[]{m[3], m[4], m[5], rest(m, 6)});
                 store.notifyListeners(provider, b == null ? null : b.id().model());
             }
             default -> { }
@@ -78,6 +78,16 @@ final class FleetNews {
         }
     }
 
+
+    /**
+     * The last field of a message, free text (a reason, a source) that may itself hold {@code |}: the
+     * parts from {@code from} on, joined again. Empty when the message has no such field.
+     */
+    static String rest(String[] m, int from) {
+        if (m.length <= from) return "";
+        if (m.length == from + 1) return m[from];
+        return String.join("|", java.util.Arrays.asList(m).subList(from, m.length));
+    }
 
     static long parse(String s) {
         try {

@@ -285,7 +285,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
 
     @Override
     public Hold scope(String provider, String scope) {
-        String key = windows.prefix() + ":sc:" + provider + ":" + scope;
+        String key = BucketRef.scopeKey(windows.prefix(), provider, scope);
         SharedHold h = scopes.get(key);
         if (h != null) return h;
         return scopes.computeIfAbsent(key, k -> {
