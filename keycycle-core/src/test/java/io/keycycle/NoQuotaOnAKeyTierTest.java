@@ -89,6 +89,7 @@ class NoQuotaOnAKeyTierTest {
                         assertThat(e).isNotInstanceOf(ModelUnavailableException.class);
                         assertThat(e.retryAt()).isNotNull();
                         assertThat(e.retryAt()).isAfter(Instant.now());
+                        assertThat(e.getMessage()).as("says which quota, not only that one is spent").contains("limit 0");
                     });
             assertThat(sim.stats().totalRequests()).as("refused locally").isEqualTo(1);
         }

@@ -247,6 +247,7 @@ final class Admission {
         long tokens = o.estimatedTokens();
         long earliest = Long.MAX_VALUE;
         int cooling = 0, parked = 0, disabled = 0, tooBig = 0, tokensTooBig = 0;
+        String parkedWhy = null;
         KeyEntry[] keys = ctx.keys;
         int from = pinned == null ? 0 : pinned.position, to = pinned == null ? keys.length : pinned.position + 1;
         for (int i = from; i < to; i++) {
@@ -260,7 +261,13 @@ final class Admission {
                 // the tokens, not a request limit of 0: the same key would take a smaller request
                 if (tokens > 0 && b.admissibleAt(now, 0) != Long.MAX_VALUE) tokensTooBig++;
             }
-            if (now < s.parkedUntil() || now < h.parkedUntil()) parked++;
+            if (now < h.parkedUntil()) {
+                parked++;
+                if (parkedWhy == null) parkedWhy = h.parkedReason();
+            } else if (now < s.parkedUntil()) {
+                parked++;
+                if (parkedWhy == null) parkedWhy = s.parkedReason();
+            }
             else if (now < s.coolingUntil() || now < h.coolingUntil()) cooling++;
             at = Math.max(at, s.blockedUntil());
             earliest = Math.min(earliest, at);
@@ -279,7 +286,8 @@ final class Admission {
                         + "shorten the prompt", true, false, 0);
             }
         } else if (now < backoff) why = "the provider is overloaded for this model (backing off)";
-        else if (parked > 0 && parked + disabled == considered) why = "daily quota exhausted";
+        // the first parked key's reason says which quota (and a tier without quota, Gemini's limit 0)
+        else if (parked > 0 && parked + disabled == considered) why = parkedWhy != null && !parkedWhy.isBlank() ? parkedWhy : "daily quota exhausted";
         else if (cooling > 0 && cooling + parked + disabled == considered) why = "rate-limited (cooling down)";
         else why = "every usable key is at its limits";
         return new Blocked(earliest, cooling, parked, disabled, why);
