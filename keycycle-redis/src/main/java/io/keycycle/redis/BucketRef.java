@@ -24,17 +24,18 @@ public record BucketRef(String key, String scopeKey, String provider, String sco
 
     /** With {@code time}, the engine time its instants are on (calendar days are wall-clock facts); null: wall-clock instants. */
     public static BucketRef of(String prefix, String provider, String scope, String model, Limits limits, DailyReset reset, EngineTime time) {
-        return new BucketRef(prefix + ":w" + LAYOUT + ":" + provider + ":" + scopePart(scope) + ":" + namePart(model),
+        return new BucketRef(prefix + ":w" + LAYOUT + ":" + scopePart(provider) + ":" + scopePart(scope) + ":" + namePart(model),
                 scopeKey(prefix, provider, scope), provider, scope, model, limits, reset, time);
     }
 
     /** The hash of a scope's holds ({@code {prefix}:sc:provider:scope}). */
     public static String scopeKey(String prefix, String provider, String scope) {
-        return prefix + ":sc:" + provider + ":" + scopePart(scope);
+        return prefix + ":sc:" + scopePart(provider) + ":" + scopePart(scope);
     }
 
     /**
-     * A scope as a part of a key name: {@code :} (which separates it from the model: scope
+     * A scope (or a provider's name, which may hold the same characters) as a part of a key name or
+     * a field of a fleet message: {@code :} (which separates it from the model: scope
      * {@code a:b} with model {@code c} and scope {@code a} with model {@code b:c} named one bucket),
      * {@code |} (which separates the fields of the fleet's messages, where bucket keys travel) and
      * {@code %} are percent-encoded. A scope without them is its own part, so key names written by
@@ -47,6 +48,31 @@ public record BucketRef(String key, String scopeKey, String provider, String sco
     /** A model as the last part of a key name: {@code |} and {@code %} percent-encoded ({@code :} stays, as in {@code :free}). */
     static String namePart(String model) {
         return encode(model, false);
+    }
+
+    /**
+     * The name {@link #scopePart} or {@link #namePart} encoded, as it was before: {@code %3A},
+     * {@code %7C} and {@code %25} back to {@code :}, {@code |} and {@code %}. A name without
+     * {@code %} is returned as it is.
+     */
+    static String decode(String s) {
+        int i = s.indexOf('%');
+        if (i < 0) return s;
+        StringBuilder b = new StringBuilder(s.length()).append(s, 0, i);
+        for (; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length()) {
+                String code = s.substring(i + 1, i + 3);
+                char d = code.equals("25") ? '%' : code.equalsIgnoreCase("7C") ? '|' : code.equalsIgnoreCase("3A") ? ':' : 0;
+                if (d != 0) {
+                    b.append(d);
+                    i += 2;
+                    continue;
+                }
+            }
+            b.append(c);
+        }
+        return b.toString();
     }
 
     private static String encode(String s, boolean colon) {

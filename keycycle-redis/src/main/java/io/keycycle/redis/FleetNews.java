@@ -19,10 +19,11 @@ final class FleetNews {
 
     void onMessage(String[] m) {
         if (m.length < 3) return;
-        String provider = m[1];
+        // names travel encoded (BucketRef.scopePart, namePart): a '|' in one no longer shifts the fields
+        String provider = BucketRef.decode(m[1]);
         switch (m[0]) {
             case "freed" -> {
-                String model = m.length > 2 ? m[2] : "*";
+                String model = m.length > 2 ? BucketRef.decode(m[2]) : "*";
                 for (RedisBucket b : store.allBuckets()) {
                     if ((provider.equals("*") || b.id().provider().equals(provider)) && (model.equals("*") || b.id().model().equals(model))) b.clearHint();
                 }
@@ -46,14 +47,15 @@ final class FleetNews {
                 store.notifyListeners(provider, model == null || model.equals("*") ? null : model);
             }
             case "key" -> {
-                SharedKeyFlag f = store.keyFlag(provider + "\u0000" + m[2]);
+                SharedKeyFlag f = store.keyFlag(provider + "\u0000" + BucketRef.decode(m[2]));
                 if (f != null && m.length >= 6) f.cached(m[3].equals("1"), rest(m, 5), store.windows().toLocal(FleetNews.parse(m[4]), 0));
                 store.notifyListeners(provider, null);
             }
             case "model" -> {
-                SharedModelFlag f = store.modelFlag(provider + "\u0000" + m[2]);
+                String model = BucketRef.decode(m[2]);
+                SharedModelFlag f = store.modelFlag(provider + "\u0000" + model);
                 if (f != null && m.length >= 6) applyModel(f, new String[]{m[3], m[4], rest(m, 5)});
-                store.notifyListeners(provider, m[2]);
+                store.notifyListeners(provider, model);
             }
             case "learn" -> {
                 RedisBucket b = store.bucketByKey(m[2]);

@@ -231,7 +231,7 @@ public final class SharedWindows {
         args.add(Long.toString(actualTokens));
         args.add(Long.toString(reserved));
         args.add(channel);
-        args.add("freed|" + bucket.provider() + "|" + bucket.model());
+        args.add("freed|" + BucketRef.scopePart(bucket.provider()) + "|" + BucketRef.namePart(bucket.model()));
         args.add(instanceOf(id));
         addDay(args, bucket, local);
         if (count != 1 || keep > 0 || countedAtLocal >= 0) args.add(Long.toString(count));
@@ -479,13 +479,13 @@ public final class SharedWindows {
     }
 
     /** The state hash of a provider: disabled keys ({@code d:<fingerprint>}) and model states ({@code m:<model>}). */
-    public String stateHash(String provider) { return prefix + ":st:" + provider; }
+    public String stateHash(String provider) { return prefix + ":st:" + BucketRef.scopePart(provider); }
 
     /** The fleet-wide rotation cursor of a (provider, model). */
-    public String cursorKey(String provider, String model) { return prefix + ":cur:" + provider + ":" + model; }
+    public String cursorKey(String provider, String model) { return prefix + ":cur:" + BucketRef.scopePart(provider) + ":" + BucketRef.namePart(model); }
 
     /** The counter of instances with waiters on a (provider, model). */
-    public String waitersKey(String provider, String model) { return prefix + ":wt:" + provider + ":" + model; }
+    public String waitersKey(String provider, String model) { return prefix + ":wt:" + BucketRef.scopePart(provider) + ":" + BucketRef.namePart(model); }
 
     // ------------------------------------------------------------------ time
 

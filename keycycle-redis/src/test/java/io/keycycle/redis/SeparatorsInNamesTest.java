@@ -23,7 +23,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Names a user chooses (scopes) or a provider sends (reasons) may hold the characters Redis key
  * names and fleet messages are made with. Until 2026-12-04 scope {@code a:b} with model {@code c}
  * and scope {@code a} with model {@code b:c} were one bucket in Redis, sharing their windows, and a
- * reason holding {@code |} reached the other instances cut at its first {@code |}.
+ * reason holding {@code |} reached the other instances cut at its first {@code |}; until 2026-12-05
+ * the same held for provider names ({@code :} and {@code |}) and for a model's {@code |} in the
+ * fleet's messages.
  */
 class SeparatorsInNamesTest {
 
@@ -69,5 +71,45 @@ class SeparatorsInNamesTest {
             assertThat(k.reason()).endsWith(why);
         });
         assertThat(RedisTestSupport.drain(poolB, "m")).as("the other key, in scope org|1, still serves").isEqualTo(1);
+    }
+
+    @Test
+    void aProviderWithAColonDoesNotShareABucketWithAnotherProvidersScope() {
+        // before: provider a:b, scope c, model m and provider a, scope b, model c:m were one Redis key
+        KeyPool ab = KeyPool.builder(TestPools.spec("a:b")).keys(TestPools.keys("a:b", 1, "c")).limits(ONE_PER_MINUTE)
+                .profile(TestPools.statusProfile("a:b")).clock(EngineClock.system()).stateStore(a.stateStore()).build();
+        KeyPool plain = KeyPool.builder(TestPools.spec("a")).keys(TestPools.keys("a", 1, "b")).limits(ONE_PER_MINUTE)
+                .profile(TestPools.statusProfile("a")).clock(EngineClock.system()).stateStore(a.stateStore()).build();
+        assertThat(RedisTestSupport.drain(ab, "m")).as("provider a:b, scope c, model m").isEqualTo(1);
+        assertThat(RedisTestSupport.drain(plain, "c:m")).as("provider a, scope b, model c:m").isEqualTo(1);
+    }
+
+    @Test
+    void aDisabledKeyOfAProviderWithABarReachesTheOtherInstances() {
+        String provider = "team|eu";
+        List<ApiKey> keys = TestPools.keys(provider, 2);
+        KeyPool poolA = KeyPool.builder(TestPools.spec(provider)).keys(keys).limits(ONE_PER_MINUTE).profile(TestPools.statusProfile(provider))
+                .clock(EngineClock.system()).stateStore(a.stateStore()).build();
+        KeyPool poolB = KeyPool.builder(TestPools.spec(provider)).keys(keys).limits(ONE_PER_MINUTE).profile(TestPools.statusProfile(provider))
+                .clock(EngineClock.system()).stateStore(b.stateStore()).build();
+        assertThat(poolB.snapshot().keys()).allSatisfy(k -> assertThat(k.state()).isNotEqualTo(KeyState.DISABLED));
+        poolA.disable("1", "revoked");
+        await().atMost(5, TimeUnit.SECONDS).untilAsserted(() ->
+                assertThat(poolB.snapshot().keys().get(0).state()).as("key 1 on the other instance").isEqualTo(KeyState.DISABLED));
+    }
+
+    @Test
+    void aModelWithABarMarkedUnavailableReachesTheOtherInstancesUnderItsName() {
+        String model = "vendor/model|preview";
+        var onB = b.stateStore().model("p", model);
+        long now = System.currentTimeMillis();
+        assertThat(onB.unavailableAt(now)).isFalse();
+        a.stateStore().model("p", model).markUnavailable(now, "retired | use v2", 60_000, 60_000);
+        await().atMost(5, TimeUnit.SECONDS).untilAsserted(() -> {
+            assertThat(onB.unavailableAt(System.currentTimeMillis())).as("the model on the other instance").isTrue();
+            assertThat(onB.unavailableReason()).contains("retired | use v2");
+        });
+        assertThat(b.stateStore().model("p", "vendor/model").unavailableAt(System.currentTimeMillis()))
+                .as("the model named by the part before the bar").isFalse();
     }
 }

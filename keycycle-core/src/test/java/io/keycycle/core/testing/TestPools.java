@@ -22,7 +22,7 @@ public final class TestPools {
     private TestPools() { }
 
     public static ProviderSpec spec(String name, Strategy strategy, DailyReset reset) {
-        return new ProviderSpec(name, URI.create("http://127.0.0.1:1/" + name), "m1", strategy, reset,
+        return new ProviderSpec(name, URI.create("http://127.0.0.1:1/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)), "m1", strategy, reset,
                 Map.of("m1", Limits.UNLIMITED, "m2", Limits.UNLIMITED), Limits.UNLIMITED, "test", true);
     }
 
