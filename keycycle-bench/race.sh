@@ -11,7 +11,7 @@
 # with the defaults.
 #
 #   keycycle-bench/race.sh [--seconds 15] [--warmup 5] [--gateway-warmup 60] [--floor-warmup 30]
-#                          [--schedule blocks|grouped] [--out DIR]
+#                          [--lull 3] [--schedule blocks|grouped] [--out DIR]
 #
 # --schedule blocks (the default since 2026-12-02) runs each contestant as one block: its warm-up,
 # then at once its 32-connection and its 4-connection runs. Direct nginx runs first and again last,
@@ -35,6 +35,16 @@
 # and 30 s for the floor (whose smaller program was at 0.1-2.7 µs); the "of which JIT" column says
 # what compilation was left (results/session16).
 #
+# --lull N (default 3; 0: none, as before 2026-12-05): the JVM contestants' warm-ups stop the load for
+# N seconds 15 s before their end. A JVM's first pause after a long stretch of load flips branches its
+# compiled code had never taken (the gateway's store writer waits on its queue for the first time, and
+# the next event's offer wakes it), and the next load pays for the recompilation: JFR on 2026-12-05 found
+# ~3.7 s of C2 time in the 15 s after the first pause, ~3 s of it recompiling the write-ahead path, 5 µs
+# of JIT per request in that window against 0.2-0.3 in the windows after later pauses
+# (results/session27). A running gateway pays this once, at its first lull; the race's first measured
+# run was paying it. With the lull inside the warm-up the measured runs see a JVM that has been through
+# one, as a gateway in service has; the "of which JIT" column still says what compilation was left.
+#
 # CPU per request is given for the static nginx ("nginx µs/req") and for the hop in the middle
 # ("hop µs/req": the proxy nginx's processes, or the gateway JVM).
 #
@@ -56,6 +66,8 @@ RUN_SECONDS=15
 WARMUP=5
 GW_WARMUP=60
 GW_WARMUP_FLOOR=30
+LULL=3
+LULL_TAIL=15
 OUT=""
 SCHEDULE=blocks
 while [ $# -gt 0 ]; do
@@ -64,10 +76,12 @@ while [ $# -gt 0 ]; do
     --warmup) WARMUP=$2; shift 2 ;;
     --gateway-warmup) GW_WARMUP=$2; shift 2 ;;
     --floor-warmup) GW_WARMUP_FLOOR=$2; shift 2 ;;
+    --lull) LULL=$2; shift 2
+      case "$LULL" in ''|*[!0-9]*) echo "--lull takes a whole number of seconds, was '$LULL'" >&2; exit 2 ;; esac ;;
     --out) OUT=$2; shift 2 ;;
     --schedule) SCHEDULE=$2; shift 2
       case "$SCHEDULE" in blocks|grouped) ;; *) echo "--schedule must be blocks or grouped, was '$SCHEDULE'" >&2; exit 2 ;; esac ;;
-    *) echo "unknown option $1; options: --seconds N --warmup N --gateway-warmup N --floor-warmup N --schedule blocks|grouped --out DIR" >&2; exit 2 ;;
+    *) echo "unknown option $1; options: --seconds N --warmup N --gateway-warmup N --floor-warmup N --lull N --schedule blocks|grouped --out DIR" >&2; exit 2 ;;
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
@@ -185,7 +199,7 @@ store_counts() {
 wrk_run() {
   local n0 g0 j0 w0 s0 hop=$GW_PID
   case "$1" in *gateway*) s0=$(store_counts) ;; esac
-  case "$1" in proxy*) hop=$PROXY_PID ;; floor*|warm-floor) hop=$FLOOR_PID ;; esac
+  case "$1" in proxy*) hop=$PROXY_PID ;; floor*|*warm-floor) hop=$FLOOR_PID ;; esac
   n0=$(cpu_ticks "$NGINX_PID"); g0=$(cpu_ticks "$hop"); j0=$(jit_ticks "$hop"); p0=$(preemptions "$hop"); w0=$(writer_ticks "$hop")
   wrk -t2 -c"$3" -d"$4"s --latency -s "$WORK/post.lua" "$2" > "$WORK/$1.txt" 2>&1
   echo "$(( $(cpu_ticks "$NGINX_PID") - n0 )) $(( $(cpu_ticks "$hop") - g0 )) $(( $(jit_ticks "$hop") - j0 )) $(( $(preemptions "$hop") - p0 )) $(( $(writer_ticks "$hop") - w0 ))" > "$WORK/$1.cpu"
@@ -214,7 +228,9 @@ sockerr() { awk '/Socket errors:/ { gsub(/,/, ""); print "connect " $4 ", read "
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 case " $GATEWAY_ARGS " in *" --no-store "*) STORE_SAID="store off" ;; *) STORE_SAID="SQLite store on" ;; esac
 [ "$GATEWAY_MAIN" = io.keycycle.bench.RaceGateway ] || STORE_SAID="gateway main class $GATEWAY_MAIN"
-echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy)${FLOOR_PID:+, ${GW_WARMUP_FLOOR} s for the vert.x floor} and ${GW_WARMUP} s for the gateway, schedule $SCHEDULE; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $JAVA_SAID, $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, $STORE_SAID"
+LULL_SAID="no pause in the warm-ups"
+[ "$LULL" -gt 0 ] && LULL_SAID="the JVMs' warm-ups pause ${LULL} s ${LULL_TAIL} s before their end"
+echo "race: wrk -t2, ${RUN_SECONDS} s per run, warm-up ${WARMUP} s for nginx (direct and proxy)${FLOOR_PID:+, ${GW_WARMUP_FLOOR} s for the vert.x floor} and ${GW_WARMUP} s for the gateway ($LULL_SAID), schedule $SCHEDULE; $(nproc) cores; nginx workers $NGINX_WORKERS; gateway JVM: $JAVA_SAID, $GATEWAY_JAVA_OPTS${GATEWAY_ARGS:+, gateway options $GATEWAY_ARGS}, $STORE_SAID"
 echo "load average before: $LOAD_BEFORE"
 "$ROOT/keycycle-bench/damon-state.sh"
 url_of() { case "$1" in direct*|again*) echo "$DIRECT" ;; proxy*) echo "$PROXY" ;; floor*) echo "$FLOOR" ;; *) echo "$GATEWAY" ;; esac; }
@@ -230,7 +246,14 @@ warm() {
   if [ "$1" = gateway ] && command -v curl >/dev/null 2>&1; then
     ( while :; do curl -s --max-time 5 "$GW_URL/metrics" > /dev/null 2>&1; sleep 5; done ) & scraper=$!
   fi
-  wrk_run "warm-$1" "$(url_of "$1")" 32 "$secs"
+  if [ "$1" != direct ] && [ "$1" != proxy ] && [ "$LULL" -gt 0 ] && [ "$secs" -gt $((LULL_TAIL + 5)) ]; then
+    # the JVM's first pause belongs to its warm-up (see --lull above)
+    wrk_run "warm-$1" "$(url_of "$1")" 32 $((secs - LULL_TAIL))
+    sleep "$LULL"
+    wrk_run "rewarm-$1" "$(url_of "$1")" 32 "$LULL_TAIL"
+  else
+    wrk_run "warm-$1" "$(url_of "$1")" 32 "$secs"
+  fi
   if [ -n "$scraper" ]; then kill "$scraper" 2>/dev/null || true; wait "$scraper" 2>/dev/null || true; fi
 }
 CONTESTANTS="direct proxy${FLOOR_PID:+ floor} gateway"
@@ -288,7 +311,10 @@ echo "load average after: $LOAD_AFTER"
 exec 3>&-   # the gateway drains its store and exits
 wait "$GW_PID" 2>/dev/null || true
 GW_PID=""
-echo "gateway store, events spilled to its journal (the queue was full): warm-up $(spilled_in warm-gateway), 32 connections $(spilled_in gateway-32), 4 connections $(spilled_in gateway-4)"
+if [ -f "$WORK/rewarm-gateway.cpu" ]; then
+  echo "gateway warm-up after its ${LULL}-s lull (${LULL_TAIL} s at 32 connections): $(rps rewarm-gateway) requests/s, $(cpu_us rewarm-gateway 2) µs/req of which JIT $(cpu_us rewarm-gateway 3)"
+fi
+echo "gateway store, events spilled to its journal (the queue was full): warm-up $(spilled_in warm-gateway)$([ -f "$WORK/rewarm-gateway.spill" ] && echo " + $(spilled_in rewarm-gateway) after the lull"), 32 connections $(spilled_in gateway-32), 4 connections $(spilled_in gateway-4)"
 echo "gateway store, SQLite WAL checkpoints run: warm-up $(checkpoints_in warm-gateway), 32 connections $(checkpoints_in gateway-32), 4 connections $(checkpoints_in gateway-4) (passive ones are at least 200 ms apart: at most 75 in 15 s, plus the writer's restarts of a long log)"
 sed -n -e "s/^store: /gateway store: /p" -e "/^requests served:/p" "$WORK/gateway.log"
 if [ -n "$OUT" ]; then
