@@ -246,7 +246,9 @@ warm() {
   if [ "$1" = gateway ] && command -v curl >/dev/null 2>&1; then
     ( while :; do curl -s --max-time 5 "$GW_URL/metrics" > /dev/null 2>&1; sleep 5; done ) & scraper=$!
   fi
-  if [ "$1" != direct ] && [ "$1" != proxy ] && [ "$LULL" -gt 0 ] && [ "$secs" -gt $((LULL_TAIL + 5)) ]; then
+  local jvm=0
+  case "$1" in floor|gateway) jvm=1 ;; esac
+  if [ "$jvm" = 1 ] && [ "$LULL" -gt 0 ] && [ "$secs" -gt $((LULL_TAIL + 5)) ]; then
     # the JVM's first pause belongs to its warm-up (see --lull above)
     wrk_run "warm-$1" "$(url_of "$1")" 32 $((secs - LULL_TAIL))
     sleep "$LULL"

@@ -82,6 +82,14 @@ final class FleetNews {
 
 
     /**
+     * The start of a message: its kind and the provider, encoded ({@link BucketRef#scopePart}) so that
+     * a {@code |} in the provider's name does not shift the fields; {@link #onMessage} decodes it.
+     */
+    static String head(String kind, String provider) {
+        return kind + "|" + BucketRef.scopePart(provider) + "|";
+    }
+
+    /**
      * The last field of a message, free text (a reason, a source) that may itself hold {@code |}: the
      * parts from {@code from} on, joined again. Empty when the message has no such field.
      */

@@ -351,7 +351,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         if (outage.writesBlocked()) return; // pushed again when Redis answers (see resumed)
         try {
             if (field.equals("clear")) {
-                windows.unhold(key, kind, "hold|" + BucketRef.scopePart(provider) + "|" + key + "|clear|0|");
+                windows.unhold(key, kind, FleetNews.head("hold", provider) + key + "|clear|0|");
                 return;
             }
             // without waiting: a success whose headers say a window is used up cools its bucket on
@@ -359,7 +359,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
             // this process's next reservations after it; a failure is pushed again at the resume)
             long r = windows.toRedis(until);
             windows.holdKeyAsync(key, kind, field, r, why == null ? "" : why,
-                    "hold|" + BucketRef.scopePart(provider) + "|" + key + "|" + field + "|" + r + "|" + (why == null ? "" : why))
+                    FleetNews.head("hold", provider) + key + "|" + field + "|" + r + "|" + (why == null ? "" : why))
                     .whenComplete((x, e) -> { if (e != null) trouble(e); });
         } catch (RuntimeException e) {
             trouble(e);
@@ -379,7 +379,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         try {
             long r = windows.toRedis(at);
             windows.state(windows.stateHash(provider), "d:" + fp, why == null ? null : r + "|" + why,
-                    "key|" + BucketRef.scopePart(provider) + "|" + BucketRef.namePart(fp) + "|" + (why == null ? "0" : "1") + "|" + r + "|" + (why == null ? "" : why));
+                    FleetNews.head("key", provider) + BucketRef.namePart(fp) + "|" + (why == null ? "0" : "1") + "|" + r + "|" + (why == null ? "" : why));
         } catch (RuntimeException e) {
             if (why != null) disabledMeanwhile.add(k);
             else enabledMeanwhile.put(k, clock.millis());
@@ -429,7 +429,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         if (outage.writesBlocked()) return;
         try {
             String v = (recheck > 0 ? windows.toRedis(recheck) : 0) + "|" + (backoff > 0 ? windows.toRedis(backoff) : 0) + "|" + (why == null ? "" : why);
-            windows.stateAsync(windows.stateHash(provider), "m:" + model, v, "model|" + BucketRef.scopePart(provider) + "|" + BucketRef.namePart(model) + "|" + v)
+            windows.stateAsync(windows.stateHash(provider), "m:" + model, v, FleetNews.head("model", provider) + BucketRef.namePart(model) + "|" + v)
                     .whenComplete((r, e) -> { if (e != null) trouble(e); });
         } catch (RuntimeException e) {
             trouble(e);
@@ -445,7 +445,7 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
         try {
             String v = l.metric().key() + "|" + l.value() + "|" + l.at().toEpochMilli() + "|" + (l.source() == null ? "" : l.source());
             windows.stateAsync(windows.stateHash(b.id().provider()), "l:" + b.ref().key() + ":" + l.metric().key(), v,
-                    "learn|" + BucketRef.scopePart(b.id().provider()) + "|" + b.ref().key() + "|" + v).whenComplete((r, e) -> {
+                    FleetNews.head("learn", b.id().provider()) + b.ref().key() + "|" + v).whenComplete((r, e) -> {
                         if (e != null) {
                             learnedMeanwhile(b, l);
                             trouble(e);

@@ -231,7 +231,7 @@ public final class SharedWindows {
         args.add(Long.toString(actualTokens));
         args.add(Long.toString(reserved));
         args.add(channel);
-        args.add("freed|" + BucketRef.scopePart(bucket.provider()) + "|" + BucketRef.namePart(bucket.model()));
+        args.add(FleetNews.head("freed", bucket.provider()) + BucketRef.namePart(bucket.model()));
         args.add(instanceOf(id));
         addDay(args, bucket, local);
         if (count != 1 || keep > 0 || countedAtLocal >= 0) args.add(Long.toString(count));
