@@ -58,6 +58,8 @@ final class AsyncWriter {
     private final BatchWriter db;
     private final Journal journal;
     private final WriteAheadStripes writeAhead;
+    /** The calls admitted and not yet settled, kept for the next start after a crash; null: not kept. */
+    private final CallsInFlight calls;
     private final String where;
     private final int nonce;
     private final ArrayBlockingQueue<StoredEvent> queue;
@@ -99,7 +101,11 @@ final class AsyncWriter {
 
             @Override
             public void failed(Exception e) { writeAheadFailed(e); }
+
+            @Override
+            public void released(int slot) { releaseCall(slot); }
         });
+        this.calls = journal.callsInFlight(config.inFlightSlots());
         this.where = where;
         this.nonce = nonce;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
@@ -117,11 +123,16 @@ final class AsyncWriter {
 
     /** Never blocks on the database; appends one line to a write-ahead or journal file. Never throws. */
     void offer(KeycycleEvent event) {
+        if (event instanceof KeycycleEvent.Admitted a) {
+            if (calls != null) calls.admitted(a);
+            return;
+        }
         if (!StoredEvent.stored(event)) return;
         boolean spilling = false;
         boolean startedSpilling = false;
         RuntimeException failure = null;
         StoredEvent queued = null;
+        int slot = -1;
         lock.lock();
         try {
             StoredEvent e = StoredEvent.of(event, ++seq, nonce);
@@ -134,23 +145,27 @@ final class AsyncWriter {
                     startedSpilling = true;
                 }
                 spilling = true;
+                slot = settling(event, e);
                 try {
                     journal.append(e);
                     spilled.incrementAndGet();
                 } catch (IOException io) {
                     hold(e, io);
                 }
+                releaseCall(slot);
             }
         } catch (RuntimeException unexpected) {
             failure = unexpected;
+            releaseCall(slot);
         } finally {
             lock.unlock();
         }
         if (queued != null) {
             // Outside the lock, in this thread's own file: no thread waits for another's system call.
             // The writer may have committed the event already; the line then only adds a copy that a
-            // replay skips by its id.
-            writeAhead(queued);
+            // replay skips by its id. The call's slot holds the numbered record until the line is
+            // written, so a kill in between still leaves the call (under the same id) to the next start.
+            writeAhead.append(queued, settling(event, queued));
             return;
         }
         if (spilling) LockSupport.unpark(thread);
@@ -199,7 +214,23 @@ final class AsyncWriter {
      * thread that writes by rounds, at the end of its turn, before the answers that wait for it
      * ({@link WriteAheadRounds}).
      */
-    private void writeAhead(StoredEvent e) { writeAhead.append(e); }
+    /** The slot of the call {@code event} settles, now holding its numbered record {@code e}; -1 for none. */
+    private int settling(KeycycleEvent event, StoredEvent e) {
+        if (calls == null || !(e instanceof StoredEvent.Usage u)) return -1;
+        if (event instanceof KeycycleEvent.Settled s) return calls.settling(s.provider(), s.leaseId(), s.fingerprint(), s.model(), u);
+        if (event instanceof KeycycleEvent.LeaseExpired x) return calls.settling(x.provider(), x.leaseId(), x.fingerprint(), x.model(), u);
+        return -1;
+    }
+
+    private void releaseCall(int slot) {
+        if (slot >= 0 && calls != null) calls.release(slot);
+    }
+
+    /** Calls admitted while every slot near theirs was taken (or with names too long for one): a crash forgets them. */
+    long callsUnrecorded() { return calls == null ? 0 : calls.unrecorded(); }
+
+    /** The file of calls in flight, or null when none is kept (for tests). */
+    CallsInFlight callsInFlight() { return calls; }
 
     private void writeAheadWritten() {
         if (writeAheadBroken) {
@@ -310,6 +341,14 @@ final class AsyncWriter {
         } catch (IOException io) {
             LOG.warn("store {}: cannot remove the write-ahead log: {}", where, io.toString());
         }
+        if (calls != null) {
+            int open = calls.open();
+            if (open > 0) {
+                LOG.info("store {}: {} call(s) still in flight at close: their slots stay in {} until they settle; "
+                        + "a process that ends first leaves them to the next start, as {}", where, open, journal.dir(), StoredEvent.UNFINISHED);
+            }
+            calls.close();
+        }
     }
 
     StoreHealth health(boolean closed) {
@@ -317,7 +356,7 @@ final class AsyncWriter {
         return new StoreHealth(!closed && thread.isAlive(), degraded, queue.size(), config.queueCapacity(),
                 journal.pendingEvents() + memory, journal.pendingBytes(), written.get(), duplicates.get(),
                 spilled.get(), rejected.get(), lastError, lastErrorAt, lastCommitAt, memory, config.overflowCapacity(),
-                full, lost.get());
+                full, lost.get(), callsUnrecorded());
     }
 
     // ---------------------------------------------------------------- writer thread

@@ -360,7 +360,57 @@ final class Journal implements Closeable {
         Files.deleteIfExists(s.path);
     }
 
+    /**
+     * Turns each dead process's file of calls in flight ({@link CallsInFlight}) into a segment of
+     * usage records, then deletes the file. The segment is named after the dead process (its nonce,
+     * file number 0, which its own counter never gives) and its records carry ids fixed by the file,
+     * so a crash in the middle of this leaves only copies that the replay skips by id.
+     */
+    private void recoverCallsInFlight() throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, CallsInFlight.PREFIX + "*" + CallsInFlight.SUFFIX)) {
+            for (Path p : ds) if (Files.isRegularFile(p)) files.add(p);
+        }
+        for (Path f : files) {
+            List<StoredEvent.Usage> calls = CallsInFlight.recover(f);
+            if (!calls.isEmpty()) {
+                long first = Long.MAX_VALUE;
+                int unfinished = 0;
+                ByteArrayOutputStream buf = new ByteArrayOutputStream(calls.size() * 256);
+                for (StoredEvent.Usage u : calls) {
+                    first = Math.min(first, u.seq());
+                    if (StoredEvent.UNFINISHED.equals(u.outcome())) unfinished++;
+                    buf.write(line(json, u));
+                }
+                String nonceHex = f.getFileName().toString().substring(CallsInFlight.PREFIX.length(),
+                        f.getFileName().toString().length() - CallsInFlight.SUFFIX.length());
+                int deadNonce;
+                try {
+                    deadNonce = Integer.parseUnsignedInt(nonceHex, 16);
+                } catch (NumberFormatException e) {
+                    deadNonce = 0;
+                }
+                Path segment = dir.resolve(JournalFiles.name(SEGMENT_PREFIX, Math.max(0, first), deadNonce, 0));
+                Path tmp = segment.resolveSibling(segment.getFileName() + ".tmp");
+                try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE), JournalFiles.ownerOnly())) {
+                    ch.write(java.nio.ByteBuffer.wrap(buf.toByteArray()));
+                    ch.force(true);
+                }
+                Files.move(tmp, segment, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                LOG.info("journal {}: {} call(s) were in flight when the process that left {} stopped: {} recorded as {} "
+                        + "(one request and its reserved tokens each), {} settled ones kept from the file", dir, calls.size(),
+                        f.getFileName(), unfinished, StoredEvent.UNFINISHED, calls.size() - unfinished);
+            }
+            Files.deleteIfExists(f);
+        }
+    }
+
+    /** This process's file of calls in flight, in this journal's directory (null: not kept, see the log). */
+    CallsInFlight callsInFlight(int slots) { return CallsInFlight.open(dir, nonce, slots); }
+
     private void scan() throws IOException {
+        recoverCallsInFlight();
         List<Path> entries = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) entries.add(p);
@@ -368,7 +418,8 @@ final class Journal implements Closeable {
         for (Path p : entries) {
             String name = p.getFileName().toString();
             if (name.equals(LOCK) || name.equals(DATABASE) || name.equals(REJECTED) || name.equals(JournalFiles.REJECTED_LINES)
-                    || (name.startsWith(PROC_PREFIX) && Files.isDirectory(p)) || TrustStores.isTrustStore(name)) {
+                    || (name.startsWith(PROC_PREFIX) && Files.isDirectory(p)) || TrustStores.isTrustStore(name)
+                    || CallsInFlight.isSlotsFile(name)) {
                 continue;
             }
             Path segment = asSegment(p, name);
@@ -414,7 +465,7 @@ final class Journal implements Closeable {
      * skipped.
      */
     private static void adoptOrphans(Path dir, Path into, String database) throws IOException {
-        String files = "{seg-,wal-}*{.jsonl,.jsonl.tmp}";
+        DirectoryStream.Filter<Path> files = p -> isJournalFile(p.getFileName().toString());
         try (DirectoryStream<Path> subs = Files.newDirectoryStream(dir, PROC_PREFIX + "*")) {
             for (Path sub : subs) {
                 if (!Files.isDirectory(sub) || sub.equals(into)) continue;
@@ -460,9 +511,15 @@ final class Journal implements Closeable {
 
     /** True if {@code dir} itself holds segments or write-ahead files (not counting proc- subdirectories). */
     private static boolean holdsJournalFiles(Path dir) throws IOException {
-        try (DirectoryStream<Path> any = Files.newDirectoryStream(dir, "{seg-,wal-}*{.jsonl,.jsonl.tmp}")) {
+        try (DirectoryStream<Path> any = Files.newDirectoryStream(dir, p -> isJournalFile(p.getFileName().toString()))) {
             return any.iterator().hasNext();
         }
+    }
+
+    /** A segment, a write-ahead file (either maybe left as {@code .tmp}) or a file of calls in flight: what holds events. */
+    private static boolean isJournalFile(String name) {
+        return ((name.startsWith(SEGMENT_PREFIX) || name.startsWith(WriteAheadLog.PREFIX))
+                && (name.endsWith(".jsonl") || name.endsWith(".jsonl.tmp"))) || CallsInFlight.isSlotsFile(name);
     }
 
     private static FileChannel openLock(Path dir) throws IOException {

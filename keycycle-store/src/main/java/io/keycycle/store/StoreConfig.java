@@ -36,17 +36,26 @@ import java.util.Objects;
  *                          on the store is {@linkplain KeycycleStore#full() full}: callers should take no new work
  *                          (the gateway answers 503); the other half is for calls already under way. Beyond it an
  *                          event is dropped, counted in {@link StoreHealth#eventsLost()} and logged.
+ * @param inFlightSlots     calls this process keeps in its file of calls in flight (rounded up to a power of two,
+ *                          512 bytes each, written in full at open): after a {@code kill -9} the next start records
+ *                          the calls that were in flight as {@code UNFINISHED} usage. 0 turns it off. Default
+ *                          {@value #DEFAULT_IN_FLIGHT_SLOTS}, above the gateway's default 8,192 plain requests +
+ *                          2,048 streams.
  */
 public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir, int queueCapacity, int batchSize,
                           Duration batchInterval, Duration closeTimeout, Duration retryBackoffMin,
                           Duration retryBackoffMax, Duration connectionTimeout, int maxPoolSize,
                           boolean shutdownHook, EngineClock clock, boolean journalFsync, Retention retention,
-                          int overflowCapacity) {
+                          int overflowCapacity, int inFlightSlots) {
 
     /** Largest batch per transaction (TiDB Serverless keeps transactions small). */
     public static final int MAX_BATCH = 500;
     /** Default {@link #overflowCapacity}: full at 16,384, above the gateway's default 8,192 plain requests + 2,048 streams. */
     public static final int DEFAULT_OVERFLOW_CAPACITY = 32_768;
+    /** Default {@link #inFlightSlots}: 16,384 slots, an 8 MiB file. */
+    public static final int DEFAULT_IN_FLIGHT_SLOTS = 16_384;
+    /** Largest {@link #inFlightSlots}: a 512 MiB file. */
+    public static final int MAX_IN_FLIGHT_SLOTS = 1 << 20;
 
     public StoreConfig {
         Objects.requireNonNull(url, "url");
@@ -58,6 +67,7 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         }
         positive("maxPoolSize", maxPoolSize);
         checkOverflowCapacity(overflowCapacity);
+        checkInFlightSlots(inFlightSlots);
         positive("batchInterval", batchInterval);
         positive("closeTimeout", closeTimeout);
         positive("retryBackoffMin", retryBackoffMin);
@@ -100,6 +110,15 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
                 throw new ConfigurationException("KEYCYCLE_STORE_OVERFLOW_CAPACITY must be a whole number of events, was '" + overflow + "'");
             }
         }
+        String slots = nonBlank(env.get("KEYCYCLE_STORE_IN_FLIGHT_SLOTS"));
+        if (slots != null) {
+            try {
+                b.inFlightSlots(Integer.parseInt(slots));
+            } catch (NumberFormatException e) {
+                throw new ConfigurationException("KEYCYCLE_STORE_IN_FLIGHT_SLOTS must be a whole number of calls (0 turns the file "
+                        + "of calls in flight off), was '" + slots + "'");
+            }
+        }
         b.retention(Retention.fromEnv(env, Retention.DEFAULT));
         return b.build();
     }
@@ -131,12 +150,14 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         b.journalFsync = journalFsync;
         b.retention = retention;
         b.overflowCapacity = overflowCapacity;
+        b.inFlightSlots = inFlightSlots;
         return b;
     }
 
     @Override public String toString() {
         return "StoreConfig[url=" + url.redacted() + ", journalDir=" + journalDir + ", queueCapacity=" + queueCapacity
-                + ", batchSize=" + batchSize + ", overflowCapacity=" + overflowCapacity + ", retention=" + retention + "]";
+                + ", batchSize=" + batchSize + ", overflowCapacity=" + overflowCapacity + ", inFlightSlots=" + inFlightSlots
+                + ", retention=" + retention + "]";
     }
 
     private static String nonBlank(String s) { return s == null || s.isBlank() ? null : s.trim(); }
@@ -147,6 +168,12 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
 
     private static void checkOverflowCapacity(int v) {
         if (v < 2) throw new ConfigurationException("overflowCapacity must be >= 2 events, was " + v);
+    }
+
+    private static void checkInFlightSlots(int v) {
+        if (v < 0 || v > MAX_IN_FLIGHT_SLOTS) {
+            throw new ConfigurationException("inFlightSlots must be between 0 (off) and " + MAX_IN_FLIGHT_SLOTS + " calls, was " + v);
+        }
     }
 
     private static void positive(String name, Duration d) {
@@ -171,6 +198,7 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
         private boolean journalFsync;
         private Retention retention = Retention.DEFAULT;
         private int overflowCapacity = DEFAULT_OVERFLOW_CAPACITY;
+        private int inFlightSlots = DEFAULT_IN_FLIGHT_SLOTS;
 
         private Builder(DatabaseUrl url) { this.url = Objects.requireNonNull(url, "url"); }
 
@@ -199,11 +227,13 @@ public record StoreConfig(DatabaseUrl url, boolean autoMigrate, Path journalDir,
 
         /** Events held in memory at most when the disk takes none (default 32,768; full at half). */
         public Builder overflowCapacity(int v) { checkOverflowCapacity(v); this.overflowCapacity = v; return this; }
+        /** See {@link StoreConfig#inFlightSlots}: 0 turns the file of calls in flight off. */
+        public Builder inFlightSlots(int v) { checkInFlightSlots(v); this.inFlightSlots = v; return this; }
 
         public StoreConfig build() {
             return new StoreConfig(url, autoMigrate, journalDir, queueCapacity, batchSize, batchInterval, closeTimeout,
                     retryBackoffMin, retryBackoffMax, connectionTimeout, maxPoolSize, shutdownHook, clock, journalFsync, retention,
-                    overflowCapacity);
+                    overflowCapacity, inFlightSlots);
         }
     }
 }

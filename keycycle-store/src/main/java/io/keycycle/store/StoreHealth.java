@@ -25,11 +25,15 @@ import java.time.Instant;
  * @param full             the store holds half of {@code memoryCapacity} or more: callers should take no new work
  *                         until it drains (the gateway answers new requests 503)
  * @param eventsLost       events dropped because {@code memoryCapacity} was reached (each logged)
+ * @param callsUnrecorded  calls admitted without a slot in the file of calls in flight (more calls open at once
+ *                         than {@link StoreConfig#inFlightSlots()} leaves room for, or names too long for a slot):
+ *                         a {@code kill -9} while such a call is in flight forgets it
  */
 public record StoreHealth(boolean writerAlive, boolean journaling, int queueDepth, int queueCapacity,
                           long journalEvents, long journalBytes, long eventsWritten, long eventsDuplicate,
                           long eventsSpilled, long eventsRejected, String lastError, Instant lastErrorAt,
-                          Instant lastCommitAt, int memoryEvents, int memoryCapacity, boolean full, long eventsLost) {
+                          Instant lastCommitAt, int memoryEvents, int memoryCapacity, boolean full, long eventsLost,
+                          long callsUnrecorded) {
 
     /** True when events reach the database directly and nothing is backed up. */
     public boolean healthy() { return writerAlive && !journaling && journalEvents == 0 && !full; }

@@ -42,6 +42,14 @@ sealed interface StoredEvent {
      */
     String REFUSED = "REFUSED";
 
+    /**
+     * Outcome name stored for a call that was in flight (admitted, its answer not yet settled) when
+     * its process died: recovered at the next start from the process's file of calls in flight
+     * ({@link CallsInFlight}), counted as one request and the tokens reserved for it, like an
+     * abandoned call. Not an answer: the charts count it as an error.
+     */
+    String UNFINISHED = "UNFINISHED";
+
     /** True for the engine events the store keeps (the writer ignores the rest before numbering them). */
     static boolean stored(KeycycleEvent event) {
         return event instanceof KeycycleEvent.Settled || event instanceof KeycycleEvent.LeaseExpired
@@ -80,15 +88,7 @@ sealed interface StoredEvent {
     /** Maps an engine event to what is stored, or null for events the store ignores. */
     static StoredEvent of(KeycycleEvent event, long seq, int nonce) {
         StoredEvent e = unfitted(event, seq, nonce);
-        if (e instanceof Usage u) {
-            if (fits(u.provider(), NAME) && fits(u.scope(), LONG_NAME) && fits(u.keyFp(), NAME) && fits(u.model(), LONG_NAME)
-                    && fits(u.outcome(), 32)) {
-                return u; // every real record: no copy on the engine's thread
-            }
-            return new Usage(u.seq(), u.eventId(), fit(u.provider(), NAME), fit(u.scope(), LONG_NAME), fit(u.keyFp(), NAME),
-                    fit(u.model(), LONG_NAME), u.ts(), u.requests(), u.promptTokens(), u.completionTokens(), u.chargedTokens(),
-                    fit(u.outcome(), 32), u.status());
-        }
+        if (e instanceof Usage u) return fitted(u);
         if (e instanceof State st) {
             return new State(st.seq(), st.eventId(), fit(st.provider(), NAME), st.level(), fit(st.subject(), LONG_NAME),
                     fit(st.scope(), LONG_NAME), fit(st.keyFp(), NAME), fit(st.model(), LONG_NAME), st.state(), st.untilMs(),
@@ -99,6 +99,17 @@ sealed interface StoredEvent {
                     fit(f.fromModel(), LONG_NAME), fit(f.provider(), NAME), fit(f.model(), LONG_NAME));
         }
         return e;
+    }
+
+    /** {@code u} with every name cut to its column's width (itself when all fit, as every real record does). */
+    static Usage fitted(Usage u) {
+        if (fits(u.provider(), NAME) && fits(u.scope(), LONG_NAME) && fits(u.keyFp(), NAME) && fits(u.model(), LONG_NAME)
+                && fits(u.outcome(), 32)) {
+            return u; // every real record: no copy on the engine's thread
+        }
+        return new Usage(u.seq(), u.eventId(), fit(u.provider(), NAME), fit(u.scope(), LONG_NAME), fit(u.keyFp(), NAME),
+                fit(u.model(), LONG_NAME), u.ts(), u.requests(), u.promptTokens(), u.completionTokens(), u.chargedTokens(),
+                fit(u.outcome(), 32), u.status());
     }
 
     private static StoredEvent unfitted(KeycycleEvent event, long seq, int nonce) {

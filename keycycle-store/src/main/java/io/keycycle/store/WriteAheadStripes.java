@@ -33,6 +33,13 @@ final class WriteAheadStripes implements Closeable {
         void written();
 
         void failed(Exception e);
+
+        /**
+         * The append of the event that held slot {@code slot} of the calls in flight is over (its
+         * line is in the operating system's hands, or failed and the event stays in memory): the
+         * slot may go. Called after {@link #written} or {@link #failed}, for every slot given.
+         */
+        default void released(int slot) { }
     }
 
     private final WriteAheadLog[] logs = new WriteAheadLog[STRIPES];
@@ -51,15 +58,23 @@ final class WriteAheadStripes implements Closeable {
      * line waits in this thread's batch until the end of its turn; otherwise, when this returns the
      * line is in the operating system's hands. Never throws: the listener hears how it went.
      */
-    void append(StoredEvent e) {
+    void append(StoredEvent e) { append(e, -1); }
+
+    /**
+     * {@link #append(StoredEvent)}, and the listener hears {@link Listener#released} for {@code slot}
+     * (a slot of the calls in flight, or -1 for none) once the line is written: at once on a plain
+     * thread, after the round's write on one that writes by rounds.
+     */
+    void append(StoredEvent e, int slot) {
         Mine m = mine.get();
         WriteAheadRounds.Round round = WriteAheadRounds.current();
         if (round != null) {
             try {
-                m.add(e, round, listener);
+                m.add(e, round, listener, slot);
                 return;
             } catch (RuntimeException | IOException unexpected) {
                 listener.failed(unexpected);
+                if (slot >= 0) listener.released(slot);
                 return;
             }
         }
@@ -69,6 +84,7 @@ final class WriteAheadStripes implements Closeable {
         } catch (IOException | RuntimeException io) {
             listener.failed(io);
         }
+        if (slot >= 0) listener.released(slot);
     }
 
     /** Every event up to {@code seq} is in the database: each log deletes its rolled files that hold nothing newer. */
@@ -100,10 +116,13 @@ final class WriteAheadStripes implements Closeable {
         private int length;
         private long firstSeq;
         private long maxSeq;
+        /** Slots of the calls in flight whose lines wait here: released after the write. */
+        private int[] slots = new int[16];
+        private int slotCount;
 
         Mine(WriteAheadLog log) { this.log = log; }
 
-        void add(StoredEvent e, WriteAheadRounds.Round round, Listener listener) throws IOException {
+        void add(StoredEvent e, WriteAheadRounds.Round round, Listener listener, int slot) throws IOException {
             if (usage == null) {
                 usage = new UsageLine();
                 buf = new byte[INITIAL_BUFFER];
@@ -111,6 +130,10 @@ final class WriteAheadStripes implements Closeable {
             boolean first = length == 0;
             int n = usage.line(e, log.json()); // first: encoding may replace the array
             put(usage.bytes(), n);
+            if (slot >= 0) {
+                if (slotCount == slots.length) slots = Arrays.copyOf(slots, slotCount * 2);
+                slots[slotCount++] = slot;
+            }
             if (first) {
                 this.listener = listener;
                 firstSeq = e.seq();
@@ -143,6 +166,10 @@ final class WriteAheadStripes implements Closeable {
             } catch (IOException | RuntimeException io) {
                 listener.failed(io);
             }
+            int held = slotCount;
+            slotCount = 0;
+            for (int i = 0; i < held; i++) listener.released(slots[i]);
+            if (slots.length > 1024) slots = new int[16];
         }
     }
 
