@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code keycycle_waits_seconds{provider,model,served}} (timer), {@code keycycle_lease_expirations_total{provider}}</li>
  *   <li>{@code keycycle_state_changes_total{provider,state}}, gauge {@code keycycle_keys{provider,scope,state}}</li>
  *   <li>{@code keycycle_store_queue_depth}, {@code keycycle_store_journal_events}, {@code keycycle_store_journal_bytes},
- *       {@code keycycle_store_memory_events}, {@code keycycle_store_full}, {@code keycycle_store_events_lost_total},
+ *       {@code keycycle_store_memory_events}, {@code keycycle_store_full}, {@code keycycle_store_events_lost_total}, {@code keycycle_store_calls_unrecorded_total},
  *       {@code keycycle_store_events_spilled_total}; SQLite only: {@code keycycle_store_wal_checkpoints_seconds} (count
  *       and time of WAL checkpoints), {@code keycycle_store_wal_checkpoint_failures_total}, {@code keycycle_store_wal_frames}</li>
  *   <li>{@code keycycle_gateway_requests_seconds{method,route,status}} (timer; method from a fixed set or
@@ -95,6 +95,9 @@ final class GatewayMetrics implements KeycycleListener {
                     .description("1 while the store is full and new requests are answered 503").register(registry);
             io.micrometer.core.instrument.FunctionCounter.builder("keycycle.store.events.lost", store, s -> s.health().eventsLost())
                     .description("events dropped because the store's memory bound was reached").register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("keycycle.store.calls.unrecorded", store, s -> s.health().callsUnrecorded())
+                    .description("calls admitted without a slot in the store's file of calls in flight (a kill -9 while they are in flight forgets them)")
+                    .register(registry);
             io.micrometer.core.instrument.FunctionCounter.builder("keycycle.store.events.spilled", store, s -> s.health().eventsSpilled())
                     .description("events written through the journal because the queue was full or the database failed (none lost)").register(registry);
             if (store.walCheckpoints() != null) {

@@ -77,7 +77,8 @@ class StoreGatewayTest {
         HttpResponse<String> ready = gw.get("/readyz");
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(json(ready).path("store").path("ping").asBoolean()).isTrue();
-        assertThat(gw.get("/metrics").body()).contains("keycycle_store_queue_depth", "keycycle_store_journal_events");
+        assertThat(gw.get("/metrics").body()).contains("keycycle_store_queue_depth", "keycycle_store_journal_events",
+                "keycycle_store_calls_unrecorded_total 0.0");
 
         store.close();
         HttpResponse<String> notReady = gw.get("/readyz");

@@ -107,6 +107,7 @@ final class CallsInFlight {
     private final AtomicLong unrecorded = new AtomicLong();
     private long lastSeen; // racy: a hint of the last instant recorded
     private volatile boolean closing;
+    private volatile boolean broken;
     private volatile boolean deleted;
 
     private CallsInFlight(Path file, MappedByteBuffer map, int slots) {
@@ -186,6 +187,10 @@ final class CallsInFlight {
 
     /** A call was admitted: takes a slot for it (its state survives a crash). Never throws. */
     void admitted(KeycycleEvent.Admitted a) {
+        if (broken) {
+            unrecorded.incrementAndGet();
+            return;
+        }
         try {
             String provider = a.provider();
             int home = home(provider, a.leaseId());
@@ -215,6 +220,8 @@ final class CallsInFlight {
             missed("more calls are in flight than the " + capacity() + " slots hold near it (KEYCYCLE_STORE_IN_FLIGHT_SLOTS)");
         } catch (RuntimeException e) {
             missed(e.toString());
+        } catch (InternalError fault) {
+            fault(fault);
         }
     }
 
@@ -250,6 +257,8 @@ final class CallsInFlight {
             }
         } catch (RuntimeException e) {
             LOG.debug("calls in flight: could not mark lease {} settled: {}", lease, e.toString());
+        } catch (InternalError fault) {
+            fault(fault);
         }
         return -1;
     }
@@ -257,9 +266,26 @@ final class CallsInFlight {
     /** The settled call's line is in a file (or never will be): its slot is free again. */
     void release(int slot) {
         if (slot < 0) return;
-        INT.setRelease(map, base(slot) + S_STATE, FREE);
+        try {
+            INT.setRelease(map, base(slot) + S_STATE, FREE);
+        } catch (InternalError fault) {
+            fault(fault);
+        }
         claim.set(slot, 0);
         if (closing) deleteIfIdle();
+    }
+
+    /**
+     * The mapping faulted (the JVM turns a failed page access into an {@code InternalError}: an I/O
+     * error reading the file back): the file is given up, calls are admitted unrecorded from now on,
+     * and the caller (a listener of the engine) never sees the error.
+     */
+    private void fault(InternalError fault) {
+        if (!broken) {
+            broken = true;
+            LOG.error("calls in flight: the file {} cannot be accessed ({}); calls are no longer kept in it and a kill -9 "
+                    + "forgets the calls it interrupts until the next start", file, fault.toString());
+        }
     }
 
     private static boolean same(String a, String b) { return a == b || Objects.equals(a, b); }
