@@ -10,7 +10,7 @@ import java.util.Locale;
 public enum OutcomeClass {
     ANSWERED, LIMITED, REFUSED, ERROR;
 
-    /** The stored outcome of a usage row ({@code OutcomeKind} name, {@code LEASE_EXPIRED} or {@code REFUSED}). */
+    /** The stored outcome of a usage row ({@code OutcomeKind} name, {@code LEASE_EXPIRED}, {@code UNFINISHED} or {@code REFUSED}). */
     public static OutcomeClass of(String outcome) {
         if (outcome == null) return ERROR;
         return switch (outcome) {
