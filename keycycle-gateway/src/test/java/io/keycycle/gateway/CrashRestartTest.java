@@ -127,11 +127,74 @@ class CrashRestartTest {
         }
     }
 
+    /**
+     * The calls a kill interrupted used up a key's minute: the restarted gateway knows it and sends
+     * nothing the provider would refuse. One key at 4 requests per minute, 4 calls sent (the
+     * simulator holds each for 8 s), {@code kill -9}, restart, a fifth call in the same minute.
+     * Before the file of calls in flight the restarted engine's window was empty: it sent the fifth
+     * and met the provider's 429.
+     */
+    @DatabaseTest(TestDatabase.Kind.SQLITE)
+    void theRestartedGatewayDoesNotSpendTheMinuteTheInterruptedCallsUsed(TestDatabase db) throws Exception {
+        try (Simulator sim = Simulator.builder().latency(Duration.ofSeconds(8)).provider(SimProvider.groq().fakeKeys(1)
+                .model(TestGateway.MODEL, SimLimits.UNLIMITED.rpm(4)).build()).build().start()) {
+            Path work = db.workDir();
+            Path journal = work.resolve("journal");
+            Process first = launch(sim, db, journal, work.resolve("port-1"), work.resolve("gateway-1.log"), 1, 4);
+            int port = awaitPort(first, work.resolve("port-1"), work.resolve("gateway-1.log"));
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+            for (int i = 0; i < 4; i++) {
+                http.sendAsync(chat(port, "in flight " + i), HttpResponse.BodyHandlers.ofString()); // answered after the kill: never
+            }
+            long admittedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!metrics(http, port).contains("keycycle_admissions_total{model=\"" + TestGateway.MODEL + "\",provider=\"groq\"} 4.0")) {
+                assertThat(System.nanoTime() < admittedBy).as("the gateway admitted the four calls").isTrue();
+                Thread.sleep(50);
+            }
+            Thread.sleep(300); // admitted calls are sent in the same turn: all four reached the simulator, which holds them
+            first.destroyForcibly();
+            assertThat(first.waitFor(20, TimeUnit.SECONDS)).isTrue();
+
+            Process second = launch(sim, db, journal, work.resolve("port-2"), work.resolve("gateway-2.log"), 1, 4);
+            try {
+                int port2 = awaitPort(second, work.resolve("port-2"), work.resolve("gateway-2.log"));
+                HttpResponse<String> fifth = http.send(chat(port2, "the fifth of the minute"), HttpResponse.BodyHandlers.ofString());
+                assertThat(fifth.statusCode()).as(fifth.body()).isEqualTo(429);
+                // the simulator answers (and counts) the four held calls 8 s after they arrived
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (sim.stats().total("groq").requests() < 4 && System.nanoTime() < until) Thread.sleep(50);
+                var upstream = sim.stats().total("groq");
+                assertThat(upstream.total429()).as("the restarted gateway sent nothing the provider refused").isZero();
+                assertThat(upstream.requests()).as("the four interrupted calls only").isLessThanOrEqualTo(4);
+            } finally {
+                second.destroy();
+                assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            }
+            assertThat(query(db, "SELECT COUNT(*) FROM keycycle_usage WHERE outcome = 'UNFINISHED'")).isEqualTo(4);
+        }
+    }
+
+    private static String metrics(HttpClient http, int port) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static HttpRequest chat(int port, String prompt) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .timeout(Duration.ofSeconds(30)).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(TestGateway.chatBody(TARGET, prompt, false))).build();
+    }
+
     private static Process launch(Simulator sim, TestDatabase db, Path journal, Path portFile, Path log) throws IOException {
+        return launch(sim, db, journal, portFile, log, KEYS, 1_000_000);
+    }
+
+    private static Process launch(Simulator sim, TestDatabase db, Path journal, Path portFile, Path log, int keys, long rpm)
+            throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 CrashableGatewayMain.class.getName(), sim.baseUrl("groq"), db.url(), journal.toString(), portFile.toString(),
-                Integer.toString(KEYS));
+                Integer.toString(keys), Long.toString(rpm));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 

@@ -22,7 +22,8 @@ import java.util.concurrent.CountDownLatch;
  * store on the given database. Writes its port to a file once it listens; a SIGTERM closes it
  * cleanly (drains the store), a SIGKILL is the crash under test.
  *
- * <p>Arguments: groq base URL, database URL, journal directory, port file, number of keys.
+ * <p>Arguments: groq base URL, database URL, journal directory, port file, number of keys, and
+ * optionally the model's requests per minute (default: a million).
  */
 public final class CrashableGatewayMain {
 
@@ -34,10 +35,11 @@ public final class CrashableGatewayMain {
         Path journal = Path.of(args[2]);
         Path portFile = Path.of(args[3]);
         int keys = Integer.parseInt(args[4]);
+        long rpm = args.length > 5 ? Long.parseLong(args[5]) : 1_000_000;
         KeycycleStore store = KeycycleStore.open(StoreConfig.builder(dbUrl).journalDir(journal).shutdownHook(false).build());
         List<ApiKey> ks = new ArrayList<>();
         for (int i = 1; i <= keys; i++) ks.add(ApiKey.of("groq", i, SimKey.fakeSecret(ProviderKind.GROQ, i)));
-        String yaml = "providers:\n  groq:\n    models:\n      " + TestGateway.MODEL + ": { rpm: 1000000, tpm: 1000000000 }\n";
+        String yaml = "providers:\n  groq:\n    models:\n      " + TestGateway.MODEL + ": { rpm: " + rpm + ", tpm: 1000000000 }\n";
         Keycycle keycycle = Keycycle.builder().env(Map.of()).config(KeycycleConfig.parse(yaml, Map.of(), "crash.yaml"))
                 .keys("groq", ks).baseUrl("groq", URI.create(baseUrl)).persistence(store).shutdownHook(false).build();
         KeycycleGateway gateway = KeycycleGateway.builder().keycycle(keycycle).store(store).host("127.0.0.1").port(0).build();
