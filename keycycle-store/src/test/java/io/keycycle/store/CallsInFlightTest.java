@@ -123,6 +123,80 @@ class CallsInFlightTest {
         assertThat(CallsInFlight.recover(dir.resolve(CallsInFlight.fileName(8)))).hasSize(64);
     }
 
+    /**
+     * The slots in use stay the same few whatever the lease numbers, so their pages stay in memory
+     * (with slots chosen by lease number, ten thousand calls cycled through the whole file).
+     */
+    @Test
+    void callsReuseTheSlotsFreedLast(@TempDir Path dir) throws Exception {
+        CallsInFlight calls = CallsInFlight.open(dir, 10, 16_384);
+        for (long lease = 1; lease <= 10_000; lease += 3) {
+            for (long l = lease; l < lease + 3; l++) calls.admitted(new KeycycleEvent.Admitted(T0, "groq", "s", Events.FP_A, "m", 1, l));
+            for (long l = lease; l < lease + 3; l++) {
+                StoredEvent.Usage u = (StoredEvent.Usage) StoredEvent.of(CallsInFlightChild.settled(l, 1, 1), l, 10);
+                calls.release(calls.settling("groq", l, Events.FP_A, "m", u));
+            }
+        }
+        calls.admitted(new KeycycleEvent.Admitted(T0, "groq", "s", Events.FP_A, "m", 1, 20_000));
+        List<StoredEvent.Usage> open = CallsInFlight.recover(dir.resolve(CallsInFlight.fileName(10)));
+        assertThat(open).hasSize(1);
+        assertThat(Integer.parseInt(open.get(0).eventId().substring(0, 8), 16)).as("file slot").isLessThan(3);
+    }
+
+    /** Two threads admitting and settling at once (a gateway's two event loops): every slot comes back, none is shared. */
+    @Test
+    void twoThreadsAtOnceLeaveEverySlotFreeAndEveryCallRecorded(@TempDir Path dir) throws Exception {
+        CallsInFlight calls = CallsInFlight.open(dir, 11, 256);
+        java.util.concurrent.atomic.AtomicLong wrong = new java.util.concurrent.atomic.AtomicLong();
+        Runnable loop = () -> {
+            long first = Thread.currentThread().getName().endsWith("0") ? 1 : 1_000_000;
+            for (long l = first; l < first + 200_000; l += 50) {
+                for (long k = l; k < l + 50; k++) calls.admitted(new KeycycleEvent.Admitted(T0, "groq", "s", Events.FP_A, "m", 1, k));
+                for (long k = l; k < l + 50; k++) {
+                    StoredEvent.Usage u = (StoredEvent.Usage) StoredEvent.of(CallsInFlightChild.settled(k, 1, 1), k, 11);
+                    int entry = calls.settling("groq", k, Events.FP_A, "m", u);
+                    if (entry < 0) wrong.incrementAndGet();
+                    calls.release(entry);
+                }
+            }
+        };
+        Thread a = new Thread(loop, "loop-0");
+        Thread b = new Thread(loop, "loop-1");
+        a.start();
+        b.start();
+        a.join();
+        b.join();
+        assertThat(wrong.get()).as("settlements that did not find their call").isZero();
+        assertThat(calls.unrecorded()).isZero();
+        assertThat(calls.open()).isZero();
+        assertThat(CallsInFlight.recover(dir.resolve(CallsInFlight.fileName(11)))).isEmpty();
+    }
+
+    /** A gateway's largest load at the default size: 8,192 plain calls and 2,048 streams open at once over four pools. */
+    @Test
+    void theDefaultSizeHoldsAGatewaysLargestLoad(@TempDir Path dir) throws Exception {
+        CallsInFlight calls = CallsInFlight.open(dir, 12, StoreConfig.DEFAULT_IN_FLIGHT_SLOTS);
+        String[] providers = {"groq", "cerebras", "gemini", "openrouter"};
+        long[] next = new long[providers.length];
+        java.util.ArrayDeque<long[]> open = new java.util.ArrayDeque<>();
+        java.util.Random random = new java.util.Random(42);
+        for (int step = 0; step < 200_000; step++) {
+            if (open.size() < 10_240) {
+                int p = random.nextInt(providers.length);
+                long lease = ++next[p];
+                calls.admitted(new KeycycleEvent.Admitted(T0, providers[p], "s", Events.FP_A, "m", 1, lease));
+                open.add(new long[] {p, lease});
+            }
+            if (open.size() >= 10_240 || random.nextInt(3) == 0) { // settle the oldest (or, now and then, a young one: a long stream stays)
+                long[] call = random.nextInt(5) == 0 ? open.pollLast() : open.pollFirst();
+                StoredEvent.Usage u = (StoredEvent.Usage) StoredEvent.of(CallsInFlightChild.settled(call[1], 1, 1), step, 12);
+                calls.release(calls.settling(providers[(int) call[0]], call[1], Events.FP_A, "m", u));
+            }
+        }
+        assertThat(calls.unrecorded()).isZero();
+        assertThat(calls.open()).isEqualTo(open.size());
+    }
+
     @Test
     void aCloseWithACallInFlightKeepsTheFileUntilItSettles(@TempDir Path dir) throws Exception {
         CallsInFlight calls = CallsInFlight.open(dir, 9, 64);
