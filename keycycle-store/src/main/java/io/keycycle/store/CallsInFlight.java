@@ -56,7 +56,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safety: {@link #admitted} and {@link #settling} from any thread; {@link #release} by
  * the thread that settled the call (or wrote its line). The index's entries say who owns them
- * ({@code claim}: 0 free, 1 being filled, 2 ready); the mapped state is only read after a crash.
+ * ({@code claim}: 0 free, 1 being filled, 2 admitted, 3 settled and waiting for its line); the
+ * mapped state is only read after a crash.
  */
 final class CallsInFlight {
 
@@ -232,47 +233,65 @@ final class CallsInFlight {
             unrecorded.incrementAndGet();
             return;
         }
+        int entry = -1;
+        int slot = -1;
         try {
             String provider = a.provider();
             int home = home(provider, a.leaseId());
-            for (int n = 0; n < PROBES; n++) {
+            for (int n = 0; n < PROBES && entry < 0; n++) {
                 int i = (home + n) & mask;
-                if (claim.get(i) != 0 || !claim.compareAndSet(i, 0, 1)) continue;
-                int slot = pop(); // an entry taken leaves a slot (as many of each, a slot freed before its entry)
-                if (slot < 0) {
-                    claim.set(i, 0);
-                    missed("no free slot");
-                    return;
-                }
-                int base = base(slot);
-                if (!names(base, provider, a.scope(), a.fingerprint(), a.model())) {
-                    push(slot);
-                    claim.set(i, 0);
-                    missed("its names take more than " + NAMES_MAX + " bytes");
-                    return;
-                }
-                int generation = ++generations[slot];
-                slotOf[i] = slot;
-                long at = a.at().toEpochMilli();
-                map.putInt(base + S_GENERATION, generation);
-                map.putLong(base + S_ADMITTED_AT, at);
-                map.putLong(base + S_ESTIMATE, a.estimatedTokens());
-                INT.setRelease(map, base + S_STATE, ADMITTED);
-                seen(at);
-                leases[i] = a.leaseId();
-                providers[i] = provider;
-                keys[i] = a.fingerprint();
-                models[i] = a.model();
-                claim.set(i, 2); // ready: a settlement may find it now
+                if (claim.get(i) == 0 && claim.compareAndSet(i, 0, 1)) entry = i;
+            }
+            if (entry < 0) {
+                missed("the " + PROBES + " entries from its home entry were taken: too many calls in flight for "
+                        + capacity() + " slots (KEYCYCLE_STORE_IN_FLIGHT_SLOTS)");
                 return;
             }
-            missed("the " + PROBES + " entries from its home entry were taken: too many calls in flight for "
-                    + capacity() + " slots (KEYCYCLE_STORE_IN_FLIGHT_SLOTS)");
+            slot = pop(); // an entry taken leaves a slot (as many of each, a slot freed before its entry)
+            if (slot < 0) {
+                giveBack(entry, -1);
+                missed("no free slot");
+                return;
+            }
+            int base = base(slot);
+            if (!names(base, provider, a.scope(), a.fingerprint(), a.model())) {
+                giveBack(entry, slot);
+                missed("its names take more than " + NAMES_MAX + " bytes");
+                return;
+            }
+            int generation = ++generations[slot];
+            slotOf[entry] = slot;
+            long at = a.at().toEpochMilli();
+            map.putInt(base + S_GENERATION, generation);
+            map.putLong(base + S_ADMITTED_AT, at);
+            map.putLong(base + S_ESTIMATE, a.estimatedTokens());
+            INT.setRelease(map, base + S_STATE, ADMITTED);
+            seen(at);
+            leases[entry] = a.leaseId();
+            providers[entry] = provider;
+            keys[entry] = a.fingerprint();
+            models[entry] = a.model();
+            claim.set(entry, 2); // ready: a settlement may find it now
         } catch (RuntimeException e) {
+            if (entry >= 0) giveBack(entry, slot);
             missed(e.toString());
         } catch (InternalError fault) {
+            if (entry >= 0) giveBack(entry, slot);
             fault(fault);
         }
+    }
+
+    /** An admission that could not finish: its entry and slot (if it took one) are free again. */
+    private void giveBack(int entry, int slot) {
+        if (slot >= 0) {
+            try {
+                INT.setRelease(map, base(slot) + S_STATE, FREE);
+            } catch (InternalError fault) {
+                fault(fault);
+            }
+            push(slot);
+        }
+        claim.set(entry, 0);
     }
 
     /**
@@ -281,6 +300,7 @@ final class CallsInFlight {
      * -1 when the call has none (admitted unrecorded, or before this store). Never throws.
      */
     int settling(String provider, long lease, String key, String model, StoredEvent.Usage u) {
+        int won = -1;
         try {
             int home = home(provider, lease);
             for (int n = 0; n < PROBES; n++) {
@@ -289,6 +309,10 @@ final class CallsInFlight {
                         || !same(models[i], model)) {
                     continue;
                 }
+                // one settlement per call: a late usage report of an abandoned call (same lease) that
+                // arrives before the abandonment's line is written finds the entry taken and keeps out
+                if (!claim.compareAndSet(i, 2, 3)) return -1;
+                won = i; // from here on the caller releases it, whatever happens to the record
                 int base = base(slotOf[i]);
                 map.putLong(base + S_SEQ, u.seq());
                 map.putLong(base + S_TS, u.ts());
@@ -310,7 +334,7 @@ final class CallsInFlight {
         } catch (InternalError fault) {
             fault(fault);
         }
-        return -1;
+        return won;
     }
 
     /** The settled call's line is in a file (or never will be): its slot is free again. {@code entry}: what {@link #settling} returned. */

@@ -197,6 +197,30 @@ class CallsInFlightTest {
         assertThat(calls.open()).isEqualTo(open.size());
     }
 
+    /**
+     * A late usage report of an abandoned call settles the same lease again, possibly before the
+     * abandonment's line is written: it must not take the slot too (the slot would be freed twice and
+     * handed to two calls at once).
+     */
+    @Test
+    void aSecondSettlementOfOneCallLeavesItsSlotAlone(@TempDir Path dir) throws Exception {
+        CallsInFlight calls = CallsInFlight.open(dir, 13, 64);
+        calls.admitted(admitted(5));
+        StoredEvent.Usage abandoned = (StoredEvent.Usage) StoredEvent.of(CallsInFlightChild.settled(5, 0, 0), 1, 13);
+        StoredEvent.Usage late = (StoredEvent.Usage) StoredEvent.of(CallsInFlightChild.settled(5, 30, 40), 2, 13);
+        int entry = calls.settling("groq", 5, Events.FP_A, "m", abandoned);
+        assertThat(entry).isNotNegative();
+        assertThat(calls.settling("groq", 5, Events.FP_A, "m", late)).isNegative();
+        assertThat(CallsInFlight.recover(dir.resolve(CallsInFlight.fileName(13)))).as("the first settlement's record").containsExactly(abandoned);
+        calls.release(entry);
+        calls.release(-1);
+        calls.admitted(admitted(6));
+        calls.admitted(admitted(7));
+        List<StoredEvent.Usage> open = CallsInFlight.recover(dir.resolve(CallsInFlight.fileName(13)));
+        assertThat(open).hasSize(2);
+        assertThat(open.get(0).eventId().substring(0, 8)).as("two calls, two slots").isNotEqualTo(open.get(1).eventId().substring(0, 8));
+    }
+
     @Test
     void aCloseWithACallInFlightKeepsTheFileUntilItSettles(@TempDir Path dir) throws Exception {
         CallsInFlight calls = CallsInFlight.open(dir, 9, 64);
