@@ -28,11 +28,20 @@ public sealed interface KeycycleEvent {
                    long chargedTokens, long leaseId) implements KeycycleEvent { }
 
     /**
-     * A lease was never reported and expired: its token reservation was released (the request
-     * stays counted, since the provider probably saw it).
+     * A lease was never reported and expired: the request stays counted, since the provider probably
+     * saw it. Its token reservation was released ({@code chargedTokens} 0), except with a provider
+     * that keeps what it reserves at arrival (Cerebras: {@link ProviderProfile#reservedCompletion()}),
+     * where it stays charged ({@code chargedTokens} = {@code estimatedTokens}).
      */
     record LeaseExpired(Instant at, Instant admittedAt, String provider, String scope, String fingerprint, String model,
-                        long estimatedTokens, long leaseId) implements KeycycleEvent { }
+                        long estimatedTokens, long leaseId, long chargedTokens) implements KeycycleEvent {
+
+        /** An expiry that released the reservation (no tokens charged). */
+        public LeaseExpired(Instant at, Instant admittedAt, String provider, String scope, String fingerprint, String model,
+                            long estimatedTokens, long leaseId) {
+            this(at, admittedAt, provider, scope, fingerprint, model, estimatedTokens, leaseId, 0);
+        }
+    }
 
     /**
      * A state change of a key, a scope(+model) or a model.

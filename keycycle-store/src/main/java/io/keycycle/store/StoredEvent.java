@@ -129,7 +129,7 @@ sealed interface StoredEvent {
         }
         if (event instanceof KeycycleEvent.LeaseExpired e) {
             return new Usage(seq, eventId(seq, nonce), e.provider(), e.scope(), e.fingerprint(), e.model(),
-                    (e.admittedAt() != null ? e.admittedAt() : e.at()).toEpochMilli(), 1, 0, 0, 0, LEASE_EXPIRED, 0);
+                    (e.admittedAt() != null ? e.admittedAt() : e.at()).toEpochMilli(), 1, 0, 0, e.chargedTokens(), LEASE_EXPIRED, 0);
         }
         if (event instanceof KeycycleEvent.Rejected r) {
             return new Usage(seq, eventId(seq, nonce), r.provider(), null, "", r.model() == null ? "*" : r.model(),

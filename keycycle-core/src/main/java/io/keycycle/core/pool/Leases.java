@@ -124,7 +124,8 @@ final class Leases {
         if ((from != Lease.ABANDONED && from != Lease.EXPIRED) || !l.state.compareAndSet(from, Lease.SETTLED)) return false;
         long now = ctx.time.now();
         boolean expired = from == Lease.EXPIRED;
-        long delta = charged(l, o.usage()) - (expired ? 0 : l.estimatedTokens);
+        // what stayed charged: the estimate after an abandonment, and after an expiry where the provider keeps its reservation
+        long delta = charged(l, o.usage()) - (expired && !keepsReservation ? 0 : l.estimatedTokens);
         // after an expiry the call ran until now, long past its expiry: its tokens count now
         l.bucket.record(now, expired ? now : l.abandonedAt, 0, delta);
         if (delta < 0) {
@@ -140,19 +141,27 @@ final class Leases {
         return true;
     }
 
-    /** Releases the token reservations of leases never reported within the lease timeout (the requests stay). */
+    /**
+     * Releases the token reservations of leases never reported within the lease timeout (the
+     * requests stay). A provider that keeps what it reserved at arrival ({@link #keepsReservation})
+     * keeps it charged: giving it back would show room in its hour and day windows that the
+     * provider does not have (until 2026-12-05 an expired Cerebras lease gave back prompt +
+     * max_completion_tokens).
+     */
     int expire() {
         long now = ctx.time.now();
         int n = 0;
         for (Lease l : open.values()) {
             if (l.expiresAt <= now && l.state.compareAndSet(Lease.OPEN, Lease.EXPIRED)) {
                 open.remove(l.id);
-                l.bucket.expire(now, l.id, l.admittedAt, l.estimatedTokens);
+                if (keepsReservation) l.bucket.settle(now, l.id, l.admittedAt, l.estimatedTokens, true, l.estimatedTokens);
+                else l.bucket.expire(now, l.id, l.admittedAt, l.estimatedTokens);
                 n++;
                 if (ctx.hasListeners()) {
                     ApiKey k = l.entry.key;
                     ctx.emit(new KeycycleEvent.LeaseExpired(ctx.time.instant(now), ctx.time.instant(l.admittedAt),
-                            ctx.provider(), k.scope(), k.fingerprint(), l.ring.model, l.estimatedTokens, l.id));
+                            ctx.provider(), k.scope(), k.fingerprint(), l.ring.model, l.estimatedTokens, l.id,
+                            keepsReservation ? l.estimatedTokens : 0));
                 }
                 rings.wake(l.ring);
             }

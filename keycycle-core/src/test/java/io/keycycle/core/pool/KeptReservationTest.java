@@ -68,6 +68,51 @@ class KeptReservationTest {
         assertThat(tpm(p)).isZero();
     }
 
+    /** A pool with a day's token limit, and the events it publishes. */
+    KeyPool dayPool(String provider, java.util.List<io.keycycle.core.KeycycleEvent> events) {
+        return KeyPool.builder(TestPools.spec(provider)).keys(TestPools.keys(provider, 1))
+                .limits(new Limits(10, -1, -1, 30_000, -1, 1_000_000))
+                .profile(ProviderProfiles.forProvider(provider)).clock(clock).listener(events::add).build();
+    }
+
+    static long tpd(KeyPool p) {
+        return p.snapshot().buckets().stream().flatMap(b -> b.usage().stream()).filter(u -> u.metric() == Limits.Metric.TPD)
+                .mapToLong(PoolSnapshot.MetricUsage::used).sum();
+    }
+
+    /**
+     * A call never reported within the lease timeout (10 minutes): Cerebras took its reservation at
+     * arrival, so the day's window keeps it and the stored record charges it. Until 2026-12-05 the
+     * expiry gave it back (16,400 tokens of the day shown free that Cerebras had taken).
+     */
+    @Test
+    void anExpiredLeaseKeepsTheReservationWhereTheProviderKeepsIt() {
+        java.util.List<io.keycycle.core.KeycycleEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        KeyPool p = dayPool("cerebras", events);
+        Lease a = p.acquire("m1", 16_400);
+        clock.advance(Duration.ofMinutes(11));
+        p.acquire("m1", 100).success(Usage.of(60, 40));          // admission sweeps the expired lease
+        assertThat(tpd(p)).isEqualTo(16_400 + 100);
+        assertThat(events).filteredOn(e -> e instanceof io.keycycle.core.KeycycleEvent.LeaseExpired)
+                .singleElement().extracting(e -> ((io.keycycle.core.KeycycleEvent.LeaseExpired) e).chargedTokens()).isEqualTo(16_400L);
+        assertThat(a.success(Usage.of(20, 30))).as("a late report after the expiry").isTrue();
+        assertThat(tpd(p)).as("charged once: the reservation stays, the smaller answer adds nothing").isEqualTo(16_400 + 100);
+    }
+
+    @Test
+    void anExpiredLeaseGivesTheReservationBackElsewhere() {
+        java.util.List<io.keycycle.core.KeycycleEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        KeyPool p = dayPool("groq", events);
+        Lease a = p.acquire("m1", 16_400);
+        clock.advance(Duration.ofMinutes(11));
+        p.acquire("m1", 100).success(Usage.of(60, 40));
+        assertThat(tpd(p)).isEqualTo(100);
+        assertThat(events).filteredOn(e -> e instanceof io.keycycle.core.KeycycleEvent.LeaseExpired)
+                .singleElement().extracting(e -> ((io.keycycle.core.KeycycleEvent.LeaseExpired) e).chargedTokens()).isEqualTo(0L);
+        assertThat(a.success(Usage.of(20, 30))).isTrue();
+        assertThat(tpd(p)).as("the late report charged in full").isEqualTo(150);
+    }
+
     @Test
     void otherProvidersKeepWhatTheAnswerUsed() {
         KeyPool p = pool("groq");
