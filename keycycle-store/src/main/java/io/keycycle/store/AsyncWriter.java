@@ -163,8 +163,10 @@ final class AsyncWriter {
         if (queued != null) {
             // Outside the lock, in this thread's own file: no thread waits for another's system call.
             // The writer may have committed the event already; the line then only adds a copy that a
-            // replay skips by its id. The call's slot holds the numbered record until the line is
-            // written, so a kill in between still leaves the call (under the same id) to the next start.
+            // replay skips by its id. The line reaches the operating system before the caller goes on,
+            // or, on a thread that writes by rounds, at the end of its turn, before the answers that
+            // wait for it (WriteAheadRounds). The call's slot holds the numbered record until the line
+            // is written, so a kill in between still leaves the call (under the same id) to the next start.
             writeAhead.append(queued, settling(event, queued));
             return;
         }
@@ -209,11 +211,6 @@ final class AsyncWriter {
     /** True while the overflow holds half its capacity or more: take no new work. A volatile read. */
     boolean full() { return full; }
 
-    /**
-     * Outside the lock: the event reaches the operating system before the caller goes on, or, on a
-     * thread that writes by rounds, at the end of its turn, before the answers that wait for it
-     * ({@link WriteAheadRounds}).
-     */
     /** The slot of the call {@code event} settles, now holding its numbered record {@code e}; -1 for none. */
     private int settling(KeycycleEvent event, StoredEvent e) {
         if (calls == null || !(e instanceof StoredEvent.Usage u)) return -1;
@@ -226,7 +223,7 @@ final class AsyncWriter {
         if (slot >= 0 && calls != null) calls.release(slot);
     }
 
-    /** Calls admitted while every slot near theirs was taken (or with names too long for one): a crash forgets them. */
+    /** Calls admitted without a slot (no room in the index near theirs, or names too long for one): a crash forgets them. */
     long callsUnrecorded() { return calls == null ? 0 : calls.unrecorded(); }
 
     /** The file of calls in flight, or null when none is kept (for tests). */
