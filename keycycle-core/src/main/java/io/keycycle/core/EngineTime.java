@@ -43,8 +43,23 @@ public final class EngineTime {
      * that much and every instant converted with it would be wrong by as much: the monotonic clock
      * is read on both sides of the wall clock and the pair is read again when it moved by a
      * millisecond or more in between (a few times at most; then the last pair is used).
+     *
+     * <p>Both clocks are cut to whole milliseconds, each at its own phase, so the raw difference of
+     * an unstepped pair flips between two neighbouring values from one read to the next. Converted
+     * with it, one wall instant went to engine time and back one millisecond early (a tier parked
+     * "until 07:59:59.999" beside one parked "until 08:00:00" by the same answer). The offset kept
+     * therefore moves only when a read differs from it by more than a millisecond: a step or a
+     * slew's drift shows within a millisecond, and a flip of the cut never does.
      */
     public long wallOffset() {
+        long raw = rawOffset();
+        long kept = offset;
+        if (Math.abs(raw - kept) <= 1) return kept;
+        offset = raw;
+        return raw;
+    }
+
+    private long rawOffset() {
         for (int attempt = 0; ; attempt++) {
             long before = clock.nanos();
             long wall = clock.millis();
@@ -54,6 +69,9 @@ public final class EngineTime {
             }
         }
     }
+
+    /** The offset last taken to have moved (0 at the anchor); races between threads only store equal-enough values. */
+    private volatile long offset;
 
     private static final int MAX_OFFSET_READS = 4;
 
