@@ -8,9 +8,13 @@ import io.keycycle.core.Limits;
  * One quota bucket as Redis knows it: the hash holding its windows ({@code {prefix}:w4:provider:scope:model}),
  * the hash of its scope's holds, its limits and how its day resets. Names hold provider, scope and
  * model only: fingerprints at most, never a secret.
+ *
+ * <p>{@code keepsReservation}: its provider keeps what it reserved at a call's arrival (Cerebras), so a
+ * reservation made on this bucket and expired without a settlement (its instance died) stays
+ * charged with its tokens; otherwise only its requests stay counted.
  */
 public record BucketRef(String key, String scopeKey, String provider, String scope, String model, Limits limits, DailyReset reset,
-                        EngineTime time) {
+                        EngineTime time, boolean keepsReservation) {
 
     /**
      * The layout of a bucket's value (see keycycle.lua and docs/cluster.md), part of its key name
@@ -25,7 +29,7 @@ public record BucketRef(String key, String scopeKey, String provider, String sco
     /** With {@code time}, the engine time its instants are on (calendar days are wall-clock facts); null: wall-clock instants. */
     public static BucketRef of(String prefix, String provider, String scope, String model, Limits limits, DailyReset reset, EngineTime time) {
         return new BucketRef(prefix + ":w" + LAYOUT + ":" + scopePart(provider) + ":" + scopePart(scope) + ":" + namePart(model),
-                scopeKey(prefix, provider, scope), provider, scope, model, limits, reset, time);
+                scopeKey(prefix, provider, scope), provider, scope, model, limits, reset, time, false);
     }
 
     /** The hash of a scope's holds ({@code {prefix}:sc:provider:scope}). */
@@ -94,5 +98,10 @@ public record BucketRef(String key, String scopeKey, String provider, String sco
         return b.toString();
     }
 
-    public BucketRef withLimits(Limits l) { return new BucketRef(key, scopeKey, provider, scope, model, l, reset, time); }
+    public BucketRef withLimits(Limits l) { return new BucketRef(key, scopeKey, provider, scope, model, l, reset, time, keepsReservation); }
+
+    /** This bucket, its reservations kept charged at an expiry ({@code keep}) or not. */
+    public BucketRef withKeptReservations(boolean keep) {
+        return keep == keepsReservation ? this : new BucketRef(key, scopeKey, provider, scope, model, limits, reset, time, keep);
+    }
 }

@@ -102,7 +102,7 @@ final class Outage {
         }
         int n = shareOf;
         Limits share = share(b.limits(), n);
-        Bucket local = d.bucket(b.id(), share, b.reset(), b.time());
+        Bucket local = d.bucket(b.id(), share, b.reset(), b.time(), b.ref().keepsReservation());
         return local;
     }
 
@@ -135,7 +135,7 @@ final class Outage {
             long[] u = b.lastUsed();
             long seen = b.seenAt();
             if (seen == 0) continue;
-            Bucket local = d.bucket(b.id(), share(b.limits(), n), b.reset(), b.time());
+            Bucket local = d.bucket(b.id(), share(b.limits(), n), b.reset(), b.time(), b.ref().keepsReservation());
             long reqMin = u[Limits.Metric.RPM.ordinal()], tokMin = u[Limits.Metric.TPM.ordinal()];
             long reqHour = Math.max(0, u[Limits.Metric.RPH.ordinal()] - reqMin), tokHour = Math.max(0, u[Limits.Metric.TPH.ordinal()] - tokMin);
             long reqDay = Math.max(0, u[Limits.Metric.RPD.ordinal()] - reqMin - reqHour);

@@ -64,13 +64,14 @@ final class RedisBucket implements PoolStateStore.Bucket {
     /** Leases admitted locally while degraded, with the local bucket that holds them. */
     private final Map<Long, PoolStateStore.Bucket> localLeases = new ConcurrentHashMap<>();
 
-    RedisBucket(RedisStateStore store, PoolStateStore.BucketId id, Limits limits, DailyReset reset, EngineTime time) {
+    RedisBucket(RedisStateStore store, PoolStateStore.BucketId id, Limits limits, DailyReset reset, EngineTime time,
+                boolean keepsReservation) {
         this.store = store;
         this.id = id;
         this.reset = reset;
         this.table = limits;
         this.time = time;
-        this.ref = store.windows().bucket(id.provider(), id.scope(), id.model(), limits, reset, time);
+        this.ref = store.windows().bucket(id.provider(), id.scope(), id.model(), limits, reset, time).withKeptReservations(keepsReservation);
         this.blocks = new BucketBlocks(this, store);
         this.hold = new SharedHold((field, until, why) -> {
             forgetRetryInstants(); // they predate this hold

@@ -246,11 +246,11 @@ public final class RedisStateStore implements PoolStateStore, Fleet.Listener {
     // ------------------------------------------------------------------ handles
 
     @Override
-    public Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset, EngineTime time) {
+    public Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset, EngineTime time, boolean keepsReservation) {
         RedisBucket b = buckets.get(id);
         if (b == null) {
             b = buckets.computeIfAbsent(id, x -> {
-                RedisBucket nb = new RedisBucket(this, id, limits, dailyReset, time);
+                RedisBucket nb = new RedisBucket(this, id, limits, dailyReset, time, keepsReservation);
                 bucketsByKey.put(nb.ref().key(), nb);
                 return nb;
             });

@@ -131,7 +131,7 @@ public final class SharedWindows {
                                     int want, int share) {
         int n = candidates.size();
         String[] keys = new String[2 * n];
-        List<String> args = new ArrayList<>(10 + 10 * n);
+        List<String> args = new ArrayList<>(11 + 10 * n);
         args.add("reserve");
         args.add(prefix);
         args.add(nowArg(local));
@@ -150,6 +150,8 @@ public final class SharedWindows {
             addLimits(args, c.bucket().limits());
             addDay(args, c.bucket(), local);
         }
+        // after the candidates, so that a caller of an earlier version (which sends none) reads as "not kept"
+        args.add(candidates.get(0).bucket().keepsReservation() ? "k" : "");
         return new ReserveCall(keys, args.toArray(String[]::new));
     }
 
@@ -222,7 +224,7 @@ public final class SharedWindows {
      */
     private String[] settleArgs(long local, BucketRef bucket, String id, long counted, long actualTokens, long reserved, long count,
                                 long keep, long keepTokens, long countedAtLocal) {
-        List<String> args = new ArrayList<>(17);
+        List<String> args = new ArrayList<>(18);
         args.add("settle");
         args.add(prefix);
         args.add(nowArg(local));
@@ -239,7 +241,10 @@ public final class SharedWindows {
             args.add(Long.toString(keep));
             args.add(Long.toString(keepTokens));
         }
+        boolean marked = keep > 0 && bucket.keepsReservation(); // the part kept reserved stays marked as kept
         if (countedAtLocal >= 0) args.add(Long.toString(toRedis(countedAtLocal)));
+        else if (marked) args.add("-1");
+        if (marked) args.add("k");
         return args.toArray(String[]::new);
     }
 

@@ -341,7 +341,9 @@ end
 
 -- Reservations live in one hash per instance ({prefix}:ri:<instance>):
 -- id -> bucket|at|tokens|dayPrev|dayStart|dayNext|count (count: requests held, 1 or a block's size;
--- a record without it holds one).
+-- a record without it holds one). An instant written negative, -at, marks a reservation its
+-- provider keeps whatever the call used (see reserve); the mark sits in a field earlier versions
+-- parse as a number and never use, so a fleet of both versions still reads every record.
 local function takeReservation(prefix, instance, id)
   local rkey = prefix .. ':ri:' .. instance
   local rec = redis.call('HGET', rkey, id)
@@ -356,12 +358,15 @@ local function takeReservation(prefix, instance, id)
   end
   local cal = nil
   if tonumber(calPrev) >= 0 then cal = {tonumber(calPrev), tonumber(calStart), tonumber(calNext)} end
-  return {bucket = bucket, at = tonumber(at), tokens = tonumber(tokens), cal = cal, count = tonumber(count)}
+  local kept = string.sub(at, 1, 1) == '-'
+  return {bucket = bucket, at = math.abs(tonumber(at)), tokens = tonumber(tokens), cal = cal, count = tonumber(count), kept = kept}
 end
 
--- Expires one reservation: its tokens are released, its requests stay counted at the expiry
--- instant (the provider probably saw them; they were in flight until now; the unused part of a
--- block is counted too: nobody can tell it apart any more). False when it is already gone.
+-- Expires one reservation: its requests stay counted at the expiry instant (the provider probably
+-- saw them; they were in flight until now; the unused part of a block is counted too: nobody can
+-- tell it apart any more). Its tokens are released, unless its provider keeps what it reserved at
+-- arrival (a record marked kept: Cerebras charged prompt + completion ceiling whatever the call used),
+-- when they stay counted with the requests. False when it is already gone.
 local function expireOne(prefix, instance, id, now)
   local r = takeReservation(prefix, instance, id)
   if not r then return false end
@@ -369,7 +374,7 @@ local function expireOne(prefix, instance, id, now)
   local t = math.max(now, b.L)
   advance(b, t, r.cal)
   land(b, r.tokens, r.count)
-  add(b, t, r.count, 0, r.cal)
+  add(b, t, r.count, r.kept and r.tokens or 0, r.cal)
   save(b)
   return true
 end
@@ -381,7 +386,10 @@ local function run(KEYS, ARGV)
   if op == 'reserve' then
     -- KEYS: bucket_1, scope_1, bucket_2, scope_2, ... (candidates in the order to try)
     -- ARGV: op, prefix, now, tokens, id, instance, block, stateHash, cursorKey, n,
-    --       then per candidate: fingerprint, rpm, rph, rpd, tpm, tph, tpd, dayPrev, dayStart, dayNext
+    --       then per candidate: fingerprint, rpm, rph, rpd, tpm, tph, tpd, dayPrev, dayStart, dayNext,
+    --       then keep: 'k' when the provider keeps what it reserves at arrival (Cerebras), so that the
+    --       reservation stays charged with its tokens should it expire unsettled (the record is marked,
+    --       see takeReservation); absent or '' otherwise
     -- block: '' for one request, or 'want:share' for a block of up to want requests of tokens each,
     -- at most 1/share of what every window has left (at least one when one fits).
     -- Returns {1, candidate (1-based), admitted at, now, used..., cu, pu, granted} or
@@ -395,6 +403,8 @@ local function run(KEYS, ARGV)
       want, share = tonumber(w), math.max(1, tonumber(sh))
     end
     local stateHash, cursorKey, n = ARGV[8], ARGV[9], tonumber(ARGV[10])
+    local mark = ''
+    if ARGV[11 + n * 10] == 'k' then mark = '-' end
     local first = 0
     if cursorKey ~= '' and n > 1 then first = (redis.call('INCR', cursorKey) - 1) % n end
     local earliest = -1
@@ -420,7 +430,7 @@ local function run(KEYS, ARGV)
           local calPrev, calStart, calNext = -1, -1, -1
           if cal then calPrev, calStart, calNext = cal[1], cal[2], cal[3] end
           redis.call('HSET', prefix .. ':ri:' .. instance, id,
-              bkey .. '|' .. t .. '|' .. (m * tokens) .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext .. '|' .. m)
+              bkey .. '|' .. mark .. t .. '|' .. (m * tokens) .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext .. '|' .. m)
           local u1, u2, u3, u4, u5, u6 = used(b)
           return {1, c + 1, t, now, u1, u2, u3, u4, u5, u6, b.cu, b.pu, m}
         end
@@ -450,7 +460,8 @@ local function run(KEYS, ARGV)
     -- dayPrev, dayStart, dayNext, reservedCount (requests the reservation holds; absent: 1),
     -- keep, keepTokens (a block: requests still in flight and their tokens stay reserved under the
     -- same id; absent: 0), countedAt (a block: the instant its counted requests settled, within
-    -- the sub-bucket they settled in; absent or -1: now)
+    -- the sub-bucket they settled in; absent or -1: now), kept ('k': the part kept reserved is
+    -- marked as reserve marks it, see there; absent: not marked)
     -- When capacity comes back to a bucket that refused someone in the last minute, the message is
     -- published so that waiters on every instance try again.
     -- The reservation's estimate is replaced by the actual tokens; a counted request moves to the
@@ -485,8 +496,10 @@ local function run(KEYS, ARGV)
       b.ft = b.ft + keepTokens
       local calPrev, calStart, calNext = -1, -1, -1
       if r.cal then calPrev, calStart, calNext = r.cal[1], r.cal[2], r.cal[3] end
+      local mark = ''
+      if ARGV[18] == 'k' then mark = '-' end
       redis.call('HSET', prefix .. ':ri:' .. ARGV[10], ARGV[4],
-          r.bucket .. '|' .. t .. '|' .. keepTokens .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext .. '|' .. keep)
+          r.bucket .. '|' .. mark .. t .. '|' .. keepTokens .. '|' .. calPrev .. '|' .. calStart .. '|' .. calNext .. '|' .. keep)
     end
     local wake = (counted + keep < r.count or actual + keepTokens < r.tokens) and b.w > t
     if wake then b.w = 0 end
@@ -625,7 +638,8 @@ local function run(KEYS, ARGV)
   elseif op == 'sweep' then
     -- ARGV: op, prefix, now, instanceTtl, channel
     -- Every reservation of an instance whose heartbeat is older than the TTL (it died holding
-    -- them) expires: tokens back, requests stay counted. Returns {how many, now}.
+    -- them) expires: tokens back (kept where the provider keeps them), requests stay counted.
+    -- Returns {how many, now}.
     local now = clock(ARGV[3])
     local ttl = tonumber(ARGV[4])
     local n = 0
@@ -644,8 +658,8 @@ local function run(KEYS, ARGV)
   elseif op == 'restart' then
     -- ARGV: op, prefix, now, instance, channel. An instance starting under an id that may have been
     -- used by a run that ended without leaving (killed, crashed; a container restarted in place keeps
-    -- its host name and pid): that run's reservations expire as a dead instance's do (tokens back,
-    -- requests stay counted), before the new run makes any. Returns {how many, that run's last
+    -- its host name and pid): that run's reservations expire as a dead instance's do (see sweep),
+    -- before the new run makes any. Returns {how many, that run's last
     -- heartbeat (-1: none), now}.
     local now = clock(ARGV[3])
     local inst = ARGV[4]

@@ -30,14 +30,14 @@ class LearnedLimitOfAnotherModelTest {
         RedisCluster a = fleet.join("a");
         EngineTime time = EngineTime.of(EngineClock.system());
         PoolStateStore.Bucket big = a.stateStore().bucket(new PoolStateStore.BucketId("p", "s", "llama3:70b"), limits,
-                DailyReset.sliding(), time);
+                DailyReset.sliding(), time, false);
         big.learn(new PoolStateStore.LearnedLimit(Limits.Metric.RPM, 5, "p", Instant.now()));
 
         RedisCluster b = fleet.join("b");
         PoolStateStore.Bucket small = b.stateStore().bucket(new PoolStateStore.BucketId("p", "s", "llama3"), limits,
-                DailyReset.sliding(), time);
+                DailyReset.sliding(), time, false);
         PoolStateStore.Bucket bigThere = b.stateStore().bucket(new PoolStateStore.BucketId("p", "s", "llama3:70b"), limits,
-                DailyReset.sliding(), time);
+                DailyReset.sliding(), time, false);
         assertThat(bigThere.limits().rpm()).as("llama3:70b on b: learned from a").isEqualTo(5);
         assertThat(small.learned()).as("llama3 on b: nothing learned for it").isEmpty();
         assertThat(small.limits().rpm()).as("llama3 on b: its table's limit").isEqualTo(100);

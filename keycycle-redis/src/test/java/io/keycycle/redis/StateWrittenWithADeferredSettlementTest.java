@@ -49,7 +49,7 @@ class StateWrittenWithADeferredSettlementTest {
         await().atMost(5, TimeUnit.SECONDS).until(() -> a.link().callCounts()[0] > sent);
         l.success(Usage.of(5, 5)); // a counted settlement: waits for the next call
         PoolStateStore.Bucket b = a.stateStore().bucket(l.bucket(), limits, TestPools.spec("p").dailyReset(),
-                EngineTime.of(EngineClock.system()));
+                EngineTime.of(EngineClock.system()), false);
         b.learn(new PoolStateStore.LearnedLimit(Limits.Metric.RPM, 50, "p", Instant.now())); // goes with it, in one batch
         fleet.redis().resume();
 

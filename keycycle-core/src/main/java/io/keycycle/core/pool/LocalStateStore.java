@@ -24,7 +24,7 @@ final class LocalStateStore implements PoolStateStore {
     private record Name(String provider, String name) { }
 
     @Override
-    public Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset, EngineTime time) {
+    public Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset, EngineTime time, boolean keepsReservation) {
         Limits shared = limitValues.computeIfAbsent(limits, x -> x);
         QuotaBucket b = buckets.computeIfAbsent(id, x -> new QuotaBucket(id, shared, dailyReset, time));
         b.tighten(shared, l -> limitValues.computeIfAbsent(l, x -> x));

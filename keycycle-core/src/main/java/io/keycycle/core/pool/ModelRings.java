@@ -77,7 +77,8 @@ final class ModelRings {
         for (int i = 0; i < ks.length; i++) {
             ApiKey k = ks[i].key;
             Limits limits = ctx.resolver.resolve(k, model).limits();
-            bs[i] = ctx.store.bucket(new PoolStateStore.BucketId(ctx.provider(), k.scope(), bucketModel), limits, ctx.spec.dailyReset(), ctx.time);
+            bs[i] = ctx.store.bucket(new PoolStateStore.BucketId(ctx.provider(), k.scope(), bucketModel), limits, ctx.spec.dailyReset(), ctx.time,
+                    ctx.profile.reservedCompletion().isPresent());
         }
         if (ks.length == 0) ctx.resolver.resolve(null, model); // validates the model even without keys
         return new ModelRing(model, ks, bs, ctx.store.model(ctx.provider(), model));

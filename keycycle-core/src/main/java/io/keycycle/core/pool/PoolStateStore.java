@@ -62,8 +62,14 @@ public interface PoolStateStore {
      * resolve to different table rows). {@code time} converts the engine instants the bucket is
      * given into wall-clock readings, for the calendar day only (a provider's midnight is a wall-clock
      * fact; every window and duration runs on engine time).
+     *
+     * <p>{@code keepsReservation}: the provider keeps what it reserved when a call arrived
+     * (Cerebras: prompt + the completion ceiling), whatever the call used. A reservation nobody
+     * settles (its lease expired, its process died) then stays charged with its tokens, not only its
+     * request. The pool's own leases settle such a reservation themselves; a store that expires the
+     * reservations of a process that is gone (the shared store's sweep) needs to be told.
      */
-    Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset, EngineTime time);
+    Bucket bucket(BucketId id, Limits limits, DailyReset dailyReset, EngineTime time, boolean keepsReservation);
 
     /** The hold of a whole scope (every model): account-wide daily budgets, an organisation out of credits. */
     Hold scope(String provider, String scope);
