@@ -197,19 +197,32 @@ final class Journal implements Closeable {
     void writeSegment(List<StoredEvent> events) throws IOException {
         if (events.isEmpty()) return;
         Segment s = newSegment(events.get(0).seq());
-        Path tmp = s.path.resolveSibling(s.path.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                JournalFiles.ownerOnly())) {
+        writeDurably(s.path, events, false);
+        s.events = events.size();
+        synchronized (segments) { segments.put(s.path.getFileName().toString(), s); }
+        pendingEvents.addAndGet(events.size());
+        for (StoredEvent e : events) maxSeq.accumulateAndGet(e.seq(), Math::max);
+    }
+
+    /**
+     * Writes {@code events} as the lines of file {@code path}, durably: into {@code path.tmp},
+     * synced to disk, then moved into place in one step, so a crash leaves the whole file or none
+     * of it. {@code replace}: a file (or .tmp) of that name left by an earlier run is written over;
+     * otherwise the name must be new.
+     */
+    private void writeDurably(Path path, List<? extends StoredEvent> events, boolean replace) throws IOException {
+        Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
+        java.util.Set<StandardOpenOption> open = replace
+                ? java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)
+                : java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try (FileChannel ch = FileChannel.open(tmp, open, JournalFiles.ownerOnly())) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream(events.size() * 256);
             for (StoredEvent e : events) buf.write(line(json, e));
             ch.write(java.nio.ByteBuffer.wrap(buf.toByteArray()));
             ch.force(true);
         }
-        Files.move(tmp, s.path, StandardCopyOption.ATOMIC_MOVE);
-        s.events = events.size();
-        synchronized (segments) { segments.put(s.path.getFileName().toString(), s); }
-        pendingEvents.addAndGet(events.size());
-        for (StoredEvent e : events) maxSeq.accumulateAndGet(e.seq(), Math::max);
+        if (replace) Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        else Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The oldest segment, or null. */
@@ -376,11 +389,9 @@ final class Journal implements Closeable {
             if (!calls.isEmpty()) {
                 long first = Long.MAX_VALUE;
                 int unfinished = 0;
-                ByteArrayOutputStream buf = new ByteArrayOutputStream(calls.size() * 256);
                 for (StoredEvent.Usage u : calls) {
                     first = Math.min(first, u.seq());
                     if (StoredEvent.UNFINISHED.equals(u.outcome())) unfinished++;
-                    buf.write(line(json, u));
                 }
                 String nonceHex = f.getFileName().toString().substring(CallsInFlight.PREFIX.length(),
                         f.getFileName().toString().length() - CallsInFlight.SUFFIX.length());
@@ -390,14 +401,8 @@ final class Journal implements Closeable {
                 } catch (NumberFormatException e) {
                     deadNonce = 0;
                 }
-                Path segment = dir.resolve(JournalFiles.name(SEGMENT_PREFIX, Math.max(0, first), deadNonce, 0));
-                Path tmp = segment.resolveSibling(segment.getFileName() + ".tmp");
-                try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                        StandardOpenOption.WRITE), JournalFiles.ownerOnly())) {
-                    ch.write(java.nio.ByteBuffer.wrap(buf.toByteArray()));
-                    ch.force(true);
-                }
-                Files.move(tmp, segment, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                // a crash during an earlier recovery may have left this very segment, or its .tmp: written over
+                writeDurably(dir.resolve(JournalFiles.name(SEGMENT_PREFIX, Math.max(0, first), deadNonce, 0)), calls, true);
                 LOG.info("journal {}: {} call(s) were in flight when the process that left {} stopped: {} recorded as {} "
                         + "(one request and its reserved tokens each), {} settled ones kept from the file", dir, calls.size(),
                         f.getFileName(), unfinished, StoredEvent.UNFINISHED, calls.size() - unfinished);
