@@ -47,6 +47,10 @@ public final class Fleet implements AutoCloseable {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
     private final long startedAt = System.currentTimeMillis();
+    /** This run's token in its heartbeat: another token under the same id after this run's first beat is a second live process. */
+    private final String run = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() | 1L << 60);
+    /** When a second live process under this id was last logged (0: never). */
+    private volatile long twinLoggedAt;
     private volatile ClusterMode mode = ClusterMode.SHARED;
     private volatile String lastTrouble;
     private volatile int live = 1;
@@ -108,6 +112,24 @@ public final class Fleet implements AutoCloseable {
             trouble(e);
         }
     }
+
+    /**
+     * Another live process beats under this instance id (two processes started at once with one
+     * configured id, or with one default id: containers that share a host's network, each pid 1).
+     * Their reservation ids collide and each takes the other for itself; nothing here can tell
+     * their calls apart, so it is logged, at most once a minute, for the operator to fix.
+     */
+    private void twinBeats() {
+        long now = System.currentTimeMillis();
+        if (now - twinLoggedAt < 60_000) return;
+        twinLoggedAt = now;
+        log.error("another live process beats under instance id '{}' on {}: the two overwrite each other's reservations and may pass"
+                + " the limits; give every process of the fleet its own cluster.instance-id",
+                settings.instanceId(), settings.redactedUrl());
+    }
+
+    /** When a second live process under this instance id was last seen (logged), 0 when never. */
+    public long twinSeenAt() { return twinLoggedAt; }
 
     public void addListener(Listener l) { listeners.add(Objects.requireNonNull(l)); }
 
@@ -178,8 +200,11 @@ public final class Fleet implements AutoCloseable {
             List<Object> r = link.call(new String[0], "heartbeat", link.prefix(), windows.nowArg(local),
                     settings.instanceId(), Long.toString(settings.instanceTtl().toMillis()), Long.toString(suspectAfter()),
                     "inflight", Long.toString(inFlight.getAsLong()), "mode", mode.label(),
-                    "started", Long.toString(startedAt), "layout", Integer.toString(BucketRef.LAYOUT));
+                    "started", Long.toString(startedAt), "layout", Integer.toString(BucketRef.LAYOUT), "run", run);
+            boolean first = lastBeat == 0;
             lastBeat = (Long) r.get(0);
+            String prevRun = r.size() > 6 && r.get(6) != null ? String.valueOf(r.get(6)) : "";
+            if (!first && !prevRun.isEmpty() && !prevRun.equals(run)) twinBeats();
             lastContact = windows.localNow(); // after the answer: no earlier than the beat Redis recorded
             live = (int) (long) (Long) r.get(1);
             int m = r.size() > 5 ? (int) (long) (Long) r.get(5) : 0;

@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RedisCluster implements Cluster {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisCluster.class);
+
     private final RedisLink link;
     private final SharedWindows windows;
     private final Fleet fleet;
@@ -33,24 +35,90 @@ public final class RedisCluster implements Cluster {
         this.fleet = new Fleet(windows, inFlight::get);
     }
 
-    /** Connects, loads the script, subscribes and beats once; one clear {@link ClusterException} when it cannot. */
+    /**
+     * Connects, loads the script, subscribes and beats once; one clear {@link ClusterException} when it
+     * cannot. An instance id that another live process beats under is not joined under: a
+     * configured one fails the join, a default one (host name + pid, which containers sharing a
+     * host's network, each pid 1, have in common) gets a random suffix ({@link #twinOf}).
+     */
     public static RedisCluster join(RedisSettings settings, EngineClock clock) {
-        RedisLink link;
+        RedisLink link = open(settings);
         try {
-            link = RedisLink.open(settings);
+            String twin;
+            try {
+                twin = twinOf(link);
+            } catch (ClusterException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                twin = null; // Redis trouble: the first heartbeat meets it too, and the instance starts degraded
+            }
+            if (twin != null) {
+                if (!settings.instanceId().equals(RedisSettings.defaultInstanceId())) {
+                    throw new ClusterException("cluster.instance-id '" + settings.instanceId() + "' is in use by another live process on "
+                            + settings.redactedUrl() + " (" + twin + "): every process of a fleet needs its own instance id");
+                }
+                String own = settings.instanceId() + "-" + Integer.toHexString(0x1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(0xf000));
+                LOG.warn("instance id '{}' (host name + pid) is in use by another live process on {} ({}; containers sharing a host's"
+                        + " network, each pid 1?): this process joins as '{}'; set cluster.instance-id to name it",
+                        settings.instanceId(), settings.redactedUrl(), twin, own);
+                link.close();
+                link = open(settings.withInstanceId(own));
+            }
+            RedisCluster c = new RedisCluster(link, clock);
+            c.fleet.start();
+            return c;
+        } catch (ClusterException e) {
+            link.close();
+            throw e;
+        } catch (RuntimeException e) {
+            link.close();
+            throw new ClusterException("cannot join the fleet at " + settings.redactedUrl() + ": " + RedisLink.describe(e), e);
+        }
+    }
+
+    private static RedisLink open(RedisSettings settings) {
+        try {
+            return RedisLink.open(settings);
         } catch (ClusterException e) {
             throw e;
         } catch (ConfigurationException e) {
             throw new ClusterException(e.getMessage(), e);
         }
-        try {
-            RedisCluster c = new RedisCluster(link, clock);
-            c.fleet.start();
-            return c;
-        } catch (RuntimeException e) {
-            link.close();
-            throw new ClusterException("cannot join the fleet at " + settings.redactedUrl() + ": " + RedisLink.describe(e), e);
+    }
+
+    /**
+     * Whether another live process beats under this link's instance id: null when none, else what
+     * was seen. A heartbeat under the id within the instance TTL is either a run that ended without
+     * leaving (killed, restarted in place: its reservations are to be given back) or a live process
+     * (whose reservations must not be): the heartbeat is watched for up to two intervals, and a live
+     * process's moves on.
+     */
+    static String twinOf(RedisLink link) {
+        RedisSettings s = link.settings();
+        var sync = link.connection().sync();
+        String fleet = link.prefix() + ":inst";
+        Double first = sync.zscore(fleet, s.instanceId());
+        if (first == null) return null;
+        List<String> time = sync.time();
+        long now = Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
+        long ago = now - first.longValue();
+        if (ago >= s.instanceTtl().toMillis()) return null;
+        long watch = 2 * s.heartbeatInterval().toMillis();
+        LOG.info("instance id '{}' beat {} ms ago: watching its heartbeat for up to {} ms to tell a run that ended from a live process",
+                s.instanceId(), ago, watch);
+        long deadline = System.nanoTime() + watch * 1_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(Math.max(10, Math.min(100, watch / 10)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ClusterException("interrupted while checking whether instance id '" + s.instanceId() + "' is in use", e);
+            }
+            Double again = sync.zscore(fleet, s.instanceId());
+            if (again == null) return null; // it left the fleet
+            if (again > first) return "its heartbeat moved on while this one watched";
         }
+        return null;
     }
 
     public static RedisCluster join(ClusterConfig config, EngineClock clock) {

@@ -674,12 +674,16 @@ local function run(KEYS, ARGV)
   elseif op == 'heartbeat' then
     -- ARGV: op, prefix, now, instance, ttl, suspect, field, value, field, value, ...
     -- Records the instance as alive; returns {now, live instances, epoch, 1 when this call created the epoch, foreign
-    -- instances, missing instances}. The epoch marks the dataset: when it changes (Redis restarted empty, or was flushed),
+    -- instances, missing instances, the run field its info held before this beat ('' for none)}. The epoch marks the dataset: when it changes (Redis restarted empty, or was flushed),
     -- instances re-seed it. A missing instance is alive (beat within the TTL) but silent for longer than `suspect`: it may
     -- be admitting locally with its share.
     local now = clock(ARGV[3])
     local inst, ttl, suspect = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
     redis.call('ZADD', prefix .. ':inst', now, inst)
+    -- the run that beat last under this id: another than the caller's, once the caller has beaten,
+    -- means a second live process uses the same instance id
+    local prevRun = redis.call('HGET', prefix .. ':info:' .. inst, 'run')
+    if not prevRun then prevRun = '' end
     local info = {'hb', now}
     for i = 7, #ARGV, 2 do info[#info + 1] = ARGV[i]; info[#info + 1] = ARGV[i + 1] end
     redis.call('HSET', prefix .. ':info:' .. inst, unpack(info))
@@ -700,7 +704,7 @@ local function run(KEYS, ARGV)
         if redis.call('HGET', prefix .. ':info:' .. other, 'layout') ~= LAYOUT then foreign = foreign + 1 end
       end
     end
-    return {now, live, epoch, created, foreign, missing}
+    return {now, live, epoch, created, foreign, missing, prevRun}
   end
 
 
