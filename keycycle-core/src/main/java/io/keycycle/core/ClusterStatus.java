@@ -22,6 +22,13 @@ public interface ClusterStatus {
     /** Why the instance is degraded; null when shared. */
     String trouble();
 
+    /**
+     * A condition of the fleet that the operator has to fix and that admission cannot work around
+     * (another live process beating under this instance id), or null. Shown by the dashboard,
+     * {@code /readyz} with an admin token and {@code keycycle status}; it does not degrade the instance.
+     */
+    default String warning() { return null; }
+
     /** Live instances as of the last heartbeat (at least 1). */
     int liveInstances();
 

@@ -25,6 +25,7 @@ final class ClusterJson {
         o.put("live_instances", c.liveInstances());
         o.put("silent_instances", c.silentInstances());
         if (c.trouble() != null) o.put("trouble", c.trouble());
+        if (c.warning() != null) o.put("warning", c.warning());
         ArrayNode a = o.putArray("instances");
         for (ClusterStatus.Instance i : c.instances()) {
             ObjectNode io = a.addObject();

@@ -163,6 +163,15 @@ public final class RedisCluster implements Cluster {
 
     @Override public String trouble() { return fleet.lastTrouble(); }
 
+    /** Another live process beating under this instance id, seen within the last two minutes. */
+    @Override
+    public String warning() {
+        long seen = fleet.twinSeenAt();
+        if (seen == 0 || System.currentTimeMillis() - seen > 120_000) return null;
+        return "another live process beats under instance id '" + fleet.instanceId()
+                + "': the two overwrite each other's reservations; give each process its own cluster.instance-id";
+    }
+
     @Override public int liveInstances() { return fleet.liveInstances(); }
 
     @Override public int silentInstances() { return fleet.missingInstances(); }

@@ -102,4 +102,20 @@ class OneInstanceIdTwoProcessesTest {
             l2.close();
         }
     }
+
+    @Test
+    void aJoinedInstanceThatMeetsAnotherProcessUnderItsIdSaysSoInItsStatus() {
+        RedisCluster joined = fleet.join("gw-5");
+        assertThat(joined.warning()).isNull();
+        RedisLink other = RedisLink.open(fleet.settings("gw-5")); // started at the same moment: no join could tell
+        try {
+            Fleet twin = new Fleet(new SharedWindows(other, EngineClock.system(), true), () -> 0);
+            twin.beat();
+            joined.fleet().beat();
+            assertThat(joined.warning()).contains("another live process beats under instance id 'gw-5'");
+            twin.close();
+        } finally {
+            other.close();
+        }
+    }
 }
