@@ -89,6 +89,27 @@ class KeptReservationSweptTest {
         }
     }
 
+    /**
+     * The mark sits where every earlier version reads a number it never uses (the reservation's
+     * instant): the record pattern of the version before the mark (2026-12-04) still takes a marked
+     * record apart into the same bucket, tokens and count, so an older instance's sweep in a fleet
+     * of both versions gives it back as it always did instead of failing.
+     */
+    @Test
+    void aMarkedRecordStillReadsWithThePatternOfTheVersionBeforeTheMark() {
+        RedisCluster a = fleet.join("gw-marks");
+        BucketRef kept = a.windows().bucket("cerebras", "org", "m", tpm, DailyReset.sliding()).withKeptReservations(true);
+        SharedWindows.Reservation r = a.windows().reserveBlock(System.currentTimeMillis(), a.windows().blockId(), kept, null, 1_000, null, 3, 1);
+        var sync = a.link().connection().sync();
+        String rec = sync.hget(a.link().prefix() + ":ri:gw-marks", r.id());
+        assertThat(rec).startsWith(kept.key() + "|-").endsWith("|3000|-1|-1|-1|3");
+        String earlier = "local b, at, tokens, p, s, n, count = string.match(ARGV[1], "
+                + "'^(.*)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%d+)$') "
+                + "if not b then return {} end return {b, tokens, count}";
+        List<Object> parts = sync.eval(earlier, io.lettuce.core.ScriptOutputType.MULTI, new String[0], rec);
+        assertThat(parts).containsExactly(kept.key(), "3000", "3");
+    }
+
     private static long openReservations(RedisCluster c, String instance) {
         return c.link().connection().sync().hlen(c.link().prefix() + ":ri:" + instance);
     }
