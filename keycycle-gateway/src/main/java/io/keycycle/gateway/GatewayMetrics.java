@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  *       {@linkplain KeycycleStore#full() full})</li>
  *   <li>gauges {@code keycycle_quota_exhaustion_seconds{provider,scope,model,metric}} (only daily limits that run
  *       out before their reset at the recent rate) and {@code keycycle_quota_remaining_ratio{provider,scope,model,metric}}</li>
- *   <li>with a shared pool: {@code keycycle_cluster_mode{mode}} (1 for the mode in force, else 0), {@code keycycle_cluster_instances}, {@code keycycle_cluster_silent_instances}</li>
+ *   <li>with a shared pool: {@code keycycle_cluster_mode{mode}} (1 for the mode in force, else 0), {@code keycycle_cluster_instances}, {@code keycycle_cluster_silent_instances}, {@code keycycle_cluster_warning} (1 while {@code ClusterStatus.warning()} says something)</li>
  * </ul>
  */
 final class GatewayMetrics implements KeycycleListener {
@@ -124,6 +124,8 @@ final class GatewayMetrics implements KeycycleListener {
                 .description("live instances sharing the pool").register(registry);
         Gauge.builder("keycycle.cluster.silent.instances", c, io.keycycle.core.ClusterStatus::silentInstances)
                 .description("live instances silent past the heartbeat allowance, whose shares are set aside").register(registry);
+        Gauge.builder("keycycle.cluster.warning", c, s -> s.warning() == null ? 0 : 1)
+                .description("1 while the instance reports a condition to fix (another live process under its instance id)").register(registry);
     }
 
     /** A request turned away with 503 because the gateway was at a load limit ({@code what}: which one). */

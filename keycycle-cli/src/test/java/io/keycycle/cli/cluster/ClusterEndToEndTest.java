@@ -95,7 +95,8 @@ class ClusterEndToEndTest {
         for (var row : sim.stats().rows()) assertThat(row.successes()).as("key %d", row.keyIndex()).isEqualTo(5);
         String ready = processes.get(0).get("/readyz").body();
         assertThat(ready).contains("\"mode\":\"shared\"").contains("\"live_instances\":3");
-        assertThat(processes.get(1).get("/metrics").body()).contains("keycycle_cluster_mode{mode=\"shared\"} 1.0");
+        assertThat(processes.get(1).get("/metrics").body()).contains("keycycle_cluster_mode{mode=\"shared\"} 1.0")
+                .as("three processes, three ids: nothing to warn of").contains("keycycle_cluster_warning 0.0");
     }
 
     @Test
