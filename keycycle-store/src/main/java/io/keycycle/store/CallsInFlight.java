@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +54,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * once): a crash forgets it as it did before. At the default size (16,384) a gateway's largest
  * load, 10,240 calls open at once over four pools, finds every call a slot (a test holds it). The
  * file is written in full at open, so a full disk cannot fault a page later.
+ *
+ * <p>The file is the store's while the store, or a call it left open at its close, needs it: the
+ * store holds a lock on it (and this process lists it) until the file is deleted, and only a file
+ * nobody holds is a dead process's ({@link #heldByALiveProcess}). A store opened on the same
+ * directory while a closed one still has calls open (in this process, or in another) leaves those
+ * calls to their own store, whose late settlements reach its journal; until 2026-12-05 it recorded
+ * them as unfinished at once, and each such call was then counted twice.
  *
  * <p>Thread-safety: {@link #admitted} and {@link #settling} from any thread; {@link #release} by
  * the thread that settled the call (or wrote its line). The index's entries say who owns them
@@ -101,7 +109,17 @@ final class CallsInFlight {
 
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
+    /**
+     * This process's files, by absolute path, until each is deleted. Checked before the file lock:
+     * a process's locks on a file are the process's, and closing any channel it opened on that
+     * file may drop them, so a recovery never opens a file this process holds.
+     */
+    private static final java.util.Set<Path> HELD_HERE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final Path file;
+    /** Holds {@link #lock} (and nothing else) until the file is deleted. */
+    private final FileChannel lockChannel;
+    private final FileLock lock;
     private final MappedByteBuffer map;
     private final int mask;
     private final AtomicIntegerArray claim;
@@ -121,8 +139,10 @@ final class CallsInFlight {
     private volatile boolean broken;
     private volatile boolean deleted;
 
-    private CallsInFlight(Path file, MappedByteBuffer map, int slots) {
+    private CallsInFlight(Path file, FileChannel lockChannel, FileLock lock, MappedByteBuffer map, int slots) {
         this.file = file;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
         this.map = map;
         this.mask = slots - 1;
         this.claim = new AtomicIntegerArray(slots);
@@ -157,25 +177,30 @@ final class CallsInFlight {
     static CallsInFlight open(Path dir, int nonce, int requestedSlots) {
         int slots = slots(requestedSlots);
         if (slots == 0) return null;
-        Path file = dir.resolve(fileName(nonce));
+        Path file = dir.resolve(fileName(nonce)).toAbsolutePath();
         long size = (long) (slots + 1) * SLOT;
+        FileChannel ch = null;
         try {
             Files.deleteIfExists(file);
             Files.createFile(file, JournalFiles.ownerOnly());
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                ByteBuffer zeros = ByteBuffer.allocateDirect(64 * 1024);
-                for (long pos = 0; pos < size; ) {
-                    zeros.clear().limit((int) Math.min(zeros.capacity(), size - pos));
-                    pos += ch.write(zeros, pos);
-                }
-                MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
-                map.order(ByteOrder.LITTLE_ENDIAN);
-                map.putInt(H_SLOTS, slots);
-                map.putInt(H_SLOT_SIZE, SLOT);
-                map.putInt(H_NONCE, nonce);
-                map.putLong(H_MAGIC, MAGIC);
-                return new CallsInFlight(file, map, slots);
+            HELD_HERE.add(file);
+            ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            // Taken before the first call is recorded, released after the file is deleted: a file
+            // whose lock is free is a dead process's (or an empty one about to go).
+            FileLock lock = ch.tryLock();
+            if (lock == null) throw new IOException("another process holds a lock on " + file.getFileName());
+            ByteBuffer zeros = ByteBuffer.allocateDirect(64 * 1024);
+            for (long pos = 0; pos < size; ) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), size - pos));
+                pos += ch.write(zeros, pos);
             }
+            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
+            map.order(ByteOrder.LITTLE_ENDIAN);
+            map.putInt(H_SLOTS, slots);
+            map.putInt(H_SLOT_SIZE, SLOT);
+            map.putInt(H_NONCE, nonce);
+            map.putLong(H_MAGIC, MAGIC);
+            return new CallsInFlight(file, ch, lock, map, slots);
         } catch (IOException | RuntimeException e) {
             LOG.warn("journal {}: cannot keep the calls in flight in {} ({}); a kill -9 forgets the calls it interrupts",
                     dir, file.getFileName(), e.toString());
@@ -184,6 +209,8 @@ final class CallsInFlight {
             } catch (IOException ignored) {
                 // nothing recorded in it
             }
+            closeQuietly(ch);
+            HELD_HERE.remove(file);
             return null;
         }
     }
@@ -439,6 +466,42 @@ final class CallsInFlight {
             Files.deleteIfExists(file);
         } catch (IOException e) {
             LOG.debug("calls in flight: cannot delete {}: {}", file, e.toString());
+        }
+        // after the deletion: a recovery that opened the file before it went finds it idle (no record)
+        try {
+            lock.release();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("calls in flight: cannot release the lock on {}: {}", file, e.toString());
+        }
+        closeQuietly(lockChannel);
+        HELD_HERE.remove(file);
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch == null) return;
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // only a lock went with it
+        }
+    }
+
+    /**
+     * True if a store of a running process still owns {@code file}: this process (a store closed with
+     * calls open, whose late settlements still come), or another one holding its lock. Only a file
+     * nobody holds is recovered, or moved by a journal adopting a {@code proc-} directory.
+     */
+    static boolean heldByALiveProcess(Path file) throws IOException {
+        if (HELD_HERE.contains(file.toAbsolutePath())) return true;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock l = ch.tryLock();
+            if (l == null) return true;
+            l.release();
+            return false;
+        } catch (java.nio.channels.OverlappingFileLockException inThisProcess) {
+            return true;
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return false;
         }
     }
 

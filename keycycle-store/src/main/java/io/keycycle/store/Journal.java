@@ -375,7 +375,8 @@ final class Journal implements Closeable {
 
     /**
      * Turns each dead process's file of calls in flight ({@link CallsInFlight}) into a segment of
-     * usage records, then deletes the file. The segment is named after the dead process (its nonce,
+     * usage records, then deletes the file. A file a live process still holds (its store closed with
+     * calls open) is left alone. The segment is named after the dead process (its nonce,
      * file number 0, which its own counter never gives) and its records carry ids fixed by the file,
      * so a crash in the middle of this leaves only copies that the replay skips by id.
      */
@@ -385,6 +386,12 @@ final class Journal implements Closeable {
             for (Path p : ds) if (Files.isRegularFile(p)) files.add(p);
         }
         for (Path f : files) {
+            if (CallsInFlight.heldByALiveProcess(f)) {
+                // a store closed with calls open, in a process still running: they settle into its journal
+                LOG.info("journal {}: {} belongs to a store whose process still runs (closed with calls in flight); "
+                        + "its calls are left to it", dir, f.getFileName());
+                continue;
+            }
             List<StoredEvent.Usage> calls = CallsInFlight.recover(f);
             if (!calls.isEmpty()) {
                 long first = Long.MAX_VALUE;
@@ -486,7 +493,11 @@ final class Journal implements Closeable {
                         FileLock l = tryLock(ch);
                         if (l == null) continue;
                         try (DirectoryStream<Path> segs = Files.newDirectoryStream(sub, files)) {
-                            for (Path seg : segs) Files.move(seg, into.resolve(seg.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                            for (Path seg : segs) {
+                                // calls a closed store of a live process still has open stay with that store
+                                if (CallsInFlight.isSlotsFile(seg.getFileName().toString()) && CallsInFlight.heldByALiveProcess(seg)) continue;
+                                Files.move(seg, into.resolve(seg.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                            }
                         }
                         l.release();
                     }
