@@ -3,20 +3,15 @@ package io.keycycle.store;
 import io.keycycle.store.testing.DatabaseTest;
 import io.keycycle.store.testing.TestDatabase;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static io.keycycle.store.CallsInFlightChild.T0;
 import static io.keycycle.store.CallsInFlightChild.admitted;
 import static io.keycycle.store.CallsInFlightChild.settled;
+import static io.keycycle.store.CallsInFlightTest.slotFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -85,21 +80,10 @@ class CallsInFlightOfALiveStoreTest {
     void anotherProcessLeavesTheCallsOfALiveProcessAndRecoversThemOnceItDied(TestDatabase db) throws Exception {
         Path journal = db.workDir().resolve("journal");
         db.open(db.config().journalDir(db.workDir().resolve("setup")).build()).close(); // the schema
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = db.workDir().resolve("child.log");
-        Process child = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-                ClosedStoreChild.class.getName(), db.url(), journal.toString()).redirectError(log.toFile()).start();
+        Process child = ChildJvm.start(log, "128m", ClosedStoreChild.class, db.url(), journal.toString());
         try {
-            CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String l; (l = r.readLine()) != null; ) if (l.startsWith("READY")) return l;
-                    return "ended";
-                } catch (java.io.IOException gone) {
-                    return "killed";
-                }
-            });
-            assertThat(ready.get(60, TimeUnit.SECONDS)).as("the child's stderr:\n%s", Files.exists(log) ? Files.readString(log) : "")
-                    .isEqualTo("READY");
+            ChildJvm.awaitLine(child, log, "READY", "READY");
             assertThat(slotFiles(journal)).as("the child's store closed with lease 1 open").hasSize(1);
 
             KeycycleStore beside = db.open(db.config().journalDir(journal).build());
@@ -125,11 +109,5 @@ class CallsInFlightOfALiveStoreTest {
         assertThat(Events.longs(db::connect, "SELECT charged_tokens FROM keycycle_usage WHERE outcome = 'UNFINISHED'")).containsExactly(100L);
         next.close();
         assertThat(slotFiles(journal)).isEmpty();
-    }
-
-    static List<Path> slotFiles(Path dir) throws Exception {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> CallsInFlight.isSlotsFile(p.getFileName().toString())).toList();
-        }
     }
 }

@@ -7,16 +7,12 @@ import io.keycycle.store.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -37,20 +33,9 @@ class CallsInFlightTest {
     void aKillLeavesEveryCallItInterruptedToTheNextStartExactlyOnce(TestDatabase db) throws Exception {
         Path journal = db.workDir().resolve("journal");
         db.open(db.config().journalDir(db.workDir().resolve("setup")).build()).close(); // the schema
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = db.workDir().resolve("child.log");
-        Process child = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                CallsInFlightChild.class.getName(), db.url(), journal.toString()).redirectError(log.toFile()).start();
-        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) if (l.startsWith("READY")) return l;
-                return "ended";
-            } catch (java.io.IOException gone) {
-                return "killed";
-            }
-        });
-        String line = ready.get(60, TimeUnit.SECONDS);
-        assertThat(line).as("the child's stderr:\n%s", Files.exists(log) ? Files.readString(log) : "").isEqualTo("READY 0");
+        Process child = ChildJvm.start(log, "256m", CallsInFlightChild.class, db.url(), journal.toString());
+        ChildJvm.awaitLine(child, log, "READY", "READY 0");
         child.destroyForcibly(); // SIGKILL
         assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertThat(slotFiles(journal)).as("the killed process left its calls in flight").hasSize(1);
@@ -249,7 +234,7 @@ class CallsInFlightTest {
         }
     }
 
-    private static List<Path> slotFiles(Path dir) throws Exception {
+    static List<Path> slotFiles(Path dir) throws Exception {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> CallsInFlight.isSlotsFile(p.getFileName().toString())).toList();
         }

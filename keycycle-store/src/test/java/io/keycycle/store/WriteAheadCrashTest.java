@@ -41,11 +41,8 @@ class WriteAheadCrashTest {
         Path journal = db.workDir().resolve("journal");
         // the schema exists before the child starts writing
         db.open(db.config().journalDir(db.workDir().resolve("setup")).build()).close();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = db.workDir().resolve("child.log");
-        Process child = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                WriteAheadCrashChild.class.getName(), db.url(), journal.toString(), mode)
-                .redirectError(log.toFile()).start();
+        Process child = ChildJvm.start(log, "512m", WriteAheadCrashChild.class, db.url(), journal.toString(), mode);
         int threads = WriteAheadCrashChild.THREADS;
         java.util.concurrent.atomic.AtomicLongArray acknowledged = new java.util.concurrent.atomic.AtomicLongArray(threads);
         for (int t = 0; t < threads; t++) acknowledged.set(t, -1);
