@@ -14,6 +14,10 @@ import io.vertx.ext.web.RoutingContext;
  * {@code {"reason": "…"}}, optional) and {@code …/enable} change one, where {@code keyId} is the
  * 1-based index or the fingerprint ({@code ...} may stand for the {@code …} in it). Both answer
  * with the key's new state; the change is persisted through the engine's events.
+ * {@code POST /admin/keys/{provider}/{keyId}/release} ends the cooldowns and day-parks of the key's
+ * scope now (every key of the scope) and drops the limits learned for it; it answers the key's
+ * state with {@code released} (the models whose hold ended, {@code *}: the scope-wide hold) and
+ * {@code forgotten} (the learned limits dropped, described).
  * {@code POST /admin/models/{provider}/clear} (body {@code {"model": "…"}}) makes a model the
  * provider reported gone admissible again at once, before its re-check instant.
  */
@@ -48,10 +52,14 @@ final class AdminEndpoint {
             ApiError.invalidRequest(e.getMessage()).send(ctx.response());
             return;
         }
-        change(ctx, true, reason);
+        change(ctx, Change.DISABLE, reason);
     }
 
-    void enable(RoutingContext ctx) { change(ctx, false, null); }
+    void enable(RoutingContext ctx) { change(ctx, Change.ENABLE, null); }
+
+    void release(RoutingContext ctx) { change(ctx, Change.RELEASE, null); }
+
+    private enum Change { DISABLE, ENABLE, RELEASE }
 
     /** {@code GET /admin/learned-limits}: the limits learned from the providers that are in force. */
     void learned(RoutingContext ctx) {
@@ -87,7 +95,7 @@ final class AdminEndpoint {
         ctx.response().putHeader("content-type", "application/json").end(Jsons.write(o));
     }
 
-    private void change(RoutingContext ctx, boolean disable, String reason) {
+    private void change(RoutingContext ctx, Change change, String reason) {
         String provider = ctx.pathParam("provider");
         String keyId = ctx.pathParam("keyId").replace("...", "…");
         KeyPool pool;
@@ -98,16 +106,27 @@ final class AdminEndpoint {
             return;
         }
         String fingerprint;
+        io.keycycle.core.pool.Released released = null;
         try {
             fingerprint = pool.key(keyId).fingerprint();
-            if (disable) pool.disable(keyId, reason);
-            else pool.enable(keyId);
+            switch (change) {
+                case DISABLE -> pool.disable(keyId, reason);
+                case ENABLE -> pool.enable(keyId);
+                case RELEASE -> released = pool.release(keyId);
+            }
         } catch (KeyNotFoundException e) {
             ApiError.notFound(e.getMessage()).send(ctx.response());
             return;
         }
         PoolSnapshot s = pool.snapshot();
         PoolSnapshot.KeyView view = s.keys().stream().filter(k -> k.fingerprint().equals(fingerprint)).findFirst().orElseThrow();
-        ctx.response().putHeader("content-type", "application/json").end(Jsons.write(PoolState.key(s, view)));
+        com.fasterxml.jackson.databind.node.ObjectNode o = PoolState.key(s, view);
+        if (released != null) {
+            com.fasterxml.jackson.databind.node.ArrayNode holds = o.putArray("released");
+            released.holds().forEach(holds::add);
+            com.fasterxml.jackson.databind.node.ArrayNode forgotten = o.putArray("forgotten");
+            released.forgotten().forEach(l -> forgotten.add(l.model() + ": " + l.describe()));
+        }
+        ctx.response().putHeader("content-type", "application/json").end(Jsons.write(o));
     }
 }

@@ -117,7 +117,7 @@ final class GatewayRoutes {
         r.post("/v1/chat/completions").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
                 .handler(tag("/v1/chat/completions")).handler(chat);
         for (String path : List.of("/admin/keys/:provider/:keyId/disable", "/admin/keys/:provider/:keyId/enable",
-                "/admin/models/:provider/clear")) {
+                "/admin/keys/:provider/:keyId/release", "/admin/models/:provider/clear")) {
             r.post(path).handler(RequestGuard::jsonOnly);
         }
 
@@ -140,6 +140,7 @@ final class GatewayRoutes {
         r.post("/admin/keys/:provider/:keyId/disable").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(tag("/admin/keys/disable")).blockingHandler(admin::disable, false);
         r.post("/admin/keys/:provider/:keyId/enable").handler(tag("/admin/keys/enable")).blockingHandler(admin::enable, false);
+        r.post("/admin/keys/:provider/:keyId/release").handler(tag("/admin/keys/release")).blockingHandler(admin::release, false);
         r.post("/admin/models/:provider/clear").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(tag("/admin/models/clear")).blockingHandler(admin::clearModel, false);
 

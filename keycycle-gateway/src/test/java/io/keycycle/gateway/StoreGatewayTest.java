@@ -118,4 +118,47 @@ class StoreGatewayTest {
         gw.keycycle.persistence().orElseThrow().close();
     }
 
+    /**
+     * The operator moved the organisation to a higher tier: {@code POST …/release} ends the day-park
+     * at once (until then only the provider's reset did), and the release survives a restart.
+     */
+    @Test
+    void anOperatorsReleaseEndsADayParkNowAndARestartKeepsItEnded() {
+        sim = Simulator.builder().provider(SimProvider.groq().fakeKeys(2).model(MODEL, SimLimits.UNLIMITED.rpd(1)).build()).build().start();
+        KeycycleStore store = openStore();
+        gw = startGateway(store, 2, "rpd: 500", Selection.FIRST_FIT);
+        assertThat(gw.chat(TARGET, "first").statusCode()).isEqualTo(200);
+        assertThat(gw.chat(TARGET, "second").statusCode()).isEqualTo(200);
+        assertThat(gw.chat(TARGET, "third").statusCode()).as("both keys parked for the day").isEqualTo(429);
+        assertThat(sim.stats().totalRequests()).isEqualTo(2);
+
+        sim.provider("groq").setLimits(MODEL, SimLimits.UNLIMITED.rpd(1_000)); // a higher tier
+        HttpResponse<String> released = gw.post("/admin/keys/groq/1/release", "");
+        assertThat(released.statusCode()).isEqualTo(200);
+        JsonNode key1 = json(released);
+        assertThat(key1.path("released").toString()).isEqualTo("[\"" + MODEL + "\"]");
+        assertThat(key1.path("forgotten").toString()).as("groq's headers taught 1 a day: that would still refuse")
+                .contains(MODEL + ": rpd 500 → 1, learned from groq");
+        assertThat(key1.path("state").asText()).isEqualTo("READY");
+        assertThat(key1.path("models").size()).as("no hold left on key 1's organisation").isZero();
+        HttpResponse<String> served = gw.chat(TARGET, "after the release");
+        assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
+        assertThat(served.headers().firstValue("x-keycycle-key")).hasValue(RotationTest.fp(1));
+        assertThat(json(gw.post("/admin/keys/groq/1/release", "")).path("released").size()).as("nothing held any more").isZero();
+        assertThat(gw.post("/admin/keys/groq/9/release", "").statusCode()).isEqualTo(404);
+        gw.close();
+        gw = null;
+
+        gw = startGateway(openStore(), 2, "rpd: 500", Selection.FIRST_FIT);
+        JsonNode keys = json(gw.get("/admin/keys"));
+        assertThat(keys.get(0).path("models").size()).as("the release was stored: the park is not brought back").isZero();
+        assertThat(keys.get(1).path("models").get(0).path("state").asText()).as("key 2 was not released").isEqualTo("PARKED");
+        JsonNode learned = json(gw.get("/admin/learned-limits"));
+        assertThat(learned.size()).as("the dropped limit is not brought back; key 2's organisation keeps its own: " + learned).isEqualTo(1);
+        assertThat(learned.get(0).path("scope").asText()).isEqualTo(keys.get(1).path("scope").asText())
+                .isNotEqualTo(keys.get(0).path("scope").asText());
+        assertThat(learned.get(0).path("learned").asLong()).isEqualTo(1);
+        assertThat(gw.chat(TARGET, "after the restart").statusCode()).isEqualTo(200);
+        gw.keycycle.persistence().orElseThrow().close();
+    }
 }

@@ -190,6 +190,31 @@ class SharedStatesTest {
                 .isInstanceOf(NoAvailableKeyException.class);
     }
 
+    /** An operator's release on one instance (its admin API) ends the hold on every instance, hint included. */
+    @Test
+    void aDayParkReleasedOnOneInstanceIsAdmissibleOnTheOtherWithin100ms() {
+        poolA.acquire(AcquireOptions.of("m1", 1).pinned("2")).report(Outcome.of(OutcomeKind.QUOTA_EXHAUSTED, 429, "PerDay").withRetryAfter(null));
+        await().atMost(1, TimeUnit.SECONDS).pollInterval(5, TimeUnit.MILLISECONDS).until(() -> state(poolB, 2) == KeyState.PARKED);
+        assertThatThrownBy(() -> poolB.acquire(AcquireOptions.of("m1", 1).pinned("2"))).as("B learned of the park")
+                .isInstanceOf(NoAvailableKeyException.class);
+        RedisBucket key2OnB = java.util.stream.StreamSupport.stream(b.stateStore().allBuckets().spliterator(), false)
+                .filter(x -> x.id().scope().equals(keys.get(1).scope()) && x.id().model().equals("m1")).findFirst().orElseThrow();
+        assertThat(key2OnB.blockedHint() - System.currentTimeMillis()).as("B's refusal left it a hint: nothing before the reset")
+                .isGreaterThan(Duration.ofMinutes(5).toMillis());
+        listenOnB();
+        long sent = System.nanoTime();
+        assertThat(poolA.release("2").holds()).containsExactly("m1");
+        assertToldWithin100ms(sent);
+        await().atMost(1, TimeUnit.SECONDS).pollInterval(5, TimeUnit.MILLISECONDS).until(() -> state(poolB, 2) == KeyState.READY);
+        assertThat(key2OnB.blockedHint()).as("B's hint went with the hold: its scans look at the key again").isZero();
+        // the 429 took key 2's one request of the minute: B now waits for the minute, not for tomorrow's reset
+        long t0 = System.currentTimeMillis();
+        NoAvailableKeyException minute = (NoAvailableKeyException) catchThrowable(() -> poolB.acquire(AcquireOptions.of("m1", 1).pinned("2")));
+        assertThat(minute.parked()).isZero();
+        assertThat(minute.retryAt().toEpochMilli()).as("the minute window").isBetween(t0, t0 + 63_000);
+        assertThat(poolB.release("2").isEmpty()).as("nothing held on B either").isTrue();
+    }
+
     @Test
     void aWaiterOnOneInstanceIsWokenWhenTheOtherGivesCapacityBack() throws Exception {
         // rpm 1 per key, two keys: instance A holds both

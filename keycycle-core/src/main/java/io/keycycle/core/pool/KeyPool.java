@@ -149,6 +149,18 @@ public final class KeyPool implements EngineRestorer {
     public boolean enable(String keyId, String why) { return admin.enable(keyId, why); }
 
     /**
+     * Ends the cooldowns and day-parks of the key's scope now and drops the limits learned from the
+     * provider for it (admin API): for every key of the scope, when the operator knows the quota is
+     * back before the provider's reset (an OpenRouter account that bought credits, a Gemini project
+     * moved to a paid tier). The table's limits are in force again until the provider's next answers
+     * report others. Persisted through events, so a restart does not bring the holds back. A
+     * disabled key stays disabled; the next 429 holds the scope again as usual.
+     *
+     * @throws io.keycycle.core.KeyNotFoundException no such key
+     */
+    public Released release(String keyId) { return admin.release(keyId, "released by operator"); }
+
+    /**
      * The limits learned from the provider that are in force and differ from the table, e.g.
      * "rpd 1000 → 50, learned from openrouter 2026-11-30T10:00:00Z" ({@link io.keycycle.core.learn.LearnedLimit#describe()}).
      */

@@ -36,6 +36,56 @@ final class PoolAdmin {
         return true;
     }
 
+    /**
+     * Ends every cooldown and day-park of the key's scope now, the scope-wide hold and each model's
+     * (of the models this pool has served), and drops the limits learned from the provider for the
+     * scope, so every key of the scope is admissible again under the table's limits. For an operator
+     * who knows the quota is back before the provider's reset (credits bought, a higher tier): a
+     * learned limit (OpenRouter's 50 free requests a day without credits) would otherwise still
+     * refuse the call that could teach the new one. Each change is an event (a READY state, a
+     * dropped limit), so the store's copy does not bring it back at the next start. A disabled key
+     * stays disabled ({@link #enable}).
+     */
+    Released release(String keyId, String why) {
+        KeyEntry e = ctx.find(keyId);
+        long now = ctx.time.now();
+        String scope = e.key.scope();
+        java.util.List<String> holds = new java.util.ArrayList<>();
+        java.util.List<io.keycycle.core.learn.LearnedLimit> forgotten = new java.util.ArrayList<>();
+        PoolStateStore.Hold scopeHold = ctx.store.scope(ctx.provider(), scope);
+        if (scopeHold.blockedUntil() > now) {
+            scopeHold.clear();
+            effects.emitState(KeycycleEvent.Level.SCOPE, scope, e.key.fingerprint(), ALL_MODELS, KeyState.READY, 0, why, now);
+            holds.add(ALL_MODELS);
+        }
+        java.time.Instant at = ctx.time.instant(now);
+        java.util.Set<PoolStateStore.Bucket> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (ModelRing r : rings.all()) {
+            PoolStateStore.Bucket b = r.buckets[e.position];
+            if (!seen.add(b)) continue;
+            if (b.hold().blockedUntil() > now) {
+                b.hold().clear();
+                b.hintBlockedUntil(0);
+                effects.emitState(KeycycleEvent.Level.SCOPE, scope, e.key.fingerprint(), b.id().model(), KeyState.READY, 0, why, now);
+                holds.add(b.id().model());
+            }
+            for (PoolStateStore.LearnedLimit x : java.util.List.copyOf(b.learned().values())) {
+                long table = ctx.resolver.resolve(e.key, ALL_MODELS.equals(b.id().model()) ? ALL_MODELS : r.model).limits().get(x.metric());
+                if (x.value() == table) continue;
+                b.learn(new PoolStateStore.LearnedLimit(x.metric(), table, why, at));
+                b.hintBlockedUntil(0);
+                forgotten.add(new io.keycycle.core.learn.LearnedLimit(ctx.provider(), scope, b.id().model(), x.metric(), table, x.value(),
+                        x.source(), x.at()));
+                if (ctx.hasListeners()) {
+                    ctx.emit(new KeycycleEvent.LimitLearned(at, ctx.provider(), scope, b.id().model(), x.metric(), table, -1, why));
+                }
+            }
+        }
+        if (!holds.isEmpty() || !forgotten.isEmpty()) rings.wakeAll();
+        java.util.Collections.sort(holds);
+        return new Released(holds, forgotten);
+    }
+
     /** Applies a limit an earlier process learned (hydration); value -1 puts the table's back. */
     void restoreLearned(KeycycleEvent.LimitLearned l) {
         if (!ctx.provider().equals(l.provider())) return;
