@@ -33,6 +33,7 @@ import java.util.Properties;
                 ChatCommand.class,
                 PruneCommand.class,
                 ClearModelCommand.class,
+                ReleaseCommand.class,
                 ImportLegacyCommand.class,
                 ServeCommand.class,
                 SimCommand.class,

@@ -208,6 +208,34 @@ class StoreCommandsTest {
     }
 
     @Test
+    void releaseEndsAScopesHoldsAndLearnedLimitsInTheDatabase() throws Exception {
+        try (KeycycleStore store = KeycycleStore.open(StoreConfig.builder(db).shutdownHook(false).build())) {
+            store.onEvent(new KeycycleEvent.LimitLearned(NOW.minus(Duration.ofMinutes(9)), "groq", "org-a", LLAMA,
+                    io.keycycle.core.Limits.Metric.RPD, 1000, 14, "groq x-ratelimit-limit-requests"));
+            assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+        }
+        assertThat(cli.run("status", "--format", "json").out()).contains("PARKED");
+
+        Cli.Result r = cli.run("release", "groq/org-a");
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("released groq/org-a", "PARKED " + LLAMA + " until 2026-11-28T18:00:00Z",
+                "learned groq org-a " + LLAMA + ": rpd 1000 → 14", "POST /admin/keys/groq/{keyId}/release");
+        assertThat(cli.run("status", "--format", "json").out()).doesNotContain("PARKED").contains("DISABLED");
+        try (KeycycleStore store = KeycycleStore.open(StoreConfig.builder(db).shutdownHook(false).build())) {
+            assertThat(store.learnedLimits()).isEmpty();
+        }
+
+        Cli.Result again = cli.run("release", "groq/org-a");
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("groq/org-a has no cooldown, day-park or learned limit", "nothing was released",
+                "Scopes that have: none");
+        Cli.Result bad = cli.run("release", "org-a");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("PROVIDER/SCOPE");
+    }
+
+    @Test
     void pruneDeletesOnlyOldUsage() throws Exception {
         Cli.Result r = cli.run("prune", "--older-than", "30d");
 
