@@ -40,12 +40,9 @@ final class ClearModelCommand extends KeycycleCommand {
 
     @Override
     protected int execute() {
-        int slash = target == null ? -1 : target.indexOf('/');
-        if (slash <= 0 || slash == target.length() - 1) {
-            throw new CliFailure("clear-model needs PROVIDER/MODEL (e.g. groq/openai/gpt-oss-120b), got '" + target + "'");
-        }
-        String provider = target.substring(0, slash).trim().toLowerCase(java.util.Locale.ROOT);
-        String model = target.substring(slash + 1).trim();
+        ProviderAnd t = providerAnd(target, "clear-model", "PROVIDER/MODEL", "groq/openai/gpt-oss-120b");
+        String provider = t.provider();
+        String model = t.name();
         try (KeycycleStore store = factory().openExistingStore()) {
             Instant now = factory().clock().instant();
             List<KeycycleEvent.StateChanged> gone = goneModels(store, now);

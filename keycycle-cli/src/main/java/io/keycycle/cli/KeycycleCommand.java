@@ -65,6 +65,21 @@ abstract class KeycycleCommand implements Callable<Integer> {
         return new ParameterException(spec.commandLine(), message);
     }
 
+    /** A store target written {@code PROVIDER/NAME}: the provider (lower case) and the name. */
+    record ProviderAnd(String provider, String name) { }
+
+    /**
+     * Splits {@code PROVIDER/NAME} at its first {@code /} (the name may hold more, as model ids do);
+     * anything else is a {@link CliFailure} saying what {@code command} needs, with {@code example}.
+     */
+    protected static ProviderAnd providerAnd(String target, String command, String form, String example) {
+        int slash = target == null ? -1 : target.indexOf('/');
+        if (slash <= 0 || slash == target.length() - 1) {
+            throw new CliFailure(command + " needs " + form + " (e.g. " + example + "), got '" + target + "'");
+        }
+        return new ProviderAnd(target.substring(0, slash).trim().toLowerCase(java.util.Locale.ROOT), target.substring(slash + 1).trim());
+    }
+
     private void checkFileOption(String name, Path file) {
         if (file == null) return;
         Path resolved = root.environment().workDir().resolve(file);

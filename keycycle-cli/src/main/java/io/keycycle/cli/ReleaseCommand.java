@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.TreeSet;
 
 /**
@@ -54,13 +53,9 @@ final class ReleaseCommand extends KeycycleCommand {
 
     @Override
     protected int execute() {
-        int slash = target == null ? -1 : target.indexOf('/');
-        if (slash <= 0 || slash == target.length() - 1) {
-            throw new CliFailure("release needs PROVIDER/SCOPE (e.g. groq/org-a, the scope as `keycycle status` shows it), got '"
-                    + target + "'");
-        }
-        String provider = target.substring(0, slash).trim().toLowerCase(Locale.ROOT);
-        String scope = target.substring(slash + 1).trim();
+        ProviderAnd t = providerAnd(target, "release", "PROVIDER/SCOPE", "groq/org-a, the scope as `keycycle status` shows it");
+        String provider = t.provider();
+        String scope = t.name();
         try (KeycycleStore store = factory().openExistingStore()) {
             Instant now = factory().clock().instant();
             Held found = held(store, now, provider, scope);

@@ -45,8 +45,9 @@ final class FleetNews {
                 if (m[3].equals("clear")) {
                     h.clearCached();
                     if (b != null) b.clearHint(); // an operator's release: this instance's "blocked until" hint goes too
+                } else {
+                    h.cached(m[3].equals("cu"), store.windows().toLocal(FleetNews.parse(m[4]), 0), rest(m, 5));
                 }
-                else h.cached(m[3].equals("cu"), store.windows().toLocal(FleetNews.parse(m[4]), 0), rest(m, 5));
                 store.notifyListeners(provider, model == null || model.equals("*") ? null : model);
             }
             case "key" -> {

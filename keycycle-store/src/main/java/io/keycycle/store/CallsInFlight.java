@@ -117,7 +117,7 @@ final class CallsInFlight {
     private static final java.util.Set<Path> HELD_HERE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Path file;
-    /** Holds {@link #lock} (and nothing else) until the file is deleted. */
+    /** The channel the file was made and mapped through, kept open for {@link #lock} until the file is deleted. */
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final MappedByteBuffer map;

@@ -179,12 +179,19 @@ final class OutcomeEffects {
                             a.limit().value(), a.limit().source()));
                 }
             } else if (change instanceof LimitLearner.Dropped) {
-                b.learn(new PoolStateStore.LearnedLimit(m, table, spec.name(), at));
-                if (ctx.hasListeners()) {
-                    ctx.emit(new KeycycleEvent.LimitLearned(at, spec.name(), b.id().scope(), b.id().model(), m, table, -1,
-                            spec.name()));
-                }
+                dropLearned(b, m, table, spec.name(), at);
             }
+        }
+    }
+
+    /**
+     * Puts the table's limit back in force for {@code m} in {@code b} and says so with a
+     * {@link KeycycleEvent.LimitLearned} of value -1 (the store then deletes its row).
+     */
+    void dropLearned(PoolStateStore.Bucket b, Limits.Metric m, long table, String source, Instant at) {
+        b.learn(new PoolStateStore.LearnedLimit(m, table, source, at));
+        if (ctx.hasListeners()) {
+            ctx.emit(new KeycycleEvent.LimitLearned(at, spec.name(), b.id().scope(), b.id().model(), m, table, -1, source));
         }
     }
 

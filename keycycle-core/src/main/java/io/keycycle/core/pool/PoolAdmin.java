@@ -58,28 +58,23 @@ final class PoolAdmin {
             effects.emitState(KeycycleEvent.Level.SCOPE, scope, e.key.fingerprint(), ALL_MODELS, KeyState.READY, 0, why, now);
             holds.add(ALL_MODELS);
         }
-        java.time.Instant at = ctx.time.instant(now);
         java.util.Set<PoolStateStore.Bucket> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (ModelRing r : rings.all()) {
             PoolStateStore.Bucket b = r.buckets[e.position];
-            if (!seen.add(b)) continue;
-            if (b.hold().blockedUntil() > now) {
-                b.hold().clear();
-                b.hintBlockedUntil(0);
-                effects.emitState(KeycycleEvent.Level.SCOPE, scope, e.key.fingerprint(), b.id().model(), KeyState.READY, 0, why, now);
-                holds.add(b.id().model());
-            }
-            for (PoolStateStore.LearnedLimit x : java.util.List.copyOf(b.learned().values())) {
-                long table = ctx.resolver.resolve(e.key, ALL_MODELS.equals(b.id().model()) ? ALL_MODELS : r.model).limits().get(x.metric());
-                if (x.value() == table) continue;
-                b.learn(new PoolStateStore.LearnedLimit(x.metric(), table, why, at));
-                b.hintBlockedUntil(0);
-                forgotten.add(new io.keycycle.core.learn.LearnedLimit(ctx.provider(), scope, b.id().model(), x.metric(), table, x.value(),
-                        x.source(), x.at()));
-                if (ctx.hasListeners()) {
-                    ctx.emit(new KeycycleEvent.LimitLearned(at, ctx.provider(), scope, b.id().model(), x.metric(), table, -1, why));
-                }
-            }
+            if (!seen.add(b) || b.hold().blockedUntil() <= now) continue;
+            b.hold().clear();
+            b.hintBlockedUntil(0);
+            effects.emitState(KeycycleEvent.Level.SCOPE, scope, e.key.fingerprint(), b.id().model(), KeyState.READY, 0, why, now);
+            holds.add(b.id().model());
+        }
+        java.time.Instant at = ctx.time.instant(now);
+        for (io.keycycle.core.learn.LearnedLimit l : learned()) {
+            if (!l.scope().equals(scope)) continue;
+            PoolStateStore.Bucket b = rings.bucketFor(scope, l.model());
+            if (b == null) continue;
+            effects.dropLearned(b, l.metric(), l.tableValue(), why, at);
+            b.hintBlockedUntil(0); // a refusal under the learned limit hinted "nothing before the window frees"
+            forgotten.add(l);
         }
         if (!holds.isEmpty() || !forgotten.isEmpty()) rings.wakeAll();
         java.util.Collections.sort(holds);
