@@ -27,7 +27,7 @@ final class BatchWriter {
 
     private final DataSource dataSource;
     private final Dialect dialect;
-    /** SQLite: statements kept per physical connection (see {@link #prepared}). */
+    /** Statements kept per physical connection (see {@link #prepared}). */
     private final Map<Connection, Map<String, PreparedStatement>> prepared = new HashMap<>();
 
     /** SQLite: told of each commit, and may start the WAL over before a transaction; null otherwise. */
@@ -133,6 +133,43 @@ final class BatchWriter {
         }
     }
 
+    /** Binds one row of a multi-row statement from parameter {@code p}; returns the next parameter. */
+    private interface RowBinder<T> {
+        int bind(PreparedStatement ps, int p, T row) throws SQLException;
+    }
+
+    /**
+     * The rows a multi-row statement is written for when it carries {@code rows} real ones: the next
+     * power of two up to {@value #SHAPE_STEP}, then the next multiple of it. A connection thus
+     * prepares at most a few dozen statements per table, each once, and keeps them
+     * ({@link #prepared}): a statement per distinct row count made the MySQL family's server
+     * prepare (and the driver describe) a new statement of thousands of parameters on most batches,
+     * and closing one cleared them all.
+     */
+    static int shape(int rows) {
+        if (rows < 1) throw new IllegalArgumentException("rows " + rows);
+        if (rows == 1) return 1;
+        return rows <= SHAPE_STEP ? Integer.highestOneBit(rows - 1) << 1 : (rows + SHAPE_STEP - 1) / SHAPE_STEP * SHAPE_STEP;
+    }
+
+    static final int SHAPE_STEP = 16;
+
+    /**
+     * Executes {@code sql} for {@link #shape}{@code (rows.size())} rows: the real ones, then
+     * {@code pad} as often as needed, a row the statement must make a no-op (a repeated event id
+     * that INSERT IGNORE skips, a zero added to a key already in the statement). Returns the
+     * statement's update count.
+     */
+    private <T> int shaped(Connection c, List<T> rows, java.util.function.IntFunction<String> sql, RowBinder<T> binder, T pad)
+            throws SQLException {
+        int shape = shape(rows.size());
+        PreparedStatement ps = prepared(c, sql.apply(shape));
+        int p = 1;
+        for (T row : rows) p = binder.bind(ps, p, row);
+        for (int i = rows.size(); i < shape; i++) p = binder.bind(ps, p, pad);
+        return ps.executeUpdate();
+    }
+
     private static List<String> key(StoredEvent.State s) { return List.of(s.provider(), s.level(), s.subject(), s.model()); }
 
     private Set<String> existing(Connection c, List<StoredEvent.Usage> usage) throws SQLException {
@@ -156,11 +193,8 @@ final class BatchWriter {
         if (dialect == Dialect.SQLITE) {
             return inSlices(prepared(c, dialect.insertUsage(1)), rows, (ps, u) -> bindUsage(ps, 1, u));
         }
-        try (PreparedStatement ps = c.prepareStatement(dialect.insertUsage(rows.size()))) {
-            int p = 1;
-            for (StoredEvent.Usage u : rows) p = bindUsage(ps, p, u);
-            return ps.executeUpdate();
-        }
+        // Rows beyond the real ones repeat the last: INSERT IGNORE skips them (their event id is in the statement already).
+        return shaped(c, rows, dialect::insertUsage, BatchWriter::bindUsage, rows.get(rows.size() - 1));
     }
 
     private static int bindUsage(PreparedStatement ps, int p, StoredEvent.Usage u) throws SQLException {
@@ -184,20 +218,19 @@ final class BatchWriter {
 
     /**
      * Writes per-minute sums (6 parameters: three names, the minute, two sums). SQLite: one cached
-     * single-row upsert run as a JDBC batch; MySQL family: one multi-row statement (the driver caches it).
+     * single-row upsert run as a JDBC batch; MySQL family: one multi-row statement of a few fixed sizes ({@link #shape}).
      */
-    private void upsertSums(Connection c, Map<MinuteKey, long[]> sums, String singleRowSql, int rowsSqlSize,
+    private void upsertSums(Connection c, Map<MinuteKey, long[]> sums, String singleRowSql,
                             java.util.function.IntFunction<String> multiRowSql) throws SQLException {
         if (sums.isEmpty()) return;
         if (dialect == Dialect.SQLITE) {
             inSlices(prepared(c, singleRowSql), sums.entrySet(), (ps, e) -> bindSum(ps, 1, e.getKey(), e.getValue()));
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement(multiRowSql.apply(rowsSqlSize))) {
-            int p = 1;
-            for (var e : sums.entrySet()) p = bindSum(ps, p, e.getKey(), e.getValue());
-            ps.executeUpdate();
-        }
+        // Rows beyond the real ones add nothing to the last real row's key.
+        List<Map.Entry<MinuteKey, long[]>> rows = new ArrayList<>(sums.entrySet());
+        Map.Entry<MinuteKey, long[]> zero = Map.entry(rows.get(rows.size() - 1).getKey(), new long[2]);
+        shaped(c, rows, multiRowSql, (ps, p, e) -> bindSum(ps, p, e.getKey(), e.getValue()), zero);
     }
 
     private static int bindSum(PreparedStatement ps, int p, MinuteKey k, long[] sum) throws SQLException {
@@ -211,11 +244,13 @@ final class BatchWriter {
     }
 
     /**
-     * SQLite: a statement prepared once per physical connection and kept open across batches (the
+     * A statement prepared once per physical connection and kept open across batches (SQLite: the
      * SQL of a 500-row multi-row insert took about a fifth of the writer's CPU to prepare, every
-     * batch). Prepared on the unwrapped connection, so the pool does not close it with the
+     * batch; the MySQL family: see {@link #shape}). Prepared on the unwrapped connection, so the pool does not close it with the
      * borrowed one; it dies with the physical connection. The inner map is only used by the thread
-     * that holds that connection.
+     * that holds that connection. A connection holds at most 36 shapes of
+     * each statement, each keeping its last batch's values until its next use (they are not cleared:
+     * clearing thousands of parameters cost a tenth of the MySQL writer's time).
      */
     private PreparedStatement prepared(Connection c, String sql) throws SQLException {
         Connection raw = c.unwrap(Connection.class);
@@ -254,7 +289,7 @@ final class BatchWriter {
             s[0] += u.requests();
             s[1] += u.chargedTokens();
         }
-        upsertSums(c, sums, dialect.upsertMinute(1), sums.size(), dialect::upsertMinute);
+        upsertSums(c, sums, dialect.upsertMinute(1), dialect::upsertMinute);
     }
 
     /** Calls and charged tokens per provider, model, outcome class and minute, for the history charts. */
@@ -268,48 +303,38 @@ final class BatchWriter {
             s[0] += OutcomeClass.calls(u.outcome(), u.requests());
             s[1] += u.chargedTokens();
         }
-        upsertSums(c, sums, dialect.upsertOutcomeMinute(1), sums.size(), dialect::upsertOutcomeMinute);
+        upsertSums(c, sums, dialect.upsertOutcomeMinute(1), dialect::upsertOutcomeMinute);
     }
 
     /** Every state change, appended once (event id), for the key-state timeline. */
     private void insertStateHistory(Connection c, List<StoredEvent.State> rows) throws SQLException {
         if (rows.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement(dialect.insertStateHistory(rows.size()))) {
-            int p = 1;
-            for (StoredEvent.State s : rows) {
-                ps.setString(p++, s.eventId());
-                p = bindState(ps, p, s);
-            }
-            ps.executeUpdate();
-        }
+        // Rows beyond the real ones repeat the last: INSERT IGNORE skips them.
+        shaped(c, rows, dialect::insertStateHistory, (ps, p, s) -> {
+            ps.setString(p++, s.eventId());
+            return bindState(ps, p, s);
+        }, rows.get(rows.size() - 1));
     }
 
     private void insertFallbacks(Connection c, List<StoredEvent.Fallback> rows) throws SQLException {
         if (rows.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement(dialect.insertFallback(rows.size()))) {
-            int p = 1;
-            for (StoredEvent.Fallback f : rows) {
-                ps.setString(p++, f.eventId());
-                ps.setLong(p++, f.ts());
-                ps.setString(p++, truncate(f.target(), 191));
-                ps.setString(p++, f.fromProvider());
-                ps.setString(p++, f.fromModel());
-                ps.setString(p++, f.provider());
-                ps.setString(p++, f.model());
-            }
-            ps.executeUpdate();
-        }
+        // Rows beyond the real ones repeat the last: INSERT IGNORE skips them.
+        shaped(c, rows, dialect::insertFallback, (ps, p, f) -> {
+            ps.setString(p++, f.eventId());
+            ps.setLong(p++, f.ts());
+            ps.setString(p++, truncate(f.target(), 191));
+            ps.setString(p++, f.fromProvider());
+            ps.setString(p++, f.fromModel());
+            ps.setString(p++, f.provider());
+            ps.setString(p++, f.model());
+            return p;
+        }, rows.get(rows.size() - 1));
     }
 
     private void upsertStates(Connection c, List<StoredEvent.State> rows) throws SQLException {
         if (rows.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement(dialect.upsertState(rows.size()))) {
-            int p = 1;
-            for (StoredEvent.State s : rows) {
-                p = bindState(ps, p, s);
-            }
-            ps.executeUpdate();
-        }
+        // Rows beyond the real ones repeat the last: the same state at the same time changes nothing.
+        shaped(c, rows, dialect::upsertState, BatchWriter::bindState, rows.get(rows.size() - 1));
     }
 
     /** The state columns shared by the history and the current-state tables, from parameter {@code p}; returns the next one. */

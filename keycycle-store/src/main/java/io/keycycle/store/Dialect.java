@@ -229,7 +229,7 @@ enum Dialect {
                 + " GROUP BY provider, model, " + OutcomeClass.sqlCase("outcome", "requests") + ", " + minute;
     }
 
-    /** Adds to the per-minute outcome aggregate. 6 parameters per row; rows must have distinct keys. */
+    /** Adds to the per-minute outcome aggregate. 6 parameters per row; a key repeats only with zero sums (the writer's padding). */
     String upsertOutcomeMinute(int rows) {
         String head = "INSERT INTO keycycle_outcome_minute (provider, model, outcome, minute, calls, tokens) VALUES "
                 + values(rows, 6);
@@ -281,7 +281,7 @@ enum Dialect {
         return head + values(rows, 12) + (this == SQLITE ? " ON CONFLICT (event_id) DO NOTHING" : "");
     }
 
-    /** Adds to the per-minute aggregate. 6 parameters per row; rows must have distinct keys. */
+    /** Adds to the per-minute aggregate. 6 parameters per row; a key repeats only with zero sums (the writer's padding). */
     String upsertMinute(int rows) {
         String head = "INSERT INTO keycycle_usage_minute (provider, key_fp, model, minute, requests, tokens) VALUES "
                 + values(rows, 6);
@@ -294,7 +294,7 @@ enum Dialect {
 
     /**
      * Upserts key states; a row only replaces an older one (by event time), so a late replay can
-     * never resurrect a stale state. 10 parameters per row; rows must have distinct keys.
+     * never resurrect a stale state. 10 parameters per row; a key repeats only as the same row (the writer's padding).
      */
     String upsertState(int rows) {
         String head = "INSERT INTO keycycle_key_state (provider, level, subject, model, scope, key_fp, state, until_ms,"

@@ -6,6 +6,8 @@ import io.keycycle.core.OutcomeKind;
 import io.keycycle.store.testing.DatabaseTest;
 import io.keycycle.store.testing.TestDatabase;
 
+import org.junit.jupiter.api.Test;
+
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -111,6 +113,58 @@ class WriterTest {
         assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage_minute")).isEqualTo(n);
         assertThat(Events.count(db::connect, "SELECT SUM(requests) FROM keycycle_usage_minute")).isEqualTo(n);
         assertThat(Events.count(db::connect, "SELECT SUM(calls) FROM keycycle_outcome_minute")).isEqualTo(n);
+        store.close();
+    }
+
+    @Test
+    void statementsComeInAFewFixedSizes() {
+        assertThat(java.util.stream.IntStream.of(1, 2, 3, 4, 5, 9, 16, 17, 32, 33, 499, 500).map(BatchWriter::shape).toArray())
+                .containsExactly(1, 2, 4, 4, 8, 16, 16, 32, 32, 48, 512, 512);
+        assertThat(java.util.stream.IntStream.rangeClosed(1, StoreConfig.MAX_BATCH).map(BatchWriter::shape).distinct().count())
+                .isEqualTo(5 + 31); // 1..16 as powers of two, then 32..512 by 16
+    }
+
+    /**
+     * Rows that fill a statement up to its fixed size repeat a real row in a way that changes
+     * nothing: the counts, the sums, the states and the history hold the real rows only, and a
+     * replay of the batch is all duplicates.
+     */
+    @DatabaseTest
+    void thePaddingOfAStatementChangesNothing(TestDatabase db) throws Exception {
+        KeycycleStore store = db.open();
+        BatchWriter writer = new BatchWriter(dataSourceOf(db), db.kind() == TestDatabase.Kind.SQLITE ? Dialect.SQLITE : Dialect.MYSQL);
+        List<StoredEvent> batch = new java.util.ArrayList<>();
+        long t = T0.toEpochMilli();
+        for (long i = 1; i <= 17; i++) { // 17 usage rows: a statement of 32; 3 keys in one minute: a statement of 4
+            batch.add(new StoredEvent.Usage(i, StoredEvent.eventId(i, 9), "groq", "s", i % 3 == 0 ? FP_A : i % 3 == 1 ? FP_B : "fp-c",
+                    "m", t + i, 1, 10, 5, 15, "SUCCESS", 200));
+        }
+        for (long i = 18; i <= 20; i++) { // 3 states of 3 keys, 3 history rows: statements of 4
+            batch.add(new StoredEvent.State(i, StoredEvent.eventId(i, 9), "groq", "key", "fp-" + i, "s", "fp-" + i, "",
+                    "COOLDOWN", t + 60_000, "429", t + i));
+        }
+        for (long i = 21; i <= 23; i++) { // 3 fallbacks: a statement of 4
+            batch.add(new StoredEvent.Fallback(i, StoredEvent.eventId(i, 9), t + i, "fast", "groq", "m", "cerebras", "m2"));
+        }
+        BatchWriter.Result r = writer.write(batch);
+        assertThat(r.inserted()).isEqualTo(17);
+        assertThat(r.duplicates()).isZero();
+        assertThat(r.states()).isEqualTo(3);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage")).isEqualTo(17);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_usage_minute")).isEqualTo(3);
+        assertThat(Events.count(db::connect, "SELECT SUM(requests) FROM keycycle_usage_minute")).isEqualTo(17);
+        assertThat(Events.count(db::connect, "SELECT SUM(tokens) FROM keycycle_usage_minute")).isEqualTo(17 * 15);
+        assertThat(Events.count(db::connect, "SELECT SUM(calls) FROM keycycle_outcome_minute")).isEqualTo(17);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_key_state WHERE state = 'COOLDOWN'")).isEqualTo(3);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_state_history")).isEqualTo(3);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_fallback")).isEqualTo(3);
+
+        BatchWriter.Result again = writer.write(batch);
+        assertThat(again.inserted()).isZero();
+        assertThat(again.duplicates()).isEqualTo(17);
+        assertThat(Events.count(db::connect, "SELECT SUM(requests) FROM keycycle_usage_minute")).isEqualTo(17);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_state_history")).isEqualTo(3);
+        assertThat(Events.count(db::connect, "SELECT COUNT(*) FROM keycycle_fallback")).isEqualTo(3);
         store.close();
     }
 
