@@ -232,7 +232,11 @@ final class Journal implements Closeable {
 
     boolean isAppendSegment(Segment s) { return s == appendSegment; }
 
-    /** Reads up to {@code max} complete lines after the committed offset. */
+    /**
+     * Reads up to {@code max} complete lines after the committed offset. A line is parsed where it
+     * lies in the read buffer; only one that runs past the buffer's end is copied together first
+     * (copying every line byte by byte took a tenth of the writer's time when it replayed a burst).
+     */
     Chunk read(Segment s, int max) throws IOException {
         List<StoredEvent> events = new ArrayList<>();
         List<byte[]> corrupt = new ArrayList<>();
@@ -241,39 +245,48 @@ final class Journal implements Closeable {
             long end = f.length();
             f.seek(offset);
             byte[] buf = new byte[64 * 1024];
-            ByteArrayOutputStream line = new ByteArrayOutputStream(512);
-            long pos = offset;
+            ByteArrayOutputStream partial = new ByteArrayOutputStream(512); // the start of a line the buffer cut
+            long pos = offset; // the file position of buf[0]
             outer:
             while (pos < end && events.size() < max) {
                 int n = f.read(buf, 0, (int) Math.min(buf.length, end - pos));
                 if (n <= 0) break;
+                int from = 0;
                 for (int i = 0; i < n; i++) {
-                    if (buf[i] == '\n') {
-                        byte[] raw = line.toByteArray();
-                        String text = new String(raw, StandardCharsets.UTF_8).trim();
-                        line.reset();
-                        long lineStart = offset;
-                        offset = pos + i + 1;
-                        if (!text.isEmpty()) {
-                            try {
-                                StoredEvent e = json.readValue(text, StoredEvent.class);
-                                if (e == null || e.eventId() == null) throw new IOException("not a journal record");
-                                events.add(e);
-                            } catch (IOException | RuntimeException bad) {
-                                corrupt.add(raw);
-                                LOG.warn("journal {}: an unreadable line at offset {} goes to {}", s.path.getFileName(), lineStart,
-                                        JournalFiles.REJECTED_LINES);
-                            }
-                        }
-                        if (events.size() >= max) break outer;
+                    if (buf[i] != '\n') continue;
+                    long lineStart = offset;
+                    offset = pos + i + 1;
+                    if (partial.size() == 0) {
+                        parse(buf, from, i - from, events, corrupt, s, lineStart);
                     } else {
-                        line.write(buf[i]);
+                        partial.write(buf, from, i - from);
+                        byte[] whole = partial.toByteArray();
+                        partial.reset();
+                        parse(whole, 0, whole.length, events, corrupt, s, lineStart);
                     }
+                    from = i + 1;
+                    if (events.size() >= max) break outer;
                 }
+                partial.write(buf, from, n - from);
                 pos += n;
             }
         }
         return new Chunk(events, offset, corrupt);
+    }
+
+    /** One line without its newline: an event, nothing (a blank line), or a corrupt line kept as it was. */
+    private void parse(byte[] b, int off, int len, List<StoredEvent> events, List<byte[]> corrupt, Segment s, long lineStart) {
+        boolean blank = true;
+        for (int i = off; i < off + len && blank; i++) blank = (b[i] & 0xff) <= ' ';
+        if (blank) return;
+        try {
+            StoredEvent e = json.readValue(b, off, len, StoredEvent.class);
+            if (e == null || e.eventId() == null) throw new IOException("not a journal record");
+            events.add(e);
+        } catch (IOException | RuntimeException bad) {
+            corrupt.add(java.util.Arrays.copyOfRange(b, off, off + len));
+            LOG.warn("journal {}: an unreadable line at offset {} goes to {}", s.path.getFileName(), lineStart, JournalFiles.REJECTED_LINES);
+        }
     }
 
     /** Marks a chunk committed; deletes a fully committed segment unless it is the open append segment. */
