@@ -46,8 +46,8 @@ final class BatchWriter {
 
     /**
      * Writes {@code batch} in one transaction. One that another transaction on the same rows made
-     * the database give up (a deadlock, a lock wait timeout, a write conflict: nothing of it was
-     * committed) is run again at once, up to {@value #CONFLICT_ATTEMPTS} times in all: on a database
+     * the database give up (a deadlock, a write conflict: nothing of it was committed) is run again
+     * at once, up to {@value #CONFLICT_ATTEMPTS} times in all: on a database
      * that several processes write (a cluster sharing one TiDB) that is a matter of milliseconds,
      * where the caller's way with a failure (the journal, a backoff) would take seconds.
      */
@@ -62,12 +62,14 @@ final class BatchWriter {
     }
 
     /**
-     * The database gave up a transaction because another held rows it needed: a deadlock or
-     * serialization failure (SQL state 40001, MySQL 1213), a lock wait timeout (1205), TiDB's write
-     * conflict (9007).
+     * The database gave up a transaction at once because another held rows it needed: a deadlock or
+     * serialization failure (SQL state 40001, MySQL 1213), TiDB's write conflict (9007). Not a lock
+     * wait timeout (MySQL 1205, also state 40001): the other has held the rows for the whole timeout
+     * (50 s by default), and waiting as long again at once would only hold the writer up.
      */
     static boolean lostLockConflict(SQLException e) {
-        return "40001".equals(e.getSQLState()) || e.getErrorCode() == 1213 || e.getErrorCode() == 1205 || e.getErrorCode() == 9007;
+        if (e.getErrorCode() == 1205) return false;
+        return "40001".equals(e.getSQLState()) || e.getErrorCode() == 1213 || e.getErrorCode() == 9007;
     }
 
     private Result writeOnce(List<? extends StoredEvent> batch) throws SQLException {

@@ -354,6 +354,17 @@ class WriterTest {
         store.close();
     }
 
+    @Test
+    void onlyConflictsTheDatabaseGaveUpAtOnceAreRunAgainAtOnce() {
+        assertThat(BatchWriter.lostLockConflict(new java.sql.SQLException("deadlock", "40001", 1213))).isTrue();
+        assertThat(BatchWriter.lostLockConflict(new java.sql.SQLException("write conflict", "HY000", 9007))).isTrue();
+        assertThat(BatchWriter.lostLockConflict(new java.sql.SQLException("serialization failure", "40001", 0))).isTrue();
+        // a lock wait timeout already waited its 50 s; a duplicate key or a lost connection is no conflict
+        assertThat(BatchWriter.lostLockConflict(new java.sql.SQLException("lock wait timeout", "40001", 1205))).isFalse();
+        assertThat(BatchWriter.lostLockConflict(new java.sql.SQLException("duplicate", "23000", 1062))).isFalse();
+        assertThat(BatchWriter.lostLockConflict(new java.sql.SQLException("gone", "08S01", 0))).isFalse();
+    }
+
     private static long deadlocks(TestDatabase db) throws java.sql.SQLException {
         try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement();
              java.sql.ResultSet rs = st.executeQuery("SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'")) {
