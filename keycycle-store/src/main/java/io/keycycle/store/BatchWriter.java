@@ -139,17 +139,18 @@ final class BatchWriter {
      */
     static final int SLICE_ROWS = 32;
 
-    private interface Binder<T> {
-        void bind(PreparedStatement ps, T row) throws SQLException;
+    /** Binds one row from parameter {@code p} (1 for a single-row statement, further on in a multi-row one); returns the next parameter. */
+    private interface RowBinder<T> {
+        int bind(PreparedStatement ps, int p, T row) throws SQLException;
     }
 
-    /** Runs {@code ps} once per row as JDBC batches of {@link #SLICE_ROWS}, yielding between them; returns the rows changed. */
-    private static <T> int inSlices(PreparedStatement ps, Iterable<T> rows, Binder<T> binder) throws SQLException {
+    /** Runs the single-row {@code ps} once per row as JDBC batches of {@link #SLICE_ROWS}, yielding between them; returns the rows changed. */
+    private static <T> int inSlices(PreparedStatement ps, Iterable<T> rows, RowBinder<T> binder) throws SQLException {
         int changed = 0;
         int pending = 0;
         try {
             for (T row : rows) {
-                binder.bind(ps, row);
+                binder.bind(ps, 1, row);
                 ps.addBatch();
                 if (++pending == SLICE_ROWS) {
                     for (int n : ps.executeBatch()) changed += n;
@@ -162,11 +163,6 @@ final class BatchWriter {
         } finally {
             ps.clearBatch();
         }
-    }
-
-    /** Binds one row of a multi-row statement from parameter {@code p}; returns the next parameter. */
-    private interface RowBinder<T> {
-        int bind(PreparedStatement ps, int p, T row) throws SQLException;
     }
 
     /**
@@ -222,7 +218,7 @@ final class BatchWriter {
     private int insertUsage(Connection c, List<StoredEvent.Usage> rows) throws SQLException {
         if (rows.isEmpty()) return 0;
         if (dialect == Dialect.SQLITE) {
-            return inSlices(prepared(c, dialect.insertUsage(1)), rows, (ps, u) -> bindUsage(ps, 1, u));
+            return inSlices(prepared(c, dialect.insertUsage(1)), rows, BatchWriter::bindUsage);
         }
         // Rows beyond the real ones repeat the last: INSERT IGNORE skips them (their event id is in the statement already).
         return shaped(c, rows, dialect::insertUsage, BatchWriter::bindUsage, rows.get(rows.size() - 1));
@@ -270,13 +266,13 @@ final class BatchWriter {
         if (sums.isEmpty()) return;
         List<Map.Entry<MinuteKey, long[]>> rows = new ArrayList<>(sums.entrySet());
         rows.sort(Map.Entry.comparingByKey(MINUTE_ORDER));
+        RowBinder<Map.Entry<MinuteKey, long[]>> binder = (ps, p, e) -> bindSum(ps, p, e.getKey(), e.getValue());
         if (dialect == Dialect.SQLITE) {
-            inSlices(prepared(c, singleRowSql), rows, (ps, e) -> bindSum(ps, 1, e.getKey(), e.getValue()));
+            inSlices(prepared(c, singleRowSql), rows, binder);
             return;
         }
         // Rows beyond the real ones add nothing to the last real row's key.
-        Map.Entry<MinuteKey, long[]> zero = Map.entry(rows.get(rows.size() - 1).getKey(), new long[2]);
-        shaped(c, rows, multiRowSql, (ps, p, e) -> bindSum(ps, p, e.getKey(), e.getValue()), zero);
+        shaped(c, rows, multiRowSql, binder, Map.entry(rows.get(rows.size() - 1).getKey(), new long[2]));
     }
 
     private static int bindSum(PreparedStatement ps, int p, MinuteKey k, long[] sum) throws SQLException {
