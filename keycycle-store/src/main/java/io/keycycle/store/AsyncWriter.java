@@ -51,6 +51,8 @@ final class AsyncWriter {
     private static final Logger LOG = LoggerFactory.getLogger(AsyncWriter.class);
     /** How often a lingering writer looks at the queue again. */
     private static final long LINGER_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** How often the writer looks for journal files a process that died left beside this store (a directory listing). */
+    static final long ADOPT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** Beyond the pool's connection timeout: SQLite's busy timeout (3 s) plus a margin. */
     private static final long STUCK_CALL_GRACE_MILLIS = 3_500;
 
@@ -79,6 +81,7 @@ final class AsyncWriter {
     private volatile long stopDeadlineNanos;
     private volatile List<StoredEvent> inFlight = List.of(); // memory-only events being written
     private volatile boolean evacuated = true;  // the writer thread's batch, if any, reached the journal at stop
+    private long nextAdoptNanos;            // writer thread only: when to look for what a dead process left
 
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
@@ -115,6 +118,7 @@ final class AsyncWriter {
         this.handledSeq = journal.isEmpty() ? seq : 0; // leftovers are handled once the journal is replayed
         this.lastSeq = seq;
         this.degraded = !journal.isEmpty();
+        this.nextAdoptNanos = System.nanoTime() + ADOPT_EVERY_NANOS;
         this.thread = new Thread(this::run, "keycycle-store-writer");
         this.thread.setDaemon(true);
     }
@@ -367,6 +371,7 @@ final class AsyncWriter {
                 return;
             }
             try {
+                if (!stopping && System.nanoTime() - nextAdoptNanos >= 0) adoptTheDead();
                 boolean ok = degraded ? replayStep(batch, backoff) : normalStep(batch, backoff);
                 if (ok && stopping && !degraded && queue.isEmpty() && batch.isEmpty()) return;
             } catch (RuntimeException | Error unexpected) {
@@ -375,6 +380,32 @@ final class AsyncWriter {
                 pause(backoff.nextDelayNanos());
             }
         }
+    }
+
+    /**
+     * Takes what a process of this machine that died after this store opened left in a journal
+     * directory beside this one, and replays it as after a database outage: new events go through
+     * the journal until it is written.
+     */
+    private void adoptTheDead() {
+        nextAdoptNanos = System.nanoTime() + ADOPT_EVERY_NANOS;
+        long n;
+        try {
+            n = journal.adoptTheDead();
+        } catch (IOException | RuntimeException e) {
+            error("cannot take the journal files a process that died left: " + e);
+            LOG.warn("store {}: cannot take the journal files a process that died left beside {} ({}); the next start takes them",
+                    where, journal.dir(), e.toString());
+            return;
+        }
+        if (n == 0) return;
+        lock.lock();
+        try {
+            degraded = true;
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("store {}: {} events a process that died left in its journal are being written", where, n);
     }
 
     /** Returns true when the step made progress or had nothing to do. */

@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -45,7 +44,6 @@ final class Journal implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     static final String SEGMENT_PREFIX = "seg-";
     static final String PROC_PREFIX = "proc-";
-    private static final String LOCK = ".lock";
     /** The database whose events a directory holds (no credentials: a file path, or host:port/db). */
     static final String DATABASE = ".database";
     private static final String REJECTED = "rejected.jsonl";
@@ -69,6 +67,9 @@ final class Journal implements Closeable {
     }
 
     private final Path dir;
+    /** The directory asked for: {@link #dir} itself, or its parent when another store owns it. */
+    private final Path root;
+    private final String database;
     private final ObjectMapper json;
     private final int nonce;
     private final FileChannel lockChannel;
@@ -93,14 +94,14 @@ final class Journal implements Closeable {
         this.nonce = nonce;
         JournalFiles.createDirectory(requestedDir);
         Path chosen = requestedDir;
-        FileChannel ch = openLock(requestedDir);
-        FileLock l = tryLock(ch);
+        FileChannel ch = JournalOwner.openLock(requestedDir);
+        FileLock l = JournalOwner.tryLock(ch);
         if (l == null) {
             ch.close();
             chosen = requestedDir.resolve(PROC_PREFIX + Integer.toHexString(nonce));
             JournalFiles.createDirectory(chosen);
-            ch = openLock(chosen);
-            l = tryLock(ch);
+            ch = JournalOwner.openLock(chosen);
+            l = JournalOwner.tryLock(ch);
             if (l == null) throw new IOException("journal directory " + chosen + " is locked");
             LOG.info("journal {} is in use by another store; this one journals to {}", requestedDir, chosen);
             if (database != null) writeDatabase(chosen, database);
@@ -114,11 +115,18 @@ final class Journal implements Closeable {
             }
             if (!database.equals(found)) writeDatabase(requestedDir, database);
         }
+        try {
+            JournalOwner.sign(ch); // who holds the directory, for another process to tell once it ends
+        } catch (IOException io) {
+            LOG.warn("journal {}: cannot write this process into its lock file ({}); another process cannot tell when it ends", chosen, io.toString());
+        }
         // What a dead second process left in its proc- directory: the owner adopts it at its start, and
         // so does a second process, or a killed one restarted beside a running owner would leave its
         // write-ahead files unwritten until that owner restarts.
-        adoptOrphans(requestedDir, chosen, database);
+        JournalAdoption.atOpen(requestedDir, chosen, database);
         this.dir = chosen;
+        this.root = requestedDir;
+        this.database = database;
         this.lockChannel = ch;
         this.lock = l;
         scan();
@@ -225,9 +233,16 @@ final class Journal implements Closeable {
         else Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** The oldest segment, or null. */
+    /**
+     * The oldest segment other than the one being appended to, else that one, else null. The append
+     * segment is the newest, except beside segments taken from a process that died while this one
+     * ran (numbered from its own, later start): they must not wait behind a segment that keeps growing.
+     */
     Segment oldest() {
-        synchronized (segments) { return segments.isEmpty() ? null : segments.firstEntry().getValue(); }
+        synchronized (segments) {
+            for (Segment s : segments.values()) if (s != appendSegment) return s;
+            return appendSegment;
+        }
     }
 
     boolean isAppendSegment(Segment s) { return s == appendSegment; }
@@ -405,30 +420,38 @@ final class Journal implements Closeable {
                         + "its calls are left to it", dir, f.getFileName());
                 continue;
             }
-            List<StoredEvent.Usage> calls = CallsInFlight.recover(f);
-            if (!calls.isEmpty()) {
-                long first = Long.MAX_VALUE;
-                int unfinished = 0;
-                for (StoredEvent.Usage u : calls) {
-                    first = Math.min(first, u.seq());
-                    if (StoredEvent.UNFINISHED.equals(u.outcome())) unfinished++;
-                }
-                String nonceHex = f.getFileName().toString().substring(CallsInFlight.PREFIX.length(),
-                        f.getFileName().toString().length() - CallsInFlight.SUFFIX.length());
-                int deadNonce;
-                try {
-                    deadNonce = Integer.parseUnsignedInt(nonceHex, 16);
-                } catch (NumberFormatException e) {
-                    deadNonce = 0;
-                }
-                // a crash during an earlier recovery may have left this very segment, or its .tmp: written over
-                writeDurably(dir.resolve(JournalFiles.name(SEGMENT_PREFIX, Math.max(0, first), deadNonce, 0)), calls, true);
-                LOG.info("journal {}: {} call(s) were in flight when the process that left {} stopped: {} recorded as {} "
-                        + "(one request and its reserved tokens each), {} settled ones kept from the file", dir, calls.size(),
-                        f.getFileName(), unfinished, StoredEvent.UNFINISHED, calls.size() - unfinished);
-            }
-            Files.deleteIfExists(f);
+            recoverCallsInFlight(f);
         }
+    }
+
+    /** One dead process's file of calls in flight as a segment; returns the segment, or null when it held no call. */
+    private Path recoverCallsInFlight(Path f) throws IOException {
+        Path segment = null;
+        List<StoredEvent.Usage> calls = CallsInFlight.recover(f);
+        if (!calls.isEmpty()) {
+            long first = Long.MAX_VALUE;
+            int unfinished = 0;
+            for (StoredEvent.Usage u : calls) {
+                first = Math.min(first, u.seq());
+                if (StoredEvent.UNFINISHED.equals(u.outcome())) unfinished++;
+            }
+            String nonceHex = f.getFileName().toString().substring(CallsInFlight.PREFIX.length(),
+                    f.getFileName().toString().length() - CallsInFlight.SUFFIX.length());
+            int deadNonce;
+            try {
+                deadNonce = Integer.parseUnsignedInt(nonceHex, 16);
+            } catch (NumberFormatException e) {
+                deadNonce = 0;
+            }
+            // a crash during an earlier recovery may have left this very segment, or its .tmp: written over
+            segment = dir.resolve(JournalFiles.name(SEGMENT_PREFIX, Math.max(0, first), deadNonce, 0));
+            writeDurably(segment, calls, true);
+            LOG.info("journal {}: {} call(s) were in flight when the process that left {} stopped: {} recorded as {} "
+                    + "(one request and its reserved tokens each), {} settled ones kept from the file", dir, calls.size(),
+                    f.getFileName(), unfinished, StoredEvent.UNFINISHED, calls.size() - unfinished);
+        }
+        Files.deleteIfExists(f);
+        return segment;
     }
 
     /** This process's file of calls in flight, in this journal's directory (null: not kept, see the log). */
@@ -442,7 +465,7 @@ final class Journal implements Closeable {
         }
         for (Path p : entries) {
             String name = p.getFileName().toString();
-            if (name.equals(LOCK) || name.equals(DATABASE) || name.equals(REJECTED) || name.equals(JournalFiles.REJECTED_LINES)
+            if (name.equals(JournalOwner.LOCK) || name.equals(DATABASE) || name.equals(REJECTED) || name.equals(JournalFiles.REJECTED_LINES)
                     || (name.startsWith(PROC_PREFIX) && Files.isDirectory(p)) || TrustStores.isTrustStore(name)
                     || CallsInFlight.isSlotsFile(name)) {
                 continue;
@@ -452,18 +475,46 @@ final class Journal implements Closeable {
                 LOG.warn("journal {}: ignoring {}, which is not a journal file", dir, name);
                 continue;
             }
-            String segName = segment.getFileName().toString();
-            Segment s = new Segment(segment, Long.parseLong(segName.substring(4, 24)));
-            JournalFiles.repairTail(segment);
-            Chunk all = read(s, Integer.MAX_VALUE);
-            s.events = all.events().size() + all.corrupt();
-            for (StoredEvent e : all.events()) maxSeq.accumulateAndGet(e.seq(), Math::max);
-            pendingEvents.addAndGet(s.events);
-            segments.put(segName, s);
+            register(segment, true);
         }
         if (!segments.isEmpty()) {
             LOG.info("journal {}: {} events left by a previous run will be replayed", dir, pendingEvents.get());
         }
+    }
+
+    /**
+     * Adds a segment file found in the directory to the replay: its torn tail cut, its lines counted.
+     * {@code ownSeq}: its numbers count toward this journal's highest (at the start, so that new
+     * events are numbered after them); not for a segment of a process that ran beside this one.
+     * Returns its events.
+     */
+    private long register(Path segment, boolean ownSeq) throws IOException {
+        String segName = segment.getFileName().toString();
+        Segment s = new Segment(segment, Long.parseLong(segName.substring(4, 24)));
+        JournalFiles.repairTail(segment);
+        Chunk all = read(s, Integer.MAX_VALUE);
+        s.events = all.events().size() + all.corrupt();
+        if (ownSeq) for (StoredEvent e : all.events()) maxSeq.accumulateAndGet(e.seq(), Math::max);
+        synchronized (segments) { segments.put(segName, s); }
+        pendingEvents.addAndGet(s.events);
+        return s.events;
+    }
+
+    /**
+     * From the writer thread while the store runs: takes the journal files of each process of this
+     * machine that died after this store opened and left them in a directory beside this one
+     * ({@link JournalAdoption#ofTheDead}), and adds them to the replay: its calls in flight become a
+     * segment of usage records, its write-ahead files segments. Returns the events added.
+     */
+    long adoptTheDead() throws IOException {
+        List<Path> moved = JournalAdoption.ofTheDead(root, dir, database);
+        long events = 0;
+        for (Path p : moved) {
+            String name = p.getFileName().toString();
+            Path segment = CallsInFlight.isSlotsFile(name) ? recoverCallsInFlight(p) : asSegment(p, name);
+            if (segment != null) events += register(segment, false);
+        }
+        return events;
     }
 
     /**
@@ -482,49 +533,7 @@ final class Journal implements Closeable {
         return target;
     }
 
-    /**
-     * Moves the journal files of every unlocked {@code proc-} directory of {@code dir} into {@code into}.
-     * Only the owner ({@code into == dir}) touches a directory with no journal file (and removes it): a
-     * second process starting at this moment has such a directory, not yet locked, and a second
-     * process adopting beside it must leave it be. A directory another adopter removed meanwhile is
-     * skipped.
-     */
-    private static void adoptOrphans(Path dir, Path into, String database) throws IOException {
-        DirectoryStream.Filter<Path> files = p -> isJournalFile(p.getFileName().toString());
-        try (DirectoryStream<Path> subs = Files.newDirectoryStream(dir, PROC_PREFIX + "*")) {
-            for (Path sub : subs) {
-                if (!Files.isDirectory(sub) || sub.equals(into)) continue;
-                try {
-                    String theirs = database == null ? null : readDatabase(sub);
-                    if (theirs != null && !theirs.equals(database)) continue; // another database's events
-                    if (!into.equals(dir)) {
-                        try (DirectoryStream<Path> any = Files.newDirectoryStream(sub, files)) {
-                            if (!any.iterator().hasNext()) continue;
-                        }
-                    }
-                    try (FileChannel ch = openLock(sub)) {
-                        FileLock l = tryLock(ch);
-                        if (l == null) continue;
-                        try (DirectoryStream<Path> segs = Files.newDirectoryStream(sub, files)) {
-                            for (Path seg : segs) {
-                                // calls a closed store of a live process still has open stay with that store
-                                if (CallsInFlight.isSlotsFile(seg.getFileName().toString()) && CallsInFlight.heldByALiveProcess(seg)) continue;
-                                Files.move(seg, into.resolve(seg.getFileName()), StandardCopyOption.ATOMIC_MOVE);
-                            }
-                        }
-                        l.release();
-                    }
-                    Files.deleteIfExists(sub.resolve(LOCK));
-                    Files.deleteIfExists(sub.resolve(DATABASE));
-                    try { Files.deleteIfExists(sub); } catch (IOException notEmpty) { /* leave it */ }
-                } catch (java.nio.file.NoSuchFileException gone) {
-                    // adopted and removed by another store starting at the same time
-                }
-            }
-        }
-    }
-
-    private static String readDatabase(Path dir) throws IOException {
+    static String readDatabase(Path dir) throws IOException {
         Path f = dir.resolve(DATABASE);
         if (!Files.isRegularFile(f)) return null;
         String text = Files.readString(f, StandardCharsets.UTF_8).trim();
@@ -546,22 +555,8 @@ final class Journal implements Closeable {
     }
 
     /** A segment, a write-ahead file (either maybe left as {@code .tmp}) or a file of calls in flight: what holds events. */
-    private static boolean isJournalFile(String name) {
+    static boolean isJournalFile(String name) {
         return ((name.startsWith(SEGMENT_PREFIX) || name.startsWith(WriteAheadLog.PREFIX))
                 && (name.endsWith(".jsonl") || name.endsWith(".jsonl.tmp"))) || CallsInFlight.isSlotsFile(name);
-    }
-
-    private static FileChannel openLock(Path dir) throws IOException {
-        Path lock = dir.resolve(LOCK);
-        if (Files.exists(lock)) return FileChannel.open(lock, StandardOpenOption.WRITE);
-        return FileChannel.open(lock, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), JournalFiles.ownerOnly());
-    }
-
-    private static FileLock tryLock(FileChannel ch) throws IOException {
-        try {
-            return ch.tryLock();
-        } catch (OverlappingFileLockException inThisJvm) {
-            return null;
-        }
     }
 }
