@@ -33,6 +33,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ChatEndpoint implements Handler<RoutingContext> {
 
+    /**
+     * The request header that keeps a conversation on one key while that key has room (the engine's
+     * session affinity): a provider's prompt cache is per key, so the next turn of a conversation
+     * is cheaper and faster on the key that served the last. Not sent upstream.
+     */
+    static final String SESSION_HEADER = "x-keycycle-session";
+    /** The longest session id taken; the engine remembers the last 10,000 per pool. */
+    static final int MAX_SESSION_CHARS = 256;
+
     private final Keycycle keycycle;
     /** Targets already validated (the configuration does not change while serving); bounded. */
     private final java.util.concurrent.ConcurrentHashMap<String, List<ModelRef>> routes = new java.util.concurrent.ConcurrentHashMap<>();
@@ -85,6 +94,15 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         // counts (Cerebras takes prompt + max_completion_tokens, 16,384 when unset, when the request
         // arrives) and one that could never admit it is skipped unsent, as for Keycycle.chat.
         CallSpec callSpec = spec.withRequest(TokenEstimator.estimatePromptTokens(body), TokenEstimator.maxTokens(body));
+        String session = ctx.request().getHeader(SESSION_HEADER);
+        if (session != null) {
+            if (session.isBlank() || session.length() > MAX_SESSION_CHARS) {
+                ApiError.of(400, ApiError.INVALID_REQUEST, "invalid_session", "the " + SESSION_HEADER + " header must be 1 to "
+                        + MAX_SESSION_CHARS + " characters, was " + session.length() + (session.isBlank() && !session.isEmpty() ? " blank" : "")).send(response);
+                return;
+            }
+            callSpec = callSpec.withSession(session);
+        }
         long estimate = callSpec.estimatedTokens();
         Context context = ctx.vertx().getOrCreateContext();
         // the usage lines of the calls this event loop settles in one turn go to its write-ahead file
