@@ -14,13 +14,31 @@ import java.util.Objects;
  */
 public record ProviderSpec(String name, URI baseUrl, String defaultModel, Strategy strategy, DailyReset dailyReset,
                            Map<String, Limits> models, Limits defaultLimits, String asOf, boolean allowUnknownModels,
-                           String sharedBudgetSuffix) {
+                           String sharedBudgetSuffix, Map<String, String> countsAs) {
     public ProviderSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(strategy, "strategy");
         Objects.requireNonNull(dailyReset, "dailyReset");
         models = Map.copyOf(models);
+        countsAs = countsAs == null ? Map.of() : Map.copyOf(countsAs);
         if (sharedBudgetSuffix != null && sharedBudgetSuffix.isEmpty()) sharedBudgetSuffix = null;
+    }
+
+    /** Without models routed to others. */
+    public ProviderSpec(String name, URI baseUrl, String defaultModel, Strategy strategy, DailyReset dailyReset,
+                        Map<String, Limits> models, Limits defaultLimits, String asOf, boolean allowUnknownModels,
+                        String sharedBudgetSuffix) {
+        this(name, baseUrl, defaultModel, strategy, dailyReset, models, defaultLimits, asOf, allowUnknownModels, sharedBudgetSuffix, null);
+    }
+
+    /**
+     * The model whose quota calls to {@code model} use: another one when the provider routes them
+     * there (Gemini sends {@code gemini-2.5-flash} to {@code gemini-3.5-flash-lite} since its
+     * shutdown, and counts both names against one quota), else the model itself.
+     */
+    public String quotaModel(String model) {
+        String q = model == null ? null : countsAs.get(model);
+        return q == null ? model : q;
     }
 
     /** A provider whose GLOBAL budget (if any) covers every model. */

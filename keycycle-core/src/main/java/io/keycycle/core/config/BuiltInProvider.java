@@ -25,7 +25,14 @@ record BuiltInProvider(String name, LocalDate asOf, String source, URI baseUrl, 
     }
 
     /** A model row of a shipped table. */
-    record ModelInfo(String id, PartialLimits limits, ModelStatus status, LocalDate since, String note) {}
+    /**
+     * @param countsAs the model whose quota this one's calls use (the provider routes them there), or null
+     */
+    record ModelInfo(String id, PartialLimits limits, ModelStatus status, LocalDate since, String note, String countsAs) {
+        ModelInfo(String id, PartialLimits limits, ModelStatus status, LocalDate since, String note) {
+            this(id, limits, status, since, note, null);
+        }
+    }
 
     /** "built-in groq table as of 2026-08-08": the label limit sources carry. */
     String label() { return "built-in " + name + " table as of " + asOf; }

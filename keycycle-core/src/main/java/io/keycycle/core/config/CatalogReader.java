@@ -22,7 +22,7 @@ final class CatalogReader {
 
     private static final Set<String> TOP = Set.of("name", "as-of", "source", "base-url", "default-model", "strategy",
             "daily-reset", "key-prefix", "allow-unknown-models", "shared-budget-suffix", "models");
-    private static final Set<String> MODEL_EXTRA = Set.of("status", "since", "note");
+    private static final Set<String> MODEL_EXTRA = Set.of("status", "since", "note", "counts-as");
 
     private CatalogReader() {}
 
@@ -65,7 +65,21 @@ final class CatalogReader {
             String status = in.string(extra.get("status"), path + ".status");
             models.put(e.getKey(), new BuiltInProvider.ModelInfo(e.getKey(), limits,
                     status == null ? ModelStatus.CURRENT : ModelStatus.parse(status),
-                    date(in, extra.get("since"), path + ".since"), in.string(extra.get("note"), path + ".note")));
+                    date(in, extra.get("since"), path + ".since"), in.string(extra.get("note"), path + ".note"),
+                    in.string(extra.get("counts-as"), path + ".counts-as")));
+        }
+        for (BuiltInProvider.ModelInfo m : models.values()) {
+            // a model the provider routes to another counts against that one's quota: the other must be
+            // a model of this table that is not routed on itself
+            if (m.countsAs() == null) continue;
+            BuiltInProvider.ModelInfo target = models.get(m.countsAs());
+            String path = "models." + m.id() + ".counts-as";
+            if (!m.limits().isEmpty()) in.problem(top.get("models"), "models." + m.id() + ": a model that counts as another "
+                    + "has that one's limits; give it none of its own");
+            if (target == null) in.problem(top.get("models"), path + ": '" + m.countsAs() + "' is not a model of this table");
+            else if (target.countsAs() != null || target.id().equals(m.id())) {
+                in.problem(top.get("models"), path + ": '" + m.countsAs() + "' must count as itself (routes are one step)");
+            }
         }
         in.problems().throwIfAny();
         return new BuiltInProvider(name, asOf, in.string(top.get("source"), "source").trim(), URI.create(baseUrl),

@@ -48,11 +48,24 @@ final class ProviderResolver implements LimitResolver {
         for (String m : knownModels()) models.put(m, resolve(null, m).limits());
         Limits defaults = resolve(null, Catalog.ANY_MODEL).limits();
         if (strategy == Strategy.GLOBAL) models.put(Catalog.ANY_MODEL, defaults);
+        Map<String, String> countsAs = new LinkedHashMap<>();
+        for (String m : knownModels()) if (!quotaModel(m).equals(m)) countsAs.put(m, quotaModel(m));
         this.spec = new ProviderSpec(builtIn.name(), baseUrl,
                 user.defaultModel() != null ? user.defaultModel() : builtIn.defaultModel(), strategy,
                 user.dailyReset() != null ? user.dailyReset() : builtIn.dailyReset(), models, defaults,
                 builtIn.asOf() == null ? null : builtIn.asOf() + " (" + builtIn.source() + ")", allowUnknown,
-                sharedBudgetSuffix());
+                sharedBudgetSuffix(), countsAs);
+    }
+
+    /**
+     * The model whose quota {@code model}'s calls use: the table's {@code counts-as} (the provider
+     * routes the model there), unless the user's file lists the model itself, which then is a model
+     * of its own with the file's limits.
+     */
+    String quotaModel(String model) {
+        if (model == null || user.models().containsKey(model)) return model;
+        BuiltInProvider.ModelInfo info = builtIn.models().get(model);
+        return info == null || info.countsAs() == null ? model : info.countsAs();
     }
 
     /** The table's shared-budget suffix, unless the file sets the strategy itself ({@code global}: every model shares). */
@@ -105,7 +118,7 @@ final class ProviderResolver implements LimitResolver {
 
     /** The resolution order for (key, model), most specific first; {@code key} may be null. */
     List<Rule> rules(ApiKey key, String model) {
-        String m = checkModel(model);
+        String m = quotaModel(checkModel(model)); // a routed model has the limits of the one it counts as
         String p = "providers." + name();
         List<Rule> rules = new ArrayList<>();
         if (key != null) {

@@ -86,10 +86,12 @@ final class ModelRings {
 
     /**
      * The model part of a bucket's identity: "*" for a model that shares the scope's budget (every
-     * model of a GLOBAL provider, or only OpenRouter's {@code :free} ones), else the model.
+     * model of a GLOBAL provider, or only OpenRouter's {@code :free} ones), the model whose quota it
+     * uses for one the provider routes to another ({@link io.keycycle.core.ProviderSpec#quotaModel}),
+     * else the model.
      */
     String bucketModel(String model) {
-        return ctx.spec.sharesBudget(model) ? ALL_MODELS : model;
+        return ctx.spec.sharesBudget(model) ? ALL_MODELS : ctx.spec.quotaModel(model);
     }
 
     /** The bucket of ({@code scope}, {@code model}) as a ring uses it, creating the ring first; null when unknown. */

@@ -119,7 +119,11 @@ class CatalogTest {
         assertThat(gemini.baseUrl()).isEqualTo(URI.create("https://generativelanguage.googleapis.com/v1beta/openai"));
         assertThat(gemini.defaultModel()).isEqualTo("gemini-3.5-flash-lite");
         assertThat(gemini.dailyReset()).isEqualTo(DailyReset.midnight(ZoneId.of("America/Los_Angeles")));
-        assertThat(gemini.models().get("gemini-2.5-flash")).isEqualTo(new Limits(5, -1, 20, 250000, -1, -1));
+        assertThat(gemini.models().get("gemini-3.5-flash")).isEqualTo(new Limits(5, -1, 20, 250000, -1, -1));
+        assertThat(gemini.models().get("gemini-2.5-flash")).as("routed to 3.5 Flash-Lite: its limits")
+                .isEqualTo(gemini.models().get("gemini-3.5-flash-lite")).isEqualTo(new Limits(15, -1, 500, 250000, -1, -1));
+        assertThat(gemini.quotaModel("gemini-2.5-flash")).isEqualTo("gemini-3.5-flash-lite");
+        assertThat(gemini.quotaModel("gemini-3.5-flash-lite")).isEqualTo("gemini-3.5-flash-lite");
 
         ProviderSpec or = c.provider("openrouter");
         assertThat(or.baseUrl()).isEqualTo(URI.create("https://openrouter.ai/api/v1"));
@@ -287,5 +291,19 @@ class CatalogTest {
                 .hasMessageContaining("providers.gemini.keys.1.tier: no key tier 'gold' under providers.gemini.key-tiers (defined: paid, other)")
                 .hasMessageContaining("providers.gemini.key-tiers.other.scopes: scope 'p1' is already in key tier 'paid'")
                 .hasMessageContaining("providers.gemini.key-tiers.other.models.gemini-8: unknown model");
+    }
+
+    @Test
+    void aModelCountsAsOneModelOfItsTableWithNoLimitsOfItsOwn() {
+        String head = "name: p\nas-of: 2026-12-06\nsource: test\nbase-url: https://example.invalid/v1\ndefault-model: a\nmodels:\n"
+                + "  a: { rpm: 15 }\n";
+        BuiltInProvider ok = CatalogReader.read(head + "  old: { counts-as: a, status: deprecated }\n", "t.yaml");
+        assertThat(ok.models().get("old").countsAs()).isEqualTo("a");
+        assertThatThrownBy(() -> CatalogReader.read(head + "  old: { counts-as: gone }\n", "t.yaml"))
+                .hasMessageContaining("models.old.counts-as: 'gone' is not a model of this table");
+        assertThatThrownBy(() -> CatalogReader.read(head + "  b: { counts-as: a }\n  old: { counts-as: b }\n", "t.yaml"))
+                .hasMessageContaining("models.old.counts-as: 'b' must count as itself (routes are one step)");
+        assertThatThrownBy(() -> CatalogReader.read(head + "  old: { rpm: 5, counts-as: a }\n", "t.yaml"))
+                .hasMessageContaining("models.old: a model that counts as another has that one's limits; give it none of its own");
     }
 }
