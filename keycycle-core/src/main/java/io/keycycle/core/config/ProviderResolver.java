@@ -59,13 +59,21 @@ final class ProviderResolver implements LimitResolver {
 
     /**
      * The model whose quota {@code model}'s calls use: the table's {@code counts-as} (the provider
-     * routes the model there), unless the user's file lists the model itself, which then is a model
-     * of its own with the file's limits.
+     * routes the model there), unless the user's file names the model itself (under the provider's
+     * models, a key tier's or a key's), which then is a model of its own with the file's limits.
      */
     String quotaModel(String model) {
-        if (model == null || user.models().containsKey(model)) return model;
+        if (model == null) return null;
         BuiltInProvider.ModelInfo info = builtIn.models().get(model);
-        return info == null || info.countsAs() == null ? model : info.countsAs();
+        if (info == null || info.countsAs() == null || namedByTheFile(model)) return model;
+        return info.countsAs();
+    }
+
+    private boolean namedByTheFile(String model) {
+        if (user.models().containsKey(model)) return true;
+        for (KeyTierConfig t : user.keyTiers().values()) if (t.models().containsKey(model)) return true;
+        for (KeyConfig k : user.keys().values()) if (k.models().containsKey(model)) return true;
+        return false;
     }
 
     /** The table's shared-budget suffix, unless the file sets the strategy itself ({@code global}: every model shares). */

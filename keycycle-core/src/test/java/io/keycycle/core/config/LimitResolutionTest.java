@@ -173,7 +173,7 @@ class LimitResolutionTest {
         assertThatThrownBy(() -> Catalog.builtIn().resolver("groq").resolve(gemini, MODEL))
                 .hasMessageContaining("belongs to gemini, not groq")
                 .message().doesNotContain(gemini.secret());
-        assertThat(Catalog.builtIn().resolve(gemini, "gemini-2.5-flash").limits().rpd()).isEqualTo(20);
+        assertThat(Catalog.builtIn().resolve(gemini, "gemini-3.5-flash").limits().rpd()).isEqualTo(20);
     }
 
     @Test
