@@ -246,11 +246,19 @@ public final class Keycycle implements AutoCloseable {
 
     // ------------------------------------------------------------------ calls
 
-    /** Why a request can never be admitted by candidate {@code c}, or null (see {@link TokenEstimator#neverFits}). */
+    /**
+     * Why a request can never be admitted by candidate {@code c}, or null (see {@link TokenEstimator#neverFits}):
+     * against the largest tokens-per-minute limit any key of the pool has for the model (a paid key
+     * tier's, one the provider reported), not only the table's. Until 2026-12-06 the table's alone
+     * was used, and a request that a paid tier's key could take was refused unsent.
+     */
     private String neverFits(ModelRef c, long prompt, java.util.OptionalLong max) {
+        if (TokenEstimator.reservedCompletion(c.provider()).isEmpty()) return null;
+        KeyPool pool = pools.get(c.provider());
         long tpm;
         try {
-            tpm = catalog.describe(c.provider(), c.model()).limits().limits().tpm();
+            tpm = pool != null ? pool.largestLimit(c.model(), io.keycycle.core.Limits.Metric.TPM)
+                    : catalog.describe(c.provider(), c.model()).limits().limits().tpm();
         } catch (ConfigurationException unknown) {
             return null;
         }

@@ -167,6 +167,22 @@ public final class KeyPool implements EngineRestorer {
     public List<io.keycycle.core.learn.LearnedLimit> learnedLimits() { return admin.learned(); }
 
     /**
+     * The largest limit of {@code metric} that some key of this pool has for {@code model} now: its
+     * key tier's or per-key override, or what the provider reported (a learned limit), else the
+     * table's; -1 when some key has none. O(keys); for the check that a request could ever fit.
+     */
+    public long largestLimit(String model, io.keycycle.core.Limits.Metric metric) {
+        ModelRing r = rings.ring(model);
+        long largest = 0;
+        for (PoolStateStore.Bucket b : r.buckets) {
+            long v = b.limits().get(metric);
+            if (v < 0) return -1;
+            largest = Math.max(largest, v);
+        }
+        return r.buckets.length == 0 ? -1 : largest;
+    }
+
+    /**
      * Makes a model the provider reported gone admissible again at once (admin API, CLI): the next
      * call tries it. Persisted through the event. Returns false if it was not marked unavailable.
      *
