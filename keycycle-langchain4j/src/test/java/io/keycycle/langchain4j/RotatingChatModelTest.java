@@ -128,7 +128,7 @@ class RotatingChatModelTest {
                 .build().start()) {
             sim.provider("gemini").killKey(dead);
             try (Keycycle k = Engines.over(sim, "selection: first-fit").build()) {
-                ChatModel model = KeycycleChatModels.of(k).chatModel("gemini", "gemini-2.5-flash");
+                ChatModel model = KeycycleChatModels.of(k).chatModel("gemini", "gemini-3.5-flash");
 
                 for (int i = 0; i < 3; i++) assertThat(model.chat(ask("question " + i)).aiMessage().text()).isNotBlank();
 
@@ -148,14 +148,14 @@ class RotatingChatModelTest {
     void aProviderWhoseDayQuotaRunsOutHandsTheTierOverToTheNextCandidate() {
         try (Simulator sim = Simulator.builder().port(0)
                 .provider(SimProvider.gemini().key(SimKey.fakeSecret(ProviderKind.GEMINI, 1), "project-a")
-                        .model("gemini-2.5-flash", SimLimits.UNLIMITED.rpd(1)).build())
+                        .model("gemini-3.5-flash", SimLimits.UNLIMITED.rpd(1)).build())
                 .provider(SimProvider.groq().key(GROQ_1, "org-a").freeTierModels().build())
                 .build().start()) {
-            String yaml = "tiers:\n  fast: [gemini/gemini-2.5-flash, groq/llama-3.1-8b-instant]\n";
+            String yaml = "tiers:\n  fast: [gemini/gemini-3.5-flash, groq/llama-3.1-8b-instant]\n";
             try (Keycycle k = Engines.over(sim, yaml).build()) {
                 ChatModel fast = KeycycleChatModels.of(k).chatModel("fast");
 
-                assertThat(fast.chat(ask("one")).modelName()).isEqualTo("gemini-2.5-flash");
+                assertThat(fast.chat(ask("one")).modelName()).isEqualTo("gemini-3.5-flash");
                 assertThat(fast.chat(ask("two")).modelName()).isEqualTo("llama-3.1-8b-instant");  // gemini 429 PerDay
                 assertThat(fast.chat(ask("three")).modelName()).isEqualTo("llama-3.1-8b-instant"); // gemini parked: not asked
 
@@ -163,7 +163,7 @@ class RotatingChatModelTest {
                 assertThat(gemini.requests()).isEqualTo(2);
                 assertThat(gemini.day429()).isEqualTo(1);
                 assertThat(sim.stats().total("groq").successes()).isEqualTo(2);
-                assertThat(Engines.bucket(k, "gemini", "project-a", "gemini-2.5-flash").state()).isEqualTo(KeyState.PARKED);
+                assertThat(Engines.bucket(k, "gemini", "project-a", "gemini-3.5-flash").state()).isEqualTo(KeyState.PARKED);
             }
         }
     }
