@@ -183,12 +183,16 @@ final class Fallback<T> {
         if (candidates.size() > 1) log.info("{} cannot serve now, trying the next candidate: {}", c, e.getMessage());
     }
 
-    /** An invalid request (400/422) would fail the same way elsewhere; anything else may succeed on the next candidate. */
+    /**
+     * An invalid request (400/422) would fail the same way elsewhere, except one too large for this
+     * candidate (413, 429) or too long for its model's context window, which another model may take;
+     * anything else may succeed on the next candidate.
+     */
     static boolean fallbackAllowed(KeycycleException e) {
         if (e instanceof RateLimitException r && r.answerStarted()) return false;
         if (e instanceof RateLimitException r && r.lastOutcome() != null && r.lastOutcome().kind() == OutcomeKind.REQUEST_INVALID) {
             int s = r.lastOutcome().status();
-            return s == 413 || s == 429;
+            return s == 413 || s == 429 || r.lastOutcome().contextTooLong();
         }
         return true;
     }

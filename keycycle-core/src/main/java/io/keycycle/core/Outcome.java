@@ -29,6 +29,15 @@ public record Outcome(OutcomeKind kind, int status, Usage usage, Limits.Metric m
                       Instant until, boolean scopeWide, List<RateLimitObservation> observations, String reason,
                       boolean tierWide) {
 
+    /**
+     * The start of the reason of a {@link OutcomeKind#REQUEST_INVALID} answer that says the request is too long for
+     * this model's context window: another model (a tier's next candidate, an escalation) may take it.
+     */
+    public static final String CONTEXT_TOO_LONG = "context length exceeded";
+
+    /** True for an invalid request that only this model refused for its length ({@link #CONTEXT_TOO_LONG}). */
+    public boolean contextTooLong() { return kind == OutcomeKind.REQUEST_INVALID && reason != null && reason.startsWith(CONTEXT_TOO_LONG); }
+
     public Outcome {
         Objects.requireNonNull(kind, "kind");
         observations = observations == null ? List.of() : List.copyOf(observations);

@@ -45,6 +45,12 @@ final class CerebrasDialect extends Dialect {
     }
 
     @Override
+    Reply contextTooLong(String model, int requested, int window) {
+        return error(400, "Please reduce the length of the messages or completion. Current length is " + requested
+                + " while limit is " + window, "invalid_request_error", "messages", "context_length_exceeded", Outcome.ERROR);
+    }
+
+    @Override
     Reply rateLimited(Turn turn, Bucket.Limited l) {
         String span = switch (l.metric().span) {
             case MINUTE -> "minute";

@@ -44,6 +44,11 @@ abstract class Dialect {
 
     abstract Reply modelGone(String model);
 
+    /** 400: the prompt and its completion limit exceed the model's context window (Groq, Cerebras). */
+    Reply contextTooLong(String model, int requested, int window) {
+        throw new UnsupportedOperationException("no context window is simulated for this provider");
+    }
+
     /**
      * The model exists but no endpoint serves what this request asks for ({@code what}, e.g.
      * "tool use"). OpenRouter's is a 404; elsewhere a 400 (a guess: no provider documents it).

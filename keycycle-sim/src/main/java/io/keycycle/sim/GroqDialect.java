@@ -49,6 +49,12 @@ final class GroqDialect extends Dialect {
     }
 
     @Override
+    Reply contextTooLong(String model, int requested, int window) {
+        return error(400, "Please reduce the length of the messages or completion. (" + model + ": " + requested
+                + " tokens requested, the context window is " + window + ")", "invalid_request_error", "context_length_exceeded", Outcome.ERROR);
+    }
+
+    @Override
     Reply rateLimited(Turn turn, Bucket.Limited l) {
         String message = "Rate limit reached for model `" + turn.model() + "` in organization `" + turn.scope()
                 + "` service tier `on_demand` on " + metricName(l.metric()) + ": Limit " + l.limit()

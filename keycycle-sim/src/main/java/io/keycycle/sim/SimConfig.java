@@ -94,6 +94,7 @@ final class SimConfig {
                 case "free-tier-models", "current-models" -> { }
                 case "no-tool-support" -> list(v, at).forEach(m -> p.noToolSupport(String.valueOf(m)));
                 case "auto-route" -> map(v, at).forEach((from, to) -> p.autoRoute(from, String.valueOf(to)));
+                case "context-windows" -> map(v, at).forEach((model, tokens) -> p.contextWindow(model, integer(tokens, at + "." + model)));
                 case "fake-keys" -> p.fakeKeys(integer(v, at));
                 case "accept-any-key" -> p.acceptAnyKey(bool(v, at));
                 case "keys" -> {

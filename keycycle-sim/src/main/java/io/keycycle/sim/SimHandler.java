@@ -119,6 +119,11 @@ final class SimHandler implements HttpHandler {
             answer(ex, row, d.noEndpointForRequest(model, "tool use"), 0, 0, 0);
             return;
         }
+        Integer window = p.config().contextWindows().get(served);
+        if (window != null && request.promptTokens() + Math.max(0, request.maxCompletion()) > window) {
+            answer(ex, row, d.contextTooLong(model, request.promptTokens() + Math.max(0, request.maxCompletion()), window), 0, 0, 0);
+            return;
+        }
 
         FaultKind fault = p.nextFault();
         if (fault != null && fault.type() == FaultKind.Type.SLOW) {

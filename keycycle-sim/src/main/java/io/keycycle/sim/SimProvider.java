@@ -42,7 +42,8 @@ public record SimProvider(
         long seed,
         Set<String> noToolModels,
         Map<String, String> routedModels,
-        Set<String> paidScopes) {
+        Set<String> paidScopes,
+        Map<String, Integer> contextWindows) {
 
     public SimProvider {
         Objects.requireNonNull(kind, "kind");
@@ -56,6 +57,10 @@ public record SimProvider(
         noToolModels = Set.copyOf(noToolModels);
         routedModels = Map.copyOf(routedModels);
         paidScopes = Set.copyOf(paidScopes);
+        contextWindows = contextWindows == null ? Map.of() : Map.copyOf(contextWindows);
+        if (!contextWindows.isEmpty() && kind != ProviderKind.GROQ && kind != ProviderKind.CEREBRAS) {
+            throw new IllegalArgumentException("context windows (400 context_length_exceeded) are simulated on groq and cerebras only, not " + kind.id());
+        }
         if (!paidScopes.isEmpty() && kind != ProviderKind.GEMINI) {
             throw new IllegalArgumentException("paid scopes (served where the free tier answers limit: 0) exist only on gemini, not " + kind.id());
         }
@@ -131,6 +136,7 @@ public record SimProvider(
         private long seed = 42;
         private final Set<String> noTools = new LinkedHashSet<>();
         private final Map<String, String> routes = new LinkedHashMap<>();
+        private final Map<String, Integer> contextWindows = new LinkedHashMap<>();
         private final Set<String> paid = new LinkedHashSet<>();
 
         private Builder(ProviderKind kind) {
@@ -261,6 +267,19 @@ public record SimProvider(
         }
 
         /**
+         * Groq and Cerebras: a request for {@code model} whose prompt plus completion limit
+         * ({@code max_completion_tokens} or {@code max_tokens}, none: 0) exceeds {@code tokens} is
+         * answered 400 {@code context_length_exceeded}, as those providers do for their context
+         * windows (a free tier's can be smaller than the model's).
+         */
+        public Builder contextWindow(String model, int tokens) {
+            requireModel(model);
+            if (tokens <= 0) throw new IllegalArgumentException("context window of " + model + " must be > 0, was " + tokens);
+            contextWindows.put(model, tokens);
+            return this;
+        }
+
+        /**
          * Gemini only: requests for {@code from} are served by {@code to} (Google's automatic routing
          * of a shut-down model) and count against {@code to}'s quota; a 429 names {@code to} in
          * {@code quotaDimensions.model}.
@@ -368,7 +387,7 @@ public record SimProvider(
         public SimProvider build() {
             return new SimProvider(kind, keys, models, gone, noFreeTier, Optional.ofNullable(defaultLimits),
                     acceptAnyKey, thinkingTokens, freeModelLimits, highBalance, faultProbability, faultKinds, seed,
-                    noTools, routes, paid);
+                    noTools, routes, paid, contextWindows);
         }
 
         private void requireModel(String model) {

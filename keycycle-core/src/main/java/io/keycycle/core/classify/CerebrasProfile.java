@@ -47,7 +47,7 @@ final class CerebrasProfile extends BaseProfile {
             return a.outcome(OutcomeKind.MODEL_UNAVAILABLE, "model unavailable");
         }
         if (b.codeIs("context_length_exceeded")) {
-            return a.outcome(OutcomeKind.REQUEST_INVALID, "context length exceeded");
+            return a.outcome(OutcomeKind.REQUEST_INVALID, io.keycycle.core.Outcome.CONTEXT_TOO_LONG);
         }
         if (b.codeIs("queue_exceeded")) {
             return StatusRules.overloaded(a, "platform queue full (queue_exceeded)");

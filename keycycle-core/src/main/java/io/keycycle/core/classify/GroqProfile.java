@@ -42,7 +42,7 @@ final class GroqProfile extends BaseProfile {
             return a.outcome(OutcomeKind.MODEL_UNAVAILABLE, "model unavailable");
         }
         if (b.codeIs("context_length_exceeded")) {
-            return a.outcome(OutcomeKind.REQUEST_INVALID, "context length exceeded");
+            return a.outcome(OutcomeKind.REQUEST_INVALID, io.keycycle.core.Outcome.CONTEXT_TOO_LONG);
         }
         if (s == 498 || s >= 429 && b.lowerMessage().contains("over capacity")) {
             return StatusRules.overloaded(a, "model over capacity");
