@@ -34,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code keycycle_outcomes_total{provider,model,outcome}}, {@code keycycle_tokens_total{provider,model,kind}}</li>
  *   <li>{@code keycycle_waits_seconds{provider,model,served}} (timer), {@code keycycle_lease_expirations_total{provider}}</li>
  *   <li>{@code keycycle_state_changes_total{provider,state}}, gauge {@code keycycle_keys{provider,scope,state}}</li>
+ *   <li>gauge {@code keycycle_holds_seconds{provider,scope,model,state,cause,metric}}: each hold in force (a scope(+model)
+ *       cooling or parked, a key disabled), valued at the seconds until it ends (-1: until an operator enables the key);
+ *       {@code cause} from a fixed set ({@link #cause}), {@code metric} the limit it is about or empty</li>
  *   <li>{@code keycycle_store_queue_depth}, {@code keycycle_store_journal_events}, {@code keycycle_store_journal_bytes},
  *       {@code keycycle_store_memory_events}, {@code keycycle_store_full}, {@code keycycle_store_events_lost_total}, {@code keycycle_store_calls_unrecorded_total},
  *       {@code keycycle_store_events_spilled_total}; SQLite only: {@code keycycle_store_wal_checkpoints_seconds} (count
@@ -55,6 +58,7 @@ final class GatewayMetrics implements KeycycleListener {
     private final PrometheusMeterRegistry prometheus;
     private final MeterRegistry registry;
     private final MultiGauge keys;
+    private final MultiGauge holds;
     private final MultiGauge exhaustion;
     private final MultiGauge remaining;
     /** Model names as labels: a client-chosen name (allow-unknown-models) cannot add series without bound. */
@@ -77,6 +81,9 @@ final class GatewayMetrics implements KeycycleListener {
             }
         }
         keys = MultiGauge.builder("keycycle.keys").description("keys by state, per provider and scope").register(registry);
+        holds = MultiGauge.builder("keycycle.holds").baseUnit("seconds")
+                .description("holds in force: seconds until each ends (-1: until an operator enables the key), with their cause")
+                .register(registry);
         exhaustion = MultiGauge.builder("keycycle.quota.exhaustion").baseUnit("seconds")
                 .description("seconds until a daily limit runs out at the recent rate; only limits that run out before their reset")
                 .register(registry);
@@ -219,19 +226,67 @@ final class GatewayMetrics implements KeycycleListener {
         return (Counter) m;
     }
 
-    /** Recomputes the keys-by-state gauge from fresh snapshots (before each scrape). */
-    void refresh(List<PoolSnapshot> snapshots) {
+    /** Recomputes the keys-by-state and holds gauges from fresh snapshots (before each scrape). */
+    void refresh(List<PoolSnapshot> snapshots) { refresh(snapshots, java.time.Instant.now()); }
+
+    void refresh(List<PoolSnapshot> snapshots, java.time.Instant now) {
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        Map<Tags, Double> held = new LinkedHashMap<>();
         for (PoolSnapshot s : snapshots) {
             Map<String, EnumMap<KeyState, Integer>> byScope = new LinkedHashMap<>();
             for (PoolSnapshot.KeyView k : s.keys()) {
                 EnumMap<KeyState, Integer> m = byScope.computeIfAbsent(k.scope(), x -> zeros());
                 m.merge(s.status(k).state(), 1, Integer::sum);
+                if (k.state() != KeyState.READY) hold(held, s.provider(), k.scope(), "*", k.state(), k.until(), k.reason(), now);
             }
             byScope.forEach((scope, counts) -> counts.forEach((state, n) ->
                     rows.add(MultiGauge.Row.of(Tags.of("provider", s.provider(), "scope", scope, "state", state.name()), n))));
+            for (PoolSnapshot.BucketView b : s.buckets()) {
+                if (b.state() == KeyState.COOLING || b.state() == KeyState.PARKED) {
+                    hold(held, s.provider(), b.scope(), labels.of(s.provider(), b.model()), b.state(), b.until(), b.reason(), now);
+                }
+            }
         }
         keys.register(rows, true);
+        List<MultiGauge.Row<?>> holdRows = new ArrayList<>();
+        held.forEach((tags, seconds) -> holdRows.add(MultiGauge.Row.of(tags, seconds)));
+        holds.register(holdRows, true);
+    }
+
+    /** One hold's row; of two with the same tags (keys of one scope disabled alike) the longer stays. */
+    private static void hold(Map<Tags, Double> held, String provider, String scope, String model, KeyState state,
+                             java.time.Instant until, String reason, java.time.Instant now) {
+        Tags tags = Tags.of("provider", provider, "scope", scope, "model", model, "state", state.name(),
+                "cause", cause(reason), "metric", metric(reason));
+        double seconds = until == null ? -1 : Math.max(0, java.time.Duration.between(now, until).toMillis() / 1000.0);
+        held.merge(tags, seconds, (a, b) -> a < 0 || b < 0 ? -1 : Math.max(a, b));
+    }
+
+    /**
+     * Why a hold is in force, as a label from a fixed set read off the start of the reason the engine
+     * wrote ({@code "rate-limited (rpm): …"}); the reason itself is free text (the provider's
+     * message, an operator's note) and stays out of the labels.
+     */
+    static String cause(String reason) {
+        String r = reason == null ? "" : reason.toLowerCase(java.util.Locale.ROOT);
+        if (r.startsWith("rate-limited")) return "rate_limited";
+        if (r.startsWith("daily quota exhausted")) return "quota_exhausted";
+        if (r.startsWith("provider reports 0 remaining")) return "zero_remaining";
+        if (r.startsWith("disabled by operator")) return "operator";
+        if (r.startsWith("key invalid")) return "key_invalid";
+        if (r.startsWith("key suspended")) return "key_suspended";
+        if (r.startsWith("payment transient") || r.startsWith("payment (transient)")) return "payment_transient";
+        if (r.startsWith("payment")) return "payment";
+        return "other";
+    }
+
+    private static final java.util.regex.Pattern METRIC = java.util.regex.Pattern.compile("^[^:]*?\\b(rpm|rph|rpd|tpm|tph|tpd)\\b");
+
+    /** The limit a hold is about ({@code rpm} … {@code tpd}) when the start of its reason names one, else empty. */
+    static String metric(String reason) {
+        if (reason == null) return "";
+        java.util.regex.Matcher m = METRIC.matcher(reason);
+        return m.find() ? m.group(1) : "";
     }
 
     /** Recomputes the forecast gauges (before each scrape). */
