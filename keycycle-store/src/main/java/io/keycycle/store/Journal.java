@@ -42,10 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Journal implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
-    static final String SEGMENT_PREFIX = "seg-";
-    static final String PROC_PREFIX = "proc-";
-    /** The database whose events a directory holds (no credentials: a file path, or host:port/db). */
-    static final String DATABASE = ".database";
+    static final String SEGMENT_PREFIX = JournalFiles.SEGMENT_PREFIX;
     private static final String REJECTED = "rejected.jsonl";
 
     /** A segment file and how much of it is committed. */
@@ -84,7 +81,7 @@ final class Journal implements Closeable {
     Journal(Path requestedDir, ObjectMapper json, int nonce) throws IOException { this(requestedDir, json, nonce, null); }
 
     /**
-     * @param database the database this store writes to, as {@link #DATABASE} records it (null: not
+     * @param database the database this store writes to, as {@link JournalAdoption#DATABASE} records it (null: not
      *                 checked). A directory holding events of another database is refused: they would
      *                 be written into this one (until 2026-12-04 they were, with one journal directory
      *                 set for two applications).
@@ -98,7 +95,7 @@ final class Journal implements Closeable {
         FileLock l = JournalOwner.tryLock(ch);
         if (l == null) {
             ch.close();
-            chosen = requestedDir.resolve(PROC_PREFIX + Integer.toHexString(nonce));
+            chosen = requestedDir.resolve(JournalAdoption.PROC_PREFIX + Integer.toHexString(nonce));
             JournalFiles.createDirectory(chosen);
             ch = JournalOwner.openLock(chosen);
             l = JournalOwner.tryLock(ch);
@@ -106,7 +103,7 @@ final class Journal implements Closeable {
             LOG.info("journal {} is in use by another store; this one journals to {}", requestedDir, chosen);
             if (database != null) writeDatabase(chosen, database);
         } else if (database != null) {
-            String found = readDatabase(requestedDir);
+            String found = JournalAdoption.readDatabase(requestedDir);
             if (found != null && !found.equals(database) && holdsJournalFiles(requestedDir)) {
                 try { l.release(); } finally { ch.close(); }
                 throw new StoreException("the journal directory " + requestedDir + " holds events of the database " + found
@@ -465,8 +462,8 @@ final class Journal implements Closeable {
         }
         for (Path p : entries) {
             String name = p.getFileName().toString();
-            if (name.equals(JournalOwner.LOCK) || name.equals(DATABASE) || name.equals(REJECTED) || name.equals(JournalFiles.REJECTED_LINES)
-                    || (name.startsWith(PROC_PREFIX) && Files.isDirectory(p)) || TrustStores.isTrustStore(name)
+            if (name.equals(JournalOwner.LOCK) || name.equals(JournalAdoption.DATABASE) || name.equals(REJECTED) || name.equals(JournalFiles.REJECTED_LINES)
+                    || (name.startsWith(JournalAdoption.PROC_PREFIX) && Files.isDirectory(p)) || TrustStores.isTrustStore(name)
                     || CallsInFlight.isSlotsFile(name)) {
                 continue;
             }
@@ -533,30 +530,18 @@ final class Journal implements Closeable {
         return target;
     }
 
-    static String readDatabase(Path dir) throws IOException {
-        Path f = dir.resolve(DATABASE);
-        if (!Files.isRegularFile(f)) return null;
-        String text = Files.readString(f, StandardCharsets.UTF_8).trim();
-        return text.isEmpty() ? null : text;
-    }
-
     private static void writeDatabase(Path dir, String database) throws IOException {
-        Path f = dir.resolve(DATABASE);
-        Path tmp = dir.resolve(DATABASE + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+        Path f = dir.resolve(JournalAdoption.DATABASE);
+        Path tmp = dir.resolve(JournalAdoption.DATABASE + "." + Long.toHexString(System.nanoTime()) + ".tmp");
         Files.writeString(tmp, database + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** True if {@code dir} itself holds segments or write-ahead files (not counting proc- subdirectories). */
     private static boolean holdsJournalFiles(Path dir) throws IOException {
-        try (DirectoryStream<Path> any = Files.newDirectoryStream(dir, p -> isJournalFile(p.getFileName().toString()))) {
+        try (DirectoryStream<Path> any = Files.newDirectoryStream(dir, p -> JournalAdoption.isJournalFile(p.getFileName().toString()))) {
             return any.iterator().hasNext();
         }
     }
 
-    /** A segment, a write-ahead file (either maybe left as {@code .tmp}) or a file of calls in flight: what holds events. */
-    static boolean isJournalFile(String name) {
-        return ((name.startsWith(SEGMENT_PREFIX) || name.startsWith(WriteAheadLog.PREFIX))
-                && (name.endsWith(".jsonl") || name.endsWith(".jsonl.tmp"))) || CallsInFlight.isSlotsFile(name);
-    }
 }

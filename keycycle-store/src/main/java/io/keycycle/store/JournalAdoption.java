@@ -28,6 +28,10 @@ import java.util.List;
 final class JournalAdoption {
 
     private static final Logger LOG = LoggerFactory.getLogger(JournalAdoption.class);
+    /** The directory of a second process on a journal directory another store owns: {@code proc-<nonce>}. */
+    static final String PROC_PREFIX = "proc-";
+    /** The database whose events a directory holds (no credentials: a file path, or host:port/db). */
+    static final String DATABASE = ".database";
 
     private JournalAdoption() { }
 
@@ -39,7 +43,7 @@ final class JournalAdoption {
      * directory another adopter removed meanwhile is skipped.
      */
     static void atOpen(Path root, Path into, String database) throws IOException {
-        try (DirectoryStream<Path> subs = Files.newDirectoryStream(root, Journal.PROC_PREFIX + "*")) {
+        try (DirectoryStream<Path> subs = Files.newDirectoryStream(root, PROC_PREFIX + "*")) {
             for (Path sub : subs) {
                 if (!Files.isDirectory(sub) || sub.equals(into)) continue;
                 take(sub, into, database, !into.equals(root), true);
@@ -54,7 +58,7 @@ final class JournalAdoption {
      */
     static List<Path> ofTheDead(Path root, Path into, String database) throws IOException {
         List<Path> moved = new ArrayList<>();
-        try (DirectoryStream<Path> subs = Files.newDirectoryStream(root, Journal.PROC_PREFIX + "*")) {
+        try (DirectoryStream<Path> subs = Files.newDirectoryStream(root, PROC_PREFIX + "*")) {
             for (Path sub : subs) {
                 if (!Files.isDirectory(sub) || sub.equals(into)) continue;
                 if (JournalOwner.of(sub) != JournalOwner.Owner.GONE) continue;
@@ -74,9 +78,9 @@ final class JournalAdoption {
      */
     private static List<Path> take(Path from, Path into, String database, boolean onlyIfFiles, boolean remove) throws IOException {
         List<Path> moved = new ArrayList<>();
-        DirectoryStream.Filter<Path> files = p -> Journal.isJournalFile(p.getFileName().toString());
+        DirectoryStream.Filter<Path> files = p -> isJournalFile(p.getFileName().toString());
         try {
-            String theirs = database == null ? null : Journal.readDatabase(from);
+            String theirs = database == null ? null : readDatabase(from);
             if (theirs != null && !theirs.equals(database)) return moved; // another database's events
             if (onlyIfFiles) {
                 try (DirectoryStream<Path> any = Files.newDirectoryStream(from, files)) {
@@ -99,12 +103,26 @@ final class JournalAdoption {
             }
             if (remove) {
                 Files.deleteIfExists(from.resolve(JournalOwner.LOCK));
-                Files.deleteIfExists(from.resolve(Journal.DATABASE));
+                Files.deleteIfExists(from.resolve(DATABASE));
                 try { Files.deleteIfExists(from); } catch (IOException notEmpty) { /* leave it */ }
             }
         } catch (NoSuchFileException gone) {
             // adopted and removed by another store at the same time
         }
         return moved;
+    }
+
+    /** The database {@code dir} records ({@link #DATABASE}), or null. */
+    static String readDatabase(Path dir) throws IOException {
+        Path f = dir.resolve(DATABASE);
+        if (!Files.isRegularFile(f)) return null;
+        String text = Files.readString(f, java.nio.charset.StandardCharsets.UTF_8).trim();
+        return text.isEmpty() ? null : text;
+    }
+
+    /** A segment, a write-ahead file (either maybe left as {@code .tmp}) or a file of calls in flight: what holds events. */
+    static boolean isJournalFile(String name) {
+        return ((name.startsWith(JournalFiles.SEGMENT_PREFIX) || name.startsWith(WriteAheadLog.PREFIX))
+                && (name.endsWith(".jsonl") || name.endsWith(".jsonl.tmp"))) || CallsInFlight.isSlotsFile(name);
     }
 }

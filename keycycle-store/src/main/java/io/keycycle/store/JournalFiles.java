@@ -27,6 +27,8 @@ final class JournalFiles {
     private static final Logger LOG = LoggerFactory.getLogger(JournalFiles.class);
     /** Where unreadable journal lines go, verbatim, one per line. */
     static final String REJECTED_LINES = "rejected-lines.txt";
+    /** A segment's file name starts so ({@link #SEGMENT_NAME}). */
+    static final String SEGMENT_PREFIX = "seg-";
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     /**
      * A segment's name ({@link #name}): the first event's number in 20 digits, the process's nonce in

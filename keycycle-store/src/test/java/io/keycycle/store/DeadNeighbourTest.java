@@ -134,7 +134,7 @@ class DeadNeighbourTest {
 
     private static Path onlyProcDirectory(Path journal) throws Exception {
         try (var s = Files.list(journal)) {
-            var dirs = s.filter(p -> p.getFileName().toString().startsWith(Journal.PROC_PREFIX) && Files.isDirectory(p)).toList();
+            var dirs = s.filter(p -> p.getFileName().toString().startsWith(JournalAdoption.PROC_PREFIX) && Files.isDirectory(p)).toList();
             return dirs.size() == 1 ? dirs.get(0) : null;
         }
     }

@@ -30,7 +30,7 @@ class SharedJournalDirTest {
         KeycycleStore owner = db.open(); // the first process: owns the directory and keeps running
         Path dir = owner.journalDir();
         // the killed second process: its proc- directory (lock released by its death) and write-ahead file
-        Path dead = dir.resolve(Journal.PROC_PREFIX + Integer.toHexString(DEAD));
+        Path dead = dir.resolve(JournalAdoption.PROC_PREFIX + Integer.toHexString(DEAD));
         Files.createDirectories(dead);
         Files.createFile(dead.resolve(".lock"));
         ByteArrayOutputStream wal = new ByteArrayOutputStream();
