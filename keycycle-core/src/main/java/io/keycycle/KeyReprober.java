@@ -37,7 +37,6 @@ import java.util.function.Consumer;
 public final class KeyReprober implements KeycycleListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KeyReprober.class);
-    private static final String OPERATOR = "disabled by operator";
 
     /** One disabled key being watched. */
     private static final class Watched {
@@ -115,9 +114,9 @@ public final class KeyReprober implements KeycycleListener, AutoCloseable {
 
     private void watch(KeyPool pool, ApiKey key, String reason, Instant reset, Instant since) {
         String why = reason == null ? "" : reason;
-        if (why.startsWith(OPERATOR) || pool.spec().baseUrl() == null) return;
+        if (why.startsWith(io.keycycle.core.pool.HoldReasons.OPERATOR) || pool.spec().baseUrl() == null) return;
         // "payment: …" from the pool; "probe at …: no-credit …" from a probe of an earlier process (restored)
-        boolean credit = why.startsWith("payment") || why.startsWith("probe at ") && (why.contains(": no-credit") || why.contains(": key-limit"));
+        boolean credit = why.startsWith(io.keycycle.core.pool.HoldReasons.of(io.keycycle.core.OutcomeKind.PAYMENT)) || why.startsWith("probe at ") && (why.contains(": no-credit") || why.contains(": key-limit"));
         ProbeSchedule.Cause cause = credit ? ProbeSchedule.Cause.CREDIT : ProbeSchedule.Cause.KEY;
         synchronized (this) {
             String id = id(pool.provider(), key.fingerprint());

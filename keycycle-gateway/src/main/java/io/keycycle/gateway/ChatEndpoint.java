@@ -98,7 +98,7 @@ final class ChatEndpoint implements Handler<RoutingContext> {
         if (session != null) {
             if (session.isBlank() || session.length() > MAX_SESSION_CHARS) {
                 ApiError.of(400, ApiError.INVALID_REQUEST, "invalid_session", "the " + SESSION_HEADER + " header must be 1 to "
-                        + MAX_SESSION_CHARS + " characters, was " + session.length() + (session.isBlank() && !session.isEmpty() ? " blank" : "")).send(response);
+                        + MAX_SESSION_CHARS + " characters, was " + (session.isBlank() ? "blank" : session.length() + " characters")).send(response);
                 return;
             }
             callSpec = callSpec.withSession(session);

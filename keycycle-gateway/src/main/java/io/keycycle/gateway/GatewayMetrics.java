@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code keycycle_state_changes_total{provider,state}}, gauge {@code keycycle_keys{provider,scope,state}}</li>
  *   <li>gauge {@code keycycle_holds_seconds{provider,scope,model,state,cause,metric}}: each hold in force (a scope(+model)
  *       cooling or parked, a key disabled), valued at the seconds until it ends (-1: until an operator enables the key);
- *       {@code cause} from a fixed set ({@link #cause}), {@code metric} the limit it is about or empty</li>
+ *       {@code cause} from a fixed set ({@link io.keycycle.core.pool.HoldReasons#cause}), {@code metric} the limit it is about or empty</li>
  *   <li>{@code keycycle_store_queue_depth}, {@code keycycle_store_journal_events}, {@code keycycle_store_journal_bytes},
  *       {@code keycycle_store_memory_events}, {@code keycycle_store_full}, {@code keycycle_store_events_lost_total}, {@code keycycle_store_calls_unrecorded_total},
  *       {@code keycycle_store_events_spilled_total}; SQLite only: {@code keycycle_store_wal_checkpoints_seconds} (count
@@ -257,37 +257,11 @@ final class GatewayMetrics implements KeycycleListener {
     private static void hold(Map<Tags, Double> held, String provider, String scope, String model, KeyState state,
                              java.time.Instant until, String reason, java.time.Instant now) {
         Tags tags = Tags.of("provider", provider, "scope", scope, "model", model, "state", state.name(),
-                "cause", cause(reason), "metric", metric(reason));
+                "cause", io.keycycle.core.pool.HoldReasons.cause(reason), "metric", io.keycycle.core.pool.HoldReasons.metric(reason));
         double seconds = until == null ? -1 : Math.max(0, java.time.Duration.between(now, until).toMillis() / 1000.0);
         held.merge(tags, seconds, (a, b) -> a < 0 || b < 0 ? -1 : Math.max(a, b));
     }
 
-    /**
-     * Why a hold is in force, as a label from a fixed set read off the start of the reason the engine
-     * wrote ({@code "rate-limited (rpm): …"}); the reason itself is free text (the provider's
-     * message, an operator's note) and stays out of the labels.
-     */
-    static String cause(String reason) {
-        String r = reason == null ? "" : reason.toLowerCase(java.util.Locale.ROOT);
-        if (r.startsWith("rate-limited")) return "rate_limited";
-        if (r.startsWith("daily quota exhausted")) return "quota_exhausted";
-        if (r.startsWith("provider reports 0 remaining")) return "zero_remaining";
-        if (r.startsWith("disabled by operator")) return "operator";
-        if (r.startsWith("key invalid")) return "key_invalid";
-        if (r.startsWith("key suspended")) return "key_suspended";
-        if (r.startsWith("payment transient") || r.startsWith("payment (transient)")) return "payment_transient";
-        if (r.startsWith("payment")) return "payment";
-        return "other";
-    }
-
-    private static final java.util.regex.Pattern METRIC = java.util.regex.Pattern.compile("^[^:]*?\\b(rpm|rph|rpd|tpm|tph|tpd)\\b");
-
-    /** The limit a hold is about ({@code rpm} … {@code tpd}) when the start of its reason names one, else empty. */
-    static String metric(String reason) {
-        if (reason == null) return "";
-        java.util.regex.Matcher m = METRIC.matcher(reason);
-        return m.find() ? m.group(1) : "";
-    }
 
     /** Recomputes the forecast gauges (before each scrape). */
     void refreshForecasts(List<io.keycycle.core.forecast.QuotaForecast> forecasts, java.time.Instant now) {

@@ -48,21 +48,6 @@ class HoldsMetricTest {
         }
     }
 
-    @Test
-    void causesAndMetricsComeFromAFixedSet() {
-        assertThat(GatewayMetrics.cause("rate-limited (tpm): Rate limit reached for model")).isEqualTo("rate_limited");
-        assertThat(GatewayMetrics.metric("rate-limited (tpm): Rate limit reached for model")).isEqualTo("tpm");
-        assertThat(GatewayMetrics.cause("daily quota exhausted (rpd): free-models-per-day")).isEqualTo("quota_exhausted");
-        assertThat(GatewayMetrics.cause("provider reports 0 remaining rpd")).isEqualTo("zero_remaining");
-        assertThat(GatewayMetrics.metric("provider reports 0 remaining rpd")).isEqualTo("rpd");
-        assertThat(GatewayMetrics.cause("payment (transient): retry later")).isEqualTo("payment_transient");
-        assertThat(GatewayMetrics.cause("payment: insufficient credits")).isEqualTo("payment");
-        assertThat(GatewayMetrics.cause("key invalid: API key not valid")).isEqualTo("key_invalid");
-        assertThat(GatewayMetrics.cause("something a future version writes")).isEqualTo("other");
-        assertThat(GatewayMetrics.metric("key invalid: the rpm in a provider's text")).as("only the engine's own words count").isEmpty();
-        assertThat(GatewayMetrics.cause(null)).isEqualTo("other");
-    }
-
     private static String line(List<String> lines, String scope) {
         return lines.stream().filter(l -> l.contains("scope=\"" + scope + "\"")).findFirst()
                 .orElseThrow(() -> new AssertionError("no hold of " + scope + " in " + lines));

@@ -98,13 +98,10 @@ final class JournalOwner {
         return started == start ? Owner.ALIVE : Owner.GONE;
     }
 
-    /** This process as {@link #sign} writes it ({@code ""} when it cannot be named). */
-    static String self() { return SELF; }
-
     /** Where this process's ids mean something, or null. */
     static String whereHere() { return WHERE; }
 
-    static String identity(ProcessHandle p) {
+    private static String identity(ProcessHandle p) {
         return p.pid() + " " + startMillis(p) + " " + WHERE;
     }
 

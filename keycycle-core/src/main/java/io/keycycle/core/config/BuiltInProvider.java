@@ -24,15 +24,12 @@ record BuiltInProvider(String name, LocalDate asOf, String source, URI baseUrl, 
         models = ProviderConfig.ordered(models);
     }
 
-    /** A model row of a shipped table. */
     /**
+     * A model row of a shipped table.
+     *
      * @param countsAs the model whose quota this one's calls use (the provider routes them there), or null
      */
-    record ModelInfo(String id, PartialLimits limits, ModelStatus status, LocalDate since, String note, String countsAs) {
-        ModelInfo(String id, PartialLimits limits, ModelStatus status, LocalDate since, String note) {
-            this(id, limits, status, since, note, null);
-        }
-    }
+    record ModelInfo(String id, PartialLimits limits, ModelStatus status, LocalDate since, String note, String countsAs) {}
 
     /** "built-in groq table as of 2026-08-08": the label limit sources carry. */
     String label() { return "built-in " + name + " table as of " + asOf; }

@@ -49,7 +49,10 @@ final class ProviderResolver implements LimitResolver {
         Limits defaults = resolve(null, Catalog.ANY_MODEL).limits();
         if (strategy == Strategy.GLOBAL) models.put(Catalog.ANY_MODEL, defaults);
         Map<String, String> countsAs = new LinkedHashMap<>();
-        for (String m : knownModels()) if (!quotaModel(m).equals(m)) countsAs.put(m, quotaModel(m));
+        for (String m : knownModels()) {
+            String q = quotaModel(m);
+            if (!q.equals(m)) countsAs.put(m, q);
+        }
         this.spec = new ProviderSpec(builtIn.name(), baseUrl,
                 user.defaultModel() != null ? user.defaultModel() : builtIn.defaultModel(), strategy,
                 user.dailyReset() != null ? user.dailyReset() : builtIn.dailyReset(), models, defaults,

@@ -60,7 +60,7 @@ final class OutcomeEffects {
                 // second: sent again at once, the same key would only answer 429 again.
                 long until = now + Math.min(Math.max(MIN_RATE_LIMIT_WAIT_MS, waitMillis(o, now, policy.rateLimitFloor())),
                         Saturating.millis(policy.maxCooldown()));
-                String why = "rate-limited" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
+                String why = HoldReasons.withMetric(HoldReasons.RATE_LIMITED, o.metric()) + ": " + o.reason();
                 if (o.scopeWide() && !onlyTheSharedBudget(l)) coolScope(scope, e, until, why, now);
                 else coolBucket(l.bucket, e, until, why, now);
                 adopt(l, o.observations(), now);
@@ -72,7 +72,7 @@ final class OutcomeEffects {
                         : ctx.time.fromWall(spec.dailyReset().nextReset(ctx.time.instant(now)).toEpochMilli());
                 long cap = now + Limits.Span.DAY.millis() + Saturating.millis(policy.maxCooldown());
                 long until = Math.min(Math.max(reset, now + 1000), cap);
-                String why = "daily quota exhausted" + (o.metric() == null ? "" : " (" + o.metric().key() + ")") + ": " + o.reason();
+                String why = HoldReasons.withMetric(HoldReasons.QUOTA_EXHAUSTED, o.metric()) + ": " + o.reason();
                 if (o.scopeWide() && !onlyTheSharedBudget(l)) parkScope(scope, e, until, why, now);
                 else if (o.tierWide()) parkTier(l, until, why, now);
                 else parkBucket(l.bucket, e, until, why, now);
@@ -81,7 +81,7 @@ final class OutcomeEffects {
                 adopt(l, o.observations(), now);
             }
             case KEY_INVALID, KEY_SUSPENDED, PAYMENT -> {
-                String why = o.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": " + o.reason();
+                String why = HoldReasons.of(o.kind()) + ": " + o.reason();
                 if (o.scopeWide()) {
                     for (KeyEntry k : ctx.keys) if (k.key.scope().equals(scope)) disable(k, why, now);
                 } else {
@@ -92,7 +92,7 @@ final class OutcomeEffects {
             }
             case PAYMENT_TRANSIENT -> coolScope(scope, e,
                     now + Math.min(waitMillis(o, now, policy.paymentTransient()), Saturating.millis(policy.maxCooldown())),
-                    "payment (transient): " + o.reason(), now);
+                    HoldReasons.PAYMENT_TRANSIENT + ": " + o.reason(), now);
             case OVERLOADED -> {
                 PoolStateStore.ModelFlag ms = l.ring.state;
                 long until = ms.overloaded(now, policy.overloadBase().toMillis(), policy.overloadMax().toMillis(), policy.overloadJitter());
@@ -202,7 +202,7 @@ final class OutcomeEffects {
             if (ob.remaining() == 0) {
                 long wait = ob.resetIn() == null ? policy.rateLimitFloor().toMillis() : ob.resetIn().toMillis();
                 if (wait <= 0) continue;
-                String why = "provider reports 0 remaining " + m.key();
+                String why = HoldReasons.ZERO_REMAINING + " " + m.key();
                 if (m.span() == Limits.Span.DAY) {
                     parkBucket(l.bucket, l.entry, now + Math.min(wait, Limits.Span.DAY.millis()), why, now);
                 } else {

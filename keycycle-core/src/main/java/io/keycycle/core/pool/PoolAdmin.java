@@ -18,7 +18,7 @@ final class PoolAdmin {
     }
 
     void disable(String keyId, String reason) {
-        effects.disable(ctx.find(keyId), "disabled by operator: " + (reason == null || reason.isBlank() ? "no reason given" : reason),
+        effects.disable(ctx.find(keyId), HoldReasons.OPERATOR + ": " + (reason == null || reason.isBlank() ? "no reason given" : reason),
                 ctx.time.now());
     }
 
