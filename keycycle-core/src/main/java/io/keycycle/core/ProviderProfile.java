@@ -36,4 +36,12 @@ public interface ProviderProfile {
      * it and the reported usage), so a window never shows room the provider does not have.
      */
     default OptionalLong reservedCompletion() { return OptionalLong.empty(); }
+
+    /**
+     * True for a provider whose token limits count the request's input only (Gemini: its TPM and
+     * TPD quotas are {@code generate_content_…_input_token_count}); the answer's and hidden thinking
+     * tokens then cost no room. The engine reserves the prompt estimate for such a provider and
+     * charges the reported prompt tokens at settlement; the usage records keep every count.
+     */
+    default boolean tokenLimitsCountInputOnly() { return false; }
 }

@@ -47,6 +47,10 @@ final class GeminiProfile extends BaseProfile {
         super("gemini");
     }
 
+    /** Google's token quotas ({@code …InputTokensPerModelPerMinute}, {@code …PerDay}) count the prompt only. */
+    @Override
+    public boolean tokenLimitsCountInputOnly() { return true; }
+
     @Override
     Outcome specific(Answer a) {
         ErrorBody b = a.body();
