@@ -100,9 +100,11 @@ public final class TokenEstimator {
      * The reservation the way {@code provider} counts it. A provider that reserves up front
      * (Cerebras) holds prompt + {@code max_completion_tokens} against its token limits when the
      * request arrives, assuming its own default when the request sets none, so the estimate does the
-     * same; every other provider gets {@link #reservation(JsonNode, long)}.
+     * same; a provider whose token limits count input only ({@link ProviderProfile#tokenLimitsCountInputOnly()}:
+     * Gemini) reserves the prompt estimate alone; every other provider gets {@link #reservation(JsonNode, long)}.
      */
     public static long reservationFor(String provider, JsonNode requestBody, long defaultCompletionBudget) {
+        if (ProviderProfiles.forProvider(provider).tokenLimitsCountInputOnly()) return estimatePromptTokens(requestBody);
         OptionalLong held = reservedCompletion(provider);
         if (held.isPresent()) {
             return estimatePromptTokens(requestBody) + maxTokens(requestBody).orElse(held.getAsLong());
@@ -115,6 +117,7 @@ public final class TokenEstimator {
      * its completion limit (a library model's request that is not a JSON body).
      */
     public static long reservationFor(String provider, long promptTokens, OptionalLong maxTokens, long defaultCompletionBudget) {
+        if (ProviderProfiles.forProvider(provider).tokenLimitsCountInputOnly()) return promptTokens;
         OptionalLong held = reservedCompletion(provider);
         return promptTokens + maxTokens.orElse(held.isPresent() ? held.getAsLong() : defaultCompletionBudget);
     }

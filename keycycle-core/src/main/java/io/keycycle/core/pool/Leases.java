@@ -25,12 +25,15 @@ final class Leases {
     private final AtomicLong nextSweep = new AtomicLong();
     /** The provider keeps a request's reservation whatever the answer uses (Cerebras): see {@link #charged}. */
     private final boolean keepsReservation;
+    /** The provider's token limits count the prompt only (Gemini): see {@link #charged}. */
+    private final boolean inputOnly;
 
     Leases(PoolContext ctx, ModelRings rings, OutcomeEffects effects) {
         this.ctx = ctx;
         this.rings = rings;
         this.effects = effects;
         this.keepsReservation = ctx.profile.reservedCompletion().isPresent();
+        this.inputOnly = ctx.profile.tokenLimitsCountInputOnly();
     }
 
     /**
@@ -38,9 +41,15 @@ final class Leases {
      * provider that keeps what it reserved at arrival ({@link io.keycycle.core.ProviderProfile#reservedCompletion()}),
      * the larger of that usage and the lease's reservation — the provider took prompt + the
      * completion limit, so releasing the unused part would show room it does not have and the next
-     * caller (in this process or another sharing the pool) would meet a 429.
+     * caller (in this process or another sharing the pool) would meet a 429. For a provider whose
+     * token limits count input only ({@link io.keycycle.core.ProviderProfile#tokenLimitsCountInputOnly()}:
+     * Gemini), the reported prompt tokens: the answer and hidden thinking cost its quotas nothing.
      */
     private long charged(Lease l, io.keycycle.core.Usage usage) {
+        if (inputOnly) {
+            // a report without a prompt count but with a total does not say what the input was: keep the estimate
+            return usage.promptTokens() > 0 || usage.totalTokens() == 0 ? usage.promptTokens() : l.estimatedTokens;
+        }
         long used = usage.charged();
         return keepsReservation ? Math.max(used, l.estimatedTokens) : used;
     }
