@@ -342,6 +342,11 @@ public final class ProviderControl {
         return buckets.computeIfAbsent(id, k -> new Bucket(kind().dayResetZone(), kind() == ProviderKind.GROQ));
     }
 
+    /** The bucket of {@code model}'s own caps from {@code scope}, also for a {@code :free} model (its per-model limits). */
+    Bucket modelBucket(String scope, String model) {
+        return buckets.computeIfAbsent(scope + "\u0000" + model, k -> new Bucket(kind().dayResetZone(), kind() == ProviderKind.GROQ));
+    }
+
     /** Models a {@code /models} listing shows. */
     List<String> listedModels() {
         Set<String> all = new java.util.TreeSet<>(limits.keySet());

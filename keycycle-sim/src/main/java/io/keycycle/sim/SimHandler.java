@@ -150,6 +150,17 @@ final class SimHandler implements HttpHandler {
             case GEMINI -> request.promptTokens();
             default -> request.chargedTokens();
         };
+        if (accountWide && !limits.equals(SimLimits.UNLIMITED)) {
+            // a :free model's own caps (OpenRouter's per-model daily and minute limits) come before the
+            // account's free budget, and their 429 is the per-model one, with its own reset
+            Bucket.Decision own = p.modelBucket(key.scope, served).admit(limits, charged, now.toEpochMilli());
+            if (own instanceof Bucket.Limited l) {
+                Turn perModel = new Turn(request, model, key.scope, now, turn.id(), turn.thinkingTokens(), false,
+                        turn.highBalance(), served, turn.longDayRetryDelay());
+                answer(ex, row, d.rateLimited(perModel, l), 0, 0, 0);
+                return;
+            }
+        }
         Bucket.Decision decision = p.bucket(key.scope, served).admit(applied, charged, now.toEpochMilli());
         if (decision instanceof Bucket.Limited l) {
             answer(ex, row, d.rateLimited(turn, l), 0, 0, 0);

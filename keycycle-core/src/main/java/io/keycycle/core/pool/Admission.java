@@ -201,14 +201,14 @@ final class Admission {
         KeyEntry e = ctx.keys[i];
         if (e.flag.disabled()) return false;
         if (!tried.isEmpty() && tried.contains(e.key.fingerprint())) return false;
-        if (now < ring.buckets[i].blockedHint()) return false;
+        if (now < ring.buckets[i].blockedHint() || ring.ownHeld(i, now)) return false;
         return now >= e.scope.blockedUntil();
     }
 
     private Lease tryKey(ModelRing ring, int i, long tokens, long now, long until) {
         KeyEntry e = ctx.keys[i];
         if (e.flag.disabled()) return null;
-        if (now < e.scope.blockedUntil()) return null;
+        if (now < e.scope.blockedUntil() || ring.ownHeld(i, now)) return null;
         PoolStateStore.Bucket b = ring.buckets[i];
         long id = leases.nextId();
         long expires = Saturating.add(now, Saturating.millis(ctx.policy.leaseTimeout()));
@@ -255,6 +255,7 @@ final class Admission {
             if (e.flag.disabled()) { disabled++; continue; }
             PoolStateStore.Bucket b = ring.buckets[i];
             PoolStateStore.Hold s = e.scope, h = b.hold();
+            if (ring.own != null && now < ring.own[i].hold().blockedUntil()) h = ring.own[i].hold(); // the model's own cap holds it
             long at = b.admissibleAt(now, tokens);
             if (at == Long.MAX_VALUE) {
                 tooBig++;
@@ -269,7 +270,7 @@ final class Admission {
                 if (parkedWhy == null) parkedWhy = s.parkedReason();
             }
             else if (now < s.coolingUntil() || now < h.coolingUntil()) cooling++;
-            at = Math.max(at, s.blockedUntil());
+            at = Math.max(at, Math.max(s.blockedUntil(), h.blockedUntil()));
             earliest = Math.min(earliest, at);
         }
         long backoff = ms.backoffUntil();

@@ -12,14 +12,28 @@ final class ModelRing {
     final String model;
     final KeyEntry[] keys;
     final PoolStateStore.Bucket[] buckets;
+    /**
+     * For a model that shares its scope's budget with others (OpenRouter's {@code :free}), each
+     * key's bucket of the model itself, by key position: its hold carries what the provider limits
+     * per model on top of the shared budget (a per-model daily or minute cap), so that hitting one
+     * model's cap holds that model only, not every model of the budget. Null for other models.
+     */
+    final PoolStateStore.Bucket[] own;
     final PoolStateStore.ModelFlag state;
     final AtomicInteger cursor = new AtomicInteger();
     final ConcurrentLinkedDeque<Thread> waiters = new ConcurrentLinkedDeque<>();
 
-    ModelRing(String model, KeyEntry[] keys, PoolStateStore.Bucket[] buckets, PoolStateStore.ModelFlag state) {
+    ModelRing(String model, KeyEntry[] keys, PoolStateStore.Bucket[] buckets, PoolStateStore.Bucket[] own,
+              PoolStateStore.ModelFlag state) {
         this.model = model;
         this.keys = keys;
         this.buckets = buckets;
+        this.own = own;
         this.state = state;
+    }
+
+    /** True while the model's own hold (see {@link #own}) keeps key position {@code i} from it. */
+    boolean ownHeld(int i, long now) {
+        return own != null && now < own[i].hold().blockedUntil();
     }
 }

@@ -74,14 +74,22 @@ final class ModelRings {
         KeyEntry[] ks = ctx.keys.clone();
         PoolStateStore.Bucket[] bs = new PoolStateStore.Bucket[ks.length];
         String bucketModel = bucketModel(model);
+        // a model of a budget only some models share (OpenRouter's :free) has caps of its own too
+        boolean own = ctx.spec.sharedBudgetSuffix() != null && ALL_MODELS.equals(bucketModel) && !ALL_MODELS.equals(model);
+        PoolStateStore.Bucket[] os = own ? new PoolStateStore.Bucket[ks.length] : null;
         for (int i = 0; i < ks.length; i++) {
             ApiKey k = ks[i].key;
             Limits limits = ctx.resolver.resolve(k, model).limits();
             bs[i] = ctx.store.bucket(new PoolStateStore.BucketId(ctx.provider(), k.scope(), bucketModel), limits, ctx.spec.dailyReset(), ctx.time,
                     ctx.profile.reservedCompletion().isPresent());
+            if (own) {
+                // only its hold is used: the table has no per-model numbers, the shared budget's windows count the calls
+                os[i] = ctx.store.bucket(new PoolStateStore.BucketId(ctx.provider(), k.scope(), model), Limits.UNLIMITED,
+                        ctx.spec.dailyReset(), ctx.time, false);
+            }
         }
         if (ks.length == 0) ctx.resolver.resolve(null, model); // validates the model even without keys
-        return new ModelRing(model, ks, bs, ctx.store.model(ctx.provider(), model));
+        return new ModelRing(model, ks, bs, os, ctx.store.model(ctx.provider(), model));
     }
 
     /**
@@ -94,13 +102,18 @@ final class ModelRings {
         return ctx.spec.sharesBudget(model) ? ALL_MODELS : ctx.spec.quotaModel(model);
     }
 
-    /** The bucket of ({@code scope}, {@code model}) as a ring uses it, creating the ring first; null when unknown. */
+    /**
+     * The bucket of ({@code scope}, {@code model}) as a ring uses it, creating the ring first; null
+     * when unknown. For a model with a hold of its own besides a shared budget ({@link ModelRing#own}),
+     * that bucket: a state stored under the model's name is its own hold, one under {@code "*"} the budget's.
+     */
     PoolStateStore.Bucket bucketFor(String scope, String model) {
         ModelRing r = ctx.spec.strategy() == Strategy.GLOBAL && (model == null || ALL_MODELS.equals(model))
                 ? (ctx.spec.defaultModel() == null ? anyRing() : ringOrNull(ctx.spec.defaultModel()))
                 : ringOrNull(model);
         if (r == null) return null;
-        for (int i = 0; i < r.keys.length; i++) if (r.keys[i].key.scope().equals(scope)) return r.buckets[i];
+        boolean own = r.own != null && model != null && !ALL_MODELS.equals(model);
+        for (int i = 0; i < r.keys.length; i++) if (r.keys[i].key.scope().equals(scope)) return own ? r.own[i] : r.buckets[i];
         return null;
     }
 

@@ -62,9 +62,11 @@ final class OutcomeEffects {
                         Saturating.millis(policy.maxCooldown()));
                 String why = HoldReasons.withMetric(HoldReasons.RATE_LIMITED, o.metric()) + ": " + o.reason();
                 if (o.scopeWide() && !onlyTheSharedBudget(l)) coolScope(scope, e, until, why, now);
-                else coolBucket(l.bucket, e, until, why, now);
-                adopt(l, o.observations(), now);
-                learn(l, o.observations(), now);
+                else coolBucket(held(l, o), e, until, why, now);
+                if (held(l, o) == l.bucket) {
+                    adopt(l, o.observations(), now);
+                    learn(l, o.observations(), now);
+                }
             }
             case QUOTA_EXHAUSTED -> {
                 long reset = o.until() != null ? ctx.time.at(o.until())
@@ -75,10 +77,10 @@ final class OutcomeEffects {
                 String why = HoldReasons.withMetric(HoldReasons.QUOTA_EXHAUSTED, o.metric()) + ": " + o.reason();
                 if (o.scopeWide() && !onlyTheSharedBudget(l)) parkScope(scope, e, until, why, now);
                 else if (o.tierWide()) parkTier(l, until, why, now);
-                else parkBucket(l.bucket, e, until, why, now);
+                else parkBucket(held(l, o), e, until, why, now);
                 // the quota that ran out may be another model's (Gemini names it once it auto-routes a model)
                 for (PoolStateStore.Bucket other : namedElsewhere(l, o.observations())) parkBucket(other, e, until, why, now);
-                adopt(l, o.observations(), now);
+                if (held(l, o) == l.bucket) adopt(l, o.observations(), now);
             }
             case KEY_INVALID, KEY_SUSPENDED, PAYMENT -> {
                 String why = HoldReasons.of(o.kind()) + ": " + o.reason();
@@ -144,6 +146,17 @@ final class OutcomeEffects {
      */
     private boolean onlyTheSharedBudget(Lease l) {
         return spec.sharedBudgetSuffix() != null && ALL_MODELS.equals(l.bucket.id().model());
+    }
+
+    /**
+     * The bucket a limit that is not scope-wide holds: the lease's, except for a model with caps of
+     * its own besides a shared budget ({@link ModelRing#own}: an OpenRouter {@code :free} model's
+     * per-model daily or minute limit), whose own bucket it holds — the shared budget and the other
+     * models on it keep serving. Such a cap is not learned as a limit: the shared budget's windows are
+     * the account's, and the model's hold lasts until the cap's own reset.
+     */
+    private PoolStateStore.Bucket held(Lease l, Outcome o) {
+        return o.scopeWide() || l.ring.own == null ? l.bucket : l.ring.own[l.entry.position];
     }
 
     /**

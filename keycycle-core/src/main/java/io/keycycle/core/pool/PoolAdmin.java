@@ -60,12 +60,15 @@ final class PoolAdmin {
         }
         java.util.Set<PoolStateStore.Bucket> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (ModelRing r : rings.all()) {
-            PoolStateStore.Bucket b = r.buckets[e.position];
-            if (!seen.add(b) || b.hold().blockedUntil() <= now) continue;
-            b.hold().clear();
-            b.hintBlockedUntil(0);
-            effects.emitState(KeycycleEvent.Level.SCOPE, scope, e.key.fingerprint(), b.id().model(), KeyState.READY, 0, why, now);
-            holds.add(b.id().model());
+            PoolStateStore.Bucket[] held = r.own == null ? new PoolStateStore.Bucket[]{r.buckets[e.position]}
+                    : new PoolStateStore.Bucket[]{r.buckets[e.position], r.own[e.position]};
+            for (PoolStateStore.Bucket b : held) {
+                if (!seen.add(b) || b.hold().blockedUntil() <= now) continue;
+                b.hold().clear();
+                b.hintBlockedUntil(0);
+                effects.emitState(KeycycleEvent.Level.SCOPE, scope, e.key.fingerprint(), b.id().model(), KeyState.READY, 0, why, now);
+                holds.add(b.id().model());
+            }
         }
         java.time.Instant at = ctx.time.instant(now);
         for (io.keycycle.core.learn.LearnedLimit l : learned()) {

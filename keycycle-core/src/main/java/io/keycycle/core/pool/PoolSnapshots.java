@@ -27,7 +27,11 @@ final class PoolSnapshots {
             kv.add(new PoolSnapshot.KeyView(e.key.index(), e.key.fingerprint(), e.key.scope(), st.state(), st.until(), st.reason()));
         }
         Map<PoolStateStore.BucketId, PoolStateStore.Bucket> buckets = new HashMap<>();
-        for (ModelRing r : rings.all()) for (PoolStateStore.Bucket b : r.buckets) buckets.putIfAbsent(b.id(), b);
+        for (ModelRing r : rings.all()) {
+            for (PoolStateStore.Bucket b : r.buckets) buckets.putIfAbsent(b.id(), b);
+            // a model's own hold beside a shared budget (ModelRing#own) shows while it holds
+            if (r.own != null) for (PoolStateStore.Bucket b : r.own) if (now < b.hold().blockedUntil()) buckets.putIfAbsent(b.id(), b);
+        }
         List<PoolSnapshot.BucketView> bv = new ArrayList<>();
         for (PoolStateStore.Bucket b : buckets.values()) {
             List<PoolSnapshot.MetricUsage> usage = new ArrayList<>();
