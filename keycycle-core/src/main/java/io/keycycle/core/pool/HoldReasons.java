@@ -20,6 +20,8 @@ public final class HoldReasons {
     public static final String ZERO_REMAINING = "provider reports 0 remaining";
     public static final String PAYMENT_TRANSIENT = "payment (transient)";
     public static final String OPERATOR = "disabled by operator";
+    /** A model backed off after transient failures in a row ({@link PoolPolicy#transientTrip()}). */
+    public static final String FAILING = "provider failing";
 
     private static final Pattern METRIC = Pattern.compile("^[^:]*?\\b(rpm|rph|rpd|tpm|tph|tpd)\\b");
 

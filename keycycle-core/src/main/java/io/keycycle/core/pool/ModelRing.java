@@ -21,6 +21,8 @@ final class ModelRing {
     final PoolStateStore.Bucket[] own;
     final PoolStateStore.ModelFlag state;
     final AtomicInteger cursor = new AtomicInteger();
+    /** Transient failures of the model in a row in this process (see {@link PoolPolicy#transientTrip()}); a success resets it. */
+    final AtomicInteger transientRun = new AtomicInteger();
     final ConcurrentLinkedDeque<Thread> waiters = new ConcurrentLinkedDeque<>();
 
     ModelRing(String model, KeyEntry[] keys, PoolStateStore.Bucket[] buckets, PoolStateStore.Bucket[] own,

@@ -47,6 +47,7 @@ final class OutcomeEffects {
         String scope = e.key.scope();
         switch (o.kind()) {
             case SUCCESS -> {
+                if (l.ring.transientRun.get() != 0) l.ring.transientRun.set(0);
                 if (l.ring.state.succeeded()) {
                     // provider-wide (no scope): the store keeps one row per model, which this one overwrites
                     emitState(KeycycleEvent.Level.MODEL, null, e.key.fingerprint(), l.ring.model, KeyState.READY, 0,
@@ -117,8 +118,29 @@ final class OutcomeEffects {
                             recheck, o.reason() + " (re-checked at the until instant)", now);
                 }
             }
-            case REQUEST_INVALID, TRANSIENT -> { }
+            case TRANSIENT -> failing(l, o, now);
+            case REQUEST_INVALID -> { }
         }
+    }
+
+    /**
+     * One more transient failure (5xx, timeout, failed connection) of the model, on whichever key:
+     * at {@link PoolPolicy#transientTrip()} in a row the model backs off as an overloaded one does
+     * (1 s doubling to 60 s, with jitter), so the calls of the next seconds go to a fallback, or fail
+     * fast with a Retry-After, instead of each spending its retries on keys of a provider that is
+     * down. The backoff is shared like an overload's. After it, the next failure trips again at once,
+     * for twice as long; a success ends the run.
+     */
+    private void failing(Lease l, Outcome o, long now) {
+        int trip = policy.transientTrip();
+        if (trip <= 0) return;
+        int run = l.ring.transientRun.incrementAndGet();
+        PoolStateStore.ModelFlag ms = l.ring.state;
+        if (run < trip || now < ms.backoffUntil()) return;
+        l.ring.transientRun.set(trip - 1);
+        long until = ms.overloaded(now, policy.overloadBase().toMillis(), policy.overloadMax().toMillis(), policy.overloadJitter());
+        emitState(KeycycleEvent.Level.MODEL, l.entry.key.scope(), l.entry.key.fingerprint(), l.ring.model, KeyState.COOLING, until,
+                HoldReasons.FAILING + ": " + run + " transient failures in a row, the last: " + o.reason(), now);
     }
 
     /** The wait an outcome asks for: its explicit instant or duration, else the floor. */

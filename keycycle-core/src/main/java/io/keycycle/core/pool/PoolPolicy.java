@@ -9,15 +9,17 @@ import java.time.Duration;
  * cooldown exceeds 1 h (parking for the day is bounded by the provider's reset + 1 h instead);
  * overload backoff 1 s doubling to 60 s with 50% jitter; a transient payment problem cools 30 s;
  * unreported leases expire after 10 min; a model the provider says is gone is re-checked after
- * 10 min, then 20 min, doubling up to 24 h.
+ * 10 min, then 20 min, doubling up to 24 h; after 3 transient failures of a model in a row (5xx,
+ * timeouts, failed connections, on any keys) the model backs off like an overloaded one
+ * ({@code transientTrip}, 0 turns it off).
  */
 public record PoolPolicy(Duration rateLimitFloor, Duration maxCooldown, Duration overloadBase, Duration overloadMax,
                          double overloadJitter, Duration paymentTransient, Duration leaseTimeout,
-                         Duration modelRecheckBase, Duration modelRecheckMax) {
+                         Duration modelRecheckBase, Duration modelRecheckMax, int transientTrip) {
 
     public static final PoolPolicy DEFAULT = new PoolPolicy(Duration.ofSeconds(10), Duration.ofHours(1),
             Duration.ofSeconds(1), Duration.ofSeconds(60), 0.5, Duration.ofSeconds(30), Duration.ofMinutes(10),
-            Duration.ofMinutes(10), Duration.ofHours(24));
+            Duration.ofMinutes(10), Duration.ofHours(24), 3);
 
     public PoolPolicy {
         positive("rateLimitFloor", rateLimitFloor);
@@ -28,6 +30,7 @@ public record PoolPolicy(Duration rateLimitFloor, Duration maxCooldown, Duration
         positive("leaseTimeout", leaseTimeout);
         positive("modelRecheckBase", modelRecheckBase);
         positive("modelRecheckMax", modelRecheckMax);
+        if (transientTrip < 0) throw new ConfigurationException("transientTrip must be >= 0 (0: off), was " + transientTrip);
         if (overloadJitter < 0 || overloadJitter > 1) {
             throw new ConfigurationException("overloadJitter must be within [0, 1], was " + overloadJitter);
         }
@@ -39,7 +42,7 @@ public record PoolPolicy(Duration rateLimitFloor, Duration maxCooldown, Duration
 
     public PoolPolicy withLeaseTimeout(Duration d) {
         return new PoolPolicy(rateLimitFloor, maxCooldown, overloadBase, overloadMax, overloadJitter, paymentTransient, d,
-                modelRecheckBase, modelRecheckMax);
+                modelRecheckBase, modelRecheckMax, transientTrip);
     }
 
     /**
@@ -67,6 +70,17 @@ public record PoolPolicy(Duration rateLimitFloor, Duration maxCooldown, Duration
     /** How long a model the provider reported gone stays unavailable before a re-check, first and at most. */
     public PoolPolicy withModelRecheck(Duration base, Duration max) {
         return new PoolPolicy(rateLimitFloor, maxCooldown, overloadBase, overloadMax, overloadJitter, paymentTransient,
-                leaseTimeout, base, max);
+                leaseTimeout, base, max, transientTrip);
+    }
+
+    /**
+     * After how many transient failures of a model in a row (5xx, timeouts, failed connections, on
+     * whichever keys, with no success between) the model backs off like an overloaded one, so that
+     * calls move on to a fallback or fail fast instead of spending their retries on a failing
+     * provider; 0 turns it off.
+     */
+    public PoolPolicy withTransientTrip(int n) {
+        return new PoolPolicy(rateLimitFloor, maxCooldown, overloadBase, overloadMax, overloadJitter, paymentTransient,
+                leaseTimeout, modelRecheckBase, modelRecheckMax, n);
     }
 }
