@@ -37,6 +37,14 @@ abstract class Dialect {
     /** An unknown or {@link KeyState#DEAD} key, or a key in another failing state. */
     abstract Reply keyRejected(KeyState state);
 
+    /**
+     * {@link #keyRejected(KeyState)} for a key whose secret and scope are known ({@code scope} null
+     * for an unknown key), for the answers that name them (Gemini's suspended consumer and project).
+     */
+    Reply keyRejected(KeyState state, String secret, String scope) {
+        return keyRejected(state);
+    }
+
     /** Malformed JSON or a missing field. */
     abstract Reply badRequest(String message);
 

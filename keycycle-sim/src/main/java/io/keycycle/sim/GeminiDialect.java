@@ -18,6 +18,7 @@ import java.util.List;
  */
 final class GeminiDialect extends Dialect {
 
+    private static final String SERVICE = "generativelanguage.googleapis.com";
     private static final String REQUESTS = "generativelanguage.googleapis.com/generate_content_free_tier_requests";
     private static final String INPUT_TOKENS = "generativelanguage.googleapis.com/generate_content_free_tier_input_token_count";
     private static final String QUOTA_PREAMBLE = "You exceeded your current quota, please check your plan and billing details. "
@@ -32,6 +33,41 @@ final class GeminiDialect extends Dialect {
 
     @Override
     Reply keyRejected(KeyState state) {
+        return keyRejected(state, null, null);
+    }
+
+    /**
+     * Google's 403s name the consumer: a suspended key by its own secret ({@code api_key:…}) in the
+     * message, the key's project ({@code projects/<number>}) in {@code ErrorInfo.metadata.consumer};
+     * the project number is the scope when it is all digits, else a stable number made from it.
+     */
+    @Override
+    Reply keyRejected(KeyState state, String secret, String scope) {
+        if (state == KeyState.CONSUMER_SUSPENDED) {
+            String message = "Permission denied: Consumer 'api_key:" + secret + "' has been suspended.";
+            ArrayNode details = JSON.createArrayNode();
+            ObjectNode info = details.addObject().put("@type", "type.googleapis.com/google.rpc.ErrorInfo")
+                    .put("reason", "CONSUMER_SUSPENDED").put("domain", "googleapis.com");
+            info.putObject("metadata").put("service", SERVICE).put("consumer", "projects/" + projectNumber(scope));
+            return error(403, "PERMISSION_DENIED", message, details, Outcome.ERROR);
+        }
+        if (state == KeyState.API_DISABLED) {
+            String project = projectNumber(scope);
+            String url = "https://console.developers.google.com/apis/api/" + SERVICE + "/overview?project=" + project;
+            String message = "Generative Language API has not been used in project " + project + " before or it is disabled. "
+                    + "Enable it by visiting " + url + " then retry. If you enabled this API recently, wait a few minutes "
+                    + "for the action to propagate to our systems and retry.";
+            ArrayNode details = JSON.createArrayNode();
+            ObjectNode info = details.addObject().put("@type", "type.googleapis.com/google.rpc.ErrorInfo")
+                    .put("reason", "SERVICE_DISABLED").put("domain", "googleapis.com");
+            info.putObject("metadata").put("consumer", "projects/" + project).put("service", SERVICE)
+                    .put("containerInfo", project).put("serviceTitle", "Generative Language API").put("activationUrl", url);
+            details.addObject().put("@type", "type.googleapis.com/google.rpc.LocalizedMessage")
+                    .put("locale", "en-US").put("message", message);
+            details.addObject().put("@type", "type.googleapis.com/google.rpc.Help").putArray("links").addObject()
+                    .put("description", "Google developers console API activation").put("url", url);
+            return error(403, "PERMISSION_DENIED", message, details, Outcome.ERROR);
+        }
         if (state == KeyState.SUSPENDED) {
             return error(403, "PERMISSION_DENIED", "Your API key was reported as leaked. Please use another API key.",
                     null, Outcome.ERROR);
@@ -40,7 +76,7 @@ final class GeminiDialect extends Dialect {
         ArrayNode details = JSON.createArrayNode();
         ObjectNode info = details.addObject().put("@type", "type.googleapis.com/google.rpc.ErrorInfo")
                 .put("reason", "API_KEY_INVALID").put("domain", "googleapis.com");
-        info.putObject("metadata").put("service", "generativelanguage.googleapis.com");
+        info.putObject("metadata").put("service", SERVICE);
         details.addObject().put("@type", "type.googleapis.com/google.rpc.LocalizedMessage")
                 .put("locale", "en-US").put("message", message);
         return error(400, "INVALID_ARGUMENT", message, details, Outcome.ERROR);
@@ -194,6 +230,17 @@ final class GeminiDialect extends Dialect {
         Instant nextMinute = now.truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
         Duration d = Duration.between(now, nextMinute);
         return d.getSeconds() < 25 ? d.plusSeconds(35) : d;
+    }
+
+    /** A Google project number for a scope: the scope itself when it is all digits, else twelve digits derived from it. */
+    static String projectNumber(String scope) {
+        if (scope == null || scope.isEmpty()) {
+            return "000000000000";
+        }
+        if (scope.chars().allMatch(Character::isDigit)) {
+            return scope;
+        }
+        return Long.toString(100_000_000_000L + Math.floorMod(scope.hashCode() * 2_654_435_761L, 900_000_000_000L));
     }
 
     private static String quotaMetric(Metric m) {

@@ -80,7 +80,7 @@ final class SimHandler implements HttpHandler {
         String model = peekModel(raw, p.kind());
         KeyState state = key == null ? KeyState.DEAD : p.stateOf(key);
         if (state != KeyState.ACTIVE) {
-            answer(ex, key(p, key, secret, model), d.keyRejected(state), 0, 0, 0);
+            answer(ex, key(p, key, secret, model), d.keyRejected(state, secret, key == null ? null : key.scope), 0, 0, 0);
             return;
         }
         ChatRequest request;
@@ -104,7 +104,8 @@ final class SimHandler implements HttpHandler {
                 turn.highBalance(), served, turn.longDayRetryDelay());
         SimLimits limits = p.limitsFor(served, key.scope);
         if (p.isGone(served)) {
-            answer(ex, row, d.modelGone(model), 0, 0, 0);
+            // a shut-down model the provider no longer knows at all answers its plain "not found"
+            answer(ex, row, p.config().goneAsNotFound().contains(served) ? d.modelNotFound(model) : d.modelGone(model), 0, 0, 0);
             return;
         }
         if (p.hasNoFreeTier(served, key.scope)) {
@@ -203,7 +204,7 @@ final class SimHandler implements HttpHandler {
             }
             KeyState state = key == null ? KeyState.DEAD : p.stateOf(key);
             if (state != KeyState.ACTIVE) {
-                send(ex, p.dialect().keyRejected(state));
+                send(ex, p.dialect().keyRejected(state, secret, key == null ? null : key.scope));
                 return;
             }
         }

@@ -43,7 +43,8 @@ public record SimProvider(
         Set<String> noToolModels,
         Map<String, String> routedModels,
         Set<String> paidScopes,
-        Map<String, Integer> contextWindows) {
+        Map<String, Integer> contextWindows,
+        Set<String> goneAsNotFound) {
 
     public SimProvider {
         Objects.requireNonNull(kind, "kind");
@@ -58,6 +59,10 @@ public record SimProvider(
         routedModels = Map.copyOf(routedModels);
         paidScopes = Set.copyOf(paidScopes);
         contextWindows = contextWindows == null ? Map.of() : Map.copyOf(contextWindows);
+        goneAsNotFound = goneAsNotFound == null ? Set.of() : Set.copyOf(goneAsNotFound);
+        if (!goneModels.containsAll(goneAsNotFound)) {
+            throw new IllegalArgumentException("models answered as not found must be gone models too, for " + kind.id());
+        }
         if (!contextWindows.isEmpty() && kind != ProviderKind.GROQ && kind != ProviderKind.CEREBRAS) {
             throw new IllegalArgumentException("context windows (400 context_length_exceeded) are simulated on groq and cerebras only, not " + kind.id());
         }
@@ -114,6 +119,14 @@ public record SimProvider(
         return builder(kind).freeTierModels().fakeKeys(fakeKeys).build();
     }
 
+    /** How a {@link Builder#goneModel(String, Gone) gone model} answers. */
+    public enum Gone {
+        /** The provider's retired-model error (Groq: 400 {@code model_decommissioned}). */
+        RETIRED,
+        /** The provider's unknown-model error (Groq: 404 {@code model_not_found}), as for a model it never had. */
+        NOT_FOUND
+    }
+
     /** True for OpenRouter {@code :free} models, which share an account-wide budget. */
     boolean isAccountWide(String model) {
         return kind == ProviderKind.OPENROUTER && model.endsWith(":free");
@@ -125,6 +138,7 @@ public record SimProvider(
         private final List<SimKey> keys = new ArrayList<>();
         private final Map<String, SimLimits> models = new LinkedHashMap<>();
         private final Set<String> gone = new LinkedHashSet<>();
+        private final Set<String> goneAsNotFound = new LinkedHashSet<>();
         private final Set<String> noFreeTier = new LinkedHashSet<>();
         private SimLimits defaultLimits;
         private boolean acceptAnyKey;
@@ -180,10 +194,21 @@ public record SimProvider(
             return this;
         }
 
-        /** The model answers with the provider's "model gone" error (404 / Groq 400 decommissioned). */
+        /**
+         * The model answers with the provider's retired-model error: Groq 400
+         * {@code model_decommissioned}, Cerebras and OpenRouter 404, Gemini 404 "no longer available".
+         */
         public Builder goneModel(String model) {
+            return goneModel(model, Gone.RETIRED);
+        }
+
+        /** The model is gone and answers in the given form; it is not listed by {@code /models} either way. */
+        public Builder goneModel(String model, Gone form) {
             requireModel(model);
+            Objects.requireNonNull(form, "form");
             gone.add(model);
+            if (form == Gone.NOT_FOUND) goneAsNotFound.add(model);
+            else goneAsNotFound.remove(model);
             return this;
         }
 
@@ -297,7 +322,9 @@ public record SimProvider(
         /**
          * The 2026-11-30 line-up (providers.md §9): the models the providers retired since the
          * {@link #freeTierModels()} table answer "model gone", the new ones are served.
-         * Groq's Llama models shut down on 2026-08-16 (404 {@code model_not_found}), Cerebras keeps
+         * Groq's Llama models shut down on 2026-08-16 and answer 404 {@code model_not_found} ("does
+         * not exist or you do not have access to it"), its older retired models 400
+         * {@code model_decommissioned}; Cerebras keeps
          * only {@code gpt-oss-120b} on the free trial, Gemini 2.5 Flash is routed to 3.5 Flash-Lite
          * and 3.1 Pro has no free tier.
          */
@@ -314,8 +341,8 @@ public record SimProvider(
                     model("openai/gpt-oss-120b", oss).model("openai/gpt-oss-20b", oss).model("qwen/qwen3.6-27b", oss);
                     SimLimits compound = none.rpm(30).rpd(250).tpm(70_000);
                     model("groq/compound", compound).model("groq/compound-mini", compound);
-                    goneModel("llama-3.3-70b-versatile").goneModel("llama-3.1-8b-instant").goneModel("gemma2-9b-it")
-                            .goneModel("qwen/qwen3-32b");
+                    goneModel("llama-3.3-70b-versatile", Gone.NOT_FOUND).goneModel("llama-3.1-8b-instant", Gone.NOT_FOUND)
+                            .goneModel("gemma2-9b-it").goneModel("qwen/qwen3-32b");
                 }
                 case GEMINI -> {
                     model("gemini-3.5-flash", none.rpm(5).rpd(20).tpm(250_000));
@@ -387,7 +414,7 @@ public record SimProvider(
         public SimProvider build() {
             return new SimProvider(kind, keys, models, gone, noFreeTier, Optional.ofNullable(defaultLimits),
                     acceptAnyKey, thinkingTokens, freeModelLimits, highBalance, faultProbability, faultKinds, seed,
-                    noTools, routes, paid, contextWindows);
+                    noTools, routes, paid, contextWindows, goneAsNotFound);
         }
 
         private void requireModel(String model) {

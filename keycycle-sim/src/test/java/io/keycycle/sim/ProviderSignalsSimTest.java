@@ -164,8 +164,8 @@ class ProviderSignalsSimTest {
     @Test
     void retiredModelsAnswerGoneAndModelsListsPerKey() {
         HttpResponse<String> gone = Http.chat(base("groq"), GQ, Http.body("llama-3.3-70b-versatile", "x"));
-        assertThat(gone.statusCode()).isEqualTo(400);
-        assertThat(Http.json(gone).path("error").path("code").asText()).isEqualTo("model_decommissioned");
+        assertThat(gone.statusCode()).as("shut down on 2026-08-16: Groq answers as for a model it never had").isEqualTo(404);
+        assertThat(Http.json(gone).path("error").path("code").asText()).isEqualTo("model_not_found");
         JsonNode models = Http.json(Http.get(base("groq") + "/models", GQ));
         assertThat(models.path("data").findValuesAsText("id")).contains("openai/gpt-oss-120b")
                 .doesNotContain("llama-3.3-70b-versatile");

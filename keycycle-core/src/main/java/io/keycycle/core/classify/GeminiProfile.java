@@ -16,6 +16,7 @@ import java.util.List;
 import java.time.ZoneId;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -32,6 +33,13 @@ import java.util.regex.Pattern;
  * of zero ({@code limit: 0}, {@code quotaValue "0"}) means the project's billing tier has no quota for
  * the model: QUOTA_EXHAUSTED until the daily reset for every key of the answering key's key tier
  * ({@link Outcome#tierWide()}), not for keys of another tier. A bad key is a <b>400</b> with {@code ErrorInfo.reason API_KEY_INVALID}.
+ *
+ * <p>The 403 {@code PERMISSION_DENIED} answers that take a key out of service: a leaked key, a
+ * suspended consumer ({@code CONSUMER_SUSPENDED}: the key alone when the message names
+ * {@code api_key:…}, its project when it names {@code projects/…}), a denied project, the API not
+ * enabled for the project ({@code SERVICE_DISABLED}, the whole project), and a key whose API
+ * restrictions block the Generative Language API ({@code API_KEY_SERVICE_BLOCKED}, that key). Any
+ * other 403 is about the request.
  */
 final class GeminiProfile extends BaseProfile {
 
@@ -41,6 +49,9 @@ final class GeminiProfile extends BaseProfile {
     static final Duration LONG_DAY_DELAY = Duration.ofMinutes(10);
 
     private static final Pattern LIMIT_ZERO = Pattern.compile("(?i)\\blimit:\\s*0(?![\\d.])");
+    private static final Pattern CONSUMER_TEXT = Pattern.compile("(?i)\\bconsumer '([^']+)' has been suspended");
+    private static final Pattern SERVICE_DISABLED_TEXT =
+            Pattern.compile("(?i)\\bhas not been used in project ([\\w-]+) before or it is disabled");
     private static final Pattern KEY_TEXT = Pattern.compile("(?i)\\bapi key (?:not valid|not found|expired)");
 
     GeminiProfile() {
@@ -64,8 +75,13 @@ final class GeminiProfile extends BaseProfile {
             if (msg.contains("reported as leaked")) {
                 return a.outcome(OutcomeKind.KEY_SUSPENDED, "key reported as leaked");
             }
-            if (msg.contains("project has been denied") || reason.equals("CONSUMER_SUSPENDED")) {
+            Outcome suspended = consumerSuspended(a, reason);
+            if (suspended != null) return suspended;
+            if (msg.contains("project has been denied")) {
                 return a.outcome(OutcomeKind.KEY_SUSPENDED, "project denied access").withScopeWide(true);
+            }
+            if (reason.equals("SERVICE_DISABLED") || SERVICE_DISABLED_TEXT.matcher(b.message()).find()) {
+                return serviceDisabled(a);
             }
             if (reason.equals("API_KEY_SERVICE_BLOCKED") || msg.contains("requests to this api") && msg.contains("are blocked")) {
                 return a.outcome(OutcomeKind.KEY_SUSPENDED, "the key's restrictions block this API");
@@ -81,6 +97,46 @@ final class GeminiProfile extends BaseProfile {
             return StatusRules.overloaded(a, "model overloaded");
         }
         return s == 429 ? quota(a) : null;
+    }
+
+    /**
+     * 403 "Consumer '…' has been suspended" ({@code ErrorInfo.reason CONSUMER_SUSPENDED}). The consumer
+     * the message names is what Google suspended: {@code api_key:…} is that key alone (the body's
+     * {@code metadata.consumer} then still names the key's project, which is not suspended; a new key
+     * of the same project works), {@code projects/…} the whole project. Without a consumer in the
+     * message, {@code metadata.consumer} decides; with neither, the project, as before.
+     */
+    private static Outcome consumerSuspended(Answer a, String reason) {
+        ErrorBody b = a.body();
+        Matcher m = CONSUMER_TEXT.matcher(b.message());
+        boolean named = m.find();
+        if (!named && !reason.equals("CONSUMER_SUSPENDED")) return null;
+        String consumer = named ? m.group(1).strip() : errorInfoMetadata(b, "consumer");
+        if (consumer.startsWith("api_key:")) {
+            // the message carries the key itself: never copied into the reason
+            return a.outcome(OutcomeKind.KEY_SUSPENDED,
+                    "API key suspended by Google (CONSUMER_SUSPENDED names this key; its project's other keys stay in service)");
+        }
+        String project = consumer.startsWith("projects/") ? " " + consumer : "";
+        return a.outcome(OutcomeKind.KEY_SUSPENDED, "project" + project + " suspended by Google (CONSUMER_SUSPENDED)")
+                .withScopeWide(true);
+    }
+
+    /**
+     * 403 {@code SERVICE_DISABLED}: the Generative Language API is not enabled for the key's project.
+     * Every key of the project gets the same answer until someone enables the API; the keys come back
+     * when a probe finds them working.
+     */
+    private static Outcome serviceDisabled(Answer a) {
+        ErrorBody b = a.body();
+        String project = errorInfoMetadata(b, "consumer");
+        if (project.isEmpty()) {
+            Matcher m = SERVICE_DISABLED_TEXT.matcher(b.message());
+            if (m.find()) project = "projects/" + m.group(1);
+        }
+        String which = project.isEmpty() ? "the key's project" : project;
+        return a.outcome(OutcomeKind.KEY_SUSPENDED, "Generative Language API disabled for " + which
+                + " (SERVICE_DISABLED): enable it for the project in the Google Cloud console").withScopeWide(true);
     }
 
     private Outcome quota(Answer a) {
@@ -144,6 +200,10 @@ final class GeminiProfile extends BaseProfile {
 
     private static String errorInfoReason(ErrorBody b) {
         return ErrorBody.text(detail(b, "ErrorInfo").path("reason"));
+    }
+
+    private static String errorInfoMetadata(ErrorBody b, String field) {
+        return ErrorBody.text(detail(b, "ErrorInfo").path("metadata").path(field)).strip();
     }
 
     /** The first {@code details[]} entry whose {@code @type} ends with {@code google.rpc.<type>}. */
