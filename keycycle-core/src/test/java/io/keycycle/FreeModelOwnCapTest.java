@@ -1,5 +1,6 @@
 package io.keycycle;
 
+import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.KeyState;
 import io.keycycle.core.KeycycleEvent;
 import io.keycycle.core.KeycycleException;
@@ -65,6 +66,24 @@ class FreeModelOwnCapTest {
                 assertThat(again.pool("openrouter").release("1").holds()).as("an operator's release ends it")
                         .containsExactly(CAPPED);
             }
+        }
+    }
+
+    @Test
+    void aFreeModelTheTableDoesNotListYetIsServedOnTheSharedBudgetAPaidOneIsNot() {
+        String unlisted = "acme/brand-new-model:free";
+        try (Simulator sim = Simulator.builder().provider(SimProvider.openrouter().fakeKeys(1)
+                     .model(unlisted, SimLimits.UNLIMITED).model("acme/brand-new-model", SimLimits.UNLIMITED).build()).build().start();
+             Keycycle kc = E2e.keycycle(sim, "{}").keys("openrouter", E2e.keys("openrouter", "account-1")).build()) {
+            assertThat(call(kc, unlisted)).isEqualTo(200);
+            assertThat(kc.pool("openrouter").snapshot().buckets()).as("counted in the shared free budget")
+                    .anySatisfy(b -> {
+                        assertThat(b.model()).isEqualTo("*");
+                        assertThat(b.usage()).anySatisfy(u -> assertThat(u.used()).isEqualTo(1));
+                    });
+            assertThatThrownBy(() -> call(kc, "acme/brand-new-model")).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("unknown model 'acme/brand-new-model'");
+            assertThat(sim.stats().totalRequests()).isEqualTo(1);
         }
     }
 }

@@ -57,6 +57,6 @@ final class CatalogValidator {
     }
 
     private void model(ProviderResolver r, String model, String path) {
-        if (!r.knows(model) && !r.allowsUnknown()) problems.add(0, path + ": " + r.unknownModel(model).getMessage());
+        if (!r.accepts(model)) problems.add(0, path + ": " + r.unknownModel(model).getMessage());
     }
 }

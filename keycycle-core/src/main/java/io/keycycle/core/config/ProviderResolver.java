@@ -206,8 +206,20 @@ final class ProviderResolver implements LimitResolver {
             throw new ConfigurationException("no model given and " + name() + " has no default model; set providers."
                     + name() + ".default-model");
         }
-        if (!knows(m) && !allowsUnknown()) throw unknownModel(m);
+        if (!accepts(m)) throw unknownModel(m);
         return m;
+    }
+
+    /**
+     * True for a model a call may name: listed (built in or in the file), any model where unknown
+     * ones are allowed, and any model of the shared budget ({@code …:free} on OpenRouter): such a
+     * model has no limits of its own in the table, it counts against the budget every free model
+     * shares, and the provider adds free models more often than the table is released.
+     */
+    boolean accepts(String model) {
+        String suffix = sharedBudgetSuffix();
+        return knows(model) || allowsUnknown()
+                || suffix != null && model.endsWith(suffix) && model.length() > suffix.length();
     }
 
     ConfigurationException unknownModel(String model) {
