@@ -96,6 +96,12 @@ final class ServeCommand extends KeycycleCommand {
                     + "(default: gateway.shutdown-grace of the file, else 10s).")
     java.time.Duration shutdownGrace;
 
+    @Option(names = "--wait-for-key", paramLabel = "DURATION",
+            description = "How long a request that finds no free key may wait for one, e.g. 30s; 0 fails fast with 429 "
+                    + "and Retry-After (default: gateway.wait-for-key of the file, else 0). A client may ask for less with "
+                    + "the header x-keycycle-wait: SECONDS.")
+    String waitForKey;
+
     @Option(names = "--max-upstream-body-bytes", paramLabel = "SIZE", converter = Sizes.class,
             description = "Largest upstream body buffered (a plain answer, an error), e.g. 16MiB; at least 1024 "
                     + "(default: gateway.max-upstream-body-bytes of the file, else 32MiB).")
@@ -121,6 +127,7 @@ final class ServeCommand extends KeycycleCommand {
         if (maxSseLineBytes != null && (maxSseLineBytes < 1024 || maxSseLineBytes > Integer.MAX_VALUE - 8)) {
             throw usage("--max-sse-line-bytes must be within 1024.." + (Integer.MAX_VALUE - 8) + ", was " + maxSseLineBytes);
         }
+        java.time.Duration wait = waitForKey == null ? null : waitDuration(waitForKey);
         KeycycleFactory f = factory();
         GatewayConfig file = f.config().gateway();
         List<String> allTokens = new ArrayList<>(file.tokens());
@@ -159,6 +166,7 @@ final class ServeCommand extends KeycycleCommand {
             if (streamIdleTimeout != null) b.streamIdleTimeout(streamIdleTimeout);
             if (streamDeadline != null) b.streamDeadline(streamDeadline);
             if (shutdownGrace != null) b.shutdownGrace(shutdownGrace);
+            if (wait != null) b.waitForKey(wait);
             if (maxUpstreamBodyBytes != null) b.maxUpstreamBodyBytes(maxUpstreamBodyBytes);
             if (maxSseLineBytes != null) b.maxSseLineBytes(maxSseLineBytes.intValue());
             gateway = b.build();
@@ -194,6 +202,20 @@ final class ServeCommand extends KeycycleCommand {
             closeAll(gateway, keycycle, store);
             throw e;
         }
+    }
+
+    /** {@code --wait-for-key}: a duration, or 0 (fail fast). */
+    private java.time.Duration waitDuration(String value) {
+        String v = value.trim();
+        if (v.equals("0")) return java.time.Duration.ZERO;
+        java.time.Duration d;
+        try {
+            d = io.keycycle.core.config.Quantities.duration(v);
+        } catch (IllegalArgumentException e) {
+            throw usage("--wait-for-key must be a duration such as 30s, 2m or PT30S, or 0 to fail fast, was '" + v + "'");
+        }
+        if (d.isNegative()) throw usage("--wait-for-key must be >= 0, was '" + v + "'");
+        return d;
     }
 
     private static Throwable rootCause(Throwable t) {

@@ -41,23 +41,41 @@ final class ChatEndpoint implements Handler<RoutingContext> {
     static final String SESSION_HEADER = "x-keycycle-session";
     /** The longest session id taken; the engine remembers the last 10,000 per pool. */
     static final int MAX_SESSION_CHARS = 256;
+    /**
+     * The request header with which a client sets how long its request may wait for a key, in
+     * seconds (a non-negative number, e.g. {@code 0}, {@code 5} or {@code 2.5}): up to the gateway's
+     * {@code wait-for-key} and never more (a larger value is capped at it), {@code 0} to fail fast
+     * whatever the gateway's setting. Not sent upstream.
+     */
+    static final String WAIT_HEADER = "x-keycycle-wait";
+    /** Seconds as the wait header takes them: digits, with up to three decimals (milliseconds). */
+    private static final java.util.regex.Pattern SECONDS = java.util.regex.Pattern.compile("\\d{1,40}(\\.\\d{1,3})?");
+    /** More seconds than any wait (about 31 years): a larger value is read as this, then capped like any other. */
+    private static final java.math.BigDecimal LONGEST = java.math.BigDecimal.valueOf(1_000_000_000L);
 
     private final Keycycle keycycle;
     /** Targets already validated (the configuration does not change while serving); bounded. */
     private final java.util.concurrent.ConcurrentHashMap<String, List<ModelRef>> routes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Upstream upstream;
     private final CallSpec spec;
+    private final java.time.Duration maxWait;
     private final Failures failures;
     private final GatewayMetrics metrics;
     private final KeycycleStore store;
     private final AtomicInteger plainInFlight = new AtomicInteger();
     private final AtomicInteger streamsInFlight = new AtomicInteger();
 
-    ChatEndpoint(Keycycle keycycle, Upstream upstream, CallSpec spec, GatewayMetrics metrics, KeycycleStore store) {
+    /**
+     * @param spec    how each request calls the pool; it fails fast
+     * @param maxWait the longest a request may wait for a key (zero: fail fast)
+     */
+    ChatEndpoint(Keycycle keycycle, Upstream upstream, CallSpec spec, java.time.Duration maxWait, GatewayMetrics metrics,
+                 KeycycleStore store) {
         this.store = store;
         this.keycycle = keycycle;
         this.upstream = upstream;
         this.spec = spec;
+        this.maxWait = maxWait;
         this.failures = new Failures(keycycle);
         this.metrics = metrics;
     }
@@ -103,6 +121,20 @@ final class ChatEndpoint implements Handler<RoutingContext> {
             }
             callSpec = callSpec.withSession(session);
         }
+        java.time.Duration wait = maxWait;
+        String askedWait = ctx.request().getHeader(WAIT_HEADER);
+        if (askedWait != null) {
+            java.time.Duration asked = seconds(askedWait);
+            if (asked == null) {
+                // the value is not echoed: whatever a client put there stays out of answers and logs
+                ApiError.of(400, ApiError.INVALID_REQUEST, "invalid_wait", "the " + WAIT_HEADER + " header must be a number of "
+                        + "seconds >= 0 (e.g. 0, 5 or 2.5, at most 3 decimals); it was not").send(response);
+                return;
+            }
+            if (asked.compareTo(wait) < 0) wait = asked;
+        }
+        // the engine waits: a retry at the instant a key frees up, on the pool's timer, no thread held
+        if (!wait.isZero()) callSpec = callSpec.withWait(true).withTimeout(wait);
         long estimate = callSpec.estimatedTokens();
         Context context = ctx.vertx().getOrCreateContext();
         // the usage lines of the calls this event loop settles in one turn go to its write-ahead file
@@ -138,6 +170,14 @@ final class ChatEndpoint implements Handler<RoutingContext> {
     private void overloaded(HttpServerResponse response, String limit, String what) {
         metrics.overloaded(limit);
         ApiError.overloaded(what).send(response);
+    }
+
+    /** The wait header's value as a duration, or null when it is not a number of seconds >= 0. */
+    static java.time.Duration seconds(String value) {
+        String v = value.trim();
+        if (!SECONDS.matcher(v).matches()) return null;
+        java.math.BigDecimal s = new java.math.BigDecimal(v).min(LONGEST);
+        return java.time.Duration.ofMillis(s.movePointRight(3).longValueExact());
     }
 
     /** The target, after checking the fields the gateway itself needs. */

@@ -59,6 +59,7 @@ final class GatewayRoutes {
     private final GatewayEdge edge;
     private final long maxBodyBytes;
     private final CallSpec callSpec;
+    private final java.time.Duration waitForKey;
     private final GatewayMetrics metrics;
     private final Dashboard dashboard;
     private final Upstream upstream;
@@ -68,9 +69,11 @@ final class GatewayRoutes {
      * @param tokens        client bearer tokens (empty: no client auth)
      * @param edge          admin tokens, allowed hosts and whether a query token is accepted
      * @param maxBodyBytes  the largest chat completion body; a larger one is a 413
+     * @param waitForKey    the longest a chat request may wait for a key (zero: fail fast)
      */
     GatewayRoutes(Keycycle keycycle, KeycycleStore store, String host, List<String> tokens, GatewayEdge edge,
-                  long maxBodyBytes, CallSpec callSpec, GatewayMetrics metrics, Dashboard dashboard, Upstream upstream) {
+                  long maxBodyBytes, CallSpec callSpec, java.time.Duration waitForKey, GatewayMetrics metrics, Dashboard dashboard,
+                  Upstream upstream) {
         this.keycycle = keycycle;
         this.store = store;
         this.host = host;
@@ -78,6 +81,7 @@ final class GatewayRoutes {
         this.edge = edge;
         this.maxBodyBytes = maxBodyBytes;
         this.callSpec = callSpec;
+        this.waitForKey = waitForKey;
         this.metrics = metrics;
         this.dashboard = dashboard;
         this.upstream = upstream;
@@ -87,7 +91,7 @@ final class GatewayRoutes {
     Router router(Vertx vertx) {
         Router r = Router.router(vertx);
         ClientAuth auth = new ClientAuth(tokens, edge.adminTokens(), edge.queryToken());
-        ChatEndpoint chat = new ChatEndpoint(keycycle, upstream, callSpec, metrics, store);
+        ChatEndpoint chat = new ChatEndpoint(keycycle, upstream, callSpec, waitForKey, metrics, store);
         AdminEndpoint admin = new AdminEndpoint(keycycle);
         Health health = new Health(keycycle, store, auth);
         r.route().handler(metrics::timeRequest);

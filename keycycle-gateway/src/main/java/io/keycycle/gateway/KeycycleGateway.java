@@ -74,6 +74,7 @@ public final class KeycycleGateway implements AutoCloseable {
     private final GatewayEdge edge;
     private final long maxBodyBytes;
     private final CallSpec callSpec;
+    private final java.time.Duration waitForKey;
     private final GatewayMetrics metrics;
     private final RecentEvents recent = new RecentEvents(500);
     private final LiveHistory live;
@@ -103,7 +104,10 @@ public final class KeycycleGateway implements AutoCloseable {
         this.edge = new GatewayEdge(b.adminTokens, b.allowedHosts, b.queryToken, b.idleTimeoutSeconds, b.maxHeaderBytes,
                 b.maxConnections, b.shutdownGrace);
         this.maxBodyBytes = b.maxBodyBytes;
-        this.callSpec = b.callSpec;
+        // one way to wait: the gateway's; a call spec that waits (the way to ask before
+        // waitForKey existed) waits up to its timeout, unless waitForKey was set
+        this.waitForKey = b.waitForKey != null ? b.waitForKey : b.callSpec.waitForKey() ? b.callSpec.timeout() : java.time.Duration.ZERO;
+        this.callSpec = b.callSpec.withWait(false);
         ModelLabels modelLabels = ModelLabels.of(keycycle);
         this.metrics = new GatewayMetrics(b.meterRegistry, store, modelLabels);
         keycycle.cluster().ifPresent(metrics::cluster);
@@ -169,7 +173,7 @@ public final class KeycycleGateway implements AutoCloseable {
                 .setIdleTimeout(edge.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setMaxHeaderSize(edge.maxHeaderBytes());
         connectionLimit = new ConnectionLimit(edge.maxConnections(), metrics.registry());
-        Router router = new GatewayRoutes(keycycle, store, host, tokens, edge, maxBodyBytes, callSpec, metrics,
+        Router router = new GatewayRoutes(keycycle, store, host, tokens, edge, maxBodyBytes, callSpec, waitForKey, metrics,
                 dashboard, upstream).router(vertx);
         timerId = vertx.setPeriodic(1000, id -> dashboard.tick());
         CompletableFuture<Integer> result = new CompletableFuture<>();
@@ -298,6 +302,7 @@ public final class KeycycleGateway implements AutoCloseable {
         private long maxBodyBytes = GatewayConfig.DEFAULT_MAX_BODY_BYTES;
         private MeterRegistry meterRegistry;
         private CallSpec callSpec = CallSpec.DEFAULT;
+        private java.time.Duration waitForKey;
         private int workerThreads = 256;
         private int forecastMinutes = 15;
         private int upstreamConnections = 200;
@@ -414,18 +419,21 @@ public final class KeycycleGateway implements AutoCloseable {
             return this;
         }
 
-        /** Host, port, tokens, edge and upstream limits from the {@code gateway:} section of keycycle.yaml. */
+        /** Host, port, tokens, edge and upstream limits and the wait for a key, from the {@code gateway:} section of keycycle.yaml. */
         public Builder config(GatewayConfig c) {
             Objects.requireNonNull(c, "config");
             GatewayEdge e = c.edge();
             GatewayLimits l = c.limits();
-            return host(c.host()).port(c.port()).tokens(c.tokens()).maxBodyBytes(c.maxBodyBytes())
+            host(c.host()).port(c.port()).tokens(c.tokens()).maxBodyBytes(c.maxBodyBytes())
                     .adminTokens(e.adminTokens()).allowedHosts(e.allowedHosts()).queryToken(e.queryToken())
                     .idleTimeoutSeconds(e.idleTimeoutSeconds()).maxHeaderBytes(e.maxHeaderBytes()).maxConnections(e.maxConnections())
                     .shutdownGrace(e.shutdownGrace())
                     .streamIdleTimeout(l.streamIdleTimeout()).streamDeadline(l.streamDeadline())
                     .maxUpstreamBodyBytes(l.maxUpstreamBodyBytes()).maxSseLineBytes(l.maxSseLineBytes())
                     .maxStreams(l.maxStreams()).maxInFlight(l.maxInFlight());
+            // the file's 0 (or no wait-for-key) is the default: it leaves a wait set otherwise alone
+            if (!c.waitForKey().isZero()) waitForKey(c.waitForKey());
+            return this;
         }
 
         /**
@@ -435,10 +443,30 @@ public final class KeycycleGateway implements AutoCloseable {
         public Builder meterRegistry(MeterRegistry r) { this.meterRegistry = r; return this; }
 
         /**
-         * How each request calls the pool (default {@link CallSpec#DEFAULT}: fail fast with 429 when
-         * nothing is admissible). Its estimate is used when a request names no {@code max_tokens}.
+         * How each request calls the pool (default {@link CallSpec#DEFAULT}). Its estimate is used
+         * when a request names no {@code max_tokens}. A spec that {@linkplain CallSpec#waitForKey()
+         * waits} is read as {@link #waitForKey waitForKey(spec.timeout())} unless {@code waitForKey}
+         * is set.
          */
         public Builder callSpec(CallSpec s) { this.callSpec = Objects.requireNonNull(s, "callSpec"); return this; }
+
+        /**
+         * How long a chat request that finds no admissible key may wait for one
+         * ({@code gateway.wait-for-key}); {@link java.time.Duration#ZERO}, the default, fails fast with
+         * 429 and {@code Retry-After}. The wait is the engine's: no thread and no event loop is held,
+         * the request is retried at the instant the pool computes a key frees up, and it is answered
+         * 429 at once when that instant is later than the wait allows. While it waits the duration is
+         * also the request's deadline for starting attempts (a rotation after an upstream failure
+         * included); without a wait the call spec's timeout (120 s) stays the deadline. A client may
+         * ask for less, or for 0, with {@code x-keycycle-wait: <seconds>}, never for more. A waiting
+         * request counts towards {@link #maxInFlight} / {@link #maxStreams}.
+         */
+        public Builder waitForKey(java.time.Duration d) {
+            Objects.requireNonNull(d, "waitForKey");
+            if (d.isNegative()) throw new ConfigurationException("gateway waitForKey must be >= 0, was " + d);
+            this.waitForKey = d;
+            return this;
+        }
 
         /**
          * Keep-alive HTTP/1.1 connections to the providers for plain chat completions (default 200):

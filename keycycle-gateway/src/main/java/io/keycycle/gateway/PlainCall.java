@@ -39,6 +39,8 @@ final class PlainCall {
     private final long estimate;
     private volatile boolean gone;
     private volatile Upstream.Attempt current;
+    /** The pool's call, cancelled when the client hangs up while no attempt is in flight (waiting for a key). */
+    private volatile CompletableFuture<?> call;
     private final UpstreamBody bytes;
 
     PlainCall(Keycycle keycycle, Upstream upstream, Failures failures, GatewayMetrics metrics, Context context,
@@ -56,8 +58,10 @@ final class PlainCall {
 
     void start(CallSpec spec) {
         response.closeHandler(v -> clientGone());
-        keycycle.callAsync(target, spec.withEstimatedTokens(estimate), this::attempt)
-                .whenComplete((served, failure) -> onContext(() -> WriteAheadRounds.afterLines(() -> finish(served, failure))));
+        CompletableFuture<Served<PlainAnswer>> c = keycycle.callAsync(target, spec.withEstimatedTokens(estimate), this::attempt);
+        call = c;
+        if (gone) c.cancel(false);
+        c.whenComplete((served, failure) -> onContext(() -> WriteAheadRounds.afterLines(() -> finish(served, failure))));
     }
 
     private CompletionStage<PlainAnswer> attempt(ModelRef candidate, ApiKey key) {
@@ -74,7 +78,14 @@ final class PlainCall {
         if (response.ended()) return;
         gone = true;
         Upstream.Attempt a = current;
-        if (a != null) a.cancel();
+        if (a != null && !a.result.isDone()) {
+            a.cancel();
+            return;
+        }
+        // no attempt in flight: the call waits for a key (or is between two attempts). Cancelled, it
+        // ends now and is never admitted later; an attempt that starts anyway sends nothing (NOT_SENT)
+        CompletableFuture<?> c = call;
+        if (c != null) c.cancel(false);
     }
 
     private void finish(Served<PlainAnswer> served, Throwable failure) {

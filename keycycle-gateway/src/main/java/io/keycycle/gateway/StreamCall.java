@@ -40,6 +40,8 @@ final class StreamCall {
     private final long estimate;
     private final StreamRelay relay;
     private volatile StreamAttempt current;
+    /** The pool's call, cancelled when the client hangs up while no attempt is in flight (waiting for a key). */
+    private volatile CompletableFuture<?> call;
     private int attempts;
     /**
      * The request for the attempts, null once the stream has begun: no attempt follows the first
@@ -71,8 +73,10 @@ final class StreamCall {
 
     void start(CallSpec spec) {
         response.closeHandler(v -> clientGone());
-        keycycle.callAsync(target, spec.withEstimatedTokens(estimate), this::attempt)
-                .whenComplete((served, failure) -> onContext(() -> WriteAheadRounds.afterLines(() -> finish(served, failure))));
+        CompletableFuture<Served<StreamAnswer>> c = keycycle.callAsync(target, spec.withEstimatedTokens(estimate), this::attempt);
+        call = c;
+        if (relay.isGone()) c.cancel(false);
+        c.whenComplete((served, failure) -> onContext(() -> WriteAheadRounds.afterLines(() -> finish(served, failure))));
     }
 
     private CompletionStage<StreamAnswer> attempt(ModelRef candidate, ApiKey key) {
@@ -100,7 +104,14 @@ final class StreamCall {
         if (response.ended()) return;
         relay.clientGone();
         StreamAttempt a = current;
-        if (a != null) a.cancel();
+        if (a != null && !a.result.isDone()) {
+            a.cancel();
+            return;
+        }
+        // no attempt in flight: the call waits for a key (or is between two attempts). Cancelled, it
+        // ends now and is never admitted later; an attempt that starts anyway sends nothing
+        CompletableFuture<?> c = call;
+        if (c != null) c.cancel(false);
     }
 
     private void finish(Served<StreamAnswer> served, Throwable failure) {

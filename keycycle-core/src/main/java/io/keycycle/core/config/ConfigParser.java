@@ -30,7 +30,7 @@ final class ConfigParser {
     private static final Set<String> GATEWAY = Set.of("host", "port", "tokens", "max-body-bytes", "admin-tokens",
             "allowed-hosts", "query-token", "idle-timeout-seconds", "max-header-bytes", "max-connections",
             "stream-idle-timeout", "stream-deadline", "max-upstream-body-bytes", "max-sse-line-bytes", "max-streams", "max-in-flight",
-            "shutdown-grace");
+            "shutdown-grace", "wait-for-key");
     private static final Set<String> DATABASE = Set.of("url");
     private static final Set<String> CLUSTER = Set.of("redis-url", "instance-id", "key-prefix", "heartbeat", "command-timeout", "instance-ttl",
             "block-size", "block-time");
@@ -179,6 +179,7 @@ final class ConfigParser {
         Long sseLine = in.bytes(m.get("max-sse-line-bytes"), "gateway.max-sse-line-bytes", GatewayLimits.MIN_BYTES, Integer.MAX_VALUE - 8);
         Long streams = in.number(m.get("max-streams"), "gateway.max-streams", 1, 1_000_000);
         Long inFlight = in.number(m.get("max-in-flight"), "gateway.max-in-flight", 1, 1_000_000);
+        Duration waitForKey = durationOrZero(m.get("wait-for-key"), "gateway.wait-for-key");
         GatewayLimits limits = new GatewayLimits(
                 idleStream == null ? GatewayLimits.DEFAULT_STREAM_IDLE_TIMEOUT : idleStream,
                 deadline == null ? GatewayLimits.DEFAULT_STREAM_DEADLINE : deadline,
@@ -193,7 +194,32 @@ final class ConfigParser {
                 grace == null ? GatewayEdge.DEFAULT_SHUTDOWN_GRACE : grace);
         return new GatewayConfig(host == null ? GatewayConfig.DEFAULT_HOST : host,
                 port == null ? GatewayConfig.DEFAULT_PORT : port.intValue(), tokens,
-                maxBody == null ? GatewayConfig.DEFAULT_MAX_BODY_BYTES : maxBody, edge, limits);
+                maxBody == null ? GatewayConfig.DEFAULT_MAX_BODY_BYTES : maxBody, edge, limits,
+                waitForKey == null ? Duration.ZERO : waitForKey);
+    }
+
+    /**
+     * A duration that may be zero: {@code 0} (also bare), {@code 30s}, {@code 2m}, {@code PT30S}.
+     * Null when absent or in error (the problem names the key).
+     */
+    private Duration durationOrZero(Node node, String path) {
+        String s = in.string(node, path);
+        if (s == null || s.isBlank()) return null;
+        String t = s.trim();
+        if (t.equals("0")) return Duration.ZERO;
+        Duration d;
+        try {
+            d = Quantities.duration(t);
+        } catch (IllegalArgumentException e) {
+            String why = e.getMessage() != null && e.getMessage().contains("longer than") ? " (" + e.getMessage() + ")" : "";
+            in.problem(node, path + " must be a duration such as 30s, 2m or PT30S, or 0 to fail fast, was '" + t + "'" + why);
+            return null;
+        }
+        if (d.isNegative()) {
+            in.problem(node, path + " must be >= 0, was '" + t + "'");
+            return null;
+        }
+        return d;
     }
 
     /** A list of strings; blank ones (an unset {@code ${VAR:-}}) are dropped. */
