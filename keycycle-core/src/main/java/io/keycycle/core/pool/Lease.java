@@ -102,8 +102,11 @@ public final class Lease {
      * {@link #abandon(String) abandoned} instead.
      */
     public boolean release() {
-        return leases.settle(this, Outcome.of(io.keycycle.core.OutcomeKind.TRANSIENT, 0, "released by caller"));
+        return leases.settle(this, RELEASED);
     }
+
+    /** The outcome of {@link #release()}: nothing was sent, so it is no failure of the provider's either. */
+    static final Outcome RELEASED = Outcome.of(io.keycycle.core.OutcomeKind.TRANSIENT, 0, "released by caller");
 
     @Override public String toString() { return "Lease#" + id + "[" + entry.key + ", " + ring.model + "]"; }
 }

@@ -59,7 +59,7 @@ final class OutcomeEffects {
             case RATE_LIMITED -> {
                 // A provider's "wait 0" (retry-after: 0, a reset already past) still cools the key for a
                 // second: sent again at once, the same key would only answer 429 again.
-                long until = now + Math.min(Math.max(MIN_RATE_LIMIT_WAIT_MS, waitMillis(o, now, policy.rateLimitFloor())),
+                long until = now + Math.min(Math.max(MIN_RATE_LIMIT_WAIT_MS, waitMillis(o, now, rateLimitFloor(o))),
                         Saturating.millis(policy.maxCooldown()));
                 String why = HoldReasons.withMetric(HoldReasons.RATE_LIMITED, o.metric()) + ": " + o.reason();
                 if (o.scopeWide() && !onlyTheSharedBudget(l)) coolScope(scope, e, until, why, now);
@@ -118,7 +118,9 @@ final class OutcomeEffects {
                             recheck, o.reason() + " (re-checked at the until instant)", now);
                 }
             }
-            case TRANSIENT -> failing(l, o, now);
+            case TRANSIENT -> {
+                if (o != Lease.RELEASED) failing(l, o, now);
+            }
             case REQUEST_INVALID -> { }
         }
     }
@@ -142,6 +144,22 @@ final class OutcomeEffects {
         emitState(KeycycleEvent.Level.MODEL, l.entry.key.scope(), l.entry.key.fingerprint(), l.ring.model, KeyState.COOLING, until,
                 HoldReasons.FAILING + ": " + run + " transient failures in a row, the last: " + o.reason(), now);
     }
+
+    /**
+     * The wait of a rate limit that states none: {@link PoolPolicy#rateLimitFloor()}, but for an
+     * hour window a twelfth of the hour. Cerebras names its hour limits in the 429's text and sends
+     * no wait or reset for them; the room of such a window comes back over the hour, so the floor's
+     * 10 s would send a request into the same 429 six times a minute until it does.
+     */
+    private Duration rateLimitFloor(Outcome o) {
+        return o.metric() != null && o.metric().span() == Limits.Span.HOUR
+                ? max(policy.rateLimitFloor(), HOUR_WINDOW_FLOOR) : policy.rateLimitFloor();
+    }
+
+    private static Duration max(Duration a, Duration b) { return a.compareTo(b) >= 0 ? a : b; }
+
+    /** The wait of an hour window's rate limit that states none (see {@link #rateLimitFloor}). */
+    static final Duration HOUR_WINDOW_FLOOR = Duration.ofMinutes(5);
 
     /** The wait an outcome asks for: its explicit instant or duration, else the floor. */
     private long waitMillis(Outcome o, long now, Duration floor) {

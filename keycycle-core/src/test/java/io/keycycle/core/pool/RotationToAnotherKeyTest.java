@@ -25,8 +25,9 @@ class RotationToAnotherKeyTest {
 
     final ManualClock clock = ManualClock.at("2026-11-28T10:00:00Z");
 
+    /** Without the backoff after transient failures in a row (PoolPolicy#transientTrip): the rotation alone. */
     KeyPool pool() {
-        return KeyPool.builder(TestPools.spec("groq")).keys(TestPools.keys("groq", 2))
+        return KeyPool.builder(TestPools.spec("groq")).keys(TestPools.keys("groq", 2)).policy(PoolPolicy.DEFAULT.withTransientTrip(0))
                 .limits(new Limits(30, -1, 1000, 100_000, -1, -1))
                 .profile(ProviderProfiles.forProvider("groq")).clock(clock).build();
     }
