@@ -14,6 +14,11 @@ import java.util.Map;
  * (O(1) in the number of keys while keys have room: candidates in rotation order, the first or
  * best of two taken), or computes when the earliest key frees up and waits for it FIFO, woken at
  * that instant or when capacity comes back.
+ *
+ * <p>A call with a session id tries the key the session went to last (remembered in memory, the
+ * last 10,000 sessions), then the session's {@linkplain #homeKey home key}, which every process
+ * computes alike, then the usual scan from the key after the home key; so the first call of a
+ * session lands on the same key in every gateway and after a restart, with no state shared.
  */
 final class Admission {
     private static final int HEADROOM_LOOKAHEAD = 4;
@@ -21,6 +26,7 @@ final class Admission {
     private final PoolContext ctx;
     private final ModelRings rings;
     private final Leases leases;
+    /** Session id to the position of the key it went to last (LRU). */
     private final Map<String, Integer> affinity = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
         @Override protected boolean removeEldestEntry(Map.Entry<String, Integer> e) { return size() > 10_000; }
     });
@@ -120,21 +126,57 @@ final class Admission {
         if (pinned != null) return tryKey(ring, pinned.position, tokens, now, until);
         java.util.Set<String> tried = o.tried();
         String session = o.sessionId();
-        if (session != null) {
-            Integer pos = affinity.get(session);
-            if (pos != null && !tried.contains(ctx.keys[pos].key.fingerprint())) {
-                Lease l = tryKey(ring, pos, tokens, now, until);
+        int n = ctx.keys.length;
+        int start;
+        if (session != null && n > 0) {
+            // the key the session went to last, else its home key: the same in every process
+            Integer last = affinity.get(session);
+            int home = homeKey(session, n);
+            if (last != null && !tried.contains(ctx.keys[last].key.fingerprint())) {
+                Lease l = tryKey(ring, last, tokens, now, until);
                 if (l != null) return l;
             }
+            if ((last == null || last != home) && eligible(ring, home, now, tried)) {
+                Lease l = tryKey(ring, home, tokens, now, until);
+                if (l != null) {
+                    affinity.put(session, home);
+                    return l;
+                }
+            }
+            start = home + 1 == n ? 0 : home + 1;
+        } else {
+            if (n == 0) return null;
+            start = ctx.selection == Selection.FIRST_FIT ? 0 : Math.floorMod(ring.cursor.getAndIncrement(), n);
         }
-        int n = ctx.keys.length;
-        if (n == 0) return null;
-        int start = ctx.selection == Selection.FIRST_FIT ? 0 : Math.floorMod(ring.cursor.getAndIncrement(), n);
         Lease l = scan(ring, start, tokens, now, until, tried);
         // the keys this call tried already serve only when no other key can take it
         if (l == null && !tried.isEmpty()) l = scan(ring, start, tokens, now, until, java.util.Set.of());
         if (l != null && session != null) affinity.put(session, l.entry.position);
         return l;
+    }
+
+    /**
+     * The key a session's search starts at, in a ring of {@code n} keys: a 64-bit hash of the
+     * session id's UTF-8 bytes (FNV-1a, then a finalising mix so that ids differing in their last
+     * character spread over the keys too) modulo {@code n}. It depends on nothing but the id and
+     * {@code n}, so every process (another gateway, the same one after a restart) sends a session's
+     * first call to the same position; a position names the same key wherever the keys were loaded
+     * alike, because a ring's keys are in the order of the provider's loaded key list
+     * ({@code <P>_API_KEY_1}, {@code _2}, …, or the list given to the builder), not in an order of
+     * this process's making.
+     */
+    static int homeKey(String session, int n) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : session.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return (int) Long.remainderUnsigned(h, n);
     }
 
     private Lease scan(ModelRing ring, int start, long tokens, long now, long until, java.util.Set<String> tried) {
