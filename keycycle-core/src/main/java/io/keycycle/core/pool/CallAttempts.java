@@ -79,7 +79,8 @@ final class CallAttempts {
         if (result instanceof HttpFailure f) return pool.profile().classify(f.toResponse(), now);
         if (result instanceof UsageReport u) return Outcome.success(u.usage());
         if (result instanceof Usage u) return Outcome.success(u);
-        return Outcome.success(null);
+        // a foreign client's answer (OpenAI's SDK, LangChain4j, a record of one's own): its usage() if it has one
+        return Outcome.success(io.keycycle.core.classify.ReflectiveUsage.of(result));
     }
 
     /** The outcome of a call that failed with {@code failure} (a partial answer is judged by its cause). */
