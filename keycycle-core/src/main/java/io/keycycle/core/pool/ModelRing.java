@@ -21,8 +21,15 @@ final class ModelRing {
     final PoolStateStore.Bucket[] own;
     final PoolStateStore.ModelFlag state;
     final AtomicInteger cursor = new AtomicInteger();
-    /** Transient failures of the model in a row in this process (see {@link PoolPolicy#transientTrip()}); a success resets it. */
-    final AtomicInteger transientRun = new AtomicInteger();
+    /**
+     * This process's transient failures of the model in the current failure window, and the
+     * successes since that window's first failure (see {@link PoolPolicy#transientTrip()}). A window
+     * starts with a failure and lasts {@link OutcomeEffects#FAILURE_WINDOW_MS}; successes are only
+     * counted while a window holds failures, so a working provider pays one read per success.
+     */
+    final AtomicInteger windowFailures = new AtomicInteger();
+    final AtomicInteger windowSuccesses = new AtomicInteger();
+    volatile long windowStart;
     final ConcurrentLinkedDeque<Thread> waiters = new ConcurrentLinkedDeque<>();
 
     ModelRing(String model, KeyEntry[] keys, PoolStateStore.Bucket[] buckets, PoolStateStore.Bucket[] own,

@@ -47,7 +47,7 @@ final class OutcomeEffects {
         String scope = e.key.scope();
         switch (o.kind()) {
             case SUCCESS -> {
-                if (l.ring.transientRun.get() != 0) l.ring.transientRun.set(0);
+                if (l.ring.windowFailures.get() != 0) l.ring.windowSuccesses.incrementAndGet();
                 if (l.ring.state.succeeded()) {
                     // provider-wide (no scope): the store keeps one row per model, which this one overwrites
                     emitState(KeycycleEvent.Level.MODEL, null, e.key.fingerprint(), l.ring.model, KeyState.READY, 0,
@@ -125,24 +125,37 @@ final class OutcomeEffects {
         }
     }
 
+    /** How long a window of transient failures lasts from its first one (see {@link #failing}). */
+    static final long FAILURE_WINDOW_MS = 10_000;
+
     /**
      * One more transient failure (5xx, timeout, failed connection) of the model, on whichever key:
-     * at {@link PoolPolicy#transientTrip()} in a row the model backs off as an overloaded one does
+     * at {@link PoolPolicy#transientTrip()} failures within {@value #FAILURE_WINDOW_MS} ms, more
+     * than the successes since the first of them, the model backs off as an overloaded one does
      * (1 s doubling to 60 s, with jitter), so the calls of the next seconds go to a fallback, or fail
      * fast with a Retry-After, instead of each spending its retries on keys of a provider that is
-     * down. The backoff is shared like an overload's. After it, the next failure trips again at once,
-     * for twice as long; a success ends the run.
+     * down. The backoff is shared like an overload's. While the failures still outnumber the
+     * successes, the first failure after it trips again, for twice as long; a provider that fails
+     * one call in five never trips (successes outnumber failures).
      */
     private void failing(Lease l, Outcome o, long now) {
         int trip = policy.transientTrip();
         if (trip <= 0) return;
-        int run = l.ring.transientRun.incrementAndGet();
-        PoolStateStore.ModelFlag ms = l.ring.state;
-        if (run < trip || now < ms.backoffUntil()) return;
-        l.ring.transientRun.set(trip - 1);
+        ModelRing r = l.ring;
+        if (now - r.windowStart >= FAILURE_WINDOW_MS) {
+            // racing threads may each start the window: a count lost at its edge changes nothing that matters
+            r.windowStart = now;
+            r.windowFailures.set(0);
+            r.windowSuccesses.set(0);
+        }
+        int failures = r.windowFailures.incrementAndGet();
+        int successes = r.windowSuccesses.get();
+        PoolStateStore.ModelFlag ms = r.state;
+        if (failures < trip || failures <= successes || now < ms.backoffUntil()) return;
         long until = ms.overloaded(now, policy.overloadBase().toMillis(), policy.overloadMax().toMillis(), policy.overloadJitter());
-        emitState(KeycycleEvent.Level.MODEL, l.entry.key.scope(), l.entry.key.fingerprint(), l.ring.model, KeyState.COOLING, until,
-                HoldReasons.FAILING + ": " + run + " transient failures in a row, the last: " + o.reason(), now);
+        emitState(KeycycleEvent.Level.MODEL, l.entry.key.scope(), l.entry.key.fingerprint(), r.model, KeyState.COOLING, until,
+                HoldReasons.FAILING + ": " + failures + " transient failures and " + successes + " successes within "
+                        + FAILURE_WINDOW_MS / 1000 + " s, the last: " + o.reason(), now);
     }
 
     /**

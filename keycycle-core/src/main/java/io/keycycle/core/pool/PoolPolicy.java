@@ -9,9 +9,9 @@ import java.time.Duration;
  * cooldown exceeds 1 h (parking for the day is bounded by the provider's reset + 1 h instead);
  * overload backoff 1 s doubling to 60 s with 50% jitter; a transient payment problem cools 30 s;
  * unreported leases expire after 10 min; a model the provider says is gone is re-checked after
- * 10 min, then 20 min, doubling up to 24 h; after 3 transient failures of a model in a row (5xx,
- * timeouts, failed connections, on any keys) the model backs off like an overloaded one
- * ({@code transientTrip}, 0 turns it off).
+ * 10 min, then 20 min, doubling up to 24 h; after 5 transient failures of a model within 10 s (5xx,
+ * timeouts, failed connections, on any keys), more than its successes since the first of them, the
+ * model backs off like an overloaded one ({@code transientTrip}, 0 turns it off).
  */
 public record PoolPolicy(Duration rateLimitFloor, Duration maxCooldown, Duration overloadBase, Duration overloadMax,
                          double overloadJitter, Duration paymentTransient, Duration leaseTimeout,
@@ -19,7 +19,7 @@ public record PoolPolicy(Duration rateLimitFloor, Duration maxCooldown, Duration
 
     public static final PoolPolicy DEFAULT = new PoolPolicy(Duration.ofSeconds(10), Duration.ofHours(1),
             Duration.ofSeconds(1), Duration.ofSeconds(60), 0.5, Duration.ofSeconds(30), Duration.ofMinutes(10),
-            Duration.ofMinutes(10), Duration.ofHours(24), 3);
+            Duration.ofMinutes(10), Duration.ofHours(24), 5);
 
     public PoolPolicy {
         positive("rateLimitFloor", rateLimitFloor);
@@ -74,10 +74,10 @@ public record PoolPolicy(Duration rateLimitFloor, Duration maxCooldown, Duration
     }
 
     /**
-     * After how many transient failures of a model in a row (5xx, timeouts, failed connections, on
-     * whichever keys, with no success between) the model backs off like an overloaded one, so that
-     * calls move on to a fallback or fail fast instead of spending their retries on a failing
-     * provider; 0 turns it off.
+     * After how many transient failures of a model within 10 s (5xx, timeouts, failed connections, on
+     * whichever keys), when they outnumber the successes since the first of them, the model backs
+     * off like an overloaded one, so that calls move on to a fallback or fail fast instead of
+     * spending their retries on a failing provider; 0 turns it off.
      */
     public PoolPolicy withTransientTrip(int n) {
         return new PoolPolicy(rateLimitFloor, maxCooldown, overloadBase, overloadMax, overloadJitter, paymentTransient,
