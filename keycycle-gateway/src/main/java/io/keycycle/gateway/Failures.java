@@ -101,10 +101,16 @@ final class Failures {
         }
         PoolView v = PoolView.of(r.availability(), keycycle.clock().now());
         boolean limited = kind == null || kind == OutcomeKind.RATE_LIMITED || kind == OutcomeKind.QUOTA_EXHAUSTED;
-        if (!limited && v.admissibleNow) {
-            // keys are left, the attempts just failed (5xx, timeouts, overload): an upstream failure
+        if (!limited && (v.admissibleNow || kind == OutcomeKind.TRANSIENT)) {
+            // keys are left, the attempts just failed (5xx, timeouts, overload): an upstream failure; also
+            // when the failures made the model back off (PoolPolicy#transientTrip), with when to try again
             x.set("attempts", attempts(r.attempts()));
-            return new ApiError(502, "upstream_error", "keycycle_upstream_failed", r.getMessage(), x, 0);
+            long after = 0;
+            if (!v.admissibleNow && v.retryAt != null) {
+                Jsons.putInstant(x, "retry_at", v.retryAt);
+                after = retryAfter(v.retryAt);
+            }
+            return new ApiError(502, "upstream_error", "keycycle_upstream_failed", r.getMessage(), x, after);
         }
         Jsons.putInstant(x, "retry_at", v.retryAt);
         x.put("keys", v.keys);

@@ -328,7 +328,7 @@ final class Admission {
                         + "limit (max_tokens / max_completion_tokens; without one the call spec's default budget is reserved) or "
                         + "shorten the prompt", true, false, 0);
             }
-        } else if (now < backoff) why = "the provider is overloaded for this model (backing off)";
+        } else if (now < backoff) why = "the provider is overloaded or failing for this model (backing off)";
         // the first parked key's reason says which quota (and a tier without quota, Gemini's limit 0)
         else if (parked > 0 && parked + disabled == considered) why = parkedWhy != null && !parkedWhy.isBlank() ? parkedWhy : "daily quota exhausted";
         else if (cooling > 0 && cooling + parked + disabled == considered) why = "rate-limited (cooling down)";
