@@ -56,6 +56,14 @@ class UpstreamFailureTest {
         assertThat(e.path("attempts").size()).isGreaterThan(1);
         assertThat(e.path("attempts").get(0).path("outcome").asText()).isEqualTo("TRANSIENT");
         assertThat(r.body()).doesNotContain(TestGateway.secret(1)).doesNotContain("\tat ");
+        // five failures without a success back the model off: the answer says when to try again
+        assertThat(e.path("attempts")).hasSize(5);
+        assertThat(e.path("retry_at").isTextual()).as(r.body()).isTrue();
+        assertThat(r.headers().firstValue("retry-after")).isPresent();
+        HttpResponse<String> during = gw.chat(TARGET, "during the backoff");
+        assertThat(during.statusCode()).as(during.body()).isEqualTo(429);
+        assertThat(json(during).path("error").path("message").asText()).contains("overloaded or failing");
+        assertThat(sim.stats().totalRequests()).as("nothing sent during the backoff").isEqualTo(5);
     }
 
     @Test
