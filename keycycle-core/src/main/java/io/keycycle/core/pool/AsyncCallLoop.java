@@ -86,6 +86,11 @@ final class AsyncCallLoop<T> {
             promise.completeExceptionally(e);
             return;
         }
+        if (promise.isDone()) {
+            // cancelled while this attempt was admitted (a client that hung up as its wait ended): nothing was sent
+            lease.release();
+            return;
+        }
         CompletableFuture<T> call;
         try {
             CompletionStage<T> stage = fn.call(lease.key());
