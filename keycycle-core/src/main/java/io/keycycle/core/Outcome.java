@@ -27,7 +27,7 @@ import java.util.Objects;
  */
 public record Outcome(OutcomeKind kind, int status, Usage usage, Limits.Metric metric, Duration retryAfter,
                       Instant until, boolean scopeWide, List<RateLimitObservation> observations, String reason,
-                      boolean tierWide) {
+                      boolean tierWide, String organisation) {
 
     /**
      * The start of the reason of a {@link OutcomeKind#REQUEST_INVALID} answer that says the request is too long for
@@ -44,6 +44,12 @@ public record Outcome(OutcomeKind kind, int status, Usage usage, Limits.Metric m
         reason = reason == null ? kind.name() : reason;
     }
 
+    /** An outcome that names no organisation of the provider's ({@link #organisation()} null). */
+    public Outcome(OutcomeKind kind, int status, Usage usage, Limits.Metric metric, Duration retryAfter,
+                   Instant until, boolean scopeWide, List<RateLimitObservation> observations, String reason, boolean tierWide) {
+        this(kind, status, usage, metric, retryAfter, until, scopeWide, observations, reason, tierWide, null);
+    }
+
     /** An outcome about the answering key's scope or bucket only (not its whole key tier). */
     public Outcome(OutcomeKind kind, int status, Usage usage, Limits.Metric metric, Duration retryAfter,
                    Instant until, boolean scopeWide, List<RateLimitObservation> observations, String reason) {
@@ -58,14 +64,23 @@ public record Outcome(OutcomeKind kind, int status, Usage usage, Limits.Metric m
         return new Outcome(kind, status, null, null, null, null, false, List.of(), reason);
     }
 
-    public Outcome withRetryAfter(Duration w) { return new Outcome(kind, status, usage, metric, w, until, scopeWide, observations, reason, tierWide); }
-    public Outcome withUntil(Instant u) { return new Outcome(kind, status, usage, metric, retryAfter, u, scopeWide, observations, reason, tierWide); }
-    public Outcome withMetric(Limits.Metric m) { return new Outcome(kind, status, usage, m, retryAfter, until, scopeWide, observations, reason, tierWide); }
-    public Outcome withScopeWide(boolean s) { return new Outcome(kind, status, usage, metric, retryAfter, until, s, observations, reason, tierWide); }
-    public Outcome withObservations(List<RateLimitObservation> o) { return new Outcome(kind, status, usage, metric, retryAfter, until, scopeWide, o, reason, tierWide); }
-    public Outcome withUsage(Usage u) { return new Outcome(kind, status, u, metric, retryAfter, until, scopeWide, observations, reason, tierWide); }
+    public Outcome withRetryAfter(Duration w) { return new Outcome(kind, status, usage, metric, w, until, scopeWide, observations, reason, tierWide, organisation); }
+    public Outcome withUntil(Instant u) { return new Outcome(kind, status, usage, metric, retryAfter, u, scopeWide, observations, reason, tierWide, organisation); }
+    public Outcome withMetric(Limits.Metric m) { return new Outcome(kind, status, usage, m, retryAfter, until, scopeWide, observations, reason, tierWide, organisation); }
+    public Outcome withScopeWide(boolean s) { return new Outcome(kind, status, usage, metric, retryAfter, until, s, observations, reason, tierWide, organisation); }
+    public Outcome withObservations(List<RateLimitObservation> o) { return new Outcome(kind, status, usage, metric, retryAfter, until, scopeWide, o, reason, tierWide, organisation); }
+    public Outcome withUsage(Usage u) { return new Outcome(kind, status, u, metric, retryAfter, until, scopeWide, observations, reason, tierWide, organisation); }
 
-    public Outcome withTierWide(boolean t) { return new Outcome(kind, status, usage, metric, retryAfter, until, scopeWide, observations, reason, t); }
+    public Outcome withTierWide(boolean t) { return new Outcome(kind, status, usage, metric, retryAfter, until, scopeWide, observations, reason, t, organisation); }
+
+    /**
+     * The provider's account the answer names as the answering key's (Groq's "in organization
+     * `org_…`"), or null: keys configured in different scopes that the provider puts in one
+     * organisation share its limits.
+     */
+    public Outcome withOrganisation(String o) {
+        return new Outcome(kind, status, usage, metric, retryAfter, until, scopeWide, observations, reason, tierWide, o);
+    }
 
     public boolean isSuccess() { return kind == OutcomeKind.SUCCESS; }
 }

@@ -9,6 +9,8 @@ import io.keycycle.core.RateLimitObservation;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Groq: {@code {"error":{message,type,code}}} bodies; the tripped limit is named in the message
@@ -19,8 +21,17 @@ import java.util.Optional;
  */
 final class GroqProfile extends BaseProfile {
 
+    /** Groq's 429 and 413 messages name the organisation: "… for model `m` in organization `org_…` service tier …". */
+    private static final Pattern ORGANISATION = Pattern.compile("in organization `([A-Za-z0-9_\\-]{1,64})`");
+
     GroqProfile() {
         super("groq");
+    }
+
+    /** The organisation the answer's message names, or null. */
+    static String organisation(Answer a) {
+        Matcher m = ORGANISATION.matcher(a.body().messageOrText());
+        return m.find() ? m.group(1) : null;
     }
 
     @Override
@@ -36,7 +47,7 @@ final class GroqProfile extends BaseProfile {
         if (s == 413) {
             TrippedWindow w = TrippedWindow.fromText(b.messageOrText());
             return a.outcome(OutcomeKind.REQUEST_INVALID, "request too large for the tier's token budget")
-                    .withMetric(w == null ? null : w.metric());
+                    .withMetric(w == null ? null : w.metric()).withOrganisation(organisation(a));
         }
         if (b.codeIs("model_decommissioned") || b.codeIs("model_not_found") || s == 404 && StatusRules.modelGone(a)) {
             return a.outcome(OutcomeKind.MODEL_UNAVAILABLE, "model unavailable");
@@ -47,7 +58,7 @@ final class GroqProfile extends BaseProfile {
         if (s == 498 || s >= 429 && b.lowerMessage().contains("over capacity")) {
             return StatusRules.overloaded(a, "model over capacity");
         }
-        return s == 429 ? rateLimit(a) : null;
+        return s == 429 ? rateLimit(a).withOrganisation(organisation(a)) : null;
     }
 
     private Outcome rateLimit(Answer a) {

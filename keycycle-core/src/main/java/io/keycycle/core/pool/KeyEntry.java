@@ -11,6 +11,8 @@ final class KeyEntry {
     final int position;
     final PoolStateStore.KeyFlag flag;
     final PoolStateStore.Hold scope;
+    /** The provider's account this key is in, as an answer named it (Groq's organisation), or null: see {@link ReportedOrganisations}. */
+    volatile String reportedOrganisation;
 
     KeyEntry(ApiKey key, int position, PoolStateStore.KeyFlag flag, PoolStateStore.Hold scope) {
         this.key = key;

@@ -33,6 +33,8 @@ final class OutcomeEffects {
     private final ModelRings rings;
     /** Counts the reports of a higher limit until they are consistent (per process; the limit itself is in the store). */
     private final LimitLearner learner;
+    /** Keys the provider puts in one organisation across configured scopes. */
+    private final ReportedOrganisations organisations;
 
     OutcomeEffects(PoolContext ctx, ModelRings rings) {
         this.ctx = ctx;
@@ -40,6 +42,7 @@ final class OutcomeEffects {
         this.policy = ctx.policy;
         this.rings = rings;
         this.learner = new LimitLearner(ctx.spec.name());
+        this.organisations = new ReportedOrganisations(ctx);
     }
 
     void apply(Lease l, Outcome o, long now) {
@@ -64,6 +67,11 @@ final class OutcomeEffects {
                 String why = HoldReasons.withMetric(HoldReasons.RATE_LIMITED, o.metric()) + ": " + o.reason();
                 if (o.scopeWide() && !onlyTheSharedBudget(l)) coolScope(scope, e, until, why, now);
                 else coolBucket(held(l, o), e, until, why, now);
+                for (KeyEntry k : sameOrganisation(l, o)) {
+                    String also = why + " (" + sameAs(l, o) + ")";
+                    if (o.scopeWide() && !onlyTheSharedBudget(l)) coolScope(k.key.scope(), k, until, also, now);
+                    else coolBucket(held(l, o, k), k, until, also, now);
+                }
                 if (held(l, o) == l.bucket) {
                     adopt(l, o.observations(), now);
                     learn(l, o.observations(), now);
@@ -79,6 +87,13 @@ final class OutcomeEffects {
                 if (o.scopeWide() && !onlyTheSharedBudget(l)) parkScope(scope, e, until, why, now);
                 else if (o.tierWide()) parkTier(l, until, why, now);
                 else parkBucket(held(l, o), e, until, why, now);
+                if (!o.tierWide()) {
+                    for (KeyEntry k : sameOrganisation(l, o)) {
+                        String also = why + " (" + sameAs(l, o) + ")";
+                        if (o.scopeWide() && !onlyTheSharedBudget(l)) parkScope(k.key.scope(), k, until, also, now);
+                        else parkBucket(held(l, o, k), k, until, also, now);
+                    }
+                }
                 // the quota that ran out may be another model's (Gemini names it once it auto-routes a model)
                 for (PoolStateStore.Bucket other : namedElsewhere(l, o.observations())) parkBucket(other, e, until, why, now);
                 if (held(l, o) == l.bucket) adopt(l, o.observations(), now);
@@ -121,7 +136,7 @@ final class OutcomeEffects {
             case TRANSIENT -> {
                 if (o != Lease.RELEASED) failing(l, o, now);
             }
-            case REQUEST_INVALID -> { }
+            case REQUEST_INVALID -> sameOrganisation(l, o); // a 413 names the organisation too: noted for the next limit
         }
     }
 
@@ -210,6 +225,20 @@ final class OutcomeEffects {
      */
     private PoolStateStore.Bucket held(Lease l, Outcome o) {
         return o.scopeWide() || l.ring.own == null ? l.bucket : l.ring.own[l.entry.position];
+    }
+
+    /** {@link #held(Lease, Outcome)} for another key {@code k} of the lease's ring. */
+    private PoolStateStore.Bucket held(Lease l, Outcome o, KeyEntry k) {
+        return o.scopeWide() || l.ring.own == null ? l.ring.buckets[k.position] : l.ring.own[k.position];
+    }
+
+    /** The keys of other scopes the provider named in the organisation {@code o} names for the lease's key. */
+    private List<KeyEntry> sameOrganisation(Lease l, Outcome o) {
+        return o.organisation() == null ? List.of() : organisations.sameOrganisation(l.entry, o.organisation());
+    }
+
+    private static String sameAs(Lease l, Outcome o) {
+        return "organisation " + o.organisation() + ", as key " + l.entry.key.fingerprint();
     }
 
     /**
