@@ -118,32 +118,46 @@ final class StreamCall {
             };
         }
 
+        /**
+         * Hands one piece to the caller's handler. A handler that throws has failed: nothing more is
+         * forwarded from then on, though the stream may deliver a few more pieces before its failure
+         * has travelled through the engine (before 2026-12-06 they reached the failed handler).
+         */
+        private void deliver(Runnable toCaller) {
+            try {
+                toCaller.run();
+            } catch (RuntimeException | Error e) {
+                stopped = true;
+                throw e;
+            }
+        }
+
         @Override public void onPartialResponse(String text) {
-            if (forwarding()) caller.onPartialResponse(text);
+            if (forwarding()) deliver(() -> caller.onPartialResponse(text));
         }
 
         @Override public void onPartialResponse(PartialResponse p, PartialResponseContext ctx) {
-            if (forwarding()) caller.onPartialResponse(p, new PartialResponseContext(wrap(ctx.streamingHandle())));
+            if (forwarding()) deliver(() -> caller.onPartialResponse(p, new PartialResponseContext(wrap(ctx.streamingHandle()))));
         }
 
         @Override public void onPartialThinking(PartialThinking p) {
-            if (forwarding()) caller.onPartialThinking(p);
+            if (forwarding()) deliver(() -> caller.onPartialThinking(p));
         }
 
         @Override public void onPartialThinking(PartialThinking p, PartialThinkingContext ctx) {
-            if (forwarding()) caller.onPartialThinking(p, new PartialThinkingContext(wrap(ctx.streamingHandle())));
+            if (forwarding()) deliver(() -> caller.onPartialThinking(p, new PartialThinkingContext(wrap(ctx.streamingHandle()))));
         }
 
         @Override public void onPartialToolCall(PartialToolCall p) {
-            if (forwarding()) caller.onPartialToolCall(p);
+            if (forwarding()) deliver(() -> caller.onPartialToolCall(p));
         }
 
         @Override public void onPartialToolCall(PartialToolCall p, PartialToolCallContext ctx) {
-            if (forwarding()) caller.onPartialToolCall(p, new PartialToolCallContext(wrap(ctx.streamingHandle())));
+            if (forwarding()) deliver(() -> caller.onPartialToolCall(p, new PartialToolCallContext(wrap(ctx.streamingHandle()))));
         }
 
         @Override public void onCompleteToolCall(CompleteToolCall call) {
-            if (forwarding()) caller.onCompleteToolCall(call);
+            if (forwarding()) deliver(() -> caller.onCompleteToolCall(call));
         }
 
         @Override public void onUnmappedRawEvent(Object event) {
