@@ -558,7 +558,7 @@ public final class Keycycle implements AutoCloseable {
 
         public Keycycle build() {
             KeycycleConfig cfg = config == null ? KeycycleConfig.empty() : config;
-            Catalog catalog = Catalog.load(cfg);
+            Catalog catalog = Catalog.load(cfg, vars()); // the variables select account tiers (COHERE_TIER)
             LoadedKeys loaded = dotEnv == null ? new KeyLoader(catalog).load(env) : new KeyLoader(catalog).load(env, dotEnv);
             Map<String, URI> urls = new LinkedHashMap<>(loaded.baseUrls());
             urls.putAll(baseUrls);

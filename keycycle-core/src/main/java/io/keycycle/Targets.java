@@ -49,7 +49,10 @@ final class Targets {
         int slash = t.indexOf('/');
         if (slash > 0) {
             String provider = t.substring(0, slash).toLowerCase(Locale.ROOT);
-            if (served.contains(provider) || catalog.has(provider)) return List.of(ModelRef.parse(t));
+            if (served.contains(provider)) return List.of(ModelRef.parse(t));
+            // a known provider without keys only when no provider with keys lists the whole name:
+            // Groq's "openai/gpt-oss-120b" stays Groq's although openai is a built-in provider
+            if (catalog.has(provider) && listedBy(t).isEmpty()) return List.of(ModelRef.parse(t));
         }
         String lower = t.toLowerCase(Locale.ROOT);
         if (served.contains(lower)) {
@@ -57,10 +60,7 @@ final class Targets {
             if (spec.defaultModel() == null) throw new ConfigurationException("provider " + lower + " has no default model; use " + lower + "/<model>");
             return List.of(new ModelRef(lower, spec.defaultModel()));
         }
-        List<ModelRef> servers = new ArrayList<>();
-        for (String p : served) {
-            if (catalog.provider(p).models().containsKey(t)) servers.add(new ModelRef(p, t));
-        }
+        List<ModelRef> servers = listedBy(t);
         if (servers.size() == 1) return servers;
         if (servers.size() > 1) {
             throw new ConfigurationException("model '" + t + "' is served by " + servers.stream().map(ModelRef::provider).toList()
@@ -68,6 +68,15 @@ final class Targets {
         }
         throw new ConfigurationException("unknown model or tier '" + t + "': use provider/model (providers with keys: "
                 + String.join(", ", served) + ") or a tier (" + String.join(", ", config.tiers().keySet()) + ")");
+    }
+
+    /** {@code model} at each provider with keys whose table or file lists it. */
+    private List<ModelRef> listedBy(String model) {
+        List<ModelRef> servers = new ArrayList<>();
+        for (String p : served) {
+            if (catalog.provider(p).models().containsKey(model)) servers.add(new ModelRef(p, model));
+        }
+        return servers;
     }
 
     /** The candidates of a call: the target's, then those of the tier it escalates to. */

@@ -92,9 +92,12 @@ final class KeycycleFactory {
         return config;
     }
 
-    /** Built-in tables with the configuration laid over them (endpoints of {@code <P>_BASE_URL} not applied). */
+    /**
+     * Built-in tables with the configuration laid over them and the account tiers the variables
+     * select ({@code COHERE_TIER}); endpoints of {@code <P>_BASE_URL} not applied.
+     */
     Catalog catalog() {
-        if (catalog == null) catalog = Catalog.load(config());
+        if (catalog == null) catalog = Catalog.load(config(), env());
         return catalog;
     }
 

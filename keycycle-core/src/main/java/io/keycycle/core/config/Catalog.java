@@ -31,7 +31,8 @@ import java.util.TreeMap;
  *   <li>user file per model, {@code providers.<p>.models.<m>};</li>
  *   <li>built-in table per model;</li>
  *   <li>provider default: the {@code "*"} model of the user's file, then of the built-in table
- *       (for a GLOBAL provider such as OpenRouter, this is the account-wide shared budget);</li>
+ *       (for a GLOBAL provider such as OpenRouter, this is the account-wide shared budget; for a
+ *       provider with account tiers such as Cohere, the built-in part is the selected tier's limits);</li>
  *   <li>{@link #GLOBAL_DEFAULT}: 10 rpm, 100 rph, 1000 rpd, tokens unlimited (what the Python
  *       library applied; only reached for providers the user adds without a {@code "*"} entry).</li>
  * </ol>
@@ -53,12 +54,18 @@ public final class Catalog {
     /** The model id of the provider default; for a GLOBAL provider, the shared budget. */
     public static final String ANY_MODEL = "*";
 
-    /** The shipped providers, one table each in {@code io/keycycle/catalog/<name>.yaml}. */
-    public static final List<String> BUILT_IN_PROVIDERS = List.of("cerebras", "groq", "gemini", "openrouter");
+    /**
+     * The shipped providers, one table each in {@code io/keycycle/catalog/<name>.yaml}. The last four
+     * are the other providers the Python library shipped: OpenAI, Mistral and Moonshot without local
+     * limits (rotation on the provider's 429s only), Cohere with its account tier's limits
+     * ({@code COHERE_TIER}); all four take any model id.
+     */
+    public static final List<String> BUILT_IN_PROVIDERS = List.of("cerebras", "groq", "gemini", "openrouter",
+            "openai", "cohere", "mistral", "moonshot");
 
     private static final class BuiltIn {
         static final Map<String, BuiltInProvider> TABLES = readAll();
-        static final Catalog CATALOG = create(KeycycleConfig.empty());
+        static final Catalog CATALOG = create(KeycycleConfig.empty(), Map.of());
 
         private static Map<String, BuiltInProvider> readAll() {
             Map<String, BuiltInProvider> m = new TreeMap<>();
@@ -69,32 +76,58 @@ public final class Catalog {
 
     private final KeycycleConfig config;
     private final Map<String, ProviderResolver> providers;  // sorted by name
+    private final List<String> warnings;
 
-    private Catalog(KeycycleConfig config, Map<String, ProviderResolver> providers) {
+    private Catalog(KeycycleConfig config, Map<String, ProviderResolver> providers, List<String> warnings) {
         this.config = config;
         this.providers = Collections.unmodifiableMap(new TreeMap<>(providers));
+        this.warnings = List.copyOf(warnings);
     }
 
-    /** The shipped tables alone. */
+    /** The shipped tables alone, each account-tiered provider at its default tier (Cohere: free). */
     public static Catalog builtIn() { return BuiltIn.CATALOG; }
+
+    /**
+     * The shipped tables with {@code config} laid over them, account tiers at their defaults (as
+     * with an environment that sets no {@code COHERE_TIER}); see {@link #load(KeycycleConfig, Map)}.
+     *
+     * @throws ConfigurationException listing every problem
+     */
+    public static Catalog load(KeycycleConfig config) { return load(config, Map.of()); }
 
     /**
      * The shipped tables with {@code config} laid over them. Checks what the parser could not:
      * that a provider the file adds has a base URL, that default models, tier candidates and
      * per-key/key-tier models are known, and that every key tier a key names exists.
      *
+     * <p>{@code env} selects the account tier of providers whose limits depend on the plan: Cohere's
+     * {@code COHERE_TIER} ({@code free}, {@code pro} or {@code enterprise}, any case; unset or blank:
+     * free). A value naming no tier falls back to the default tier with a warning, logged and kept
+     * in {@link #warnings()}.
+     *
+     * @param env the variables Keycycle reads (the environment over the {@code .env} file)
      * @throws ConfigurationException listing every problem
      */
-    public static Catalog load(KeycycleConfig config) {
+    public static Catalog load(KeycycleConfig config, Map<String, String> env) {
         Objects.requireNonNull(config, "config");
-        Catalog catalog = create(config);
+        Objects.requireNonNull(env, "env");
+        Catalog catalog = create(config, env);
         new CatalogValidator(catalog, new Problems(config.sourceName())).validate();
+        for (String w : catalog.warnings) LOG.warn("{}", w);
         return catalog;
     }
 
-    private static Catalog create(KeycycleConfig config) {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Catalog.class);
+
+    private static Catalog create(KeycycleConfig config, Map<String, String> env) {
         Map<String, ProviderResolver> out = new HashMap<>();
+        List<String> warnings = new ArrayList<>();
         for (BuiltInProvider b : BuiltIn.TABLES.values()) {
+            BuiltInProvider.TierChoice tier = b.tierFor(env);
+            if (tier != null) {
+                b = b.withTier(tier.tier());
+                if (tier.warning() != null) warnings.add(tier.warning());
+            }
             out.put(b.name(), new ProviderResolver(b, config.provider(b.name()), null));
         }
         for (ProviderConfig pc : config.providers().values()) {
@@ -106,7 +139,7 @@ public final class Catalog {
             }
             out.put(pc.name(), new ProviderResolver(BuiltInProvider.none(pc.name(), pc.baseUrl()), pc, null));
         }
-        return new Catalog(config, out);
+        return new Catalog(config, out, warnings);
     }
 
     /** The configuration laid over the shipped tables ({@link KeycycleConfig#empty()} for {@link #builtIn()}). */
@@ -209,8 +242,21 @@ public final class Catalog {
             ProviderResolver r = out.get(name);
             if (r != null) out.put(name, r.withBaseUrl(url));
         });
-        return new Catalog(config, out);
+        return new Catalog(config, out, warnings);
     }
+
+    /**
+     * What the environment asked for and did not get, e.g. a {@code COHERE_TIER} naming no tier
+     * ({@code COHERE_TIER='platinum' is not a cohere tier (free, pro, enterprise); using the free
+     * tier's limits}). Empty for {@link #builtIn()}.
+     */
+    public List<String> warnings() { return warnings; }
+
+    /**
+     * The account tier in force for a provider whose limits depend on the plan ({@code free} for
+     * Cohere unless {@code COHERE_TIER} selects another); empty for other providers.
+     */
+    public Optional<String> accountTier(String provider) { return Optional.ofNullable(entry(provider).builtIn().tier()); }
 
     ProviderResolver entry(String provider) {
         ProviderResolver r = provider == null ? null : providers.get(provider.toLowerCase(java.util.Locale.ROOT));

@@ -21,7 +21,8 @@ final class CatalogReader {
     static final String RESOURCE_DIR = "/io/keycycle/catalog/";
 
     private static final Set<String> TOP = Set.of("name", "as-of", "source", "base-url", "default-model", "strategy",
-            "daily-reset", "key-prefix", "allow-unknown-models", "shared-budget-suffix", "models");
+            "daily-reset", "key-prefix", "allow-unknown-models", "shared-budget-suffix", "account-tiers", "models");
+    private static final Set<String> ACCOUNT_TIERS = Set.of("variable", "default", "tiers");
     private static final Set<String> MODEL_EXTRA = Set.of("status", "since", "note", "counts-as");
 
     private CatalogReader() {}
@@ -41,7 +42,9 @@ final class CatalogReader {
         YamlDocument doc = YamlDocument.parse(yaml, Map.of(), source);
         YamlReader in = new YamlReader(doc, new Problems(source));
         Map<String, Node> top = in.mapping(doc.root(), "", TOP);
-        for (String required : new String[]{"name", "as-of", "source", "base-url", "default-model", "models"}) {
+        // default-model is optional: a table whose provider changes its model list faster than the
+        // table is released (allow-unknown-models) may name none, and calls then name their model
+        for (String required : new String[]{"name", "as-of", "source", "base-url", "models"}) {
             if (!top.containsKey(required)) in.problem(doc.root(), "missing '" + required + "'");
         }
         String name = in.requiredText(top.get("name"), "name");
@@ -59,6 +62,9 @@ final class CatalogReader {
             PartialLimits limits = in.limits(e.getValue(), path, MODEL_EXTRA, extra);
             if (e.getKey().equals("*")) {
                 if (!extra.isEmpty()) in.problem(e.getValue(), path + ": the provider default takes limits only");
+                if (top.containsKey("account-tiers")) {
+                    in.problem(e.getValue(), path + ": the provider default comes from account-tiers; give no \"*\" entry");
+                }
                 defaults = limits;
                 continue;
             }
@@ -81,13 +87,43 @@ final class CatalogReader {
                 in.problem(top.get("models"), path + ": '" + m.countsAs() + "' must count as itself (routes are one step)");
             }
         }
+        BuiltInProvider.AccountTiers tiers = accountTiers(in, top.get("account-tiers"));
         in.problems().throwIfAny();
-        return new BuiltInProvider(name, asOf, in.string(top.get("source"), "source").trim(), URI.create(baseUrl),
-                in.requiredText(top.get("default-model"), "default-model"),
+        BuiltInProvider table = new BuiltInProvider(name, asOf, in.string(top.get("source"), "source").trim(), URI.create(baseUrl),
+                top.containsKey("default-model") ? in.requiredText(top.get("default-model"), "default-model") : null,
                 strategy == null ? Strategy.PER_MODEL : Strategy.parse(strategy),
                 reset == null ? DailyReset.sliding() : DailyReset.parse(reset),
                 in.string(top.get("key-prefix"), "key-prefix"), Boolean.TRUE.equals(allowUnknown), defaults, models,
-                in.string(top.get("shared-budget-suffix"), "shared-budget-suffix"));
+                in.string(top.get("shared-budget-suffix"), "shared-budget-suffix"), tiers, null);
+        return tiers == null ? table : table.withTier(tiers.defaultTier());
+    }
+
+    /**
+     * {@code account-tiers: { variable: COHERE_TIER, default: free, tiers: { free: {rpm: 20, …}, … } }}:
+     * limits by the account's plan, which the variable selects; null when absent.
+     */
+    private static BuiltInProvider.AccountTiers accountTiers(YamlReader in, Node node) {
+        if (node == null) return null;
+        Map<String, Node> at = in.mapping(node, "account-tiers", ACCOUNT_TIERS);
+        for (String required : ACCOUNT_TIERS) {
+            if (!at.containsKey(required)) in.problem(node, "account-tiers: missing '" + required + "'");
+        }
+        String variable = in.requiredText(at.get("variable"), "account-tiers.variable");
+        String def = in.requiredText(at.get("default"), "account-tiers.default");
+        Map<String, PartialLimits> tiers = new LinkedHashMap<>();
+        for (Map.Entry<String, Node> e : in.mapping(at.get("tiers"), "account-tiers.tiers", null).entrySet()) {
+            String path = "account-tiers.tiers." + e.getKey();
+            if (!e.getKey().equals(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                in.problem(e.getValue(), path + ": tier names are lower case (the variable is matched ignoring case)");
+            }
+            tiers.put(e.getKey(), in.limits(e.getValue(), path));
+        }
+        if (tiers.isEmpty()) in.problem(node, "account-tiers.tiers: at least one tier");
+        if (def != null && !tiers.isEmpty() && !tiers.containsKey(def)) {
+            in.problem(node, "account-tiers.default: '" + def + "' is not one of the tiers (" + String.join(", ", tiers.keySet()) + ")");
+        }
+        if (variable == null || def == null || tiers.isEmpty() || !tiers.containsKey(def)) return null;
+        return new BuiltInProvider.AccountTiers(variable, def, tiers);
     }
 
     private static LocalDate date(YamlReader in, Node node, String path) {

@@ -164,7 +164,7 @@ final class ProviderResolver implements LimitResolver {
             return rules;
         }
         add(rules, user.models().get(Catalog.ANY_MODEL), "provider default " + p + ".models.*");
-        add(rules, builtIn.defaults(), "provider default built-in " + name() + " " + builtIn.asOf());
+        add(rules, builtIn.defaults(), builtIn.defaultsSource());
         rules.add(new Rule(PartialLimits.of(Catalog.GLOBAL_DEFAULT), "global default"));
         return rules;
     }

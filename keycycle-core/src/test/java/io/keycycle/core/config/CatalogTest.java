@@ -26,11 +26,17 @@ class CatalogTest {
         Catalog c = Catalog.builtIn();
         for (String p : Catalog.BUILT_IN_PROVIDERS) {
             ProviderSpec spec = c.provider(p);
+            assertThat(CatalogReader.readResource(p).source()).as("%s sources", p).isNotBlank();
+            if (spec.defaultModel() == null) {
+                // openai, cohere, mistral, moonshot: endpoint tables without a model list (OtherBuiltInProvidersTest)
+                assertThat(spec.allowUnknownModels()).as("%s without a default model takes any model", p).isTrue();
+                assertThat(c.tableDate(p)).as("%s table date", p).hasValue(java.time.LocalDate.parse("2026-12-06"));
+                continue;
+            }
             ModelDescription d = c.describe(p, spec.defaultModel());
             assertThat(d.status()).as("%s default %s", p, spec.defaultModel()).isEqualTo(ModelStatus.CURRENT);
             assertThat(d.hasNoQuota()).as("%s default %s has quota", p, spec.defaultModel()).isFalse();
             assertThat(c.tableDate(p)).as("%s table date", p).hasValue(java.time.LocalDate.parse("2026-11-30"));
-            assertThat(CatalogReader.readResource(p).source()).as("%s sources", p).isNotBlank();
         }
     }
 
@@ -101,7 +107,8 @@ class CatalogTest {
     @Test
     void builtInProvidersAsDocumented() {
         Catalog c = Catalog.builtIn();
-        assertThat(c.providerNames()).containsExactly("cerebras", "gemini", "groq", "openrouter");
+        assertThat(c.providerNames()).containsExactly("cerebras", "cohere", "gemini", "groq", "mistral", "moonshot",
+                "openai", "openrouter");
 
         ProviderSpec cerebras = c.provider("cerebras");
         assertThat(cerebras.baseUrl()).isEqualTo(URI.create("https://api.cerebras.ai/v1"));
@@ -142,6 +149,13 @@ class CatalogTest {
         for (String p : c.providerNames()) {
             assertThat(c.tableDate(p)).as(p).isPresent();
             assertThat(c.tableDate(p).get()).as(p).isAfter(LocalDate.of(2026, 1, 1));
+            if (c.provider(p).defaultModel() == null) {
+                // the endpoint tables (openai, cohere, mistral, moonshot): any model, fully defined by "*" or the tier
+                ModelDescription any = c.describe(p, "any-model");
+                assertThat(any.limits().sources().values()).as(p).doesNotContain("global default");
+                assertThat(any.limits().sources()).as(p).hasSize(6);
+                continue;
+            }
             assertThat(c.keyPrefix(p)).as(p).isPresent();
             ModelDescription def = c.describe(p, null);
             assertThat(def.model()).isEqualTo(c.provider(p).defaultModel());
@@ -186,14 +200,14 @@ class CatalogTest {
     void unknownProviderNamesTheKnownOnes() {
         assertThatThrownBy(() -> Catalog.builtIn().provider("grok"))
                 .isInstanceOf(ConfigurationException.class)
-                .hasMessage("unknown provider 'grok'; known: cerebras, gemini, groq, openrouter");
+                .hasMessage("unknown provider 'grok'; known: cerebras, cohere, gemini, groq, mistral, moonshot, openai, openrouter");
         assertThatThrownBy(() -> Catalog.builtIn().resolver("nope")).isInstanceOf(ConfigurationException.class);
     }
 
     @Test
     void fileProviderWithoutBaseUrlIsATypoOrIncomplete() {
         assertThatThrownBy(() -> load("providers: { grok: { default-model: x } }"))
-                .hasMessageContaining("providers.grok: unknown provider 'grok' (built-in: cerebras, groq, gemini, openrouter)")
+                .hasMessageContaining("providers.grok: unknown provider 'grok' (built-in: cerebras, groq, gemini, openrouter, openai, cohere, mistral, moonshot)")
                 .hasMessageContaining("base-url");
     }
 

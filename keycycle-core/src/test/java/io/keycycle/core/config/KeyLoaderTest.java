@@ -184,14 +184,15 @@ class KeyLoaderTest {
 
     @Test
     void unknownProviderIsWarnedButLoaded() {
-        LoadedKeys k = load(env("NUM_MISTRAL", "1", "MISTRAL_API_KEY_1", "mistral-test-0000000000000001",
-                "MISTRAL_BASE_URL", "https://api.mistral.ai/v1"));
-        assertThat(k.keys("mistral")).hasSize(1);
+        // mistral was the example here until it became a built-in provider
+        LoadedKeys k = load(env("NUM_ACME", "1", "ACME_API_KEY_1", "acme-test-0000000000000001",
+                "ACME_BASE_URL", "https://api.acme.example/v1"));
+        assertThat(k.keys("acme")).hasSize(1);
         assertThat(findings(k, Code.UNKNOWN_PROVIDER)).singleElement().satisfies(f -> {
             assertThat(f.severity()).isEqualTo(Severity.WARNING);
-            assertThat(f.message()).contains("provider 'mistral'").contains("add providers.mistral with base-url");
+            assertThat(f.message()).contains("provider 'acme'").contains("add providers.acme with base-url");
         });
-        assertThat(k.baseUrls()).containsEntry("mistral", URI.create("https://api.mistral.ai/v1"));
+        assertThat(k.baseUrls()).containsEntry("acme", URI.create("https://api.acme.example/v1"));
     }
 
     @Test
