@@ -128,7 +128,8 @@ final class ModelsCommand extends KeycycleCommand {
         } else {
             for (Drift d : drifts) print(d, catalog);
         }
-        return drifts.stream().anyMatch(d -> d.problem() == null && !d.defaultListed()) ? CliErrors.FAILURE : 0;
+        // a provider without a default model (calls always name theirs) has none to miss
+        return drifts.stream().anyMatch(d -> d.problem() == null && d.defaultModel() != null && !d.defaultListed()) ? CliErrors.FAILURE : 0;
     }
 
     private Drift drift(Catalog catalog, OnlineProbes probes, String p, List<ApiKey> keys) throws InterruptedException {
@@ -170,9 +171,13 @@ final class ModelsCommand extends KeycycleCommand {
             return;
         }
         out.println(d.provider() + ": " + d.listed() + " models listed by the provider (asked with key " + d.key() + "), " + asOf);
-        out.println("  default model " + d.defaultModel() + ": " + (d.defaultListed() ? "listed"
-                : "NOT LISTED — set providers." + d.provider() + ".default-model, e.g. "
-                + String.join(" or ", catalog.suggestInstead(d.provider(), d.defaultModel(), 2))));
+        if (d.defaultModel() == null) {
+            out.println("  default model: none set (each call names its model)");
+        } else {
+            out.println("  default model " + d.defaultModel() + ": " + (d.defaultListed() ? "listed"
+                    : "NOT LISTED — set providers." + d.provider() + ".default-model, e.g. "
+                    + String.join(" or ", catalog.suggestInstead(d.provider(), d.defaultModel(), 2))));
+        }
         line(out, "new (listed, not in the table)", d.added());
         line(out, "gone? (current in the table, not listed)", d.gone());
         line(out, "listed although the table says retired/deprecated", d.stillListed());

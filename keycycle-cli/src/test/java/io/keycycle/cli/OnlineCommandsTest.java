@@ -87,6 +87,13 @@ class OnlineCommandsTest {
         assertThat(gemini.out()).contains("default model gemini-3.5-flash-lite: NOT LISTED")
                 .containsPattern("listed although the table says retired/deprecated: \\d+ — .*gemini-2.5-flash");
 
+        // a built-in provider without a default model (Mistral: every call names its model); the
+        // simulator's Groq endpoint stands in for Mistral's, which speaks the same API
+        Map<String, String> mistral = Map.of("NUM_MISTRAL", "1", "MISTRAL_API_KEY_1", G1, "MISTRAL_BASE_URL", sim.baseUrl("groq"));
+        Cli.Result noDefault = Cli.at(dir, mistral).run("models", "mistral", "--online");
+        assertThat(noDefault.code()).as(noDefault.toString()).isZero();
+        assertThat(noDefault.out()).contains("default model: none set").doesNotContain("NOT LISTED");
+
         sim.provider("groq").killKey(G1);
         JsonNode json = Json.MAPPER.readTree(Cli.at(dir, env()).run("models", "groq", "--online", "--format", "json").out());
         assertThat(json.get(0).path("key").asText()).as("the first key that works").startsWith("#2 ");
