@@ -44,4 +44,11 @@ public interface ProviderProfile {
      * charges the reported prompt tokens at settlement; the usage records keep every count.
      */
     default boolean tokenLimitsCountInputOnly() { return false; }
+
+    /**
+     * False for a provider whose token limits leave out the prompt tokens it served from its prompt
+     * cache (Groq: "cached tokens do not count toward limits"); the engine then charges the reported
+     * usage less {@link io.keycycle.core.Usage#cachedTokens()}.
+     */
+    default boolean cachedTokensCountTowardLimits() { return true; }
 }

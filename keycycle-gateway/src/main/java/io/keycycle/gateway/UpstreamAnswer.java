@@ -70,8 +70,7 @@ record UpstreamAnswer(ProviderResponse response, Buffer body, boolean cancelled,
         }
         if (limits == null) return new PlainAnswer.Success(status, type, body, u);
         if (type != null) limits.put("content-type", List.of(type));
-        String judged = u == null ? "{}" : "{\"usage\":{\"prompt_tokens\":" + u.promptTokens() + ",\"completion_tokens\":"
-                + u.completionTokens() + ",\"total_tokens\":" + u.totalTokens() + "}}";
+        String judged = u == null ? "{}" : io.keycycle.core.client.UsageReader.asBody(u);
         return new UpstreamAnswer(new ProviderResponse(status, limits, judged), body, false, true);
     }
 

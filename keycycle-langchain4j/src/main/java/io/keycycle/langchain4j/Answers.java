@@ -60,8 +60,7 @@ final class Answers {
     /** A 200 answer carrying only {@code usage} ({@code {}} when the provider reported none). */
     static ProviderResponse usageOnly(TokenUsage t) {
         Usage u = usage(t);
-        String body = u == null ? "{}" : "{\"usage\":{\"prompt_tokens\":" + u.promptTokens() + ",\"completion_tokens\":"
-                + u.completionTokens() + ",\"total_tokens\":" + u.totalTokens() + "}}";
+        String body = u == null ? "{}" : io.keycycle.core.client.UsageReader.asBody(u);
         return new ProviderResponse(200, Map.of(), body);
     }
 
@@ -71,7 +70,13 @@ final class Answers {
         long in = t.inputTokenCount() == null ? 0 : Math.max(0, t.inputTokenCount());
         long out = t.outputTokenCount() == null ? 0 : Math.max(0, t.outputTokenCount());
         long total = t.totalTokenCount() == null ? in + out : Math.max(0, t.totalTokenCount());
-        return new Usage(in, out, total);
+        long cached = 0;
+        // an OpenAI-compatible answer's prompt_tokens_details.cached_tokens (Groq's limits leave them out)
+        if (t instanceof dev.langchain4j.model.openai.OpenAiTokenUsage o && o.inputTokensDetails() != null
+                && o.inputTokensDetails().cachedTokens() != null) {
+            cached = Math.max(0, o.inputTokensDetails().cachedTokens());
+        }
+        return new Usage(in, out, total, cached);
     }
 
     /** The request with the candidate's model: the target, not the request, decides the model. */

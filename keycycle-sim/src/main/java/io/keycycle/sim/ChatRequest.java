@@ -14,7 +14,8 @@ import java.util.List;
  * many filler words.
  */
 record ChatRequest(String model, boolean stream, boolean includeUsage, int promptTokens,
-                   int completionTokens, String finishReason, List<String> words, int maxCompletion, boolean usesTools) {
+                   int completionTokens, String finishReason, List<String> words, int maxCompletion, boolean usesTools,
+                   String promptText) {
 
     /** What Cerebras reserves when a request gives no {@code max_completion_tokens} (providers.md §9). */
     static final int CEREBRAS_DEFAULT_RESERVATION = 16_384;
@@ -60,7 +61,7 @@ record ChatRequest(String model, boolean stream, boolean includeUsage, int promp
         JsonNode tools = body.get("tools");
         boolean usesTools = tools != null && tools.isArray() && !tools.isEmpty();
         return new ChatRequest(model.asText(), stream, includeUsage, prompt, completion, finish,
-                words(text.toString().hashCode(), completion), cap == null ? -1 : cap, usesTools);
+                words(text.toString().hashCode(), completion), cap == null ? -1 : cap, usesTools, text.toString());
     }
 
     /**

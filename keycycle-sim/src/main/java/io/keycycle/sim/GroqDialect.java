@@ -189,7 +189,8 @@ final class GroqDialect extends Dialect {
         double completion = seconds(turn.completion() / 500.0);
         return obj().put("queue_time", queue).put("prompt_tokens", turn.prompt()).put("prompt_time", prompt)
                 .put("completion_tokens", turn.completion()).put("completion_time", completion)
-                .put("total_tokens", turn.prompt() + turn.completion()).put("total_time", seconds(prompt + completion));
+                .put("total_tokens", turn.prompt() + turn.completion()).put("total_time", seconds(prompt + completion))
+                .set("prompt_tokens_details", obj().put("cached_tokens", turn.cachedTokens()));
     }
 
     private static String metricName(Metric m) {

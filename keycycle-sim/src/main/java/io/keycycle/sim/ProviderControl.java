@@ -45,6 +45,9 @@ public final class ProviderControl {
     private volatile boolean highBalance;
     private volatile boolean longDayRetryDelay;
     private volatile double faultProbability;
+    /** Groq's prompt cache, when on: (scope, model, prompt text) to when it was last served. */
+    private volatile boolean promptCaching;
+    private final java.util.concurrent.ConcurrentHashMap<String, java.time.Instant> prompts = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile List<FaultKind> faultKinds;
     private Random random;
 
@@ -64,6 +67,34 @@ public final class ProviderControl {
     }
 
     /** The key is revoked: 401 (Gemini 400 {@code API_KEY_INVALID}) from now on. */
+    /**
+     * Groq's implicit prompt cache: with it on, a request whose prompt this scope sent to the model
+     * within the last hour is a full cache hit, reported as {@code prompt_tokens_details.cached_tokens}
+     * equal to its prompt tokens and not charged to the token limits (Groq's cached tokens do not
+     * count toward limits). Off by default (every request a miss, {@code cached_tokens} 0).
+     */
+    public ProviderControl promptCaching(boolean on) {
+        this.promptCaching = on;
+        if (!on) prompts.clear();
+        return this;
+    }
+
+    /** The prompt tokens of {@code request} the cache serves (all of them on a hit), else 0. */
+    int cachedPrompt(String scope, String model, ChatRequest request, java.time.Instant now) {
+        if (!promptCaching || kind() != ProviderKind.GROQ) return 0;
+        java.time.Instant last = prompts.get(promptKey(scope, model, request));
+        return last != null && last.isAfter(now.minus(java.time.Duration.ofHours(1))) ? request.promptTokens() : 0;
+    }
+
+    /** Notes that {@code request}'s prompt was served (a later identical one hits the cache). */
+    void rememberPrompt(String scope, String model, ChatRequest request, java.time.Instant now) {
+        if (promptCaching && kind() == ProviderKind.GROQ) prompts.put(promptKey(scope, model, request), now);
+    }
+
+    private static String promptKey(String scope, String model, ChatRequest request) {
+        return scope + "\u0000" + model + "\u0000" + request.promptText();
+    }
+
     public ProviderControl killKey(String secret) {
         return setKeyState(secret, KeyState.DEAD);
     }

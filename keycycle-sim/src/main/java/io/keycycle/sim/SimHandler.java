@@ -98,10 +98,11 @@ final class SimHandler implements HttpHandler {
         Instant now = clock.instant();
         String served = p.servingModel(model);
         boolean accountWide = p.isAccountWide(served);
+        int cached = p.cachedPrompt(key.scope, served, request, now);
         Turn turn = new Turn(request, model, key.scope, now, null, p.config().thinkingTokens(), accountWide,
-                p.highBalance(), served, p.longDayRetryDelay());
+                p.highBalance(), served, p.longDayRetryDelay(), cached);
         turn = new Turn(request, model, key.scope, now, d.newId(turn), turn.thinkingTokens(), accountWide,
-                turn.highBalance(), served, turn.longDayRetryDelay());
+                turn.highBalance(), served, turn.longDayRetryDelay(), cached);
         SimLimits limits = p.limitsFor(served, key.scope);
         if (p.isGone(served)) {
             // a shut-down model the provider no longer knows at all answers its plain "not found"
@@ -149,6 +150,8 @@ final class SimHandler implements HttpHandler {
         long charged = switch (p.kind()) {
             case CEREBRAS -> request.cerebrasReservation();
             case GEMINI -> request.promptTokens();
+            // Groq: "cached tokens do not count toward limits"
+            case GROQ -> request.chargedTokens() - turn.cachedTokens();
             default -> request.chargedTokens();
         };
         if (accountWide && !limits.equals(SimLimits.UNLIMITED)) {
@@ -172,6 +175,7 @@ final class SimHandler implements HttpHandler {
             return;
         }
         pause(latency);
+        p.rememberPrompt(key.scope, served, request, now);
         Map<String, String> headers = new LinkedHashMap<>(d.rateLimitHeaders(decision.snapshot()));
         headers.putAll(d.successHeaders(turn));
         int total = turn.prompt() + turn.completion() + turn.thinkingTokens() * (p.kind() == ProviderKind.GEMINI ? 1 : 0);

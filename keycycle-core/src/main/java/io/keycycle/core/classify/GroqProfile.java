@@ -28,6 +28,10 @@ final class GroqProfile extends BaseProfile {
         super("groq");
     }
 
+    /** Groq: "Cached tokens do not count toward limits" (its rate-limit documentation). */
+    @Override
+    public boolean cachedTokensCountTowardLimits() { return false; }
+
     /** The organisation the answer's message names, or null. */
     static String organisation(Answer a) {
         Matcher m = ORGANISATION.matcher(a.body().messageOrText());

@@ -32,7 +32,9 @@ final class UsageReader {
     }
 
     private static Usage openAi(JsonNode usage) {
-        return of(count(usage, "prompt_tokens"), count(usage, "completion_tokens"), count(usage, "total_tokens"));
+        Usage u = of(count(usage, "prompt_tokens"), count(usage, "completion_tokens"), count(usage, "total_tokens"));
+        long cached = count(usage.path("prompt_tokens_details"), "cached_tokens");
+        return u == null || cached <= 0 ? u : new Usage(u.promptTokens(), u.completionTokens(), u.totalTokens(), cached);
     }
 
     private static Usage gemini(JsonNode meta) {

@@ -36,8 +36,8 @@ public record BodyScan(boolean object, boolean error, Usage usage) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
                 switch (field) {
-                    case "usage" -> openAi = usage(p, value, "prompt_tokens", "completion_tokens", "total_tokens");
-                    case "usageMetadata" -> gemini = usage(p, value, "promptTokenCount", "candidatesTokenCount", "totalTokenCount");
+                    case "usage" -> openAi = usage(p, value, "prompt_tokens", "completion_tokens", "total_tokens", true);
+                    case "usageMetadata" -> gemini = usage(p, value, "promptTokenCount", "candidatesTokenCount", "totalTokenCount", false);
                     case "x_groq" -> groq = xGroq(p, value);
                     case "error" -> {
                         error = value != JsonToken.VALUE_NULL;
@@ -62,7 +62,7 @@ public record BodyScan(boolean object, boolean error, Usage usage) {
         for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
             String field = p.currentName();
             JsonToken v = p.nextToken();
-            if (field.equals("usage")) found = usage(p, v, "prompt_tokens", "completion_tokens", "total_tokens");
+            if (field.equals("usage")) found = usage(p, v, "prompt_tokens", "completion_tokens", "total_tokens", true);
             else p.skipChildren();
         }
         return found;
@@ -71,27 +71,47 @@ public record BodyScan(boolean object, boolean error, Usage usage) {
     private static final long ABSENT = -1;
     private static final long BAD = -2;
 
-    /** A usage object at the parser's current START_OBJECT (consumed); null when absent or unusable. */
-    private static Usage usage(JsonParser p, JsonToken value, String promptField, String completionField, String totalField)
-            throws IOException {
+    /**
+     * A usage object at the parser's current START_OBJECT (consumed); null when absent or unusable.
+     * {@code details}: an OpenAI-shaped object, whose {@code prompt_tokens_details.cached_tokens} is read too.
+     */
+    private static Usage usage(JsonParser p, JsonToken value, String promptField, String completionField, String totalField,
+                               boolean details) throws IOException {
         if (value != JsonToken.START_OBJECT) {
             p.skipChildren();
             return null;
         }
-        long prompt = ABSENT, completion = ABSENT, total = ABSENT;
+        long prompt = ABSENT, completion = ABSENT, total = ABSENT, cached = ABSENT;
         for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
             String field = p.currentName();
             JsonToken v = p.nextToken();
             if (field.equals(promptField)) prompt = count(p, v);
             else if (field.equals(completionField)) completion = count(p, v);
             else if (field.equals(totalField)) total = count(p, v);
+            else if (details && field.equals("prompt_tokens_details")) cached = cached(p, v);
             else p.skipChildren();
         }
         if (prompt < 0 && completion < 0 && total < 0) return null;
         if (prompt == BAD || completion == BAD || total == BAD) return null;
         long pr = Math.max(prompt, 0);
         long co = Math.max(completion, 0);
-        return new Usage(pr, co, total < 0 ? pr + co : total);
+        return new Usage(pr, co, total < 0 ? pr + co : total, Math.max(cached, 0));
+    }
+
+    /** {@code cached_tokens} of a {@code prompt_tokens_details} object (consumed); absent or bad as in {@link #count}. */
+    private static long cached(JsonParser p, JsonToken value) throws IOException {
+        if (value != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return ABSENT;
+        }
+        long cached = ABSENT;
+        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            String field = p.currentName();
+            JsonToken v = p.nextToken();
+            if (field.equals("cached_tokens")) cached = count(p, v);
+            else p.skipChildren();
+        }
+        return cached;
     }
 
     private static long count(JsonParser p, JsonToken v) throws IOException {

@@ -108,8 +108,7 @@ public final class StreamResult implements io.keycycle.core.pool.ProviderAnswer 
             return new ProviderResponse(code, httpResponse.headers(), errorEvent);
         }
         if (body.isEmpty() && usage != null) {
-            return new ProviderResponse(status, httpResponse.headers(), "{\"usage\":{\"prompt_tokens\":" + usage.promptTokens()
-                    + ",\"completion_tokens\":" + usage.completionTokens() + ",\"total_tokens\":" + usage.totalTokens() + "}}");
+            return new ProviderResponse(status, httpResponse.headers(), UsageReader.asBody(usage));
         }
         return httpResponse;
     }

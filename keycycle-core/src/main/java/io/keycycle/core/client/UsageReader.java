@@ -18,6 +18,16 @@ public final class UsageReader {
     private UsageReader() {}
 
     /** Usage from a body that may be any text (JSON or not). */
+    /**
+     * A body of just {@code {"usage":{…}}} carrying {@code u} the way {@link #fromBody} reads it back
+     * (cached prompt tokens included): what a stream or an answer judged apart from its bytes is
+     * classified with.
+     */
+    public static String asBody(Usage u) {
+        return "{\"usage\":{\"prompt_tokens\":" + u.promptTokens() + ",\"completion_tokens\":" + u.completionTokens()
+                + ",\"total_tokens\":" + u.totalTokens() + ",\"prompt_tokens_details\":{\"cached_tokens\":" + u.cachedTokens() + "}}}";
+    }
+
     public static Optional<Usage> fromBody(String body) {
         return Json.tryParse(body).flatMap(UsageReader::fromJson);
     }
@@ -42,7 +52,13 @@ public final class UsageReader {
     }
 
     private static Optional<Usage> openAi(JsonNode u) {
-        return of(u, "prompt_tokens", "completion_tokens", "total_tokens");
+        Optional<Usage> usage = of(u, "prompt_tokens", "completion_tokens", "total_tokens");
+        if (usage.isEmpty()) return usage;
+        JsonNode details = u.get("prompt_tokens_details");
+        long cached = details != null && details.isObject() ? count(details.get("cached_tokens")) : ABSENT;
+        if (cached <= 0) return usage;
+        Usage x = usage.get();
+        return Optional.of(new Usage(x.promptTokens(), x.completionTokens(), x.totalTokens(), cached));
     }
 
     private static Optional<Usage> gemini(JsonNode u) {

@@ -27,6 +27,8 @@ final class Leases {
     private final boolean keepsReservation;
     /** The provider's token limits count the prompt only (Gemini): see {@link #charged}. */
     private final boolean inputOnly;
+    /** The provider's token limits leave out cached prompt tokens (Groq): see {@link #charged}. */
+    private final boolean cachedFree;
 
     Leases(PoolContext ctx, ModelRings rings, OutcomeEffects effects) {
         this.ctx = ctx;
@@ -34,6 +36,7 @@ final class Leases {
         this.effects = effects;
         this.keepsReservation = ctx.profile.reservedCompletion().isPresent();
         this.inputOnly = ctx.profile.tokenLimitsCountInputOnly();
+        this.cachedFree = !ctx.profile.cachedTokensCountTowardLimits();
     }
 
     /**
@@ -44,13 +47,14 @@ final class Leases {
      * caller (in this process or another sharing the pool) would meet a 429. For a provider whose
      * token limits count input only ({@link io.keycycle.core.ProviderProfile#tokenLimitsCountInputOnly()}:
      * Gemini), the reported prompt tokens: the answer and hidden thinking cost its quotas nothing.
+     * For a provider whose limits leave out its prompt cache's tokens (Groq), the usage less them.
      */
     private long charged(Lease l, io.keycycle.core.Usage usage) {
         if (inputOnly) {
             // a report without a prompt count but with a total does not say what the input was: keep the estimate
             return usage.promptTokens() > 0 || usage.totalTokens() == 0 ? usage.promptTokens() : l.estimatedTokens;
         }
-        long used = usage.charged();
+        long used = cachedFree ? Math.max(0, usage.charged() - usage.cachedTokens()) : usage.charged();
         return keepsReservation ? Math.max(used, l.estimatedTokens) : used;
     }
 

@@ -38,12 +38,13 @@ class BodyScanTest {
     Arbitrary<String> bodies() {
         Arbitrary<String> count = Arbitraries.oneOf(Arbitraries.longs().between(0, 100_000).map(Object::toString),
                 Arbitraries.of("null", "-3", "1.5", "\"12\"", "true", "[]", "{}", "99999999999999999999999"));
-        Arbitrary<String> usageObject = Combinators.combine(count, count, count, Arbitraries.integers().between(0, 7))
-                .as((p, c, t, mask) -> {
+        Arbitrary<String> usageObject = Combinators.combine(count, count, count, count, Arbitraries.integers().between(0, 15))
+                .as((p, c, t, cached, mask) -> {
                     List<String> f = new ArrayList<>();
                     if ((mask & 1) != 0) f.add("\"prompt_tokens\":" + p);
                     if ((mask & 2) != 0) f.add("\"completion_tokens\":" + c);
                     if ((mask & 4) != 0) f.add("\"total_tokens\":" + t);
+                    if ((mask & 8) != 0) f.add("\"prompt_tokens_details\":{\"audio_tokens\":0,\"cached_tokens\":" + cached + "}");
                     f.add("\"queue_time\":0.05");
                     Collections.shuffle(f);
                     return "{" + String.join(",", f) + "}";
@@ -69,5 +70,15 @@ class BodyScanTest {
         assertThat(s.object()).isTrue();
         assertThat(s.error()).isFalse();
         assertThat(s.usage()).isEqualTo(new io.keycycle.core.Usage(12, 7, 19));
+    }
+
+    @Test
+    void readsTheCachedPromptTokensOfAnOpenAiShapedUsage() {
+        assertThat(scan("{\"usage\":{\"prompt_tokens\":400,\"completion_tokens\":20,\"total_tokens\":420,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":384}}}").usage()).isEqualTo(new io.keycycle.core.Usage(400, 20, 420, 384));
+        assertThat(scan("{\"x_groq\":{\"usage\":{\"prompt_tokens\":400,\"completion_tokens\":20,\"total_tokens\":420,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":384}}}}").usage().cachedTokens()).isEqualTo(384);
+        assertThat(scan("{\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":2,\"total_tokens\":12,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":99}}}").usage().cachedTokens()).as("never more than the prompt").isEqualTo(10);
     }
 }
