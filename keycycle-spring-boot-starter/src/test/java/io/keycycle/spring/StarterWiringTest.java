@@ -64,7 +64,11 @@ class StarterWiringTest {
                 names.add(p.get("name").asText());
                 assertThat(p.path("description").asText()).as("description of %s", p.get("name").asText()).isNotBlank();
             }
-            assertThat(root.get("hints").toString()).contains("keycycle.providers.keys").contains("openrouter");
+            assertThat(root.get("hints").toString()).contains("keycycle.providers.keys");
+            for (String provider : io.keycycle.core.config.Catalog.BUILT_IN_PROVIDERS) {
+                assertThat(root.get("hints").toString()).as("a hint for the built-in provider %s", provider)
+                        .contains("\"value\":\"" + provider + "\"");
+            }
         }
         assertThat(names).contains("keycycle.enabled", "keycycle.tiers", "keycycle.providers", "keycycle.selection",
                 "keycycle.database.url", "keycycle.env-file", "keycycle.config-file", "keycycle.calls.timeout",
