@@ -72,6 +72,8 @@ final class CheckCommand extends KeycycleCommand {
         for (Finding x : report.findings()) {
             findings.row(x.severity().name(), x.provider() == null ? "(environment)" : x.provider(), x.code().id(), x.message());
         }
+        // the catalog's own warnings: an account tier variable naming no tier (COHERE_TIER=platinum)
+        for (String w : catalog.warnings()) findings.row("WARNING", "(catalog)", "account-tier", w);
         if (findings.isEmpty()) out.println("  none");
         else findings.printTable(out, "  ");
 
@@ -86,7 +88,7 @@ final class CheckCommand extends KeycycleCommand {
         tiers(out, catalog, loaded);
         learned(out, f);
 
-        int configErrors = report.errors().size(), warnings = report.warnings().size();
+        int configErrors = report.errors().size(), warnings = report.warnings().size() + catalog.warnings().size();
         int badKeys = online ? probeAll(out, catalog, loaded) : 0;
         int errors = configErrors + badKeys;
         out.println();

@@ -45,6 +45,13 @@ class CheckCommandTest {
     }
 
     @Test
+    void anAccountTierNamingNoTierIsAWarningOfTheCheck() {
+        Cli.Result r = Cli.at(dir, Map.of("NUM_GROQ", "1", "GROQ_API_KEY_1", GROQ_1, "COHERE_TIER", "platinum")).run("check");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("account-tier").contains("COHERE_TIER").contains("1 warning");
+    }
+
+    @Test
     void readsDotEnvOfTheWorkingDirectoryAndTheConfigFile() throws IOException {
         Files.writeString(dir.resolve(".env"), "NUM_GROQ=2\nGROQ_API_KEY_1=" + GROQ_1 + "\nGROQ_API_KEY_2=" + GROQ_2 + "\n");
         Files.writeString(dir.resolve("keycycle.yaml"), """
