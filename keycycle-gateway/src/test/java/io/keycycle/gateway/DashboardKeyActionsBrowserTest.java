@@ -115,7 +115,7 @@ class DashboardKeyActionsBrowserTest {
         assertThat(held).as("a key the 429s cooled: %s", admin("/admin/keys")).isNotNull();
         int index = held.path("index").asInt();
         String fp = held.path("fingerprint").asText();
-        click(row(fp), "release");
+        click(fp, "release");
         assertThat(browser.findElement(By.id("actions")).getText()).contains("Release groq key #" + index).contains(held.path("scope").asText());
         browser.findElement(By.id("action-go")).click();
         assertThat(result()).startsWith("Released groq key #" + index + " (" + fp + "): holds ended for ");
@@ -126,7 +126,7 @@ class DashboardKeyActionsBrowserTest {
 
         // disable key 1 with a reason
         String fp1 = ApiKey.fingerprint(TestGateway.secret(1));
-        click(row(fp1), "disable");
+        click(fp1, "disable");
         WebElement reason = until(By.id("action-reason"));
         reason.sendKeys("rotated by ops");
         assertThat(browser.findElement(By.id("actions")).getText()).contains("Disable groq key #1 (" + fp1 + ")");
@@ -138,7 +138,7 @@ class DashboardKeyActionsBrowserTest {
         new WebDriverWait(browser, WAIT).until(b -> !row(fp1).findElements(By.cssSelector("button[data-action=enable]")).isEmpty());
 
         // and enable it again
-        click(row(fp1), "enable");
+        click(fp1, "enable");
         browser.findElement(By.id("action-go")).click();
         assertThat(result()).startsWith("groq key #1 (" + fp1 + ") is now ");
         assertThat(key(1).path("state").asText()).isNotEqualTo("DISABLED");
@@ -162,10 +162,15 @@ class DashboardKeyActionsBrowserTest {
         return until(By.cssSelector("section[data-provider=groq] tr[data-key='" + fingerprint + "']"));
     }
 
-    private void click(WebElement row, String action) {
+    /**
+     * Clicks {@code action} in the row of the key {@code fingerprint}, found anew at each try: the
+     * tables are redrawn with each snapshot, so a row found before (until 2026-12-06 the caller's
+     * element, asked for its fingerprint here) may be stale at every try.
+     */
+    private void click(String fingerprint, String action) {
         new WebDriverWait(browser, WAIT).until(b -> {
             try {
-                row(row.getAttribute("data-key")).findElement(By.cssSelector("button[data-action=" + action + "]")).click();
+                row(fingerprint).findElement(By.cssSelector("button[data-action=" + action + "]")).click();
                 return true;
             } catch (org.openqa.selenium.NoSuchElementException | org.openqa.selenium.StaleElementReferenceException redrawn) {
                 return false; // the tables are drawn anew with each snapshot
