@@ -7,8 +7,6 @@ import io.keycycle.core.ProviderResponse;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
@@ -184,14 +182,7 @@ final class FailureClassifier {
     }
 
     private static Optional<Object> call(Object target, String name) {
-        try {
-            Method m = target.getClass().getMethod(name);
-            if (m.getParameterCount() != 0 || m.getReturnType() == void.class) return Optional.empty();
-            if (!Modifier.isPublic(m.getDeclaringClass().getModifiers()) && !m.trySetAccessible()) return Optional.empty();
-            return Optional.ofNullable(m.invoke(target));
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            return Optional.empty();
-        }
+        return Optional.ofNullable(ReflectiveUsage.invoke(ReflectiveUsage.find(target.getClass(), name), target));
     }
 
     private static int asStatus(Object value) {

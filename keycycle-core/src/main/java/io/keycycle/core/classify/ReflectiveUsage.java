@@ -54,7 +54,8 @@ public final class ReflectiveUsage {
         return type.isPrimitive() || type.isArray() || type.getName().startsWith("java.");
     }
 
-    private static Optional<Method> find(Class<?> type, String[] names) {
+    /** The first public no-argument method of {@code type} with one of {@code names} that returns something. */
+    static Optional<Method> find(Class<?> type, String... names) {
         for (String name : names) {
             try {
                 Method m = type.getMethod(name);
@@ -68,7 +69,8 @@ public final class ReflectiveUsage {
         return Optional.empty();
     }
 
-    private static Object invoke(Optional<Method> m, Object target) {
+    /** What {@code m} returns for {@code target}, or null when there is no method or it failed. */
+    static Object invoke(Optional<Method> m, Object target) {
         if (m.isEmpty()) return null;
         try {
             return m.get().invoke(target);

@@ -297,7 +297,7 @@ final class Admission {
             if (e.flag.disabled()) { disabled++; continue; }
             PoolStateStore.Bucket b = ring.buckets[i];
             PoolStateStore.Hold s = e.scope, h = b.hold();
-            if (ring.own != null && now < ring.own[i].hold().blockedUntil()) h = ring.own[i].hold(); // the model's own cap holds it
+            if (ring.ownHeld(i, now)) h = ring.own[i].hold(); // the model's own cap holds it
             long at = b.admissibleAt(now, tokens);
             if (at == Long.MAX_VALUE) {
                 tooBig++;

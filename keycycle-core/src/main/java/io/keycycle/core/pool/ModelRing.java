@@ -45,4 +45,9 @@ final class ModelRing {
     boolean ownHeld(int i, long now) {
         return own != null && now < own[i].hold().blockedUntil();
     }
+
+    /** The buckets whose holds may keep key position {@code i} from the model: its bucket and, if any, its {@link #own} one. */
+    PoolStateStore.Bucket[] holdsAt(int i) {
+        return own == null ? new PoolStateStore.Bucket[]{buckets[i]} : new PoolStateStore.Bucket[]{buckets[i], own[i]};
+    }
 }

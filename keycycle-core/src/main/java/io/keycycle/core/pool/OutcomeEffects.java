@@ -65,14 +65,9 @@ final class OutcomeEffects {
                 long until = now + Math.min(Math.max(MIN_RATE_LIMIT_WAIT_MS, waitMillis(o, now, rateLimitFloor(o))),
                         Saturating.millis(policy.maxCooldown()));
                 String why = HoldReasons.withMetric(HoldReasons.RATE_LIMITED, o.metric()) + ": " + o.reason();
-                if (o.scopeWide() && !onlyTheSharedBudget(l)) coolScope(scope, e, until, why, now);
-                else coolBucket(held(l, o), e, until, why, now);
-                for (KeyEntry k : sameOrganisation(l, o)) {
-                    String also = why + " (" + sameAs(l, o) + ")";
-                    if (o.scopeWide() && !onlyTheSharedBudget(l)) coolScope(k.key.scope(), k, until, also, now);
-                    else coolBucket(held(l, o, k), k, until, also, now);
-                }
-                if (held(l, o) == l.bucket) {
+                hold(l, o, e, false, until, why, now);
+                for (KeyEntry k : sameOrganisation(l, o)) hold(l, o, k, false, until, why + " (" + sameAs(l, o) + ")", now);
+                if (!ownCap(l, o)) {
                     adopt(l, o.observations(), now);
                     learn(l, o.observations(), now);
                 }
@@ -84,19 +79,15 @@ final class OutcomeEffects {
                 long cap = now + Limits.Span.DAY.millis() + Saturating.millis(policy.maxCooldown());
                 long until = Math.min(Math.max(reset, now + 1000), cap);
                 String why = HoldReasons.withMetric(HoldReasons.QUOTA_EXHAUSTED, o.metric()) + ": " + o.reason();
-                if (o.scopeWide() && !onlyTheSharedBudget(l)) parkScope(scope, e, until, why, now);
-                else if (o.tierWide()) parkTier(l, until, why, now);
-                else parkBucket(held(l, o), e, until, why, now);
-                if (!o.tierWide()) {
-                    for (KeyEntry k : sameOrganisation(l, o)) {
-                        String also = why + " (" + sameAs(l, o) + ")";
-                        if (o.scopeWide() && !onlyTheSharedBudget(l)) parkScope(k.key.scope(), k, until, also, now);
-                        else parkBucket(held(l, o, k), k, until, also, now);
-                    }
+                if (o.tierWide() && !scopeWide(l, o)) {
+                    parkTier(l, until, why, now);
+                } else {
+                    hold(l, o, e, true, until, why, now);
+                    for (KeyEntry k : sameOrganisation(l, o)) hold(l, o, k, true, until, why + " (" + sameAs(l, o) + ")", now);
                 }
                 // the quota that ran out may be another model's (Gemini names it once it auto-routes a model)
                 for (PoolStateStore.Bucket other : namedElsewhere(l, o.observations())) parkBucket(other, e, until, why, now);
-                if (held(l, o) == l.bucket) adopt(l, o.observations(), now);
+                if (!ownCap(l, o)) adopt(l, o.observations(), now);
             }
             case KEY_INVALID, KEY_SUSPENDED, PAYMENT -> {
                 String why = HoldReasons.of(o.kind()) + ": " + o.reason();
@@ -216,20 +207,36 @@ final class OutcomeEffects {
         return spec.sharedBudgetSuffix() != null && ALL_MODELS.equals(l.bucket.id().model());
     }
 
-    /**
-     * The bucket a limit that is not scope-wide holds: the lease's, except for a model with caps of
-     * its own besides a shared budget ({@link ModelRing#own}: an OpenRouter {@code :free} model's
-     * per-model daily or minute limit), whose own bucket it holds — the shared budget and the other
-     * models on it keep serving. Such a cap is not learned as a limit: the shared budget's windows are
-     * the account's, and the model's hold lasts until the cap's own reset.
-     */
-    private PoolStateStore.Bucket held(Lease l, Outcome o) {
-        return o.scopeWide() || l.ring.own == null ? l.bucket : l.ring.own[l.entry.position];
+    /** True for a limit that holds the whole scope (every model), not one bucket. */
+    private boolean scopeWide(Lease l, Outcome o) {
+        return o.scopeWide() && !onlyTheSharedBudget(l);
     }
 
-    /** {@link #held(Lease, Outcome)} for another key {@code k} of the lease's ring. */
-    private PoolStateStore.Bucket held(Lease l, Outcome o, KeyEntry k) {
-        return o.scopeWide() || l.ring.own == null ? l.ring.buckets[k.position] : l.ring.own[k.position];
+    /**
+     * True for a model's own cap beside a shared budget ({@link ModelRing#own}: an OpenRouter
+     * {@code :free} model's per-model daily or minute limit): it holds the model's own bucket, and
+     * the shared budget and the other models on it keep serving. Such a cap is not learned as a limit:
+     * the shared budget's windows are the account's, and the model's hold lasts until the cap's reset.
+     */
+    private boolean ownCap(Lease l, Outcome o) {
+        return !o.scopeWide() && l.ring.own != null;
+    }
+
+    /**
+     * Cools ({@code park} false) or parks what a limit the lease's call met holds for key {@code k}
+     * of the lease's ring (the lease's own key, or one the provider named in its organisation): the
+     * key's scope when the limit is scope-wide, else its bucket of the model, or the model's own
+     * bucket for a {@linkplain #ownCap own cap}.
+     */
+    private void hold(Lease l, Outcome o, KeyEntry k, boolean park, long until, String why, long now) {
+        if (scopeWide(l, o)) {
+            if (park) parkScope(k.key.scope(), k, until, why, now);
+            else coolScope(k.key.scope(), k, until, why, now);
+            return;
+        }
+        PoolStateStore.Bucket b = ownCap(l, o) ? l.ring.own[k.position] : l.ring.buckets[k.position];
+        if (park) parkBucket(b, k, until, why, now);
+        else coolBucket(b, k, until, why, now);
     }
 
     /** The keys of other scopes the provider named in the organisation {@code o} names for the lease's key. */

@@ -60,9 +60,7 @@ final class PoolAdmin {
         }
         java.util.Set<PoolStateStore.Bucket> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (ModelRing r : rings.all()) {
-            PoolStateStore.Bucket[] held = r.own == null ? new PoolStateStore.Bucket[]{r.buckets[e.position]}
-                    : new PoolStateStore.Bucket[]{r.buckets[e.position], r.own[e.position]};
-            for (PoolStateStore.Bucket b : held) {
+            for (PoolStateStore.Bucket b : r.holdsAt(e.position)) {
                 if (!seen.add(b) || b.hold().blockedUntil() <= now) continue;
                 b.hold().clear();
                 b.hintBlockedUntil(0);

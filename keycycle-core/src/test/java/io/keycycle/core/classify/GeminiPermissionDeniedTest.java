@@ -23,7 +23,7 @@ class GeminiPermissionDeniedTest {
 
     final ProviderProfile gemini = ProviderProfiles.forProvider("gemini");
 
-    static final String FAKE_KEY = "AIzaSyFAKE-fake-fake-fake-fake-fake000";
+    static final String FAKE_KEY = "fake-gemini-test-key-not-real-000";
 
     /** The usual capture: the message names the key, {@code metadata.consumer} the key's project. */
     static final String KEY_SUSPENDED = """
@@ -114,7 +114,7 @@ class GeminiPermissionDeniedTest {
     @Test
     void aSuspendedKeyIsNamedInTheReasonWithoutItsSecret() {
         Outcome o = gemini.classify(ProviderResponse.of(403, KEY_SUSPENDED), GeminiProfileTest.NOW);
-        assertThat(o.reason()).startsWith("API key suspended").doesNotContain(FAKE_KEY).doesNotContain("AIza");
+        assertThat(o.reason()).startsWith("API key suspended").doesNotContain(FAKE_KEY).doesNotContain("not-real");
     }
 
     private static void check(Outcome o, OutcomeKind kind, boolean scopeWide, String words) {
