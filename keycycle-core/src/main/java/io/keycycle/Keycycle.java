@@ -93,6 +93,7 @@ public final class Keycycle implements AutoCloseable {
     private final Cluster cluster;
     private final EngineClock clock;
     private final Duration requestTimeout;
+    private final CallSpec callSpec;
     private final List<KeycycleListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
     private final KeyReprober reprober;
@@ -114,7 +115,9 @@ public final class Keycycle implements AutoCloseable {
         this.config = catalog.config();
         this.report = loaded.report();
         this.clock = b.clock;
-        this.requestTimeout = b.requestTimeout;
+        this.requestTimeout = b.requestTimeout != null ? b.requestTimeout : config.calls().requestTimeout();
+        this.callSpec = CallSpec.DEFAULT.withTimeout(config.calls().timeout()).withMaxRetries(config.calls().maxRetries())
+                .withEstimatedTokens(config.calls().estimatedTokens());
         this.persistence = b.persistence;
         this.cluster = b.cluster;
         listeners.addAll(b.listeners);
@@ -140,7 +143,7 @@ public final class Keycycle implements AutoCloseable {
             ps.put(provider, pool);
             if (spec.baseUrl() != null) {
                 cs.put(provider, OpenAiCompatClient.builder(spec.baseUrl()).provider(provider)
-                        .requestTimeout(b.requestTimeout).build());
+                        .requestTimeout(requestTimeout).build());
             }
             log.info("{} keys for provider {} (default model {}, {} scope(s)): {}", e.getValue().size(), provider,
                     spec.defaultModel(), e.getValue().stream().map(ApiKey::scope).distinct().count(),
@@ -213,8 +216,19 @@ public final class Keycycle implements AutoCloseable {
 
     public EngineClock clock() { return clock; }
 
-    /** The timeout of one HTTP call to a provider (the builder's {@code requestTimeout}, 120 s by default). */
+    /**
+     * The timeout of one HTTP call to a provider: the builder's {@code requestTimeout}, else
+     * {@code calls.request-timeout} of the file, else 120 s.
+     */
     public Duration requestTimeout() { return requestTimeout; }
+
+    /**
+     * The settings of a call that names none: {@link CallSpec#DEFAULT} with the file's
+     * {@code calls.timeout}, {@code calls.max-retries} and {@code calls.estimated-tokens} (the
+     * defaults, 120 s, 5 and 1,000, without a file). Used by {@link #call(String, TargetCall)}, the
+     * gateway and {@code keycycle chat} unless they are given their own.
+     */
+    public CallSpec callSpec() { return callSpec; }
 
     public Map<String, TierConfig> tiers() { return config.tiers(); }
 
@@ -281,8 +295,8 @@ public final class Keycycle implements AutoCloseable {
         return new RateLimitException(r.provider(), r.model(), r.attempts(), why, r);
     }
 
-    /** Runs {@code fn} on the target with default settings. */
-    public <T> Served<T> call(String target, TargetCall<T> fn) { return call(target, CallSpec.DEFAULT, fn); }
+    /** Runs {@code fn} on the target with the default settings ({@link #callSpec()}). */
+    public <T> Served<T> call(String target, TargetCall<T> fn) { return call(target, callSpec, fn); }
 
     /**
      * Runs {@code fn} with a key of the target's first candidate that can serve, rotating keys
@@ -447,7 +461,7 @@ public final class Keycycle implements AutoCloseable {
         private Persistence persistence;
         private boolean discoverPersistence;
         private boolean shutdownHook = true;
-        private Duration requestTimeout = Duration.ofSeconds(120);
+        private Duration requestTimeout; // null: calls.request-timeout of the file
         private final List<KeycycleListener> listeners = new ArrayList<>();
         private io.keycycle.core.learn.ProbeSchedule keyProbes;
         private String redisUrl;
@@ -541,6 +555,7 @@ public final class Keycycle implements AutoCloseable {
          */
         public Builder redis(String url) { this.redisUrl = url == null ? "" : url.trim(); return this; }
 
+        /** The timeout of one HTTP call to a provider; beats {@code calls.request-timeout} of the file (120 s by default). */
         public Builder requestTimeout(Duration t) {
             if (t == null || t.isNegative() || t.isZero()) throw new ConfigurationException("requestTimeout must be > 0, was " + t);
             this.requestTimeout = t;

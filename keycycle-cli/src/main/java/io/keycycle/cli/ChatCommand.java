@@ -59,8 +59,8 @@ final class ChatCommand extends KeycycleCommand {
             description = "Completion budget, reserved against token limits (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "2m", converter = Durations.class,
-            description = "Overall deadline, waits and retries included (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = Durations.class,
+            description = "Overall deadline, waits and retries included (default: calls.timeout of the file, else 2m).")
     Duration timeout;
 
     @Option(names = "--wait", description = "When every key is busy, wait for one (up to --timeout) instead of failing.")
@@ -82,7 +82,8 @@ final class ChatCommand extends KeycycleCommand {
             if (system != null) messages.addObject().put("role", "system").put("content", system);
             messages.addObject().put("role", "user").put("content", text);
             body.put("max_tokens", maxTokens);
-            CallSpec spec = CallSpec.DEFAULT.withTimeout(timeout).withWait(waitForKey);
+            CallSpec spec = kc.callSpec().withWait(waitForKey); // calls: of the file; the prompt sets its own max tokens
+            if (timeout != null) spec = spec.withTimeout(timeout);
             if (stream) return streamed(kc, target, body, spec);
             Served<ChatResult> served = kc.chat(target, body, spec);
             ChatResult r = served.value();

@@ -181,10 +181,14 @@ final class KeycycleFactory {
      * Like {@link #keycycle(KeycycleStore)}, sharing the pool through {@code redisUrl} when given
      * (else {@code KEYCYCLE_REDIS_URL}, else {@code cluster.redis-url} of the file decide).
      */
-    Keycycle keycycle(KeycycleStore store, String redisUrl) {
+    Keycycle keycycle(KeycycleStore store, String redisUrl) { return keycycle(store, redisUrl, null); }
+
+    /** Like {@link #keycycle(KeycycleStore, String)}, with {@code requestTimeout} (when given) over {@code calls.request-timeout}. */
+    Keycycle keycycle(KeycycleStore store, String redisUrl, java.time.Duration requestTimeout) {
         Keycycle.Builder b = Keycycle.builder().env(env()).config(config()).persistence(store).shutdownHook(false)
                 .keyProbes(io.keycycle.core.learn.ProbeSchedule.DEFAULT);   // disabled keys come back when healthy
         if (redisUrl != null) b.redis(redisUrl);
+        if (requestTimeout != null) b.requestTimeout(requestTimeout);
         Path file = envFile();
         if (file != null) b.dotEnv(file);
         return b.build();

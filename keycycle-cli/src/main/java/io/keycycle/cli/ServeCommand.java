@@ -91,10 +91,21 @@ final class ServeCommand extends KeycycleCommand {
                     + "of the file, else 30m).")
     java.time.Duration streamDeadline;
 
-    @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = Durations.class,
-            description = "How long Ctrl-C or SIGTERM lets requests under way finish before cutting them, e.g. 2m "
-                    + "(default: gateway.shutdown-grace of the file, else 10s).")
-    java.time.Duration shutdownGrace;
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION",
+            description = "How long Ctrl-C or SIGTERM lets requests under way finish before cutting them, e.g. 2m; "
+                    + "0 cuts them at once (default: gateway.shutdown-grace of the file, else 10s).")
+    String shutdownGrace;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = Durations.class,
+            description = "Deadline of a request: no attempt (a rotation or a fallback) starts later than this after it "
+                    + "arrived, e.g. 5m (default: calls.timeout of the file, else 120s; a wait for a key replaces it "
+                    + "while it lasts).")
+    java.time.Duration timeout;
+
+    @Option(names = "--request-timeout", paramLabel = "DURATION", converter = Durations.class,
+            description = "Longest one plain request to a provider may take to answer whole; a slower one is cut and the "
+                    + "call rotates to another key, e.g. 30s (default: calls.request-timeout of the file, else 120s).")
+    java.time.Duration requestTimeout;
 
     @Option(names = "--wait-for-key", paramLabel = "DURATION",
             description = "How long a request that finds no free key may wait for one, e.g. 30s; 0 fails fast with 429 "
@@ -127,7 +138,8 @@ final class ServeCommand extends KeycycleCommand {
         if (maxSseLineBytes != null && (maxSseLineBytes < 1024 || maxSseLineBytes > Integer.MAX_VALUE - 8)) {
             throw usage("--max-sse-line-bytes must be within 1024.." + (Integer.MAX_VALUE - 8) + ", was " + maxSseLineBytes);
         }
-        java.time.Duration wait = waitForKey == null ? null : waitDuration(waitForKey);
+        java.time.Duration wait = waitForKey == null ? null : zeroOrDuration("--wait-for-key", waitForKey, "to fail fast");
+        java.time.Duration grace = shutdownGrace == null ? null : zeroOrDuration("--shutdown-grace", shutdownGrace, "to cut them at once");
         KeycycleFactory f = factory();
         GatewayConfig file = f.config().gateway();
         List<String> allTokens = new ArrayList<>(file.tokens());
@@ -146,7 +158,7 @@ final class ServeCommand extends KeycycleCommand {
         KeycycleGateway gateway = null;
         try {
             try {
-                keycycle = f.keycycle(store, redis);
+                keycycle = f.keycycle(store, redis, requestTimeout);
             } catch (io.keycycle.core.ClusterException e) {
                 closeAll(null, null, store);
                 err().println("error: " + e.getMessage());
@@ -165,7 +177,8 @@ final class ServeCommand extends KeycycleCommand {
             if (maxInFlight != null) b.maxInFlight(maxInFlight);
             if (streamIdleTimeout != null) b.streamIdleTimeout(streamIdleTimeout);
             if (streamDeadline != null) b.streamDeadline(streamDeadline);
-            if (shutdownGrace != null) b.shutdownGrace(shutdownGrace);
+            if (grace != null) b.shutdownGrace(grace);
+            if (timeout != null) b.callSpec(keycycle.callSpec().withTimeout(timeout));
             if (wait != null) b.waitForKey(wait);
             if (maxUpstreamBodyBytes != null) b.maxUpstreamBodyBytes(maxUpstreamBodyBytes);
             if (maxSseLineBytes != null) b.maxSseLineBytes(maxSseLineBytes.intValue());
@@ -204,17 +217,17 @@ final class ServeCommand extends KeycycleCommand {
         }
     }
 
-    /** {@code --wait-for-key}: a duration, or 0 (fail fast). */
-    private java.time.Duration waitDuration(String value) {
+    /** {@code --wait-for-key}, {@code --shutdown-grace}: a duration, or 0 ({@code zeroMeans}). */
+    private java.time.Duration zeroOrDuration(String option, String value, String zeroMeans) {
         String v = value.trim();
         if (v.equals("0")) return java.time.Duration.ZERO;
         java.time.Duration d;
         try {
             d = io.keycycle.core.config.Quantities.duration(v);
         } catch (IllegalArgumentException e) {
-            throw usage("--wait-for-key must be a duration such as 30s, 2m or PT30S, or 0 to fail fast, was '" + v + "'");
+            throw usage(option + " must be a duration such as 30s, 2m or PT30S, or 0 " + zeroMeans + ", was '" + v + "'");
         }
-        if (d.isNegative()) throw usage("--wait-for-key must be >= 0, was '" + v + "'");
+        if (d.isNegative()) throw usage(option + " must be >= 0, was '" + v + "'");
         return d;
     }
 

@@ -106,8 +106,9 @@ public final class KeycycleGateway implements AutoCloseable {
         this.maxBodyBytes = b.maxBodyBytes;
         // one way to wait: the gateway's; a call spec that waits (the way to ask before
         // waitForKey existed) waits up to its timeout, unless waitForKey was set
-        this.waitForKey = b.waitForKey != null ? b.waitForKey : b.callSpec.waitForKey() ? b.callSpec.timeout() : java.time.Duration.ZERO;
-        this.callSpec = b.callSpec.withWait(false);
+        CallSpec spec = b.callSpec != null ? b.callSpec : b.keycycle.callSpec(); // the file's calls: section
+        this.waitForKey = b.waitForKey != null ? b.waitForKey : spec.waitForKey() ? spec.timeout() : java.time.Duration.ZERO;
+        this.callSpec = spec.withWait(false);
         ModelLabels modelLabels = ModelLabels.of(keycycle);
         this.metrics = new GatewayMetrics(b.meterRegistry, store, modelLabels);
         keycycle.cluster().ifPresent(metrics::cluster);
@@ -301,7 +302,7 @@ public final class KeycycleGateway implements AutoCloseable {
         private int maxConnections = GatewayEdge.DEFAULT_MAX_CONNECTIONS;
         private long maxBodyBytes = GatewayConfig.DEFAULT_MAX_BODY_BYTES;
         private MeterRegistry meterRegistry;
-        private CallSpec callSpec = CallSpec.DEFAULT;
+        private CallSpec callSpec; // null: the Keycycle's callSpec() (calls: of the file)
         private java.time.Duration waitForKey;
         private int workerThreads = 256;
         private int forecastMinutes = 15;
@@ -443,7 +444,8 @@ public final class KeycycleGateway implements AutoCloseable {
         public Builder meterRegistry(MeterRegistry r) { this.meterRegistry = r; return this; }
 
         /**
-         * How each request calls the pool (default {@link CallSpec#DEFAULT}). Its estimate is used
+         * How each request calls the pool (default: the Keycycle's {@link Keycycle#callSpec()}, which
+         * {@code calls:} of the file sets; {@link CallSpec#DEFAULT} without one). Its estimate is used
          * when a request names no {@code max_tokens}. A spec that {@linkplain CallSpec#waitForKey()
          * waits} is read as {@link #waitForKey waitForKey(spec.timeout())} unless {@code waitForKey}
          * is set.
@@ -457,7 +459,7 @@ public final class KeycycleGateway implements AutoCloseable {
          * the request is retried at the instant the pool computes a key frees up, and it is answered
          * 429 at once when that instant is later than the wait allows. While it waits the duration is
          * also the request's deadline for starting attempts (a rotation after an upstream failure
-         * included); without a wait the call spec's timeout (120 s) stays the deadline. A client may
+         * included); without a wait the call spec's timeout ({@code calls.timeout}, 120 s) stays the deadline. A client may
          * ask for less, or for 0, with {@code x-keycycle-wait: <seconds>}, never for more. A waiting
          * request counts towards {@link #maxInFlight} / {@link #maxStreams}.
          */

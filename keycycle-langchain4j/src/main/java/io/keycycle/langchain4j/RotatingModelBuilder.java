@@ -7,7 +7,9 @@ import io.keycycle.Keycycle;
 import io.keycycle.core.ConfigurationException;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.Objects;
 
 /**
@@ -33,13 +35,17 @@ import java.util.Objects;
 public abstract sealed class RotatingModelBuilder<B extends RotatingModelBuilder<B>>
         permits RotatingChatModel.Builder, RotatingStreamingChatModel.Builder {
 
-    /** Timeout of one HTTP request to a provider unless {@link #requestTimeout(Duration)} says otherwise. */
+    /**
+     * Timeout of one HTTP request to a provider when neither {@link #requestTimeout(Duration)} nor the
+     * engine's {@code calls.request-timeout} says otherwise.
+     */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(120);
 
     private Keycycle keycycle;
     private String target;
-    private CallSpec spec = CallSpec.DEFAULT;
-    private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    /** What the setters changed, laid over the engine's {@link Keycycle#callSpec()} (calls: of its file) when built. */
+    private final List<UnaryOperator<CallSpec>> specChanges = new ArrayList<>();
+    private Duration requestTimeout; // null: the engine's requestTimeout() (calls.request-timeout, else 120 s)
     private ChatRequestParameters defaultParameters;
     private List<ChatModelListener> listeners = List.of();
 
@@ -74,51 +80,56 @@ public abstract sealed class RotatingModelBuilder<B extends RotatingModelBuilder
      * estimated from the messages: {@code ceil(chars/4) + 4} per message, tools included).
      */
     public B estimatedTokens(long tokens) {
-        spec = spec.withEstimatedTokens(tokens);
+        change(s -> s.withEstimatedTokens(tokens));
         return self();
     }
 
     /** Wait up to {@link #timeout} for a key when none is admissible, instead of failing over at once. */
     public B waitForKey(boolean wait) {
-        spec = spec.withWait(wait);
+        change(s -> s.withWait(wait));
         return self();
     }
 
     /** Deadline of a whole call: waits, rotations and fallbacks included. */
     public B timeout(Duration timeout) {
         if (timeout == null) throw new ConfigurationException("timeout must be > 0, was null");
-        spec = spec.withTimeout(timeout);
+        change(s -> s.withTimeout(timeout));
         return self();
     }
 
     /** Rotations to another key after the first attempt, per candidate provider/model; 0 = one attempt. */
     public B maxRetries(int retries) {
-        spec = spec.withMaxRetries(retries);
+        change(s -> s.withMaxRetries(retries));
         return self();
     }
 
     /** Use only this key (a 1-based index or a fingerprint); no rotation and no fallback. */
     public B pinnedKey(String keyId) {
         if (keyId == null || keyId.isBlank()) throw new ConfigurationException("pinnedKey must be a key index or fingerprint, was " + (keyId == null ? "null" : "blank"));
-        spec = spec.withPinnedKey(keyId.trim());
+        String id = keyId.trim();
+        change(s -> s.withPinnedKey(id));
         return self();
     }
 
     /** Keep the calls of one conversation on one key while it has room (provider prompt caches are per key). */
     public B sessionId(String sessionId) {
         if (sessionId == null || sessionId.isBlank()) throw new ConfigurationException("sessionId must not be " + (sessionId == null ? "null" : "blank"));
-        spec = spec.withSession(sessionId);
+        change(s -> s.withSession(sessionId));
         return self();
     }
 
     /** A tier to try after every candidate of the target failed. */
     public B escalateTo(String tier) {
         if (tier == null || tier.isBlank()) throw new ConfigurationException("escalateTo must name a tier, was " + (tier == null ? "null" : "blank"));
-        spec = spec.withEscalation(tier.trim());
+        String t = tier.trim();
+        change(s -> s.withEscalation(t));
         return self();
     }
 
-    /** Timeout of one HTTP request to a provider (the delegate's {@code timeout}); default 120 s. */
+    /**
+     * Timeout of one HTTP request to a provider (the delegate's {@code timeout}); default: the
+     * engine's {@link Keycycle#requestTimeout()} ({@code calls.request-timeout} of its file, else 120 s).
+     */
     public B requestTimeout(Duration timeout) {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) throw new ConfigurationException("requestTimeout must be > 0, was " + timeout);
         this.requestTimeout = timeout;
@@ -139,14 +150,23 @@ public abstract sealed class RotatingModelBuilder<B extends RotatingModelBuilder
         return self();
     }
 
+    /** Applies {@code c} (checked at once, on the defaults) and keeps it for {@link #settings()}. */
+    private void change(UnaryOperator<CallSpec> c) {
+        c.apply(CallSpec.DEFAULT); // a value out of range fails here, naming the setting
+        specChanges.add(c);
+    }
+
     /** Validates the combination and freezes it. */
     Settings settings() {
         if (keycycle == null) throw new ConfigurationException("keycycle is required: RotatingChatModel.builder().keycycle(Keycycle.fromEnv())");
         if (target == null) throw new ConfigurationException("target is required: a tier, provider/model or provider");
         keycycle.route(target); // unknown target: ConfigurationException naming what exists
+        CallSpec spec = keycycle.callSpec();
+        for (UnaryOperator<CallSpec> c : specChanges) spec = c.apply(spec);
         if (spec.escalateTo() != null && !keycycle.tiers().containsKey(spec.escalateTo())) {
             throw new ConfigurationException("escalateTo names unknown tier '" + spec.escalateTo() + "'; tiers: " + keycycle.tiers().keySet());
         }
-        return new Settings(keycycle, target, spec, requestTimeout, defaultParameters, listeners);
+        return new Settings(keycycle, target, spec, requestTimeout != null ? requestTimeout : keycycle.requestTimeout(),
+                defaultParameters, listeners);
     }
 }

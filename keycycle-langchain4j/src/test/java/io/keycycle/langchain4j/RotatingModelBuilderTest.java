@@ -54,6 +54,26 @@ class RotatingModelBuilderTest {
     }
 
     @Test
+    void theEnginesCallsSectionIsTheDefaultAndTheBuilderChangesOnlyWhatItSets() {
+        String yaml = "calls: { timeout: 45s, request-timeout: 20s, max-retries: 2, estimated-tokens: 300 }\n";
+        try (Keycycle k = Keycycle.builder().config(KeycycleConfig.parse(yaml, Map.of(), "test"))
+                .keys("groq", List.of(ApiKey.of("groq", 1, "gsk_test_0000000000000000000001"))).shutdownHook(false).build()) {
+            RotatingChatModel plain = RotatingChatModel.builder().keycycle(k).target("groq").build();
+            assertThat(plain.callSpec().timeout()).isEqualTo(Duration.ofSeconds(45));
+            assertThat(plain.callSpec().maxRetries()).isEqualTo(2);
+            assertThat(plain.callSpec().estimatedTokens()).isEqualTo(300);
+            // setters before the engine is named still apply on top of the engine's defaults
+            RotatingStreamingChatModel tuned = RotatingStreamingChatModel.builder().maxRetries(4).keycycle(k).target("groq").build();
+            assertThat(tuned.callSpec().maxRetries()).isEqualTo(4);
+            assertThat(tuned.callSpec().timeout()).as("not set: the file's").isEqualTo(Duration.ofSeconds(45));
+            assertThat(RotatingChatModel.builder().keycycle(k).target("groq").settings().requestTimeout())
+                    .isEqualTo(Duration.ofSeconds(20));
+            assertThat(RotatingChatModel.builder().keycycle(k).target("groq").requestTimeout(Duration.ofSeconds(3)).settings()
+                    .requestTimeout()).isEqualTo(Duration.ofSeconds(3));
+        }
+    }
+
+    @Test
     void badInputIsNamed() {
         assertThatThrownBy(() -> RotatingChatModel.builder().keycycle(keycycle).build())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("target is required");

@@ -37,8 +37,11 @@ public class KeycycleAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     KeycycleChatModels keycycleChatModels(Keycycle keycycle, KeycycleProperties properties, ObjectProvider<ObservationRegistry> observations) {
-        CallSpec spec = KeycycleSetup.callSpec(properties);
-        ProviderClients clients = new ProviderClients(keycycle, properties.getCalls().getRequestTimeout(),
+        CallSpec spec = KeycycleSetup.callSpec(properties, keycycle.callSpec());
+        // the engine's request timeout: keycycle.calls.request-timeout, else the file's calls.request-timeout, else 120 s
+        java.time.Duration requestTimeout = properties.getCalls().getRequestTimeout() != null
+                ? properties.getCalls().getRequestTimeout() : keycycle.requestTimeout();
+        ProviderClients clients = new ProviderClients(keycycle, requestTimeout,
                 observations.getIfAvailable(() -> ObservationRegistry.NOOP));
         return new KeycycleChatModels(keycycle, clients, spec);
     }

@@ -232,32 +232,36 @@ public class KeycycleProperties {
         }
     }
 
-    /** How the chat models' calls behave (the Python library's get_model arguments). */
+    /**
+     * How the chat models' calls behave (the Python library's get_model arguments). A property not
+     * set (null) takes the {@code calls:} section of the YAML file when one is read, else the
+     * engine's default.
+     */
     public static class Calls {
 
-        /** Completion tokens reserved when a request sets no max tokens (the prompt is estimated). */
-        private long estimatedTokens = 1000;
+        /** Completion tokens reserved when a request sets no max tokens (the prompt is estimated); default calls.estimated-tokens of the file, else 1000. */
+        private Long estimatedTokens;
 
         /** Wait for a key (up to the timeout) instead of falling over to the next candidate at once. */
         private boolean waitForKey = false;
 
-        /** Deadline of a whole call: waits, rotations and fallbacks included. */
-        private Duration timeout = Duration.ofSeconds(120);
+        /** Deadline of a whole call: waits, rotations and fallbacks included; default calls.timeout of the file, else 120s. */
+        private Duration timeout;
 
-        /** Rotations to another key after the first attempt, per candidate provider/model. */
-        private int maxRetries = 5;
+        /** Rotations to another key after the first attempt, per candidate provider/model; default calls.max-retries of the file, else 5. */
+        private Integer maxRetries;
 
-        /** Timeout of one HTTP request to a provider. */
-        private Duration requestTimeout = Duration.ofSeconds(120);
+        /** Timeout of one HTTP request to a provider; default calls.request-timeout of the file, else 120s. */
+        private Duration requestTimeout;
 
-        public long getEstimatedTokens() { return estimatedTokens; }
-        public void setEstimatedTokens(long estimatedTokens) { this.estimatedTokens = estimatedTokens; }
+        public Long getEstimatedTokens() { return estimatedTokens; }
+        public void setEstimatedTokens(Long estimatedTokens) { this.estimatedTokens = estimatedTokens; }
         public boolean isWaitForKey() { return waitForKey; }
         public void setWaitForKey(boolean waitForKey) { this.waitForKey = waitForKey; }
         public Duration getTimeout() { return timeout; }
         public void setTimeout(Duration timeout) { this.timeout = timeout; }
-        public int getMaxRetries() { return maxRetries; }
-        public void setMaxRetries(int maxRetries) { this.maxRetries = maxRetries; }
+        public Integer getMaxRetries() { return maxRetries; }
+        public void setMaxRetries(Integer maxRetries) { this.maxRetries = maxRetries; }
         public Duration getRequestTimeout() { return requestTimeout; }
         public void setRequestTimeout(Duration requestTimeout) { this.requestTimeout = requestTimeout; }
     }

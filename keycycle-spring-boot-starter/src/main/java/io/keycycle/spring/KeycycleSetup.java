@@ -94,7 +94,7 @@ final class KeycycleSetup {
                 c.getBlockSize() == null ? file.blockSize() : props.blockSize(),
                 c.getBlockTime() == null ? file.blockTime() : props.blockTime());
         return new KeycycleConfig(config.sourceName(), config.providers(), config.tiers(), config.selection(),
-                config.gateway(), config.database(), merged);
+                config.gateway(), config.database(), merged, config.calls());
     }
 
     private static KeycycleConfig configWithoutClusterProperties(KeycycleProperties p, Map<String, String> env) {
@@ -129,17 +129,21 @@ final class KeycycleSetup {
     }
 
     /**
-     * The chat models' call settings ({@code keycycle.calls.*}); {@link KeycyclePropertyException}
-     * naming the property when one is out of range (a negative max-retries, a zero timeout).
+     * The chat models' call settings: the {@code keycycle.calls.*} properties set, over {@code base}
+     * (the engine's {@link Keycycle#callSpec()}: the file's {@code calls:}, else the defaults);
+     * {@link KeycyclePropertyException} naming the property when one is out of range (a negative
+     * max-retries, a zero timeout).
      */
-    static CallSpec callSpec(KeycycleProperties p) {
+    static CallSpec callSpec(KeycycleProperties p, CallSpec base) {
         KeycycleProperties.Calls c = p.getCalls();
-        CallSpec spec = CallSpec.defaults();
-        spec = withProperty(spec, "keycycle.calls.estimated-tokens", s -> s.withEstimatedTokens(c.getEstimatedTokens()));
-        spec = withProperty(spec, "keycycle.calls.timeout", s -> s.withTimeout(c.getTimeout()));
-        spec = withProperty(spec, "keycycle.calls.max-retries", s -> s.withMaxRetries(c.getMaxRetries()));
+        CallSpec spec = base;
+        if (c.getEstimatedTokens() != null) {
+            spec = withProperty(spec, "keycycle.calls.estimated-tokens", s -> s.withEstimatedTokens(c.getEstimatedTokens()));
+        }
+        if (c.getTimeout() != null) spec = withProperty(spec, "keycycle.calls.timeout", s -> s.withTimeout(c.getTimeout()));
+        if (c.getMaxRetries() != null) spec = withProperty(spec, "keycycle.calls.max-retries", s -> s.withMaxRetries(c.getMaxRetries()));
         Duration requestTimeout = c.getRequestTimeout();
-        if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
+        if (requestTimeout != null && (requestTimeout.isNegative() || requestTimeout.isZero())) {
             throw new KeycyclePropertyException("keycycle.calls.request-timeout",
                     "keycycle.calls.request-timeout: requestTimeout must be > 0, was " + requestTimeout);
         }
@@ -189,7 +193,7 @@ final class KeycycleSetup {
     record Settings(KeycycleProperties properties, Map<String, String> env, Path dotEnv, KeycycleConfig config) {
 
         static Settings resolve(KeycycleProperties p, ConfigurableEnvironment environment) {
-            callSpec(p); // the call settings are checked with the rest, before any bean is created
+            callSpec(p, CallSpec.DEFAULT); // the call settings are checked with the rest, before any bean is created
             Map<String, String> env = variables(environment);
             KeycycleConfig config = KeycycleSetup.config(p, env);
             boolean fromProperties = p.definesConfiguration();
@@ -250,7 +254,8 @@ final class KeycycleSetup {
             if (dotEnv != null) b.dotEnv(dotEnv);
             b.discoverPersistence(!ConfigDocument.isNone(properties.getDatabase().getUrl()));
             try {
-                b.requestTimeout(properties.getCalls().getRequestTimeout());
+                // not set: the file's calls.request-timeout, else 120 s
+                if (properties.getCalls().getRequestTimeout() != null) b.requestTimeout(properties.getCalls().getRequestTimeout());
             } catch (ConfigurationException e) {
                 throw new KeycyclePropertyException("keycycle.calls.request-timeout", "keycycle.calls.request-timeout: " + e.getMessage(), e);
             }

@@ -84,6 +84,32 @@ class SettingsTest {
     }
 
     @Test
+    void theFilesCallsSectionIsTheDefaultOfTheCallPropertiesAndEachPropertySetWins(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("keycycle.yaml");
+        Files.writeString(file, "calls: { timeout: 45s, request-timeout: 20s, max-retries: 1, estimated-tokens: 300 }\n");
+        Path dotEnv = dir.resolve("keys.env");
+        Files.writeString(dotEnv, "NUM_GROQ=1\nGROQ_API_KEY_1=gsk_fake_spring_calls_key_one\n");
+        MockEnvironment env = new MockEnvironment().withProperty("keycycle.config-file", file.toString())
+                .withProperty("keycycle.env-file", dotEnv.toString()).withProperty("keycycle.database.url", "none");
+        KeycycleProperties unset = bind(env);
+        try (io.keycycle.Keycycle keycycle = KeycycleSetup.Settings.resolve(unset, env).build(java.util.List.of())) {
+            assertThat(keycycle.requestTimeout()).isEqualTo(java.time.Duration.ofSeconds(20));
+            io.keycycle.CallSpec spec = KeycycleSetup.callSpec(unset, keycycle.callSpec());
+            assertThat(spec.timeout()).isEqualTo(java.time.Duration.ofSeconds(45));
+            assertThat(spec.maxRetries()).isEqualTo(1);
+            assertThat(spec.estimatedTokens()).isEqualTo(300);
+        }
+        env.withProperty("keycycle.calls.max-retries", "3").withProperty("keycycle.calls.request-timeout", "7s");
+        KeycycleProperties set = bind(env);
+        try (io.keycycle.Keycycle keycycle = KeycycleSetup.Settings.resolve(set, env).build(java.util.List.of())) {
+            assertThat(keycycle.requestTimeout()).isEqualTo(java.time.Duration.ofSeconds(7));
+            io.keycycle.CallSpec spec = KeycycleSetup.callSpec(set, keycycle.callSpec());
+            assertThat(spec.maxRetries()).as("the property").isEqualTo(3);
+            assertThat(spec.timeout()).as("not set: the file's").isEqualTo(java.time.Duration.ofSeconds(45));
+        }
+    }
+
+    @Test
     void keysComeFromTheEnvFileTheEnvFilePropertyNames(@TempDir Path dir) throws Exception {
         Path dotEnv = dir.resolve("keys.env");
         Files.writeString(dotEnv, "NUM_GROQ=2\nGROQ_API_KEY_1=gsk_fake_spring_env_key_one\nGROQ_API_KEY_2=gsk_fake_spring_env_key_two\n");

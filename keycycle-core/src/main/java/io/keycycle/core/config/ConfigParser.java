@@ -22,7 +22,7 @@ final class ConfigParser {
 
     /** A name a {@code provider/model} target can carry. */
     private static final java.util.regex.Pattern PROVIDER_NAME = java.util.regex.Pattern.compile("[^/\\s]+");
-    private static final Set<String> TOP = Set.of("providers", "tiers", "selection", "gateway", "database", "cluster");
+    private static final Set<String> TOP = Set.of("providers", "tiers", "selection", "gateway", "database", "cluster", "calls");
     private static final Set<String> PROVIDER = Set.of("base-url", "default-model", "strategy", "daily-reset",
             "allow-unknown-models", "models", "keys", "key-tiers");
     private static final Set<String> KEY = Set.of("scope", "tier", "limits", "models");
@@ -34,6 +34,7 @@ final class ConfigParser {
     private static final Set<String> DATABASE = Set.of("url");
     private static final Set<String> CLUSTER = Set.of("redis-url", "instance-id", "key-prefix", "heartbeat", "command-timeout", "instance-ttl",
             "block-size", "block-time");
+    private static final Set<String> CALLS = Set.of("timeout", "request-timeout", "max-retries", "estimated-tokens");
 
     private final YamlDocument doc;
     private final YamlReader in;
@@ -52,8 +53,20 @@ final class ConfigParser {
         DatabaseConfig database = new DatabaseConfig(blankToNull(in.string(
                 in.mapping(top.get("database"), "database", DATABASE).get("url"), "database.url")));
         ClusterConfig cluster = cluster(top.get("cluster"));
+        CallsConfig calls = calls(top.get("calls"));
         in.problems().throwIfAny();
-        return new KeycycleConfig(doc.source(), providers, tiers, selection, gateway, database, cluster);
+        return new KeycycleConfig(doc.source(), providers, tiers, selection, gateway, database, cluster, calls);
+    }
+
+    private CallsConfig calls(Node node) {
+        Map<String, Node> m = in.mapping(node, "calls", CALLS);
+        Duration timeout = in.duration(m.get("timeout"), "calls.timeout");
+        Duration requestTimeout = in.duration(m.get("request-timeout"), "calls.request-timeout");
+        Long retries = in.number(m.get("max-retries"), "calls.max-retries", 0, 100);
+        Long tokens = in.number(m.get("estimated-tokens"), "calls.estimated-tokens", 0, 10_000_000);
+        CallsConfig d = CallsConfig.DEFAULT;
+        return new CallsConfig(timeout == null ? d.timeout() : timeout, requestTimeout == null ? d.requestTimeout() : requestTimeout,
+                retries == null ? d.maxRetries() : retries.intValue(), tokens == null ? d.estimatedTokens() : tokens);
     }
 
     private Map<String, ProviderConfig> providers(Node node) {
@@ -174,12 +187,12 @@ final class ConfigParser {
         Long connections = in.number(m.get("max-connections"), "gateway.max-connections", 1, 1_000_000);
         Duration idleStream = in.duration(m.get("stream-idle-timeout"), "gateway.stream-idle-timeout");
         Duration deadline = in.duration(m.get("stream-deadline"), "gateway.stream-deadline");
-        Duration grace = in.duration(m.get("shutdown-grace"), "gateway.shutdown-grace");
+        Duration grace = durationOrZero(m.get("shutdown-grace"), "gateway.shutdown-grace", "to cut them at once");
         Long upstreamBody = in.bytes(m.get("max-upstream-body-bytes"), "gateway.max-upstream-body-bytes", GatewayLimits.MIN_BYTES, Long.MAX_VALUE / 2);
         Long sseLine = in.bytes(m.get("max-sse-line-bytes"), "gateway.max-sse-line-bytes", GatewayLimits.MIN_BYTES, Integer.MAX_VALUE - 8);
         Long streams = in.number(m.get("max-streams"), "gateway.max-streams", 1, 1_000_000);
         Long inFlight = in.number(m.get("max-in-flight"), "gateway.max-in-flight", 1, 1_000_000);
-        Duration waitForKey = durationOrZero(m.get("wait-for-key"), "gateway.wait-for-key");
+        Duration waitForKey = durationOrZero(m.get("wait-for-key"), "gateway.wait-for-key", "to fail fast");
         GatewayLimits limits = new GatewayLimits(
                 idleStream == null ? GatewayLimits.DEFAULT_STREAM_IDLE_TIMEOUT : idleStream,
                 deadline == null ? GatewayLimits.DEFAULT_STREAM_DEADLINE : deadline,
@@ -202,7 +215,7 @@ final class ConfigParser {
      * A duration that may be zero: {@code 0} (also bare), {@code 30s}, {@code 2m}, {@code PT30S}.
      * Null when absent or in error (the problem names the key).
      */
-    private Duration durationOrZero(Node node, String path) {
+    private Duration durationOrZero(Node node, String path, String zeroMeans) {
         String s = in.string(node, path);
         if (s == null || s.isBlank()) return null;
         String t = s.trim();
@@ -212,7 +225,7 @@ final class ConfigParser {
             d = Quantities.duration(t);
         } catch (IllegalArgumentException e) {
             String why = e.getMessage() != null && e.getMessage().contains("longer than") ? " (" + e.getMessage() + ")" : "";
-            in.problem(node, path + " must be a duration such as 30s, 2m or PT30S, or 0 to fail fast, was '" + t + "'" + why);
+            in.problem(node, path + " must be a duration such as 30s, 2m or PT30S, or 0 " + zeroMeans + ", was '" + t + "'" + why);
             return null;
         }
         if (d.isNegative()) {

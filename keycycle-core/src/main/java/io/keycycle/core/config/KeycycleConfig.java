@@ -37,6 +37,7 @@ import java.util.Objects;
  * gateway: { host: 127.0.0.1, port: 8787, tokens: [${KEYCYCLE_GATEWAY_TOKEN}], max-body-bytes: 10M }
  * database: { url: ${KEYCYCLE_DB_URL:-} }
  * cluster: { redis-url: ${KEYCYCLE_REDIS_URL:-}, instance-id: gw-1, key-prefix: keycycle }
+ * calls: { timeout: 120s, request-timeout: 30s, max-retries: 5, estimated-tokens: 1000 }
  * }</pre>
  *
  * <p>Parsing is strict: an unknown key anywhere is an error listing the keys allowed there, and
@@ -49,9 +50,12 @@ import java.util.Objects;
  * @param sourceName where the file came from, used in error messages and limit sources
  * @param providers  by lower-case provider name, in file order
  * @param tiers      by tier name, in file order
+ * @param calls      the {@code calls:} section: deadlines, rotations and the completion estimate of
+ *                   calls that set none of their own
  */
 public record KeycycleConfig(String sourceName, Map<String, ProviderConfig> providers, Map<String, TierConfig> tiers,
-                             Selection selection, GatewayConfig gateway, DatabaseConfig database, ClusterConfig cluster) {
+                             Selection selection, GatewayConfig gateway, DatabaseConfig database, ClusterConfig cluster,
+                             CallsConfig calls) {
 
     public KeycycleConfig {
         Objects.requireNonNull(sourceName, "sourceName");
@@ -59,18 +63,25 @@ public record KeycycleConfig(String sourceName, Map<String, ProviderConfig> prov
         Objects.requireNonNull(gateway, "gateway");
         Objects.requireNonNull(database, "database");
         if (cluster == null) cluster = ClusterConfig.DEFAULT;
+        if (calls == null) calls = CallsConfig.DEFAULT;
         providers = ProviderConfig.ordered(providers);
         tiers = ProviderConfig.ordered(tiers);
     }
 
-    /** Without a {@code cluster:} section. */
+    /** Without a {@code calls:} section. */
+    public KeycycleConfig(String sourceName, Map<String, ProviderConfig> providers, Map<String, TierConfig> tiers,
+                          Selection selection, GatewayConfig gateway, DatabaseConfig database, ClusterConfig cluster) {
+        this(sourceName, providers, tiers, selection, gateway, database, cluster, CallsConfig.DEFAULT);
+    }
+
+    /** Without a {@code cluster:} or {@code calls:} section. */
     public KeycycleConfig(String sourceName, Map<String, ProviderConfig> providers, Map<String, TierConfig> tiers,
                           Selection selection, GatewayConfig gateway, DatabaseConfig database) {
         this(sourceName, providers, tiers, selection, gateway, database, ClusterConfig.DEFAULT);
     }
 
     private static final KeycycleConfig EMPTY = new KeycycleConfig("(no config file)", Map.of(), Map.of(),
-            Selection.HEADROOM, GatewayConfig.DEFAULT, DatabaseConfig.DEFAULT, ClusterConfig.DEFAULT);
+            Selection.HEADROOM, GatewayConfig.DEFAULT, DatabaseConfig.DEFAULT, ClusterConfig.DEFAULT, CallsConfig.DEFAULT);
 
     /** No file: every default. */
     public static KeycycleConfig empty() { return EMPTY; }
