@@ -68,7 +68,7 @@ final class Admission {
         if (waitMillis == 0 || b.retryAt == Long.MAX_VALUE || b.retryAt > deadline) {
             throw reject(ring, b, now);
         }
-        Thread me = Thread.currentThread();
+        Waiter me = new Waiter.OfThread(Thread.currentThread());
         ring.waiters.addLast(me);
         long started = now;
         try {
@@ -99,9 +99,77 @@ final class Admission {
             throw new NoAvailableKeyException(ctx.provider(), ring.model, ctx.keys.length, 0, 0, 0, null, "interrupted while waiting");
         } finally {
             ring.waiters.remove(me);
-            Thread next = ring.waiters.peekFirst();
-            if (next != null) ctx.clock.wake(next);
+            Waiter next = ring.waiters.peekFirst();
+            if (next != null) next.wake(ctx.clock);
         }
+    }
+
+    /**
+     * One try of a non-blocking call that may wait until {@code deadline} (engine time), in its turn
+     * among every waiter of the model, blocking ones included: it tries only when no one waits or it
+     * is first in line. When it cannot have a key yet it joins the queue (once) and learns in
+     * {@link Turn#retryAt} when to try again: the first in line when the earliest key frees up, the
+     * others at their deadline, unless they are woken sooner ({@link Waiter#wake}) by the one before
+     * them leaving or by capacity coming back.
+     *
+     * @return the lease, or null when the call waits in the queue
+     * @throws NoAvailableKeyException no key before the deadline (the call has left the queue)
+     */
+    Lease acquireInTurn(AcquireOptions o, Turn turn, long deadline) {
+        ModelRing ring = rings.ring(o.model());
+        KeyEntry pinned = null;
+        if (o.pinnedKey() != null) {
+            pinned = ctx.find(o.pinnedKey());
+            if (pinned.flag.disabled()) {
+                leave(ring, turn, ctx.time.now(), false);
+                throw new InvalidKeyException(ctx.provider(), pinned.key.fingerprint(), pinned.flag.disabledReason());
+            }
+        }
+        long now = ctx.time.now();
+        leases.sweepIfDue(now);
+        long until = o.timeout() != null ? Saturating.add(now, Saturating.millis(o.timeout())) : deadline;
+        try {
+            Waiter first = ring.waiters.peekFirst();
+            if (now < deadline && (first == null || first == turn)) {
+                Lease l = tryOnce(ring, o, pinned, now, until);
+                if (l != null) {
+                    leave(ring, turn, now, true);
+                    return l;
+                }
+            }
+            Blocked b = blocked(ring, o, pinned, now);
+            if (b.retryAt == Long.MAX_VALUE || b.retryAt >= deadline || now >= deadline) {
+                leave(ring, turn, now, false);
+                throw reject(ring, b, now);
+            }
+            if (turn.enter()) {
+                turn.since = now;
+                ring.waiters.addLast(turn);
+            }
+            turn.retryAt = ring.waiters.peekFirst() != turn ? deadline
+                    : b.retryAt > now ? b.retryAt : now + AsyncCallLoop.REQUEUE_MILLIS; // free but raced: look again soon
+            return null;
+        } catch (PoolStateStore.Unanswered e) {
+            leave(ring, turn, now, false);
+            throw new NoAvailableKeyException(ctx.provider(), ring.model, ctx.keys.length, 0, 0, 0, null,
+                    "the deadline passed while the shared pool state had not answered (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Takes {@code w} out of the model's queue if it is in it, and wakes the next in line. */
+    void leave(String model, Waiter w) { leave(rings.ring(model), w, ctx.time.now(), false); }
+
+    private void leave(ModelRing ring, Waiter w, long now, boolean served) {
+        if (!w.leave()) return;
+        ring.waiters.remove(w);
+        emitWaited(ring, w.since, now, served);
+        Waiter next = ring.waiters.peekFirst();
+        if (next != null) next.wake(ctx.clock);
+    }
+
+    /** A non-blocking call's place in the queue; {@link #retryAt} is set by {@link #acquireInTurn}. */
+    abstract static class Turn extends Waiter {
+        volatile long retryAt;
     }
 
     /** What the pool can offer a call of {@code model} reserving {@code tokens} now. */

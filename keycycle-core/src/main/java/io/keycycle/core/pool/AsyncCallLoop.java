@@ -5,7 +5,6 @@ import io.keycycle.core.Outcome;
 import io.keycycle.core.RateLimitException;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -22,10 +21,15 @@ import java.util.concurrent.ExecutionException;
  * the timer) never waits for a round trip; the caller's stage is then started on the executor's
  * thread, and the returned future completes there. A success is settled on the thread that
  * completed the stage: a settlement, and what a success changes, never wait for the network.
+ *
+ * <p>A call that may wait for a key waits in the model's queue with the blocking callers, first
+ * come first served ({@link Admission#acquireInTurn}): only the first in line tries, at the instant
+ * the pool computes or when woken by capacity coming back; the others are woken when their turn
+ * comes, or give up at their deadline. A caller that cancels leaves the queue at once.
  */
 final class AsyncCallLoop<T> {
 
-    /** How soon to look again when the pool refused although a key is free (blocking waiters are first in line). */
+    /** How soon the first in line looks again when the pool refused although a key looked free (another call took it). */
     static final long REQUEUE_MILLIS = 10;
 
     private final KeyPool pool;
@@ -36,6 +40,12 @@ final class AsyncCallLoop<T> {
     /** Where the pool's steps run (null: on the thread at hand). */
     private final java.util.concurrent.Executor steps;
     private volatile CompletableFuture<T> inFlight;
+    /** This call's place among the model's waiters, when it may wait. */
+    private final Admission.Turn turn = new Admission.Turn() {
+        @Override void wake(io.keycycle.core.EngineClock clock) { tryAt(pool.time().now()); }
+    };
+    /** Numbers the scheduled tries: only the latest runs (a wake-up replaces the try at the deadline). */
+    private final java.util.concurrent.atomic.AtomicLong tries = new java.util.concurrent.atomic.AtomicLong();
 
     AsyncCallLoop(KeyPool pool, CallOptions options, AsyncKeyCall<T> fn) {
         this.pool = pool;
@@ -49,6 +59,7 @@ final class AsyncCallLoop<T> {
         promise.whenComplete((v, e) -> {
             CompletableFuture<T> f = inFlight;
             if (promise.isCancelled() && f != null) f.cancel(true);
+            if (turn.isQueued()) pool.leaveQueue(options.model(), turn); // a caller that gave up frees its place at once
         });
         step(this::attempt);
         return promise;
@@ -72,17 +83,27 @@ final class AsyncCallLoop<T> {
         if (promise.isDone()) return;
         long now = pool.time().now();
         RateLimitException late = attempts.expired(now);
-        if (late != null) {
+        if (late != null && !turn.isQueued()) { // a waiter at its deadline leaves the queue with the pool's refusal, below
             promise.completeExceptionally(late);
             return;
         }
         Lease lease;
         try {
-            lease = pool.acquire(attempts.acquireOptions(Duration.ZERO, now));
+            if (options.waitForKey()) {
+                lease = pool.acquireInTurn(attempts.acquireOptions(Duration.ZERO, now), turn, attempts.deadline());
+                if (lease == null) {
+                    tryAt(turn.retryAt); // queued: the first in line at the computed instant, the others at their deadline
+                    return;
+                }
+                tries.incrementAndGet(); // a try still scheduled (the deadline's) is void
+            } else {
+                lease = pool.acquire(attempts.acquireOptions(Duration.ZERO, now));
+            }
         } catch (NoAvailableKeyException e) {
-            if (!(options.waitForKey() && waitFor(e, now))) promise.completeExceptionally(attempts.noKey(e));
+            promise.completeExceptionally(attempts.noKey(e));
             return;
         } catch (RuntimeException e) {
+            if (turn.isQueued()) pool.leaveQueue(options.model(), turn);
             promise.completeExceptionally(e);
             return;
         }
@@ -108,15 +129,20 @@ final class AsyncCallLoop<T> {
         call.whenComplete((result, failure) -> settle(lease, result, unwrap(failure)));
     }
 
-    /** Schedules the next try at the instant the pool computed; false when that is never or past the deadline. */
-    private boolean waitFor(NoAvailableKeyException e, long now) {
-        Instant at = e.retryAt();
-        if (at == null) return false;
-        long due = Math.max(pool.time().at(at), now + REQUEUE_MILLIS);
-        if (due >= attempts.deadline()) return false;
-        // a pool closed meanwhile (its facade closed) ends the wait at once instead of retrying on it later
-        return pool.schedule(due, () -> step(this::attempt),
-                () -> promise.completeExceptionally(new IllegalStateException("the pool of " + pool.provider() + " was closed while the call waited for a key")));
+    /**
+     * Schedules the next try at engine instant {@code due} on the pool's timer, voiding any try
+     * scheduled before; a pool closed meanwhile (its facade closed) ends the wait at once.
+     */
+    private void tryAt(long due) {
+        long n = tries.incrementAndGet();
+        boolean scheduled = pool.schedule(due, () -> {
+            if (tries.get() == n) step(this::attempt);
+        }, this::poolClosed);
+        if (!scheduled) poolClosed();
+    }
+
+    private void poolClosed() {
+        promise.completeExceptionally(new IllegalStateException("the pool of " + pool.provider() + " was closed while the call waited for a key"));
     }
 
     private void settle(Lease lease, T result, Throwable failure) {

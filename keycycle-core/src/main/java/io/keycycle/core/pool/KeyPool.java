@@ -115,6 +115,12 @@ public final class KeyPool implements EngineRestorer {
      */
     public Lease acquire(AcquireOptions o) { return admission.acquire(o); }
 
+    /** A non-blocking call's try in its turn among the model's waiters ({@link Admission#acquireInTurn}). */
+    Lease acquireInTurn(AcquireOptions o, Admission.Turn turn, long deadline) { return admission.acquireInTurn(o, turn, deadline); }
+
+    /** Takes a non-blocking call out of the model's queue of waiters (it gave up), waking the next in line. */
+    void leaveQueue(String model, Waiter w) { admission.leave(model, w); }
+
     /** What this pool can offer a call of {@code model} reserving {@code tokens} now: earliest instant and key counts. */
     public io.keycycle.core.PoolAvailability availability(String model, long tokens) { return admission.availability(model, tokens); }
 
@@ -229,8 +235,9 @@ public final class KeyPool implements EngineRestorer {
      * <p>With {@code options.waitForKey()}, a call that finds no admissible key is retried at the
      * instant the pool computes (see {@link #nextAdmissible}) by a task on this pool's single timer
      * thread, which waits on the engine clock; it fails when that instant is past the deadline.
-     * Unlike blocking waiters, such a retry is not queued FIFO, is not woken early when capacity is
-     * given back, and each refused try publishes a {@code Rejected} event.
+     * Such calls wait first come, first served in one queue per model with the blocking callers: only
+     * the first in line tries, the others are woken when their turn comes (or give up at their
+     * deadline); capacity given back wakes the first early; a cancelled call leaves the queue at once.
      *
      * <p>Cancelling the returned future cancels the stage in flight; its lease is
      * {@link Lease#abandon(String) abandoned} (the request may have reached the provider, so it stays

@@ -30,7 +30,8 @@ final class ModelRing {
     final AtomicInteger windowFailures = new AtomicInteger();
     final AtomicInteger windowSuccesses = new AtomicInteger();
     volatile long windowStart;
-    final ConcurrentLinkedDeque<Thread> waiters = new ConcurrentLinkedDeque<>();
+    /** Calls waiting for a key of this model, first come first served: blocking and non-blocking alike. */
+    final ConcurrentLinkedDeque<Waiter> waiters = new ConcurrentLinkedDeque<>();
 
     ModelRing(String model, KeyEntry[] keys, PoolStateStore.Bucket[] buckets, PoolStateStore.Bucket[] own,
               PoolStateStore.ModelFlag state) {

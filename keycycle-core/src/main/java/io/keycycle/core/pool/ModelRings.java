@@ -123,8 +123,8 @@ final class ModelRings {
     }
 
     void wake(ModelRing ring) {
-        Thread t = ring.waiters.peekFirst();
-        if (t != null) ctx.clock.wake(t);
+        Waiter w = ring.waiters.peekFirst();
+        if (w != null) w.wake(ctx.clock);
     }
 
     void wakeAll() {
