@@ -22,8 +22,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,7 +66,7 @@ class ServeCommandTest {
         Thread serve = new Thread(() -> cl.execute("serve", "--port", "0", "--token-file", "tokens.txt"), "serve-under-test");
         serve.start();
         try {
-            int port = awaitPort(out, err);
+            int port = ServeHelpers.awaitPort(out, err);
             HttpClient http = HttpClient.newHttpClient();
             assertThat(get(http, port, "/v1/models", null)).isEqualTo(401);
             assertThat(get(http, port, "/v1/models", CLIENT)).isEqualTo(200);
@@ -118,7 +116,7 @@ class ServeCommandTest {
                     "--stream-deadline", "5m", "--max-sse-line-bytes", "1MiB", "--shutdown-grace", "1s"), "serve-under-test");
             serve.start();
             try {
-                int port = awaitPort(out, err);
+                int port = ServeHelpers.awaitPort(out, err);
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 // a stream in progress (one chunk every 300 ms): a second one is over --max-streams 1
                 var first = http.sendAsync(chat(port, true), HttpResponse.BodyHandlers.ofString());
@@ -172,14 +170,4 @@ class ServeCommandTest {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
-    private static int awaitPort(StringWriter out, StringWriter err) throws InterruptedException {
-        Pattern p = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/v1");
-        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < until) {
-            Matcher m = p.matcher(out.toString());
-            if (m.find()) return Integer.parseInt(m.group(1));
-            Thread.sleep(50);
-        }
-        throw new AssertionError("serve did not start:\n" + out + "\n" + err);
-    }
 }

@@ -12,17 +12,13 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,10 +57,10 @@ class ServeTimeoutsTest {
             serve.start();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             try {
-                int port = awaitPort(out, err);
+                int port = ServeHelpers.awaitPort(out, err);
                 sim.provider("groq").failNext(1, FaultKind.SLOW(Duration.ofSeconds(60)));
                 long t0 = System.nanoTime();
-                HttpResponse<String> r = http.send(chat(port, null), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = http.send(ServeHelpers.chat(port, "groq/" + MODEL, null), HttpResponse.BodyHandlers.ofString());
                 long millis = (System.nanoTime() - t0) / 1_000_000;
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                 assertThat(millis).as("--request-timeout 1s, not the file's 60 s").isBetween(900L, 20_000L);
@@ -84,25 +80,5 @@ class ServeTimeoutsTest {
             assertThat(r.code()).as(r.toString()).isEqualTo(2);
             assertThat(r.err()).as(r.toString()).contains(bad[0]);
         }
-    }
-
-    private static HttpRequest chat(int port, String wait) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                .timeout(Duration.ofSeconds(30)).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"groq/" + MODEL + "\",\"max_tokens\":20,"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
-        if (wait != null) b.header("x-keycycle-wait", wait);
-        return b.build();
-    }
-
-    private static int awaitPort(StringWriter out, StringWriter err) throws InterruptedException {
-        Pattern p = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/v1");
-        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < until) {
-            Matcher m = p.matcher(out.toString());
-            if (m.find()) return Integer.parseInt(m.group(1));
-            Thread.sleep(50);
-        }
-        throw new AssertionError("serve did not start:\n" + out + "\n" + err);
     }
 }

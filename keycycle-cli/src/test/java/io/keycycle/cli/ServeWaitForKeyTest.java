@@ -11,9 +11,7 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,12 +53,12 @@ class ServeWaitForKeyTest {
             serve.start();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             try {
-                int port = awaitPort(out, err);
-                assertThat(http.send(chat(port, null), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-                CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(chat(port, null), HttpResponse.BodyHandlers.ofString());
+                int port = ServeHelpers.awaitPort(out, err);
+                assertThat(http.send(ServeHelpers.chat(port, "groq/" + MODEL, null), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+                CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(ServeHelpers.chat(port, "groq/" + MODEL, null), HttpResponse.BodyHandlers.ofString());
                 Thread.sleep(2_500);
                 assertThat(waiting).as("--wait-for-key 90s, not the file's 1s: the request still waits for the key").isNotDone();
-                HttpResponse<String> failFast = http.send(chat(port, "0"), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> failFast = http.send(ServeHelpers.chat(port, "groq/" + MODEL, "0"), HttpResponse.BodyHandlers.ofString());
                 assertThat(failFast.statusCode()).as(failFast.body()).isEqualTo(429);
                 assertThat(failFast.headers().firstValue("retry-after")).isPresent();
                 waiting.cancel(true);
@@ -81,25 +77,5 @@ class ServeWaitForKeyTest {
             assertThat(r.code()).as(r.toString()).isEqualTo(2);
             assertThat(r.err()).contains("--wait-for-key", bad);
         }
-    }
-
-    private static HttpRequest chat(int port, String wait) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                .timeout(Duration.ofSeconds(30)).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"groq/" + MODEL + "\",\"max_tokens\":20,"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
-        if (wait != null) b.header("x-keycycle-wait", wait);
-        return b.build();
-    }
-
-    private static int awaitPort(StringWriter out, StringWriter err) throws InterruptedException {
-        Pattern p = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/v1");
-        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < until) {
-            Matcher m = p.matcher(out.toString());
-            if (m.find()) return Integer.parseInt(m.group(1));
-            Thread.sleep(50);
-        }
-        throw new AssertionError("serve did not start:\n" + out + "\n" + err);
     }
 }

@@ -42,10 +42,20 @@ final class AsyncCallLoop<T> {
     private volatile CompletableFuture<T> inFlight;
     /** This call's place among the model's waiters, when it may wait. */
     private final Admission.Turn turn = new Admission.Turn() {
-        @Override void wake(io.keycycle.core.EngineClock clock) { tryAt(pool.time().now()); }
+        @Override void wake(io.keycycle.core.EngineClock clock) {
+            // on the timer, never on the waker's thread (a settlement, another call's event loop)
+            if (!pool.schedule(pool.time().now(), () -> step(AsyncCallLoop.this::attempt), AsyncCallLoop.this::poolClosed)) poolClosed();
+        }
     };
-    /** Numbers the scheduled tries: only the latest runs (a wake-up replaces the try at the deadline). */
+    /** Numbers the scheduled tries at an instant: only the latest runs (a try at the deadline is replaced). */
     private final java.util.concurrent.atomic.AtomicLong tries = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * Tries asked for and not yet run: tries never overlap (a wake-up may come from any thread while
+     * one runs), and one asked for while another runs runs right after it, so no wake-up is lost.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger tryRequests = new java.util.concurrent.atomic.AtomicInteger();
+    /** True from an admitted attempt's start until its settlement decides what comes next: a try asked for meanwhile does nothing. */
+    private volatile boolean calling;
 
     AsyncCallLoop(KeyPool pool, CallOptions options, AsyncKeyCall<T> fn) {
         this.pool = pool;
@@ -79,7 +89,17 @@ final class AsyncCallLoop<T> {
         }
     }
 
+    /** Runs {@link #tryOnce()}, serialised: a try asked for while one runs runs after it, on the same thread. */
     private void attempt() {
+        if (tryRequests.getAndIncrement() != 0) return;
+        int asked = 1;
+        do {
+            if (!calling) tryOnce();
+            asked = tryRequests.addAndGet(-asked);
+        } while (asked != 0);
+    }
+
+    private void tryOnce() {
         if (promise.isDone()) return;
         long now = pool.time().now();
         RateLimitException late = attempts.expired(now);
@@ -112,6 +132,7 @@ final class AsyncCallLoop<T> {
             lease.release();
             return;
         }
+        calling = true;
         CompletableFuture<T> call;
         try {
             CompletionStage<T> stage = fn.call(lease.key());
@@ -192,8 +213,12 @@ final class AsyncCallLoop<T> {
             promise.completeExceptionally(e);
             return;
         }
-        if (next == CallAttempts.Next.RETURN) promise.complete(result);
-        else attempt();
+        if (next == CallAttempts.Next.RETURN) {
+            promise.complete(result);
+        } else {
+            calling = false;
+            attempt();
+        }
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -45,7 +45,7 @@ final class CallAttempts {
     /** What the next attempt asks of the pool: waiting up to {@code wait}, bounded by the call's deadline, another key first. */
     AcquireOptions acquireOptions(java.time.Duration wait, long now) {
         return new AcquireOptions(options.model(), options.estimatedTokens(), wait, options.sessionId(), options.pinnedKey(),
-                java.time.Duration.ofMillis(deadline() - now), tried == null ? null : java.util.Set.copyOf(tried));
+                java.time.Duration.ofMillis(Math.max(0, deadline() - now)), tried == null ? null : java.util.Set.copyOf(tried));
     }
 
     /** The failure to end with because the deadline passed at {@code now}, or null while time is left. */

@@ -55,13 +55,17 @@ class AsyncWaitQueueTest {
         await().atMost(5, TimeUnit.SECONDS).until(() -> clock.parkedCount() >= 1); // the timer ran what was due and sleeps again
     }
 
-    @Test
-    void aLargerRequestWaitingFirstIsNotOvertakenBySmallerOnesArrivingAfterIt() throws Exception {
-        KeyPool p = pool(tpm(1_000));
+    /** 500 tokens, 30 s later 500 more: 100 fit again 30 s after, 900 a minute after. */
+    void fillTheMinuteInTwoHalves(KeyPool p) throws Exception {
         call(p, "early half", 500, null).get(5, TimeUnit.SECONDS);
         clock.advance(Duration.ofSeconds(30));
         call(p, "late half", 500, null).get(5, TimeUnit.SECONDS);
-        // the minute is full: 900 tokens fit once both halves have left it, 100 once the early half has
+    }
+
+    @Test
+    void aLargerRequestWaitingFirstIsNotOvertakenBySmallerOnesArrivingAfterIt() throws Exception {
+        KeyPool p = pool(tpm(1_000));
+        fillTheMinuteInTwoHalves(p);
         CompletableFuture<ProviderResponse> large = call(p, "large", 900, Duration.ofMinutes(5));
         CompletableFuture<ProviderResponse> small = call(p, "small", 100, Duration.ofMinutes(5));
         assertThat(large).isNotDone();
@@ -73,6 +77,67 @@ class AsyncWaitQueueTest {
         assertThat(small.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
         assertThat(served).containsExactly("early half", "late half", "large", "small");
         assertThat(p.openLeases()).isZero();
+    }
+
+    @Test
+    void aWaiterWhoseTurnDoesNotComeGivesUpAtItsDeadlineWithThePoolsRefusal() throws Exception {
+        KeyPool p = pool(tpm(1_000));
+        fillTheMinuteInTwoHalves(p);
+        CompletableFuture<ProviderResponse> large = call(p, "large", 900, Duration.ofMinutes(5));
+        // alone it would fit in 30 s; behind the large one its turn comes after its 45-s deadline
+        CompletableFuture<ProviderResponse> small = call(p, "small", 100, Duration.ofSeconds(45));
+        for (int i = 0; i < 6 && !small.isDone(); i++) advance(Duration.ofSeconds(10));
+        try {
+            small.get(5, TimeUnit.SECONDS);
+            throw new AssertionError("served: " + served);
+        } catch (ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(NoAvailableKeyException.class);
+        }
+        assertThat(large).isNotDone();
+        for (int i = 0; i < 6 && !large.isDone(); i++) advance(Duration.ofSeconds(10));
+        assertThat(large.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+        assertThat(served).containsExactly("early half", "late half", "large");
+    }
+
+    @Test
+    void manyWaitersFromManyThreadsAreEachServedOnceWithinTheLimitsAndNoneIsForgotten() throws Exception {
+        KeyPool p = KeyPool.builder(TestPools.spec("groq")).keys(TestPools.keys("groq", 2)).limits(rpm(5))
+                .profile(TestPools.statusProfile("groq")).clock(clock).listener(events::add).build();
+        java.util.concurrent.ExecutorService io = java.util.concurrent.Executors.newFixedThreadPool(4);
+        List<long[]> sent = new CopyOnWriteArrayList<>(); // {engine millis, key index}
+        List<CompletableFuture<ProviderResponse>> all = new CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch submitted = new java.util.concurrent.CountDownLatch(4);
+        try {
+            for (int t = 0; t < 4; t++) {
+                io.execute(() -> {
+                    for (int i = 0; i < 15; i++) {
+                        all.add(p.callAsync(CallOptions.of("m1", 10).waiting(true).timeout(Duration.ofHours(1)), key -> {
+                            sent.add(new long[]{clock.millis(), key.index()});
+                            return CompletableFuture.supplyAsync(() -> ProviderResponse.of(200, "{}"), io);
+                        }));
+                    }
+                    submitted.countDown();
+                });
+            }
+            assertThat(submitted.await(10, TimeUnit.SECONDS)).isTrue();
+            long start = clock.millis();
+            while (all.stream().anyMatch(f -> !f.isDone()) && clock.millis() - start < Duration.ofMinutes(20).toMillis()) {
+                Thread.sleep(5);
+                advance(Duration.ofSeconds(5));
+            }
+            for (CompletableFuture<ProviderResponse> f : all) assertThat(f.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+            assertThat(sent).as("each call sent once: no try ran beside another").hasSize(60);
+            assertThat(clock.millis() - start).as("10 a minute over two keys: about 6 minutes, no waiter forgotten until its deadline")
+                    .isLessThanOrEqualTo(Duration.ofMinutes(8).toMillis());
+            for (long[] a : sent) {
+                long inWindow = sent.stream().filter(b -> b[1] == a[1] && b[0] > a[0] - 60_000 && b[0] <= a[0]).count();
+                assertThat(inWindow).as("requests of key %d in the minute up to %d", a[1], a[0]).isLessThanOrEqualTo(5);
+            }
+            assertThat(p.openLeases()).isZero();
+            assertThat(events).filteredOn(KeycycleEvent.Rejected.class::isInstance).isEmpty();
+        } finally {
+            io.shutdownNow();
+        }
     }
 
     @Test
