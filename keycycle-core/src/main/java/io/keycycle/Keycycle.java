@@ -8,9 +8,7 @@ import io.keycycle.core.ClusterProvider;
 import io.keycycle.core.ClusterStatus;
 import io.keycycle.core.ConfigurationException;
 import io.keycycle.core.EngineClock;
-import io.keycycle.core.EngineRestorer;
 import io.keycycle.core.KeycycleEvent;
-import io.keycycle.core.KeycycleException;
 import io.keycycle.core.KeycycleListener;
 import io.keycycle.core.NoAvailableKeyException;
 import io.keycycle.core.Persistence;
@@ -23,7 +21,6 @@ import io.keycycle.core.client.OpenAiCompatClient;
 import io.keycycle.core.client.StreamHandle;
 import io.keycycle.core.client.StreamListener;
 import io.keycycle.core.client.StreamResult;
-import io.keycycle.core.client.TokenEstimator;
 import io.keycycle.core.config.Catalog;
 import io.keycycle.core.config.ClusterConfig;
 import io.keycycle.core.config.DotEnv;
@@ -44,7 +41,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -74,8 +70,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>The facade keeps the pools, their clients and the lifecycle; the jobs behind its calls live in
  * their own classes, one path for every caller: {@link Targets} routes a target to candidates,
  * {@link Fallback} holds the fallback rules that the blocking {@link #call} and the non-blocking
- * {@link #callAsync} (and so the gateway) both follow, {@link ChatCalls} adds what chat requests
- * need on top (reservation, model rewrite, the stream rule).
+ * {@link #callAsync} (and so the gateway) both follow, with what they ask of the catalog in
+ * {@link CatalogAdvice}, {@link ChatCalls} adds what chat requests need on top (reservation, model
+ * rewrite, the stream rule), and {@link PoolRestorer} hands the store's state back to the pools.
  *
  * <p>{@link #close()} stops the maintenance timer and drains the store; a shutdown hook does it
  * when the host forgets.
@@ -100,15 +97,9 @@ public final class Keycycle implements AutoCloseable {
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Targets targets;
+    /** What the fallback rules ask of the catalog and the pools. */
+    private final Fallback.Advice advice;
     private final ChatCalls chats = new ChatCalls(this::call, this::client);
-    /** What the fallback rules ask of the facade: catalog knowledge and the fell-back event. */
-    private final Fallback.Advice advice = new Fallback.Advice() {
-        @Override public String neverFits(ModelRef c, long prompt, java.util.OptionalLong max) { return Keycycle.this.neverFits(c, prompt, max); }
-        @Override public KeycycleException explain(KeycycleException e) { return withSuggestions(e); }
-        @Override public void fellBack(String target, List<ModelRef> candidates, ModelRef served, int skipped) {
-            Keycycle.this.fellBack(target, candidates, served, skipped);
-        }
-    };
 
     private Keycycle(Builder b, Catalog catalog, LoadedKeys loaded) {
         this.catalog = catalog;
@@ -152,10 +143,11 @@ public final class Keycycle implements AutoCloseable {
         this.pools = java.util.Collections.unmodifiableMap(ps);
         this.clients = java.util.Collections.unmodifiableMap(cs);
         this.targets = new Targets(catalog, config, pools.keySet());
+        this.advice = new CatalogAdvice(catalog, pools, clock, this::publish);
         targets.validate();
         if (persistence != null) {
             long t0 = System.nanoTime();
-            persistence.restore(restorer(), clock.now());
+            persistence.restore(new PoolRestorer(pools), clock.now());
             log.info("state restored from the store in {} ms", (System.nanoTime() - t0) / 1_000_000);
         }
         if (b.keyProbes != null && !pools.isEmpty()) {
@@ -260,41 +252,6 @@ public final class Keycycle implements AutoCloseable {
 
     // ------------------------------------------------------------------ calls
 
-    /**
-     * Why a request can never be admitted by candidate {@code c}, or null (see {@link TokenEstimator#neverFits}):
-     * against the largest tokens-per-minute limit any key of the pool has for the model (a paid key
-     * tier's, one the provider reported), not only the table's. Until 2026-12-06 the table's alone
-     * was used, and a request that a paid tier's key could take was refused unsent.
-     */
-    private String neverFits(ModelRef c, long prompt, java.util.OptionalLong max) {
-        if (TokenEstimator.reservedCompletion(c.provider()).isEmpty()) return null;
-        KeyPool pool = pools.get(c.provider());
-        long tpm;
-        try {
-            tpm = pool != null ? pool.largestLimit(c.model(), io.keycycle.core.Limits.Metric.TPM)
-                    : catalog.describe(c.provider(), c.model()).limits().limits().tpm();
-        } catch (ConfigurationException unknown) {
-            return null;
-        }
-        return TokenEstimator.neverFits(c.provider(), c.model(), prompt, max, tpm);
-    }
-
-    /**
-     * A model the provider says is gone: the same failure, its message naming what the catalog
-     * suggests instead ({@link Catalog#suggestInstead}). Anything else unchanged.
-     */
-    private KeycycleException withSuggestions(KeycycleException e) {
-        if (!(e instanceof RateLimitException r) || r.lastOutcome() == null
-                || r.lastOutcome().kind() != io.keycycle.core.OutcomeKind.MODEL_UNAVAILABLE) {
-            return e;
-        }
-        List<String> instead = catalog.suggestInstead(r.provider(), r.model(), 3);
-        if (instead.isEmpty()) return e;
-        String why = r.lastOutcome().reason() + "; the catalog suggests instead: "
-                + String.join(", ", instead.stream().map(m -> r.provider() + "/" + m).toList());
-        return new RateLimitException(r.provider(), r.model(), r.attempts(), why, r);
-    }
-
     /** Runs {@code fn} on the target with the default settings ({@link #callSpec()}). */
     public <T> Served<T> call(String target, TargetCall<T> fn) { return call(target, callSpec, fn); }
 
@@ -370,31 +327,6 @@ public final class Keycycle implements AutoCloseable {
     public static long estimateTokens(JsonNode body, CallSpec spec) { return ChatCalls.shaped(body, spec).estimatedTokens(); }
 
     // ------------------------------------------------------------------ lifecycle
-
-    private EngineRestorer restorer() {
-        return new EngineRestorer() {
-            @Override public void restoreUsage(String provider, String fp, String model, Instant at, long requests, long tokens) {
-                KeyPool p = pools.get(provider);
-                if (p != null) p.restoreUsage(provider, fp, model, at, requests, tokens);
-            }
-
-            @Override public void restoreState(KeycycleEvent.StateChanged s) {
-                KeyPool p = pools.get(s.provider());
-                if (p != null) p.restoreState(s);
-            }
-
-            @Override public void restoreLearnedLimit(KeycycleEvent.LimitLearned l) {
-                KeyPool p = pools.get(l.provider());
-                if (p != null) p.restoreLearnedLimit(l);
-            }
-        };
-    }
-
-    /** Publishes that {@code served} carried a call its first candidate could not. */
-    void fellBack(String target, List<ModelRef> candidates, ModelRef served, int skipped) {
-        ModelRef first = candidates.get(0);
-        publish(new KeycycleEvent.FellBack(clock.now(), served.provider(), served.model(), target, first.provider(), first.model(), skipped));
-    }
 
     private void publish(KeycycleEvent e) {
         if (persistence != null) persistence.onEvent(e);
