@@ -7,7 +7,7 @@
 # the same run, side by side; direct nginx runs again at the end. A fourth contestant, the "vert.x floor", is a Vert.x proxy with
 # nothing of Keycycle in it (io.keycycle.bench.BareProxy, own JVM, same options and layout as the
 # gateway: the cheapest the gateway's stack can be; RACE_FLOOR=0 leaves it out). Prints one line per
-# contestant, the ratios of requests/s to direct and the latency each hop adds. About 4.8 minutes
+# contestant, the ratios of requests/s to direct and the latency each hop adds. About 4.6 minutes
 # with the defaults.
 #
 #   keycycle-bench/race.sh [--seconds 15] [--warmup 5] [--gateway-warmup 60] [--floor-warmup 30]
