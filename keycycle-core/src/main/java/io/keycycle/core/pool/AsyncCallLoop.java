@@ -44,7 +44,7 @@ final class AsyncCallLoop<T> {
     private final Admission.Turn turn = new Admission.Turn() {
         @Override void wake(io.keycycle.core.EngineClock clock) {
             // on the timer, never on the waker's thread (a settlement, another call's event loop)
-            if (!pool.schedule(pool.time().now(), () -> step(AsyncCallLoop.this::attempt), AsyncCallLoop.this::poolClosed)) poolClosed();
+            at(pool.time().now(), () -> step(AsyncCallLoop.this::attempt));
         }
     };
     /** Numbers the scheduled tries at an instant: only the latest runs (a try at the deadline is replaced). */
@@ -156,10 +156,14 @@ final class AsyncCallLoop<T> {
      */
     private void tryAt(long due) {
         long n = tries.incrementAndGet();
-        boolean scheduled = pool.schedule(due, () -> {
+        at(due, () -> {
             if (tries.get() == n) step(this::attempt);
-        }, this::poolClosed);
-        if (!scheduled) poolClosed();
+        });
+    }
+
+    /** Runs {@code task} on the pool's timer at engine instant {@code due}; a closed pool ends the call. */
+    private void at(long due, Runnable task) {
+        if (!pool.schedule(due, task, this::poolClosed)) poolClosed();
     }
 
     private void poolClosed() {
