@@ -202,6 +202,8 @@ final class ServeCommand extends KeycycleCommand {
                             + " (" + c.liveInstances() + " live instance(s))").orElse(""));
             out().println("Ctrl-C to stop.");
             out().flush();
+            for (String w : HostCheck.damonWarnings(HostCheck.DAMON_KDAMONDS)) err().println("warning: " + w);
+            err().flush();
             CountDownLatch stopped = new CountDownLatch(1);
             KeycycleGateway g = gateway;
             Keycycle k = keycycle;
