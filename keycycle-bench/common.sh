@@ -125,3 +125,38 @@ preemptions() {
 }
 
 TICK=$(getconf CLK_TCK)
+
+# --damon off|on|as-is (race.sh, streams.sh, lab.sh; default as-is): the kernel's DAMON memory
+# monitors (/sys/kernel/mm/damon/admin/kdamonds/N) switched for this run only, as root. A kdamond that
+# samples physical memory stalls every JVM at its samples (docs/benchmarks.md, "The tail, the heap and
+# the host's DAMON monitor"), so the latency tails of a run depend on it. damon_apply records each
+# state it changes; damon_restore, called by the scripts' cleanup, puts them back when the run ends,
+# however it ends.
+DAMON_BASE=/sys/kernel/mm/damon/admin/kdamonds
+DAMON_RESTORE=""
+damon_check_mode() {
+  case "$1" in off|on|as-is) ;; *) echo "--damon must be off, on or as-is, was '$1'" >&2; exit 2 ;; esac
+}
+damon_apply() {
+  local mode=$1 d was
+  [ "$mode" = as-is ] && return 0
+  [ -d "$DAMON_BASE" ] || { echo "--damon $mode: this kernel has no DAMON in sysfs ($DAMON_BASE)" >&2; exit 2; }
+  for d in "$DAMON_BASE"/[0-9]*; do
+    [ -f "$d/state" ] || continue
+    was=$(cat "$d/state" 2>/dev/null || echo "?")
+    [ "$was" = "$mode" ] && continue
+    if ! echo "$mode" > "$d/state" 2>/dev/null; then
+      echo "--damon $mode: cannot write $d/state (it needs root; the monitor's state was $was)" >&2
+      damon_restore
+      exit 2
+    fi
+    DAMON_RESTORE="$DAMON_RESTORE $d:$was"
+  done
+}
+damon_restore() {
+  local pair
+  for pair in $DAMON_RESTORE; do
+    echo "${pair#*:}" > "${pair%%:*}/state" 2>/dev/null || echo "could not put ${pair%%:*}/state back to ${pair#*:}" >&2
+  done
+  DAMON_RESTORE=""
+}

@@ -7,7 +7,8 @@
 # jars alternately. About warm-up + windows × seconds.
 #
 #   keycycle-bench/lab.sh [--jar JAR] [--warmup 45] [--windows 4] [--seconds 20] [--conns "32 32 4 4"]
-#                         [--idle 0] [--sample-store FILE] [--keep-log FILE] [-- RaceGateway options]
+#                         [--idle 0] [--sample-store FILE] [--keep-log FILE] [--damon off|on|as-is]
+#                         [-- RaceGateway options]
 #
 # --conns: each window's connections, in order (the last one repeats; default 32 for all).
 # --idle: seconds of no load between the warm-up and the first window (the JIT's leftover compiling
@@ -15,6 +16,8 @@
 # --sample-store FILE: the store's queue depth, journal events and spilled events from /metrics every
 #   0.1 s into FILE during the windows (the sampling costs the gateway a lot of its throughput).
 # --keep-log FILE: a copy of the gateway's output (stdout and stderr: lab patches print there).
+# --damon off|on (default as-is): switches the kernel's DAMON memory monitors for this run only (as
+#   root) and back when it ends; common.sh says why.
 # Environment: JAVA (java command; default java on the PATH), GATEWAY_JAVA_OPTS (default "-Xms1g
 # -Xmx1g"), GATEWAY_MAIN (default io.keycycle.bench.RaceGateway), GATEWAY_PREFIX (a command put
 # before java, e.g. "chrt -b 0"), PROFILE_CMD (run during the last window with the gateway's pid in
@@ -22,7 +25,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=$ROOT/keycycle-bench/target/benchmarks.jar
-WARM=45; WINDOWS=4; SECS=20; CONNS="32"; IDLE=0; SAMPLE=""; KEEP=""
+WARM=45; WINDOWS=4; SECS=20; CONNS="32"; IDLE=0; SAMPLE=""; KEEP=""; DAMON_MODE=as-is
 while [ $# -gt 0 ]; do
   case "$1" in
     --jar) JAR=$2; shift 2 ;;
@@ -33,8 +36,9 @@ while [ $# -gt 0 ]; do
     --idle) IDLE=$2; shift 2 ;;
     --sample-store) SAMPLE=$2; shift 2 ;;
     --keep-log) KEEP=$2; shift 2 ;;
+    --damon) DAMON_MODE=$2; shift 2 ;;
     --) shift; break ;;
-    *) echo "unknown option $1; options: --jar JAR --warmup N --windows N --seconds N --conns \"32 4\" --idle N --sample-store FILE --keep-log FILE [-- RaceGateway options]" >&2; exit 2 ;;
+    *) echo "unknown option $1; options: --jar JAR --warmup N --windows N --seconds N --conns \"32 4\" --idle N --sample-store FILE --keep-log FILE --damon off|on|as-is [-- RaceGateway options]" >&2; exit 2 ;;
   esac
 done
 for n in "$WARM" "$WINDOWS" "$SECS" "$IDLE" $CONNS; do
@@ -43,6 +47,7 @@ done
 [ "$WINDOWS" -ge 1 ] || { echo "--windows must be at least 1" >&2; exit 2; }
 # shellcheck source=keycycle-bench/common.sh
 . "$ROOT/keycycle-bench/common.sh"
+damon_check_mode "$DAMON_MODE"
 resolve_java
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
 GATEWAY_MAIN=${GATEWAY_MAIN:-io.keycycle.bench.RaceGateway}
@@ -61,8 +66,10 @@ cleanup() {
   [ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null || true
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
   exec 3>&- 2>/dev/null || true
+  damon_restore
 }
 trap cleanup EXIT
+damon_apply "$DAMON_MODE"
 
 PORT=$(free_port)
 start_static_nginx nginx "$PORT"

@@ -11,7 +11,7 @@
 # with the defaults.
 #
 #   keycycle-bench/race.sh [--seconds 15] [--warmup 5] [--gateway-warmup 60] [--floor-warmup 30]
-#                          [--lull 3] [--schedule blocks|grouped] [--out DIR]
+#                          [--lull 3] [--schedule blocks|grouped] [--damon off|on|as-is] [--out DIR]
 #
 # --schedule blocks (the default since 2026-12-02) runs each contestant as one block: its warm-up,
 # then at once its 32-connection and its 4-connection runs. Direct nginx runs first and again last,
@@ -45,6 +45,9 @@
 # run was paying it. With the lull inside the warm-up the measured runs see a JVM that has been through
 # one, as a gateway in service has; the "of which JIT" column still says what compilation was left.
 #
+# --damon off|on (default as-is): switches the kernel's DAMON memory monitors for this race only (as
+# root) and back when it ends; common.sh says why.
+#
 # CPU per request is given for the static nginx ("nginx µs/req") and for the hop in the middle
 # ("hop µs/req": the proxy nginx's processes, or the gateway JVM).
 #
@@ -70,6 +73,7 @@ LULL=3
 LULL_TAIL=15
 OUT=""
 SCHEDULE=blocks
+DAMON_MODE=as-is
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) RUN_SECONDS=$2; shift 2 ;;
@@ -79,14 +83,16 @@ while [ $# -gt 0 ]; do
     --lull) LULL=$2; shift 2
       case "$LULL" in ''|*[!0-9]*) echo "--lull takes a whole number of seconds, was '$LULL'" >&2; exit 2 ;; esac ;;
     --out) OUT=$2; shift 2 ;;
+    --damon) DAMON_MODE=$2; shift 2 ;;
     --schedule) SCHEDULE=$2; shift 2
       case "$SCHEDULE" in blocks|grouped) ;; *) echo "--schedule must be blocks or grouped, was '$SCHEDULE'" >&2; exit 2 ;; esac ;;
-    *) echo "unknown option $1; options: --seconds N --warmup N --gateway-warmup N --floor-warmup N --lull N --schedule blocks|grouped --out DIR" >&2; exit 2 ;;
+    *) echo "unknown option $1; options: --seconds N --warmup N --gateway-warmup N --floor-warmup N --lull N --schedule blocks|grouped --damon off|on|as-is --out DIR" >&2; exit 2 ;;
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
 # shellcheck source=keycycle-bench/common.sh
 . "$ROOT/keycycle-bench/common.sh"
+damon_check_mode "$DAMON_MODE"
 resolve_java
 GATEWAY_ARGS=${GATEWAY_ARGS:-}
 GATEWAY_MAIN=${GATEWAY_MAIN:-io.keycycle.bench.RaceGateway}
@@ -108,8 +114,10 @@ cleanup() {
   [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null || true
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
   exec 3>&- 2>/dev/null || true
+  damon_restore
 }
 trap cleanup EXIT
+damon_apply "$DAMON_MODE"
 
 
 # ---- the static upstream: a fixed OpenAI chat completion with usage (common.sh)

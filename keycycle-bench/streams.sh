@@ -9,7 +9,7 @@
 # the gateway add, and the gateway's memory over the gateway phase. About 3.6 minutes with the
 # defaults.
 #
-#   keycycle-bench/streams.sh [--streams 1000] [--seconds 30] [--warmup 5] [--gateway-warmup 90] [--floor-warmup 15] [--helpers c|java] [--out DIR]
+#   keycycle-bench/streams.sh [--streams 1000] [--seconds 30] [--warmup 5] [--gateway-warmup 90] [--floor-warmup 15] [--helpers c|java] [--damon off|on|as-is] [--out DIR]
 #
 # --helpers: the pacing upstream and the load generator as one small C program
 # (keycycle-bench/native/paced.c, built here with cc; the default when a C compiler is on the PATH:
@@ -24,6 +24,8 @@
 # and +28 to +66 ms at p99 on the host of 2026-12-03, against 38-41 us and +4.6 to +7.4 ms after 90 s
 # (keycycle-bench/results/session17). The floor's smaller program gained nothing from 60 s.) Also prints the CPU time per chunk of each of the three
 # processes in both phases (from /proc), so a harness that is itself the bottleneck shows.
+# --damon off|on (default as-is): switches the kernel's DAMON memory monitors for this run only (as
+# root) and back when it ends; common.sh says why.
 # Environment: JAVA (the java command for the gateway and the floor; default java on the PATH),
 # GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), UPSTREAM_JAVA_OPTS (default "-Xmx512m"),
 # LOAD_JAVA_OPTS (default "-Xmx1g").
@@ -31,7 +33,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=$ROOT/keycycle-bench/target/benchmarks.jar
-STREAMS=1000; RUN_SECONDS=30; WARMUP=5; GW_WARMUP=90; FLOOR_WARMUP=15; OUT=""
+STREAMS=1000; RUN_SECONDS=30; WARMUP=5; GW_WARMUP=90; FLOOR_WARMUP=15; OUT=""; DAMON_MODE=as-is
 HELPERS=$(command -v cc > /dev/null 2>&1 && echo c || echo java)
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,12 +44,14 @@ while [ $# -gt 0 ]; do
     --floor-warmup) FLOOR_WARMUP=$2; shift 2 ;;
     --helpers) HELPERS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    *) echo "unknown option $1; options: --streams N --seconds N --warmup N --gateway-warmup N --floor-warmup N --helpers c|java --out DIR" >&2; exit 2 ;;
+    --damon) DAMON_MODE=$2; shift 2 ;;
+    *) echo "unknown option $1; options: --streams N --seconds N --warmup N --gateway-warmup N --floor-warmup N --helpers c|java --damon off|on|as-is --out DIR" >&2; exit 2 ;;
   esac
 done
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms1g -Xmx1g"}
 # shellcheck source=keycycle-bench/common.sh
 . "$ROOT/keycycle-bench/common.sh"
+damon_check_mode "$DAMON_MODE"
 resolve_java
 UPSTREAM_JAVA_OPTS=${UPSTREAM_JAVA_OPTS:-"-Xmx512m"}
 LOAD_JAVA_OPTS=${LOAD_JAVA_OPTS:-"-Xmx1g"}
@@ -60,8 +64,10 @@ cleanup() {
   [ -n "$FLOOR_PID" ] && kill "$FLOOR_PID" 2>/dev/null || true
   [ -n "$UP_PID" ] && kill "$UP_PID" 2>/dev/null || true
   exec 3>&- 2>/dev/null || true
+  damon_restore
 }
 trap cleanup EXIT
+damon_apply "$DAMON_MODE"
 ulimit -n 65536 2>/dev/null || true
 
 wait_for() { # file prefix -> the rest of the first line starting with prefix
