@@ -5,9 +5,12 @@
 # (RaceGateway, printing its heap after each GC every second) and the load generator (see
 # --helpers). Between the two, the same streams through the "vert.x floor": a bare Vert.x proxy
 # with nothing of Keycycle in it that pipes each answer as it arrives (BareProxy --pipe, own JVM;
-# STREAMS_FLOOR=0 leaves it out). Prints each phase's per-chunk travel time, the p99 the floor and
-# the gateway add, and the gateway's memory over the gateway phase. About 3.6 minutes with the
-# defaults.
+# STREAMS_FLOOR=0 leaves it out; FLOOR_MAIN=io.keycycle.bench.NettyProxy puts the same pipe on Netty
+# alone in its place, the "netty floor"). Before the floor, the same streams through "nginx relay": Debian's
+# nginx (nginx-light, installed with apt-get when missing) as a reverse proxy with its buffering off,
+# a relay in C with nothing of the JVM in it, so that a run tells what any relay adds on this host
+# (STREAMS_NGINX=0 leaves it out). Prints each phase's per-chunk travel time, the p99 each relay
+# adds, and the gateway's memory over the gateway phase. About 4.2 minutes with the defaults.
 #
 #   keycycle-bench/streams.sh [--streams 1000] [--seconds 30] [--warmup 5] [--gateway-warmup 90] [--floor-warmup 15] [--helpers c|java] [--damon off|on|as-is] [--out DIR]
 #
@@ -26,7 +29,8 @@
 # processes in both phases (from /proc), so a harness that is itself the bottleneck shows.
 # --damon off|on (default as-is): switches the kernel's DAMON memory monitors for this run only (as
 # root) and back when it ends; common.sh says why.
-# Environment: JAVA (the java command for the gateway and the floor; default java on the PATH),
+# Environment: NGINX_WORKERS (the nginx relay's worker processes, default auto: one per core),
+# JAVA (the java command for the gateway and the floor; default java on the PATH),
 # GATEWAY_JAVA_OPTS (default "-Xms1g -Xmx1g"), UPSTREAM_JAVA_OPTS (default "-Xmx512m"),
 # LOAD_JAVA_OPTS (default "-Xmx1g").
 set -euo pipefail
@@ -56,10 +60,25 @@ resolve_java
 UPSTREAM_JAVA_OPTS=${UPSTREAM_JAVA_OPTS:-"-Xmx512m"}
 LOAD_JAVA_OPTS=${LOAD_JAVA_OPTS:-"-Xmx1g"}
 need_jar
+# the floor's program: BareProxy (Vert.x) by default; FLOOR_MAIN=io.keycycle.bench.NettyProxy runs
+# the same pipe on Netty alone, to tell Vert.x's share of a JVM relay's tail from the JVM's
+FLOOR_MAIN=${FLOOR_MAIN:-io.keycycle.bench.BareProxy}
+case "$FLOOR_MAIN" in
+  *.BareProxy) FLOOR_NAME="vert.x floor" ;;
+  *.NettyProxy) FLOOR_NAME="netty floor" ;;
+  *) FLOOR_NAME="floor (${FLOOR_MAIN##*.})" ;;
+esac
+NGINX_WORKERS=${NGINX_WORKERS:-auto}
+if [ "${STREAMS_NGINX:-1}" != 0 ]; then
+  install_missing nginx nginx-light
+  NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+  [ -x "$NGINX" ] || { echo "no nginx (apt-get install -y nginx-light failed); STREAMS_NGINX=0 leaves the nginx relay out" >&2; exit 2; }
+fi
 
 WORK=$(mktemp -d /tmp/keycycle-streams.XXXXXX)
-UP_PID=""; GW_PID=""; FLOOR_PID=""
+UP_PID=""; GW_PID=""; FLOOR_PID=""; RELAY_PID=""
 cleanup() {
+  [ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null || true
   [ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null || true
   [ -n "$FLOOR_PID" ] && kill "$FLOOR_PID" 2>/dev/null || true
   [ -n "$UP_PID" ] && kill "$UP_PID" 2>/dev/null || true
@@ -93,6 +112,31 @@ esac
 UP_PID=$!
 UP_PORT=$(wait_for "$WORK/upstream.log" UPSTREAM)
 
+if [ "${STREAMS_NGINX:-1}" != 0 ]; then
+  # a reverse proxy that passes each chunk on as it comes (proxy_buffering off) over kept-alive
+  # HTTP/1.1 connections to the upstream; 4,096 connections per worker is room for 1,000 streams'
+  # two sides on one worker
+  RELAY_PORT=$(free_port)
+  start_nginx relay "$RELAY_PORT" "  upstream paced {
+    server 127.0.0.1:$UP_PORT;
+    keepalive 2048;
+    keepalive_requests 100000000;
+    keepalive_timeout 120s;
+  }
+  server {
+    listen 127.0.0.1:$RELAY_PORT;
+    location / {
+      proxy_pass http://paced;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_buffering off;
+      proxy_read_timeout 120s;
+    }
+  }"
+  RELAY_PID=$STARTED_PID
+  (exec 9<>/dev/tcp/127.0.0.1/$RELAY_PORT) 2>/dev/null || { echo "the nginx relay did not answer on port $RELAY_PORT:" >&2; cat "$WORK/relay/error.log" >&2; exit 1; }
+fi
+
 mkfifo "$WORK/gw.in"
 # shellcheck disable=SC2086
 "$JAVA" $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.RaceGateway --upstream "http://127.0.0.1:$UP_PORT/v1" \
@@ -103,14 +147,14 @@ GW_URL=$(wait_for "$WORK/gateway.log" GATEWAY)
 if [ "${STREAMS_FLOOR:-1}" != 0 ]; then
   mkfifo "$WORK/floor.in"
   # shellcheck disable=SC2086
-  "$JAVA" $GATEWAY_JAVA_OPTS -cp "$JAR" io.keycycle.bench.BareProxy --upstream "http://127.0.0.1:$UP_PORT/v1" --pipe \
+  "$JAVA" $GATEWAY_JAVA_OPTS -cp "$JAR" "$FLOOR_MAIN" --upstream "http://127.0.0.1:$UP_PORT/v1" --pipe \
        < "$WORK/floor.in" > "$WORK/floor.log" 2>&1 &
   FLOOR_PID=$!
   exec 4>"$WORK/floor.in"
   FLOOR_URL=$(wait_for "$WORK/floor.log" GATEWAY)
 fi
 
-echo "streams at scale: $STREAMS concurrent streams, 20 chunks/s each (100 chunks, 50 ms apart, then a new stream), ${RUN_SECONDS} s recorded after ${WARMUP} s (${FLOOR_PID:+vert.x floor phase: after ${FLOOR_WARMUP} s, }gateway phase: after ${GW_WARMUP} s); $(nproc) cores; gateway JVM: $JAVA_SAID, $GATEWAY_JAVA_OPTS, SQLite store on; $HELPERS_SAID"
+echo "streams at scale: $STREAMS concurrent streams, 20 chunks/s each (100 chunks, 50 ms apart, then a new stream), ${RUN_SECONDS} s recorded after ${WARMUP} s (${RELAY_PID:+nginx relay phase ($NGINX_WORKERS workers): after ${WARMUP} s, }${FLOOR_PID:+$FLOOR_NAME phase: after ${FLOOR_WARMUP} s, }gateway phase: after ${GW_WARMUP} s); $(nproc) cores; gateway JVM: $JAVA_SAID, $GATEWAY_JAVA_OPTS, SQLite store on; $HELPERS_SAID"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$ROOT/keycycle-bench/damon-state.sh"
 # phase NAME URL WARMUP: the load generator for WARMUP + RUN_SECONDS; CPU ticks of upstream, gateway
@@ -128,6 +172,7 @@ phase() {
   sleep "$3"
   local hop=$GW_PID
   [ "$1" = floor ] && hop=$FLOOR_PID
+  [ "$1" = relay ] && hop=$RELAY_PID
   u0=$(cpu_ticks "$UP_PID"); g0=$(cpu_ticks "$hop"); l0=$(cpu_ticks "$LOAD_PID")
   sleep "$RUN_SECONDS"
   # the load generator exits at the end of its window: when it was gone before this reading (the
@@ -137,15 +182,22 @@ phase() {
   wait "$LOAD_PID" || true
 }
 phase direct "http://127.0.0.1:$UP_PORT/v1/chat/completions" "$WARMUP"
+PHASES="direct"
+if [ -n "$RELAY_PID" ]; then
+  phase relay "http://127.0.0.1:$RELAY_PORT/v1/chat/completions" "$WARMUP"
+  kill "$RELAY_PID" 2>/dev/null || true   # nginx leaves: it is not on the cores during the next phases
+  wait "$RELAY_PID" 2>/dev/null || true
+  RELAY_PID=""
+  PHASES="$PHASES relay"
+fi
 if [ -n "$FLOOR_PID" ]; then
   phase floor "$FLOOR_URL/v1/chat/completions" "$FLOOR_WARMUP"
   exec 4>&-   # the floor exits: it is not on the cores during the gateway phase
   wait "$FLOOR_PID" 2>/dev/null || true
   FLOOR_PID=""
-  PHASES="direct floor gateway"
-else
-  PHASES="direct gateway"
+  PHASES="$PHASES floor"
 fi
+PHASES="$PHASES gateway"
 GW_FROM=$(date +%s)
 phase gateway "$GW_URL/v1/chat/completions" "$GW_WARMUP"
 GW_TO=$(date +%s)
@@ -155,7 +207,7 @@ for p in $PHASES; do grep -h '^RESULT' "$WORK/$p.txt" | sed 's/^RESULT /  /'; do
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$WORK/$1.txt" | head -1; }
 for p in $PHASES; do
   [ "$p" = direct ] && continue
-  awk -v who="$([ "$p" = floor ] && echo "the vert.x floor" || echo "the gateway")" -v g50="$(field $p p50)" -v d50="$(field direct p50)" -v g99="$(field $p p99)" -v d99="$(field direct p99)" \
+  awk -v who="$(case $p in floor) echo "the $FLOOR_NAME" ;; relay) echo "the nginx relay" ;; *) echo "the gateway" ;; esac)" -v g50="$(field $p p50)" -v d50="$(field direct p50)" -v g99="$(field $p p99)" -v d99="$(field direct p99)" \
     'BEGIN { printf "added per chunk by %s: p50 %+.3f ms, p99 %+.3f ms\n", who, g50 - d50, g99 - d99 }'
 done
 case " $PHASES " in *" gateway "*)
@@ -166,11 +218,11 @@ recorded_of() { sed -n 's/.* chunks\/s=\([0-9.]*\).*/\1/p' "$WORK/$1.txt" | head
 for p in $PHASES; do
   # CPU ticks over the recorded window (measured from the shell, so within a few hundred ms of the
   # load generator's own window) / the chunks it recorded in that window
-  awk -v tick="$TICK" -v rate="$(recorded_of $p)" -v secs="$RUN_SECONDS" -v p="$p" '{ n = rate * secs;
+  awk -v tick="$TICK" -v fname="$FLOOR_NAME" -v rate="$(recorded_of $p)" -v secs="$RUN_SECONDS" -v p="$p" '{ n = rate * secs;
       load = $3 < 0 ? "n/a (it exited before the reading)" : sprintf("%.1f us", $3 / tick * 1e6 / n);
       loadS = $3 < 0 ? "n/a" : sprintf("%.1f", $3 / tick);
       if (n > 0) printf "%s phase, CPU per chunk recorded (user + system, recorded window): upstream %.1f us, %s %.1f us, load generator %s (%.1f / %.1f / %s s of CPU for %d chunks)\n",
-        p, $1 / tick * 1e6 / n, (p == "floor" ? "vert.x floor" : "gateway"), $2 / tick * 1e6 / n, load, $1 / tick, $2 / tick, loadS, n }' "$WORK/$p.cpu"
+        p, $1 / tick * 1e6 / n, (p == "floor" ? fname : p == "relay" ? "nginx relay" : "gateway"), $2 / tick * 1e6 / n, load, $1 / tick, $2 / tick, loadS, n }' "$WORK/$p.cpu"
 done
 awk -v from="$GW_FROM" -v to="$GW_TO" -v w="$GW_WARMUP" '$1 == "MEM" && $2 >= from + w && $2 <= to {
     split($3, a, "="); split($5, r, "="); n++; if (n == 1 || a[2] < min) min = a[2]; if (a[2] > max) max = a[2];

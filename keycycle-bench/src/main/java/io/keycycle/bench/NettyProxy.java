@@ -18,17 +18,23 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -46,9 +52,16 @@ import java.util.concurrent.atomic.LongAdder;
  * gateway and {@link BareProxy}. What it answers: how much of the Vert.x floor's CPU per request is
  * Vert.x, and so how much any JVM relay on this stack could gain by leaving it.
  *
- * <p>Takes the race's gateway arguments ({@code --upstream URL}; {@code --event-loops N}; others are
- * ignored), prints {@code GATEWAY <url>} and serves until stdin closes; run it in {@code race.sh} or
- * {@code lab.sh} with {@code GATEWAY_MAIN=io.keycycle.bench.NettyProxy}.
+ * <p>With {@code --pipe} it relays each answer as it arrives instead of reading it whole: the head
+ * goes out as soon as the upstream's does (chunked), every piece of the body the upstream sends is
+ * written to the client and flushed at the end of each read, and the upstream connection stops
+ * reading while the client's is not writable (back-pressure). That is the streams' floor without
+ * Vert.x: {@code streams.sh} runs it with {@code FLOOR_MAIN=io.keycycle.bench.NettyProxy}, to tell
+ * what of a JVM relay's per-chunk latency is Vert.x and what is the JVM on the host.
+ *
+ * <p>Takes the race's gateway arguments ({@code --upstream URL}; {@code --event-loops N};
+ * {@code --pipe}; others are ignored), prints {@code GATEWAY <url>} and serves until stdin closes; run
+ * it in {@code race.sh} or {@code lab.sh} with {@code GATEWAY_MAIN=io.keycycle.bench.NettyProxy}.
  */
 public final class NettyProxy {
 
@@ -57,10 +70,12 @@ public final class NettyProxy {
     public static void main(String[] args) throws Exception {
         String upstream = null;
         int loops = 2;
+        boolean pipe = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--upstream" -> upstream = args[++i];
                 case "--event-loops" -> loops = Integer.parseInt(args[++i]);
+                case "--pipe" -> pipe = true;
                 case "--db", "--keys", "--memory-every", "--redis", "--journal", "--batch-size" -> i++;
                 default -> { }
             }
@@ -70,6 +85,7 @@ public final class NettyProxy {
         InetSocketAddress target = new InetSocketAddress(up.getHost(), up.getPort());
         String path = up.getPath() + "/chat/completions";
         String host = up.getHost() + ":" + up.getPort();
+        boolean piped = pipe;
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, NioIoHandler.newFactory());
         try {
             ServerBootstrap server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -77,12 +93,13 @@ public final class NettyProxy {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
-                                    new ClientSide(target, host, path));
+                                    new ClientSide(target, host, path, piped));
                         }
                     });
             Channel listening = server.bind("127.0.0.1", 0).sync().channel();
             int port = ((InetSocketAddress) listening.localAddress()).getPort();
-            System.out.println("transport: Java NIO (bare Netty proxy, " + loops + " event loops, one upstream connection per client connection)");
+            System.out.println("transport: Java NIO (bare Netty proxy, " + loops + " event loops, one upstream connection per client connection"
+                    + (pipe ? ", answers piped as they arrive)" : ")"));
             System.out.println("GATEWAY http://127.0.0.1:" + port);
             System.out.flush();
             while (System.in.read() >= 0) {
@@ -104,11 +121,13 @@ public final class NettyProxy {
         private Channel upstream;
         private ChannelHandlerContext client;
         private boolean keepAlive;
+        private final boolean pipe;
 
-        ClientSide(InetSocketAddress target, String host, String path) {
+        ClientSide(InetSocketAddress target, String host, String path, boolean pipe) {
             this.target = target;
             this.host = host;
             this.path = path;
+            this.pipe = pipe;
         }
 
         @Override protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
@@ -128,7 +147,8 @@ public final class NettyProxy {
                     .option(ChannelOption.TCP_NODELAY, true)
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20), new UpstreamSide(ClientSide.this));
+                            if (pipe) ch.pipeline().addLast(new HttpClientCodec(), new PipedUpstreamSide(ClientSide.this));
+                            else ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20), new UpstreamSide(ClientSide.this));
                         }
                     })
                     .connect(target);
@@ -153,6 +173,36 @@ public final class NettyProxy {
             else client.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
         }
 
+        /** The upstream's response head, passed on at once; the body follows in {@link #piece}. */
+        void head(HttpResponse resp) {
+            DefaultHttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status());
+            String type = resp.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            if (type != null) out.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+            HttpUtil.setTransferEncodingChunked(out, true);
+            client.write(out);
+        }
+
+        /** A piece of the upstream's body ({@code content}, taken over); the last one ends the answer. */
+        void piece(HttpContent content) {
+            if (content instanceof LastHttpContent) {
+                if (content.content().isReadable()) client.write(new DefaultHttpContent(content.content()));
+                else content.release();
+                SERVED.increment();
+                if (keepAlive) client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                else client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                client.write(new DefaultHttpContent(content.content()));
+            }
+        }
+
+        void flush() { client.flush(); }
+
+        @Override public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            // back-pressure: the upstream reads only while the client's connection takes what is written
+            if (upstream != null) upstream.config().setAutoRead(ctx.channel().isWritable());
+            ctx.fireChannelWritabilityChanged();
+        }
+
         @Override public void channelInactive(ChannelHandlerContext ctx) {
             if (upstream != null) upstream.close();
         }
@@ -170,6 +220,27 @@ public final class NettyProxy {
 
         @Override protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse resp) {
             client.answer(resp.status(), resp.content().retain(), resp.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        }
+
+        @Override public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** The upstream connection of one client connection, with {@code --pipe}: each piece passed on as it comes. */
+    private static final class PipedUpstreamSide extends SimpleChannelInboundHandler<HttpObject> {
+        private final ClientSide client;
+
+        PipedUpstreamSide(ClientSide client) { this.client = client; }
+
+        @Override protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+            if (msg instanceof HttpResponse resp) client.head(resp);
+            if (msg instanceof HttpContent content) client.piece(content.retain());
+        }
+
+        @Override public void channelReadComplete(ChannelHandlerContext ctx) {
+            client.flush(); // one flush per read from the upstream, however many pieces it held
+            ctx.fireChannelReadComplete();
         }
 
         @Override public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
