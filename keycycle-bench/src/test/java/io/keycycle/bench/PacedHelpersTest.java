@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The C helpers of {@code streams.sh} ({@code native/paced.c}), built with the machine's C compiler
  * and run for real: the load generator against the pacing upstream directly and through a real
- * gateway, every stream delivering every chunk. Skipped where there is no {@code cc}.
+ * gateway and through the two floors' pipes ({@code NettyProxy}, {@code BareProxy}), every stream
+ * delivering every chunk. Skipped where there is no {@code cc}.
  */
 class PacedHelpersTest {
 
@@ -86,6 +87,40 @@ class PacedHelpersTest {
             assertEveryStreamWhole(r);
             long served = (long) gw.meterRegistry().find("keycycle.gateway.requests").timers().stream().mapToLong(t -> t.count()).sum();
             assertThat(served).as("streams the gateway served").isEqualTo(Long.parseLong(r.group(5)));
+        }
+    }
+
+    @Test
+    void everyStreamDeliversEveryChunkThroughTheNettyPipe() throws Exception {
+        assertEveryStreamWhole(throughRelay("io.keycycle.bench.NettyProxy", "netty-floor"));
+    }
+
+    @Test
+    void everyStreamDeliversEveryChunkThroughTheVertxPipe() throws Exception {
+        assertEveryStreamWhole(throughRelay("io.keycycle.bench.BareProxy", "vertx-floor"));
+    }
+
+    /** The load through one of the streams' floors, started with {@code --pipe} in its own JVM as streams.sh does. */
+    private static Matcher throughRelay(String main, String name) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process relay = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), main,
+                "--upstream", "http://127.0.0.1:" + upstreamPort + "/v1", "--pipe")
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(relay.getInputStream(), StandardCharsets.UTF_8));
+            String url = null;
+            for (String line; url == null && (line = out.readLine()) != null; ) {
+                if (line.startsWith("GATEWAY ")) url = line.substring("GATEWAY ".length()).trim();
+            }
+            assertThat(url).as(main + " printed its url").isNotNull();
+            Matcher r = load(url + "/v1/chat/completions", name);
+            relay.getOutputStream().close(); // it serves until its stdin closes
+            String rest = new String(relay.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(relay.waitFor(30, TimeUnit.SECONDS)).as(main + " ended").isTrue();
+            assertThat(rest).contains("requests served: " + r.group(5));
+            return r;
+        } finally {
+            relay.destroyForcibly();
         }
     }
 
