@@ -197,6 +197,8 @@ public final class NettyProxy {
 
         void flush() { client.flush(); }
 
+        void closeClient() { if (client != null) client.close(); }
+
         @Override public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             // back-pressure: the upstream reads only while the client's connection takes what is written
             if (upstream != null) upstream.config().setAutoRead(ctx.channel().isWritable());
@@ -231,11 +233,26 @@ public final class NettyProxy {
     private static final class PipedUpstreamSide extends SimpleChannelInboundHandler<HttpObject> {
         private final ClientSide client;
 
+        private boolean inAnswer;
+
         PipedUpstreamSide(ClientSide client) { this.client = client; }
 
         @Override protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
-            if (msg instanceof HttpResponse resp) client.head(resp);
-            if (msg instanceof HttpContent content) client.piece(content.retain());
+            if (msg instanceof HttpResponse resp) {
+                inAnswer = true;
+                client.head(resp);
+            }
+            if (msg instanceof HttpContent content) {
+                if (content instanceof LastHttpContent) inAnswer = false;
+                client.piece(content.retain());
+            }
+        }
+
+        @Override public void channelInactive(ChannelHandlerContext ctx) {
+            // the upstream went away in the middle of an answer: the client's answer cannot be
+            // finished either, so its connection is closed rather than left waiting
+            if (inAnswer) client.closeClient();
+            ctx.fireChannelInactive();
         }
 
         @Override public void channelReadComplete(ChannelHandlerContext ctx) {
