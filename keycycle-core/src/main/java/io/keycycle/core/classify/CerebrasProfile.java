@@ -61,7 +61,10 @@ final class CerebrasProfile extends BaseProfile {
         boolean requestsDayGone = RateLimitHeaders.remaining(r, "requests-day") == 0;
         if (w != null && w.daily() || requestsDayGone) {
             Metric metric = w != null && w.daily() ? w.metric() : Metric.RPD;
-            Duration reset = Answer.firstOf(resetHeader(a, metric), RetryDelays.seconds(a.header("x-ratelimit-reset-requests-day")));
+            // the provider's own word first, as for the shorter windows (and as Groq's daily branch):
+            // Cerebras refills its buckets continuously, so a retry-after may be far short of a day
+            Duration reset = Answer.firstOf(a.retryAfterHeader(), resetHeader(a, metric),
+                    RetryDelays.seconds(a.header("x-ratelimit-reset-requests-day")), a.textWait());
             Instant until = a.now().plus(reset != null ? reset : Duration.ofDays(1));
             return a.quotaExhausted(metric, until, "daily limit reached (" + metric + ")");
         }

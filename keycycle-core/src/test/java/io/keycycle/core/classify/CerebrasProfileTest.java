@@ -119,6 +119,16 @@ class CerebrasProfileTest {
     }
 
     @Test
+    void aDailyLimitWithRetryAfterIsExhaustedForThatLongNotForADay() {
+        // the buckets refill continuously: the provider's retry-after wins over the day's reset
+        Outcome o = cerebras.classify(ProviderResponse.of(429, RPD_429, "retry-after", "600",
+                "x-ratelimit-remaining-requests-day", "0", "x-ratelimit-reset-requests-day", "33011.5"), NOW);
+        assertThat(o.kind()).isEqualTo(OutcomeKind.QUOTA_EXHAUSTED);
+        assertThat(o.metric()).isEqualTo(Metric.RPD);
+        assertThat(o.until()).isEqualTo(NOW.plusSeconds(600));
+    }
+
+    @Test
     void requestsPerDayWithoutHeadersIsExhaustedForADay() {
         Outcome o = cerebras.classify(ProviderResponse.of(429, RPD_429), NOW);
         assertThat(o.kind()).isEqualTo(OutcomeKind.QUOTA_EXHAUSTED);
