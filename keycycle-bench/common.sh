@@ -115,6 +115,9 @@ jit_ticks() { thread_ticks "$1" '^C[12] CompilerThre'; }
 # the store's threads (the writer, with the database work of every usage event, and its WAL
 # checkpointer: a thread's comm is cut to 15 characters, "keycycle-store-")
 writer_ticks() { thread_ticks "$1" '^keycycle-store-$'; }
+# the garbage collector's threads (G1's workers "GC Thread#N", its concurrent, refinement and
+# service threads "G1 …"; ParallelGC's workers share the first name)
+gc_ticks() { thread_ticks "$1" '^(GC Thread|G1 )'; }
 
 # involuntary context switches so far of every thread of a process and of its children (nginx's
 # workers): on loopback a write wakes the reader, which often preempts the writer on these few cores

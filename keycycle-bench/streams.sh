@@ -26,7 +26,8 @@
 # after 60-75 s. With 30 s the recorded window still held that compilation: 48 us of CPU per chunk
 # and +28 to +66 ms at p99 on the host of 2026-12-03, against 38-41 us and +4.6 to +7.4 ms after 90 s
 # (keycycle-bench/results/session17). The floor's smaller program gained nothing from 60 s.) Also prints the CPU time per chunk of each of the three
-# processes in both phases (from /proc), so a harness that is itself the bottleneck shows.
+# processes in every phase (from /proc), so a harness that is itself the bottleneck shows, and for
+# the JVM relays the share of their JIT compiler and garbage collector threads.
 # --damon off|on (default as-is): switches the kernel's DAMON memory monitors for this run only (as
 # root) and back when it ends; common.sh says why.
 # Environment: NGINX_WORKERS (the nginx relay's worker processes, default auto: one per core),
@@ -160,7 +161,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # phase NAME URL WARMUP: the load generator for WARMUP + RUN_SECONDS; CPU ticks of upstream, gateway
 # and load generator over the recorded window go to $WORK/NAME.cpu
 phase() {
-  local u0 g0 l0
+  local u0 g0 l0 j0 c0
   if [ "$HELPERS" = c ]; then
     "$WORK/paced" load --url "$2" --name "$1" --streams "$STREAMS" --seconds "$RUN_SECONDS" --warmup "$3" > "$WORK/$1.txt" 2>&1 &
   else
@@ -173,12 +174,12 @@ phase() {
   local hop=$GW_PID
   [ "$1" = floor ] && hop=$FLOOR_PID
   [ "$1" = relay ] && hop=$RELAY_PID
-  u0=$(cpu_ticks "$UP_PID"); g0=$(cpu_ticks "$hop"); l0=$(cpu_ticks "$LOAD_PID")
+  u0=$(cpu_ticks "$UP_PID"); g0=$(cpu_ticks "$hop"); l0=$(cpu_ticks "$LOAD_PID"); j0=$(jit_ticks "$hop"); c0=$(gc_ticks "$hop")
   sleep "$RUN_SECONDS"
   # the load generator exits at the end of its window: when it was gone before this reading (the
   # shell's window lags its own by a few ms), its CPU is unknown (-1), not negative
   local l1; l1=$(cpu_ticks "$LOAD_PID")
-  echo "$(( $(cpu_ticks "$UP_PID") - u0 )) $(( $(cpu_ticks "$hop") - g0 )) $([ "$l1" -ge "$l0" ] && [ "$l1" -gt 0 ] && echo $(( l1 - l0 )) || echo -1)" > "$WORK/$1.cpu"
+  echo "$(( $(cpu_ticks "$UP_PID") - u0 )) $(( $(cpu_ticks "$hop") - g0 )) $([ "$l1" -ge "$l0" ] && [ "$l1" -gt 0 ] && echo $(( l1 - l0 )) || echo -1) $(( $(jit_ticks "$hop") - j0 )) $(( $(gc_ticks "$hop") - c0 ))" > "$WORK/$1.cpu"
   wait "$LOAD_PID" || true
 }
 phase direct "http://127.0.0.1:$UP_PORT/v1/chat/completions" "$WARMUP"
@@ -221,8 +222,9 @@ for p in $PHASES; do
   awk -v tick="$TICK" -v fname="$FLOOR_NAME" -v rate="$(recorded_of $p)" -v secs="$RUN_SECONDS" -v p="$p" '{ n = rate * secs;
       load = $3 < 0 ? "n/a (it exited before the reading)" : sprintf("%.1f us", $3 / tick * 1e6 / n);
       loadS = $3 < 0 ? "n/a" : sprintf("%.1f", $3 / tick);
-      if (n > 0) printf "%s phase, CPU per chunk recorded (user + system, recorded window): upstream %.1f us, %s %.1f us, load generator %s (%.1f / %.1f / %s s of CPU for %d chunks)\n",
-        p, $1 / tick * 1e6 / n, (p == "floor" ? fname : p == "relay" ? "nginx relay" : "gateway"), $2 / tick * 1e6 / n, load, $1 / tick, $2 / tick, loadS, n }' "$WORK/$p.cpu"
+      jvm = (p == "floor" || p == "gateway") ? sprintf(" (of which JIT %.1f us, GC %.1f us)", $4 / tick * 1e6 / n, $5 / tick * 1e6 / n) : ""
+      if (n > 0) printf "%s phase, CPU per chunk recorded (user + system, recorded window): upstream %.1f us, %s %.1f us%s, load generator %s (%.1f / %.1f / %s s of CPU for %d chunks)\n",
+        p, $1 / tick * 1e6 / n, (p == "floor" ? fname : p == "relay" ? "nginx relay" : "gateway"), $2 / tick * 1e6 / n, jvm, load, $1 / tick, $2 / tick, loadS, n }' "$WORK/$p.cpu"
 done
 awk -v from="$GW_FROM" -v to="$GW_TO" -v w="$GW_WARMUP" '$1 == "MEM" && $2 >= from + w && $2 <= to {
     split($3, a, "="); split($5, r, "="); n++; if (n == 1 || a[2] < min) min = a[2]; if (a[2] > max) max = a[2];
