@@ -204,11 +204,14 @@ phase gateway "$GW_URL/v1/chat/completions" "$GW_WARMUP"
 GW_TO=$(date +%s)
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# what sits between the load generator and the upstream in phase $1 (in the direct phase the gateway
+# JVM is up but idle, and its CPU is what the CPU line reports as the hop's)
+hop_name() { case $1 in floor) echo "$FLOOR_NAME" ;; relay) echo "nginx relay" ;; direct) echo "gateway (idle)" ;; *) echo gateway ;; esac; }
 for p in $PHASES; do grep -h '^RESULT' "$WORK/$p.txt" | sed 's/^RESULT /  /'; done
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$WORK/$1.txt" | head -1; }
 for p in $PHASES; do
   [ "$p" = direct ] && continue
-  awk -v who="$(case $p in floor) echo "the $FLOOR_NAME" ;; relay) echo "the nginx relay" ;; *) echo "the gateway" ;; esac)" -v g50="$(field $p p50)" -v d50="$(field direct p50)" -v g99="$(field $p p99)" -v d99="$(field direct p99)" \
+  awk -v who="the $(hop_name "$p")" -v g50="$(field $p p50)" -v d50="$(field direct p50)" -v g99="$(field $p p99)" -v d99="$(field direct p99)" \
     'BEGIN { printf "added per chunk by %s: p50 %+.3f ms, p99 %+.3f ms\n", who, g50 - d50, g99 - d99 }'
 done
 case " $PHASES " in *" gateway "*)
@@ -219,12 +222,12 @@ recorded_of() { sed -n 's/.* chunks\/s=\([0-9.]*\).*/\1/p' "$WORK/$1.txt" | head
 for p in $PHASES; do
   # CPU ticks over the recorded window (measured from the shell, so within a few hundred ms of the
   # load generator's own window) / the chunks it recorded in that window
-  awk -v tick="$TICK" -v fname="$FLOOR_NAME" -v rate="$(recorded_of $p)" -v secs="$RUN_SECONDS" -v p="$p" '{ n = rate * secs;
+  awk -v tick="$TICK" -v hop="$(hop_name "$p")" -v rate="$(recorded_of $p)" -v secs="$RUN_SECONDS" -v p="$p" '{ n = rate * secs;
       load = $3 < 0 ? "n/a (it exited before the reading)" : sprintf("%.1f us", $3 / tick * 1e6 / n);
       loadS = $3 < 0 ? "n/a" : sprintf("%.1f", $3 / tick);
       jvm = (p == "floor" || p == "gateway") ? sprintf(" (of which JIT %.1f us, GC %.1f us)", $4 / tick * 1e6 / n, $5 / tick * 1e6 / n) : ""
       if (n > 0) printf "%s phase, CPU per chunk recorded (user + system, recorded window): upstream %.1f us, %s %.1f us%s, load generator %s (%.1f / %.1f / %s s of CPU for %d chunks)\n",
-        p, $1 / tick * 1e6 / n, (p == "floor" ? fname : p == "relay" ? "nginx relay" : "gateway"), $2 / tick * 1e6 / n, jvm, load, $1 / tick, $2 / tick, loadS, n }' "$WORK/$p.cpu"
+        p, $1 / tick * 1e6 / n, hop, $2 / tick * 1e6 / n, jvm, load, $1 / tick, $2 / tick, loadS, n }' "$WORK/$p.cpu"
 done
 awk -v from="$GW_FROM" -v to="$GW_TO" -v w="$GW_WARMUP" '$1 == "MEM" && $2 >= from + w && $2 <= to {
     split($3, a, "="); split($5, r, "="); n++; if (n == 1 || a[2] < min) min = a[2]; if (a[2] > max) max = a[2];

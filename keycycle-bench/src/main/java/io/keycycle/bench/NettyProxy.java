@@ -169,8 +169,13 @@ public final class NettyProxy {
             if (contentType != null) resp.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
             resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, resp.content().readableBytes());
             SERVED.increment();
-            if (keepAlive) client.writeAndFlush(resp);
-            else client.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+            end(resp);
+        }
+
+        /** Writes the answer's last message and flushes; the connection closes after it unless kept alive. */
+        private void end(Object last) {
+            if (keepAlive) client.writeAndFlush(last);
+            else client.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         }
 
         /** The upstream's response head, passed on at once; the body follows in {@link #piece}. */
@@ -188,8 +193,7 @@ public final class NettyProxy {
                 if (content.content().isReadable()) client.write(new DefaultHttpContent(content.content()));
                 else content.release();
                 SERVED.increment();
-                if (keepAlive) client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-                else client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+                end(LastHttpContent.EMPTY_LAST_CONTENT);
             } else {
                 client.write(new DefaultHttpContent(content.content()));
             }
